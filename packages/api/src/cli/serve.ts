@@ -1,0 +1,73 @@
+// `npm start`: pick the database, connect, serve, and stop cleanly.
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '../config/config';
+import { connectDatabase, disconnectDatabase, ensureIndexes } from '../db/connection';
+import { startEngine, type Engine } from '../db/engine';
+import { createApi } from '../http/app';
+import { createLogger } from '../logging/logger';
+import { setNumberFormat } from '../tickets/ticket-number';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
+  if (!config.agentTokens.length) log.warn('AGENT_TOKENS is empty: agent operations will always answer UNAUTHENTICATED');
+
+  const engine: Engine = await startEngine({ uri: config.mongodbUri, database: 'tickets' });
+  log.info({ engine: engine.name }, `database engine: ${engine.name}`);
+
+  // The database may come up after us (containers start in any order): keep trying.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await connectDatabase(engine.uri, config.dbTimeoutMs);
+      break;
+    } catch (err) {
+      log.warn({ attempt, reason: (err as Error).name }, 'database not reachable yet; retrying');
+      await sleep(Math.min(5_000, 250 * 2 ** attempt));
+    }
+  }
+  await ensureIndexes(log);
+
+  const api = await createApi(config, log);
+  const url = await api.listen(config.port, config.host);
+  log.info({ url }, `ticket-api ready at ${url}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => { log.error('shutdown took too long; exiting'); process.exit(1); }, 20_000);
+    force.unref();
+    try {
+      await api.stop();
+      log.debug('http stopped');
+      await disconnectDatabase();
+      log.debug('database disconnected');
+      await engine.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`ticket-api failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

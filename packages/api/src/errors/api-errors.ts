@@ -1,0 +1,36 @@
+// The errors our code throws on purpose. Each is a GraphQLError carrying
+// the contract's code and extras. Errors raised while executing an operation
+// answer HTTP 200 (GraphQL convention: the body says what failed); only
+// request-level refusals (rate limits) carry an HTTP status of their own.
+import { GraphQLError } from 'graphql';
+import { HeaderMap } from '@apollo/server';
+import { ErrorCode } from './error-codes';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+const make = (message: string, code: ErrorCode, extra: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { code, ...extra } });
+
+export function badUserInput(fields: FieldProblem[]): GraphQLError {
+  const message = fields.length === 1 ? `Invalid ${fields[0].field}: ${fields[0].message}` : `Invalid input: ${fields.map((f) => f.field).join(', ')}`;
+  return make(message, ErrorCode.BAD_USER_INPUT, { fields });
+}
+
+export function duplicateEntry(field: string, message = `A ticket with this ${field} already exists.`): GraphQLError {
+  return make(message, ErrorCode.DUPLICATE_ENTRY, { mongoCode: 11000, field });
+}
+
+export const unauthenticated = () => make('This operation needs a valid agent token (Authorization: Bearer <token>).', ErrorCode.UNAUTHENTICATED);
+
+export const notFound = (ticketNumber: string) => make(`No ticket ${ticketNumber}.`, ErrorCode.NOT_FOUND);
+
+export const rateLimited = (retryAfter: number) =>
+  make(`Too many requests; try again in ${retryAfter} s.`, ErrorCode.RATE_LIMITED, { retryAfter, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } });
+
+export const serviceUnavailable = (retryAfter = 5) =>
+  make('The service is temporarily unavailable; try again shortly.', ErrorCode.SERVICE_UNAVAILABLE, { retryAfter });
+
+export const internalError = () => make('Internal server error.', ErrorCode.INTERNAL_SERVER_ERROR);

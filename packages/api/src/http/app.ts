@@ -1,0 +1,104 @@
+// The HTTP face of the API: /graphql (Apollo on Express), /healthz, and the
+// plumbing around them (request ids, body limits, graceful drain).
+import http from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { Config } from '../config/config';
+import { pingDatabase } from '../db/connection';
+import { createFormatError } from '../errors/format-error';
+import type { Logger } from '../logging/logger';
+import { TicketService } from '../tickets/ticket.service';
+import { createTokenCheck } from './agent-auth';
+import type { Context } from './context';
+import { EXAMPLE_OPERATION } from './example-operation';
+import { rateLimitPlugin } from './rate-limit';
+import { requestId } from './request-id';
+import { ticketSchema } from './schema';
+
+export const BODY_LIMIT = '1mb';
+
+export interface Api {
+  httpServer: http.Server;
+  listen(port: number, host: string): Promise<string>;
+  /** Stop accepting, finish in-flight requests, close connections. */
+  stop(): Promise<void>;
+}
+
+/** A GraphQL-shaped error body for requests refused before GraphQL runs. */
+function refuse(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+export async function createApi(config: Config, log: Logger): Promise<Api> {
+  const app = express();
+  const httpServer = http.createServer(app);
+  const tickets = new TicketService(log);
+  const isAgent = createTokenCheck(config.agentTokens);
+
+  const apollo = new ApolloServer<Context>({
+    schema: ticketSchema(),
+    formatError: createFormatError(log, config.production),
+    includeStacktraceInErrorResponses: !config.production,
+    introspection: !config.production || process.env.INTROSPECTION === 'on',
+    // Agents authenticate with bearer tokens, never cookies, so there is no
+    // ambient credential for a cross-site request to ride on; plain GET
+    // queries (GraphQL over HTTP) stay usable.
+    csrfPrevention: false,
+    // The process owns signal handling (cli/serve.ts) and stops Apollo itself.
+    stopOnTerminationSignals: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 }),
+      config.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
+      ...(config.rateLimit ? [rateLimitPlugin()] : []),
+    ],
+  });
+  await apollo.start();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestId);
+
+  app.get('/healthz', async (_req, res) => {
+    const up = await pingDatabase(Math.min(config.dbTimeoutMs, 2_000));
+    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable' });
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: BODY_LIMIT }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const id = res.locals.requestId as string;
+        return { requestId: id, log: log.child({ requestId: id }), agent: isAgent(req.headers.authorization), ip: req.ip ?? 'unknown', tickets };
+      },
+    }),
+  );
+
+  app.use((_req: Request, res: Response) => refuse(res, 404, 'NOT_FOUND', 'Not found: the API is at /graphql.'));
+  // Body-parser and other pre-GraphQL failures: 4xx with a GraphQL-shaped body, never a stack.
+  app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) log.error({ err, requestId: res.locals.requestId }, 'unhandled HTTP error');
+    const message = status === 413 ? `Request body too large (limit ${BODY_LIMIT}).` : status === 500 ? 'Internal server error.' : 'Malformed request: the body must be valid JSON.';
+    refuse(res, status, status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', message);
+  });
+
+  return {
+    httpServer,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const { port: actual } = httpServer.address() as { port: number };
+          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${actual}/graphql`);
+        });
+      }),
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,38 @@
+// The one source of ticket numbers: an atomic counter document.
+// `$inc` in a single findOneAndUpdate is atomic on MongoDB, so concurrent
+// callers, in one process or many, never get the same value.
+import { CounterModel } from './counter.model';
+
+export const TICKET_COUNTER = 'ticketNumber';
+
+export async function nextSequence(name: string = TICKET_COUNTER): Promise<number> {
+  const counter = await CounterModel.findOneAndUpdate(
+    { _id: name },
+    { $inc: { seq: 1 } },
+    { upsert: true, returnDocument: 'after', lean: true },
+  );
+  if (!counter) throw new Error(`counter ${name} did not return a value`);
+  return counter.seq;
+}
+
+/**
+ * Raise the counter to at least `floor` (never lowers it). A conditional
+ * update is atomic: concurrent raises settle on the highest floor.
+ */
+export async function raiseSequenceTo(floor: number, name: string = TICKET_COUNTER): Promise<void> {
+  const res = await CounterModel.updateOne({ _id: name, seq: { $lt: floor } }, { $set: { seq: floor } });
+  if (res.matchedCount > 0) return;
+  // Either the counter is already high enough, or it does not exist yet.
+  try {
+    await CounterModel.collection.insertOne({ _id: name as never, seq: floor });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err;
+    // It exists now (someone created it): make sure it is high enough.
+    await CounterModel.updateOne({ _id: name, seq: { $lt: floor } }, { $set: { seq: floor } });
+  }
+}
+
+export async function currentSequence(name: string = TICKET_COUNTER): Promise<number> {
+  const counter = await CounterModel.findById(name).lean();
+  return counter?.seq ?? 0;
+}

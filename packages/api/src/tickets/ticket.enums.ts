@@ -1,0 +1,67 @@
+// The enums are shared by storage (Typegoose) and the schema (type-graphql):
+// one definition, registered with GraphQL here.
+import { registerEnumType } from 'type-graphql';
+
+export enum TicketStatus {
+  OPEN = 'OPEN',
+  IN_PROGRESS = 'IN_PROGRESS',
+  WAITING_ON_CUSTOMER = 'WAITING_ON_CUSTOMER',
+  RESOLVED = 'RESOLVED',
+  CLOSED = 'CLOSED',
+}
+
+export enum TicketPriority {
+  LOW = 'LOW',
+  NORMAL = 'NORMAL',
+  HIGH = 'HIGH',
+  URGENT = 'URGENT',
+}
+
+export enum TicketSource {
+  WEB = 'WEB',
+  CHAT = 'CHAT',
+  EMAIL = 'EMAIL',
+  API = 'API',
+}
+
+export enum TimelineEventKind {
+  CREATED = 'CREATED',
+  FIRST_RESPONSE = 'FIRST_RESPONSE',
+  IN_PROGRESS = 'IN_PROGRESS',
+  WAITING_ON_CUSTOMER = 'WAITING_ON_CUSTOMER',
+  RESOLVED = 'RESOLVED',
+  CLOSED = 'CLOSED',
+  REOPENED = 'REOPENED',
+  RESOLUTION_NOTE = 'RESOLUTION_NOTE',
+}
+
+registerEnumType(TicketStatus, {
+  name: 'TicketStatus',
+  description: 'Where a ticket stands in its life cycle.',
+  valuesConfig: {
+    OPEN: { description: 'New or reopened, waiting for an agent.' },
+    IN_PROGRESS: { description: 'An agent is working on it.' },
+    WAITING_ON_CUSTOMER: { description: 'The agent needs something from the customer.' },
+    RESOLVED: { description: 'A solution was given; the customer may still reopen it.' },
+    CLOSED: { description: 'Finished; no further work expected.' },
+  },
+});
+registerEnumType(TicketPriority, { name: 'TicketPriority', description: 'How urgent the ticket is.' });
+registerEnumType(TicketSource, { name: 'TicketSource', description: 'Where the ticket came from.' });
+registerEnumType(TimelineEventKind, {
+  name: 'TimelineEventKind',
+  description: 'What happened at a point of the ticket timeline.',
+  valuesConfig: {
+    CREATED: { description: 'The ticket was created.' },
+    FIRST_RESPONSE: { description: 'An agent answered for the first time.' },
+    IN_PROGRESS: { description: 'An agent started working on it.' },
+    WAITING_ON_CUSTOMER: { description: 'Waiting for the customer to answer.' },
+    RESOLVED: { description: 'The ticket was resolved.' },
+    CLOSED: { description: 'The ticket was closed.' },
+    REOPENED: { description: 'A resolved or closed ticket was opened again.' },
+    RESOLUTION_NOTE: { description: 'The notes describing the resolution.' },
+  },
+});
+
+/** Statuses in which work is still expected. */
+export const OPEN_STATUSES: ReadonlySet<TicketStatus> = new Set([TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER]);

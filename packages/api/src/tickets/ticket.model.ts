@@ -1,0 +1,107 @@
+// A support ticket: its stored shape (Typegoose) and its public GraphQL
+// type (type-graphql) in one class, so the two cannot drift apart.
+import { getModelForClass, index, modelOptions, pre, prop, Severity } from '@typegoose/typegoose';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Types } from 'mongoose';
+import { TicketPriority, TicketSource, TicketStatus } from './ticket.enums';
+import { formatTicketNumber } from './ticket-number';
+import { nextSequence } from './counter';
+
+const present = (field: string) => ({ [field]: { $type: 'string' } });
+
+// The only place a ticket number is made: from the atomic counter, on insert.
+@pre<Ticket>('save', async function assignTicketNumber() {
+  if (this.isNew && !this.ticketNumber) {
+    const seq = await nextSequence();
+    this.sequence = seq;
+    this.ticketNumber = formatTicketNumber(seq);
+  }
+})
+@index({ ticketNumber: 1 }, { unique: true })
+@index({ chatId: 1 }, { unique: true, partialFilterExpression: present('chatId') })
+@index({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: present('idempotencyKey') })
+@index({ customerEmail: 1 })
+@index({ sequence: -1 })
+@modelOptions({
+  schemaOptions: { collection: 'tickets', timestamps: true, versionKey: false },
+  options: { customName: 'Ticket', allowMixed: Severity.ERROR },
+})
+@ObjectType({ description: 'A customer support ticket.' })
+export class Ticket {
+  public _id!: Types.ObjectId;
+
+  @Field(() => ID, { description: 'Opaque, stable identifier.' })
+  public id!: string;
+
+  @Field({ description: 'Human-friendly number, e.g. "TKT-00042": prefix, dash, at least 5 digits. Unique.' })
+  @prop({ type: String, trim: true, uppercase: true })
+  public ticketNumber!: string;
+
+  /** The numeric part of ticketNumber, indexed to find the highest quickly. */
+  @prop({ type: Number })
+  public sequence?: number;
+
+  @Field({ description: 'Short summary given by the customer.' })
+  @prop({ type: String, required: true, trim: true })
+  public subject!: string;
+
+  @Field({ description: 'The problem in the customer\'s words.' })
+  @prop({ type: String, required: true })
+  public description!: string;
+
+  @Field(() => TicketStatus, { description: 'Current status.' })
+  @prop({ type: String, enum: TicketStatus, required: true, default: TicketStatus.OPEN })
+  public status!: TicketStatus;
+
+  @Field(() => TicketPriority, { description: 'Current priority.' })
+  @prop({ type: String, enum: TicketPriority, required: true, default: TicketPriority.NORMAL })
+  public priority!: TicketPriority;
+
+  @Field(() => TicketSource, { description: 'Channel the ticket came from.' })
+  @prop({ type: String, enum: TicketSource, required: true, default: TicketSource.WEB })
+  public source!: TicketSource;
+
+  @Field({ description: 'Customer email, stored trimmed and lower-cased.' })
+  @prop({ type: String, required: true, trim: true, lowercase: true })
+  public customerEmail!: string;
+
+  @Field(() => String, { nullable: true, description: 'Customer name, if given.' })
+  @prop({ type: String, trim: true })
+  public customerName?: string;
+
+  @Field(() => String, { nullable: true, description: 'Live-chat conversation the ticket was created from; at most one ticket per chat.' })
+  @prop({ type: String, trim: true })
+  public chatId?: string;
+
+  /** Client-chosen key making createTicket safe to retry. Not exposed. */
+  @prop({ type: String, trim: true })
+  public idempotencyKey?: string;
+
+  /** Fingerprint of the create input, to tell a retry from a reused key. */
+  @prop({ type: String })
+  public inputHash?: string;
+
+  @Field({ description: 'When the ticket was created (ISO-8601).' })
+  public createdAt!: Date;
+
+  @Field({ description: 'When the ticket last changed (ISO-8601).' })
+  public updatedAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When an agent first responded.' })
+  @prop({ type: Date })
+  public firstResponseAt?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When the ticket was last resolved; cleared when reopened.' })
+  @prop({ type: Date })
+  public resolvedAt?: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When the ticket was last closed; cleared when reopened.' })
+  @prop({ type: Date })
+  public closedAt?: Date;
+
+  @Field(() => String, { nullable: true, description: 'How the ticket was resolved.' })
+  @prop({ type: String })
+  public resolutionNotes?: string;
+}
+
+export const TicketModel = getModelForClass(Ticket);

@@ -1,0 +1,68 @@
+// Thin: arguments in, service call, result out. Rules live in the service.
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { requireAgent } from '../http/agent-auth';
+import type { Context } from '../http/context';
+import { CreateTicketInput } from './create-ticket.input';
+import { TicketStatus } from './ticket.enums';
+import { Ticket } from './ticket.model';
+import { TimelineEvent } from './timeline-event.model';
+
+const NUMBER = { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' };
+const EMAIL = { description: 'The customer email the ticket was created with (case-insensitive, trimmed).' };
+
+@Resolver(() => Ticket)
+export class TicketResolver {
+  @Query(() => Ticket, {
+    nullable: true,
+    description: 'Public. The ticket with this number AND this customer email, or null: a wrong email and an unknown number give the same answer.',
+  })
+  trackTicket(@Arg('ticketNumber', NUMBER) ticketNumber: string, @Arg('email', EMAIL) email: string, @Ctx() ctx: Context) {
+    return ctx.tickets.track(ticketNumber, email);
+  }
+
+  @Query(() => [TimelineEvent], { nullable: true, description: 'Public. The timeline (oldest first) of the ticket with this number AND email, or null.' })
+  ticketTimeline(@Arg('ticketNumber', NUMBER) ticketNumber: string, @Arg('email', EMAIL) email: string, @Ctx() ctx: Context) {
+    return ctx.tickets.timelineFor(ticketNumber, email);
+  }
+
+  @Mutation(() => Ticket, { description: 'Public. Open a ticket; its number comes from the server. Safe to retry with an idempotencyKey.' })
+  createTicket(@Arg('input', () => CreateTicketInput, { description: 'The new ticket.' }) input: CreateTicketInput, @Ctx() ctx: Context) {
+    return ctx.tickets.create(input as Required<CreateTicketInput>);
+  }
+
+  @Mutation(() => Ticket, { description: 'Agents only. Answer the customer; the first answer sets firstResponseAt and adds FIRST_RESPONSE.' })
+  respondToTicket(
+    @Arg('ticketNumber', NUMBER) ticketNumber: string,
+    @Arg('message', { description: 'The answer (1-20 000 characters).' }) message: string,
+    @Ctx() ctx: Context,
+  ) {
+    requireAgent(ctx);
+    return ctx.tickets.respond(ticketNumber, message);
+  }
+
+  @Mutation(() => Ticket, { description: 'Agents only. Move the ticket to another status; adds the matching timeline event (REOPENED when leaving RESOLVED/CLOSED).' })
+  updateTicketStatus(
+    @Arg('ticketNumber', NUMBER) ticketNumber: string,
+    @Arg('status', () => TicketStatus, { description: 'The new status.' }) status: TicketStatus,
+    @Arg('note', () => String, { nullable: true, description: 'Optional note shown with the timeline event.' }) note: string | null | undefined,
+    @Ctx() ctx: Context,
+  ) {
+    requireAgent(ctx);
+    return ctx.tickets.updateStatus(ticketNumber, status, note);
+  }
+
+  @Mutation(() => Ticket, { description: 'Agents only. Resolve the ticket: sets resolvedAt and resolutionNotes, adds RESOLVED and RESOLUTION_NOTE.' })
+  resolveTicket(
+    @Arg('ticketNumber', NUMBER) ticketNumber: string,
+    @Arg('resolutionNotes', { description: 'How it was solved, shown to the customer (1-20 000 characters).' }) resolutionNotes: string,
+    @Ctx() ctx: Context,
+  ) {
+    requireAgent(ctx);
+    return ctx.tickets.resolve(ticketNumber, resolutionNotes);
+  }
+
+  @FieldResolver(() => [TimelineEvent], { description: 'What happened to the ticket, oldest first.' })
+  timeline(@Root() ticket: Ticket, @Ctx() ctx: Context) {
+    return ctx.tickets.timeline(ticket._id);
+  }
+}
