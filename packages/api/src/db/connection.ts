@@ -13,8 +13,9 @@ mongoose.set('autoCreate', false);
 mongoose.set('autoIndex', false);
 mongoose.set('bufferCommands', false);
 
-export async function connectDatabase(uri: string, timeoutMs: number): Promise<typeof mongoose> {
+export async function connectDatabase(uri: string, timeoutMs: number, dbName?: string): Promise<typeof mongoose> {
   return mongoose.connect(uri, {
+    dbName,
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     // A socket that stays silent this long is dead, not slow.

@@ -4,7 +4,6 @@ import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config/config';
@@ -13,6 +12,7 @@ import { createFormatError } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
 import { TicketService } from '../tickets/ticket.service';
 import { createTokenCheck } from './agent-auth';
+import { createDrain } from './drain';
 import type { Context } from './context';
 import { EXAMPLE_OPERATION } from './example-operation';
 import { rateLimitPlugin } from './rate-limit';
@@ -20,6 +20,8 @@ import { requestId } from './request-id';
 import { ticketSchema } from './schema';
 
 export const BODY_LIMIT = '1mb';
+/** In-flight requests get this long to finish after SIGTERM. */
+const DRAIN_GRACE_MS = 10_000;
 
 export interface Api {
   httpServer: http.Server;
@@ -38,6 +40,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const httpServer = http.createServer(app);
   const tickets = new TicketService(log);
   const isAgent = createTokenCheck(config.agentTokens);
+  const drain = createDrain(httpServer);
 
   const apollo = new ApolloServer<Context>({
     schema: ticketSchema(),
@@ -51,7 +54,6 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     // The process owns signal handling (cli/serve.ts) and stops Apollo itself.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 10_000 }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
@@ -63,6 +65,11 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestId);
+  app.use((req, res, next) => {
+    log.debug({ requestId: res.locals.requestId, method: req.method, path: req.path }, 'request received');
+    next();
+  });
+  app.use(drain.middleware);
 
   app.get('/healthz', async (_req, res) => {
     const up = await pingDatabase(Math.min(config.dbTimeoutMs, 2_000));
@@ -99,6 +106,9 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
           resolve(`http://${host.includes(':') ? `[${host}]` : host}:${actual}/graphql`);
         });
       }),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await drain.drain(DRAIN_GRACE_MS);
+      await apollo.stop();
+    },
   };
 }

@@ -1,0 +1,17 @@
+import type { Config } from 'jest';
+
+// One database engine for the whole run (test/support/global-setup.ts);
+// each test file works in a database of its own.
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages'],
+  testMatch: ['**/test/**/*.test.ts', '**/src/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }] },
+  globalSetup: '<rootDir>/packages/api/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/packages/api/test/support/global-teardown.ts',
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
+
+export default config;

@@ -1,0 +1,72 @@
+// A handful of tickets in various states, made through the service (the
+// same rules as the API), so a newcomer has something to track.
+import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.enums';
+import type { TicketService } from '../tickets/ticket.service';
+
+interface DemoTicket {
+  email: string;
+  subject: string;
+  story: (service: TicketService, number: string) => Promise<unknown>;
+  priority?: TicketPriority;
+  source?: TicketSource;
+}
+
+const DEMO: DemoTicket[] = [
+  { email: 'ada@example.com', subject: 'Printer on floor 3 is jammed', story: async () => {} },
+  {
+    email: 'grace@example.com',
+    subject: 'Cannot log in to the VPN',
+    source: TicketSource.CHAT,
+    story: async (s, n) => {
+      await s.respond(n, 'Thanks Grace, we are looking into it.');
+      await s.updateStatus(n, TicketStatus.IN_PROGRESS);
+    },
+  },
+  {
+    email: 'alan@example.com',
+    subject: 'Invoice shows the wrong address',
+    priority: TicketPriority.HIGH,
+    story: async (s, n) => {
+      await s.respond(n, 'Which invoice number is it?');
+      await s.updateStatus(n, TicketStatus.WAITING_ON_CUSTOMER, 'Waiting for the invoice number.');
+    },
+  },
+  {
+    email: 'katherine@example.com',
+    subject: 'Laptop battery drains overnight',
+    source: TicketSource.EMAIL,
+    story: async (s, n) => {
+      await s.respond(n, 'Please try the latest firmware.');
+      await s.updateStatus(n, TicketStatus.IN_PROGRESS);
+      await s.resolve(n, 'Firmware 2.4 fixed the sleep mode; battery now lasts the night.');
+    },
+  },
+  {
+    email: 'linus@example.com',
+    subject: 'Shared drive is read-only',
+    priority: TicketPriority.URGENT,
+    story: async (s, n) => {
+      await s.respond(n, 'Permissions were reset by the migration; fixing.');
+      await s.resolve(n, 'Restored write access for the team group.');
+      await s.updateStatus(n, TicketStatus.CLOSED);
+    },
+  },
+];
+
+export async function seedDemo(service: TicketService): Promise<{ ticketNumber: string; email: string; status: string; subject: string }[]> {
+  const out = [];
+  for (const d of DEMO) {
+    const t = await service.create({
+      customerEmail: d.email,
+      subject: d.subject,
+      description: `${d.subject}. (Demo ticket.)`,
+      priority: d.priority,
+      source: d.source,
+      idempotencyKey: `demo-${d.email}`,
+    });
+    await d.story(service, t.ticketNumber);
+    const now = await service.track(t.ticketNumber, d.email);
+    out.push({ ticketNumber: t.ticketNumber, email: d.email, status: now!.status, subject: d.subject });
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+// Graceful stop of the HTTP server: refuse new connections at once, let
+// every request already received finish, then close what is left.
+//
+// http.Server#close() (Node >= 19) also drops "idle" connections at once,
+// and a connection whose request bytes have arrived but are not parsed yet
+// counts as idle: those requests would be reset. So: stop listening at the
+// net level, answer in-flight requests with `Connection: close`, and only
+// close idle keep-alive sockets after a short linger.
+import net from 'node:net';
+import type http from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+
+const LINGER_MS = 500;
+
+export interface Drain {
+  /** Express middleware: while draining, responses close their connection. */
+  middleware(req: Request, res: Response, next: NextFunction): void;
+  /** Resolves when every connection is closed (forced after graceMs). */
+  drain(graceMs: number): Promise<void>;
+}
+
+export function createDrain(server: http.Server): Drain {
+  let draining = false;
+  return {
+    middleware(_req, res, next) {
+      if (draining) res.setHeader('connection', 'close');
+      next();
+    },
+    drain(graceMs) {
+      if (draining || !server.listening) return Promise.resolve();
+      draining = true;
+      return new Promise<void>((resolve) => {
+        const timers: NodeJS.Timeout[] = [];
+        net.Server.prototype.close.call(server, () => {
+          timers.forEach(clearTimeout);
+          clearInterval(sweeper);
+          resolve();
+        });
+        let sweeper: NodeJS.Timeout | undefined;
+        timers.push(setTimeout(() => { sweeper = setInterval(() => server.closeIdleConnections(), 100); server.closeIdleConnections(); }, LINGER_MS));
+        timers.push(setTimeout(() => server.closeAllConnections(), graceMs));
+      });
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// The built server as a process, as `npm start` runs it: ready line,
+// health, landing page rules, config errors, graceful SIGTERM.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { AGENT_TOKEN, CREATE, engineUri, gql, ticketInput } from '../support/api';
+
+const SERVER = join(__dirname, '../../dist/cli/serve.js');
+const built = existsSync(SERVER);
+if (!built) console.warn('skipped: process tests need the build (npm test runs it first)');
+const describeBuilt = built ? describe : describe.skip;
+
+interface Proc { child: ChildProcessWithoutNullStreams; out: () => string; exit: Promise<number | null> }
+
+function run(env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env } });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, exit };
+}
+
+async function readyUrl(p: Proc): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const m = /ticket-api ready at (http:\/\/\S+?\/graphql)/.exec(p.out());
+    if (m) return m[1];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no ready line: ' + p.out());
+}
+
+/** Request ids the server logged as received (debug level). */
+const received = (p: Proc) => new Set([...p.out().matchAll(/"requestId":"(inflight-\d+)"[^\n]*"msg":"request received"/g)].map((m) => m[1]));
+
+async function until(check: () => boolean, limitMs = 10_000): Promise<void> {
+  for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 2))) {
+    if (Date.now() - t0 > limitMs) throw new Error('timed out waiting');
+  }
+}
+
+/** A request on a fresh connection (no keep-alive reuse): its status or error code. */
+function newConnection(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    http.get(url, { agent: false }, (res) => { res.resume(); resolve(String(res.statusCode)); }).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
+
+const dbUri = () => engineUri().replace(/\/[^/?]*(\?|$)/, `/process_${process.pid}$1`);
+
+describeBuilt('server process', () => {
+  it('serves, hides internals in production, and drains in-flight requests on SIGTERM', async () => {
+    const p = run({ NODE_ENV: 'production', MONGODB_URI: dbUri(), AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', LOG_LEVEL: 'debug' });
+    const url = await readyUrl(p);
+    const base = url.replace(/\/graphql$/, '');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    // GET works for queries (GraphQL over HTTP).
+    const get = await fetch(`${url}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
+    // No landing page and no introspection in production.
+    const html = await fetch(url, { headers: { accept: 'text/html' } });
+    expect(await html.text()).not.toMatch(/sandbox/i);
+    const intro = await gql(url, '{ __schema { types { name } } }');
+    expect(intro.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // Malformed JSON: a 400 with a GraphQL-shaped body, no stack.
+    const bad = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(bad.status).toBe(400);
+    const badBody = await bad.text();
+    expect(JSON.parse(badBody).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(badBody).not.toMatch(/at .*\.js|SyntaxError/);
+
+    // SIGTERM while requests are in flight: every request the server had
+    // received completes; new connections are refused meanwhile. (Requests
+    // still on the wire, never accepted, may be refused or reset.)
+    const done = new Set<string>();
+    const inflight = Array.from({ length: 60 }, (_, i) => {
+      const id = `inflight-${i}`;
+      return gql(url, CREATE, { input: ticketInput() }, { 'x-request-id': id }).then(
+        (r) => { done.add(id); return { id, ok: !r.body.errors, error: r.body.errors }; },
+        (e: Error) => ({ id, ok: false, error: String(e.cause ?? e) }),
+      );
+    });
+    await until(() => received(p).size >= 5);
+    p.child.kill('SIGTERM');
+    const pendingAtSignal = [...received(p)].filter((id) => !done.has(id)).length;
+    await new Promise((r) => setTimeout(r, 20));
+    const refused = await newConnection(`${base}/healthz`);
+    const results = await Promise.all(inflight);
+    const accepted = received(p);
+    expect(pendingAtSignal).toBeGreaterThan(0);
+    expect(results.filter((r) => accepted.has(r.id) && !r.ok)).toEqual([]);
+    expect(refused).toBe('ECONNREFUSED');
+    expect(await p.exit).toBe(0);
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    expect(p.out()).toMatch(/"msg":"stopped"/);
+    // Logs are JSON lines, and never carry a customer email in clear.
+    for (const line of p.out().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    expect(p.out()).not.toMatch(/customer\d+@example\.com/);
+  });
+
+  it('offers the Sandbox with an example operation outside production', async () => {
+    const p = run({ NODE_ENV: 'development', MONGODB_URI: dbUri(), LOG_LEVEL: 'warn' });
+    const url = await readyUrl(p).catch(async () => { p.child.kill(); throw new Error(p.out()); });
+    const html = await (await fetch(url, { headers: { accept: 'text/html' } })).text();
+    expect(html).toMatch(/sandbox/i);
+    expect(html).toContain('createTicket');
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+  });
+
+  it('refuses bad configuration with a clear message', async () => {
+    const p = run({ AGENT_TOKENS: 'short', MONGODB_URI: dbUri() });
+    expect(await p.exit).toBe(2);
+    expect(p.out()).toMatch(/AGENT_TOKENS.*at least 32 characters/);
+  });
+});

@@ -1,0 +1,96 @@
+// Serve the real API in-process on a free port, on a database of its own,
+// and talk to it over HTTP like any client.
+import mongoose from 'mongoose';
+import { loadConfig, type Config } from '../../src/config/config';
+import { connectDatabase, ensureIndexes } from '../../src/db/connection';
+import { createApi } from '../../src/http/app';
+import { createLogger } from '../../src/logging/logger';
+import { setNumberFormat } from '../../src/tickets/ticket-number';
+
+export const AGENT_TOKEN = 'test-agent-token-0123456789abcdef-0123';
+export const agent = { authorization: `Bearer ${AGENT_TOKEN}` };
+
+export interface GqlResult<T = Record<string, any>> {
+  status: number;
+  body: { data?: T | null; errors?: { message: string; extensions: Record<string, any>; path?: string[] }[] };
+  headers: Headers;
+}
+
+export interface TestApi {
+  url: string;
+  base: string;
+  config: Config;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  /** Empty every collection (tests isolate by database; engines may not support drop). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function engineUri(): string {
+  const uri = process.env.TEST_MONGODB_URI;
+  if (!uri) throw new Error('TEST_MONGODB_URI is not set: run through jest (global setup starts the engine)');
+  return uri;
+}
+
+export async function startTestApi(dbName: string, env: Record<string, string> = {}, uri = engineUri()): Promise<TestApi> {
+  const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
+  setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
+  const log = createLogger(config.logLevel);
+  await connectDatabase(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);
+  await ensureIndexes(log);
+  const api = await createApi(config, log);
+  const url = await api.listen(0, '127.0.0.1');
+  return {
+    url,
+    base: url.replace(/\/graphql$/, ''),
+    config,
+    gql: (query, variables = {}, headers = {}) => gql(url, query, variables, headers),
+    reset: async () => {
+      const db = mongoose.connection.db!;
+      for (const name of ['tickets', 'counters', 'ticket_events']) await db.collection(name).deleteMany({});
+    },
+    stop: async () => {
+      await api.stop();
+      await mongoose.disconnect();
+    },
+  };
+}
+
+export async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GqlResult<T>> {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await r.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`not JSON (HTTP ${r.status}): ${text.slice(0, 200)}`);
+  }
+  return { status: r.status, body, headers: r.headers };
+}
+
+export const TICKET_FIELDS = `id ticketNumber subject description status priority source customerEmail customerName chatId
+  createdAt updatedAt firstResponseAt resolvedAt closedAt resolutionNotes timeline { id kind at message }`;
+export const CREATE = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ${TICKET_FIELDS} } }`;
+export const TRACK = `query($n: String!, $e: String!) { trackTicket(ticketNumber: $n, email: $e) { ${TICKET_FIELDS} } }`;
+export const TIMELINE = `query($n: String!, $e: String!) { ticketTimeline(ticketNumber: $n, email: $e) { id kind at message } }`;
+export const RESPOND = `mutation($n: String!, $m: String!) { respondToTicket(ticketNumber: $n, message: $m) { ${TICKET_FIELDS} } }`;
+export const STATUS = `mutation($n: String!, $s: TicketStatus!, $note: String) { updateTicketStatus(ticketNumber: $n, status: $s, note: $note) { ${TICKET_FIELDS} } }`;
+export const RESOLVE = `mutation($n: String!, $r: String!) { resolveTicket(ticketNumber: $n, resolutionNotes: $r) { ${TICKET_FIELDS} } }`;
+
+let seq = 0;
+export function ticketInput(over: Record<string, unknown> = {}): Record<string, unknown> {
+  seq++;
+  return {
+    customerEmail: `customer${seq}@example.com`,
+    customerName: 'Ada Lovelace',
+    subject: `Printer on floor 3 is jammed #${seq}`,
+    description: 'It shows error E-42 and will not print anything since this morning.',
+    ...over,
+  };
+}
+
+export const codeOf = (r: GqlResult) => r.body.errors?.[0]?.extensions?.code;
