@@ -87,7 +87,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     }),
   );
 
-  app.use((_req: Request, res: Response) => refuse(res, 404, 'NOT_FOUND', 'Not found: the API is at /graphql.'));
+  app.use((_req: Request, res: Response) => { res.status(404).type('text/plain').send('Not found: the API is at /graphql.\n'); });
   // Body-parser and other pre-GraphQL failures: 4xx with a GraphQL-shaped body, never a stack.
   app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;

@@ -26,6 +26,8 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
+let open = 0;
+
 export function engineUri(): string {
   const uri = process.env.TEST_MONGODB_URI;
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: run through jest (global setup starts the engine)');
@@ -36,7 +38,8 @@ export async function startTestApi(dbName: string, env: Record<string, string> =
   const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   const log = createLogger(config.logLevel);
-  await connectDatabase(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);
+  // Mongoose has one default connection per test file: the first API opens it, the last closes it.
+  if (open++ === 0) await connectDatabase(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);
   await ensureIndexes(log);
   const api = await createApi(config, log);
   const url = await api.listen(0, '127.0.0.1');
@@ -51,7 +54,7 @@ export async function startTestApi(dbName: string, env: Record<string, string> =
     },
     stop: async () => {
       await api.stop();
-      await mongoose.disconnect();
+      if (--open === 0) await mongoose.disconnect();
     },
   };
 }

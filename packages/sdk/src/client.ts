@@ -1,0 +1,165 @@
+// The Ticket API client: one method per operation, types from codegen,
+// the platform's fetch, nothing else at run time.
+import {
+  CreateTicketDocument,
+  ResolveTicketDocument,
+  RespondToTicketDocument,
+  TicketTimelineDocument,
+  TrackTicketDocument,
+  UpdateTicketStatusDocument,
+  type CreateTicketInput,
+  type CreateTicketMutation,
+  type TicketTimelineQuery,
+  type TicketTimelineQueryVariables,
+  type TrackTicketQuery,
+  type TrackTicketQueryVariables,
+  type UpdateTicketStatusMutationVariables,
+  type TypedDocumentString,
+} from './generated/graphql';
+import { errorFromResponse, NetworkError, RateLimitedError, ServiceUnavailableError, TicketApiError, type GraphQLErrorPayload } from './errors';
+
+export type Ticket = CreateTicketMutation['createTicket'];
+export type TimelineEvent = Ticket['timeline'][number];
+
+export interface RetryOptions {
+  /** Attempts in all, including the first (default 3). */
+  attempts?: number;
+  /** First backoff delay; doubles each time, with jitter (default 250 ms). */
+  baseDelayMs?: number;
+  /** Never wait longer than this between attempts (default 10 s). */
+  maxDelayMs?: number;
+}
+
+export interface ClientOptions {
+  /** The GraphQL endpoint, e.g. "http://127.0.0.1:4000/graphql". */
+  url: string;
+  /** Agent bearer token, for the agent operations. */
+  token?: string;
+  /** A fetch implementation; defaults to the platform's. */
+  fetch?: typeof fetch;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Abort a request after this long (default 30 s); it then fails with NetworkError. */
+  timeoutMs?: number;
+  /**
+   * Retry NetworkError, ServiceUnavailableError and RateLimitedError
+   * (honouring retryAfter). Off by default. createTicket is always safe to
+   * retry: it carries an idempotency key.
+   */
+  retry?: boolean | RetryOptions;
+}
+
+export interface TicketClient {
+  /** Open a ticket. Without an idempotencyKey one is generated, so retries never make a second ticket. */
+  createTicket(input: CreateTicketInput): Promise<Ticket>;
+  /** The ticket with this number and email, or null (a wrong email and an unknown number look the same). */
+  trackTicket(args: TrackTicketQueryVariables): Promise<Ticket | null>;
+  /** The timeline, oldest first, or null. */
+  ticketTimeline(args: TicketTimelineQueryVariables): Promise<TimelineEvent[] | null>;
+  /** Agents: answer the customer. */
+  respondToTicket(args: { ticketNumber: string; message: string }): Promise<Ticket>;
+  /** Agents: move the ticket to another status. */
+  updateTicketStatus(args: UpdateTicketStatusMutationVariables): Promise<Ticket>;
+  /** Agents: resolve the ticket with notes for the customer. */
+  resolveTicket(args: { ticketNumber: string; resolutionNotes: string }): Promise<Ticket>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+function retryPolicy(retry: ClientOptions['retry']): Required<RetryOptions> {
+  const o = typeof retry === 'object' ? retry : {};
+  return { attempts: retry ? o.attempts ?? 3 : 1, baseDelayMs: o.baseDelayMs ?? 250, maxDelayMs: o.maxDelayMs ?? 10_000 };
+}
+
+/** How long to wait before the next attempt, or null when the error is not worth retrying. */
+export function retryDelay(error: unknown, attempt: number, policy: Required<RetryOptions>): number | null {
+  if (attempt >= policy.attempts) return null;
+  if (error instanceof RateLimitedError || error instanceof ServiceUnavailableError) {
+    return Math.min(policy.maxDelayMs, error.retryAfter * 1000);
+  }
+  if (error instanceof NetworkError) {
+    const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
+    return Math.min(policy.maxDelayMs, backoff / 2 + Math.random() * (backoff / 2));
+  }
+  return null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+export function createClient(options: ClientOptions): TicketClient {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  if (typeof doFetch !== 'function') throw new TypeError('createClient: no fetch available; pass options.fetch');
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const policy = retryPolicy(options.retry);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json, application/json',
+    ...options.headers,
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+  };
+
+  async function once<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+    let response: Response;
+    try {
+      response = await doFetch(options.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query: document.toString(), variables }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (cause) {
+      const timedOut = (cause as Error)?.name === 'TimeoutError';
+      throw new NetworkError(timedOut ? `No answer from ${options.url} within ${timeoutMs} ms` : `Could not reach ${options.url}`, { cause });
+    }
+    let body: { data?: R | null; errors?: GraphQLErrorPayload[] };
+    try {
+      body = await response.json();
+    } catch (cause) {
+      throw new NetworkError(`Unexpected answer from ${options.url} (HTTP ${response.status}, not GraphQL JSON)`, { cause, status: response.status });
+    }
+    if (body?.errors?.length) throw errorFromResponse(body.errors);
+    if (!body || body.data === undefined || body.data === null) {
+      throw new NetworkError(`Unexpected answer from ${options.url} (HTTP ${response.status}, no data)`, { status: response.status });
+    }
+    return body.data;
+  }
+
+  async function request<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(document, variables);
+      } catch (error) {
+        const delay = retryDelay(error, attempt, policy);
+        if (delay === null) throw error instanceof TicketApiError ? error : new NetworkError(String(error), { cause: error });
+        await sleep(delay);
+      }
+    }
+  }
+
+  return {
+    async createTicket(input) {
+      // One key per call, reused by every retry of it.
+      const withKey = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
+      return (await request(CreateTicketDocument, { input: withKey })).createTicket;
+    },
+    async trackTicket(args: TrackTicketQueryVariables): Promise<TrackTicketQuery['trackTicket']> {
+      return (await request(TrackTicketDocument, args)).trackTicket;
+    },
+    async ticketTimeline(args: TicketTimelineQueryVariables): Promise<TicketTimelineQuery['ticketTimeline']> {
+      return (await request(TicketTimelineDocument, args)).ticketTimeline;
+    },
+    async respondToTicket(args) {
+      return (await request(RespondToTicketDocument, args)).respondToTicket;
+    },
+    async updateTicketStatus(args) {
+      return (await request(UpdateTicketStatusDocument, args)).updateTicketStatus;
+    },
+    async resolveTicket(args) {
+      return (await request(ResolveTicketDocument, args)).resolveTicket;
+    },
+  };
+}

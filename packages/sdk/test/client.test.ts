@@ -1,0 +1,167 @@
+// The SDK against a live API started by the test: every operation, every
+// error class, the automatic idempotency key and retries.
+import net from 'node:net';
+import mongoose from 'mongoose';
+import {
+  createClient,
+  DuplicateEntryError,
+  isDuplicateEntryError,
+  NetworkError,
+  NotFoundError,
+  RateLimitedError,
+  TicketApiError,
+  UnauthenticatedError,
+  ValidationError,
+  type TicketClient,
+} from '../src';
+import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+
+let api: TestApi;
+let client: TicketClient;
+let agent: TicketClient;
+beforeAll(async () => {
+  api = await startTestApi('sdk');
+  client = createClient({ url: api.url });
+  agent = createClient({ url: api.url, token: AGENT_TOKEN });
+});
+afterAll(async () => { await api.stop(); });
+
+const input = (over: Record<string, unknown> = {}) => ({ customerEmail: 'Ada@Example.com', subject: 'Printer jammed', description: 'E-42 since this morning.', ...over });
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('operations', () => {
+  it('creates, tracks, and walks the agent story', async () => {
+    const t = await client.createTicket(input({ source: 'CHAT', chatId: 'sdk-chat-1' }));
+    expect(t).toMatchObject({ ticketNumber: expect.stringMatching(/^TKT-\d{5,}$/), status: 'OPEN', priority: 'NORMAL', customerEmail: 'ada@example.com', chatId: 'sdk-chat-1' });
+    expect(t.timeline.map((e) => e.kind)).toEqual(['CREATED']);
+    expect((await client.trackTicket({ ticketNumber: t.ticketNumber.toLowerCase(), email: 'ADA@example.com' }))?.id).toBe(t.id);
+    expect(await client.trackTicket({ ticketNumber: t.ticketNumber, email: 'other@example.com' })).toBeNull();
+    expect(await client.ticketTimeline({ ticketNumber: 'TKT-99999999', email: 'ada@example.com' })).toBeNull();
+
+    expect((await agent.respondToTicket({ ticketNumber: t.ticketNumber, message: 'On it.' })).firstResponseAt).toEqual(expect.any(String));
+    expect((await agent.updateTicketStatus({ ticketNumber: t.ticketNumber, status: 'IN_PROGRESS' })).status).toBe('IN_PROGRESS');
+    const resolved = await agent.resolveTicket({ ticketNumber: t.ticketNumber, resolutionNotes: 'Fuser replaced.' });
+    expect(resolved).toMatchObject({ status: 'RESOLVED', resolutionNotes: 'Fuser replaced.' });
+    const events = await client.ticketTimeline({ ticketNumber: t.ticketNumber, email: 'ada@example.com' });
+    expect(events!.map((e) => e.kind)).toEqual(['CREATED', 'FIRST_RESPONSE', 'IN_PROGRESS', 'RESOLVED', 'RESOLUTION_NOTE']);
+  });
+});
+
+describe('typed errors', () => {
+  it('a duplicate chatId is a DuplicateEntryError on chatId', async () => {
+    await client.createTicket(input({ chatId: 'sdk-dup' }));
+    const e = await rejection(client.createTicket(input({ chatId: 'sdk-dup' })));
+    expect(e).toBeInstanceOf(DuplicateEntryError);
+    expect(e).toBeInstanceOf(TicketApiError);
+    expect(e).toBeInstanceOf(Error);
+    expect(isDuplicateEntryError(e)).toBe(true);
+    expect(e).toMatchObject({ name: 'DuplicateEntryError', code: 'DUPLICATE_ENTRY', field: 'chatId' });
+    expect((e as DuplicateEntryError).errors[0].extensions).toMatchObject({ mongoCode: 11000 });
+  });
+
+  it('bad input is a ValidationError with fields', async () => {
+    const e = await rejection(client.createTicket(input({ customerEmail: 'not-an-email', subject: ' ' })));
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as ValidationError).fields.map((f) => f.field).sort()).toEqual(['customerEmail', 'subject']);
+    // Variable coercion failures (HTTP 400) are ValidationErrors too.
+    const coerced = await rejection(client.createTicket(input({ priority: 'SOON' as never })));
+    expect(coerced).toBeInstanceOf(ValidationError);
+    expect((coerced as ValidationError).fields[0].field).toBe('priority');
+  });
+
+  it('no token is an UnauthenticatedError; an unknown ticket a NotFoundError', async () => {
+    expect(await rejection(client.resolveTicket({ ticketNumber: 'TKT-00001', resolutionNotes: 'x' }))).toBeInstanceOf(UnauthenticatedError);
+    expect(await rejection(agent.resolveTicket({ ticketNumber: 'TKT-99999999', resolutionNotes: 'x' }))).toBeInstanceOf(NotFoundError);
+  });
+
+  it('an unreachable URL is a NetworkError', async () => {
+    const port = await closedPort();
+    const e = await rejection(createClient({ url: `http://127.0.0.1:${port}/graphql` }).trackTicket({ ticketNumber: 'TKT-00001', email: 'a@example.com' }));
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(e).toBeInstanceOf(TicketApiError);
+    expect((e as NetworkError).code).toBe('NETWORK_ERROR');
+  });
+
+  it('a non-GraphQL answer is a NetworkError with the status', async () => {
+    const e = await rejection(createClient({ url: `${api.base}/not-graphql` }).trackTicket({ ticketNumber: 'TKT-00001', email: 'a@example.com' }));
+    expect(e).toBeInstanceOf(NetworkError);
+    expect((e as NetworkError).status).toBe(404);
+  });
+
+  it('a server that never answers is a NetworkError after timeoutMs', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as net.AddressInfo;
+    const t0 = Date.now();
+    const e = await rejection(createClient({ url: `http://127.0.0.1:${port}/graphql`, timeoutMs: 300 }).trackTicket({ ticketNumber: 'TKT-00001', email: 'a@example.com' }));
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    silent.close();
+  });
+});
+
+describe('safe retries', () => {
+  const tickets = () => mongoose.connection.db!.collection('tickets');
+
+  it('a createTicket retried after a dropped response makes one ticket', async () => {
+    // The first response is lost after the server has done the work.
+    let calls = 0;
+    const flakyFetch: typeof fetch = async (url, init) => {
+      calls++;
+      const response = await fetch(url, init);
+      if (calls === 1) {
+        await response.text();
+        throw new TypeError('fetch failed: socket hang up');
+      }
+      return response;
+    };
+    const before = await tickets().countDocuments();
+    const retrying = createClient({ url: api.url, fetch: flakyFetch, retry: { attempts: 3, baseDelayMs: 10 } });
+    const t = await retrying.createTicket(input({ subject: 'Retried once' }));
+    expect(calls).toBe(2);
+    expect(await tickets().countDocuments()).toBe(before + 1);
+    expect(await tickets().countDocuments({ subject: 'Retried once' })).toBe(1);
+    expect(t.subject).toBe('Retried once');
+  });
+
+  it('without retry, the dropped response surfaces as a NetworkError', async () => {
+    const dropping: typeof fetch = async () => { throw new TypeError('fetch failed'); };
+    expect(await rejection(createClient({ url: api.url, fetch: dropping }).createTicket(input()))).toBeInstanceOf(NetworkError);
+  });
+
+  it('honours retryAfter of RATE_LIMITED before trying again', async () => {
+    const limited = await startTestApi('sdk_limited', { RATE_LIMIT: 'on' });
+    try {
+      const c = createClient({ url: limited.url });
+      for (let i = 0; i < 20; i++) await c.createTicket(input());
+      const e = await rejection(c.createTicket(input()));
+      expect(e).toBeInstanceOf(RateLimitedError);
+      expect((e as RateLimitedError).retryAfter).toBeGreaterThanOrEqual(1);
+      // With retry on, the client waits (capped here) and tries again; still limited, it gives up with the same error class.
+      const t0 = Date.now();
+      const again = await rejection(createClient({ url: limited.url, retry: { attempts: 2, maxDelayMs: 300 } }).createTicket(input()));
+      expect(again).toBeInstanceOf(RateLimitedError);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
