@@ -2,7 +2,8 @@
 // `npm run demo` (or DEMO_DATA=1): the same, with a few demo tickets.
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/config';
-import { connectDatabase, disconnectDatabase, ensureIndexes } from '../db/connection';
+import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { prepareNumbering } from '../doctor/startup-guard';
 import { startEngine, type Engine } from '../db/engine';
 import { createApi } from '../http/app';
 import { createLogger } from '../logging/logger';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       await sleep(Math.min(5_000, 250 * 2 ** attempt));
     }
   }
-  await ensureIndexes(log);
+  await prepareNumbering(log);
   if (process.argv.includes('--demo') || process.env.DEMO_DATA === '1') {
     const tickets = await seedDemo(new TicketService(log));
     process.stdout.write(`\nDemo tickets (track them with trackTicket(ticketNumber, email)):\n${tickets.map((t) => `  ${t.ticketNumber}  ${t.email.padEnd(24)} ${t.status.padEnd(20)} ${t.subject}`).join('\n')}\n\n`);

@@ -15,6 +15,13 @@ export async function nextSequence(name: string = TICKET_COUNTER): Promise<numbe
   return counter.seq;
 }
 
+/** Take `count` numbers at once: the block (last - count, last]. For bulk repairs. */
+export async function reserveSequences(count: number, name: string = TICKET_COUNTER): Promise<{ first: number; last: number }> {
+  const counter = await CounterModel.findOneAndUpdate({ _id: name }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after', lean: true });
+  if (!counter) throw new Error(`counter ${name} did not return a value`);
+  return { first: counter.seq - count + 1, last: counter.seq };
+}
+
 /**
  * Raise the counter to at least `floor` (never lowers it). A conditional
  * update is atomic: concurrent raises settle on the highest floor.

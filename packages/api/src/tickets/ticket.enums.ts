@@ -33,6 +33,7 @@ export enum TimelineEventKind {
   CLOSED = 'CLOSED',
   REOPENED = 'REOPENED',
   RESOLUTION_NOTE = 'RESOLUTION_NOTE',
+  RENUMBERED = 'RENUMBERED',
 }
 
 registerEnumType(TicketStatus, {
@@ -60,6 +61,7 @@ registerEnumType(TimelineEventKind, {
     CLOSED: { description: 'The ticket was closed.' },
     REOPENED: { description: 'A resolved or closed ticket was opened again.' },
     RESOLUTION_NOTE: { description: 'The notes describing the resolution.' },
+    RENUMBERED: { description: 'The ticket got a new number (repair of data from older software); the message names the old one.' },
   },
 });
 

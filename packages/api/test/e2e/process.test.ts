@@ -4,7 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { AGENT_TOKEN, CREATE, engineUri, gql, ticketInput } from '../support/api';
+import { AGENT_TOKEN, CREATE, databaseUri, gql, ticketInput } from '../support/api';
 
 const SERVER = join(__dirname, '../../dist/cli/serve.js');
 const built = existsSync(SERVER);
@@ -47,7 +47,7 @@ function newConnection(url: string): Promise<string> {
   });
 }
 
-const dbUri = () => engineUri().replace(/\/[^/?]*(\?|$)/, `/process_${process.pid}$1`);
+const dbUri = () => databaseUri('process');
 
 describeBuilt('server process', () => {
   it('serves, hides internals in production, and drains in-flight requests on SIGTERM', async () => {

@@ -2,9 +2,10 @@
 // and talk to it over HTTP like any client.
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../src/config/config';
-import { connectDatabase, ensureIndexes } from '../../src/db/connection';
+import { connectDatabase } from '../../src/db/connection';
+import { prepareNumbering } from '../../src/doctor/startup-guard';
 import { createApi } from '../../src/http/app';
-import { createLogger } from '../../src/logging/logger';
+import { createLogger, type Logger } from '../../src/logging/logger';
 import { setNumberFormat } from '../../src/tickets/ticket-number';
 
 export const AGENT_TOKEN = 'test-agent-token-0123456789abcdef-0123';
@@ -34,13 +35,18 @@ export function engineUri(): string {
   return uri;
 }
 
-export async function startTestApi(dbName: string, env: Record<string, string> = {}, uri = engineUri()): Promise<TestApi> {
+/** The engine's URI pointed at a database of this test file's own. */
+export function databaseUri(name: string): string {
+  return engineUri().replace(/\/[^/?]*(\?|$)/, `/${name}_${process.pid}$1`);
+}
+
+export async function startTestApi(dbName: string, env: Record<string, string> = {}, uri = engineUri(), log?: Logger): Promise<TestApi> {
   const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
-  const log = createLogger(config.logLevel);
+  log ??= createLogger(config.logLevel);
   // Mongoose has one default connection per test file: the first API opens it, the last closes it.
   if (open++ === 0) await connectDatabase(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);
-  await ensureIndexes(log);
+  await prepareNumbering(log);
   const api = await createApi(config, log);
   const url = await api.listen(0, '127.0.0.1');
   return {

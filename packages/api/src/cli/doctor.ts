@@ -1,0 +1,52 @@
+// `npm run doctor [-- --fix] [-- --json]`: inspect (default, changes
+// nothing) or repair ticket numbering. Exit 0 only when healthy.
+import 'reflect-metadata';
+import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { inspect } from '../doctor/inspect';
+import { repair } from '../doctor/repair';
+import { formatRepair, formatReport } from '../doctor/report-format';
+import { createLogger } from '../logging/logger';
+import { loadConfig } from '../config/config';
+import { setNumberFormat } from '../tickets/ticket-number';
+
+const USAGE = 'usage: MONGODB_URI=mongodb://... npm run doctor [-- --fix] [--json] [--progress]';
+
+async function main(): Promise<number> {
+  const args = new Set(process.argv.slice(2));
+  for (const a of args) if (!['--fix', '--json', '--progress', '--help'].includes(a)) { process.stderr.write(`unknown option ${a}\n${USAGE}\n`); return 2; }
+  if (args.has('--help')) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const config = loadConfig();
+  if (!config.mongodbUri) { process.stderr.write(`MONGODB_URI is not set: the doctor works on an existing database.\n${USAGE}\n`); return 2; }
+  setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const json = args.has('--json');
+  const showProgress = args.has('--progress') || (process.stderr.isTTY && !json);
+  const progress = (stage: string, done: number) => {
+    if (!showProgress) return;
+    process.stderr.write(process.stderr.isTTY ? `\r${stage}: ${done} tickets   ` : `${stage}: ${done}\n`);
+  };
+
+  await connectDatabase(config.mongodbUri, Math.max(config.dbTimeoutMs, 10_000));
+  try {
+    if (args.has('--fix')) {
+      const batchSize = Number(process.env.DOCTOR_BATCH_SIZE) || undefined;
+      const result = await repair({ log, onProgress: progress, batchSize });
+      if (showProgress && process.stderr.isTTY) process.stderr.write('\n');
+      process.stdout.write(json ? JSON.stringify(result, null, 2) + '\n' : formatRepair(result) + '\n');
+      return result.after.healthy && !result.errors.length ? 0 : 1;
+    }
+    const report = await inspect();
+    process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report) + '\n');
+    return report.healthy ? 0 : 1;
+  } finally {
+    await disconnectDatabase();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`doctor failed: ${(err as Error).message}\n`);
+    process.exit(3);
+  },
+);

@@ -1,0 +1,20 @@
+// At start-up: build the indexes; if the unique ticketNumber index cannot
+// be built (duplicates from older software), keep serving but first move
+// the counter past every number in use, since without the index no
+// duplicate-key error would catch a collision.
+import { ensureIndexes } from '../db/connection';
+import type { Logger } from '../logging/logger';
+import { raiseSequenceTo } from '../tickets/counter';
+import { inspect } from './inspect';
+
+export async function prepareNumbering(log: Logger): Promise<{ healthy: boolean }> {
+  const { healthy } = await ensureIndexes(log);
+  if (healthy) return { healthy };
+  const report = await inspect();
+  await raiseSequenceTo(report.counter.highest);
+  log.error(
+    { problems: report.problems },
+    `ticket numbering needs repair (${report.problems.join('; ')}): run \`npm run doctor -- --fix\`; serving meanwhile with the counter moved past ${report.counter.highest}`,
+  );
+  return { healthy };
+}
