@@ -5,11 +5,17 @@ export interface Config {
   port: number;
   host: string;
   production: boolean;
+  /** Schema introspection: on outside production, off in production unless INTROSPECTION=on. */
+  introspection: boolean;
   mongodbUri?: string;
   agentTokens: string[];
   ticketPrefix: string;
   ticketPad: number;
   rateLimit: boolean;
+  /** Where rate-limit budgets live: this process, or MongoDB (shared by every process). */
+  rateLimitStore: 'memory' | 'mongo';
+  /** Origins allowed by CORS: a list, or true for any origin, or false for none. */
+  corsOrigins: string[] | boolean;
   trustProxy: boolean | string;
   logLevel: string;
   /** How long a request may wait for the database before SERVICE_UNAVAILABLE. */
@@ -48,6 +54,21 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
   return raw.trim();
 }
 
+function parseStore(raw: string | undefined): 'memory' | 'mongo' {
+  const v = (raw ?? 'memory').trim().toLowerCase() || 'memory';
+  if (v !== 'memory' && v !== 'mongo') throw new ConfigError(`RATE_LIMIT_STORE must be "memory" or "mongo", got "${raw}"`);
+  return v;
+}
+
+/** CORS_ORIGINS: "*" for any, a comma-separated list, or "" for none. Unset: none in production, any otherwise. */
+function parseOrigins(raw: string | undefined, production: boolean): string[] | boolean {
+  if (raw === undefined) return !production;
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  if (list.includes('*')) return true;
+  for (const o of list) if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com, got "${o}"`);
+  return list.length ? list : false;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const prefix = (env.TICKET_PREFIX ?? 'TKT').trim().toUpperCase();
   if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix)) throw new ConfigError('TICKET_PREFIX must be 1-10 letters or digits, starting with a letter');
@@ -55,11 +76,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: integer('PORT', env.PORT, 4000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
     production: env.NODE_ENV === 'production',
+    introspection: flag(env.INTROSPECTION, env.NODE_ENV !== 'production'),
     mongodbUri: env.MONGODB_URI?.trim() || undefined,
     agentTokens: parseTokens(env.AGENT_TOKENS),
     ticketPrefix: prefix,
     ticketPad: integer('TICKET_PAD', env.TICKET_PAD, 5, 1, 12),
     rateLimit: flag(env.RATE_LIMIT, true),
+    rateLimitStore: parseStore(env.RATE_LIMIT_STORE),
+    corsOrigins: parseOrigins(env.CORS_ORIGINS, env.NODE_ENV === 'production'),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL?.trim() || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     dbTimeoutMs: integer('DB_TIMEOUT_MS', env.DB_TIMEOUT_MS, 3000, 100, 60000),

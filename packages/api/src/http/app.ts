@@ -2,6 +2,9 @@
 // plumbing around them (request ids, body limits, graceful drain).
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import cors from 'cors';
+import helmet from 'helmet';
+import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -15,6 +18,7 @@ import { createTokenCheck } from './agent-auth';
 import { createDrain } from './drain';
 import type { Context } from './context';
 import { EXAMPLE_OPERATION } from './example-operation';
+import { queryLimits } from './query-limits';
 import { rateLimitPlugin } from './rate-limit';
 import { requestId } from './request-id';
 import { ticketSchema } from './schema';
@@ -42,11 +46,15 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const isAgent = createTokenCheck(config.agentTokens);
   const drain = createDrain(httpServer);
 
+  const limits = queryLimits();
   const apollo = new ApolloServer<Context>({
     schema: ticketSchema(),
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    allowBatchedHttpRequests: false,
     formatError: createFormatError(log, config.production),
     includeStacktraceInErrorResponses: !config.production,
-    introspection: !config.production || process.env.INTROSPECTION === 'on',
+    introspection: config.introspection,
     // Agents authenticate with bearer tokens, never cookies, so there is no
     // ambient credential for a cross-site request to ride on; plain GET
     // queries (GraphQL over HTTP) stay usable.
@@ -57,7 +65,8 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
-      ...(config.rateLimit ? [rateLimitPlugin()] : []),
+      ...limits.plugins,
+      ...(config.rateLimit ? [rateLimitPlugin(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' })] : []),
     ],
   });
   await apollo.start();
@@ -70,6 +79,18 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     next();
   });
   app.use(drain.middleware);
+  // Security headers on every response. The CSP would block the Sandbox
+  // page, which exists only outside production.
+  app.use(helmet({ contentSecurityPolicy: config.production, crossOriginEmbedderPolicy: false }));
+  app.use(
+    cors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight'],
+      exposedHeaders: ['retry-after', 'x-request-id'],
+      maxAge: 600,
+    }),
+  );
 
   app.get('/healthz', async (_req, res) => {
     const up = await pingDatabase(Math.min(config.dbTimeoutMs, 2_000));

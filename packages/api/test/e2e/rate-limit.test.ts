@@ -10,8 +10,8 @@ afterAll(async () => { await api.stop(); });
 describe('rate limits', () => {
   it('limits creation per client and says when to retry', async () => {
     const results = [];
-    for (let i = 0; i < BUDGETS.create + 2; i++) results.push(await api.gql(CREATE, { input: ticketInput() }));
-    expect(results.slice(0, BUDGETS.create).filter((r) => r.body.errors)).toEqual([]);
+    for (let i = 0; i < BUDGETS.create.points + 2; i++) results.push(await api.gql(CREATE, { input: ticketInput() }));
+    expect(results.slice(0, BUDGETS.create.points).filter((r) => r.body.errors)).toEqual([]);
     const limited = results.at(-1)!;
     expect(limited.status).toBe(429);
     expect(codeOf(limited)).toBe('RATE_LIMITED');
@@ -24,8 +24,29 @@ describe('rate limits', () => {
   });
 
   it('counts every aliased lookup in one request', async () => {
-    const many = Array.from({ length: BUDGETS.lookup + 1 }, (_, i) => `t${i}: trackTicket(ticketNumber: "TKT-00001", email: "a@example.com") { id }`).join('\n');
-    const r = await api.gql(`{ ${many} }`);
+    // Three aliased lookups (the most one request may hold) cost three points each time.
+    const three = (r: number) => [1, 2, 3].map((i) => `t${i}: trackTicket(ticketNumber: "TKT-${r}${i}", email: "a@example.com") { id }`).join('\n');
+    const requests = Math.floor((BUDGETS.lookup.points - 1) / 3); // one point went on the check above
+    for (let r = 0; r < requests; r++) expect(codeOf(await api.gql(`{ ${three(r + 10)} }`))).toBeUndefined();
+    expect(codeOf(await api.gql(`{ ${three(99)} }`))).toBe('RATE_LIMITED');
+  });
+
+  it('limits lookups of one ticket number across many client addresses', async () => {
+    const proxied = await startTestApi('ratelimit_proxy', { RATE_LIMIT: 'on', TRUST_PROXY: 'true' });
+    try {
+      const probe = (i: number) => proxied.gql(TRACK, { n: 'TKT-00042', e: `guess${i}@example.com` }, { 'x-forwarded-for': `203.0.113.${i}` });
+      for (let i = 0; i < BUDGETS.perTicket.points; i++) expect(codeOf(await probe(i))).toBeUndefined();
+      expect(codeOf(await probe(200))).toBe('RATE_LIMITED');
+      // Other tickets are unaffected.
+      expect(codeOf(await proxied.gql(TRACK, { n: 'TKT-00043', e: 'a@example.com' }, { 'x-forwarded-for': '203.0.113.201' }))).toBeUndefined();
+    } finally {
+      await proxied.stop();
+    }
+  });
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY says so', async () => {
+    // Spoofed addresses do not buy a fresh budget: creation was spent above from this client.
+    const r = await api.gql(CREATE, { input: ticketInput() }, { 'x-forwarded-for': '198.51.100.7' });
     expect(codeOf(r)).toBe('RATE_LIMITED');
   });
 });

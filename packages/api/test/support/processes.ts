@@ -1,0 +1,33 @@
+// Built API servers as separate processes (as `npm start` runs them).
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const SERVER = join(__dirname, '../../dist/cli/serve.js');
+export const serverBuilt = existsSync(SERVER);
+
+export interface ServerProcess {
+  child: ChildProcessWithoutNullStreams;
+  out(): string;
+  exit: Promise<number | null>;
+  url: string;
+  stop(): Promise<number | null>;
+}
+
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', ...env } });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; i < 300; i++) {
+    const m = /ticket-api ready at (http:\/\/\S+?\/graphql)/.exec(out);
+    if (m) {
+      return { child, out: () => out, exit, url: m[1], stop: async () => { child.kill('SIGTERM'); return exit; } };
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start: ${out.slice(-500)}`);
+}
