@@ -6,6 +6,7 @@ import { CreateTicketInput } from './create-ticket.input';
 import { TicketStatus } from './ticket.enums';
 import { Ticket } from './ticket.model';
 import { TimelineEvent } from './timeline-event.model';
+import type { TicketView } from './ticket.service';
 
 const NUMBER = { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' };
 const EMAIL = { description: 'The customer email the ticket was created with (case-insensitive, trimmed).' };
@@ -62,7 +63,7 @@ export class TicketResolver {
   }
 
   @FieldResolver(() => [TimelineEvent], { description: 'What happened to the ticket, oldest first.' })
-  timeline(@Root() ticket: Ticket, @Ctx() ctx: Context) {
-    return ctx.tickets.timeline(ticket._id);
+  timeline(@Root() ticket: TicketView, @Ctx() ctx: Context) {
+    return ticket.timeline ?? ctx.tickets.timeline(ticket._id);
   }
 }

@@ -13,10 +13,12 @@ import { planResolution, planStatusChange, type PlannedEvent, type TicketChange 
 import { TimelineEvent, TimelineEventModel, type StoredEventKind } from './timeline-event.model';
 
 type StoredTicket = Omit<Ticket, 'id'>;
-export type TicketView = Ticket;
+/** A ticket as resolvers get it; `timeline` is filled when already known. */
+export type TicketView = Ticket & { timeline?: TimelineEventView[] };
 export type TimelineEventView = TimelineEvent;
 
 const PUBLIC_EVENT_KINDS = Object.values(TimelineEventKind);
+const PUBLIC_KINDS: ReadonlySet<string> = new Set(PUBLIC_EVENT_KINDS);
 /** A number can collide only when the counter is behind the data; a few rounds always suffice. */
 const MAX_NUMBER_ATTEMPTS = 8;
 /** Optimistic concurrency on status: re-read and re-plan when another agent got there first. */
@@ -42,6 +44,14 @@ const optional = (check: (raw: string) => Checked<string>, raw: string | null | 
 const toTicket = (doc: StoredTicket): TicketView => ({ ...doc, id: String(doc._id) });
 const toEvent = (doc: Omit<TimelineEvent, 'id'>): TimelineEventView => ({ ...doc, id: String(doc._id) });
 
+/** Public events, oldest first (ties in creation order: ObjectIds grow). */
+function publicTimeline(events: Omit<TimelineEvent, 'id'>[]): TimelineEventView[] {
+  return events
+    .filter((e) => PUBLIC_KINDS.has(e.kind))
+    .sort((a, b) => a.at.getTime() - b.at.getTime() || (String(a._id) < String(b._id) ? -1 : 1))
+    .map(toEvent);
+}
+
 /** Same key + same fingerprint = a retry of the same request. */
 export function fingerprint(values: CreateTicketValues): string {
   const { idempotencyKey: _key, ...rest } = values;
@@ -63,9 +73,10 @@ export class TicketService {
     }
     const inserted = await this.insertNumbered({ ...values, inputHash });
     if ('replay' in inserted) return inserted.replay;
-    await this.recordCreated(inserted.ticket);
-    this.log.info({ ticketNumber: inserted.ticket.ticketNumber, customer: maskEmail(values.customerEmail) }, 'ticket created');
-    return toTicket(inserted.ticket);
+    const created = await this.recordCreated(inserted.ticket);
+    this.log.debug({ ticketNumber: inserted.ticket.ticketNumber, customer: maskEmail(values.customerEmail) }, 'ticket created');
+    // The timeline is known: no need to read it back.
+    return { ...toTicket(inserted.ticket), timeline: [toEvent(created)] };
   }
 
   /** The ticket an idempotency key already made, or a conflict if the input differs. */
@@ -121,9 +132,10 @@ export class TicketService {
   }
 
   /** A ticket without its CREATED event must not stay behind: undo the insert if the event fails. */
-  private async recordCreated(ticket: StoredTicket): Promise<void> {
+  private async recordCreated(ticket: StoredTicket): Promise<Omit<TimelineEvent, 'id'>> {
     try {
-      await TimelineEventModel.create({ ticketId: ticket._id, kind: TimelineEventKind.CREATED, at: ticket.createdAt });
+      const event = await TimelineEventModel.create({ ticketId: ticket._id, kind: TimelineEventKind.CREATED, at: ticket.createdAt });
+      return event.toObject();
     } catch (err) {
       await TicketModel.deleteOne({ _id: ticket._id }).catch((undoErr) => this.log.error({ err: undoErr, ticketNumber: ticket.ticketNumber }, 'could not undo a half-created ticket'));
       throw err;
@@ -132,17 +144,25 @@ export class TicketService {
 
   // ---- public lookups -------------------------------------------------
 
-  /** null for an unknown number and for a wrong email alike. */
+  /**
+   * null for an unknown number and for a wrong email alike. The ticket and
+   * its timeline come back in one round trip.
+   */
   async track(ticketNumber: string, email: string): Promise<TicketView | null> {
     const key = validAll({ number: checkTicketNumber(ticketNumber), email: checkEmail(email) });
     // Plain equality on normalised strings: never a pattern, never an operator.
-    const doc = await TicketModel.findOne({ ticketNumber: key.number, customerEmail: key.email }).lean<StoredTicket>();
-    return doc ? toTicket(doc) : null;
+    const [doc] = await TicketModel.aggregate<StoredTicket & { events: Omit<TimelineEvent, 'id'>[] }>([
+      { $match: { ticketNumber: key.number, customerEmail: key.email } },
+      { $limit: 1 },
+      { $lookup: { from: TimelineEventModel.collection.collectionName, localField: '_id', foreignField: 'ticketId', as: 'events' } },
+    ]);
+    if (!doc) return null;
+    const { events, ...ticket } = doc;
+    return { ...toTicket(ticket), timeline: publicTimeline(events) };
   }
 
   async timelineFor(ticketNumber: string, email: string): Promise<TimelineEventView[] | null> {
-    const ticket = await this.track(ticketNumber, email);
-    return ticket ? this.timeline(ticket._id) : null;
+    return (await this.track(ticketNumber, email))?.timeline ?? null;
   }
 
   /** Public events of a ticket, oldest first. */

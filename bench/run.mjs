@@ -1,0 +1,176 @@
+// `npm run bench`: our API against a bare-driver floor doing the same
+// database work, under the same load, in the same run. Prints one table
+// with ratios (API / floor); absolute figures across runs mean little on
+// shared machines. Needs a build (npm run bench builds first).
+import { spawn, execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { MongoClient } from 'mongodb';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32,128').split(',').map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? (process.env.MONGODB_URI ? '1000,10000,100000,1000000' : '1000,5000,20000')).split(',').map(Number);
+const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+const kids = new Set();
+const cleanup = () => { for (const k of kids) try { k.kill('SIGKILL'); } catch {} };
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+function start(cmd, args, env, ready) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    kids.add(child);
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve({ child, value: m[1] });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.slice(-400)}`)));
+  });
+}
+
+async function engine(name) {
+  if (process.env.MONGODB_URI) {
+    const uri = process.env.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, `/bench_${name}_${Date.now()}$1`);
+    return { uri, name: 'MongoDB at MONGODB_URI', stop: async () => {} };
+  }
+  const bin = join(root, 'node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb');
+  const { child, value } = await start(bin, ['--host=127.0.0.1', '--port=0', `--database=bench_${name}`], {}, /JONGODB_URI=(\S+)/);
+  return { uri: value, name: 'jongodb (offline engine: every lookup scans)', stop: async () => { child.kill('SIGTERM'); kids.delete(child); } };
+}
+
+async function apiServer(uri) {
+  const { child, value } = await start(process.execPath, [join(root, 'packages/api/dist/cli/serve.js')], { MONGODB_URI: uri, PORT: '0', NODE_ENV: 'production', RATE_LIMIT: 'off', LOG_LEVEL: 'warn' }, /ready at (http:\/\/\S+\/graphql)/);
+  return { child, url: value, kind: 'api' };
+}
+
+async function floorServer(uri) {
+  const { child, value } = await start(process.execPath, [join(root, 'bench/floor-server.mjs')], { MONGODB_URI: uri, PORT: '0' }, /floor ready at (http:\/\/\S+)/);
+  return { child, url: value, kind: 'floor' };
+}
+
+const stop = async (s) => { s.child.kill('SIGTERM'); kids.delete(s.child); await new Promise((r) => s.child.once('exit', r)); };
+
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+const FIELDS = 'id ticketNumber subject description status priority source customerEmail customerName chatId createdAt updatedAt firstResponseAt resolvedAt closedAt resolutionNotes timeline { id kind at message }';
+const INPUT = { customerEmail: 'bench@example.com', customerName: 'Bench', subject: 'Benchmark ticket', description: 'Created by npm run bench.' };
+
+function request(server, op, lookup) {
+  if (server.kind === 'floor') {
+    return { method: 'POST', path: new URL(server.url).pathname.replace(/\/$/, '') + `/${op}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(op === 'create' ? INPUT : lookup) };
+  }
+  const query = {
+    create: `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ${FIELDS} } }`,
+    track: `query($ticketNumber: String!, $email: String!) { trackTicket(ticketNumber: $ticketNumber, email: $email) { ${FIELDS} } }`,
+    timeline: `query($ticketNumber: String!, $email: String!) { ticketTimeline(ticketNumber: $ticketNumber, email: $email) { id kind at message } }`,
+  }[op];
+  return { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: op === 'create' ? { input: INPUT } : lookup }) };
+}
+
+async function load(server, op, connections, lookup, seconds = DURATION) {
+  const url = server.kind === 'floor' ? server.url : server.url.replace(/\/graphql$/, '');
+  let appErrors = 0;
+  const req = request(server, op, lookup);
+  const before = cpuMs(server.child.pid);
+  const r = await autocannon({
+    url, connections, duration: seconds, pipelining: 1,
+    requests: [{ ...req, onResponse: (status, body) => { if (status !== 200 || body.includes('"errors"') || body.includes('"data":null')) appErrors++; } }],
+  });
+  const cpu = cpuMs(server.child.pid) - before;
+  const n = r.requests.total || 1;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + appErrors + r.non2xx, cpuPerReq: cpu / n, n };
+}
+
+const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+
+async function main() {
+  const t0 = Date.now();
+  const rows = [];
+  const engines = {};
+  const servers = {};
+  for (const kind of ['api', 'floor']) {
+    engines[kind] = await engine(kind);
+    servers[kind] = kind === 'api' ? await apiServer(engines[kind].uri) : await floorServer(engines[kind].uri);
+  }
+  const engineName = engines.api.name;
+  // A known ticket to look up, made through each server itself.
+  const lookup = {};
+  for (const kind of ['api', 'floor']) {
+    const r = await fetch(servers[kind].kind === 'api' ? servers[kind].url : `${servers[kind].url}/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(servers[kind], 'create').body });
+    const body = await r.json();
+    const t = kind === 'api' ? body.data.createTicket : body.data;
+    lookup[kind] = { ticketNumber: t.ticketNumber, email: 'bench@example.com' };
+  }
+  // Warm up both (JIT, connection pools).
+  for (const kind of ['api', 'floor']) for (const op of ['create', 'track']) await load(servers[kind], op, 8, lookup[kind], 1);
+
+  for (const op of ['create', 'track', 'timeline']) {
+    for (const c of CONCURRENCY) {
+      const api = await load(servers.api, op, c, lookup.api);
+      const floor = await load(servers.floor, op, c, lookup.floor);
+      rows.push({ op, c, api, floor });
+      process.stderr.write(`  ${op} c=${c}: api ${fmt(api.rps, 0)} rps ${fmt(api.cpuPerReq, 2)} ms cpu/req | floor ${fmt(floor.rps, 0)} rps ${fmt(floor.cpuPerReq, 2)} ms cpu/req\n`);
+    }
+  }
+  for (const kind of ['api', 'floor']) { await stop(servers[kind]); await engines[kind].stop(); }
+
+  // Scaling: trackTicket as the collection grows; API and floor read the same data.
+  const scale = [];
+  const e = await engine('scale');
+  const client = await MongoClient.connect(e.uri);
+  const col = client.db().collection('tickets');
+  await col.createIndex({ ticketNumber: 1 }, { unique: true });
+  let have = 0;
+  const api = await apiServer(e.uri);
+  const floor = await floorServer(e.uri);
+  const probe = { ticketNumber: 'TKT-00001', email: 'scale@example.com' };
+  for (const size of SIZES) {
+    while (have < size) {
+      const n = Math.min(5_000, size - have);
+      const now = new Date();
+      await col.insertMany(Array.from({ length: n }, (_, i) => ({ ticketNumber: `TKT-${String(have + i + 1).padStart(5, '0')}`, sequence: have + i + 1, customerEmail: have + i === 0 ? 'scale@example.com' : `c${have + i}@example.com`, subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', createdAt: now, updatedAt: now })), { ordered: false });
+      have += n;
+    }
+    const a = await load(api, 'track', 8, probe);
+    const f = await load(floor, 'track', 8, probe);
+    scale.push({ size, api: a, floor: f });
+    process.stderr.write(`  track @${size}: api ${fmt(a.p50, 1)} ms p50, floor ${fmt(f.p50, 1)} ms p50\n`);
+  }
+  await client.close();
+  await stop(api); await stop(floor); await e.stop();
+
+  const out = [];
+  out.push(`# npm run bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
+  out.push(`# ${DURATION}s per cell; server CPU read from /proc of the server process; ratios = API / floor (same run, same load)`);
+  out.push('');
+  out.push('| operation | conc | API rps | floor rps | rps ratio | API p50 ms | floor p50 | p50 ratio | API p99 ms | floor p99 | API errors | floor errors | API cpu ms/req | floor cpu ms/req | CPU ratio |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const { op, c, api: a, floor: f } of rows) {
+    out.push(`| ${op} | ${c} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${ratio(a.rps, f.rps)} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${ratio(a.p50, f.p50)} | ${fmt(a.p99)} | ${fmt(f.p99)} | ${a.errors} | ${f.errors} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | **${ratio(a.cpuPerReq, f.cpuPerReq)}** |`);
+  }
+  out.push('');
+  out.push(`Scaling: trackTicket at concurrency 8 as the tickets collection grows (${e.name}).`);
+  out.push('');
+  out.push('| tickets | API p50 ms | floor p50 ms | API rps | floor rps | API cpu ms/req | floor cpu ms/req | CPU ratio |');
+  out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const { size, api: a, floor: f } of scale) out.push(`| ${size} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | ${ratio(a.cpuPerReq, f.cpuPerReq)} |`);
+  out.push('');
+  out.push(`(total bench time ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(out.join('\n'));
+  process.exit(0);
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });
