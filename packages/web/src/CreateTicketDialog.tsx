@@ -1,0 +1,163 @@
+// "Create ticket", as opened from a live chat: the chat id and the
+// customer's details arrive as URL parameters (?chatId=&name=&email=&subject=).
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { CreateTicketInput, Ticket, TicketPriority } from '@tickets/sdk';
+import { client } from './api';
+import { describeError, type Problem } from './errors';
+
+const PRIORITIES: TicketPriority[] = ['LOW', 'NORMAL', 'HIGH', 'URGENT'];
+
+interface Attempt {
+  input: CreateTicketInput;
+}
+
+function fromChat(): { chatId?: string; name: string; email: string; subject: string } {
+  const p = new URLSearchParams(window.location.search);
+  return { chatId: p.get('chatId') || undefined, name: p.get('name') ?? '', email: p.get('email') ?? '', subject: p.get('subject') ?? '' };
+}
+
+export function CreateTicketDialog() {
+  const chat = useRef(fromChat()).current;
+  const [name, setName] = useState(chat.name);
+  const [email, setEmail] = useState(chat.email);
+  const [subject, setSubject] = useState(chat.subject);
+  const [description, setDescription] = useState('');
+  const [priority, setPriority] = useState<TicketPriority>('NORMAL');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [created, setCreated] = useState<Ticket | null>(null);
+  // The request in flight or last failed: a retry sends exactly this again, same idempotency key.
+  const attempt = useRef<Attempt | null>(null);
+  const resultRef = useRef<HTMLHeadingElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    if (created) resultRef.current?.focus();
+  }, [created]);
+  useEffect(() => {
+    if (problem?.fields) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [problem]);
+
+  async function send(a: Attempt) {
+    setBusy(true);
+    setProblem(null);
+    try {
+      setCreated(await client.createTicket(a.input));
+      attempt.current = null;
+    } catch (e) {
+      const p = describeError(e);
+      // Only a retryable failure keeps the attempt (and its key) for the Retry button.
+      if (!p.retryable) attempt.current = null;
+      setProblem(p);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    attempt.current = {
+      input: {
+        customerName: name || undefined,
+        customerEmail: email,
+        subject,
+        description,
+        priority,
+        source: chat.chatId ? 'CHAT' : 'WEB',
+        chatId: chat.chatId,
+        idempotencyKey: crypto.randomUUID(),
+      },
+    };
+    void send(attempt.current);
+  }
+
+  if (created) return <Created ticket={created} headingRef={resultRef} />;
+
+  return (
+    <section className="card" aria-labelledby="create-title">
+      <h1 id="create-title">Create a ticket</h1>
+      {chat.chatId && <p className="muted">From chat <code>{chat.chatId}</code></p>}
+      <form ref={formRef} onSubmit={submit} noValidate>
+        <Field label="Your name" name="customerName" value={name} onChange={setName} problem={problem} autoComplete="name" />
+        <Field label="Email" name="customerEmail" type="email" value={email} onChange={setEmail} problem={problem} required autoComplete="email" />
+        <Field label="Subject" name="subject" value={subject} onChange={setSubject} problem={problem} required maxLength={200} />
+        <Field label="Description" name="description" value={description} onChange={setDescription} problem={problem} required multiline maxLength={20000} />
+        <div className="field">
+          <label htmlFor="priority">Priority</label>
+          <select id="priority" value={priority} onChange={(e) => setPriority(e.target.value as TicketPriority)}>
+            {PRIORITIES.map((p) => <option key={p} value={p}>{p[0] + p.slice(1).toLowerCase()}</option>)}
+          </select>
+        </div>
+        <div className="actions">
+          <button type="submit" disabled={busy}>{busy ? 'Creating…' : 'Create ticket'}</button>
+        </div>
+      </form>
+      <div className="status" role="alert" aria-live="assertive">
+        {problem && (
+          <div className="problem">
+            <p>{problem.message}</p>
+            {problem.duplicateChat && <p><a href="/track">Track the existing ticket</a></p>}
+            {problem.retryable && attempt.current && (
+              <button type="button" onClick={() => attempt.current && void send(attempt.current)} disabled={busy}>Retry</button>
+            )}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Created({ ticket, headingRef }: { ticket: Ticket; headingRef: React.RefObject<HTMLHeadingElement | null> }) {
+  const [copied, setCopied] = useState(false);
+  async function copy() {
+    await navigator.clipboard?.writeText(ticket.ticketNumber).catch(() => {});
+    setCopied(true);
+  }
+  return (
+    <section className="card" aria-live="polite">
+      <h1 ref={headingRef} tabIndex={-1}>Ticket created</h1>
+      <p>Your ticket number is</p>
+      <p className="ticket-number" data-testid="ticket-number">{ticket.ticketNumber}</p>
+      <div className="actions">
+        <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy number'}</button>
+        <a className="button secondary" href={`/track?number=${encodeURIComponent(ticket.ticketNumber)}`}>Track this ticket</a>
+      </div>
+      <p className="muted">Keep the number: with it and your email you can follow the ticket at any time.</p>
+    </section>
+  );
+}
+
+interface FieldProps {
+  label: string;
+  name: string;
+  value: string;
+  onChange: (v: string) => void;
+  problem: Problem | null;
+  type?: string;
+  required?: boolean;
+  multiline?: boolean;
+  maxLength?: number;
+  autoComplete?: string;
+}
+
+function Field({ label, name, value, onChange, problem, type = 'text', required, multiline, maxLength, autoComplete }: FieldProps) {
+  const id = useId();
+  const error = problem?.fields?.[name];
+  const common = {
+    id,
+    name,
+    value,
+    required,
+    maxLength,
+    autoComplete,
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': error ? `${id}-error` : undefined,
+  } as const;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}{required && <span aria-hidden="true"> *</span>}</label>
+      {multiline ? <textarea rows={5} {...common} onChange={(e) => onChange(e.target.value)} /> : <input type={type} {...common} onChange={(e) => onChange(e.target.value)} />}
+      {error && <p className="field-error" id={`${id}-error`}>{label} {error}</p>}
+    </div>
+  );
+}

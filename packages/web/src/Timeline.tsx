@@ -1,0 +1,32 @@
+import type { TimelineEvent } from '@tickets/sdk';
+
+const LABEL: Record<TimelineEvent['kind'], string> = {
+  CREATED: 'Ticket created',
+  FIRST_RESPONSE: 'First response',
+  IN_PROGRESS: 'Being worked on',
+  WAITING_ON_CUSTOMER: 'Waiting on you',
+  RESOLVED: 'Resolved',
+  CLOSED: 'Closed',
+  REOPENED: 'Reopened',
+  RESOLUTION_NOTE: 'Resolution notes',
+  RENUMBERED: 'Ticket renumbered',
+};
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** In the visitor's locale and time zone. */
+export const formatDate = (iso: string) => dateFormat.format(new Date(iso));
+
+export function Timeline({ events }: { events: TimelineEvent[] }) {
+  return (
+    <ol className="timeline">
+      {events.map((e) => (
+        <li key={e.id} className={`event event-${e.kind.toLowerCase()}`} data-kind={e.kind}>
+          <span className="event-title">{LABEL[e.kind]}</span>
+          <time dateTime={e.at}>{formatDate(e.at)}</time>
+          {e.message && <p className="event-message">{e.message}</p>}
+        </li>
+      ))}
+    </ol>
+  );
+}

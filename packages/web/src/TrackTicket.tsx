@@ -1,0 +1,86 @@
+// "Track your ticket": number + email -> status, dates and the timeline.
+// The URL carries the number (bookmarkable), never the email.
+import { useRef, useState, type FormEvent } from 'react';
+import type { Ticket } from '@tickets/sdk';
+import { client } from './api';
+import { describeError } from './errors';
+import { Timeline, formatDate } from './Timeline';
+
+type State = { kind: 'idle' } | { kind: 'loading' } | { kind: 'found'; ticket: Ticket } | { kind: 'none' } | { kind: 'error'; message: string; fields?: Record<string, string> };
+
+const STATUS_LABEL: Record<Ticket['status'], string> = {
+  OPEN: 'Open',
+  IN_PROGRESS: 'Being worked on',
+  WAITING_ON_CUSTOMER: 'Waiting on you',
+  RESOLVED: 'Resolved',
+  CLOSED: 'Closed',
+};
+
+export function TrackTicket() {
+  const [number, setNumber] = useState(() => new URLSearchParams(window.location.search).get('number') ?? '');
+  const [email, setEmail] = useState('');
+  const [state, setState] = useState<State>({ kind: 'idle' });
+  const resultRef = useRef<HTMLDivElement>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const url = new URL(window.location.href);
+    url.searchParams.set('number', number.trim());
+    window.history.replaceState(null, '', url);
+    setState({ kind: 'loading' });
+    try {
+      const ticket = await client.trackTicket({ ticketNumber: number, email });
+      setState(ticket ? { kind: 'found', ticket } : { kind: 'none' });
+    } catch (err) {
+      const p = describeError(err);
+      setState({ kind: 'error', message: p.message, fields: p.fields });
+    }
+    resultRef.current?.focus();
+  }
+
+  const fieldError = (f: string) => (state.kind === 'error' ? state.fields?.[f] : undefined);
+
+  return (
+    <section className="card" aria-labelledby="track-title">
+      <h1 id="track-title">Track your ticket</h1>
+      <form onSubmit={submit} noValidate className="track-form">
+        <div className="field">
+          <label htmlFor="ticket-number">Ticket number</label>
+          <input id="ticket-number" value={number} onChange={(e) => setNumber(e.target.value)} placeholder="TKT-00042" required autoComplete="off"
+            aria-invalid={fieldError('ticketNumber') ? true : undefined} aria-describedby={fieldError('ticketNumber') ? 'number-error' : undefined} />
+          {fieldError('ticketNumber') && <p className="field-error" id="number-error">Ticket number {fieldError('ticketNumber')}</p>}
+        </div>
+        <div className="field">
+          <label htmlFor="track-email">Email</label>
+          <input id="track-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email"
+            aria-invalid={fieldError('email') ? true : undefined} aria-describedby={fieldError('email') ? 'email-error' : undefined} />
+          {fieldError('email') && <p className="field-error" id="email-error">Email {fieldError('email')}</p>}
+        </div>
+        <div className="actions">
+          <button type="submit" disabled={state.kind === 'loading'}>{state.kind === 'loading' ? 'Looking…' : 'Track'}</button>
+        </div>
+      </form>
+      <div ref={resultRef} tabIndex={-1} className="result" aria-live="polite" aria-busy={state.kind === 'loading'}>
+        {state.kind === 'none' && <p className="problem">No ticket matches this number and email. Check both and try again.</p>}
+        {state.kind === 'error' && <p className="problem" role="alert">{state.message}</p>}
+        {state.kind === 'found' && <TicketDetails ticket={state.ticket} />}
+      </div>
+    </section>
+  );
+}
+
+function TicketDetails({ ticket }: { ticket: Ticket }) {
+  return (
+    <article aria-labelledby="ticket-title">
+      <h2 id="ticket-title">{ticket.ticketNumber}: {ticket.subject}</h2>
+      <dl className="facts">
+        <dt>Status</dt><dd data-testid="status">{STATUS_LABEL[ticket.status]}</dd>
+        <dt>Priority</dt><dd>{ticket.priority[0] + ticket.priority.slice(1).toLowerCase()}</dd>
+        <dt>Created</dt><dd><time dateTime={ticket.createdAt}>{formatDate(ticket.createdAt)}</time></dd>
+        {ticket.resolvedAt && <><dt>Resolved</dt><dd><time dateTime={ticket.resolvedAt}>{formatDate(ticket.resolvedAt)}</time></dd></>}
+      </dl>
+      <h3>Timeline</h3>
+      <Timeline events={ticket.timeline} />
+    </article>
+  );
+}

@@ -1,0 +1,139 @@
+// The reference client in a real browser (Debian's Chromium, headless,
+// driven by playwright-core): create from a chat, the duplicate-chat
+// message, track with the email in another case, and the timeline after an
+// agent resolves the ticket through the SDK. Screenshots go to
+// test-artifacts/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createClient } from '@tickets/sdk';
+import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEB = join(__dirname, '..');
+const ARTIFACTS = join(__dirname, '../../../test-artifacts');
+const reason = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !existsSync(join(WEB, 'dist/index.html')) ? 'the web app is not built (npm test builds it)' : '';
+if (reason) console.warn(`skipped: browser tests: ${reason}`);
+const describeBrowser = reason ? describe.skip : describe;
+
+describeBrowser('reference web client in Chromium', () => {
+  let api: TestApi;
+  let preview: ChildProcess;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    api = await startTestApi('web');
+    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], { cwd: WEB, env: { ...process.env, API_URL: api.base } });
+    base = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      preview.stdout!.on('data', (d) => {
+        out += d;
+        const m = /Local:\s+(http:\/\/\S+?)\/?\s/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+        if (m) resolve(m[1]);
+      });
+      preview.on('exit', (c) => reject(new Error(`vite preview exited ${c}: ${out}`)));
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    preview?.kill('SIGTERM');
+    await api?.stop();
+  });
+
+  let ticketNumber = '';
+
+  it('creates a ticket from a chat and shows its number', async () => {
+    await page.goto(`${base}/create?chatId=chat-e2e-1&name=Ada%20Lovelace&email=Ada%40Example.com`);
+    await expectValue(page.getByLabel('Your name'), 'Ada Lovelace');
+    await expectValue(page.getByLabel('Email'), 'Ada@Example.com');
+    // Keyboard only: type into the fields and submit with Enter.
+    await page.getByLabel('Subject').fill('Printer on floor 3 is jammed');
+    await page.getByLabel('Description').fill('It shows error E-42 since this morning.');
+    await page.getByLabel('Priority').selectOption('HIGH');
+    await page.getByLabel('Subject').press('Enter');
+    const number = page.getByTestId('ticket-number');
+    await number.waitFor();
+    ticketNumber = (await number.textContent())!.trim();
+    expect(ticketNumber).toMatch(/^TKT-\d{5,}$/);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Ticket created');
+    await page.screenshot({ path: join(ARTIFACTS, 'create-ticket.png'), fullPage: true });
+  });
+
+  it('shows per-field messages for bad input', async () => {
+    await page.goto(`${base}/create`);
+    await page.getByLabel('Email').fill('not-an-email');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByText('Please check the highlighted fields.').waitFor();
+    expect(await page.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('.field-error').count()).toBeGreaterThanOrEqual(3); // email, subject, description
+  });
+
+  it('says a ticket for this chat already exists, with a way to track it', async () => {
+    await page.goto(`${base}/create?chatId=chat-e2e-1&name=Ada%20Lovelace&email=ada%40example.com`);
+    await page.getByLabel('Subject').fill('Same chat again');
+    await page.getByLabel('Description').fill('Pressed the button twice.');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByText('A ticket for this chat already exists.').waitFor();
+    expect(await page.getByRole('link', { name: 'Track the existing ticket' }).getAttribute('href')).toBe('/track');
+    await page.screenshot({ path: join(ARTIFACTS, 'duplicate-chat.png'), fullPage: true });
+  });
+
+  it('tracks the ticket with the email in another case; the URL carries the number, never the email', async () => {
+    await page.goto(`${base}/track`);
+    await page.getByLabel('Ticket number').fill(ticketNumber.toLowerCase());
+    await page.getByLabel('Email').fill('ADA@EXAMPLE.COM');
+    await page.getByRole('button', { name: 'Track' }).click();
+    await page.getByTestId('status').waitFor();
+    expect(await page.getByTestId('status').textContent()).toBe('Open');
+    expect(page.url()).toContain(`number=${ticketNumber.toLowerCase()}`);
+    expect(page.url().toLowerCase()).not.toContain('example.com');
+    // A wrong email: one neutral message.
+    await page.getByLabel('Email').fill('someone@example.com');
+    await page.getByRole('button', { name: 'Track' }).click();
+    await page.getByText('No ticket matches this number and email.').waitFor();
+  });
+
+  it('shows the timeline after an agent resolves the ticket through the SDK', async () => {
+    const agent = createClient({ url: api.url, token: AGENT_TOKEN });
+    await agent.respondToTicket({ ticketNumber, message: 'We are sending a technician.' });
+    await agent.updateTicketStatus({ ticketNumber, status: 'IN_PROGRESS' });
+    await agent.resolveTicket({ ticketNumber, resolutionNotes: 'Replaced the fuser unit; printing works again.' });
+    await page.goto(`${base}/track?number=${ticketNumber}`);
+    await expectValue(page.getByLabel('Ticket number'), ticketNumber);
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Email').press('Enter');
+    await page.getByText('Replaced the fuser unit; printing works again.').first().waitFor();
+    expect(await page.getByTestId('status').textContent()).toBe('Resolved');
+    const kinds = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds).toEqual(['CREATED', 'FIRST_RESPONSE', 'IN_PROGRESS', 'RESOLVED', 'RESOLUTION_NOTE']);
+    // Dates in the visitor's locale (en-GB here), not raw ISO strings.
+    const firstDate = await page.locator('.timeline time').first().textContent();
+    expect(firstDate).not.toMatch(/T\d\d:/);
+    await page.screenshot({ path: join(ARTIFACTS, 'track-ticket.png'), fullPage: true });
+  });
+
+  it('fits a phone screen without horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.reload();
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Email').press('Enter');
+    await page.getByTestId('status').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'track-ticket-phone.png'), fullPage: true });
+  });
+});
+
+async function expectValue(locator: ReturnType<Page['getByLabel']>, value: string) {
+  expect(await locator.inputValue()).toBe(value);
+}
