@@ -1,15 +1,22 @@
-// At start-up: build the indexes; if the unique ticketNumber index cannot
-// be built (duplicates from older software), keep serving but first move
-// the counter past every number in use, since without the index no
-// duplicate-key error would catch a collision.
+// At start-up: build the indexes and make sure the counter is not behind
+// the data (a restored backup, imported tickets): one indexed query. If the
+// unique ticketNumber index cannot be built (duplicates from older
+// software), keep serving but first move the counter past every number in
+// use, found by a full scan, since without the index no duplicate-key error
+// would catch a collision.
 import { ensureIndexes } from '../db/connection';
 import type { Logger } from '../logging/logger';
 import { raiseSequenceTo } from '../tickets/counter';
+import { TicketModel } from '../tickets/ticket.model';
 import { inspect } from './inspect';
 
 export async function prepareNumbering(log: Logger): Promise<{ healthy: boolean }> {
   const { healthy } = await ensureIndexes(log);
-  if (healthy) return { healthy };
+  if (healthy) {
+    const top = await TicketModel.findOne({ sequence: { $gt: 0 } }, { sequence: 1 }).sort({ sequence: -1 }).lean<{ sequence?: number }>();
+    if (top?.sequence) await raiseSequenceTo(top.sequence);
+    return { healthy };
+  }
   const report = await inspect();
   await raiseSequenceTo(report.counter.highest);
   log.error(

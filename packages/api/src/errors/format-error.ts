@@ -1,13 +1,15 @@
 // The last stop before an error reaches a client: known errors pass with
 // their code; database outages become SERVICE_UNAVAILABLE; stray duplicate
 // keys become DUPLICATE_ENTRY; everything else is an opaque
-// INTERNAL_SERVER_ERROR (logged here with the request id, never sent).
+// INTERNAL_SERVER_ERROR. The details go to the log (errorLogPlugin, with the
+// request id), never to the client.
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode } from './error-codes';
 import { duplicateEntry, internalError, serviceUnavailable } from './api-errors';
 import { duplicateKeyField, isDuplicateKeyError } from './duplicate-key';
-import type { Logger } from '../logging/logger';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Context } from '../http/context';
 
 // Driver errors that mean "the database cannot be reached right now".
 const UNAVAILABLE = new Set([
@@ -69,27 +71,37 @@ export function fieldsFromCoercionMessage(message: string): { field: string; mes
   return [{ field, message: detail }];
 }
 
-export function createFormatError(log: Logger, production: boolean) {
+export function createFormatError(production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
     const code = formatted.extensions?.code;
     if (code === ErrorCode.BAD_USER_INPUT && !formatted.extensions?.fields) {
       return { ...formatted, extensions: { ...formatted.extensions, fields: fieldsFromCoercionMessage(formatted.message) } };
     }
     if (typeof code === 'string' && APOLLO_CODES.has(code)) return formatted;
-    const client = toClientError(original);
-    if (!client) {
-      log.error({ err: original, path: formatted.path }, 'unexpected error');
-      return shape(internalError(), formatted, production);
-    }
-    if (client.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) log.warn({ err: describe(original) }, 'database unavailable');
-    return shape(client, formatted, production);
+    return shape(toClientError(unwrapResolverError(error)) ?? internalError(), formatted, production);
   };
 }
 
-function describe(err: unknown): { name?: string; message?: string } {
-  const e = err as { name?: string; message?: string };
-  return { name: e?.name, message: e?.message };
+/** Logs what clients do not see: unexpected errors in full, outages as warnings; with the request id. */
+export function errorLogPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            const client = toClientError(original);
+            if (client?.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) {
+              const e = original as { name?: string; message?: string };
+              contextValue.log.warn({ err: { name: e?.name, message: e?.message } }, 'database unavailable');
+            } else if (!client && !APOLLO_CODES.has(String(error.extensions?.code))) {
+              contextValue.log.error({ err: original, path: error.path }, 'unexpected error');
+            }
+          }
+        },
+      };
+    },
+  };
 }
 
 function shape(client: GraphQLError, formatted: GraphQLFormattedError, production: boolean): GraphQLFormattedError {

@@ -11,7 +11,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
-import { createFormatError } from '../errors/format-error';
+import { createFormatError, errorLogPlugin } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
 import { TicketService } from '../tickets/ticket.service';
 import { createTokenCheck } from './agent-auth';
@@ -52,7 +52,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     allowBatchedHttpRequests: false,
-    formatError: createFormatError(log, config.production),
+    formatError: createFormatError(config.production),
     includeStacktraceInErrorResponses: !config.production,
     introspection: config.introspection,
     // Agents authenticate with bearer tokens, never cookies, so there is no
@@ -65,6 +65,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       // Answers are per customer and never cached; without this plugin Apollo
       // also skips wrapping every resolver for cache hints (measured in bench).
       ApolloServerPluginCacheControlDisabled(),
+      errorLogPlugin(),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),

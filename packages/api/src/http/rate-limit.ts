@@ -66,8 +66,7 @@ export function costOf(operation: OperationDefinitionNode, variables: Record<str
 export type RateLimitStore = { kind: 'memory' } | { kind: 'mongo'; connection: Connection };
 
 function limiters(store: RateLimitStore): Record<Budget, RateLimiterAbstract> {
-  type Limiter = RateLimiterAbstract;
-  const make = (budget: Budget): Limiter => {
+  const make = (budget: Budget): RateLimiterAbstract => {
     const opts = { keyPrefix: `rl_${budget}`, ...BUDGETS[budget] };
     return store.kind === 'mongo' ? new RateLimiterMongo({ ...opts, storeClient: store.connection, tableName: 'rate_limits' }) : new RateLimiterMemory(opts);
   };

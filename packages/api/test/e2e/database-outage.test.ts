@@ -1,6 +1,7 @@
 // The database goes away under a running API and comes back: requests get
 // SERVICE_UNAVAILABLE within seconds, /healthz says 503, and the same
 // process recovers without a restart.
+import pino from 'pino';
 import { CREATE, TRACK, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { ControlledEngine, jongodbBinary } from '../support/engine';
 
@@ -21,9 +22,10 @@ async function until(check: () => Promise<boolean>, limitMs: number): Promise<nu
 describeWithEngine('database outage', () => {
   const engine = new ControlledEngine();
   let api: TestApi;
+  const lines: string[] = [];
   beforeAll(async () => {
     await engine.start();
-    api = await startTestApi('outage', { DB_TIMEOUT_MS: '1500' }, engine.uri);
+    api = await startTestApi('outage', { DB_TIMEOUT_MS: '1500' }, engine.uri, pino({ level: 'warn' }, { write: (l: string) => { lines.push(l); } }));
   });
   afterAll(async () => {
     await api?.stop();
@@ -44,6 +46,10 @@ describeWithEngine('database outage', () => {
       expect(JSON.stringify(r.body)).not.toMatch(/Mongo|ECONNREFUSED|stack|127\.0\.0\.1/);
     }
     expect(answeredIn).toBeLessThan(8_000);
+    // Logged for operators, with the request id of each request.
+    const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'database unavailable');
+    expect(warnings.length).toBeGreaterThanOrEqual(2);
+    for (const w of warnings) expect(w.requestId).toEqual(expect.any(String));
 
     await engine.start(); // same port
     const toRecovery = await until(async () => (await fetch(`${api.base}/healthz`)).status === 200, 30_000);
