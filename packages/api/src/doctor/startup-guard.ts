@@ -7,14 +7,13 @@
 import { ensureIndexes } from '../db/connection';
 import type { Logger } from '../logging/logger';
 import { raiseSequenceTo } from '../tickets/counter';
-import { TicketModel } from '../tickets/ticket.model';
+import { moveCounterPastTickets } from '../tickets/numbering';
 import { inspect } from './inspect';
 
 export async function prepareNumbering(log: Logger): Promise<{ healthy: boolean }> {
   const { healthy } = await ensureIndexes(log);
   if (healthy) {
-    const top = await TicketModel.findOne({ sequence: { $gt: 0 } }, { sequence: 1 }).sort({ sequence: -1 }).lean<{ sequence?: number }>();
-    if (top?.sequence) await raiseSequenceTo(top.sequence);
+    await moveCounterPastTickets();
     return { healthy };
   }
   const report = await inspect();

@@ -5,7 +5,7 @@ import type { Types } from 'mongoose';
 import { badUserInput, duplicateEntry, internalError, notFound, type FieldProblem } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError } from '../errors/duplicate-key';
 import { maskEmail, type Logger } from '../logging/logger';
-import { raiseSequenceTo } from './counter';
+import { moveCounterPastTickets } from './numbering';
 import { TicketStatus, TimelineEventKind } from './ticket.enums';
 import { Ticket, TicketModel } from './ticket.model';
 import { checkCreateTicket, checkEmail, checkText, checkTicketNumber, LIMITS, type Checked, type CreateTicketRaw, type CreateTicketValues } from './ticket.validation';
@@ -108,7 +108,7 @@ export class TicketService {
             this.log.error({ attempt, ticketNumber: doc.ticketNumber }, 'ticket number still colliding after retries; giving up');
             throw internalError();
           }
-          const floor = await this.skipPastExistingNumbers(doc.sequence ?? 0);
+          const floor = await moveCounterPastTickets(doc.sequence ?? 0);
           this.log.warn({ attempt, collided: doc.ticketNumber, counterRaisedTo: floor }, 'ticket number collided; counter moved past existing tickets, retrying');
           continue;
         }
@@ -121,14 +121,6 @@ export class TicketService {
         throw duplicateEntry(field ?? 'unknown');
       }
     }
-  }
-
-  /** Raise the counter to the highest number in use (or the collided one). */
-  private async skipPastExistingNumbers(collided: number): Promise<number> {
-    const top = await TicketModel.findOne({ sequence: { $gt: 0 } }, { sequence: 1 }).sort({ sequence: -1 }).lean<{ sequence?: number }>();
-    const floor = Math.max(collided, top?.sequence ?? 0);
-    await raiseSequenceTo(floor);
-    return floor;
   }
 
   /** A ticket without its CREATED event must not stay behind: undo the insert if the event fails. */
