@@ -1,38 +1,14 @@
 // The built server as a process, as `npm start` runs it: ready line,
 // health, landing page rules, config errors, graceful SIGTERM.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
 import { AGENT_TOKEN, CREATE, databaseUri, gql, ticketInput } from '../support/api';
+import { serverBuilt, spawnServer, startServer, type SpawnedServer } from '../support/processes';
 
-const SERVER = join(__dirname, '../../dist/cli/serve.js');
-const built = existsSync(SERVER);
-if (!built) console.warn('skipped: process tests need the build (npm test runs it first)');
-const describeBuilt = built ? describe : describe.skip;
-
-interface Proc { child: ChildProcessWithoutNullStreams; out: () => string; exit: Promise<number | null> }
-
-function run(env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env } });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, exit };
-}
-
-async function readyUrl(p: Proc): Promise<string> {
-  for (let i = 0; i < 300; i++) {
-    const m = /ticket-api ready at (http:\/\/\S+?\/graphql)/.exec(p.out());
-    if (m) return m[1];
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no ready line: ' + p.out());
-}
+if (!serverBuilt) console.warn('skipped: process tests need the build (npm test runs it first)');
+const describeBuilt = serverBuilt ? describe : describe.skip;
 
 /** Request ids the server logged as received (debug level). */
-const received = (p: Proc) => new Set([...p.out().matchAll(/"requestId":"(inflight-\d+)"[^\n]*"msg":"request received"/g)].map((m) => m[1]));
+const received = (p: SpawnedServer) => new Set([...p.out().matchAll(/"requestId":"(inflight-\d+)"[^\n]*"msg":"request received"/g)].map((m) => m[1]));
 
 async function until(check: () => boolean, limitMs = 10_000): Promise<void> {
   for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 2))) {
@@ -51,8 +27,8 @@ const dbUri = () => databaseUri('process');
 
 describeBuilt('server process', () => {
   it('serves, hides internals in production, and drains in-flight requests on SIGTERM', async () => {
-    const p = run({ NODE_ENV: 'production', MONGODB_URI: dbUri(), AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', LOG_LEVEL: 'debug' });
-    const url = await readyUrl(p);
+    const p = await startServer({ MONGODB_URI: dbUri(), AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', LOG_LEVEL: 'debug' });
+    const url = p.url;
     const base = url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
@@ -101,8 +77,8 @@ describeBuilt('server process', () => {
   });
 
   it('offers the Sandbox with an example operation outside production', async () => {
-    const p = run({ NODE_ENV: 'development', MONGODB_URI: dbUri(), LOG_LEVEL: 'warn' });
-    const url = await readyUrl(p).catch(async () => { p.child.kill(); throw new Error(p.out()); });
+    const p = await startServer({ NODE_ENV: 'development', MONGODB_URI: dbUri(), LOG_LEVEL: 'warn' });
+    const url = p.url;
     const html = await (await fetch(url, { headers: { accept: 'text/html' } })).text();
     expect(html).toMatch(/sandbox/i);
     expect(html).toContain('createTicket');
@@ -111,7 +87,7 @@ describeBuilt('server process', () => {
   });
 
   it('refuses bad configuration with a clear message', async () => {
-    const p = run({ AGENT_TOKENS: 'short', MONGODB_URI: dbUri() });
+    const p = spawnServer({ AGENT_TOKENS: 'short', MONGODB_URI: dbUri() });
     expect(await p.exit).toBe(2);
     expect(p.out()).toMatch(/AGENT_TOKENS.*at least 32 characters/);
   });

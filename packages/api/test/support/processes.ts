@@ -14,20 +14,27 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export type SpawnedServer = Omit<ServerProcess, 'url' | 'stop'>;
+
+/** Start the server without waiting for it (to watch it fail, say). */
+export function spawnServer(env: Record<string, string>): SpawnedServer {
   const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', ...env } });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, exit };
+}
+
+/** Start the server and wait for its ready line. */
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const p = spawnServer(env);
   for (let i = 0; i < 300; i++) {
-    const m = /ticket-api ready at (http:\/\/\S+?\/graphql)/.exec(out);
-    if (m) {
-      return { child, out: () => out, exit, url: m[1], stop: async () => { child.kill('SIGTERM'); return exit; } };
-    }
-    if (child.exitCode !== null) break;
+    const m = /ticket-api ready at (http:\/\/\S+?\/graphql)/.exec(p.out());
+    if (m) return { ...p, url: m[1], stop: async () => { p.child.kill('SIGTERM'); return p.exit; } };
+    if (p.child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start: ${out.slice(-500)}`);
+  p.child.kill('SIGKILL');
+  throw new Error(`server did not start: ${p.out().slice(-500)}`);
 }
