@@ -17,8 +17,7 @@ type StoredTicket = Omit<Ticket, 'id'>;
 export type TicketView = Ticket & { timeline?: TimelineEventView[] };
 export type TimelineEventView = TimelineEvent;
 
-const PUBLIC_EVENT_KINDS = Object.values(TimelineEventKind);
-const PUBLIC_KINDS: ReadonlySet<string> = new Set(PUBLIC_EVENT_KINDS);
+const PUBLIC_KINDS: ReadonlySet<string> = new Set(Object.values(TimelineEventKind));
 /** A number can collide only when the counter is behind the data; a few rounds always suffice. */
 const MAX_NUMBER_ATTEMPTS = 8;
 /** Optimistic concurrency on status: re-read and re-plan when another agent got there first. */
@@ -44,7 +43,7 @@ const optional = (check: (raw: string) => Checked<string>, raw: string | null | 
 const toTicket = (doc: StoredTicket): TicketView => ({ ...doc, id: String(doc._id) });
 const toEvent = (doc: Omit<TimelineEvent, 'id'>): TimelineEventView => ({ ...doc, id: String(doc._id) });
 
-/** Public events, oldest first (ties in creation order: ObjectIds grow). */
+/** The one rule for what customers see: public kinds, oldest first (ties in creation order: ObjectIds grow). */
 function publicTimeline(events: Omit<TimelineEvent, 'id'>[]): TimelineEventView[] {
   return events
     .filter((e) => PUBLIC_KINDS.has(e.kind))
@@ -159,8 +158,7 @@ export class TicketService {
 
   /** Public events of a ticket, oldest first. */
   async timeline(ticketId: Types.ObjectId): Promise<TimelineEventView[]> {
-    const docs = await TimelineEventModel.find({ ticketId, kind: { $in: PUBLIC_EVENT_KINDS } }).sort({ at: 1, _id: 1 }).lean();
-    return docs.map(toEvent);
+    return publicTimeline(await TimelineEventModel.find({ ticketId }).lean());
   }
 
   // ---- agent workflow -------------------------------------------------
