@@ -1,9 +1,10 @@
 // "Create ticket", as opened from a live chat: the chat id and the
 // customer's details arrive as URL parameters (?chatId=&name=&email=&subject=).
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CreateTicketInput, Ticket, TicketPriority } from '@tickets/sdk';
 import { client } from './api';
 import { describeError, type Problem } from './errors';
+import { Field } from './Field';
 
 const PRIORITIES: TicketPriority[] = ['LOW', 'NORMAL', 'HIGH', 'URGENT'];
 
@@ -78,10 +79,10 @@ export function CreateTicketDialog() {
       <h1 id="create-title">Create a ticket</h1>
       {chat.chatId && <p className="muted">From chat <code>{chat.chatId}</code></p>}
       <form ref={formRef} onSubmit={submit} noValidate>
-        <Field label="Your name" name="customerName" value={name} onChange={setName} problem={problem} autoComplete="name" />
-        <Field label="Email" name="customerEmail" type="email" value={email} onChange={setEmail} problem={problem} required autoComplete="email" />
-        <Field label="Subject" name="subject" value={subject} onChange={setSubject} problem={problem} required maxLength={200} />
-        <Field label="Description" name="description" value={description} onChange={setDescription} problem={problem} required multiline maxLength={20000} />
+        <Field label="Your name" name="customerName" error={problem?.fields?.customerName} value={name} onChange={setName} autoComplete="name" />
+        <Field label="Email" name="customerEmail" error={problem?.fields?.customerEmail} type="email" value={email} onChange={setEmail} required autoComplete="email" />
+        <Field label="Subject" name="subject" error={problem?.fields?.subject} value={subject} onChange={setSubject} required maxLength={200} />
+        <Field label="Description" name="description" error={problem?.fields?.description} value={description} onChange={setDescription} required multiline maxLength={20000} />
         <div className="field">
           <label htmlFor="priority">Priority</label>
           <select id="priority" value={priority} onChange={(e) => setPriority(e.target.value as TicketPriority)}>
@@ -124,40 +125,5 @@ function Created({ ticket, headingRef }: { ticket: Ticket; headingRef: React.Ref
       </div>
       <p className="muted">Keep the number: with it and your email you can follow the ticket at any time.</p>
     </section>
-  );
-}
-
-interface FieldProps {
-  label: string;
-  name: string;
-  value: string;
-  onChange: (v: string) => void;
-  problem: Problem | null;
-  type?: string;
-  required?: boolean;
-  multiline?: boolean;
-  maxLength?: number;
-  autoComplete?: string;
-}
-
-function Field({ label, name, value, onChange, problem, type = 'text', required, multiline, maxLength, autoComplete }: FieldProps) {
-  const id = useId();
-  const error = problem?.fields?.[name];
-  const common = {
-    id,
-    name,
-    value,
-    required,
-    maxLength,
-    autoComplete,
-    'aria-invalid': error ? true : undefined,
-    'aria-describedby': error ? `${id}-error` : undefined,
-  } as const;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}{required && <span aria-hidden="true"> *</span>}</label>
-      {multiline ? <textarea rows={5} {...common} onChange={(e) => onChange(e.target.value)} /> : <input type={type} {...common} onChange={(e) => onChange(e.target.value)} />}
-      {error && <p className="field-error" id={`${id}-error`}>{label} {error}</p>}
-    </div>
   );
 }

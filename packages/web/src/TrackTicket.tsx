@@ -4,6 +4,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import type { Ticket } from '@tickets/sdk';
 import { client } from './api';
 import { describeError } from './errors';
+import { Field } from './Field';
 import { Timeline, formatDate } from './Timeline';
 
 type State = { kind: 'idle' } | { kind: 'loading' } | { kind: 'found'; ticket: Ticket } | { kind: 'none' } | { kind: 'error'; message: string; fields?: Record<string, string> };
@@ -44,18 +45,8 @@ export function TrackTicket() {
     <section className="card" aria-labelledby="track-title">
       <h1 id="track-title">Track your ticket</h1>
       <form onSubmit={submit} noValidate className="track-form">
-        <div className="field">
-          <label htmlFor="ticket-number">Ticket number</label>
-          <input id="ticket-number" value={number} onChange={(e) => setNumber(e.target.value)} placeholder="TKT-00042" required autoComplete="off"
-            aria-invalid={fieldError('ticketNumber') ? true : undefined} aria-describedby={fieldError('ticketNumber') ? 'number-error' : undefined} />
-          {fieldError('ticketNumber') && <p className="field-error" id="number-error">Ticket number {fieldError('ticketNumber')}</p>}
-        </div>
-        <div className="field">
-          <label htmlFor="track-email">Email</label>
-          <input id="track-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="email"
-            aria-invalid={fieldError('email') ? true : undefined} aria-describedby={fieldError('email') ? 'email-error' : undefined} />
-          {fieldError('email') && <p className="field-error" id="email-error">Email {fieldError('email')}</p>}
-        </div>
+        <Field label="Ticket number" name="ticketNumber" value={number} onChange={setNumber} error={fieldError('ticketNumber')} placeholder="TKT-00042" required autoComplete="off" />
+        <Field label="Email" name="email" type="email" value={email} onChange={setEmail} error={fieldError('email')} required autoComplete="email" />
         <div className="actions">
           <button type="submit" disabled={state.kind === 'loading'}>{state.kind === 'loading' ? 'Looking…' : 'Track'}</button>
         </div>
