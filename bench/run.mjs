@@ -14,6 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32,128').split(',').map(Number);
 const SIZES = (process.env.BENCH_SIZES ?? (process.env.MONGODB_URI ? '1000,10000,100000,1000000' : '1000,5000,20000')).split(',').map(Number);
+const OPS = (process.env.BENCH_OPS ?? 'create,track,timeline').split(',');
+const SCALING = process.env.BENCH_SCALING !== 'off';
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const kids = new Set();
 const cleanup = () => { for (const k of kids) try { k.kill('SIGKILL'); } catch {} };
@@ -39,26 +41,31 @@ function start(cmd, args, env, ready) {
 async function engine(name) {
   if (process.env.MONGODB_URI) {
     const uri = process.env.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, `/bench_${name}_${Date.now()}$1`);
-    return { uri, name: 'MongoDB at MONGODB_URI', stop: async () => {} };
+    // A remote server's CPU cannot be read from here: engine columns show '-'.
+    return { uri, name: 'MongoDB at MONGODB_URI', pid: undefined, stop: async () => {} };
   }
   const bin = join(root, 'node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb');
   const { child, value } = await start(bin, ['--host=127.0.0.1', '--port=0', `--database=bench_${name}`], {}, /JONGODB_URI=(\S+)/);
-  return { uri: value, name: 'jongodb (offline engine: every lookup scans)', stop: async () => { child.kill('SIGTERM'); kids.delete(child); } };
+  return { uri: value, name: 'jongodb (offline engine: every lookup scans)', pid: child.pid, stop: async () => { child.kill('SIGTERM'); kids.delete(child); } };
 }
 
-async function apiServer(uri) {
-  const { child, value } = await start(process.execPath, [join(root, 'packages/api/dist/cli/serve.js')], { MONGODB_URI: uri, PORT: '0', NODE_ENV: 'production', RATE_LIMIT: 'off', LOG_LEVEL: 'warn' }, /ready at (http:\/\/\S+\/graphql)/);
-  return { child, url: value, kind: 'api' };
+/** Extra environment for the API server: BENCH_API_ENV='{"METRICS":"on"}' compares settings. */
+const API_ENV = JSON.parse(process.env.BENCH_API_ENV ?? '{}');
+
+async function apiServer(db) {
+  const { child, value } = await start(process.execPath, [join(root, 'packages/api/dist/cli/serve.js')], { MONGODB_URI: db.uri, PORT: '0', NODE_ENV: 'production', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', ...API_ENV }, /ready at (http:\/\/\S+\/graphql)/);
+  return { child, url: value, kind: 'api', enginePid: db.pid, dbUri: db.uri };
 }
 
-async function floorServer(uri) {
-  const { child, value } = await start(process.execPath, [join(root, 'bench/floor-server.mjs')], { MONGODB_URI: uri, PORT: '0' }, /floor ready at (http:\/\/\S+)/);
-  return { child, url: value, kind: 'floor' };
+async function floorServer(db) {
+  const { child, value } = await start(process.execPath, [join(root, 'bench/floor-server.mjs')], { MONGODB_URI: db.uri, PORT: '0' }, /floor ready at (http:\/\/\S+)/);
+  return { child, url: value, kind: 'floor', enginePid: db.pid };
 }
 
 const stop = async (s) => { s.child.kill('SIGTERM'); kids.delete(s.child); await new Promise((r) => s.child.once('exit', r)); };
 
 function cpuMs(pid) {
+  if (!pid) return NaN;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
@@ -84,17 +91,45 @@ async function load(server, op, connections, lookup, seconds = DURATION) {
   let appErrors = 0;
   const req = request(server, op, lookup);
   const before = cpuMs(server.child.pid);
+  const engineBefore = cpuMs(server.enginePid);
   const r = await autocannon({
     url, connections, duration: seconds, pipelining: 1,
     requests: [{ ...req, onResponse: (status, body) => { if (status !== 200 || body.includes('"errors"') || body.includes('"data":null')) appErrors++; } }],
   });
+  // The API finishes a create's work off the request path (the change feed
+  // claims its events): that work is the create's too, so wait for it.
+  if (server.kind === 'api' && op === 'create') await feedDrained(server.dbUri);
   const cpu = cpuMs(server.child.pid) - before;
+  const engineCpu = cpuMs(server.enginePid) - engineBefore;
   const n = r.requests.total || 1;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + appErrors + r.non2xx, cpuPerReq: cpu / n, n };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + appErrors + r.non2xx, cpuPerReq: cpu / n, engineCpuPerReq: engineCpu / n, n };
+}
+
+/** Until the given processes are idle (an overloaded cell's queue worked off), at most 20 s. */
+async function settle(pids) {
+  for (const t0 = Date.now(); Date.now() - t0 < 20_000; ) {
+    const before = pids.map(cpuMs);
+    await new Promise((r) => setTimeout(r, 300));
+    if (pids.every((p, i) => !Number.isFinite(before[i]) || cpuMs(p) - before[i] < 15)) return;
+  }
+}
+
+/** Until no event waits for its place in the change feed (bounded). */
+async function feedDrained(uri) {
+  const client = await MongoClient.connect(uri);
+  try {
+    const events = client.db().collection('ticket_events');
+    for (const t0 = Date.now(); Date.now() - t0 < 60_000; await new Promise((r) => setTimeout(r, 50))) {
+      if (!(await events.countDocuments({ pending: true }))) return;
+    }
+    throw new Error('the change feed did not drain within 60 s');
+  } finally {
+    await client.close();
+  }
 }
 
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+const ratio = (a, b) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}x` : '-');
 
 async function main() {
   const t0 = Date.now();
@@ -103,7 +138,7 @@ async function main() {
   const servers = {};
   for (const kind of ['api', 'floor']) {
     engines[kind] = await engine(kind);
-    servers[kind] = kind === 'api' ? await apiServer(engines[kind].uri) : await floorServer(engines[kind].uri);
+    servers[kind] = kind === 'api' ? await apiServer(engines[kind]) : await floorServer(engines[kind]);
   }
   const engineName = engines.api.name;
   // A known ticket to look up, made through each server itself.
@@ -117,56 +152,66 @@ async function main() {
   // Warm up both (JIT, connection pools).
   for (const kind of ['api', 'floor']) for (const op of ['create', 'track']) await load(servers[kind], op, 8, lookup[kind], 1);
 
-  for (const op of ['create', 'track', 'timeline']) {
+  for (const op of OPS) {
     for (const c of CONCURRENCY) {
+      const busy = ['api', 'floor'].flatMap((k) => [servers[k].child.pid, servers[k].enginePid]);
+      await settle(busy);
       const api = await load(servers.api, op, c, lookup.api);
+      await settle(busy);
       const floor = await load(servers.floor, op, c, lookup.floor);
       rows.push({ op, c, api, floor });
-      process.stderr.write(`  ${op} c=${c}: api ${fmt(api.rps, 0)} rps ${fmt(api.cpuPerReq, 2)} ms cpu/req | floor ${fmt(floor.rps, 0)} rps ${fmt(floor.cpuPerReq, 2)} ms cpu/req\n`);
+      process.stderr.write(`  ${op} c=${c}: api ${fmt(api.rps, 0)} rps, cpu/req server ${fmt(api.cpuPerReq, 2)} ms engine ${fmt(api.engineCpuPerReq, 2)} ms | floor ${fmt(floor.rps, 0)} rps, server ${fmt(floor.cpuPerReq, 2)} ms engine ${fmt(floor.engineCpuPerReq, 2)} ms\n`);
     }
   }
   for (const kind of ['api', 'floor']) { await stop(servers[kind]); await engines[kind].stop(); }
 
   // Scaling: trackTicket as the collection grows; API and floor read the same data.
   const scale = [];
-  const e = await engine('scale');
-  const client = await MongoClient.connect(e.uri);
-  const col = client.db().collection('tickets');
-  await col.createIndex({ ticketNumber: 1 }, { unique: true });
-  let have = 0;
-  const api = await apiServer(e.uri);
-  const floor = await floorServer(e.uri);
-  const probe = { ticketNumber: 'TKT-00001', email: 'scale@example.com' };
-  for (const size of SIZES) {
-    while (have < size) {
-      const n = Math.min(5_000, size - have);
-      const now = new Date();
-      await col.insertMany(Array.from({ length: n }, (_, i) => ({ ticketNumber: `TKT-${String(have + i + 1).padStart(5, '0')}`, sequence: have + i + 1, customerEmail: have + i === 0 ? 'scale@example.com' : `c${have + i}@example.com`, subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', createdAt: now, updatedAt: now })), { ordered: false });
-      have += n;
+  let scaleEngine = 'not run (BENCH_SCALING=off)';
+  if (SCALING) {
+    const e = await engine('scale');
+    const client = await MongoClient.connect(e.uri);
+    const col = client.db().collection('tickets');
+    await col.createIndex({ ticketNumber: 1 }, { unique: true });
+    let have = 0;
+    const api = await apiServer(e);
+    const floor = await floorServer(e);
+    // Warm both up (JIT, pools) before the first size is measured.
+    await load(api, 'track', 8, { ticketNumber: 'TKT-00001', email: 'nobody@example.com' }, 1);
+    await load(floor, 'track', 8, { ticketNumber: 'TKT-00001', email: 'nobody@example.com' }, 1);
+    const probe = { ticketNumber: 'TKT-00001', email: 'scale@example.com' };
+    for (const size of SIZES) {
+      while (have < size) {
+        const n = Math.min(5_000, size - have);
+        const now = new Date();
+        await col.insertMany(Array.from({ length: n }, (_, i) => ({ ticketNumber: `TKT-${String(have + i + 1).padStart(5, '0')}`, sequence: have + i + 1, customerEmail: have + i === 0 ? 'scale@example.com' : `c${have + i}@example.com`, subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', createdAt: now, updatedAt: now })), { ordered: false });
+        have += n;
+      }
+      const a = await load(api, 'track', 8, probe);
+      const f = await load(floor, 'track', 8, probe);
+      scale.push({ size, api: a, floor: f });
+      process.stderr.write(`  track @${size}: api ${fmt(a.p50, 1)} ms p50, floor ${fmt(f.p50, 1)} ms p50\n`);
     }
-    const a = await load(api, 'track', 8, probe);
-    const f = await load(floor, 'track', 8, probe);
-    scale.push({ size, api: a, floor: f });
-    process.stderr.write(`  track @${size}: api ${fmt(a.p50, 1)} ms p50, floor ${fmt(f.p50, 1)} ms p50\n`);
+    await client.close();
+    await stop(api); await stop(floor); await e.stop();
+    scaleEngine = e.name;
   }
-  await client.close();
-  await stop(api); await stop(floor); await e.stop();
 
   const out = [];
   out.push(`# npm run bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
-  out.push(`# ${DURATION}s per cell; server CPU read from /proc of the server process; ratios = API / floor (same run, same load)`);
+  out.push(`# ${DURATION}s per cell; CPU read from /proc of the server process and of the engine process; ratios = API / floor (same run, same load)`);
   out.push('');
-  out.push('| operation | conc | API rps | floor rps | rps ratio | API p50 ms | floor p50 | p50 ratio | API p99 ms | floor p99 | API errors | floor errors | API cpu ms/req | floor cpu ms/req | CPU ratio |');
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| operation | conc | API rps | floor rps | rps ratio | API p50 ms | floor p50 ms | API p99 ms | floor p99 ms | errors API/floor | server cpu ms/req API | floor | **server ratio** | engine cpu ms/req API | floor | **engine ratio** |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const { op, c, api: a, floor: f } of rows) {
-    out.push(`| ${op} | ${c} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${ratio(a.rps, f.rps)} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${ratio(a.p50, f.p50)} | ${fmt(a.p99)} | ${fmt(f.p99)} | ${a.errors} | ${f.errors} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | **${ratio(a.cpuPerReq, f.cpuPerReq)}** |`);
+    out.push(`| ${op} | ${c} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${ratio(a.rps, f.rps)} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.p99)} | ${fmt(f.p99)} | ${a.errors}/${f.errors} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | **${ratio(a.cpuPerReq, f.cpuPerReq)}** | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | **${ratio(a.engineCpuPerReq, f.engineCpuPerReq)}** |`);
   }
   out.push('');
-  out.push(`Scaling: trackTicket at concurrency 8 as the tickets collection grows (${e.name}).`);
+  out.push(`Scaling: trackTicket at concurrency 8 as the tickets collection grows (${scaleEngine}; API and floor share one engine and take turns).`);
   out.push('');
-  out.push('| tickets | API p50 ms | floor p50 ms | API rps | floor rps | API cpu ms/req | floor cpu ms/req | CPU ratio |');
-  out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const { size, api: a, floor: f } of scale) out.push(`| ${size} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | ${ratio(a.cpuPerReq, f.cpuPerReq)} |`);
+  out.push('| tickets | API p50 ms | floor p50 ms | API rps | floor rps | server cpu ratio | engine cpu ms/req API | floor | engine ratio |');
+  out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const { size, api: a, floor: f } of scale) out.push(`| ${size} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${ratio(a.cpuPerReq, f.cpuPerReq)} | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | ${ratio(a.engineCpuPerReq, f.engineCpuPerReq)} |`);
   out.push('');
   out.push(`(total bench time ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   console.log(out.join('\n'));

@@ -5,8 +5,27 @@ import {
   ResolveTicketDocument,
   RespondToTicketDocument,
   TicketTimelineDocument,
+  CreateWebhookDocument,
+  DeleteWebhookDocument,
+  UpdateWebhookDocument,
+  WebhookDeliveriesDocument,
+  WebhooksDocument,
+  type CreateWebhookMutation,
+  type CreateWebhookMutationVariables,
+  type UpdateWebhookMutationVariables,
+  type WebhookDeliveriesQuery,
+  type WebhookDeliveriesQueryVariables,
+  TicketChangesDocument,
+  TicketDocument,
+  TicketsCountDocument,
+  TicketsDocument,
   TrackTicketDocument,
   UpdateTicketStatusDocument,
+  type TicketChangesQuery,
+  type TicketChangesQueryVariables,
+  type TicketsQuery,
+  type TicketsQueryVariables,
+  type TicketFilter,
   type CreateTicketInput,
   type CreateTicketMutation,
   type TicketTimelineQuery,
@@ -20,6 +39,14 @@ import { errorFromResponse, NetworkError, RateLimitedError, ServiceUnavailableEr
 
 export type Ticket = CreateTicketMutation['createTicket'];
 export type TimelineEvent = Ticket['timeline'][number];
+/** A ticket in a list (listing, the feed): every field but the timeline. */
+export type TicketSummary = TicketsQuery['tickets']['edges'][number]['node'];
+export type TicketPage = TicketsQuery['tickets'];
+export type TicketChangePage = TicketChangesQuery['ticketChanges'];
+export type TicketChange = TicketChangePage['changes'][number];
+export type Webhook = CreateWebhookMutation['createWebhook']['webhook'];
+export type WebhookWithSecret = CreateWebhookMutation['createWebhook'];
+export type WebhookDelivery = WebhookDeliveriesQuery['webhookDeliveries'][number];
 
 export interface RetryOptions {
   /** Attempts in all, including the first (default 3). */
@@ -62,6 +89,24 @@ export interface TicketClient {
   updateTicketStatus(args: UpdateTicketStatusMutationVariables): Promise<Ticket>;
   /** Agents: resolve the ticket with notes for the customer. */
   resolveTicket(args: { ticketNumber: string; resolutionNotes: string }): Promise<Ticket>;
+  /** tickets:read. The ticket with this number (with its timeline and actors), or null. */
+  ticket(args: { ticketNumber: string }): Promise<Ticket | null>;
+  /** tickets:read. One page of tickets; pass pageInfo.endCursor as `after` for the next. */
+  tickets(args?: TicketsQueryVariables): Promise<TicketPage>;
+  /** tickets:read. How many tickets match the filter. */
+  ticketsCount(args?: { filter?: TicketFilter | null }): Promise<number>;
+  /** tickets:read. One page of the change feed; keep passing endCursor back as `after`. */
+  ticketChanges(args?: TicketChangesQueryVariables): Promise<TicketChangePage>;
+  /** webhooks:manage. Every webhook. */
+  webhooks(): Promise<Webhook[]>;
+  /** webhooks:manage. POST events to a URL from now on; the secret is returned only here. */
+  createWebhook(args: CreateWebhookMutationVariables): Promise<WebhookWithSecret>;
+  /** webhooks:manage. Change a webhook; `enabled: true` resumes a disabled one. */
+  updateWebhook(args: UpdateWebhookMutationVariables): Promise<Webhook>;
+  /** webhooks:manage. Delete a webhook. */
+  deleteWebhook(args: { id: string }): Promise<boolean>;
+  /** webhooks:manage. The latest deliveries of a webhook, newest first. */
+  webhookDeliveries(args: WebhookDeliveriesQueryVariables): Promise<WebhookDelivery[]>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -160,6 +205,33 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async resolveTicket(args) {
       return (await request(ResolveTicketDocument, args)).resolveTicket;
+    },
+    async ticket(args) {
+      return (await request(TicketDocument, args)).ticket;
+    },
+    async tickets(args = {}) {
+      return (await request(TicketsDocument, args)).tickets;
+    },
+    async ticketsCount(args = {}) {
+      return (await request(TicketsCountDocument, args)).tickets.totalCount;
+    },
+    async ticketChanges(args = {}) {
+      return (await request(TicketChangesDocument, args)).ticketChanges;
+    },
+    async webhooks() {
+      return (await request(WebhooksDocument, {})).webhooks;
+    },
+    async createWebhook(args) {
+      return (await request(CreateWebhookDocument, args)).createWebhook;
+    },
+    async updateWebhook(args) {
+      return (await request(UpdateWebhookDocument, args)).updateWebhook;
+    },
+    async deleteWebhook(args) {
+      return (await request(DeleteWebhookDocument, args)).deleteWebhook;
+    },
+    async webhookDeliveries(args) {
+      return (await request(WebhookDeliveriesDocument, args)).webhookDeliveries;
     },
   };
 }

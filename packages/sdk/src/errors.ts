@@ -88,7 +88,7 @@ export class ValidationError extends TicketApiError {
   }
 }
 
-/** An agent operation without a valid token. */
+/** An operation that needs a token, without a valid one. */
 export class UnauthenticatedError extends TicketApiError {
   static override readonly kind = 'UnauthenticatedError';
   static {
@@ -96,6 +96,20 @@ export class UnauthenticatedError extends TicketApiError {
   }
   constructor(message: string, errors: readonly GraphQLErrorPayload[]) {
     super(message, 'UNAUTHENTICATED', errors);
+  }
+}
+
+/** A valid token without the scope the operation needs; `requiredScope` names it. */
+export class ForbiddenError extends TicketApiError {
+  static override readonly kind = 'ForbiddenError';
+  static {
+    brand(this, TicketApiError);
+  }
+  /** The scope the token lacks, e.g. "tickets:read". */
+  readonly requiredScope: string;
+  constructor(message: string, errors: readonly GraphQLErrorPayload[]) {
+    super(message, 'FORBIDDEN', errors);
+    this.requiredScope = String(this.extensions.requiredScope ?? '');
   }
 }
 
@@ -154,6 +168,7 @@ const BY_CODE: Record<string, new (message: string, errors: readonly GraphQLErro
   DUPLICATE_ENTRY: DuplicateEntryError,
   BAD_USER_INPUT: ValidationError,
   UNAUTHENTICATED: UnauthenticatedError,
+  FORBIDDEN: ForbiddenError,
   NOT_FOUND: NotFoundError,
   RATE_LIMITED: RateLimitedError,
   SERVICE_UNAVAILABLE: ServiceUnavailableError,
@@ -171,6 +186,7 @@ export const isTicketApiError = (e: unknown): e is TicketApiError => e instanceo
 export const isDuplicateEntryError = (e: unknown): e is DuplicateEntryError => e instanceof DuplicateEntryError;
 export const isValidationError = (e: unknown): e is ValidationError => e instanceof ValidationError;
 export const isUnauthenticatedError = (e: unknown): e is UnauthenticatedError => e instanceof UnauthenticatedError;
+export const isForbiddenError = (e: unknown): e is ForbiddenError => e instanceof ForbiddenError;
 export const isNotFoundError = (e: unknown): e is NotFoundError => e instanceof NotFoundError;
 export const isRateLimitedError = (e: unknown): e is RateLimitedError => e instanceof RateLimitedError;
 export const isServiceUnavailableError = (e: unknown): e is ServiceUnavailableError => e instanceof ServiceUnavailableError;

@@ -1,9 +1,26 @@
-export { createClient, type ClientOptions, type RetryOptions, type Ticket, type TicketClient, type TimelineEvent } from './client';
+export {
+  createClient,
+  type ClientOptions,
+  type RetryOptions,
+  type Ticket,
+  type TicketChange,
+  type TicketChangePage,
+  type TicketClient,
+  type TicketPage,
+  type TicketSummary,
+  type TimelineEvent,
+  type Webhook,
+  type WebhookDelivery,
+  type WebhookWithSecret,
+} from './client';
 export * from './errors';
 export type {
   CreateTicketInput,
+  TicketFilter,
+  TicketOrder,
   TicketPriority,
   TicketSource,
   TicketStatus,
   TimelineEventKind,
+  WebhookDeliveryStatus,
 } from './generated/graphql';

@@ -5,7 +5,9 @@ import mongoose from 'mongoose';
 import {
   createClient,
   DuplicateEntryError,
+  ForbiddenError,
   isDuplicateEntryError,
+  isForbiddenError,
   NetworkError,
   NotFoundError,
   RateLimitedError,
@@ -15,12 +17,13 @@ import {
   type TicketClient,
 } from '../src';
 import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+import { TokenService } from '../../api/src/tokens/token.service';
 
 let api: TestApi;
 let client: TicketClient;
 let agent: TicketClient;
 beforeAll(async () => {
-  api = await startTestApi('sdk');
+  api = await startTestApi('sdk', { WEBHOOK_ALLOW_PRIVATE: '1' });
   client = createClient({ url: api.url });
   agent = createClient({ url: api.url, token: AGENT_TOKEN });
 });
@@ -55,7 +58,70 @@ describe('operations', () => {
   });
 });
 
+describe('integrator reads', () => {
+  it('ticket, tickets (pages, filter, count) and ticketChanges, typed', async () => {
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await client.createTicket(input({ customerEmail: 'lister@example.com', priority: i % 2 ? 'HIGH' : 'LOW' })));
+    await agent.respondToTicket({ ticketNumber: made[0].ticketNumber, message: 'Seen.' });
+
+    const one = await agent.ticket({ ticketNumber: made[0].ticketNumber });
+    expect(one?.timeline.map((e) => [e.kind, e.actor])).toEqual([['CREATED', null], ['FIRST_RESPONSE', 'agent']]);
+    expect(await agent.ticket({ ticketNumber: 'TKT-99999999' })).toBeNull();
+
+    const filter = { customerEmail: 'lister@example.com' };
+    const first = await agent.tickets({ filter, first: 3, orderBy: 'CREATED_ASC' });
+    expect(first.edges.map((e) => e.node.ticketNumber)).toEqual(made.slice(0, 3).map((t) => t.ticketNumber));
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await agent.tickets({ filter, first: 3, orderBy: 'CREATED_ASC', after: first.pageInfo.endCursor });
+    expect(second.edges.map((e) => e.node.ticketNumber)).toEqual(made.slice(3).map((t) => t.ticketNumber));
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    expect(await agent.ticketsCount({ filter: { ...filter, priority: ['HIGH'] } })).toBe(2);
+
+    // The feed: every event of these tickets turns up (within the promised 10 s).
+    const wanted = new Set(made.map((t) => t.ticketNumber));
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (const t0 = Date.now(); seen.length < 6 && Date.now() - t0 < 10_000; ) {
+      const page = await agent.ticketChanges({ after, first: 500 });
+      seen.push(...page.changes.filter((c) => wanted.has(c.ticket.ticketNumber)).map((c) => c.event.kind));
+      after = page.endCursor;
+      if (!page.hasMore) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen.sort()).toEqual(['CREATED', 'CREATED', 'CREATED', 'CREATED', 'CREATED', 'FIRST_RESPONSE']);
+  });
+});
+
+describe('webhook management', () => {
+  it('creates, lists, updates and deletes webhooks; unsafe URLs are ValidationErrors on url', async () => {
+    const { token } = await new TokenService([]).create('sdk-hooks', ['webhooks:manage']);
+    const admin = createClient({ url: api.url, token });
+    const refused = await rejection(admin.createWebhook({ url: 'ftp://127.0.0.1/hook' }));
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).fields[0].field).toBe('url');
+    const { webhook, secret } = await admin.createWebhook({ url: 'http://127.0.0.1:9/hook', kinds: ['RESOLVED'] });
+    expect(secret).toMatch(/^whsec_/);
+    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:9/hook', kinds: ['RESOLVED'], enabled: true, lastError: null });
+    expect((await admin.updateWebhook({ id: webhook.id, enabled: false, kinds: [] })).enabled).toBe(false);
+    expect((await admin.webhooks()).map((w) => [w.id, w.enabled, w.kinds])).toEqual([[webhook.id, false, []]]);
+    expect(await admin.webhookDeliveries({ webhookId: webhook.id })).toEqual([]);
+    expect(await admin.deleteWebhook({ id: webhook.id })).toBe(true);
+    expect(await admin.webhooks()).toEqual([]);
+    expect(await rejection(admin.deleteWebhook({ id: '0123456789abcdef01234567' }))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(agent.webhooks())).toBeInstanceOf(ForbiddenError);
+  });
+});
+
 describe('typed errors', () => {
+  it('a token without the scope is a ForbiddenError naming it', async () => {
+    expect(await rejection(client.tickets({ first: 1 }))).toBeInstanceOf(UnauthenticatedError);
+    const { token } = await new TokenService([]).create('sdk-writer', ['tickets:write']);
+    const writer = createClient({ url: api.url, token });
+    const e = await rejection(writer.tickets({ first: 1 }));
+    expect(e).toBeInstanceOf(ForbiddenError);
+    expect(isForbiddenError(e) && e.requiredScope).toBe('tickets:read');
+  });
+
+
   it('a duplicate chatId is a DuplicateEntryError on chatId', async () => {
     await client.createTicket(input({ chatId: 'sdk-dup' }));
     const e = await rejection(client.createTicket(input({ chatId: 'sdk-dup' })));

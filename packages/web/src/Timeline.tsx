@@ -3,6 +3,7 @@ import type { TimelineEvent } from '@tickets/sdk';
 const LABEL: Record<TimelineEvent['kind'], string> = {
   CREATED: 'Ticket created',
   FIRST_RESPONSE: 'First response',
+  AGENT_RESPONSE: 'Response',
   IN_PROGRESS: 'Being worked on',
   WAITING_ON_CUSTOMER: 'Waiting on you',
   RESOLVED: 'Resolved',

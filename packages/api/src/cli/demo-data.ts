@@ -3,6 +3,9 @@
 import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.enums';
 import type { TicketService } from '../tickets/ticket.service';
 
+/** The demo agent's moves show on the timeline under this name. */
+const DEMO_ACTOR = 'agent';
+
 interface DemoTicket {
   email: string;
   subject: string;
@@ -18,8 +21,8 @@ const DEMO: DemoTicket[] = [
     subject: 'Cannot log in to the VPN',
     source: TicketSource.CHAT,
     story: async (s, n) => {
-      await s.respond(n, 'Thanks Grace, we are looking into it.');
-      await s.updateStatus(n, TicketStatus.IN_PROGRESS);
+      await s.respond(n, 'Thanks Grace, we are looking into it.', DEMO_ACTOR);
+      await s.updateStatus(n, TicketStatus.IN_PROGRESS, null, DEMO_ACTOR);
     },
   },
   {
@@ -27,8 +30,8 @@ const DEMO: DemoTicket[] = [
     subject: 'Invoice shows the wrong address',
     priority: TicketPriority.HIGH,
     story: async (s, n) => {
-      await s.respond(n, 'Which invoice number is it?');
-      await s.updateStatus(n, TicketStatus.WAITING_ON_CUSTOMER, 'Waiting for the invoice number.');
+      await s.respond(n, 'Which invoice number is it?', DEMO_ACTOR);
+      await s.updateStatus(n, TicketStatus.WAITING_ON_CUSTOMER, 'Waiting for the invoice number.', DEMO_ACTOR);
     },
   },
   {
@@ -36,9 +39,9 @@ const DEMO: DemoTicket[] = [
     subject: 'Laptop battery drains overnight',
     source: TicketSource.EMAIL,
     story: async (s, n) => {
-      await s.respond(n, 'Please try the latest firmware.');
-      await s.updateStatus(n, TicketStatus.IN_PROGRESS);
-      await s.resolve(n, 'Firmware 2.4 fixed the sleep mode; battery now lasts the night.');
+      await s.respond(n, 'Please try the latest firmware.', DEMO_ACTOR);
+      await s.updateStatus(n, TicketStatus.IN_PROGRESS, null, DEMO_ACTOR);
+      await s.resolve(n, 'Firmware 2.4 fixed the sleep mode; battery now lasts the night.', DEMO_ACTOR);
     },
   },
   {
@@ -46,9 +49,9 @@ const DEMO: DemoTicket[] = [
     subject: 'Shared drive is read-only',
     priority: TicketPriority.URGENT,
     story: async (s, n) => {
-      await s.respond(n, 'Permissions were reset by the migration; fixing.');
-      await s.resolve(n, 'Restored write access for the team group.');
-      await s.updateStatus(n, TicketStatus.CLOSED);
+      await s.respond(n, 'Permissions were reset by the migration; fixing.', DEMO_ACTOR);
+      await s.resolve(n, 'Restored write access for the team group.', DEMO_ACTOR);
+      await s.updateStatus(n, TicketStatus.CLOSED, null, DEMO_ACTOR);
     },
   },
 ];

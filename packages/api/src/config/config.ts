@@ -20,6 +20,22 @@ export interface Config {
   logLevel: string;
   /** How long a request may wait for the database before SERVICE_UNAVAILABLE. */
   dbTimeoutMs: number;
+  /** Seconds to wait before each retry of a failed webhook delivery; after the last, the webhook is disabled. */
+  webhookRetryDelays: number[];
+  /** Let webhooks point at loopback and private addresses (development, tests). */
+  webhookAllowPrivate: boolean;
+}
+
+/** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
+export const DEFAULT_WEBHOOK_RETRY_DELAYS = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200];
+
+function parseDelays(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_WEBHOOK_RETRY_DELAYS;
+  const delays = raw.split(',').map((d) => Number(d.trim()));
+  if (delays.length > 50 || delays.some((d) => !Number.isFinite(d) || d < 0 || d > 7 * 86_400)) {
+    throw new ConfigError(`WEBHOOK_RETRY_DELAYS must be comma-separated seconds (0 to 604800, at most 50), got "${raw}"`);
+  }
+  return delays;
 }
 
 export class ConfigError extends Error {}
@@ -87,5 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL?.trim() || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     dbTimeoutMs: integer('DB_TIMEOUT_MS', env.DB_TIMEOUT_MS, 3000, 100, 60000),
+    webhookRetryDelays: parseDelays(env.WEBHOOK_RETRY_DELAYS),
+    webhookAllowPrivate: flag(env.WEBHOOK_ALLOW_PRIVATE, false),
   };
 }

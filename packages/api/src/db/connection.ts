@@ -6,6 +6,9 @@ import type { Logger } from '../logging/logger';
 import { CounterModel } from '../tickets/counter.model';
 import { TicketModel } from '../tickets/ticket.model';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
+import { ApiTokenModel } from '../tokens/api-token.model';
+import { WebhookDeliveryModel } from '../webhooks/webhook-delivery.model';
+import { WebhookModel } from '../webhooks/webhook.model';
 
 mongoose.set('strictQuery', true);
 // Collections come into being on first insert; explicit `create` is not needed.
@@ -48,7 +51,7 @@ export async function pingDatabase(timeoutMs: number): Promise<boolean> {
  */
 export async function ensureIndexes(log: Logger): Promise<{ healthy: boolean }> {
   let healthy = true;
-  for (const model of [CounterModel, TicketModel, TimelineEventModel]) {
+  for (const model of [CounterModel, TicketModel, TimelineEventModel, ApiTokenModel, WebhookModel, WebhookDeliveryModel]) {
     try {
       await model.createIndexes();
     } catch (err) {

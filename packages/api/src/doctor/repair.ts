@@ -137,7 +137,7 @@ async function writeOwedNotes(batchSize: number): Promise<number> {
     const res = await events().bulkWrite(
       docs.map((d) => {
         const message = d.renumberedFrom ? `Renumbered from ${String(d.renumberedFrom)} to ${d.ticketNumber}.` : `Numbered ${d.ticketNumber} (the ticket had no number).`;
-        return { updateOne: { filter: { ticketId: d._id, kind: TimelineEventKind.RENUMBERED, message }, update: { $setOnInsert: { at } }, upsert: true } };
+        return { updateOne: { filter: { ticketId: d._id, kind: TimelineEventKind.RENUMBERED, message }, update: { $setOnInsert: { at, pending: true } }, upsert: true } }; // pending: it joins the change feed
       }),
       { ordered: false },
     );

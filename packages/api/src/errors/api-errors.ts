@@ -23,9 +23,12 @@ export function duplicateEntry(field: string, message = `A ticket with this ${fi
   return make(message, ErrorCode.DUPLICATE_ENTRY, { mongoCode: 11000, field });
 }
 
-export const unauthenticated = () => make('This operation needs a valid agent token (Authorization: Bearer <token>).', ErrorCode.UNAUTHENTICATED);
+export const unauthenticated = () => make('This operation needs a valid token (Authorization: Bearer <token>).', ErrorCode.UNAUTHENTICATED);
 
-export const notFound = (ticketNumber: string) => make(`No ticket ${ticketNumber}.`, ErrorCode.NOT_FOUND);
+export const forbidden = (requiredScope: string) =>
+  make(`This token lacks the scope this operation needs: ${requiredScope}.`, ErrorCode.FORBIDDEN, { requiredScope });
+
+export const notFound = (ticketNumber: string, message = `No ticket ${ticketNumber}.`) => make(message, ErrorCode.NOT_FOUND);
 
 export const rateLimited = (retryAfter: number) =>
   make(`Too many requests; try again in ${retryAfter} s.`, ErrorCode.RATE_LIMITED, { retryAfter, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } });

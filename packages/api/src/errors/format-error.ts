@@ -9,7 +9,7 @@ import { ErrorCode } from './error-codes';
 import { duplicateEntry, internalError, serviceUnavailable } from './api-errors';
 import { duplicateKeyField, isDuplicateKeyError } from './duplicate-key';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Context } from '../http/context';
+import type { Context } from '../graphql/context';
 
 // Driver errors that mean "the database cannot be reached right now".
 const UNAVAILABLE = new Set([

@@ -1,29 +1,36 @@
-// The HTTP face of the API: /graphql (Apollo on Express), /healthz, and the
-// plumbing around them (request ids, body limits, graceful drain).
-import http from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
+// The HTTP face of the API: /graphql (Apollo on plain node:http), /healthz,
+// and the plumbing around them (request ids, security headers, CORS, body
+// limits, graceful drain).
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import cors from 'cors';
-import helmet from 'helmet';
 import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
 import { createFormatError, errorLogPlugin } from '../errors/format-error';
-import type { Logger } from '../logging/logger';
+import { lazyChild, type Logger } from '../logging/logger';
+import { FeedService } from '../feed/feed.service';
+import { adoptLegacyEvents, FeedSequencer } from '../feed/sequencer';
+import { ListingService } from '../listing/listing.service';
 import { TicketService } from '../tickets/ticket.service';
-import { createTokenCheck } from './agent-auth';
+import { TokenService } from '../tokens/token.service';
+import { WebhookDispatcher } from '../webhooks/dispatcher';
+import { WebhookService } from '../webhooks/webhook.service';
+import { BodyError, readJsonBody } from './body';
+import { clientIp } from './client-ip';
 import { createDrain } from './drain';
-import type { Context } from './context';
+import type { Context } from '../graphql/context';
 import { EXAMPLE_OPERATION } from './example-operation';
+import { graphqlHandler } from './graphql-handler';
 import { queryLimits } from './query-limits';
 import { rateLimitPlugin } from './rate-limit';
 import { requestId } from './request-id';
 import { ticketSchema } from './schema';
+import { securityHeaders } from './security-headers';
 
-export const BODY_LIMIT = '1mb';
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** In-flight requests get this long to finish after SIGTERM. */
 const DRAIN_GRACE_MS = 10_000;
 
@@ -35,15 +42,21 @@ export interface Api {
 }
 
 /** A GraphQL-shaped error body for requests refused before GraphQL runs. */
-function refuse(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+function refuse(res: ServerResponse, status: number, code: string, message: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
 export async function createApi(config: Config, log: Logger): Promise<Api> {
-  const app = express();
-  const httpServer = http.createServer(app);
-  const tickets = new TicketService(log);
-  const isAgent = createTokenCheck(config.agentTokens);
+  const httpServer = http.createServer();
+  const sequencer = new FeedSequencer(log);
+  const tickets = new TicketService(log, () => sequencer.nudge());
+  const listing = new ListingService();
+  const feed = new FeedService();
+  const tokens = new TokenService(config.agentTokens, log);
+  const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
+  const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, log });
   const drain = createDrain(httpServer);
 
   const limits = queryLimits();
@@ -74,59 +87,83 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     ],
   });
   await apollo.start();
+  const adopted = await adoptLegacyEvents();
+  if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
+  sequencer.start();
+  dispatcher.start();
 
-  app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
-  app.use(requestId);
-  app.use((req, res, next) => {
-    log.debug({ requestId: res.locals.requestId, method: req.method, path: req.path }, 'request received');
-    next();
+  const ipOf = clientIp(config.trustProxy);
+  const setSecurityHeaders = securityHeaders({ contentSecurityPolicy: config.production, crossOriginEmbedderPolicy: false });
+  const corsCheck = cors({
+    origin: config.corsOrigins,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight'],
+    exposedHeaders: ['retry-after', 'x-request-id'],
+    maxAge: 600,
   });
-  app.use(drain.middleware);
-  // Security headers on every response. The CSP would block the Sandbox
-  // page, which exists only outside production.
-  app.use(helmet({ contentSecurityPolicy: config.production, crossOriginEmbedderPolicy: false }));
-  app.use(
-    cors({
-      origin: config.corsOrigins,
-      methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight'],
-      exposedHeaders: ['retry-after', 'x-request-id'],
-      maxAge: 600,
-    }),
-  );
-
-  app.get('/healthz', async (_req, res) => {
-    const up = await pingDatabase(Math.min(config.dbTimeoutMs, 2_000));
-    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable' });
+  /** Adds the CORS headers; false when the request was a preflight, answered already. */
+  const applyCors = (req: IncomingMessage, res: ServerResponse): boolean => {
+    // With static origins (all we configure) the cors package decides synchronously.
+    let proceed = false;
+    corsCheck(req as never, res as never, (err?: unknown) => {
+      if (err) throw err;
+      proceed = true;
+    });
+    if (!proceed && !res.writableEnded) throw new Error('CORS check did not decide synchronously');
+    return proceed;
+  };
+  const graphql = graphqlHandler<Context>(apollo, async (req, res) => {
+    const id = res.getHeader('x-request-id') as string;
+    return {
+      requestId: id,
+      log: lazyChild(log, { requestId: id }),
+      principal: await tokens.authenticate(req.headers.authorization),
+      ip: ipOf(req),
+      tickets,
+      listing,
+      feed,
+      webhooks,
+    };
   });
 
-  app.use(
-    '/graphql',
-    express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const id = res.locals.requestId as string;
-        let child: Logger | undefined;
-        return {
-          requestId: id,
-          // Made on first use: most requests never log.
-          get log() { return (child ??= log.child({ requestId: id })); },
-          agent: isAgent(req.headers.authorization),
-          ip: req.ip ?? 'unknown',
-          tickets,
-        };
-      },
-    }),
-  );
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = requestId(req, res);
+    const path = (req.url ?? '/').split('?', 1)[0];
+    log.debug({ requestId: id, method: req.method, path }, 'request received');
+    if (drain.draining) res.setHeader('connection', 'close');
+    // Security headers on every response. The CSP would block the Sandbox
+    // page, which exists only outside production.
+    setSecurityHeaders(res);
+    if (!applyCors(req, res)) return;
+    if (path === '/graphql' || path === '/graphql/') {
+      let body: unknown;
+      try {
+        body = await readJsonBody(req, BODY_LIMIT_BYTES);
+      } catch (err) {
+        if (!(err instanceof BodyError)) throw err;
+        return refuse(res, err.status, 'BAD_REQUEST', err.message);
+      }
+      return graphql(req, res, body);
+    }
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const up = await pingDatabase(Math.min(config.dbTimeoutMs, 2_000));
+      res.statusCode = up ? 200 : 503;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ status: up ? 'ok' : 'unavailable' }));
+      return;
+    }
+    res.statusCode = 404;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end('Not found: the API is at /graphql.\n');
+  }
 
-  app.use((_req: Request, res: Response) => { res.status(404).type('text/plain').send('Not found: the API is at /graphql.\n'); });
-  // Body-parser and other pre-GraphQL failures: 4xx with a GraphQL-shaped body, never a stack.
-  app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) log.error({ err, requestId: res.locals.requestId }, 'unhandled HTTP error');
-    const message = status === 413 ? `Request body too large (limit ${BODY_LIMIT}).` : status === 500 ? 'Internal server error.' : 'Malformed request: the body must be valid JSON.';
-    refuse(res, status, status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', message);
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((err) => {
+      // Never a stack to the client: log it with the request id, answer 500.
+      log.error({ err, requestId: res.getHeader('x-request-id') }, 'unhandled HTTP error');
+      if (!res.headersSent) refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.');
+      else res.destroy();
+    });
   });
 
   return {
@@ -140,8 +177,13 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         });
       }),
     stop: async () => {
-      await drain.drain(DRAIN_GRACE_MS);
+      // drain() closes the listening socket before it returns: from this line
+      // on, a new connection is refused by the kernel, never served.
+      const drained = drain.drain(DRAIN_GRACE_MS);
+      log.info('stopped accepting connections');
+      await drained;
       await apollo.stop();
+      await Promise.all([sequencer.stop(), dispatcher.stop()]);
     },
   };
 }

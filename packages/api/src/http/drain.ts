@@ -8,13 +8,12 @@
 // close idle keep-alive sockets after a short linger.
 import net from 'node:net';
 import type http from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
 
 const LINGER_MS = 500;
 
 export interface Drain {
-  /** Express middleware: while draining, responses close their connection. */
-  middleware(req: Request, res: Response, next: NextFunction): void;
+  /** True once drain() began: responses should then close their connection. */
+  readonly draining: boolean;
   /** Resolves when every connection is closed (forced after graceMs). */
   drain(graceMs: number): Promise<void>;
 }
@@ -22,9 +21,8 @@ export interface Drain {
 export function createDrain(server: http.Server): Drain {
   let draining = false;
   return {
-    middleware(_req, res, next) {
-      if (draining) res.setHeader('connection', 'close');
-      next();
+    get draining() {
+      return draining;
     },
     drain(graceMs) {
       if (draining || !server.listening) return Promise.resolve();

@@ -10,7 +10,7 @@ import type { Connection } from 'mongoose';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { rateLimited } from '../errors/api-errors';
 import { normalizeTicketNumber } from '../tickets/ticket-number';
-import type { Context } from './context';
+import type { Context } from '../graphql/context';
 
 export type Budget = 'create' | 'lookup' | 'agent' | 'other' | 'perTicket';
 
@@ -31,6 +31,15 @@ const BUDGET_OF_FIELD: Record<string, Budget> = {
   respondToTicket: 'agent',
   updateTicketStatus: 'agent',
   resolveTicket: 'agent',
+  // Token holders' reads share the agents' budget.
+  ticket: 'agent',
+  tickets: 'agent',
+  ticketChanges: 'agent',
+  webhooks: 'agent',
+  webhookDeliveries: 'agent',
+  createWebhook: 'agent',
+  updateWebhook: 'agent',
+  deleteWebhook: 'agent',
 };
 
 export interface RootCost {

@@ -3,7 +3,11 @@ import 'reflect-metadata';
 import { GraphQLScalarType, GraphQLSchema } from 'graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
+import { FeedResolver } from '../feed/feed.resolver';
+import { scopeChecker } from '../graphql/auth-checker';
+import { ListingResolver } from '../listing/listing.resolver';
 import { TicketResolver } from '../tickets/ticket.resolver';
+import { WebhookResolver } from '../webhooks/webhook.resolver';
 
 /** ISO-8601 strings on the wire, Date objects inside; named as in the contract. */
 export const DateTimeScalar = new GraphQLScalarType({
@@ -16,7 +20,9 @@ let schema: GraphQLSchema | undefined;
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
-    resolvers: [TicketResolver],
+    resolvers: [TicketResolver, ListingResolver, FeedResolver, WebhookResolver],
+    // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
+    authChecker: scopeChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Input rules live in the service (one place, field-named errors).
     validate: false,

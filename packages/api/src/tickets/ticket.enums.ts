@@ -27,6 +27,7 @@ export enum TicketSource {
 export enum TimelineEventKind {
   CREATED = 'CREATED',
   FIRST_RESPONSE = 'FIRST_RESPONSE',
+  AGENT_RESPONSE = 'AGENT_RESPONSE',
   IN_PROGRESS = 'IN_PROGRESS',
   WAITING_ON_CUSTOMER = 'WAITING_ON_CUSTOMER',
   RESOLVED = 'RESOLVED',
@@ -55,6 +56,7 @@ registerEnumType(TimelineEventKind, {
   valuesConfig: {
     CREATED: { description: 'The ticket was created.' },
     FIRST_RESPONSE: { description: 'An agent answered for the first time.' },
+    AGENT_RESPONSE: { description: 'An agent answered again (every answer after the first).' },
     IN_PROGRESS: { description: 'An agent started working on it.' },
     WAITING_ON_CUSTOMER: { description: 'Waiting for the customer to answer.' },
     RESOLVED: { description: 'The ticket was resolved.' },

@@ -20,8 +20,15 @@ const present = (field: string) => ({ [field]: { $type: 'string' } });
 @index({ ticketNumber: 1 }, { unique: true })
 @index({ chatId: 1 }, { unique: true, partialFilterExpression: present('chatId') })
 @index({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: present('idempotencyKey') })
-@index({ customerEmail: 1 })
 @index({ sequence: -1 })
+// Listing (listing/): each filter, then the order (createdAt, _id); MongoDB
+// walks an index either way, so one serves both orders. updatedAt rides at
+// the end of the plain one: updatedAfter is checked on index keys, in order.
+@index({ createdAt: -1, _id: -1, updatedAt: 1 })
+@index({ status: 1, createdAt: -1, _id: -1 })
+@index({ priority: 1, createdAt: -1, _id: -1 })
+@index({ source: 1, createdAt: -1, _id: -1 })
+@index({ customerEmail: 1, createdAt: -1, _id: -1 })
 @modelOptions({
   schemaOptions: { collection: 'tickets', timestamps: true, versionKey: false },
   options: { customName: 'Ticket', allowMixed: Severity.ERROR },

@@ -1,7 +1,8 @@
-// Thin: arguments in, service call, result out. Rules live in the service.
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { requireAgent } from '../http/agent-auth';
-import type { Context } from '../http/context';
+// Thin: arguments in, service call, result out. Rules live in the service;
+// the scope each operation needs is declared here, at a glance.
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { canSeeActors } from '../graphql/auth-checker';
+import type { Context } from '../graphql/context';
 import { CreateTicketInput } from './create-ticket.input';
 import { TicketStatus } from './ticket.enums';
 import { Ticket } from './ticket.model';
@@ -10,6 +11,8 @@ import type { TicketView } from './ticket.service';
 
 const NUMBER = { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' };
 const EMAIL = { description: 'The customer email the ticket was created with (case-insensitive, trimmed).' };
+
+const actorOf = (ctx: Context) => ctx.principal?.name ?? null;
 
 @Resolver(() => Ticket)
 export class TicketResolver {
@@ -26,44 +29,50 @@ export class TicketResolver {
     return ctx.tickets.timelineFor(ticketNumber, email);
   }
 
-  @Mutation(() => Ticket, { description: 'Public. Open a ticket; its number comes from the server. Safe to retry with an idempotencyKey.' })
-  createTicket(@Arg('input', () => CreateTicketInput, { description: 'The new ticket.' }) input: CreateTicketInput, @Ctx() ctx: Context) {
-    return ctx.tickets.create(input as Required<CreateTicketInput>);
+  @Authorized('tickets:read')
+  @Query(() => Ticket, { nullable: true, description: 'tickets:read. The ticket with this number, or null when there is none.' })
+  ticket(@Arg('ticketNumber', NUMBER) ticketNumber: string, @Ctx() ctx: Context) {
+    return ctx.tickets.byNumberOrNull(ticketNumber);
   }
 
-  @Mutation(() => Ticket, { description: 'Agents only. Answer the customer; the first answer sets firstResponseAt and adds FIRST_RESPONSE.' })
+  @Mutation(() => Ticket, { description: 'Public. Open a ticket; its number comes from the server. Safe to retry with an idempotencyKey.' })
+  createTicket(@Arg('input', () => CreateTicketInput, { description: 'The new ticket.' }) input: CreateTicketInput, @Ctx() ctx: Context) {
+    return ctx.tickets.create(input as Required<CreateTicketInput>, actorOf(ctx));
+  }
+
+  @Authorized('tickets:write')
+  @Mutation(() => Ticket, { description: 'tickets:write. Answer the customer; the first answer sets firstResponseAt and adds FIRST_RESPONSE, later ones add AGENT_RESPONSE.' })
   respondToTicket(
     @Arg('ticketNumber', NUMBER) ticketNumber: string,
     @Arg('message', { description: 'The answer (1-20 000 characters).' }) message: string,
     @Ctx() ctx: Context,
   ) {
-    requireAgent(ctx);
-    return ctx.tickets.respond(ticketNumber, message);
+    return ctx.tickets.respond(ticketNumber, message, actorOf(ctx));
   }
 
-  @Mutation(() => Ticket, { description: 'Agents only. Move the ticket to another status; adds the matching timeline event (REOPENED when leaving RESOLVED/CLOSED).' })
+  @Authorized('tickets:write')
+  @Mutation(() => Ticket, { description: 'tickets:write. Move the ticket to another status; adds the matching timeline event (REOPENED when leaving RESOLVED/CLOSED).' })
   updateTicketStatus(
     @Arg('ticketNumber', NUMBER) ticketNumber: string,
     @Arg('status', () => TicketStatus, { description: 'The new status.' }) status: TicketStatus,
     @Arg('note', () => String, { nullable: true, description: 'Optional note shown with the timeline event.' }) note: string | null | undefined,
     @Ctx() ctx: Context,
   ) {
-    requireAgent(ctx);
-    return ctx.tickets.updateStatus(ticketNumber, status, note);
+    return ctx.tickets.updateStatus(ticketNumber, status, note, actorOf(ctx));
   }
 
-  @Mutation(() => Ticket, { description: 'Agents only. Resolve the ticket: sets resolvedAt and resolutionNotes, adds RESOLVED and RESOLUTION_NOTE.' })
+  @Authorized('tickets:write')
+  @Mutation(() => Ticket, { description: 'tickets:write. Resolve the ticket: sets resolvedAt and resolutionNotes, adds RESOLVED and RESOLUTION_NOTE.' })
   resolveTicket(
     @Arg('ticketNumber', NUMBER) ticketNumber: string,
     @Arg('resolutionNotes', { description: 'How it was solved, shown to the customer (1-20 000 characters).' }) resolutionNotes: string,
     @Ctx() ctx: Context,
   ) {
-    requireAgent(ctx);
-    return ctx.tickets.resolve(ticketNumber, resolutionNotes);
+    return ctx.tickets.resolve(ticketNumber, resolutionNotes, actorOf(ctx));
   }
 
   @FieldResolver(() => [TimelineEvent], { description: 'What happened to the ticket, oldest first.' })
   timeline(@Root() ticket: TicketView, @Ctx() ctx: Context) {
-    return ticket.timeline ?? ctx.tickets.timeline(ticket._id);
+    return ticket.timeline ?? ctx.tickets.timeline(ticket._id, canSeeActors(ctx));
   }
 }

@@ -1,7 +1,7 @@
 // Input rules, as pure functions: each returns normalised values or the
 // list of problems, so every failure names its field.
 import isEmail from 'validator/lib/isEmail';
-import type { FieldProblem } from '../errors/api-errors';
+import { badUserInput, type FieldProblem } from '../errors/api-errors';
 import { TicketPriority, TicketSource } from './ticket.enums';
 import { isWellFormedTicketNumber, normalizeTicketNumber } from './ticket-number';
 
@@ -112,4 +112,21 @@ export function checkText(field: string, raw: string, max: number = LIMITS.messa
   const c = new Collector();
   const value = c.text(field, raw, max, true);
   return c.result(value ?? '');
+}
+
+// ---- turning checks into answers ---------------------------------------
+
+/** The value, or BAD_USER_INPUT naming every problem. */
+export function valid<T>(checked: Checked<T>): T {
+  if (!checked.ok) throw badUserInput(checked.problems);
+  return checked.value;
+}
+
+type Values<T> = { [K in keyof T]: T[K] extends Checked<infer V> ? V : never };
+
+/** Check several inputs at once, so one answer lists every bad field. */
+export function validAll<T extends Record<string, Checked<unknown>>>(checks: T): Values<T> {
+  const problems: FieldProblem[] = Object.values(checks).flatMap((c) => (c.ok ? [] : c.problems));
+  if (problems.length) throw badUserInput(problems);
+  return Object.fromEntries(Object.entries(checks).map(([k, c]) => [k, (c as { value: unknown }).value])) as Values<T>;
 }

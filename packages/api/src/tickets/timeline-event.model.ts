@@ -1,15 +1,15 @@
 // Timeline events live in their own append-only collection, indexed by
 // ticket and time, instead of an ever-growing array inside the ticket.
+// Each event also takes a place in the change feed (feed/): it is written
+// `pending: true`, and the feed's sequencer puts it in a batch later.
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
 import { TimelineEventKind } from './ticket.enums';
 
-/** Kinds stored but not (yet) part of the public timeline. */
-export const INTERNAL_EVENT_KINDS = ['AGENT_RESPONSE'] as const;
-export type StoredEventKind = TimelineEventKind | (typeof INTERNAL_EVENT_KINDS)[number];
-
 @index({ ticketId: 1, at: 1 })
+// Events waiting for a feed position, in the order they happened.
+@index({ pending: 1, at: 1, _id: 1 }, { partialFilterExpression: { pending: { $eq: true } } })
 @modelOptions({ schemaOptions: { collection: 'ticket_events', versionKey: false }, options: { customName: 'TimelineEvent' } })
 @ObjectType({ description: 'Something that happened to a ticket.' })
 export class TimelineEvent {
@@ -23,7 +23,7 @@ export class TimelineEvent {
 
   @Field(() => TimelineEventKind, { description: 'What happened.' })
   @prop({ type: String, required: true })
-  public kind!: StoredEventKind;
+  public kind!: TimelineEventKind;
 
   @Field({ description: 'When it happened (ISO-8601).' })
   @prop({ type: Date, required: true })
@@ -32,6 +32,15 @@ export class TimelineEvent {
   @Field(() => String, { nullable: true, description: 'Message shown with the event: the agent\'s answer, a note, the resolution.' })
   @prop({ type: String })
   public message?: string;
+
+  // Set on the way out only for callers with tickets:read (see toEvent); never through the public lookups.
+  @Field(() => String, { nullable: true, description: 'Name of the token that made the event (tickets:read only); always null through the public lookups.' })
+  @prop({ type: String })
+  public actor?: string;
+
+  /** true until the feed's sequencer has put the event in a batch, then false. */
+  @prop({ type: Boolean })
+  public pending?: boolean;
 }
 
 export const TimelineEventModel = getModelForClass(TimelineEvent);

@@ -47,10 +47,12 @@ describe('agent workflow', () => {
     expect(reopened).toMatchObject({ status: 'IN_PROGRESS', resolvedAt: null, closedAt: null });
 
     const events = await timeline(n);
-    expect(events.map((e) => e.kind)).toEqual(['CREATED', 'FIRST_RESPONSE', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'RESOLUTION_NOTE', 'CLOSED', 'REOPENED', 'IN_PROGRESS']);
+    // Every answer reaches the customer: the second one as AGENT_RESPONSE.
+    expect(events.map((e) => e.kind)).toEqual(['CREATED', 'FIRST_RESPONSE', 'AGENT_RESPONSE', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'RESOLUTION_NOTE', 'CLOSED', 'REOPENED', 'IN_PROGRESS']);
     expect(events[1].message).toBe('We are on it.');
-    expect(events[3].message).toBe('Which floor?');
-    expect(events[5].message).toBe('Replaced the fuser unit.');
+    expect(events[2].message).toBe('Still on it.');
+    expect(events[4].message).toBe('Which floor?');
+    expect(events[6].message).toBe('Replaced the fuser unit.');
     expect(events.at(-1)!.message).toBe('Jammed again.');
     const ats = events.map((e) => Date.parse(e.at));
     expect([...ats].sort((a, b) => a - b)).toEqual(ats);

@@ -56,7 +56,7 @@ export async function startTestApi(dbName: string, env: Record<string, string> =
     gql: (query, variables = {}, headers = {}) => gql(url, query, variables, headers),
     reset: async () => {
       const db = mongoose.connection.db!;
-      for (const name of ['tickets', 'counters', 'ticket_events']) await db.collection(name).deleteMany({});
+      for (const name of ['tickets', 'counters', 'ticket_events', 'api_tokens', 'feed_batches', 'webhooks', 'webhook_deliveries']) await db.collection(name).deleteMany({});
     },
     stop: async () => {
       await api.stop();

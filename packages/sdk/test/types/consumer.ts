@@ -16,7 +16,11 @@ export async function correct(): Promise<string> {
     if (e instanceof DuplicateEntryError) return e.field;
     if (e instanceof ValidationError) return e.fields.map((f) => f.field).join();
   }
-  return `${status} ${tracked?.subject ?? 'none'} ${events?.length ?? 0} ${t.timeline[0]?.kind}`;
+  const page = await client.tickets({ filter: { status: ['OPEN'], customerEmail: 'a@example.com' }, orderBy: 'CREATED_ASC', first: 10 });
+  const next: string | null = page.pageInfo.endCursor;
+  const feed = await client.ticketChanges({ after: next, first: 100 });
+  const actor: string | null = feed.changes[0]?.event.actor ?? null;
+  return `${status} ${tracked?.subject ?? 'none'} ${events?.length ?? 0} ${t.timeline[0]?.kind} ${page.edges[0]?.node.ticketNumber} ${actor}`;
 }
 
 export async function misuse(): Promise<void> {
@@ -39,4 +43,8 @@ export async function misuse(): Promise<void> {
   // @ts-expect-error the timeline kind is a union too
   const kind: 'SOMETHING' = (await client.createTicket({ customerEmail: 'a', subject: 's', description: 'd' })).timeline[0].kind;
   void kind;
+  // @ts-expect-error the listing filter takes a list of statuses, each from the schema
+  await client.tickets({ filter: { status: 'OPEN' } });
+  // @ts-expect-error listed tickets carry no timeline (ask ticket() for it)
+  (await client.tickets()).edges[0].node.timeline;
 }

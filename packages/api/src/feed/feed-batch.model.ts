@@ -1,0 +1,34 @@
+// The order of the change feed, a batch at a time (collection
+// `feed_batches`). A batch holds the events at positions _id .. end, in
+// order. Batches are contiguous: each starts right after the one before,
+// and _id's uniqueness lets exactly one sequencer claim each start.
+import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
+import { Types } from 'mongoose';
+
+/** The most events one batch holds; also bounds how far back a position's batch starts. */
+export const MAX_BATCH = 500;
+
+@modelOptions({ schemaOptions: { collection: 'feed_batches', versionKey: false }, options: { customName: 'FeedBatch' } })
+export class FeedBatch {
+  /** Position of the first event. */
+  @prop({ type: Number, required: true })
+  public _id!: number;
+
+  /** Position of the last event. */
+  @prop({ type: Number, required: true })
+  public end!: number;
+
+  /** The events at positions _id .. end, in that order. */
+  @prop({ type: () => [Types.ObjectId], required: true })
+  public ids!: Types.ObjectId[];
+
+  /** The latest event time in the batch (for `since`). */
+  @prop({ type: Date, required: true })
+  public maxAt!: Date;
+
+  /** The batch's events are no longer marked pending. */
+  @prop({ type: Boolean, required: true })
+  public done!: boolean;
+}
+
+export const FeedBatchModel = getModelForClass(FeedBatch);

@@ -1,0 +1,128 @@
+// Gives timeline events their place in the change feed. Design and proof
+// in docs/change-feed.md; in short:
+//
+// - Mutations write events with `pending: true` and nothing else: no extra
+//   round trip on the request path.
+// - A sequencer claims the pending events, in the order they happened, by
+//   inserting the next batch document: its _id is the position right after
+//   the last batch, so of two sequencers claiming at once exactly one
+//   insert succeeds (the other collides on _id and tries again).
+// - Before claiming, a sequencer finishes the last batch (clears its events'
+//   pending mark, one updateMany), whoever claimed it, even a process that
+//   died mid-way: so no event is ever claimed twice.
+// - Batches are contiguous, and a batch exists only once its events do: a
+//   reader that stops at the first missing position never skips anything.
+//
+// Every API process runs one; they race only on the batch insert.
+import type { Logger } from '../logging/logger';
+import { TimelineEventModel } from '../tickets/timeline-event.model';
+import { FeedBatchModel, MAX_BATCH, type FeedBatch } from './feed-batch.model';
+
+/** Wait this long after a nudge, so the writes of that moment are claimed in one batch (measured in bench: the cost is per batch). */
+const GATHER_MS = 200;
+/** Look for pending events this often even without a nudge (other processes' writes, crashes). */
+export const SWEEP_MS = 1_000;
+
+const batches = () => FeedBatchModel.collection;
+const events = () => TimelineEventModel.collection;
+
+/** The batch with the highest positions, or null while the feed is empty. */
+export function lastBatch(): Promise<FeedBatch | null> {
+  return batches().find<FeedBatch>({}).sort({ _id: -1 }).limit(1).next();
+}
+
+/** Clear the pending mark of a batch's events (idempotent), then mark it done. */
+async function finish(batch: Pick<FeedBatch, '_id' | 'ids'>): Promise<void> {
+  await events().updateMany({ _id: { $in: batch.ids }, pending: true }, { $set: { pending: false } });
+  await batches().updateOne({ _id: batch._id as never }, { $set: { done: true } });
+}
+
+/**
+ * One round: finish the last batch, claim the next pending events.
+ * Returns how many were claimed, 0 when none wait, or -1 when another
+ * sequencer claimed first (try again).
+ */
+export async function sequenceOnce(batchSize = MAX_BATCH): Promise<number> {
+  const last = await lastBatch();
+  if (last && !last.done) await finish(last);
+  // In the order they happened: an event written after another was
+  // acknowledged is claimed with it or later, and sorts after it here.
+  const pending = await events().find<{ _id: FeedBatch['ids'][number]; at: Date }>({ pending: true }, { projection: { _id: 1, at: 1 } }).sort({ at: 1, _id: 1 }).limit(Math.min(batchSize, MAX_BATCH)).toArray();
+  if (!pending.length) return 0;
+  const start = (last?.end ?? 0) + 1;
+  const batch = { _id: start, end: start + pending.length - 1, ids: pending.map((p) => p._id), maxAt: new Date(Math.max(...pending.map((p) => p.at.getTime()))), done: false };
+  try {
+    await batches().insertOne(batch as never);
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) return -1;
+    throw err;
+  }
+  await finish(batch);
+  return pending.length;
+}
+
+/** The per-process loop: on a nudge (after writes) and every SWEEP_MS. */
+export class FeedSequencer {
+  private timer?: NodeJS.Timeout;
+  private scheduled?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly log: Logger) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.nudge(), SWEEP_MS);
+    this.timer.unref();
+    this.nudge();
+  }
+
+  /** Events were written: claim them soon. Bursts collapse into one round. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = setTimeout(() => {
+      this.scheduled = undefined;
+      this.running = this.drain().finally(() => { this.running = undefined; });
+    }, GATHER_MS);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      let lostRaces = 0;
+      do {
+        this.again = false;
+        for (;;) {
+          const n = await sequenceOnce();
+          if (n === 0 || this.stopped) break;
+          // Lost to another process: it is doing the work; a few tries, then the next sweep.
+          if (n < 0 && ++lostRaces > 5) break;
+        }
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'change feed: sequencing failed; retrying on the next sweep');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.scheduled);
+    await this.running;
+  }
+}
+
+/**
+ * Events written before the feed existed carry no pending mark at all:
+ * mark them once, so they join the feed (oldest first) ahead of anything
+ * new. Runs only while the feed is empty.
+ */
+export async function adoptLegacyEvents(): Promise<number> {
+  if (await lastBatch()) return 0;
+  const res = await events().updateMany({ pending: { $exists: false } }, { $set: { pending: true } });
+  return res.modifiedCount;
+}

@@ -1,0 +1,22 @@
+// What every resolver gets with a request. Only types live here: the HTTP
+// layer builds it (http/app.ts), the domain folders read it.
+import type { FeedService } from '../feed/feed.service';
+import type { ListingService } from '../listing/listing.service';
+import type { RequestLog } from '../logging/logger';
+import type { TicketService } from '../tickets/ticket.service';
+import type { Principal } from '../tokens/scopes';
+import type { WebhookService } from '../webhooks/webhook.service';
+
+/** Per-request context handed to resolvers. */
+export interface Context {
+  requestId: string;
+  log: RequestLog;
+  /** The caller's token, or null for public callers. */
+  principal: Principal | null;
+  /** Client address (X-Forwarded-For only when TRUST_PROXY says so). */
+  ip: string;
+  tickets: TicketService;
+  listing: ListingService;
+  feed: FeedService;
+  webhooks: WebhookService;
+}

@@ -1,0 +1,63 @@
+// Listing tickets for integrators: filters, two orders, keyset pages.
+// A page continues strictly after the last (createdAt, _id) seen, so
+// tickets created during a walk never shift or repeat the ones that
+// matched when it began. Every filter has an index (see README).
+import { Types } from 'mongoose';
+import { badUserInput, type FieldProblem } from '../errors/api-errors';
+import { TicketModel } from '../tickets/ticket.model';
+import { toTicket, type StoredTicket } from '../tickets/ticket.service';
+import { checkEmail } from '../tickets/ticket.validation';
+import { decodeCursor, encodeCursor } from './cursor';
+import type { TicketConnection } from './ticket-connection.type';
+import { TicketOrder, type TicketFilter } from './ticket-filter.input';
+
+export const PAGE_SIZE = { min: 1, max: 100 } as const;
+
+/** The MongoDB filter for a TicketFilter, or every problem with it. */
+export function filterQuery(filter: TicketFilter | null | undefined): { query: Record<string, unknown> } | { problems: FieldProblem[] } {
+  const query: Record<string, unknown> = {};
+  const problems: FieldProblem[] = [];
+  if (!filter) return { query };
+  for (const field of ['status', 'priority', 'source'] as const) {
+    const values: readonly string[] | null | undefined = filter[field];
+    if (values === null || values === undefined) continue;
+    if (!values.length) problems.push({ field: `filter.${field}`, message: 'must list at least one value (leave it out to match all)' });
+    else query[field] = { $in: [...new Set(values)] };
+  }
+  if (filter.customerEmail !== null && filter.customerEmail !== undefined) {
+    const email = checkEmail(filter.customerEmail, 'filter.customerEmail');
+    if (email.ok) query.customerEmail = email.value;
+    else problems.push(...email.problems);
+  }
+  const created: Record<string, Date> = {};
+  if (filter.createdAfter) created.$gte = filter.createdAfter;
+  if (filter.createdBefore) created.$lt = filter.createdBefore;
+  if (Object.keys(created).length) query.createdAt = created;
+  if (filter.updatedAfter) query.updatedAt = { $gte: filter.updatedAfter };
+  return problems.length ? { problems } : { query };
+}
+
+export class ListingService {
+  async list(filter: TicketFilter | null | undefined, order: TicketOrder, first: number, after: string | null | undefined): Promise<TicketConnection> {
+    const problems: FieldProblem[] = [];
+    const built = filterQuery(filter);
+    if ('problems' in built) problems.push(...built.problems);
+    if (!Number.isInteger(first) || first < PAGE_SIZE.min || first > PAGE_SIZE.max) problems.push({ field: 'first', message: `must be from ${PAGE_SIZE.min} to ${PAGE_SIZE.max}` });
+    const position = after === null || after === undefined ? null : decodeCursor(order, after);
+    if (after !== null && after !== undefined && !position) problems.push({ field: 'after', message: 'is not a cursor of this listing (use an endCursor or edge cursor it returned, with the same orderBy)' });
+    if (problems.length || 'problems' in built) throw badUserInput(problems);
+
+    const dir = order === TicketOrder.CREATED_ASC ? 1 : -1;
+    const beyond = dir === 1 ? '$gt' : '$lt';
+    const page = position
+      ? { $and: [built.query, { $or: [{ createdAt: { [beyond]: position.createdAt } }, { createdAt: position.createdAt, _id: { [beyond]: new Types.ObjectId(position.id) } }] }] }
+      : built.query;
+    const docs = await TicketModel.collection.find<StoredTicket>(page).sort({ createdAt: dir, _id: dir }).limit(first + 1).toArray();
+    const edges = docs.slice(0, first).map((d) => ({ cursor: encodeCursor(order, { createdAt: d.createdAt, id: String(d._id) }), node: toTicket(d) }));
+    return { edges, pageInfo: { hasNextPage: docs.length > first, endCursor: edges.at(-1)?.cursor ?? null }, query: built.query };
+  }
+
+  count(query: Record<string, unknown>): Promise<number> {
+    return TicketModel.collection.countDocuments(query);
+  }
+}

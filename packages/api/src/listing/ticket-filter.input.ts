@@ -1,0 +1,36 @@
+import { Field, InputType, registerEnumType } from 'type-graphql';
+import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.enums';
+
+export enum TicketOrder {
+  CREATED_DESC = 'CREATED_DESC',
+  CREATED_ASC = 'CREATED_ASC',
+}
+registerEnumType(TicketOrder, {
+  name: 'TicketOrder',
+  description: 'Order of a ticket listing.',
+  valuesConfig: { CREATED_DESC: { description: 'Newest first.' }, CREATED_ASC: { description: 'Oldest first.' } },
+});
+
+@InputType({ description: 'Which tickets to list; every field given must hold (AND). Lists match any of their values.' })
+export class TicketFilter {
+  @Field(() => [TicketStatus], { nullable: true, description: 'Any of these statuses.' })
+  public status?: TicketStatus[] | null;
+
+  @Field(() => [TicketPriority], { nullable: true, description: 'Any of these priorities.' })
+  public priority?: TicketPriority[] | null;
+
+  @Field(() => [TicketSource], { nullable: true, description: 'Any of these sources.' })
+  public source?: TicketSource[] | null;
+
+  @Field(() => String, { nullable: true, description: 'Exactly this customer email (case-insensitive, trimmed).' })
+  public customerEmail?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'createdAt >= createdAfter.' })
+  public createdAfter?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'createdAt < createdBefore.' })
+  public createdBefore?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'updatedAt >= updatedAfter.' })
+  public updatedAfter?: Date | null;
+}

@@ -1,0 +1,57 @@
+// Live updates across API processes: one reader of the change feed per
+// process (not one per subscriber), handing each new change to the local
+// subscribers. A mutation answered by any process reaches every process's
+// subscribers once its event is in the feed (about a second).
+import type { FeedChange, FeedService } from '../feed/feed.service';
+import type { Logger } from '../logging/logger';
+
+const POLL_MS = 250;
+
+export type ChangeListener = (change: FeedChange) => void;
+
+export class FeedHub {
+  private readonly listeners = new Set<ChangeListener>();
+  private cursor: number | undefined;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(private readonly feed: FeedService, private readonly log: Logger) {}
+
+  /** Start reading after the newest change: subscribers get what happens from now on. */
+  async start(): Promise<void> {
+    this.cursor = await this.feed.latestPosition();
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.timer.unref();
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.running || this.cursor === undefined) return;
+    this.running = true;
+    try {
+      // Read even with no subscribers, so the position stays current (one cheap query when idle).
+      for (let more = true; more; ) {
+        const read = await this.feed.changesAfter(this.cursor, 500);
+        this.cursor = read.end;
+        more = read.more;
+        for (const change of read.changes) for (const l of this.listeners) l(change);
+      }
+    } catch (err) {
+      this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'live updates: reading the feed failed; retrying');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,16 @@
+// What a token may do. Each operation names the scope it needs where it is
+// declared (@Authorized in the resolvers); this list is the whole vocabulary.
+export const SCOPES = ['tickets:read', 'tickets:write', 'webhooks:manage'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s);
+
+/** Who is calling: a named token and what it may do. */
+export interface Principal {
+  /** The token's name; recorded as the `actor` of the events it makes. */
+  name: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+/** Tokens from AGENT_TOKENS: agents that read and answer tickets. */
+export const ENV_AGENT: Principal = { name: 'agent', scopes: new Set<Scope>(['tickets:read', 'tickets:write']) };

@@ -1,0 +1,128 @@
+// Named tokens: creation, listing, revocation, and turning an
+// Authorization header into a Principal. Lookups are cached for a few
+// seconds only, so a revoked token stops working in every API process
+// within REVOCATION_DELAY_MS without a database round trip per request.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { isDuplicateKeyError } from '../errors/duplicate-key';
+import type { Logger } from '../logging/logger';
+import { ApiTokenModel, type ApiToken } from './api-token.model';
+import { ENV_AGENT, isScope, SCOPES, type Principal, type Scope } from './scopes';
+import { bearer, newToken, parseToken, secretDigest, secretMatches } from './token-secret';
+
+/** How long a lookup (found, missing or revoked) is trusted. */
+export const CACHE_MS = 5_000;
+/** A revoked token fails everywhere within this long (the cache, plus slack). */
+export const REVOCATION_DELAY_MS = 10_000;
+/** last-use times are written at most this often per token. */
+const LAST_USED_EVERY_MS = 60_000;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export class TokenError extends Error {}
+
+export interface TokenInfo {
+  name: string;
+  scopes: Scope[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+interface Known {
+  digest: Buffer;
+  principal: Principal;
+  id: ApiToken['_id'];
+  /** When last use was last written (by any process, as far as we know). */
+  lastUsedAt: number;
+}
+
+/** The driver hands binary fields back as BSON Binary, not Buffer. */
+const asBuffer = (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from((value as { buffer: Uint8Array }).buffer));
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export class TokenService {
+  private readonly envDigests: Buffer[];
+  // Bounded: unknown ids sent by a prober cannot grow it without limit.
+  private readonly cache = new LRUCache<string, Promise<Known | null>>({ max: 10_000, ttl: CACHE_MS });
+
+  constructor(envTokens: readonly string[], private readonly log?: Logger) {
+    this.envDigests = envTokens.map(digest);
+  }
+
+  /** The caller behind an Authorization header, or null when there is no valid token. */
+  async authenticate(authorization: string | undefined): Promise<Principal | null> {
+    const token = bearer(authorization);
+    if (!token) return null;
+    if (this.isEnvToken(token)) return ENV_AGENT;
+    const parts = parseToken(token);
+    if (!parts) return null;
+    let known = this.cache.get(parts.lookupId);
+    if (!known) {
+      known = this.load(parts.lookupId);
+      this.cache.set(parts.lookupId, known);
+      known.catch(() => this.cache.delete(parts.lookupId));
+    }
+    const found = await known;
+    if (!found || !secretMatches(parts.secret, found.digest)) return null;
+    this.touch(found);
+    return found.principal;
+  }
+
+  private isEnvToken(token: string): boolean {
+    const given = digest(token);
+    // Check every token (no early exit), so timing says nothing about which matched.
+    let ok = false;
+    for (const k of this.envDigests) ok = timingSafeEqual(k, given) || ok;
+    return ok;
+  }
+
+  private async load(lookupId: string): Promise<Known | null> {
+    const doc = await ApiTokenModel.collection.findOne<ApiToken>({ lookupId });
+    if (!doc || doc.revokedAt) return null;
+    return {
+      digest: asBuffer(doc.secretDigest),
+      principal: { name: doc.name, scopes: new Set(doc.scopes) },
+      id: doc._id,
+      lastUsedAt: doc.lastUsedAt?.getTime() ?? 0,
+    };
+  }
+
+  /** Record last use, at most once a minute per token and process; never delays the request. */
+  private touch(known: Known): void {
+    const now = Date.now();
+    if (now - known.lastUsedAt < LAST_USED_EVERY_MS) return;
+    known.lastUsedAt = now;
+    ApiTokenModel.collection
+      .updateOne({ _id: known.id }, { $set: { lastUsedAt: new Date(now) } })
+      .catch((err) => this.log?.warn({ err: { name: (err as Error).name } }, 'could not record token use'));
+  }
+
+  // ---- management (the tokens CLI) -------------------------------------
+
+  async create(name: string, scopes: string[]): Promise<{ name: string; scopes: Scope[]; token: string }> {
+    if (!NAME.test(name)) throw new TokenError('--name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    const unknown = scopes.filter((s) => !isScope(s));
+    if (unknown.length) throw new TokenError(`unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}; known: ${SCOPES.join(', ')}`);
+    if (!scopes.length) throw new TokenError(`--scopes needs at least one of: ${SCOPES.join(', ')}`);
+    const unique = [...new Set(scopes)] as Scope[];
+    const { lookupId, secret, token } = newToken();
+    try {
+      await ApiTokenModel.create({ name, activeName: name, lookupId, secretDigest: secretDigest(secret), scopes: unique, createdAt: new Date() });
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw new TokenError(`a token named "${name}" already exists`);
+      throw err;
+    }
+    return { name, scopes: unique, token };
+  }
+
+  async list(): Promise<TokenInfo[]> {
+    const docs = await ApiTokenModel.find().sort({ createdAt: 1 }).lean();
+    return docs.map((d) => ({ name: d.name, scopes: d.scopes, createdAt: d.createdAt, lastUsedAt: d.lastUsedAt ?? null, revokedAt: d.revokedAt ?? null }));
+  }
+
+  async revoke(name: string): Promise<void> {
+    const res = await ApiTokenModel.updateOne({ activeName: name }, { $set: { revokedAt: new Date() }, $unset: { activeName: 1 } });
+    if (res.matchedCount === 0) throw new TokenError(`no live token named "${name}"`);
+  }
+}
