@@ -15,6 +15,9 @@ import {
   type UpdateWebhookMutationVariables,
   type WebhookDeliveriesQuery,
   type WebhookDeliveriesQueryVariables,
+  TicketChangedDocument,
+  TicketUpdatedDocument,
+  type TicketChangedSubscription,
   TicketChangesDocument,
   TicketDocument,
   TicketsCountDocument,
@@ -35,6 +38,7 @@ import {
   type UpdateTicketStatusMutationVariables,
   type TypedDocumentString,
 } from './generated/graphql';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws/client';
 import { errorFromResponse, NetworkError, RateLimitedError, ServiceUnavailableError, TicketApiError, type GraphQLErrorPayload } from './errors';
 
 export type Ticket = CreateTicketMutation['createTicket'];
@@ -74,7 +78,26 @@ export interface ClientOptions {
    * retry: it carries an idempotency key.
    */
   retry?: boolean | RetryOptions;
+  /**
+   * A WebSocket implementation for the subscriptions where there is no
+   * global one (Node 20: `import WebSocket from 'ws'`). Browsers need none.
+   */
+  webSocketImpl?: unknown;
+  /** The subscriptions endpoint; defaults to `url` with http(s) turned into ws(s). */
+  wsUrl?: string;
 }
+
+/** What a subscription calls: each value, then an error or the end. */
+export interface Observer<T> {
+  next(value: T): void;
+  /** A TicketApiError: the typed classes apply (e.g. ValidationError, UnauthenticatedError, NetworkError). */
+  error?(error: TicketApiError): void;
+  /** The server ended it (an unknown ticket ends at once, without a value). */
+  complete?(): void;
+}
+
+/** Stops the subscription. */
+export type Unsubscribe = () => void;
 
 export interface TicketClient {
   /** Open a ticket. Without an idempotencyKey one is generated, so retries never make a second ticket. */
@@ -107,7 +130,34 @@ export interface TicketClient {
   deleteWebhook(args: { id: string }): Promise<boolean>;
   /** webhooks:manage. The latest deliveries of a webhook, newest first. */
   webhookDeliveries(args: WebhookDeliveriesQueryVariables): Promise<WebhookDelivery[]>;
+  /**
+   * Public. The ticket now, then again after each change, live. Reconnects
+   * by itself after a network failure (and sends the current state again).
+   * An unknown number or a wrong email completes at once, without a value.
+   */
+  subscribeToTicket(args: { ticketNumber: string; email: string }, observer: Observer<Ticket>): Unsubscribe;
+  /** tickets:read. Every change of the feed from now on. For a gap-free record, read ticketChanges with a cursor. */
+  subscribeToChanges(observer: Observer<LiveChange>): Unsubscribe;
+  /** Close the subscriptions' connection (HTTP needs nothing). */
+  close(): Promise<void>;
 }
+
+export type LiveChange = TicketChangedSubscription['ticketChanged'];
+
+/** A closed socket or a transport error, as the typed errors. */
+function subscriptionError(error: unknown): TicketApiError {
+  if (Array.isArray(error)) return errorFromResponse(error);
+  const close = error as { code?: number; reason?: string };
+  if (typeof close?.code === 'number') {
+    if (close.code === 4403) return errorFromResponse([{ message: close.reason || 'Forbidden', extensions: { code: 'UNAUTHENTICATED' } }]);
+    if (close.code === 4429) return errorFromResponse([{ message: close.reason || 'Too many connections', extensions: { code: 'RATE_LIMITED', retryAfter: 5 } }]);
+    return new NetworkError(`Subscription connection closed (${close.code}${close.reason ? `: ${close.reason}` : ''})`, { cause: error });
+  }
+  return new NetworkError('Subscription connection failed', { cause: error });
+}
+
+/** Closes that retrying cannot fix: a bad token, a refused request. */
+const FINAL_CLOSE_CODES = new Set([4400, 4403, 4429, 1008]);
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -129,7 +179,7 @@ export function retryDelay(error: unknown, attempt: number, policy: Required<Ret
   return null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function newIdempotencyKey(): string {
   return globalThis.crypto.randomUUID();
@@ -185,6 +235,37 @@ export function createClient(options: ClientOptions): TicketClient {
     }
   }
 
+  const wsUrl = options.wsUrl ?? options.url.replace(/^http/, 'ws');
+  let ws: WsClient | undefined;
+  function live(): WsClient {
+    ws ??= createWsClient({
+      url: wsUrl,
+      webSocketImpl: options.webSocketImpl,
+      connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
+      lazy: true,
+      // Network failures and server restarts: reconnect, with graphql-ws's backoff, for as long as it takes.
+      retryAttempts: Number.POSITIVE_INFINITY,
+      shouldRetry: (e) => !FINAL_CLOSE_CODES.has((e as { code?: number })?.code ?? 0),
+      // Back off, but never more than ~10 s between tries: a live page should come back soon.
+      retryWait: (retries) => sleep(Math.min(500 * 2 ** retries, 10_000) * (0.5 + Math.random() / 2)),
+    });
+    return ws;
+  }
+
+  function subscribe<R, V, T>(document: TypedDocumentString<R, V>, variables: V, pick: (data: R) => T, observer: Observer<T>): Unsubscribe {
+    return live().subscribe<R>(
+      { query: document.toString(), variables: variables as Record<string, unknown> },
+      {
+        next: (result) => {
+          if (result.errors?.length) observer.error?.(errorFromResponse(result.errors as GraphQLErrorPayload[]));
+          else if (result.data) observer.next(pick(result.data as R));
+        },
+        error: (e) => observer.error?.(subscriptionError(e)),
+        complete: () => observer.complete?.(),
+      },
+    );
+  }
+
   return {
     async createTicket(input) {
       // One key per call, reused by every retry of it.
@@ -232,6 +313,16 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async webhookDeliveries(args) {
       return (await request(WebhookDeliveriesDocument, args)).webhookDeliveries;
+    },
+    subscribeToTicket(args, observer) {
+      return subscribe(TicketUpdatedDocument, args, (d) => d.ticketUpdated, observer);
+    },
+    subscribeToChanges(observer) {
+      return subscribe(TicketChangedDocument, {}, (d) => d.ticketChanged, observer);
+    },
+    async close() {
+      await ws?.dispose();
+      ws = undefined;
     },
   };
 }

@@ -1,6 +1,9 @@
 export {
   createClient,
   type ClientOptions,
+  type LiveChange,
+  type Observer,
+  type Unsubscribe,
   type RetryOptions,
   type Ticket,
   type TicketChange,

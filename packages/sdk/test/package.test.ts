@@ -33,14 +33,16 @@ describeBuilt('@tickets/sdk as a package', () => {
     expect(JSON.parse(stdout.trim())).toEqual({ number: expect.stringMatching(/^TKT-\d{5,}$/), kind: 'ValidationError' });
   });
 
-  it('ships no runtime dependency and no Node-only imports', async () => {
+  it('ships one runtime dependency (the graphql-ws client, for subscriptions) and no Node-only imports', async () => {
     const pkg = require('../package.json');
-    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['@graphql-typed-document-node/core']); // types only
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['@graphql-typed-document-node/core', 'graphql-ws']); // the first is types only
     const { readFileSync } = await import('node:fs');
     for (const file of ['index.mjs', 'index.js']) {
       const code = readFileSync(join(__dirname, '../dist', file), 'utf8');
-      expect(code).not.toMatch(/require\(["'](node:|fs|http|crypto|graphql)/);
-      expect(code).not.toMatch(/from ["'](node:|fs|http|crypto|graphql)/);
+      expect(code).not.toMatch(/require\(["'](node:|fs|http|crypto|graphql["/])/);
+      expect(code).not.toMatch(/from ["'](node:|fs|http|crypto|graphql["/])/);
+      // Only the client part of graphql-ws (the server part would pull graphql in).
+      expect(code).toMatch(/graphql-ws\/client/);
     }
   });
 });

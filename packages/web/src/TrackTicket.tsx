@@ -1,6 +1,6 @@
 // "Track your ticket": number + email -> status, dates and the timeline.
 // The URL carries the number (bookmarkable), never the email.
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Ticket } from '@tickets/sdk';
 import { client } from './api';
 import { describeError } from './errors';
@@ -22,6 +22,26 @@ export function TrackTicket() {
   const [email, setEmail] = useState('');
   const [state, setState] = useState<State>({ kind: 'idle' });
   const resultRef = useRef<HTMLDivElement>(null);
+  // What was looked up, for the live subscription (the email stays in memory, never in the URL).
+  const [watched, setWatched] = useState<{ ticketNumber: string; email: string } | null>(null);
+  const [live, setLive] = useState(false);
+
+  // Live updates: after a successful lookup, the page follows the ticket
+  // over WebSocket. If the socket cannot connect, the page simply stays as
+  // loaded (as before live updates), with no live indicator.
+  useEffect(() => {
+    if (!watched) return;
+    setLive(false);
+    const stop = client.subscribeToTicket(watched, {
+      next: (ticket) => {
+        setLive(true);
+        setState((s) => (s.kind === 'found' && s.ticket.id === ticket.id ? { kind: 'found', ticket } : s));
+      },
+      error: () => setLive(false),
+      complete: () => setLive(false),
+    });
+    return () => { stop(); setLive(false); };
+  }, [watched]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -29,9 +49,11 @@ export function TrackTicket() {
     url.searchParams.set('number', number.trim());
     window.history.replaceState(null, '', url);
     setState({ kind: 'loading' });
+    setWatched(null);
     try {
       const ticket = await client.trackTicket({ ticketNumber: number, email });
       setState(ticket ? { kind: 'found', ticket } : { kind: 'none' });
+      if (ticket) setWatched({ ticketNumber: ticket.ticketNumber, email });
     } catch (err) {
       const p = describeError(err);
       setState({ kind: 'error', message: p.message, fields: p.fields });
@@ -54,16 +76,17 @@ export function TrackTicket() {
       <div ref={resultRef} tabIndex={-1} className="result" aria-live="polite" aria-busy={state.kind === 'loading'}>
         {state.kind === 'none' && <p className="problem">No ticket matches this number and email. Check both and try again.</p>}
         {state.kind === 'error' && <p className="problem" role="alert">{state.message}</p>}
-        {state.kind === 'found' && <TicketDetails ticket={state.ticket} />}
+        {state.kind === 'found' && <TicketDetails ticket={state.ticket} live={live} />}
       </div>
     </section>
   );
 }
 
-function TicketDetails({ ticket }: { ticket: Ticket }) {
+function TicketDetails({ ticket, live }: { ticket: Ticket; live: boolean }) {
   return (
     <article aria-labelledby="ticket-title">
       <h2 id="ticket-title">{ticket.ticketNumber}: {ticket.subject}</h2>
+      {live && <p className="live" data-testid="live" title="This page updates by itself when the ticket changes.">● Live</p>}
       <dl className="facts">
         <dt>Status</dt><dd data-testid="status">{STATUS_LABEL[ticket.status]}</dd>
         <dt>Priority</dt><dd>{ticket.priority[0] + ticket.priority.slice(1).toLowerCase()}</dd>

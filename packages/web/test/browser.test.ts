@@ -123,6 +123,37 @@ describeBrowser('reference web client in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'track-ticket.png'), fullPage: true });
   });
 
+  it('follows the ticket live: an answer made through the SDK shows without a reload', async () => {
+    await page.goto(`${base}/track?number=${ticketNumber}`);
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Email').press('Enter');
+    await page.getByTestId('live').waitFor(); // subscribed (the quiet indicator)
+    const loads: string[] = [];
+    page.on('framenavigated', (f) => { if (f === page.mainFrame()) loads.push(f.url()); });
+    const agent = createClient({ url: api.url, token: AGENT_TOKEN });
+    await agent.updateTicketStatus({ ticketNumber, status: 'IN_PROGRESS', note: 'The technician is on the way.' });
+    await page.getByText('The technician is on the way.').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('status').textContent()).toBe('Being worked on');
+    await agent.resolveTicket({ ticketNumber, resolutionNotes: 'Fuser replaced again; all good.' });
+    await page.getByText('Fuser replaced again; all good.').first().waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('status').textContent()).toBe('Resolved');
+    expect(loads).toEqual([]); // no reload, no navigation
+    await page.screenshot({ path: join(ARTIFACTS, 'track-ticket-live.png'), fullPage: true });
+  });
+
+  it('loads its pages with nothing in the browser console', async () => {
+    const fresh = await browser.newPage();
+    const messages: string[] = [];
+    fresh.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+    fresh.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
+    fresh.on('requestfailed', (r) => messages.push(`requestfailed: ${r.url()}`));
+    for (const path of ['/track', '/create?chatId=chat-console&name=Ada&email=ada%40example.com']) {
+      await fresh.goto(`${base}${path}`, { waitUntil: 'networkidle' });
+    }
+    expect(messages).toEqual([]);
+    await fresh.close();
+  });
+
   it('fits a phone screen without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.reload();

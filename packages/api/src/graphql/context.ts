@@ -2,6 +2,7 @@
 // layer builds it (http/app.ts), the domain folders read it.
 import type { FeedService } from '../feed/feed.service';
 import type { ListingService } from '../listing/listing.service';
+import type { FeedHub } from '../live/feed-hub';
 import type { RequestLog } from '../logging/logger';
 import type { TicketService } from '../tickets/ticket.service';
 import type { Principal } from '../tokens/scopes';
@@ -19,4 +20,6 @@ export interface Context {
   listing: ListingService;
   feed: FeedService;
   webhooks: WebhookService;
+  /** This process's live view of the feed, for subscriptions. */
+  live: FeedHub;
 }

@@ -25,10 +25,12 @@ import type { Context } from '../graphql/context';
 import { EXAMPLE_OPERATION } from './example-operation';
 import { graphqlHandler } from './graphql-handler';
 import { queryLimits } from './query-limits';
-import { rateLimitPlugin } from './rate-limit';
+import { createRateLimits, rateLimitPlugin } from './rate-limit';
 import { requestId } from './request-id';
 import { ticketSchema } from './schema';
 import { securityHeaders } from './security-headers';
+import { createSubscriptionServer } from './subscriptions';
+import { FeedHub } from '../live/feed-hub';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** In-flight requests get this long to finish after SIGTERM. */
@@ -56,16 +58,19 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const feed = new FeedService();
   const tokens = new TokenService(config.agentTokens, log);
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
+  const live = new FeedHub(feed, log);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, log });
   const drain = createDrain(httpServer);
 
   const limits = queryLimits();
+  const formatError = createFormatError(config.production);
+  const rateLimits = config.rateLimit ? createRateLimits(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' }) : null;
   const apollo = new ApolloServer<Context>({
     schema: ticketSchema(),
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     allowBatchedHttpRequests: false,
-    formatError: createFormatError(config.production),
+    formatError,
     includeStacktraceInErrorResponses: !config.production,
     introspection: config.introspection,
     // Agents authenticate with bearer tokens, never cookies, so there is no
@@ -83,7 +88,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
       ...limits.plugins,
-      ...(config.rateLimit ? [rateLimitPlugin(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' })] : []),
+      ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []),
     ],
   });
   await apollo.start();
@@ -91,6 +96,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
   sequencer.start();
   dispatcher.start();
+  await live.start();
 
   const ipOf = clientIp(config.trustProxy);
   const setSecurityHeaders = securityHeaders({ contentSecurityPolicy: config.production, crossOriginEmbedderPolicy: false });
@@ -112,19 +118,21 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     if (!proceed && !res.writableEnded) throw new Error('CORS check did not decide synchronously');
     return proceed;
   };
-  const graphql = graphqlHandler<Context>(apollo, async (req, res) => {
-    const id = res.getHeader('x-request-id') as string;
-    return {
-      requestId: id,
-      log: lazyChild(log, { requestId: id }),
-      principal: await tokens.authenticate(req.headers.authorization),
-      ip: ipOf(req),
-      tickets,
-      listing,
-      feed,
-      webhooks,
-    };
+  /** The context of one operation, over HTTP or WebSocket. */
+  const contextFor = ({ requestId, principal, ip }: { requestId: string; principal: Context['principal']; ip: string }): Context => ({
+    requestId,
+    log: lazyChild(log, { requestId }),
+    principal,
+    ip,
+    tickets,
+    listing,
+    feed,
+    webhooks,
+    live,
   });
+  const graphql = graphqlHandler<Context>(apollo, async (req, res) =>
+    contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await tokens.authenticate(req.headers.authorization), ip: ipOf(req) }),
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const id = requestId(req, res);
@@ -157,6 +165,21 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     res.end('Not found: the API is at /graphql.\n');
   }
 
+  const subscriptions = createSubscriptionServer({
+    httpServer,
+    schema: ticketSchema(),
+    validationRules: limits.validationRules,
+    maxTokens: limits.parseOptions.maxTokens,
+    rateLimits,
+    live,
+    log,
+    production: config.production,
+    ipOf,
+    authenticate: (authorization) => tokens.authenticate(authorization),
+    context: contextFor,
+    formatError: (error) => formatError(error.toJSON(), error),
+  });
+
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err) => {
       // Never a stack to the client: log it with the request id, answer 500.
@@ -181,6 +204,9 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       // on, a new connection is refused by the kernel, never served.
       const drained = drain.drain(DRAIN_GRACE_MS);
       log.info('stopped accepting connections');
+      // Subscriptions complete and their sockets close (1001) while HTTP requests finish.
+      await subscriptions.close();
+      live.stop();
       await drained;
       await apollo.stop();
       await Promise.all([sequencer.stop(), dispatcher.stop()]);

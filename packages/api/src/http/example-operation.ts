@@ -1,5 +1,6 @@
 // Preloaded in the Apollo Sandbox (development only) so a newcomer can press Run.
-export const EXAMPLE_OPERATION = `# Create a ticket, then track it with its number and email.
+export const EXAMPLE_OPERATION = `# Create a ticket, then track it with its number and email; or watch it live
+# (WatchTicket runs over WebSocket: answer the ticket as an agent meanwhile).
 mutation CreateTicket {
   createTicket(input: {
     customerEmail: "ada@example.com"
@@ -18,6 +19,14 @@ query TrackTicket {
   trackTicket(ticketNumber: "TKT-00001", email: "ada@example.com") {
     ticketNumber
     subject
+    status
+    timeline { kind at message }
+  }
+}
+
+subscription WatchTicket {
+  ticketUpdated(ticketNumber: "TKT-00001", email: "ada@example.com") {
+    ticketNumber
     status
     timeline { kind at message }
   }

@@ -35,6 +35,9 @@ const BUDGET_OF_FIELD: Record<string, Budget> = {
   ticket: 'agent',
   tickets: 'agent',
   ticketChanges: 'agent',
+  // A live view of one ticket is a lookup; the change stream a token holder's read.
+  ticketUpdated: 'lookup',
+  ticketChanged: 'agent',
   webhooks: 'agent',
   webhookDeliveries: 'agent',
   createWebhook: 'agent',
@@ -91,16 +94,29 @@ async function spend(limiter: RateLimiterAbstract, key: string, points: number):
   }
 }
 
-export function rateLimitPlugin(store: RateLimitStore = { kind: 'memory' }): ApolloServerPlugin<Context> {
+/** The budgets of one deployment: charge an operation to its client before it runs. */
+export interface RateLimits {
+  charge(operation: OperationDefinitionNode, variables: Record<string, unknown>, ip: string): Promise<void>;
+}
+
+export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): RateLimits {
   const limit = limiters(store);
+  return {
+    async charge(operation, variables, ip) {
+      const cost = costOf(operation, variables);
+      for (const [budget, points] of cost.budgets) await spend(limit[budget], ip, points);
+      for (const n of cost.lookedUp) await spend(limit.perTicket, n, 1);
+    },
+  };
+}
+
+/** Over HTTP: charged once the operation is known, before it runs. */
+export function rateLimitPlugin(limits: RateLimits): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, contextValue, request }) {
-          if (!operation) return;
-          const cost = costOf(operation, request.variables ?? {});
-          for (const [budget, points] of cost.budgets) await spend(limit[budget], contextValue.ip, points);
-          for (const n of cost.lookedUp) await spend(limit.perTicket, n, 1);
+          if (operation) await limits.charge(operation, request.variables ?? {}, contextValue.ip);
         },
       };
     },

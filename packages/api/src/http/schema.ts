@@ -6,6 +6,8 @@ import { buildSchemaSync } from 'type-graphql';
 import { FeedResolver } from '../feed/feed.resolver';
 import { scopeChecker } from '../graphql/auth-checker';
 import { ListingResolver } from '../listing/listing.resolver';
+import { createLocalBus } from '../live/local-bus';
+import { LiveResolver } from '../live/live.resolver';
 import { TicketResolver } from '../tickets/ticket.resolver';
 import { WebhookResolver } from '../webhooks/webhook.resolver';
 
@@ -20,9 +22,10 @@ let schema: GraphQLSchema | undefined;
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
-    resolvers: [TicketResolver, ListingResolver, FeedResolver, WebhookResolver],
+    resolvers: [TicketResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
+    pubSub: createLocalBus(),
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Input rules live in the service (one place, field-named errors).
     validate: false,

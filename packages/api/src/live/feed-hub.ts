@@ -24,6 +24,19 @@ export class FeedHub {
     this.timer.unref();
   }
 
+  private readonly open = new Set<{ end(): void }>();
+
+  /** A subscription's stream, ended by closeAll() when the process stops. */
+  track(stream: { end(): void }): () => void {
+    this.open.add(stream);
+    return () => this.open.delete(stream);
+  }
+
+  /** Complete every open subscription (graphql-ws sends "complete" for each). */
+  closeAll(): void {
+    for (const s of [...this.open]) s.end();
+  }
+
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

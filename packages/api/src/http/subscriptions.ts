@@ -1,0 +1,166 @@
+// GraphQL over WebSocket (graphql-transport-ws, the graphql-ws library) on
+// the HTTP server's port and path. The same schema, limits, rate limits and
+// error rules as HTTP; tokens in connection_init, checked then (4403 when
+// invalid) and again while the connection lives (revocation closes it).
+import type http from 'node:http';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Context } from '../graphql/context';
+import type { Logger } from '../logging/logger';
+import type { FeedHub } from '../live/feed-hub';
+import type { Principal } from '../tokens/scopes';
+import type { RateLimits } from './rate-limit';
+
+export const WS_LIMITS = {
+  /** Open sockets per client address. */
+  connectionsPerIp: 20,
+  /** Subscriptions at once on one socket. */
+  subscriptionsPerConnection: 20,
+  /** A socket without any subscription for this long is closed. */
+  idleMs: 60_000,
+  /** connection_init must come this soon. */
+  initMs: 3_000,
+  /** Tokens are re-checked this often (revocation ends the connection within the token cache time plus this). */
+  recheckMs: 5_000,
+} as const;
+
+/** Close codes: 4403 invalid token (graphql-ws's Forbidden), 4429 too many, 4408 idle, 1001 going away. */
+const CLOSE = { forbidden: 4403, tooMany: 4429, idle: 4408, goingAway: 1001 } as const;
+
+type Extra = {
+  socket: WebSocket;
+  request: http.IncomingMessage;
+  principal?: Principal | null;
+  authorization?: string;
+  ip?: string;
+  subscriptions?: number;
+  idleSince?: number;
+};
+
+export interface SubscriptionServerOptions {
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  validationRules: ValidationRule[];
+  maxTokens: number;
+  rateLimits: RateLimits | null;
+  live: FeedHub;
+  log: Logger;
+  production: boolean;
+  ipOf(req: http.IncomingMessage): string;
+  authenticate(authorization: string | undefined): Promise<Principal | null>;
+  context(base: { requestId: string; principal: Principal | null; ip: string }): Context;
+  formatError(error: GraphQLError): GraphQLFormattedError;
+}
+
+export interface SubscriptionServer {
+  /** Complete every subscription, close every socket with 1001. */
+  close(): Promise<void>;
+  readonly connections: number;
+}
+
+let operationSeq = 0;
+
+export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
+  const wss = new WebSocketServer({ server: o.httpServer, path: '/graphql', maxPayload: 64 * 1024 });
+  const perIp = new Map<string, number>();
+  const extras = new Set<Extra>();
+
+  wss.on('connection', (socket, request) => {
+    const ip = o.ipOf(request);
+    const count = (perIp.get(ip) ?? 0) + 1;
+    perIp.set(ip, count);
+    socket.once('close', () => {
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
+    });
+    if (count > WS_LIMITS.connectionsPerIp) socket.close(CLOSE.tooMany, 'Too many connections from this address');
+  });
+
+  const disposable = useServer<Record<string, unknown>, Extra>(
+    {
+      schema: o.schema,
+      connectionInitWaitTimeout: WS_LIMITS.initMs,
+      onConnect: async (ctx) => {
+        const raw = ctx.connectionParams?.authorization;
+        const authorization = typeof raw === 'string' ? raw : undefined;
+        const principal = authorization ? await o.authenticate(authorization) : null;
+        // A token that does not check out closes the connection (4403), rather than silently acting as public.
+        if (authorization && !principal) return false;
+        Object.assign(ctx.extra, { principal, authorization, ip: o.ipOf(ctx.extra.request), subscriptions: 0, idleSince: Date.now() });
+        extras.add(ctx.extra as Extra);
+        ctx.extra.socket.once('close', () => extras.delete(ctx.extra as Extra));
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const extra = ctx.extra as Extra;
+        if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
+          return [new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: o.maxTokens });
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validate(o.schema, document, [...specifiedRules, ...o.validationRules]);
+        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && (!payload.operationName || d.name?.value === payload.operationName));
+        const ip = extra.ip ?? 'unknown';
+        if (operation && o.rateLimits) {
+          try {
+            await o.rateLimits.charge(operation, payload.variables ?? {}, ip);
+          } catch (err) {
+            return [err as GraphQLError];
+          }
+        }
+        extra.subscriptions = (extra.subscriptions ?? 0) + 1;
+        return {
+          schema: o.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip }),
+        };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => o.formatError(e)) } : result) as never,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => o.formatError(e)) as never,
+      onComplete: (ctx) => {
+        const extra = ctx.extra as Extra;
+        extra.subscriptions = Math.max(0, (extra.subscriptions ?? 1) - 1);
+        if (!extra.subscriptions) extra.idleSince = Date.now();
+      },
+    },
+    wss,
+  );
+
+  // Revoked tokens and idle sockets, checked in one sweep.
+  const sweeper = setInterval(async () => {
+    const now = Date.now();
+    for (const extra of extras) {
+      if (extra.subscriptions === 0 && now - (extra.idleSince ?? now) > WS_LIMITS.idleMs) {
+        extra.socket.close(CLOSE.idle, 'Idle: no subscription');
+        continue;
+      }
+      if (extra.authorization && !(await o.authenticate(extra.authorization).catch(() => extra.principal ?? null))) {
+        extra.socket.close(CLOSE.forbidden, 'Forbidden: the token is no longer valid');
+      }
+    }
+  }, WS_LIMITS.recheckMs);
+  sweeper.unref();
+
+  return {
+    get connections() {
+      return wss.clients.size;
+    },
+    async close() {
+      clearInterval(sweeper);
+      o.live.closeAll(); // each subscription completes ("complete" reaches the client)
+      await new Promise((r) => setImmediate(r)); // let those messages go out first
+      for (const socket of wss.clients) socket.close(CLOSE.goingAway, 'Server shutting down');
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
