@@ -25,13 +25,19 @@ async function ticketUpdates(ctx: Context, { ticketNumber, email }: Args): Promi
     return stream;
   }
   stream.push(ticket);
+  // Events already in a state sent need no new one (the feed may bring a
+  // ticket's events a moment after the subscriber saw them in its first state).
+  const sent = new Set(ticket.timeline?.map((e) => e.id));
   // One refresh at a time, in order: the latest state always arrives last.
   let refreshing = Promise.resolve();
   stopListening = ctx.live.subscribe((change) => {
     if (String(change.event.ticketId) !== ticket.id) return;
     refreshing = refreshing.then(async () => {
+      if (sent.has(String(change.event._id))) return;
       const now = await ctx.tickets.track(ticketNumber, email).catch(() => null);
-      if (now) stream.push(now);
+      if (!now) return;
+      now.timeline?.forEach((e) => sent.add(e.id));
+      stream.push(now);
     });
   });
   return stream;
