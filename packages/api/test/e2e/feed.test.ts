@@ -5,8 +5,8 @@ import mongoose from 'mongoose';
 import { FeedBatchModel } from '../../src/feed/feed-batch.model';
 import { lastBatch, sequenceOnce } from '../../src/feed/sequencer';
 import { TimelineEventModel } from '../../src/tickets/timeline-event.model';
-import { AGENT_TOKEN, CREATE, RESPOND, STATUS, agent, codeOf, databaseUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
-import { serverBuilt, startServer, type ServerProcess } from '../support/processes';
+import { CREATE, RESPOND, STATUS, agent, codeOf, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 
 const CHANGES = `query($after: String, $since: DateTime, $first: Int) {
   ticketChanges(after: $after, since: $since, first: $first) {
@@ -55,13 +55,9 @@ const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: multi-process feed tests need the build (npm test runs it first)');
 
 describeBuilt('three API processes writing, readers polling', () => {
-  const uri = databaseUri('feed_multi');
   let servers: ServerProcess[] = [];
   beforeAll(async () => {
-    const api = await startTestApi('feed_multi');
-    await api.reset();
-    await api.stop();
-    servers = await Promise.all([1, 2, 3].map(() => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' })));
+    ({ servers } = await startServers(3, 'feed_multi'));
   });
   afterAll(async () => {
     expect(await Promise.all(servers.map((s) => s.stop()))).toEqual([0, 0, 0]);

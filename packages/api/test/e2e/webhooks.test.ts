@@ -7,7 +7,7 @@ import { TicketService } from '../../src/tickets/ticket.service';
 import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import { connectDatabase } from '../../src/db/connection';
-import { AGENT_TOKEN, CREATE, RESOLVE, RESPOND, agent, codeOf, databaseUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, agent, codeOf, databaseUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { serverBuilt, startServer, type ServerProcess } from '../support/processes';
 import { closedPort, Receiver, type Received } from '../support/receiver';
 
@@ -153,7 +153,7 @@ describeBuilt('webhooks across processes', () => {
   const start = () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', ...ENV });
   beforeAll(async () => {
     await connectDatabase(uri, 5_000);
-    for (const c of ['tickets', 'counters', 'ticket_events', 'feed_batches', 'webhooks', 'webhook_deliveries', 'api_tokens']) await mongoose.connection.db!.collection(c).deleteMany({});
+    for (const c of COLLECTIONS) await mongoose.connection.db!.collection(c).deleteMany({});
     servers = await Promise.all([start(), start()]);
   });
   afterAll(async () => {

@@ -27,6 +27,9 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
+/** Every collection the API writes, for tests that start from empty (engines may not support drop). */
+export const COLLECTIONS = ['tickets', 'counters', 'ticket_events', 'api_tokens', 'feed_batches', 'webhooks', 'webhook_deliveries'] as const;
+
 let open = 0;
 
 export function engineUri(): string {
@@ -56,7 +59,7 @@ export async function startTestApi(dbName: string, env: Record<string, string> =
     gql: (query, variables = {}, headers = {}) => gql(url, query, variables, headers),
     reset: async () => {
       const db = mongoose.connection.db!;
-      for (const name of ['tickets', 'counters', 'ticket_events', 'api_tokens', 'feed_batches', 'webhooks', 'webhook_deliveries']) await db.collection(name).deleteMany({});
+      for (const name of COLLECTIONS) await db.collection(name).deleteMany({});
     },
     stop: async () => {
       await api.stop();

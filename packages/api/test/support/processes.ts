@@ -2,6 +2,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { AGENT_TOKEN, COLLECTIONS, databaseUri } from './api';
 
 export const SERVER = join(__dirname, '../../dist/cli/serve.js');
 export const serverBuilt = existsSync(SERVER);
@@ -37,4 +39,17 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   }
   p.child.kill('SIGKILL');
   throw new Error(`server did not start: ${p.out().slice(-500)}`);
+}
+
+/** `count` API processes on one database of their own, emptied first: a deployment behind a load balancer. */
+export async function startServers(count: number, database: string, env: Record<string, string> = {}): Promise<{ uri: string; servers: ServerProcess[] }> {
+  const uri = databaseUri(database);
+  const client = await MongoClient.connect(uri);
+  try {
+    for (const name of COLLECTIONS) await client.db().collection(name).deleteMany({});
+  } finally {
+    await client.close();
+  }
+  const servers = await Promise.all(Array.from({ length: count }, () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', ...env })));
+  return { uri, servers };
 }
