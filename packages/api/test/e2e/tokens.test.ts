@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AGENT_TOKEN, CREATE, RESPOND, TRACK, agent, codeOf, databaseUri, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { serverBuilt, startServer } from '../support/processes';
+import { parseToken } from '../../src/tokens/token-secret';
 
 const TOKENS = join(__dirname, '../../dist/cli/tokens.js');
 const exec = promisify(execFile);
@@ -63,11 +64,11 @@ describeBuilt('npm run tokens', () => {
     const tokens = JSON.parse(list.out);
     expect(tokens.map((t: { name: string }) => t.name)).toEqual(['crm-sync']); // "other" was not created
     expect(tokens[0]).toMatchObject({ scopes: ['tickets:read'], createdAt: expect.any(String), lastUsedAt: null, revokedAt: null });
-    expect(list.out).not.toContain(token.split('_')[2]);
+    expect(list.out).not.toContain(parseToken(token)!.secret);
     // The plain listing is a table, also without secrets.
     const table = await cli(['list']);
     expect(table.out).toMatch(/NAME\s+SCOPES\s+CREATED\s+LAST USED/);
-    expect(table.out).not.toContain(token.split('_')[2]);
+    expect(table.out).not.toContain(parseToken(token)!.secret);
 
     // Use shows up as last use.
     expect(codeOf(await api.gql(TICKET, { n: 'TKT-00001' }, bearer(token)))).toBeUndefined();
