@@ -24,6 +24,8 @@ export interface Config {
   webhookRetryDelays: number[];
   /** Let webhooks point at loopback and private addresses (development, tests). */
   webhookAllowPrivate: boolean;
+  /** When set, GET /metrics wants `Authorization: Bearer <it>`. */
+  metricsToken?: string;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -105,5 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbTimeoutMs: integer('DB_TIMEOUT_MS', env.DB_TIMEOUT_MS, 3000, 100, 60000),
     webhookRetryDelays: parseDelays(env.WEBHOOK_RETRY_DELAYS),
     webhookAllowPrivate: flag(env.WEBHOOK_ALLOW_PRIVATE, false),
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
   };
 }

@@ -1,6 +1,7 @@
 // The HTTP face of the API: /graphql (Apollo on plain node:http), /healthz,
 // and the plumbing around them (request ids, security headers, CORS, body
 // limits, graceful drain).
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import cors from 'cors';
 import mongoose from 'mongoose';
@@ -16,6 +17,9 @@ import { adoptLegacyEvents, FeedSequencer } from '../feed/sequencer';
 import { ListingService } from '../listing/listing.service';
 import { TicketService } from '../tickets/ticket.service';
 import { TokenService } from '../tokens/token.service';
+import { bearer } from '../tokens/token-secret';
+import { Metrics, metricsPlugin, rootFieldsOf } from '../telemetry/metrics';
+import { onDeliveryOutcome } from '../webhooks/delivery-outcomes';
 import { WebhookDispatcher } from '../webhooks/dispatcher';
 import { WebhookService } from '../webhooks/webhook.service';
 import { BodyError, readJsonBody } from './body';
@@ -53,12 +57,14 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 export async function createApi(config: Config, log: Logger): Promise<Api> {
   const httpServer = http.createServer();
   const sequencer = new FeedSequencer(log);
-  const tickets = new TicketService(log, () => sequencer.nudge());
-  const listing = new ListingService();
   const feed = new FeedService();
+  const live = new FeedHub(feed, log);
+  const metrics = new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount);
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics.ticketsCreated.inc(), onCollision: () => metrics.collisions.inc() });
+  const stopCountingDeliveries = onDeliveryOutcome((outcome) => metrics.delivery(outcome));
+  const listing = new ListingService();
   const tokens = new TokenService(config.agentTokens, log);
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
-  const live = new FeedHub(feed, log);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, log });
   const drain = createDrain(httpServer);
 
@@ -84,6 +90,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       // also skips wrapping every resolver for cache hints (measured in bench).
       ApolloServerPluginCacheControlDisabled(),
       errorLogPlugin(),
+      metricsPlugin(metrics),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
@@ -117,6 +124,12 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     });
     if (!proceed && !res.writableEnded) throw new Error('CORS check did not decide synchronously');
     return proceed;
+  };
+  /** METRICS_TOKEN, when set, compared in constant time. */
+  const metricsAllowed = (authorization: string | undefined): boolean => {
+    if (!config.metricsToken) return true;
+    const given = createHash('sha256').update(bearer(authorization) ?? '').digest();
+    return timingSafeEqual(given, createHash('sha256').update(config.metricsToken).digest());
   };
   /** The context of one operation, over HTTP or WebSocket. */
   const contextFor = ({ requestId, principal, ip }: { requestId: string; principal: Context['principal']; ip: string }): Context => ({
@@ -152,6 +165,15 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         return refuse(res, err.status, 'BAD_REQUEST', err.message);
       }
       return graphql(req, res, body);
+    }
+    if (path === '/metrics' && req.method === 'GET') {
+      if (!metricsAllowed(req.headers.authorization)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
+      }
+      res.setHeader('content-type', metrics.registry.contentType);
+      res.end(await metrics.registry.metrics());
+      return;
     }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       const up = await pingDatabase(Math.min(config.dbTimeoutMs, 2_000));
@@ -210,6 +232,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       await drained;
       await apollo.stop();
       await Promise.all([sequencer.stop(), dispatcher.stop()]);
+      stopCountingDeliveries();
     },
   };
 }

@@ -32,6 +32,11 @@ export class FeedHub {
     return () => this.open.delete(stream);
   }
 
+  /** Open subscriptions in this process. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
   /** Complete every open subscription (graphql-ws sends "complete" for each). */
   closeAll(): void {
     for (const s of [...this.open]) s.end();

@@ -49,9 +49,22 @@ export function fingerprint(values: CreateTicketValues): string {
   return createHash('sha256').update(JSON.stringify(ordered)).digest('base64url');
 }
 
+/** What the service tells the rest of the process about (the change feed, metrics). */
+export interface TicketHooks {
+  /** Timeline events were written. */
+  onEvents?(): void;
+  /** A ticket was created. */
+  onCreated?(): void;
+  /** A ticket number collided and was absorbed (the counter was behind the data). */
+  onCollision?(): void;
+}
+
 export class TicketService {
-  /** @param onEvents told after timeline events were written (the change feed wakes up). */
-  constructor(private readonly log: Logger, private readonly onEvents: () => void = () => {}) {}
+  constructor(private readonly log: Logger, private readonly hooks: TicketHooks = {}) {}
+
+  private onEvents(): void {
+    this.hooks.onEvents?.();
+  }
 
   // ---- creation -------------------------------------------------------
 
@@ -65,6 +78,7 @@ export class TicketService {
     const inserted = await this.insertNumbered({ ...values, inputHash });
     if ('replay' in inserted) return inserted.replay;
     const created = await this.recordCreated(inserted.ticket, actor);
+    this.hooks.onCreated?.();
     if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber, customer: maskEmail(values.customerEmail) }, 'ticket created');
     // The timeline is known: no need to read it back.
     return { ...toTicket(inserted.ticket), timeline: [toEvent(created, actor !== null)] };
@@ -100,6 +114,7 @@ export class TicketService {
             throw internalError();
           }
           const floor = await moveCounterPastTickets(doc.sequence ?? 0);
+          this.hooks.onCollision?.();
           this.log.warn({ attempt, collided: doc.ticketNumber, counterRaisedTo: floor }, 'ticket number collided; counter moved past existing tickets, retrying');
           continue;
         }

@@ -1,0 +1,65 @@
+// Prometheus metrics (prom-client), one registry per API instance. Label
+// values are bounded: operation names come from the schema's root fields,
+// codes from the known error codes; nothing from a request body, no ticket
+// number, email, token or free text ever becomes a label.
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ErrorCode } from '../errors/error-codes';
+import type { DeliveryOutcome } from '../webhooks/delivery-outcomes';
+
+const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly operations = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'GraphQL operations by root field and outcome code (OK or the error code).',
+    labelNames: ['operation', 'code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly ticketsCreated = new Counter({ name: 'tickets_created_total', help: 'Tickets created.', registers: [this.registry] });
+  readonly collisions = new Counter({ name: 'ticket_number_collisions_total', help: 'Ticket number collisions absorbed (the counter was behind the data).', registers: [this.registry] });
+  private readonly deliveries = new Counter({ name: 'webhook_deliveries_total', help: 'Webhook delivery attempts by outcome.', labelNames: ['outcome'] as const, registers: [this.registry] });
+
+  constructor(private readonly rootFields: ReadonlySet<string>, activeSubscriptions: () => number) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: 'graphql_subscriptions_active', help: 'Open GraphQL subscriptions in this process.', registers: [this.registry], collect() { this.set(activeSubscriptions()); } });
+  }
+
+  /** The operation label: its first root field, when the schema has it; else "other". */
+  operationOf(operation: OperationDefinitionNode | undefined): string {
+    const first = operation?.selectionSet.selections[0];
+    return first?.kind === 'Field' && this.rootFields.has(first.name.value) ? first.name.value : 'other';
+  }
+
+  observeOperation(operation: string, code: string | undefined, seconds: number): void {
+    this.operations.observe({ operation, code: code === undefined ? 'OK' : KNOWN_CODES.has(code) ? code : 'INTERNAL_SERVER_ERROR' }, seconds);
+  }
+
+  delivery(outcome: DeliveryOutcome): void {
+    this.deliveries.inc({ outcome });
+  }
+}
+
+/** Every root field of the schema: the only operation names a label may hold. */
+export function rootFieldsOf(schema: GraphQLSchema): Set<string> {
+  return new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => (t ? Object.keys(t.getFields()) : [])));
+}
+
+/** Times every HTTP GraphQL request, labelled by root field and the first error's code. */
+export function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ operation, response }) {
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          const code = errors?.length ? String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR') : undefined;
+          metrics.observeOperation(metrics.operationOf(operation ?? undefined), code, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
