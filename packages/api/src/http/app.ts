@@ -1,7 +1,6 @@
 // The HTTP face of the API: /graphql (Apollo on plain node:http), /healthz,
 // and the plumbing around them (request ids, security headers, CORS, body
 // limits, graceful drain).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import cors from 'cors';
 import mongoose from 'mongoose';
@@ -17,7 +16,7 @@ import { adoptLegacyEvents, FeedSequencer } from '../feed/sequencer';
 import { ListingService } from '../listing/listing.service';
 import { TicketService } from '../tickets/ticket.service';
 import { TokenService } from '../tokens/token.service';
-import { bearer } from '../tokens/token-secret';
+import { bearer, secretDigest, secretMatches } from '../tokens/token-secret';
 import { Metrics, metricsPlugin, rootFieldsOf } from '../telemetry/metrics';
 import { onDeliveryOutcome } from '../webhooks/delivery-outcomes';
 import { WebhookDispatcher } from '../webhooks/dispatcher';
@@ -126,11 +125,8 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     return proceed;
   };
   /** METRICS_TOKEN, when set, compared in constant time. */
-  const metricsAllowed = (authorization: string | undefined): boolean => {
-    if (!config.metricsToken) return true;
-    const given = createHash('sha256').update(bearer(authorization) ?? '').digest();
-    return timingSafeEqual(given, createHash('sha256').update(config.metricsToken).digest());
-  };
+  const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
+  const metricsAllowed = (authorization: string | undefined): boolean => !metricsDigest || secretMatches(bearer(authorization) ?? '', metricsDigest);
   /** The context of one operation, over HTTP or WebSocket. */
   const contextFor = ({ requestId, principal, ip }: { requestId: string; principal: Context['principal']; ip: string }): Context => ({
     requestId,
@@ -195,7 +191,6 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     rateLimits,
     live,
     log,
-    production: config.production,
     ipOf,
     authenticate: (authorization) => tokens.authenticate(authorization),
     context: contextFor,

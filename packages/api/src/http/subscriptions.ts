@@ -46,7 +46,6 @@ export interface SubscriptionServerOptions {
   rateLimits: RateLimits | null;
   live: FeedHub;
   log: Logger;
-  production: boolean;
   ipOf(req: http.IncomingMessage): string;
   authenticate(authorization: string | undefined): Promise<Principal | null>;
   context(base: { requestId: string; principal: Principal | null; ip: string }): Context;

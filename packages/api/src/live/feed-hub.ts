@@ -47,10 +47,6 @@ export class FeedHub {
     return () => this.listeners.delete(listener);
   }
 
-  get subscribers(): number {
-    return this.listeners.size;
-  }
-
   private async poll(): Promise<void> {
     if (this.running || this.cursor === undefined) return;
     this.running = true;

@@ -2,7 +2,6 @@
 // Authorization header into a Principal. Lookups are cached for a few
 // seconds only, so a revoked token stops working in every API process
 // within REVOCATION_DELAY_MS without a database round trip per request.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import type { Logger } from '../logging/logger';
@@ -39,15 +38,13 @@ interface Known {
 /** The driver hands binary fields back as BSON Binary, not Buffer. */
 const asBuffer = (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from((value as { buffer: Uint8Array }).buffer));
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export class TokenService {
   private readonly envDigests: Buffer[];
   // Bounded: unknown ids sent by a prober cannot grow it without limit.
   private readonly cache = new LRUCache<string, Promise<Known | null>>({ max: 10_000, ttl: CACHE_MS });
 
   constructor(envTokens: readonly string[], private readonly log?: Logger) {
-    this.envDigests = envTokens.map(digest);
+    this.envDigests = envTokens.map(secretDigest);
   }
 
   /** The caller behind an Authorization header, or null when there is no valid token. */
@@ -70,10 +67,9 @@ export class TokenService {
   }
 
   private isEnvToken(token: string): boolean {
-    const given = digest(token);
     // Check every token (no early exit), so timing says nothing about which matched.
     let ok = false;
-    for (const k of this.envDigests) ok = timingSafeEqual(k, given) || ok;
+    for (const k of this.envDigests) ok = secretMatches(token, k) || ok;
     return ok;
   }
 
