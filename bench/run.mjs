@@ -52,8 +52,8 @@ async function engine(name) {
 /** Extra environment for the API server: BENCH_API_ENV='{"METRICS":"on"}' compares settings. */
 const API_ENV = JSON.parse(process.env.BENCH_API_ENV ?? '{}');
 
-async function apiServer(db) {
-  const { child, value } = await start(process.execPath, [join(root, 'packages/api/dist/cli/serve.js')], { MONGODB_URI: db.uri, PORT: '0', NODE_ENV: 'production', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', ...API_ENV }, /ready at (http:\/\/\S+\/graphql)/);
+async function apiServer(db, env = {}) {
+  const { child, value } = await start(process.execPath, [join(root, 'packages/api/dist/cli/serve.js')], { MONGODB_URI: db.uri, PORT: '0', NODE_ENV: 'production', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', ...API_ENV, ...env }, /ready at (http:\/\/\S+\/graphql)/);
   return { child, url: value, kind: 'api', enginePid: db.pid, dbUri: db.uri };
 }
 
@@ -218,4 +218,63 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+// `npm run bench -- telemetry`: what metrics and tracing cost. The same API
+// with both off, metrics on (the default), tracing on (to a local OTLP
+// sink that answers 200), and both; each on a fresh engine, taking turns,
+// BENCH_ROUNDS times. Ratios are against "both off" in the same run.
+async function telemetry() {
+  const t0 = Date.now();
+  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+  const conc = CONCURRENCY.length === 4 && !process.env.BENCH_CONCURRENCY ? [8] : CONCURRENCY;
+  const http = await import('node:http');
+  let exports = 0;
+  const sink = http.createServer((req, res) => { req.resume(); req.on('end', () => { exports++; res.writeHead(200, { 'content-type': 'application/json' }).end('{}'); }); });
+  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+  const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.address().port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' };
+  const variants = { off: { METRICS: 'off' }, metrics: { METRICS: 'on' }, tracing: { METRICS: 'off', ...otel }, both: { METRICS: 'on', ...otel } };
+  const results = {}; // `${variant} ${op} ${c}` -> [{cpu, engine, rps}]
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [variant, env] of Object.entries(variants)) {
+      const db = await engine(`telemetry_${variant}`);
+      const server = await apiServer(db, env);
+      const made = await (await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(server, 'create').body })).json();
+      const lookup = { ticketNumber: made.data.createTicket.ticketNumber, email: 'bench@example.com' };
+      for (const op of ['create', 'track']) await load(server, op, 8, lookup, 1); // warm up
+      for (const op of OPS.filter((o) => o !== 'timeline')) {
+        for (const c of conc) {
+          await settle([server.child.pid, db.pid]);
+          const r = await load(server, op, c, lookup);
+          (results[`${variant} ${op} ${c}`] ??= []).push(r);
+          process.stderr.write(`  round ${round} ${variant} ${op} c=${c}: ${fmt(r.rps, 0)} rps, cpu/req server ${fmt(r.cpuPerReq, 3)} ms engine ${fmt(r.engineCpuPerReq, 3)} ms\n`);
+        }
+      }
+      await stop(server);
+      await db.stop();
+    }
+  }
+  sink.close();
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const out = [];
+  out.push(`# npm run bench -- telemetry: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${(await engine('probe').then(async (e) => { await e.stop(); return e.name; }))}`);
+  out.push(`# ${DURATION}s per cell, ${ROUNDS} rounds (variants take turns, each on a fresh engine); CPU per request is the mean over rounds; ratios against "off" (metrics and tracing both off)`);
+  out.push('');
+  out.push('| operation | conc | variant | API rps | server cpu ms/req | **server ratio** | engine cpu ms/req | engine ratio |');
+  out.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const op of OPS.filter((o) => o !== 'timeline')) {
+    for (const c of conc) {
+      const base = results[`off ${op} ${c}`];
+      for (const variant of Object.keys(variants)) {
+        const rs = results[`${variant} ${op} ${c}`];
+        const cpu = mean(rs.map((r) => r.cpuPerReq));
+        const eng = mean(rs.map((r) => r.engineCpuPerReq));
+        out.push(`| ${op} | ${c} | ${variant} | ${fmt(mean(rs.map((r) => r.rps)), 0)} | ${fmt(cpu, 3)} | **${ratio(cpu, mean(base.map((r) => r.cpuPerReq)))}** | ${fmt(eng, 3)} | ${ratio(eng, mean(base.map((r) => r.engineCpuPerReq)))} |`);
+      }
+    }
+  }
+  out.push('');
+  out.push(`(${exports} OTLP export requests received by the sink; total bench time ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(out.join('\n'));
+  process.exit(0);
+}
+
+(process.argv.includes('telemetry') ? telemetry() : main()).catch((err) => { console.error(err); process.exit(1); });

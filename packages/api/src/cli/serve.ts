@@ -1,5 +1,7 @@
 // `npm start`: pick the database, connect, serve, and stop cleanly.
 // `npm run demo` (or DEMO_DATA=1): the same, with a few demo tickets.
+// First: tracing must be set up before http, mongodb and graphql load.
+import { tracingStarted } from '../telemetry/start-tracing';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
@@ -9,6 +11,7 @@ import { createApi } from '../http/app';
 import { createLogger } from '../logging/logger';
 import { setNumberFormat } from '../tickets/ticket-number';
 import { TicketService } from '../tickets/ticket.service';
+import { stopTracing } from '../telemetry/tracing';
 import { seedDemo } from './demo-data';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
 
   const engine: Engine = await startEngine({ uri: config.mongodbUri, database: 'tickets' });
   log.info({ engine: engine.name }, `database engine: ${engine.name}`);
+  if (tracingStarted) log.info({ protocol: tracingStarted.protocol }, 'tracing: spans go to the OTLP endpoint');
 
   // The database may come up after us (containers start in any order): keep trying.
   for (let attempt = 1; ; attempt++) {
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       await disconnectDatabase();
       log.debug('database disconnected');
       await engine.stop();
+      await stopTracing();
       log.info('stopped');
       process.exit(0);
     } catch (err) {

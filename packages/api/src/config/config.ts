@@ -24,6 +24,8 @@ export interface Config {
   webhookRetryDelays: number[];
   /** Let webhooks point at loopback and private addresses (development, tests). */
   webhookAllowPrivate: boolean;
+  /** Prometheus metrics at GET /metrics (METRICS=off: no collection, 404). */
+  metrics: boolean;
   /** When set, GET /metrics wants `Authorization: Bearer <it>`. */
   metricsToken?: string;
 }
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbTimeoutMs: integer('DB_TIMEOUT_MS', env.DB_TIMEOUT_MS, 3000, 100, 60000),
     webhookRetryDelays: parseDelays(env.WEBHOOK_RETRY_DELAYS),
     webhookAllowPrivate: flag(env.WEBHOOK_ALLOW_PRIVATE, false),
+    metrics: flag(env.METRICS, true),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
   };
 }

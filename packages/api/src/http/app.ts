@@ -18,6 +18,7 @@ import { TicketService } from '../tickets/ticket.service';
 import { TokenService } from '../tokens/token.service';
 import { bearer, secretDigest, secretMatches } from '../tokens/token-secret';
 import { Metrics, metricsPlugin, rootFieldsOf } from '../telemetry/metrics';
+import { operationSpanPlugin, withRequestId } from '../telemetry/tracing';
 import { onDeliveryOutcome } from '../webhooks/delivery-outcomes';
 import { WebhookDispatcher } from '../webhooks/dispatcher';
 import { WebhookService } from '../webhooks/webhook.service';
@@ -58,9 +59,9 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const sequencer = new FeedSequencer(log);
   const feed = new FeedService();
   const live = new FeedHub(feed, log);
-  const metrics = new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount);
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics.ticketsCreated.inc(), onCollision: () => metrics.collisions.inc() });
-  const stopCountingDeliveries = onDeliveryOutcome((outcome) => metrics.delivery(outcome));
+  const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount) : null;
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() });
+  const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
   const tokens = new TokenService(config.agentTokens, log);
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
@@ -89,7 +90,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       // also skips wrapping every resolver for cache hints (measured in bench).
       ApolloServerPluginCacheControlDisabled(),
       errorLogPlugin(),
-      metricsPlugin(metrics),
+      ...[metrics && metricsPlugin(metrics), operationSpanPlugin()].filter((p) => p !== null),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
@@ -143,8 +144,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await tokens.authenticate(req.headers.authorization), ip: ipOf(req) }),
   );
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const id = requestId(req, res);
+  async function handle(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
     log.debug({ requestId: id, method: req.method, path }, 'request received');
     if (drain.draining) res.setHeader('connection', 'close');
@@ -162,7 +162,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       }
       return graphql(req, res, body);
     }
-    if (path === '/metrics' && req.method === 'GET') {
+    if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
         return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
@@ -195,12 +195,14 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     authenticate: (authorization) => tokens.authenticate(authorization),
     context: contextFor,
     formatError: (error) => formatError(error.toJSON(), error),
+    metrics,
   });
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((err) => {
+    const id = requestId(req, res);
+    withRequestId(id, () => handle(req, res, id)).catch((err) => {
       // Never a stack to the client: log it with the request id, answer 500.
-      log.error({ err, requestId: res.getHeader('x-request-id') }, 'unhandled HTTP error');
+      log.error({ err, requestId: id }, 'unhandled HTTP error');
       if (!res.headersSent) refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.');
       else res.destroy();
     });

@@ -4,6 +4,7 @@
 // lookup (measured in bench), and none of it was needed here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { inOperationSpan } from '../telemetry/tracing';
 
 export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, context: (req: IncomingMessage, res: ServerResponse) => Promise<C>) {
   return async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
@@ -13,10 +14,12 @@ export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, c
     }
     const url = req.url ?? '';
     const q = url.indexOf('?');
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q >= 0 ? url.slice(q) : '', body },
-      context: () => context(req, res),
-    });
+    const result = await inOperationSpan(() =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q >= 0 ? url.slice(q) : '', body },
+        context: () => context(req, res),
+      }),
+    );
     for (const [name, value] of result.headers) res.setHeader(name, value);
     res.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {

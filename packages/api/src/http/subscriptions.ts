@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Context } from '../graphql/context';
 import type { Logger } from '../logging/logger';
 import type { FeedHub } from '../live/feed-hub';
+import type { Metrics } from '../telemetry/metrics';
 import type { Principal } from '../tokens/scopes';
 import type { RateLimits } from './rate-limit';
 
@@ -50,6 +51,8 @@ export interface SubscriptionServerOptions {
   authenticate(authorization: string | undefined): Promise<Principal | null>;
   context(base: { requestId: string; principal: Principal | null; ip: string }): Context;
   formatError(error: GraphQLError): GraphQLFormattedError;
+  /** Times each operation like HTTP ones: until its result, or until a subscription is set up. */
+  metrics: Metrics | null;
 }
 
 export interface SubscriptionServer {
@@ -60,10 +63,16 @@ export interface SubscriptionServer {
 
 let operationSeq = 0;
 
+const codeOf = (errors: readonly GraphQLError[] | undefined): string | undefined => (errors?.length ? String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR') : undefined);
+
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
   const wss = new WebSocketServer({ server: o.httpServer, path: '/graphql', maxPayload: 64 * 1024 });
   const perIp = new Map<string, number>();
   const extras = new Set<Extra>();
+  /** Operations under way, by their context: when each started and what it is. */
+  const timing = new WeakMap<object, { started: bigint; operation: OperationDefinitionNode | undefined }>();
+  const observe = (operation: OperationDefinitionNode | undefined, errors: readonly GraphQLError[] | undefined, started: bigint) =>
+    o.metrics?.observeOperation(o.metrics.operationOf(operation), codeOf(errors), Number(process.hrtime.bigint() - started) / 1e9);
 
   wss.on('connection', (socket, request) => {
     const ip = o.ipOf(request);
@@ -93,35 +102,44 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
+        const started = process.hrtime.bigint();
         const extra = ctx.extra as Extra;
+        let operation: OperationDefinitionNode | undefined;
+        const refuse = (errors: GraphQLError[]) => {
+          observe(operation, errors, started);
+          return errors;
+        };
         if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
-          return [new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })];
+          return refuse([new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })]);
         }
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: o.maxTokens });
         } catch (err) {
-          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
         }
         const errors = validate(o.schema, document, [...specifiedRules, ...o.validationRules]);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && (!payload.operationName || d.name?.value === payload.operationName));
+        if (errors.length) return refuse(errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+        operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && (!payload.operationName || d.name?.value === payload.operationName));
         const ip = extra.ip ?? 'unknown';
         if (operation && o.rateLimits) {
           try {
             await o.rateLimits.charge(operation, payload.variables ?? {}, ip);
           } catch (err) {
-            return [err as GraphQLError];
+            return refuse([err as GraphQLError]);
           }
         }
         extra.subscriptions = (extra.subscriptions ?? 0) + 1;
-        return {
-          schema: o.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip }),
-        };
+        const contextValue = o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip });
+        timing.set(contextValue, { started, operation });
+        return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+      onOperation: async (_ctx, _id, _payload, args, result) => {
+        const t = timing.get(args.contextValue as object);
+        if (!t) return;
+        // A subscription's time is its setting up (an iterator came back); a query's, its result.
+        const r = await result;
+        observe(t.operation, Symbol.asyncIterator in r ? undefined : r.errors, t.started);
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => o.formatError(e)) } : result) as never,
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => o.formatError(e)) as never,

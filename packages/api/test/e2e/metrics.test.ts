@@ -1,5 +1,7 @@
 // GET /metrics: the contract's series with the right counts after real
 // traffic, bounded labels with nothing personal in them, and METRICS_TOKEN.
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { CREATE, TRACK, startTestApi, ticketInput, type TestApi } from '../support/api';
 
 let api: TestApi;
@@ -39,6 +41,36 @@ describe('GET /metrics', () => {
     // Every operation label is a root field of the schema or "other".
     const labels = new Set([...text.matchAll(/operation="([^"]+)"/g)].map((m) => m[1]));
     expect([...labels].sort()).toEqual(['createTicket', 'other', 'trackTicket']);
+  });
+
+  it('times operations over WebSocket too: a query, a subscription set up, a refused one', async () => {
+    api = await startTestApi('metrics_ws');
+    const t = (await api.gql(CREATE, { input: ticketInput({ customerEmail: 'ws.person@example.com' }) })).body.data!.createTicket;
+    const ws = createWsClient({ url: api.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const once = (query: string, variables: Record<string, unknown>) =>
+        new Promise<unknown>((resolve) => {
+          const stop = ws.subscribe({ query, variables }, { next: (v) => { stop(); resolve(v); }, error: resolve, complete: () => resolve('complete') });
+        });
+      await once(TRACK, { n: t.ticketNumber, e: t.customerEmail });
+      // A subscription sends its current state first: by then it is set up.
+      await once('subscription($n: String!, $e: String!) { ticketUpdated(ticketNumber: $n, email: $e) { status } }', { n: t.ticketNumber, e: t.customerEmail });
+      await once('subscription { ticketChanged { event { kind } } }', {}); // no token: UNAUTHENTICATED
+      await once('{ nope }', {}); // validation failure
+    } finally {
+      await ws.dispose();
+    }
+    const text = await (await fetch(`${api.base}/metrics`)).text();
+    expect(value(text, 'graphql_operation_duration_seconds_count{operation="trackTicket",code="OK"}')).toBe(1);
+    expect(value(text, 'graphql_operation_duration_seconds_count{operation="ticketUpdated",code="OK"}')).toBe(1);
+    expect(value(text, 'graphql_operation_duration_seconds_count{operation="ticketChanged",code="UNAUTHENTICATED"}')).toBe(1);
+    expect(value(text, 'graphql_operation_duration_seconds_count{operation="other",code="GRAPHQL_VALIDATION_FAILED"}')).toBe(1);
+  });
+
+  it('METRICS=off: no /metrics (404), the API works as before', async () => {
+    api = await startTestApi('metrics_off', { METRICS: 'off' });
+    expect((await api.gql(CREATE, { input: ticketInput() })).body.data?.createTicket.ticketNumber).toMatch(/^TKT-/);
+    expect((await fetch(`${api.base}/metrics`)).status).toBe(404);
   });
 
   it('wants the METRICS_TOKEN when one is set (401 otherwise)', async () => {
