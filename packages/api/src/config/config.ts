@@ -24,6 +24,8 @@ export interface Config {
   webhookRetryDelays: number[];
   /** Let webhooks point at loopback and private addresses (development, tests). */
   webhookAllowPrivate: boolean;
+  /** auto: one transaction per create where the engine really has them (probed at start-up); off: never. */
+  transactions: 'auto' | 'off';
   /** Prometheus metrics at GET /metrics (METRICS=off: no collection, 404). */
   metrics: boolean;
   /** When set, GET /metrics wants `Authorization: Bearer <it>`. */
@@ -74,6 +76,12 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
   return raw.trim();
 }
 
+function parseTransactions(raw: string | undefined): 'auto' | 'off' {
+  const v = (raw ?? '').trim().toLowerCase() || 'auto';
+  if (v !== 'auto' && v !== 'off') throw new ConfigError(`TRANSACTIONS must be "auto" or "off", got "${raw}"`);
+  return v;
+}
+
 function parseStore(raw: string | undefined): 'memory' | 'mongo' {
   const v = (raw ?? 'memory').trim().toLowerCase() || 'memory';
   if (v !== 'memory' && v !== 'mongo') throw new ConfigError(`RATE_LIMIT_STORE must be "memory" or "mongo", got "${raw}"`);
@@ -109,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbTimeoutMs: integer('DB_TIMEOUT_MS', env.DB_TIMEOUT_MS, 3000, 100, 60000),
     webhookRetryDelays: parseDelays(env.WEBHOOK_RETRY_DELAYS),
     webhookAllowPrivate: flag(env.WEBHOOK_ALLOW_PRIVATE, false),
+    transactions: parseTransactions(env.TRANSACTIONS),
     metrics: flag(env.METRICS, true),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
   };

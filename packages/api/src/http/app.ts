@@ -9,6 +9,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
+import { probeTransactions, transactionsWork } from '../db/transactions';
 import { createFormatError, errorLogPlugin } from '../errors/format-error';
 import { lazyChild, type Logger } from '../logging/logger';
 import { FeedService } from '../feed/feed.service';
@@ -54,13 +55,23 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
+/** Whether this engine really has transactions (db/transactions.ts), said once in the log. */
+async function useTransactions(log: Logger): Promise<boolean> {
+  const probe = await probeTransactions(mongoose.connection.getClient(), mongoose.connection.db!);
+  const works = transactionsWork(probe);
+  if (works) log.info('transactions: a ticket and its CREATED event are written in one transaction');
+  else log.info({ probe }, 'transactions: not available on this engine; a ticket whose event fails is removed again');
+  return works;
+}
+
 export async function createApi(config: Config, log: Logger): Promise<Api> {
   const httpServer = http.createServer();
   const sequencer = new FeedSequencer(log);
   const feed = new FeedService();
   const live = new FeedHub(feed, log);
   const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount) : null;
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() });
+  const transactions = config.transactions === 'auto' && (await useTransactions(log));
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
   const tokens = new TokenService(config.agentTokens, log);

@@ -1,9 +1,10 @@
 // The rules of tickets: creation (numbering, collisions, idempotency),
 // public lookups and the agent workflow. Resolvers only call in here.
 import { createHash } from 'node:crypto';
-import mongoose, { type Types } from 'mongoose';
+import type { DocumentType } from '@typegoose/typegoose';
+import mongoose, { type ClientSession, type Types } from 'mongoose';
 import { duplicateEntry, internalError, notFound } from '../errors/api-errors';
-import { duplicateKeyField, isDuplicateKeyError } from '../errors/duplicate-key';
+import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
 import { maskEmail, type Logger } from '../logging/logger';
 import { moveCounterPastTickets } from './numbering';
 import { TicketStatus, TimelineEventKind } from './ticket.enums';
@@ -59,8 +60,17 @@ export interface TicketHooks {
   onCollision?(): void;
 }
 
+export interface TicketServiceOptions {
+  /** Write a ticket and its CREATED event in one transaction (only where the engine really has them). */
+  transactions?: boolean;
+}
+
+/** MongoDB marks errors a whole transaction may be retried after with this label. */
+const hasErrorLabel = (err: unknown, label: string): boolean =>
+  typeof (err as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (err as { hasErrorLabel(l: string): boolean }).hasErrorLabel(label);
+
 export class TicketService {
-  constructor(private readonly log: Logger, private readonly hooks: TicketHooks = {}) {}
+  constructor(private readonly log: Logger, private readonly hooks: TicketHooks = {}, private readonly options: TicketServiceOptions = {}) {}
 
   private onEvents(): void {
     this.hooks.onEvents?.();
@@ -75,13 +85,12 @@ export class TicketService {
       const replay = await this.replay(values.idempotencyKey, inputHash);
       if (replay) return replay;
     }
-    const inserted = await this.insertNumbered({ ...values, inputHash });
+    const inserted = await this.insertNumbered({ ...values, inputHash }, actor);
     if ('replay' in inserted) return inserted.replay;
-    const created = await this.recordCreated(inserted.ticket, actor);
     this.hooks.onCreated?.();
     if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber, customer: maskEmail(values.customerEmail) }, 'ticket created');
     // The timeline is known: no need to read it back.
-    return { ...toTicket(inserted.ticket), timeline: [toEvent(created, actor !== null)] };
+    return { ...toTicket(inserted.ticket), timeline: [toEvent(inserted.event, actor !== null)] };
   }
 
   /** The ticket an idempotency key already made, or a conflict if the input differs. */
@@ -99,33 +108,83 @@ export class TicketService {
    * collision means the counter is behind the data (restored backup,
    * imported tickets, a faulty engine): move it past the data and retry.
    */
-  private async insertNumbered(values: CreateTicketValues & { inputHash: string }): Promise<{ ticket: StoredTicket } | { replay: TicketView }> {
+  private async insertNumbered(values: CreateTicketValues & { inputHash: string }, actor: Actor): Promise<{ ticket: StoredTicket; event: StoredEvent } | { replay: TicketView }> {
     for (let attempt = 1; ; attempt++) {
       const doc = new TicketModel(values);
+      let err: DuplicateKeyError;
+      try {
+        const written = await this.writeCreated(doc, actor);
+        if ('ticket' in written) return written;
+        err = written.duplicate;
+      } catch (e) {
+        // Two transactions writing the same unique key: one gets a write
+        // conflict instead of E11000. Once the other commits, a retry sees
+        // the duplicate (or the replay) for what it is.
+        if (!hasErrorLabel(e, 'TransientTransactionError') || attempt >= MAX_NUMBER_ATTEMPTS) throw e;
+        continue;
+      }
+      const field = duplicateKeyField(err);
+      if (field === 'ticketNumber') {
+        if (attempt >= MAX_NUMBER_ATTEMPTS) {
+          this.log.error({ attempt, ticketNumber: doc.ticketNumber }, 'ticket number still colliding after retries; giving up');
+          throw internalError();
+        }
+        const floor = await moveCounterPastTickets(doc.sequence ?? 0);
+        this.hooks.onCollision?.();
+        this.log.warn({ attempt, collided: doc.ticketNumber, counterRaisedTo: floor }, 'ticket number collided; counter moved past existing tickets, retrying');
+        continue;
+      }
+      if (field === 'idempotencyKey' && values.idempotencyKey) {
+        // A concurrent request with the same key won the race.
+        const replay = await this.replay(values.idempotencyKey, values.inputHash);
+        if (replay) return { replay };
+      }
+      if (field === 'chatId') throw duplicateEntry('chatId', 'A ticket for this chat already exists.');
+      throw duplicateEntry(field ?? 'unknown');
+    }
+  }
+
+  /**
+   * The ticket and its CREATED event, all or nothing. Where the engine has
+   * transactions (probed at start-up, db/transactions.ts) both are written
+   * in one; elsewhere the ticket is inserted first and removed again if its
+   * event cannot be written. The counter's $inc (in the pre-save hook) stays
+   * outside the transaction on purpose: concurrent creates would otherwise
+   * all conflict on the counter document. A failed create leaves a gap.
+   * A duplicate key of the ticket's own insert is handed back for the
+   * caller's rules; any other failure is thrown.
+   */
+  private async writeCreated(doc: DocumentType<Ticket>, actor: Actor): Promise<{ ticket: StoredTicket; event: StoredEvent } | { duplicate: DuplicateKeyError }> {
+    if (!this.options.transactions) {
       try {
         await doc.save();
-        return { ticket: doc.toObject() as StoredTicket };
       } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-        const field = duplicateKeyField(err);
-        if (field === 'ticketNumber') {
-          if (attempt >= MAX_NUMBER_ATTEMPTS) {
-            this.log.error({ attempt, ticketNumber: doc.ticketNumber }, 'ticket number still colliding after retries; giving up');
-            throw internalError();
-          }
-          const floor = await moveCounterPastTickets(doc.sequence ?? 0);
-          this.hooks.onCollision?.();
-          this.log.warn({ attempt, collided: doc.ticketNumber, counterRaisedTo: floor }, 'ticket number collided; counter moved past existing tickets, retrying');
-          continue;
-        }
-        if (field === 'idempotencyKey' && values.idempotencyKey) {
-          // A concurrent request with the same key won the race.
-          const replay = await this.replay(values.idempotencyKey, values.inputHash);
-          if (replay) return { replay };
-        }
-        if (field === 'chatId') throw duplicateEntry('chatId', 'A ticket for this chat already exists.');
-        throw duplicateEntry(field ?? 'unknown');
+        if (isDuplicateKeyError(err)) return { duplicate: err };
+        throw err;
       }
+      const ticket = doc.toObject() as StoredTicket;
+      return { ticket, event: await this.recordCreated(ticket, actor) };
+    }
+    const session = await TicketModel.db.startSession();
+    try {
+      session.startTransaction();
+      try {
+        await doc.save({ session });
+      } catch (err) {
+        await session.abortTransaction();
+        if (isDuplicateKeyError(err)) return { duplicate: err };
+        throw err;
+      }
+      const ticket = doc.toObject() as StoredTicket;
+      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [{ kind: TimelineEventKind.CREATED }], session);
+      await session.commitTransaction();
+      this.onEvents();
+      return { ticket, event };
+    } catch (err) {
+      if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await session.endSession();
     }
   }
 
@@ -234,7 +293,7 @@ export class TicketService {
    * with the driver (a Mongoose document per event costs more than the
    * insert, measured in bench), `pending` until the feed gives them a place.
    */
-  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: PlannedEvent[]): Promise<StoredEvent[]> {
+  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: PlannedEvent[], session?: ClientSession): Promise<StoredEvent[]> {
     const docs: StoredEvent[] = events.map((e) => ({
       _id: new mongoose.Types.ObjectId(),
       ticketId,
@@ -244,8 +303,9 @@ export class TicketService {
       ...(actor !== null && { actor }),
       pending: true,
     }));
-    await TimelineEventModel.collection.insertMany(docs, { ordered: true });
-    this.onEvents();
+    await TimelineEventModel.collection.insertMany(docs, { ordered: true, session });
+    // Inside a transaction the feed is told after the commit, when the events exist.
+    if (!session) this.onEvents();
     return docs;
   }
 }
