@@ -31,8 +31,14 @@ async function main(): Promise<void> {
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   if (!config.agentTokens.length) log.warn('AGENT_TOKENS is empty: agent operations will always answer UNAUTHENTICATED');
 
-  const engine: Engine = await startEngine({ uri: config.mongodbUri, database: 'tickets' });
-  log.info({ engine: engine.name }, `database engine: ${engine.name}`);
+  // A real mongod keeps its data in DATA_DIR (.data) across restarts; --fresh starts empty.
+  const fresh = process.argv.includes('--fresh') || config.freshData;
+  const engine: Engine = await startEngine({ uri: config.mongodbUri, database: 'tickets', dataDir: fresh ? undefined : config.dataDir });
+  for (const note of engine.notes) log.info(note);
+  log.info({ engine: engine.name, persistent: engine.persistent }, `database engine: ${engine.name}`);
+  if (engine.kind === 'jongodb') {
+    log.warn('jongodb keeps everything in memory: every ticket is gone when this process stops. For data that stays, set MONGODB_URI or let a real mongod run (README, "Which database").');
+  }
   if (tracingStarted) log.info({ protocol: tracingStarted.protocol }, 'tracing: spans go to the OTLP endpoint');
 
   // The database may come up after us (containers start in any order): keep trying.

@@ -1,5 +1,6 @@
 // Everything the process reads from its environment, parsed once and
 // validated at start-up so a bad setting fails loudly instead of later.
+import { resolve } from 'node:path';
 
 export interface Config {
   port: number;
@@ -24,6 +25,10 @@ export interface Config {
   webhookRetryDelays: number[];
   /** Let webhooks point at loopback and private addresses (development, tests). */
   webhookAllowPrivate: boolean;
+  /** Where an embedded real mongod keeps its data across restarts. */
+  dataDir: string;
+  /** Start the embedded mongod with empty, throw-away data (also `npm start -- --fresh`). */
+  freshData: boolean;
   /** auto: one transaction per create where the engine really has them (probed at start-up); off: never. */
   transactions: 'auto' | 'off';
   /** Prometheus metrics at GET /metrics (METRICS=off: no collection, 404). */
@@ -117,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbTimeoutMs: integer('DB_TIMEOUT_MS', env.DB_TIMEOUT_MS, 3000, 100, 60000),
     webhookRetryDelays: parseDelays(env.WEBHOOK_RETRY_DELAYS),
     webhookAllowPrivate: flag(env.WEBHOOK_ALLOW_PRIVATE, false),
+    dataDir: resolve(env.DATA_DIR?.trim() || '.data'),
+    freshData: flag(env.FRESH_DATA, false),
     transactions: parseTransactions(env.TRANSACTIONS),
     metrics: flag(env.METRICS, true),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
