@@ -1,9 +1,21 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 // schema.graphql (emitted from the API's classes) + the SDK's operation
-// documents -> typed documents in packages/sdk/src/generated.
-// client-preset in string mode: each operation is a TypedDocumentString,
-// so the SDK ships no GraphQL runtime at all, only fetch.
+// documents -> typed documents, twice:
+// - packages/sdk/src/generated: string mode, each operation a
+//   TypedDocumentString, for the SDK's own client (no GraphQL runtime, only fetch);
+// - packages/sdk/src/generated-documents: TypedDocumentNodes (the parsed
+//   documents as plain objects), for Apollo Client, urql and the like
+//   (`@tickets/sdk/documents`).
+const typesConfig = {
+  enumsAsTypes: true,
+  useTypeImports: true,
+  avoidOptionals: { field: true, inputValue: false, object: true },
+  scalars: { DateTime: 'string', ID: 'string' },
+  strictScalars: true,
+  skipTypename: true,
+};
+
 const config: CodegenConfig = {
   schema: 'schema.graphql',
   documents: ['packages/sdk/src/operations/*.graphql'],
@@ -12,15 +24,12 @@ const config: CodegenConfig = {
     'packages/sdk/src/generated/': {
       preset: 'client',
       presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
-      config: {
-        documentMode: 'string',
-        enumsAsTypes: true,
-        useTypeImports: true,
-        avoidOptionals: { field: true, inputValue: false, object: true },
-        scalars: { DateTime: 'string', ID: 'string' },
-        strictScalars: true,
-        skipTypename: true,
-      },
+      config: { documentMode: 'string', ...typesConfig },
+    },
+    'packages/sdk/src/generated-documents/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
+      config: { documentMode: 'documentNode', ...typesConfig },
     },
   },
   hooks: {},

@@ -182,6 +182,31 @@ export function errorFromResponse(errors: readonly GraphQLErrorPayload[]): Ticke
   return Class ? new Class(first.message, errors) : new TicketApiError(first.message, code, errors);
 }
 
+/** What other GraphQL clients hand you: a plain list, or an error object that carries one. */
+export type GraphQLErrorsLike =
+  | readonly GraphQLErrorPayload[]
+  /** Apollo Client 4's CombinedGraphQLErrors. */
+  | { readonly errors: readonly GraphQLErrorPayload[] }
+  /** urql's CombinedError (and Apollo Client 3's ApolloError). */
+  | { readonly graphQLErrors: readonly GraphQLErrorPayload[]; readonly networkError?: unknown };
+
+/**
+ * The error class for a GraphQL error list from another client: Apollo
+ * Client 4 (`CombinedGraphQLErrors`, or its `.errors`), urql
+ * (`result.error`, a CombinedError, or its `.graphQLErrors`), or a plain
+ * `errors` array from a response. Chosen by the first error's
+ * `extensions.code`, as the SDK's own client does. A urql error with only a
+ * network failure becomes a NetworkError.
+ */
+export function toTicketApiError(errors: GraphQLErrorsLike): TicketApiError {
+  if (Array.isArray(errors)) return errorFromResponse(errors);
+  const carrier = errors as { errors?: unknown; graphQLErrors?: unknown; networkError?: unknown; message?: unknown };
+  if (Array.isArray(carrier.errors)) return errorFromResponse(carrier.errors);
+  if (Array.isArray(carrier.graphQLErrors) && carrier.graphQLErrors.length) return errorFromResponse(carrier.graphQLErrors);
+  if (carrier.networkError) return new NetworkError(String((carrier.networkError as Error).message ?? carrier.networkError), { cause: carrier.networkError });
+  return errorFromResponse([]);
+}
+
 export const isTicketApiError = (e: unknown): e is TicketApiError => e instanceof TicketApiError;
 export const isDuplicateEntryError = (e: unknown): e is DuplicateEntryError => e instanceof DuplicateEntryError;
 export const isValidationError = (e: unknown): e is ValidationError => e instanceof ValidationError;
