@@ -3,7 +3,7 @@
 // half-way through a claim.
 import mongoose from 'mongoose';
 import { FeedBatchModel } from '../../src/feed/feed-batch.model';
-import { lastBatch, sequenceOnce } from '../../src/feed/sequencer';
+import { FeedSequencer, lastBatch, sequenceOnce } from '../../src/feed/sequencer';
 import { TimelineEventModel } from '../../src/tickets/timeline-event.model';
 import { CREATE, RESPOND, STATUS, agent, codeOf, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
@@ -136,11 +136,27 @@ describe('the sequencer when a process stalls mid-claim', () => {
     return _id;
   };
 
+  /**
+   * Stops the test API's own sequencer (it runs in this process, sweeping
+   * every second), so that every claim below is the test's: caught at its
+   * next nudge, then stopped, which waits for a round in progress.
+   */
+  async function stopBackgroundSequencer(): Promise<void> {
+    const caught = new Promise<FeedSequencer>((resolve) => {
+      const spy = jest.spyOn(FeedSequencer.prototype, 'nudge').mockImplementation(function (this: FeedSequencer) {
+        spy.mockRestore();
+        resolve(this);
+      });
+    });
+    await (await caught).stop();
+  }
+
   it('never lets a reader skip or repeat an event, whoever finishes a claim', async () => {
     await api.reset();
     const t = (await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket;
     ticketId = new mongoose.Types.ObjectId(t.id as string);
-    // Let the API's own sequencer settle, then play a stalled process by hand.
+    // Quiet the API's own sequencer, let what is pending settle, then play a stalled process by hand.
+    await stopBackgroundSequencer();
     while ((await sequenceOnce()) !== 0);
     const end = (await lastBatch())!.end;
     const a = await pendingEvent('CREATED');
