@@ -211,7 +211,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const id = requestId(req, res);
-    withRequestId(id, () => handle(req, res, id)).catch((err) => {
+    drain.track(withRequestId(id, () => handle(req, res, id))).catch((err) => {
       // Never a stack to the client: log it with the request id, answer 500.
       log.error({ err, requestId: id }, 'unhandled HTTP error');
       if (!res.headersSent) refuse(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error.');

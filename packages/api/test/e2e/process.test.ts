@@ -3,6 +3,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { AGENT_TOKEN, CREATE, databaseUri, gql, ticketInput } from '../support/api';
+import { ControlledEngine, jongodbBinary } from '../support/engine';
 import { serverBuilt, spawnServer, startServer, type SpawnedServer } from '../support/processes';
 
 if (!serverBuilt) console.warn('skipped: process tests need the build (npm test runs it first)');
@@ -96,6 +97,44 @@ describeBuilt('server process', () => {
     // Logs are JSON lines, and never carry a customer email in clear.
     for (const line of p.out().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
     expect(p.out()).not.toMatch(/customer\d+@example\.com/);
+  });
+
+  (jongodbBinary ? it : it.skip)('finishes a create whose client left before SIGTERM, before it closes the database', async () => {
+    // The database is frozen while the create is under way: the create waits
+    // on it, its client gives up, SIGTERM comes. The work must still finish
+    // (no ticket without its event, nothing interrupted) once it thaws.
+    const engine = new ControlledEngine();
+    await engine.start();
+    const p = await startServer({ MONGODB_URI: engine.uri, RATE_LIMIT: 'off', LOG_LEVEL: 'debug', DB_TIMEOUT_MS: '5000' });
+    try {
+      engine.pause();
+      const { hostname, port } = new URL(p.url);
+      const body = JSON.stringify({ query: CREATE, variables: { input: ticketInput({ customerEmail: 'left.early@example.com' }) } });
+      const socket = net.connect(Number(port), hostname);
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nx-request-id: left-0\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      await until(() => /"requestId":"left-0"[^\n]*"msg":"request received"/.test(p.out()));
+      socket.destroy(); // the client gives up
+      p.child.kill('SIGTERM');
+      await until(() => /stopped accepting connections/.test(p.out()));
+      engine.resume();
+      expect(await p.exit).toBe(0);
+      expect(p.out()).not.toMatch(/client was closed|unexpected error|could not undo/);
+      // The ticket and its CREATED event are both there.
+      const again = await startServer({ MONGODB_URI: engine.uri, RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN });
+      try {
+        const list = await gql(again.url, '{ tickets(filter: { customerEmail: "left.early@example.com" }) { edges { node { ticketNumber } } } }', {}, { authorization: `Bearer ${AGENT_TOKEN}` });
+        const [edge] = list.body.data!.tickets.edges;
+        const t = await gql(again.url, 'query($n: String!) { ticket(ticketNumber: $n) { timeline { kind } } }', { n: edge.node.ticketNumber }, { authorization: `Bearer ${AGENT_TOKEN}` });
+        expect(t.body.data!.ticket.timeline).toEqual([{ kind: 'CREATED' }]);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      engine.resume();
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await engine.stop();
+    }
   });
 
   it('offers the Sandbox with an example operation outside production', async () => {

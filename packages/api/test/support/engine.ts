@@ -29,11 +29,21 @@ export class ControlledEngine {
     this.port = Number(line);
   }
 
+  /** Freeze the engine (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
     });
   }
