@@ -123,9 +123,9 @@ describeBuilt('server process', () => {
       // The ticket and its CREATED event are both there.
       const again = await startServer({ MONGODB_URI: engine.uri, RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN });
       try {
-        const list = await gql(again.url, '{ tickets(filter: { customerEmail: "left.early@example.com" }) { edges { node { ticketNumber } } } }', {}, { authorization: `Bearer ${AGENT_TOKEN}` });
+        const list = await gql<{ tickets: { edges: { node: { ticketNumber: string } }[] } }>(again.url, '{ tickets(filter: { customerEmail: "left.early@example.com" }) { edges { node { ticketNumber } } } }', {}, { authorization: `Bearer ${AGENT_TOKEN}` });
         const [edge] = list.body.data!.tickets.edges;
-        const t = await gql(again.url, 'query($n: String!) { ticket(ticketNumber: $n) { timeline { kind } } }', { n: edge.node.ticketNumber }, { authorization: `Bearer ${AGENT_TOKEN}` });
+        const t = await gql<{ ticket: { timeline: { kind: string }[] } }>(again.url, 'query($n: String!) { ticket(ticketNumber: $n) { timeline { kind } } }', { n: edge.node.ticketNumber }, { authorization: `Bearer ${AGENT_TOKEN}` });
         expect(t.body.data!.ticket.timeline).toEqual([{ kind: 'CREATED' }]);
       } finally {
         await again.stop();

@@ -91,6 +91,26 @@ describeBuilt('tracing (OTLP/HTTP to a local receiver)', () => {
   });
 });
 
+describeBuilt('tracing with the default protocol (http/protobuf)', () => {
+  it('exports protobuf to /v1/traces', async () => {
+    const receiver = new Receiver();
+    const endpoint = new URL(await receiver.start()).origin;
+    const { servers: [server] } = await startServers(1, 'tracing_proto', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' });
+    try {
+      const r = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect(r.status).toBe(200);
+      await receiver.until(() => receiver.requests.length > 0, 15_000);
+      const [first] = receiver.requests;
+      expect(first.path).toBe('/v1/traces');
+      expect(first.headers['content-type']).toBe('application/x-protobuf');
+      expect(first.body.length).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
+      await receiver.stop();
+    }
+  });
+});
+
 describeBuilt('tracing switched off', () => {
   it('loads no OpenTelemetry SDK, exporter or instrumentation when no OTLP endpoint is set', () => {
     const dist = join(SERVER, '../..');

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
   status: number;
@@ -28,7 +29,7 @@ export class Receiver {
       req.on('data', (d) => { body += d; });
       req.on('end', () => {
         const status = this.script.shift() ?? 200;
-        this.requests.push({ headers: req.headers, body, status, at: Date.now() });
+        this.requests.push({ path: req.url ?? '', headers: req.headers, body, status, at: Date.now() });
         setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok'), this.delayMs);
       });
     });
