@@ -6,6 +6,7 @@ import type http from 'node:http';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { firstErrorCode } from '../errors/error-codes';
 import type { Context } from '../graphql/context';
 import type { Logger } from '../logging/logger';
 import type { FeedHub } from '../live/feed-hub';
@@ -63,8 +64,6 @@ export interface SubscriptionServer {
 
 let operationSeq = 0;
 
-const codeOf = (errors: readonly GraphQLError[] | undefined): string | undefined => (errors?.length ? String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR') : undefined);
-
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
   const wss = new WebSocketServer({ server: o.httpServer, path: '/graphql', maxPayload: 64 * 1024 });
   const perIp = new Map<string, number>();
@@ -72,7 +71,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   /** Operations under way, by their context: when each started and what it is. */
   const timing = new WeakMap<object, { started: bigint; operation: OperationDefinitionNode | undefined }>();
   const observe = (operation: OperationDefinitionNode | undefined, errors: readonly GraphQLError[] | undefined, started: bigint) =>
-    o.metrics?.observeOperation(o.metrics.operationOf(operation), codeOf(errors), Number(process.hrtime.bigint() - started) / 1e9);
+    o.metrics?.observeOperation(o.metrics.operationOf(operation), firstErrorCode(errors), Number(process.hrtime.bigint() - started) / 1e9);
 
   wss.on('connection', (socket, request) => {
     const ip = o.ipOf(request);

@@ -5,7 +5,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ErrorCode } from '../errors/error-codes';
+import { ErrorCode, firstErrorCode } from '../errors/error-codes';
 import type { DeliveryOutcome } from '../webhooks/delivery-outcomes';
 
 const KNOWN_CODES = new Set<string>([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
@@ -56,8 +56,7 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin {
       return {
         async willSendResponse({ operation, response }) {
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          const code = errors?.length ? String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR') : undefined;
-          metrics.observeOperation(metrics.operationOf(operation ?? undefined), code, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.observeOperation(metrics.operationOf(operation ?? undefined), firstErrorCode(errors), Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },

@@ -13,6 +13,7 @@
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { OperationDefinitionNode } from 'graphql';
+import { firstErrorCode } from '../errors/error-codes';
 
 type OtelApi = typeof import('@opentelemetry/api');
 type Tracing = { api: OtelApi; shutdown(): Promise<void>; requestIdKey: symbol };
@@ -152,9 +153,8 @@ export function operationSpanPlugin(): ApolloServerPlugin | null {
           if (operation.name) span?.setAttribute('graphql.operation.name', operation.name.value);
         },
         async willSendResponse({ response }) {
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          if (!errors?.length) return;
-          const code = String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+          const code = firstErrorCode(response.body.kind === 'single' ? response.body.singleResult.errors : undefined);
+          if (code === undefined) return;
           const span = api.trace.getActiveSpan();
           // The code only: messages may quote what the caller sent.
           span?.setAttribute('graphql.error.code', code);
