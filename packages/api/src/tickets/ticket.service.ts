@@ -2,6 +2,7 @@
 // public lookups and the agent workflow. Resolvers only call in here.
 import { createHash } from 'node:crypto';
 import type { DocumentType } from '@typegoose/typegoose';
+import { MongoError } from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
 import { duplicateEntry, internalError, notFound } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
@@ -65,9 +66,16 @@ export interface TicketServiceOptions {
   transactions?: boolean;
 }
 
-/** MongoDB marks errors a whole transaction may be retried after with this label. */
-const hasErrorLabel = (err: unknown, label: string): boolean =>
-  typeof (err as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (err as { hasErrorLabel(l: string): boolean }).hasErrorLabel(label);
+/** Insert the ticket (the pre-save hook numbers it): its duplicate-key error, if any, for the caller's rules. */
+async function saveTicket(doc: DocumentType<Ticket>, session?: ClientSession): Promise<DuplicateKeyError | null> {
+  try {
+    await doc.save({ session });
+    return null;
+  } catch (err) {
+    if (isDuplicateKeyError(err)) return err;
+    throw err;
+  }
+}
 
 export class TicketService {
   constructor(private readonly log: Logger, private readonly hooks: TicketHooks = {}, private readonly options: TicketServiceOptions = {}) {}
@@ -120,7 +128,7 @@ export class TicketService {
         // Two transactions writing the same unique key: one gets a write
         // conflict instead of E11000. Once the other commits, a retry sees
         // the duplicate (or the replay) for what it is.
-        if (!hasErrorLabel(e, 'TransientTransactionError') || attempt >= MAX_NUMBER_ATTEMPTS) throw e;
+        if (!(e instanceof MongoError && e.hasErrorLabel('TransientTransactionError')) || attempt >= MAX_NUMBER_ATTEMPTS) throw e;
         continue;
       }
       const field = duplicateKeyField(err);
@@ -156,24 +164,18 @@ export class TicketService {
    */
   private async writeCreated(doc: DocumentType<Ticket>, actor: Actor): Promise<{ ticket: StoredTicket; event: StoredEvent } | { duplicate: DuplicateKeyError }> {
     if (!this.options.transactions) {
-      try {
-        await doc.save();
-      } catch (err) {
-        if (isDuplicateKeyError(err)) return { duplicate: err };
-        throw err;
-      }
+      const duplicate = await saveTicket(doc);
+      if (duplicate) return { duplicate };
       const ticket = doc.toObject() as StoredTicket;
       return { ticket, event: await this.recordCreated(ticket, actor) };
     }
     const session = await TicketModel.db.startSession();
     try {
       session.startTransaction();
-      try {
-        await doc.save({ session });
-      } catch (err) {
+      const duplicate = await saveTicket(doc, session);
+      if (duplicate) {
         await session.abortTransaction();
-        if (isDuplicateKeyError(err)) return { duplicate: err };
-        throw err;
+        return { duplicate };
       }
       const ticket = doc.toObject() as StoredTicket;
       const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [{ kind: TimelineEventKind.CREATED }], session);
