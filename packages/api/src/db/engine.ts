@@ -18,8 +18,8 @@ export interface Engine {
   uri: string;
   /** Human-readable name for the start-up log. */
   name: string;
+  /** external: MONGODB_URI; the others run embedded, as long as this process. */
   kind: 'external' | 'mongod' | 'jongodb';
-  embedded: boolean;
   /** Data survives a restart (a mongod with a data directory, or MONGODB_URI). */
   persistent: boolean;
   /** Why the chain went the way it did (for the log). */
@@ -47,7 +47,7 @@ export const DOWNLOAD_RETRY_MS = 30 * 60_000;
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const env = options.env ?? process.env;
-  if (options.uri) return { uri: options.uri, name: 'MongoDB at MONGODB_URI', kind: 'external', embedded: false, persistent: true, notes: [], stop: async () => {} };
+  if (options.uri) return { uri: options.uri, name: 'MongoDB at MONGODB_URI', kind: 'external', persistent: true, notes: [], stop: async () => {} };
   const notes: string[] = [];
   const binary = findMongod(env) ?? (await fetchMongod(env, notes));
   if (binary) {
@@ -130,16 +130,16 @@ function spawnUntil(bin: string, args: string[], ready: (line: string) => string
   });
 }
 
-function stopChild(child: ChildProcess, after?: () => void): () => Promise<void> {
+function stopChild(child: ChildProcess): () => Promise<void> {
   // Never leave an engine running behind us, however this process ends.
   const orphanGuard = () => child.kill('SIGKILL');
   process.once('exit', orphanGuard);
   return () =>
     new Promise<void>((resolve) => {
       process.off('exit', orphanGuard);
-      if (child.exitCode !== null || child.signalCode !== null) { after?.(); return resolve(); }
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      child.once('exit', () => { clearTimeout(kill); after?.(); resolve(); });
+      child.once('exit', () => { clearTimeout(kill); resolve(); });
       child.kill('SIGTERM');
     });
 }
@@ -147,7 +147,7 @@ function stopChild(child: ChildProcess, after?: () => void): () => Promise<void>
 async function startJongodb(bin: string, database: string, notes: string[]): Promise<Engine> {
   const { child, value } = await spawnUntil(bin, ['--host=127.0.0.1', '--port=0', `--database=${database}`], (line) => /^JONGODB_URI=(\S+)/.exec(line.trim())?.[1]);
   child.removeAllListeners('exit');
-  return { uri: value, name: 'jongodb (embedded, in memory: data is lost when it stops)', kind: 'jongodb', embedded: true, persistent: false, notes, stop: stopChild(child) };
+  return { uri: value, name: 'jongodb (embedded, in memory: data is lost when it stops)', kind: 'jongodb', persistent: false, notes, stop: stopChild(child) };
 }
 
 // ---- a real mongod ------------------------------------------------------
@@ -262,7 +262,6 @@ async function startReplicaSet(binary: string, database: string, dataDir: string
     name: `mongod (${binary}, single-node replica set, ${where})`,
     kind: 'mongod',
     binary,
-    embedded: true,
     persistent: Boolean(dataDir),
     notes,
     stop: async () => {
