@@ -232,15 +232,18 @@ async function telemetry() {
   await new Promise((r) => sink.listen(0, '127.0.0.1', r));
   const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.address().port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' };
   const variants = { off: { METRICS: 'off' }, metrics: { METRICS: 'on' }, tracing: { METRICS: 'off', ...otel }, both: { METRICS: 'on', ...otel } };
+  const ops = OPS.filter((o) => o !== 'timeline');
   const results = {}; // `${variant} ${op} ${c}` -> [{cpu, engine, rps}]
+  let engineName = '';
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [variant, env] of Object.entries(variants)) {
       const db = await engine(`telemetry_${variant}`);
+      engineName = db.name;
       const server = await apiServer(db, env);
       const made = await (await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(server, 'create').body })).json();
       const lookup = { ticketNumber: made.data.createTicket.ticketNumber, email: 'bench@example.com' };
       for (const op of ['create', 'track']) await load(server, op, 8, lookup, 1); // warm up
-      for (const op of OPS.filter((o) => o !== 'timeline')) {
+      for (const op of ops) {
         for (const c of conc) {
           await settle([server.child.pid, db.pid]);
           const r = await load(server, op, c, lookup);
@@ -255,12 +258,12 @@ async function telemetry() {
   sink.close();
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const out = [];
-  out.push(`# npm run bench -- telemetry: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${(await engine('probe').then(async (e) => { await e.stop(); return e.name; }))}`);
+  out.push(`# npm run bench -- telemetry: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
   out.push(`# ${DURATION}s per cell, ${ROUNDS} rounds (variants take turns, each on a fresh engine); CPU per request is the mean over rounds; ratios against "off" (metrics and tracing both off)`);
   out.push('');
   out.push('| operation | conc | variant | API rps | server cpu ms/req | **server ratio** | engine cpu ms/req | engine ratio |');
   out.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const op of OPS.filter((o) => o !== 'timeline')) {
+  for (const op of ops) {
     for (const c of conc) {
       const base = results[`off ${op} ${c}`];
       for (const variant of Object.keys(variants)) {
