@@ -19,7 +19,7 @@ import { TimelineEventModel } from '../tickets/timeline-event.model';
 import { FeedBatchModel, MAX_BATCH, type FeedBatch } from './feed-batch.model';
 
 /** Wait this long after a nudge, so the writes of that moment are claimed in one batch (measured in bench: the cost is per batch). */
-const GATHER_MS = 200;
+export const GATHER_MS = 200;
 /** Look for pending events this often even without a nudge (other processes' writes, crashes). */
 export const SWEEP_MS = 1_000;
 
@@ -69,7 +69,8 @@ export class FeedSequencer {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly log: Logger) {}
+  /** `round` is one claiming round (sequenceOnce); a test may play it. */
+  constructor(private readonly log: Logger, private readonly round: () => Promise<number> = sequenceOnce) {}
 
   start(): void {
     this.timer = setInterval(() => this.nudge(), SWEEP_MS);
@@ -87,22 +88,28 @@ export class FeedSequencer {
     if (this.scheduled) return;
     this.scheduled = setTimeout(() => {
       this.scheduled = undefined;
-      this.running = this.drain().finally(() => { this.running = undefined; });
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+        // Writes during the round gather for their own round, not one each:
+        // under steady load a round claims everything of the last GATHER_MS.
+        if (this.again) {
+          this.again = false;
+          this.nudge();
+        }
+      });
     }, GATHER_MS);
   }
 
+  /** Claim until a round leaves nothing behind: a batch that was not full took every pending event there was. */
   private async drain(): Promise<void> {
     try {
       let lostRaces = 0;
-      do {
-        this.again = false;
-        for (;;) {
-          const n = await sequenceOnce();
-          if (n === 0 || this.stopped) break;
-          // Lost to another process: it is doing the work; a few tries, then the next sweep.
-          if (n < 0 && ++lostRaces > 5) break;
-        }
-      } while (this.again && !this.stopped);
+      while (!this.stopped) {
+        const n = await this.round();
+        // Lost to another process: it is doing the work; a few tries, then the next sweep.
+        if (n < 0 && ++lostRaces <= 5) continue;
+        if (n < MAX_BATCH) break;
+      }
     } catch (err) {
       this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'change feed: sequencing failed; retrying on the next sweep');
     }
