@@ -105,8 +105,11 @@ describe('headers and secrets', () => {
     for (const r of [await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }), await fetch(`${api.base}/healthz`), await fetch(`${api.base}/nope`)]) {
       expect(r.headers.get('x-content-type-options')).toBe('nosniff');
       expect(r.headers.get('strict-transport-security')).toMatch(/max-age/);
-      expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
-      expect(r.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+      expect(r.headers.get('x-frame-options')).toBe('DENY');
+      // JSON only: a policy that allows nothing, and answers hold customers' data.
+      expect(r.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(r.headers.get('cache-control')).toBe('no-store');
+      expect(r.headers.get('referrer-policy')).toBe('no-referrer');
       expect(r.headers.get('x-powered-by')).toBeNull();
       expect(r.headers.get('x-request-id')).toEqual(expect.any(String));
     }
