@@ -209,18 +209,25 @@ export class TicketService {
    * shapes MongoDB plans once and serves from its plan cache.
    */
   async track(ticketNumber: string, email: string): Promise<TicketView | null> {
-    const key = validAll({ number: checkTicketNumber(ticketNumber), email: checkEmail(email) });
-    // Plain equality on normalised strings: never a pattern, never an operator.
-    // The hot public path reads through the driver: nothing here needs
-    // Mongoose's casting, and its query layer is measurable (npm run bench).
-    const ticket = await TicketModel.collection.findOne<StoredTicket>({ ticketNumber: key.number, customerEmail: key.email });
+    const ticket = await this.findTracked<StoredTicket>(ticketNumber, email);
     if (!ticket) return null;
     // Public lookups never say who did what.
     return { ...toTicket(ticket), timeline: await this.timeline(ticket._id, false) };
   }
 
   async timelineFor(ticketNumber: string, email: string): Promise<TimelineEventView[] | null> {
-    return (await this.track(ticketNumber, email))?.timeline ?? null;
+    // Only the ticket's id is needed: nothing else is read or decoded.
+    const ticket = await this.findTracked<Pick<StoredTicket, '_id'>>(ticketNumber, email, { _id: 1 });
+    return ticket ? this.timeline(ticket._id, false) : null;
+  }
+
+  /** The ticket with this number and customer email (checked first), or null. */
+  private findTracked<T extends object>(ticketNumber: string, email: string, projection?: Record<string, 1>): Promise<T | null> {
+    const key = validAll({ number: checkTicketNumber(ticketNumber), email: checkEmail(email) });
+    // Plain equality on normalised strings: never a pattern, never an operator.
+    // The hot public path reads through the driver: nothing here needs
+    // Mongoose's casting, and its query layer is measurable (npm run bench).
+    return TicketModel.collection.findOne<T>({ ticketNumber: key.number, customerEmail: key.email }, { projection });
   }
 
   /** The events of a ticket, oldest first; `withActors` for callers allowed to see who made them. */
