@@ -51,7 +51,16 @@ export class FeedHub {
     if (this.running || this.cursor === undefined) return;
     this.running = true;
     try {
-      // Read even with no subscribers, so the position stays current (one cheap query when idle).
+      if (!this.listeners.size) {
+        // Nobody listens in this process: keep the position current (one
+        // small query) without reading the changes and their tickets. A
+        // subscriber who came meanwhile gets everything after the old position.
+        const latest = await this.feed.latestPosition();
+        if (!this.listeners.size) {
+          this.cursor = Math.max(this.cursor, latest);
+          return;
+        }
+      }
       for (let more = true; more; ) {
         const read = await this.feed.changesAfter(this.cursor, 500);
         this.cursor = read.end;
