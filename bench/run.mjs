@@ -11,7 +11,11 @@ import autocannon from 'autocannon';
 import { MongoClient } from 'mongodb';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 2);
+/** Slices per cell: API and floor take turns. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Seconds of warm-up per server and operation. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32,128').split(',').map(Number);
 const SIZES = (process.env.BENCH_SIZES ?? (process.env.MONGODB_URI ? '1000,10000,100000,1000000' : '1000,5000,20000')).split(',').map(Number);
 const OPS = (process.env.BENCH_OPS ?? 'create,track,timeline').split(',');
@@ -105,6 +109,21 @@ async function load(server, op, connections, lookup, seconds = DURATION) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + appErrors + r.non2xx, cpuPerReq: cpu / n, engineCpuPerReq: engineCpu / n, n };
 }
 
+/** Slices of one cell as one: totals per request over all slices; p50 the median slice's, p99 the worst slice's. */
+function combine(slices) {
+  const n = slices.reduce((a, r) => a + r.n, 0) || 1;
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return {
+    rps: slices.reduce((a, r) => a + r.rps, 0) / slices.length,
+    p50: median(slices.map((r) => r.p50)),
+    p99: Math.max(...slices.map((r) => r.p99)),
+    errors: slices.reduce((a, r) => a + r.errors, 0),
+    cpuPerReq: slices.reduce((a, r) => a + r.cpuPerReq * r.n, 0) / n,
+    engineCpuPerReq: slices.reduce((a, r) => a + r.engineCpuPerReq * r.n, 0) / n,
+    n,
+  };
+}
+
 /** Until the given processes are idle (an overloaded cell's queue worked off), at most 20 s. */
 async function settle(pids) {
   for (const t0 = Date.now(); Date.now() - t0 < 20_000; ) {
@@ -149,16 +168,24 @@ async function main() {
     const t = kind === 'api' ? body.data.createTicket : body.data;
     lookup[kind] = { ticketNumber: t.ticketNumber, email: 'bench@example.com' };
   }
-  // Warm up both (JIT, connection pools).
-  for (const kind of ['api', 'floor']) for (const op of ['create', 'track']) await load(servers[kind], op, 8, lookup[kind], 1);
+  // Warm up both until the JIT has settled: a short warm-up bills the API's
+  // (much larger) compile work to the first cells (seen in perf profiles).
+  for (const kind of ['api', 'floor']) for (const op of ['create', 'track', 'timeline']) await load(servers[kind], op, 8, lookup[kind], WARMUP);
 
   for (const op of OPS) {
     for (const c of CONCURRENCY) {
       const busy = ['api', 'floor'].flatMap((k) => [servers[k].child.pid, servers[k].enginePid]);
-      await settle(busy);
-      const api = await load(servers.api, op, c, lookup.api);
-      await settle(busy);
-      const floor = await load(servers.floor, op, c, lookup.floor);
+      // API and floor take turns, ROUNDS slices each, in alternating order, so
+      // a noisy moment on this shared machine hits both alike.
+      const slices = { api: [], floor: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const kind of round % 2 ? ['floor', 'api'] : ['api', 'floor']) {
+          await settle(busy);
+          slices[kind].push(await load(servers[kind], op, c, lookup[kind]));
+        }
+      }
+      const api = combine(slices.api);
+      const floor = combine(slices.floor);
       rows.push({ op, c, api, floor });
       process.stderr.write(`  ${op} c=${c}: api ${fmt(api.rps, 0)} rps, cpu/req server ${fmt(api.cpuPerReq, 2)} ms engine ${fmt(api.engineCpuPerReq, 2)} ms | floor ${fmt(floor.rps, 0)} rps, server ${fmt(floor.cpuPerReq, 2)} ms engine ${fmt(floor.engineCpuPerReq, 2)} ms\n`);
     }
@@ -199,7 +226,7 @@ async function main() {
 
   const out = [];
   out.push(`# npm run bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
-  out.push(`# ${DURATION}s per cell; CPU read from /proc of the server process and of the engine process; ratios = API / floor (same run, same load)`);
+  out.push(`# ${ROUNDS} slices of ${DURATION}s per cell and server, API and floor taking turns, after ${WARMUP}s of warm-up per operation; CPU read from /proc of the server process and of the engine process; ratios = API / floor (same run, same load)`);
   out.push('');
   out.push('| operation | conc | API rps | floor rps | rps ratio | API p50 ms | floor p50 ms | API p99 ms | floor p99 ms | errors API/floor | server cpu ms/req API | floor | **server ratio** | engine cpu ms/req API | floor | **engine ratio** |');
   out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -224,7 +251,6 @@ async function main() {
 // BENCH_ROUNDS times. Ratios are against "both off" in the same run.
 async function telemetry() {
   const t0 = Date.now();
-  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
   const conc = CONCURRENCY.length === 4 && !process.env.BENCH_CONCURRENCY ? [8] : CONCURRENCY;
   const http = await import('node:http');
   let exports = 0;
