@@ -6,6 +6,8 @@ import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 
 const POLL_MS = 250;
+/** With nobody listening, the position is refreshed this often (a new subscriber may get up to this much of the past). */
+const IDLE_CHECK_MS = 1_000;
 
 export type ChangeListener = (change: FeedChange) => void;
 
@@ -14,6 +16,7 @@ export class FeedHub {
   private cursor: number | undefined;
   private timer?: NodeJS.Timeout;
   private running = false;
+  private lastIdleCheck = 0;
 
   constructor(private readonly feed: FeedService, private readonly log: Logger) {}
 
@@ -53,8 +56,11 @@ export class FeedHub {
     try {
       if (!this.listeners.size) {
         // Nobody listens in this process: keep the position current (one
-        // small query) without reading the changes and their tickets. A
-        // subscriber who came meanwhile gets everything after the old position.
+        // small query a second) without reading the changes and their
+        // tickets. A subscriber who came meanwhile gets everything after the
+        // old position.
+        if (Date.now() - this.lastIdleCheck < IDLE_CHECK_MS) return;
+        this.lastIdleCheck = Date.now();
         const latest = await this.feed.latestPosition();
         if (!this.listeners.size) {
           this.cursor = Math.max(this.cursor, latest);
