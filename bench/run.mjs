@@ -63,7 +63,7 @@ async function apiServer(db, env = {}) {
 
 async function floorServer(db) {
   const { child, value } = await start(process.execPath, [join(root, 'bench/floor-server.mjs')], { MONGODB_URI: db.uri, PORT: '0' }, /floor ready at (http:\/\/\S+)/);
-  return { child, url: value, kind: 'floor', enginePid: db.pid };
+  return { child, url: value, kind: 'floor', enginePid: db.pid, dbUri: db.uri };
 }
 
 const stop = async (s) => { s.child.kill('SIGTERM'); kids.delete(s.child); await new Promise((r) => s.child.once('exit', r)); };
@@ -94,19 +94,34 @@ async function load(server, op, connections, lookup, seconds = DURATION) {
   const url = server.kind === 'floor' ? server.url : server.url.replace(/\/graphql$/, '');
   let appErrors = 0;
   const req = request(server, op, lookup);
+  const created = op === 'create' ? await ticketCount(server.dbUri) : 0;
   const before = cpuMs(server.child.pid);
   const engineBefore = cpuMs(server.enginePid);
   const r = await autocannon({
     url, connections, duration: seconds, pipelining: 1,
     requests: [{ ...req, onResponse: (status, body) => { if (status !== 200 || body.includes('"errors"') || body.includes('"data":null')) appErrors++; } }],
   });
-  // The API finishes a create's work off the request path (the change feed
-  // claims its events): that work is the create's too, so wait for it.
-  if (server.kind === 'api' && op === 'create') await feedDrained(server.dbUri);
+  if (op === 'create') {
+    // Creates still running when the load stops (many, when an overloaded
+    // engine answers in seconds) finish anyway: wait for them (and, for the
+    // API, for the change feed to claim their events: that work is the
+    // create's too), then bill the CPU to every ticket made, answered or not.
+    if (server.kind === 'api') await feedDrained(server.dbUri);
+    await settle([server.child.pid, server.enginePid]);
+  }
   const cpu = cpuMs(server.child.pid) - before;
   const engineCpu = cpuMs(server.enginePid) - engineBefore;
-  const n = r.requests.total || 1;
+  const n = op === 'create' ? Math.max(1, (await ticketCount(server.dbUri)) - created) : r.requests.total || 1;
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + appErrors + r.non2xx, cpuPerReq: cpu / n, engineCpuPerReq: engineCpu / n, n };
+}
+
+async function ticketCount(uri) {
+  const client = await MongoClient.connect(uri);
+  try {
+    return await client.db().collection('tickets').countDocuments();
+  } finally {
+    await client.close();
+  }
 }
 
 /** Slices of one cell as one: totals per request over all slices; p50 the median slice's, p99 the worst slice's. */
