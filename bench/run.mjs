@@ -115,14 +115,17 @@ async function load(server, op, connections, lookup, seconds = DURATION) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + appErrors + r.non2xx, cpuPerReq: cpu / n, engineCpuPerReq: engineCpu / n, n };
 }
 
-async function ticketCount(uri) {
+/** Runs `fn` with a short-lived connection of the bench's own (not the server's pool). */
+async function withDatabase(uri, fn) {
   const client = await MongoClient.connect(uri);
   try {
-    return await client.db().collection('tickets').countDocuments();
+    return await fn(client.db());
   } finally {
     await client.close();
   }
 }
+
+const ticketCount = (uri) => withDatabase(uri, (db) => db.collection('tickets').countDocuments());
 
 /** Slices of one cell as one: totals per request over all slices; p50 the median slice's, p99 the worst slice's. */
 function combine(slices) {
@@ -149,17 +152,14 @@ async function settle(pids) {
 }
 
 /** Until no event waits for its place in the change feed (bounded). */
-async function feedDrained(uri) {
-  const client = await MongoClient.connect(uri);
-  try {
-    const events = client.db().collection('ticket_events');
+function feedDrained(uri) {
+  return withDatabase(uri, async (db) => {
+    const events = db.collection('ticket_events');
     for (const t0 = Date.now(); Date.now() - t0 < 60_000; await new Promise((r) => setTimeout(r, 50))) {
       if (!(await events.countDocuments({ pending: true }))) return;
     }
     throw new Error('the change feed did not drain within 60 s');
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
