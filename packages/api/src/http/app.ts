@@ -33,7 +33,7 @@ import { queryLimits } from './query-limits';
 import { createRateLimits, rateLimitPlugin } from './rate-limit';
 import { requestId } from './request-id';
 import { ticketSchema } from './schema';
-import { apiHelmetOptions, securityHeaders } from './security-headers';
+import { securityHeaders } from './security-headers';
 import { createSubscriptionServer } from './subscriptions';
 import { FeedHub } from '../live/feed-hub';
 
@@ -117,7 +117,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   await live.start();
 
   const ipOf = clientIp(config.trustProxy);
-  const setSecurityHeaders = securityHeaders(apiHelmetOptions(config.production));
+  const setSecurityHeaders = securityHeaders({ csp: config.production });
   const corsCheck = cors({
     origin: config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],

@@ -14,7 +14,7 @@ import type { ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /** Helmet's options for JSON responses; `csp` false only where the Sandbox page is served. */
-export function apiHelmetOptions(csp: boolean): HelmetOptions {
+function jsonApiOptions(csp: boolean): HelmetOptions {
   return {
     contentSecurityPolicy: csp ? { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } : false,
     crossOriginEmbedderPolicy: false,
@@ -29,14 +29,15 @@ export function apiHelmetOptions(csp: boolean): HelmetOptions {
   };
 }
 
-export function securityHeaders(options: HelmetOptions): (res: ServerResponse) => void {
+/** Sets the recorded headers on a response; `csp: false` only outside production (the Sandbox page). */
+export function securityHeaders({ csp }: { csp: boolean }): (res: ServerResponse) => void {
   const recorded = new Map<string, string>();
   const recorder = {
     setHeader(name: string, value: unknown) { recorded.set(name.toLowerCase(), String(value)); },
     removeHeader(name: string) { recorded.delete(name.toLowerCase()); },
   };
   let synchronous = false;
-  helmet(options)({} as never, recorder as never, () => { synchronous = true; });
+  helmet(jsonApiOptions(csp))({} as never, recorder as never, () => { synchronous = true; });
   if (!synchronous) throw new Error('helmet did not set its headers synchronously');
   recorded.set('cache-control', 'no-store');
   const headers = [...recorded];
