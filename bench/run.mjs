@@ -1,7 +1,9 @@
 // `npm run bench`: our API against a bare-driver floor doing the same
-// database work, under the same load, in the same run. Prints one table
-// with ratios (API / floor); absolute figures across runs mean little on
-// shared machines. Needs a build (npm run bench builds first).
+// database work, under the same load, in the same run, and against a stack
+// floor (the same work behind graphql-js and Apollo Server) that shows
+// which part of the difference is the stack's and which is ours. Prints
+// tables of ratios; absolute figures across runs mean little on shared
+// machines. Needs a build (npm run bench builds first).
 import { spawn, execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -12,7 +14,7 @@ import { MongoClient } from 'mongodb';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 2);
-/** Slices per cell: API and floor take turns. */
+/** Slices per cell and server: API, stack floor and floor take turns. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Seconds of warm-up per server and operation. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
@@ -65,6 +67,15 @@ async function floorServer(db) {
   const { child, value } = await start(process.execPath, [join(root, 'bench/floor-server.mjs')], { MONGODB_URI: db.uri, PORT: '0' }, /floor ready at (http:\/\/\S+)/);
   return { child, url: value, kind: 'floor', enginePid: db.pid, dbUri: db.uri };
 }
+
+async function stackFloorServer(db) {
+  const { child, value } = await start(process.execPath, [join(root, 'bench/stack-floor-server.mjs')], { MONGODB_URI: db.uri, PORT: '0', NODE_ENV: 'production' }, /stack floor ready at (http:\/\/\S+\/graphql)/);
+  return { child, url: value, kind: 'stack', enginePid: db.pid, dbUri: db.uri };
+}
+
+const SERVERS = { api: apiServer, stack: stackFloorServer, floor: floorServer };
+/** A server's answer to the create request: the ticket. */
+const createdTicket = (kind, body) => (kind === 'floor' ? body.data : body.data.createTicket);
 
 const stop = async (s) => { s.child.kill('SIGTERM'); kids.delete(s.child); await new Promise((r) => s.child.once('exit', r)); };
 
@@ -170,42 +181,40 @@ async function main() {
   const rows = [];
   const engines = {};
   const servers = {};
-  for (const kind of ['api', 'floor']) {
+  const kinds = Object.keys(SERVERS);
+  for (const kind of kinds) {
     engines[kind] = await engine(kind);
-    servers[kind] = kind === 'api' ? await apiServer(engines[kind]) : await floorServer(engines[kind]);
+    servers[kind] = await SERVERS[kind](engines[kind]);
   }
   const engineName = engines.api.name;
   // A known ticket to look up, made through each server itself.
   const lookup = {};
-  for (const kind of ['api', 'floor']) {
-    const r = await fetch(servers[kind].kind === 'api' ? servers[kind].url : `${servers[kind].url}/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(servers[kind], 'create').body });
-    const body = await r.json();
-    const t = kind === 'api' ? body.data.createTicket : body.data;
-    lookup[kind] = { ticketNumber: t.ticketNumber, email: 'bench@example.com' };
+  for (const kind of kinds) {
+    const r = await fetch(kind === 'floor' ? `${servers[kind].url}/create` : servers[kind].url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(servers[kind], 'create').body });
+    lookup[kind] = { ticketNumber: createdTicket(kind, await r.json()).ticketNumber, email: 'bench@example.com' };
   }
-  // Warm up both until the JIT has settled: a short warm-up bills the API's
+  // Warm up all until the JIT has settled: a short warm-up bills the API's
   // (much larger) compile work to the first cells (seen in perf profiles).
-  for (const kind of ['api', 'floor']) for (const op of ['create', 'track', 'timeline']) await load(servers[kind], op, 8, lookup[kind], WARMUP);
+  for (const kind of kinds) for (const op of ['create', 'track', 'timeline']) await load(servers[kind], op, 8, lookup[kind], WARMUP);
 
   for (const op of OPS) {
     for (const c of CONCURRENCY) {
-      const busy = ['api', 'floor'].flatMap((k) => [servers[k].child.pid, servers[k].enginePid]);
-      // API and floor take turns, ROUNDS slices each, in alternating order, so
-      // a noisy moment on this shared machine hits both alike.
-      const slices = { api: [], floor: [] };
+      const busy = kinds.flatMap((k) => [servers[k].child.pid, servers[k].enginePid]);
+      // The servers take turns, ROUNDS slices each, in rotating order, so a
+      // noisy moment on this shared machine hits all alike.
+      const slices = Object.fromEntries(kinds.map((k) => [k, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const kind of round % 2 ? ['floor', 'api'] : ['api', 'floor']) {
+        for (const kind of [...kinds.slice(round % kinds.length), ...kinds.slice(0, round % kinds.length)]) {
           await settle(busy);
           slices[kind].push(await load(servers[kind], op, c, lookup[kind]));
         }
       }
-      const api = combine(slices.api);
-      const floor = combine(slices.floor);
-      rows.push({ op, c, api, floor });
-      process.stderr.write(`  ${op} c=${c}: api ${fmt(api.rps, 0)} rps, cpu/req server ${fmt(api.cpuPerReq, 2)} ms engine ${fmt(api.engineCpuPerReq, 2)} ms | floor ${fmt(floor.rps, 0)} rps, server ${fmt(floor.cpuPerReq, 2)} ms engine ${fmt(floor.engineCpuPerReq, 2)} ms\n`);
+      const cell = Object.fromEntries(kinds.map((k) => [k, combine(slices[k])]));
+      rows.push({ op, c, ...cell });
+      process.stderr.write(`  ${op} c=${c}: ${kinds.map((k) => `${k} ${fmt(cell[k].rps, 0)} rps, cpu/req server ${fmt(cell[k].cpuPerReq, 2)} ms engine ${fmt(cell[k].engineCpuPerReq, 2)} ms`).join(' | ')}\n`);
     }
   }
-  for (const kind of ['api', 'floor']) { await stop(servers[kind]); await engines[kind].stop(); }
+  for (const kind of kinds) { await stop(servers[kind]); await engines[kind].stop(); }
 
   // Scaling: trackTicket as the collection grows; API and floor read the same data.
   const scale = [];
@@ -241,12 +250,20 @@ async function main() {
 
   const out = [];
   out.push(`# npm run bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
-  out.push(`# ${ROUNDS} slices of ${DURATION}s per cell and server, API and floor taking turns, after ${WARMUP}s of warm-up per operation; CPU read from /proc of the server process and of the engine process; ratios = API / floor (same run, same load)`);
+  out.push(`# ${ROUNDS} slices of ${DURATION}s per cell and server, API, stack floor and floor taking turns, after ${WARMUP}s of warm-up per operation; CPU read from /proc of the server process and of the engine process; ratios = API / floor (same run, same load)`);
   out.push('');
   out.push('| operation | conc | API rps | floor rps | rps ratio | API p50 ms | floor p50 ms | API p99 ms | floor p99 ms | errors API/floor | server cpu ms/req API | floor | **server ratio** | engine cpu ms/req API | floor | **engine ratio** |');
   out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const { op, c, api: a, floor: f } of rows) {
     out.push(`| ${op} | ${c} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${ratio(a.rps, f.rps)} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.p99)} | ${fmt(f.p99)} | ${a.errors}/${f.errors} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | **${ratio(a.cpuPerReq, f.cpuPerReq)}** | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | **${ratio(a.engineCpuPerReq, f.engineCpuPerReq)}** |`);
+  }
+  out.push('');
+  out.push('Where the difference lies: the stack floor does the floor\'s database work behind graphql-js and Apollo Server (the API\'s schema, plain resolvers; bench/stack-floor-server.mjs). Stack / floor is what the stack itself costs; API / stack is what our code adds on top (type-graphql, Mongoose, validation, metrics, security headers, request ids, logging).');
+  out.push('');
+  out.push('| operation | conc | stack rps | rps stack / floor | **rps API / stack** | server cpu ms/req stack | server stack / floor | **server API / stack** | engine stack / floor | engine API / stack | errors stack |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const { op, c, api: a, stack: s, floor: f } of rows) {
+    out.push(`| ${op} | ${c} | ${fmt(s.rps, 0)} | ${ratio(s.rps, f.rps)} | **${ratio(a.rps, s.rps)}** | ${fmt(s.cpuPerReq, 3)} | ${ratio(s.cpuPerReq, f.cpuPerReq)} | **${ratio(a.cpuPerReq, s.cpuPerReq)}** | ${ratio(s.engineCpuPerReq, f.engineCpuPerReq)} | ${ratio(a.engineCpuPerReq, s.engineCpuPerReq)} | ${s.errors} |`);
   }
   out.push('');
   out.push(`Scaling: trackTicket at concurrency 8 as the tickets collection grows (${scaleEngine}; API and floor share one engine and take turns).`);
