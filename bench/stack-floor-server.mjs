@@ -18,7 +18,7 @@ const schema = buildSchema(readFileSync(new URL('../schema.graphql', import.meta
 // Ids as the schema has them; dates go out as ISO strings through JSON.
 const withIds = (ticket) => ticket && { ...ticket, id: String(ticket._id), timeline: ticket.timeline.map((e) => ({ ...e, id: String(e._id) })) };
 const rootValue = {
-  createTicket: async ({ input }) => withIds(await db.create({ ...input })),
+  createTicket: async ({ input }) => withIds(await db.create(input)),
   trackTicket: async (lookup) => withIds(await db.track(lookup)),
   ticketTimeline: async (lookup) => withIds(await db.track(lookup))?.timeline ?? null,
 };
