@@ -1,7 +1,8 @@
 // The floors' database work: the same commands as the API's createTicket,
 // trackTicket and ticketTimeline, with the bare MongoDB driver and the same
-// indexes. Shared by the bare floor (floor-server.mjs) and the stack floor
-// (stack-floor-server.mjs), so both do exactly the same database work.
+// indexes. Shared by the bare floor (floor-server.mjs), the stack floor
+// (stack-floor-server.mjs) and the graphql floor (graphql-floor-server.mjs),
+// so all do exactly the same database work.
 import { MongoClient, ObjectId } from 'mongodb';
 
 export async function floorDatabase(uri) {

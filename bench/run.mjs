@@ -1,9 +1,10 @@
 // `npm run bench`: our API against a bare-driver floor doing the same
 // database work, under the same load, in the same run, and against a stack
 // floor (the same work behind graphql-js and Apollo Server) that shows
-// which part of the difference is the stack's and which is ours. Prints
-// tables of ratios; absolute figures across runs mean little on shared
-// machines. Needs a build (npm run bench builds first).
+// which part of the difference is the stack's and which is ours; on
+// request also a graphql floor (graphql-js alone). Prints tables of
+// ratios; absolute figures across runs mean little on shared machines.
+// Needs a build (npm run bench builds first).
 import { spawn, execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -13,9 +14,9 @@ import autocannon from 'autocannon';
 import { MongoClient } from 'mongodb';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DURATION = Number(process.env.BENCH_SECONDS ?? 2);
-/** Slices per cell and server: API, stack floor and floor take turns. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 1);
+/** Rounds per cell: in each, every server gets one slice, in rotating order. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 /** Seconds of warm-up per server and operation. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32,128').split(',').map(Number);
@@ -73,7 +74,19 @@ async function stackFloorServer(db) {
   return { child, url: value, kind: 'stack', enginePid: db.pid, dbUri: db.uri };
 }
 
-const SERVERS = { api: apiServer, stack: stackFloorServer, floor: floorServer };
+async function graphqlFloorServer(db) {
+  const { child, value } = await start(process.execPath, [join(root, 'bench/graphql-floor-server.mjs')], { MONGODB_URI: db.uri, PORT: '0' }, /graphql floor ready at (http:\/\/\S+\/graphql)/);
+  return { child, url: value, kind: 'graphql', enginePid: db.pid, dbUri: db.uri };
+}
+
+const ALL_SERVERS = { api: apiServer, stack: stackFloorServer, graphql: graphqlFloorServer, floor: floorServer };
+/** Which servers take part: the API and the floor always; the stack floor by default; the graphql floor on request. */
+const SERVERS = Object.fromEntries(
+  [...new Set(['api', ...(process.env.BENCH_SERVERS ?? 'api,stack,floor').split(','), 'floor'])].map((k) => {
+    if (!ALL_SERVERS[k]) throw new Error(`BENCH_SERVERS: unknown server "${k}" (known: ${Object.keys(ALL_SERVERS).join(', ')})`);
+    return [k, ALL_SERVERS[k]];
+  }),
+);
 /** A server's answer to the create request: the ticket. */
 const createdTicket = (kind, body) => (kind === 'floor' ? body.data : body.data.createTicket);
 
@@ -138,10 +151,14 @@ async function withDatabase(uri, fn) {
 
 const ticketCount = (uri) => withDatabase(uri, (db) => db.collection('tickets').countDocuments());
 
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 /** Slices of one cell as one: totals per request over all slices; p50 the median slice's, p99 the worst slice's. */
 function combine(slices) {
   const n = slices.reduce((a, r) => a + r.n, 0) || 1;
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return {
     rps: slices.reduce((a, r) => a + r.rps, 0) / slices.length,
     p50: median(slices.map((r) => r.p50)),
@@ -150,7 +167,20 @@ function combine(slices) {
     cpuPerReq: slices.reduce((a, r) => a + r.cpuPerReq * r.n, 0) / n,
     engineCpuPerReq: slices.reduce((a, r) => a + r.engineCpuPerReq * r.n, 0) / n,
     n,
+    slices,
   };
+}
+
+/**
+ * a / b of one measure, paired by round: slice i of a against slice i of b,
+ * which ran seconds apart. This machine's speed drifts by up to 2x within
+ * a minute (other tenants: one server's 2 s slices ranged 1440-2877 rps in
+ * one cell), so the median of the paired ratios is not pulled by one bad
+ * moment; min and max show the spread.
+ */
+function paired(a, b, key) {
+  const rs = a.slices.map((s, i) => s[key] / b.slices[i][key]).filter(Number.isFinite);
+  return rs.length ? { median: median(rs), min: Math.min(...rs), max: Math.max(...rs) } : null;
 }
 
 /** Until the given processes are idle (an overloaded cell's queue worked off), at most 20 s. */
@@ -175,6 +205,13 @@ function feedDrained(uri) {
 
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const ratio = (a, b) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}x` : '-');
+/** A paired ratio as "0.78x (0.70-0.85)": median of the rounds, then their range. */
+const pr = (a, b, key, bold = false) => {
+  const r = paired(a, b, key);
+  if (!r) return '-';
+  const m = `${r.median.toFixed(2)}x`;
+  return `${bold ? `**${m}**` : m} (${r.min.toFixed(2)}-${r.max.toFixed(2)})`;
+};
 
 async function main() {
   const t0 = Date.now();
@@ -250,22 +287,33 @@ async function main() {
 
   const out = [];
   out.push(`# npm run bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
-  out.push(`# ${ROUNDS} slices of ${DURATION}s per cell and server, API, stack floor and floor taking turns, after ${WARMUP}s of warm-up per operation; CPU read from /proc of the server process and of the engine process; ratios = API / floor (same run, same load)`);
+  out.push(`# ${ROUNDS} rounds of ${DURATION}s slices per cell: in each round every server (${kinds.join(', ')}) gets one slice, in rotating order, after ${WARMUP}s of warm-up per operation; CPU read from /proc of the server process and of the engine process`);
+  out.push('# absolute columns: totals over all slices; ratios: the median of the per-round ratios (round i of one server against round i of the other), with their range in brackets');
   out.push('');
-  out.push('| operation | conc | API rps | floor rps | rps ratio | API p50 ms | floor p50 ms | API p99 ms | floor p99 ms | errors API/floor | server cpu ms/req API | floor | **server ratio** | engine cpu ms/req API | floor | **engine ratio** |');
+  out.push('| operation | conc | API rps | floor rps | **rps ratio** | API p50 ms | floor p50 ms | API p99 ms | floor p99 ms | errors API/floor | server cpu ms/req API | floor | **server ratio** | engine cpu ms/req API | floor | **engine ratio** |');
   out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const { op, c, api: a, floor: f } of rows) {
-    out.push(`| ${op} | ${c} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${ratio(a.rps, f.rps)} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.p99)} | ${fmt(f.p99)} | ${a.errors}/${f.errors} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | **${ratio(a.cpuPerReq, f.cpuPerReq)}** | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | **${ratio(a.engineCpuPerReq, f.engineCpuPerReq)}** |`);
+    out.push(`| ${op} | ${c} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${pr(a, f, 'rps', true)} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.p99)} | ${fmt(f.p99)} | ${a.errors}/${f.errors} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | ${pr(a, f, 'cpuPerReq', true)} | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | ${pr(a, f, 'engineCpuPerReq', true)} |`);
   }
   out.push('');
-  out.push('Where the difference lies: the stack floor does the floor\'s database work behind graphql-js and Apollo Server (the API\'s schema, plain resolvers; bench/stack-floor-server.mjs). Stack / floor is what the stack itself costs; API / stack is what our code adds on top (type-graphql, Mongoose, validation, metrics, security headers, request ids, logging).');
-  out.push('');
-  out.push('| operation | conc | stack rps | rps stack / floor | **rps API / stack** | server cpu ms/req stack | server stack / floor | **server API / stack** | engine stack / floor | engine API / stack | errors stack |');
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const { op, c, api: a, stack: s, floor: f } of rows) {
-    out.push(`| ${op} | ${c} | ${fmt(s.rps, 0)} | ${ratio(s.rps, f.rps)} | **${ratio(a.rps, s.rps)}** | ${fmt(s.cpuPerReq, 3)} | ${ratio(s.cpuPerReq, f.cpuPerReq)} | **${ratio(a.cpuPerReq, s.cpuPerReq)}** | ${ratio(s.engineCpuPerReq, f.engineCpuPerReq)} | ${ratio(a.engineCpuPerReq, s.engineCpuPerReq)} | ${s.errors} |`);
+  const middles = [
+    ['stack', 'stack floor', "the floor's database work behind graphql-js and Apollo Server (the API's schema, plain resolvers; bench/stack-floor-server.mjs). Stack / floor is what the stack itself costs; API / stack is what our code adds on top (type-graphql, Mongoose, validation, metrics, security headers, request ids, logging)."],
+    ['graphql', 'graphql floor', "the floor's database work behind graphql-js alone (the API's schema, plain resolvers, documents parsed and validated once; bench/graphql-floor-server.mjs). Graphql / floor is what graphql-js itself costs; stack / graphql (when both run) is Apollo Server's request pipeline."],
+  ];
+  for (const [kind, name, what] of middles.filter(([k]) => kinds.includes(k))) {
+    const m = kind;
+    out.push(`Where the difference lies: the ${name} does ${what}`);
+    out.push('');
+    const extra = kind === 'graphql' && kinds.includes('stack');
+    out.push(`| operation | conc | ${name} rps | rps ${m} / floor | **rps API / ${m}** | server cpu ms/req ${m} | server ${m} / floor | **server API / ${m}** | engine ${m} / floor | engine API / ${m} |${extra ? ' rps stack / graphql | server stack / graphql |' : ''} errors ${m} |`);
+    out.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${extra ? ' ---: | ---: |' : ''} ---: |`);
+    for (const row of rows) {
+      const { op, c, api: a, floor: f } = row;
+      const x = row[kind];
+      out.push(`| ${op} | ${c} | ${fmt(x.rps, 0)} | ${pr(x, f, 'rps')} | ${pr(a, x, 'rps', true)} | ${fmt(x.cpuPerReq, 3)} | ${pr(x, f, 'cpuPerReq')} | ${pr(a, x, 'cpuPerReq', true)} | ${pr(x, f, 'engineCpuPerReq')} | ${pr(a, x, 'engineCpuPerReq')} |${extra ? ` ${pr(row.stack, x, 'rps')} | ${pr(row.stack, x, 'cpuPerReq')} |` : ''} ${x.errors} |`);
+    }
+    out.push('');
   }
-  out.push('');
   out.push(`Scaling: trackTicket at concurrency 8 as the tickets collection grows (${scaleEngine}; API and floor share one engine and take turns).`);
   out.push('');
   out.push('| tickets | API p50 ms | floor p50 ms | API rps | floor rps | server cpu ratio | engine cpu ms/req API | floor | engine ratio |');
@@ -283,6 +331,8 @@ async function main() {
 // BENCH_ROUNDS times. Ratios are against "both off" in the same run.
 async function telemetry() {
   const t0 = Date.now();
+  // Each round starts every variant afresh: three are enough, and it was the default when the table in docs/benchmarks.md was made.
+  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
   const conc = CONCURRENCY.length === 4 && !process.env.BENCH_CONCURRENCY ? [8] : CONCURRENCY;
   const http = await import('node:http');
   let exports = 0;

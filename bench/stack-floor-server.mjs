@@ -12,16 +12,11 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSchema } from 'graphql';
 import { floorDatabase } from './floor-db.mjs';
+import { floorResolvers } from './floor-resolvers.mjs';
 
 const db = await floorDatabase(process.env.MONGODB_URI);
 const schema = buildSchema(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
-// Ids as the schema has them; dates go out as ISO strings through JSON.
-const withIds = (ticket) => ticket && { ...ticket, id: String(ticket._id), timeline: ticket.timeline.map((e) => ({ ...e, id: String(e._id) })) };
-const rootValue = {
-  createTicket: async ({ input }) => withIds(await db.create(input)),
-  trackTicket: async (lookup) => withIds(await db.track(lookup)),
-  ticketTimeline: async (lookup) => withIds(await db.track(lookup))?.timeline ?? null,
-};
+const rootValue = floorResolvers(db);
 // The API's Apollo settings that bear on cost: no cache-control hints, no landing page.
 const apollo = new ApolloServer({ schema, rootValue, csrfPrevention: false, plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()] });
 await apollo.start();
