@@ -17,6 +17,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 1);
 /** Rounds per cell: in each, every server gets one slice, in rotating order. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+/** Rounds of `npm run bench -- telemetry`: each starts every variant afresh, so three are enough (the docs' table was made with three). */
+const TELEMETRY_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Seconds of warm-up per server and operation. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32,128').split(',').map(Number);
@@ -174,8 +176,8 @@ function combine(slices) {
 /**
  * a / b of one measure, paired by round: slice i of a against slice i of b,
  * which ran seconds apart. This machine's speed drifts by up to 2x within
- * a minute (other tenants: one server's 2 s slices ranged 1440-2877 rps in
- * one cell), so the median of the paired ratios is not pulled by one bad
+ * a minute (other tenants: one floor's 2 s slices ranged 1515-2877 rps in
+ * an A/A run), so the median of the paired ratios is not pulled by one bad
  * moment; min and max show the spread.
  */
 function paired(a, b, key) {
@@ -301,11 +303,10 @@ async function main() {
     ['graphql', 'graphql floor', "the floor's database work behind graphql-js alone (the API's schema, plain resolvers, documents parsed and validated once; bench/graphql-floor-server.mjs). Graphql / floor is what graphql-js itself costs; stack / graphql (when both run) is Apollo Server's request pipeline."],
   ];
   for (const [kind, name, what] of middles.filter(([k]) => kinds.includes(k))) {
-    const m = kind;
     out.push(`Where the difference lies: the ${name} does ${what}`);
     out.push('');
     const extra = kind === 'graphql' && kinds.includes('stack');
-    out.push(`| operation | conc | ${name} rps | rps ${m} / floor | **rps API / ${m}** | server cpu ms/req ${m} | server ${m} / floor | **server API / ${m}** | engine ${m} / floor | engine API / ${m} |${extra ? ' rps stack / graphql | server stack / graphql |' : ''} errors ${m} |`);
+    out.push(`| operation | conc | ${name} rps | rps ${kind} / floor | **rps API / ${kind}** | server cpu ms/req ${kind} | server ${kind} / floor | **server API / ${kind}** | engine ${kind} / floor | engine API / ${kind} |${extra ? ' rps stack / graphql | server stack / graphql |' : ''} errors ${kind} |`);
     out.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${extra ? ' ---: | ---: |' : ''} ---: |`);
     for (const row of rows) {
       const { op, c, api: a, floor: f } = row;
@@ -331,8 +332,6 @@ async function main() {
 // BENCH_ROUNDS times. Ratios are against "both off" in the same run.
 async function telemetry() {
   const t0 = Date.now();
-  // Each round starts every variant afresh: three are enough, and it was the default when the table in docs/benchmarks.md was made.
-  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
   const conc = CONCURRENCY.length === 4 && !process.env.BENCH_CONCURRENCY ? [8] : CONCURRENCY;
   const http = await import('node:http');
   let exports = 0;
@@ -343,7 +342,7 @@ async function telemetry() {
   const ops = OPS.filter((o) => o !== 'timeline');
   const results = {}; // `${variant} ${op} ${c}` -> [{cpu, engine, rps}]
   let engineName = '';
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= TELEMETRY_ROUNDS; round++) {
     for (const [variant, env] of Object.entries(variants)) {
       const db = await engine(`telemetry_${variant}`);
       engineName = db.name;
@@ -367,7 +366,7 @@ async function telemetry() {
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const out = [];
   out.push(`# npm run bench -- telemetry: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
-  out.push(`# ${DURATION}s per cell, ${ROUNDS} rounds (variants take turns, each on a fresh engine); CPU per request is the mean over rounds; ratios against "off" (metrics and tracing both off)`);
+  out.push(`# ${DURATION}s per cell, ${TELEMETRY_ROUNDS} rounds (variants take turns, each on a fresh engine); CPU per request is the mean over rounds; ratios against "off" (metrics and tracing both off)`);
   out.push('');
   out.push('| operation | conc | variant | API rps | server cpu ms/req | **server ratio** | engine cpu ms/req | engine ratio |');
   out.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
