@@ -8,7 +8,9 @@ import type http from 'node:http';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { internalError } from '../errors/api-errors';
 import { firstErrorCode } from '../errors/error-codes';
+import { toClientError } from '../errors/format-error';
 import type { Context } from '../graphql/context';
 import type { Logger } from '../logging/logger';
 import type { FeedHub } from '../live/feed-hub';
@@ -68,6 +70,9 @@ export interface SubscriptionServer {
 
 let operationSeq = 0;
 
+/** A refusal as the client may see it: ours as they are; a store outage SERVICE_UNAVAILABLE; anything else opaque. */
+const asClientError = (err: unknown): GraphQLError => (err instanceof GraphQLError ? err : (toClientError(err) ?? internalError()));
+
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
   const wss = new WebSocketServer({ server: o.httpServer, path: '/graphql', maxPayload: 64 * 1024 });
   const perIp = new Map<string, number>();
@@ -121,7 +126,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         try {
           await o.rateLimits?.refuseIfSpent(ip);
         } catch (err) {
-          return refuse([err as GraphQLError]);
+          return refuse([asClientError(err)]);
         }
         let document: DocumentNode;
         try {
@@ -140,7 +145,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         try {
           lookups = await admitOperation(o.schema, o.rateLimits, { document, operationName: payload.operationName, variables: payload.variables, ip });
         } catch (err) {
-          return refuse([err as GraphQLError]);
+          return refuse([asClientError(err)]);
         }
         extra.subscriptions = (extra.subscriptions ?? 0) + 1;
         const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip }), lookups };
