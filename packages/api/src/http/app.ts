@@ -3,7 +3,7 @@
 // limits, graceful drain).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import cors from 'cors';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -184,9 +184,10 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         try {
           await rateLimits.refuseIfSpent(ipOf(req));
         } catch (err) {
-          const retryAfter = String((err as GraphQLError).extensions?.retryAfter ?? 60);
-          res.setHeader('retry-after', retryAfter);
-          return refuse(res, 429, 'RATE_LIMITED', (err as Error).message);
+          // A store that fails here fails again when the operation is charged, and is answered there.
+          if (!(err instanceof GraphQLError) || err.extensions.code !== 'RATE_LIMITED') return graphql(req, res, body);
+          res.setHeader('retry-after', String(err.extensions.retryAfter));
+          return refuse(res, 429, 'RATE_LIMITED', err.message);
         }
       }
       return graphql(req, res, body);
