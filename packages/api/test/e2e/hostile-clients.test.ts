@@ -271,6 +271,15 @@ describe('cheap to probe', () => {
     expect(ping.mock.calls.length).toBe(before + 1);
   });
 
+  it('stores no persisted query: automatic persisted queries are off', async () => {
+    const hash = 'ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38'; // sha256 of "{__typename}"
+    const send = (body: Record<string, unknown>) => fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const register = await send({ query: '{__typename}', extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+    expect(register.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    const byHash = await send({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+    expect(byHash.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+  });
+
   it('remembers an unknown token id briefly: repeating it costs no database read', async () => {
     const findOne = jest.spyOn(ApiTokenModel.collection, 'findOne');
     const unknown = { authorization: `Bearer tkt_0123456789abcdef_${'A'.repeat(43)}` };
