@@ -3,7 +3,7 @@
 // First: tracing must be set up before http, mongodb and graphql load.
 import { tracingStarted } from '../telemetry/start-tracing';
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../config/config';
+import { ConfigError, loadConfig, startupWarnings } from '../config/config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { prepareNumbering } from '../doctor/startup-guard';
 import { startEngine, type Engine } from '../db/engine';
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
+  for (const warning of startupWarnings(config)) log.warn(warning);
   if (!config.agentTokens.length) log.warn('AGENT_TOKENS is empty: agent operations will always answer UNAUTHENTICATED');
 
   // A real mongod keeps its data in DATA_DIR (.data) across restarts; --fresh starts empty.

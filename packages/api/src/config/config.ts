@@ -126,6 +126,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     freshData: flag(env.FRESH_DATA, false),
     transactions: parseTransactions(env.TRANSACTIONS),
     metrics: flag(env.METRICS, true),
-    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
+    metricsToken: parseMetricsToken(env.METRICS_TOKEN),
   };
+}
+
+/** METRICS_TOKEN: unset, or at least MIN_TOKEN_LENGTH characters (a short one can be guessed). */
+function parseMetricsToken(raw: string | undefined): string | undefined {
+  const token = raw?.trim();
+  if (!token) return undefined;
+  if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(`METRICS_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters, got ${token.length}`);
+  return token;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i;
+
+/** Settings that work but are probably a mistake, said once at start. */
+export function startupWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (!config.production && !LOOPBACK.test(config.host)) {
+    warnings.push(`HOST=${config.host} accepts connections from other machines, but NODE_ENV is not "production": introspection, stack traces in errors and the Sandbox page are on. Set NODE_ENV=production, or HOST=127.0.0.1.`);
+  }
+  return warnings;
 }

@@ -1,7 +1,8 @@
 // The last stop before an error reaches a client: known errors pass with
 // their code; database outages become SERVICE_UNAVAILABLE; stray duplicate
 // keys become DUPLICATE_ENTRY; everything else is an opaque
-// INTERNAL_SERVER_ERROR. The details go to the log (errorLogPlugin, with the
+// INTERNAL_SERVER_ERROR; no message keeps a "Did you mean" hint. This one
+// function formats errors for HTTP and WebSocket alike. The details go to the log (errorLogPlugin, with the
 // request id), never to the client.
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -71,8 +72,12 @@ export function fieldsFromCoercionMessage(message: string): { field: string; mes
   return [{ field, message: detail }];
 }
 
+/** graphql-js's "Did you mean ...?" hints name schema fields and values: never sent, over either transport. */
+export const withoutSuggestions = (message: string): string => message.replace(/ ?Did you mean [^?]*\?/g, '');
+
 export function createFormatError(production: boolean) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (raw: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const formatted = raw.message.includes('Did you mean') ? { ...raw, message: withoutSuggestions(raw.message) } : raw;
     const code = formatted.extensions?.code;
     if (code === ErrorCode.BAD_USER_INPUT && !formatted.extensions?.fields) {
       return { ...formatted, extensions: { ...formatted.extensions, fields: fieldsFromCoercionMessage(formatted.message) } };

@@ -8,6 +8,11 @@ import type { TicketService } from '../tickets/ticket.service';
 import type { Principal } from '../tokens/scopes';
 import type { WebhookService } from '../webhooks/webhook.service';
 
+/** The failed-lookup points an operation was charged (http/rate-limit.ts): a lookup that finds its ticket gives its point back. */
+export interface LookupCharge {
+  succeeded(ticketNumber: string): void;
+}
+
 /** Per-request context handed to resolvers. */
 export interface Context {
   requestId: string;
@@ -22,4 +27,6 @@ export interface Context {
   webhooks: WebhookService;
   /** This process's live view of the feed, for subscriptions. */
   live: FeedHub;
+  /** Set once the operation is charged, when rate limits are on. */
+  lookups?: LookupCharge;
 }

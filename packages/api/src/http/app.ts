@@ -3,6 +3,7 @@
 // limits, graceful drain).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import cors from 'cors';
+import { GraphQLError } from 'graphql';
 import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -30,7 +31,9 @@ import type { Context } from '../graphql/context';
 import { EXAMPLE_OPERATION } from './example-operation';
 import { graphqlHandler } from './graphql-handler';
 import { queryLimits } from './query-limits';
-import { createRateLimits, rateLimitPlugin } from './rate-limit';
+import { operationGuardPlugin } from './operation-guard';
+import { createRateLimits } from './rate-limit';
+import { cachedHealth } from './health';
 import { requestId } from './request-id';
 import { ticketSchema } from './schema';
 import { securityHeaders } from './security-headers';
@@ -79,17 +82,22 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, log });
   const drain = createDrain(httpServer);
 
-  const limits = queryLimits();
+  const limits = queryLimits({ introspection: config.introspection });
   const formatError = createFormatError(config.production);
   const rateLimits = config.rateLimit ? createRateLimits(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' }) : null;
   const apollo = new ApolloServer<Context>({
     schema: ticketSchema(),
+    // Automatic persisted queries: no client of ours sends them; off, so a
+    // stored hash cannot stand in for a document (and nothing grows a cache).
+    persistedQueries: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     allowBatchedHttpRequests: false,
     formatError,
     includeStacktraceInErrorResponses: !config.production,
-    introspection: config.introspection,
+    // Introspection is refused by limits.validationRules when off, the same
+    // rule as over WebSocket; Apollo's own switch would add a second one.
+    introspection: true,
     // Agents authenticate with bearer tokens, never cookies, so there is no
     // ambient credential for a cross-site request to ride on; plain GET
     // queries (GraphQL over HTTP) stay usable.
@@ -106,7 +114,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
       ...limits.plugins,
-      ...(rateLimits ? [rateLimitPlugin(rateLimits)] : []),
+      operationGuardPlugin(ticketSchema(), rateLimits),
     ],
   });
   await apollo.start();
@@ -117,6 +125,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   await live.start();
 
   const ipOf = clientIp(config.trustProxy);
+  const health = cachedHealth(() => pingDatabase(Math.min(config.dbTimeoutMs, 2_000)));
   const setSecurityHeaders = securityHeaders({ csp: config.production });
   const corsCheck = cors({
     origin: config.corsOrigins,
@@ -171,6 +180,16 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         if (!(err instanceof BodyError)) throw err;
         return refuse(res, err.status, 'BAD_REQUEST', err.message);
       }
+      if (rateLimits) {
+        try {
+          await rateLimits.refuseIfSpent(ipOf(req));
+        } catch (err) {
+          // A store that fails here fails again when the operation is charged, and is answered there.
+          if (!(err instanceof GraphQLError) || err.extensions.code !== 'RATE_LIMITED') return graphql(req, res, body);
+          res.setHeader('retry-after', String(err.extensions.retryAfter));
+          return refuse(res, 429, 'RATE_LIMITED', err.message);
+        }
+      }
       return graphql(req, res, body);
     }
     if (metrics && path === '/metrics' && req.method === 'GET') {
@@ -183,7 +202,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       return;
     }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const up = await pingDatabase(Math.min(config.dbTimeoutMs, 2_000));
+      const up = await health();
       res.statusCode = up ? 200 : 503;
       res.setHeader('content-type', 'application/json; charset=utf-8');
       res.end(JSON.stringify({ status: up ? 'ok' : 'unavailable' }));

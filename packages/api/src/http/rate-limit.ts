@@ -1,18 +1,26 @@
 // Per-client budgets, by kind of operation: public creation and lookups
-// tight, agent work looser; counted per root field, so aliases cost too.
-// Lookups are also limited per ticket number, whoever asks, so one ticket
-// cannot be probed with many emails from many addresses.
+// tight, agent work looser; charged per root field the operation RUNS
+// (operation-plan.ts), so aliases and fragments cost too.
+// Failed ticket lookups (wrong email or unknown number, treated alike) are
+// also limited per ticket number: per number and address, and per number
+// from all addresses, so guessing a known number's email stays bounded
+// while one address cannot use up what the owner needs.
+// Documents that fail to parse or validate spend a budget of their own;
+// once it is spent, the address's documents are refused before parsing.
 // In memory for one process; RATE_LIMIT_STORE=mongo shares the budgets
 // between processes through the same MongoDB.
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { OperationDefinitionNode, ValueNode } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import ipaddr from 'ipaddr.js';
 import type { Connection } from 'mongoose';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { rateLimited } from '../errors/api-errors';
 import { normalizeTicketNumber } from '../tickets/ticket-number';
-import type { Context } from '../graphql/context';
+import type { Context, LookupCharge } from '../graphql/context';
+import type { OperationPlan } from './operation-plan';
+import { LOOKUP_FIELDS } from './query-limits';
 
-export type Budget = 'create' | 'lookup' | 'agent' | 'other' | 'perTicket';
+export type Budget = 'create' | 'lookup' | 'agent' | 'other' | 'invalid' | 'guessFromAddress' | 'guessFromAll';
 
 /** Points and window (seconds) of each budget. */
 export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
@@ -20,17 +28,24 @@ export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
   lookup: { points: 60, duration: 60 },
   agent: { points: 600, duration: 60 },
   other: { points: 300, duration: 60 },
-  /** Lookups of one ticket number, from any client. */
-  perTicket: { points: 30, duration: 15 * 60 },
+  /** Documents that fail to parse or validate, or whose variables do not coerce. */
+  invalid: { points: 30, duration: 60 },
+  /** Failed lookups of one ticket number from one address (IPv6: its /64). */
+  guessFromAddress: { points: 10, duration: 60 * 60 },
+  /** Failed lookups of one ticket number from all addresses together. */
+  guessFromAll: { points: 50, duration: 60 * 60 },
 };
 
 const BUDGET_OF_FIELD: Record<string, Budget> = {
   createTicket: 'create',
+  createUpload: 'create',
   trackTicket: 'lookup',
   ticketTimeline: 'lookup',
   respondToTicket: 'agent',
   updateTicketStatus: 'agent',
   resolveTicket: 'agent',
+  addInternalNote: 'agent',
+  assignTicket: 'agent',
   // Token holders' reads share the agents' budget.
   ticket: 'agent',
   tickets: 'agent',
@@ -43,36 +58,35 @@ const BUDGET_OF_FIELD: Record<string, Budget> = {
   createWebhook: 'agent',
   updateWebhook: 'agent',
   deleteWebhook: 'agent',
+  replayWebhook: 'agent',
 };
 
-export interface RootCost {
-  budgets: Map<Budget, number>;
-  /** Normalised ticket numbers looked up publicly. */
-  lookedUp: string[];
-}
+/** Longest ticket-number key kept (a number is at most 26 characters; anything longer is garbage, still counted). */
+const MAX_NUMBER_KEY = 40;
 
-function stringArg(value: ValueNode | undefined, variables: Record<string, unknown>): string | undefined {
-  if (!value) return undefined;
-  if (value.kind === 'StringValue') return value.value;
-  if (value.kind === 'Variable') {
-    const v = variables[value.name.value];
-    return typeof v === 'string' ? v : undefined;
-  }
-  return undefined;
-}
-
-export function costOf(operation: OperationDefinitionNode, variables: Record<string, unknown> = {}): RootCost {
+/** What a plan costs: points per budget, and the ticket numbers it looks up publicly (normalised). */
+export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; lookedUp: string[] } {
   const budgets = new Map<Budget, number>();
   const lookedUp: string[] = [];
-  for (const sel of operation.selectionSet.selections) {
-    const budget = sel.kind === 'Field' ? BUDGET_OF_FIELD[sel.name.value] ?? 'other' : 'other';
+  for (const field of plan.rootFields) {
+    const budget = BUDGET_OF_FIELD[field.name] ?? 'other';
     budgets.set(budget, (budgets.get(budget) ?? 0) + 1);
-    if (budget === 'lookup' && sel.kind === 'Field') {
-      const n = stringArg(sel.arguments?.find((a) => a.name.value === 'ticketNumber')?.value, variables);
-      if (n) lookedUp.push(normalizeTicketNumber(n));
-    }
+    const n = field.args.ticketNumber;
+    if (LOOKUP_FIELDS.has(field.name) && typeof n === 'string') lookedUp.push(ticketKey(n));
   }
   return { budgets, lookedUp };
+}
+
+export const ticketKey = (raw: string): string => normalizeTicketNumber(raw).slice(0, MAX_NUMBER_KEY);
+
+/** The key of a client address: IPv4 as is, IPv6 by its /64 (one site's, one customer's usual allocation). */
+export function addressKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  let addr = ipaddr.parse(ip);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  if (addr.kind() === 'ipv4') return addr.toString();
+  const parts = (addr as ipaddr.IPv6).parts.slice(0, 4);
+  return `${parts.map((p) => p.toString(16)).join(':')}::/64`;
 }
 
 export type RateLimitStore = { kind: 'memory' } | { kind: 'mongo'; connection: Connection };
@@ -85,40 +99,68 @@ function limiters(store: RateLimitStore): Record<Budget, RateLimiterAbstract> {
   return Object.fromEntries((Object.keys(BUDGETS) as Budget[]).map((b) => [b, make(b)])) as Record<Budget, RateLimiterAbstract>;
 }
 
+const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
 async function spend(limiter: RateLimiterAbstract, key: string, points: number): Promise<void> {
   try {
     await limiter.consume(key, points);
   } catch (res) {
     if (!(res instanceof RateLimiterRes)) throw res; // the store failed: let the error mapper decide
-    throw rateLimited(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
+    throw rateLimited(retryAfterOf(res));
   }
 }
 
-/** The budgets of one deployment: charge an operation to its client before it runs. */
+/** The budgets of one deployment. */
 export interface RateLimits {
-  charge(operation: OperationDefinitionNode, variables: Record<string, unknown>, ip: string): Promise<void>;
+  /** Charge a plan to its client before it runs; the lookups it charged, to refund those that succeed. */
+  charge(plan: OperationPlan, ip: string): Promise<LookupCharge>;
+  /** A document that failed to parse or validate, or whose variables did not coerce. */
+  chargeInvalid(ip: string): Promise<void>;
+  /** Throws RATE_LIMITED when this address has spent its invalid-document budget. */
+  refuseIfSpent(ip: string): Promise<void>;
 }
 
 export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): RateLimits {
   const limit = limiters(store);
+  /** A failed-lookup point, refunded when the lookup succeeds; both keys or neither. */
+  async function spendGuess(n: string, address: string): Promise<void> {
+    await spend(limit.guessFromAddress, `${n}|${address}`, 1);
+    try {
+      await spend(limit.guessFromAll, n, 1);
+    } catch (err) {
+      await limit.guessFromAddress.reward(`${n}|${address}`, 1).catch(() => {});
+      throw err;
+    }
+  }
   return {
-    async charge(operation, variables, ip) {
-      const cost = costOf(operation, variables);
-      for (const [budget, points] of cost.budgets) await spend(limit[budget], ip, points);
-      for (const n of cost.lookedUp) await spend(limit.perTicket, n, 1);
-    },
-  };
-}
-
-/** Over HTTP: charged once the operation is known, before it runs. */
-export function rateLimitPlugin(limits: RateLimits): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
+    async charge(plan, ip) {
+      const address = addressKey(ip);
+      const cost = costOf(plan);
+      for (const [budget, points] of cost.budgets) await spend(limit[budget], address, points);
+      // Consumed up front, so concurrent guesses cannot overshoot; refunded on success.
+      const charged = new Map<string, number>();
+      for (const n of cost.lookedUp) {
+        await spendGuess(n, address);
+        charged.set(n, (charged.get(n) ?? 0) + 1);
+      }
       return {
-        async didResolveOperation({ operation, contextValue, request }) {
-          if (operation) await limits.charge(operation, request.variables ?? {}, contextValue.ip);
+        succeeded(raw: string) {
+          const n = ticketKey(raw);
+          const left = charged.get(n) ?? 0;
+          if (!left) return;
+          charged.set(n, left - 1);
+          // Best effort: a store failure only means the point expires with its window.
+          void Promise.all([limit.guessFromAddress.reward(`${n}|${address}`, 1), limit.guessFromAll.reward(n, 1)]).catch(() => {});
         },
       };
+    },
+    async chargeInvalid(ip) {
+      // Never fails the request: a store outage shows on the operation itself.
+      await limit.invalid.penalty(addressKey(ip), 1).catch(() => {});
+    },
+    async refuseIfSpent(ip) {
+      const res = await limit.invalid.get(addressKey(ip));
+      if (res && res.consumedPoints >= BUDGETS.invalid.points) throw rateLimited(retryAfterOf(res));
     },
   };
 }

@@ -5,6 +5,7 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
 import { FeedResolver } from '../feed/feed.resolver';
 import { scopeChecker } from '../graphql/auth-checker';
+import type { Context } from '../graphql/context';
 import { ListingResolver } from '../listing/listing.resolver';
 import { createLocalBus } from '../live/local-bus';
 import { LiveResolver } from '../live/live.resolver';
@@ -20,8 +21,28 @@ export const DateTimeScalar = new GraphQLScalarType({
 
 let schema: GraphQLSchema | undefined;
 
+/**
+ * A public lookup that finds its ticket gives back its failed-lookup point
+ * (http/rate-limit.ts): only guesses that miss stay counted. Wrapped here,
+ * on the three root fields, so no other field pays for it.
+ */
+function refundFoundLookups(built: GraphQLSchema): GraphQLSchema {
+  const fields = [built.getQueryType()?.getFields().trackTicket, built.getQueryType()?.getFields().ticketTimeline, built.getSubscriptionType()?.getFields().ticketUpdated];
+  for (const field of fields) {
+    const resolve = field?.resolve;
+    if (!field || !resolve) continue;
+    field.resolve = async (source, args, context: Context, info) => {
+      const result = await resolve(source, args, context, info);
+      // A subscription's resolve runs once per state sent: its first one proves the ticket found.
+      if (result !== null && result !== undefined && typeof args.ticketNumber === 'string') context.lookups?.succeeded(args.ticketNumber);
+      return result;
+    };
+  }
+  return built;
+}
+
 export function ticketSchema(): GraphQLSchema {
-  schema ??= buildSchemaSync({
+  schema ??= refundFoundLookups(buildSchemaSync({
     resolvers: [TicketResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
@@ -29,6 +50,6 @@ export function ticketSchema(): GraphQLSchema {
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Input rules live in the service (one place, field-named errors).
     validate: false,
-  });
+  }));
   return schema;
 }

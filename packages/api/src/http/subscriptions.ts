@@ -1,17 +1,23 @@
 // GraphQL over WebSocket (graphql-transport-ws, the graphql-ws library) on
-// the HTTP server's port and path. The same schema, limits, rate limits and
-// error rules as HTTP; tokens in connection_init, checked then (4403 when
+// the HTTP server's port and path. The same schema, validation rules (no
+// introspection in production), limits, rate limits and error masking as
+// HTTP; queries and mutations run here too, admitted and charged exactly
+// like HTTP ones (operation-guard.ts); tokens in connection_init, checked then (4403 when
 // invalid) and again while the connection lives (revocation closes it).
 import type http from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { internalError } from '../errors/api-errors';
 import { firstErrorCode } from '../errors/error-codes';
+import { toClientError } from '../errors/format-error';
 import type { Context } from '../graphql/context';
 import type { Logger } from '../logging/logger';
 import type { FeedHub } from '../live/feed-hub';
 import type { Metrics } from '../telemetry/metrics';
 import type { Principal } from '../tokens/scopes';
+import type { LookupCharge } from '../graphql/context';
+import { admitOperation } from './operation-guard';
 import type { RateLimits } from './rate-limit';
 
 export const WS_LIMITS = {
@@ -64,6 +70,9 @@ export interface SubscriptionServer {
 
 let operationSeq = 0;
 
+/** A refusal as the client may see it: ours as they are; a store outage SERVICE_UNAVAILABLE; anything else opaque. */
+const asClientError = (err: unknown): GraphQLError => (err instanceof GraphQLError ? err : (toClientError(err) ?? internalError()));
+
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
   const wss = new WebSocketServer({ server: o.httpServer, path: '/graphql', maxPayload: 64 * 1024 });
   const perIp = new Map<string, number>();
@@ -111,25 +120,35 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
           return refuse([new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })]);
         }
+        const ip = extra.ip ?? 'unknown';
+        // The same admission as HTTP (operation-guard.ts): a spent invalid-document
+        // budget refuses before parsing; parse and validation failures are charged.
+        try {
+          await o.rateLimits?.refuseIfSpent(ip);
+        } catch (err) {
+          return refuse([asClientError(err)]);
+        }
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: o.maxTokens });
         } catch (err) {
+          await o.rateLimits?.chargeInvalid(ip);
           return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
         }
         const errors = validate(o.schema, document, [...specifiedRules, ...o.validationRules]);
-        if (errors.length) return refuse(errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
-        operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && (!payload.operationName || d.name?.value === payload.operationName));
-        const ip = extra.ip ?? 'unknown';
-        if (operation && o.rateLimits) {
-          try {
-            await o.rateLimits.charge(operation, payload.variables ?? {}, ip);
-          } catch (err) {
-            return refuse([err as GraphQLError]);
-          }
+        if (errors.length) {
+          await o.rateLimits?.chargeInvalid(ip);
+          return refuse(errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+        }
+        operation = getOperationAST(document, payload.operationName ?? undefined) ?? undefined;
+        let lookups: LookupCharge | undefined;
+        try {
+          lookups = await admitOperation(o.schema, o.rateLimits, { document, operationName: payload.operationName, variables: payload.variables, ip });
+        } catch (err) {
+          return refuse([asClientError(err)]);
         }
         extra.subscriptions = (extra.subscriptions ?? 0) + 1;
-        const contextValue = o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip });
+        const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip }), lookups };
         timing.set(contextValue, { started, operation });
         return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },

@@ -2,8 +2,12 @@
 // Authorization header into a Principal. Lookups are cached for a few
 // seconds only, so a revoked token stops working in every API process
 // within REVOCATION_DELAY_MS without a database round trip per request.
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { serviceUnavailable } from '../errors/api-errors';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
+import { isDatabaseUnavailable } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
 import { ApiTokenModel, type ApiToken } from './api-token.model';
 import { ENV_AGENT, isScope, SCOPES, type Principal, type Scope } from './scopes';
@@ -17,7 +21,17 @@ export const REVOCATION_DELAY_MS = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** Unknown token ids are remembered this long, so a prober repeating one costs no database read. */
+export const MISSING_CACHE_MS = 5_000;
+
 export class TokenError extends Error {}
+
+/** A token that cannot be checked while the database is away: the request is refused like any other then (503), not failed. */
+function cannotCheckNow(): GraphQLError {
+  const e = serviceUnavailable();
+  const retryAfter = Number(e.extensions.retryAfter);
+  return new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 503, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } } });
+}
 
 export interface TokenInfo {
   name: string;
@@ -40,8 +54,10 @@ const asBuffer = (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : B
 
 export class TokenService {
   private readonly envDigests: Buffer[];
-  // Bounded: unknown ids sent by a prober cannot grow it without limit.
+  // Bounded: unknown ids sent by a prober cannot grow it without limit. Ids
+  // that name no live token live apart, so a flood of them never evicts a real one.
   private readonly cache = new LRUCache<string, Promise<Known | null>>({ max: 10_000, ttl: CACHE_MS });
+  private readonly missing = new LRUCache<string, true>({ max: 10_000, ttl: MISSING_CACHE_MS });
 
   constructor(envTokens: readonly string[], private readonly log?: Logger) {
     this.envDigests = envTokens.map(secretDigest);
@@ -54,13 +70,24 @@ export class TokenService {
     if (this.isEnvToken(token)) return ENV_AGENT;
     const parts = parseToken(token);
     if (!parts) return null;
+    if (this.missing.has(parts.lookupId)) return null;
     let known = this.cache.get(parts.lookupId);
     if (!known) {
-      known = this.load(parts.lookupId);
-      this.cache.set(parts.lookupId, known);
-      known.catch(() => this.cache.delete(parts.lookupId));
+      const id = parts.lookupId;
+      known = this.load(id);
+      this.cache.set(id, known);
+      known.then(
+        (k) => { if (!k) { this.cache.delete(id); this.missing.set(id, true); } },
+        () => this.cache.delete(id),
+      );
     }
-    const found = await known;
+    let found: Known | null;
+    try {
+      found = await known;
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw cannotCheckNow();
+      throw err;
+    }
     if (!found || !secretMatches(parts.secret, found.digest)) return null;
     this.touch(found);
     return found.principal;

@@ -50,7 +50,8 @@ export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promi
     return [{ field: 'url', message: `host "${host}" does not resolve` }];
   }
   const refused = addresses.find((a) => !isPublicAddress(a));
-  return refused ? [{ field: 'url', message: `must not point at a loopback, private, link-local or unspecified address (${host} is ${refused})` }] : [];
+  // The answer never says what the name resolved to: that would map a private network for the caller.
+  return refused ? [{ field: 'url', message: 'must not point at a loopback, private, link-local or unspecified address' }] : [];
 }
 
 export class RefusedAddressError extends Error {
@@ -67,7 +68,7 @@ export function guardedLookup(allowPrivate: boolean): typeof dnsLookup {
       if (err) return callback(err, '');
       const list = addresses as LookupAddress[];
       const refused = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
-      if (refused) return callback(new RefusedAddressError(`refused: ${hostname} resolves to ${refused.address}, not a public address`), '');
+      if (refused) return callback(new RefusedAddressError(`refused: ${hostname} does not resolve to a public address`), '');
       if ((options as { all?: boolean }).all) return callback(null, list);
       callback(null, list[0].address, list[0].family);
     });

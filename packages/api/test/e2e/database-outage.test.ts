@@ -4,6 +4,7 @@
 import pino from 'pino';
 import { CREATE, TRACK, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { ControlledEngine, jongodbBinary } from '../support/engine';
+import { TokenService } from '../../src/tokens/token.service';
 
 const describeWithEngine = jongodbBinary ? describe : describe.skip;
 if (!jongodbBinary) console.warn('skipped: database-outage needs the jongodb binary to stop and restart an engine');
@@ -56,5 +57,21 @@ describeWithEngine('database outage', () => {
     const r = await api.gql(CREATE, { input: ticketInput() });
     expect(r.body.errors).toBeUndefined();
     console.log(`database outage: /healthz 503 after ${to503} ms, requests answered in ${answeredIn} ms while down, recovered ${toRecovery} ms after the engine returned`);
+  });
+
+  it('answers SERVICE_UNAVAILABLE (503) for a named token it cannot check while down', async () => {
+    await until(async () => (await fetch(`${api.base}/healthz`)).status === 200, 30_000);
+    const { token } = await new TokenService([]).create('outage-reader', ['tickets:read']);
+    await engine.stop();
+    await until(async () => (await fetch(`${api.base}/healthz`)).status === 503, 10_000);
+    // Never used, so not cached: checking it needs the database.
+    const r = await api.gql('{ tickets(first: 1) { totalCount } }', {}, { authorization: `Bearer ${token}` });
+    expect(r.status).toBe(503);
+    expect(codeOf(r)).toBe('SERVICE_UNAVAILABLE');
+    expect(r.body.errors![0].extensions.retryAfter).toBeGreaterThan(0);
+    expect(r.headers.get('retry-after')).toBe(String(r.body.errors![0].extensions.retryAfter));
+    expect(JSON.stringify(r.body)).not.toMatch(/Mongo|ECONNREFUSED|stack|127\.0\.0\.1|Context creation/);
+    await engine.start();
+    await until(async () => (await fetch(`${api.base}/healthz`)).status === 200, 30_000); // (the engine forgot its data: the token is gone)
   });
 });

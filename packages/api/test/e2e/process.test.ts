@@ -152,4 +152,23 @@ describeBuilt('server process', () => {
     expect(await p.exit).toBe(2);
     expect(p.out()).toMatch(/AGENT_TOKENS.*at least 32 characters/);
   });
+
+  it('refuses a METRICS_TOKEN shorter than 32 characters, in one line', async () => {
+    const p = spawnServer({ METRICS_TOKEN: 'short-metrics-token', MONGODB_URI: dbUri() });
+    expect(await p.exit).toBe(2);
+    expect(p.out().trim()).toMatch(/^configuration error: METRICS_TOKEN must be at least 32 characters, got 19$/);
+  });
+
+  it('warns at start when bound to a non-loopback address outside production', async () => {
+    const p = await startServer({ NODE_ENV: 'development', HOST: '0.0.0.0', MONGODB_URI: dbUri(), LOG_LEVEL: 'warn' });
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    const warnings = p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => /HOST=0\.0\.0\.0/.test(l.msg));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].msg).toMatch(/NODE_ENV/);
+    const quiet = await startServer({ HOST: '0.0.0.0', MONGODB_URI: dbUri(), LOG_LEVEL: 'warn' }); // production: no warning
+    quiet.child.kill('SIGTERM');
+    expect(await quiet.exit).toBe(0);
+    expect(quiet.out()).not.toMatch(/HOST=/);
+  });
 });

@@ -1,6 +1,6 @@
 // The webhook URL guard and payload, as pure functions.
 import mongoose from 'mongoose';
-import { isPublicAddress, urlShapeProblems } from '../../src/webhooks/webhook-url';
+import { checkWebhookUrl, guardedLookup, isPublicAddress, urlShapeProblems } from '../../src/webhooks/webhook-url';
 import { webhookPayload } from '../../src/webhooks/payload';
 
 describe('webhook addresses', () => {
@@ -16,6 +16,19 @@ describe('webhook addresses', () => {
     expect(urlShapeProblems('https://a:b@hooks.example.com/x')[0].message).toMatch(/user or password/);
     expect(urlShapeProblems(`https://hooks.example.com/${'a'.repeat(2030)}`)[0].message).toMatch(/2048/);
     expect(urlShapeProblems('/relative')[0].message).toMatch(/not a URL/);
+  });
+});
+
+describe('webhook refusals say nothing of what a name resolved to', () => {
+  it('at creation', async () => {
+    const [problem] = await checkWebhookUrl('http://localhost:8080/hook', false);
+    expect(problem.message).toMatch(/loopback, private/);
+    expect(problem.message).not.toMatch(/127\.0\.0\.1|::1/);
+  });
+  it('at connect time', async () => {
+    const err = await new Promise<Error | null>((resolve) => guardedLookup(false)('localhost', {}, (e) => resolve(e)));
+    expect(err?.message).toMatch(/not resolve to a public address/);
+    expect(err?.message).not.toMatch(/127\.0\.0\.1|::1/);
   });
 });
 

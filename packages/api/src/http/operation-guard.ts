@@ -1,0 +1,59 @@
+// Admission of one operation, the same for HTTP (an Apollo plugin) and
+// WebSocket (graphql-ws's onSubscribe): plan what it runs, refuse what is
+// over the per-request limits, charge the client's budgets, and charge
+// documents that fail to parse or validate against their address.
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { Context, LookupCharge } from '../graphql/context';
+import { planOperation } from './operation-plan';
+import { planRefusal } from './query-limits';
+import type { RateLimits } from './rate-limit';
+
+export interface OperationRequest {
+  document: DocumentNode;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  ip: string;
+}
+
+/**
+ * Throws the refusal (GRAPHQL_VALIDATION_FAILED, RATE_LIMITED); returns the
+ * lookups charged, if budgets are on.
+ */
+export async function admitOperation(schema: GraphQLSchema, rateLimits: RateLimits | null, r: OperationRequest): Promise<LookupCharge | undefined> {
+  const plan = planOperation(schema, r.document, r.operationName, r.variables ?? undefined);
+  if (!plan) {
+    // No operation selected or variables that do not coerce: the executor refuses it; the address pays for it.
+    await rateLimits?.chargeInvalid(r.ip);
+    return undefined;
+  }
+  const refusal = planRefusal(plan);
+  if (refusal) {
+    await rateLimits?.chargeInvalid(r.ip);
+    throw refusal;
+  }
+  return rateLimits?.charge(plan, r.ip);
+}
+
+/** Over HTTP: admitted once the operation is known, before it runs. */
+export function operationGuardPlugin(schema: GraphQLSchema, rateLimits: RateLimits | null): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async parsingDidStart({ contextValue }) {
+          return async (err) => {
+            if (err) await rateLimits?.chargeInvalid(contextValue.ip);
+          };
+        },
+        async validationDidStart({ contextValue }) {
+          return async (errs) => {
+            if (errs?.length) await rateLimits?.chargeInvalid(contextValue.ip);
+          };
+        },
+        async didResolveOperation({ document, request, contextValue }) {
+          contextValue.lookups = await admitOperation(schema, rateLimits, { document, operationName: request.operationName, variables: request.variables, ip: contextValue.ip });
+        },
+      };
+    },
+  };
+}
