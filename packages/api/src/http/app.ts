@@ -16,6 +16,7 @@ import { FeedService } from '../feed/feed.service';
 import { adoptLegacyEvents, FeedSequencer } from '../feed/sequencer';
 import { ListingService } from '../listing/listing.service';
 import { TicketService } from '../tickets/ticket.service';
+import { createTimelineLoader } from '../tickets/timeline-loader';
 import { TokenService } from '../tokens/token.service';
 import { bearer, secretDigest, secretMatches } from '../tokens/token-secret';
 import { Metrics, metricsPlugin, rootFieldsOf } from '../telemetry/metrics';
@@ -146,6 +147,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     principal,
     ip,
     tickets,
+    timelines: createTimelineLoader(tickets),
     listing,
     feed,
     webhooks,

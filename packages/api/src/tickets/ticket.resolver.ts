@@ -7,7 +7,7 @@ import { CreateTicketInput } from './create-ticket.input';
 import { TicketStatus } from './ticket.enums';
 import { Ticket } from './ticket.model';
 import { TimelineEvent } from './timeline-event.model';
-import type { TicketView } from './ticket.service';
+import { orderedTimeline, type TicketView } from './ticket.service';
 
 const NUMBER = { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' };
 const EMAIL = { description: 'The customer email the ticket was created with (case-insensitive, trimmed).' };
@@ -73,6 +73,7 @@ export class TicketResolver {
 
   @FieldResolver(() => [TimelineEvent], { description: 'What happened to the ticket, oldest first.' })
   timeline(@Root() ticket: TicketView, @Ctx() ctx: Context) {
-    return ticket.timeline ?? ctx.tickets.timeline(ticket._id, canSeeActors(ctx));
+    // Batched: every ticket of a page reads its events in the same query.
+    return ticket.timeline ?? ctx.timelines.load(ticket._id).then((events) => orderedTimeline(events, canSeeActors(ctx)));
   }
 }

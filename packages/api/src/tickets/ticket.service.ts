@@ -235,6 +235,24 @@ export class TicketService {
     return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>({ ticketId }).sort({ at: 1 }).toArray(), withActors);
   }
 
+  /**
+   * The stored events of many tickets in one query, in the order of
+   * `ticketIds` (a ticket may appear more than once; one without events gets
+   * []). Unordered: orderedTimeline applies the one rule per reader.
+   */
+  async eventsOfTickets(ticketIds: readonly Types.ObjectId[]): Promise<StoredEvent[][]> {
+    const unique = [...new Map(ticketIds.map((id) => [String(id), id])).values()];
+    const docs = await TimelineEventModel.collection.find<StoredEvent>({ ticketId: { $in: unique } }).toArray();
+    const byTicket = new Map<string, StoredEvent[]>();
+    for (const doc of docs) {
+      const key = String(doc.ticketId);
+      const list = byTicket.get(key);
+      if (list) list.push(doc);
+      else byTicket.set(key, [doc]);
+    }
+    return ticketIds.map((id) => byTicket.get(String(id)) ?? []);
+  }
+
   /** The ticket with this number, or null (integrators; no email needed). */
   async byNumberOrNull(ticketNumber: string): Promise<TicketView | null> {
     const number = valid(checkTicketNumber(ticketNumber));
