@@ -72,7 +72,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const live = new FeedHub(feed, log);
   const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount) : null;
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions });
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
   const tokens = new TokenService(config.agentTokens, log);

@@ -1,7 +1,7 @@
 // Thin: arguments in, service call, result out. Rules live in the service;
 // the scope each operation needs is declared here, at a glance.
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { canSeeActors } from '../graphql/auth-checker';
+import { canSeeActors, canWriteTickets } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { CreateTicketInput } from './create-ticket.input';
 import { TicketStatus } from './ticket.enums';
@@ -35,9 +35,9 @@ export class TicketResolver {
     return ctx.tickets.byNumberOrNull(ticketNumber);
   }
 
-  @Mutation(() => Ticket, { description: 'Public. Open a ticket; its number comes from the server. Safe to retry with an idempotencyKey.' })
+  @Mutation(() => Ticket, { description: 'Public. Open a ticket; its number comes from the server. Safe to retry with an idempotencyKey. A chatId needs chatSignature or a token with tickets:write.' })
   createTicket(@Arg('input', () => CreateTicketInput, { description: 'The new ticket.' }) input: CreateTicketInput, @Ctx() ctx: Context) {
-    return ctx.tickets.create(input as Required<CreateTicketInput>, actorOf(ctx));
+    return ctx.tickets.create(input as Required<CreateTicketInput>, actorOf(ctx), canWriteTickets(ctx));
   }
 
   @Authorized('tickets:write')
