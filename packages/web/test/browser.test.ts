@@ -1,6 +1,6 @@
 // The reference client in a real browser (Debian's Chromium, headless,
-// driven by playwright-core): create from a chat, the duplicate-chat
-// message, track with the email in another case, and the timeline after an
+// driven by playwright-core): create from a chat's signed link, an unsigned
+// link refused, the duplicate-chat message, track with the email in another case, and the timeline after an
 // agent resolves the ticket through the SDK. Screenshots go to
 // test-artifacts/.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
-import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+import { AGENT_TOKEN, signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB = join(__dirname, '..');
@@ -16,6 +16,9 @@ const ARTIFACTS = join(__dirname, '../../../test-artifacts');
 const reason = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !existsSync(join(WEB, 'dist/index.html')) ? 'the web app is not built (npm test builds it)' : '';
 if (reason) console.warn(`skipped: browser tests: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
+
+/** The query a chat backend puts in its link: the chat id and its signature. */
+const chatLink = (chatId: string) => new URLSearchParams(signedChat(chatId)).toString();
 
 describeBrowser('reference web client in Chromium', () => {
   let api: TestApi;
@@ -53,8 +56,8 @@ describeBrowser('reference web client in Chromium', () => {
 
   let ticketNumber = '';
 
-  it('creates a ticket from a chat and shows its number', async () => {
-    await page.goto(`${base}/create?chatId=chat-e2e-1&name=Ada%20Lovelace&email=Ada%40Example.com`);
+  it('creates a ticket from a chat\'s signed link and shows its number', async () => {
+    await page.goto(`${base}/create?${chatLink('chat-e2e-1')}&name=Ada%20Lovelace&email=Ada%40Example.com`);
     await expectValue(page.getByLabel('Your name'), 'Ada Lovelace');
     await expectValue(page.getByLabel('Email'), 'Ada@Example.com');
     // Keyboard only: type into the fields and submit with Enter.
@@ -79,8 +82,17 @@ describeBrowser('reference web client in Chromium', () => {
     expect(await page.locator('.field-error').count()).toBeGreaterThanOrEqual(3); // email, subject, description
   });
 
+  it('refuses a chat link without the chat\'s signature, and says so', async () => {
+    await page.goto(`${base}/create?chatId=chat-e2e-2&name=Ada%20Lovelace&email=ada%40example.com`);
+    await page.getByLabel('Subject').fill('Someone else\'s chat');
+    await page.getByLabel('Description').fill('Trying to take this chat\'s ticket.');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByText('This chat link is not valid. Please ask in the chat for a new one.').waitFor();
+    expect(await page.getByTestId('ticket-number').count()).toBe(0);
+  });
+
   it('says a ticket for this chat already exists, with a way to track it', async () => {
-    await page.goto(`${base}/create?chatId=chat-e2e-1&name=Ada%20Lovelace&email=ada%40example.com`);
+    await page.goto(`${base}/create?${chatLink('chat-e2e-1')}&name=Ada%20Lovelace&email=ada%40example.com`);
     await page.getByLabel('Subject').fill('Same chat again');
     await page.getByLabel('Description').fill('Pressed the button twice.');
     await page.getByRole('button', { name: 'Create ticket' }).click();
@@ -147,7 +159,7 @@ describeBrowser('reference web client in Chromium', () => {
     fresh.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
     fresh.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
     fresh.on('requestfailed', (r) => messages.push(`requestfailed: ${r.url()}`));
-    for (const path of ['/track', '/create?chatId=chat-console&name=Ada&email=ada%40example.com']) {
+    for (const path of ['/track', `/create?${chatLink('chat-console')}&name=Ada&email=ada%40example.com`]) {
       await fresh.goto(`${base}${path}`, { waitUntil: 'networkidle' });
     }
     expect(messages).toEqual([]);
