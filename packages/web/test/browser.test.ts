@@ -1,14 +1,15 @@
 // The reference client in a real browser (Debian's Chromium, headless,
 // driven by playwright-core): create from a chat's signed link, an unsigned
-// link refused, the duplicate-chat message, track with the email in another case, and the timeline after an
-// agent resolves the ticket through the SDK. Screenshots go to
-// test-artifacts/.
+// link refused, the duplicate-chat message, track with the email in another
+// case, and the timeline after an agent resolves the ticket through the SDK;
+// and the signed link `npm run web` prints. Screenshots go to test-artifacts/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
-import { AGENT_TOKEN, signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
+import { AGENT_TOKEN, databaseUri, signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB = join(__dirname, '..');
@@ -180,3 +181,56 @@ describeBrowser('reference web client in Chromium', () => {
 async function expectValue(locator: ReturnType<Page['getByLabel']>, value: string) {
   expect(await locator.inputValue()).toBe(value);
 }
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+describeBrowser('npm run web', () => {
+  let web: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  afterAll(async () => {
+    await browser?.close();
+    if (web?.pid && web.exitCode === null) {
+      const exited = new Promise((r) => web!.once('exit', r));
+      process.kill(-web.pid, 'SIGTERM'); // its API and vite preview, started in its own process group
+      await exited;
+    }
+  });
+
+  it('prints a signed chat link that creates the chat\'s ticket', async () => {
+    const [apiPort, webPort] = [await freePort(), await freePort()];
+    // Without CHAT_SIGNING_SECRET: the demo signs with a key of its own for this run.
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', API_PORT: String(apiPort), WEB_PORT: String(webPort), MONGODB_URI: databaseUri('web_demo') };
+    web = spawn(process.execPath, [join(WEB, 'scripts/web.mjs')], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`npm run web not ready in 60 s: ${text.slice(-500)}`)), 60_000);
+      web!.stdout!.on('data', (d) => {
+        text += d;
+        if (text.includes('Ctrl-C stops both')) { clearTimeout(timer); resolve(text); }
+      });
+      web!.on('exit', (c) => { clearTimeout(timer); reject(new Error(`npm run web exited ${c}: ${text.slice(-500)}`)); });
+    });
+    const link = /create from a chat: (http\S+)/.exec(out)?.[1];
+    expect(link).toMatch(/\/create\?chatId=demo-chat-[0-9a-z]+&chatSignature=[0-9a-f]{64}&/);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    const page = await browser.newPage();
+    await page.goto(link!);
+    await expectValue(page.getByLabel('Email'), 'ada@example.com');
+    await page.getByLabel('Description').fill('Opened from the chat link npm run web printed.');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByTestId('ticket-number').waitFor();
+    // The same link with another chat id is refused: the signature is the chat's own.
+    await page.goto(link!.replace(/chatId=[^&]+/, 'chatId=demo-chat-someone-else'));
+    await page.getByLabel('Description').fill('Not my chat.');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByText('This chat link is not valid. Please ask in the chat for a new one.').waitFor();
+  }, 90_000);
+});
