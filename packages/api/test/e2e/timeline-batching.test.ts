@@ -4,6 +4,7 @@
 // timelines are the ones each ticket's own lookup gives, in the same order.
 import mongoose from 'mongoose';
 import type { CommandStartedEvent } from 'mongodb';
+import { FeedBatchModel } from '../../src/feed/feed-batch.model';
 import { TimelineEventModel } from '../../src/tickets/timeline-event.model';
 import { CREATE, RESOLVE, RESPOND, agent, engineUri, startTestApi, ticketInput, type TestApi } from '../support/api';
 
@@ -77,9 +78,10 @@ beforeAll(async () => {
       if (shape === 3) await api.gql(RESOLVE, { n, r: `fixed ${n}` }, agent);
     }));
   }
-  // Let the feed's sequencer place every event, so it sits idle while we count.
-  for (let i = 0; i < 200 && (await TimelineEventModel.countDocuments({ pending: true })) > 0; i++) await new Promise((r) => setTimeout(r, 50));
-  expect(await TimelineEventModel.countDocuments({ pending: true })).toBe(0);
+  // Let the feed's sequencer place every event and finish its batches, so it sits idle while we count.
+  const settled = async () => (await TimelineEventModel.countDocuments({ pending: true })) === 0 && (await FeedBatchModel.countDocuments({ done: false })) === 0;
+  for (let i = 0; i < 200 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await settled()).toBe(true);
 }, 60_000);
 
 afterAll(async () => { await api.stop(); });
