@@ -99,17 +99,24 @@ export class UnauthenticatedError extends TicketApiError {
   }
 }
 
-/** A valid token without the scope the operation needs; `requiredScope` names it. */
+/**
+ * Not allowed: a valid token without the scope the operation needs
+ * (`requiredScope` names it), or an input field this caller may not set
+ * (`field`, e.g. a chatId without its chatSignature).
+ */
 export class ForbiddenError extends TicketApiError {
   static override readonly kind = 'ForbiddenError';
   static {
     brand(this, TicketApiError);
   }
-  /** The scope the token lacks, e.g. "tickets:read". */
+  /** The scope that would allow it, e.g. "tickets:read". */
   readonly requiredScope: string;
+  /** The input field refused, e.g. "chatId"; undefined when the whole operation is. */
+  readonly field: string | undefined;
   constructor(message: string, errors: readonly GraphQLErrorPayload[]) {
     super(message, 'FORBIDDEN', errors);
     this.requiredScope = String(this.extensions.requiredScope ?? '');
+    this.field = typeof this.extensions.field === 'string' ? this.extensions.field : undefined;
   }
 }
 

@@ -16,7 +16,7 @@ import {
   ValidationError,
   type TicketClient,
 } from '../src';
-import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+import { AGENT_TOKEN, signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
 import { TokenService } from '../../api/src/tokens/token.service';
 
 let api: TestApi;
@@ -42,7 +42,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 
 describe('operations', () => {
   it('creates, tracks, and walks the agent story', async () => {
-    const t = await client.createTicket(input({ source: 'CHAT', chatId: 'sdk-chat-1' }));
+    const t = await client.createTicket(input({ source: 'CHAT', ...signedChat('sdk-chat-1') }));
     expect(t).toMatchObject({ ticketNumber: expect.stringMatching(/^TKT-\d{5,}$/), status: 'OPEN', priority: 'NORMAL', customerEmail: 'ada@example.com', chatId: 'sdk-chat-1' });
     expect(t.timeline.map((e) => e.kind)).toEqual(['CREATED']);
     expect((await client.trackTicket({ ticketNumber: t.ticketNumber.toLowerCase(), email: 'ADA@example.com' }))?.id).toBe(t.id);
@@ -122,9 +122,17 @@ describe('typed errors', () => {
   });
 
 
+  it('a chatId without its chatSignature is a ForbiddenError naming field chatId', async () => {
+    const e = await rejection(client.createTicket(input({ chatId: 'sdk-unsigned' })));
+    expect(e).toBeInstanceOf(ForbiddenError);
+    expect(e).toMatchObject({ name: 'ForbiddenError', code: 'FORBIDDEN', field: 'chatId', requiredScope: 'tickets:write' });
+    // A token with tickets:write speaks for any chat.
+    expect((await agent.createTicket(input({ chatId: 'sdk-unsigned' }))).chatId).toBe('sdk-unsigned');
+  });
+
   it('a duplicate chatId is a DuplicateEntryError on chatId', async () => {
-    await client.createTicket(input({ chatId: 'sdk-dup' }));
-    const e = await rejection(client.createTicket(input({ chatId: 'sdk-dup' })));
+    await client.createTicket(input(signedChat('sdk-dup')));
+    const e = await rejection(client.createTicket(input(signedChat('sdk-dup'))));
     expect(e).toBeInstanceOf(DuplicateEntryError);
     expect(e).toBeInstanceOf(TicketApiError);
     expect(e).toBeInstanceOf(Error);

@@ -7,7 +7,7 @@ import { lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startTestApi, type TestApi } from '../../api/test/support/api';
+import { signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../../..');
@@ -82,7 +82,7 @@ describe('@tickets/sdk from its tarball, in a project outside this repo', () => 
       import { CreateTicketDocument, TrackTicketDocument } from '@tickets/sdk/documents';
 
       const apollo = new ApolloClient({ link: new HttpLink({ uri: process.env.API_URL }), cache: new InMemoryCache() });
-      const input = { customerEmail: 'apollo@example.com', subject: 'From Apollo Client', description: 'd', source: 'CHAT', chatId: 'chat-apollo-1' };
+      const input = { customerEmail: 'apollo@example.com', subject: 'From Apollo Client', description: 'd', source: 'CHAT', ...${JSON.stringify(signedChat('chat-apollo-1'))} };
       const made = await apollo.mutate({ mutation: CreateTicketDocument, variables: { input } });
       let again;
       try {

@@ -13,6 +13,7 @@ const stopAll = (code) => { for (const k of kids) k.kill('SIGTERM'); setTimeout(
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
+/** Start a child, echo its output, resolve with what it printed once `ready` matches. */
 function run(cmd, args, opts, ready) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -21,16 +22,19 @@ function run(cmd, args, opts, ready) {
     child.stdout.on('data', (d) => {
       process.stdout.write(d);
       out += d;
-      if (ready.test(out)) resolve(child);
+      if (ready.test(out)) resolve(out);
     });
     child.on('exit', (code) => { reject(new Error(`${cmd} exited with ${code}`)); stopAll(code ?? 1); });
   });
 }
 
-await run(process.execPath, [join(root, 'packages/api/dist/cli/serve.js'), '--demo'], { env: { ...process.env, PORT: apiPort, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } }, /ready at/);
+// The demo API signs a chat link with CHAT_SIGNING_SECRET (or a key of its own for this run) and prints it.
+const apiOut = await run(process.execPath, [join(root, 'packages/api/dist/cli/serve.js'), '--demo'], { env: { ...process.env, PORT: apiPort, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } }, /ready at/);
+const chatLink = /\/create\?chatId=\S+/.exec(apiOut)?.[0];
 await run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'preview', '--port', webPort, '--strictPort'], { cwd: web, env: { ...process.env, API_URL: `http://127.0.0.1:${apiPort}` } }, /Local:/);
 const base = `http://127.0.0.1:${webPort}`;
 console.log(`\nweb client ready:
-  create from a chat: ${base}/create?chatId=chat-1001&name=Ada%20Lovelace&email=ada%40example.com&subject=Printer%20jammed
+  create from a chat: ${chatLink ? base + chatLink : '(no signed chat link was printed)'}
+  create:             ${base}/create
   track a ticket:     ${base}/track   (try a demo ticket above, e.g. TKT-00004 with katherine@example.com)
 Ctrl-C stops both.`);

@@ -1,5 +1,7 @@
-// "Create ticket", as opened from a live chat: the chat id and the
-// customer's details arrive as URL parameters (?chatId=&name=&email=&subject=).
+// "Create ticket", as opened from a live chat: the chat id, the chat's
+// signature of it and the customer's details arrive as URL parameters
+// (?chatId=&chatSignature=&name=&email=&subject=), the link the chat backend
+// hands out.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CreateTicketInput, Ticket, TicketPriority } from '@tickets/sdk';
 import { client } from './api';
@@ -12,9 +14,15 @@ interface Attempt {
   input: CreateTicketInput;
 }
 
-function fromChat(): { chatId?: string; name: string; email: string; subject: string } {
+function fromChat(): { chatId?: string; chatSignature?: string; name: string; email: string; subject: string } {
   const p = new URLSearchParams(window.location.search);
-  return { chatId: p.get('chatId') || undefined, name: p.get('name') ?? '', email: p.get('email') ?? '', subject: p.get('subject') ?? '' };
+  return {
+    chatId: p.get('chatId') || undefined,
+    chatSignature: p.get('chatSignature') || undefined,
+    name: p.get('name') ?? '',
+    email: p.get('email') ?? '',
+    subject: p.get('subject') ?? '',
+  };
 }
 
 export function CreateTicketDialog() {
@@ -66,6 +74,7 @@ export function CreateTicketDialog() {
         priority,
         source: chat.chatId ? 'CHAT' : 'WEB',
         chatId: chat.chatId,
+        chatSignature: chat.chatSignature,
         idempotencyKey: crypto.randomUUID(),
       },
     };

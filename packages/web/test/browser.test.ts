@@ -1,14 +1,15 @@
 // The reference client in a real browser (Debian's Chromium, headless,
-// driven by playwright-core): create from a chat, the duplicate-chat
-// message, track with the email in another case, and the timeline after an
-// agent resolves the ticket through the SDK. Screenshots go to
-// test-artifacts/.
+// driven by playwright-core): create from a chat's signed link, an unsigned
+// link refused, the duplicate-chat message, track with the email in another
+// case, and the timeline after an agent resolves the ticket through the SDK;
+// and the signed link `npm run web` prints. Screenshots go to test-artifacts/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
-import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+import { AGENT_TOKEN, databaseUri, signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB = join(__dirname, '..');
@@ -16,6 +17,9 @@ const ARTIFACTS = join(__dirname, '../../../test-artifacts');
 const reason = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !existsSync(join(WEB, 'dist/index.html')) ? 'the web app is not built (npm test builds it)' : '';
 if (reason) console.warn(`skipped: browser tests: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
+
+/** The query a chat backend puts in its link: the chat id and its signature. */
+const chatLink = (chatId: string) => new URLSearchParams(signedChat(chatId)).toString();
 
 describeBrowser('reference web client in Chromium', () => {
   let api: TestApi;
@@ -53,8 +57,8 @@ describeBrowser('reference web client in Chromium', () => {
 
   let ticketNumber = '';
 
-  it('creates a ticket from a chat and shows its number', async () => {
-    await page.goto(`${base}/create?chatId=chat-e2e-1&name=Ada%20Lovelace&email=Ada%40Example.com`);
+  it('creates a ticket from a chat\'s signed link and shows its number', async () => {
+    await page.goto(`${base}/create?${chatLink('chat-e2e-1')}&name=Ada%20Lovelace&email=Ada%40Example.com`);
     await expectValue(page.getByLabel('Your name'), 'Ada Lovelace');
     await expectValue(page.getByLabel('Email'), 'Ada@Example.com');
     // Keyboard only: type into the fields and submit with Enter.
@@ -79,8 +83,17 @@ describeBrowser('reference web client in Chromium', () => {
     expect(await page.locator('.field-error').count()).toBeGreaterThanOrEqual(3); // email, subject, description
   });
 
+  it('refuses a chat link without the chat\'s signature, and says so', async () => {
+    await page.goto(`${base}/create?chatId=chat-e2e-2&name=Ada%20Lovelace&email=ada%40example.com`);
+    await page.getByLabel('Subject').fill('Someone else\'s chat');
+    await page.getByLabel('Description').fill('Trying to take this chat\'s ticket.');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByText('This chat link is not valid. Please ask in the chat for a new one.').waitFor();
+    expect(await page.getByTestId('ticket-number').count()).toBe(0);
+  });
+
   it('says a ticket for this chat already exists, with a way to track it', async () => {
-    await page.goto(`${base}/create?chatId=chat-e2e-1&name=Ada%20Lovelace&email=ada%40example.com`);
+    await page.goto(`${base}/create?${chatLink('chat-e2e-1')}&name=Ada%20Lovelace&email=ada%40example.com`);
     await page.getByLabel('Subject').fill('Same chat again');
     await page.getByLabel('Description').fill('Pressed the button twice.');
     await page.getByRole('button', { name: 'Create ticket' }).click();
@@ -147,7 +160,7 @@ describeBrowser('reference web client in Chromium', () => {
     fresh.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
     fresh.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
     fresh.on('requestfailed', (r) => messages.push(`requestfailed: ${r.url()}`));
-    for (const path of ['/track', '/create?chatId=chat-console&name=Ada&email=ada%40example.com']) {
+    for (const path of ['/track', `/create?${chatLink('chat-console')}&name=Ada&email=ada%40example.com`]) {
       await fresh.goto(`${base}${path}`, { waitUntil: 'networkidle' });
     }
     expect(messages).toEqual([]);
@@ -168,3 +181,56 @@ describeBrowser('reference web client in Chromium', () => {
 async function expectValue(locator: ReturnType<Page['getByLabel']>, value: string) {
   expect(await locator.inputValue()).toBe(value);
 }
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+describeBrowser('npm run web', () => {
+  let web: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  afterAll(async () => {
+    await browser?.close();
+    if (web?.pid && web.exitCode === null) {
+      const exited = new Promise((r) => web!.once('exit', r));
+      process.kill(-web.pid, 'SIGTERM'); // its API and vite preview, started in its own process group
+      await exited;
+    }
+  });
+
+  it('prints a signed chat link that creates the chat\'s ticket', async () => {
+    const [apiPort, webPort] = [await freePort(), await freePort()];
+    // Without CHAT_SIGNING_SECRET: the demo signs with a key of its own for this run.
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', API_PORT: String(apiPort), WEB_PORT: String(webPort), MONGODB_URI: databaseUri('web_demo') };
+    web = spawn(process.execPath, [join(WEB, 'scripts/web.mjs')], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`npm run web not ready in 60 s: ${text.slice(-500)}`)), 60_000);
+      web!.stdout!.on('data', (d) => {
+        text += d;
+        if (text.includes('Ctrl-C stops both')) { clearTimeout(timer); resolve(text); }
+      });
+      web!.on('exit', (c) => { clearTimeout(timer); reject(new Error(`npm run web exited ${c}: ${text.slice(-500)}`)); });
+    });
+    const link = /create from a chat: (http\S+)/.exec(out)?.[1];
+    expect(link).toMatch(/\/create\?chatId=demo-chat-[0-9a-z]+&chatSignature=[0-9a-f]{64}&/);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    const page = await browser.newPage();
+    await page.goto(link!);
+    await expectValue(page.getByLabel('Email'), 'ada@example.com');
+    await page.getByLabel('Description').fill('Opened from the chat link npm run web printed.');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByTestId('ticket-number').waitFor();
+    // The same link with another chat id is refused: the signature is the chat's own.
+    await page.goto(link!.replace(/chatId=[^&]+/, 'chatId=demo-chat-someone-else'));
+    await page.getByLabel('Description').fill('Not my chat.');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByText('This chat link is not valid. Please ask in the chat for a new one.').waitFor();
+  }, 90_000);
+});

@@ -1,5 +1,6 @@
 // A handful of tickets in various states, made through the service (the
 // same rules as the API), so a newcomer has something to track.
+import { signChatId } from '../tickets/chat-signature';
 import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.enums';
 import type { TicketService } from '../tickets/ticket.service';
 
@@ -72,4 +73,14 @@ export async function seedDemo(service: TicketService): Promise<{ ticketNumber: 
     out.push({ ticketNumber: t.ticketNumber, email: d.email, status: now!.status, subject: d.subject });
   }
   return out;
+}
+
+/**
+ * The link a chat backend hands its customer, for the web client's create
+ * page: a new chat id (one per start, so a kept database does not already
+ * have its ticket) signed with the server's CHAT_SIGNING_SECRET.
+ */
+export function demoChatLink(secret: string, chatId = `demo-chat-${Date.now().toString(36)}`): string {
+  const query = new URLSearchParams({ chatId, chatSignature: signChatId(chatId, secret), name: 'Ada Lovelace', email: 'ada@example.com', subject: 'Printer jammed' });
+  return `/create?${query.toString()}`;
 }

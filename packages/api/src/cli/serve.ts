@@ -3,6 +3,7 @@
 // First: tracing must be set up before http, mongodb and graphql load.
 import { tracingStarted } from '../telemetry/start-tracing';
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, startupWarnings } from '../config/config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { prepareNumbering } from '../doctor/startup-guard';
@@ -12,7 +13,7 @@ import { createLogger } from '../logging/logger';
 import { setNumberFormat } from '../tickets/ticket-number';
 import { TicketService } from '../tickets/ticket.service';
 import { stopTracing } from '../telemetry/tracing';
-import { seedDemo } from './demo-data';
+import { demoChatLink, seedDemo } from './demo-data';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const demo = process.argv.includes('--demo') || process.env.DEMO_DATA === '1';
+  // The demo prints a signed chat link; without a configured key it makes
+  // one up for this run, used for the link and printed nowhere.
+  if (demo && !config.chatSigningSecret) config = { ...config, chatSigningSecret: randomBytes(32).toString('hex') };
   const log = createLogger(config.logLevel);
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   for (const warning of startupWarnings(config)) log.warn(warning);
@@ -53,9 +58,10 @@ async function main(): Promise<void> {
     }
   }
   await prepareNumbering(log);
-  if (process.argv.includes('--demo') || process.env.DEMO_DATA === '1') {
+  if (demo) {
     const tickets = await seedDemo(new TicketService(log));
-    process.stdout.write(`\nDemo tickets (track them with trackTicket(ticketNumber, email)):\n${tickets.map((t) => `  ${t.ticketNumber}  ${t.email.padEnd(24)} ${t.status.padEnd(20)} ${t.subject}`).join('\n')}\n\n`);
+    process.stdout.write(`\nDemo tickets (track them with trackTicket(ticketNumber, email)):\n${tickets.map((t) => `  ${t.ticketNumber}  ${t.email.padEnd(24)} ${t.status.padEnd(20)} ${t.subject}`).join('\n')}\n`);
+    process.stdout.write(`\nA chat's signed link, for the web client's create page (npm run web serves it):\n  ${demoChatLink(config.chatSigningSecret!)}\n\n`);
   }
 
   const api = await createApi(config, log);

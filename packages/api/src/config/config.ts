@@ -35,6 +35,8 @@ export interface Config {
   metrics: boolean;
   /** When set, GET /metrics wants `Authorization: Bearer <it>`. */
   metricsToken?: string;
+  /** Key of the chatSignature an anonymous createTicket needs for a chatId; unset: anonymous chatIds are refused. */
+  chatSigningSecret?: string;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -74,6 +76,14 @@ function parseTokens(raw: string | undefined): string[] {
 }
 
 /** TRUST_PROXY: unset/false = ignore X-Forwarded-For; true = trust all; else an Express trust-proxy value (hop count, subnets). */
+/** CHAT_SIGNING_SECRET: an HMAC key shared with the chat backend; as long as a token at least. */
+function parseChatSecret(raw: string | undefined): string | undefined {
+  const secret = raw?.trim();
+  if (!secret) return undefined;
+  if (secret.length < MIN_TOKEN_LENGTH) throw new ConfigError(`CHAT_SIGNING_SECRET must be at least ${MIN_TOKEN_LENGTH} characters`);
+  return secret;
+}
+
 function parseTrustProxy(raw: string | undefined): boolean | string {
   if (raw === undefined || raw.trim() === '') return false;
   if (/^(1|true|on|yes)$/i.test(raw.trim())) return true;
@@ -127,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transactions: parseTransactions(env.TRANSACTIONS),
     metrics: flag(env.METRICS, true),
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
+    chatSigningSecret: parseChatSecret(env.CHAT_SIGNING_SECRET),
   };
 }
 

@@ -28,6 +28,10 @@ export const unauthenticated = () => make('This operation needs a valid token (A
 export const forbidden = (requiredScope: string) =>
   make(`This token lacks the scope this operation needs: ${requiredScope}.`, ErrorCode.FORBIDDEN, { requiredScope });
 
+/** FORBIDDEN for one input field this caller may not set; `field` names it. */
+export const forbiddenField = (field: string, message: string, requiredScope: string) =>
+  make(message, ErrorCode.FORBIDDEN, { field, requiredScope });
+
 export const notFound = (ticketNumber: string, message = `No ticket ${ticketNumber}.`) => make(message, ErrorCode.NOT_FOUND);
 
 export const rateLimited = (retryAfter: number) =>

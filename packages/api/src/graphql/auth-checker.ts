@@ -17,3 +17,6 @@ export const scopeChecker: AuthCheckerFn<Context, Scope> = ({ context }, scopes)
 
 /** True when the caller may see who did what (`actor` on events). */
 export const canSeeActors = (ctx: Context): boolean => ctx.principal?.scopes.has('tickets:read') ?? false;
+
+/** True when the caller may act for any chat (name a chatId without the chat's signature). */
+export const canWriteTickets = (ctx: Context): boolean => ctx.principal?.scopes.has('tickets:write') ?? false;

@@ -5,6 +5,7 @@ import type { ListingService } from '../listing/listing.service';
 import type { FeedHub } from '../live/feed-hub';
 import type { RequestLog } from '../logging/logger';
 import type { TicketService } from '../tickets/ticket.service';
+import type { TimelineLoader } from '../tickets/timeline-loader';
 import type { Principal } from '../tokens/scopes';
 import type { WebhookService } from '../webhooks/webhook.service';
 
@@ -22,6 +23,8 @@ export interface Context {
   /** Client address (X-Forwarded-For only when TRUST_PROXY says so). */
   ip: string;
   tickets: TicketService;
+  /** Timelines of this request's tickets, read in one query per page (one loader per request). */
+  timelines: TimelineLoader;
   listing: ListingService;
   feed: FeedService;
   webhooks: WebhookService;

@@ -17,6 +17,7 @@ import { FeedService } from '../feed/feed.service';
 import { adoptLegacyEvents, FeedSequencer } from '../feed/sequencer';
 import { ListingService } from '../listing/listing.service';
 import { TicketService } from '../tickets/ticket.service';
+import { createTimelineLoader } from '../tickets/timeline-loader';
 import { TokenService } from '../tokens/token.service';
 import { bearer, secretDigest, secretMatches } from '../tokens/token-secret';
 import { Metrics, metricsPlugin, rootFieldsOf } from '../telemetry/metrics';
@@ -74,7 +75,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const live = new FeedHub(feed, log);
   const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount) : null;
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions });
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
   const tokens = new TokenService(config.agentTokens, log);
@@ -155,6 +156,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     principal,
     ip,
     tickets,
+    timelines: createTimelineLoader(tickets),
     listing,
     feed,
     webhooks,

@@ -21,8 +21,17 @@ export class CreateTicketInput {
   @Field(() => TicketSource, { nullable: true, defaultValue: TicketSource.WEB, description: 'Where the ticket comes from.' })
   public source?: TicketSource | null;
 
-  @Field(() => String, { nullable: true, description: 'Live-chat conversation id; at most one ticket per chat (a second one is DUPLICATE_ENTRY on chatId).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Live-chat conversation id; at most one ticket per chat (a second one is DUPLICATE_ENTRY on chatId). Needs chatSignature, or a token with tickets:write; otherwise FORBIDDEN on chatId.',
+  })
   public chatId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Proof from the chat backend that this caller may name chatId: lower-case hex HMAC-SHA256 of the (trimmed) chatId, keyed with the server\'s CHAT_SIGNING_SECRET.',
+  })
+  public chatSignature?: string | null;
 
   @Field(() => String, {
     nullable: true,

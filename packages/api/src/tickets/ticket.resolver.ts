@@ -1,13 +1,13 @@
 // Thin: arguments in, service call, result out. Rules live in the service;
 // the scope each operation needs is declared here, at a glance.
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { canSeeActors } from '../graphql/auth-checker';
+import { canSeeActors, canWriteTickets } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { CreateTicketInput } from './create-ticket.input';
 import { TicketStatus } from './ticket.enums';
 import { Ticket } from './ticket.model';
 import { TimelineEvent } from './timeline-event.model';
-import type { TicketView } from './ticket.service';
+import { orderedTimeline, type TicketView } from './ticket.service';
 
 const NUMBER = { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' };
 const EMAIL = { description: 'The customer email the ticket was created with (case-insensitive, trimmed).' };
@@ -35,9 +35,9 @@ export class TicketResolver {
     return ctx.tickets.byNumberOrNull(ticketNumber);
   }
 
-  @Mutation(() => Ticket, { description: 'Public. Open a ticket; its number comes from the server. Safe to retry with an idempotencyKey.' })
+  @Mutation(() => Ticket, { description: 'Public. Open a ticket; its number comes from the server. Safe to retry with an idempotencyKey. A chatId needs chatSignature or a token with tickets:write.' })
   createTicket(@Arg('input', () => CreateTicketInput, { description: 'The new ticket.' }) input: CreateTicketInput, @Ctx() ctx: Context) {
-    return ctx.tickets.create(input as Required<CreateTicketInput>, actorOf(ctx));
+    return ctx.tickets.create(input as Required<CreateTicketInput>, actorOf(ctx), canWriteTickets(ctx));
   }
 
   @Authorized('tickets:write')
@@ -73,6 +73,7 @@ export class TicketResolver {
 
   @FieldResolver(() => [TimelineEvent], { description: 'What happened to the ticket, oldest first.' })
   timeline(@Root() ticket: TicketView, @Ctx() ctx: Context) {
-    return ticket.timeline ?? ctx.tickets.timeline(ticket._id, canSeeActors(ctx));
+    // Batched: every ticket of a page reads its events in the same query.
+    return ticket.timeline ?? ctx.timelines.load(ticket._id).then((events) => orderedTimeline(events, canSeeActors(ctx)));
   }
 }

@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import type { DocumentType } from '@typegoose/typegoose';
 import { MongoError } from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
-import { duplicateEntry, internalError, notFound } from '../errors/api-errors';
+import { duplicateEntry, forbiddenField, internalError, notFound } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
 import { maskEmail, type Logger } from '../logging/logger';
+import { chatSignatureMatches } from './chat-signature';
 import { moveCounterPastTickets } from './numbering';
 import { TicketStatus, TimelineEventKind } from './ticket.enums';
 import { Ticket, TicketModel } from './ticket.model';
@@ -64,7 +65,16 @@ export interface TicketHooks {
 export interface TicketServiceOptions {
   /** Write a ticket and its CREATED event in one transaction (only where the engine really has them). */
   transactions?: boolean;
+  /** Key of the chatSignature that lets an anonymous caller name a chatId (CHAT_SIGNING_SECRET). */
+  chatSigningSecret?: string;
 }
+
+/** What createTicket takes: the ticket, and the chat's word that the caller may name its chatId. */
+export type CreateTicketRequest = CreateTicketRaw & { chatSignature?: string | null };
+
+/** The same answer for a missing, wrong or unverifiable signature, whether or not the chat has a ticket. */
+const chatNotYours = () =>
+  forbiddenField('chatId', 'A chatId needs the chatSignature the chat gave you (or a token with tickets:write).', 'tickets:write');
 
 /** Insert the ticket (the pre-save hook numbers it): its duplicate-key error, if any, for the caller's rules. */
 async function saveTicket(doc: DocumentType<Ticket>, session?: ClientSession): Promise<DuplicateKeyError | null> {
@@ -86,8 +96,15 @@ export class TicketService {
 
   // ---- creation -------------------------------------------------------
 
-  async create(raw: CreateTicketRaw, actor: Actor = null): Promise<TicketView> {
+  /**
+   * `speaksForChats`: the caller holds tickets:write (the chat backend, an
+   * agent in the chat) and may name any chatId; anyone else needs the chat's
+   * signature. Decided before the database is asked anything, so no answer
+   * tells a stranger whether a chat already has a ticket.
+   */
+  async create(raw: CreateTicketRequest, actor: Actor = null, speaksForChats = false): Promise<TicketView> {
     const values = valid(checkCreateTicket(raw));
+    if (values.chatId !== undefined && !speaksForChats && !chatSignatureMatches(values.chatId, raw.chatSignature, this.options.chatSigningSecret)) throw chatNotYours();
     const inputHash = fingerprint(values);
     if (values.idempotencyKey) {
       const replay = await this.replay(values.idempotencyKey, inputHash);
@@ -233,6 +250,24 @@ export class TicketService {
   /** The events of a ticket, oldest first; `withActors` for callers allowed to see who made them. */
   async timeline(ticketId: Types.ObjectId, withActors: boolean): Promise<TimelineEventView[]> {
     return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>({ ticketId }).sort({ at: 1 }).toArray(), withActors);
+  }
+
+  /**
+   * The stored events of many tickets in one query, in the order of
+   * `ticketIds` (a ticket may appear more than once; one without events gets
+   * []). Unordered: orderedTimeline applies the one rule per reader.
+   */
+  async eventsOfTickets(ticketIds: readonly Types.ObjectId[]): Promise<StoredEvent[][]> {
+    const unique = [...new Map(ticketIds.map((id) => [String(id), id])).values()];
+    const docs = await TimelineEventModel.collection.find<StoredEvent>({ ticketId: { $in: unique } }).toArray();
+    const byTicket = new Map<string, StoredEvent[]>();
+    for (const doc of docs) {
+      const key = String(doc.ticketId);
+      const list = byTicket.get(key);
+      if (list) list.push(doc);
+      else byTicket.set(key, [doc]);
+    }
+    return ticketIds.map((id) => byTicket.get(String(id)) ?? []);
   }
 
   /** The ticket with this number, or null (integrators; no email needed). */

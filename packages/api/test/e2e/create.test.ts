@@ -1,7 +1,7 @@
 // createTicket over HTTP on the real engine: numbering, concurrency,
 // collisions with data ahead of the counter, business duplicates.
 import mongoose from 'mongoose';
-import { CREATE, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { CREATE, codeOf, signedChat, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { formatTicketNumber } from '../../src/tickets/ticket-number';
 
 let api: TestApi;
@@ -67,9 +67,9 @@ describe('createTicket', () => {
 
 describe('business duplicates', () => {
   it('the same chatId twice is DUPLICATE_ENTRY on chatId, and leaves nothing behind', async () => {
-    const first = await create({ chatId: 'chat-42', source: 'CHAT' });
+    const first = await create({ ...signedChat('chat-42'), source: 'CHAT' });
     expect(first.body.errors).toBeUndefined();
-    const dup = await create({ chatId: ' chat-42 ', source: 'CHAT' });
+    const dup = await create({ ...signedChat('chat-42'), chatId: ' chat-42 ', source: 'CHAT' });
     expect(dup.body.data).toBeNull();
     expect(dup.body.errors![0].extensions).toEqual({ code: 'DUPLICATE_ENTRY', mongoCode: 11000, field: 'chatId' });
     expect(dup.body.errors![0].message).not.toMatch(/E11000|index/);
@@ -103,8 +103,8 @@ describe('business duplicates', () => {
   });
 
   it('a duplicate never burns the caller: codeOf is DUPLICATE_ENTRY, not an internal error', async () => {
-    await create({ chatId: 'c-1' });
-    const results = await Promise.all(Array.from({ length: 10 }, () => create({ chatId: 'c-1' })));
+    await create(signedChat('c-1'));
+    const results = await Promise.all(Array.from({ length: 10 }, () => create(signedChat('c-1'))));
     expect(results.map(codeOf)).toEqual(Array(10).fill('DUPLICATE_ENTRY'));
   });
 });

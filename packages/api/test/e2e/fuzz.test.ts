@@ -34,7 +34,7 @@ describe('fuzzing', () => {
   it('createTicket: any value in any field', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ customerEmail: anything, customerName: anything, subject: anything, description: anything, priority: anything, source: anything, chatId: anything, idempotencyKey: anything }, { requiredKeys: [] }),
+        fc.record({ customerEmail: anything, customerName: anything, subject: anything, description: anything, priority: anything, source: anything, chatId: anything, chatSignature: anything, idempotencyKey: anything }, { requiredKeys: [] }),
         async (input) => {
           const r = await api.gql(CREATE, { input }, { 'x-forwarded-for': `10.${Math.floor(Math.random() * 250)}.0.1` });
           expect(acceptable(r)).toBe(true);

@@ -7,7 +7,7 @@ import { probeTransactions, transactionsWork } from '../../src/db/transactions';
 import { createLogger } from '../../src/logging/logger';
 import { TicketModel } from '../../src/tickets/ticket.model';
 import { TicketService } from '../../src/tickets/ticket.service';
-import { CREATE, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { CREATE, signedChat, startTestApi, ticketInput, type TestApi } from '../support/api';
 
 let api: TestApi;
 afterEach(async () => { await api?.stop(); });
@@ -44,7 +44,7 @@ describe.each([['auto'], ['off']])('TRANSACTIONS=%s', (mode) => {
   it('keeps business duplicates typed under concurrency (the same chatId from 20 requests at once)', async () => {
     api = await startTestApi(`tx_dup_${mode}`, { TRANSACTIONS: mode });
     await api.reset();
-    const results = await Promise.all(Array.from({ length: 20 }, () => api.gql(CREATE, { input: ticketInput({ chatId: `chat-${mode}-1` }) })));
+    const results = await Promise.all(Array.from({ length: 20 }, () => api.gql(CREATE, { input: ticketInput(signedChat(`chat-${mode}-1`)) })));
     const ok = results.filter((r) => r.body.data?.createTicket);
     const codes = results.filter((r) => r.body.errors).map((r) => `${r.body.errors![0].extensions?.code}:${r.body.errors![0].extensions?.field}`);
     expect(ok).toHaveLength(1);

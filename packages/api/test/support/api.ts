@@ -1,5 +1,6 @@
 // Serve the real API in-process on a free port, on a database of its own,
 // and talk to it over HTTP like any client.
+import { createHmac } from 'node:crypto';
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../src/config/config';
 import { connectDatabase } from '../../src/db/connection';
@@ -10,6 +11,10 @@ import { setNumberFormat } from '../../src/tickets/ticket-number';
 
 export const AGENT_TOKEN = 'test-agent-token-0123456789abcdef-0123';
 export const agent = { authorization: `Bearer ${AGENT_TOKEN}` };
+/** The chat backend's key (CHAT_SIGNING_SECRET) in every test server. */
+export const CHAT_SECRET = 'test-chat-signing-secret-0123456789abcdef';
+/** A chatId with its chatSignature, as a chat backend hands them to the customer's page. */
+export const signedChat = (chatId: string, secret = CHAT_SECRET) => ({ chatId, chatSignature: createHmac('sha256', secret).update(chatId).digest('hex') });
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;
@@ -44,7 +49,7 @@ export function databaseUri(name: string): string {
 }
 
 export async function startTestApi(dbName: string, env: Record<string, string> = {}, uri = engineUri(), log?: Logger): Promise<TestApi> {
-  const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
+  const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, CHAT_SIGNING_SECRET: CHAT_SECRET, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   log ??= createLogger(config.logLevel);
   // Mongoose has one default connection per test file: the first API opens it, the last closes it.

@@ -1,0 +1,137 @@
+// A page of tickets with their timelines costs a bounded number of database
+// commands, not one per ticket: the driver's own command events count them
+// while the real API (in-process, over HTTP) answers. And the batched
+// timelines are the ones each ticket's own lookup gives, in the same order.
+import mongoose from 'mongoose';
+import type { CommandStartedEvent } from 'mongodb';
+import { FeedBatchModel } from '../../src/feed/feed-batch.model';
+import { TimelineEventModel } from '../../src/tickets/timeline-event.model';
+import { CREATE, RESOLVE, RESPOND, agent, engineUri, startTestApi, ticketInput, type TestApi } from '../support/api';
+
+const TICKETS = 100;
+/** The listing's find, the events' find, and the driver's getMore(s) for a few hundred events. */
+const MAX_COMMANDS_PER_LISTING_PAGE = 5;
+/** The feed's reads (batches, events, tickets), then the same events' find and getMore(s). */
+const MAX_COMMANDS_PER_FEED_PAGE = 8;
+
+const EVENT = 'id kind at message actor';
+const LIST = `query($first: Int) { tickets(first: $first) { edges { node { ticketNumber timeline { ${EVENT} } } } } }`;
+const ONE = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber timeline { ${EVENT} } } }`;
+const CHANGES = `query($first: Int) { ticketChanges(first: $first) { changes { event { id } ticket { ticketNumber timeline { ${EVENT} } } } hasMore } }`;
+
+type Event = { id: string; kind: string; at: string; message: string | null; actor: string | null };
+type Node = { ticketNumber: string; timeline: Event[] };
+
+/**
+ * What the server runs on its own timers, not for a request: webhook
+ * dispatch, the sequencer looking for pending events, and the latest feed
+ * position (live updates, sequencer), the one unfiltered read of feed_batches.
+ */
+function isBackground(e: CommandStartedEvent): boolean {
+  const c = e.command as Record<string, unknown>;
+  const collection = String(c[e.commandName] ?? c.collection ?? '');
+  const filter = (c.filter ?? {}) as Record<string, unknown>;
+  if (collection === 'webhooks' || collection === 'webhook_deliveries' || e.commandName === 'endSessions') return true;
+  if (collection === 'feed_batches') return Object.keys(filter).length === 0;
+  return 'pending' in filter;
+}
+
+/** The commands the driver starts while `fn` runs, leaving out background work. */
+async function commandsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (e: CommandStartedEvent) => {
+    if (!isBackground(e)) seen.push(`${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName] ?? '')}`);
+  };
+  const client = mongoose.connection.getClient();
+  client.on('commandStarted', listener);
+  try {
+    await fn();
+  } finally {
+    client.off('commandStarted', listener);
+  }
+  return seen;
+}
+
+/** The engine's URI with the driver's command events switched on (a standard connection-string option). */
+function monitoredUri(): string {
+  const uri = engineUri();
+  return `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`;
+}
+
+let api: TestApi;
+const numbers: string[] = [];
+
+beforeAll(async () => {
+  api = await startTestApi('timeline_batching', {}, monitoredUri());
+  await api.reset();
+  // 100 tickets, four shapes of timeline: just created; answered; answered
+  // twice; resolved (RESOLVED and RESOLUTION_NOTE share one instant, so
+  // their order comes from the tie rule).
+  for (let i = 0; i < TICKETS; i += 10) {
+    const made = await Promise.all(Array.from({ length: 10 }, () => api.gql(CREATE, { input: ticketInput() })));
+    await Promise.all(made.map(async (r, j) => {
+      const n: string = r.body.data!.createTicket.ticketNumber;
+      numbers.push(n);
+      const shape = (i + j) % 4;
+      if (shape >= 1) await api.gql(RESPOND, { n, m: `first answer to ${n}` }, agent);
+      if (shape === 2) await api.gql(RESPOND, { n, m: `second answer to ${n}` }, agent);
+      if (shape === 3) await api.gql(RESOLVE, { n, r: `fixed ${n}` }, agent);
+    }));
+  }
+  // Let the feed's sequencer place every event and finish its batches, so it sits idle while we count.
+  const settled = async () => (await TimelineEventModel.countDocuments({ pending: true })) === 0 && (await FeedBatchModel.countDocuments({ done: false })) === 0;
+  for (let i = 0; i < 200 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await settled()).toBe(true);
+}, 60_000);
+
+afterAll(async () => { await api.stop(); });
+
+/** Each ticket's timeline as its own lookup gives it: one request, one ticket. */
+async function oneByOne(ticketNumbers: string[]): Promise<Map<string, Event[]>> {
+  const out = new Map<string, Event[]>();
+  for (const n of ticketNumbers) {
+    const r = await api.gql<{ ticket: Node }>(ONE, { n }, agent);
+    out.set(n, r.body.data!.ticket.timeline);
+  }
+  return out;
+}
+
+describe('timelines of a page are read together', () => {
+  it(`a ${TICKETS}-ticket page with timelines costs at most ${MAX_COMMANDS_PER_LISTING_PAGE} commands, and matches each ticket's own lookup`, async () => {
+    let page: Node[] = [];
+    const commands = await commandsDuring(async () => {
+      const r = await api.gql<{ tickets: { edges: { node: Node }[] } }>(LIST, { first: TICKETS }, agent);
+      expect(r.body.errors).toBeUndefined();
+      page = r.body.data!.tickets.edges.map((e) => e.node);
+    });
+expect(page).toHaveLength(TICKETS);
+    expect(commands.length).toBeLessThanOrEqual(MAX_COMMANDS_PER_LISTING_PAGE);
+    // The events were read by one query, not per ticket.
+    expect(commands.filter((c) => c === 'find ticket_events')).toHaveLength(1);
+
+    const single = await oneByOne(page.map((t) => t.ticketNumber));
+    for (const t of page) expect(t.timeline).toEqual(single.get(t.ticketNumber));
+    // The shapes are all there, in timeline order.
+    const kinds = new Set(page.map((t) => t.timeline.map((e) => e.kind).join(',')));
+    expect(kinds).toEqual(new Set(['CREATED', 'CREATED,FIRST_RESPONSE', 'CREATED,FIRST_RESPONSE,AGENT_RESPONSE', 'CREATED,FIRST_RESPONSE,RESOLVED,RESOLUTION_NOTE']));
+    expect(page.every((t) => t.timeline.every((e, i) => i === 0 || e.at >= t.timeline[i - 1].at))).toBe(true);
+  });
+
+  it(`a change-feed page naming every ticket costs at most ${MAX_COMMANDS_PER_FEED_PAGE} commands, and matches each ticket's own lookup`, async () => {
+    let changes: { event: { id: string }; ticket: Node }[] = [];
+    const commands = await commandsDuring(async () => {
+      const r = await api.gql<{ ticketChanges: { changes: typeof changes; hasMore: boolean } }>(CHANGES, { first: 500 }, agent);
+      expect(r.body.errors).toBeUndefined();
+      expect(r.body.data!.ticketChanges.hasMore).toBe(false);
+      changes = r.body.data!.ticketChanges.changes;
+    });
+const tickets = new Map(changes.map((c) => [c.ticket.ticketNumber, c.ticket]));
+    expect(tickets.size).toBe(TICKETS);
+    expect(changes.length).toBeGreaterThan(TICKETS * 2);
+    expect(commands.length).toBeLessThanOrEqual(MAX_COMMANDS_PER_FEED_PAGE);
+
+    const single = await oneByOne([...tickets.keys()]);
+    // Every change of a ticket carries the same, complete timeline.
+    for (const c of changes) expect(c.ticket.timeline).toEqual(single.get(c.ticket.ticketNumber));
+  });
+});
