@@ -151,6 +151,7 @@ function subscriptionError(error: unknown): TicketApiError {
   if (typeof close?.code === 'number') {
     if (close.code === 4403) return errorFromResponse([{ message: close.reason || 'Forbidden', extensions: { code: 'UNAUTHENTICATED' } }]);
     if (close.code === 4429) return errorFromResponse([{ message: close.reason || 'Too many connections', extensions: { code: 'RATE_LIMITED', retryAfter: 5 } }]);
+    if (close.code === 1013) return errorFromResponse([{ message: close.reason || 'Service unavailable', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 5 } }]);
     return new NetworkError(`Subscription connection closed (${close.code}${close.reason ? `: ${close.reason}` : ''})`, { cause: error });
   }
   return new NetworkError('Subscription connection failed', { cause: error });

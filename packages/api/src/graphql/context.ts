@@ -11,7 +11,10 @@ import type { WebhookService } from '../webhooks/webhook.service';
 
 /** The failed-lookup points an operation was charged (http/rate-limit.ts): a lookup that finds its ticket gives its point back. */
 export interface LookupCharge {
-  succeeded(ticketNumber: string): void;
+  /** The number's failed-lookup budget is spent and this caller never found it: answer as a miss, run nothing. */
+  suppressed(ticketNumber: string): boolean;
+  /** Give back the failed-lookup point of a lookup that found its ticket, or that failed without comparing the email. */
+  refund(ticketNumber: string, found: boolean): void;
 }
 
 /** Per-request context handed to resolvers. */

@@ -162,9 +162,16 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     webhooks,
     live,
   });
-  const graphql = graphqlHandler<Context>(apollo, async (req, res) =>
-    contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await tokens.authenticate(req.headers.authorization), ip: ipOf(req) }),
-  );
+  /** The caller; a credential that does not check out costs its address like an invalid document (it may have cost a database read). */
+  const principalOf = async (authorization: string | undefined, ip: string): Promise<Context['principal']> => {
+    const principal = await tokens.authenticate(authorization);
+    if (authorization && !principal) await rateLimits?.chargeInvalid(ip);
+    return principal;
+  };
+  const graphql = graphqlHandler<Context>(apollo, async (req, res) => {
+    const ip = ipOf(req);
+    return contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await principalOf(req.headers.authorization, ip), ip });
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0];
@@ -225,6 +232,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     log,
     ipOf,
     authenticate: (authorization) => tokens.authenticate(authorization),
+    principalOf,
     context: contextFor,
     formatError: (error) => formatError(error.toJSON(), error),
     metrics,

@@ -21,7 +21,13 @@ export interface OperationRequest {
  * lookups charged, if budgets are on.
  */
 export async function admitOperation(schema: GraphQLSchema, rateLimits: RateLimits | null, r: OperationRequest): Promise<LookupCharge | undefined> {
-  const plan = planOperation(schema, r.document, r.operationName, r.variables ?? undefined);
+  let plan: ReturnType<typeof planOperation>;
+  try {
+    plan = planOperation(schema, r.document, r.operationName, r.variables ?? undefined);
+  } catch (err) {
+    await rateLimits?.chargeInvalid(r.ip);
+    throw err;
+  }
   if (!plan) {
     // No operation selected or variables that do not coerce: the executor refuses it; the address pays for it.
     await rateLimits?.chargeInvalid(r.ip);

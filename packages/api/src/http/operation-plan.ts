@@ -10,6 +10,7 @@ import {
   getNullableType,
   getOperationAST,
   getVariableValues,
+  GraphQLError,
   isCompositeType,
   isListType,
   isObjectType,
@@ -97,7 +98,11 @@ export function coerceVariables(schema: GraphQLSchema, operation: OperationDefin
   return result.errors ? null : result.coerced;
 }
 
-/** The plan of a parsed, validated document; null when no operation is selected or its variables do not coerce. */
+/**
+ * The plan of a parsed, validated document; null when no operation is
+ * selected or its variables do not coerce (the executor answers those);
+ * throws BAD_USER_INPUT when a field's or directive's arguments do not.
+ */
 export function planOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, rawVariables: Record<string, unknown> | undefined): OperationPlan | null {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return null;
@@ -106,13 +111,19 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
   const variables = coerceVariables(schema, operation, rawVariables);
   if (!variables) return null;
   const fragments = fragmentsOf(document);
-  const top = collectFields(schema, fragments, variables, root, operation.selectionSet);
-  const rootFields: RootField[] = [];
-  for (const nodes of top.values()) {
-    const def = root.getFields()[nodes[0].name.value];
-    rootFields.push({ name: nodes[0].name.value, args: def ? argsOf(def, nodes[0], variables) : {} });
+  try {
+    const top = collectFields(schema, fragments, variables, root, operation.selectionSet);
+    const rootFields: RootField[] = [];
+    for (const nodes of top.values()) {
+      const def = root.getFields()[nodes[0].name.value];
+      rootFields.push({ name: nodes[0].name.value, args: def ? argsOf(def, nodes[0], variables) : {} });
+    }
+    // Bounded walk: validation already limits depth and aliases; this caps the rest.
+    const cost = costOfFields(schema, fragments, variables, root, top, false, { left: 10_000 });
+    return { operation, rootFields, cost };
+  } catch (err) {
+    // Arguments that coerce for the operation but not for a field or
+    // directive (a null `@skip(if: $v)`): bad input, refused before it runs.
+    throw new GraphQLError(err instanceof Error ? err.message : 'Invalid arguments.', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
   }
-  // Bounded walk: validation already limits depth and aliases; this caps the rest.
-  const cost = costOfFields(schema, fragments, variables, root, top, false, { left: 10_000 });
-  return { operation, rootFields, cost };
 }

@@ -4,7 +4,11 @@
 // Failed ticket lookups (wrong email or unknown number, treated alike) are
 // also limited per ticket number: per number and address, and per number
 // from all addresses, so guessing a known number's email stays bounded
-// while one address cannot use up what the owner needs.
+// while one address cannot use up what the owner needs. Once a number's
+// failures from all addresses are spent, an address that has not found
+// that number before gets the answer a wrong email gets (nothing runs), so
+// a stranger learns nothing of others' guesses, and an address that has
+// found it keeps working.
 // Documents that fail to parse or validate spend a budget of their own;
 // once it is spent, the address's documents are refused before parsing.
 // In memory for one process; RATE_LIMIT_STORE=mongo shares the budgets
@@ -15,12 +19,12 @@ import ipaddr from 'ipaddr.js';
 import type { Connection } from 'mongoose';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { rateLimited } from '../errors/api-errors';
-import { normalizeTicketNumber } from '../tickets/ticket-number';
+import { isWellFormedTicketNumber, normalizeTicketNumber } from '../tickets/ticket-number';
 import type { Context, LookupCharge } from '../graphql/context';
 import type { OperationPlan } from './operation-plan';
 import { LOOKUP_FIELDS } from './query-limits';
 
-export type Budget = 'create' | 'lookup' | 'agent' | 'other' | 'invalid' | 'guessFromAddress' | 'guessFromAll';
+export type Budget = 'create' | 'lookup' | 'agent' | 'other' | 'invalid' | 'guessFromAddress' | 'guessFromAll' | 'finders';
 
 /** Points and window (seconds) of each budget. */
 export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
@@ -34,6 +38,11 @@ export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
   guessFromAddress: { points: 10, duration: 60 * 60 },
   /** Failed lookups of one ticket number from all addresses together. */
   guessFromAll: { points: 50, duration: 60 * 60 },
+  /**
+   * Not a budget: which addresses found a number (a record per number and
+   * address), for 7 days (the memory store's timers cannot count past 24.8 days).
+   */
+  finders: { points: 1, duration: 7 * 24 * 60 * 60 },
 };
 
 const BUDGET_OF_FIELD: Record<string, Budget> = {
@@ -61,9 +70,6 @@ const BUDGET_OF_FIELD: Record<string, Budget> = {
   replayWebhook: 'agent',
 };
 
-/** Longest ticket-number key kept (a number is at most 26 characters; anything longer is garbage, still counted). */
-const MAX_NUMBER_KEY = 40;
-
 /** What a plan costs: points per budget, and the ticket numbers it looks up publicly (normalised). */
 export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; lookedUp: string[] } {
   const budgets = new Map<Budget, number>();
@@ -72,12 +78,13 @@ export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; loo
     const budget = BUDGET_OF_FIELD[field.name] ?? 'other';
     budgets.set(budget, (budgets.get(budget) ?? 0) + 1);
     const n = field.args.ticketNumber;
-    if (LOOKUP_FIELDS.has(field.name) && typeof n === 'string') lookedUp.push(ticketKey(n));
+    // A malformed number is refused before any email is compared: no guess, nothing kept for it.
+    if (LOOKUP_FIELDS.has(field.name) && typeof n === 'string' && isWellFormedTicketNumber(n)) lookedUp.push(ticketKey(n));
   }
   return { budgets, lookedUp };
 }
 
-export const ticketKey = (raw: string): string => normalizeTicketNumber(raw).slice(0, MAX_NUMBER_KEY);
+export const ticketKey = (raw: string): string => normalizeTicketNumber(raw);
 
 /** The key of a client address: IPv4 as is, IPv6 by its /64 (one site's, one customer's usual allocation). */
 export function addressKey(ip: string): string {
@@ -122,14 +129,25 @@ export interface RateLimits {
 
 export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): RateLimits {
   const limit = limiters(store);
-  /** A failed-lookup point, refunded when the lookup succeeds; both keys or neither. */
-  async function spendGuess(n: string, address: string): Promise<void> {
-    await spend(limit.guessFromAddress, `${n}|${address}`, 1);
+  const isFinder = async (key: string) => ((await limit.finders.get(key))?.consumedPoints ?? 0) > 0;
+  /**
+   * A failed-lookup point of one number, taken before the lookup runs:
+   * 'all' when charged to both budgets, 'own' when the number's budget is
+   * spent but this address has found it before, 'suppressed' when it is
+   * spent and this address has not (the lookup answers as a miss).
+   */
+  async function spendGuess(n: string, address: string): Promise<'all' | 'own' | 'suppressed'> {
+    const key = `${n}|${address}`;
+    await spend(limit.guessFromAddress, key, 1); // this address's own guesses: RATE_LIMITED tells it only of itself
     try {
-      await spend(limit.guessFromAll, n, 1);
-    } catch (err) {
-      await limit.guessFromAddress.reward(`${n}|${address}`, 1).catch(() => {});
-      throw err;
+      await limit.guessFromAll.consume(n, 1);
+      return 'all';
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) {
+        await limit.guessFromAddress.reward(key, 1).catch(() => {});
+        throw res;
+      }
+      return (await isFinder(key)) ? 'own' : 'suppressed';
     }
   }
   return {
@@ -137,20 +155,26 @@ export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): Ra
       const address = addressKey(ip);
       const cost = costOf(plan);
       for (const [budget, points] of cost.budgets) await spend(limit[budget], address, points);
-      // Consumed up front, so concurrent guesses cannot overshoot; refunded on success.
-      const charged = new Map<string, number>();
+      // Consumed up front, so concurrent guesses cannot overshoot; refunded when a lookup finds its ticket.
+      const charged = new Map<string, ('all' | 'own')[]>();
+      const suppressed = new Set<string>();
       for (const n of cost.lookedUp) {
-        await spendGuess(n, address);
-        charged.set(n, (charged.get(n) ?? 0) + 1);
+        const outcome = await spendGuess(n, address);
+        if (outcome === 'suppressed') suppressed.add(n);
+        else charged.set(n, [...(charged.get(n) ?? []), outcome]);
       }
       return {
-        succeeded(raw: string) {
+        suppressed: (raw: string) => suppressed.has(ticketKey(raw)),
+        refund(raw: string, found: boolean) {
           const n = ticketKey(raw);
-          const left = charged.get(n) ?? 0;
-          if (!left) return;
-          charged.set(n, left - 1);
+          const outcome = charged.get(n)?.pop();
+          if (!outcome) return;
+          const key = `${n}|${address}`;
           // Best effort: a store failure only means the point expires with its window.
-          void Promise.all([limit.guessFromAddress.reward(`${n}|${address}`, 1), limit.guessFromAll.reward(n, 1)]).catch(() => {});
+          const rewards = [limit.guessFromAddress.reward(key, 1)];
+          if (outcome === 'all') rewards.push(limit.guessFromAll.reward(n, 1));
+          if (found) rewards.push(limit.finders.penalty(key, 1));
+          void Promise.all(rewards).catch(() => {});
         },
       };
     },

@@ -22,19 +22,36 @@ export const DateTimeScalar = new GraphQLScalarType({
 let schema: GraphQLSchema | undefined;
 
 /**
- * A public lookup that finds its ticket gives back its failed-lookup point
- * (http/rate-limit.ts): only guesses that miss stay counted. Wrapped here,
- * on the three root fields, so no other field pays for it.
+ * The failed-lookup guard (http/rate-limit.ts) on the three public lookups:
+ * one that finds its ticket, or fails without an answer, gives its point
+ * back; one the guard suppressed answers as a miss without running (null,
+ * or a subscription that ends at once). Wrapped here, on these root fields
+ * only, so no other field pays for it.
  */
-function refundFoundLookups(built: GraphQLSchema): GraphQLSchema {
+function guardLookups(built: GraphQLSchema): GraphQLSchema {
   const fields = [built.getQueryType()?.getFields().trackTicket, built.getQueryType()?.getFields().ticketTimeline, built.getSubscriptionType()?.getFields().ticketUpdated];
   for (const field of fields) {
-    const resolve = field?.resolve;
+    const { resolve, subscribe } = field ?? {};
     if (!field || !resolve) continue;
+    const numberOf = (args: Record<string, unknown>) => (typeof args.ticketNumber === 'string' ? args.ticketNumber : null);
+    if (subscribe) {
+      field.subscribe = (source, args, context: Context, info) => {
+        const n = numberOf(args);
+        return n && context.lookups?.suppressed(n) ? (async function* () {})() : subscribe(source, args, context, info);
+      };
+    }
     field.resolve = async (source, args, context: Context, info) => {
-      const result = await resolve(source, args, context, info);
+      const n = numberOf(args);
+      if (!subscribe && n && context.lookups?.suppressed(n)) return null;
+      let result: unknown;
+      try {
+        result = await resolve(source, args, context, info);
+      } catch (err) {
+        if (n) context.lookups?.refund(n, false);
+        throw err;
+      }
       // A subscription's resolve runs once per state sent: its first one proves the ticket found.
-      if (result !== null && result !== undefined && typeof args.ticketNumber === 'string') context.lookups?.succeeded(args.ticketNumber);
+      if (n && result !== null && result !== undefined) context.lookups?.refund(n, true);
       return result;
     };
   }
@@ -42,7 +59,7 @@ function refundFoundLookups(built: GraphQLSchema): GraphQLSchema {
 }
 
 export function ticketSchema(): GraphQLSchema {
-  schema ??= refundFoundLookups(buildSchemaSync({
+  schema ??= guardLookups(buildSchemaSync({
     resolvers: [TicketResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,

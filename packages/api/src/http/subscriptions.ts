@@ -18,7 +18,7 @@ import type { Metrics } from '../telemetry/metrics';
 import type { Principal } from '../tokens/scopes';
 import type { LookupCharge } from '../graphql/context';
 import { admitOperation } from './operation-guard';
-import type { RateLimits } from './rate-limit';
+import { addressKey, type RateLimits } from './rate-limit';
 
 export const WS_LIMITS = {
   /** Open sockets per client address. */
@@ -33,8 +33,8 @@ export const WS_LIMITS = {
   recheckMs: 5_000,
 } as const;
 
-/** Close codes: 4403 invalid token (graphql-ws's Forbidden), 4429 too many, 4408 idle, 1001 going away. */
-const CLOSE = { forbidden: 4403, tooMany: 4429, idle: 4408, goingAway: 1001 } as const;
+/** Close codes: 4403 invalid token (graphql-ws's Forbidden), 4429 too many, 4408 idle, 1001 going away, 1013 try again later (the database is down). */
+const CLOSE = { forbidden: 4403, tooMany: 4429, idle: 4408, goingAway: 1001, tryAgainLater: 1013 } as const;
 
 type Extra = {
   socket: WebSocket;
@@ -58,6 +58,8 @@ export interface SubscriptionServerOptions {
   authenticate(authorization: string | undefined): Promise<Principal | null>;
   context(base: { requestId: string; principal: Principal | null; ip: string }): Context;
   formatError(error: GraphQLError): GraphQLFormattedError;
+  /** The caller behind a token at connection_init, charging the address when it does not check out. */
+  principalOf(authorization: string, ip: string): Promise<Principal | null>;
   /** Times each operation like HTTP ones: until its result, or until a subscription is set up. */
   metrics: Metrics | null;
 }
@@ -69,6 +71,8 @@ export interface SubscriptionServer {
 }
 
 let operationSeq = 0;
+
+const isUnavailable = (err: unknown): boolean => err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE';
 
 /** A refusal as the client may see it: ours as they are; a store outage SERVICE_UNAVAILABLE; anything else opaque. */
 const asClientError = (err: unknown): GraphQLError => (err instanceof GraphQLError ? err : (toClientError(err) ?? internalError()));
@@ -83,7 +87,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
     o.metrics?.observeOperation(o.metrics.operationOf(operation), firstErrorCode(errors), Number(process.hrtime.bigint() - started) / 1e9);
 
   wss.on('connection', (socket, request) => {
-    const ip = o.ipOf(request);
+    // Keyed like the budgets: an IPv6 client by its /64, IPv4-mapped as IPv4.
+    const ip = addressKey(o.ipOf(request));
     const count = (perIp.get(ip) ?? 0) + 1;
     perIp.set(ip, count);
     socket.once('close', () => {
@@ -101,10 +106,26 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization;
         const authorization = typeof raw === 'string' ? raw : undefined;
-        const principal = authorization ? await o.authenticate(authorization) : null;
+        const ip = o.ipOf(ctx.extra.request);
+        let principal: Principal | null;
+        try {
+          // A spent invalid-document budget refuses before a token costs a database read.
+          if (authorization) await o.rateLimits?.refuseIfSpent(ip);
+          principal = authorization ? await o.principalOf(authorization, ip) : null;
+        } catch (err) {
+          if (err instanceof GraphQLError && err.extensions.code === 'RATE_LIMITED') {
+            ctx.extra.socket.close(CLOSE.tooMany, 'Too many invalid requests from this address');
+            return false;
+          }
+          // A named token that cannot be checked while the database is down: the
+          // client may come back (1013), as an HTTP request gets 503, not 4500.
+          if (!isUnavailable(err)) throw err;
+          ctx.extra.socket.close(CLOSE.tryAgainLater, 'Service unavailable: try again later');
+          return false;
+        }
         // A token that does not check out closes the connection (4403), rather than silently acting as public.
         if (authorization && !principal) return false;
-        Object.assign(ctx.extra, { principal, authorization, ip: o.ipOf(ctx.extra.request), subscriptions: 0, idleSince: Date.now() });
+        Object.assign(ctx.extra, { principal, authorization, ip, subscriptions: 0, idleSince: Date.now() });
         extras.add(ctx.extra as Extra);
         ctx.extra.socket.once('close', () => extras.delete(ctx.extra as Extra));
         return true;
@@ -113,13 +134,20 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         const started = process.hrtime.bigint();
         const extra = ctx.extra as Extra;
         let operation: OperationDefinitionNode | undefined;
+        if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
+          const errors = [new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })];
+          observe(operation, errors, started);
+          return errors;
+        }
+        // The slot is taken before the first await, so operations sent back to
+        // back cannot all pass the check above; a refusal gives it back.
+        extra.subscriptions = (extra.subscriptions ?? 0) + 1;
         const refuse = (errors: GraphQLError[]) => {
+          extra.subscriptions = Math.max(0, (extra.subscriptions ?? 1) - 1);
+          if (!extra.subscriptions) extra.idleSince = Date.now();
           observe(operation, errors, started);
           return errors;
         };
-        if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
-          return refuse([new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })]);
-        }
         const ip = extra.ip ?? 'unknown';
         // The same admission as HTTP (operation-guard.ts): a spent invalid-document
         // budget refuses before parsing; parse and validation failures are charged.
@@ -147,7 +175,6 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         } catch (err) {
           return refuse([asClientError(err)]);
         }
-        extra.subscriptions = (extra.subscriptions ?? 0) + 1;
         const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip }), lookups };
         timing.set(contextValue, { started, operation });
         return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };

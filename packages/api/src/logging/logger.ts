@@ -13,11 +13,11 @@ const SECRET_KEY = /authorization|token|secret|password|cookie|email|customerNam
 const LIMITS = { depth: 5, keys: 30, items: 10, chars: 500, stackLines: 8 } as const;
 const EMAIL = /[^\s@"'<>(){}[\],;:]+@[^\s@"'<>(){}[\],;:]+\.[A-Za-z]{2,}/g;
 
-/** Text as it may be logged: emails masked, a driver's "dup key: { ... }" dropped, cut short. */
+/** Text as it may be logged: emails masked, a driver's "dup key: ..." dropped to the end of its line, cut short. */
 export function redactText(text: string): string {
   // Cut first (the email pattern is quadratic on long runs), with room for an email across the cut.
   const head = text.length > LIMITS.chars + 100 ? text.slice(0, LIMITS.chars + 100) : text;
-  const cleaned = head.replace(/dup key: \{.*?\}/g, 'dup key: [redacted]').replace(EMAIL, (m) => maskEmail(m));
+  const cleaned = head.replace(/dup key:[^\n]*/g, 'dup key: [redacted]').replace(EMAIL, (m) => maskEmail(m));
   return text.length > LIMITS.chars ? `${cleaned.slice(0, LIMITS.chars)}...[${text.length - LIMITS.chars} more]` : cleaned;
 }
 

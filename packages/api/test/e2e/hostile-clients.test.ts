@@ -8,6 +8,7 @@ import { Admin } from 'mongodb';
 import WebSocket from 'ws';
 import { createClient as createWsClient } from 'graphql-ws';
 import { BUDGETS } from '../../src/http/rate-limit';
+import { WS_LIMITS } from '../../src/http/subscriptions';
 import { LIMITS } from '../../src/http/query-limits';
 import { ApiTokenModel } from '../../src/tokens/api-token.model';
 import { AGENT_TOKEN, CREATE, TRACK, agent, codeOf, startTestApi, ticketInput, type GqlResult, type TestApi } from '../support/api';
@@ -128,6 +129,28 @@ describe('charged for what runs', () => {
     expect((await post({ query: '{ __typename }' }, other)).status).toBe(429);
   });
 
+  it('answers arguments that coerce for the operation but not for a directive as bad input, charged, never a 500', async () => {
+    const ip = fresh();
+    const body = { query: 'query($v: Boolean = false) { trackTicket(ticketNumber: "TKT-00001", email: "a@example.com") @skip(if: $v) { id } }', variables: { v: null } };
+    for (let i = 0; i < BUDGETS.invalid.points; i++) {
+      const r = await post(body, ip);
+      expect(r.status).toBe(400);
+      expect(r.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    }
+    expect((await post({ query: '{ __typename }' }, ip)).status).toBe(429);
+    expect(wsCode(await overWs(api.url, fresh(), body))).toBe('BAD_USER_INPUT');
+  });
+
+  it('charges a token that does not check out like an invalid document', async () => {
+    const ip = fresh();
+    for (let i = 0; i < BUDGETS.invalid.points; i++) {
+      const forged = `Bearer tkt_${i.toString(16).padStart(16, '0')}_${'B'.repeat(43)}`;
+      const r = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, authorization: forged }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect(r.status).toBe(200);
+    }
+    expect((await post({ query: '{ __typename }' }, ip)).status).toBe(429);
+  });
+
   it('keys IPv6 clients by their /64', async () => {
     const [a, b, c] = ['2001:db8:ffff:1::a', '2001:db8:ffff:1::b', '2001:db8:ffff:1:1:2:3:4'];
     const guess = (ip: string) => post({ query: TRACK, variables: { n: 'TKT-64064', e: 'wrong@example.com' } }, ip);
@@ -232,15 +255,23 @@ describe.each(['memory', 'mongo'])('a stranger cannot lock a customer out (RATE_
     expect(codeOf(await track('TKT-98766', 'g@example.com', prober))).toBe('RATE_LIMITED');
   });
 
-  it('bounds guesses at one number from many addresses', async () => {
+  it('bounds guesses at one number from many addresses; then a stranger learns nothing and the address that found it keeps it', async () => {
     const input = ticketInput();
     const t = (await api.gql(CREATE, { input }, { 'x-forwarded-for': fresh() })).body.data!.createTicket;
+    const ownerHome = fresh();
+    expect((await track(t.ticketNumber, String(input.customerEmail), ownerHome)).body.data?.trackTicket?.ticketNumber).toBe(t.ticketNumber);
     let ip = fresh();
     for (let i = 0; i < BUDGETS.guessFromAll.points; i++) {
       if (i % (BUDGETS.guessFromAddress.points - 1) === 0) ip = fresh();
-      expect((await track(t.ticketNumber, `many${i}@example.com`, ip)).body.errors).toBeUndefined();
+      expect((await track(t.ticketNumber, `many${i}@example.com`, ip)).body).toEqual({ data: { trackTicket: null } });
     }
-    expect(codeOf(await track(t.ticketNumber, 'one-more@example.com', fresh()))).toBe('RATE_LIMITED');
+    // The number's failures from everyone are spent: a stranger gets the answer of
+    // a wrong email, as before the attack, and nothing runs: not even the right
+    // email is checked from an address that never found the ticket.
+    expect((await track(t.ticketNumber, 'one-more@example.com', fresh())).body).toEqual({ data: { trackTicket: null } });
+    expect((await track(t.ticketNumber, String(input.customerEmail), fresh())).body).toEqual({ data: { trackTicket: null } });
+    // The address that found it before keeps finding it.
+    expect((await track(t.ticketNumber, String(input.customerEmail), ownerHome)).body.data?.trackTicket?.ticketNumber).toBe(t.ticketNumber);
   });
 });
 
@@ -285,5 +316,30 @@ describe('cheap to probe', () => {
     const unknown = { authorization: `Bearer tkt_0123456789abcdef_${'A'.repeat(43)}` };
     for (let i = 0; i < 5; i++) expect((await api.gql('{ tickets(first: 1) { totalCount } }', {}, unknown)).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(findOne).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes a subscription slot before it awaits: subscriptions sent back to back stop at the bound', async () => {
+    const socket = new WebSocket(api.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: { type: string; id?: string; payload?: { extensions?: { code?: string } }[] }[] = [];
+    socket.on('message', (d) => messages.push(JSON.parse(String(d))));
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    try {
+      await new Promise((r) => socket.once('open', r));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${AGENT_TOKEN}` } }));
+      await until(() => messages.some((m) => m.type === 'connection_ack'));
+      const extra = 5;
+      for (let i = 0; i < WS_LIMITS.subscriptionsPerConnection + extra; i++) {
+        socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: 'subscription { ticketChanged { cursor } }' } }));
+      }
+      await until(() => messages.filter((m) => m.type === 'error').length >= extra);
+      await new Promise((r) => setTimeout(r, 300)); // no more refusals trail in
+      const refused = messages.filter((m) => m.type === 'error');
+      expect(refused).toHaveLength(extra);
+      expect(refused.every((m) => m.payload?.[0]?.extensions?.code === 'RATE_LIMITED')).toBe(true);
+    } finally {
+      socket.close();
+    }
   });
 });
