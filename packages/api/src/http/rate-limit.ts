@@ -48,6 +48,7 @@ const BUDGET_OF_FIELD: Record<string, Budget> = {
   assignTicket: 'agent',
   // Token holders' reads share the agents' budget.
   ticket: 'agent',
+  node: 'agent',
   tickets: 'agent',
   ticketChanges: 'agent',
   // A live view of one ticket is a lookup; the change stream a token holder's read.
