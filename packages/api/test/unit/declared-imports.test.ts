@@ -60,9 +60,9 @@ function undeclaredImports(): string[] {
       check(file, inSrc ? runtime : development);
     }
   }
-  // The root's own files (bench, build configuration) use the root's packages.
+  // The root's own files (build configuration, scripts, bench) use the root's packages.
   const rootFiles = readdirSync(ROOT).filter((f) => CODE.test(f)).map((f) => path.join(ROOT, f));
-  for (const file of [...rootFiles, ...codeFiles(path.join(ROOT, 'bench'))]) check(file, rootDev);
+  for (const file of [...rootFiles, ...codeFiles(path.join(ROOT, 'scripts')), ...codeFiles(path.join(ROOT, 'bench'))]) check(file, rootDev);
   return problems;
 }
 
