@@ -36,7 +36,7 @@ export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
   guessFromAll: { points: 50, duration: 60 * 60 },
 };
 
-const BUDGET_OF_FIELD: Record<string, Budget> = {
+export const BUDGET_OF_FIELD: Record<string, Budget> = {
   createTicket: 'create',
   createUpload: 'create',
   trackTicket: 'lookup',
