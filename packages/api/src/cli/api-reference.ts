@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType,
+  getNamedType, isEnumType, isInputObjectType, isInterfaceType, isNonNullType, isObjectType, isScalarType, isUnionType,
   type GraphQLArgument, type GraphQLField, type GraphQLInputField, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema,
 } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
@@ -40,6 +40,26 @@ function budgetOf(field: string): string {
   return `${name} (${points} per ${duration} s per client)`;
 }
 
+/**
+ * The codes an operation answers with besides those every operation can
+ * (RATE_LIMITED, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR), read from its
+ * shape the way the services decide them: input checked field by field, a
+ * scope checked by @Authorized, an operation on a named ticket or webhook
+ * that must exist (non-null result), an input carrying a unique key.
+ */
+function errorsOf(field: GraphQLField<unknown, unknown>, scoped: boolean): string[] {
+  const codes: string[] = [];
+  if (field.args.length) codes.push('BAD_USER_INPUT');
+  const unique = field.args.some((a) => {
+    const type = getNamedType(a.type);
+    return isInputObjectType(type) && ['chatId', 'idempotencyKey'].some((f) => f in type.getFields());
+  });
+  if (unique) codes.push('DUPLICATE_ENTRY');
+  if (scoped) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
+  if (scoped && isNonNullType(field.type) && field.args.some((a) => ['ticketNumber', 'id', 'webhookId'].includes(a.name))) codes.push('NOT_FOUND');
+  return codes;
+}
+
 function argumentRows(args: readonly (GraphQLArgument | GraphQLInputField)[]): string[] {
   return args.map((a) => `| \`${a.name}\` | \`${String(a.type)}\` | ${a.defaultValue === undefined ? '' : `\`${JSON.stringify(a.defaultValue)}\``} | ${cell(a.description)} |`);
 }
@@ -57,6 +77,8 @@ function operations(schema: GraphQLSchema): string[] {
       out.push(`- Returns: \`${String(field.type)}\``);
       out.push(`- Scope: ${scope?.length ? scope.map((s) => `\`${s}\``).join(' and ') : 'none (public)'}`);
       out.push(`- Budget: ${budgetOf(field.name)}`);
+      const codes = errorsOf(field, Boolean(scope?.length));
+      out.push(`- Errors: ${[...codes.map((c) => `\`${c}\``), 'and those of every operation'].join(', ')} ([Errors](#errors))`);
       if (field.deprecationReason) out.push(`- Deprecated: ${cell(field.deprecationReason)}`);
       if (field.args.length) out.push('', '| argument | type | default | meaning |', '| --- | --- | --- | --- |', ...argumentRows(field.args));
       out.push('');
