@@ -10,6 +10,7 @@ import { prepareNumbering } from '../doctor/startup-guard';
 import { startEngine, type Engine } from '../db/engine';
 import { createApi } from '../http/app';
 import { createLogger } from '../logging/logger';
+import { MODELS } from '../models';
 import { setNumberFormat } from '../tickets/ticket-number';
 import { TicketService } from '../tickets/ticket.service';
 import { stopTracing } from '../telemetry/tracing';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
       await sleep(Math.min(5_000, 250 * 2 ** attempt));
     }
   }
-  await prepareNumbering(log);
+  await prepareNumbering(MODELS, log);
   if (demo) {
     const tickets = await seedDemo(new TicketService(log));
     process.stdout.write(`\nDemo tickets (track them with trackTicket(ticketNumber, email)):\n${tickets.map((t) => `  ${t.ticketNumber}  ${t.email.padEnd(24)} ${t.status.padEnd(20)} ${t.subject}`).join('\n')}\n`);

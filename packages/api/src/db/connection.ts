@@ -3,12 +3,6 @@
 // and the driver reconnects by itself when it is back.
 import mongoose from 'mongoose';
 import type { Logger } from '../logging/logger';
-import { CounterModel } from '../tickets/counter.model';
-import { TicketModel } from '../tickets/ticket.model';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
-import { ApiTokenModel } from '../tokens/api-token.model';
-import { WebhookDeliveryModel } from '../webhooks/webhook-delivery.model';
-import { WebhookModel } from '../webhooks/webhook.model';
 
 mongoose.set('strictQuery', true);
 // Collections come into being on first insert; explicit `create` is not needed.
@@ -45,13 +39,23 @@ export async function pingDatabase(timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * Build the indexes. The unique ticketNumber index cannot be built over
+ * What db/ needs of a model: its indexes and its collection's name. Each
+ * capability lists its models in its own models.ts; the composition root
+ * (src/models.ts) hands them all here, so db/ imports none of them.
+ */
+export interface IndexedModel {
+  createIndexes(): Promise<unknown>;
+  readonly collection: { readonly collectionName: string };
+}
+
+/**
+ * Build the indexes of these models. The unique ticketNumber index cannot be built over
  * duplicate numbers left by older software: then say so clearly and keep
  * serving (new tickets are still protected by the collision retry).
  */
-export async function ensureIndexes(log: Logger): Promise<{ healthy: boolean }> {
+export async function ensureIndexes(models: readonly IndexedModel[], log: Logger): Promise<{ healthy: boolean }> {
   let healthy = true;
-  for (const model of [CounterModel, TicketModel, TimelineEventModel, ApiTokenModel, WebhookModel, WebhookDeliveryModel]) {
+  for (const model of models) {
     try {
       await model.createIndexes();
     } catch (err) {

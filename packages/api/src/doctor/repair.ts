@@ -12,6 +12,7 @@
 import type { AnyBulkWriteOperation, Document, ObjectId } from 'mongodb';
 import type { Logger } from '../logging/logger';
 import { ensureIndexes } from '../db/connection';
+import { ticketModels } from '../tickets/models';
 import { raiseSequenceTo, reserveSequences } from '../tickets/counter';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import { formatTicketNumber } from '../tickets/ticket-number';
@@ -104,7 +105,7 @@ export async function repair({ batchSize = 500, onProgress = () => {}, log }: Re
   if (index !== 'unique') {
     try {
       if (index === 'not-unique') await tickets().dropIndex('ticketNumber_1');
-      const { healthy } = await ensureIndexes(log);
+      const { healthy } = await ensureIndexes(ticketModels, log);
       changed.indexBuilt = healthy;
       if (!healthy) errors.push('could not build the indexes (see the log); run again once nothing writes duplicate numbers');
     } catch (err) {

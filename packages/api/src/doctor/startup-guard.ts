@@ -4,14 +4,14 @@
 // software), keep serving but first move the counter past every number in
 // use, found by a full scan, since without the index no duplicate-key error
 // would catch a collision.
-import { ensureIndexes } from '../db/connection';
+import { ensureIndexes, type IndexedModel } from '../db/connection';
 import type { Logger } from '../logging/logger';
 import { raiseSequenceTo } from '../tickets/counter';
 import { moveCounterPastTickets } from '../tickets/numbering';
 import { inspect } from './inspect';
 
-export async function prepareNumbering(log: Logger): Promise<{ healthy: boolean }> {
-  const { healthy } = await ensureIndexes(log);
+export async function prepareNumbering(models: readonly IndexedModel[], log: Logger): Promise<{ healthy: boolean }> {
+  const { healthy } = await ensureIndexes(models, log);
   if (healthy) {
     await moveCounterPastTickets();
     return { healthy };

@@ -45,7 +45,7 @@ export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
   finders: { points: 1, duration: 7 * 24 * 60 * 60 },
 };
 
-const BUDGET_OF_FIELD: Record<string, Budget> = {
+export const BUDGET_OF_FIELD: Record<string, Budget> = {
   createTicket: 'create',
   createUpload: 'create',
   trackTicket: 'lookup',
@@ -57,6 +57,7 @@ const BUDGET_OF_FIELD: Record<string, Budget> = {
   assignTicket: 'agent',
   // Token holders' reads share the agents' budget.
   ticket: 'agent',
+  node: 'agent',
   tickets: 'agent',
   ticketChanges: 'agent',
   // A live view of one ticket is a lookup; the change stream a token holder's read.

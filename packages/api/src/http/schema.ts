@@ -6,6 +6,7 @@ import { buildSchemaSync } from 'type-graphql';
 import { FeedResolver } from '../feed/feed.resolver';
 import { scopeChecker } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
+import { NodeResolver } from '../graphql/node.resolver';
 import { ListingResolver } from '../listing/listing.resolver';
 import { createLocalBus } from '../live/local-bus';
 import { LiveResolver } from '../live/live.resolver';
@@ -60,7 +61,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [TicketResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver],
+    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),

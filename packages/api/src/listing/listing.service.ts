@@ -54,7 +54,7 @@ export class ListingService {
       : built.query;
     const docs = await TicketModel.collection.find<StoredTicket>(page).sort({ createdAt: dir, _id: dir }).limit(first + 1).toArray();
     const edges = docs.slice(0, first).map((d) => ({ cursor: encodeCursor(order, { createdAt: d.createdAt, id: String(d._id) }), node: toTicket(d) }));
-    return { edges, pageInfo: { hasNextPage: docs.length > first, endCursor: edges.at(-1)?.cursor ?? null }, query: built.query };
+    return { edges, pageInfo: { hasNextPage: docs.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, query: built.query };
   }
 
   count(query: Record<string, unknown>): Promise<number> {

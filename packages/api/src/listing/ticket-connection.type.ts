@@ -3,10 +3,16 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { Ticket } from '../tickets/ticket.model';
 import type { TicketView } from '../tickets/ticket.service';
 
-@ObjectType({ description: 'Where a page ends.' })
+@ObjectType({ description: 'Where a page starts and ends (Relay Cursor Connections).' })
 export class PageInfo {
   @Field({ description: 'More tickets follow: pass endCursor as `after` to get them.' })
   public hasNextPage!: boolean;
+
+  @Field({ description: 'Always false: pages go forward only (`first`/`after`), so nothing is said about tickets before the page.' })
+  public hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first ticket of this page; null when the page is empty.' })
+  public startCursor!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Cursor of the last ticket of this page; null when the page is empty.' })
   public endCursor!: string | null;

@@ -3,6 +3,7 @@
 import { getModelForClass, index, modelOptions, pre, prop, Severity } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
+import { Node } from '../graphql/node.type';
 import { TicketPriority, TicketSource, TicketStatus } from './ticket.enums';
 import { formatTicketNumber } from './ticket-number';
 import { nextSequence } from './counter';
@@ -33,11 +34,11 @@ const present = (field: string) => ({ [field]: { $type: 'string' } });
   schemaOptions: { collection: 'tickets', timestamps: true, versionKey: false },
   options: { customName: 'Ticket', allowMixed: Severity.ERROR },
 })
-@ObjectType({ description: 'A customer support ticket.' })
+@ObjectType({ description: 'A customer support ticket.', implements: Node })
 export class Ticket {
   public _id!: Types.ObjectId;
 
-  @Field(() => ID, { description: 'Opaque, stable identifier.' })
+  @Field(() => ID, { description: 'Opaque, stable identifier, unique across every type: the global id `node(id:)` takes.' })
   public id!: string;
 
   @Field({ description: 'Human-friendly number, e.g. "TKT-00042": prefix, dash, at least 5 digits. Unique.' })

@@ -271,6 +271,13 @@ export class TicketService {
   }
 
   /** The ticket with this number, or null (integrators; no email needed). */
+  /** By global id (`node`): null for an id that is not a ticket's, malformed ones included. */
+  async byIdOrNull(id: string): Promise<TicketView | null> {
+    if (!/^[0-9a-f]{24}$/i.test(id)) return null;
+    const ticket = await TicketModel.collection.findOne<StoredTicket>({ _id: new mongoose.Types.ObjectId(id) });
+    return ticket ? toTicket(ticket) : null;
+  }
+
   async byNumberOrNull(ticketNumber: string): Promise<TicketView | null> {
     const number = valid(checkTicketNumber(ticketNumber));
     const ticket = await TicketModel.collection.findOne<StoredTicket>({ ticketNumber: number });

@@ -7,6 +7,7 @@ import { connectDatabase } from '../../src/db/connection';
 import { prepareNumbering } from '../../src/doctor/startup-guard';
 import { createApi } from '../../src/http/app';
 import { createLogger, type Logger } from '../../src/logging/logger';
+import { MODELS } from '../../src/models';
 import { setNumberFormat } from '../../src/tickets/ticket-number';
 
 export const AGENT_TOKEN = 'test-agent-token-0123456789abcdef-0123';
@@ -54,7 +55,7 @@ export async function startTestApi(dbName: string, env: Record<string, string> =
   log ??= createLogger(config.logLevel);
   // Mongoose has one default connection per test file: the first API opens it, the last closes it.
   if (open++ === 0) await connectDatabase(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);
-  await prepareNumbering(log);
+  await prepareNumbering(MODELS, log);
   const api = await createApi(config, log);
   const url = await api.listen(0, '127.0.0.1');
   return {

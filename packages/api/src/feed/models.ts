@@ -1,0 +1,5 @@
+// The change feed's models, handed to the composition root (src/models.ts).
+import type { IndexedModel } from '../db/connection';
+import { FeedBatchModel } from './feed-batch.model';
+
+export const feedModels: readonly IndexedModel[] = [FeedBatchModel];

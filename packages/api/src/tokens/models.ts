@@ -1,0 +1,5 @@
+// The tokens capability's models, handed to the composition root (src/models.ts).
+import type { IndexedModel } from '../db/connection';
+import { ApiTokenModel } from './api-token.model';
+
+export const tokenModels: readonly IndexedModel[] = [ApiTokenModel];
