@@ -26,6 +26,8 @@ const KNOWN_KINDS: ReadonlySet<string> = new Set(Object.values(TimelineEventKind
 const MAX_NUMBER_ATTEMPTS = 8;
 /** Optimistic concurrency on status: re-read and re-plan when another agent got there first. */
 const MAX_UPDATE_ATTEMPTS = 5;
+/** Assignments race only each other (one re-read per agent who got in first): room for a busy team. */
+const MAX_ASSIGN_ATTEMPTS = 20;
 
 const optional = (check: (raw: string) => Checked<string>, raw: string | null | undefined): Checked<string | undefined> =>
   raw === undefined || raw === null ? { ok: true, value: undefined } : check(raw);
@@ -365,7 +367,7 @@ export class TicketService {
   async assign(ticketNumber: string, assignee: string | null | undefined, actor: Actor): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), assignee: optional((a) => checkAssignee(a), assignee) });
     const to = input.assignee ?? null;
-    for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= MAX_ASSIGN_ATTEMPTS; attempt++) {
       const ticket = await this.byNumber(input.number);
       const from = ticket.assignee ?? null;
       if (from === to) return toTicket(ticket);
