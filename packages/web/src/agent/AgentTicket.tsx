@@ -38,11 +38,13 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
   const inFlight = useRef(false);
   const failed = useRef<Attempt | null>(null);
   shown.current = ticket ?? null;
+  // The ref moves at once (a live change may arrive before the next render).
+  const show = (t: Ticket | null) => { shown.current = t; setTicket(t); };
 
   async function load() {
     setLoadProblem(null);
     try {
-      setTicket(await client.ticket({ ticketNumber }));
+      show(await client.ticket({ ticketNumber }));
     } catch (e) {
       setLoadProblem(describeError(e));
     }
@@ -72,12 +74,12 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
       const latest = await client.ticket({ ticketNumber: before.ticketNumber });
       if (latest && versionOf(latest) !== versionOf(before)) {
         // Someone else got there first: nothing is sent; the draft stays.
-        setTicket(latest);
+        show(latest);
         setChangedByOthers(true);
         failed.current = null;
         return;
       }
-      setTicket(await a.send());
+      show(await a.send());
       setChangedByOthers(false);
       failed.current = null;
       a.done?.();

@@ -47,7 +47,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
           <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
         </div>
       </form>
-      <div className="status" role="alert">{problem && !problem.fields && <p className="problem">{problem.message}</p>}</div>
+      <div className="status" role="alert">{problem && <p className="problem">{problem.message}</p>}</div>
     </section>
   );
 }
