@@ -41,11 +41,12 @@ async function newTicket(over: Record<string, unknown> = {}) {
 }
 
 /** Every change of the feed so far, read with a token. */
-async function feed(): Promise<{ event: Event; ticket: { ticketNumber: string; updatedAt: string; assignee: string | null } }[]> {
-  const all = [];
+type Change = { event: Event; ticket: { ticketNumber: string; updatedAt: string; assignee: string | null } };
+async function feed(): Promise<Change[]> {
+  const all: Change[] = [];
   let after: string | null = null;
   for (let page = 0; page < 100; page++) {
-    const r = (await api.gql(FEED, { after }, agent)).body.data!.ticketChanges;
+    const r: { changes: Change[]; endCursor: string | null; hasMore: boolean } = (await api.gql(FEED, { after }, agent)).body.data!.ticketChanges;
     all.push(...r.changes);
     after = r.endCursor;
     if (!r.hasMore) break;
