@@ -168,6 +168,33 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     await page.getByText('Fuser ordered (from another agent).').waitFor();
   });
 
+  it('does not send a change that races another agent\'s: it says so, shows theirs, keeps the draft, and sends on a second try', async () => {
+    // The page's WebSocket goes through the test, which holds back what the
+    // server sends: the live notice cannot arrive, so the check before the
+    // change is what must notice.
+    let holdBack = false;
+    await page.routeWebSocket(/\/graphql$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((m) => { if (!holdBack) ws.send(m); });
+    });
+    await page.goto(`${base}/agent/ticket?number=${ticketNumber}`);
+    await page.getByRole('heading', { name: `${ticketNumber}: Printer on floor 3 is jammed` }).waitFor();
+    holdBack = true;
+    await elsewhere().addInternalNote({ ticketNumber, message: 'Called the customer (another agent, just now).' });
+    await page.getByLabel('Reply to the customer').fill('Is it printing again?');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByTestId('changed-by-others').waitFor();
+    await page.getByText('Called the customer (another agent, just now).').waitFor();
+    expect(await page.getByLabel('Reply to the customer').inputValue()).toBe('Is it printing again?');
+    const agentView = await createClient({ url: api.url, token: AGENT_TOKEN }).ticket({ ticketNumber });
+    expect(agentView!.timeline.map((e) => e.message)).not.toContain('Is it printing again?');
+    // Seen it: send again.
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.locator('.event-agent_response').getByText('Is it printing again?').waitFor();
+    expect(await page.getByLabel('Reply to the customer').inputValue()).toBe('');
+    holdBack = false;
+  });
+
   it('shows the customer the reply and the resolution, never the note or the assignment', async () => {
     const customerContext = await browser.newContext({ viewport: { width: 1000, height: 900 }, locale: 'en-GB' });
     try {
@@ -178,10 +205,11 @@ describeBrowser('the agents\' inbox in Chromium', () => {
       await customer.getByText('We are sending a technician.').waitFor();
       await customer.getByText('Replaced the fuser unit.').first().waitFor();
       const kinds = await customer.locator('.timeline li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
-      expect(kinds).toEqual(['CREATED', 'FIRST_RESPONSE', 'IN_PROGRESS', 'RESOLVED', 'RESOLUTION_NOTE']);
+      expect(kinds).toEqual(['CREATED', 'FIRST_RESPONSE', 'IN_PROGRESS', 'RESOLVED', 'RESOLUTION_NOTE', 'AGENT_RESPONSE']);
       const text = await customer.locator('main').textContent();
       expect(text).not.toContain('fuser.');
       expect(text).not.toContain('Fuser ordered');
+      expect(text).not.toContain('Called the customer');
       expect(text).not.toContain(ME);
       expect(await customer.evaluate(() => window.sessionStorage.length + window.localStorage.length)).toBe(0);
     } finally {
