@@ -1,6 +1,8 @@
 // The Ticket API client: one method per operation, types from codegen,
 // the platform's fetch, nothing else at run time.
 import {
+  AddInternalNoteDocument,
+  AssignTicketDocument,
   CreateTicketDocument,
   ResolveTicketDocument,
   RespondToTicketDocument,
@@ -114,8 +116,19 @@ export interface TicketClient {
   resolveTicket(args: { ticketNumber: string; resolutionNotes: string }): Promise<Ticket>;
   /** tickets:read. The ticket with this number (with its timeline and actors), or null. */
   ticket(args: { ticketNumber: string }): Promise<Ticket | null>;
+  /** Agents: a note for colleagues (INTERNAL_NOTE), never shown to the customer. */
+  addInternalNote(args: { ticketNumber: string; message: string }): Promise<Ticket>;
+  /** Agents: assign the ticket to an agent's identifier, or unassign it with null. */
+  assignTicket(args: { ticketNumber: string; assignee: string | null }): Promise<Ticket>;
   /** tickets:read. One page of tickets; pass pageInfo.endCursor as `after` for the next. */
   tickets(args?: TicketsQueryVariables): Promise<TicketPage>;
+  /**
+   * tickets:read. Walk a listing: an async iterator over its pages, each
+   * fetched when asked for (`for await (const page of client.listTickets({ filter }))`),
+   * following pageInfo.endCursor. `.items()` iterates the tickets themselves.
+   * Stop early with `break`: nothing more is fetched.
+   */
+  listTickets(args?: Omit<TicketsQueryVariables, 'after'> & { after?: string | null }): TicketPages;
   /** tickets:read. How many tickets match the filter. */
   ticketsCount(args?: { filter?: TicketFilter | null }): Promise<number>;
   /** tickets:read. One page of the change feed; keep passing endCursor back as `after`. */
@@ -143,6 +156,31 @@ export interface TicketClient {
 }
 
 export type LiveChange = TicketChangedSubscription['ticketChanged'];
+
+/** The pages of a listing, fetched one at a time as the loop asks; `items()` for the tickets one by one. */
+export interface TicketPages extends AsyncIterable<TicketPage> {
+  items(): AsyncIterable<TicketSummary>;
+}
+
+/** Pages from `fetchPage`, starting after `start`, until one says there are no more. */
+export function ticketPages(fetchPage: (after: string | null) => Promise<TicketPage>, start: string | null = null): TicketPages {
+  async function* pages(): AsyncGenerator<TicketPage> {
+    let after = start;
+    for (;;) {
+      const page = await fetchPage(after);
+      yield page;
+      // An empty last page has no endCursor: nothing to continue from.
+      if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
+      after = page.pageInfo.endCursor;
+    }
+  }
+  return {
+    [Symbol.asyncIterator]: pages,
+    async *items() {
+      for await (const page of pages()) for (const edge of page.edges) yield edge.node;
+    },
+  };
+}
 
 /** A closed socket or a transport error, as the typed errors. */
 function subscriptionError(error: unknown): TicketApiError {
@@ -291,8 +329,17 @@ export function createClient(options: ClientOptions): TicketClient {
     async ticket(args) {
       return (await request(TicketDocument, args)).ticket;
     },
+    async addInternalNote(args) {
+      return (await request(AddInternalNoteDocument, args)).addInternalNote;
+    },
+    async assignTicket(args) {
+      return (await request(AssignTicketDocument, args)).assignTicket;
+    },
     async tickets(args = {}) {
       return (await request(TicketsDocument, args)).tickets;
+    },
+    listTickets(args = {}) {
+      return ticketPages(async (after) => (await request(TicketsDocument, { ...args, after })).tickets, args.after ?? null);
     },
     async ticketsCount(args = {}) {
       return (await request(TicketsCountDocument, args)).tickets.totalCount;

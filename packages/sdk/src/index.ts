@@ -10,6 +10,8 @@ export {
   type TicketChangePage,
   type TicketClient,
   type TicketPage,
+  type TicketPages,
+  ticketPages,
   type TicketSummary,
   type TimelineEvent,
   type Webhook,
@@ -19,6 +21,7 @@ export {
 export * from './errors';
 export type {
   CreateTicketInput,
+  EventVisibility,
   TicketFilter,
   TicketOrder,
   TicketPriority,

@@ -3,8 +3,8 @@
 // (?chatId=&chatSignature=&name=&email=&subject=), the link the chat backend
 // hands out.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { CreateTicketInput, Ticket, TicketPriority } from '@tickets/sdk';
-import { client } from './api';
+import type { CreateTicketInput, Ticket, TicketClient, TicketPriority } from '@tickets/sdk';
+import { client as publicClient } from './api';
 import { describeError, type Problem } from './errors';
 import { Field } from './Field';
 
@@ -25,7 +25,12 @@ function fromChat(): { chatId?: string; chatSignature?: string; name: string; em
   };
 }
 
-export function CreateTicketDialog() {
+/**
+ * `client`: whose SDK creates the ticket. The customer's page uses the
+ * public one (a chatId needs the chat's signature); an agent in the chat
+ * opens it from the inbox with their token (tickets:write names any chat).
+ */
+export function CreateTicketDialog({ client = publicClient, trackHref = (n: string) => `/track?number=${encodeURIComponent(n)}` }: { client?: TicketClient; trackHref?: (ticketNumber: string) => string } = {}) {
   const chat = useRef(fromChat()).current;
   const [name, setName] = useState(chat.name);
   const [email, setEmail] = useState(chat.email);
@@ -81,7 +86,7 @@ export function CreateTicketDialog() {
     void send(attempt.current);
   }
 
-  if (created) return <Created ticket={created} headingRef={resultRef} />;
+  if (created) return <Created ticket={created} headingRef={resultRef} href={trackHref(created.ticketNumber)} />;
 
   return (
     <section className="card" aria-labelledby="create-title">
@@ -117,7 +122,7 @@ export function CreateTicketDialog() {
   );
 }
 
-function Created({ ticket, headingRef }: { ticket: Ticket; headingRef: React.RefObject<HTMLHeadingElement | null> }) {
+function Created({ ticket, headingRef, href }: { ticket: Ticket; headingRef: React.RefObject<HTMLHeadingElement | null>; href: string }) {
   const [copied, setCopied] = useState(false);
   async function copy() {
     await navigator.clipboard?.writeText(ticket.ticketNumber).catch(() => {});
@@ -130,7 +135,7 @@ function Created({ ticket, headingRef }: { ticket: Ticket; headingRef: React.Ref
       <p className="ticket-number" data-testid="ticket-number">{ticket.ticketNumber}</p>
       <div className="actions">
         <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy number'}</button>
-        <a className="button secondary" href={`/track?number=${encodeURIComponent(ticket.ticketNumber)}`}>Track this ticket</a>
+        <a className="button secondary" href={href}>Track this ticket</a>
       </div>
       <p className="muted">Keep the number: with it and your email you can follow the ticket at any time.</p>
     </section>

@@ -11,6 +11,9 @@ const LABEL: Record<TimelineEvent['kind'], string> = {
   REOPENED: 'Reopened',
   RESOLUTION_NOTE: 'Resolution notes',
   RENUMBERED: 'Ticket renumbered',
+  INTERNAL_NOTE: 'Internal note',
+  ASSIGNED: 'Assignment',
+  ERASED: 'Personal data erased',
 };
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -18,13 +21,18 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 /** In the visitor's locale and time zone. */
 export const formatDate = (iso: string) => dateFormat.format(new Date(iso));
 
-export function Timeline({ events }: { events: TimelineEvent[] }) {
+/** `agent`: the agent's view, with who did what and the INTERNAL events marked as such. */
+export function Timeline({ events, agent = false }: { events: TimelineEvent[]; agent?: boolean }) {
   return (
     <ol className="timeline">
       {events.map((e) => (
-        <li key={e.id} className={`event event-${e.kind.toLowerCase()}`} data-kind={e.kind}>
-          <span className="event-title">{LABEL[e.kind]}</span>
+        <li key={e.id} className={`event event-${e.kind.toLowerCase()}${e.visibility === 'INTERNAL' ? ' event-internal' : ''}`} data-kind={e.kind} data-visibility={e.visibility}>
+          <span className="event-title">
+            {LABEL[e.kind]}
+            {agent && e.visibility === 'INTERNAL' && <span className="badge" title="Only agents see this; the customer never does.">Internal</span>}
+          </span>
           <time dateTime={e.at}>{formatDate(e.at)}</time>
+          {agent && e.actor && <span className="event-actor"> · {e.actor}</span>}
           {e.message && <p className="event-message">{e.message}</p>}
         </li>
       ))}

@@ -5,17 +5,11 @@ import type { Ticket } from '@tickets/sdk';
 import { client } from './api';
 import { describeError } from './errors';
 import { Field } from './Field';
+import { STATUS_LABEL } from './labels';
 import { Timeline, formatDate } from './Timeline';
 
 type State = { kind: 'idle' } | { kind: 'loading' } | { kind: 'found'; ticket: Ticket } | { kind: 'none' } | { kind: 'error'; message: string; fields?: Record<string, string> };
 
-const STATUS_LABEL: Record<Ticket['status'], string> = {
-  OPEN: 'Open',
-  IN_PROGRESS: 'Being worked on',
-  WAITING_ON_CUSTOMER: 'Waiting on you',
-  RESOLVED: 'Resolved',
-  CLOSED: 'Closed',
-};
 
 export function TrackTicket() {
   const [number, setNumber] = useState(() => new URLSearchParams(window.location.search).get('number') ?? '');

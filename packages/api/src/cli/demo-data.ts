@@ -24,6 +24,9 @@ const DEMO: DemoTicket[] = [
     story: async (s, n) => {
       await s.respond(n, 'Thanks Grace, we are looking into it.', DEMO_ACTOR);
       await s.updateStatus(n, TicketStatus.IN_PROGRESS, null, DEMO_ACTOR);
+      // The agents' side (/agent): a note the customer never sees, and whose ticket it is.
+      await s.addNote(n, 'Her account was locked by the password policy; unlocking.', DEMO_ACTOR);
+      await s.assign(n, 'agent@support.example', DEMO_ACTOR);
     },
   },
   {

@@ -6,7 +6,7 @@ import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
 import { TicketModel } from '../tickets/ticket.model';
 import { toTicket, type StoredTicket } from '../tickets/ticket.service';
-import { checkEmail } from '../tickets/ticket.validation';
+import { checkAssignee, checkEmail } from '../tickets/ticket.validation';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { TicketConnection } from './ticket-connection.type';
 import { TicketOrder, type TicketFilter } from './ticket-filter.input';
@@ -34,6 +34,14 @@ export function filterQuery(filter: TicketFilter | null | undefined): { query: R
   if (filter.createdBefore) created.$lt = filter.createdBefore;
   if (Object.keys(created).length) query.createdAt = created;
   if (filter.updatedAfter) query.updatedAt = { $gte: filter.updatedAfter };
+  const hasAssignee = filter.assignee !== null && filter.assignee !== undefined;
+  const hasUnassigned = filter.unassigned !== null && filter.unassigned !== undefined;
+  if (hasAssignee && hasUnassigned) problems.push({ field: 'filter.unassigned', message: 'cannot be combined with filter.assignee' });
+  else if (hasAssignee) {
+    const assignee = checkAssignee(filter.assignee!, 'filter.assignee');
+    if (assignee.ok) query.assignee = assignee.value;
+    else problems.push(...assignee.problems);
+  } else if (hasUnassigned) query.assignee = filter.unassigned ? null : { $type: 'string' };
   return problems.length ? { problems } : { query };
 }
 

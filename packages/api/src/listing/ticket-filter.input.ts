@@ -33,4 +33,10 @@ export class TicketFilter {
 
   @Field(() => Date, { nullable: true, description: 'updatedAt >= updatedAfter.' })
   public updatedAfter?: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Assigned to exactly this agent (trimmed).' })
+  public assignee?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: only unassigned tickets; false: only assigned ones. Not together with assignee.' })
+  public unassigned?: boolean | null;
 }

@@ -5,7 +5,7 @@ import { requireScopes } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { TicketChange } from '../feed/ticket-change.type';
 import { encodeFeedCursor } from '../feed/feed-cursor';
-import { toEvent, type TicketView } from '../tickets/ticket.service';
+import { isPublicEvent, toEvent, type TicketView } from '../tickets/ticket.service';
 import { Ticket } from '../tickets/ticket.model';
 import { AsyncQueue } from './async-queue';
 
@@ -31,7 +31,9 @@ async function ticketUpdates(ctx: Context, { ticketNumber, email }: Args): Promi
   // One refresh at a time, in order: the latest state always arrives last.
   let refreshing = Promise.resolve();
   stopListening = ctx.live.subscribe((change) => {
-    if (String(change.event.ticketId) !== ticket.id) return;
+    // An internal event (a note, an assignment) changes nothing the customer
+    // sees: sending the same state again would tell them something happened.
+    if (String(change.event.ticketId) !== ticket.id || !isPublicEvent(change.event)) return;
     refreshing = refreshing.then(async () => {
       if (sent.has(String(change.event._id))) return;
       const now = await ctx.tickets.track(ticketNumber, email).catch(() => null);

@@ -35,7 +35,21 @@ export enum TimelineEventKind {
   REOPENED = 'REOPENED',
   RESOLUTION_NOTE = 'RESOLUTION_NOTE',
   RENUMBERED = 'RENUMBERED',
+  INTERNAL_NOTE = 'INTERNAL_NOTE',
+  ASSIGNED = 'ASSIGNED',
+  ERASED = 'ERASED',
 }
+
+/** Who may see an event: everyone who may see the ticket, or only token holders (agents). */
+export enum EventVisibility {
+  PUBLIC = 'PUBLIC',
+  INTERNAL = 'INTERNAL',
+}
+
+const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([TimelineEventKind.INTERNAL_NOTE, TimelineEventKind.ASSIGNED]);
+
+/** The one rule: notes and assignments are the agents' own business; everything else the customer sees. */
+export const visibilityOf = (kind: TimelineEventKind): EventVisibility => (INTERNAL_KINDS.has(kind) ? EventVisibility.INTERNAL : EventVisibility.PUBLIC);
 
 registerEnumType(TicketStatus, {
   name: 'TicketStatus',
@@ -64,6 +78,17 @@ registerEnumType(TimelineEventKind, {
     REOPENED: { description: 'A resolved or closed ticket was opened again.' },
     RESOLUTION_NOTE: { description: 'The notes describing the resolution.' },
     RENUMBERED: { description: 'The ticket got a new number (repair of data from older software); the message names the old one.' },
+    INTERNAL_NOTE: { description: 'An agent wrote a note for colleagues (INTERNAL: never shown to the customer).' },
+    ASSIGNED: { description: 'The ticket was assigned, reassigned or unassigned; the message says from whom to whom (INTERNAL).' },
+    ERASED: { description: 'The customer\'s personal data was erased from the ticket.' },
+  },
+});
+registerEnumType(EventVisibility, {
+  name: 'EventVisibility',
+  description: 'Who may see a timeline event.',
+  valuesConfig: {
+    PUBLIC: { description: 'Everyone who may see the ticket, the customer included.' },
+    INTERNAL: { description: 'Only token holders with tickets:read; never the public lookups or ticketUpdated.' },
   },
 });
 

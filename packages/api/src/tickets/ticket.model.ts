@@ -30,6 +30,8 @@ const present = (field: string) => ({ [field]: { $type: 'string' } });
 @index({ priority: 1, createdAt: -1, _id: -1 })
 @index({ source: 1, createdAt: -1, _id: -1 })
 @index({ customerEmail: 1, createdAt: -1, _id: -1 })
+// An inbox's "mine" and "unassigned" (assignee missing is indexed as null).
+@index({ assignee: 1, createdAt: -1, _id: -1 })
 @modelOptions({
   schemaOptions: { collection: 'tickets', timestamps: true, versionKey: false },
   options: { customName: 'Ticket', allowMixed: Severity.ERROR },
@@ -80,6 +82,18 @@ export class Ticket {
   @Field(() => String, { nullable: true, description: 'Live-chat conversation the ticket was created from; at most one ticket per chat.' })
   @prop({ type: String, trim: true })
   public chatId?: string;
+
+  @Field(() => String, { nullable: true, description: 'The agent the ticket is assigned to (an identifier the deployment chooses, such as an email); null when unassigned. tickets:read only: always null through the public lookups.' })
+  @prop({ type: String })
+  public assignee?: string;
+
+  /**
+   * When the assignment last changed: the compare-and-set of assignTicket,
+   * which keeps ASSIGNED events in the order of the writes. Not exposed;
+   * the public updatedAt does not move for internal changes.
+   */
+  @prop({ type: Date })
+  public assignedAt?: Date;
 
   /** Client-chosen key making createTicket safe to retry. Not exposed. */
   @prop({ type: String, trim: true })

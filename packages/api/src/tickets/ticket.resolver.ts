@@ -71,6 +71,32 @@ export class TicketResolver {
     return ctx.tickets.resolve(ticketNumber, resolutionNotes, actorOf(ctx));
   }
 
+  @Authorized('tickets:write')
+  @Mutation(() => Ticket, { description: 'tickets:write. A note for colleagues: adds an INTERNAL_NOTE event, which the customer never sees (nor does the ticket\'s public updatedAt move).' })
+  addInternalNote(
+    @Arg('ticketNumber', NUMBER) ticketNumber: string,
+    @Arg('message', { description: 'The note (1-20 000 characters).' }) message: string,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.tickets.addNote(ticketNumber, message, actorOf(ctx));
+  }
+
+  @Authorized('tickets:write')
+  @Mutation(() => Ticket, { description: 'tickets:write. Assign the ticket to an agent, or unassign it with null; adds an INTERNAL ASSIGNED event (none when nothing changes). Concurrent assignments: the last write wins, and every one is on the timeline in order.' })
+  assignTicket(
+    @Arg('ticketNumber', NUMBER) ticketNumber: string,
+    @Arg('assignee', () => String, { nullable: true, description: 'The agent\'s identifier (trimmed, 1-200 characters); null unassigns.' }) assignee: string | null | undefined,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.tickets.assign(ticketNumber, assignee, actorOf(ctx));
+  }
+
+  @FieldResolver()
+  assignee(@Root() ticket: TicketView, @Ctx() ctx: Context): string | null {
+    // Whose ticket it is, is the agents' business.
+    return canSeeActors(ctx) ? ticket.assignee ?? null : null;
+  }
+
   @FieldResolver(() => [TimelineEvent], { description: 'What happened to the ticket, oldest first.' })
   timeline(@Root() ticket: TicketView, @Ctx() ctx: Context) {
     // Batched: every ticket of a page reads its events in the same query.

@@ -9,9 +9,9 @@ import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '
 import { maskEmail, type Logger } from '../logging/logger';
 import { chatSignatureMatches } from './chat-signature';
 import { moveCounterPastTickets } from './numbering';
-import { TicketStatus, TimelineEventKind } from './ticket.enums';
+import { EventVisibility, TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
 import { Ticket, TicketModel } from './ticket.model';
-import { checkCreateTicket, checkEmail, checkText, checkTicketNumber, LIMITS, valid, validAll, type Checked, type CreateTicketRaw, type CreateTicketValues } from './ticket.validation';
+import { checkAssignee, checkCreateTicket, checkEmail, checkText, checkTicketNumber, LIMITS, valid, validAll, type Checked, type CreateTicketRaw, type CreateTicketValues } from './ticket.validation';
 import { planResolution, planStatusChange, type PlannedEvent, type TicketChange } from './status-transition';
 import { TimelineEvent, TimelineEventModel } from './timeline-event.model';
 
@@ -26,20 +26,43 @@ const KNOWN_KINDS: ReadonlySet<string> = new Set(Object.values(TimelineEventKind
 const MAX_NUMBER_ATTEMPTS = 8;
 /** Optimistic concurrency on status: re-read and re-plan when another agent got there first. */
 const MAX_UPDATE_ATTEMPTS = 5;
+/** Assignments race only each other (one re-read per agent who got in first): room for a busy team. */
+const MAX_ASSIGN_ATTEMPTS = 20;
 
 const optional = (check: (raw: string) => Checked<string>, raw: string | null | undefined): Checked<string | undefined> =>
   raw === undefined || raw === null ? { ok: true, value: undefined } : check(raw);
 
 export const toTicket = (doc: StoredTicket): TicketView => ({ ...doc, id: String(doc._id) });
 /** An event as clients get it; who made it only for callers allowed to know. */
-export const toEvent = (doc: StoredEvent, withActor = false): TimelineEventView => ({ ...doc, id: String(doc._id), actor: withActor ? doc.actor : undefined });
+export const toEvent = (doc: StoredEvent, withActor = false): TimelineEventView => ({
+  ...doc,
+  id: String(doc._id),
+  visibility: doc.visibility ?? visibilityOf(doc.kind),
+  actor: withActor ? doc.actor : undefined,
+});
 
-/** The one rule for a timeline: known kinds, oldest first (ties in creation order: ObjectIds grow). */
-export function orderedTimeline(events: StoredEvent[], withActors: boolean): TimelineEventView[] {
+/** Whether a stored event may reach a public caller (events from before visibility was stored: by kind). */
+export const isPublicEvent = (doc: Pick<StoredEvent, 'kind' | 'visibility'>): boolean => (doc.visibility ?? visibilityOf(doc.kind)) === EventVisibility.PUBLIC;
+
+/**
+ * The one rule for a timeline: known kinds, oldest first (ties in creation
+ * order: ObjectIds grow). `agent`: a caller with tickets:read, who sees who
+ * made each event and the INTERNAL ones; anyone else sees neither.
+ */
+export function orderedTimeline(events: StoredEvent[], agent: boolean): TimelineEventView[] {
   return events
-    .filter((e) => KNOWN_KINDS.has(e.kind))
+    .filter((e) => KNOWN_KINDS.has(e.kind) && (agent || isPublicEvent(e)))
     .sort((a, b) => a.at.getTime() - b.at.getTime() || (String(a._id) < String(b._id) ? -1 : 1))
-    .map((e) => toEvent(e, withActors));
+    .map((e) => toEvent(e, agent));
+}
+
+/** A ticket as a public caller gets it: nothing of the agents' own business. */
+export const publicTicket = (ticket: TicketView): TicketView => ({ ...ticket, assignee: undefined, assignedAt: undefined });
+
+/** What an ASSIGNED event says: from whom to whom. */
+export function assignmentMessage(from: string | null, to: string | null): string {
+  if (to === null) return `Unassigned (was ${from})`;
+  return from === null ? `Assigned to ${to}` : `Assigned to ${to} (was ${from})`;
 }
 
 /** Who made a change: a token's name, or null for a public caller. */
@@ -228,8 +251,8 @@ export class TicketService {
   async track(ticketNumber: string, email: string): Promise<TicketView | null> {
     const ticket = await this.findTracked<StoredTicket>(ticketNumber, email);
     if (!ticket) return null;
-    // Public lookups never say who did what.
-    return { ...toTicket(ticket), timeline: await this.timeline(ticket._id, false) };
+    // Public lookups never say who did what, nor show the agents' own business.
+    return publicTicket({ ...toTicket(ticket), timeline: await this.timeline(ticket._id, false) });
   }
 
   async timelineFor(ticketNumber: string, email: string): Promise<TimelineEventView[] | null> {
@@ -247,9 +270,9 @@ export class TicketService {
     return TicketModel.collection.findOne<T>({ ticketNumber: key.number, customerEmail: key.email }, { projection });
   }
 
-  /** The events of a ticket, oldest first; `withActors` for callers allowed to see who made them. */
-  async timeline(ticketId: Types.ObjectId, withActors: boolean): Promise<TimelineEventView[]> {
-    return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>({ ticketId }).sort({ at: 1 }).toArray(), withActors);
+  /** The events of a ticket, oldest first; `agent` for callers with tickets:read (actors and INTERNAL events). */
+  async timeline(ticketId: Types.ObjectId, agent: boolean): Promise<TimelineEventView[]> {
+    return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>({ ticketId }).sort({ at: 1 }).toArray(), agent);
   }
 
   /**
@@ -329,6 +352,43 @@ export class TicketService {
     throw internalError();
   }
 
+  /**
+   * A note for colleagues: an INTERNAL event and nothing else. The ticket
+   * itself is not written, so its public updatedAt (and everything a public
+   * caller sees) stays as it was.
+   */
+  async addNote(ticketNumber: string, message: string, actor: Actor): Promise<TicketView> {
+    const input = validAll({ number: checkTicketNumber(ticketNumber), message: checkText('message', message, LIMITS.message) });
+    const ticket = await this.byNumber(input.number);
+    await this.append(ticket._id, new Date(), actor, [{ kind: TimelineEventKind.INTERNAL_NOTE, message: input.message }]);
+    return toTicket(ticket);
+  }
+
+  /**
+   * Assign (or, with null, unassign) and record an INTERNAL ASSIGNED event.
+   * A compare-and-set on assignedAt orders concurrent assignments: each
+   * write's time is after the one it replaced (even across skewed clocks),
+   * so the last write is also the last ASSIGNED event of the timeline.
+   * The public updatedAt is left alone (timestamps off).
+   */
+  async assign(ticketNumber: string, assignee: string | null | undefined, actor: Actor): Promise<TicketView> {
+    const input = validAll({ number: checkTicketNumber(ticketNumber), assignee: optional((a) => checkAssignee(a), assignee) });
+    const to = input.assignee ?? null;
+    for (let attempt = 1; attempt <= MAX_ASSIGN_ATTEMPTS; attempt++) {
+      const ticket = await this.byNumber(input.number);
+      const from = ticket.assignee ?? null;
+      if (from === to) return toTicket(ticket);
+      const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
+      const update = to === null ? { $set: { assignedAt: now }, $unset: { assignee: 1 } } : { $set: { assignee: to, assignedAt: now } };
+      const updated = await TicketModel.findOneAndUpdate({ _id: ticket._id, assignedAt: ticket.assignedAt ?? null }, update, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
+      if (!updated) continue; // another agent assigned it meanwhile: re-read, and come after them
+      await this.append(ticket._id, now, actor, [{ kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) }]);
+      return toTicket(updated);
+    }
+    this.log.warn({ ticketNumber: input.number }, 'assignment kept changing under us; giving up');
+    throw internalError();
+  }
+
   private async byNumber(ticketNumber: string): Promise<StoredTicket> {
     const ticket = await TicketModel.findOne({ ticketNumber }).lean<StoredTicket>();
     if (!ticket) throw notFound(ticketNumber);
@@ -350,6 +410,7 @@ export class TicketService {
       ticketId,
       at,
       kind: e.kind,
+      visibility: visibilityOf(e.kind),
       ...(e.message !== undefined && { message: e.message }),
       ...(actor !== null && { actor }),
       pending: true,

@@ -13,6 +13,7 @@ export const LIMITS = {
   id: 128,
   message: 20_000,
   ticketNumber: 32,
+  assignee: 200,
 } as const;
 
 export interface CreateTicketValues {
@@ -111,6 +112,13 @@ export function checkEmail(raw: string, field = 'email'): Checked<string> {
 export function checkText(field: string, raw: string, max: number = LIMITS.message): Checked<string> {
   const c = new Collector();
   const value = c.text(field, raw, max, true);
+  return c.result(value ?? '');
+}
+
+/** An agent's identifier (the deployment's choice: an email, a login): trimmed, 1-200 characters. */
+export function checkAssignee(raw: string, field = 'assignee'): Checked<string> {
+  const c = new Collector();
+  const value = c.text(field, raw, LIMITS.assignee, true);
   return c.result(value ?? '');
 }
 

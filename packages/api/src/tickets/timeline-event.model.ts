@@ -5,7 +5,7 @@
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
-import { TimelineEventKind } from './ticket.enums';
+import { EventVisibility, TimelineEventKind } from './ticket.enums';
 
 @index({ ticketId: 1, at: 1 })
 // Events waiting for a feed position, in the order they happened.
@@ -24,6 +24,11 @@ export class TimelineEvent {
   @Field(() => TimelineEventKind, { description: 'What happened.' })
   @prop({ type: String, required: true })
   public kind!: TimelineEventKind;
+
+  // Stored with the event (the rule may grow); events from before it was stored get it from their kind (toEvent).
+  @Field(() => EventVisibility, { description: 'PUBLIC: the customer sees it too; INTERNAL: only token holders with tickets:read.' })
+  @prop({ type: String, enum: EventVisibility })
+  public visibility?: EventVisibility;
 
   @Field({ description: 'When it happened (ISO-8601).' })
   @prop({ type: Date, required: true })

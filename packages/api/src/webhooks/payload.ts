@@ -1,5 +1,5 @@
 // The JSON a webhook receives for one event (contract: "Webhooks").
-import type { StoredEvent, TicketView } from '../tickets/ticket.service';
+import { toEvent, type StoredEvent, type TicketView } from '../tickets/ticket.service';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -25,8 +25,9 @@ export function webhookPayload(event: StoredEvent, ticket: TicketView): string {
         resolvedAt: iso(ticket.resolvedAt),
         closedAt: iso(ticket.closedAt),
         resolutionNotes: ticket.resolutionNotes ?? null,
+        assignee: ticket.assignee ?? null,
       },
-      event: { id: String(event._id), kind: event.kind, at: event.at.toISOString(), message: event.message ?? null, actor: event.actor ?? null },
+      event: { id: String(event._id), kind: event.kind, at: event.at.toISOString(), message: event.message ?? null, actor: event.actor ?? null, visibility: toEvent(event).visibility },
     },
   });
 }

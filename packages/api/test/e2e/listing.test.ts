@@ -157,6 +157,8 @@ if (!realMongo) console.warn('skipped: index plans (explain) need a real MongoDB
     ['customerEmail', { customerEmail: 'a@example.com' }],
     ['createdAfter + createdBefore', { createdAfter: new Date(0), createdBefore: new Date() }],
     ['updatedAfter', { updatedAfter: new Date(0) }],
+    ['assignee', { assignee: 'ada@support.example' }],
+    ['unassigned', { unassigned: true }],
   ])('%s', async (_name, filter) => {
     await TicketModel.createIndexes();
     await ApiTokenModel.createIndexes();

@@ -37,7 +37,10 @@ export async function misuse(): Promise<void> {
   // @ts-expect-error ticketTimeline may be null
   events.length.toFixed();
   // @ts-expect-error unknown result field
-  tracked?.assignee;
+  tracked?.assigneeEmail;
+  // @ts-expect-error visibility is PUBLIC or INTERNAL
+  const visibility: 'SECRET' = (await client.createTicket({ customerEmail: 'a', subject: 's', description: 'd' })).timeline[0].visibility;
+  void visibility;
   // @ts-expect-error status is a union of the schema's values, not any string
   await client.updateTicketStatus({ ticketNumber: 'TKT-00001', status: 'DONE' });
   // @ts-expect-error the timeline kind is a union too

@@ -1,0 +1,139 @@
+// The agent's inbox: tickets newest first, filtered, a page at a time
+// (client.listTickets), kept current by the change stream (ticketChanged)
+// without reloading.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { TicketClient, TicketPage, TicketPriority, TicketStatus, TicketSummary } from '@tickets/sdk';
+import { describeError, type Problem } from '../errors';
+import { formatDate } from '../Timeline';
+import { AGENT_STATUS_LABEL as STATUS_LABEL } from '../labels';
+import { applyChange, NO_FILTER, toTicketFilter, type Assignment, type InboxFilter } from './inbox-filter';
+
+const PAGE = 20;
+const STATUSES: TicketStatus[] = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'];
+const PRIORITIES: TicketPriority[] = ['LOW', 'NORMAL', 'HIGH', 'URGENT'];
+const title = (s: string) => s[0] + s.slice(1).toLowerCase().replace(/_/g, ' ');
+
+export function Inbox({ client, me }: { client: TicketClient; me: string }) {
+  const [filter, setFilter] = useState<InboxFilter>(NO_FILTER);
+  const [rows, setRows] = useState<TicketSummary[]>([]);
+  const [more, setMore] = useState(false);
+  const [loading, setLoading] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const pages = useRef<AsyncIterator<TicketPage> | null>(null);
+  const current = useRef({ filter, me, complete: false });
+  current.current = { filter, me, complete: !more };
+
+  async function nextPage(reset: boolean) {
+    if (reset) pages.current = client.listTickets({ filter: toTicketFilter(filter, me), first: PAGE })[Symbol.asyncIterator]();
+    setLoading(true);
+    setProblem(null);
+    try {
+      const step = await pages.current!.next();
+      const page = step.done ? null : step.value;
+      setRows((old) => (reset ? [] : old).concat(page?.edges.map((e) => e.node) ?? []).filter((t, i, all) => all.findIndex((o) => o.id === t.id) === i));
+      setMore(Boolean(page?.pageInfo.hasNextPage));
+    } catch (e) {
+      // The iterator is spent after a failure: a retry starts the walk again.
+      pages.current = null;
+      setProblem(describeError(e));
+    } finally {
+      setLoading(false);
+    }
+  }
+
+  useEffect(() => { void nextPage(true); }, [filter]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    const stop = client.subscribeToChanges({
+      next: (change) => {
+        const { filter: f, me: who, complete } = current.current;
+        setRows((old) => applyChange(old, change.ticket, f, who, complete));
+      },
+      // The SDK reconnects by itself; a change missed meanwhile shows on the next read.
+      error: (e) => setProblem({ ...describeError(e), retryable: false, message: 'Live updates stopped: reload the page to see new tickets.' }),
+    });
+    return stop;
+  }, [client]);
+
+  const set = (patch: Partial<InboxFilter>) => setFilter((f) => ({ ...f, ...patch }));
+
+  return (
+    <section className="card wide" aria-labelledby="inbox-title">
+      <div className="inbox-head">
+        <h1 id="inbox-title">Inbox</h1>
+      </div>
+      <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        <div className="field">
+          <label htmlFor="f-status">Status</label>
+          <select id="f-status" value={filter.status} onChange={(e) => set({ status: e.target.value as TicketStatus | '' })}>
+            <option value="">Any</option>
+            {STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s]}</option>)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="f-priority">Priority</label>
+          <select id="f-priority" value={filter.priority} onChange={(e) => set({ priority: e.target.value as TicketPriority | '' })}>
+            <option value="">Any</option>
+            {PRIORITIES.map((p) => <option key={p} value={p}>{title(p)}</option>)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="f-assignment">Assigned</label>
+          <select id="f-assignment" value={filter.assignment} onChange={(e) => set({ assignment: e.target.value as Assignment })}>
+            <option value="all">Anyone or no one</option>
+            <option value="mine">To me</option>
+            <option value="unassigned">Unassigned</option>
+          </select>
+        </div>
+      </form>
+      <table className="tickets">
+        <thead>
+          <tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Created</th></tr>
+        </thead>
+        <tbody>
+          {rows.map((t) => (
+            <tr key={t.id} data-testid="inbox-row" data-number={t.ticketNumber}>
+              <td><a href={`/agent/ticket?number=${encodeURIComponent(t.ticketNumber)}`}>{t.ticketNumber}</a></td>
+              <td>{t.subject}</td>
+              <td>{STATUS_LABEL[t.status]}</td>
+              <td>{title(t.priority)}</td>
+              <td>{t.assignee ?? <span className="muted">—</span>}</td>
+              <td><time dateTime={t.createdAt}>{formatDate(t.createdAt)}</time></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!rows.length && !loading && !problem && <p className="muted">No tickets match.</p>}
+      <div className="actions">
+        {more && <button type="button" onClick={() => void nextPage(false)} disabled={loading}>{loading ? 'Loading…' : 'Load more'}</button>}
+      </div>
+      <div className="status" role="alert">
+        {problem && (
+          <div className="problem">
+            <p>{problem.message}</p>
+            {problem.retryable && <button type="button" onClick={() => void nextPage(pages.current === null)} disabled={loading}>Retry</button>}
+          </div>
+        )}
+      </div>
+      <FromChat />
+    </section>
+  );
+}
+
+/** The live-chat "Create ticket" dialog, opened for a chat the agent is in (a token with tickets:write may name any chat). */
+function FromChat() {
+  const [chatId, setChatId] = useState('');
+  function open(e: FormEvent) {
+    e.preventDefault();
+    if (chatId.trim()) window.location.assign(`/agent/create?chatId=${encodeURIComponent(chatId.trim())}`);
+  }
+  return (
+    <form className="from-chat" onSubmit={open} aria-label="Create a ticket from a chat">
+      <div className="field">
+        <label htmlFor="chat-id">Chat id</label>
+        <input id="chat-id" value={chatId} onChange={(e) => setChatId(e.target.value)} placeholder="chat-1234" autoComplete="off" />
+      </div>
+      <button type="submit">Create ticket from chat</button>
+    </form>
+  );
+}

@@ -1,0 +1,50 @@
+// The inbox's filters, as the API's TicketFilter and as a test a live
+// change is put through (the same rules, for tickets arriving between reads).
+import type { TicketFilter, TicketPriority, TicketStatus, TicketSummary } from '@tickets/sdk';
+
+export type Assignment = 'all' | 'mine' | 'unassigned';
+
+export interface InboxFilter {
+  status: TicketStatus | '';
+  priority: TicketPriority | '';
+  assignment: Assignment;
+}
+
+export const NO_FILTER: InboxFilter = { status: '', priority: '', assignment: 'all' };
+
+export function toTicketFilter(f: InboxFilter, me: string): TicketFilter {
+  return {
+    ...(f.status && { status: [f.status] }),
+    ...(f.priority && { priority: [f.priority] }),
+    ...(f.assignment === 'mine' && { assignee: me }),
+    ...(f.assignment === 'unassigned' && { unassigned: true }),
+  };
+}
+
+export function matches(t: TicketSummary, f: InboxFilter, me: string): boolean {
+  if (f.status && t.status !== f.status) return false;
+  if (f.priority && t.priority !== f.priority) return false;
+  if (f.assignment === 'mine' && t.assignee !== me) return false;
+  if (f.assignment === 'unassigned' && t.assignee) return false;
+  return true;
+}
+
+/** Newest first, as the listing orders them (createdAt, then id). */
+export function newestFirst(a: TicketSummary, b: TicketSummary): number {
+  return b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+}
+
+/**
+ * A live change applied to the rows shown: replaced where it is, dropped
+ * when it no longer matches, and a new ticket put in its place when it
+ * falls within what is shown (newer than the last row, or everything is
+ * shown). Tickets older than the last row come with "Load more".
+ */
+export function applyChange(rows: TicketSummary[], t: TicketSummary, f: InboxFilter, me: string, complete: boolean): TicketSummary[] {
+  const without = rows.filter((r) => r.id !== t.id);
+  if (!matches(t, f, me)) return without;
+  const last = rows.at(-1);
+  const known = without.length !== rows.length;
+  if (!known && !complete && last && newestFirst(t, last) > 0) return rows;
+  return [...without, t].sort(newestFirst);
+}
