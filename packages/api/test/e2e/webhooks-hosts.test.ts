@@ -249,7 +249,7 @@ describeBuilt('webhooks across hosts', () => {
 
     // Cursors the feed did not make, or past its end; someone else's webhook.
     const bad = async (after: string) => {
-      const r = await gql(api.url, REPLAY, { id: webhook.id, after }, auth);
+      const r = await gql<Record<string, any>>(api.url, REPLAY, { id: webhook.id, after }, auth);
       expect(codeOf(r)).toBe('BAD_USER_INPUT');
       expect(r.body.errors![0].extensions.fields[0].field).toBe('after');
     };
