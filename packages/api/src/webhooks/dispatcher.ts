@@ -11,7 +11,8 @@ import { hostname } from 'node:os';
 import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { recordOutcome } from './delivery-outcomes';
-import { deliveriesCollection, webhooksCollection, type StoredWebhook } from './durable';
+import { forgetIfDeleted, recordAttempt } from './delivery-record';
+import { webhooksCollection, type StoredWebhook } from './durable';
 import { webhookPayload } from './payload';
 import { send, type Attempt } from './sender';
 import { WebhookDeliveryStatus } from './webhook-delivery.model';
@@ -146,7 +147,7 @@ export class WebhookDispatcher {
     const failures = result.ok ? 0 : w.failures + 1;
     const giveUp = !result.ok && failures > this.opts.retryDelays.length;
     const status = result.ok ? WebhookDeliveryStatus.DELIVERED : giveUp ? WebhookDeliveryStatus.FAILED : WebhookDeliveryStatus.PENDING;
-    const recorded = await this.record(lease, w, c, { status, lastAttemptAt: now, responseStatus: result.status ?? null, error: result.error ?? null });
+    const recorded = await recordAttempt(lease.fence, { webhookId: w._id, eventId: c.event._id, seq: c.seq, kind: c.event.kind }, { status, lastAttemptAt: now, responseStatus: result.status ?? null, error: result.error ?? null });
     if (!recorded) return false;
 
     let moved: boolean;
@@ -166,34 +167,9 @@ export class WebhookDispatcher {
       moved = await this.leases.write(lease, at(w), { failures, retryDelayMs, lastError: result.error ?? 'failed', leaseOwner: null });
       if (moved) recordOutcome(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
     }
-    if (!moved) await this.forgetIfDeleted(w);
+    if (!moved) await forgetIfDeleted(w._id);
     if (moved && result.ok) w.cursor = c.seq;
     return moved && result.ok;
-  }
-
-  /**
-   * The delivery record, written under the lease: it carries the lease's
-   * fence, and a record written under a newer lease is never overwritten
-   * (the filter misses it, the upsert collides with it on the unique key).
-   */
-  private async record(lease: Lease, w: StoredWebhook, c: FeedChange, outcome: Record<string, unknown>): Promise<boolean> {
-    try {
-      await deliveriesCollection().updateOne(
-        { webhookId: w._id, eventId: c.event._id, $or: [{ fence: { $lte: lease.fence } }, { fence: { $exists: false } }] },
-        { $set: { seq: c.seq, kind: c.event.kind, fence: lease.fence, ...outcome }, $inc: { attempts: 1 } },
-        { upsert: true },
-      );
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false; // a newer holder wrote it: ours is stale
-      throw err;
-    }
-  }
-
-  /** A write under the lease missed: if the webhook was deleted meanwhile, take back any record written after its deletion. */
-  private async forgetIfDeleted(w: StoredWebhook): Promise<void> {
-    if (await webhooksCollection().countDocuments({ _id: w._id }, { limit: 1 })) return;
-    await deliveriesCollection().deleteMany({ webhookId: w._id });
   }
 
   /** Stop sending (attempts in flight are abandoned, not recorded); hand our leases back so another process takes over at once. */
