@@ -2,7 +2,7 @@
 // that lost its lease can still write (nothing), and when another process
 // may take a webhook over (judged by what it saw, never by a clock).
 import mongoose from 'mongoose';
-import { connectDatabase } from '../../src/db/connection';
+import type { CommandStartedEvent } from 'mongodb';
 import { TimelineEventKind } from '../../src/tickets/ticket.enums';
 import { forgetIfDeleted, recordAttempt } from '../../src/webhooks/delivery-record';
 import { webhooksCollection } from '../../src/webhooks/durable';
@@ -11,6 +11,7 @@ import { Leases } from '../../src/webhooks/webhook-lease';
 import { databaseUri } from '../support/api';
 
 const LEASE_MS = 3_000;
+const commands: CommandStartedEvent[] = [];
 const db = () => mongoose.connection.db!;
 const outcome = (status: WebhookDeliveryStatus, responseStatus: number | null) => ({ status, lastAttemptAt: new Date(), responseStatus, error: responseStatus === 200 ? null : 'HTTP 500' });
 
@@ -25,7 +26,9 @@ describe('webhook leases and delivery records', () => {
   const first = new Leases('process-a', LEASE_MS);
   const second = new Leases('process-b', LEASE_MS);
   beforeAll(async () => {
-    await connectDatabase(databaseUri('webhook_leases'), 5_000);
+    // A URI that asks for weaker settings: the webhook collections must not take them.
+    await mongoose.connect(`${databaseUri('webhook_leases')}?w=1&readPreference=secondaryPreferred&readConcernLevel=local`, { monitorCommands: true, serverSelectionTimeoutMS: 5_000 });
+    mongoose.connection.getClient().on('commandStarted', (e) => commands.push(e));
     for (const c of ['webhooks', 'webhook_deliveries']) await db().collection(c).deleteMany({});
     await WebhookDeliveryModel.createIndexes(); // as every API process does at start: the unique (webhookId, eventId) is part of the fence
   });
@@ -90,5 +93,25 @@ describe('webhook leases and delivery records', () => {
     lease.provenAt = performance.now() - (LEASE_MS - first.marginMs);
     expect(first.valid(lease)).toBe(false);
     expect(first.marginMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it('delivery state is written with majority write concern and read from the primary, whatever the URI says', async () => {
+    commands.length = 0;
+    const id = await newWebhook();
+    const lease = (await first.take(await stored(id)))!;
+    await recordAttempt(lease.fence, { webhookId: id, eventId: new mongoose.Types.ObjectId(), seq: 1, kind: TimelineEventKind.CREATED }, outcome(WebhookDeliveryStatus.DELIVERED, 200));
+    expect(await first.write(lease, { cursor: 0, epoch: 0 }, { cursor: 1 })).toBe(true);
+    const ours = commands.filter((e) => ['webhooks', 'webhook_deliveries'].includes(e.command[e.commandName]));
+    const writes = ours.filter((e) => ['insert', 'update', 'delete'].includes(e.commandName));
+    const reads = ours.filter((e) => e.commandName === 'find');
+    expect(writes.length).toBeGreaterThanOrEqual(4);
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+    for (const w of writes) expect(w.command.writeConcern).toMatchObject({ w: 'majority' });
+    for (const r of reads) expect(r.command.readConcern).toMatchObject({ level: 'majority' });
+    // Server selection: a replica set sends these to the primary (a standalone engine has only one server to pick).
+    expect(webhooksCollection().readPreference.mode).toBe('primary');
+    // The URI's own settings are in force elsewhere, so the override is what makes the difference.
+    expect(db().collection('tickets').writeConcern?.w).toBe(1);
+    expect(db().collection('tickets').readPreference.mode).toBe('secondaryPreferred');
   });
 });
