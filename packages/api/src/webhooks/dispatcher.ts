@@ -179,7 +179,7 @@ export class WebhookDispatcher {
     this.halt.abort();
     await this.polling;
     await Promise.allSettled([...this.serving.values()]);
-    await webhooksCollection().updateMany({ leaseOwner: this.owner }, { $set: { leaseOwner: null, stamp: 'released' } }).catch(() => {});
+    await webhooksCollection().updateMany({ leaseOwner: this.owner }, { $set: { leaseOwner: null, stamp: `released-${randomBytes(8).toString('hex')}` } }).catch(() => {});
   }
 }
 
