@@ -109,9 +109,9 @@ describe('webhook leases and delivery records', () => {
     for (const w of writes) expect(w.command.writeConcern).toMatchObject({ w: 'majority' });
     for (const r of reads) expect(r.command.readConcern).toMatchObject({ level: 'majority' });
     // Server selection: a replica set sends these to the primary (a standalone engine has only one server to pick).
-    expect(webhooksCollection().readPreference.mode).toBe('primary');
+    expect(webhooksCollection().readPreference!.mode).toBe('primary');
     // The URI's own settings are in force elsewhere, so the override is what makes the difference.
     expect(db().collection('tickets').writeConcern?.w).toBe(1);
-    expect(db().collection('tickets').readPreference.mode).toBe('secondaryPreferred');
+    expect(db().collection('tickets').readPreference!.mode).toBe('secondaryPreferred');
   });
 });
