@@ -9,11 +9,13 @@ import {
   TicketTimelineDocument,
   CreateWebhookDocument,
   DeleteWebhookDocument,
+  ReplayWebhookDocument,
   UpdateWebhookDocument,
   WebhookDeliveriesDocument,
   WebhooksDocument,
   type CreateWebhookMutation,
   type CreateWebhookMutationVariables,
+  type ReplayWebhookMutationVariables,
   type UpdateWebhookMutationVariables,
   type WebhookDeliveriesQuery,
   type WebhookDeliveriesQueryVariables,
@@ -133,16 +135,18 @@ export interface TicketClient {
   ticketsCount(args?: { filter?: TicketFilter | null }): Promise<number>;
   /** tickets:read. One page of the change feed; keep passing endCursor back as `after`. */
   ticketChanges(args?: TicketChangesQueryVariables): Promise<TicketChangePage>;
-  /** webhooks:manage. Every webhook. */
+  /** webhooks:manage. The caller's webhooks (every one with webhooks:admin). */
   webhooks(): Promise<Webhook[]>;
-  /** webhooks:manage. POST events to a URL from now on; the secret is returned only here. */
+  /** webhooks:manage and tickets:read. POST events to a URL from now on; the secret is returned only here. */
   createWebhook(args: CreateWebhookMutationVariables): Promise<WebhookWithSecret>;
-  /** webhooks:manage. Change a webhook; `enabled: true` resumes a disabled one. */
+  /** webhooks:manage and tickets:read. Change a webhook; `enabled: true` resumes a disabled one. */
   updateWebhook(args: UpdateWebhookMutationVariables): Promise<Webhook>;
   /** webhooks:manage. Delete a webhook. */
   deleteWebhook(args: { id: string }): Promise<boolean>;
   /** webhooks:manage. The latest deliveries of a webhook, newest first. */
   webhookDeliveries(args: WebhookDeliveriesQueryVariables): Promise<WebhookDelivery[]>;
+  /** webhooks:manage. Send everything after a change-feed cursor again (`after` null: from the start), in order, same webhook-ids. */
+  replayWebhook(args: ReplayWebhookMutationVariables): Promise<Webhook>;
   /**
    * Public. The ticket now, then again after each change, live. Reconnects
    * by itself after a network failure (and sends the current state again).
@@ -361,6 +365,9 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async webhookDeliveries(args) {
       return (await request(WebhookDeliveriesDocument, args)).webhookDeliveries;
+    },
+    async replayWebhook(args) {
+      return (await request(ReplayWebhookDocument, args)).replayWebhook;
     },
     subscribeToTicket(args, observer) {
       return subscribe(TicketUpdatedDocument, args, (d) => d.ticketUpdated, observer);

@@ -92,15 +92,16 @@ describe('integrator reads', () => {
 });
 
 describe('webhook management', () => {
-  it('creates, lists, updates and deletes webhooks; unsafe URLs are ValidationErrors on url', async () => {
-    const { token } = await new TokenService([]).create('sdk-hooks', ['webhooks:manage']);
+  it('creates, lists, updates, replays and deletes webhooks; unsafe URLs are ValidationErrors on url', async () => {
+    const { token } = await new TokenService([]).create('sdk-hooks', ['webhooks:manage', 'tickets:read']);
     const admin = createClient({ url: api.url, token });
     const refused = await rejection(admin.createWebhook({ url: 'ftp://127.0.0.1/hook' }));
     expect(refused).toBeInstanceOf(ValidationError);
     expect((refused as ValidationError).fields[0].field).toBe('url');
     const { webhook, secret } = await admin.createWebhook({ url: 'http://127.0.0.1:9/hook', kinds: ['RESOLVED'] });
     expect(secret).toMatch(/^whsec_/);
-    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:9/hook', kinds: ['RESOLVED'], enabled: true, lastError: null });
+    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:9/hook', kinds: ['RESOLVED'], enabled: true, lastError: null, owner: 'sdk-hooks' });
+    expect((await admin.replayWebhook({ id: webhook.id, after: null })).id).toBe(webhook.id);
     expect((await admin.updateWebhook({ id: webhook.id, enabled: false, kinds: [] })).enabled).toBe(false);
     expect((await admin.webhooks()).map((w) => [w.id, w.enabled, w.kinds])).toEqual([[webhook.id, false, []]]);
     expect(await admin.webhookDeliveries({ webhookId: webhook.id })).toEqual([]);

@@ -25,6 +25,8 @@ export interface Config {
   webhookRetryDelays: number[];
   /** Let webhooks point at loopback and private addresses (development, tests). */
   webhookAllowPrivate: boolean;
+  /** A webhook's sender is presumed gone once its lease stays unrenewed this long (WEBHOOK_LEASE_SECONDS). */
+  webhookLeaseMs: number;
   /** Where an embedded real mongod keeps its data across restarts. */
   dataDir: string;
   /** Start the embedded mongod with empty, throw-away data (also `npm start -- --fresh`). */
@@ -132,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbTimeoutMs: integer('DB_TIMEOUT_MS', env.DB_TIMEOUT_MS, 3000, 100, 60000),
     webhookRetryDelays: parseDelays(env.WEBHOOK_RETRY_DELAYS),
     webhookAllowPrivate: flag(env.WEBHOOK_ALLOW_PRIVATE, false),
+    webhookLeaseMs: integer('WEBHOOK_LEASE_SECONDS', env.WEBHOOK_LEASE_SECONDS, 15, 2, 600) * 1000,
     dataDir: resolve(env.DATA_DIR?.trim() || '.data'),
     freshData: flag(env.FRESH_DATA, false),
     transactions: parseTransactions(env.TRANSACTIONS),

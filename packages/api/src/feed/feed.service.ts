@@ -87,6 +87,18 @@ export class FeedService {
     return (await lastBatch())?.end ?? 0;
   }
 
+  /**
+   * The position a feed cursor designates (0 for none: the feed's start), or
+   * BAD_USER_INPUT on `after` when it is not a cursor of this feed or lies past its end.
+   */
+  async positionAfter(after: string | null | undefined): Promise<number> {
+    if (after === null || after === undefined) return 0;
+    const seq = decodeFeedCursor(after);
+    if (seq === null) throw badUserInput([{ field: 'after', message: 'is not a cursor of the change feed (use an endCursor it returned)' }]);
+    if (seq > (await this.latestPosition())) throw badUserInput([{ field: 'after', message: 'is past the end of the change feed' }]);
+    return seq;
+  }
+
   /** The batch holding position `seq` and up to `count` batches after it. */
   private async batchesFrom(seq: number, count: number): Promise<FeedBatch[]> {
     const holder = await batches().find<FeedBatch>({ _id: { $lte: seq } as never }).sort({ _id: -1 }).limit(1).next();

@@ -1,14 +1,20 @@
 // One delivery attempt: POST the signed payload and say how it went. No
-// redirects (node:http never follows them), 10 s for the whole attempt, at
-// most a few KiB of the answer read, the address checked at connect time.
+// redirects (node:http never follows them), 10 s for the whole attempt
+// (name resolution included), the address checked before connecting and
+// the connection made to that very address. The answer counts from its
+// status line: the body is read for at most a few KiB and a moment, then
+// dropped, so a receiver that trickles its body cannot hold the sender.
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { Webhook as Signer } from 'standardwebhooks';
-import { guardedLookup, hostOf, isPublicAddress } from './webhook-url';
+import { resolveHost } from './resolve-host';
+import { hostOf, isPublicAddress } from './webhook-url';
 
 export const ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_ANSWER_BYTES = 4 * 1024;
+/** How long the body of an answer is read (for nothing but a clean close) before the socket is dropped. */
+const ANSWER_READ_MS = 500;
 
 export interface Attempt {
   ok: boolean;
@@ -26,19 +32,46 @@ export interface Delivery {
   body: string;
 }
 
-export function send(d: Delivery, allowPrivate: boolean, now = new Date()): Promise<Attempt> {
+const line = (err: NodeJS.ErrnoException) => `${err.code ?? 'error'}: ${err.message}`.slice(0, 300);
+
+/** The address to connect to, or a refusal, within `budgetMs`. */
+async function addressOf(host: string, allowPrivate: boolean, budgetMs: number): Promise<{ address: string } | { error: string }> {
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : await resolveHost(host, budgetMs);
+  } catch (err) {
+    return { error: line(err as NodeJS.ErrnoException) };
+  }
+  const refused = allowPrivate ? undefined : addresses.find((a) => !isPublicAddress(a));
+  if (refused) return { error: isIP(host) ? `refused: ${host} is not a public address` : `refused: ${host} resolves to a non-public address` };
+  return { address: addresses[0] };
+}
+
+/** POST once; `abort` (the lease was lost) ends the attempt at once. */
+export async function send(d: Delivery, allowPrivate: boolean, now = new Date(), abort?: AbortSignal): Promise<Attempt> {
+  const started = performance.now();
   const url = new URL(d.url);
-  // Literal addresses never reach the lookup: check them here.
-  const host = hostOf(url);
-  if (!allowPrivate && isIP(host) && !isPublicAddress(host)) return Promise.resolve({ ok: false, error: `refused: ${host} is not a public address` });
+  const target = await addressOf(hostOf(url), allowPrivate, ATTEMPT_TIMEOUT_MS);
+  if ('error' in target) return { ok: false, error: target.error };
+  const left = ATTEMPT_TIMEOUT_MS - (performance.now() - started);
+  if (left <= 0) return { ok: false, error: `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` };
+  const family = isIP(target.address);
   const signature = new Signer(d.secret).sign(d.id, now, d.body);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<Attempt>((resolve) => {
     let settled = false;
-    const done = (a: Attempt) => { if (!settled) { settled = true; clearTimeout(timer); resolve(a); } };
+    const done = (a: Attempt) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      abort?.removeEventListener('abort', onAbort);
+      resolve(a);
+    };
     const req = client.request(url, {
       method: 'POST',
-      lookup: guardedLookup(allowPrivate),
+      // The name was resolved and checked above: connect to that address, nothing else.
+      lookup: ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+        (options.all ? callback(null, [{ address: target.address, family }]) : callback(null, target.address, family))) as never,
       agent: false,
       headers: {
         'content-type': 'application/json',
@@ -50,18 +83,19 @@ export function send(d: Delivery, allowPrivate: boolean, now = new Date()): Prom
       },
     }, (res) => {
       const status = res.statusCode ?? 0;
+      done(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
+      // The status decided it; read a little of the body so the close is clean, then drop it.
       let read = 0;
-      res.on('data', (chunk: Buffer) => {
-        read += chunk.length;
-        if (read > MAX_ANSWER_BYTES) res.destroy(); // the answer does not matter past its status
-      });
-      const finish = () => done(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
-      res.on('end', finish);
-      res.on('close', finish);
-      res.on('error', finish);
+      const drop = setTimeout(() => res.destroy(), ANSWER_READ_MS);
+      res.on('data', (chunk: Buffer) => { read += chunk.length; if (read > MAX_ANSWER_BYTES) res.destroy(); });
+      res.on('close', () => clearTimeout(drop));
+      res.on('error', () => {});
     });
-    const timer = setTimeout(() => { req.destroy(); done({ ok: false, error: `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` }); }, ATTEMPT_TIMEOUT_MS);
-    req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: err.code === 'EREFUSEDADDRESS' ? err.message : `${err.code ?? 'error'}: ${err.message}`.slice(0, 300) }));
+    const timer = setTimeout(() => { req.destroy(); done({ ok: false, error: `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` }); }, left);
+    const onAbort = () => { req.destroy(); done({ ok: false, error: 'abandoned: the lease was lost' }); };
+    if (abort?.aborted) return onAbort();
+    abort?.addEventListener('abort', onAbort);
+    req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: line(err) }));
     req.end(d.body);
   });
 }

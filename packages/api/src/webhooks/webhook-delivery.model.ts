@@ -60,6 +60,10 @@ export class WebhookDelivery {
   @Field(() => String, { nullable: true, description: 'Why the last attempt failed, if it did.' })
   @prop({ type: String })
   public error?: string | null;
+
+  /** The lease (webhook fence) it was last written under: a write under an older lease loses. */
+  @prop({ type: Number })
+  public fence?: number;
 }
 
 export const WebhookDeliveryModel = getModelForClass(WebhookDelivery);

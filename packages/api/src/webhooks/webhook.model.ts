@@ -1,13 +1,18 @@
 // A webhook: where to POST which events (collection `webhooks`). Besides
 // what integrators see, it keeps its delivery state: how far in the change
 // feed it has delivered, the retry of the event at its head, and the lease
-// that lets one API process at a time send to it.
+// that lets one API process at a time send to it (see dispatcher.ts).
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 
-@index({ enabled: 1, leaseUntil: 1 })
+/** What `owner` reads for webhooks made before owners were recorded: no token name looks like it. */
+export const UNOWNED = '(unowned)';
+
+// The dispatcher's question: enabled webhooks behind the feed, oldest first.
+@index({ enabled: 1, cursor: 1 })
+@index({ owner: 1, createdAt: 1 })
 @modelOptions({ schemaOptions: { collection: 'webhooks', versionKey: false }, options: { customName: 'Webhook' } })
 @ObjectType({ description: 'Where timeline events are POSTed, signed (Standard Webhooks).' })
 export class Webhook {
@@ -32,6 +37,11 @@ export class Webhook {
   @prop({ type: Date, required: true })
   public createdAt!: Date;
 
+  /** The name of the token that made it; absent on webhooks made before owners existed (UNOWNED). */
+  @Field(() => String, { description: `The name of the token that made it ("agent" for AGENT_TOKENS); "${UNOWNED}" for webhooks made before owners were recorded, which only webhooks:admin sees.` })
+  @prop({ type: String })
+  public owner?: string;
+
   @Field(() => String, { nullable: true, description: 'Why the last attempt failed, if it did.' })
   @prop({ type: String })
   public lastError?: string | null;
@@ -40,7 +50,7 @@ export class Webhook {
   @prop({ type: String, required: true })
   public secret!: string;
 
-  /** Feed position delivered (or passed over) up to. */
+  /** Feed position delivered (or passed over) up to; at creation, the end of the feed then. */
   @prop({ type: Number, required: true })
   public cursor!: number;
 
@@ -48,16 +58,25 @@ export class Webhook {
   @prop({ type: Number, required: true, default: 0 })
   public failures!: number;
 
-  /** Not before this time (a retry waits for its delay). */
-  @prop({ type: Date })
-  public nextAttemptAt?: Date | null;
+  /** After a failed attempt: how long to wait before the next, measured by whoever sees it waiting. */
+  @prop({ type: Number, required: true, default: 0 })
+  public retryDelayMs!: number;
 
-  /** The API process sending to it, until leaseUntil. */
+  /** The API process sending to it now (null: nobody). */
   @prop({ type: String })
   public leaseOwner?: string | null;
 
-  @prop({ type: Date })
-  public leaseUntil?: Date | null;
+  /** Raised by each lease taken: writes under a lease carry it and lose to a higher one. */
+  @prop({ type: Number, required: true, default: 0 })
+  public fence!: number;
+
+  /** Changes with every write of the sender: a stamp that stays the same for a lease's length means its sender is gone. */
+  @prop({ type: String, required: true, default: '' })
+  public stamp!: string;
+
+  /** Raised by replayWebhook: a sender's cursor write made before a replay does not stand. */
+  @prop({ type: Number, required: true, default: 0 })
+  public epoch!: number;
 }
 
 export const WebhookModel = getModelForClass(Webhook);

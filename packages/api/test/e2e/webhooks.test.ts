@@ -16,7 +16,7 @@ const UPDATE_WEBHOOK = `mutation($id: ID!, $enabled: Boolean, $url: String) { up
 const WEBHOOKS = `{ webhooks { id url enabled lastError kinds } }`;
 const DELIVERIES = `query($id: ID!) { webhookDeliveries(webhookId: $id, first: 50) { eventId kind status attempts lastAttemptAt responseStatus error } }`;
 
-const ENV = { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_DELAYS: '0.2,0.2' };
+const ENV = { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_DELAYS: '0.2,0.2', WEBHOOK_LEASE_SECONDS: '3' };
 const types = (rs: Received[]) => rs.map((r) => JSON.parse(r.body).type);
 const ids = (rs: Received[]) => rs.map((r) => r.headers['webhook-id']);
 

@@ -1,0 +1,25 @@
+// The webhook collections as the delivery state needs them, whatever
+// MONGODB_URI says: writes acknowledged by a majority (a failover cannot roll
+// back a cursor, lease or record a sender acted on), reads from the primary
+// of majority-committed data (never a secondary's stale lease or cursor).
+import mongoose from 'mongoose';
+import type { Collection, CollectionOptions, Document } from 'mongodb';
+import type { WebhookDelivery } from './webhook-delivery.model';
+import type { Webhook } from './webhook.model';
+
+export const DURABLE: CollectionOptions = {
+  writeConcern: { w: 'majority' },
+  readConcern: { level: 'majority' },
+  readPreference: 'primary',
+};
+
+export type StoredWebhook = Omit<Webhook, 'id'>;
+
+function collection<T extends Document>(name: string): Collection<T> {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('the database is not connected');
+  return db.collection<T>(name, DURABLE);
+}
+
+export const webhooksCollection = () => collection<StoredWebhook>('webhooks');
+export const deliveriesCollection = () => collection<WebhookDelivery>('webhook_deliveries');

@@ -1,0 +1,117 @@
+// The lease and record rules themselves, on the real engine: what a holder
+// that lost its lease can still write (nothing), and when another process
+// may take a webhook over (judged by what it saw, never by a clock).
+import mongoose from 'mongoose';
+import type { CommandStartedEvent } from 'mongodb';
+import { TimelineEventKind } from '../../src/tickets/ticket.enums';
+import { forgetIfDeleted, recordAttempt } from '../../src/webhooks/delivery-record';
+import { webhooksCollection } from '../../src/webhooks/durable';
+import { WebhookDeliveryModel, WebhookDeliveryStatus } from '../../src/webhooks/webhook-delivery.model';
+import { Leases } from '../../src/webhooks/webhook-lease';
+import { databaseUri } from '../support/api';
+
+const LEASE_MS = 3_000;
+const commands: CommandStartedEvent[] = [];
+const db = () => mongoose.connection.db!;
+const outcome = (status: WebhookDeliveryStatus, responseStatus: number | null) => ({ status, lastAttemptAt: new Date(), responseStatus, error: responseStatus === 200 ? null : 'HTTP 500' });
+
+async function newWebhook(): Promise<mongoose.Types.ObjectId> {
+  const _id = new mongoose.Types.ObjectId();
+  await webhooksCollection().insertOne({ _id, url: 'http://127.0.0.1:9/hook', kinds: [], enabled: true, createdAt: new Date(), owner: 'leases', lastError: null, secret: 'whsec_x', cursor: 0, failures: 0, retryDelayMs: 0, leaseOwner: null, fence: 0, stamp: 'fresh', epoch: 0 });
+  return _id;
+}
+const stored = async (id: mongoose.Types.ObjectId) => (await webhooksCollection().findOne({ _id: id }))!;
+
+describe('webhook leases and delivery records', () => {
+  const first = new Leases('process-a', LEASE_MS);
+  const second = new Leases('process-b', LEASE_MS);
+  beforeAll(async () => {
+    // A URI that asks for weaker settings: the webhook collections must not take them.
+    await mongoose.connect(`${databaseUri('webhook_leases')}?w=1&readPreference=secondaryPreferred&readConcernLevel=local`, { monitorCommands: true, serverSelectionTimeoutMS: 5_000 });
+    mongoose.connection.getClient().on('commandStarted', (e) => commands.push(e));
+    for (const c of ['webhooks', 'webhook_deliveries']) await db().collection(c).deleteMany({});
+    await WebhookDeliveryModel.createIndexes(); // as every API process does at start: the unique (webhookId, eventId) is part of the fence
+  });
+  afterAll(async () => {
+    await mongoose.disconnect();
+  });
+
+  it('a holder whose lease was taken over can move nothing and overwrite no newer record', async () => {
+    const id = await newWebhook();
+    const late = (await first.take(await stored(id)))!;
+    expect(late.fence).toBe(1);
+    const key = { webhookId: id, eventId: new mongoose.Types.ObjectId(), seq: 1, kind: TimelineEventKind.CREATED };
+
+    // The second process takes it over (having seen the stamp unchanged for a lease) and delivers.
+    const current = (await second.take(await stored(id)))!;
+    expect(current.fence).toBe(2);
+    expect(await recordAttempt(current.fence, key, outcome(WebhookDeliveryStatus.DELIVERED, 200))).toBe(true);
+    expect(await second.write(current, { cursor: 0, epoch: 0 }, { cursor: 1 })).toBe(true);
+
+    // The first wakes up with a failure to record: nothing it writes lands.
+    expect(await recordAttempt(late.fence, key, outcome(WebhookDeliveryStatus.PENDING, 500))).toBe(false);
+    expect(await first.write(late, { cursor: 0, epoch: 0 }, { cursor: 0, failures: 1, lastError: 'HTTP 500' })).toBe(false);
+    expect(await first.renew(late)).toBe(false);
+    await first.release(late);
+    expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: id })).toBe(1);
+    expect(await db().collection('webhook_deliveries').findOne({ webhookId: id })).toMatchObject({ status: 'DELIVERED', attempts: 1, responseStatus: 200, fence: 2 });
+    expect(await stored(id)).toMatchObject({ cursor: 1, failures: 0, leaseOwner: 'process-b', fence: 2 });
+
+    // A stale take (the stamp moved since it was judged) fails too.
+    const judged = await stored(id);
+    expect(await second.renew(current)).toBe(true);
+    expect(await first.take(judged)).toBeNull();
+  });
+
+  it('a late record of a deleted webhook is taken back', async () => {
+    const id = await newWebhook();
+    const lease = (await first.take(await stored(id)))!;
+    const key = { webhookId: id, eventId: new mongoose.Types.ObjectId(), seq: 1, kind: TimelineEventKind.CREATED };
+    // deleteWebhook: the webhook, then its records; the sender's record lands after both.
+    await webhooksCollection().deleteOne({ _id: id });
+    await db().collection('webhook_deliveries').deleteMany({ webhookId: id });
+    expect(await recordAttempt(lease.fence, key, outcome(WebhookDeliveryStatus.DELIVERED, 200))).toBe(true);
+    // Its cursor write misses; it looks, finds the webhook gone, and takes its record back.
+    expect(await first.write(lease, { cursor: 0, epoch: 0 }, { cursor: 1 })).toBe(false);
+    expect(await forgetIfDeleted(id)).toBe(true);
+    expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: id })).toBe(0);
+  });
+
+  it('takeover and retries are judged by how long this process saw the same stamp, and the holder stops first', async () => {
+    const now = performance.now();
+    const leasedByOther = { leaseOwner: 'process-b', failures: 0, retryDelayMs: 0 };
+    expect(first.takeable(leasedByOther, { stamp: 's', since: now }, now)).toBe(false);
+    expect(first.takeable(leasedByOther, { stamp: 's', since: now - LEASE_MS + 1 }, now)).toBe(false);
+    expect(first.takeable(leasedByOther, { stamp: 's', since: now - LEASE_MS }, now)).toBe(true);
+    const waiting = { leaseOwner: null, failures: 2, retryDelayMs: 1_000 };
+    expect(first.takeable(waiting, { stamp: 's', since: now - 999 }, now)).toBe(false);
+    expect(first.takeable(waiting, { stamp: 's', since: now - 1_000 }, now)).toBe(true);
+    expect(first.takeable({ leaseOwner: null, failures: 0, retryDelayMs: 0 }, { stamp: 's', since: now }, now)).toBe(true);
+    // The holder's own window closes a margin before anyone may take over.
+    const lease = { id: new mongoose.Types.ObjectId(), fence: 1, provenAt: performance.now() };
+    expect(first.valid(lease)).toBe(true);
+    lease.provenAt = performance.now() - (LEASE_MS - first.marginMs);
+    expect(first.valid(lease)).toBe(false);
+    expect(first.marginMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it('delivery state is written with majority write concern and read from the primary, whatever the URI says', async () => {
+    commands.length = 0;
+    const id = await newWebhook();
+    const lease = (await first.take(await stored(id)))!;
+    await recordAttempt(lease.fence, { webhookId: id, eventId: new mongoose.Types.ObjectId(), seq: 1, kind: TimelineEventKind.CREATED }, outcome(WebhookDeliveryStatus.DELIVERED, 200));
+    expect(await first.write(lease, { cursor: 0, epoch: 0 }, { cursor: 1 })).toBe(true);
+    const ours = commands.filter((e) => ['webhooks', 'webhook_deliveries'].includes(e.command[e.commandName]));
+    const writes = ours.filter((e) => ['insert', 'update', 'delete'].includes(e.commandName));
+    const reads = ours.filter((e) => e.commandName === 'find');
+    expect(writes.length).toBeGreaterThanOrEqual(4);
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+    for (const w of writes) expect(w.command.writeConcern).toMatchObject({ w: 'majority' });
+    for (const r of reads) expect(r.command.readConcern).toMatchObject({ level: 'majority' });
+    // Server selection: a replica set sends these to the primary (a standalone engine has only one server to pick).
+    expect(webhooksCollection().readPreference!.mode).toBe('primary');
+    // The URI's own settings are in force elsewhere, so the override is what makes the difference.
+    expect(db().collection('tickets').writeConcern?.w).toBe(1);
+    expect(db().collection('tickets').readPreference!.mode).toBe('secondaryPreferred');
+  });
+});
