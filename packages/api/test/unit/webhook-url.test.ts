@@ -33,7 +33,7 @@ describe('webhook refusals say nothing of what a name resolved to', () => {
 });
 
 describe('webhook payload', () => {
-  it('carries the type, the event time, the ticket without its timeline and the event', () => {
+  it('carries the type, the event time, the ticket without its timeline (with its assignee) and the event (with its visibility)', () => {
     const at = new Date('2026-11-28T10:00:00Z');
     const _id = new mongoose.Types.ObjectId();
     const body = JSON.parse(webhookPayload(
@@ -44,8 +44,8 @@ describe('webhook payload', () => {
       type: 'ticket.first_response',
       timestamp: '2026-11-28T10:00:00.000Z',
       data: {
-        ticket: { id: String(_id), ticketNumber: 'TKT-00001', subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'a@example.com', customerName: null, chatId: null, createdAt: '2026-11-28T10:00:00.000Z', updatedAt: '2026-11-28T10:00:00.000Z', firstResponseAt: null, resolvedAt: null, closedAt: null, resolutionNotes: null },
-        event: { id: String(_id), kind: 'FIRST_RESPONSE', at: '2026-11-28T10:00:00.000Z', message: 'hi', actor: 'bot' },
+        ticket: { id: String(_id), ticketNumber: 'TKT-00001', subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'a@example.com', customerName: null, chatId: null, createdAt: '2026-11-28T10:00:00.000Z', updatedAt: '2026-11-28T10:00:00.000Z', firstResponseAt: null, resolvedAt: null, closedAt: null, resolutionNotes: null, assignee: null },
+        event: { id: String(_id), kind: 'FIRST_RESPONSE', at: '2026-11-28T10:00:00.000Z', message: 'hi', actor: 'bot', visibility: 'PUBLIC' },
       },
     });
   });
