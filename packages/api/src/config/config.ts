@@ -35,6 +35,8 @@ export interface Config {
   metrics: boolean;
   /** When set, GET /metrics wants `Authorization: Bearer <it>`. */
   metricsToken?: string;
+  /** The most updates one subscription may have waiting; a subscriber further behind is ended with SLOW_CONSUMER. */
+  subscriptionQueueLimit: number;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -127,5 +129,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transactions: parseTransactions(env.TRANSACTIONS),
     metrics: flag(env.METRICS, true),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
+    subscriptionQueueLimit: integer('SUBSCRIPTION_QUEUE_LIMIT', env.SUBSCRIPTION_QUEUE_LIMIT, 1000, 1, 100_000),
   };
 }

@@ -3,6 +3,7 @@
 // and the driver reconnects by itself when it is back.
 import mongoose from 'mongoose';
 import type { Logger } from '../logging/logger';
+import { FeedBatchModel } from '../feed/feed-batch.model';
 import { CounterModel } from '../tickets/counter.model';
 import { TicketModel } from '../tickets/ticket.model';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
@@ -51,7 +52,7 @@ export async function pingDatabase(timeoutMs: number): Promise<boolean> {
  */
 export async function ensureIndexes(log: Logger): Promise<{ healthy: boolean }> {
   let healthy = true;
-  for (const model of [CounterModel, TicketModel, TimelineEventModel, ApiTokenModel, WebhookModel, WebhookDeliveryModel]) {
+  for (const model of [CounterModel, TicketModel, TimelineEventModel, FeedBatchModel, ApiTokenModel, WebhookModel, WebhookDeliveryModel]) {
     try {
       await model.createIndexes();
     } catch (err) {
