@@ -143,7 +143,7 @@ export class FeedService {
   private async positionBefore(since: Date): Promise<number> {
     // The last batch first: anything not found below is claimed after it.
     const last = await lastBatch();
-    const batch = await batches().find({ maxAtSoFar: { $gte: since } }).sort({ maxAtSoFar: 1, _id: 1 }).hint({ maxAtSoFar: 1, _id: 1 }).limit(1).next();
+    const batch = await batches().find({ maxAtSoFar: { $gte: since } }).sort({ maxAtSoFar: 1, _id: 1 }).limit(1).next();
     if (!batch) return last?.end ?? 0;
     const events = await this.eventsOf(batch.ids.map((id, i) => ({ seq: batch._id + i, id })));
     const index = batch.ids.findIndex((id) => (events.get(String(id))?.at ?? new Date(0)) >= since);

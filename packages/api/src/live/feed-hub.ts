@@ -89,16 +89,17 @@ export class FeedHub {
     if (this.running || this.cursor === undefined) return;
     this.running = true;
     try {
+      const checkEnd = Date.now() - this.lastIdleCheck >= IDLE_CHECK_MS;
       if (!this.listeners.size) {
         // Nobody listens in this process: keep the position current (one
         // small query a second) without reading the changes and their
         // tickets. A subscriber who came meanwhile gets everything after the
         // old position.
-        if (Date.now() - this.lastIdleCheck < IDLE_CHECK_MS) return;
+        if (!checkEnd) return;
         this.lastIdleCheck = Date.now();
         const latest = await this.feed.latestPosition();
         if (!this.listeners.size) {
-          this.cursor = Math.max(this.cursor, latest);
+          this.cursor = latest < this.cursor ? this.cutBack(latest) : latest;
           return;
         }
       }
@@ -108,11 +109,26 @@ export class FeedHub {
         more = read.more;
         for (const change of read.changes) for (const l of this.listeners) l(change);
       }
+      if (checkEnd) {
+        this.lastIdleCheck = Date.now();
+        const latest = await this.feed.latestPosition();
+        if (latest < this.cursor) this.cursor = this.cutBack(latest);
+      }
     } catch (err) {
       this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'live updates: reading the feed failed; retrying');
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * The feed ends before this reader's position only when it was cut back
+   * (a database restored from a backup): go on from its new end, loudly,
+   * rather than wait silently until it grows past the old one.
+   */
+  private cutBack(latest: number): number {
+    this.log.warn({ position: this.cursor, feedEnd: latest }, 'live updates: the change feed ends before this process\'s position (database restored from a backup?); going on from its end');
+    return latest;
   }
 
   stop(): void {
