@@ -68,10 +68,17 @@ export async function markBatchTimes(): Promise<number> {
 async function nextClaim(limit: number): Promise<PendingEvent[]> {
   const taken = await events().find({ pending: true }, PENDING_FIELDS).sort({ at: 1, _id: 1 }).limit(limit).toArray();
   if (taken.length < limit) return claimOrder(taken);
-  // Cut at the batch size: a ticket's earlier event may wait behind a later
-  // one in time (a writer's clock behind). Its slots go to its earliest events.
-  const tickets = [...new Map(taken.map((e) => [e.ticketId.toHexString(), e.ticketId])).values()];
-  const waiting = await events().find({ pending: true, ticketId: { $in: tickets }, _id: { $nin: taken.map((e) => e._id) } }, PENDING_FIELDS).toArray();
+  // Cut at the batch size: an earlier event of a taken ticket may wait
+  // behind the cut (its writer's clock ahead). Only those can matter:
+  // pending events of the same tickets placed before a taken one.
+  const latest = new Map<string, PendingEvent>();
+  for (const e of taken) {
+    const key = e.ticketId.toHexString();
+    if (e.ticketSeq !== undefined && (latest.get(key)?.ticketSeq ?? -1) < e.ticketSeq) latest.set(key, e);
+  }
+  if (!latest.size) return claimOrder(taken);
+  const earlier = [...latest.values()].flatMap((e) => [{ ticketId: e.ticketId, ticketSeq: { $lt: e.ticketSeq } }, { ticketId: e.ticketId, ticketSeq: { $exists: false } }]);
+  const waiting = await events().find({ pending: true, _id: { $nin: taken.map((e) => e._id) }, $or: earlier }, PENDING_FIELDS).toArray();
   return claimOrder(taken, waiting);
 }
 

@@ -8,6 +8,8 @@ import type { Logger } from '../logging/logger';
 import { AsyncQueue } from './async-queue';
 
 const POLL_MS = 250;
+/** Changes read from the feed at once. */
+const READ_PAGE = 500;
 /** With nobody listening, the position is refreshed this often (a new subscriber may get up to this much of the past). */
 const IDLE_CHECK_MS = 1_000;
 
@@ -103,8 +105,10 @@ export class FeedHub {
           return;
         }
       }
+      // Never more at once than a subscription may hold: a burst alone does not end a reader that keeps up.
+      const page = Math.min(READ_PAGE, this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT);
       for (let more = true; more; ) {
-        const read = await this.feed.changesAfter(this.cursor, 500);
+        const read = await this.feed.changesAfter(this.cursor, page);
         this.cursor = read.end;
         more = read.more;
         for (const change of read.changes) for (const l of this.listeners) l(change);
