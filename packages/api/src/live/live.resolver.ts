@@ -65,7 +65,7 @@ function feedChanges(ctx: Context): AsyncIterable<TicketChange> {
 export class LiveResolver {
   @Subscription(() => Ticket, {
     subscribe: ({ args, context }) => ticketUpdates(context as Context, args as Args),
-    description: 'Public. The ticket as it is now, at once, then again after each new timeline event (from any API process, within seconds). For an unknown number or a wrong email: completes at once without data, the same for both. Counts against the lookup rate limits.',
+    description: 'Public. The ticket as it is now, at once, then again after each new timeline event (from any API process, within seconds). For an unknown number or a wrong email: completes at once without data, the same for both. Counts against the lookup rate limits. A subscriber that falls more than the server\'s bound behind is ended with SLOW_CONSUMER.',
   })
   ticketUpdated(
     @Root() ticket: TicketView,
@@ -78,7 +78,7 @@ export class LiveResolver {
   @Authorized('tickets:read')
   @Subscription(() => TicketChange, {
     subscribe: ({ context }) => feedChanges(context as Context),
-    description: 'tickets:read. Every change of the feed from the moment of subscribing. To miss nothing across reconnects, read ticketChanges with a cursor.',
+    description: 'tickets:read. Every change of the feed from the moment of subscribing. To miss nothing across reconnects, read ticketChanges with a cursor. A subscriber that falls more than the server\'s bound behind is ended with SLOW_CONSUMER.',
   })
   ticketChanged(@Root() change: TicketChange, @Ctx() _ctx: Context): TicketChange {
     return change;
