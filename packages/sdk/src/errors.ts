@@ -157,6 +157,19 @@ export class ServiceUnavailableError extends TicketApiError {
   }
 }
 
+/** A subscription the server ended because its subscriber fell more than `limit` updates behind; subscribe again (and read `ticketChanges` from your last cursor). */
+export class SlowConsumerError extends TicketApiError {
+  static override readonly kind = 'SlowConsumerError';
+  static {
+    brand(this, TicketApiError);
+  }
+  readonly limit: number;
+  constructor(message: string, errors: readonly GraphQLErrorPayload[]) {
+    super(message, 'SLOW_CONSUMER', errors);
+    this.limit = Number(this.extensions.limit) || 0;
+  }
+}
+
 /** The request did not get a GraphQL answer: connection failure, timeout, or a non-GraphQL HTTP reply. */
 export class NetworkError extends TicketApiError {
   static override readonly kind = 'NetworkError';
@@ -179,6 +192,7 @@ const BY_CODE: Record<string, new (message: string, errors: readonly GraphQLErro
   NOT_FOUND: NotFoundError,
   RATE_LIMITED: RateLimitedError,
   SERVICE_UNAVAILABLE: ServiceUnavailableError,
+  SLOW_CONSUMER: SlowConsumerError,
 };
 
 /** The error to throw for a GraphQL error response. */
@@ -222,4 +236,5 @@ export const isForbiddenError = (e: unknown): e is ForbiddenError => e instanceo
 export const isNotFoundError = (e: unknown): e is NotFoundError => e instanceof NotFoundError;
 export const isRateLimitedError = (e: unknown): e is RateLimitedError => e instanceof RateLimitedError;
 export const isServiceUnavailableError = (e: unknown): e is ServiceUnavailableError => e instanceof ServiceUnavailableError;
+export const isSlowConsumerError = (e: unknown): e is SlowConsumerError => e instanceof SlowConsumerError;
 export const isNetworkError = (e: unknown): e is NetworkError => e instanceof NetworkError;

@@ -1,5 +1,5 @@
 // toTicketApiError: the error lists other GraphQL clients report, to the SDK's classes.
-import { DuplicateEntryError, NetworkError, TicketApiError, ValidationError, toTicketApiError } from '../src';
+import { DuplicateEntryError, NetworkError, SlowConsumerError, TicketApiError, ValidationError, toTicketApiError } from '../src';
 
 const dup = { message: 'A ticket for this chat already exists.', extensions: { code: 'DUPLICATE_ENTRY', field: 'chatId' } };
 
@@ -9,6 +9,12 @@ describe('toTicketApiError', () => {
     expect(e).toBeInstanceOf(DuplicateEntryError);
     expect((e as DuplicateEntryError).field).toBe('chatId');
     expect(toTicketApiError([{ message: 'bad', extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'customerEmail', message: 'not an email' }] } }])).toBeInstanceOf(ValidationError);
+  });
+
+  it('makes a SlowConsumerError, with its limit, of a subscription ended for falling behind', () => {
+    const e = toTicketApiError([{ message: 'fell behind', extensions: { code: 'SLOW_CONSUMER', limit: 1000 } }]);
+    expect(e).toBeInstanceOf(SlowConsumerError);
+    expect((e as SlowConsumerError).limit).toBe(1000);
   });
 
   it('takes what carries one: Apollo Client 4 ({ errors }) and urql ({ graphQLErrors })', () => {

@@ -39,6 +39,8 @@ export interface Config {
   metricsToken?: string;
   /** Key of the chatSignature an anonymous createTicket needs for a chatId; unset: anonymous chatIds are refused. */
   chatSigningSecret?: string;
+  /** The most updates one subscription may have waiting; a subscriber further behind is ended with SLOW_CONSUMER. */
+  subscriptionQueueLimit: number;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -141,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: flag(env.METRICS, true),
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     chatSigningSecret: parseChatSecret(env.CHAT_SIGNING_SECRET),
+    subscriptionQueueLimit: integer('SUBSCRIPTION_QUEUE_LIMIT', env.SUBSCRIPTION_QUEUE_LIMIT, 1000, 1, 100_000),
   };
 }
 

@@ -41,3 +41,7 @@ export const serviceUnavailable = (retryAfter = 5) =>
   make('The service is temporarily unavailable; try again shortly.', ErrorCode.SERVICE_UNAVAILABLE, { retryAfter });
 
 export const internalError = () => make('Internal server error.', ErrorCode.INTERNAL_SERVER_ERROR);
+
+/** A subscriber that fell more than `limit` values behind: its subscription ends with this. */
+export const slowConsumer = (limit: number) =>
+  make(`This subscription fell more than ${limit} updates behind (the connection did not take them) and was ended. Subscribe again; to miss nothing, read ticketChanges from your last cursor.`, ErrorCode.SLOW_CONSUMER, { limit });

@@ -1,14 +1,15 @@
 // Reading the change feed. Positions come from the batch documents, which
 // are contiguous (see sequencer.ts): a page is the run of consecutive
 // positions after the cursor. A missing batch is one being claimed this
-// instant, and the page ends before it rather than skip it.
+// instant, and the page ends before it rather than skip it. Every read is
+// majority and on the primary (feed-collections.ts).
 import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
-import { TicketModel } from '../tickets/ticket.model';
-import { toEvent, toTicket, type StoredEvent, type StoredTicket, type TicketView } from '../tickets/ticket.service';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
-import { FeedBatchModel, type FeedBatch } from './feed-batch.model';
-import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
+import { toEvent, toTicket, type StoredEvent, type TicketView } from '../tickets/ticket.service';
+import type { FeedBatch } from './feed-batch.model';
+import { feedBatches, feedEvents, feedTickets } from './feed-collections';
+import { decodeFeedCursor, encodeFeedCursor, eventTag } from './feed-cursor';
+import { currentFeedId } from './feed-id';
 import { lastBatch } from './sequencer';
 import type { TicketChangePage } from './ticket-change.type';
 
@@ -17,6 +18,8 @@ export const FEED_PAGE = { min: 1, max: 500 } as const;
 /** One change as feed readers inside the API get it. */
 export interface FeedChange {
   seq: number;
+  /** This change's cursor, as `ticketChanges` and `ticketChanged` hand it out. */
+  cursor: string;
   event: StoredEvent;
   ticket: TicketView;
 }
@@ -43,33 +46,63 @@ export function positionsAfter(batches: Pick<FeedBatch, '_id' | 'end' | 'ids'>[]
   return out;
 }
 
-const batches = () => FeedBatchModel.collection;
+const batches = feedBatches;
+const badAfter = (message: string) => badUserInput([{ field: 'after', message }]);
+
+/** The batch holding position `seq`, if the feed reaches it. */
+async function batchHolding(seq: number): Promise<FeedBatch | null> {
+  const holder = await batches().find({ _id: { $lte: seq } }).sort({ _id: -1 }).limit(1).next();
+  return holder && holder.end >= seq ? holder : null;
+}
 
 export class FeedService {
   async read(after: string | null | undefined, since: Date | null | undefined, first: number): Promise<TicketChangePage> {
     const problems: FieldProblem[] = [];
     if (!Number.isInteger(first) || first < FEED_PAGE.min || first > FEED_PAGE.max) problems.push({ field: 'first', message: `must be from ${FEED_PAGE.min} to ${FEED_PAGE.max}` });
-    const given = after === null || after === undefined ? null : decodeFeedCursor(after);
-    if (after !== null && after !== undefined && given === null) problems.push({ field: 'after', message: 'is not a cursor of the change feed (use an endCursor it returned)' });
+    if (after !== null && after !== undefined && !decodeFeedCursor(after)) problems.push({ field: 'after', message: NOT_OURS });
     if (problems.length) throw badUserInput(problems);
 
-    const from = given ?? (since ? await this.positionBefore(since) : 0);
+    const given = after !== null && after !== undefined;
+    const from = given ? await this.positionAfter(after) : since ? await this.positionBefore(since) : 0;
     const read = await this.changesAfter(from, first);
-    const changes = read.changes.map((c) => ({ cursor: encodeFeedCursor(c.seq), event: toEvent(c.event, true), ticket: c.ticket }));
-    const endCursor = read.end > from ? encodeFeedCursor(read.end) : (after ?? (from > 0 ? encodeFeedCursor(from) : null));
+    const changes = read.changes.map((c) => ({ cursor: c.cursor, event: toEvent(c.event, true), ticket: c.ticket }));
+    let endCursor: string | null = null;
+    if (read.end > from) endCursor = read.endCursor;
+    else if (given) endCursor = after;
+    else if (from > 0) endCursor = await this.cursorAt(from);
     return { changes, endCursor, hasMore: read.more };
   }
 
   /**
-   * Up to `limit` positions after `from`, with their events and tickets as
-   * they are now; `end` is the last position covered (past any passed over),
-   * `more` whether more can be read right now. What every feed reader uses:
-   * `ticketChanges`, webhooks, subscriptions.
+   * The position a cursor designates: 0 (the feed's start) for none. A
+   * cursor this feed did not make, made by another database's feed, past
+   * the end of the feed, or naming a change the feed does not hold at its
+   * position (a restored backup), is BAD_USER_INPUT on `after`.
    */
-  async changesAfter(from: number, limit: number): Promise<{ changes: FeedChange[]; end: number; more: boolean }> {
+  async positionAfter(after: string | null | undefined): Promise<number> {
+    if (after === null || after === undefined) return 0;
+    const cursor = decodeFeedCursor(after);
+    if (!cursor) throw badAfter(NOT_OURS);
+    if (cursor.feed !== (await currentFeedId())) throw badAfter('was made by the change feed of another database');
+    const holder = await batchHolding(cursor.seq);
+    if (!holder) throw badAfter('is past the end of the change feed (was the database restored from a backup?); read again from an older cursor or with `since`');
+    if (eventTag(holder.ids[cursor.seq - holder._id]) !== cursor.tag) throw badAfter('names a change this feed does not hold (was the database restored from a backup?); read again from an older cursor or with `since`');
+    return cursor.seq;
+  }
+
+  /**
+   * Up to `limit` positions after `from`, with their events and tickets as
+   * they are now; `end` is the last position covered (past any passed over)
+   * and `endCursor` its cursor, `more` whether more can be read right now.
+   * What every feed reader uses: `ticketChanges`, webhooks, subscriptions.
+   */
+  async changesAfter(from: number, limit: number): Promise<{ changes: FeedChange[]; end: number; endCursor: string | null; more: boolean }> {
     // One more than asked for: whether more can be read right now.
     const run = positionsAfter(await this.batchesFrom(from + 1, limit + 1), from, limit + 1);
     const page = run.slice(0, limit);
+    if (!page.length) return { changes: [], end: from, endCursor: null, more: false };
+    const feed = await currentFeedId();
+    const cursorOf = (p: Position) => encodeFeedCursor({ feed, seq: p.seq, tag: eventTag(p.id) });
     const events = await this.eventsOf(page);
     const tickets = await this.ticketsOf([...events.values()]);
     // An event or ticket that is gone (a create undone after its event was
@@ -77,9 +110,10 @@ export class FeedService {
     const changes = page.flatMap((p) => {
       const event = events.get(String(p.id));
       const ticket = event && tickets.get(String(event.ticketId));
-      return event && ticket ? [{ seq: p.seq, event, ticket }] : [];
+      return event && ticket ? [{ seq: p.seq, cursor: cursorOf(p), event, ticket }] : [];
     });
-    return { changes, end: page.at(-1)?.seq ?? from, more: run.length > limit };
+    const last = page[page.length - 1];
+    return { changes, end: last.seq, endCursor: cursorOf(last), more: run.length > limit };
   }
 
   /** The position of the newest change (0 while the feed is empty): a reader starting now starts after it. */
@@ -87,29 +121,29 @@ export class FeedService {
     return (await lastBatch())?.end ?? 0;
   }
 
-  /**
-   * The position a feed cursor designates (0 for none: the feed's start), or
-   * BAD_USER_INPUT on `after` when it is not a cursor of this feed or lies past its end.
-   */
-  async positionAfter(after: string | null | undefined): Promise<number> {
-    if (after === null || after === undefined) return 0;
-    const seq = decodeFeedCursor(after);
-    if (seq === null) throw badUserInput([{ field: 'after', message: 'is not a cursor of the change feed (use an endCursor it returned)' }]);
-    if (seq > (await this.latestPosition())) throw badUserInput([{ field: 'after', message: 'is past the end of the change feed' }]);
-    return seq;
+  /** The cursor of a position the feed holds. */
+  private async cursorAt(seq: number): Promise<string> {
+    const holder = await batchHolding(seq);
+    if (!holder) throw new Error(`the change feed does not hold position ${seq}`);
+    return encodeFeedCursor({ feed: await currentFeedId(), seq, tag: eventTag(holder.ids[seq - holder._id]) });
   }
 
   /** The batch holding position `seq` and up to `count` batches after it. */
   private async batchesFrom(seq: number, count: number): Promise<FeedBatch[]> {
-    const holder = await batches().find<FeedBatch>({ _id: { $lte: seq } as never }).sort({ _id: -1 }).limit(1).next();
-    return batches().find<FeedBatch>({ _id: { $gte: holder?._id ?? seq } as never }).sort({ _id: 1 }).limit(count + 1).toArray();
+    const holder = await batches().find({ _id: { $lte: seq } }).sort({ _id: -1 }).limit(1).next();
+    return batches().find({ _id: { $gte: holder?._id ?? seq } }).sort({ _id: 1 }).limit(count + 1).toArray();
   }
 
-  /** The position just before the first event at or after `since`, in feed order. */
+  /**
+   * The position just before the first event (in feed order) whose time,
+   * on its writer's clock, is at or after `since`. One index lookup finds
+   * its batch: the first whose maxAtSoFar reaches `since`. After the end
+   * (a `since` later than every event) when there is none.
+   */
   private async positionBefore(since: Date): Promise<number> {
     // The last batch first: anything not found below is claimed after it.
     const last = await lastBatch();
-    const batch = await batches().find<FeedBatch>({ maxAt: { $gte: since } }).sort({ _id: 1 }).limit(1).next();
+    const batch = await batches().find({ maxAtSoFar: { $gte: since } }).sort({ maxAtSoFar: 1, _id: 1 }).limit(1).next();
     if (!batch) return last?.end ?? 0;
     const events = await this.eventsOf(batch.ids.map((id, i) => ({ seq: batch._id + i, id })));
     const index = batch.ids.findIndex((id) => (events.get(String(id))?.at ?? new Date(0)) >= since);
@@ -118,14 +152,16 @@ export class FeedService {
 
   private async eventsOf(positions: Position[]): Promise<Map<string, StoredEvent>> {
     if (!positions.length) return new Map();
-    const docs = await TimelineEventModel.collection.find<StoredEvent>({ _id: { $in: positions.map((p) => p.id) } }).toArray();
+    const docs = await feedEvents().find({ _id: { $in: positions.map((p) => p.id) } }).toArray();
     return new Map(docs.map((d) => [String(d._id), d]));
   }
 
   private async ticketsOf(events: StoredEvent[]): Promise<Map<string, TicketView>> {
     const ids = [...new Set(events.map((e) => String(e.ticketId)))].map((id) => new Types.ObjectId(id));
     if (!ids.length) return new Map();
-    const docs = await TicketModel.collection.find<StoredTicket>({ _id: { $in: ids } }).toArray();
+    const docs = await feedTickets().find({ _id: { $in: ids } }).toArray();
     return new Map(docs.map((d) => [String(d._id), toTicket(d)]));
   }
 }
+
+const NOT_OURS = 'is not a cursor of this change feed (use an endCursor or cursor it returned, unchanged)';

@@ -3,38 +3,83 @@
 //
 // - Mutations write events with `pending: true` and nothing else: no extra
 //   round trip on the request path.
-// - A sequencer claims the pending events, in the order they happened, by
-//   inserting the next batch document: its _id is the position right after
-//   the last batch, so of two sequencers claiming at once exactly one
-//   insert succeeds (the other collides on _id and tries again).
+// - A sequencer claims the pending events by inserting the next batch
+//   document: its _id is the position right after the last batch, so of
+//   two sequencers claiming at once exactly one insert succeeds (the other
+//   collides on _id and tries again). No lease, no clock: the database's
+//   unique index decides.
+// - A claim takes the oldest pending events by time, but each ticket's own
+//   events in the order the API acknowledged them (claim-order.ts).
 // - Before claiming, a sequencer finishes the last batch (clears its events'
 //   pending mark, one updateMany), whoever claimed it, even a process that
 //   died mid-way: so no event is ever claimed twice.
 // - Batches are contiguous, and a batch exists only once its events do: a
 //   reader that stops at the first missing position never skips anything.
+// - Every read and write here is majority and on the primary
+//   (feed-collections.ts): a claim never builds on a batch or an event a
+//   failover could roll back.
 //
 // Every API process runs one; they race only on the batch insert.
+import type { Collection } from 'mongodb';
 import type { Logger } from '../logging/logger';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
-import { FeedBatchModel, MAX_BATCH, type FeedBatch } from './feed-batch.model';
+import { claimOrder, type PendingEvent } from './claim-order';
+import { feedBatches, feedEvents } from './feed-collections';
+import { MAX_BATCH, type FeedBatch } from './feed-batch.model';
 
 /** Wait this long after a nudge, so the writes of that moment are claimed in one batch (measured in bench: the cost is per batch). */
 export const GATHER_MS = 200;
 /** Look for pending events this often even without a nudge (other processes' writes, crashes). */
 export const SWEEP_MS = 1_000;
 
-const batches = () => FeedBatchModel.collection;
-const events = () => TimelineEventModel.collection;
+const batches = feedBatches;
+const events = () => feedEvents() as unknown as Collection<PendingEvent & { pending?: boolean }>;
+const PENDING_FIELDS = { projection: { _id: 1, ticketId: 1, at: 1, ticketSeq: 1 } } as const;
 
 /** The batch with the highest positions, or null while the feed is empty. */
 export function lastBatch(): Promise<FeedBatch | null> {
-  return batches().find<FeedBatch>({}).sort({ _id: -1 }).limit(1).next();
+  return batches().find({}).sort({ _id: -1 }).limit(1).next();
 }
 
 /** Clear the pending mark of a batch's events (idempotent), then mark it done. */
 async function finish(batch: Pick<FeedBatch, '_id' | 'ids'>): Promise<void> {
   await events().updateMany({ _id: { $in: batch.ids }, pending: true }, { $set: { pending: false } });
-  await batches().updateOne({ _id: batch._id as never }, { $set: { done: true } });
+  await batches().updateOne({ _id: batch._id }, { $set: { done: true } });
+}
+
+/**
+ * Batches from before `maxAtSoFar` existed get it, in feed order, from the
+ * last batch that has it on. Deterministic (every sequencer computes the
+ * same values), so two doing it at once agree; a walk only once, after an
+ * upgrade.
+ */
+export async function markBatchTimes(): Promise<number> {
+  const marked = await batches().find({ maxAtSoFar: { $exists: true } }).sort({ _id: -1 }).limit(1).next();
+  let soFar = marked?.maxAtSoFar?.getTime() ?? 0;
+  let count = 0;
+  for await (const b of batches().find({ _id: { $gt: marked?._id ?? 0 } }).sort({ _id: 1 })) {
+    soFar = Math.max(soFar, b.maxAt.getTime());
+    if (b.maxAtSoFar?.getTime() !== soFar) await batches().updateOne({ _id: b._id }, { $set: { maxAtSoFar: new Date(soFar) } });
+    count++;
+  }
+  return count;
+}
+
+/** The oldest pending events, up to `limit`, in the order a claim gives them. */
+async function nextClaim(limit: number): Promise<PendingEvent[]> {
+  const taken = await events().find({ pending: true }, PENDING_FIELDS).sort({ at: 1, _id: 1 }).limit(limit).toArray();
+  if (taken.length < limit) return claimOrder(taken);
+  // Cut at the batch size: an earlier event of a taken ticket may wait
+  // behind the cut (its writer's clock ahead). Only those can matter:
+  // pending events of the same tickets placed before a taken one.
+  const latest = new Map<string, PendingEvent>();
+  for (const e of taken) {
+    const key = e.ticketId.toHexString();
+    if (e.ticketSeq !== undefined && (latest.get(key)?.ticketSeq ?? -1) < e.ticketSeq) latest.set(key, e);
+  }
+  if (!latest.size) return claimOrder(taken);
+  const earlier = [...latest.values()].flatMap((e) => [{ ticketId: e.ticketId, ticketSeq: { $lt: e.ticketSeq } }, { ticketId: e.ticketId, ticketSeq: { $exists: false } }]);
+  const waiting = await events().find({ pending: true, _id: { $nin: taken.map((e) => e._id) }, $or: earlier }, PENDING_FIELDS).toArray();
+  return claimOrder(taken, waiting);
 }
 
 /**
@@ -43,24 +88,33 @@ async function finish(batch: Pick<FeedBatch, '_id' | 'ids'>): Promise<void> {
  * sequencer claimed first (try again).
  */
 export async function sequenceOnce(batchSize = MAX_BATCH): Promise<number> {
-  const last = await lastBatch();
+  let last = await lastBatch();
+  if (last && !last.maxAtSoFar) {
+    await markBatchTimes();
+    last = await lastBatch();
+  }
   if (last && !last.done) await finish(last);
-  // In the order they happened: an event written after another was
-  // acknowledged is claimed with it or later, and sorts after it here.
-  const pending = await events().find<{ _id: FeedBatch['ids'][number]; at: Date }>({ pending: true }, { projection: { _id: 1, at: 1 } }).sort({ at: 1, _id: 1 }).limit(Math.min(batchSize, MAX_BATCH)).toArray();
-  if (!pending.length) return 0;
+  const claim = await nextClaim(Math.min(batchSize, MAX_BATCH));
+  if (!claim.length) return 0;
   const start = (last?.end ?? 0) + 1;
-  const batch = { _id: start, end: start + pending.length - 1, ids: pending.map((p) => p._id), maxAt: new Date(Math.max(...pending.map((p) => p.at.getTime()))), done: false };
+  const maxAt = Math.max(...claim.map((e) => e.at.getTime()));
+  const batch: FeedBatch = {
+    _id: start,
+    end: start + claim.length - 1,
+    ids: claim.map((e) => e._id),
+    maxAt: new Date(maxAt),
+    maxAtSoFar: new Date(Math.max(maxAt, last?.maxAtSoFar?.getTime() ?? 0)),
+    done: false,
+  };
   try {
-    await batches().insertOne(batch as never);
+    await batches().insertOne(batch);
   } catch (err) {
     if ((err as { code?: number }).code === 11000) return -1;
     throw err;
   }
   await finish(batch);
-  return pending.length;
+  return claim.length;
 }
-
 /** The per-process loop: on a nudge (after writes) and every SWEEP_MS. */
 export class FeedSequencer {
   private timer?: NodeJS.Timeout;

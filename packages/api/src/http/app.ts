@@ -72,8 +72,8 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const httpServer = http.createServer();
   const sequencer = new FeedSequencer(log);
   const feed = new FeedService();
-  const live = new FeedHub(feed, log);
-  const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount) : null;
+  const live = new FeedHub(feed, log, { queueLimit: config.subscriptionQueueLimit });
+  const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount, live) : null;
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
   const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};

@@ -2,14 +2,26 @@
 // process (not one per subscriber), handing each new change to the local
 // subscribers. A mutation answered by any process reaches every process's
 // subscribers once its event is in the feed (about a second).
+import { slowConsumer } from '../errors/api-errors';
 import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
+import { AsyncQueue } from './async-queue';
 
 const POLL_MS = 250;
+/** Changes read from the feed at once. */
+const READ_PAGE = 500;
 /** With nobody listening, the position is refreshed this often (a new subscriber may get up to this much of the past). */
 const IDLE_CHECK_MS = 1_000;
 
+/** Changes (or ticket states) one subscriber may have waiting before it is ended with SLOW_CONSUMER. */
+export const DEFAULT_QUEUE_LIMIT = 1_000;
+
 export type ChangeListener = (change: FeedChange) => void;
+
+export interface FeedHubOptions {
+  /** SUBSCRIPTION_QUEUE_LIMIT: the most values one subscription may have waiting. */
+  queueLimit?: number;
+}
 
 export class FeedHub {
   private readonly listeners = new Set<ChangeListener>();
@@ -18,7 +30,9 @@ export class FeedHub {
   private running = false;
   private lastIdleCheck = 0;
 
-  constructor(private readonly feed: FeedService, private readonly log: Logger) {}
+  private slowEnded = 0;
+
+  constructor(private readonly feed: FeedService, private readonly log: Logger, private readonly options: FeedHubOptions = {}) {}
 
   /** Start reading after the newest change: subscribers get what happens from now on. */
   async start(): Promise<void> {
@@ -27,17 +41,40 @@ export class FeedHub {
     this.timer.unref();
   }
 
-  private readonly open = new Set<{ end(): void }>();
+  private readonly open = new Set<AsyncQueue<unknown>>();
 
-  /** A subscription's stream, ended by closeAll() when the process stops. */
-  track(stream: { end(): void }): () => void {
-    this.open.add(stream);
-    return () => this.open.delete(stream);
+  /**
+   * A subscription's stream: bounded (a subscriber whose socket stops taking
+   * what is sent is ended with SLOW_CONSUMER, its queue dropped), ended by
+   * closeAll() when the process stops; `cleanup` runs when it ends.
+   */
+  openStream<T>(cleanup: () => void): AsyncQueue<T> {
+    const limit = this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    const overflow = () => {
+      this.slowEnded++;
+      this.log.warn({ limit }, 'live updates: a subscriber fell behind by more than the bound; ended it (SLOW_CONSUMER)');
+      return slowConsumer(limit);
+    };
+    const stream: AsyncQueue<T> = new AsyncQueue<T>(() => { this.open.delete(stream as AsyncQueue<unknown>); cleanup(); }, limit, overflow);
+    this.open.add(stream as AsyncQueue<unknown>);
+    return stream;
   }
 
   /** Open subscriptions in this process. */
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** The most values any open subscription has waiting right now (at most the bound). */
+  get longestQueue(): number {
+    let longest = 0;
+    for (const s of this.open) longest = Math.max(longest, s.size);
+    return longest;
+  }
+
+  /** Subscriptions this process ended with SLOW_CONSUMER. */
+  get slowConsumersEnded(): number {
+    return this.slowEnded;
   }
 
   /** Complete every open subscription (graphql-ws sends "complete" for each). */
@@ -54,30 +91,48 @@ export class FeedHub {
     if (this.running || this.cursor === undefined) return;
     this.running = true;
     try {
+      const checkEnd = Date.now() - this.lastIdleCheck >= IDLE_CHECK_MS;
       if (!this.listeners.size) {
         // Nobody listens in this process: keep the position current (one
         // small query a second) without reading the changes and their
         // tickets. A subscriber who came meanwhile gets everything after the
         // old position.
-        if (Date.now() - this.lastIdleCheck < IDLE_CHECK_MS) return;
+        if (!checkEnd) return;
         this.lastIdleCheck = Date.now();
         const latest = await this.feed.latestPosition();
         if (!this.listeners.size) {
-          this.cursor = Math.max(this.cursor, latest);
+          this.cursor = latest < this.cursor ? this.cutBack(latest) : latest;
           return;
         }
       }
+      // Never more at once than a subscription may hold: a burst alone does not end a reader that keeps up.
+      const page = Math.min(READ_PAGE, this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT);
       for (let more = true; more; ) {
-        const read = await this.feed.changesAfter(this.cursor, 500);
+        const read = await this.feed.changesAfter(this.cursor, page);
         this.cursor = read.end;
         more = read.more;
         for (const change of read.changes) for (const l of this.listeners) l(change);
+      }
+      if (checkEnd) {
+        this.lastIdleCheck = Date.now();
+        const latest = await this.feed.latestPosition();
+        if (latest < this.cursor) this.cursor = this.cutBack(latest);
       }
     } catch (err) {
       this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'live updates: reading the feed failed; retrying');
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * The feed ends before this reader's position only when it was cut back
+   * (a database restored from a backup): go on from its new end, loudly,
+   * rather than wait silently until it grows past the old one.
+   */
+  private cutBack(latest: number): number {
+    this.log.warn({ position: this.cursor, feedEnd: latest }, 'live updates: the change feed ends before this process\'s position (database restored from a backup?); going on from its end');
+    return latest;
   }
 
   stop(): void {

@@ -4,10 +4,8 @@ import { Arg, Authorized, Ctx, Resolver, Root, Subscription } from 'type-graphql
 import { requireScopes } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { TicketChange } from '../feed/ticket-change.type';
-import { encodeFeedCursor } from '../feed/feed-cursor';
 import { isPublicEvent, toEvent, type TicketView } from '../tickets/ticket.service';
 import { Ticket } from '../tickets/ticket.model';
-import { AsyncQueue } from './async-queue';
 
 type Args = { ticketNumber: string; email: string };
 
@@ -17,9 +15,8 @@ type Args = { ticketNumber: string; email: string };
  */
 async function ticketUpdates(ctx: Context, { ticketNumber, email }: Args): Promise<AsyncIterable<TicketView>> {
   const ticket = await ctx.tickets.track(ticketNumber, email);
-  const stream = new AsyncQueue<TicketView>(() => { stopListening(); untrack(); });
-  const untrack = ctx.live.track(stream);
   let stopListening = () => {};
+  const stream = ctx.live.openStream<TicketView>(() => stopListening());
   if (!ticket) {
     stream.end();
     return stream;
@@ -28,28 +25,41 @@ async function ticketUpdates(ctx: Context, { ticketNumber, email }: Args): Promi
   // Events already in a state sent need no new one (the feed may bring a
   // ticket's events a moment after the subscriber saw them in its first state).
   const sent = new Set(ticket.timeline?.map((e) => e.id));
-  // One refresh at a time, in order: the latest state always arrives last.
-  let refreshing = Promise.resolve();
+  // One refresh at a time, and at most one more waiting: however many events
+  // arrive meanwhile, the next refresh reads the ticket as it is then, so the
+  // latest state always arrives last and nothing piles up.
+  let refreshing = false;
+  let again = false;
+  const refresh = async (): Promise<void> => {
+    refreshing = true;
+    try {
+      do {
+        again = false;
+        const now = await ctx.tickets.track(ticketNumber, email).catch(() => null);
+        if (!now) continue;
+        if (now.timeline?.every((e) => sent.has(e.id))) continue;
+        now.timeline?.forEach((e) => sent.add(e.id));
+        stream.push(now);
+      } while (again);
+    } finally {
+      refreshing = false;
+    }
+  };
   stopListening = ctx.live.subscribe((change) => {
     // An internal event (a note, an assignment) changes nothing the customer
     // sees: sending the same state again would tell them something happened.
-    if (String(change.event.ticketId) !== ticket.id || !isPublicEvent(change.event)) return;
-    refreshing = refreshing.then(async () => {
-      if (sent.has(String(change.event._id))) return;
-      const now = await ctx.tickets.track(ticketNumber, email).catch(() => null);
-      if (!now) return;
-      now.timeline?.forEach((e) => sent.add(e.id));
-      stream.push(now);
-    });
+    if (String(change.event.ticketId) !== ticket.id || !isPublicEvent(change.event) || sent.has(String(change.event._id))) return;
+    if (refreshing) again = true;
+    else void refresh();
   });
   return stream;
 }
 
 function feedChanges(ctx: Context): AsyncIterable<TicketChange> {
   requireScopes(ctx, ['tickets:read']); // before subscribing, not only per event
-  const stream = new AsyncQueue<TicketChange>(() => { stopListening(); untrack(); });
-  const untrack = ctx.live.track(stream);
-  const stopListening = ctx.live.subscribe((c) => stream.push({ cursor: encodeFeedCursor(c.seq), event: toEvent(c.event, true), ticket: c.ticket }));
+  let stopListening = () => {};
+  const stream = ctx.live.openStream<TicketChange>(() => stopListening());
+  stopListening = ctx.live.subscribe((c) => stream.push({ cursor: c.cursor, event: toEvent(c.event, true), ticket: c.ticket }));
   return stream;
 }
 
@@ -57,7 +67,7 @@ function feedChanges(ctx: Context): AsyncIterable<TicketChange> {
 export class LiveResolver {
   @Subscription(() => Ticket, {
     subscribe: ({ args, context }) => ticketUpdates(context as Context, args as Args),
-    description: 'Public. The ticket as it is now, at once, then again after each new timeline event (from any API process, within seconds). For an unknown number or a wrong email: completes at once without data, the same for both. Counts against the lookup rate limits.',
+    description: 'Public. The ticket as it is now, at once, then again after each new timeline event (from any API process, within seconds). For an unknown number or a wrong email: completes at once without data, the same for both. Counts against the lookup rate limits. A subscriber that falls more than the server\'s bound behind is ended with SLOW_CONSUMER.',
   })
   ticketUpdated(
     @Root() ticket: TicketView,
@@ -70,7 +80,7 @@ export class LiveResolver {
   @Authorized('tickets:read')
   @Subscription(() => TicketChange, {
     subscribe: ({ context }) => feedChanges(context as Context),
-    description: 'tickets:read. Every change of the feed from the moment of subscribing. To miss nothing across reconnects, read ticketChanges with a cursor.',
+    description: 'tickets:read. Every change of the feed from the moment of subscribing. To miss nothing across reconnects, read ticketChanges with a cursor. A subscriber that falls more than the server\'s bound behind is ended with SLOW_CONSUMER.',
   })
   ticketChanged(@Root() change: TicketChange, @Ctx() _ctx: Context): TicketChange {
     return change;

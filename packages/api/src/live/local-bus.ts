@@ -3,7 +3,9 @@
 // FeedHub, which already spans processes through the change feed), so this
 // carries only what code in this process publishes to a topic.
 import type { PubSub } from 'type-graphql';
+import { slowConsumer } from '../errors/api-errors';
 import { AsyncQueue } from './async-queue';
+import { DEFAULT_QUEUE_LIMIT } from './feed-hub';
 
 export function createLocalBus(): PubSub {
   const topics = new Map<string, Set<AsyncQueue<unknown>>>();
@@ -14,7 +16,8 @@ export function createLocalBus(): PubSub {
     subscribe(topic) {
       const set = topics.get(topic) ?? new Set();
       topics.set(topic, set);
-      const q: AsyncQueue<unknown> = new AsyncQueue(() => set.delete(q));
+      // Bounded like every subscription's queue (feed-hub.ts).
+      const q: AsyncQueue<unknown> = new AsyncQueue(() => set.delete(q), DEFAULT_QUEUE_LIMIT, () => slowConsumer(DEFAULT_QUEUE_LIMIT));
       set.add(q);
       return q;
     },

@@ -23,9 +23,13 @@ export class Metrics {
   readonly collisions = new Counter({ name: 'ticket_number_collisions_total', help: 'Ticket number collisions absorbed (the counter was behind the data).', registers: [this.registry] });
   private readonly deliveries = new Counter({ name: 'webhook_deliveries_total', help: 'Webhook delivery attempts by outcome.', labelNames: ['outcome'] as const, registers: [this.registry] });
 
-  constructor(private readonly rootFields: ReadonlySet<string>, activeSubscriptions: () => number) {
+  constructor(private readonly rootFields: ReadonlySet<string>, activeSubscriptions: () => number, live?: { readonly longestQueue: number; readonly slowConsumersEnded: number }) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'graphql_subscriptions_active', help: 'Open GraphQL subscriptions in this process.', registers: [this.registry], collect() { this.set(activeSubscriptions()); } });
+    if (live) {
+      new Gauge({ name: 'graphql_subscription_queue_longest', help: 'The most updates any open subscription in this process has waiting to be sent (at most SUBSCRIPTION_QUEUE_LIMIT).', registers: [this.registry], collect() { this.set(live.longestQueue); } });
+      new Counter({ name: 'graphql_subscriptions_slow_consumer_total', help: 'Subscriptions ended with SLOW_CONSUMER: their subscriber fell behind by more than SUBSCRIPTION_QUEUE_LIMIT.', registers: [this.registry], collect() { this.reset(); this.inc(live.slowConsumersEnded); } });
+    }
   }
 
   /** The operation label: its first root field, when the schema has it; else "other". */

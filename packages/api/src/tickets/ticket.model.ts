@@ -51,6 +51,10 @@ export class Ticket {
   @prop({ type: Number })
   public sequence?: number;
 
+  /** The ticketSeq of its newest event (timeline-event.model.ts); raised atomically for each new one. */
+  @prop({ type: Number })
+  public eventSeq?: number;
+
   @Field({ description: 'Short summary given by the customer.' })
   @prop({ type: String, required: true, trim: true })
   public subject!: string;

@@ -218,7 +218,7 @@ export class TicketService {
         return { duplicate };
       }
       const ticket = doc.toObject() as StoredTicket;
-      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [{ kind: TimelineEventKind.CREATED }], session);
+      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [{ kind: TimelineEventKind.CREATED }], session, 0);
       await session.commitTransaction();
       this.onEvents();
       return { ticket, event };
@@ -233,7 +233,7 @@ export class TicketService {
   /** A ticket without its CREATED event must not stay behind: undo the insert if the event fails. */
   private async recordCreated(ticket: StoredTicket, actor: Actor): Promise<StoredEvent> {
     try {
-      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [{ kind: TimelineEventKind.CREATED }]);
+      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [{ kind: TimelineEventKind.CREATED }], undefined, 0);
       return event;
     } catch (err) {
       await TicketModel.deleteOne({ _id: ticket._id }).catch((undoErr) => this.log.error({ err: undoErr, ticketNumber: ticket.ticketNumber }, 'could not undo a half-created ticket'));
@@ -403,12 +403,17 @@ export class TicketService {
    * Events are plain appends of values the service built itself: written
    * with the driver (a Mongoose document per event costs more than the
    * insert, measured in bench), `pending` until the feed gives them a place.
+   * Each takes the next `ticketSeq` of its ticket (an atomic $inc; `first`
+   * when the caller knows it: 0 for CREATED), so the feed keeps a ticket's
+   * events in the order the API acknowledged them, whatever the clocks say.
    */
-  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: PlannedEvent[], session?: ClientSession): Promise<StoredEvent[]> {
-    const docs: StoredEvent[] = events.map((e) => ({
+  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: PlannedEvent[], session?: ClientSession, first?: number): Promise<StoredEvent[]> {
+    const base = first ?? (await this.takeEventSeqs(ticketId, events.length));
+    const docs: StoredEvent[] = events.map((e, i) => ({
       _id: new mongoose.Types.ObjectId(),
       ticketId,
       at,
+      ticketSeq: base + i,
       kind: e.kind,
       visibility: visibilityOf(e.kind),
       ...(e.message !== undefined && { message: e.message }),
@@ -419,5 +424,11 @@ export class TicketService {
     // Inside a transaction the feed is told after the commit, when the events exist.
     if (!session) this.onEvents();
     return docs;
+  }
+
+  /** The first of `count` new ticketSeq values of a ticket (through the driver: timestamps stay as they are). */
+  private async takeEventSeqs(ticketId: Types.ObjectId, count: number): Promise<number> {
+    const after = await TicketModel.collection.findOneAndUpdate({ _id: ticketId }, { $inc: { eventSeq: count } }, { returnDocument: 'after', projection: { eventSeq: 1 } });
+    return (after?.eventSeq ?? count) - count + 1;
   }
 }

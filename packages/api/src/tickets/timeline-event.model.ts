@@ -43,6 +43,14 @@ export class TimelineEvent {
   @prop({ type: String })
   public actor?: string;
 
+  /**
+   * Its place among its ticket's events, in the order the API acknowledged
+   * them (0 for CREATED; then from the ticket's `eventSeq` counter). The
+   * feed orders a ticket's events by it, not by `at` (the writer's clock).
+   */
+  @prop({ type: Number })
+  public ticketSeq?: number;
+
   /** true until the feed's sequencer has put the event in a batch, then false. */
   @prop({ type: Boolean })
   public pending?: boolean;
