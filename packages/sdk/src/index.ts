@@ -12,6 +12,8 @@ export {
   type TicketPage,
   type TicketSummary,
   type TimelineEvent,
+  type CustomerData,
+  type ErasureReport,
   type Webhook,
   type WebhookDelivery,
   type WebhookWithSecret,

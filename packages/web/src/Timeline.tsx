@@ -11,6 +11,7 @@ const LABEL: Record<TimelineEvent['kind'], string> = {
   REOPENED: 'Reopened',
   RESOLUTION_NOTE: 'Resolution notes',
   RENUMBERED: 'Ticket renumbered',
+  ERASED: 'Personal data erased',
 };
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });

@@ -35,6 +35,7 @@ export enum TimelineEventKind {
   REOPENED = 'REOPENED',
   RESOLUTION_NOTE = 'RESOLUTION_NOTE',
   RENUMBERED = 'RENUMBERED',
+  ERASED = 'ERASED',
 }
 
 registerEnumType(TicketStatus, {
@@ -64,6 +65,7 @@ registerEnumType(TimelineEventKind, {
     REOPENED: { description: 'A resolved or closed ticket was opened again.' },
     RESOLUTION_NOTE: { description: 'The notes describing the resolution.' },
     RENUMBERED: { description: 'The ticket got a new number (repair of data from older software); the message names the old one.' },
+    ERASED: { description: 'The customer\'s personal data on this ticket was erased (a request or retention); integrators holding copies should erase theirs.' },
   },
 });
 

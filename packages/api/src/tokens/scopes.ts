@@ -1,6 +1,6 @@
 // What a token may do. Each operation names the scope it needs where it is
 // declared (@Authorized in the resolvers); this list is the whole vocabulary.
-export const SCOPES = ['tickets:read', 'tickets:write', 'webhooks:manage'] as const;
+export const SCOPES = ['tickets:read', 'tickets:write', 'webhooks:manage', 'customers:read', 'customers:erase'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s);
