@@ -13,6 +13,7 @@ import { serverBuilt, startServers, type ServerProcess } from '../support/proces
 import { Receiver } from '../support/receiver';
 
 const CUSTOMERS = join(__dirname, '../../dist/cli/customers.js');
+const TOKENS = join(__dirname, '../../dist/cli/tokens.js');
 const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: customers e2e tests need the build (npm test runs it first)');
 
@@ -29,9 +30,9 @@ const STORED_EMAIL = `erin.${MARK}@example.com`;
 const KNOWN = [...COLLECTIONS, 'rate_limits'];
 
 /** Run the customers CLI: exit code, stdout, stderr; `input` goes to its stdin. */
-function cli(args: string[], env: Record<string, string | undefined>, input = ''): Promise<{ code: number | null; out: string; err: string }> {
+function cli(args: string[], env: Record<string, string | undefined>, input = '', script = CUSTOMERS): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CUSTOMERS, ...args], { env: { PATH: process.env.PATH, USER: 'operator', ...env } });
+    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, USER: 'operator', ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -163,6 +164,12 @@ describeBuilt('customers\' data erased across processes', () => {
     const [a] = servers.map((s) => s.url);
     expect((await gql<any>(a, TICKET, { n: other }, agent)).body.data.ticket.subject).toBe('Keep me');
 
+    // `npm run tokens` knows the new scopes; the token it makes reads customers' data.
+    const made = await cli(['create', '--name', 'support-lead', '--scopes', 'customers:read,customers:erase', '--json'], env, '', TOKENS);
+    expect(made.code).toBe(0);
+    const lead = { authorization: `Bearer ${JSON.parse(made.out).token}` };
+    expect((await gql<any>(a, `query($e: String!) { customerData(email: $e) { tickets { ticketNumber } } }`, { e: 'someone.else@example.com' }, lead)).body.data.customerData.tickets).toEqual([{ ticketNumber: other }]);
+
     const confirmed = await cli(['erase', '--email', 'someone.else@example.com'], env, 'yes\n');
     expect(confirmed.code).toBe(0);
     expect(confirmed.out).toMatch(/Erased 1 ticket/);
@@ -178,6 +185,7 @@ describeBuilt('customers\' data erased across processes', () => {
     expect(JSON.parse(audit.out).map((e: { action: string; actor: string; tickets: number }) => [e.action, e.actor, e.tickets])).toEqual([
       ['ERASE', 'cli:operator', 0],
       ['ERASE', 'cli:operator', 1],
+      ['EXPORT', 'support-lead', 1],
       ['EXPORT', 'cli:operator', 1],
     ]);
     expect(audit.out).not.toMatch(/someone/);
