@@ -1,5 +1,5 @@
 // What customerData answers: everything held about one email.
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { Ticket } from '../tickets/ticket.model';
 
 @ObjectType({ description: 'Everything held about one customer email (customers:read): their tickets with every event, internal ones included.' })
@@ -9,16 +9,4 @@ export class CustomerData {
 
   @Field(() => [Ticket], { description: 'Every ticket with this customer email, oldest first, each with its whole timeline (actors included).' })
   public tickets!: Ticket[];
-}
-
-@ObjectType({ description: 'What eraseCustomer erased. All zeros when there was nothing (left) to erase.' })
-export class ErasureReport {
-  @Field(() => Int, { description: 'Tickets whose personal data was replaced by placeholders (each got an ERASED event).' })
-  public tickets!: number;
-
-  @Field(() => Int, { description: 'Timeline events whose message or note was replaced by the placeholder.' })
-  public events!: number;
-
-  @Field(() => Int, { description: 'Attachments deleted.' })
-  public attachments!: number;
 }

@@ -1,7 +1,8 @@
 // Thin: the two operations of customers' data and the scope each needs.
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../graphql/context';
-import { CustomerData, ErasureReport } from './customer-data.type';
+import { CustomerData } from './customer-data.type';
+import { ErasureReport } from './erasure-report.type';
 
 const EMAIL = { description: 'The customer email (case-insensitive, trimmed), as tickets were created with it.' };
 

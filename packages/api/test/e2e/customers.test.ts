@@ -4,6 +4,7 @@
 // later, and the sweep's lease.
 import mongoose, { Types } from 'mongoose';
 import { Lease } from '../../src/customers/sweep-lease.model';
+import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, RESOLVE, RESPOND, STATUS, TRACK, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 
@@ -13,17 +14,26 @@ const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber sub
 const DAY = 86_400_000;
 
 let api: TestApi;
+/** Every log line the API writes, at debug level: none may hold an email or a customer's text. */
+const logLines: string[] = [];
 let officer: Record<string, string>;
 let reader: Record<string, string>;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const db = () => mongoose.connection.db!;
 
 beforeAll(async () => {
-  api = await startTestApi('customers', { RETENTION_DAYS: '30', RETENTION_SWEEP_SECONDS: '1' });
+  api = await startTestApi('customers', { RETENTION_DAYS: '30', RETENTION_SWEEP_SECONDS: '1' }, undefined, createLogger('debug', { write: (line: string) => { logLines.push(line); } }));
   officer = bearer((await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token);
   reader = bearer((await new TokenService([]).create('crm-reader', ['tickets:read', 'tickets:write'])).token);
 });
 afterAll(async () => { await api.stop(); });
+
+afterAll(() => {
+  // Runs after the tests above: what they logged, at debug level, never names a customer.
+  const logged = logLines.join('');
+  expect(logLines.length).toBeGreaterThan(0);
+  for (const secret of ['grace.export@example.com', 'race.customer@example.com', 'crashed@example.com', 'Race subject', 'Racing answer', 'Before the erasure', 'Replaced the toner']) expect({ secret, logged: logged.includes(secret) }).toEqual({ secret, logged: false });
+});
 
 async function create(input: Record<string, unknown>): Promise<string> {
   const r = await api.gql<any>(CREATE, { input: ticketInput(input) });
@@ -102,8 +112,8 @@ describe('eraseCustomer racing an agent\'s answers', () => {
     const email = 'race.customer@example.com';
     const n = await create({ customerEmail: email, subject: 'Race subject', description: 'Race description' });
     await api.gql(RESPOND, { n, m: 'Before the erasure' }, agent);
-    // Answers sent while the erasure runs, spread over its claim, its erasers and its settling.
-    const answers = Array.from({ length: 8 }, (_, i) => new Promise((r) => setTimeout(r, i * 40)).then(() => api.gql<any>(RESPOND, { n, m: `Racing answer ${i}` }, agent)));
+    // Answers sent while the erasure runs: over its claim, its erasers, its settling, and after it.
+    const answers = Array.from({ length: 10 }, (_, i) => new Promise((r) => setTimeout(r, i * 150)).then(() => api.gql<any>(RESPOND, { n, m: `Racing answer ${i}` }, agent)));
     const [erased, ...answered] = await Promise.all([api.gql<any>(ERASE, { e: email }, officer), ...answers]);
     expect(erased.body.data.eraseCustomer.tickets).toBe(1);
     for (const a of answered) expect(a.body.errors).toBeUndefined();
@@ -115,13 +125,14 @@ describe('eraseCustomer racing an agent\'s answers', () => {
     expect(JSON.stringify(events)).not.toMatch(/Before the erasure|Race subject|Race description/);
     expect(JSON.stringify(ticket)).not.toMatch(/race\.customer|Race subject|Race description/);
     const answers2 = events.filter((e) => e.kind === 'FIRST_RESPONSE' || e.kind === 'AGENT_RESPONSE');
-    expect(answers2).toHaveLength(9);
+    expect(answers2).toHaveLength(11);
     for (const e of answers2) {
       // Erased, or an answer written after the ERASED event on an already anonymous ticket.
       if (e.message !== '[erased]') expect(e.at.getTime()).toBeGreaterThanOrEqual(marker[0].at.getTime());
     }
     // The customer's old email finds nothing.
     expect((await api.gql<any>(TRACK, { n, e: email })).body.data.trackTicket).toBeNull();
+    expect(await (await fetch(`${api.base}/metrics`)).text()).toMatch(/^tickets_erased_total\{reason="request"\} [1-9]/m);
   });
 });
 
