@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { BSON } from 'mongodb';
 import { connectDatabase } from '../../src/db/connection';
+import { MODELS } from '../../src/models';
 import { TokenService } from '../../src/tokens/token.service';
 import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
@@ -26,8 +27,12 @@ const MARK = 'zqxerin';
 const EMAIL = `  Erin.${MARK}@Example.COM `;
 const STORED_EMAIL = `erin.${MARK}@example.com`;
 
-/** Known collections (engines without listCollections): the models', the rate limits', and whatever else the app makes. */
-const KNOWN = [...COLLECTIONS, 'rate_limits'];
+/**
+ * Engines without listCollections (jongodb): every model's collection (so a
+ * capability added later is scanned too), the tests' list, and what the app
+ * makes outside models: the rate limits kept in MongoDB.
+ */
+const KNOWN = [...new Set([...MODELS.map((m) => m.collection.collectionName), ...COLLECTIONS, 'rate_limits'])];
 
 /** Run the customers CLI: exit code, stdout, stderr; `input` goes to its stdin. */
 function cli(args: string[], env: Record<string, string | undefined>, input = '', script = CUSTOMERS): Promise<{ code: number | null; out: string; err: string }> {
@@ -129,6 +134,8 @@ describeBuilt('customers\' data erased across processes', () => {
       collections = KNOWN; // jongodb: no listCollections
     }
     expect(collections).toEqual(expect.arrayContaining(['tickets', 'ticket_events', 'feed_batches', 'webhook_deliveries', 'rate_limits', 'customer_audit']));
+    // The scan reads what the deployment really wrote: the feed, deliveries and budgets are not empty.
+    for (const name of ['feed_batches', 'webhook_deliveries', 'rate_limits']) expect(await db.collection(name).countDocuments()).toBeGreaterThan(0);
     for (const name of collections) {
       const text = BSON.EJSON.stringify(await db.collection(name).find({}).toArray()).toLowerCase();
       expect({ name, email: text.includes(STORED_EMAIL) }).toEqual({ name, email: false });
