@@ -10,6 +10,8 @@ export enum AuditAction {
   EXPORT = 'EXPORT',
   ERASE = 'ERASE',
   RETENTION = 'RETENTION',
+  /** Erasures a crash interrupted, finished later (their own request was not recorded: it failed). */
+  RESUMED = 'RESUMED',
 }
 
 @index({ emailHash: 1, at: -1 })
@@ -28,7 +30,7 @@ export class CustomerAudit {
   @prop({ type: Date, required: true })
   public at!: Date;
 
-  /** HMAC-SHA256 of the normalised email under the audit key (audit-key.model.ts); none for a retention batch. */
+  /** HMAC-SHA256 of the normalised email under the audit key (audit-key.model.ts); none for retention and resumed batches. */
   @prop({ type: String })
   public emailHash?: string;
 

@@ -73,8 +73,8 @@ export class ErasureService {
     const ids = await pendingTickets(RESUME_AFTER_MS, limit);
     if (!ids.length) return 0;
     const docs = await TicketModel.collection.find<ErasableTicket>({ _id: { $in: ids } }).toArray();
-    await this.completeErasure(docs, actor);
-    this.log.info({ tickets: docs.length }, 'customers\' data: finished erasures left pending');
+    const counts = await this.completeErasure(docs, actor);
+    await this.audit.record(AuditAction.RESUMED, actor, null, { ...counts, tickets: docs.length });
     return docs.length;
   }
 

@@ -12,7 +12,7 @@ export interface CustomerExport {
   tickets: TicketView[];
 }
 
-/** Most tickets one export reads; an email with more is a bulk sender, refused rather than cut short silently. */
+/** Most tickets one export reads (the oldest): a bound on one answer; no person writes this many. */
 export const EXPORT_MAX_TICKETS = 10_000;
 
 export class ExportService {

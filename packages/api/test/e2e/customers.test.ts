@@ -193,6 +193,7 @@ describe('retention (RETENTION_DAYS=30)', () => {
     const events = await db().collection('ticket_events').find({ ticketId: ticket!._id }).toArray();
     expect(events.map((e) => [e.kind, e.message ?? null])).toEqual([['CREATED', null], ['FIRST_RESPONSE', '[erased]'], ['ERASED', null]]);
     expect(await db().collection('tickets').findOne({ _id: ticket!._id })).not.toHaveProperty('erasurePending');
+    expect(await db().collection('customer_audit').findOne({ action: 'RESUMED' })).toMatchObject({ actor: 'retention', tickets: 1, events: 1 });
   }, 30_000);
 });
 
