@@ -13,7 +13,8 @@ import { AuditAction } from './customer-audit.model';
 import type { CustomerAuditLog } from './audit';
 import { addCounts, noCounts, type ErasureCounts, type Eraser } from './eraser';
 import { recordErased } from './erased-event';
-import { claimTicket, finishTickets, pendingTickets, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
+import { eraseLateTexts } from './event-eraser';
+import { claimTicket, finishTickets, pendingTickets, recentlyErased, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
 
 /** Tickets claimed and erased together (one settling wait per batch). */
 export const ERASE_BATCH = 20;
@@ -24,6 +25,10 @@ export const SETTLE_QUIET_MS = 1_000;
 export const SETTLE_MAX_PASSES = 50;
 /** A pending erasure younger than this is still running somewhere: resumePending leaves it alone. */
 export const RESUME_AFTER_MS = 60_000;
+/** Background rounds look back this far for texts that landed after an erasure finished... */
+export const LATE_TEXT_WINDOW_MS = 3_600_000;
+/** ...at most this many tickets per round, newest erasures first. */
+export const LATE_TEXT_TICKETS = 500;
 /** At most this many batches per request: a bound on one call, far above any one customer's tickets. */
 const MAX_BATCHES = 10_000;
 
@@ -76,6 +81,18 @@ export class ErasureService {
     const counts = await this.completeErasure(docs, actor);
     await this.audit.record(AuditAction.RESUMED, actor, null, { ...counts, tickets: docs.length });
     return docs.length;
+  }
+
+  /**
+   * A writer that read a ticket before its claim and stalled past the
+   * settling lands its text later: stamped at or before the ERASED event.
+   * Background rounds (retention-sweep.ts) erase those within the hour.
+   */
+  async eraseLateTexts(): Promise<number> {
+    let erased = 0;
+    for (const t of await recentlyErased(new Date(Date.now() - LATE_TEXT_WINDOW_MS), LATE_TEXT_TICKETS)) erased += await eraseLateTexts(t._id, t.erasedAt);
+    if (erased) this.log.info({ events: erased }, 'customers\' data: texts that landed after their erasure erased');
+    return erased;
   }
 
   private async eraseClaimed(docs: readonly ErasableTicket[], actor: string, reason: ErasureReason): Promise<ErasureCounts> {

@@ -8,12 +8,24 @@ import { TimelineEventModel } from '../tickets/timeline-event.model';
 import type { Eraser } from './eraser';
 import { ERASED_TEXT } from './placeholders';
 
+const withText = { kind: { $ne: TimelineEventKind.ERASED }, message: { $exists: true, $ne: ERASED_TEXT } };
+
+/**
+ * Texts stamped at or before a ticket's erasure that were written after
+ * it finished (a writer that stalled past the settling): erased too. Texts
+ * stamped after the ERASED event are new, on an anonymous ticket, and stay.
+ */
+export async function eraseLateTexts(ticketId: Types.ObjectId, erasedAt: Date): Promise<number> {
+  const res = await TimelineEventModel.collection.updateMany({ ticketId, at: { $lte: erasedAt }, ...withText }, { $set: { message: ERASED_TEXT } });
+  return res.modifiedCount;
+}
+
 export const timelineEventEraser: Eraser = {
   name: 'timeline events',
   reports: 'events',
   async erase(ticketIds) {
     const res = await TimelineEventModel.collection.updateMany(
-      { ticketId: { $in: [...ticketIds] as Types.ObjectId[] }, kind: { $ne: TimelineEventKind.ERASED }, message: { $exists: true, $ne: ERASED_TEXT } },
+      { ticketId: { $in: [...ticketIds] as Types.ObjectId[] }, ...withText },
       { $set: { message: ERASED_TEXT } },
     );
     return res.modifiedCount;

@@ -3,7 +3,8 @@
 // ERASE_BATCH tickets at a time. The state lives in the tickets
 // themselves (erasedAt, erasurePending), so a crash mid-batch is resumed
 // by whichever process holds the lease next. The same rounds finish
-// erasures a crashed eraseCustomer left pending, with or without retention.
+// erasures a crashed eraseCustomer left pending, and erase texts a stalled
+// writer landed after an erasure finished, with or without retention.
 import type { Logger } from '../logging/logger';
 import { TicketModel } from '../tickets/ticket.model';
 import { TicketStatus } from '../tickets/ticket.enums';
@@ -59,10 +60,11 @@ export class RetentionSweep {
       .finally(() => { this.running = undefined; });
   }
 
-  /** One round: take the lease, finish pending erasures, erase up to BATCHES_PER_ROUND batches past retention. */
+  /** One round: take the lease, finish pending erasures, erase late texts, erase up to BATCHES_PER_ROUND batches past retention. */
   async round(): Promise<number> {
     if (!(await this.lease.hold())) return 0;
     await this.erasure.resumePending(RETENTION_ACTOR);
+    await this.erasure.eraseLateTexts();
     const days = this.options.retentionDays;
     if (days === undefined) return 0;
     let erased = 0;

@@ -58,9 +58,19 @@ export async function pendingTickets(olderThanMs: number, limit: number): Promis
   return docs.map((d) => d._id);
 }
 
+/** Tickets erased (and finished) since `since`, newest first: their ids and when they were claimed. */
+export async function recentlyErased(since: Date, limit: number): Promise<{ _id: Types.ObjectId; erasedAt: Date }[]> {
+  return tickets()
+    .find<{ _id: Types.ObjectId; erasedAt: Date }>({ erasedAt: { $gte: since }, erasurePending: { $exists: false } }, { projection: { _id: 1, erasedAt: 1 } })
+    .sort({ erasedAt: -1 })
+    .limit(limit)
+    .toArray();
+}
+
 /** Indexes for the queries above and the retention sweep, on the tickets collection. */
 export async function createErasureIndexes(): Promise<void> {
   await tickets().createIndex({ erasurePending: 1, erasedAt: 1 }, { name: 'erasure_pending', partialFilterExpression: { erasurePending: true } });
+  await tickets().createIndex({ erasedAt: -1 }, { name: 'erased_at', partialFilterExpression: { erasedAt: { $type: 'date' } } });
   await tickets().createIndex({ status: 1, resolvedAt: 1 }, { name: 'retention_resolved' });
   await tickets().createIndex({ status: 1, closedAt: 1 }, { name: 'retention_closed' });
 }

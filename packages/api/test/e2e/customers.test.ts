@@ -32,7 +32,7 @@ afterAll(() => {
   // Runs after the tests above: what they logged, at debug level, never names a customer.
   const logged = logLines.join('');
   expect(logLines.length).toBeGreaterThan(0);
-  for (const secret of ['grace.export@example.com', 'race.customer@example.com', 'crashed@example.com', 'Race subject', 'Racing answer', 'Before the erasure', 'Replaced the toner']) expect({ secret, logged: logged.includes(secret) }).toEqual({ secret, logged: false });
+  for (const secret of ['grace.export@example.com', 'race.customer@example.com', 'crashed@example.com', 'Race subject', 'Racing answer', 'Before the erasure', 'Replaced the toner', 'Stalled answer']) expect({ secret, logged: logged.includes(secret) }).toEqual({ secret, logged: false });
 });
 
 async function create(input: Record<string, unknown>): Promise<string> {
@@ -194,6 +194,26 @@ describe('retention (RETENTION_DAYS=30)', () => {
     expect(events.map((e) => [e.kind, e.message ?? null])).toEqual([['CREATED', null], ['FIRST_RESPONSE', '[erased]'], ['ERASED', null]]);
     expect(await db().collection('tickets').findOne({ _id: ticket!._id })).not.toHaveProperty('erasurePending');
     expect(await db().collection('customer_audit').findOne({ action: 'RESUMED' })).toMatchObject({ actor: 'retention', tickets: 1, events: 1 });
+  }, 30_000);
+});
+
+describe('a writer that stalled past the erasure', () => {
+  it('has its text, stamped before the ERASED event, erased by the next background round; later texts stay', async () => {
+    const email = 'stalled.writer@example.com';
+    const n = await create({ customerEmail: email });
+    expect((await api.gql<any>(ERASE, { e: email }, officer)).body.data.eraseCustomer.tickets).toBe(1);
+    const ticket = await db().collection('tickets').findOne({ ticketNumber: n });
+    const events = db().collection('ticket_events');
+    // What an answer that read the ticket before the claim and stalled leaves behind, and an answer made afterwards.
+    const late = new Types.ObjectId();
+    const after = new Types.ObjectId();
+    await events.insertMany([
+      { _id: late, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() - 1), message: 'Stalled answer', pending: true },
+      { _id: after, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() + 60_000), message: 'A later answer', pending: true },
+    ]);
+    for (let i = 0; i < 100 && (await events.findOne({ _id: late }))!.message !== '[erased]'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await events.findOne({ _id: late }))!.message).toBe('[erased]');
+    expect((await events.findOne({ _id: after }))!.message).toBe('A later answer');
   }, 30_000);
 });
 
