@@ -128,7 +128,7 @@ export class ErasureService {
     let quietSince = Date.now();
     for (let pass = 0; pass < SETTLE_MAX_PASSES && Date.now() - quietSince < SETTLE_QUIET_MS; pass++) {
       await sleep(SETTLE_PASS_MS);
-      const found = addCounts(await this.runErasers(ids), { tickets: 0, events: 0, attachments: 0 });
+      const found = await this.runErasers(ids);
       const scrubbed = await scrubClaimedTickets(ids);
       if (found.events + found.attachments + scrubbed > 0) quietSince = Date.now();
       counts = addCounts(counts, found);

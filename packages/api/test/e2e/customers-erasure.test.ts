@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { BSON } from 'mongodb';
+import { BSON, MongoClient } from 'mongodb';
 import { connectDatabase } from '../../src/db/connection';
 import { MODELS } from '../../src/models';
 import { TokenService } from '../../src/tokens/token.service';
@@ -196,5 +196,49 @@ describeBuilt('customers\' data erased across processes', () => {
       ['EXPORT', 'cli:operator', 1],
     ]);
     expect(audit.out).not.toMatch(/someone/);
+  }, 90_000);
+});
+
+describeBuilt('retention across two processes', () => {
+  let servers: ServerProcess[] = [];
+  let client: MongoClient;
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await client?.close();
+  });
+
+  it('erases each expired ticket once, whichever process sweeps, and both count what they erased', async () => {
+    let uri: string;
+    ({ uri, servers } = await startServers(2, 'customers_retention', { RETENTION_DAYS: '30', RETENTION_SWEEP_SECONDS: '1' }));
+    client = await MongoClient.connect(uri);
+    const db = client.db();
+    const numbers: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const url = servers[i % 2].url;
+      const n = (await gql<any>(url, CREATE, { input: { customerEmail: `kept${i}@example.com`, subject: `Old ${MARK}`, description: `Old ${MARK}` } })).body.data.createTicket.ticketNumber;
+      expect((await gql<any>(url, RESOLVE, { n, r: `Done ${MARK}` }, agent)).body.errors).toBeUndefined();
+      numbers.push(n);
+    }
+    const kept = (await gql<any>(servers[0].url, CREATE, { input: { customerEmail: 'fresh@example.com', subject: 'Fresh', description: 'Fresh' } })).body.data.createTicket.ticketNumber;
+    await db.collection('tickets').updateMany({ ticketNumber: { $in: numbers } }, { $set: { resolvedAt: new Date(Date.now() - 40 * 86_400_000) } });
+
+    for (let i = 0; i < 300 && (await db.collection('tickets').countDocuments({ ticketNumber: { $in: numbers }, erasedAt: { $exists: true }, erasurePending: { $exists: false } })) < numbers.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const tickets = await db.collection('tickets').find({ ticketNumber: { $in: numbers } }).toArray();
+    expect(tickets.every((t) => t.subject === '[erased]' && t.resolutionNotes === '[erased]' && t.status === 'RESOLVED')).toBe(true);
+    const erasedEvents = await db.collection('ticket_events').find({ kind: 'ERASED' }).toArray();
+    expect(erasedEvents.map((e) => String(e.ticketId)).sort()).toEqual(tickets.map((t) => String(t._id)).sort());
+    expect((await db.collection('tickets').findOne({ ticketNumber: kept }))!.subject).toBe('Fresh');
+    const audited = await db.collection('customer_audit').find({ action: 'RETENTION' }).toArray();
+    expect(audited.reduce((sum, e) => sum + e.tickets, 0)).toBe(30);
+    // Each process counts the tickets it erased; together, each ticket once.
+    let counted = 0;
+    for (const s of servers) {
+      const m = /^tickets_erased_total\{reason="retention"\} (\d+)$/m.exec(await (await fetch(s.url.replace(/graphql$/, 'metrics'))).text());
+      counted += Number(m?.[1] ?? 0);
+    }
+    expect(counted).toBe(30);
+    expect(await db.collection('sweep_leases').countDocuments()).toBe(1);
   }, 90_000);
 });
