@@ -120,8 +120,9 @@ export class ErasureService {
   /**
    * Writes racing the erasure (an agent's answer read the ticket before
    * the claim and lands after it): pass again until nothing was found for
-   * SETTLE_QUIET_MS. What lands later still is an answer made after the
-   * ERASED event, on a ticket that no longer holds the customer's data.
+   * SETTLE_QUIET_MS. What lands later still: a text stamped before the
+   * ERASED event is erased by the background rounds (eraseLateTexts); one
+   * stamped after it is new, on a ticket that no longer holds their data.
    */
   private async settle(ids: readonly Types.ObjectId[]): Promise<ErasureCounts> {
     let counts = noCounts();
