@@ -3,9 +3,10 @@
 // build the indexes. A new capability exports `<name>Models` from its own
 // models.ts and adds it here; db/ knows no model.
 import type { IndexedModel } from './db/connection';
+import { customerModels } from './customers/models';
 import { feedModels } from './feed/models';
 import { ticketModels } from './tickets/models';
 import { tokenModels } from './tokens/models';
 import { webhookModels } from './webhooks/models';
 
-export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels];
+export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels];

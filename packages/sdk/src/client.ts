@@ -3,6 +3,10 @@
 import {
   AddInternalNoteDocument,
   AssignTicketDocument,
+  CustomerDataDocument,
+  EraseCustomerDocument,
+  type CustomerDataQuery,
+  type EraseCustomerMutation,
   CreateTicketDocument,
   ResolveTicketDocument,
   RespondToTicketDocument,
@@ -47,6 +51,8 @@ import { errorFromResponse, NetworkError, RateLimitedError, ServiceUnavailableEr
 
 export type Ticket = CreateTicketMutation['createTicket'];
 export type TimelineEvent = Ticket['timeline'][number];
+export type CustomerData = CustomerDataQuery['customerData'];
+export type ErasureReport = EraseCustomerMutation['eraseCustomer'];
 /** A ticket in a list (listing, the feed): every field but the timeline. */
 export type TicketSummary = TicketsQuery['tickets']['edges'][number]['node'];
 export type TicketPage = TicketsQuery['tickets'];
@@ -135,6 +141,10 @@ export interface TicketClient {
   ticketsCount(args?: { filter?: TicketFilter | null }): Promise<number>;
   /** tickets:read. One page of the change feed; keep passing endCursor back as `after`. */
   ticketChanges(args?: TicketChangesQueryVariables): Promise<TicketChangePage>;
+  /** customers:read. Everything held about an email: its tickets with every event. */
+  customerData(args: { email: string }): Promise<CustomerData>;
+  /** customers:erase. Erase an email's personal data from every ticket; zeros when nothing is left. */
+  eraseCustomer(args: { email: string }): Promise<ErasureReport>;
   /** webhooks:manage. The caller's webhooks (every one with webhooks:admin). */
   webhooks(): Promise<Webhook[]>;
   /** webhooks:manage and tickets:read. POST events to a URL from now on; the secret is returned only here. */
@@ -350,6 +360,12 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async ticketChanges(args = {}) {
       return (await request(TicketChangesDocument, args)).ticketChanges;
+    },
+    async customerData(args) {
+      return (await request(CustomerDataDocument, args)).customerData;
+    },
+    async eraseCustomer(args) {
+      return (await request(EraseCustomerDocument, args)).eraseCustomer;
     },
     async webhooks() {
       return (await request(WebhooksDocument, {})).webhooks;

@@ -14,6 +14,8 @@ export {
   ticketPages,
   type TicketSummary,
   type TimelineEvent,
+  type CustomerData,
+  type ErasureReport,
   type Webhook,
   type WebhookDelivery,
   type WebhookWithSecret,

@@ -112,6 +112,22 @@ describe('webhook management', () => {
   });
 });
 
+describe('customers\' data', () => {
+  it('customerData exports, eraseCustomer erases (zeros the second time); each needs its scope', async () => {
+    const created = await client.createTicket(input({ customerEmail: 'sdk.erase@example.com', subject: 'SDK erase me' }));
+    const { token } = await new TokenService([]).create('sdk-dpo', ['customers:read', 'customers:erase']);
+    const dpo = createClient({ url: api.url, token });
+    const data = await dpo.customerData({ email: 'SDK.Erase@example.com' });
+    expect(data.email).toBe('sdk.erase@example.com');
+    expect(data.tickets.map((t) => [t.ticketNumber, t.subject, t.timeline.map((e) => e.kind)])).toEqual([[created.ticketNumber, 'SDK erase me', ['CREATED']]]);
+    expect(await dpo.eraseCustomer({ email: 'sdk.erase@example.com' })).toEqual({ tickets: 1, events: 0, attachments: 0 });
+    expect(await dpo.eraseCustomer({ email: 'sdk.erase@example.com' })).toEqual({ tickets: 0, events: 0, attachments: 0 });
+    expect((await dpo.customerData({ email: 'sdk.erase@example.com' })).tickets).toEqual([]);
+    const e = await rejection(agent.eraseCustomer({ email: 'sdk.erase@example.com' }));
+    expect(isForbiddenError(e) && e.requiredScope).toBe('customers:erase');
+  });
+});
+
 describe('typed errors', () => {
   it('a token without the scope is a ForbiddenError naming it', async () => {
     expect(await rejection(client.tickets({ first: 1 }))).toBeInstanceOf(UnauthenticatedError);

@@ -41,6 +41,10 @@ export interface Config {
   chatSigningSecret?: string;
   /** The most updates one subscription may have waiting; a subscriber further behind is ended with SLOW_CONSUMER. */
   subscriptionQueueLimit: number;
+  /** RETENTION_DAYS: tickets resolved or closed longer ago are erased by a background sweep; unset: kept forever. */
+  retentionDays?: number;
+  /** RETENTION_SWEEP_SECONDS: how often a process looks for tickets past retention (and takes the sweep's lease). */
+  retentionSweepSeconds: number;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -144,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     chatSigningSecret: parseChatSecret(env.CHAT_SIGNING_SECRET),
     subscriptionQueueLimit: integer('SUBSCRIPTION_QUEUE_LIMIT', env.SUBSCRIPTION_QUEUE_LIMIT, 1000, 1, 100_000),
+    retentionDays: env.RETENTION_DAYS?.trim() ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500) : undefined,
+    retentionSweepSeconds: integer('RETENTION_SWEEP_SECONDS', env.RETENTION_SWEEP_SECONDS, 300, 1, 86_400),
   };
 }
 

@@ -1,5 +1,6 @@
 // What every resolver gets with a request. Only types live here: the HTTP
 // layer builds it (http/app.ts), the domain folders read it.
+import type { CustomerService } from '../customers/customers.service';
 import type { FeedService } from '../feed/feed.service';
 import type { ListingService } from '../listing/listing.service';
 import type { FeedHub } from '../live/feed-hub';
@@ -31,6 +32,8 @@ export interface Context {
   listing: ListingService;
   feed: FeedService;
   webhooks: WebhookService;
+  /** Customers' data: export, erasure, audit. */
+  customers: CustomerService;
   /** This process's live view of the feed, for subscriptions. */
   live: FeedHub;
   /** Set once the operation is charged, when rate limits are on. */

@@ -12,6 +12,8 @@ import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
 import { probeTransactions, transactionsWork } from '../db/transactions';
 import { createFormatError, errorLogPlugin } from '../errors/format-error';
+import { BUILT_IN_ERASERS, CustomerService } from '../customers/customers.service';
+import { RetentionSweep } from '../customers/retention-sweep';
 import { lazyChild, type Logger } from '../logging/logger';
 import { FeedService } from '../feed/feed.service';
 import { adoptLegacyEvents, FeedSequencer } from '../feed/sequencer';
@@ -81,6 +83,9 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const tokens = new TokenService(config.agentTokens, log);
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, log });
+  // Erasure's registry: each capability's eraser (attachments add theirs here).
+  const customers = new CustomerService(log, BUILT_IN_ERASERS, { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
+  const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
   const drain = createDrain(httpServer);
 
   const limits = queryLimits({ introspection: config.introspection });
@@ -123,6 +128,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
   sequencer.start();
   dispatcher.start();
+  retention.start();
   await live.start();
 
   const ipOf = clientIp(config.trustProxy);
@@ -160,6 +166,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     listing,
     feed,
     webhooks,
+    customers,
     live,
   });
   /** The caller; a credential that does not check out costs its address like an invalid document (it may have cost a database read). */
@@ -268,7 +275,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       live.stop();
       await drained;
       await apollo.stop();
-      await Promise.all([sequencer.stop(), dispatcher.stop()]);
+      await Promise.all([sequencer.stop(), dispatcher.stop(), retention.stop()]);
       stopCountingDeliveries();
     },
   };

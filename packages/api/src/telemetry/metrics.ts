@@ -21,6 +21,8 @@ export class Metrics {
   });
   readonly ticketsCreated = new Counter({ name: 'tickets_created_total', help: 'Tickets created.', registers: [this.registry] });
   readonly collisions = new Counter({ name: 'ticket_number_collisions_total', help: 'Ticket number collisions absorbed (the counter was behind the data).', registers: [this.registry] });
+  /** reason: "request" (eraseCustomer, the CLI) or "retention" (the sweep). */
+  readonly ticketsErased = new Counter({ name: 'tickets_erased_total', help: 'Tickets whose customer data was erased, by reason.', labelNames: ['reason'] as const, registers: [this.registry] });
   private readonly deliveries = new Counter({ name: 'webhook_deliveries_total', help: 'Webhook delivery attempts by outcome.', labelNames: ['outcome'] as const, registers: [this.registry] });
 
   constructor(private readonly rootFields: ReadonlySet<string>, activeSubscriptions: () => number, live?: { readonly longestQueue: number; readonly slowConsumersEnded: number }) {

@@ -80,7 +80,7 @@ registerEnumType(TimelineEventKind, {
     RENUMBERED: { description: 'The ticket got a new number (repair of data from older software); the message names the old one.' },
     INTERNAL_NOTE: { description: 'An agent wrote a note for colleagues (INTERNAL: never shown to the customer).' },
     ASSIGNED: { description: 'The ticket was assigned, reassigned or unassigned; the message says from whom to whom (INTERNAL).' },
-    ERASED: { description: 'The customer\'s personal data was erased from the ticket.' },
+    ERASED: { description: 'The customer\'s personal data on this ticket was erased (a request or retention); integrators holding copies should erase theirs.' },
   },
 });
 registerEnumType(EventVisibility, {

@@ -34,7 +34,7 @@ export interface TestApi {
 }
 
 /** Every collection the API writes, for tests that start from empty (engines may not support drop). */
-export const COLLECTIONS = ['tickets', 'counters', 'ticket_events', 'api_tokens', 'feed_batches', 'webhooks', 'webhook_deliveries'] as const;
+export const COLLECTIONS = ['tickets', 'counters', 'ticket_events', 'api_tokens', 'feed_batches', 'webhooks', 'webhook_deliveries', 'customer_audit', 'audit_keys', 'sweep_leases'] as const;
 
 let open = 0;
 

@@ -1,0 +1,60 @@
+// Export of customers' data (access requests): every ticket of the email
+// with its whole timeline, for customerData and `npm run customers -- export`.
+import { TicketModel } from '../tickets/ticket.model';
+import { orderedTimeline, toTicket, type StoredEvent, type StoredTicket, type TicketView } from '../tickets/ticket.service';
+import { TimelineEventModel } from '../tickets/timeline-event.model';
+import { checkEmail, valid } from '../tickets/ticket.validation';
+import type { CustomerAuditLog } from './audit';
+import { AuditAction } from './customer-audit.model';
+
+export interface CustomerExport {
+  email: string;
+  tickets: TicketView[];
+}
+
+/** Most tickets one export reads (the oldest): a bound on one answer; no person writes this many. */
+export const EXPORT_MAX_TICKETS = 10_000;
+
+export class ExportService {
+  constructor(private readonly audit: CustomerAuditLog) {}
+
+  async export(rawEmail: string, actor: string): Promise<CustomerExport> {
+    const email = valid(checkEmail(rawEmail, 'email'));
+    const docs = await TicketModel.collection.find<StoredTicket>({ customerEmail: email }).sort({ createdAt: 1, _id: 1 }).limit(EXPORT_MAX_TICKETS).toArray();
+    const events = await TimelineEventModel.collection.find<StoredEvent>({ ticketId: { $in: docs.map((d) => d._id) } }).toArray();
+    const byTicket = new Map<string, StoredEvent[]>();
+    for (const e of events) byTicket.set(String(e.ticketId), [...(byTicket.get(String(e.ticketId)) ?? []), e]);
+    // Who did what is part of what we hold about them: actors included.
+    const tickets = docs.map((d) => ({ ...toTicket(d), timeline: orderedTimeline(byTicket.get(String(d._id)) ?? [], true) }));
+    await this.audit.record(AuditAction.EXPORT, actor, email, { tickets: tickets.length });
+    return { email, tickets };
+  }
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** The export as plain JSON (the CLI): the fields customerData answers, no storage internals. */
+export function exportJson(data: CustomerExport): unknown {
+  return {
+    email: data.email,
+    tickets: data.tickets.map((t) => ({
+      id: t.id,
+      ticketNumber: t.ticketNumber,
+      subject: t.subject,
+      description: t.description,
+      status: t.status,
+      priority: t.priority,
+      source: t.source,
+      customerEmail: t.customerEmail,
+      customerName: t.customerName ?? null,
+      chatId: t.chatId ?? null,
+      createdAt: iso(t.createdAt),
+      updatedAt: iso(t.updatedAt),
+      firstResponseAt: iso(t.firstResponseAt),
+      resolvedAt: iso(t.resolvedAt),
+      closedAt: iso(t.closedAt),
+      resolutionNotes: t.resolutionNotes ?? null,
+      timeline: (t.timeline ?? []).map((e) => ({ id: e.id, kind: e.kind, at: iso(e.at), message: e.message ?? null, actor: e.actor ?? null })),
+    })),
+  };
+}

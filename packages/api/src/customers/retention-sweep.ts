@@ -1,0 +1,88 @@
+// RETENTION_DAYS: tickets resolved or closed longer ago are erased in the
+// background, by one process of the deployment at a time (sweep-lease),
+// ERASE_BATCH tickets at a time. The state lives in the tickets
+// themselves (erasedAt, erasurePending), so a crash mid-batch is resumed
+// by whichever process holds the lease next. The same rounds finish
+// erasures a crashed eraseCustomer left pending, and erase texts a stalled
+// writer landed after an erasure finished, with or without retention.
+import type { Logger } from '../logging/logger';
+import { TicketModel } from '../tickets/ticket.model';
+import { TicketStatus } from '../tickets/ticket.enums';
+import type { ErasureService } from './erasure.service';
+import { ERASE_BATCH } from './erasure.service';
+import { Lease } from './sweep-lease.model';
+import type { ErasableTicket } from './ticket-eraser';
+
+/** The actor of retention's ERASED events and audit entries. */
+export const RETENTION_ACTOR = 'retention';
+/** Most batches one round erases before letting the next round (and the lease's renewal) come. */
+const BATCHES_PER_ROUND = 10;
+const DAY_MS = 86_400_000;
+const DONE = [TicketStatus.RESOLVED, TicketStatus.CLOSED];
+
+/**
+ * Resolved or closed, and the later of resolvedAt/closedAt before the
+ * cutoff: a ticket closed yesterday after a resolution long ago is kept.
+ */
+export function expiredFilter(cutoff: Date): Record<string, unknown> {
+  return {
+    erasedAt: { $exists: false },
+    $or: [{ status: { $in: DONE }, resolvedAt: { $lt: cutoff } }, { status: { $in: DONE }, closedAt: { $lt: cutoff } }],
+    $nor: [{ resolvedAt: { $gte: cutoff } }, { closedAt: { $gte: cutoff } }],
+  };
+}
+
+export class RetentionSweep {
+  private readonly lease: Lease;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly erasure: ErasureService,
+    private readonly options: { retentionDays?: number; intervalMs: number },
+    private readonly log: Logger,
+  ) {
+    // A holder that missed three rounds is gone.
+    this.lease = new Lease('retention', 3 * options.intervalMs);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.round()
+      .then(() => undefined, (err: unknown) => this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'retention sweep failed; retrying on the next round'))
+      .finally(() => { this.running = undefined; });
+  }
+
+  /** One round: take the lease, finish pending erasures, erase late texts, erase up to BATCHES_PER_ROUND batches past retention. */
+  async round(): Promise<number> {
+    if (!(await this.lease.hold())) return 0;
+    await this.erasure.resumePending(RETENTION_ACTOR);
+    await this.erasure.eraseLateTexts();
+    const days = this.options.retentionDays;
+    if (days === undefined) return 0;
+    let erased = 0;
+    for (let batch = 0; batch < BATCHES_PER_ROUND && !this.stopped; batch++) {
+      const cutoff = new Date(Date.now() - days * DAY_MS);
+      const docs = await TicketModel.collection.find<ErasableTicket>(expiredFilter(cutoff)).limit(ERASE_BATCH).toArray();
+      if (!docs.length) break;
+      erased += (await this.erasure.eraseTickets(docs, RETENTION_ACTOR, 'retention')).tickets;
+      if (docs.length < ERASE_BATCH || !(await this.lease.hold())) break;
+    }
+    if (erased) this.log.info({ tickets: erased, retentionDays: days }, 'retention sweep: tickets past retention erased');
+    return erased;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.lease.release().catch(() => undefined);
+  }
+}

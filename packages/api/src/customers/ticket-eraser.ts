@@ -1,0 +1,76 @@
+// The tickets' own fields. Claiming a ticket for erasure and replacing its
+// personal data is one conditional update: the email goes in the same
+// write, so no second erasure (or lookup) finds the ticket again, and
+// `erasedAt` marks it erased for good. `erasurePending` stays until every
+// eraser has run, so a crash half-way is finished later (resumePending).
+import type { Types } from 'mongoose';
+import { TicketModel } from '../tickets/ticket.model';
+import type { StoredTicket } from '../tickets/ticket.service';
+import { ERASED_EMAIL, ERASED_TEXT } from './placeholders';
+
+/** The stored fields erasure adds to a ticket (outside the Ticket model: they belong to this capability). */
+export interface ErasureMarks {
+  erasedAt?: Date;
+  erasurePending?: boolean;
+}
+
+export type ErasableTicket = StoredTicket & ErasureMarks;
+
+const tickets = () => TicketModel.collection;
+
+/**
+ * Claim one ticket: placeholders in, chat id out (it is unique per chat, so
+ * no placeholder can stand in for it), only if nobody erased it before.
+ * True when this call claimed it.
+ */
+export async function claimTicket(ticket: ErasableTicket, at: Date): Promise<boolean> {
+  const set: Record<string, unknown> = { customerEmail: ERASED_EMAIL, subject: ERASED_TEXT, description: ERASED_TEXT, erasedAt: at, erasurePending: true };
+  if (ticket.customerName != null) set.customerName = ERASED_TEXT;
+  if (ticket.resolutionNotes != null) set.resolutionNotes = ERASED_TEXT;
+  // updatedAt stays: erasure is not a change of the ticket's work.
+  const res = await tickets().updateOne({ _id: ticket._id, erasedAt: { $exists: false } }, { $set: set, $unset: { chatId: '' } });
+  return res.modifiedCount === 1;
+}
+
+/**
+ * Texts written onto a claimed ticket after the claim (a resolution racing
+ * the erasure): replaced as well. Part of every settling pass.
+ */
+export async function scrubClaimedTickets(ticketIds: readonly Types.ObjectId[]): Promise<number> {
+  const res = await tickets().updateMany(
+    { _id: { $in: [...ticketIds] }, erasedAt: { $exists: true }, resolutionNotes: { $exists: true, $ne: ERASED_TEXT } },
+    { $set: { resolutionNotes: ERASED_TEXT } },
+  );
+  return res.modifiedCount;
+}
+
+/** Every eraser ran: the ticket is no longer pending. */
+export async function finishTickets(ticketIds: readonly Types.ObjectId[]): Promise<void> {
+  await tickets().updateMany({ _id: { $in: [...ticketIds] } }, { $unset: { erasurePending: '' } });
+}
+
+/** Tickets a crashed erasure left pending, claimed more than `olderThanMs` ago (younger ones are still being erased). */
+export async function pendingTickets(olderThanMs: number, limit: number): Promise<Types.ObjectId[]> {
+  const docs = await tickets()
+    .find<{ _id: Types.ObjectId }>({ erasurePending: true, erasedAt: { $lt: new Date(Date.now() - olderThanMs) } }, { projection: { _id: 1 } })
+    .limit(limit)
+    .toArray();
+  return docs.map((d) => d._id);
+}
+
+/** Tickets erased (and finished) since `since`, newest first: their ids and when they were claimed. */
+export async function recentlyErased(since: Date, limit: number): Promise<{ _id: Types.ObjectId; erasedAt: Date }[]> {
+  return tickets()
+    .find<{ _id: Types.ObjectId; erasedAt: Date }>({ erasedAt: { $gte: since }, erasurePending: { $exists: false } }, { projection: { _id: 1, erasedAt: 1 } })
+    .sort({ erasedAt: -1 })
+    .limit(limit)
+    .toArray();
+}
+
+/** Indexes for the queries above and the retention sweep, on the tickets collection. */
+export async function createErasureIndexes(): Promise<void> {
+  await tickets().createIndex({ erasurePending: 1, erasedAt: 1 }, { name: 'erasure_pending', partialFilterExpression: { erasurePending: true } });
+  await tickets().createIndex({ erasedAt: -1 }, { name: 'erased_at', partialFilterExpression: { erasedAt: { $type: 'date' } } });
+  await tickets().createIndex({ status: 1, resolvedAt: 1 }, { name: 'retention_resolved' });
+  await tickets().createIndex({ status: 1, closedAt: 1 }, { name: 'retention_closed' });
+}
