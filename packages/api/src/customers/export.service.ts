@@ -54,7 +54,9 @@ export function exportJson(data: CustomerExport): unknown {
       resolvedAt: iso(t.resolvedAt),
       closedAt: iso(t.closedAt),
       resolutionNotes: t.resolutionNotes ?? null,
-      timeline: (t.timeline ?? []).map((e) => ({ id: e.id, kind: e.kind, at: iso(e.at), message: e.message ?? null, actor: e.actor ?? null })),
+      assignee: t.assignee ?? null,
+      // Internal events (notes, assignments) are part of what is held: marked, not left out.
+      timeline: (t.timeline ?? []).map((e) => ({ id: e.id, kind: e.kind, visibility: e.visibility, at: iso(e.at), message: e.message ?? null, actor: e.actor ?? null })),
     })),
   };
 }

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, RESOLVE, RESPOND, STATUS, TRACK, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 
-const DATA = `query($e: String!) { customerData(email: $e) { email tickets { ticketNumber subject customerEmail customerName status resolutionNotes timeline { kind message actor at } } } }`;
+const DATA = `query($e: String!) { customerData(email: $e) { email tickets { ticketNumber subject customerEmail customerName status resolutionNotes timeline { kind visibility message actor at } } } }`;
 const ERASE = `mutation($e: String!) { eraseCustomer(email: $e) { tickets events attachments } }`;
 const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber subject description customerEmail status resolvedAt closedAt timeline { kind message at } } }`;
 const DAY = 86_400_000;
@@ -42,7 +42,7 @@ async function create(input: Record<string, unknown>): Promise<string> {
 }
 
 describe('customerData (export)', () => {
-  it('returns every ticket of the email with every event, actors included, and records the request', async () => {
+  it('returns every ticket of the email with every event, internal ones marked, actors included, and records the request', async () => {
     const email = 'grace.export@example.com';
     const first = await create({ customerEmail: 'Grace.Export@Example.com', customerName: 'Grace', subject: 'First problem' });
     const second = await create({ customerEmail: email, subject: 'Second problem' });
@@ -51,6 +51,7 @@ describe('customerData (export)', () => {
     await api.gql(STATUS, { n: first, s: 'IN_PROGRESS', note: 'Escalated' }, agent);
     await api.gql(RESOLVE, { n: first, r: 'Replaced the toner' }, reader);
     await api.gql(RESPOND, { n: second, m: 'Which model?' }, agent);
+    await api.gql('mutation($n: String!, $m: String!) { addInternalNote(ticketNumber: $n, message: $m) { id } }', { n: second, m: 'Asked twice already' }, agent);
 
     const r = await api.gql<any>(DATA, { e: '  GRACE.export@example.com ' }, officer);
     expect(r.body.errors).toBeUndefined();
@@ -65,7 +66,8 @@ describe('customerData (export)', () => {
       ['RESOLVED', null, 'crm-reader'],
       ['RESOLUTION_NOTE', 'Replaced the toner', 'crm-reader'],
     ]);
-    expect(data.tickets[1].timeline.map((e: any) => e.kind)).toEqual(['CREATED', 'FIRST_RESPONSE']);
+    // Internal notes are part of what is held: there, and marked.
+    expect(data.tickets[1].timeline.map((e: any) => [e.kind, e.visibility])).toEqual([['CREATED', 'PUBLIC'], ['FIRST_RESPONSE', 'PUBLIC'], ['INTERNAL_NOTE', 'INTERNAL']]);
 
     const audit = await db().collection('customer_audit').find({ action: 'EXPORT', actor: 'dpo' }).toArray();
     expect(audit).toHaveLength(1);
