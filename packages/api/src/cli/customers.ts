@@ -8,9 +8,11 @@ import { createInterface } from 'node:readline/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
+import pino from 'pino';
 import { loadConfig } from '../config/config';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../db/connection';
-import { BUILT_IN_ERASERS, CustomerService } from '../customers/customers.service';
+import { CustomerService } from '../customers/customers.service';
+import { erasers } from '../erasers';
 import { customerModels } from '../customers/models';
 import { exportJson } from '../customers/export.service';
 import { createLogger } from '../logging/logger';
@@ -61,12 +63,13 @@ async function main(): Promise<number> {
   if (!config.mongodbUri) { process.stderr.write('MONGODB_URI is not set: customers\' data lives in the database the API uses; set it and run again.\n'); return 2; }
   if (command === 'erase' && !values.yes && !(await confirmed())) { process.stderr.write('Not confirmed: nothing erased.\n'); return 1; }
 
-  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  // Logs to stderr: stdout carries the export's (or --json's) JSON alone.
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
   await connectDatabase(config.mongodbUri, Math.max(config.dbTimeoutMs, 10_000));
   try {
     await ensureIndexes(customerModels, log);
-    // The same registry as the API's (http/app.ts): attachments add their eraser in both.
-    const customers = new CustomerService(log, BUILT_IN_ERASERS);
+    // The same erasers as the API's (src/erasers.ts).
+    const customers = new CustomerService(log, erasers(config));
     const actor = cliActor();
     if (command === 'export') {
       process.stdout.write(`${JSON.stringify(exportJson(await customers.export(values.email, actor)), null, 2)}\n`);

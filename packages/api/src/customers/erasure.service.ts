@@ -14,7 +14,7 @@ import type { CustomerAuditLog } from './audit';
 import { addCounts, noCounts, type ErasureCounts, type Eraser } from './eraser';
 import { recordErased } from './erased-event';
 import { eraseLateTexts } from './event-eraser';
-import { claimTicket, finishTickets, pendingTickets, recentlyErased, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
+import { claimTicket, finishTickets, pendingFor, pendingTickets, recentlyErased, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
 
 /** Tickets claimed and erased together (one settling wait per batch). */
 export const ERASE_BATCH = 20;
@@ -55,20 +55,28 @@ export class ErasureService {
   /** eraseCustomer: every ticket of this email. Erasing again finds none and reports zeros. */
   async eraseCustomer(rawEmail: string, actor: string): Promise<ErasureCounts> {
     const email = valid(checkEmail(rawEmail, 'email'));
+    const erasedFor = await this.audit.emailHash(email);
     let total = noCounts();
+    // Asking again after a crash finishes what this email's earlier request
+    // claimed (those tickets no longer hold the email, only its keyed hash).
+    for (let batch = 0; batch < MAX_BATCHES; batch++) {
+      const pending = await pendingFor(erasedFor, ERASE_BATCH);
+      if (!pending.length) break;
+      total = addCounts(total, { ...(await this.completeErasure(pending, actor)), tickets: pending.length });
+    }
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       // Claimed tickets lose the email in the claim: each round sees only the ones left.
       const docs = await TicketModel.collection.find<ErasableTicket>({ customerEmail: email, erasedAt: { $exists: false } }).limit(ERASE_BATCH).toArray();
       if (!docs.length) break;
-      total = addCounts(total, await this.eraseClaimed(docs, actor, 'request'));
+      total = addCounts(total, await this.eraseClaimed(docs, actor, 'request', {}, erasedFor));
     }
     await this.audit.record(AuditAction.ERASE, actor, email, total);
     return total;
   }
 
-  /** The retention sweep's batch: these tickets (selected past retention), erased the same way. */
-  async eraseTickets(docs: readonly ErasableTicket[], actor: string, reason: ErasureReason): Promise<ErasureCounts> {
-    const counts = await this.eraseClaimed(docs, actor, reason);
+  /** The retention sweep's batch: these tickets (selected past retention), erased the same way if they still match `condition`. */
+  async eraseTickets(docs: readonly ErasableTicket[], actor: string, reason: ErasureReason, condition: Record<string, unknown> = {}): Promise<ErasureCounts> {
+    const counts = await this.eraseClaimed(docs, actor, reason, condition);
     if (counts.tickets) await this.audit.record(AuditAction.RETENTION, actor, null, counts);
     return counts;
   }
@@ -90,15 +98,18 @@ export class ErasureService {
    */
   async eraseLateTexts(): Promise<number> {
     let erased = 0;
-    for (const t of await recentlyErased(new Date(Date.now() - LATE_TEXT_WINDOW_MS), LATE_TEXT_TICKETS)) erased += await eraseLateTexts(t._id, t.erasedAt);
+    for (const t of await recentlyErased(new Date(Date.now() - LATE_TEXT_WINDOW_MS), LATE_TEXT_TICKETS)) {
+      // A stalled resolve lands its notes on the ticket itself: those too.
+      erased += (await eraseLateTexts(t._id, t.erasedAt)) + (await scrubClaimedTickets([t._id]));
+    }
     if (erased) this.log.info({ events: erased }, 'customers\' data: texts that landed after their erasure erased');
     return erased;
   }
 
-  private async eraseClaimed(docs: readonly ErasableTicket[], actor: string, reason: ErasureReason): Promise<ErasureCounts> {
+  private async eraseClaimed(docs: readonly ErasableTicket[], actor: string, reason: ErasureReason, condition: Record<string, unknown> = {}, erasedFor?: string): Promise<ErasureCounts> {
     const at = new Date();
     const claimed: ErasableTicket[] = [];
-    for (const doc of docs) if (await claimTicket(doc, at)) claimed.push({ ...doc, erasedAt: at });
+    for (const doc of docs) if (await claimTicket(doc, at, condition, erasedFor)) claimed.push({ ...doc, erasedAt: at });
     if (!claimed.length) return noCounts();
     const counts = await this.completeErasure(claimed, actor);
     this.hooks.onErased?.(reason, claimed.length);

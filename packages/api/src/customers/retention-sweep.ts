@@ -72,7 +72,8 @@ export class RetentionSweep {
       const cutoff = new Date(Date.now() - days * DAY_MS);
       const docs = await TicketModel.collection.find<ErasableTicket>(expiredFilter(cutoff)).limit(ERASE_BATCH).toArray();
       if (!docs.length) break;
-      erased += (await this.erasure.eraseTickets(docs, RETENTION_ACTOR, 'retention')).tickets;
+      // Claimed only if still past retention: a ticket reopened since it was selected stays.
+      erased += (await this.erasure.eraseTickets(docs, RETENTION_ACTOR, 'retention', expiredFilter(cutoff))).tickets;
       if (docs.length < ERASE_BATCH || !(await this.lease.hold())) break;
     }
     if (erased) this.log.info({ tickets: erased, retentionDays: days }, 'retention sweep: tickets past retention erased');

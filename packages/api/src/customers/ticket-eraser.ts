@@ -12,6 +12,8 @@ import { ERASED_EMAIL, ERASED_TEXT } from './placeholders';
 export interface ErasureMarks {
   erasedAt?: Date;
   erasurePending?: boolean;
+  /** While pending: the keyed hash of the email a request erased (none for retention), so asking again finishes it. */
+  erasedFor?: string;
 }
 
 export type ErasableTicket = StoredTicket & ErasureMarks;
@@ -20,15 +22,16 @@ const tickets = () => TicketModel.collection;
 
 /**
  * Claim one ticket: placeholders in, chat id out (it is unique per chat, so
- * no placeholder can stand in for it), only if nobody erased it before.
- * True when this call claimed it.
+ * no placeholder can stand in for it), only if nobody erased it before and
+ * it still matches `condition` (retention: still past it, not reopened
+ * since it was selected). True when this call claimed it.
  */
-export async function claimTicket(ticket: ErasableTicket, at: Date): Promise<boolean> {
-  const set: Record<string, unknown> = { customerEmail: ERASED_EMAIL, subject: ERASED_TEXT, description: ERASED_TEXT, erasedAt: at, erasurePending: true };
+export async function claimTicket(ticket: ErasableTicket, at: Date, condition: Record<string, unknown> = {}, erasedFor?: string): Promise<boolean> {
+  const set: Record<string, unknown> = { customerEmail: ERASED_EMAIL, subject: ERASED_TEXT, description: ERASED_TEXT, erasedAt: at, erasurePending: true, ...(erasedFor && { erasedFor }) };
   if (ticket.customerName != null) set.customerName = ERASED_TEXT;
   if (ticket.resolutionNotes != null) set.resolutionNotes = ERASED_TEXT;
   // updatedAt stays: erasure is not a change of the ticket's work.
-  const res = await tickets().updateOne({ _id: ticket._id, erasedAt: { $exists: false } }, { $set: set, $unset: { chatId: '' } });
+  const res = await tickets().updateOne({ ...condition, _id: ticket._id, erasedAt: { $exists: false } }, { $set: set, $unset: { chatId: '' } });
   return res.modifiedCount === 1;
 }
 
@@ -46,7 +49,12 @@ export async function scrubClaimedTickets(ticketIds: readonly Types.ObjectId[]):
 
 /** Every eraser ran: the ticket is no longer pending. */
 export async function finishTickets(ticketIds: readonly Types.ObjectId[]): Promise<void> {
-  await tickets().updateMany({ _id: { $in: [...ticketIds] } }, { $unset: { erasurePending: '' } });
+  await tickets().updateMany({ _id: { $in: [...ticketIds] } }, { $unset: { erasurePending: '', erasedFor: '' } });
+}
+
+/** The tickets a request for this email claimed and did not finish (a crash, or one still running). */
+export async function pendingFor(erasedFor: string, limit: number): Promise<ErasableTicket[]> {
+  return tickets().find<ErasableTicket>({ erasurePending: true, erasedFor }).limit(limit).toArray();
 }
 
 /** Tickets a crashed erasure left pending, claimed more than `olderThanMs` ago (younger ones are still being erased). */
@@ -71,6 +79,7 @@ export async function recentlyErased(since: Date, limit: number): Promise<{ _id:
 export async function createErasureIndexes(): Promise<void> {
   await tickets().createIndex({ erasurePending: 1, erasedAt: 1 }, { name: 'erasure_pending', partialFilterExpression: { erasurePending: true } });
   await tickets().createIndex({ erasedAt: -1 }, { name: 'erased_at', partialFilterExpression: { erasedAt: { $type: 'date' } } });
+  await tickets().createIndex({ erasedFor: 1 }, { name: 'erasure_requested', partialFilterExpression: { erasurePending: true } });
   await tickets().createIndex({ status: 1, resolvedAt: 1 }, { name: 'retention_resolved' });
   await tickets().createIndex({ status: 1, closedAt: 1 }, { name: 'retention_closed' });
 }

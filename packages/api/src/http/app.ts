@@ -12,7 +12,8 @@ import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
 import { probeTransactions, transactionsWork } from '../db/transactions';
 import { createFormatError, errorLogPlugin } from '../errors/format-error';
-import { BUILT_IN_ERASERS, CustomerService } from '../customers/customers.service';
+import { CustomerService } from '../customers/customers.service';
+import { erasers } from '../erasers';
 import { RetentionSweep } from '../customers/retention-sweep';
 import { lazyChild, type Logger } from '../logging/logger';
 import { FeedService } from '../feed/feed.service';
@@ -84,7 +85,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, log });
   // Erasure's registry: each capability's eraser (attachments add theirs here).
-  const customers = new CustomerService(log, BUILT_IN_ERASERS, { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
+  const customers = new CustomerService(log, erasers(config), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
   const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
   const drain = createDrain(httpServer);
 

@@ -19,7 +19,9 @@ import ipaddr from 'ipaddr.js';
 import type { Connection } from 'mongoose';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { rateLimited } from '../errors/api-errors';
+import type { Eraser } from '../customers/eraser';
 import { isWellFormedTicketNumber, normalizeTicketNumber } from '../tickets/ticket-number';
+import { TicketModel } from '../tickets/ticket.model';
 import type { Context, LookupCharge } from '../graphql/context';
 import type { OperationPlan } from './operation-plan';
 import { LOOKUP_FIELDS } from './query-limits';
@@ -97,12 +99,15 @@ export function addressKey(ip: string): string {
   return `${parts.map((p) => p.toString(16)).join(':')}::/64`;
 }
 
+/** Where RATE_LIMIT_STORE=mongo keeps the budgets (rate-limiter-flexible's RateLimiterMongo). */
+const RATE_LIMIT_COLLECTION = 'rate_limits';
+
 export type RateLimitStore = { kind: 'memory' } | { kind: 'mongo'; connection: Connection };
 
 function limiters(store: RateLimitStore): Record<Budget, RateLimiterAbstract> {
   const make = (budget: Budget): RateLimiterAbstract => {
     const opts = { keyPrefix: `rl_${budget}`, ...BUDGETS[budget] };
-    return store.kind === 'mongo' ? new RateLimiterMongo({ ...opts, storeClient: store.connection, tableName: 'rate_limits' }) : new RateLimiterMemory(opts);
+    return store.kind === 'mongo' ? new RateLimiterMongo({ ...opts, storeClient: store.connection, tableName: RATE_LIMIT_COLLECTION }) : new RateLimiterMemory(opts);
   };
   return Object.fromEntries((Object.keys(BUDGETS) as Budget[]).map((b) => [b, make(b)])) as Record<Budget, RateLimiterAbstract>;
 }
@@ -189,3 +194,23 @@ export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): Ra
     },
   };
 }
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Erasure's part here: the shared store's records of who looked these
+ * ticket numbers up (failed lookups and finders, keyed by number and
+ * address). The memory store's records live in each process and expire
+ * with their window (at most 7 days) or the process.
+ */
+export const rateLimitEraser: Eraser = {
+  name: 'rate-limit records',
+  async erase(ticketIds) {
+    const docs = await TicketModel.collection.find<{ ticketNumber: string }>({ _id: { $in: [...ticketIds] } }, { projection: { ticketNumber: 1 } }).toArray();
+    const numbers = docs.map((d) => ticketKey(d.ticketNumber));
+    if (!numbers.length) return 0;
+    const byAddress = new RegExp(`^rl_(guessFromAddress|finders):(${numbers.map(escapeRegExp).join('|')})\\|`);
+    const res = await TicketModel.db.collection(RATE_LIMIT_COLLECTION).deleteMany({ $or: [{ key: { $in: numbers.map((n) => `rl_guessFromAll:${n}`) } }, { key: byAddress }] });
+    return res.deletedCount;
+  },
+};

@@ -97,8 +97,16 @@ describeBuilt('customers\' data erased across processes', () => {
     // 3 answers + 3 status notes + the resolution note.
     const texts = 7;
 
+    // The customer tracks a ticket (its address becomes a finder of that number) and mistypes once.
+    expect((await gql<any>(a, TRACK, { n: numbers[1], e: STORED_EMAIL })).body.data.trackTicket).not.toBeNull();
+    expect((await gql<any>(a, TRACK, { n: numbers[2], e: 'typo@example.com' })).body.data.trackTicket).toBeNull();
+    const keysNaming = async () => (await db.collection('rate_limits').find({}).toArray()).map((d) => String(d.key)).filter((k) => numbers.some((n) => k.includes(n)));
+    expect((await keysNaming()).length).toBeGreaterThan(0);
+
     const erased = await gql<any>(b, ERASE, { e: EMAIL }, officer);
     expect(erased.body).toEqual({ data: { eraseCustomer: { tickets: 3, events: texts, attachments: 0 } } });
+    // Who looked those numbers up (address and number) is gone from the shared budgets.
+    expect(await keysNaming()).toEqual([]);
 
     // Every integrator is told, per ticket, with the ticket as it is now.
     const erasedHooks = () => rx.delivered().map((r) => JSON.parse(r.body)).filter((p) => p.type === 'ticket.erased');

@@ -3,7 +3,10 @@
 // past written straight into the database), a crashed erasure finished
 // later, and the sweep's lease.
 import mongoose, { Types } from 'mongoose';
+import { CustomerService } from '../../src/customers/customers.service';
+import { expiredFilter } from '../../src/customers/retention-sweep';
 import { Lease } from '../../src/customers/sweep-lease.model';
+import { erasers } from '../../src/erasers';
 import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, RESOLVE, RESPOND, STATUS, TRACK, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
@@ -197,6 +200,35 @@ describe('retention (RETENTION_DAYS=30)', () => {
     expect(await db().collection('tickets').findOne({ _id: ticket!._id })).not.toHaveProperty('erasurePending');
     expect(await db().collection('customer_audit').findOne({ action: 'RESUMED' })).toMatchObject({ actor: 'retention', tickets: 1, events: 1 });
   }, 30_000);
+});
+
+describe('erasure\'s edges', () => {
+  const service = () => new CustomerService(createLogger('silent'), erasers({ rateLimitStore: 'memory' }));
+
+  it('asking again finishes what a crashed request claimed, and counts it', async () => {
+    const email = 'asked.twice@example.com';
+    const n = await create({ customerEmail: email });
+    await api.gql(RESPOND, { n, m: 'Text a crash left behind' }, agent);
+    // A request that died right after its claim (a minute is not yet old enough for the sweep to resume it).
+    const erasedFor = await service().audit.emailHash(email);
+    await db().collection('tickets').updateOne({ ticketNumber: n }, { $set: { customerEmail: '[erased]', subject: '[erased]', description: '[erased]', erasedAt: new Date(), erasurePending: true, erasedFor } });
+    expect((await api.gql<any>(ERASE, { e: email }, officer)).body).toEqual({ data: { eraseCustomer: { tickets: 1, events: 1, attachments: 0 } } });
+    const ticket = await db().collection('tickets').findOne({ ticketNumber: n });
+    expect(ticket).not.toHaveProperty('erasurePending');
+    expect(ticket).not.toHaveProperty('erasedFor');
+    expect((await db().collection('ticket_events').find({ ticketId: ticket!._id }).toArray()).map((e) => [e.kind, e.message ?? null])).toEqual([['CREATED', null], ['FIRST_RESPONSE', '[erased]'], ['ERASED', null]]);
+    expect((await api.gql<any>(ERASE, { e: email }, officer)).body).toEqual({ data: { eraseCustomer: { tickets: 0, events: 0, attachments: 0 } } });
+  }, 30_000);
+
+  it('retention claims a selected ticket only if it is still past retention', async () => {
+    const n = await create({ customerEmail: 'reopened.meanwhile@example.com' });
+    expect((await api.gql<any>(RESOLVE, { n, r: 'Resolved just now' }, agent)).body.errors).toBeUndefined();
+    // Selected while past retention; since then its resolution moved (a reopen and a new resolve).
+    const selected = { ...(await db().collection('tickets').findOne({ ticketNumber: n }))!, resolvedAt: new Date(Date.now() - 40 * DAY) };
+    const counts = await service().erasure.eraseTickets([selected as never], 'retention', 'retention', expiredFilter(new Date(Date.now() - 30 * DAY)));
+    expect(counts.tickets).toBe(0);
+    expect(await db().collection('tickets').findOne({ ticketNumber: n })).toMatchObject({ customerEmail: 'reopened.meanwhile@example.com', resolutionNotes: 'Resolved just now' });
+  });
 });
 
 describe('a writer that stalled past the erasure', () => {

@@ -1,0 +1,12 @@
+// Every capability's erasers (customers/eraser.ts), in one list for the
+// composition roots (http/app.ts, cli/customers.ts), so the API and the CLI
+// erase the same things. A capability that keeps data derived from a
+// ticket adds its eraser here.
+import type { Config } from './config/config';
+import { BUILT_IN_ERASERS } from './customers/customers.service';
+import type { Eraser } from './customers/eraser';
+import { rateLimitEraser } from './http/rate-limit';
+
+export function erasers(config: Pick<Config, 'rateLimitStore'>): readonly Eraser[] {
+  return [...BUILT_IN_ERASERS, ...(config.rateLimitStore === 'mongo' ? [rateLimitEraser] : [])];
+}
