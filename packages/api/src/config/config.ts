@@ -1,6 +1,7 @@
 // Everything the process reads from its environment, parsed once and
 // validated at start-up so a bad setting fails loudly instead of later.
 import { resolve } from 'node:path';
+import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/attachment-config';
 
 export interface Config {
   port: number;
@@ -37,6 +38,8 @@ export interface Config {
   metricsToken?: string;
   /** Key of the chatSignature an anonymous createTicket needs for a chatId; unset: anonymous chatIds are refused. */
   chatSigningSecret?: string;
+  /** Uploads and signed links (attachments/attachment-config.ts). */
+  attachments: AttachmentConfig;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -55,7 +58,7 @@ export class ConfigError extends Error {}
 
 const MIN_TOKEN_LENGTH = 32;
 
-function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+export function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
@@ -138,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: flag(env.METRICS, true),
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     chatSigningSecret: parseChatSecret(env.CHAT_SIGNING_SECRET),
+    attachments: loadAttachmentConfig(env),
   };
 }
 

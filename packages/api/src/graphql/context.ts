@@ -1,5 +1,6 @@
 // What every resolver gets with a request. Only types live here: the HTTP
 // layer builds it (http/app.ts), the domain folders read it.
+import type { AttachmentService } from '../attachments/attachment.service';
 import type { FeedService } from '../feed/feed.service';
 import type { ListingService } from '../listing/listing.service';
 import type { FeedHub } from '../live/feed-hub';
@@ -30,6 +31,9 @@ export interface Context {
   webhooks: WebhookService;
   /** This process's live view of the feed, for subscriptions. */
   live: FeedHub;
+  attachments: AttachmentService;
+  /** The origin (scheme://host) the caller reached us at, for links; undefined over WebSocket (PUBLIC_URL or the listening address then). */
+  origin?: string;
   /** Set once the operation is charged, when rate limits are on. */
   lookups?: LookupCharge;
 }

@@ -8,6 +8,7 @@ import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { createAttachments } from '../attachments/attachments';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
 import { probeTransactions, transactionsWork } from '../db/transactions';
@@ -75,10 +76,11 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const live = new FeedHub(feed, log);
   const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount) : null;
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret });
+  const tokens = new TokenService(config.agentTokens, log);
+  const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, authenticate: (authorization) => tokens.authenticate(authorization) });
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
-  const tokens = new TokenService(config.agentTokens, log);
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, log });
   const drain = createDrain(httpServer);
@@ -123,6 +125,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
   sequencer.start();
   dispatcher.start();
+  attachments.start();
   await live.start();
 
   const ipOf = clientIp(config.trustProxy);
@@ -130,7 +133,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const setSecurityHeaders = securityHeaders({ csp: config.production });
   const corsCheck = cors({
     origin: config.corsOrigins,
-    methods: ['GET', 'POST', 'OPTIONS'],
+    methods: ['GET', 'POST', 'PUT', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight'],
     exposedHeaders: ['retry-after', 'x-request-id'],
     maxAge: 600,
@@ -146,12 +149,25 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     if (!proceed && !res.writableEnded) throw new Error('CORS check did not decide synchronously');
     return proceed;
   };
+  /** Where this request reached us: links in answers point back there (PUBLIC_URL overrides, attachments/). */
+  const originOf = (req: IncomingMessage): string | undefined => {
+    const forwarded = config.trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() : '';
+    const host = req.headers.host;
+    return host && /^[\w.\-:[\]]+$/.test(host) ? `${forwarded === 'https' ? 'https' : 'http'}://${host}` : undefined;
+  };
+  /** Over WebSocket there is no Host to go by: the address this process listens on. */
+  const listeningOrigin = (): string | undefined => {
+    const address = httpServer.address();
+    if (!address || typeof address === 'string') return undefined;
+    return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  };
   /** METRICS_TOKEN, when set, compared in constant time. */
   const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
   const metricsAllowed = (authorization: string | undefined): boolean => !metricsDigest || secretMatches(bearer(authorization) ?? '', metricsDigest);
   /** The context of one operation, over HTTP or WebSocket. */
-  const contextFor = ({ requestId, principal, ip }: { requestId: string; principal: Context['principal']; ip: string }): Context => ({
+  const contextFor = ({ requestId, principal, ip, origin }: { requestId: string; principal: Context['principal']; ip: string; origin?: string }): Context => ({
     requestId,
+    origin: origin ?? listeningOrigin(),
     log: lazyChild(log, { requestId }),
     principal,
     ip,
@@ -161,9 +177,10 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     feed,
     webhooks,
     live,
+    attachments: attachments.service,
   });
   const graphql = graphqlHandler<Context>(apollo, async (req, res) =>
-    contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await tokens.authenticate(req.headers.authorization), ip: ipOf(req) }),
+    contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await tokens.authenticate(req.headers.authorization), ip: ipOf(req), origin: originOf(req) }),
   );
 
   async function handle(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
@@ -194,6 +211,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       }
       return graphql(req, res, body);
     }
+    if (await attachments.route(req, res, path)) return;
     if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
@@ -260,7 +278,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       live.stop();
       await drained;
       await apollo.stop();
-      await Promise.all([sequencer.stop(), dispatcher.stop()]);
+      await Promise.all([sequencer.stop(), dispatcher.stop(), attachments.stop()]);
       stopCountingDeliveries();
     },
   };

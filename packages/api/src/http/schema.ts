@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { GraphQLScalarType, GraphQLSchema } from 'graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
+import { AttachmentResolver } from '../attachments/attachment.resolver';
 import { FeedResolver } from '../feed/feed.resolver';
 import { scopeChecker } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
@@ -43,7 +44,7 @@ function refundFoundLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= refundFoundLookups(buildSchemaSync({
-    resolvers: [TicketResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver],
+    resolvers: [TicketResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, AttachmentResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),

@@ -5,6 +5,7 @@
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
+import type { AttachmentRef } from '../attachments/attachment.model';
 import { TimelineEventKind } from './ticket.enums';
 
 @index({ ticketId: 1, at: 1 })
@@ -37,6 +38,10 @@ export class TimelineEvent {
   @Field(() => String, { nullable: true, description: 'Name of the token that made the event (tickets:read only); always null through the public lookups.' })
   @prop({ type: String })
   public actor?: string;
+
+  /** Metadata of the files attached (attachments/); exposed by AttachmentResolver. */
+  @prop({ type: () => [Object], _id: false })
+  public attachments?: AttachmentRef[];
 
   /** true until the feed's sequencer has put the event in a batch, then false. */
   @prop({ type: Boolean })

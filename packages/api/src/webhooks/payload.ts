@@ -26,7 +26,7 @@ export function webhookPayload(event: StoredEvent, ticket: TicketView): string {
         closedAt: iso(ticket.closedAt),
         resolutionNotes: ticket.resolutionNotes ?? null,
       },
-      event: { id: String(event._id), kind: event.kind, at: event.at.toISOString(), message: event.message ?? null, actor: event.actor ?? null },
+      event: { id: String(event._id), kind: event.kind, at: event.at.toISOString(), message: event.message ?? null, actor: event.actor ?? null, attachments: (event.attachments ?? []).map((a) => ({ id: String(a._id), filename: a.filename, contentType: a.contentType, size: a.size })) },
     },
   });
 }
