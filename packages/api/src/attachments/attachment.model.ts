@@ -51,9 +51,16 @@ export class StoredAttachment {
 export const AttachmentModel = getModelForClass(StoredAttachment);
 
 /** What a timeline event keeps of each of its attachments: metadata, never bytes. */
-export interface AttachmentRef {
-  _id: Types.ObjectId;
-  filename: string;
-  contentType: string;
-  size: number;
+export class AttachmentRef {
+  @prop({ type: Types.ObjectId, required: true })
+  public _id!: Types.ObjectId;
+
+  @prop({ type: String, required: true })
+  public filename!: string;
+
+  @prop({ type: String, required: true })
+  public contentType!: string;
+
+  @prop({ type: Number, required: true })
+  public size!: number;
 }

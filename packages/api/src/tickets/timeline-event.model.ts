@@ -5,7 +5,7 @@
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
-import type { AttachmentRef } from '../attachments/attachment.model';
+import { AttachmentRef } from '../attachments/attachment.model';
 import { TimelineEventKind } from './ticket.enums';
 
 @index({ ticketId: 1, at: 1 })
@@ -40,7 +40,7 @@ export class TimelineEvent {
   public actor?: string;
 
   /** Metadata of the files attached (attachments/); exposed by AttachmentResolver. */
-  @prop({ type: () => [Object], _id: false })
+  @prop({ type: () => [AttachmentRef], _id: false })
   public attachments?: AttachmentRef[];
 
   /** true until the feed's sequencer has put the event in a batch, then false. */
