@@ -17,6 +17,8 @@ const CREATE = `mutation($input: CreateTicketInput!) { createTicket(input: $inpu
 const TRACK = `query($n: String!, $e: String!) { trackTicket(ticketNumber: $n, email: $e) { timeline { kind message ${ATTACHMENTS} } } }`;
 const RESPOND = `mutation($n: String!, $m: String!, $a: [ID!]) { respondToTicket(ticketNumber: $n, message: $m, attachmentIds: $a) { timeline { kind ${ATTACHMENTS} } } }`;
 
+/** A Buffer as fetch takes it (the DOM and Node typings disagree on Buffer). */
+const asBody = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
 const sha = (b: Buffer | ArrayBuffer) => createHash('sha256').update(Buffer.from(b as ArrayBuffer)).digest('hex');
 
 interface Upload {
@@ -35,7 +37,7 @@ async function createUpload(url: string, filename: string, contentType: string, 
 /** createUpload then PUT: the id of a stored upload. */
 async function upload(url: string, bytes: Buffer, filename = 'screen.png', contentType = 'image/png'): Promise<string> {
   const u = await createUpload(url, filename, contentType, bytes.length);
-  const put = await fetch(u.uploadUrl, { method: 'PUT', body: bytes });
+  const put = await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) });
   if (put.status !== 201) throw new Error(`PUT ${put.status}: ${await put.text()}`);
   return u.attachmentId;
 }
@@ -82,7 +84,7 @@ describeBuilt('attachments on two API processes', () => {
     const u = await createUpload(a, 'screen.png', 'image/png', bytes.length);
     expect(u).toMatchObject({ maxBytes: MAX });
     expect(new Date(u.expiresAt).getTime()).toBeGreaterThan(Date.now());
-    const put = await fetch(u.uploadUrl, { method: 'PUT', body: bytes });
+    const put = await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) });
     expect(put.status).toBe(201);
     const created = await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) });
     expect(created.body.errors).toBeUndefined();
@@ -128,7 +130,7 @@ describeBuilt('attachments on two API processes', () => {
   });
 
   it('createUpload refuses a size over maxBytes, a type off the allowlist and an empty name, naming each field', async () => {
-    const r = await gql(a, UPLOAD, { f: ' ', t: 'text/html', s: MAX + 1 });
+    const r = await gql<any>(a, UPLOAD, { f: ' ', t: 'text/html', s: MAX + 1 });
     expect(codeOf(r)).toBe('BAD_USER_INPUT');
     expect(r.body.errors![0].extensions.fields.map((f: { field: string }) => f.field)).toEqual(['filename', 'contentType', 'size']);
   });
@@ -153,14 +155,14 @@ describeBuilt('attachments on two API processes', () => {
       expect(await send(u.uploadUrl, body.length)).toBe(status);
       expect(await leftovers(db, u.attachmentId)).toEqual(NOTHING);
       // The upload is used up: a second PUT is 410.
-      expect((await fetch(u.uploadUrl, { method: 'PUT', body })).status).toBe(410);
+      expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(body) })).status).toBe(410);
     });
 
     it('410: a second PUT of a stored upload, and the bytes of the first stay', async () => {
       const bytes = png(10, 10, 9);
       const u = await createUpload(a, 'x.png', 'image/png', bytes.length);
-      expect((await fetch(u.uploadUrl, { method: 'PUT', body: bytes })).status).toBe(201);
-      expect((await fetch(u.uploadUrl, { method: 'PUT', body: bytes })).status).toBe(410);
+      expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) })).status).toBe(201);
+      expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) })).status).toBe(410);
       expect(await leftovers(db, u.attachmentId)).toMatchObject({ metadata: 1, files: 1, chunks: 1 });
     });
 
@@ -168,8 +170,8 @@ describeBuilt('attachments on two API processes', () => {
       const bytes = png(10, 10, 9);
       const u = await createUpload(a, 'x.png', 'image/png', bytes.length);
       const forged = u.uploadUrl.replace(/signature=./, (m) => m.slice(0, -1) + (m.endsWith('A') ? 'B' : 'A'));
-      expect((await fetch(forged, { method: 'PUT', body: bytes })).status).toBe(403);
-      expect((await fetch(u.uploadUrl, { method: 'PUT', body: bytes })).status).toBe(201);
+      expect((await fetch(forged, { method: 'PUT', body: asBody(bytes) })).status).toBe(403);
+      expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) })).status).toBe(201);
     });
 
     it('the refusals are counted by reason in /metrics', async () => {
@@ -182,7 +184,7 @@ describeBuilt('attachments on two API processes', () => {
 
   describe('references', () => {
     const refuse = async (ids: string[], message: RegExp) => {
-      const r = await gql(b, CREATE, { input: ticketInput({ attachmentIds: ids }) });
+      const r = await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: ids }) });
       expect(codeOf(r)).toBe('BAD_USER_INPUT');
       expect(r.body.errors![0].extensions.fields).toEqual([{ field: 'attachmentIds', message: expect.stringMatching(message) }]);
     };
@@ -208,7 +210,7 @@ describeBuilt('attachments on two API processes', () => {
 
     it('two tickets naming one upload at once: exactly one gets it', async () => {
       const id = await upload(a, png(6, 6));
-      const results = await Promise.all([a, b, a, b].map((url) => gql(url, CREATE, { input: ticketInput({ attachmentIds: [id] }) })));
+      const results = await Promise.all([a, b, a, b].map((url) => gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [id] }) })));
       expect(results.filter((r) => !r.body.errors)).toHaveLength(1);
       expect(results.filter((r) => codeOf(r) === 'BAD_USER_INPUT')).toHaveLength(3);
     });
@@ -246,7 +248,7 @@ describeBuilt('attachments with short TTLs', () => {
     const bytes = png();
     const u = await createUpload(url, 'late.png', 'image/png', bytes.length);
     await new Promise((r) => setTimeout(r, new Date(u.expiresAt).getTime() - Date.now() + 1_100));
-    expect((await fetch(u.uploadUrl, { method: 'PUT', body: bytes })).status).toBe(410);
+    expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) })).status).toBe(410);
     expect(await leftovers(db, u.attachmentId)).toMatchObject({ files: 0, chunks: 0 });
   });
 
@@ -281,8 +283,8 @@ describeBuilt('attachments with short TTLs', () => {
 
 async function refuseLate(url: string): Promise<void> {
   const u = await createUpload(url, 'x.png', 'image/png', png(13, 13).length);
-  expect((await fetch(u.uploadUrl, { method: 'PUT', body: png(13, 13) })).status).toBe(201);
+  expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(png(13, 13)) })).status).toBe(201);
   await new Promise((r) => setTimeout(r, 3_200));
-  const r = await gql(url, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) });
+  const r = await gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) });
   expect(codeOf(r)).toBe('BAD_USER_INPUT');
 }
