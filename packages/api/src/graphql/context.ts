@@ -32,7 +32,7 @@ export interface Context {
   /** This process's live view of the feed, for subscriptions. */
   live: FeedHub;
   attachments: AttachmentService;
-  /** The origin (scheme://host) the caller reached us at, for links; undefined over WebSocket (PUBLIC_URL or the listening address then). */
+  /** The origin (scheme://host) the caller reached us at (HTTP request or WebSocket upgrade), for links; PUBLIC_URL overrides. */
   origin?: string;
   /** Set once the operation is charged, when rate limits are on. */
   lookups?: LookupCharge;

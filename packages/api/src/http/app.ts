@@ -155,7 +155,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     const host = req.headers.host;
     return host && /^[\w.\-:[\]]+$/.test(host) ? `${forwarded === 'https' ? 'https' : 'http'}://${host}` : undefined;
   };
-  /** Over WebSocket there is no Host to go by: the address this process listens on. */
+  /** Without a request (none today): the address this process listens on. */
   const listeningOrigin = (): string | undefined => {
     const address = httpServer.address();
     if (!address || typeof address === 'string') return undefined;
@@ -243,7 +243,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     log,
     ipOf,
     authenticate: (authorization) => tokens.authenticate(authorization),
-    context: contextFor,
+    context: ({ request, ...base }) => contextFor({ ...base, origin: request && originOf(request) }),
     formatError: (error) => formatError(error.toJSON(), error),
     metrics,
   });

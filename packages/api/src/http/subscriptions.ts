@@ -56,7 +56,8 @@ export interface SubscriptionServerOptions {
   log: Logger;
   ipOf(req: http.IncomingMessage): string;
   authenticate(authorization: string | undefined): Promise<Principal | null>;
-  context(base: { requestId: string; principal: Principal | null; ip: string }): Context;
+  /** `request`: the upgrade request (links in answers point back to its Host). */
+  context(base: { requestId: string; principal: Principal | null; ip: string; request?: http.IncomingMessage }): Context;
   formatError(error: GraphQLError): GraphQLFormattedError;
   /** Times each operation like HTTP ones: until its result, or until a subscription is set up. */
   metrics: Metrics | null;
@@ -148,7 +149,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           return refuse([asClientError(err)]);
         }
         extra.subscriptions = (extra.subscriptions ?? 0) + 1;
-        const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip }), lookups };
+        const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip, request: extra.request }), lookups };
         timing.set(contextValue, { started, operation });
         return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
