@@ -1,7 +1,10 @@
 // Attachments through built API processes (file-type is an ES module that
 // Node loads and jest's module system does not): upload, reference, download,
 // every refusal leaving nothing behind, expiry, the sweep, two processes.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { AGENT_TOKEN, agent, codeOf, gql, ticketInput } from '../support/api';
 import { jpeg, png, rawPut } from '../support/files';
@@ -64,8 +67,10 @@ describeBuilt('attachments on two API processes', () => {
   let db: Db;
   let a: string;
   let b: string;
+  let uri: string;
   beforeAll(async () => {
     const started = await startServers(2, 'attachments', { ATTACHMENT_MAX_BYTES: String(MAX), METRICS: 'on' });
+    uri = started.uri;
     servers = started.servers;
     [a, b] = servers.map((s) => s.url);
     client = await MongoClient.connect(started.uri);
@@ -223,6 +228,34 @@ describeBuilt('attachments on two API processes', () => {
       expect(again.body.errors).toBeUndefined();
       expect(again.body.data.createTicket.ticketNumber).toBe(first.body.data.createTicket.ticketNumber);
     });
+  });
+
+  it('npm run doctor reports orphaned chunks and attachments whose event is gone; --fix removes them', async () => {
+    const doctor = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [join(__dirname, '../../dist/cli/doctor.js'), '--json', ...args], { env: { PATH: process.env.PATH ?? '', MONGODB_URI: uri } }).then(
+        (r) => ({ code: 0, report: JSON.parse(r.stdout) }),
+        (e) => ({ code: e.code as number, report: JSON.parse(e.stdout) }),
+      );
+    const clean = await doctor();
+    expect(clean.report.attachments).toMatchObject({ healthy: true, orphanedBytes: { count: 0 }, detached: { count: 0 } });
+    // Damage: chunks of an upload whose removal was cut short, and a ticket event deleted behind the API's back.
+    const lost = new ObjectId();
+    await db.collection('attachment_files.chunks').insertMany([0, 1].map((n) => ({ files_id: lost, n, data: Buffer.alloc(10) })));
+    const id = await upload(a, png(3, 3));
+    const ticket = (await gql<any>(a, CREATE, { input: ticketInput({ attachmentIds: [id] }) })).body.data.createTicket;
+    const healthy = await upload(a, png(3, 4));
+    expect((await gql(a, CREATE, { input: ticketInput({ attachmentIds: [healthy] }) })).body.errors).toBeUndefined();
+    await db.collection('ticket_events').deleteOne({ _id: new ObjectId(ticket.timeline[0].id) });
+    const sick = await doctor();
+    expect(sick.code).toBe(1);
+    expect(sick.report.attachments).toMatchObject({ healthy: false, orphanedBytes: { count: 1, chunks: 2, examples: [String(lost)] }, detached: { count: 1, examples: [id] } });
+    const fixed = await doctor('--fix');
+    expect(fixed.report.attachments.removed).toEqual({ orphanedBytes: 1, detached: 1 });
+    expect(fixed.report.attachments.after.healthy).toBe(true);
+    expect(await leftovers(db, id)).toEqual(NOTHING);
+    expect(await db.collection('attachment_files.chunks').countDocuments({ files_id: lost })).toBe(0);
+    // Everything else is untouched.
+    expect(await leftovers(db, healthy)).toEqual({ metadata: 1, files: 1, chunks: 1 });
   });
 });
 
