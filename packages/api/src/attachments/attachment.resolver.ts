@@ -1,6 +1,6 @@
 // Thin: createUpload, and the attachments of a timeline event (metadata
 // kept on the event, a fresh signed link per read).
-import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Extensions, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
 import { TimelineEvent } from '../tickets/timeline-event.model';
 import type { AttachmentRef } from './attachment.model';
@@ -18,6 +18,8 @@ export class AttachmentResolver {
     return ctx.attachments.createUpload(filename, contentType, size, ctx.origin);
   }
 
+  // At most 5, stored in the event's own document: the cost limit counts them as one field (http/operation-plan.ts).
+  @Extensions({ costAsScalar: true })
   @FieldResolver(() => [Attachment], { description: 'Files attached to this event (metadata and a signed link; never the bytes).' })
   attachments(@Root() event: TimelineEvent & { attachments?: AttachmentRef[] }, @Ctx() ctx: Context): Attachment[] {
     return (event.attachments ?? []).map((ref) => ctx.attachments.toAttachment(ref, ctx.origin));
