@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { AGENT_TOKEN, agent, codeOf, gql, ticketInput } from '../support/api';
 import { jpeg, png, rawPut } from '../support/files';
+import { Receiver } from '../support/receiver';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 
 if (!serverBuilt) console.warn('skipped: attachment tests need the build (npm test runs it first)');
@@ -69,7 +70,7 @@ describeBuilt('attachments on two API processes', () => {
   let b: string;
   let uri: string;
   beforeAll(async () => {
-    const started = await startServers(2, 'attachments', { ATTACHMENT_MAX_BYTES: String(MAX), METRICS: 'on' });
+    const started = await startServers(2, 'attachments', { ATTACHMENT_MAX_BYTES: String(MAX), METRICS: 'on', WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_DELAYS: '1' });
     uri = started.uri;
     servers = started.servers;
     [a, b] = servers.map((s) => s.url);
@@ -228,6 +229,33 @@ describeBuilt('attachments on two API processes', () => {
       expect(again.body.errors).toBeUndefined();
       expect(again.body.data.createTicket.ticketNumber).toBe(first.body.data.createTicket.ticketNumber);
     });
+  });
+
+  it('the feed and webhooks carry the attachments\' metadata, never the bytes', async () => {
+    const created = await promisify(execFile)(process.execPath, [join(__dirname, '../../dist/cli/tokens.js'), 'create', '--name', `hooks-${Date.now()}`, '--scopes', 'webhooks:manage,tickets:read', '--json'], { env: { PATH: process.env.PATH ?? '', MONGODB_URI: uri } });
+    const manager = { authorization: `Bearer ${JSON.parse(created.stdout).token}` };
+    const receiver = new Receiver();
+    try {
+      const hook = await gql<any>(a, 'mutation($url: String!) { createWebhook(url: $url, kinds: [CREATED]) { webhook { id } } }', { url: await receiver.start() }, manager);
+      expect(hook.body.errors).toBeUndefined();
+      const bytes = png(30, 20, 4);
+      const id = await upload(b, bytes, 'hook.png');
+      const ticket = (await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: [id] }) })).body.data.createTicket;
+      const meta = { id, filename: 'hook.png', contentType: 'image/png', size: bytes.length };
+      expect(await waitFor(async () => receiver.requests.some((r) => r.body.includes(ticket.ticketNumber)), 15_000)).toBe(true);
+      const payload = JSON.parse(receiver.requests.find((r) => r.body.includes(ticket.ticketNumber))!.body);
+      expect(payload.data.event.attachments).toEqual([meta]);
+      let change: any;
+      await waitFor(async () => {
+        const page = await gql<any>(a, 'query { ticketChanges(first: 100, since: "2000-01-01T00:00:00Z") { changes { event { id attachments { id filename contentType size url } } } } }', {}, agent);
+        change = page.body.data?.ticketChanges.changes.find((c: any) => c.event.id === ticket.timeline[0].id);
+        return !!change;
+      }, 15_000);
+      expect(change.event.attachments).toEqual([{ ...meta, url: expect.stringMatching(/\/attachments\/[0-9a-f]{24}\?expires=\d+&signature=/) }]);
+      await gql(a, 'mutation($id: ID!) { deleteWebhook(id: $id) }', { id: hook.body.data.createWebhook.webhook.id }, manager);
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('npm run doctor reports orphaned chunks and attachments whose event is gone; --fix removes them', async () => {
