@@ -293,7 +293,8 @@ describeBuilt('attachments with short TTLs', () => {
   let db: Db;
   let url: string;
   beforeAll(async () => {
-    const started = await startServers(1, 'attachments_ttl', { ATTACHMENT_LINK_TTL: '2', ATTACHMENT_UPLOAD_TTL: '2', ATTACHMENT_UNREFERENCED_TTL: '3', ATTACHMENT_SWEEP_INTERVAL: '1' });
+    // Two processes: both sweep every second; removals are conditional, so they never clash.
+    const started = await startServers(2, 'attachments_ttl', { ATTACHMENT_LINK_TTL: '2', ATTACHMENT_UPLOAD_TTL: '2', ATTACHMENT_UNREFERENCED_TTL: '3', ATTACHMENT_SWEEP_INTERVAL: '1', LOG_LEVEL: 'info' });
     servers = started.servers;
     url = servers[0].url;
     client = await MongoClient.connect(started.uri);
@@ -302,10 +303,16 @@ describeBuilt('attachments with short TTLs', () => {
   afterAll(async () => {
     const codes = await Promise.all(servers.map((s) => s.stop()));
     await client?.close();
-    expect(codes).toEqual([0]);
+    expect(codes).toEqual([0, 0]);
+    // Neither sweep ever failed, and nothing was removed twice.
+    expect(servers.map((s) => s.out()).join('')).not.toMatch(/sweep failed/);
   });
 
+  /** Uploads left unreferenced before the sweep test: the sweep removes them too. */
+  let expiredUploads = 0;
+
   it('an upload URL past expiresAt is 410 and stores nothing', async () => {
+    expiredUploads++;
     const bytes = png();
     const u = await createUpload(url, 'late.png', 'image/png', bytes.length);
     await new Promise((r) => setTimeout(r, new Date(u.expiresAt).getTime() - Date.now() + 1_100));
@@ -336,6 +343,11 @@ describeBuilt('attachments with short TTLs', () => {
     expect(await leftovers(db, orphan)).toMatchObject({ metadata: 1, files: 1 });
     expect(await waitFor(async () => (await leftovers(db, orphan)).metadata === 0, 15_000)).toBe(true);
     expect(await leftovers(db, orphan)).toEqual(NOTHING);
+    // One removal, by whichever process got there first.
+    const removed = () => servers.flatMap((s) => [...s.out().matchAll(/"removed":(\d+)/g)].map((m) => Number(m[1]))).reduce((x, y) => x + y, 0);
+    // The log line follows the round's deletes: wait for it, then it must not be more.
+    await waitFor(async () => removed() >= expiredUploads + 1, 5_000);
+    expect(removed()).toBe(expiredUploads + 1);
     expect(await leftovers(db, kept)).toMatchObject({ metadata: 1, files: 1, chunks: 1 });
     // Past the hour (here 3 s) an unreferenced id is no longer accepted.
     await refuseLate(url);
