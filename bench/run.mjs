@@ -387,4 +387,104 @@ async function telemetry() {
   process.exit(0);
 }
 
-(process.argv.includes('telemetry') ? telemetry() : main()).catch((err) => { console.error(err); process.exit(1); });
+// `BENCH_OPS=attachments npm run bench` (or `npm run bench -- attachments`):
+// upload and download throughput of attachments through the API (createUpload
+// + PUT; GET of the signed link) against the bare driver writing and reading
+// the same bytes with GridFS on the same engine, in the same run, taking turns.
+async function attachments() {
+  const { crc32 } = await import('node:zlib');
+  const { randomBytes } = await import('node:crypto');
+  const http = await import('node:http');
+  const { GridFSBucket } = await import('mongodb');
+  const { Readable, Writable } = await import('node:stream');
+  const { pipeline } = await import('node:stream/promises');
+  const mib = Number(process.env.BENCH_ATTACHMENT_MIB ?? 4);
+  const files = Number(process.env.BENCH_ATTACHMENT_FILES ?? 5);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
+  // A PNG head (what the API's sniffer checks) and random bytes up to the size.
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(1024, 0); ihdr.writeUInt32BE(1024, 4); ihdr.set([8, 2, 0, 0, 0], 8);
+  const size = mib * 1024 * 1024;
+  const signed = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)]);
+  // One IDAT chunk of random data fills the rest (its CRC is not checked by a sniffer).
+  const idat = Buffer.alloc(8); idat.writeUInt32BE(size - signed.length - 12); idat.write('IDAT', 4, 'latin1');
+  const head = Buffer.concat([signed, idat]);
+  const bytes = Buffer.concat([head, randomBytes(size - head.length)]);
+  const pieces = () => Readable.from((function* () { for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024); })());
+  const sink = () => new Writable({ write(_c, _e, done) { done(); } });
+
+  const db = await engine('attachments');
+  const api = await apiServer(db);
+  const gql = async (query, variables) => (await (await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json()).data;
+  const put = (url) => new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'PUT', headers: { 'content-length': String(bytes.length) } }, (res) => { res.resume(); res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`PUT ${res.statusCode}`)))); });
+    req.on('error', reject);
+    pipeline(pieces(), req).catch(reject);
+  });
+  const client = await MongoClient.connect(db.uri);
+  const bucket = new GridFSBucket(client.db(), { bucketName: 'bench_floor' });
+
+  const apiRound = async () => {
+    let t = performance.now();
+    const links = [];
+    for (let i = 0; i < files; i++) {
+      const { createUpload } = await gql('mutation($s: Int!) { createUpload(filename: "bench.png", contentType: "image/png", size: $s) { attachmentId uploadUrl } }', { s: bytes.length });
+      await put(createUpload.uploadUrl);
+      links.push(createUpload.attachmentId);
+    }
+    const up = (performance.now() - t) / 1000;
+    const urls = [];
+    for (const id of links) {
+      const made = await gql('mutation($i: CreateTicketInput!) { createTicket(input: $i) { timeline { attachments { url } } } }', { i: { customerEmail: 'bench@example.com', subject: 's', description: 'd', attachmentIds: [id] } });
+      urls.push(made.createTicket.timeline[0].attachments[0].url);
+    }
+    t = performance.now();
+    for (const url of urls) { const res = await fetch(url); for await (const _ of res.body) { /* discard */ } }
+    return { up, down: (performance.now() - t) / 1000 };
+  };
+  const floorRound = async () => {
+    let t = performance.now();
+    const ids = [];
+    for (let i = 0; i < files; i++) { const w = bucket.openUploadStream('bench.png', { metadata: { contentType: 'image/png' } }); await pipeline(pieces(), w); ids.push(w.id); }
+    const up = (performance.now() - t) / 1000;
+    t = performance.now();
+    for (const id of ids) await pipeline(bucket.openDownloadStream(id), sink());
+    return { up, down: (performance.now() - t) / 1000 };
+  };
+  await apiRound(); await floorRound(); // warm-up
+  const results = { api: [], floor: [] };
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 ? ['floor', 'api'] : ['api', 'floor'];
+    for (const k of order) { await settle([api.child.pid, db.pid]); results[k].push(await (k === 'api' ? apiRound() : floorRound())); }
+  }
+  await client.close();
+  await stop(api);
+  await db.stop();
+  const total = (mib * files);
+  const mibps = (secs) => total / secs;
+  const row = (dir) => {
+    const a = results.api.map((x) => mibps(x[dir]));
+    const f = results.floor.map((x) => mibps(x[dir]));
+    const ratios = a.map((v, i) => v / f[i]);
+    return `| ${dir === 'up' ? 'upload' : 'download'} | ${fmt(median(a), 0)} | ${fmt(median(f), 0)} | **${median(ratios).toFixed(2)}x** (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) |`;
+  };
+  console.log([
+    `# attachments: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
+    `# ${rounds} rounds of ${files} files x ${mib} MiB, sequential; API: createUpload + PUT (upload), GET of the signed link (download); floor: the bare driver's GridFSBucket on the same engine; throughput medians, ratio API / floor per round (median, range)`,
+    '',
+    '| direction | API MiB/s | driver GridFS MiB/s | **ratio** |',
+    '| --- | ---: | ---: | ---: |',
+    row('up'),
+    row('down'),
+    '',
+  ].join('\n'));
+  process.exit(0);
+}
+
+const mode = process.argv.includes('telemetry') ? telemetry : process.argv.includes('attachments') || OPS.includes('attachments') ? attachments : main;
+mode().catch((err) => { console.error(err); process.exit(1); });

@@ -2,6 +2,7 @@
 // (cli/serve.ts, cli/doctor.ts, the tests' API), which hand it to db/ to
 // build the indexes. A new capability exports `<name>Models` from its own
 // models.ts and adds it here; db/ knows no model.
+import { attachmentModels } from './attachments/models';
 import type { IndexedModel } from './db/connection';
 import { customerModels } from './customers/models';
 import { feedModels } from './feed/models';
@@ -9,4 +10,4 @@ import { ticketModels } from './tickets/models';
 import { tokenModels } from './tokens/models';
 import { webhookModels } from './webhooks/models';
 
-export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels];
+export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels];

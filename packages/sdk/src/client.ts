@@ -8,6 +8,7 @@ import {
   type CustomerDataQuery,
   type EraseCustomerMutation,
   CreateTicketDocument,
+  CreateUploadDocument,
   ResolveTicketDocument,
   RespondToTicketDocument,
   TicketTimelineDocument,
@@ -47,12 +48,30 @@ import {
   type TypedDocumentString,
 } from './generated/graphql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws/client';
-import { errorFromResponse, NetworkError, RateLimitedError, ServiceUnavailableError, TicketApiError, type GraphQLErrorPayload } from './errors';
+import { AttachmentRejectedError, errorFromResponse, NetworkError, type AttachmentRejection, RateLimitedError, ServiceUnavailableError, TicketApiError, type GraphQLErrorPayload } from './errors';
 
 export type Ticket = CreateTicketMutation['createTicket'];
 export type TimelineEvent = Ticket['timeline'][number];
 export type CustomerData = CustomerDataQuery['customerData'];
 export type ErasureReport = EraseCustomerMutation['eraseCustomer'];
+
+export type Attachment = TimelineEvent['attachments'][number];
+
+/** The bytes of an attachment: a browser File or Blob, or a Node Buffer / Uint8Array / ArrayBuffer. */
+export type AttachmentBody = Blob | Uint8Array | ArrayBuffer;
+
+export interface UploadAttachmentOptions {
+  /** The file's name; defaults to a File's own name. */
+  filename?: string;
+  /** Its MIME type (image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain); defaults to a Blob's type. */
+  contentType?: string;
+  /**
+   * Called as the bytes go out. fetch cannot report upload progress: where
+   * XMLHttpRequest exists (browsers) it is used instead; elsewhere this is
+   * called once, when the upload is done.
+   */
+  onProgress?(sent: number, total: number): void;
+}
 /** A ticket in a list (listing, the feed): every field but the timeline. */
 export type TicketSummary = TicketsQuery['tickets']['edges'][number]['node'];
 export type TicketPage = TicketsQuery['tickets'];
@@ -95,6 +114,8 @@ export interface ClientOptions {
   webSocketImpl?: unknown;
   /** The subscriptions endpoint; defaults to `url` with http(s) turned into ws(s). */
   wsUrl?: string;
+  /** Abort the bytes of an upload after this long (default 5 minutes). */
+  uploadTimeoutMs?: number;
 }
 
 /** What a subscription calls: each value, then an error or the end. */
@@ -110,6 +131,13 @@ export interface Observer<T> {
 export type Unsubscribe = () => void;
 
 export interface TicketClient {
+  /**
+   * Public (or tickets:write). Upload a file and get the id to put in
+   * `attachmentIds` (createTicket, respondToTicket, addInternalNote). A refused upload throws
+   * AttachmentRejectedError (reason too_large, wrong_type, wrong_length,
+   * gone, forbidden); a size over the server's limit, a ValidationError.
+   */
+  uploadAttachment(file: AttachmentBody, options?: UploadAttachmentOptions): Promise<string>;
   /** Open a ticket. Without an idempotencyKey one is generated, so retries never make a second ticket. */
   createTicket(input: CreateTicketInput): Promise<Ticket>;
   /** The ticket with this number and email, or null (a wrong email and an unknown number look the same). */
@@ -117,7 +145,7 @@ export interface TicketClient {
   /** The timeline, oldest first, or null. */
   ticketTimeline(args: TicketTimelineQueryVariables): Promise<TimelineEvent[] | null>;
   /** Agents: answer the customer. */
-  respondToTicket(args: { ticketNumber: string; message: string }): Promise<Ticket>;
+  respondToTicket(args: { ticketNumber: string; message: string; attachmentIds?: string[] | null }): Promise<Ticket>;
   /** Agents: move the ticket to another status. */
   updateTicketStatus(args: UpdateTicketStatusMutationVariables): Promise<Ticket>;
   /** Agents: resolve the ticket with notes for the customer. */
@@ -125,7 +153,7 @@ export interface TicketClient {
   /** tickets:read. The ticket with this number (with its timeline and actors), or null. */
   ticket(args: { ticketNumber: string }): Promise<Ticket | null>;
   /** Agents: a note for colleagues (INTERNAL_NOTE), never shown to the customer. */
-  addInternalNote(args: { ticketNumber: string; message: string }): Promise<Ticket>;
+  addInternalNote(args: { ticketNumber: string; message: string; attachmentIds?: string[] | null }): Promise<Ticket>;
   /** Agents: assign the ticket to an agent's identifier, or unassign it with null. */
   assignTicket(args: { ticketNumber: string; assignee: string | null }): Promise<Ticket>;
   /** tickets:read. One page of tickets; pass pageInfo.endCursor as `after` for the next. */
@@ -234,6 +262,38 @@ export function retryDelay(error: unknown, attempt: number, policy: Required<Ret
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+const DEFAULT_UPLOAD_TIMEOUT_MS = 5 * 60_000;
+const REJECTIONS: Record<number, AttachmentRejection> = { 413: 'too_large', 415: 'wrong_type', 400: 'wrong_length', 410: 'gone', 403: 'forbidden' };
+
+const sizeOf = (body: AttachmentBody): number => (body instanceof ArrayBuffer ? body.byteLength : 'size' in body ? body.size : body.byteLength);
+
+/** The error for a refused PUT, from its status and JSON body ({ error, message }). */
+function rejection(status: number, text: string): AttachmentRejectedError {
+  let body: { error?: string; message?: string } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not ours (a proxy's page): the status says enough.
+  }
+  const reason = (Object.values(REJECTIONS) as string[]).includes(body.error ?? '') ? (body.error as AttachmentRejection) : REJECTIONS[status] ?? 'unknown';
+  return new AttachmentRejectedError(body.message ?? `The upload was refused (HTTP ${status}).`, status, reason);
+}
+
+/** PUT with XMLHttpRequest, for its upload progress events (browsers). */
+function putWithProgress(url: string, body: AttachmentBody, contentType: string, timeoutMs: number, onProgress: (sent: number, total: number) => void): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', url);
+    xhr.setRequestHeader('content-type', contentType);
+    xhr.timeout = timeoutMs;
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total || sizeOf(body));
+    xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+    xhr.onerror = () => reject(new NetworkError(`Could not upload to ${new URL(url).origin}`));
+    xhr.ontimeout = () => reject(new NetworkError(`Upload to ${new URL(url).origin} took longer than ${timeoutMs} ms`));
+    xhr.send(body as XMLHttpRequestBodyInit);
+  });
+}
+
 function newIdempotencyKey(): string {
   return globalThis.crypto.randomUUID();
 }
@@ -319,7 +379,30 @@ export function createClient(options: ClientOptions): TicketClient {
     );
   }
 
+  const uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
+  async function putBytes(url: string, body: AttachmentBody, contentType: string, onProgress?: (sent: number, total: number) => void): Promise<{ status: number; text: string }> {
+    if (onProgress && typeof XMLHttpRequest !== 'undefined') return putWithProgress(url, body, contentType, uploadTimeoutMs, onProgress);
+    try {
+      const response = await doFetch(url, { method: 'PUT', headers: { 'content-type': contentType }, body: body as BodyInit, signal: AbortSignal.timeout(uploadTimeoutMs) });
+      const text = await response.text();
+      onProgress?.(sizeOf(body), sizeOf(body));
+      return { status: response.status, text };
+    } catch (cause) {
+      throw new NetworkError(`Could not upload to ${new URL(url).origin}`, { cause });
+    }
+  }
+
   return {
+    async uploadAttachment(file, uploadOptions = {}) {
+      const filename = uploadOptions.filename ?? (file as { name?: string }).name;
+      const contentType = uploadOptions.contentType || (file as { type?: string }).type;
+      if (!filename || !contentType) throw new TypeError('uploadAttachment: pass { filename, contentType } (a File carries its own)');
+      const size = sizeOf(file);
+      const { createUpload } = await request(CreateUploadDocument, { filename, contentType, size });
+      const answer = await putBytes(createUpload.uploadUrl, file, contentType, uploadOptions.onProgress);
+      if (answer.status !== 201) throw rejection(answer.status, answer.text);
+      return createUpload.attachmentId;
+    },
     async createTicket(input) {
       // One key per call, reused by every retry of it.
       const withKey = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };

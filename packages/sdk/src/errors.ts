@@ -184,6 +184,30 @@ export class NetworkError extends TicketApiError {
   }
 }
 
+/** Why the server refused the bytes of an upload (the PUT to uploadUrl). */
+export type AttachmentRejection = 'too_large' | 'wrong_type' | 'wrong_length' | 'gone' | 'forbidden' | 'unknown';
+
+/**
+ * The PUT of an upload was refused: `too_large` (413, over maxBytes),
+ * `wrong_type` (415, bytes not of an allowed type or not the declared
+ * one), `wrong_length` (400, not exactly `size` bytes), `gone` (410, the
+ * upload URL expired or was used), `forbidden` (403, a damaged URL).
+ * Nothing was stored; call uploadAttachment again.
+ */
+export class AttachmentRejectedError extends TicketApiError {
+  static override readonly kind = 'AttachmentRejectedError';
+  static {
+    brand(this, TicketApiError);
+  }
+  readonly status: number;
+  readonly reason: AttachmentRejection;
+  constructor(message: string, status: number, reason: AttachmentRejection) {
+    super(message, 'ATTACHMENT_REJECTED', [{ message, extensions: { code: 'ATTACHMENT_REJECTED', status, reason } }]);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
 const BY_CODE: Record<string, new (message: string, errors: readonly GraphQLErrorPayload[]) => TicketApiError> = {
   DUPLICATE_ENTRY: DuplicateEntryError,
   BAD_USER_INPUT: ValidationError,
@@ -238,3 +262,4 @@ export const isRateLimitedError = (e: unknown): e is RateLimitedError => e insta
 export const isServiceUnavailableError = (e: unknown): e is ServiceUnavailableError => e instanceof ServiceUnavailableError;
 export const isSlowConsumerError = (e: unknown): e is SlowConsumerError => e instanceof SlowConsumerError;
 export const isNetworkError = (e: unknown): e is NetworkError => e instanceof NetworkError;
+export const isAttachmentRejectedError = (e: unknown): e is AttachmentRejectedError => e instanceof AttachmentRejectedError;

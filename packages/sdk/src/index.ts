@@ -1,5 +1,8 @@
 export {
   createClient,
+  type Attachment,
+  type AttachmentBody,
+  type UploadAttachmentOptions,
   type ClientOptions,
   type LiveChange,
   type Observer,

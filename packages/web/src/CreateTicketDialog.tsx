@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CreateTicketInput, Ticket, TicketClient, TicketPriority } from '@tickets/sdk';
 import { client as publicClient } from './api';
+import { AttachmentPicker, type PickedFile } from './AttachmentPicker';
 import { describeError, type Problem } from './errors';
 import { Field } from './Field';
 
@@ -37,6 +38,8 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
   const [subject, setSubject] = useState(chat.subject);
   const [description, setDescription] = useState('');
   const [priority, setPriority] = useState<TicketPriority>('NORMAL');
+  const [files, setFiles] = useState<PickedFile[]>([]);
+  const uploading = files.some((f) => !f.attachmentId && !f.error);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [created, setCreated] = useState<Ticket | null>(null);
@@ -81,6 +84,7 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
         chatId: chat.chatId,
         chatSignature: chat.chatSignature,
         idempotencyKey: crypto.randomUUID(),
+        attachmentIds: files.flatMap((f) => (f.attachmentId ? [f.attachmentId] : [])),
       },
     };
     void send(attempt.current);
@@ -103,8 +107,9 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
             {PRIORITIES.map((p) => <option key={p} value={p}>{p[0] + p.slice(1).toLowerCase()}</option>)}
           </select>
         </div>
+        <AttachmentPicker files={files} onChange={setFiles} error={problem?.fields?.attachmentIds} />
         <div className="actions">
-          <button type="submit" disabled={busy}>{busy ? 'Creating…' : 'Create ticket'}</button>
+          <button type="submit" disabled={busy || uploading}>{busy ? 'Creating…' : uploading ? 'Uploading…' : 'Create ticket'}</button>
         </div>
       </form>
       <div className="status" role="alert" aria-live="assertive">

@@ -1,4 +1,5 @@
 import type { TimelineEvent } from '@tickets/sdk';
+import { sizeLabel } from './AttachmentPicker';
 
 const LABEL: Record<TimelineEvent['kind'], string> = {
   CREATED: 'Ticket created',
@@ -34,6 +35,16 @@ export function Timeline({ events, agent = false }: { events: TimelineEvent[]; a
           <time dateTime={e.at}>{formatDate(e.at)}</time>
           {agent && e.actor && <span className="event-actor"> · {e.actor}</span>}
           {e.message && <p className="event-message">{e.message}</p>}
+          {e.attachments.length > 0 && (
+            <ul className="attachments">
+              {e.attachments.map((a) => (
+                <li key={a.id}>
+                  {/* A signed link that expires: reading the timeline again signs fresh ones. */}
+                  <a href={a.url} download={a.filename} rel="noopener">{a.filename}</a> <span className="muted">{sizeLabel(a.size)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
         </li>
       ))}
     </ol>

@@ -1,5 +1,5 @@
 // SDK errors -> words for people.
-import { DuplicateEntryError, ForbiddenError, NetworkError, RateLimitedError, ServiceUnavailableError, ValidationError } from '@tickets/sdk';
+import { AttachmentRejectedError, DuplicateEntryError, ForbiddenError, NetworkError, RateLimitedError, ServiceUnavailableError, ValidationError } from '@tickets/sdk';
 
 export interface Problem {
   message: string;
@@ -22,4 +22,20 @@ export function describeError(e: unknown): Problem {
   if (e instanceof ServiceUnavailableError) return { message: 'The service is briefly unavailable. Please try again in a moment.', retryable: true };
   if (e instanceof NetworkError) return { message: 'We could not reach the server. Check your connection and try again.', retryable: true };
   return { message: 'Something went wrong on our side. Please try again later.', retryable: true };
+}
+
+/** Why a file could not be attached, for people. */
+export function describeUploadError(e: unknown): string {
+  if (e instanceof AttachmentRejectedError) {
+    if (e.reason === 'wrong_type') return 'This file type is not accepted (images, PDF or plain text only).';
+    if (e.reason === 'too_large') return 'This file is too large.';
+    return 'The upload did not go through. Please try again.';
+  }
+  if (e instanceof ValidationError) {
+    const field = e.fields[0]?.field;
+    if (field === 'size') return 'This file is too large.';
+    if (field === 'contentType') return 'This file type is not accepted (images, PDF or plain text only).';
+    return 'This file cannot be attached.';
+  }
+  return describeError(e).message;
 }

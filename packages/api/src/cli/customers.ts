@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
+import mongoose from 'mongoose';
 import pino from 'pino';
 import { loadConfig } from '../config/config';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../db/connection';
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
   try {
     await ensureIndexes(customerModels, log);
     // The same erasers as the API's (src/erasers.ts).
-    const customers = new CustomerService(log, erasers(config));
+    const customers = new CustomerService(log, erasers(config, mongoose.connection.db!));
     const actor = cliActor();
     if (command === 'export') {
       process.stdout.write(`${JSON.stringify(exportJson(await customers.export(values.email, actor)), null, 2)}\n`);

@@ -1,6 +1,8 @@
 // `npm run doctor [-- --fix] [-- --json]`: inspect (default, changes
 // nothing) or repair ticket numbering. Exit 0 only when healthy.
 import 'reflect-metadata';
+import mongoose from 'mongoose';
+import { formatAttachmentReport, formatAttachmentRepair, inspectAttachmentsReport, repairAttachments } from '../attachments/attachment-doctor';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { inspect } from '../doctor/inspect';
 import { repair } from '../doctor/repair';
@@ -32,12 +34,15 @@ async function main(): Promise<number> {
       const batchSize = Number(process.env.DOCTOR_BATCH_SIZE) || undefined;
       const result = await repair({ log, onProgress: progress, batchSize });
       if (showProgress && process.stderr.isTTY) process.stderr.write('\n');
-      process.stdout.write(json ? JSON.stringify(result, null, 2) + '\n' : formatRepair(result) + '\n');
-      return result.after.healthy && !result.errors.length ? 0 : 1;
+      const attachments = await repairAttachments(mongoose.connection.db!);
+      process.stdout.write(json ? JSON.stringify({ ...result, attachments }, null, 2) + '\n' : `${formatRepair(result)}\n\n${formatAttachmentRepair(attachments)}\n`);
+      return result.after.healthy && attachments.after.healthy && !result.errors.length ? 0 : 1;
     }
     const report = await inspect();
-    process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report) + '\n');
-    return report.healthy ? 0 : 1;
+    // Attachments are checked here, not in inspect(): the API's start-up guard runs that one.
+    const attachments = await inspectAttachmentsReport(mongoose.connection.db!);
+    process.stdout.write(json ? JSON.stringify({ ...report, healthy: report.healthy && attachments.healthy, attachments }, null, 2) + '\n' : `${formatReport(report)}\n\n${formatAttachmentReport(attachments)}\n`);
+    return report.healthy && attachments.healthy ? 0 : 1;
   } finally {
     await disconnectDatabase();
   }

@@ -1,6 +1,7 @@
 // Everything the process reads from its environment, parsed once and
 // validated at start-up so a bad setting fails loudly instead of later.
 import { resolve } from 'node:path';
+import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/attachment-config';
 
 export interface Config {
   port: number;
@@ -45,6 +46,8 @@ export interface Config {
   retentionDays?: number;
   /** RETENTION_SWEEP_SECONDS: how often a process looks for tickets past retention (and takes the sweep's lease). */
   retentionSweepSeconds: number;
+  /** Uploads and signed links (attachments/attachment-config.ts). */
+  attachments: AttachmentConfig;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -63,7 +66,7 @@ export class ConfigError extends Error {}
 
 const MIN_TOKEN_LENGTH = 32;
 
-function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+export function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subscriptionQueueLimit: integer('SUBSCRIPTION_QUEUE_LIMIT', env.SUBSCRIPTION_QUEUE_LIMIT, 1000, 1, 100_000),
     retentionDays: env.RETENTION_DAYS?.trim() ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500) : undefined,
     retentionSweepSeconds: integer('RETENTION_SWEEP_SECONDS', env.RETENTION_SWEEP_SECONDS, 300, 1, 86_400),
+    attachments: loadAttachmentConfig(env),
   };
 }
 

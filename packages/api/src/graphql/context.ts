@@ -1,6 +1,7 @@
 // What every resolver gets with a request. Only types live here: the HTTP
 // layer builds it (http/app.ts), the domain folders read it.
 import type { CustomerService } from '../customers/customers.service';
+import type { AttachmentService } from '../attachments/attachment.service';
 import type { FeedService } from '../feed/feed.service';
 import type { ListingService } from '../listing/listing.service';
 import type { FeedHub } from '../live/feed-hub';
@@ -36,6 +37,9 @@ export interface Context {
   customers: CustomerService;
   /** This process's live view of the feed, for subscriptions. */
   live: FeedHub;
+  attachments: AttachmentService;
+  /** The origin (scheme://host) the caller reached us at (HTTP request or WebSocket upgrade), for links; PUBLIC_URL overrides. */
+  origin?: string;
   /** Set once the operation is charged, when rate limits are on. */
   lookups?: LookupCharge;
 }

@@ -8,6 +8,7 @@ import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { createAttachments } from '../attachments/attachments';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
 import { probeTransactions, transactionsWork } from '../db/transactions';
@@ -78,14 +79,15 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const live = new FeedHub(feed, log, { queueLimit: config.subscriptionQueueLimit });
   const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount, live) : null;
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret });
+  const tokens = new TokenService(config.agentTokens, log);
+  const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, authenticate: (authorization) => tokens.authenticate(authorization) });
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
-  const tokens = new TokenService(config.agentTokens, log);
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, log });
   // Erasure's registry: each capability's eraser (attachments add theirs here).
-  const customers = new CustomerService(log, erasers(config), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
+  const customers = new CustomerService(log, erasers(config, mongoose.connection.db!), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
   const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
   const drain = createDrain(httpServer);
 
@@ -130,6 +132,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   sequencer.start();
   dispatcher.start();
   retention.start();
+  attachments.start();
   await live.start();
 
   const ipOf = clientIp(config.trustProxy);
@@ -137,7 +140,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const setSecurityHeaders = securityHeaders({ csp: config.production });
   const corsCheck = cors({
     origin: config.corsOrigins,
-    methods: ['GET', 'POST', 'OPTIONS'],
+    methods: ['GET', 'POST', 'PUT', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight'],
     exposedHeaders: ['retry-after', 'x-request-id'],
     maxAge: 600,
@@ -153,12 +156,25 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     if (!proceed && !res.writableEnded) throw new Error('CORS check did not decide synchronously');
     return proceed;
   };
+  /** Where this request reached us: links in answers point back there (PUBLIC_URL overrides, attachments/). */
+  const originOf = (req: IncomingMessage): string | undefined => {
+    const forwarded = config.trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() : '';
+    const host = req.headers.host;
+    return host && /^[\w.\-:[\]]+$/.test(host) ? `${forwarded === 'https' ? 'https' : 'http'}://${host}` : undefined;
+  };
+  /** Without a request (none today): the address this process listens on. */
+  const listeningOrigin = (): string | undefined => {
+    const address = httpServer.address();
+    if (!address || typeof address === 'string') return undefined;
+    return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  };
   /** METRICS_TOKEN, when set, compared in constant time. */
   const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
   const metricsAllowed = (authorization: string | undefined): boolean => !metricsDigest || secretMatches(bearer(authorization) ?? '', metricsDigest);
   /** The context of one operation, over HTTP or WebSocket. */
-  const contextFor = ({ requestId, principal, ip }: { requestId: string; principal: Context['principal']; ip: string }): Context => ({
+  const contextFor = ({ requestId, principal, ip, origin }: { requestId: string; principal: Context['principal']; ip: string; origin?: string }): Context => ({
     requestId,
+    origin: origin ?? listeningOrigin(),
     log: lazyChild(log, { requestId }),
     principal,
     ip,
@@ -169,6 +185,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     webhooks,
     customers,
     live,
+    attachments: attachments.service,
   });
   /** The caller; a credential that does not check out costs its address like an invalid document (it may have cost a database read). */
   const principalOf = async (authorization: string | undefined, ip: string): Promise<Context['principal']> => {
@@ -178,7 +195,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   };
   const graphql = graphqlHandler<Context>(apollo, async (req, res) => {
     const ip = ipOf(req);
-    return contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await principalOf(req.headers.authorization, ip), ip });
+    return contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await principalOf(req.headers.authorization, ip), ip, origin: originOf(req) });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
@@ -209,6 +226,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       }
       return graphql(req, res, body);
     }
+    if (await attachments.route(req, res, path)) return;
     if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
@@ -241,7 +259,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     ipOf,
     authenticate: (authorization) => tokens.authenticate(authorization),
     principalOf,
-    context: contextFor,
+    context: ({ request, ...base }) => contextFor({ ...base, origin: request && originOf(request) }),
     formatError: (error) => formatError(error.toJSON(), error),
     metrics,
   });
@@ -276,7 +294,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       live.stop();
       await drained;
       await apollo.stop();
-      await Promise.all([sequencer.stop(), dispatcher.stop(), retention.stop()]);
+      await Promise.all([sequencer.stop(), dispatcher.stop(), retention.stop(), attachments.stop()]);
       stopCountingDeliveries();
     },
   };

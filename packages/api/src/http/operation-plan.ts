@@ -77,7 +77,8 @@ function costOfFields(schema: GraphQLSchema, fragments: Fragments, variables: Re
     const def = parent.getFields()[nodes[0].name.value];
     if (!def) { total += 1; continue; } // __typename and the like
     const named = getNamedType(def.type);
-    if (!isCompositeType(named)) { total += 1; continue; }
+    // costAsScalar: a small bounded list kept inside its parent's document (an event's attachments): read with it, no work per item.
+    if (!isCompositeType(named) || def.extensions?.costAsScalar === true) { total += 1; continue; }
     const first = argsOf(def, nodes[0], variables).first;
     const paged = typeof first === 'number';
     let items = 1;

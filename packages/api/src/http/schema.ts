@@ -4,6 +4,7 @@ import { GraphQLScalarType, GraphQLSchema } from 'graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
 import { CustomerResolver } from '../customers/customer.resolver';
+import { AttachmentResolver } from '../attachments/attachment.resolver';
 import { FeedResolver } from '../feed/feed.resolver';
 import { scopeChecker } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
@@ -62,7 +63,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver],
+    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),

@@ -56,7 +56,8 @@ export interface SubscriptionServerOptions {
   log: Logger;
   ipOf(req: http.IncomingMessage): string;
   authenticate(authorization: string | undefined): Promise<Principal | null>;
-  context(base: { requestId: string; principal: Principal | null; ip: string }): Context;
+  /** `request`: the upgrade request (links in answers point back to its Host). */
+  context(base: { requestId: string; principal: Principal | null; ip: string; request?: http.IncomingMessage }): Context;
   formatError(error: GraphQLError): GraphQLFormattedError;
   /** The caller behind a token at connection_init, charging the address when it does not check out. */
   principalOf(authorization: string, ip: string): Promise<Principal | null>;
@@ -175,7 +176,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         } catch (err) {
           return refuse([asClientError(err)]);
         }
-        const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip }), lookups };
+        const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip, request: extra.request }), lookups };
         timing.set(contextValue, { started, operation });
         return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },

@@ -1,4 +1,4 @@
-import { Field, InputType } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { TicketPriority, TicketSource } from './ticket.enums';
 
 @InputType({ description: 'What a customer (or a form, or a chat widget) sends to open a ticket.' })
@@ -32,6 +32,9 @@ export class CreateTicketInput {
     description: 'Proof from the chat backend that this caller may name chatId: lower-case hex HMAC-SHA256 of the (trimmed) chatId, keyed with the server\'s CHAT_SIGNING_SECRET.',
   })
   public chatSignature?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Uploads (createUpload) to attach to the CREATED event, at most 5; each can be referenced once.' })
+  public attachmentIds?: string[] | null;
 
   @Field(() => String, {
     nullable: true,

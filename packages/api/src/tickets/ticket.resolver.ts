@@ -1,6 +1,6 @@
 // Thin: arguments in, service call, result out. Rules live in the service;
 // the scope each operation needs is declared here, at a glance.
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { canSeeActors, canWriteTickets } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { CreateTicketInput } from './create-ticket.input';
@@ -45,9 +45,10 @@ export class TicketResolver {
   respondToTicket(
     @Arg('ticketNumber', NUMBER) ticketNumber: string,
     @Arg('message', { description: 'The answer (1-20 000 characters).' }) message: string,
+    @Arg('attachmentIds', () => [ID], { nullable: true, description: 'Uploads (createUpload) to attach to the answer, at most 5; each can be referenced once.' }) attachmentIds: string[] | null | undefined,
     @Ctx() ctx: Context,
   ) {
-    return ctx.tickets.respond(ticketNumber, message, actorOf(ctx));
+    return ctx.tickets.respond(ticketNumber, message, actorOf(ctx), attachmentIds);
   }
 
   @Authorized('tickets:write')
@@ -76,9 +77,10 @@ export class TicketResolver {
   addInternalNote(
     @Arg('ticketNumber', NUMBER) ticketNumber: string,
     @Arg('message', { description: 'The note (1-20 000 characters).' }) message: string,
+    @Arg('attachmentIds', () => [ID], { nullable: true, description: 'Uploads (createUpload) to attach to the note, at most 5; each can be referenced once. Like the note, shown only to token holders.' }) attachmentIds: string[] | null | undefined,
     @Ctx() ctx: Context,
   ) {
-    return ctx.tickets.addNote(ticketNumber, message, actorOf(ctx));
+    return ctx.tickets.addNote(ticketNumber, message, actorOf(ctx), attachmentIds);
   }
 
   @Authorized('tickets:write')

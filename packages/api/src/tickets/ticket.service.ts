@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { DocumentType } from '@typegoose/typegoose';
 import { MongoError } from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
+import type { AttachmentRef } from '../attachments/attachment.model';
 import { duplicateEntry, forbiddenField, internalError, notFound } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
 import { maskEmail, type Logger } from '../logging/logger';
@@ -90,10 +91,21 @@ export interface TicketServiceOptions {
   transactions?: boolean;
   /** Key of the chatSignature that lets an anonymous caller name a chatId (CHAT_SIGNING_SECRET). */
   chatSigningSecret?: string;
+  /** Takes uploads for an event about to be written (attachments/); without it, attachmentIds are refused. */
+  attachments?: AttachmentClaims;
 }
 
+/** What the ticket rules need of attachments: reference uploads from an event, or give them back. */
+export interface AttachmentClaims {
+  claim(ids: readonly string[] | null | undefined, eventId: Types.ObjectId): Promise<AttachmentRef[]>;
+  release(eventId: Types.ObjectId): Promise<void>;
+}
+
+/** An event to write: planned by the rules, with its id chosen early when uploads reference it. */
+type NewEvent = PlannedEvent & { _id?: Types.ObjectId; attachments?: AttachmentRef[] };
+
 /** What createTicket takes: the ticket, and the chat's word that the caller may name its chatId. */
-export type CreateTicketRequest = CreateTicketRaw & { chatSignature?: string | null };
+export type CreateTicketRequest = CreateTicketRaw & { chatSignature?: string | null; attachmentIds?: readonly string[] | null };
 
 /** The same answer for a missing, wrong or unverifiable signature, whether or not the chat has a ticket. */
 const chatNotYours = () =>
@@ -128,17 +140,37 @@ export class TicketService {
   async create(raw: CreateTicketRequest, actor: Actor = null, speaksForChats = false): Promise<TicketView> {
     const values = valid(checkCreateTicket(raw));
     if (values.chatId !== undefined && !speaksForChats && !chatSignatureMatches(values.chatId, raw.chatSignature, this.options.chatSigningSecret)) throw chatNotYours();
-    const inputHash = fingerprint(values);
+    const attachmentIds = raw.attachmentIds?.length ? [...raw.attachmentIds] : undefined;
+    // Only when given: the fingerprints of tickets without attachments stay what they were.
+    const inputHash = fingerprint(attachmentIds ? { ...values, attachmentIds: [...attachmentIds].sort() } as CreateTicketValues : values);
     if (values.idempotencyKey) {
       const replay = await this.replay(values.idempotencyKey, inputHash);
       if (replay) return replay;
     }
-    const inserted = await this.insertNumbered({ ...values, inputHash }, actor);
-    if ('replay' in inserted) return inserted.replay;
+    const created = await this.claimed(attachmentIds, { kind: TimelineEventKind.CREATED });
+    let inserted: Awaited<ReturnType<TicketService['insertNumbered']>>;
+    try {
+      inserted = await this.insertNumbered({ ...values, inputHash }, actor, created);
+    } catch (err) {
+      if (created.attachments?.length) await this.options.attachments?.release(created._id!);
+      throw err;
+    }
+    if ('replay' in inserted) {
+      if (created.attachments?.length) await this.options.attachments?.release(created._id!);
+      return inserted.replay;
+    }
     this.hooks.onCreated?.();
     if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber, customer: maskEmail(values.customerEmail) }, 'ticket created');
     // The timeline is known: no need to read it back.
     return { ...toTicket(inserted.ticket), timeline: [toEvent(inserted.event, actor !== null)] };
+  }
+
+  /** The event with its id chosen now and these uploads referenced from it (none: the event as planned). */
+  private async claimed(attachmentIds: readonly string[] | null | undefined, event: PlannedEvent): Promise<NewEvent> {
+    if (!attachmentIds?.length) return event;
+    if (!this.options.attachments) throw internalError();
+    const _id = new mongoose.Types.ObjectId();
+    return { ...event, _id, attachments: await this.options.attachments.claim(attachmentIds, _id) };
   }
 
   /** The ticket an idempotency key already made, or a conflict if the input differs. */
@@ -156,12 +188,12 @@ export class TicketService {
    * collision means the counter is behind the data (restored backup,
    * imported tickets, a faulty engine): move it past the data and retry.
    */
-  private async insertNumbered(values: CreateTicketValues & { inputHash: string }, actor: Actor): Promise<{ ticket: StoredTicket; event: StoredEvent } | { replay: TicketView }> {
+  private async insertNumbered(values: CreateTicketValues & { inputHash: string }, actor: Actor, created: NewEvent): Promise<{ ticket: StoredTicket; event: StoredEvent } | { replay: TicketView }> {
     for (let attempt = 1; ; attempt++) {
       const doc = new TicketModel(values);
       let err: DuplicateKeyError;
       try {
-        const written = await this.writeCreated(doc, actor);
+        const written = await this.writeCreated(doc, actor, created);
         if ('ticket' in written) return written;
         err = written.duplicate;
       } catch (e) {
@@ -202,12 +234,12 @@ export class TicketService {
    * A duplicate key of the ticket's own insert is handed back for the
    * caller's rules; any other failure is thrown.
    */
-  private async writeCreated(doc: DocumentType<Ticket>, actor: Actor): Promise<{ ticket: StoredTicket; event: StoredEvent } | { duplicate: DuplicateKeyError }> {
+  private async writeCreated(doc: DocumentType<Ticket>, actor: Actor, created: NewEvent): Promise<{ ticket: StoredTicket; event: StoredEvent } | { duplicate: DuplicateKeyError }> {
     if (!this.options.transactions) {
       const duplicate = await saveTicket(doc);
       if (duplicate) return { duplicate };
       const ticket = doc.toObject() as StoredTicket;
-      return { ticket, event: await this.recordCreated(ticket, actor) };
+      return { ticket, event: await this.recordCreated(ticket, actor, created) };
     }
     const session = await TicketModel.db.startSession();
     try {
@@ -218,7 +250,7 @@ export class TicketService {
         return { duplicate };
       }
       const ticket = doc.toObject() as StoredTicket;
-      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [{ kind: TimelineEventKind.CREATED }], session, 0);
+      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [created], session, 0);
       await session.commitTransaction();
       this.onEvents();
       return { ticket, event };
@@ -231,9 +263,9 @@ export class TicketService {
   }
 
   /** A ticket without its CREATED event must not stay behind: undo the insert if the event fails. */
-  private async recordCreated(ticket: StoredTicket, actor: Actor): Promise<StoredEvent> {
+  private async recordCreated(ticket: StoredTicket, actor: Actor, created: NewEvent): Promise<StoredEvent> {
     try {
-      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [{ kind: TimelineEventKind.CREATED }], undefined, 0);
+      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [created], undefined, 0);
       return event;
     } catch (err) {
       await TicketModel.deleteOne({ _id: ticket._id }).catch((undoErr) => this.log.error({ err: undoErr, ticketNumber: ticket.ticketNumber }, 'could not undo a half-created ticket'));
@@ -309,18 +341,30 @@ export class TicketService {
 
   // ---- agent workflow -------------------------------------------------
 
-  async respond(ticketNumber: string, message: string, actor: Actor): Promise<TicketView> {
+  async respond(ticketNumber: string, message: string, actor: Actor, attachmentIds?: readonly string[] | null): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), message: checkText('message', message, LIMITS.message) });
     const ticket = await this.byNumber(input.number);
+    // The uploads are taken for the answer's event before anything changes; given back if it is never written.
+    const answer = await this.claimed(attachmentIds, { kind: TimelineEventKind.AGENT_RESPONSE, message: input.message });
+    try {
+      return await this.answer(ticket, answer, actor);
+    } catch (err) {
+      if (answer.attachments?.length) await this.options.attachments?.release(answer._id!);
+      throw err;
+    }
+  }
+
+  /** FIRST_RESPONSE for the first answer, AGENT_RESPONSE for later ones. */
+  private async answer(ticket: StoredTicket, answer: NewEvent, actor: Actor): Promise<TicketView> {
     const now = new Date();
     // Only the first response matches `firstResponseAt: null`, even when two agents answer at once.
     const first = await TicketModel.findOneAndUpdate({ _id: ticket._id, firstResponseAt: null }, { $set: { firstResponseAt: now } }, { returnDocument: 'after' }).lean<StoredTicket>();
     if (first) {
-      await this.append(ticket._id, now, actor, [{ kind: TimelineEventKind.FIRST_RESPONSE, message: input.message }]);
+      await this.append(ticket._id, now, actor, [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }]);
       return toTicket(first);
     }
     const touched = await TicketModel.findOneAndUpdate({ _id: ticket._id }, { $set: { updatedAt: now } }, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
-    await this.append(ticket._id, now, actor, [{ kind: TimelineEventKind.AGENT_RESPONSE, message: input.message }]);
+    await this.append(ticket._id, now, actor, [answer]);
     return toTicket(touched ?? ticket);
   }
 
@@ -357,10 +401,16 @@ export class TicketService {
    * itself is not written, so its public updatedAt (and everything a public
    * caller sees) stays as it was.
    */
-  async addNote(ticketNumber: string, message: string, actor: Actor): Promise<TicketView> {
+  async addNote(ticketNumber: string, message: string, actor: Actor, attachmentIds?: readonly string[] | null): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), message: checkText('message', message, LIMITS.message) });
     const ticket = await this.byNumber(input.number);
-    await this.append(ticket._id, new Date(), actor, [{ kind: TimelineEventKind.INTERNAL_NOTE, message: input.message }]);
+    const note = await this.claimed(attachmentIds, { kind: TimelineEventKind.INTERNAL_NOTE, message: input.message });
+    try {
+      await this.append(ticket._id, new Date(), actor, [note]);
+    } catch (err) {
+      if (note.attachments?.length) await this.options.attachments?.release(note._id!);
+      throw err;
+    }
     return toTicket(ticket);
   }
 
@@ -395,7 +445,7 @@ export class TicketService {
     return ticket;
   }
 
-  private async append(ticketId: Types.ObjectId, at: Date, actor: Actor, events: PlannedEvent[]): Promise<void> {
+  private async append(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[]): Promise<void> {
     if (events.length) await this.insertEvents(ticketId, at, actor, events);
   }
 
@@ -407,16 +457,17 @@ export class TicketService {
    * when the caller knows it: 0 for CREATED), so the feed keeps a ticket's
    * events in the order the API acknowledged them, whatever the clocks say.
    */
-  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: PlannedEvent[], session?: ClientSession, first?: number): Promise<StoredEvent[]> {
+  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[], session?: ClientSession, first?: number): Promise<StoredEvent[]> {
     const base = first ?? (await this.takeEventSeqs(ticketId, events.length));
     const docs: StoredEvent[] = events.map((e, i) => ({
-      _id: new mongoose.Types.ObjectId(),
+      _id: e._id ?? new mongoose.Types.ObjectId(),
       ticketId,
       at,
       ticketSeq: base + i,
       kind: e.kind,
       visibility: visibilityOf(e.kind),
       ...(e.message !== undefined && { message: e.message }),
+      ...(e.attachments?.length && { attachments: e.attachments }),
       ...(actor !== null && { actor }),
       pending: true,
     }));

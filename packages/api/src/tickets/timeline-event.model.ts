@@ -5,6 +5,7 @@
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
+import { AttachmentRef } from '../attachments/attachment.model';
 import { EventVisibility, TimelineEventKind } from './ticket.enums';
 
 @index({ ticketId: 1, at: 1 })
@@ -50,6 +51,9 @@ export class TimelineEvent {
    */
   @prop({ type: Number })
   public ticketSeq?: number;
+  /** Metadata of the files attached (attachments/); exposed by AttachmentResolver. */
+  @prop({ type: () => [AttachmentRef], _id: false })
+  public attachments?: AttachmentRef[];
 
   /** true until the feed's sequencer has put the event in a batch, then false. */
   @prop({ type: Boolean })

@@ -27,7 +27,7 @@ export function webhookPayload(event: StoredEvent, ticket: TicketView): string {
         resolutionNotes: ticket.resolutionNotes ?? null,
         assignee: ticket.assignee ?? null,
       },
-      event: { id: String(event._id), kind: event.kind, at: event.at.toISOString(), message: event.message ?? null, actor: event.actor ?? null, visibility: toEvent(event).visibility },
+      event: { id: String(event._id), kind: event.kind, at: event.at.toISOString(), message: event.message ?? null, actor: event.actor ?? null, visibility: toEvent(event).visibility, attachments: (event.attachments ?? []).map((a) => ({ id: String(a._id), filename: a.filename, contentType: a.contentType, size: a.size })) },
     },
   });
 }

@@ -5,11 +5,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { BSON, MongoClient } from 'mongodb';
+import { BSON, MongoClient, ObjectId } from 'mongodb';
 import { connectDatabase } from '../../src/db/connection';
 import { MODELS } from '../../src/models';
 import { TokenService } from '../../src/tokens/token.service';
 import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql } from '../support/api';
+import { png } from '../support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 import { Receiver } from '../support/receiver';
 
@@ -20,6 +21,8 @@ if (!serverBuilt) console.warn('skipped: customers e2e tests need the build (npm
 
 const ERASE = `mutation($e: String!) { eraseCustomer(email: $e) { tickets events attachments } }`;
 const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber subject description status priority source customerEmail customerName chatId createdAt resolvedAt resolutionNotes timeline { kind message actor } } }`;
+const UPLOAD = `mutation($f: String!, $t: String!, $s: Int!) { createUpload(filename: $f, contentType: $t, size: $s) { attachmentId uploadUrl } }`;
+const NOTE = `mutation($n: String!, $m: String!, $a: [ID!]) { addInternalNote(ticketNumber: $n, message: $m, attachmentIds: $a) { ticketNumber } }`;
 const CREATE_WEBHOOK = `mutation($url: String!) { createWebhook(url: $url) { webhook { id } } }`;
 
 /** Every personal text of the erased customer carries this mark, so one search finds any copy of any of them. */
@@ -32,7 +35,7 @@ const STORED_EMAIL = `erin.${MARK}@example.com`;
  * capability added later is scanned too), the tests' list, and what the app
  * makes outside models: the rate limits kept in MongoDB.
  */
-const KNOWN = [...new Set([...MODELS.map((m) => m.collection.collectionName), ...COLLECTIONS, 'rate_limits'])];
+const KNOWN = [...new Set([...MODELS.map((m) => m.collection.collectionName), ...COLLECTIONS, 'rate_limits', 'attachment_files.files', 'attachment_files.chunks'])];
 
 /** Run the customers CLI: exit code, stdout, stderr; `input` goes to its stdin. */
 function cli(args: string[], env: Record<string, string | undefined>, input = '', script = CUSTOMERS): Promise<{ code: number | null; out: string; err: string }> {
@@ -91,11 +94,16 @@ describeBuilt('customers\' data erased across processes', () => {
       expect((await gql<any>(i % 2 ? b : a, STATUS, { n, s: 'WAITING_ON_CUSTOMER', note: `Note ${MARK} ${i}` }, agent)).body.errors).toBeUndefined();
     }
     expect((await gql<any>(b, RESOLVE, { n: numbers[0], r: `Resolution ${MARK}` }, agent)).body.errors).toBeUndefined();
+    // An internal note with a screenshot whose name is personal too.
+    const shot = png();
+    const up = (await gql<any>(a, UPLOAD, { f: `${MARK}-screen.png`, t: 'image/png', s: shot.length })).body.data.createUpload;
+    expect((await fetch(up.uploadUrl, { method: 'PUT', body: new Uint8Array(shot) })).status).toBe(201);
+    expect((await gql<any>(b, NOTE, { n: numbers[2], m: `Note ${MARK} with a file`, a: [up.attachmentId] }, agent)).body.errors).toBeUndefined();
     const db = mongoose.connection.db!;
     fingerprints = (await db.collection('tickets').find({ ticketNumber: { $in: numbers } }).toArray()).map((t) => t.inputHash).filter(Boolean);
     expect(fingerprints).toHaveLength(3);
-    // 3 answers + 3 status notes + the resolution note.
-    const texts = 7;
+    // 3 answers + 3 status notes + the resolution note + the internal note.
+    const texts = 8;
 
     // The customer tracks a ticket (its address becomes a finder of that number) and mistypes once.
     expect((await gql<any>(a, TRACK, { n: numbers[1], e: STORED_EMAIL })).body.data.trackTicket).not.toBeNull();
@@ -104,7 +112,11 @@ describeBuilt('customers\' data erased across processes', () => {
     expect((await keysNaming()).length).toBeGreaterThan(0);
 
     const erased = await gql<any>(b, ERASE, { e: EMAIL }, officer);
-    expect(erased.body).toEqual({ data: { eraseCustomer: { tickets: 3, events: texts, attachments: 0 } } });
+    expect(erased.body).toEqual({ data: { eraseCustomer: { tickets: 3, events: texts, attachments: 1 } } });
+    const fileId = new ObjectId(up.attachmentId);
+    expect(await db.collection('attachments').countDocuments({ _id: fileId })).toBe(0);
+    expect(await db.collection('attachment_files.files').countDocuments({ _id: fileId })).toBe(0);
+    expect(await db.collection('attachment_files.chunks').countDocuments({ files_id: fileId })).toBe(0);
     // Who looked those numbers up (address and number) is gone from the shared budgets.
     expect(await keysNaming()).toEqual([]);
 

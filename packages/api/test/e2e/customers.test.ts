@@ -203,7 +203,7 @@ describe('retention (RETENTION_DAYS=30)', () => {
 });
 
 describe('erasure\'s edges', () => {
-  const service = () => new CustomerService(createLogger('silent'), erasers({ rateLimitStore: 'memory' }));
+  const service = () => new CustomerService(createLogger('silent'), erasers({ rateLimitStore: 'memory' }, db()));
 
   it('asking again finishes what a crashed request claimed, and counts it', async () => {
     const email = 'asked.twice@example.com';

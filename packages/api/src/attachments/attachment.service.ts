@@ -1,0 +1,203 @@
+// The rules of attachments: who gets an upload URL for what, taking the
+// bytes once, referencing an upload once, signed links, and the sweep of
+// uploads nobody referenced.
+import type { Readable } from 'node:stream';
+import mongoose, { Types } from 'mongoose';
+import { badUserInput, type FieldProblem } from '../errors/api-errors';
+import type { AttachmentConfig } from './attachment-config';
+import { AttachmentModel, UploadState, type AttachmentRef, type StoredAttachment } from './attachment.model';
+import type { AttachmentStore } from './attachment-store';
+import type { Attachment, Upload } from './attachment.type';
+import { ALLOWED_TYPES, isAllowedType } from './content-types';
+import { sanitiseFilename } from './filename';
+import { receiveUpload } from './receive-upload';
+import { Refusal, type RefusalReason } from './refusal';
+import type { UrlSigner } from './signing';
+
+/** At most this many attachments on one timeline event. */
+export const MAX_PER_EVENT = 5;
+const MAX_FILENAME_INPUT = 1000;
+/** The sweep removes at most this many uploads per round; the next round takes the rest. */
+const SWEEP_BATCH = 100;
+
+/** What the service tells the rest of the process about (metrics). */
+export interface AttachmentHooks {
+  onStored?(bytes: number): void;
+  onRefused?(reason: RefusalReason): void;
+}
+
+const objectId = (raw: string): Types.ObjectId | null => (/^[0-9a-f]{24}$/i.test(raw) ? new Types.ObjectId(raw) : null);
+
+/** Store each reference as the event keeps it, in the order asked for. */
+const refOf = (doc: StoredAttachment): AttachmentRef => ({ _id: doc._id, filename: doc.filename, contentType: doc.contentType, size: doc.size });
+
+function checkUploadRequest(filename: string, contentType: string, size: number, maxBytes: number): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (!filename.trim() || filename.length > MAX_FILENAME_INPUT) problems.push({ field: 'filename', message: `must be 1-${MAX_FILENAME_INPUT} characters` });
+  if (!isAllowedType(contentType.trim().toLowerCase())) problems.push({ field: 'contentType', message: `must be one of ${ALLOWED_TYPES.join(', ')}` });
+  if (!Number.isInteger(size) || size < 1 || size > maxBytes) problems.push({ field: 'size', message: `must be 1 to ${maxBytes} bytes` });
+  return problems;
+}
+
+export class AttachmentService {
+  constructor(
+    private readonly config: AttachmentConfig,
+    private readonly store: AttachmentStore,
+    private readonly signer: UrlSigner,
+    private readonly hooks: AttachmentHooks = {},
+  ) {}
+
+  get maxBytes(): number {
+    return this.config.maxBytes;
+  }
+
+  // ---- upload ----------------------------------------------------------
+
+  async createUpload(filename: string, contentType: string, size: number, origin: string | undefined): Promise<Upload> {
+    const problems = checkUploadRequest(filename, contentType, size, this.config.maxBytes);
+    if (problems.length) throw badUserInput(problems);
+    const now = new Date();
+    const doc = await AttachmentModel.create({
+      filename: sanitiseFilename(filename),
+      contentType: contentType.trim().toLowerCase(),
+      size,
+      state: UploadState.PENDING,
+      createdAt: now,
+      uploadExpiresAt: new Date(now.getTime() + this.config.uploadTtlSeconds * 1000),
+    });
+    const id = String(doc._id);
+    const expires = Math.floor(doc.uploadExpiresAt.getTime() / 1000);
+    return {
+      attachmentId: id,
+      uploadUrl: `${this.originOf(origin)}/uploads/${id}?expires=${expires}&signature=${this.signer.sign('upload', id, expires)}`,
+      expiresAt: doc.uploadExpiresAt,
+      maxBytes: this.config.maxBytes,
+    };
+  }
+
+  /**
+   * The PUT of an upload URL. The upload is taken atomically first (a
+   * second PUT, concurrent or later, is `gone`); any refusal removes what
+   * was written and the upload with it.
+   */
+  async receive(rawId: string, expires: string | null, signature: string | null, contentLength: string | undefined, body: Readable): Promise<StoredAttachment> {
+    try {
+      const verdict = this.signer.check('upload', rawId, expires, signature);
+      if (verdict !== 'ok') throw new Refusal(verdict === 'expired' ? 'gone' : 'forbidden');
+      const _id = objectId(rawId)!;
+      const taken = await AttachmentModel.findOneAndUpdate(
+        { _id, state: UploadState.PENDING, uploadExpiresAt: { $gt: new Date() } },
+        { $set: { state: UploadState.RECEIVING } },
+        { returnDocument: 'after' },
+      ).lean<StoredAttachment>();
+      if (!taken) throw new Refusal('gone');
+      try {
+        // A declared length decides before a byte is read.
+        if (contentLength !== undefined) {
+          const declared = Number(contentLength);
+          if (declared > this.config.maxBytes) throw new Refusal('too_large');
+          if (declared !== taken.size) throw new Refusal('wrong_length');
+        }
+        await receiveUpload(body, this.store.writer(_id, taken.filename, taken.contentType), { contentType: taken.contentType, size: taken.size, maxBytes: this.config.maxBytes });
+        const storedAt = new Date();
+        await AttachmentModel.updateOne({ _id }, { $set: { state: UploadState.STORED, storedAt } });
+        this.hooks.onStored?.(taken.size);
+        return { ...taken, state: UploadState.STORED, storedAt };
+      } catch (err) {
+        // Bytes first: a crash in between leaves an upload the sweep still knows about.
+        await this.store.remove(_id);
+        await AttachmentModel.deleteOne({ _id });
+        throw err;
+      }
+    } catch (err) {
+      if (err instanceof Refusal) this.hooks.onRefused?.(err.reason);
+      throw err;
+    }
+  }
+
+  // ---- references ------------------------------------------------------
+
+  /**
+   * Reference these uploads from the event `eventId` (not written yet: the
+   * caller writes it with the refs returned, or calls release). Each upload
+   * is taken with one conditional update, so of two events naming the same
+   * upload exactly one gets it. All or none: on any miss the ones taken are
+   * given back and the answer is BAD_USER_INPUT on attachmentIds.
+   */
+  async claim(rawIds: readonly string[] | null | undefined, eventId: Types.ObjectId): Promise<AttachmentRef[]> {
+    if (!rawIds || rawIds.length === 0) return [];
+    const ids = rawIds.map(objectId);
+    if (rawIds.length > MAX_PER_EVENT) throw attachmentIdsProblem(`at most ${MAX_PER_EVENT} per event`);
+    if (ids.some((id) => id === null)) throw attachmentIdsProblem('unknown id');
+    if (new Set(rawIds.map((id) => id.toLowerCase())).size !== rawIds.length) throw attachmentIdsProblem('an id appears twice');
+    const notBefore = new Date(Date.now() - this.config.unreferencedTtlSeconds * 1000);
+    const claimable = { state: UploadState.STORED, eventId: { $exists: false }, createdAt: { $gt: notBefore } };
+    const result = await AttachmentModel.updateMany({ _id: { $in: ids }, ...claimable }, { $set: { eventId } });
+    if (result.modifiedCount !== ids.length) {
+      await this.release(eventId);
+      throw attachmentIdsProblem('unknown, not uploaded, expired or already used');
+    }
+    const docs = await AttachmentModel.find({ _id: { $in: ids }, eventId }).lean<StoredAttachment[]>();
+    const byId = new Map(docs.map((d) => [String(d._id), d]));
+    return ids.map((id) => refOf(byId.get(String(id))!));
+  }
+
+  /** Give back what `claim` took for an event that was never written. */
+  async release(eventId: Types.ObjectId): Promise<void> {
+    await AttachmentModel.updateMany({ eventId }, { $unset: { eventId: 1 } });
+  }
+
+  // ---- download --------------------------------------------------------
+
+  /** An attachment as the API shows it: metadata and a fresh signed link. */
+  toAttachment(ref: AttachmentRef, origin: string | undefined): Attachment {
+    const id = String(ref._id);
+    const expires = Math.floor(Date.now() / 1000) + this.config.linkTtlSeconds;
+    return { id, filename: ref.filename, contentType: ref.contentType, size: ref.size, url: `${this.originOf(origin)}/attachments/${id}?expires=${expires}&signature=${this.signer.sign('download', id, expires)}` };
+  }
+
+  /** Whether this link (id, expires, signature) is good now: 'ok', 'expired' or 'invalid'. */
+  checkLink(rawId: string, expires: string | null, signature: string | null) {
+    return this.signer.check('download', rawId, expires, signature);
+  }
+
+  /** A referenced attachment's metadata and bytes, or null. */
+  async open(rawId: string): Promise<{ attachment: StoredAttachment; bytes: Readable } | null> {
+    const _id = objectId(rawId);
+    if (!_id) return null;
+    const attachment = await AttachmentModel.findOne({ _id, state: UploadState.STORED, eventId: { $exists: true } }).lean<StoredAttachment>();
+    return attachment ? { attachment, bytes: this.store.reader(_id) } : null;
+  }
+
+  // ---- sweep -----------------------------------------------------------
+
+  /**
+   * Remove uploads nobody referenced within the hour (and ones never
+   * completed). Any process may run it at any time: each removal is
+   * conditional on the upload still being unreferenced, so a reference
+   * made meanwhile wins and two sweeps never remove one upload twice.
+   */
+  async sweep(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.unreferencedTtlSeconds * 1000);
+    const stale = { eventId: { $exists: false }, createdAt: { $lte: cutoff } };
+    const candidates = await AttachmentModel.find(stale, { _id: 1 }).sort({ createdAt: 1 }).limit(SWEEP_BATCH).lean<{ _id: Types.ObjectId }[]>();
+    let removed = 0;
+    for (const { _id } of candidates) {
+      const gone = await AttachmentModel.deleteOne({ _id, ...stale });
+      if (gone.deletedCount !== 1) continue;
+      await this.store.remove(_id);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** PUBLIC_URL when set, else the origin the caller reached us at. */
+  private originOf(origin: string | undefined): string {
+    return this.config.publicUrl ?? origin ?? '';
+  }
+}
+
+const attachmentIdsProblem = (message: string) => badUserInput([{ field: 'attachmentIds', message }]);
+
+/** The default database's GridFS store (the mongoose connection is open by then). */
+export const defaultDb = () => mongoose.connection.db!;

@@ -1,0 +1,5 @@
+// The attachments capability's models, handed to the composition root (src/models.ts).
+import type { IndexedModel } from '../db/connection';
+import { AttachmentModel } from './attachment.model';
+
+export const attachmentModels: readonly IndexedModel[] = [AttachmentModel];
