@@ -80,7 +80,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const listing = new ListingService();
   const tokens = new TokenService(config.agentTokens, log);
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
-  const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, log });
+  const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, maxSenders: config.webhookMaxSenders, log });
   const drain = createDrain(httpServer);
 
   const limits = queryLimits({ introspection: config.introspection });
