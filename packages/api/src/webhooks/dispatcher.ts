@@ -16,7 +16,7 @@ import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { recordOutcome } from './delivery-outcomes';
 import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from './delivery-record';
-import { webhooksCollection, type StoredWebhook } from './durable';
+import { READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
 import { migrateWebhooks } from './migrations';
 import { OWNER_REVOKED, OwnerTokens } from './owner-tokens';
 import { webhookPayload } from './payload';
@@ -132,7 +132,7 @@ export class WebhookDispatcher {
 
   private async page(filter: Record<string, unknown>, after: Types.ObjectId | null): Promise<StoredWebhook[]> {
     const where = after ? { ...filter, _id: { $gt: after } } : filter;
-    return webhooksCollection().find(where, { maxTimeMS: 5_000 }).sort({ _id: 1 }).limit(PAGE).toArray();
+    return webhooksCollection().find(where, { maxTimeMS: READ_TIMEOUT_MS }).sort({ _id: 1 }).limit(PAGE).toArray();
   }
 
   /** Start senders for what may be taken; returns the walk's resume key (null: start again). */

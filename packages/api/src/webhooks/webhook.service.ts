@@ -6,7 +6,7 @@ import { badUserInput, notFound } from '../errors/api-errors';
 import type { FeedService } from '../feed/feed.service';
 import type { TimelineEventKind } from '../tickets/ticket.enums';
 import type { Principal } from '../tokens/scopes';
-import { deliveriesCollection, webhooksCollection, type StoredWebhook } from './durable';
+import { deliveriesCollection, READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
 import type { WebhookDelivery } from './webhook-delivery.model';
 import { newStamp } from './webhook-lease';
 import { checkWebhookUrl } from './webhook-url';
@@ -72,7 +72,7 @@ export class WebhookService {
   }
 
   async list(principal: Principal): Promise<Webhook[]> {
-    return (await webhooksCollection().find(visibleTo(principal)).sort({ createdAt: 1, _id: 1 }).toArray()).map(view);
+    return (await webhooksCollection().find(visibleTo(principal), { maxTimeMS: READ_TIMEOUT_MS }).sort({ createdAt: 1, _id: 1 }).toArray()).map(view);
   }
 
   async update(principal: Principal, id: string, change: { url?: string | null; kinds?: TimelineEventKind[] | null; enabled?: boolean | null }): Promise<Webhook> {
@@ -124,6 +124,6 @@ export class WebhookService {
     const _id = objectId(webhookId, 'webhookId');
     if (!Number.isInteger(first) || first < DELIVERIES_PAGE.min || first > DELIVERIES_PAGE.max) throw badUserInput([{ field: 'first', message: `must be from ${DELIVERIES_PAGE.min} to ${DELIVERIES_PAGE.max}` }]);
     if (!(await webhooksCollection().countDocuments({ _id, ...visibleTo(principal) }, { limit: 1 }))) throw gone(webhookId);
-    return deliveriesCollection().find({ webhookId: _id }).sort({ seq: -1 }).limit(first).toArray();
+    return deliveriesCollection().find({ webhookId: _id }, { maxTimeMS: READ_TIMEOUT_MS }).sort({ seq: -1 }).limit(first).toArray();
   }
 }

@@ -140,7 +140,7 @@ describe('webhook leases and delivery records', () => {
     const reads = ours.filter((e) => e.commandName === 'find');
     expect(writes.length).toBeGreaterThanOrEqual(4);
     expect(reads.length).toBeGreaterThanOrEqual(1);
-    for (const w of writes) expect(w.command.writeConcern).toMatchObject({ w: 'majority' });
+    for (const w of writes) expect(w.command.writeConcern).toMatchObject({ w: 'majority', wtimeout: 10_000 }); // a majority that cannot answer fails the write in time
     for (const r of reads) expect(r.command.readConcern).toMatchObject({ level: 'majority' });
     // Server selection: a replica set sends these to the primary (a standalone engine has only one server to pick).
     expect(webhooksCollection().readPreference!.mode).toBe('primary');
