@@ -153,4 +153,22 @@ describeBuilt('webhooks do not wait on each other', () => {
     expect(codeOf(await gql(api.url, UPDATE_WEBHOOK, { id: webhook.id, enabled: true }, heir))).toBe('NOT_FOUND');
     expect(codeOf(await gql(api.url, DELIVERIES, { id: webhook.id }, heir))).toBe('NOT_FOUND');
   }, 60_000);
+
+  it('webhooks owned by name only (an earlier version) are given the id of the token that had the name then', async () => {
+    const named = await bearer('named');
+    const legacy = (owner: string) => ({
+      _id: new mongoose.Types.ObjectId(), url: 'http://127.0.0.1:9/hook', kinds: ['CREATED'], enabled: true, createdAt: new Date(), owner, lastError: null, secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      cursor: 1_000_000, failures: 0, retryDelayMs: 0, leaseOwner: null, fence: 0, stamp: 'old', epoch: 0,
+    });
+    const [mine, orphan] = [legacy('named'), legacy('ghost')];
+    await db().collection('webhooks').insertMany([mine, orphan]);
+    const api = await start();
+    const stored = (id: mongoose.Types.ObjectId) => db().collection('webhooks').findOne({ _id: id });
+    for (let i = 0; i < 100 && !(await stored(orphan._id))?.ownerId; i++) await sleep(50);
+    expect((await ok(api.url, WEBHOOKS, {}, named)).webhooks.map((w: { id: string }) => w.id)).toEqual([String(mine._id)]);
+    expect((await stored(orphan._id))?.ownerId).toBe('none'); // no token had that name: only operators see it
+    // The name's token revoked and issued again: the new one does not get it.
+    await new TokenService([]).revoke('named');
+    expect((await ok(api.url, WEBHOOKS, {}, await bearer('named'))).webhooks).toEqual([]);
+  }, 60_000);
 });

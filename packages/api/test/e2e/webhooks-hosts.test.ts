@@ -215,6 +215,25 @@ describeBuilt('webhooks across hosts', () => {
     expect(await db().collection('webhooks').countDocuments({ _id: new mongoose.Types.ObjectId(doomed.id) })).toBe(0);
   }, 90_000);
 
+  it('updateWebhook voids a sender in flight: its late failure leaves no trace, and the event goes to the new URL', async () => {
+    const api = await start();
+    const auth = await bearer('moving-owner', ['webhooks:manage', 'tickets:read']);
+    const old = receiver();
+    old.delayMs = 2_000;
+    old.script = [500];
+    const moved = receiver();
+    const { webhook } = (await ok(api.url, CREATE_WEBHOOK, { url: await old.start(), kinds: ['CREATED'] }, auth)).createWebhook;
+    await createTicket(api.url);
+    await old.until(() => old.requests.length >= 1, 10_000);
+    // While the old receiver thinks: a new URL.
+    const r = await gql(api.url, `mutation($id: ID!, $url: String) { updateWebhook(id: $id, url: $url) { id } }`, { id: webhook.id, url: await moved.start() }, auth);
+    expect(r.body.errors).toBeUndefined();
+    await moved.until(() => moved.delivered().length >= 1, 10_000);
+    expect(moved.requests[0].headers['webhook-id']).toBe(old.requests[0].headers['webhook-id']);
+    await until(async () => (await ok(api.url, DELIVERIES, { id: webhook.id }, auth)).webhookDeliveries[0]?.status === 'DELIVERED', 5_000, 'delivered record');
+    expect(await db().collection('webhooks').findOne({ _id: new mongoose.Types.ObjectId(webhook.id) })).toMatchObject({ failures: 0, lastError: null, enabled: true, epoch: 1 });
+  }, 60_000);
+
   it('replayWebhook sends everything after a cursor again, in order, with the original webhook-ids', async () => {
     const api = await start();
     const auth = await bearer('replay-owner', ['webhooks:manage', 'tickets:read']);
