@@ -68,6 +68,8 @@ export class WebhookDispatcher {
   private readonly serving = new Map<string, Promise<void>>();
   private readonly servingByOwner = new Map<string, number>();
   private readonly sightings = new Map<string, Seen>();
+  /** When this process last started a sender for each webhook (monotonic): who goes first. */
+  private readonly started = new Map<string, number>();
   /** Resume keys of the two walks (null: from the start). */
   private readyAfter: Types.ObjectId | null = null;
   private waitingAfter: Types.ObjectId | null = null;
@@ -125,9 +127,13 @@ export class WebhookDispatcher {
     const ready = await this.page({ ...behind, failures: 0, leaseOwner: null }, this.readyAfter);
     const waiting = await this.page({ ...behind, $or: [{ failures: { $gt: 0 } }, { leaseOwner: { $ne: null } }] }, this.waitingAfter);
     const now = performance.now();
-    this.readyAfter = this.consider(ready, now, this.readyAfter);
-    this.waitingAfter = this.consider(waiting, now, this.waitingAfter);
-    for (const [key, seen] of this.sightings) if (now - seen.checked > FORGET_MS) this.sightings.delete(key);
+    this.readyAfter = this.consider(ready, now);
+    this.waitingAfter = this.consider(waiting, now);
+    for (const [key, seen] of this.sightings) {
+      if (now - seen.checked <= FORGET_MS) continue;
+      this.sightings.delete(key);
+      this.started.delete(key);
+    }
   }
 
   private async page(filter: Record<string, unknown>, after: Types.ObjectId | null): Promise<StoredWebhook[]> {
@@ -136,8 +142,10 @@ export class WebhookDispatcher {
   }
 
   /** Start senders for what may be taken; returns the walk's resume key (null: start again). */
-  private consider(page: StoredWebhook[], now: number, after: Types.ObjectId | null): Types.ObjectId | null {
-    for (const [i, w] of page.entries()) {
+  private consider(page: StoredWebhook[], now: number): Types.ObjectId | null {
+    // Round-robin within the page too: the webhook started longest ago (or never) first.
+    const order = [...page].sort((a, b) => (this.started.get(String(a._id)) ?? 0) - (this.started.get(String(b._id)) ?? 0));
+    for (const w of order) {
       const key = String(w._id);
       const before = this.sightings.get(key);
       const seen: Seen = before && before.stamp === w.stamp ? { ...before, checked: now } : { stamp: w.stamp, since: now, checked: now };
@@ -147,13 +155,12 @@ export class WebhookDispatcher {
         if (w.failures && !w.leaseOwner && now - seen.since >= CREDIT_MS) this.credit(w, seen, key);
         continue;
       }
-      if (this.serving.size >= this.maxSenders) {
-        // Full: the next poll goes on from here, so whoever was passed over comes first.
-        return i === 0 ? after : page[i - 1]._id;
-      }
+      if (this.serving.size >= this.maxSenders) break; // full: the walk comes round again, and who was passed over goes first
+
       const owner = ownerKey(w);
       if ((this.servingByOwner.get(owner) ?? 0) >= this.perOwner) continue;
       this.servingByOwner.set(owner, (this.servingByOwner.get(owner) ?? 0) + 1);
+      this.started.set(key, now);
       const sender = this.serve(w)
         .catch((err) => this.opts.log.warn({ ...errorLine(err), webhookId: key }, 'webhooks: sender failed; retrying'))
         .finally(() => {
