@@ -33,7 +33,7 @@ export const TURN_MS = 1_000;
 /** Webhooks read per poll in each of the two walks (ready ones; waiting or leased ones). */
 export const PAGE = 200;
 /** A retry's watched wait is written down this often, so a restart does not lose it. */
-const CREDIT_MS = 10_000;
+const CREDIT_MS = 60_000;
 /** Polls between two passes of the rolling-upgrade migration (webhooks made by a version before fences). */
 const MIGRATE_EVERY = 40;
 /** Polls between two sweeps of delivery records whose webhook is gone. */

@@ -152,6 +152,8 @@ describeBuilt('webhooks do not wait on each other', () => {
     expect((await ok(api.url, WEBHOOKS, {}, heir)).webhooks).toEqual([]);
     expect(codeOf(await gql(api.url, UPDATE_WEBHOOK, { id: webhook.id, enabled: true }, heir))).toBe('NOT_FOUND');
     expect(codeOf(await gql(api.url, DELIVERIES, { id: webhook.id }, heir))).toBe('NOT_FOUND');
+    // Whose it is is checked before the URL: a stranger's bad URL on it is NOT_FOUND too.
+    expect(codeOf(await gql(api.url, `mutation($id: ID!, $url: String) { updateWebhook(id: $id, url: $url) { id } }`, { id: webhook.id, url: 'ftp://nowhere' }, heir))).toBe('NOT_FOUND');
   }, 60_000);
 
   it('webhooks owned by name only (an earlier version) are given the id of the token that had the name then', async () => {

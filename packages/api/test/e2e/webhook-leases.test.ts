@@ -4,7 +4,7 @@
 import mongoose from 'mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import { TimelineEventKind } from '../../src/tickets/ticket.enums';
-import { forgetIfDeleted, recordAttempt } from '../../src/webhooks/delivery-record';
+import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from '../../src/webhooks/delivery-record';
 import { webhooksCollection } from '../../src/webhooks/durable';
 import { WebhookDeliveryModel, WebhookDeliveryStatus } from '../../src/webhooks/webhook-delivery.model';
 import { Leases } from '../../src/webhooks/webhook-lease';
@@ -78,6 +78,13 @@ describe('webhook leases and delivery records', () => {
     expect(await first.write(lease, { cursor: 0, epoch: 0 }, { cursor: 1 })).toBe(false);
     expect(await forgetIfDeleted(id)).toBe(true);
     expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: id })).toBe(0);
+    // A sender that died between its record and that check: the sweep removes what is left, and nothing of a live webhook.
+    const live = await newWebhook();
+    await recordAttempt(lease.fence, key, outcome(WebhookDeliveryStatus.DELIVERED, 200));
+    await recordAttempt(1, { ...key, webhookId: live }, outcome(WebhookDeliveryStatus.DELIVERED, 200));
+    expect(await sweepOrphanRecords()).toBeGreaterThanOrEqual(1);
+    expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: id })).toBe(0);
+    expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: live })).toBe(1);
   });
 
   it('takeover and retries are judged by how long this process saw the same stamp, and the holder stops first', async () => {
