@@ -155,8 +155,8 @@ export class WebhookDispatcher {
         if (w.failures && !w.leaseOwner && now - seen.since >= CREDIT_MS) this.credit(w, seen, key);
         continue;
       }
-      if (this.serving.size >= this.maxSenders) break; // full: the walk comes round again, and who was passed over goes first
-
+      // Full: the walk comes round again, and who was passed over goes first (the rest is still watched).
+      if (this.serving.size >= this.maxSenders) continue;
       const owner = ownerKey(w);
       if ((this.servingByOwner.get(owner) ?? 0) >= this.perOwner) continue;
       this.servingByOwner.set(owner, (this.servingByOwner.get(owner) ?? 0) + 1);
@@ -193,6 +193,7 @@ export class WebhookDispatcher {
 
   /** The owner token was revoked or lost tickets:read: send nothing, and say so (once). */
   private async refuse(w: StoredWebhook): Promise<void> {
+    if (w.lastError === OWNER_REVOKED) return;
     await webhooksCollection().updateOne({ _id: w._id, lastError: { $ne: OWNER_REVOKED } }, { $set: { lastError: OWNER_REVOKED } });
   }
 
