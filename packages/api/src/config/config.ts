@@ -28,6 +28,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** A webhook's sender is presumed gone once its lease stays unrenewed this long (WEBHOOK_LEASE_SECONDS). */
   webhookLeaseMs: number;
+  /** Webhooks one process sends to at once (WEBHOOK_MAX_SENDERS; each waits on one socket). */
+  webhookMaxSenders: number;
   /** Where an embedded real mongod keeps its data across restarts. */
   dataDir: string;
   /** Start the embedded mongod with empty, throw-away data (also `npm start -- --fresh`). */
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetryDelays: parseDelays(env.WEBHOOK_RETRY_DELAYS),
     webhookAllowPrivate: flag(env.WEBHOOK_ALLOW_PRIVATE, false),
     webhookLeaseMs: integer('WEBHOOK_LEASE_SECONDS', env.WEBHOOK_LEASE_SECONDS, 15, 2, 600) * 1000,
+    webhookMaxSenders: integer('WEBHOOK_MAX_SENDERS', env.WEBHOOK_MAX_SENDERS, 256, 2, 4096),
     dataDir: resolve(env.DATA_DIR?.trim() || '.data'),
     freshData: flag(env.FRESH_DATA, false),
     transactions: parseTransactions(env.TRANSACTIONS),

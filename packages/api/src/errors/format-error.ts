@@ -24,10 +24,14 @@ const UNAVAILABLE = new Set([
   'MongoWaitQueueTimeoutError',
 ]);
 
+// Server codes for "not in time": MaxTimeMSExpired (a read's maxTimeMS), WriteConcernFailed (a majority write's wtimeout).
+const TIMED_OUT_CODES = new Set([50, 64]);
+
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; cause?: unknown } | null;
+  const e = err as { name?: string; cause?: unknown; code?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
   if (e.name && UNAVAILABLE.has(e.name)) return true;
+  if (typeof e.code === 'number' && TIMED_OUT_CODES.has(e.code)) return true;
   return e.cause !== undefined && e.cause !== err && isDatabaseUnavailable(e.cause);
 }
 

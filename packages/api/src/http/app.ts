@@ -85,8 +85,8 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
-  const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, log });
-  // Erasure's registry: each capability's eraser (attachments add theirs here).
+  const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, maxSenders: config.webhookMaxSenders, log });
+  // Erasure: every capability's eraser (src/erasers.ts).
   const customers = new CustomerService(log, erasers(config, mongoose.connection.db!), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
   const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
   const drain = createDrain(httpServer);

@@ -10,8 +10,10 @@ export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).
 export interface Principal {
   /** The token's name; recorded as the `actor` of the events it makes. */
   name: string;
+  /** The token's unique id (its record's _id; "agent" for every AGENT_TOKENS token): what owns webhooks. */
+  tokenId: string;
   scopes: ReadonlySet<Scope>;
 }
 
 /** Tokens from AGENT_TOKENS: agents that read and answer tickets. */
-export const ENV_AGENT: Principal = { name: 'agent', scopes: new Set<Scope>(['tickets:read', 'tickets:write']) };
+export const ENV_AGENT: Principal = { name: 'agent', tokenId: 'agent', scopes: new Set<Scope>(['tickets:read', 'tickets:write']) };

@@ -105,7 +105,7 @@ export class TokenService {
     if (!doc || doc.revokedAt) return null;
     return {
       digest: asBuffer(doc.secretDigest),
-      principal: { name: doc.name, scopes: new Set(doc.scopes) },
+      principal: { name: doc.name, tokenId: String(doc._id), scopes: new Set(doc.scopes) },
       id: doc._id,
       lastUsedAt: doc.lastUsedAt?.getTime() ?? 0,
     };

@@ -47,3 +47,16 @@ export async function forgetIfDeleted(webhookId: Types.ObjectId): Promise<boolea
   await deliveriesCollection().deleteMany({ webhookId });
   return true;
 }
+
+/** Records whose webhook is gone (a sender that wrote after the delete and died before taking them back). */
+export async function sweepOrphanRecords(): Promise<number> {
+  const ids = (await deliveriesCollection().distinct('webhookId')) as Types.ObjectId[];
+  let removed = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const live = new Set((await webhooksCollection().find({ _id: { $in: chunk } }).toArray()).map((w) => String(w._id)));
+    const gone = chunk.filter((id) => !live.has(String(id)));
+    if (gone.length) removed += (await deliveriesCollection().deleteMany({ webhookId: { $in: gone } })).deletedCount;
+  }
+  return removed;
+}

@@ -1,18 +1,24 @@
 // Sends each webhook its events, in feed order, from whichever API process
 // holds its lease (webhook-lease.ts). Every webhook is served on its own:
-// a poll picks the webhooks behind the feed, oldest cursor first, and
-// starts one sender per webhook, up to MAX_SENDERS per process; nothing
-// waits for another webhook's receiver. The cursor moves only after a 2xx
-// answer, so a process killed mid-delivery leaves the event to its
-// successor (sent again with the same webhook-id: at least once), and
+// a poll walks the webhooks behind the feed round-robin (a resume key, so
+// none is hidden behind others) and starts one sender per webhook, up to
+// maxSenders per process and a quarter of that per owner token; a sender's
+// turn lasts about TURN_MS (at least one attempt), then the lease is handed
+// back, so a slow receiver holds one slot for one attempt at a time and
+// never delays another webhook by more than a turn. The cursor moves only
+// after a 2xx answer, so a process killed mid-delivery leaves the event to
+// its successor (sent again with the same webhook-id: at least once), and
 // events made while every process was down are in the feed, waiting.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Types } from 'mongoose';
 import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { recordOutcome } from './delivery-outcomes';
-import { forgetIfDeleted, recordAttempt } from './delivery-record';
-import { webhooksCollection, type StoredWebhook } from './durable';
+import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from './delivery-record';
+import { READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
+import { migrateWebhooks } from './migrations';
+import { OWNER_REVOKED, OwnerTokens } from './owner-tokens';
 import { webhookPayload } from './payload';
 import { send, type Attempt } from './sender';
 import { WebhookDeliveryStatus } from './webhook-delivery.model';
@@ -20,78 +26,162 @@ import { Leases, type Lease, type Sighting } from './webhook-lease';
 
 /** How often a process looks for webhooks behind the feed. */
 export const POLL_MS = 250;
-/** Webhooks one process sends to at once (each holds at most one connection). */
-export const MAX_SENDERS = 16;
-/** Events per turn: then the lease is handed back, so the oldest webhook comes first again. */
-const PER_TURN = 100;
-/** Webhooks looked at per poll, oldest cursor first. */
-const CANDIDATES = 200;
+/** Default webhooks one process sends to at once (WEBHOOK_MAX_SENDERS): each waits on one socket, which is cheap. */
+export const MAX_SENDERS = 256;
+/** A turn ends after this long (after its first attempt, however long that took), handing the lease back. */
+export const TURN_MS = 1_000;
+/** Webhooks read per poll in each of the two walks (ready ones; waiting or leased ones). */
+export const PAGE = 200;
+/** A retry's watched wait is written down this often, so a restart does not lose it. */
+const CREDIT_MS = 60_000;
+/** Polls between two passes of the rolling-upgrade migration (webhooks made by a version before fences). */
+const MIGRATE_EVERY = 40;
+/** Polls between two sweeps of delivery records whose webhook is gone. */
+const SWEEP_EVERY = 1_200;
+/** A sighting not refreshed by a walk for this long is forgotten (the walk comes round much sooner). */
+const FORGET_MS = 10 * 60_000;
 
 export interface DispatcherOptions {
   retryDelays: number[];
   allowPrivate: boolean;
   log: Logger;
   leaseMs: number;
+  maxSenders?: number;
 }
 
 const wants = (w: StoredWebhook, c: FeedChange) => !w.kinds.length || w.kinds.includes(c.event.kind);
 const errorLine = (err: unknown) => ({ err: { name: (err as Error).name, message: (err as Error).message } });
-/** The state a sender's cursor write expects: a replay (epoch) or another write in between voids it. */
+/** The state a sender's cursor write expects: a replay or update (epoch) or another write in between voids it. */
 const at = (w: StoredWebhook) => ({ cursor: w.cursor, epoch: w.epoch ?? 0 });
+const ownerKey = (w: Pick<StoredWebhook, 'ownerId' | 'owner'>) => w.ownerId ?? w.owner ?? '';
+
+interface Seen extends Sighting {
+  /** When a walk last read this webhook (monotonic). */
+  checked: number;
+}
 
 export class WebhookDispatcher {
   /** Who holds a lease: unique per process start. */
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly leases: Leases;
+  private readonly owners = new OwnerTokens();
   private readonly serving = new Map<string, Promise<void>>();
-  private sightings = new Map<string, Sighting>();
+  private readonly servingByOwner = new Map<string, number>();
+  private readonly sightings = new Map<string, Seen>();
+  /** When this process last started a sender for each webhook (monotonic): who goes first. */
+  private readonly started = new Map<string, number>();
+  /** Resume keys of the two walks (null: from the start). */
+  private readyAfter: Types.ObjectId | null = null;
+  private waitingAfter: Types.ObjectId | null = null;
+  private polls = 0;
   /** Ends every attempt in flight when the process stops. */
   private readonly halt = new AbortController();
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private stopped = false;
+  private readonly maxSenders: number;
+  private readonly perOwner: number;
 
   constructor(private readonly feed: FeedService, private readonly opts: DispatcherOptions) {
     this.leases = new Leases(this.owner, opts.leaseMs);
+    this.maxSenders = opts.maxSenders ?? MAX_SENDERS;
+    this.perOwner = Math.max(1, Math.ceil(this.maxSenders / 4));
   }
 
   start(): void {
-    this.polling = migrateWebhooks()
-      .then((n) => { if (n) this.opts.log.info({ webhooks: n }, 'webhooks: delivery state moved to fenced leases'); })
-      .catch((err) => this.opts.log.warn(errorLine(err), 'webhooks: migration failed; retrying at the next start'))
-      .finally(() => { this.polling = undefined; });
+    this.polling = this.migrate().finally(() => { this.polling = undefined; });
     this.timer = setInterval(() => this.tick(), POLL_MS);
     this.timer.unref();
   }
 
+  private async migrate(): Promise<void> {
+    try {
+      const { fenced, owned } = await migrateWebhooks();
+      if (fenced) this.opts.log.info({ webhooks: fenced }, 'webhooks: delivery state moved to fenced leases');
+      if (owned) this.opts.log.info({ webhooks: owned }, 'webhooks: owners recorded by token id');
+    } catch (err) {
+      this.opts.log.warn(errorLine(err), 'webhooks: migration failed; retrying');
+    }
+  }
+
+  // Polls go on while every slot is busy: takeovers and retry waits are watched all the same.
   private tick(): void {
-    if (this.polling || this.stopped || this.serving.size >= MAX_SENDERS) return;
+    if (this.polling || this.stopped) return;
     this.polling = this.poll()
       .catch((err) => this.opts.log.warn(errorLine(err), 'webhooks: poll failed; retrying'))
       .finally(() => { this.polling = undefined; });
   }
 
-  /** Start a sender for each webhook behind the feed that this process may take, oldest first. */
   private async poll(): Promise<void> {
+    const n = ++this.polls;
+    // Processes of an older version may still make webhooks without fences while a rolling upgrade runs.
+    if (n % MIGRATE_EVERY === 0) await this.migrate();
+    if (n % SWEEP_EVERY === 0) {
+      const removed = await sweepOrphanRecords().catch(() => 0);
+      if (removed) this.opts.log.info({ records: removed }, 'webhooks: removed delivery records of deleted webhooks');
+    }
     const end = await this.feed.latestPosition();
-    const behind = await webhooksCollection().find({ enabled: true, cursor: { $lt: end } }).sort({ cursor: 1, _id: 1 }).limit(CANDIDATES).toArray();
+    const behind = { enabled: true, cursor: { $lt: end } };
+    // Two walks, each resuming where it stopped: webhooks waiting out a retry
+    // or held by another process never hide the ready ones, nor the reverse.
+    const ready = await this.page({ ...behind, failures: 0, leaseOwner: null }, this.readyAfter);
+    const waiting = await this.page({ ...behind, $or: [{ failures: { $gt: 0 } }, { leaseOwner: { $ne: null } }] }, this.waitingAfter);
     const now = performance.now();
-    const sightings = new Map<string, Sighting>();
-    for (const w of behind) {
+    this.readyAfter = this.consider(ready, now);
+    this.waitingAfter = this.consider(waiting, now);
+    for (const [key, seen] of this.sightings) {
+      if (now - seen.checked <= FORGET_MS) continue;
+      this.sightings.delete(key);
+      this.started.delete(key);
+    }
+  }
+
+  private async page(filter: Record<string, unknown>, after: Types.ObjectId | null): Promise<StoredWebhook[]> {
+    const where = after ? { ...filter, _id: { $gt: after } } : filter;
+    return webhooksCollection().find(where, { maxTimeMS: READ_TIMEOUT_MS }).sort({ _id: 1 }).limit(PAGE).toArray();
+  }
+
+  /** Start senders for what may be taken; returns the walk's resume key (null: start again). */
+  private consider(page: StoredWebhook[], now: number): Types.ObjectId | null {
+    // Round-robin within the page too: the webhook started longest ago (or never) first.
+    const order = [...page].sort((a, b) => (this.started.get(String(a._id)) ?? 0) - (this.started.get(String(b._id)) ?? 0));
+    for (const w of order) {
       const key = String(w._id);
       const before = this.sightings.get(key);
-      const seen = before && before.stamp === w.stamp ? before : { stamp: w.stamp, since: now };
-      sightings.set(key, seen);
-      if (this.stopped || this.serving.has(key) || this.serving.size >= MAX_SENDERS || !this.leases.takeable(w, seen, now)) continue;
+      const seen: Seen = before && before.stamp === w.stamp ? { ...before, checked: now } : { stamp: w.stamp, since: now, checked: now };
+      this.sightings.set(key, seen);
+      if (this.stopped || this.serving.has(key)) continue;
+      if (!this.leases.takeable(w, seen, now)) {
+        if (w.failures && !w.leaseOwner && now - seen.since >= CREDIT_MS) this.credit(w, seen, key);
+        continue;
+      }
+      // Full: the walk comes round again, and who was passed over goes first (the rest is still watched).
+      if (this.serving.size >= this.maxSenders) continue;
+      const owner = ownerKey(w);
+      if ((this.servingByOwner.get(owner) ?? 0) >= this.perOwner) continue;
+      this.servingByOwner.set(owner, (this.servingByOwner.get(owner) ?? 0) + 1);
+      this.started.set(key, now);
       const sender = this.serve(w)
         .catch((err) => this.opts.log.warn({ ...errorLine(err), webhookId: key }, 'webhooks: sender failed; retrying'))
-        .finally(() => this.serving.delete(key));
+        .finally(() => {
+          this.serving.delete(key);
+          const left = (this.servingByOwner.get(owner) ?? 1) - 1;
+          if (left > 0) this.servingByOwner.set(owner, left);
+          else this.servingByOwner.delete(owner);
+        });
       this.serving.set(key, sender);
     }
-    this.sightings = sightings;
+    return page.length < PAGE ? null : page[page.length - 1]._id;
+  }
+
+  private credit(w: StoredWebhook, seen: Seen, key: string): void {
+    this.leases.creditWait(w, seen).then((next) => {
+      if (next) this.sightings.set(key, { ...next, checked: next.since });
+    }, () => {});
   }
 
   private async serve(seen: StoredWebhook): Promise<void> {
+    if (!(await this.owners.allowed(seen.ownerId))) return this.refuse(seen);
     const lease = await this.leases.take(seen);
     if (!lease) return;
     try {
@@ -101,9 +191,17 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Up to PER_TURN deliveries in feed order; returns when caught up, failing, or no longer the holder. */
+  /** The owner token was revoked or lost tickets:read: send nothing, and say so (once). */
+  private async refuse(w: StoredWebhook): Promise<void> {
+    if (w.lastError === OWNER_REVOKED) return;
+    await webhooksCollection().updateOne({ _id: w._id, lastError: { $ne: OWNER_REVOKED } }, { $set: { lastError: OWNER_REVOKED } });
+  }
+
+  /** Deliveries in feed order for about TURN_MS; returns when caught up, failing, out of time, or no longer the holder. */
   private async turn(lease: Lease): Promise<void> {
-    for (let sent = 0, rounds = 0; sent < PER_TURN && rounds < PER_TURN * 2 && !this.stopped; rounds++) {
+    const started = performance.now();
+    for (let rounds = 0; rounds < 200 && !this.stopped; rounds++) {
+      if (rounds > 0 && performance.now() - started >= TURN_MS) return; // others may be waiting: hand back
       const w = await webhooksCollection().findOne({ _id: lease.id, fence: lease.fence, leaseOwner: this.owner });
       if (!w || !w.enabled) return;
       const { changes, end, more } = await this.feed.changesAfter(w.cursor, 50);
@@ -118,8 +216,8 @@ export class WebhookDispatcher {
         if (!more && end <= w.cursor) return; // caught up
         continue;
       }
+      if (!(await this.owners.allowed(w.ownerId))) return this.refuse(w);
       if (!(await this.attempt(lease, w, next))) return;
-      sent++;
     }
   }
 
@@ -127,22 +225,38 @@ export class WebhookDispatcher {
   private async attempt(lease: Lease, w: StoredWebhook, c: FeedChange): Promise<boolean> {
     // Re-checked right before sending: never send on a lease that may have passed.
     if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) return false;
+    // The attempt's own controller: the process stopping or the lease lapsing aborts it (one listener on halt, removed after).
     const lost = new AbortController();
-    // Keep the lease while the receiver thinks; if it cannot be kept, abandon the attempt.
+    const onHalt = () => lost.abort();
+    this.halt.signal.addEventListener('abort', onHalt);
+    // Renew well inside the margin while the receiver thinks, and abandon the
+    // attempt the moment our own clock says the lease may have passed.
     const keeper = setInterval(() => {
-      if (!this.leases.valid(lease)) lost.abort();
-      this.leases.renew(lease).then((ok) => { if (!ok) lost.abort(); }, () => {});
-    }, Math.max(100, this.opts.leaseMs / 4));
+      this.leases.renew(lease).then((ok) => { if (ok) arm(); else lost.abort(); }, () => {});
+    }, Math.max(100, this.leases.marginMs / 2));
+    let deadline: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => { if (this.leases.valid(lease)) arm(); else lost.abort(); }, Math.max(0, lease.provenAt + this.leases.leaseMs - this.leases.marginMs - performance.now()));
+    };
+    arm();
     const now = new Date();
     let result: Attempt;
     try {
-      const abort = AbortSignal.any([lost.signal, this.halt.signal]);
-      result = await send({ url: w.url, secret: w.secret, id: String(c.event._id), body: webhookPayload(c.event, c.ticket) }, this.opts.allowPrivate, now, abort);
+      if (this.halt.signal.aborted) lost.abort();
+      // stillOurs: checked again once the connection is made, right before the body goes (name resolution may have taken seconds).
+      result = await send({ url: w.url, secret: w.secret, id: String(c.event._id), body: webhookPayload(c.event, c.ticket) }, this.opts.allowPrivate, now, lost.signal, () => this.leases.valid(lease));
     } finally {
       clearInterval(keeper);
+      clearTimeout(deadline);
+      this.halt.signal.removeEventListener('abort', onHalt);
     }
-    if (lost.signal.aborted || this.halt.signal.aborted) return false; // not ours to record: the next holder sends it again
-    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) return false;
+    if (lost.signal.aborted) return false; // not ours to record: the next holder sends it again
+    // A fenced write right before the record: a holder that lost the lease records nothing.
+    if (!(await this.leases.renew(lease))) {
+      await forgetIfDeleted(w._id);
+      return false;
+    }
 
     const failures = result.ok ? 0 : w.failures + 1;
     const giveUp = !result.ok && failures > this.opts.retryDelays.length;
@@ -181,17 +295,4 @@ export class WebhookDispatcher {
     await Promise.allSettled([...this.serving.values()]);
     await webhooksCollection().updateMany({ leaseOwner: this.owner }, { $set: { leaseOwner: null, stamp: `released-${randomBytes(8).toString('hex')}` } }).catch(() => {});
   }
-}
-
-/**
- * Webhooks stored before fenced leases: give them the new fields (their
- * cursor stays: they go on from where they were) and drop the clock-based
- * lease and retry times. Idempotent; every process runs it at start.
- */
-export async function migrateWebhooks(): Promise<number> {
-  const res = await webhooksCollection().updateMany(
-    { fence: { $exists: false } },
-    { $set: { fence: 0, epoch: 0, stamp: 'migrated', retryDelayMs: 0, leaseOwner: null }, $unset: { leaseUntil: '', nextAttemptAt: '' } },
-  );
-  return res.modifiedCount;
 }

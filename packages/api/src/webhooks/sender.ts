@@ -47,8 +47,12 @@ async function addressOf(host: string, allowPrivate: boolean, budgetMs: number):
   return { address: addresses[0] };
 }
 
-/** POST once; `abort` (the lease was lost) ends the attempt at once. */
-export async function send(d: Delivery, allowPrivate: boolean, now = new Date(), abort?: AbortSignal): Promise<Attempt> {
+/**
+ * POST once; `abort` (the lease was lost) ends the attempt at once, and
+ * `stillOurs` is asked once the connection is up, right before the request
+ * is written: false abandons it unsent.
+ */
+export async function send(d: Delivery, allowPrivate: boolean, now = new Date(), abort?: AbortSignal, stillOurs?: () => boolean): Promise<Attempt> {
   const started = performance.now();
   const url = new URL(d.url);
   const target = await addressOf(hostOf(url), allowPrivate, ATTEMPT_TIMEOUT_MS);
@@ -96,6 +100,16 @@ export async function send(d: Delivery, allowPrivate: boolean, now = new Date(),
     if (abort?.aborted) return onAbort();
     abort?.addEventListener('abort', onAbort);
     req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: line(err) }));
-    req.end(d.body);
+    // Nothing is written before the connection is up and the lease still ours.
+    req.once('socket', (socket) => {
+      const write = () => {
+        if (settled) return;
+        if (stillOurs && !stillOurs()) return onAbort();
+        req.end(d.body);
+      };
+      if (url.protocol === 'https:') socket.once('secureConnect', write);
+      else if (socket.connecting) socket.once('connect', write);
+      else write();
+    });
   });
 }

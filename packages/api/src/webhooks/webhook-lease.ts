@@ -53,9 +53,10 @@ export class Leases {
   }
 
   /** Whether this process may take the webhook now, judging by what it has seen. */
-  takeable(w: Pick<StoredWebhook, 'leaseOwner' | 'failures' | 'retryDelayMs'>, seen: Sighting, now = performance.now()): boolean {
+  takeable(w: Pick<StoredWebhook, 'leaseOwner' | 'failures' | 'retryDelayMs' | 'leaseMs'>, seen: Sighting, now = performance.now()): boolean {
     const unchangedFor = now - seen.since;
-    if (w.leaseOwner && w.leaseOwner !== this.owner) return unchangedFor >= this.leaseMs; // its sender went quiet: gone
+    // Its sender went quiet: gone. The holder's own lease length counts when it is the longer (processes configured apart).
+    if (w.leaseOwner && w.leaseOwner !== this.owner) return unchangedFor >= Math.max(this.leaseMs, w.leaseMs ?? 0);
     // A retry waits its delay, counted from when this process first saw the failure recorded.
     return !w.failures || unchangedFor >= (w.retryDelayMs ?? 0);
   }
@@ -64,7 +65,9 @@ export class Leases {
   async take(w: Pick<StoredWebhook, '_id' | 'stamp' | 'fence'>): Promise<Lease | null> {
     const provenAt = performance.now();
     const fence = (w.fence ?? 0) + 1;
-    const res = await webhooksCollection().updateOne({ _id: w._id, stamp: w.stamp, fence: w.fence ?? 0, enabled: true }, { $set: { leaseOwner: this.owner, fence, stamp: newStamp() } });
+    // A webhook left by a version before fences has none: it counts as 0.
+    const fenced = w.fence ? { fence: w.fence } : { $or: [{ fence: 0 }, { fence: { $exists: false } }] };
+    const res = await webhooksCollection().updateOne({ _id: w._id, stamp: w.stamp, ...fenced, enabled: true }, { $set: { leaseOwner: this.owner, fence, stamp: newStamp(), leaseMs: this.leaseMs } });
     return res.matchedCount === 1 ? { id: w._id, fence, provenAt } : null;
   }
 
@@ -74,7 +77,7 @@ export class Leases {
    */
   async write(lease: Lease, where: Record<string, unknown>, set: Record<string, unknown>): Promise<boolean> {
     const started = performance.now();
-    const res = await webhooksCollection().updateOne({ ...where, _id: lease.id, fence: lease.fence, leaseOwner: this.owner }, { $set: { ...set, stamp: newStamp() } });
+    const res = await webhooksCollection().updateOne({ ...where, _id: lease.id, fence: lease.fence, leaseOwner: this.owner }, { $set: { ...set, stamp: newStamp(), leaseMs: this.leaseMs } });
     if (res.matchedCount !== 1) return false;
     lease.provenAt = started;
     return true;
@@ -82,6 +85,19 @@ export class Leases {
 
   renew(lease: Lease): Promise<boolean> {
     return this.write(lease, {}, {});
+  }
+
+  /**
+   * Write down how much of a retry's delay this process watched pass, so
+   * that a restart loses none of it: the delay left is lowered by the time
+   * this process saw the same stamp, conditional on that stamp (so two
+   * observers never both subtract). Returns the new sighting, or null.
+   */
+  async creditWait(w: Pick<StoredWebhook, '_id' | 'stamp' | 'retryDelayMs'>, seen: Sighting, now = performance.now()): Promise<Sighting | null> {
+    const stamp = newStamp();
+    const left = Math.max(0, Math.ceil((w.retryDelayMs ?? 0) - (now - seen.since)));
+    const res = await webhooksCollection().updateOne({ _id: w._id, stamp: w.stamp, leaseOwner: null }, { $set: { retryDelayMs: left, stamp } });
+    return res.matchedCount === 1 ? { stamp, since: now } : null;
   }
 
   /** Hand the lease back: any process may take the webhook at once. */

@@ -5,6 +5,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { FieldProblem } from '../errors/api-errors';
+import { resolveHost } from './resolve-host';
 
 export const MAX_URL_LENGTH = 2048;
 
@@ -34,24 +35,24 @@ export function urlShapeProblems(raw: string): FieldProblem[] {
 /** The hostname as the resolver and IP checks want it ("[::1]" -> "::1"). */
 export const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '');
 
-function resolveAll(host: string): Promise<LookupAddress[]> {
-  return new Promise((resolve, reject) => dnsLookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
-}
+/** How long a create or update waits for the URL's name to resolve. */
+export const CHECK_RESOLVE_MS = 3_000;
+/** One answer whether the name does not resolve or resolves somewhere internal: neither maps a private network for the caller. */
+export const NOT_PUBLIC = 'must resolve to a public address (not loopback, private, link-local or unspecified)';
 
-/** Shape, then (unless private targets are allowed) every address the host resolves to now. */
+/** Shape, then (unless private targets are allowed) every address the host resolves to now, within CHECK_RESOLVE_MS. */
 export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promise<FieldProblem[]> {
   const shape = urlShapeProblems(raw);
   if (shape.length || allowPrivate) return shape;
   const host = hostOf(new URL(raw));
   let addresses: string[];
   try {
-    addresses = isIP(host) ? [host] : (await resolveAll(host)).map((a) => a.address);
+    // resolveHost: a time budget, and the system resolver's threads used a few at a time.
+    addresses = isIP(host) ? [host] : await resolveHost(host, CHECK_RESOLVE_MS);
   } catch {
-    return [{ field: 'url', message: `host "${host}" does not resolve` }];
+    return [{ field: 'url', message: NOT_PUBLIC }];
   }
-  const refused = addresses.find((a) => !isPublicAddress(a));
-  // The answer never says what the name resolved to: that would map a private network for the caller.
-  return refused ? [{ field: 'url', message: 'must not point at a loopback, private, link-local or unspecified address' }] : [];
+  return addresses.length && addresses.every(isPublicAddress) ? [] : [{ field: 'url', message: NOT_PUBLIC }];
 }
 
 export class RefusedAddressError extends Error {

@@ -13,6 +13,7 @@ export const UNOWNED = '(unowned)';
 // The dispatcher's question: enabled webhooks behind the feed, oldest first.
 @index({ enabled: 1, cursor: 1 })
 @index({ owner: 1, createdAt: 1 })
+@index({ ownerId: 1, createdAt: 1 })
 @modelOptions({ schemaOptions: { collection: 'webhooks', versionKey: false }, options: { customName: 'Webhook' } })
 @ObjectType({ description: 'Where timeline events are POSTed, signed (Standard Webhooks).' })
 export class Webhook {
@@ -41,6 +42,10 @@ export class Webhook {
   @Field(() => String, { description: `The name of the token that made it ("agent" for AGENT_TOKENS); "${UNOWNED}" for webhooks made before owners were recorded, which only webhooks:admin sees.` })
   @prop({ type: String })
   public owner?: string;
+
+  /** The unique id of that token ("agent" for AGENT_TOKENS): what ownership checks compare, so a revoked name reissued inherits nothing. */
+  @prop({ type: String })
+  public ownerId?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Why the last attempt failed, if it did.' })
   @prop({ type: String })
@@ -77,6 +82,10 @@ export class Webhook {
   /** Raised by replayWebhook: a sender's cursor write made before a replay does not stand. */
   @prop({ type: Number, required: true, default: 0 })
   public epoch!: number;
+
+  /** The lease length its holder runs on (WEBHOOK_LEASE_SECONDS of that process): observers wait the longer of it and their own. */
+  @prop({ type: Number })
+  public leaseMs?: number;
 }
 
 export const WebhookModel = getModelForClass(Webhook);

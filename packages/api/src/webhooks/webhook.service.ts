@@ -6,7 +6,7 @@ import { badUserInput, notFound } from '../errors/api-errors';
 import type { FeedService } from '../feed/feed.service';
 import type { TimelineEventKind } from '../tickets/ticket.enums';
 import type { Principal } from '../tokens/scopes';
-import { deliveriesCollection, webhooksCollection, type StoredWebhook } from './durable';
+import { deliveriesCollection, READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
 import type { WebhookDelivery } from './webhook-delivery.model';
 import { newStamp } from './webhook-lease';
 import { checkWebhookUrl } from './webhook-url';
@@ -23,11 +23,13 @@ function objectId(raw: string, field: string): Types.ObjectId {
 }
 
 /**
- * The webhooks a caller may see and act on: its own, or every one with
- * webhooks:admin. Someone else's webhook is NOT_FOUND, as an unknown id is.
+ * The webhooks a caller may see and act on: those of its own token (by the
+ * token's unique id, so a revoked token's name issued again inherits none),
+ * or every one with webhooks:admin. Someone else's webhook is NOT_FOUND, as
+ * an unknown id is. Every AGENT_TOKENS token is one identity ("agent").
  */
 export function visibleTo(principal: Principal): Record<string, unknown> {
-  return principal.scopes.has('webhooks:admin') ? {} : { owner: principal.name };
+  return principal.scopes.has('webhooks:admin') ? {} : { ownerId: principal.tokenId };
 }
 
 const gone = (id: string) => notFound(id, `No webhook ${id}.`);
@@ -54,6 +56,7 @@ export class WebhookService {
       enabled: true,
       createdAt: new Date(),
       owner: principal.name,
+      ownerId: principal.tokenId,
       lastError: null,
       secret,
       cursor,
@@ -69,18 +72,24 @@ export class WebhookService {
   }
 
   async list(principal: Principal): Promise<Webhook[]> {
-    return (await webhooksCollection().find(visibleTo(principal)).sort({ createdAt: 1, _id: 1 }).toArray()).map(view);
+    return (await webhooksCollection().find(visibleTo(principal), { maxTimeMS: READ_TIMEOUT_MS }).sort({ createdAt: 1, _id: 1 }).toArray()).map(view);
   }
 
   async update(principal: Principal, id: string, change: { url?: string | null; kinds?: TimelineEventKind[] | null; enabled?: boolean | null }): Promise<Webhook> {
     const _id = objectId(id, 'id');
+    // Whose it is first: a stranger learns nothing from the URL check.
+    if (!(await webhooksCollection().countDocuments({ _id, ...visibleTo(principal) }, { limit: 1 }))) throw gone(id);
     const set: Record<string, unknown> = {};
-    if (change.url !== undefined && change.url !== null) set.url = await this.checkedUrl(change.url);
+    if (change.url !== undefined && change.url !== null) Object.assign(set, { url: await this.checkedUrl(change.url), failures: 0, retryDelayMs: 0, lastError: null });
     if (change.kinds !== undefined && change.kinds !== null) set.kinds = [...new Set(change.kinds)];
     if (change.enabled === false) Object.assign(set, { enabled: false });
     // Turned on again: resume with the first event not yet delivered, retries afresh.
-    if (change.enabled === true) Object.assign(set, { enabled: true, failures: 0, retryDelayMs: 0, stamp: newStamp() });
-    const doc = await webhooksCollection().findOneAndUpdate({ _id, ...visibleTo(principal) }, { $set: set }, { returnDocument: 'after' });
+    if (change.enabled === true) Object.assign(set, { enabled: true, failures: 0, retryDelayMs: 0 });
+    // A sender busy with the old settings (URL, kinds, on/off) notices (epoch) and writes nothing more under them.
+    const changed = Object.keys(set).length > 0;
+    const doc = changed
+      ? await webhooksCollection().findOneAndUpdate({ _id, ...visibleTo(principal) }, { $set: { ...set, stamp: newStamp() }, $inc: { epoch: 1 } }, { returnDocument: 'after' })
+      : await webhooksCollection().findOne({ _id, ...visibleTo(principal) });
     if (!doc) throw gone(id);
     return view(doc);
   }
@@ -115,6 +124,6 @@ export class WebhookService {
     const _id = objectId(webhookId, 'webhookId');
     if (!Number.isInteger(first) || first < DELIVERIES_PAGE.min || first > DELIVERIES_PAGE.max) throw badUserInput([{ field: 'first', message: `must be from ${DELIVERIES_PAGE.min} to ${DELIVERIES_PAGE.max}` }]);
     if (!(await webhooksCollection().countDocuments({ _id, ...visibleTo(principal) }, { limit: 1 }))) throw gone(webhookId);
-    return deliveriesCollection().find({ webhookId: _id }).sort({ seq: -1 }).limit(first).toArray();
+    return deliveriesCollection().find({ webhookId: _id }, { maxTimeMS: READ_TIMEOUT_MS }).sort({ seq: -1 }).limit(first).toArray();
   }
 }

@@ -2,12 +2,11 @@
 // (Debian's faketime), cursors from another database, from before a
 // restored backup, or spelt another way; `since` over 10 000 batches; and
 // the feed's majority/primary settings whatever MONGODB_URI says.
-import { execFileSync } from 'node:child_process';
 import { MongoClient, type Document } from 'mongodb';
 import mongoose from 'mongoose';
 import { sequenceOnce } from '../../src/feed/sequencer';
 import { AGENT_TOKEN, COLLECTIONS, CREATE, RESPOND, agent, engineUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
-import { serverBuilt, startServer, startServers, type ServerProcess } from '../support/processes';
+import { faketimeAvailable, serverBuilt, skewedClock, startServer, startServers, type ServerProcess } from '../support/processes';
 
 const CHANGES = `query($after: String, $since: DateTime, $first: Int) {
   ticketChanges(after: $after, since: $since, first: $first) {
@@ -48,19 +47,8 @@ async function readUntil(url: string, count: number, after: string | null = null
 }
 
 const withOptions = (uri: string, options: string) => `${uri}${uri.includes('?') ? '&' : '?'}${options}`;
-/**
- * What `faketime -f <offset>` sets (its library, found by the loader), so
- * the server is the process itself and gets the test's signals.
- */
-const skewed = (offset: string) => ({ LD_PRELOAD: '/usr/$LIB/faketime/libfaketime.so.1', FAKETIME: offset });
-const hasFaketime = (() => {
-  try {
-    const shown = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Date.now()))'], { encoding: 'utf8', timeout: 10_000, env: { ...process.env, ...skewed('-60s') } });
-    return Number(shown) < Date.now() - 50_000;
-  } catch {
-    return false;
-  }
-})();
+const skewed = skewedClock;
+const hasFaketime = faketimeAvailable;
 
 const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: the multi-process feed tests need the build (npm test runs it first)');

@@ -4,10 +4,13 @@
 import mongoose from 'mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import { TimelineEventKind } from '../../src/tickets/ticket.enums';
-import { forgetIfDeleted, recordAttempt } from '../../src/webhooks/delivery-record';
+import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from '../../src/webhooks/delivery-record';
 import { webhooksCollection } from '../../src/webhooks/durable';
 import { WebhookDeliveryModel, WebhookDeliveryStatus } from '../../src/webhooks/webhook-delivery.model';
 import { Leases } from '../../src/webhooks/webhook-lease';
+import { FeedService } from '../../src/feed/feed.service';
+import { encodeFeedCursor } from '../../src/feed/feed-cursor';
+import { currentFeedId } from '../../src/feed/feed-id';
 import { databaseUri } from '../support/api';
 
 const LEASE_MS = 3_000;
@@ -75,6 +78,13 @@ describe('webhook leases and delivery records', () => {
     expect(await first.write(lease, { cursor: 0, epoch: 0 }, { cursor: 1 })).toBe(false);
     expect(await forgetIfDeleted(id)).toBe(true);
     expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: id })).toBe(0);
+    // A sender that died between its record and that check: the sweep removes what is left, and nothing of a live webhook.
+    const live = await newWebhook();
+    await recordAttempt(lease.fence, key, outcome(WebhookDeliveryStatus.DELIVERED, 200));
+    await recordAttempt(1, { ...key, webhookId: live }, outcome(WebhookDeliveryStatus.DELIVERED, 200));
+    expect(await sweepOrphanRecords()).toBeGreaterThanOrEqual(1);
+    expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: id })).toBe(0);
+    expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: live })).toBe(1);
   });
 
   it('takeover and retries are judged by how long this process saw the same stamp, and the holder stops first', async () => {
@@ -95,6 +105,37 @@ describe('webhook leases and delivery records', () => {
     expect(first.marginMs).toBeGreaterThanOrEqual(500);
   });
 
+  it('a retry wait watched by one process is written down (on its stamp: one observer at a time), so a restart loses none of it', async () => {
+    const id = await newWebhook();
+    await webhooksCollection().updateOne({ _id: id }, { $set: { failures: 1, retryDelayMs: 10_000, stamp: 'failed' } });
+    const judged = await stored(id);
+    const now = performance.now();
+    const next = await first.creditWait(judged, { stamp: 'failed', since: now - 4_000 }, now);
+    expect(next).not.toBeNull();
+    expect((await stored(id)).retryDelayMs).toBe(6_000);
+    // Another process that watched the old stamp subtracts nothing more.
+    expect(await second.creditWait(judged, { stamp: 'failed', since: now - 5_000 }, now)).toBeNull();
+    expect((await stored(id)).retryDelayMs).toBe(6_000);
+    // A fresh process (a restart) waits only what is left.
+    expect(second.takeable(await stored(id), { stamp: next!.stamp, since: now - 6_000 }, now)).toBe(true);
+  });
+
+  it('a lease records its length; a webhook from before fences (no fence field) can be taken, as fence 0', async () => {
+    const id = await newWebhook();
+    const longer = new Leases('process-c', LEASE_MS * 3);
+    const lease = (await longer.take(await stored(id)))!;
+    expect(await stored(id)).toMatchObject({ leaseOwner: 'process-c', leaseMs: LEASE_MS * 3 });
+    // An observer with a shorter lease of its own waits the holder's.
+    const now = performance.now();
+    expect(first.takeable(await stored(id), { stamp: 's', since: now - LEASE_MS * 2 }, now)).toBe(false);
+    expect(first.takeable(await stored(id), { stamp: 's', since: now - LEASE_MS * 3 }, now)).toBe(true);
+    await longer.release(lease);
+
+    const legacy = await newWebhook();
+    await webhooksCollection().updateOne({ _id: legacy }, { $unset: { fence: '' } });
+    expect((await first.take(await stored(legacy)))?.fence).toBe(1);
+  });
+
   it('delivery state is written with majority write concern and read from the primary, whatever the URI says', async () => {
     commands.length = 0;
     const id = await newWebhook();
@@ -106,10 +147,26 @@ describe('webhook leases and delivery records', () => {
     const reads = ours.filter((e) => e.commandName === 'find');
     expect(writes.length).toBeGreaterThanOrEqual(4);
     expect(reads.length).toBeGreaterThanOrEqual(1);
-    for (const w of writes) expect(w.command.writeConcern).toMatchObject({ w: 'majority' });
+    for (const w of writes) expect(w.command.writeConcern).toMatchObject({ w: 'majority', wtimeout: 10_000 }); // a majority that cannot answer fails the write in time
     for (const r of reads) expect(r.command.readConcern).toMatchObject({ level: 'majority' });
     // Server selection: a replica set sends these to the primary (a standalone engine has only one server to pick).
     expect(webhooksCollection().readPreference!.mode).toBe('primary');
+
+    // The feed reads the dispatcher and createWebhook/replayWebhook make: majority, primary, whatever the URI says.
+    commands.length = 0;
+    const feed = new FeedService();
+    const end = await feed.latestPosition();
+    await feed.changesAfter(0, 10);
+    await feed.positionAfter(null);
+    // A cursor of this feed past its end: read (feed id, batches) and refused.
+    await expect(feed.positionAfter(encodeFeedCursor({ feed: await currentFeedId(), seq: end + 5, tag: 'ffffffffffff' }))).rejects.toThrow();
+    const feedReads = commands.filter((e) => e.commandName === 'find' || e.commandName === 'aggregate');
+    expect(feedReads.length).toBeGreaterThanOrEqual(1);
+    for (const r of feedReads) {
+      expect(r.command.readConcern).toMatchObject({ level: 'majority' });
+      expect(r.command.$readPreference?.mode ?? 'primary').toBe('primary');
+    }
+    expect(end).toBeGreaterThanOrEqual(0);
     // The URI's own settings are in force elsewhere, so the override is what makes the difference.
     expect(db().collection('tickets').writeConcern?.w).toBe(1);
     expect(db().collection('tickets').readPreference!.mode).toBe('secondaryPreferred');

@@ -2,7 +2,6 @@
 // that disagree (faketime), a slow receiver beside a fast one, a sender
 // that wakes up after its lease passed, replay, and who owns a webhook.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -10,7 +9,7 @@ import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connection';
 import { TokenService } from '../../src/tokens/token.service';
 import { AGENT_TOKEN, COLLECTIONS, CREATE, agent, codeOf, databaseUri, gql, ticketInput } from '../support/api';
-import { SERVER, serverBuilt, startServer, type ServerProcess } from '../support/processes';
+import { SERVER, faketimeAvailable, serverBuilt, skewedClock, startServer, type ServerProcess } from '../support/processes';
 import { Receiver, type Received } from '../support/receiver';
 
 const CREATE_WEBHOOK = `mutation($url: String!, $kinds: [TimelineEventKind!]) { createWebhook(url: $url, kinds: $kinds) { secret webhook { id owner } } }`;
@@ -24,11 +23,9 @@ const FEED = `query($after: String) { ticketChanges(after: $after, first: 100) {
 const LEASE_SECONDS = 3;
 const ENV = { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_DELAYS: '0.2,0.2', WEBHOOK_LEASE_SECONDS: String(LEASE_SECONDS), AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' };
 const uri = databaseUri('webhooks_hosts');
-// Debian's faketime, preloaded straight into node (the `faketime` command forks, so its pid is not the server's).
-const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-const skewed = (offset: string) => ({ LD_PRELOAD: FAKETIME_LIB, FAKETIME: offset });
-const itSkewed = existsSync(FAKETIME_LIB) ? it : it.skip;
-if (!existsSync(FAKETIME_LIB)) console.warn(`skipped: the skewed-clock webhook test needs Debian's faketime (${FAKETIME_LIB}): apt-get install faketime`);
+const skewed = skewedClock;
+const itSkewed = faketimeAvailable ? it : it.skip;
+if (!faketimeAvailable) console.warn("skipped: the skewed-clock webhook test needs Debian's faketime (apt-get install faketime)");
 const db = () => mongoose.connection.db!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const idsOf = (rs: Received[]) => rs.map((r) => r.headers['webhook-id'] as string);
@@ -217,6 +214,25 @@ describeBuilt('webhooks across hosts', () => {
     expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: new mongoose.Types.ObjectId(doomed.id) })).toBe(0);
     expect(await db().collection('webhooks').countDocuments({ _id: new mongoose.Types.ObjectId(doomed.id) })).toBe(0);
   }, 90_000);
+
+  it('updateWebhook voids a sender in flight: its late failure leaves no trace, and the event goes to the new URL', async () => {
+    const api = await start();
+    const auth = await bearer('moving-owner', ['webhooks:manage', 'tickets:read']);
+    const old = receiver();
+    old.delayMs = 2_000;
+    old.script = [500];
+    const moved = receiver();
+    const { webhook } = (await ok(api.url, CREATE_WEBHOOK, { url: await old.start(), kinds: ['CREATED'] }, auth)).createWebhook;
+    await createTicket(api.url);
+    await old.until(() => old.requests.length >= 1, 10_000);
+    // While the old receiver thinks: a new URL.
+    const r = await gql(api.url, `mutation($id: ID!, $url: String) { updateWebhook(id: $id, url: $url) { id } }`, { id: webhook.id, url: await moved.start() }, auth);
+    expect(r.body.errors).toBeUndefined();
+    await moved.until(() => moved.delivered().length >= 1, 10_000);
+    expect(moved.requests[0].headers['webhook-id']).toBe(old.requests[0].headers['webhook-id']);
+    await until(async () => (await ok(api.url, DELIVERIES, { id: webhook.id }, auth)).webhookDeliveries[0]?.status === 'DELIVERED', 5_000, 'delivered record');
+    expect(await db().collection('webhooks').findOne({ _id: new mongoose.Types.ObjectId(webhook.id) })).toMatchObject({ failures: 0, lastError: null, enabled: true, epoch: 1 });
+  }, 60_000);
 
   it('replayWebhook sends everything after a cursor again, in order, with the original webhook-ids', async () => {
     const api = await start();

@@ -1,5 +1,5 @@
 // Built API servers as separate processes (as `npm start` runs them).
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -53,3 +53,21 @@ export async function startServers(count: number, database: string, env: Record<
   const servers = await Promise.all(Array.from({ length: count }, () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', ...env })));
   return { uri, servers };
 }
+
+/**
+ * Environment that shifts a server's clock by `offset` ("-5s", "+40s"):
+ * Debian's libfaketime preloaded straight into node (found by the loader
+ * under /usr/$LIB), so the server is the spawned process itself and gets the
+ * test's signals (the `faketime` command would fork).
+ */
+export const skewedClock = (offset: string): Record<string, string> => ({ LD_PRELOAD: '/usr/$LIB/faketime/libfaketime.so.1', FAKETIME: offset });
+
+/** Whether skewedClock works here: a node started with it reads a clock a minute behind. */
+export const faketimeAvailable: boolean = (() => {
+  try {
+    const shown = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Date.now()))'], { encoding: 'utf8', timeout: 10_000, env: { ...process.env, ...skewedClock('-60s') } });
+    return Number(shown) < Date.now() - 50_000;
+  } catch {
+    return false;
+  }
+})();
