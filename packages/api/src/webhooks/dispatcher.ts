@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import type { Types } from 'mongoose';
 import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
+import { TimelineEventKind } from '../tickets/ticket.enums';
 import { recordOutcome } from './delivery-outcomes';
 import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from './delivery-record';
 import { READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
@@ -49,7 +50,12 @@ export interface DispatcherOptions {
   maxSenders?: number;
 }
 
-const wants = (w: StoredWebhook, c: FeedChange) => !w.kinds.length || w.kinds.includes(c.event.kind);
+/**
+ * Whether a webhook gets this change: its kinds, or every kind when none.
+ * ERASED always: a receiver that got a ticket's data is told to erase it,
+ * whatever kinds it chose.
+ */
+const wants = (w: StoredWebhook, c: FeedChange) => !w.kinds.length || w.kinds.includes(c.event.kind) || c.event.kind === TimelineEventKind.ERASED;
 const errorLine = (err: unknown) => ({ err: { name: (err as Error).name, message: (err as Error).message } });
 /** The state a sender's cursor write expects: a replay or update (epoch) or another write in between voids it. */
 const at = (w: StoredWebhook) => ({ cursor: w.cursor, epoch: w.epoch ?? 0 });

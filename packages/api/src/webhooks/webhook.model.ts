@@ -26,7 +26,7 @@ export class Webhook {
   @prop({ type: String, required: true })
   public url!: string;
 
-  @Field(() => [TimelineEventKind], { description: 'The kinds sent; empty: every kind.' })
+  @Field(() => [TimelineEventKind], { description: 'The kinds sent; empty: every kind. ERASED is sent whatever the kinds: a receiver told of a ticket is also told to erase it.' })
   @prop({ type: () => [String], required: true, default: [] })
   public kinds!: TimelineEventKind[];
 

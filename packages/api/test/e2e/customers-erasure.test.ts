@@ -23,7 +23,7 @@ const ERASE = `mutation($e: String!) { eraseCustomer(email: $e) { tickets events
 const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber subject description status priority source customerEmail customerName chatId createdAt resolvedAt resolutionNotes timeline { kind message actor } } }`;
 const UPLOAD = `mutation($f: String!, $t: String!, $s: Int!) { createUpload(filename: $f, contentType: $t, size: $s) { attachmentId uploadUrl } }`;
 const NOTE = `mutation($n: String!, $m: String!, $a: [ID!]) { addInternalNote(ticketNumber: $n, message: $m, attachmentIds: $a) { ticketNumber } }`;
-const CREATE_WEBHOOK = `mutation($url: String!) { createWebhook(url: $url) { webhook { id } } }`;
+const CREATE_WEBHOOK = `mutation($url: String!, $kinds: [TimelineEventKind!]) { createWebhook(url: $url, kinds: $kinds) { webhook { id } } }`;
 
 /** Every personal text of the erased customer carries this mark, so one search finds any copy of any of them. */
 const MARK = 'zqxerin';
@@ -54,6 +54,8 @@ describeBuilt('customers\' data erased across processes', () => {
   let uri: string;
   let servers: ServerProcess[];
   const rx = new Receiver();
+  /** A webhook that asked for CREATED only: told of erasures all the same. */
+  const createdOnly = new Receiver();
   let officer: Record<string, string>;
   const numbers: string[] = [];
   let other: string;
@@ -68,10 +70,12 @@ describeBuilt('customers\' data erased across processes', () => {
     const hooks = { authorization: `Bearer ${(await new TokenService([]).create('crm', ['webhooks:manage', 'tickets:read'])).token}` };
     const created = await gql<any>(servers[0].url, CREATE_WEBHOOK, { url: await rx.start() }, hooks);
     expect(created.body.errors).toBeUndefined();
+    expect((await gql<any>(servers[0].url, CREATE_WEBHOOK, { url: await createdOnly.start(), kinds: ['CREATED'] }, hooks)).body.errors).toBeUndefined();
   });
   afterAll(async () => {
     await Promise.all((servers ?? []).map((s) => s.stop()));
     await rx.stop();
+    await createdOnly.stop();
     await mongoose.disconnect();
   });
 
@@ -124,6 +128,10 @@ describeBuilt('customers\' data erased across processes', () => {
     const erasedHooks = () => rx.delivered().map((r) => JSON.parse(r.body)).filter((p) => p.type === 'ticket.erased');
     await rx.until(() => erasedHooks().length >= 3, 30_000);
     expect(erasedHooks().map((p) => p.data.ticket.ticketNumber).sort()).toEqual([...numbers].sort());
+    // The CREATED-only webhook got the customer's tickets, so it gets their erasure too, and nothing else.
+    const typesTo = (r: Receiver) => r.delivered().map((d) => JSON.parse(d.body).type as string);
+    await createdOnly.until(() => typesTo(createdOnly).filter((t) => t === 'ticket.erased').length >= 3, 30_000);
+    expect(new Set(typesTo(createdOnly))).toEqual(new Set(['ticket.created', 'ticket.erased']));
     for (const p of erasedHooks()) {
       expect(p.data.ticket).toMatchObject({ customerEmail: '[erased]', subject: '[erased]', description: '[erased]', chatId: null });
       expect(p.data.event).toMatchObject({ kind: 'ERASED', message: null, actor: 'privacy-officer' });
