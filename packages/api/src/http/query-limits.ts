@@ -14,7 +14,7 @@ export const LIMITS = {
   directives: 10,
   tokens: 1_000,
   /** See operation-plan.ts: a feed page of 500 with every field fits; two 100-ticket pages with timelines do not. */
-  cost: 15_000,
+  cost: 20_000,
   /** trackTicket / ticketTimeline / ticketUpdated fields in one operation, as they run. */
   lookups: 3,
 } as const;

@@ -160,7 +160,8 @@ describe('charged for what runs', () => {
   });
 
   it('counts list sizes in the cost limit, with first from a variable default', async () => {
-    const page = (alias: string, first: string) => `${alias}: tickets(first: ${first}) { edges { node { id ticketNumber timeline { id kind at message } } } }`;
+    // A ticket with its whole timeline (each event's every field): one page of 100 fits, two do not.
+    const page = (alias: string, first: string) => `${alias}: tickets(first: ${first}) { edges { node { id ticketNumber timeline { id kind at message actor visibility } } } }`;
     const withToken = (query: string, variables: Record<string, unknown> = {}) =>
       fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': fresh(), ...agent }, body: JSON.stringify({ query, variables }) }).then(async (r) => ({ status: r.status, body: await r.json() }));
     expect((await withToken(`{ ${page('a', '100')} }`)).body.errors).toBeUndefined();
