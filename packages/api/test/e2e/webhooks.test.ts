@@ -45,6 +45,19 @@ describe('webhooks in one process', () => {
     await api.stop();
   });
 
+  /**
+   * The webhook's delivery records once `ready` holds (at most 5 s): a
+   * receiver's answer arrives before the sender writes its record.
+   */
+  async function recordsOnce(id: string, ready: (records: { kind: string; status: string }[]) => boolean): Promise<any[]> {
+    let records: { kind: string; status: string }[] = [];
+    for (let i = 0; i < 100 && !ready(records); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 50));
+      records = (await api.gql(DELIVERIES, { id }, auth)).body.data!.webhookDeliveries;
+    }
+    return records;
+  }
+
   it('delivers each event, signed (Standard Webhooks), in order, with the contract body', async () => {
     const rx = receiver();
     const { secret, webhook } = await createWebhook(await rx.start(), auth, api.url);
@@ -72,7 +85,7 @@ describe('webhooks in one process', () => {
     });
     expect(first.data.ticket.timeline).toBeUndefined();
 
-    const deliveries = (await api.gql(DELIVERIES, { id: webhook.id }, auth)).body.data!.webhookDeliveries;
+    const deliveries = await recordsOnce(webhook.id, (records) => records.length === 4 && records.every((r) => r.status === 'DELIVERED'));
     expect(deliveries.map((d: { kind: string }) => d.kind)).toEqual(['RESOLUTION_NOTE', 'RESOLVED', 'FIRST_RESPONSE', 'CREATED']); // newest first
     expect(deliveries.every((d: { status: string; attempts: number; responseStatus: number }) => d.status === 'DELIVERED' && d.attempts === 1 && d.responseStatus === 200)).toBe(true);
   });
@@ -87,13 +100,7 @@ describe('webhooks in one process', () => {
     const numbers = rx.requests.map((r) => [JSON.parse(r.body).data.ticket.ticketNumber, r.status]);
     expect(numbers).toEqual([[a.ticketNumber, 500], [a.ticketNumber, 500], [a.ticketNumber, 200], [b.ticketNumber, 200]]);
     expect(new Set(ids(rx.requests.slice(0, 3))).size).toBe(1); // the same webhook-id on every retry
-    // The receiver has answered; the sender records the outcome right after: wait for both records.
-    let records: { kind: string; status: string }[] = [];
-    for (let i = 0; i < 100 && !(records.length === 2 && records.every((r) => r.status === 'DELIVERED')); i++) {
-      if (i) await new Promise((r) => setTimeout(r, 50));
-      records = (await api.gql(DELIVERIES, { id: webhook.id }, auth)).body.data!.webhookDeliveries;
-    }
-    const [, first] = records;
+    const [, first] = await recordsOnce(webhook.id, (records) => records.length === 2 && records.every((r) => r.status === 'DELIVERED'));
     expect(first).toMatchObject({ kind: 'CREATED', status: 'DELIVERED', attempts: 3, responseStatus: 200, error: null });
   });
 
@@ -108,7 +115,7 @@ describe('webhooks in one process', () => {
     const disabled = await state();
     expect(disabled.lastError).toMatch(/ECONNREFUSED/);
     expect(disabled.lastError).toMatch(/3 attempts/);
-    const [failed] = (await api.gql(DELIVERIES, { id: webhook.id }, auth)).body.data!.webhookDeliveries;
+    const [failed] = await recordsOnce(webhook.id, (records) => records[0]?.status === 'FAILED');
     expect(failed).toMatchObject({ status: 'FAILED', attempts: 3, responseStatus: null });
 
     // Meanwhile more happens; then the receiver comes up and the webhook is turned on again.
