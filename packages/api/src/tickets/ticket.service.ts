@@ -273,7 +273,11 @@ export class TicketService {
 
   /** The events of a ticket, oldest first; `agent` for callers with tickets:read (actors and INTERNAL events). */
   async timeline(ticketId: Types.ObjectId, agent: boolean): Promise<TimelineEventView[]> {
-    return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>({ ticketId }).sort({ at: 1 }).toArray(), agent);
+    // A public caller's query leaves the internal events in the database: its time does not grow
+    // with the agents' notes (nor tell how many there are). Events from before visibility was
+    // stored have none, and are all of public kinds (ticket.enums.ts).
+    const filter = agent ? { ticketId } : { ticketId, visibility: { $ne: EventVisibility.INTERNAL } };
+    return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>(filter).sort({ at: 1 }).toArray(), agent);
   }
 
   /**
