@@ -251,6 +251,16 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     for (const c of eventInserts) expect(c.command.writeConcern).toEqual({ w: 1 });
   });
 
+  it('reads the feed id once, not on every page (the hub\'s polls, webhooks, readers)', async () => {
+    await api.reset();
+    await api.gql(CREATE, { input: ticketInput() });
+    const { cursor } = await readUntil(api.url, 1);
+    commands.length = 0;
+    for (let i = 0; i < 3; i++) expect((await page(api.url, { after: cursor, first: 5 })).endCursor).toBe(cursor);
+    await page(api.url, { first: 5 });
+    expect(commands.filter((c) => c.name === 'find' && c.collection === 'feed_meta')).toEqual([]);
+  });
+
   (realMongo ? it : it.skip)('on a real replica set, the feed reads from the primary although the URI prefers secondaries', async () => {
     await api.reset();
     commands.length = 0;
