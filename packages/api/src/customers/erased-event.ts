@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
+import { takeEventSeqs } from '../tickets/event-seq';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
 
@@ -20,8 +21,10 @@ export function erasedEventId(ticketId: Types.ObjectId, erasedAt: Date): Types.O
 /** Write the ERASED event of a claimed ticket, once; true when this call wrote it. */
 export async function recordErased(ticketId: Types.ObjectId, erasedAt: Date, actor: string): Promise<boolean> {
   try {
-    // pending: the feed's sequencer gives it a place, like every event.
-    await TimelineEventModel.collection.insertOne({ _id: erasedEventId(ticketId, erasedAt), ticketId, at: erasedAt, kind: TimelineEventKind.ERASED, actor, pending: true });
+    // pending: the feed's sequencer gives it a place, like every event;
+    // ticketSeq keeps it after the ticket's earlier events (a second write's number is left unused).
+    const ticketSeq = await takeEventSeqs(ticketId, 1);
+    await TimelineEventModel.collection.insertOne({ _id: erasedEventId(ticketId, erasedAt), ticketId, at: erasedAt, kind: TimelineEventKind.ERASED, actor, pending: true, ...(ticketSeq !== undefined && { ticketSeq }) });
     return true;
   } catch (err) {
     if (isDuplicateKeyError(err)) return false;

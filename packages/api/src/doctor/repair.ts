@@ -14,6 +14,7 @@ import type { Logger } from '../logging/logger';
 import { ensureIndexes } from '../db/connection';
 import { ticketModels } from '../tickets/models';
 import { raiseSequenceTo, reserveSequences } from '../tickets/counter';
+import { takeEventSeqs } from '../tickets/event-seq';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import { formatTicketNumber } from '../tickets/ticket-number';
 import { events, inspect, numberState, ticketNumberIndex, tickets, type Report } from './inspect';
@@ -135,10 +136,14 @@ async function writeOwedNotes(batchSize: number): Promise<number> {
   let written = 0;
   const batch = new Batch<Document>(batchSize, async (docs) => {
     const at = new Date();
+    // Each note takes its ticket's next ticketSeq, so the feed keeps it after the ticket's earlier events (a note already there leaves its number unused).
+    const seqs: (number | undefined)[] = [];
+    for (const d of docs) seqs.push(await takeEventSeqs(d._id as ObjectId, 1));
     const res = await events().bulkWrite(
-      docs.map((d) => {
+      docs.map((d, i) => {
         const message = d.renumberedFrom ? `Renumbered from ${String(d.renumberedFrom)} to ${d.ticketNumber}.` : `Numbered ${d.ticketNumber} (the ticket had no number).`;
-        return { updateOne: { filter: { ticketId: d._id, kind: TimelineEventKind.RENUMBERED, message }, update: { $setOnInsert: { at, pending: true } }, upsert: true } }; // pending: it joins the change feed
+        const ticketSeq = seqs[i];
+        return { updateOne: { filter: { ticketId: d._id, kind: TimelineEventKind.RENUMBERED, message }, update: { $setOnInsert: { at, pending: true, ...(ticketSeq !== undefined && { ticketSeq }) } }, upsert: true } }; // pending: it joins the change feed
       }),
       { ordered: false },
     );

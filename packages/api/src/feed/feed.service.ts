@@ -63,7 +63,14 @@ export class FeedService {
     if (problems.length) throw badUserInput(problems);
 
     const given = after !== null && after !== undefined;
-    const from = given ? await this.positionAfter(after) : since ? await this.positionBefore(since) : 0;
+    let from = 0;
+    if (given) from = await this.positionAfter(after);
+    else if (since) {
+      const before = await this.positionBefore(since);
+      // A `since` later than every event: nothing, and the cursor of the end as it was then (none on an empty feed).
+      if (typeof before !== 'number') return { changes: [], endCursor: before.end > 0 ? await this.cursorAt(before.end) : null, hasMore: false };
+      from = before;
+    }
     const read = await this.changesAfter(from, first);
     const changes = read.changes.map((c) => ({ cursor: c.cursor, event: toEvent(c.event, true), ticket: c.ticket }));
     let endCursor: string | null = null;
@@ -83,7 +90,8 @@ export class FeedService {
     if (after === null || after === undefined) return 0;
     const cursor = decodeFeedCursor(after);
     if (!cursor) throw badAfter(NOT_OURS);
-    if (cursor.feed !== (await currentFeedId())) throw badAfter('was made by the change feed of another database');
+    // The id is kept in the process: read again before refusing, in case the database's was replaced.
+    if (cursor.feed !== (await currentFeedId()) && cursor.feed !== (await currentFeedId(true))) throw badAfter('was made by the change feed of another database');
     const holder = await batchHolding(cursor.seq);
     if (!holder) throw badAfter('is past the end of the change feed (was the database restored from a backup?); read again from an older cursor or with `since`');
     if (eventTag(holder.ids[cursor.seq - holder._id]) !== cursor.tag) throw badAfter('names a change this feed does not hold (was the database restored from a backup?); read again from an older cursor or with `since`');
@@ -137,16 +145,23 @@ export class FeedService {
   /**
    * The position just before the first event (in feed order) whose time,
    * on its writer's clock, is at or after `since`. One index lookup finds
-   * its batch: the first whose maxAtSoFar reaches `since`. After the end
-   * (a `since` later than every event) when there is none.
+   * its batch: the first whose maxAtSoFar reaches `since` (while batches
+   * from before maxAtSoFar are still being marked, sequencer.ts: the first
+   * whose own maxAt does, the same batch found by a scan). `past`, with the
+   * end of the feed as it was before the lookup, when no event is that late.
    */
-  private async positionBefore(since: Date): Promise<number> {
+  private async positionBefore(since: Date): Promise<number | { past: true; end: number }> {
     // The last batch first: anything not found below is claimed after it.
-    const last = await lastBatch();
-    const batch = await batches().find({ maxAtSoFar: { $gte: since } }).sort({ maxAtSoFar: 1, _id: 1 }).limit(1).next();
-    if (!batch) return last?.end ?? 0;
-    const events = await this.eventsOf(batch.ids.map((id, i) => ({ seq: batch._id + i, id })));
-    const index = batch.ids.findIndex((id) => (events.get(String(id))?.at ?? new Date(0)) >= since);
+    const end = (await lastBatch())?.end ?? 0;
+    const unmarked = await batches().find({ maxAtSoFar: { $exists: false } }).limit(1).next();
+    const batch = unmarked
+      ? await batches().find({ maxAt: { $gte: since } }).sort({ _id: 1 }).limit(1).next()
+      : await batches().find({ maxAtSoFar: { $gte: since } }).sort({ maxAtSoFar: 1, _id: 1 }).limit(1).next();
+    if (!batch || batch._id > end) return { past: true, end };
+    // Only their times are needed (the batch may hold 500 events).
+    const docs = await feedEvents().find({ _id: { $in: batch.ids } }, { projection: { at: 1 } }).toArray();
+    const at = new Map(docs.map((d) => [String(d._id), d.at]));
+    const index = batch.ids.findIndex((id) => (at.get(String(id)) ?? new Date(0)) >= since);
     return batch._id + Math.max(index, 0) - 1;
   }
 

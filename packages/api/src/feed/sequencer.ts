@@ -46,22 +46,46 @@ async function finish(batch: Pick<FeedBatch, '_id' | 'ids'>): Promise<void> {
   await batches().updateOne({ _id: batch._id }, { $set: { done: true } });
 }
 
+/** Batches marked per write (one bulkWrite). */
+const MARK_CHUNK = 1_000;
+
 /**
  * Batches from before `maxAtSoFar` existed get it, in feed order, from the
- * last batch that has it on. Deterministic (every sequencer computes the
- * same values), so two doing it at once agree; a walk only once, after an
- * upgrade.
+ * lowest unmarked batch on, a chunk (one bulkWrite) at a time, each chunk
+ * starting again from the lowest batch still unmarked. Deterministic (every
+ * process computes the same values), so two doing it at once agree and
+ * skip what the other did. A walk only once, after an upgrade; no claim
+ * is made on top of an unmarked batch meanwhile (sequenceOnce), and `since`
+ * finds its batch by a scan until it is done (feed.service.ts).
  */
 export async function markBatchTimes(): Promise<number> {
-  const marked = await batches().find({ maxAtSoFar: { $exists: true } }).sort({ _id: -1 }).limit(1).next();
-  let soFar = marked?.maxAtSoFar?.getTime() ?? 0;
   let count = 0;
-  for await (const b of batches().find({ _id: { $gt: marked?._id ?? 0 } }).sort({ _id: 1 })) {
-    soFar = Math.max(soFar, b.maxAt.getTime());
-    if (b.maxAtSoFar?.getTime() !== soFar) await batches().updateOne({ _id: b._id }, { $set: { maxAtSoFar: new Date(soFar) } });
-    count++;
+  for (;;) {
+    const lowest = await batches().find({ maxAtSoFar: { $exists: false } }).sort({ _id: 1 }).limit(1).next();
+    if (!lowest) return count;
+    const before = await batches().find({ _id: { $lt: lowest._id } }).sort({ _id: -1 }).limit(1).next();
+    let soFar = before?.maxAtSoFar?.getTime() ?? 0;
+    const chunk = await batches().find({ _id: { $gte: lowest._id } }, { projection: { _id: 1, maxAt: 1, maxAtSoFar: 1 } }).sort({ _id: 1 }).limit(MARK_CHUNK).toArray();
+    const marks: { _id: number; soFar: number }[] = [];
+    for (const b of chunk) {
+      if (b.maxAtSoFar) break; // marked by another process: start again from the lowest unmarked
+      soFar = Math.max(soFar, b.maxAt.getTime());
+      marks.push({ _id: b._id, soFar });
+    }
+    if (marks.length) await batches().bulkWrite(marks.map((m) => ({ updateOne: { filter: { _id: m._id, maxAtSoFar: { $exists: false } }, update: { $set: { maxAtSoFar: new Date(m.soFar) } } } })), { ordered: true });
+    count += marks.length;
   }
-  return count;
+}
+
+let marking: Promise<void> | undefined;
+
+/** Mark batch times in the background, once at a time per process (a failed walk is taken up again by the next round). */
+export function markBatchTimesInBackground(log?: Logger): Promise<void> {
+  marking ??= markBatchTimes()
+    .then((n) => { if (n) log?.info({ batches: n }, 'change feed: batches from before maxAtSoFar marked'); })
+    .catch((err) => log?.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'change feed: marking batch times failed; trying again on the next round'))
+    .finally(() => { marking = undefined; });
+  return marking;
 }
 
 /** The oldest pending events, up to `limit`, in the order a claim gives them. */
@@ -87,11 +111,12 @@ async function nextClaim(limit: number): Promise<PendingEvent[]> {
  * Returns how many were claimed, 0 when none wait, or -1 when another
  * sequencer claimed first (try again).
  */
-export async function sequenceOnce(batchSize = MAX_BATCH): Promise<number> {
-  let last = await lastBatch();
+export async function sequenceOnce(batchSize = MAX_BATCH, log?: Logger): Promise<number> {
+  const last = await lastBatch();
+  // A new batch's maxAtSoFar needs the one before it: wait until the walk got there (it runs beside the rounds, not in them).
   if (last && !last.maxAtSoFar) {
-    await markBatchTimes();
-    last = await lastBatch();
+    void markBatchTimesInBackground(log);
+    return 0;
   }
   if (last && !last.done) await finish(last);
   const claim = await nextClaim(Math.min(batchSize, MAX_BATCH));
@@ -124,9 +149,11 @@ export class FeedSequencer {
   private stopped = false;
 
   /** `round` is one claiming round (sequenceOnce); a test may play it. */
-  constructor(private readonly log: Logger, private readonly round: () => Promise<number> = sequenceOnce) {}
+  constructor(private readonly log: Logger, private readonly round: () => Promise<number> = () => sequenceOnce(MAX_BATCH, log)) {}
 
   start(): void {
+    // A walk that a stopped process left half done is taken up again (one index lookup when there is none).
+    void markBatchTimesInBackground(this.log);
     this.timer = setInterval(() => this.nudge(), SWEEP_MS);
     this.timer.unref();
     this.nudge();

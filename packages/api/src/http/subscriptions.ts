@@ -19,6 +19,7 @@ import type { Principal } from '../tokens/scopes';
 import type { LookupCharge } from '../graphql/context';
 import { admitOperation } from './operation-guard';
 import { addressKey, type RateLimits } from './rate-limit';
+import { capSendBuffer } from './send-buffer';
 
 export const WS_LIMITS = {
   /** Open sockets per client address. */
@@ -87,7 +88,24 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const observe = (operation: OperationDefinitionNode | undefined, errors: readonly GraphQLError[] | undefined, started: bigint) =>
     o.metrics?.observeOperation(o.metrics.operationOf(operation), firstErrorCode(errors), Number(process.hrtime.bigint() - started) / 1e9);
 
+  let closedUnread = 0;
+  o.metrics?.watchSockets({
+    get largestSendBuffer() {
+      let largest = 0;
+      for (const socket of wss.clients) largest = Math.max(largest, socket.bufferedAmount);
+      return largest;
+    },
+    get closedUnread() {
+      return closedUnread;
+    },
+  });
+
   wss.on('connection', (socket, request) => {
+    // Before graphql-ws sees the socket: bounded send buffer, pongs without payload (send-buffer.ts).
+    capSendBuffer(socket, () => {
+      closedUnread++;
+      o.log.warn({}, 'websocket: a client stopped reading what it made the server send; closed it (1008)');
+    });
     // Keyed like the budgets: an IPv6 client by its /64, IPv4-mapped as IPv4.
     const ip = addressKey(o.ipOf(request));
     const count = (perIp.get(ip) ?? 0) + 1;

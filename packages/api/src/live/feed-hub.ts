@@ -10,6 +10,14 @@ import { AsyncQueue } from './async-queue';
 const POLL_MS = 250;
 /** Changes read from the feed at once. */
 const READ_PAGE = 500;
+/**
+ * Before each page, wait at most this long for every subscriber's queue to
+ * have room for it: a subscriber that keeps reading (each change may cost
+ * it a database read, `ticket { timeline }`) comes through a backlog of any
+ * size, only slowed; one still without room after the wait is ended.
+ */
+export const ROOM_WAIT_MS = 2_000;
+const ROOM_CHECK_MS = 10;
 /** With nobody listening, the position is refreshed this often (a new subscriber may get up to this much of the past). */
 const IDLE_CHECK_MS = 1_000;
 
@@ -17,6 +25,8 @@ const IDLE_CHECK_MS = 1_000;
 export const DEFAULT_QUEUE_LIMIT = 1_000;
 
 export type ChangeListener = (change: FeedChange) => void;
+/** How many values a listener's subscriber has waiting (for one that queues every change it is handed). */
+export type Backlog = () => number;
 
 export interface FeedHubOptions {
   /** SUBSCRIPTION_QUEUE_LIMIT: the most values one subscription may have waiting. */
@@ -24,7 +34,7 @@ export interface FeedHubOptions {
 }
 
 export class FeedHub {
-  private readonly listeners = new Set<ChangeListener>();
+  private readonly listeners = new Map<ChangeListener, Backlog | undefined>();
   private cursor: number | undefined;
   private timer?: NodeJS.Timeout;
   private running = false;
@@ -82,9 +92,21 @@ export class FeedHub {
     for (const s of [...this.open]) s.end();
   }
 
-  subscribe(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
+  /** `backlog`: for a listener that queues each change (ticketChanged), so each page waits for room in its queue. */
+  subscribe(listener: ChangeListener, backlog?: Backlog): () => void {
+    this.listeners.set(listener, backlog);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Until every queue has room for `count` more, or ROOM_WAIT_MS passed: then
+   * the page is handed on, and a queue still without room overflows (that
+   * subscriber, and only it, is ended with SLOW_CONSUMER).
+   */
+  private async roomFor(count: number): Promise<void> {
+    const limit = this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    const full = () => [...this.listeners.values()].some((backlog) => backlog !== undefined && backlog() + count > limit);
+    for (const deadline = Date.now() + ROOM_WAIT_MS; full() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, ROOM_CHECK_MS));
   }
 
   private async poll(): Promise<void> {
@@ -111,7 +133,8 @@ export class FeedHub {
         const read = await this.feed.changesAfter(this.cursor, page);
         this.cursor = read.end;
         more = read.more;
-        for (const change of read.changes) for (const l of this.listeners) l(change);
+        if (read.changes.length) await this.roomFor(read.changes.length);
+        for (const change of read.changes) for (const l of [...this.listeners.keys()]) l(change);
       }
       if (checkEnd) {
         this.lastIdleCheck = Date.now();

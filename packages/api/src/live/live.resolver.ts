@@ -59,7 +59,8 @@ function feedChanges(ctx: Context): AsyncIterable<TicketChange> {
   requireScopes(ctx, ['tickets:read']); // before subscribing, not only per event
   let stopListening = () => {};
   const stream = ctx.live.openStream<TicketChange>(() => stopListening());
-  stopListening = ctx.live.subscribe((c) => stream.push({ cursor: c.cursor, event: toEvent(c.event, true), ticket: c.ticket }));
+  // Every change is queued: the hub waits for room in this queue before each page (feed-hub.ts).
+  stopListening = ctx.live.subscribe((c) => stream.push({ cursor: c.cursor, event: toEvent(c.event, true), ticket: c.ticket }), () => stream.size);
   return stream;
 }
 

@@ -34,6 +34,12 @@ export class Metrics {
     }
   }
 
+  /** WebSocket send buffers (http/send-buffer.ts). */
+  watchSockets(sockets: { readonly largestSendBuffer: number; readonly closedUnread: number }): void {
+    new Gauge({ name: 'graphql_ws_send_buffer_largest_bytes', help: 'The most bytes any open WebSocket in this process has waiting to be sent (closed past 1 MiB).', registers: [this.registry], collect() { this.set(sockets.largestSendBuffer); } });
+    new Counter({ name: 'graphql_ws_closed_unread_total', help: 'WebSockets closed (1008) because their client stopped reading what it made the server send.', registers: [this.registry], collect() { this.reset(); this.inc(sockets.closedUnread); } });
+  }
+
   /** The operation label: its first root field, when the schema has it; else "other". */
   operationOf(operation: OperationDefinitionNode | undefined): string {
     const first = operation?.selectionSet.selections[0];

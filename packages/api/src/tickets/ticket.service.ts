@@ -15,6 +15,7 @@ import { Ticket, TicketModel } from './ticket.model';
 import { checkAssignee, checkCreateTicket, checkEmail, checkText, checkTicketNumber, LIMITS, valid, validAll, type Checked, type CreateTicketRaw, type CreateTicketValues } from './ticket.validation';
 import { planResolution, planStatusChange, type PlannedEvent, type TicketChange } from './status-transition';
 import { TimelineEvent, TimelineEventModel } from './timeline-event.model';
+import { firstTakenSeq, takeEventSeqs } from './event-seq';
 
 export type StoredTicket = Omit<Ticket, 'id'>;
 /** A ticket as resolvers get it; `timeline` is filled when already known. */
@@ -304,7 +305,11 @@ export class TicketService {
 
   /** The events of a ticket, oldest first; `agent` for callers with tickets:read (actors and INTERNAL events). */
   async timeline(ticketId: Types.ObjectId, agent: boolean): Promise<TimelineEventView[]> {
-    return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>({ ticketId }).sort({ at: 1 }).toArray(), agent);
+    // A public caller's query leaves the internal events in the database: its time does not grow
+    // with the agents' notes (nor tell how many there are). Events from before visibility was
+    // stored have none, and are all of public kinds (ticket.enums.ts).
+    const filter = agent ? { ticketId } : { ticketId, visibility: { $ne: EventVisibility.INTERNAL } };
+    return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>(filter).sort({ at: 1 }).toArray(), agent);
   }
 
   /**
@@ -358,14 +363,16 @@ export class TicketService {
   private async answer(ticket: StoredTicket, answer: NewEvent, actor: Actor): Promise<TicketView> {
     const now = new Date();
     // Only the first response matches `firstResponseAt: null`, even when two agents answer at once.
-    const first = await TicketModel.findOneAndUpdate({ _id: ticket._id, firstResponseAt: null }, { $set: { firstResponseAt: now } }, { returnDocument: 'after' }).lean<StoredTicket>();
+    // Each write takes its event's ticketSeq itself ($inc), so their order is the order of the writes.
+    const first = await TicketModel.findOneAndUpdate({ _id: ticket._id, firstResponseAt: null }, { $set: { firstResponseAt: now }, $inc: { eventSeq: 1 } }, { returnDocument: 'after' }).lean<StoredTicket>();
     if (first) {
-      await this.append(ticket._id, now, actor, [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }]);
+      await this.append(ticket._id, now, actor, [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], firstTakenSeq(first, 1));
       return toTicket(first);
     }
-    const touched = await TicketModel.findOneAndUpdate({ _id: ticket._id }, { $set: { updatedAt: now } }, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
-    await this.append(ticket._id, now, actor, [answer]);
-    return toTicket(touched ?? ticket);
+    const touched = await TicketModel.findOneAndUpdate({ _id: ticket._id }, { $set: { updatedAt: now }, $inc: { eventSeq: 1 } }, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
+    if (!touched) throw notFound(ticket.ticketNumber);
+    await this.append(ticket._id, now, actor, [answer], firstTakenSeq(touched, 1));
+    return toTicket(touched);
   }
 
   async updateStatus(ticketNumber: string, status: TicketStatus, note: string | null | undefined, actor: Actor): Promise<TicketView> {
@@ -387,9 +394,11 @@ export class TicketService {
       if (!change) return toTicket(ticket);
       const update: Record<string, unknown> = { $set: change.set };
       if (change.unset.length) update.$unset = Object.fromEntries(change.unset.map((f) => [f, 1]));
+      // The events' ticketSeq is taken in the compare-and-set itself: the change that wins first numbers first.
+      if (change.events.length) update.$inc = { eventSeq: change.events.length };
       const updated = await TicketModel.findOneAndUpdate({ _id: ticket._id, status: ticket.status }, update, { returnDocument: 'after' }).lean<StoredTicket>();
       if (!updated) continue;
-      await this.append(ticket._id, now, actor, change.events);
+      await this.append(ticket._id, now, actor, change.events, firstTakenSeq(updated, change.events.length));
       return toTicket(updated);
     }
     this.log.warn({ ticketNumber }, 'status kept changing under us; giving up');
@@ -429,10 +438,11 @@ export class TicketService {
       const from = ticket.assignee ?? null;
       if (from === to) return toTicket(ticket);
       const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
-      const update = to === null ? { $set: { assignedAt: now }, $unset: { assignee: 1 } } : { $set: { assignee: to, assignedAt: now } };
+      // The ASSIGNED event's ticketSeq comes with the compare-and-set: the last write is also the last ASSIGNED event in the feed.
+      const update = to === null ? { $set: { assignedAt: now }, $unset: { assignee: 1 }, $inc: { eventSeq: 1 } } : { $set: { assignee: to, assignedAt: now }, $inc: { eventSeq: 1 } };
       const updated = await TicketModel.findOneAndUpdate({ _id: ticket._id, assignedAt: ticket.assignedAt ?? null }, update, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
       if (!updated) continue; // another agent assigned it meanwhile: re-read, and come after them
-      await this.append(ticket._id, now, actor, [{ kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) }]);
+      await this.append(ticket._id, now, actor, [{ kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) }], firstTakenSeq(updated, 1));
       return toTicket(updated);
     }
     this.log.warn({ ticketNumber: input.number }, 'assignment kept changing under us; giving up');
@@ -445,25 +455,27 @@ export class TicketService {
     return ticket;
   }
 
-  private async append(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[]): Promise<void> {
-    if (events.length) await this.insertEvents(ticketId, at, actor, events);
+  /** `firstSeq`: the ticketSeq the write that made these events took for them (none: take them now, alone). */
+  private async append(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[], firstSeq?: number): Promise<void> {
+    if (events.length) await this.insertEvents(ticketId, at, actor, events, undefined, firstSeq);
   }
 
   /**
    * Events are plain appends of values the service built itself: written
    * with the driver (a Mongoose document per event costs more than the
    * insert, measured in bench), `pending` until the feed gives them a place.
-   * Each takes the next `ticketSeq` of its ticket (an atomic $inc; `first`
-   * when the caller knows it: 0 for CREATED), so the feed keeps a ticket's
+   * Each takes the next `ticketSeq` of its ticket (event-seq.ts; `first`
+   * when the caller took them already: 0 for CREATED, or the number its
+   * compare-and-set took), so the feed keeps a ticket's
    * events in the order the API acknowledged them, whatever the clocks say.
    */
   private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[], session?: ClientSession, first?: number): Promise<StoredEvent[]> {
-    const base = first ?? (await this.takeEventSeqs(ticketId, events.length));
+    const base = first ?? (await takeEventSeqs(ticketId, events.length));
     const docs: StoredEvent[] = events.map((e, i) => ({
       _id: e._id ?? new mongoose.Types.ObjectId(),
       ticketId,
       at,
-      ticketSeq: base + i,
+      ...(base !== undefined && { ticketSeq: base + i }),
       kind: e.kind,
       visibility: visibilityOf(e.kind),
       ...(e.message !== undefined && { message: e.message }),
@@ -475,11 +487,5 @@ export class TicketService {
     // Inside a transaction the feed is told after the commit, when the events exist.
     if (!session) this.onEvents();
     return docs;
-  }
-
-  /** The first of `count` new ticketSeq values of a ticket (through the driver: timestamps stay as they are). */
-  private async takeEventSeqs(ticketId: Types.ObjectId, count: number): Promise<number> {
-    const after = await TicketModel.collection.findOneAndUpdate({ _id: ticketId }, { $inc: { eventSeq: count } }, { returnDocument: 'after', projection: { eventSeq: 1 } });
-    return (after?.eventSeq ?? count) - count + 1;
   }
 }

@@ -9,6 +9,8 @@ import { AttachmentRef } from '../attachments/attachment.model';
 import { EventVisibility, TimelineEventKind } from './ticket.enums';
 
 @index({ ticketId: 1, at: 1 })
+// A public caller's timeline: the PUBLIC events only, found by the query (internal ones are never read for it).
+@index({ ticketId: 1, visibility: 1, at: 1 })
 // Events waiting for a feed position, in the order they happened.
 @index({ pending: 1, at: 1, _id: 1 }, { partialFilterExpression: { pending: { $eq: true } } })
 @modelOptions({ schemaOptions: { collection: 'ticket_events', versionKey: false }, options: { customName: 'TimelineEvent' } })

@@ -4,7 +4,7 @@
 // the feed's majority/primary settings whatever MONGODB_URI says.
 import { MongoClient, type Document } from 'mongodb';
 import mongoose from 'mongoose';
-import { sequenceOnce } from '../../src/feed/sequencer';
+import { markBatchTimesInBackground, sequenceOnce } from '../../src/feed/sequencer';
 import { AGENT_TOKEN, COLLECTIONS, CREATE, RESPOND, agent, engineUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { faketimeAvailable, serverBuilt, skewedClock, startServer, startServers, type ServerProcess } from '../support/processes';
 
@@ -239,6 +239,16 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     for (const c of eventInserts) expect(c.command.writeConcern).toEqual({ w: 1 });
   });
 
+  it('reads the feed id once, not on every page (the hub\'s polls, webhooks, readers)', async () => {
+    await api.reset();
+    await api.gql(CREATE, { input: ticketInput() });
+    const { cursor } = await readUntil(api.url, 1);
+    commands.length = 0;
+    for (let i = 0; i < 3; i++) expect((await page(api.url, { after: cursor, first: 5 })).endCursor).toBe(cursor);
+    await page(api.url, { first: 5 });
+    expect(commands.filter((c) => c.name === 'find' && c.collection === 'feed_meta')).toEqual([]);
+  });
+
   (realMongo ? it : it.skip)('on a real replica set, the feed reads from the primary although the URI prefers secondaries', async () => {
     await api.reset();
     commands.length = 0;
@@ -315,14 +325,36 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     expect(seen.map((c) => c.event.message)).toEqual(events.map((e) => e.message));
   }, 60_000);
 
-  it('batches from before maxAtSoFar get it, in feed order, before the next claim', async () => {
+  it('batches from before maxAtSoFar get it in the background, in feed order; `since` is right meanwhile; the next claim builds on them', async () => {
     await api.reset();
     const db = mongoose.connection.db!;
+    const ticket = (await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket;
+    await readUntil(api.url, 1);
+    await db.collection('feed_batches').deleteMany({});
+    await db.collection('ticket_events').deleteMany({});
+    const ticketId = new mongoose.Types.ObjectId(ticket.id as string);
     const base = Date.parse('2026-02-01T00:00:00Z');
-    const at = [5, 3, 9, 7, 12, 11].map((s) => new Date(base + s * 1_000));
-    await db.collection('feed_batches').insertMany(at.map((t, i) => ({ _id: i + 1, end: i + 1, ids: [new mongoose.Types.ObjectId()], maxAt: t, done: true })) as never[]);
+    const events = [5, 3, 9, 7, 12, 11].map((s, i) => ({ _id: new mongoose.Types.ObjectId(), ticketId, kind: 'AGENT_RESPONSE', message: `e${i + 1}`, at: new Date(base + s * 1_000), ticketSeq: i + 1, pending: false }));
+    await db.collection('ticket_events').insertMany(events);
+    await db.collection('feed_batches').insertMany(events.map((e, i) => ({ _id: i + 1, end: i + 1, ids: [e._id], maxAt: e.at, done: true })) as never[]);
+    // Marked or not yet (this process's sequencer may be at it): the same answer.
+    const since = await page(api.url, { since: new Date(base + 8_000).toISOString() });
+    expect(since.changes.map((c) => c.event.message)).toEqual(['e3', 'e4', 'e5', 'e6']);
+    // A pending event: claimed only on top of marked batches.
+    await db.collection('ticket_events').insertOne({ _id: new mongoose.Types.ObjectId(), ticketId, kind: 'AGENT_RESPONSE', message: 'e7', at: new Date(base + 10_000), ticketSeq: 7, pending: true });
     await sequenceOnce();
+    await markBatchTimesInBackground();
+    await readUntil(api.url, 7);
     const marks = (await db.collection('feed_batches').find({}).sort({ _id: 1 }).toArray()).map((b) => (b.maxAtSoFar as Date).getTime() - base);
-    expect(marks).toEqual([5, 5, 9, 9, 12, 12].map((s) => s * 1_000));
+    expect(marks).toEqual([5, 5, 9, 9, 12, 12, 12].map((s) => s * 1_000));
+  });
+
+  it('a `since` after every event, also on an empty feed, returns nothing', async () => {
+    await api.reset();
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await page(api.url, { since: future })).toEqual({ changes: [], endCursor: null, hasMore: false });
+    await api.gql(CREATE, { input: ticketInput() });
+    const { cursor } = await readUntil(api.url, 1);
+    expect(await page(api.url, { since: future })).toEqual({ changes: [], endCursor: cursor, hasMore: false });
   });
 });

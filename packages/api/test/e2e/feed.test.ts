@@ -166,12 +166,12 @@ describe('the sequencer when a process stalls mid-claim', () => {
 
     // A batch that is not there yet (positions end+3.. claimed before end+1..): readers stop in front of the gap.
     const c = await pendingEvent('CLOSED');
-    await FeedBatchModel.collection.insertOne({ _id: end + 3, end: end + 3, ids: [c], maxAt: new Date(), done: false } as never);
+    await FeedBatchModel.collection.insertOne({ _id: end + 3, end: end + 3, ids: [c], maxAt: new Date(), maxAtSoFar: new Date(), done: false } as never);
     expect(await readAll(start.endCursor)).toEqual([]);
     await FeedBatchModel.collection.deleteOne({ _id: end + 3 } as never);
 
-    // "Process 1" claims a and b (positions end+1, end+2) and stalls before clearing their pending marks.
-    await FeedBatchModel.collection.insertOne({ _id: end + 1, end: end + 2, ids: [a, b], maxAt: new Date(), done: false } as never);
+    // "Process 1" claims a and b (positions end+1, end+2; its batch as this version writes them) and stalls before clearing their pending marks.
+    await FeedBatchModel.collection.insertOne({ _id: end + 1, end: end + 2, ids: [a, b], maxAt: new Date(), maxAtSoFar: new Date(), done: false } as never);
     expect(await readAll(start.endCursor)).toEqual([String(a), String(b)]); // readable at once: the batch exists only with its events
 
     // "Process 2" runs: it finishes process 1's claim first (a and b are not claimed again), then claims c.

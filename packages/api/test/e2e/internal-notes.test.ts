@@ -4,7 +4,9 @@
 // Assignment: validation, the listing filter, two agents at once.
 import WebSocket from 'ws';
 import { createClient, type LiveChange, type Ticket } from '../../../sdk/src';
-import { AGENT_TOKEN, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
+import mongoose from 'mongoose';
+import type { CommandStartedEvent } from 'mongodb';
+import { AGENT_TOKEN, agent, codeOf, engineUri, startTestApi, ticketInput, type TestApi } from '../support/api';
 
 const EVENT = 'id kind at message actor visibility';
 const FIELDS = `id ticketNumber subject description status priority source customerEmail customerName chatId
@@ -29,7 +31,8 @@ async function until(check: () => boolean, limitMs = 10_000): Promise<void> {
 }
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi('internal_notes'); });
+// monitorCommands: one test looks at the queries a public lookup sends.
+beforeAll(async () => { api = await startTestApi('internal_notes', {}, `${engineUri()}${engineUri().includes('?') ? '&' : '?'}monitorCommands=true`); });
 afterAll(async () => { await api.stop(); });
 
 const sdk = (token?: string) => createClient({ url: api.url, token, webSocketImpl: WebSocket });
@@ -92,6 +95,22 @@ describe('internal notes and assignments, as a customer sees them', () => {
       stop();
       await customer.close();
     }
+  });
+
+  it('are not even read for a public lookup: its query asks for the public events only', async () => {
+    const t = await newTicket();
+    for (let i = 0; i < 3; i++) expect((await api.gql(NOTE, { n: t.ticketNumber, m: `note ${i}` }, agent)).body.errors).toBeUndefined();
+    const finds: CommandStartedEvent[] = [];
+    const record = (e: CommandStartedEvent) => { if (e.commandName === 'find' && e.command.find === 'ticket_events') finds.push(e); };
+    mongoose.connection.getClient().on('commandStarted', record);
+    try {
+      expect((await api.gql(TRACK, { n: t.ticketNumber, e: t.email })).body.data!.trackTicket.timeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
+      expect((await api.gql(TIMELINE, { n: t.ticketNumber, e: t.email })).body.data!.ticketTimeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
+    } finally {
+      mongoose.connection.getClient().off('commandStarted', record);
+    }
+    expect(finds).toHaveLength(2);
+    for (const f of finds) expect(f.command.filter).toMatchObject({ visibility: { $ne: 'INTERNAL' } });
   });
 
   it('does not move the ticket\'s updatedAt, for anyone', async () => {

@@ -1,0 +1,115 @@
+// What one WebSocket client can make the server hold: a client that stops
+// reading but keeps sending. Pings with 60 KB payloads (no token needed)
+// get pongs without payload, so nothing piles up; big results it asked for
+// and does not read get its socket closed once more than 1 MiB waits for
+// it. A real API process, a raw WebSocket (ws) whose socket the test pauses;
+// the server's largest send buffer read from /metrics.
+import WebSocket from 'ws';
+import { AGENT_TOKEN, CREATE, gql, ticketInput } from '../support/api';
+import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
+
+const CAP = 1024 * 1024;
+type Message = { type: string; id?: string; payload?: any };
+
+async function until(check: () => boolean | Promise<boolean>, limitMs: number): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > limitMs) throw new Error(`not within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function metric(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  if (!m) throw new Error(`no ${name} in /metrics`);
+  return Number(m[1]);
+}
+
+async function connect(url: string, authorization?: string) {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const received: Message[] = [];
+  let bytes = 0;
+  ws.on('message', (data: Buffer) => { bytes += data.length; received.push(JSON.parse(String(data))); });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} }));
+  await until(() => received.some((m) => m.type === 'connection_ack'), 10_000);
+  return { ws, received, closed, bytes: () => bytes, socket: (ws as unknown as { _socket: import('node:net').Socket })._socket };
+}
+
+const describeBuilt = serverBuilt ? describe : describe.skip;
+if (!serverBuilt) console.warn('skipped: the WebSocket buffer test needs the build (npm test runs it first)');
+
+describeBuilt('a WebSocket client that stops reading', () => {
+  let server: ServerProcess;
+  let base: string;
+  beforeAll(async () => {
+    ({ servers: [server] } = await startServers(1, 'ws_send_buffer'));
+    base = server.url.replace(/\/graphql$/, '');
+  }, 60_000);
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('400 pings of 60 KB, no token: pongs come without payload and the server buffers next to nothing', async () => {
+    const c = await connect(server.url);
+    try {
+      c.socket.pause();
+      const payload = { pad: 'p'.repeat(60_000) };
+      for (let i = 0; i < 400; i++) c.ws.send(JSON.stringify({ type: 'ping', payload }));
+      await new Promise<void>((resolve, reject) => c.ws.send(JSON.stringify({ type: 'ping' }), (err) => (err ? reject(err) : resolve())));
+      // The server has read them all once it answered the last (seen after resuming); meanwhile its buffer stays small.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const largest = await metric(base, 'graphql_ws_send_buffer_largest_bytes');
+      c.socket.resume();
+      await until(() => c.received.filter((m) => m.type === 'pong').length === 401, 15_000);
+      console.log(`pings: the server's largest send buffer ${largest} bytes; ${c.bytes()} bytes of pongs reached the client`);
+      expect(largest).toBeLessThan(64 * 1024);
+      expect(c.received.filter((m) => m.type === 'pong' && m.payload !== undefined)).toEqual([]);
+      expect(c.bytes()).toBeLessThan(401 * 32);
+      expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      c.ws.terminate();
+      await c.closed;
+    }
+  }, 60_000);
+
+  it(`big results it does not read: its socket is closed once more than ${CAP} bytes wait, and the server's buffer never holds much more`, async () => {
+    const description = 'd'.repeat(20_000);
+    for (let i = 0; i < 50; i++) expect((await gql(server.url, CREATE, { input: ticketInput({ description }) })).body.errors).toBeUndefined();
+    const c = await connect(server.url, `Bearer ${AGENT_TOKEN}`);
+    let sampling = true;
+    let largest = 0;
+    const sampler = (async () => {
+      while (sampling) {
+        largest = Math.max(largest, await metric(base, 'graphql_ws_send_buffer_largest_bytes'));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      c.socket.pause();
+      // 15 listings of 50 tickets (about 1 MB each): far more than the socket buffers take.
+      const listing = { query: 'query { tickets(first: 50) { edges { node { ticketNumber description } } } }' };
+      for (let i = 0; i < 15; i++) c.ws.send(JSON.stringify({ id: `q${i}`, type: 'subscribe', payload: listing }));
+      await until(async () => (await metric(base, 'graphql_ws_closed_unread_total')) >= 1, 20_000);
+      c.socket.resume();
+      await c.closed;
+      await until(async () => (await metric(base, 'graphql_ws_send_buffer_largest_bytes')) === 0, 10_000);
+      sampling = false;
+      await sampler;
+      const closedByCap = await metric(base, 'graphql_ws_closed_unread_total');
+      console.log(`results: socket closed after ${(c.bytes() / 1e6).toFixed(1)} MB reached the client; the server's largest send buffer seen ${(largest / 1e6).toFixed(2)} MB`);
+      expect(closedByCap).toBe(1);
+      // At most the cap plus one result (each send checks first).
+      expect(largest).toBeLessThan(CAP + 1.2e6);
+      expect(c.received.filter((m) => m.type === 'next').length).toBeLessThan(15);
+      expect(server.child.exitCode).toBeNull();
+    } finally {
+      sampling = false;
+      await sampler.catch(() => undefined);
+      c.ws.terminate();
+      await c.closed;
+    }
+  }, 90_000);
+});
