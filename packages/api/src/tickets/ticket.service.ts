@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { DocumentType } from '@typegoose/typegoose';
 import { MongoError } from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
-import { duplicateEntry, forbiddenField, internalError, notFound } from '../errors/api-errors';
+import { duplicateEntry, forbiddenField, internalError, notFound, serviceUnavailable } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
 import { maskEmail, type Logger } from '../logging/logger';
 import { chatSignatureMatches } from './chat-signature';
@@ -28,6 +28,12 @@ const MAX_NUMBER_ATTEMPTS = 8;
 const MAX_UPDATE_ATTEMPTS = 5;
 /** Assignments race only each other (one re-read per agent who got in first): room for a busy team. */
 const MAX_ASSIGN_ATTEMPTS = 20;
+
+/** Before re-reading after a lost assignment race: 1-2^n ms, jittered, at most 64 ms (all 20 attempts: under a second). */
+export const assignBackoffMs = (attempt: number): number => {
+  const cap = Math.min(64, 2 ** attempt);
+  return cap / 2 + Math.random() * (cap / 2);
+};
 
 const optional = (check: (raw: string) => Checked<string>, raw: string | null | undefined): Checked<string | undefined> =>
   raw === undefined || raw === null ? { ok: true, value: undefined } : check(raw);
@@ -381,12 +387,17 @@ export class TicketService {
       const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
       const update = to === null ? { $set: { assignedAt: now }, $unset: { assignee: 1 } } : { $set: { assignee: to, assignedAt: now } };
       const updated = await TicketModel.findOneAndUpdate({ _id: ticket._id, assignedAt: ticket.assignedAt ?? null }, update, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
-      if (!updated) continue; // another agent assigned it meanwhile: re-read, and come after them
+      if (!updated) {
+        // Another agent assigned it meanwhile: pause a little (so a crowd spreads out), re-read, and come after them.
+        await new Promise((r) => setTimeout(r, assignBackoffMs(attempt)));
+        continue;
+      }
       await this.append(ticket._id, now, actor, [{ kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) }]);
       return toTicket(updated);
     }
     this.log.warn({ ticketNumber: input.number }, 'assignment kept changing under us; giving up');
-    throw internalError();
+    // Contention, not a fault: the caller may try again shortly.
+    throw serviceUnavailable(1);
   }
 
   private async byNumber(ticketNumber: string): Promise<StoredTicket> {
