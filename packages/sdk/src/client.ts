@@ -176,16 +176,24 @@ export interface TicketPages extends AsyncIterable<TicketPage> {
   items(): AsyncIterable<TicketSummary>;
 }
 
-/** Pages from `fetchPage`, starting after `start`, until one says there are no more. */
+/**
+ * Pages from `fetchPage`, starting after `start`, until one says there are
+ * no more. A server that says "more" but gives no cursor, or a cursor it
+ * gave before, would have the walk loop forever: that fails with NetworkError.
+ */
 export function ticketPages(fetchPage: (after: string | null) => Promise<TicketPage>, start: string | null = null): TicketPages {
   async function* pages(): AsyncGenerator<TicketPage> {
     let after = start;
+    const seen = new Set<string>(start ? [start] : []);
     for (;;) {
       const page = await fetchPage(after);
       yield page;
-      // An empty last page has no endCursor: nothing to continue from.
-      if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
-      after = page.pageInfo.endCursor;
+      const { hasNextPage, endCursor } = page.pageInfo;
+      if (!hasNextPage) return;
+      if (!endCursor) throw new NetworkError('The listing says there is a next page but gave no endCursor to reach it');
+      if (seen.has(endCursor)) throw new NetworkError('The listing repeated an endCursor: following it would never end');
+      seen.add(endCursor);
+      after = endCursor;
     }
   }
   return {
