@@ -104,6 +104,11 @@ export interface Observer<T> {
   error?(error: TicketApiError): void;
   /** The server ended it (an unknown ticket ends at once, without a value). */
   complete?(): void;
+  /**
+   * The connection dropped and came back (the SDK reconnects by itself):
+   * values sent meanwhile were missed, so re-read what you show.
+   */
+  reconnected?(): void;
 }
 
 /** Stops the subscription. */
@@ -163,7 +168,10 @@ export interface TicketClient {
    * An unknown number or a wrong email completes at once, without a value.
    */
   subscribeToTicket(args: { ticketNumber: string; email: string }, observer: Observer<Ticket>): Unsubscribe;
-  /** tickets:read. Every change of the feed from now on. For a gap-free record, read ticketChanges with a cursor. */
+  /**
+   * tickets:read. Every change of the feed from now on. For a gap-free record, read ticketChanges with a cursor.
+   * After a dropped connection it goes on from the moment it is back: `observer.reconnected` says when, to re-read.
+   */
   subscribeToChanges(observer: Observer<LiveChange>): Unsubscribe;
   /** Close the subscriptions' connection (HTTP needs nothing). */
   close(): Promise<void>;
@@ -314,7 +322,9 @@ export function createClient(options: ClientOptions): TicketClient {
   }
 
   function subscribe<R, V, T>(document: TypedDocumentString<R, V>, variables: V, pick: (data: R) => T, observer: Observer<T>): Unsubscribe {
-    return live().subscribe<R>(
+    // graphql-ws says wasRetry on a connection after a drop; it subscribes again right after.
+    const off = observer.reconnected ? live().on('connected', (_socket, _payload, wasRetry) => { if (wasRetry) observer.reconnected?.(); }) : undefined;
+    const stop = live().subscribe<R>(
       { query: document.toString(), variables: variables as Record<string, unknown> },
       {
         next: (result) => {
@@ -325,6 +335,7 @@ export function createClient(options: ClientOptions): TicketClient {
         complete: () => observer.complete?.(),
       },
     );
+    return () => { off?.(); stop(); };
   }
 
   return {
