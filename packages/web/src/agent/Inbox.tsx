@@ -6,7 +6,7 @@ import type { TicketClient, TicketPage, TicketPriority, TicketStatus, TicketSumm
 import { describeError, type Problem } from '../errors';
 import { formatDate } from '../Timeline';
 import { AGENT_STATUS_LABEL as STATUS_LABEL } from '../labels';
-import { appendPage, applyChange, MAX_ROWS, NO_FILTER, toTicketFilter, type Assignment, type InboxFilter } from './inbox-filter';
+import { appendPage, applyChange, capRows, MAX_ROWS, NO_FILTER, toTicketFilter, type Assignment, type InboxFilter } from './inbox-filter';
 
 const PAGE = 20;
 const STATUSES: TicketStatus[] = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'];
@@ -59,8 +59,9 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
 
   // Past MAX_ROWS the oldest rows go; "Load more" would leave a gap after them, so a refresh is offered instead.
   useEffect(() => {
-    if (rows.length <= MAX_ROWS) return;
-    setRows((r) => r.slice(0, MAX_ROWS));
+    const kept = capRows(rows);
+    if (!kept.capped) return;
+    setRows(kept.rows);
     setMore(false);
     setCapped(true);
   }, [rows]);

@@ -15,6 +15,11 @@ export const NO_FILTER: InboxFilter = { status: '', priority: '', assignment: 'a
 /** Rows an inbox keeps at most (pages and live arrivals together); past it, the oldest go and a refresh is offered. */
 export const MAX_ROWS = 500;
 
+/** The newest `max` rows (rows are newest first), and whether any were dropped. */
+export function capRows(rows: TicketSummary[], max = MAX_ROWS): { rows: TicketSummary[]; capped: boolean } {
+  return rows.length > max ? { rows: rows.slice(0, max), capped: true } : { rows, capped: false };
+}
+
 /** A page appended to the rows shown, each ticket once (a Set of ids: linear, not quadratic). */
 export function appendPage(rows: TicketSummary[], page: TicketSummary[]): TicketSummary[] {
   const ids = new Set(rows.map((r) => r.id));
