@@ -29,7 +29,7 @@ const MAX_UPDATE_ATTEMPTS = 5;
 /** Assignments race only each other (one re-read per agent who got in first): room for a busy team. */
 const MAX_ASSIGN_ATTEMPTS = 20;
 
-/** Before re-reading after a lost assignment race: 1-2^n ms, jittered, at most 64 ms (all 20 attempts: under a second). */
+/** Before re-reading after a lost assignment race: between half and all of min(2^attempt, 64) ms (all 20 attempts: about a second at most). */
 export const assignBackoffMs = (attempt: number): number => {
   const cap = Math.min(64, 2 ** attempt);
   return cap / 2 + Math.random() * (cap / 2);
