@@ -125,6 +125,11 @@ export interface Observer<T> {
   error?(error: TicketApiError): void;
   /** The server ended it (an unknown ticket ends at once, without a value). */
   complete?(): void;
+  /**
+   * The connection dropped and came back (the SDK reconnects by itself):
+   * values sent meanwhile were missed, so re-read what you show.
+   */
+  reconnected?(): void;
 }
 
 /** Stops the subscription. */
@@ -191,7 +196,10 @@ export interface TicketClient {
    * An unknown number or a wrong email completes at once, without a value.
    */
   subscribeToTicket(args: { ticketNumber: string; email: string }, observer: Observer<Ticket>): Unsubscribe;
-  /** tickets:read. Every change of the feed from now on. For a gap-free record, read ticketChanges with a cursor. */
+  /**
+   * tickets:read. Every change of the feed from now on. For a gap-free record, read ticketChanges with a cursor.
+   * After a dropped connection it goes on from the moment it is back: `observer.reconnected` says when, to re-read.
+   */
   subscribeToChanges(observer: Observer<LiveChange>): Unsubscribe;
   /** Close the subscriptions' connection (HTTP needs nothing). */
   close(): Promise<void>;
@@ -204,16 +212,24 @@ export interface TicketPages extends AsyncIterable<TicketPage> {
   items(): AsyncIterable<TicketSummary>;
 }
 
-/** Pages from `fetchPage`, starting after `start`, until one says there are no more. */
+/**
+ * Pages from `fetchPage`, starting after `start`, until one says there are
+ * no more. A server that says "more" but gives no cursor, or a cursor it
+ * gave before, would have the walk loop forever: that fails with NetworkError.
+ */
 export function ticketPages(fetchPage: (after: string | null) => Promise<TicketPage>, start: string | null = null): TicketPages {
   async function* pages(): AsyncGenerator<TicketPage> {
     let after = start;
+    const seen = new Set<string>(start ? [start] : []);
     for (;;) {
       const page = await fetchPage(after);
       yield page;
-      // An empty last page has no endCursor: nothing to continue from.
-      if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
-      after = page.pageInfo.endCursor;
+      const { hasNextPage, endCursor } = page.pageInfo;
+      if (!hasNextPage) return;
+      if (!endCursor) throw new NetworkError('The listing says there is a next page but gave no endCursor to reach it');
+      if (seen.has(endCursor)) throw new NetworkError('The listing repeated an endCursor: following it would never end');
+      seen.add(endCursor);
+      after = endCursor;
     }
   }
   return {
@@ -366,7 +382,9 @@ export function createClient(options: ClientOptions): TicketClient {
   }
 
   function subscribe<R, V, T>(document: TypedDocumentString<R, V>, variables: V, pick: (data: R) => T, observer: Observer<T>): Unsubscribe {
-    return live().subscribe<R>(
+    // graphql-ws says wasRetry on a connection after a drop; it subscribes again right after.
+    const off = observer.reconnected ? live().on('connected', (_socket, _payload, wasRetry) => { if (wasRetry) observer.reconnected?.(); }) : undefined;
+    const stop = live().subscribe<R>(
       { query: document.toString(), variables: variables as Record<string, unknown> },
       {
         next: (result) => {
@@ -377,6 +395,7 @@ export function createClient(options: ClientOptions): TicketClient {
         complete: () => observer.complete?.(),
       },
     );
+    return () => { off?.(); stop(); };
   }
 
   const uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;

@@ -54,9 +54,9 @@ it('listTickets walks every page, newest first, fetching each only when asked', 
   expect(listings).toBe(1); // stopped early: nothing more fetched
 });
 
-it('ticketPages ends on a page without a cursor', async () => {
-  const empty = { edges: [], pageInfo: { hasNextPage: true, endCursor: null } };
+it('ticketPages ends on the page that says there is no next one', async () => {
+  const last = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
   const seen = [];
-  for await (const p of ticketPages(async () => empty)) seen.push(p);
+  for await (const p of ticketPages(async () => last)) seen.push(p);
   expect(seen).toHaveLength(1);
 });

@@ -15,6 +15,15 @@ interface Attempt {
   input: CreateTicketInput;
 }
 
+/**
+ * An agent's page takes only the chat id from the URL (a link anyone can
+ * craft, sent with a token that needs no chat signature): the agent confirms
+ * it and types the customer's details from the chat.
+ */
+function chatIdOnly(): { chatId?: string; chatSignature?: string; name: string; email: string; subject: string } {
+  return { chatId: new URLSearchParams(window.location.search).get('chatId') || undefined, name: '', email: '', subject: '' };
+}
+
 function fromChat(): { chatId?: string; chatSignature?: string; name: string; email: string; subject: string } {
   const p = new URLSearchParams(window.location.search);
   return {
@@ -29,10 +38,12 @@ function fromChat(): { chatId?: string; chatSignature?: string; name: string; em
 /**
  * `client`: whose SDK creates the ticket. The customer's page uses the
  * public one (a chatId needs the chat's signature); an agent in the chat
- * opens it from the inbox with their token (tickets:write names any chat).
+ * opens it from the inbox with their token (tickets:write names any chat)
+ * and `confirmChat`: only the chat id is read from the URL, and confirmed.
  */
-export function CreateTicketDialog({ client = publicClient, trackHref = (n: string) => `/track?number=${encodeURIComponent(n)}` }: { client?: TicketClient; trackHref?: (ticketNumber: string) => string } = {}) {
-  const chat = useRef(fromChat()).current;
+export function CreateTicketDialog({ client = publicClient, trackHref = (n: string) => `/track?number=${encodeURIComponent(n)}`, confirmChat = false }: { client?: TicketClient; trackHref?: (ticketNumber: string) => string; confirmChat?: boolean } = {}) {
+  const chat = useRef(confirmChat ? chatIdOnly() : fromChat()).current;
+  const [chatConfirmed, setChatConfirmed] = useState(false);
   const [name, setName] = useState(chat.name);
   const [email, setEmail] = useState(chat.email);
   const [subject, setSubject] = useState(chat.subject);
@@ -73,6 +84,10 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
 
   function submit(e: FormEvent) {
     e.preventDefault();
+    if (confirmChat && chat.chatId && !chatConfirmed) {
+      setProblem({ message: 'Please check the highlighted fields.', fields: { chatConfirmed: 'must be confirmed: is this the chat you are in?' } });
+      return;
+    }
     attempt.current = {
       input: {
         customerName: name || undefined,
@@ -97,6 +112,15 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
       <h1 id="create-title">Create a ticket</h1>
       {chat.chatId && <p className="muted">From chat <code>{chat.chatId}</code></p>}
       <form ref={formRef} onSubmit={submit} noValidate>
+        {confirmChat && chat.chatId && (
+          <div className="field">
+            <label>
+              <input type="checkbox" checked={chatConfirmed} onChange={(e) => setChatConfirmed(e.target.checked)} aria-invalid={problem?.fields?.chatConfirmed ? true : undefined} aria-describedby={problem?.fields?.chatConfirmed ? 'chat-confirmed-error' : undefined} />
+              {' '}I am in chat <code>{chat.chatId}</code> with this customer, and typed their details from it
+            </label>
+            {problem?.fields?.chatConfirmed && <p className="field-error" id="chat-confirmed-error">The chat {problem.fields.chatConfirmed}</p>}
+          </div>
+        )}
         <Field label="Your name" name="customerName" error={problem?.fields?.customerName} value={name} onChange={setName} autoComplete="name" />
         <Field label="Email" name="customerEmail" error={problem?.fields?.customerEmail} type="email" value={email} onChange={setEmail} required autoComplete="email" />
         <Field label="Subject" name="subject" error={problem?.fields?.subject} value={subject} onChange={setSubject} required maxLength={200} />

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Route, type WebSocketRoute } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { AGENT_TOKEN, CHAT_SECRET, databaseUri, startTestApi, type TestApi } from '../../api/test/support/api';
 import { serverBuilt, startServer, type ServerProcess } from '../../api/test/support/processes';
@@ -36,6 +36,8 @@ describeBrowser('the agents\' inbox in Chromium', () => {
   let page: Page;
   /** Subscriptions the page has started over its WebSocket. */
   let subscribed = 0;
+  /** What the browser's Content-Security-Policy refused, on any page. */
+  const refused: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -59,6 +61,7 @@ describeBrowser('the agents\' inbox in Chromium', () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     agentContext = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    agentContext.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) refused.push(m.text()); });
     page = await agentContext.newPage();
     page.on('websocket', (ws) => ws.on('framesent', (f) => { if (String(f.payload).includes('"subscribe"')) subscribed++; }));
   }, 60_000);
@@ -224,7 +227,8 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     await page.getByLabel('Chat id').fill('chat-agent-7');
     await page.getByRole('button', { name: 'Create ticket from chat' }).click();
     await page.getByRole('heading', { name: 'Create a ticket' }).waitFor();
-    await page.getByText('chat-agent-7').waitFor();
+    await page.getByText('chat-agent-7').first().waitFor();
+    await page.getByLabel(/I am in chat chat-agent-7/).check();
     await page.getByLabel('Email').fill('linus@example.com');
     await page.getByLabel('Subject').fill('Laptop will not boot');
     await page.getByLabel('Description').fill('Told me in the chat: black screen after the logo.');
@@ -234,5 +238,116 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     expect(t).toMatchObject({ chatId: 'chat-agent-7', source: 'CHAT' });
     await page.getByRole('link', { name: 'Track this ticket' }).click();
     await page.getByRole('heading', { name: `${number}: Laptop will not boot` }).waitFor();
+  });
+
+  it('takes only the chat id from a crafted /agent/create link, and sends nothing until the agent confirms that chat', async () => {
+    const crafted = new URLSearchParams({ chatId: 'chat-victim-9', chatSignature: 'f'.repeat(64), email: 'mallory@attacker.example', name: 'Mallory', subject: 'Refund to my card' });
+    await page.goto(`${base}/agent/create?${crafted}`);
+    await page.getByRole('heading', { name: 'Create a ticket' }).waitFor();
+    expect(await page.getByLabel('Email').inputValue()).toBe('');
+    expect(await page.getByLabel('Your name').inputValue()).toBe('');
+    expect(await page.getByLabel('Subject').inputValue()).toBe('');
+    expect(await page.locator('main').textContent()).not.toMatch(/mallory|Refund to my card/i);
+    const sent: string[] = [];
+    page.on('request', (r) => { if (r.url().endsWith('/graphql') && r.method() === 'POST') sent.push(r.postData() ?? ''); });
+    await page.getByLabel('Email').fill('linus@example.com');
+    await page.getByLabel('Subject').fill('Keyboard missing keys');
+    await page.getByLabel('Description').fill('From the chat.');
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    await page.getByText('The chat must be confirmed').waitFor();
+    expect(sent.filter((b) => b.includes('createTicket'))).toEqual([]);
+    await page.getByLabel(/I am in chat chat-victim-9/).check();
+    await page.getByRole('button', { name: 'Create ticket' }).click();
+    const number = (await page.getByTestId('ticket-number').textContent())!.trim();
+    const t = await createClient({ url: api.url, token: AGENT_TOKEN }).ticket({ ticketNumber: number });
+    expect(t).toMatchObject({ chatId: 'chat-victim-9', customerEmail: 'linus@example.com', subject: 'Keyboard missing keys' });
+    expect(JSON.parse(sent.find((b) => b.includes('createTicket'))!).variables.input.chatSignature).toBeUndefined();
+  });
+
+  it('serves the app with a CSP that forbids framing, nosniff and no referrer; the app runs under it', async () => {
+    for (const path of ['/agent', '/agent/create?chatId=x', '/track']) {
+      const r = await fetch(`${base}${path}`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+      expect(r.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/);
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    // Every page of this suite ran under it, and nothing was refused.
+    expect(refused).toEqual([]);
+  });
+
+  /** A new tab, signed in (sessionStorage is per tab). */
+  async function signedInTab(): Promise<Page> {
+    const tab = await agentContext.newPage();
+    await tab.goto(`${base}/agent`);
+    await tab.getByLabel('API token').fill(AGENT_TOKEN);
+    await tab.getByLabel('Your agent id').fill(ME);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.getByRole('heading', { name: 'Inbox' }).waitFor();
+    return tab;
+  }
+
+  it('drops a late answer for a filter the agent has left: "To me" never shows other agents\' tickets', async () => {
+    const tab = await signedInTab();
+    try {
+      // Hold back the unfiltered listing; let "To me" through.
+      const held: Route[] = [];
+      await tab.route(/\/graphql$/, async (route) => {
+        const body = JSON.parse(route.request().postData() ?? '{}');
+        if (String(body.query).includes('query Tickets(') && !body.variables?.filter?.assignee) held.push(route);
+        else await route.continue();
+      });
+      await tab.reload();
+      await tab.getByRole('heading', { name: 'Inbox' }).waitFor();
+      for (let i = 0; i < 200 && held.length === 0; i++) await tab.waitForTimeout(25);
+      expect(held).toHaveLength(1);
+      await tab.getByLabel('Assigned').selectOption('mine');
+      await tab.locator(`[data-testid="inbox-row"][data-number="${ticketNumber}"]`).waitFor();
+      // Now the stale answer arrives, in full.
+      await held[0].continue();
+      await (await held[0].request().response())!.finished();
+      await tab.waitForTimeout(300);
+      const assignees = await tab.getByTestId('inbox-row').evaluateAll((rows) => rows.map((r) => r.children[4].textContent));
+      expect(assignees.length).toBeGreaterThan(0);
+      expect(new Set(assignees)).toEqual(new Set([ME]));
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it('shows a ticket created while the live connection was down, once it is back, without a reload', async () => {
+    let down = false;
+    const sockets: WebSocketRoute[] = [];
+    let subscriptions = 0;
+    const tab = await agentContext.newPage();
+    try {
+      await tab.routeWebSocket(/\/graphql$/, (ws) => {
+        if (down) { ws.close({ code: 1012, reason: 'test: server restarting' }); return; }
+        sockets.push(ws);
+        const server = ws.connectToServer();
+        ws.onMessage((m) => { if (String(m).includes('"subscribe"')) subscriptions++; server.send(m); });
+      });
+      await tab.goto(`${base}/agent`);
+      await tab.getByLabel('API token').fill(AGENT_TOKEN);
+      await tab.getByLabel('Your agent id').fill(ME);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByRole('heading', { name: 'Inbox' }).waitFor();
+      for (let i = 0; i < 200 && subscriptions === 0; i++) await tab.waitForTimeout(25);
+      expect(subscriptions).toBe(1);
+      const loads: string[] = [];
+      tab.on('framenavigated', (f) => { if (f === tab.mainFrame()) loads.push(f.url()); });
+
+      down = true;
+      await sockets[0].close({ code: 1012, reason: 'test: server restarting' });
+      const missed = await elsewhere().createTicket({ customerEmail: 'alan@example.com', subject: 'Created while the inbox was offline', description: 'Nobody told the inbox.' });
+      down = false;
+      // The SDK reconnects by itself (backoff under ~2 s here), subscribes again and the inbox re-reads.
+      await tab.locator(`[data-testid="inbox-row"][data-number="${missed.ticketNumber}"]`).waitFor({ timeout: 20_000 });
+      expect(subscriptions).toBeGreaterThanOrEqual(2);
+      expect(loads).toEqual([]);
+    } finally {
+      await tab.close();
+    }
   });
 });

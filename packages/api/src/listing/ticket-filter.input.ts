@@ -34,7 +34,7 @@ export class TicketFilter {
   @Field(() => Date, { nullable: true, description: 'updatedAt >= updatedAfter.' })
   public updatedAfter?: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Assigned to exactly this agent (trimmed).' })
+  @Field(() => String, { nullable: true, description: 'Assigned to exactly this agent (trimmed, NFC; case-sensitive).' })
   public assignee?: string | null;
 
   @Field(() => Boolean, { nullable: true, description: 'true: only unassigned tickets; false: only assigned ones. Not together with assignee.' })

@@ -87,7 +87,7 @@ export class TicketResolver {
   @Mutation(() => Ticket, { description: 'tickets:write. Assign the ticket to an agent, or unassign it with null; adds an INTERNAL ASSIGNED event (none when nothing changes). Concurrent assignments: the last write wins, and every one is on the timeline in order.' })
   assignTicket(
     @Arg('ticketNumber', NUMBER) ticketNumber: string,
-    @Arg('assignee', () => String, { nullable: true, description: 'The agent\'s identifier (trimmed, 1-200 characters); null unassigns.' }) assignee: string | null | undefined,
+    @Arg('assignee', () => String, { nullable: true, description: 'The agent\'s identifier (trimmed, NFC, 1-200 characters, no control or invisible characters; compared exactly, case-sensitive); null unassigns.' }) assignee: string | null | undefined,
     @Ctx() ctx: Context,
   ) {
     return ctx.tickets.assign(ticketNumber, assignee, actorOf(ctx));

@@ -5,7 +5,7 @@ import type { DocumentType } from '@typegoose/typegoose';
 import { MongoError } from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
 import type { AttachmentRef } from '../attachments/attachment.model';
-import { duplicateEntry, forbiddenField, internalError, notFound } from '../errors/api-errors';
+import { duplicateEntry, forbiddenField, internalError, notFound, serviceUnavailable } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
 import { maskEmail, type Logger } from '../logging/logger';
 import { chatSignatureMatches } from './chat-signature';
@@ -30,6 +30,12 @@ const MAX_NUMBER_ATTEMPTS = 8;
 const MAX_UPDATE_ATTEMPTS = 5;
 /** Assignments race only each other (one re-read per agent who got in first): room for a busy team. */
 const MAX_ASSIGN_ATTEMPTS = 20;
+
+/** Before re-reading after a lost assignment race: between half and all of min(2^attempt, 64) ms (all 20 attempts: about a second at most). */
+export const assignBackoffMs = (attempt: number): number => {
+  const cap = Math.min(64, 2 ** attempt);
+  return cap / 2 + Math.random() * (cap / 2);
+};
 
 const optional = (check: (raw: string) => Checked<string>, raw: string | null | undefined): Checked<string | undefined> =>
   raw === undefined || raw === null ? { ok: true, value: undefined } : check(raw);
@@ -441,12 +447,17 @@ export class TicketService {
       // The ASSIGNED event's ticketSeq comes with the compare-and-set: the last write is also the last ASSIGNED event in the feed.
       const update = to === null ? { $set: { assignedAt: now }, $unset: { assignee: 1 }, $inc: { eventSeq: 1 } } : { $set: { assignee: to, assignedAt: now }, $inc: { eventSeq: 1 } };
       const updated = await TicketModel.findOneAndUpdate({ _id: ticket._id, assignedAt: ticket.assignedAt ?? null }, update, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
-      if (!updated) continue; // another agent assigned it meanwhile: re-read, and come after them
+      if (!updated) {
+        // Another agent assigned it meanwhile: pause a little (so a crowd spreads out), re-read, and come after them.
+        await new Promise((r) => setTimeout(r, assignBackoffMs(attempt)));
+        continue;
+      }
       await this.append(ticket._id, now, actor, [{ kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) }], firstTakenSeq(updated, 1));
       return toTicket(updated);
     }
     this.log.warn({ ticketNumber: input.number }, 'assignment kept changing under us; giving up');
-    throw internalError();
+    // Contention, not a fault: the caller may try again shortly.
+    throw serviceUnavailable(1);
   }
 
   private async byNumber(ticketNumber: string): Promise<StoredTicket> {

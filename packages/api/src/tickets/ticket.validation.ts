@@ -115,10 +115,22 @@ export function checkText(field: string, raw: string, max: number = LIMITS.messa
   return c.result(value ?? '');
 }
 
-/** An agent's identifier (the deployment's choice: an email, a login): trimmed, 1-200 characters. */
+/** Controls (tab, newline, DEL, C1), format characters (bidi overrides, zero-width) and lone surrogates. */
+const INVISIBLE_OR_CONTROL = /\p{Cc}|\p{Cf}|\p{Cs}/u;
+
+/**
+ * An agent's identifier (the deployment's choice: an email, a login):
+ * trimmed, NFC, 1-200 characters, nothing invisible or controlling, so two
+ * identifiers that look alike are alike. Compared exactly (case-sensitive).
+ */
 export function checkAssignee(raw: string, field = 'assignee'): Checked<string> {
   const c = new Collector();
-  const value = c.text(field, raw, LIMITS.assignee, true);
+  // The raw text: trim() would quietly drop a tab, newline or BOM at either end.
+  if (typeof raw === 'string' && INVISIBLE_OR_CONTROL.test(raw)) {
+    c.problems.push({ field, message: 'must not contain control, format or invisible characters' });
+    return c.result('');
+  }
+  const value = c.text(field, typeof raw === 'string' ? raw.normalize('NFC') : raw, LIMITS.assignee, true);
   return c.result(value ?? '');
 }
 

@@ -190,6 +190,33 @@ describe('assignment', () => {
     expect(codeOf(await api.gql(LIST, { f: { assignee: ' ' } }, agent))).toBe('BAD_USER_INPUT');
   });
 
+  it('rejects control, format and invisible characters in the assignee (and the filter), and stores NFC', async () => {
+    const t = await newTicket();
+    const classes: Record<string, string[]> = {
+      'tab, newline, CR': ['ada\tx', 'ada\nx', 'ada\rx', '\tada'],
+      'DEL and C1 controls': ['ada\u007f', 'ada\u0085x', 'ada\u009bx'],
+      'bidi overrides and isolates': ['ada\u202ex', 'ada\u202ax', 'ada\u2066x', 'ada\u2069x'],
+      'zero-width and BOM': ['ad\u200ba', 'ad\u200da', 'ada\u200f', '\ufeffada'],
+      'lone surrogates': ['ada\ud800', 'ada\udfff'],
+    };
+    for (const [name, values] of Object.entries(classes)) {
+      for (const a of values) {
+        const r = await api.gql(ASSIGN, { n: t.ticketNumber, a }, agent);
+        expect([name, JSON.stringify(a), codeOf(r)]).toEqual([name, JSON.stringify(a), 'BAD_USER_INPUT']);
+        expect(r.body.errors![0].extensions.fields).toEqual([{ field: 'assignee', message: 'must not contain control, format or invisible characters' }]);
+        expect(codeOf(await api.gql(LIST, { f: { assignee: a } }, agent))).toBe('BAD_USER_INPUT');
+      }
+    }
+    // "é" typed as e + combining acute is stored, and found, as the single code point.
+    const run = Date.now();
+    const assigned = (await api.gql(ASSIGN, { n: t.ticketNumber, a: `rene\u0301-${run}` }, agent)).body.data!.assignTicket;
+    expect(assigned.assignee).toBe(`ren\u00e9-${run}`);
+    const listed = (await api.gql(LIST, { f: { assignee: `ren\u00e9-${run}` } }, agent)).body.data!.tickets.edges.map((e: { node: { ticketNumber: string } }) => e.node.ticketNumber);
+    expect(listed).toEqual([t.ticketNumber]);
+    // Compared exactly: another case is another agent.
+    expect((await api.gql(LIST, { f: { assignee: `REN\u00c9-${run}` } }, agent)).body.data!.tickets.edges).toEqual([]);
+  });
+
   it('reassigns and unassigns, says who from and to, and filters by assignee or none', async () => {
     await api.reset();
     const [a, b, c] = [await newTicket(), await newTicket(), await newTicket()];

@@ -1,5 +1,5 @@
-import { checkCreateTicket, checkEmail, checkTicketNumber, LIMITS } from '../../src/tickets/ticket.validation';
-import { fingerprint } from '../../src/tickets/ticket.service';
+import { checkAssignee, checkCreateTicket, checkEmail, checkTicketNumber, LIMITS } from '../../src/tickets/ticket.validation';
+import { assignBackoffMs, fingerprint } from '../../src/tickets/ticket.service';
 import { TicketPriority, TicketSource } from '../../src/tickets/ticket.enums';
 
 const good = { customerEmail: ' Ada@Example.COM ', subject: ' Printer ', description: 'Jammed.' };
@@ -45,5 +45,30 @@ describe('idempotency fingerprint', () => {
   });
   it('changes with the input', () => {
     expect(fingerprint({ ...v, subject: 'Other' })).not.toBe(fingerprint(v));
+  });
+});
+
+describe('assignee', () => {
+  it('is trimmed and NFC; anything in Unicode Cc, Cf or Cs is refused, wherever it is', () => {
+    expect(checkAssignee('  rene\u0301 ')).toEqual({ ok: true, value: 'ren\u00e9' });
+    expect(checkAssignee('Ada Lovelace')).toEqual({ ok: true, value: 'Ada Lovelace' });
+    for (const bad of ['\tada', 'ada\n', 'a\rda', 'a\u007fda', 'a\u0080da', 'a\u009fda', 'a\u202ada', 'a\u202eda', 'a\u2066da', 'a\u2069da', 'a\u200bda', 'a\u200fda', '\ufeffada', 'a\u00adda', 'ada\ud800', '\udc00ada']) {
+      expect([JSON.stringify(bad), checkAssignee(bad)]).toEqual([JSON.stringify(bad), { ok: false, problems: [{ field: 'assignee', message: 'must not contain control, format or invisible characters' }] }]);
+    }
+  });
+});
+
+describe('assignment backoff', () => {
+  it('is jittered between half and all of min(2^attempt, 64) ms', () => {
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const cap = Math.min(64, 2 ** attempt);
+      for (let i = 0; i < 50; i++) {
+        const ms = assignBackoffMs(attempt);
+        expect(ms).toBeGreaterThanOrEqual(cap / 2);
+        expect(ms).toBeLessThanOrEqual(cap);
+      }
+    }
+    // All 20 attempts together wait at most about a second.
+    expect(Array.from({ length: 20 }, (_, i) => Math.min(64, 2 ** (i + 1))).reduce((a, b) => a + b)).toBeLessThan(1100);
   });
 });

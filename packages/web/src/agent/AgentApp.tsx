@@ -16,7 +16,7 @@ export function AgentApp() {
   const number = new URLSearchParams(window.location.search).get('number');
   let screen;
   if (path.startsWith('/agent/ticket') && number) screen = <AgentTicket client={client} me={session.me} ticketNumber={number} />;
-  else if (path.startsWith('/agent/create')) screen = <CreateTicketDialog client={client} trackHref={(n) => `/agent/ticket?number=${encodeURIComponent(n)}`} />;
+  else if (path.startsWith('/agent/create')) screen = <CreateTicketDialog client={client} confirmChat trackHref={(n) => `/agent/ticket?number=${encodeURIComponent(n)}`} />;
   else screen = <Inbox client={client} me={session.me} />;
   return (
     <>

@@ -6,7 +6,7 @@ import type { TicketClient, TicketPage, TicketPriority, TicketStatus, TicketSumm
 import { describeError, type Problem } from '../errors';
 import { formatDate } from '../Timeline';
 import { AGENT_STATUS_LABEL as STATUS_LABEL } from '../labels';
-import { applyChange, NO_FILTER, toTicketFilter, type Assignment, type InboxFilter } from './inbox-filter';
+import { appendPage, applyChange, capRows, MAX_ROWS, NO_FILTER, toTicketFilter, type Assignment, type InboxFilter } from './inbox-filter';
 
 const PAGE = 20;
 const STATUSES: TicketStatus[] = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'];
@@ -17,31 +17,54 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
   const [filter, setFilter] = useState<InboxFilter>(NO_FILTER);
   const [rows, setRows] = useState<TicketSummary[]>([]);
   const [more, setMore] = useState(false);
+  const [capped, setCapped] = useState(false);
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const pages = useRef<AsyncIterator<TicketPage> | null>(null);
+  // Each fresh read (a filter change, a refresh, a reconnect) is a new generation:
+  // an answer to an older one (a late first page, a late "Load more") is dropped.
+  const generation = useRef(0);
   const current = useRef({ filter, me, complete: false });
-  current.current = { filter, me, complete: !more };
+  current.current = { filter, me, complete: !more && !capped };
 
   async function nextPage(reset: boolean) {
-    if (reset) pages.current = client.listTickets({ filter: toTicketFilter(filter, me), first: PAGE })[Symbol.asyncIterator]();
+    if (reset || !pages.current) {
+      generation.current++;
+      pages.current = client.listTickets({ filter: toTicketFilter(filter, me), first: PAGE })[Symbol.asyncIterator]();
+    }
+    const mine = generation.current;
+    const walk = pages.current;
     setLoading(true);
     setProblem(null);
     try {
-      const step = await pages.current!.next();
-      const page = step.done ? null : step.value;
-      setRows((old) => (reset ? [] : old).concat(page?.edges.map((e) => e.node) ?? []).filter((t, i, all) => all.findIndex((o) => o.id === t.id) === i));
-      setMore(Boolean(page?.pageInfo.hasNextPage));
+      const step = await walk.next();
+      if (mine !== generation.current) return;
+      const page = step.done ? [] : step.value.edges.map((e) => e.node);
+      setRows((old) => appendPage(reset ? [] : old, page));
+      setMore(!step.done && step.value.pageInfo.hasNextPage);
+      if (reset) setCapped(false);
     } catch (e) {
+      if (mine !== generation.current) return;
       // The iterator is spent after a failure: a retry starts the walk again.
       pages.current = null;
       setProblem(describeError(e));
     } finally {
-      setLoading(false);
+      if (mine === generation.current) setLoading(false);
     }
   }
+  const refresh = useRef(nextPage);
+  refresh.current = nextPage;
 
   useEffect(() => { void nextPage(true); }, [filter]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Past MAX_ROWS the oldest rows go; "Load more" would leave a gap after them, so a refresh is offered instead.
+  useEffect(() => {
+    const kept = capRows(rows);
+    if (!kept.capped) return;
+    setRows(kept.rows);
+    setMore(false);
+    setCapped(true);
+  }, [rows]);
 
   useEffect(() => {
     const stop = client.subscribeToChanges({
@@ -49,7 +72,8 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
         const { filter: f, me: who, complete } = current.current;
         setRows((old) => applyChange(old, change.ticket, f, who, complete));
       },
-      // The SDK reconnects by itself; a change missed meanwhile shows on the next read.
+      // Changes made while the connection was down never arrive: read the first page again.
+      reconnected: () => void refresh.current(true),
       error: (e) => setProblem({ ...describeError(e), retryable: false, message: 'Live updates stopped: reload the page to see new tickets.' }),
     });
     return stop;
@@ -106,6 +130,12 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
       {!rows.length && !loading && !problem && <p className="muted">No tickets match.</p>}
       <div className="actions">
         {more && <button type="button" onClick={() => void nextPage(false)} disabled={loading}>{loading ? 'Loading…' : 'Load more'}</button>}
+        {capped && (
+          <>
+            <p className="muted" data-testid="inbox-capped">Showing the newest {MAX_ROWS} tickets; narrow the filters to see others.</p>
+            <button type="button" onClick={() => void nextPage(true)} disabled={loading}>Refresh</button>
+          </>
+        )}
       </div>
       <div className="status" role="alert">
         {problem && (

@@ -12,6 +12,22 @@ export interface InboxFilter {
 
 export const NO_FILTER: InboxFilter = { status: '', priority: '', assignment: 'all' };
 
+/** Rows an inbox keeps at most (pages and live arrivals together); past it, the oldest go and a refresh is offered. */
+export const MAX_ROWS = 500;
+
+/** The newest `max` rows (rows are newest first), and whether any were dropped. */
+export function capRows(rows: TicketSummary[], max = MAX_ROWS): { rows: TicketSummary[]; capped: boolean } {
+  return rows.length > max ? { rows: rows.slice(0, max), capped: true } : { rows, capped: false };
+}
+
+/** A page appended to the rows shown, each ticket once (a Set of ids: linear, not quadratic). */
+export function appendPage(rows: TicketSummary[], page: TicketSummary[]): TicketSummary[] {
+  const ids = new Set(rows.map((r) => r.id));
+  const out = rows.slice();
+  for (const t of page) if (!ids.has(t.id)) { ids.add(t.id); out.push(t); }
+  return out;
+}
+
 export function toTicketFilter(f: InboxFilter, me: string): TicketFilter {
   return {
     ...(f.status && { status: [f.status] }),
