@@ -12,6 +12,12 @@ export interface AttachmentConfig {
   unreferencedTtlSeconds: number;
   /** ATTACHMENT_SWEEP_INTERVAL: seconds between sweeps of unreferenced uploads (default 60). */
   sweepIntervalSeconds: number;
+  /** ATTACHMENT_MAX_PENDING_BYTES: bytes all unreferenced uploads together may promise (default 1 GiB); beyond, createUpload is SERVICE_UNAVAILABLE. */
+  maxPendingBytes: number;
+  /** ATTACHMENT_IDLE_TIMEOUT: seconds a PUT or a download may go without progress (default 30); the whole PUT also has a size-scaled deadline (putDeadlineMs). */
+  idleTimeoutMs: number;
+  /** ATTACHMENT_MAX_DOWNLOADS_PER_ADDRESS: downloads one address may have running in this process (default 4); beyond, 429. */
+  maxDownloadsPerAddress: number;
   /** ATTACHMENT_SIGNING_KEY: key of the signed URLs; unset: one key shared by all processes through the database. */
   signingKey?: string;
   /** PUBLIC_URL: the origin clients reach this API at (for upload and download links); unset: the request's Host. */
@@ -19,6 +25,11 @@ export interface AttachmentConfig {
 }
 
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+/** The slowest upload rate a PUT is given time for: 10 MiB get 60 s + 320 s. */
+const MIN_PUT_BYTES_PER_SECOND = 32 * 1024;
+
+/** How long a PUT of `size` bytes may take in all: twice the idle timeout, plus the size at the slowest rate. */
+export const putDeadlineMs = (size: number, idleMs: number): number => 2 * idleMs + Math.ceil((size / MIN_PUT_BYTES_PER_SECOND) * 1000);
 const MIN_KEY_LENGTH = 32;
 
 export function loadAttachmentConfig(env: NodeJS.ProcessEnv): AttachmentConfig {
@@ -36,6 +47,9 @@ export function loadAttachmentConfig(env: NodeJS.ProcessEnv): AttachmentConfig {
     uploadTtlSeconds,
     unreferencedTtlSeconds,
     sweepIntervalSeconds: integer('ATTACHMENT_SWEEP_INTERVAL', env.ATTACHMENT_SWEEP_INTERVAL, 60, 1, 86_400),
+    maxPendingBytes: integer('ATTACHMENT_MAX_PENDING_BYTES', env.ATTACHMENT_MAX_PENDING_BYTES, 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    idleTimeoutMs: integer('ATTACHMENT_IDLE_TIMEOUT', env.ATTACHMENT_IDLE_TIMEOUT, 30, 1, 3600) * 1000,
+    maxDownloadsPerAddress: integer('ATTACHMENT_MAX_DOWNLOADS_PER_ADDRESS', env.ATTACHMENT_MAX_DOWNLOADS_PER_ADDRESS, 4, 1, 1000),
     signingKey,
     publicUrl,
   };

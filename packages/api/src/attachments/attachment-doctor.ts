@@ -4,6 +4,14 @@
 import type { Collection, Db, Document, ObjectId } from 'mongodb';
 import { BUCKET, GridFsStore } from './gridfs-store';
 
+/**
+ * Claims younger than this are left alone: the API sets eventId before the
+ * event's insert commits, so a young claim's event may just not be there yet.
+ */
+export const CLAIM_SETTLE_MS = 60 * 60 * 1000;
+/** Claims old enough to judge (before claimedAt existed, every claim counts as old). */
+const settledClaims = (now: number) => ({ eventId: { $exists: true }, $or: [{ claimedAt: { $exists: false } }, { claimedAt: { $lte: new Date(now - CLAIM_SETTLE_MS) } }] });
+
 const EXAMPLES = 5;
 const BATCH = 500;
 
@@ -12,7 +20,7 @@ export interface AttachmentReport {
   attachments: number;
   /** Ids whose chunks or files document have no attachment (an interrupted removal, a crash mid-cleanup). */
   orphanedBytes: { count: number; chunks: number; examples: string[] };
-  /** Referenced attachments whose event no longer exists. */
+  /** Referenced attachments whose event no longer exists (claims younger than an hour are not judged yet). */
   detached: { count: number; examples: string[] };
   problems: string[];
   plan: string[];
@@ -69,8 +77,9 @@ export async function inspectAttachments(db: Db): Promise<AttachmentReport & { o
   );
   const fromFiles = await scan(files.find({}, { projection: { _id: 1 } }), (d) => d._id, (ids) => missingIn(attachments, '_id', ids));
   const orphanIds = [...new Map([...fromChunks.ids, ...fromFiles.ids].map((id) => [String(id), id])).values()];
-  const detached = await scan(attachments.find({ eventId: { $exists: true } }, { projection: { eventId: 1 } }), (d) => d._id, async (ids) => {
-    const docs = await attachments.find({ _id: { $in: ids } }, { projection: { eventId: 1 } }).toArray();
+  const settled = settledClaims(Date.now());
+  const detached = await scan(attachments.find(settled, { projection: { eventId: 1 } }), (d) => d._id, async (ids) => {
+    const docs = await attachments.find({ _id: { $in: ids }, ...settled }, { projection: { eventId: 1 } }).toArray();
     const gone = new Set((await missingIn(db.collection('ticket_events'), '_id', docs.map((d) => d.eventId))).map(String));
     return docs.filter((d) => gone.has(String(d.eventId))).map((d) => d._id as ObjectId);
   });
@@ -112,10 +121,11 @@ export async function repairAttachments(db: Db): Promise<AttachmentRepair> {
     removed.orphanedBytes++;
   }
   for (const id of found.detachedIds) {
-    const doc = await attachments.findOne({ _id: id });
+    const settled = settledClaims(Date.now());
+    const doc = await attachments.findOne({ _id: id, ...settled });
     if (!doc?.eventId || (await db.collection('ticket_events').countDocuments({ _id: doc.eventId }, { limit: 1 }))) continue;
     // The attachment first: its bytes, if a crash leaves them, are then orphans the next run removes.
-    if ((await attachments.deleteOne({ _id: id, eventId: doc.eventId })).deletedCount !== 1) continue;
+    if ((await attachments.deleteOne({ _id: id, ...settled, eventId: doc.eventId })).deletedCount !== 1) continue;
     await store.remove(id as never);
     removed.detached++;
   }

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { create as contentDisposition } from 'content-disposition';
+import { addressKey } from '../http/rate-limit';
 import type { Logger } from '../logging/logger';
 import type { Principal } from '../tokens/scopes';
 import type { AttachmentService } from './attachment.service';
@@ -17,7 +18,13 @@ const DOWNLOAD = /^\/attachments\/([^/]+)$/;
 
 export interface AttachmentHttpOptions {
   service: AttachmentService;
-  authenticate(authorization: string | undefined): Promise<Principal | null>;
+  /** The caller of a bearer token (a bad one costs the address like an invalid document, http/app.ts). */
+  principalOf(authorization: string | undefined, ip: string): Promise<Principal | null>;
+  ipOf(req: IncomingMessage): string;
+  /** A download may go this long without the client taking a byte. */
+  idleTimeoutMs: number;
+  /** Downloads one address may have running in this process. */
+  maxDownloadsPerAddress: number;
   log: Logger;
 }
 
@@ -34,7 +41,10 @@ function refuse(res: ServerResponse, refusal: Refusal, req: IncomingMessage): vo
 }
 
 /** The handler: true when the path was one of ours (answered), false to let the app go on. */
-export function attachmentRoutes({ service, authenticate, log }: AttachmentHttpOptions) {
+export function attachmentRoutes({ service, principalOf, ipOf, idleTimeoutMs, maxDownloadsPerAddress, log }: AttachmentHttpOptions) {
+  /** Running downloads by address: a slow reader holds memory, so an address may hold only a few. */
+  const running = new Map<string, number>();
+
   async function upload(req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams): Promise<void> {
     try {
       const stored = await service.receive(id, query.get('expires'), query.get('signature'), req.headers['content-length'], req);
@@ -47,11 +57,36 @@ export function attachmentRoutes({ service, authenticate, log }: AttachmentHttpO
   }
 
   async function download(req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams): Promise<void> {
+    const ip = ipOf(req);
     const link = service.checkLink(id, query.get('expires'), query.get('signature'));
     if (link !== 'ok') {
-      const principal = req.headers.authorization ? await authenticate(req.headers.authorization) : null;
+      let principal: Principal | null = null;
+      try {
+        principal = req.headers.authorization ? await principalOf(req.headers.authorization, ip) : null;
+      } catch (err) {
+        log.warn({ err }, 'attachment download: token check failed');
+        res.setHeader('retry-after', '5');
+        return answer(res, 503, { error: 'unavailable', message: 'The service is temporarily unavailable; retry later.' });
+      }
       if (!principal?.scopes.has('tickets:read')) return refuse(res, new Refusal(link === 'expired' ? 'gone' : 'forbidden'), req);
     }
+    const address = addressKey(ip);
+    const held = running.get(address) ?? 0;
+    if (held >= maxDownloadsPerAddress) {
+      res.setHeader('retry-after', '5');
+      return answer(res, 429, { error: 'too_many_downloads', message: `At most ${maxDownloadsPerAddress} downloads at once from one address.` });
+    }
+    running.set(address, held + 1);
+    try {
+      await send(req, res, id);
+    } finally {
+      const left = (running.get(address) ?? 1) - 1;
+      if (left > 0) running.set(address, left);
+      else running.delete(address);
+    }
+  }
+
+  async function send(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const found = await service.open(id);
     if (!found) return refuse(res, new Refusal('not_found'), req);
     const { attachment, bytes } = found;
@@ -66,12 +101,19 @@ export function attachmentRoutes({ service, authenticate, log }: AttachmentHttpO
       bytes.destroy();
       return void res.end();
     }
+    // A client that stops taking bytes is cut off: what waits for it is held in memory.
+    const idle = setTimeout(() => res.destroy(), idleTimeoutMs);
+    const progress = () => idle.refresh();
     try {
-      await pipeline(bytes, res);
+      const done = pipeline(bytes, res);
+      bytes.on('data', progress);
+      await done;
     } catch (err) {
       // A client that goes away mid-download is not an error of ours.
       if (!res.destroyed) log.warn({ err }, 'attachment download failed');
       res.destroy();
+    } finally {
+      clearTimeout(idle);
     }
   }
 

@@ -11,7 +11,7 @@ export enum UploadState {
   STORED = 'stored',
 }
 
-// The sweep's query: unreferenced uploads, oldest first.
+// The sweep's query and the pending-bytes sum: unreferenced uploads, oldest first.
 @index({ createdAt: 1 }, { partialFilterExpression: { eventId: { $exists: false } } })
 @index({ eventId: 1 }, { sparse: true })
 @modelOptions({ schemaOptions: { collection: 'attachments', versionKey: false }, options: { customName: 'Attachment' } })
@@ -42,6 +42,14 @@ export class StoredAttachment {
 
   @prop({ type: Date })
   public storedAt?: Date;
+
+  /** Who asked for the upload URL: a public caller (false) or a token holder (true). A public createTicket may only claim public uploads. */
+  @prop({ type: Boolean })
+  public byToken?: boolean;
+
+  /** When `eventId` was set: the event may still be being written for a while (the doctor leaves young claims alone). */
+  @prop({ type: Date })
+  public claimedAt?: Date;
 
   /** The timeline event that references it; unset while unreferenced. */
   @prop({ type: Types.ObjectId })

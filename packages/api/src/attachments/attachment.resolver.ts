@@ -15,7 +15,7 @@ export class AttachmentResolver {
     @Arg('size', () => Int, { description: 'Bytes the PUT will bring, exactly (at most maxBytes).' }) size: number,
     @Ctx() ctx: Context,
   ) {
-    return ctx.attachments.createUpload(filename, contentType, size, ctx.origin);
+    return ctx.attachments.createUpload(filename, contentType, size, ctx.origin, ctx.principal !== null);
   }
 
   // At most 5, stored in the event's own document: the cost limit counts them as one field (http/operation-plan.ts).

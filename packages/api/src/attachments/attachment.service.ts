@@ -1,15 +1,16 @@
 // The rules of attachments: who gets an upload URL for what, taking the
 // bytes once, referencing an upload once, signed links, and the sweep of
 // uploads nobody referenced.
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import mongoose, { Types } from 'mongoose';
-import { badUserInput, type FieldProblem } from '../errors/api-errors';
-import type { AttachmentConfig } from './attachment-config';
+import { badUserInput, serviceUnavailable, type FieldProblem } from '../errors/api-errors';
+import { putDeadlineMs, type AttachmentConfig } from './attachment-config';
 import { AttachmentModel, UploadState, type AttachmentRef, type StoredAttachment } from './attachment.model';
 import type { AttachmentStore } from './attachment-store';
 import type { Attachment, Upload } from './attachment.type';
 import { ALLOWED_TYPES, isAllowedType } from './content-types';
-import { sanitiseFilename } from './filename';
+import { sanitiseFilename, withExtensionOf } from './filename';
 import { receiveUpload } from './receive-upload';
 import { Refusal, type RefusalReason } from './refusal';
 import type { UrlSigner } from './signing';
@@ -17,14 +18,17 @@ import type { UrlSigner } from './signing';
 /** At most this many attachments on one timeline event. */
 export const MAX_PER_EVENT = 5;
 const MAX_FILENAME_INPUT = 1000;
-/** The sweep removes at most this many uploads per round; the next round takes the rest. */
-const SWEEP_BATCH = 100;
+/** A sweep round stops after this long; the next round takes the rest. */
+const SWEEP_ROUND_MS = 20_000;
 
 /** What the service tells the rest of the process about (metrics). */
 export interface AttachmentHooks {
   onStored?(bytes: number): void;
   onRefused?(reason: RefusalReason): void;
 }
+
+/** 96 random bits: an upload's id cannot be guessed from another one's (an ObjectId's time and counter could). */
+const unguessableId = () => new Types.ObjectId(randomBytes(12));
 
 const objectId = (raw: string): Types.ObjectId | null => (/^[0-9a-f]{24}$/i.test(raw) ? new Types.ObjectId(raw) : null);
 
@@ -53,12 +57,18 @@ export class AttachmentService {
 
   // ---- upload ----------------------------------------------------------
 
-  async createUpload(filename: string, contentType: string, size: number, origin: string | undefined): Promise<Upload> {
+  /** `byToken`: the caller holds a token (its uploads can be claimed only by token holders). */
+  async createUpload(filename: string, contentType: string, size: number, origin: string | undefined, byToken = false): Promise<Upload> {
     const problems = checkUploadRequest(filename, contentType, size, this.config.maxBytes);
     if (problems.length) throw badUserInput(problems);
+    // Unreferenced bytes of the whole deployment are capped: beyond, nobody gets an upload URL until some are referenced or swept.
+    if ((await pendingBytes()) + size > this.config.maxPendingBytes) throw serviceUnavailable(60);
     const now = new Date();
     const doc = await AttachmentModel.create({
-      filename: sanitiseFilename(filename),
+      _id: unguessableId(),
+      byToken,
+      // The bytes must be of contentType (checked at the PUT), so the name's extension follows it.
+      filename: withExtensionOf(sanitiseFilename(filename), contentType.trim().toLowerCase()),
       contentType: contentType.trim().toLowerCase(),
       size,
       state: UploadState.PENDING,
@@ -98,9 +108,17 @@ export class AttachmentService {
           if (declared > this.config.maxBytes) throw new Refusal('too_large');
           if (declared !== taken.size) throw new Refusal('wrong_length');
         }
-        await receiveUpload(body, this.store.writer(_id, taken.filename, taken.contentType), { contentType: taken.contentType, size: taken.size, maxBytes: this.config.maxBytes });
+        await receiveUpload(body, this.store.writer(_id, taken.filename, taken.contentType), {
+          contentType: taken.contentType,
+          size: taken.size,
+          maxBytes: this.config.maxBytes,
+          idleMs: this.config.idleTimeoutMs,
+          deadlineMs: putDeadlineMs(taken.size, this.config.idleTimeoutMs),
+        });
         const storedAt = new Date();
-        await AttachmentModel.updateOne({ _id }, { $set: { state: UploadState.STORED, storedAt } });
+        // Only if still ours: a sweep that removed it meanwhile wins, and these bytes go.
+        const done = await AttachmentModel.updateOne({ _id, state: UploadState.RECEIVING }, { $set: { state: UploadState.STORED, storedAt } });
+        if (done.matchedCount !== 1) throw new Refusal('gone');
         this.hooks.onStored?.(taken.size);
         return { ...taken, state: UploadState.STORED, storedAt };
       } catch (err) {
@@ -124,15 +142,16 @@ export class AttachmentService {
    * upload exactly one gets it. All or none: on any miss the ones taken are
    * given back and the answer is BAD_USER_INPUT on attachmentIds.
    */
-  async claim(rawIds: readonly string[] | null | undefined, eventId: Types.ObjectId): Promise<AttachmentRef[]> {
+  async claim(rawIds: readonly string[] | null | undefined, eventId: Types.ObjectId, byToken = false): Promise<AttachmentRef[]> {
     if (!rawIds || rawIds.length === 0) return [];
     const ids = rawIds.map(objectId);
     if (rawIds.length > MAX_PER_EVENT) throw attachmentIdsProblem(`at most ${MAX_PER_EVENT} per event`);
     if (ids.some((id) => id === null)) throw attachmentIdsProblem('unknown id');
     if (new Set(rawIds.map((id) => id.toLowerCase())).size !== rawIds.length) throw attachmentIdsProblem('an id appears twice');
     const notBefore = new Date(Date.now() - this.config.unreferencedTtlSeconds * 1000);
-    const claimable = { state: UploadState.STORED, eventId: { $exists: false }, createdAt: { $gt: notBefore } };
-    const result = await AttachmentModel.updateMany({ _id: { $in: ids }, ...claimable }, { $set: { eventId } });
+    // A public caller may reference only uploads a public caller asked for; a token holder any.
+    const claimable = { state: UploadState.STORED, eventId: { $exists: false }, createdAt: { $gt: notBefore }, ...(byToken ? {} : { byToken: false }) };
+    const result = await AttachmentModel.updateMany({ _id: { $in: ids }, ...claimable }, { $set: { eventId, claimedAt: new Date() } });
     if (result.modifiedCount !== ids.length) {
       await this.release(eventId);
       throw attachmentIdsProblem('unknown, not uploaded, expired or already used');
@@ -144,7 +163,7 @@ export class AttachmentService {
 
   /** Give back what `claim` took for an event that was never written. */
   async release(eventId: Types.ObjectId): Promise<void> {
-    await AttachmentModel.updateMany({ eventId }, { $unset: { eventId: 1 } });
+    await AttachmentModel.updateMany({ eventId }, { $unset: { eventId: 1, claimedAt: 1 } });
   }
 
   // ---- download --------------------------------------------------------
@@ -177,15 +196,17 @@ export class AttachmentService {
    * conditional on the upload still being unreferenced, so a reference
    * made meanwhile wins and two sweeps never remove one upload twice.
    */
-  async sweep(now = new Date()): Promise<number> {
+  async sweep(now = new Date(), roundMs = SWEEP_ROUND_MS): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.unreferencedTtlSeconds * 1000);
-    const stale = { eventId: { $exists: false }, createdAt: { $lte: cutoff } };
-    const candidates = await AttachmentModel.find(stale, { _id: 1 }).sort({ createdAt: 1 }).limit(SWEEP_BATCH).lean<{ _id: Types.ObjectId }[]>();
+    // A PUT may start at the end of the upload window and last its deadline: until then a `receiving` upload is not stale.
+    const arriving = new Date(now.getTime() - this.config.uploadTtlSeconds * 1000 - putDeadlineMs(this.config.maxBytes, this.config.idleTimeoutMs));
+    const stale = { eventId: { $exists: false }, createdAt: { $lte: cutoff }, $or: [{ state: { $ne: UploadState.RECEIVING } }, { createdAt: { $lte: arriving } }] };
     let removed = 0;
-    for (const { _id } of candidates) {
-      const gone = await AttachmentModel.deleteOne({ _id, ...stale });
-      if (gone.deletedCount !== 1) continue;
-      await this.store.remove(_id);
+    // One at a time, each taken atomically: processes sweeping together share the work instead of racing for it.
+    for (const end = Date.now() + roundMs; Date.now() < end; ) {
+      const gone = await AttachmentModel.findOneAndDelete(stale, { sort: { createdAt: 1 }, projection: { _id: 1 } }).lean<{ _id: Types.ObjectId }>();
+      if (!gone) break;
+      await this.store.remove(gone._id);
       removed++;
     }
     return removed;
@@ -195,6 +216,12 @@ export class AttachmentService {
   private originOf(origin: string | undefined): string {
     return this.config.publicUrl ?? origin ?? '';
   }
+}
+
+/** Bytes promised by uploads nobody references yet (pending, arriving or stored). */
+async function pendingBytes(): Promise<number> {
+  const [sum] = await AttachmentModel.aggregate<{ bytes: number }>([{ $match: { eventId: { $exists: false } } }, { $group: { _id: null, bytes: { $sum: '$size' } } }]);
+  return sum?.bytes ?? 0;
 }
 
 const attachmentIdsProblem = (message: string) => badUserInput([{ field: 'attachmentIds', message }]);

@@ -1,5 +1,6 @@
 // Attachments as one piece for the composition root (http/app.ts): the
 // service, its HTTP routes, its metrics and its background sweep.
+import type { IncomingMessage } from 'node:http';
 import type { Registry } from 'prom-client';
 import mongoose from 'mongoose';
 import type { Logger } from '../logging/logger';
@@ -16,7 +17,9 @@ export interface AttachmentsOptions {
   log: Logger;
   /** The metrics registry, when metrics are on. */
   registry?: Registry;
-  authenticate(authorization: string | undefined): Promise<Principal | null>;
+  /** The caller of a bearer token; a bad one is charged to its address (http/app.ts). */
+  principalOf(authorization: string | undefined, ip: string): Promise<Principal | null>;
+  ipOf(req: IncomingMessage): string;
 }
 
 export interface Attachments {
@@ -28,11 +31,11 @@ export interface Attachments {
   stop(): Promise<void>;
 }
 
-export async function createAttachments({ config, log, registry, authenticate }: AttachmentsOptions): Promise<Attachments> {
+export async function createAttachments({ config, log, registry, principalOf, ipOf }: AttachmentsOptions): Promise<Attachments> {
   const db = mongoose.connection.db!;
   const signer = new UrlSigner(await signingKey(db, config.signingKey));
   const service = new AttachmentService(config, new GridFsStore(db), signer, registry ? attachmentMetrics(registry) : {});
-  const route = attachmentRoutes({ service, authenticate, log });
+  const route = attachmentRoutes({ service, principalOf, ipOf, idleTimeoutMs: config.idleTimeoutMs, maxDownloadsPerAddress: config.maxDownloadsPerAddress, log });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | null = null;
   const sweep = () => {

@@ -3,6 +3,34 @@
 const MAX_LENGTH = 200;
 const FALLBACK = 'attachment';
 
+/** The extension each allowed type is saved with (content-types.ts). */
+const EXTENSION_OF: Record<string, string> = {
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/gif': '.gif',
+  'image/webp': '.webp',
+  'application/pdf': '.pdf',
+  'text/plain': '.txt',
+};
+/** Extensions taken as already right for a type. */
+const SYNONYMS: Record<string, string[]> = { '.jpg': ['.jpeg'] };
+
+/**
+ * The name with the extension of its (sniffed) type, so a saved file opens
+ * as what it is: `fix.html` of text is `fix.txt`, `notes` is `notes.txt`.
+ * A known extension is replaced, anything else kept and the right one appended.
+ */
+export function withExtensionOf(name: string, contentType: string): string {
+  const ext = EXTENSION_OF[contentType];
+  if (!ext) return name;
+  const dot = name.lastIndexOf('.');
+  const current = dot > 0 ? name.slice(dot).toLowerCase() : '';
+  if (current === ext || SYNONYMS[ext]?.includes(current)) return name;
+  // Replaced when it looks like an extension (short, plain letters and digits); else appended.
+  const stem = /^\.[a-z0-9]{1,5}$/.test(current) ? name.slice(0, dot) : name;
+  return [...stem].slice(0, MAX_LENGTH - ext.length).join('') + ext;
+}
+
 export function sanitiseFilename(raw: string): string {
   const base = raw.split(/[/\\]/).pop() ?? '';
   const clean = base

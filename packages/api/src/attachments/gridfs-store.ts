@@ -44,6 +44,12 @@ export class GridFsStore implements AttachmentStore {
         upload.once('finish', () => done());
         upload.once('error', done);
       },
+      // A refused or cut-off upload: the driver drops what it wrote and writes nothing more.
+      destroy(err, done) {
+        if (upload.writableFinished) return done(err);
+        track(upload.abort().catch(() => {}));
+        done(err);
+      },
     });
     upload.on('error', (err) => sink.destroy(err));
     return sink;

@@ -11,6 +11,10 @@ export interface Expected {
   contentType: string;
   size: number;
   maxBytes: number;
+  /** The body may go this long without a byte. */
+  idleMs: number;
+  /** The whole body must be in by then. */
+  deadlineMs: number;
 }
 
 /** Counts bytes: over the limit is too_large, over or under the promised size is wrong_length. */
@@ -61,11 +65,22 @@ function typeCheck(contentType: string): Transform {
 
 /** Resolves once the sink has every byte; rejects with a Refusal (or the stream's own error) otherwise. */
 export async function receiveUpload(body: Readable, sink: Writable, expected: Expected): Promise<void> {
+  // A slow or stalled sender is cut off: the pipeline fails, the sink aborts (gridfs-store.ts).
+  const tooSlow = () => body.destroy(new Refusal('too_slow'));
+  const deadline = setTimeout(tooSlow, expected.deadlineMs);
+  const idle = setTimeout(tooSlow, expected.idleMs);
+  const progress = () => idle.refresh();
   try {
-    await pipeline(body, counter(expected), typeCheck(expected.contentType), sink);
+    const done = pipeline(body, counter(expected), typeCheck(expected.contentType), sink);
+    body.on('data', progress);
+    await done;
   } catch (err) {
     if (err instanceof Refusal) throw err;
     if ((err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as { code?: string }).code === 'ECONNRESET') throw new Refusal('aborted');
     throw err;
+  } finally {
+    clearTimeout(deadline);
+    clearTimeout(idle);
+    body.off('data', progress);
   }
 }

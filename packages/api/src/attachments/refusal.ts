@@ -1,5 +1,5 @@
 // Why an upload or a download was refused, and the HTTP status that says so.
-export type RefusalReason = 'too_large' | 'wrong_type' | 'wrong_length' | 'gone' | 'forbidden' | 'not_found' | 'aborted';
+export type RefusalReason = 'too_large' | 'wrong_type' | 'wrong_length' | 'gone' | 'forbidden' | 'not_found' | 'aborted' | 'too_slow';
 
 export const STATUS_OF: Record<RefusalReason, number> = {
   too_large: 413,
@@ -9,6 +9,7 @@ export const STATUS_OF: Record<RefusalReason, number> = {
   forbidden: 403,
   not_found: 404,
   aborted: 400,
+  too_slow: 408,
 };
 
 const MESSAGE_OF: Record<RefusalReason, string> = {
@@ -19,6 +20,7 @@ const MESSAGE_OF: Record<RefusalReason, string> = {
   forbidden: 'This URL is not valid.',
   not_found: 'No such attachment.',
   aborted: 'The upload was cut off.',
+  too_slow: 'The upload stalled or took too long.',
 };
 
 export class Refusal extends Error {

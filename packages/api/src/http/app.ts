@@ -80,7 +80,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount, live) : null;
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
   const tokens = new TokenService(config.agentTokens, log);
-  const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, authenticate: (authorization) => tokens.authenticate(authorization) });
+  const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, principalOf: (authorization, ip) => principalOf(authorization, ip), ipOf: (req) => ipOf(req) });
   const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();

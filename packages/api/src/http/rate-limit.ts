@@ -26,7 +26,7 @@ import type { Context, LookupCharge } from '../graphql/context';
 import type { OperationPlan } from './operation-plan';
 import { LOOKUP_FIELDS } from './query-limits';
 
-export type Budget = 'create' | 'lookup' | 'agent' | 'other' | 'invalid' | 'guessFromAddress' | 'guessFromAll' | 'finders';
+export type Budget = 'create' | 'lookup' | 'agent' | 'other' | 'invalid' | 'guessFromAddress' | 'guessFromAll' | 'finders' | 'uploadBytes';
 
 /** Points and window (seconds) of each budget. */
 export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
@@ -34,6 +34,8 @@ export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
   lookup: { points: 60, duration: 60 },
   agent: { points: 600, duration: 60 },
   other: { points: 300, duration: 60 },
+  /** KiB of uploads an address may ask for (createUpload's size): 100 MiB an hour. */
+  uploadBytes: { points: 100 * 1024, duration: 60 * 60 },
   /** Documents that fail to parse or validate, or whose variables do not coerce. */
   invalid: { points: 30, duration: 60 },
   /** Failed lookups of one ticket number from one address (IPv6: its /64). */
@@ -80,11 +82,18 @@ export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; loo
   for (const field of plan.rootFields) {
     const budget = BUDGET_OF_FIELD[field.name] ?? 'other';
     budgets.set(budget, (budgets.get(budget) ?? 0) + 1);
+    if (field.name === 'createUpload') budgets.set('uploadBytes', (budgets.get('uploadBytes') ?? 0) + uploadKiB(field.args.size));
     const n = field.args.ticketNumber;
     // A malformed number is refused before any email is compared: no guess, nothing kept for it.
     if (LOOKUP_FIELDS.has(field.name) && typeof n === 'string' && isWellFormedTicketNumber(n)) lookedUp.push(ticketKey(n));
   }
   return { budgets, lookedUp };
+}
+
+/** What a createUpload's size costs in KiB (rounded up); a size no budget could pay costs the whole budget, nothing more. */
+function uploadKiB(size: unknown): number {
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) return 0;
+  return Math.min(Math.ceil(size / 1024), BUDGETS.uploadBytes.points);
 }
 
 export const ticketKey = (raw: string): string => normalizeTicketNumber(raw);

@@ -104,7 +104,7 @@ export interface TicketServiceOptions {
 
 /** What the ticket rules need of attachments: reference uploads from an event, or give them back. */
 export interface AttachmentClaims {
-  claim(ids: readonly string[] | null | undefined, eventId: Types.ObjectId): Promise<AttachmentRef[]>;
+  claim(ids: readonly string[] | null | undefined, eventId: Types.ObjectId, byToken: boolean): Promise<AttachmentRef[]>;
   release(eventId: Types.ObjectId): Promise<void>;
 }
 
@@ -154,7 +154,7 @@ export class TicketService {
       const replay = await this.replay(values.idempotencyKey, inputHash);
       if (replay) return replay;
     }
-    const created = await this.claimed(attachmentIds, { kind: TimelineEventKind.CREATED });
+    const created = await this.claimed(attachmentIds, { kind: TimelineEventKind.CREATED }, actor !== null);
     let inserted: Awaited<ReturnType<TicketService['insertNumbered']>>;
     try {
       inserted = await this.insertNumbered({ ...values, inputHash }, actor, created);
@@ -173,11 +173,12 @@ export class TicketService {
   }
 
   /** The event with its id chosen now and these uploads referenced from it (none: the event as planned). */
-  private async claimed(attachmentIds: readonly string[] | null | undefined, event: PlannedEvent): Promise<NewEvent> {
+  /** `byToken`: a token holder's event may reference anyone's uploads; a public caller's only public ones. */
+  private async claimed(attachmentIds: readonly string[] | null | undefined, event: PlannedEvent, byToken = true): Promise<NewEvent> {
     if (!attachmentIds?.length) return event;
     if (!this.options.attachments) throw internalError();
     const _id = new mongoose.Types.ObjectId();
-    return { ...event, _id, attachments: await this.options.attachments.claim(attachmentIds, _id) };
+    return { ...event, _id, attachments: await this.options.attachments.claim(attachmentIds, _id, byToken) };
   }
 
   /** The ticket an idempotency key already made, or a conflict if the input differs. */
