@@ -18,6 +18,8 @@ import type { UrlSigner } from './signing';
 /** At most this many attachments on one timeline event. */
 export const MAX_PER_EVENT = 5;
 const MAX_FILENAME_INPUT = 1000;
+/** Uploads the sweep reads per query; it reads again while batches come back full. */
+const SWEEP_BATCH = 100;
 /** A sweep round stops after this long; the next round takes the rest. */
 const SWEEP_ROUND_MS = 20_000;
 
@@ -202,12 +204,20 @@ export class AttachmentService {
     const arriving = new Date(now.getTime() - this.config.uploadTtlSeconds * 1000 - putDeadlineMs(this.config.maxBytes, this.config.idleTimeoutMs));
     const stale = { eventId: { $exists: false }, createdAt: { $lte: cutoff }, $or: [{ state: { $ne: UploadState.RECEIVING } }, { createdAt: { $lte: arriving } }] };
     let removed = 0;
-    // One at a time, each taken atomically: processes sweeping together share the work instead of racing for it.
+    // Batches until one comes back short (or the round's time is up). Each
+    // removal is one conditional delete, so it is atomic; each process works
+    // its batch in its own random order, so processes sweeping together mostly
+    // take different uploads instead of racing for the same oldest ones.
+    // (findOneAndDelete would take one per round trip as well; the test engine refuses the driver's findAndModify with remove.)
     for (const end = Date.now() + roundMs; Date.now() < end; ) {
-      const gone = await AttachmentModel.findOneAndDelete(stale, { sort: { createdAt: 1 }, projection: { _id: 1 } }).lean<{ _id: Types.ObjectId }>();
-      if (!gone) break;
-      await this.store.remove(gone._id);
-      removed++;
+      const batch = await AttachmentModel.find(stale, { _id: 1 }).sort({ createdAt: 1 }).limit(SWEEP_BATCH).lean<{ _id: Types.ObjectId }[]>();
+      for (const { _id } of shuffled(batch)) {
+        if (Date.now() >= end) break;
+        if ((await AttachmentModel.deleteOne({ _id, ...stale })).deletedCount !== 1) continue;
+        await this.store.remove(_id);
+        removed++;
+      }
+      if (batch.length < SWEEP_BATCH) break;
     }
     return removed;
   }
@@ -216,6 +226,16 @@ export class AttachmentService {
   private originOf(origin: string | undefined): string {
     return this.config.publicUrl ?? origin ?? '';
   }
+}
+
+/** A copy in random order (Fisher-Yates). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 /** Bytes promised by uploads nobody references yet (pending, arriving or stored). */

@@ -3,6 +3,7 @@
 // every refusal leaving nothing behind, expiry, the sweep, two processes.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
@@ -141,6 +142,21 @@ describeBuilt('attachments on two API processes', () => {
     expect(r.body.errors![0].extensions.fields.map((f: { field: string }) => f.field)).toEqual(['filename', 'contentType', 'size']);
   });
 
+  it('the saved name carries the extension of the type the bytes must be: replaced or appended', async () => {
+    const saved = async (f: string, t: string) => {
+      const u = await createUpload(a, f, t, 10);
+      return (await db.collection('attachments').findOne({ _id: new ObjectId(u.attachmentId) }))!.filename;
+    };
+    expect(await saved('fix.html', 'text/plain')).toBe('fix.txt');
+    expect(await saved('notes', 'text/plain')).toBe('notes.txt');
+    expect(await saved('photo.jpeg', 'image/jpeg')).toBe('photo.jpeg');
+    expect(await saved('shot.PNG', 'image/png')).toBe('shot.PNG');
+    expect(await saved('cat.png', 'image/gif')).toBe('cat.gif');
+    expect(await saved('invoice.pdf.exe', 'application/pdf')).toBe('invoice.pdf.pdf');
+    expect(await saved('v1.2 final', 'application/pdf')).toBe('v1.2 final.pdf');
+    expect(await saved('.htaccess', 'text/plain')).toBe('htaccess.txt');
+  });
+
   describe('every refused PUT leaves nothing stored', () => {
     const put = (url: string, chunks: Buffer[], length?: number) => rawPut(url, chunks, length).then((r) => r.status);
     const p = png(40, 40, 5, true);
@@ -214,6 +230,34 @@ describeBuilt('attachments on two API processes', () => {
       expect(ok.body.data.createTicket.timeline[0].attachments).toHaveLength(5);
     });
 
+    it('ids cannot be guessed: an attacker\'s guesses next to and between its own two uploads find nobody else\'s', async () => {
+      const first = await upload(a, png(5, 6));
+      const victim = await upload(a, png(5, 7));
+      const second = await upload(a, png(5, 8));
+      // An ObjectId made by one process between two others shares their first 9 bytes and counts up by one.
+      const near = (id: string, step: number) => id.slice(0, 18) + ((parseInt(id.slice(18), 16) + step) & 0xffffff).toString(16).padStart(6, '0');
+      const guesses = [...new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((k) => [near(first, k), near(second, -k)]))].filter((g) => g !== first && g !== second);
+      // One at a time: a list is all or none, so a hit among misses would not show.
+      for (const guess of guesses) expect(codeOf(await gql<any>(a, CREATE, { input: ticketInput({ attachmentIds: [guess] }) }))).toBe('BAD_USER_INPUT');
+      expect(guesses).not.toContain(victim);
+      // 96 random bits: not the shared prefix of the process's ObjectIds.
+      expect(first.slice(8, 18)).not.toBe(second.slice(8, 18));
+      expect((await db.collection('attachments').findOne({ _id: new ObjectId(victim) }))?.eventId).toBeUndefined();
+    });
+
+    it('a public createTicket cannot reference a token holder\'s upload; a token holder can', async () => {
+      const bytes = png(6, 5);
+      const r = await gql<{ createUpload: Upload }>(a, UPLOAD, { f: 'internal.png', t: 'image/png', s: bytes.length }, agent);
+      const u = r.body.data!.createUpload;
+      expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) })).status).toBe(201);
+      const stolen = await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) });
+      expect(codeOf(stolen)).toBe('BAD_USER_INPUT');
+      expect(stolen.body.errors[0].extensions.fields).toEqual([expect.objectContaining({ field: 'attachmentIds' })]);
+      const byAgent = await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) }, agent);
+      expect(byAgent.body.errors).toBeUndefined();
+      expect(byAgent.body.data.createTicket.timeline[0].attachments[0].id).toBe(u.attachmentId);
+    });
+
     it('two tickets naming one upload at once: exactly one gets it', async () => {
       const id = await upload(a, png(6, 6));
       const results = await Promise.all([a, b, a, b].map((url) => gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [id] }) })));
@@ -274,6 +318,12 @@ describeBuilt('attachments on two API processes', () => {
     const healthy = await upload(a, png(3, 4));
     expect((await gql(a, CREATE, { input: ticketInput({ attachmentIds: [healthy] }) })).body.errors).toBeUndefined();
     await db.collection('ticket_events').deleteOne({ _id: new ObjectId(ticket.timeline[0].id) });
+    // Claimed two hours ago: its event is long gone. A claim made just now may have its event still being written.
+    await db.collection('attachments').updateOne({ _id: new ObjectId(id) }, { $set: { claimedAt: new Date(Date.now() - 2 * 3600_000) } });
+    const young = await upload(a, png(3, 5));
+    const youngTicket = (await gql<any>(a, CREATE, { input: ticketInput({ attachmentIds: [young] }) })).body.data.createTicket;
+    await db.collection('ticket_events').deleteOne({ _id: new ObjectId(youngTicket.timeline[0].id) });
+    expect((await db.collection('attachments').findOne({ _id: new ObjectId(young) }))!.claimedAt).toBeInstanceOf(Date);
     const sick = await doctor();
     expect(sick.code).toBe(1);
     expect(sick.report.attachments).toMatchObject({ healthy: false, orphanedBytes: { count: 1, chunks: 2, examples: [String(lost)] }, detached: { count: 1, examples: [id] } });
@@ -282,8 +332,9 @@ describeBuilt('attachments on two API processes', () => {
     expect(fixed.report.attachments.after.healthy).toBe(true);
     expect(await leftovers(db, id)).toEqual(NOTHING);
     expect(await db.collection('attachment_files.chunks').countDocuments({ files_id: lost })).toBe(0);
-    // Everything else is untouched.
+    // Everything else is untouched, the young claim too.
     expect(await leftovers(db, healthy)).toEqual({ metadata: 1, files: 1, chunks: 1 });
+    expect(await leftovers(db, young)).toEqual({ metadata: 1, files: 1, chunks: 1 });
   });
 });
 
@@ -361,3 +412,164 @@ async function refuseLate(url: string): Promise<void> {
   const r = await gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) });
   expect(codeOf(r)).toBe('BAD_USER_INPUT');
 }
+
+/** A GET that reads the status and headers, then takes no byte until `resume` is called. */
+function stalledDownload(url: string): Promise<{ status: number; resume(): Promise<{ bytes: number; complete: boolean }> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      resolve({
+        status: res.statusCode ?? 0,
+        resume: () =>
+          new Promise((done) => {
+            let bytes = 0;
+            res.on('data', (d: Buffer) => (bytes += d.length));
+            res.on('error', () => undefined);
+            res.once('close', () => done({ bytes, complete: res.complete }));
+            res.resume();
+          }),
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+/** A PUT that sends `first` bytes of `body`, waits for `between`, then the rest (if the server still listens): its status, or 0 when cut off. */
+function splitPut(url: string, body: Buffer, first: number, between: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'PUT', agent: false, headers: { 'content-length': String(body.length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('error', () => resolve(0));
+    req.write(body.subarray(0, first));
+    void between().then(() => {
+      if (!req.destroyed) req.end(body.subarray(first));
+    });
+  });
+}
+
+describeBuilt('attachments against hostile clients (budgets on, short idle timeout)', () => {
+  let server: ServerProcess;
+  let client: MongoClient;
+  let db: Db;
+  let url: string;
+  const MiB = 1024 * 1024;
+  const IDLE = 2;
+  const CAP = 150 * MiB;
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+  beforeAll(async () => {
+    const started = await startServers(1, 'attachments_hostile', {
+      RATE_LIMIT: 'on',
+      TRUST_PROXY: 'true',
+      ATTACHMENT_IDLE_TIMEOUT: String(IDLE),
+      ATTACHMENT_MAX_DOWNLOADS_PER_ADDRESS: '2',
+      ATTACHMENT_MAX_PENDING_BYTES: String(CAP),
+      ATTACHMENT_UNREFERENCED_TTL: '900',
+      ATTACHMENT_SWEEP_INTERVAL: '2',
+      LOG_LEVEL: 'info',
+    });
+    [server] = started.servers;
+    url = server.url;
+    client = await MongoClient.connect(started.uri);
+    db = client.db();
+    for (const c of ['attachments', 'attachment_files.files', 'attachment_files.chunks']) await db.collection(c).deleteMany({});
+  });
+  afterAll(async () => {
+    const code = await server?.stop();
+    await client?.close();
+    expect(code).toBe(0);
+  });
+
+  it('a download whose client stops reading is cut off after the idle timeout; one address holds at most 2 downloads', async () => {
+    // 8 MiB: more than the sockets' buffers take, so a client that stops reading stalls the server's writes.
+    const bytes = Buffer.alloc(8 * MiB, 'a');
+    const u = (await gql<{ createUpload: Upload }>(url, UPLOAD, { f: 'big.txt', t: 'text/plain', s: bytes.length }, from('10.0.0.3'))).body.data!.createUpload;
+    expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) })).status).toBe(201);
+    const created = await gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) }, from('10.0.0.3'));
+    const link = created.body.data.createTicket.timeline[0].attachments[0].url as string;
+    const stalled = [await stalledDownload(link), await stalledDownload(link)];
+    expect(stalled.map((d) => d.status)).toEqual([200, 200]);
+    const third = await fetch(link);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBeTruthy();
+    await new Promise((r) => setTimeout(r, (IDLE + 2) * 1000));
+    for (const d of stalled) {
+      const got = await d.resume();
+      expect(got.complete).toBe(false);
+      expect(got.bytes).toBeLessThan(bytes.length);
+    }
+    // Cut off, they no longer count: a reader that keeps reading gets every byte.
+    const full = await fetch(link);
+    expect(full.status).toBe(200);
+    expect(sha(await full.arrayBuffer())).toBe(sha(bytes));
+  });
+
+  it('a PUT that stalls is cut off after the idle timeout and leaves nothing stored', async () => {
+    const body = Buffer.alloc(200_000, 'b');
+    const u = (await gql<{ createUpload: Upload }>(url, UPLOAD, { f: 'slow.txt', t: 'text/plain', s: body.length }, from('10.0.0.3'))).body.data!.createUpload;
+    const started = Date.now();
+    // The rest would come after 3 idle timeouts: the server must not wait that long.
+    const status = await splitPut(u.uploadUrl, body, 50_000, () => new Promise((r) => setTimeout(r, IDLE * 3000)));
+    expect([0, 408]).toContain(status);
+    expect(Date.now() - started).toBeLessThan(IDLE * 3000 + 2000);
+    expect(await waitFor(async () => JSON.stringify(await leftovers(db, u.attachmentId)) === JSON.stringify(NOTHING), 5_000)).toBe(true);
+  });
+
+  it('an upload removed while its bytes arrive (a sweep) is 410 at the end and its bytes go too', async () => {
+    const body = Buffer.alloc(600_000, 'c');
+    const u = (await gql<{ createUpload: Upload }>(url, UPLOAD, { f: 'raced.txt', t: 'text/plain', s: body.length }, from('10.0.0.3'))).body.data!.createUpload;
+    const _id = new ObjectId(u.attachmentId);
+    const status = await splitPut(u.uploadUrl, body, 300_000, async () => {
+      expect(await waitFor(async () => (await db.collection('attachments').findOne({ _id }))?.state === 'receiving', 1_500)).toBe(true);
+      expect((await db.collection('attachments').deleteOne({ _id })).deletedCount).toBe(1);
+    });
+    expect(status).toBe(410);
+    expect(await waitFor(async () => JSON.stringify(await leftovers(db, u.attachmentId)) === JSON.stringify(NOTHING), 5_000)).toBe(true);
+  });
+
+  it('the sweep removes more than 100 stale uploads in one round, and leaves an upload still arriving', async () => {
+    const ago = (s: number) => new Date(Date.now() - s * 1000);
+    const stale = (createdAt: Date, state = 'stored') => ({ _id: new ObjectId(), filename: 'old.txt', contentType: 'text/plain', size: 1, state, byToken: false, createdAt, uploadExpiresAt: createdAt });
+    const arriving = stale(ago(1000), 'receiving'); // past the 900 s but inside the upload window plus a PUT's deadline
+    const abandoned = stale(ago(4000), 'receiving');
+    const removedSoFar = () => [...server.out().matchAll(/"removed":(\d+)/g)].map((m) => Number(m[1]));
+    const before = removedSoFar().length;
+    await db.collection('attachments').insertMany([...Array.from({ length: 250 }, () => stale(ago(1000))), arriving, abandoned]);
+    expect(await waitFor(async () => (await db.collection('attachments').countDocuments({ createdAt: { $lt: ago(950) } })) === 1, 15_000)).toBe(true);
+    expect(await db.collection('attachments').findOne({ _id: arriving._id })).toBeTruthy();
+    await waitFor(async () => removedSoFar().slice(before).reduce((x, y) => x + y, 0) >= 251, 5_000);
+    const rounds = removedSoFar().slice(before);
+    expect(rounds.reduce((x, y) => x + y, 0)).toBe(251);
+    expect(Math.max(...rounds)).toBeGreaterThan(100);
+    await db.collection('attachments').deleteOne({ _id: arriving._id });
+  });
+
+  it('createUpload charges bytes: 100 MiB an hour per address, then RATE_LIMITED; other addresses go on', async () => {
+    for (let i = 0; i < 10; i++) {
+      const r = await gql<any>(url, UPLOAD, { f: `f${i}.png`, t: 'image/png', s: 10 * MiB }, from('10.0.0.1'));
+      expect(r.body.errors).toBeUndefined();
+    }
+    const over = await gql<any>(url, UPLOAD, { f: 'one-more.png', t: 'image/png', s: 1024 }, from('10.0.0.1'));
+    expect(codeOf(over)).toBe('RATE_LIMITED');
+    expect((await gql<any>(url, UPLOAD, { f: 'other.png', t: 'image/png', s: 1024 }, from('10.0.0.2'))).body.errors).toBeUndefined();
+  });
+
+  it('createUpload is SERVICE_UNAVAILABLE once unreferenced uploads promise more than ATTACHMENT_MAX_PENDING_BYTES', async () => {
+    const [sum] = await db.collection('attachments').aggregate<{ bytes: number }>([{ $match: { eventId: { $exists: false } } }, { $group: { _id: null, bytes: { $sum: '$size' } } }]).toArray();
+    const fits = Math.floor((CAP - sum.bytes) / (10 * MiB));
+    expect(fits).toBeGreaterThan(0);
+    for (let i = 0; i < fits; i++) expect((await gql<any>(url, UPLOAD, { f: 'p.png', t: 'image/png', s: 10 * MiB }, from(`10.0.1.${i}`))).body.errors).toBeUndefined();
+    const refused = await gql<any>(url, UPLOAD, { f: 'p.png', t: 'image/png', s: 10 * MiB }, from('10.0.2.1'));
+    expect(codeOf(refused)).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('a download with a bad bearer token costs the address like an invalid document', async () => {
+    const path = `${new URL(url).origin}/attachments/${new ObjectId().toHexString()}`;
+    for (let i = 0; i < 30; i++) expect((await fetch(path, { headers: { authorization: 'Bearer not-a-token-0123456789abcdef', ...from('10.0.0.4') } })).status).toBe(403);
+    const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...from('10.0.0.4') }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(refused.status).toBe(429);
+    const other = await gql<any>(url, '{ __typename }', {}, from('10.0.0.5'));
+    expect(other.body.errors).toBeUndefined();
+  });
+});
