@@ -8,7 +8,7 @@ import { Attachment, Upload } from './attachment.type';
 
 @Resolver(() => TimelineEvent)
 export class AttachmentResolver {
-  @Mutation(() => Upload, { description: 'Public (budgeted like createTicket). Where to PUT the bytes of a new attachment; reference the attachmentId in attachmentIds once the PUT answered 201.' })
+  @Mutation(() => Upload, { description: 'Public (budgeted like createTicket, and by bytes: 100 MiB of size per hour per client). An upload asked for with a token can be referenced only by token holders. Where to PUT the bytes of a new attachment; reference the attachmentId in attachmentIds once the PUT answered 201.' })
   createUpload(
     @Arg('filename', { description: 'The file\'s name (sanitised).' }) filename: string,
     @Arg('contentType', { description: 'image/png, image/jpeg, image/gif, image/webp, application/pdf or text/plain; the bytes must be of it.' }) contentType: string,

@@ -37,7 +37,8 @@ function declaredScopes(): Map<string, string[]> {
 function budgetOf(field: string): string {
   const name = BUDGET_OF_FIELD[field] ?? 'other';
   const { points, duration } = BUDGETS[name];
-  return `${name} (${points} per ${duration} s per client)`;
+  const uploads = field === 'createUpload' ? `, uploadBytes (its size in KiB, ${BUDGETS.uploadBytes.points} per ${BUDGETS.uploadBytes.duration} s per client)` : '';
+  return `${name} (${points} per ${duration} s per client)${uploads}`;
 }
 
 /**
