@@ -238,9 +238,9 @@ function shuffled<T>(items: readonly T[]): T[] {
   return out;
 }
 
-/** Bytes promised by uploads nobody references yet (pending, arriving or stored). */
+/** Bytes promised by uploads nobody references yet (pending, arriving or stored); the createdAt condition lets the sweep's partial index serve it. */
 async function pendingBytes(): Promise<number> {
-  const [sum] = await AttachmentModel.aggregate<{ bytes: number }>([{ $match: { eventId: { $exists: false } } }, { $group: { _id: null, bytes: { $sum: '$size' } } }]);
+  const [sum] = await AttachmentModel.aggregate<{ bytes: number }>([{ $match: { eventId: { $exists: false }, createdAt: { $gte: new Date(0) } } }, { $group: { _id: null, bytes: { $sum: '$size' } } }]);
   return sum?.bytes ?? 0;
 }
 
