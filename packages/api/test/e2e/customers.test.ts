@@ -232,18 +232,26 @@ describe('erasure\'s edges', () => {
 });
 
 describe('a writer that stalled past the erasure', () => {
-  it('has its text, stamped before the ERASED event, erased by the next background round; later texts stay', async () => {
+  it('has its text, placed before the ERASED event, erased by the next background round; later texts stay, whatever the writers\' clocks say', async () => {
     const email = 'stalled.writer@example.com';
     const n = await create({ customerEmail: email });
+    const tickets = db().collection('tickets');
+    const takeSeq = async (id: unknown) => (await tickets.findOneAndUpdate({ _id: id as never }, { $inc: { eventSeq: 1 } }, { returnDocument: 'after' }))!.eventSeq as number;
+    // An answer takes its place in the ticket's order (as respondToTicket does in its write), then stalls before writing its event.
+    const stalledSeq = await takeSeq((await tickets.findOne({ ticketNumber: n }))!._id);
     expect((await api.gql<any>(ERASE, { e: email }, officer)).body.data.eraseCustomer.tickets).toBe(1);
-    const ticket = await db().collection('tickets').findOne({ ticketNumber: n });
+    const ticket = await tickets.findOne({ ticketNumber: n });
     const events = db().collection('ticket_events');
-    // What an answer that read the ticket before the claim and stalled leaves behind, and an answer made afterwards.
+    const erasedSeq = (await events.findOne({ ticketId: ticket!._id, kind: 'ERASED' }))!.ticketSeq as number;
+    expect(erasedSeq).toBeGreaterThan(stalledSeq);
+    // An answer made after the erasure.
+    const afterSeq = await takeSeq(ticket!._id);
     const late = new Types.ObjectId();
     const after = new Types.ObjectId();
+    // Their writers' clocks disagree with the eraser's: the stalled one runs a minute ahead, the later one a minute behind.
     await events.insertMany([
-      { _id: late, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() - 1), message: 'Stalled answer', pending: true },
-      { _id: after, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() + 60_000), message: 'A later answer', pending: true },
+      { _id: late, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() + 60_000), ticketSeq: stalledSeq, message: 'Stalled answer', pending: true },
+      { _id: after, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() - 60_000), ticketSeq: afterSeq, message: 'A later answer', pending: true },
     ]);
     for (let i = 0; i < 100 && (await events.findOne({ _id: late }))!.message !== '[erased]'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await events.findOne({ _id: late }))!.message).toBe('[erased]');
