@@ -1,7 +1,8 @@
 // Screenshots with a new ticket: pick or drop files; each uploads at once
 // (with progress) and the form sends the ids of the finished ones.
 import { useId, useRef, useState, type DragEvent } from 'react';
-import { client } from './api';
+import type { TicketClient } from '@tickets/sdk';
+import { client as publicClient } from './api';
 import { describeUploadError } from './errors';
 
 const ACCEPT = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'];
@@ -20,7 +21,8 @@ export interface PickedFile {
 
 export const sizeLabel = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
-export function AttachmentPicker({ files, onChange, error }: { files: PickedFile[]; onChange: (update: (files: PickedFile[]) => PickedFile[]) => void; error?: string }) {
+/** `client`: whose uploads these are (an agent's token client on the agents' pages; the public one by default). */
+export function AttachmentPicker({ files, onChange, error, client = publicClient }: { files: PickedFile[]; onChange: (update: (files: PickedFile[]) => PickedFile[]) => void; error?: string; client?: TicketClient }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);

@@ -131,7 +131,7 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
             {PRIORITIES.map((p) => <option key={p} value={p}>{p[0] + p.slice(1).toLowerCase()}</option>)}
           </select>
         </div>
-        <AttachmentPicker files={files} onChange={setFiles} error={problem?.fields?.attachmentIds} />
+        <AttachmentPicker files={files} onChange={setFiles} error={problem?.fields?.attachmentIds} client={client} />
         <div className="actions">
           <button type="submit" disabled={busy || uploading}>{busy ? 'Creating…' : uploading ? 'Uploading…' : 'Create ticket'}</button>
         </div>

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { takeEventSeqs } from '../tickets/event-seq';
-import { TimelineEventKind } from '../tickets/ticket.enums';
+import { TimelineEventKind, visibilityOf } from '../tickets/ticket.enums';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
 
 /** 4 bytes of the claim's seconds (ObjectIds order by them), 8 of the ticket's hash. */
@@ -24,7 +24,7 @@ export async function recordErased(ticketId: Types.ObjectId, erasedAt: Date, act
     // pending: the feed's sequencer gives it a place, like every event;
     // ticketSeq keeps it after the ticket's earlier events (a second write's number is left unused).
     const ticketSeq = await takeEventSeqs(ticketId, 1);
-    await TimelineEventModel.collection.insertOne({ _id: erasedEventId(ticketId, erasedAt), ticketId, at: erasedAt, kind: TimelineEventKind.ERASED, actor, pending: true, ...(ticketSeq !== undefined && { ticketSeq }) });
+    await TimelineEventModel.collection.insertOne({ _id: erasedEventId(ticketId, erasedAt), ticketId, at: erasedAt, kind: TimelineEventKind.ERASED, visibility: visibilityOf(TimelineEventKind.ERASED), actor, pending: true, ...(ticketSeq !== undefined && { ticketSeq }) });
     return true;
   } catch (err) {
     if (isDuplicateKeyError(err)) return false;

@@ -19,6 +19,12 @@ export interface Eraser {
   reports?: keyof ErasureCounts;
   /** Erase what this capability holds of these (already claimed) tickets; how many items it changed or deleted. */
   erase(ticketIds: readonly Types.ObjectId[]): Promise<number>;
+  /**
+   * A late write (placed before the ticket's ERASED event, landed after the
+   * erasure finished): erase what this capability holds of the events that
+   * match `placedBefore` (a filter on ticket_events), nothing newer.
+   */
+  eraseLate?(ticketId: Types.ObjectId, placedBefore: Record<string, unknown>): Promise<number>;
 }
 
 export const noCounts = (): ErasureCounts => ({ tickets: 0, events: 0, attachments: 0 });

@@ -13,7 +13,7 @@ import { AuditAction } from './customer-audit.model';
 import type { CustomerAuditLog } from './audit';
 import { addCounts, noCounts, type ErasureCounts, type Eraser } from './eraser';
 import { recordErased } from './erased-event';
-import { eraseLateTexts } from './event-eraser';
+import { eraseLateTexts, placedBeforeErasure } from './event-eraser';
 import { claimTicket, finishTickets, pendingFor, pendingTickets, recentlyErased, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
 
 /** Tickets claimed and erased together (one settling wait per batch). */
@@ -99,8 +99,11 @@ export class ErasureService {
   async eraseLateTexts(): Promise<number> {
     let erased = 0;
     for (const t of await recentlyErased(new Date(Date.now() - LATE_TEXT_WINDOW_MS), LATE_TEXT_TICKETS)) {
-      // A stalled resolve lands its notes on the ticket itself: those too.
-      erased += (await eraseLateTexts(t._id, t.erasedAt)) + (await scrubClaimedTickets([t._id]));
+      const placedBefore = await placedBeforeErasure(t._id, t.erasedAt);
+      if (!placedBefore) continue;
+      // A stalled resolve lands its notes on the ticket itself: those too; and every capability's late part (attachments).
+      erased += (await eraseLateTexts(placedBefore)) + (await scrubClaimedTickets([t._id]));
+      for (const eraser of this.erasers) erased += (await eraser.eraseLate?.(t._id, placedBefore)) ?? 0;
     }
     if (erased) this.log.info({ events: erased }, 'customers\' data: texts that landed after their erasure erased');
     return erased;

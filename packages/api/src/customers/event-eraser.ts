@@ -12,20 +12,24 @@ import { ERASED_TEXT } from './placeholders';
 const withText = { kind: { $ne: TimelineEventKind.ERASED }, message: { $exists: true, $ne: ERASED_TEXT } };
 
 /**
- * Texts of a ticket's erasure that were written after it finished (a
- * writer that took its place before the ERASED event, then stalled past
- * the settling): erased too. "Before" is the ticket's own event order
- * (`ticketSeq`, taken from the ticket by $inc), not a clock: a writer
- * whose clock runs ahead or behind is judged by when the database gave it
- * its place. Texts placed after the ERASED event are new, on an anonymous
- * ticket, and stay. Events from before ticketSeq existed are all earlier.
+ * The events of an erased ticket that were placed before its ERASED event
+ * (a writer that took its place first, then stalled past the settling).
+ * "Before" is the ticket's own event order (`ticketSeq`, taken from the
+ * ticket by $inc), not a clock: a writer whose clock runs ahead or behind
+ * is judged by when the database gave it its place. Events placed after
+ * the ERASED event are new, on an anonymous ticket, and stay. Events from
+ * before ticketSeq existed are all earlier. Null while the ERASED event
+ * has no place yet (the next round tells them apart).
  */
-export async function eraseLateTexts(ticketId: Types.ObjectId, erasedAt: Date): Promise<number> {
+export async function placedBeforeErasure(ticketId: Types.ObjectId, erasedAt: Date): Promise<Record<string, unknown> | null> {
   const erased = await TimelineEventModel.collection.findOne<{ ticketSeq?: number }>({ _id: erasedEventId(ticketId, erasedAt) }, { projection: { ticketSeq: 1 } });
-  // Without its ERASED event's place (not written yet, or a ticket gone), nothing can be told apart: wait for the next round.
-  if (erased?.ticketSeq === undefined) return 0;
-  const placedBefore = { $or: [{ ticketSeq: { $lt: erased.ticketSeq } }, { ticketSeq: { $exists: false } }] };
-  const res = await TimelineEventModel.collection.updateMany({ ticketId, ...placedBefore, ...withText }, { $set: { message: ERASED_TEXT } });
+  if (erased?.ticketSeq === undefined) return null;
+  return { ticketId, $or: [{ ticketSeq: { $lt: erased.ticketSeq } }, { ticketSeq: { $exists: false } }] };
+}
+
+/** The texts of those late events: the placeholder. */
+export async function eraseLateTexts(placedBefore: Record<string, unknown>): Promise<number> {
+  const res = await TimelineEventModel.collection.updateMany({ ...placedBefore, ...withText }, { $set: { message: ERASED_TEXT } });
   return res.modifiedCount;
 }
 

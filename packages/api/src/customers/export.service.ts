@@ -56,7 +56,16 @@ export function exportJson(data: CustomerExport): unknown {
       resolutionNotes: t.resolutionNotes ?? null,
       assignee: t.assignee ?? null,
       // Internal events (notes, assignments) are part of what is held: marked, not left out.
-      timeline: (t.timeline ?? []).map((e) => ({ id: e.id, kind: e.kind, visibility: e.visibility, at: iso(e.at), message: e.message ?? null, actor: e.actor ?? null })),
+      timeline: (t.timeline ?? []).map((e) => ({
+        id: e.id,
+        kind: e.kind,
+        visibility: e.visibility,
+        at: iso(e.at),
+        message: e.message ?? null,
+        actor: e.actor ?? null,
+        // Metadata of the files held (names can be personal data); their bytes are downloads away.
+        attachments: (e.attachments ?? []).map((a) => ({ id: String(a._id), filename: a.filename, contentType: a.contentType, size: a.size })),
+      })),
     })),
   };
 }

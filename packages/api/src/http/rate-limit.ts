@@ -73,6 +73,9 @@ export const BUDGET_OF_FIELD: Record<string, Budget> = {
   updateWebhook: 'agent',
   deleteWebhook: 'agent',
   replayWebhook: 'agent',
+  // Token holders' work too; an erasure is heavy, the agents' budget bounds it.
+  customerData: 'agent',
+  eraseCustomer: 'agent',
 };
 
 /** What a plan costs: points per budget, and the ticket numbers it looks up publicly (normalised). */

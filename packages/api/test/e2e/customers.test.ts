@@ -2,6 +2,7 @@
 // erasure racing an agent's answers, the retention sweep (times in the
 // past written straight into the database), a crashed erasure finished
 // later, and the sweep's lease.
+import { BSON } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
 import { CustomerService } from '../../src/customers/customers.service';
 import { expiredFilter } from '../../src/customers/retention-sweep';
@@ -232,7 +233,7 @@ describe('erasure\'s edges', () => {
 });
 
 describe('a writer that stalled past the erasure', () => {
-  it('has its text, placed before the ERASED event, erased by the next background round; later texts stay, whatever the writers\' clocks say', async () => {
+  it('has its text and files, placed before the ERASED event, erased by the next background round; later ones stay, whatever the writers\' clocks say', async () => {
     const email = 'stalled.writer@example.com';
     const n = await create({ customerEmail: email });
     const tickets = db().collection('tickets');
@@ -249,13 +250,27 @@ describe('a writer that stalled past the erasure', () => {
     const late = new Types.ObjectId();
     const after = new Types.ObjectId();
     // Their writers' clocks disagree with the eraser's: the stalled one runs a minute ahead, the later one a minute behind.
+    // Each answer carries a file (its record, its GridFS file and chunk, its name on the event).
+    const file = (name: string) => ({ _id: new Types.ObjectId(), filename: name, contentType: 'text/plain', size: 5 });
+    const lateFile = file('stalled-screenshot.txt');
+    const afterFile = file('later-file.txt');
+    for (const [f, eventId] of [[lateFile, late], [afterFile, after]] as const) {
+      await db().collection('attachments').insertOne({ ...f, state: 'stored', byToken: true, createdAt: new Date(), uploadExpiresAt: new Date(), storedAt: new Date(), eventId, claimedAt: new Date() });
+      await db().collection('attachment_files.files').insertOne({ _id: f._id, length: 5, chunkSize: 261120, uploadDate: new Date(), filename: f.filename });
+      await db().collection('attachment_files.chunks').insertOne({ files_id: f._id, n: 0, data: new BSON.Binary(Buffer.from('bytes')) });
+    }
     await events.insertMany([
-      { _id: late, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() + 60_000), ticketSeq: stalledSeq, message: 'Stalled answer', pending: true },
-      { _id: after, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() - 60_000), ticketSeq: afterSeq, message: 'A later answer', pending: true },
+      { _id: late, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() + 60_000), ticketSeq: stalledSeq, message: 'Stalled answer', attachments: [lateFile], pending: true },
+      { _id: after, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() - 60_000), ticketSeq: afterSeq, message: 'A later answer', attachments: [afterFile], pending: true },
     ]);
     for (let i = 0; i < 100 && (await events.findOne({ _id: late }))!.message !== '[erased]'; i++) await new Promise((r) => setTimeout(r, 100));
-    expect((await events.findOne({ _id: late }))!.message).toBe('[erased]');
-    expect((await events.findOne({ _id: after }))!.message).toBe('A later answer');
+    for (let i = 0; i < 100 && (await db().collection('attachments').countDocuments({ _id: lateFile._id })); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await events.findOne({ _id: late })).toMatchObject({ message: '[erased]' });
+    expect(await events.findOne({ _id: late })).not.toHaveProperty('attachments');
+    const held = async (id: Types.ObjectId) => [await db().collection('attachments').countDocuments({ _id: id }), await db().collection('attachment_files.files').countDocuments({ _id: id }), await db().collection('attachment_files.chunks').countDocuments({ files_id: id })];
+    expect(await held(lateFile._id)).toEqual([0, 0, 0]);
+    expect(await events.findOne({ _id: after })).toMatchObject({ message: 'A later answer', attachments: [expect.objectContaining({ filename: 'later-file.txt' })] });
+    expect(await held(afterFile._id)).toEqual([1, 1, 1]);
   }, 30_000);
 });
 
