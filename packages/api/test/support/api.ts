@@ -49,12 +49,29 @@ export function databaseUri(name: string): string {
   return engineUri().replace(/\/[^/?]*(\?|$)/, `/${name}_${process.pid}$1`);
 }
 
+/**
+ * A test file's first connection. The engine is shared by the whole run,
+ * and another file's bulk writes can keep it from answering for a few
+ * seconds: try again, as the server itself does at start (cli/serve.ts).
+ */
+async function connectForTests(uri: string, timeoutMs: number, dbName: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await connectDatabase(uri, timeoutMs, dbName);
+      return;
+    } catch (err) {
+      if (attempt >= 3 || (err as Error).name !== 'MongooseServerSelectionError') throw err;
+      await mongoose.disconnect().catch(() => undefined);
+    }
+  }
+}
+
 export async function startTestApi(dbName: string, env: Record<string, string> = {}, uri = engineUri(), log?: Logger): Promise<TestApi> {
   const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, CHAT_SIGNING_SECRET: CHAT_SECRET, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   log ??= createLogger(config.logLevel);
   // Mongoose has one default connection per test file: the first API opens it, the last closes it.
-  if (open++ === 0) await connectDatabase(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);
+  if (open++ === 0) await connectForTests(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);
   await prepareNumbering(MODELS, log);
   const api = await createApi(config, log);
   const url = await api.listen(0, '127.0.0.1');
