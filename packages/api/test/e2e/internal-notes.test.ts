@@ -32,7 +32,11 @@ async function until(check: () => boolean, limitMs = 10_000): Promise<void> {
 
 let api: TestApi;
 // monitorCommands: one test looks at the queries a public lookup sends.
-beforeAll(async () => { api = await startTestApi('internal_notes', {}, `${engineUri()}${engineUri().includes('?') ? '&' : '?'}monitorCommands=true`); });
+// One connection to the engine: jongodb now and then answers one connection
+// with another's findOneAndUpdate reply (on one connection it never did),
+// and the assignment race below must test our compare-and-set, not that.
+// The requests still race: each reads, then tries its compare-and-set.
+beforeAll(async () => { api = await startTestApi('internal_notes', {}, `${engineUri()}${engineUri().includes('?') ? '&' : '?'}monitorCommands=true&maxPoolSize=1`); });
 afterAll(async () => { await api.stop(); });
 
 const sdk = (token?: string) => createClient({ url: api.url, token, webSocketImpl: WebSocket });

@@ -3,9 +3,9 @@
 // follows) is the order in which their compare-and-set writes won, whoever
 // took a number first. So the last status event is the ticket's status, and
 // each ASSIGNED event's "was" is the assignee the one before it set.
-import { MongoClient } from 'mongodb';
-import { Types } from 'mongoose';
-import { CREATE, STATUS, agent, gql, ticketInput } from '../support/api';
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import mongoose, { Types } from 'mongoose';
+import { CREATE, RESPOND, STATUS, agent, engineUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 
 const ROUNDS = 12;
@@ -14,8 +14,16 @@ const AGENTS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const ASSIGN = 'mutation($n: String!, $a: String) { assignTicket(ticketNumber: $n, assignee: $a) { assignee } }';
 const STATUS_KINDS = new Set(['IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED']);
 
-const describeBuilt = serverBuilt ? describe : describe.skip;
+// Needs an engine whose findOneAndUpdate answers each caller with its own
+// result under concurrency: jongodb now and then hands one connection
+// another's reply (measured: about 1 in 100 under load), so an agent whose
+// compare-and-set lost is told it won, and the check below fails for the
+// engine's fault, not ours (seen once in a CI run). On MongoDB the
+// compare-and-set and its $inc are one atomic write.
+const realMongo = process.env.TEST_REAL_MONGODB === '1';
+const describeBuilt = serverBuilt && realMongo ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: the ticketSeq order test needs the build (npm test runs it first)');
+else if (!realMongo) console.warn('skipped: concurrent changes of one ticket need a real MongoDB (MONGODB_URI or an embedded mongod): jongodb sometimes answers one connection with another\'s findOneAndUpdate reply');
 
 describeBuilt('two agents on two processes change one ticket at once', () => {
   let servers: ServerProcess[];
@@ -66,4 +74,44 @@ describeBuilt('two agents on two processes change one ticket at once', () => {
       await client.close();
     }
   }, 120_000);
+});
+
+// What the test above checks by racing, this one checks on any engine: a
+// change that writes the ticket takes its events' ticketSeq in that same
+// write (its compare-and-set), never in a write of its own.
+describe('each change takes its place in the write that makes it', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    const uri = engineUri();
+    api = await startTestApi('ticket_seq_writes', {}, `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`);
+  });
+  afterAll(async () => { await api.stop(); });
+
+  it('a status change, an assignment and both kinds of answer put $inc eventSeq in their compare-and-set', async () => {
+    const n = (await api.gql<{ createTicket: { ticketNumber: string } }>(CREATE, { input: ticketInput() })).body.data!.createTicket.ticketNumber;
+    const writes: { query: Record<string, unknown>; update: Record<string, Record<string, unknown>> }[] = [];
+    const listener = (e: CommandStartedEvent) => {
+      const c = e.command as Record<string, unknown>;
+      if (e.commandName === 'findAndModify' && c.findAndModify === 'tickets') writes.push(c as never);
+    };
+    const client = mongoose.connection.getClient();
+    client.on('commandStarted', listener);
+    try {
+      for (const [query, variables] of [
+        [STATUS, { n, s: 'IN_PROGRESS' }],
+        [ASSIGN, { n, a: 'ada' }],
+        [RESPOND, { n, m: 'first answer' }],
+        [RESPOND, { n, m: 'second answer' }],
+      ] as const) expect((await api.gql(query, variables, agent)).body.errors).toBeUndefined();
+    } finally {
+      client.off('commandStarted', listener);
+    }
+    const conditions = writes.map((w) => Object.keys(w.query).filter((k) => k !== '_id').sort().join(','));
+    // The second answer tries to be the first response, then writes as a later one.
+    expect(conditions).toEqual(['status', 'assignedAt', 'firstResponseAt', 'firstResponseAt', '']);
+    // Each of those writes changes the ticket and takes one number; no write takes a number alone.
+    for (const w of writes) expect([w.update.$inc, Object.keys(w.update).length > 1]).toEqual([{ eventSeq: 1 }, true]);
+    const events = await mongoose.connection.db!.collection('ticket_events').find({ ticketId: (await mongoose.connection.db!.collection('tickets').findOne({ ticketNumber: n }))!._id }).sort({ ticketSeq: 1 }).toArray();
+    expect(events.map((e) => [e.ticketSeq, e.kind])).toEqual([[0, 'CREATED'], [1, 'IN_PROGRESS'], [2, 'ASSIGNED'], [3, 'FIRST_RESPONSE'], [4, 'AGENT_RESPONSE']]);
+  });
 });
