@@ -1,5 +1,6 @@
 // Export of customers' data (access requests): every ticket of the email
 // with its whole timeline, for customerData and `npm run customers -- export`.
+import { attachmentsJson, isoOrNull, ticketJson } from '../tickets/ticket-json';
 import { TicketModel } from '../tickets/ticket.model';
 import { orderedTimeline, toTicket, type StoredEvent, type StoredTicket, type TicketView } from '../tickets/ticket.service';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
@@ -31,40 +32,22 @@ export class ExportService {
   }
 }
 
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-
 /** The export as plain JSON (the CLI): the fields customerData answers, no storage internals. */
 export function exportJson(data: CustomerExport): unknown {
   return {
     email: data.email,
     tickets: data.tickets.map((t) => ({
-      id: t.id,
-      ticketNumber: t.ticketNumber,
-      subject: t.subject,
-      description: t.description,
-      status: t.status,
-      priority: t.priority,
-      source: t.source,
-      customerEmail: t.customerEmail,
-      customerName: t.customerName ?? null,
-      chatId: t.chatId ?? null,
-      createdAt: iso(t.createdAt),
-      updatedAt: iso(t.updatedAt),
-      firstResponseAt: iso(t.firstResponseAt),
-      resolvedAt: iso(t.resolvedAt),
-      closedAt: iso(t.closedAt),
-      resolutionNotes: t.resolutionNotes ?? null,
-      assignee: t.assignee ?? null,
+      ...ticketJson(t),
       // Internal events (notes, assignments) are part of what is held: marked, not left out.
       timeline: (t.timeline ?? []).map((e) => ({
         id: e.id,
         kind: e.kind,
         visibility: e.visibility,
-        at: iso(e.at),
+        at: isoOrNull(e.at),
         message: e.message ?? null,
         actor: e.actor ?? null,
         // Metadata of the files held (names can be personal data); their bytes are downloads away.
-        attachments: (e.attachments ?? []).map((a) => ({ id: String(a._id), filename: a.filename, contentType: a.contentType, size: a.size })),
+        attachments: attachmentsJson(e.attachments),
       })),
     })),
   };
