@@ -1,4 +1,4 @@
-// The attachments capability's models, handed to the composition root (src/models.ts).
+// The attachments capability's models, handed to the composition root (src/capabilities.ts).
 import type { IndexedModel } from '../db/connection';
 import { AttachmentModel } from './attachment.model';
 

@@ -14,7 +14,7 @@ import {
 import { getMetadataStorage } from 'type-graphql';
 import { ErrorCode } from '../errors/error-codes';
 import { BUDGET_OF_FIELD, BUDGETS } from '../http/rate-limit';
-import { ticketSchema } from '../http/schema';
+import { ticketSchema } from '../schema';
 
 const FILE = resolve(__dirname, '../../../../docs/api.md');
 const BEGIN = '<!-- BEGIN GENERATED REFERENCE: `npm run schema` writes this part from the schema; do not edit it by hand -->';

@@ -13,7 +13,7 @@ import pino from 'pino';
 import { loadConfig } from '../config/config';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../db/connection';
 import { CustomerService } from '../customers/customers.service';
-import { erasers } from '../erasers';
+import { erasers } from '../compose';
 import { customerModels } from '../customers/models';
 import { exportJson } from '../customers/export.service';
 import { createLogger } from '../logging/logger';
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   await connectDatabase(config.mongodbUri, Math.max(config.dbTimeoutMs, 10_000));
   try {
     await ensureIndexes(customerModels, log);
-    // The same erasers as the API's (src/erasers.ts).
+    // The same erasers as the API's (compose.ts).
     const customers = new CustomerService(log, erasers(config, mongoose.connection.db!));
     const actor = cliActor();
     if (command === 'export') {

@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { printSchema } from 'graphql';
-import { ticketSchema } from '../http/schema';
+import { ticketSchema } from '../schema';
 
 const FILE = resolve(__dirname, '../../../../schema.graphql');
 const HEADER = '# Generated from packages/api/src by `npm run schema`. Do not edit.\n\n';

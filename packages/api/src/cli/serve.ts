@@ -8,9 +8,10 @@ import { ConfigError, loadConfig, startupWarnings } from '../config/config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { prepareNumbering } from '../doctor/startup-guard';
 import { startEngine, type Engine } from '../db/engine';
+import { compose } from '../compose';
 import { createApi } from '../http/app';
 import { createLogger } from '../logging/logger';
-import { MODELS } from '../models';
+import { MODELS } from '../capabilities';
 import { setNumberFormat } from '../tickets/ticket-number';
 import { TicketService } from '../tickets/ticket.service';
 import { stopTracing } from '../telemetry/tracing';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nA chat's signed link, for the web client's create page (npm run web serves it):\n  ${demoChatLink(config.chatSigningSecret!)}\n\n`);
   }
 
-  const api = await createApi(config, log);
+  const api = await createApi(config, log, await compose(config, log));
   const url = await api.listen(config.port, config.host);
   // The ready line is part of the contract: printed whatever LOG_LEVEL says.
   log.child({}, { level: 'info' }).info({ url }, `ticket-api ready at ${url}`);

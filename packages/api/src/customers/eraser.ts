@@ -1,5 +1,5 @@
 // Erasure is a registry: each capability that holds data derived from a
-// ticket contributes an eraser, and the composition roots (http/app.ts,
+// ticket contributes an eraser, and the composition root (compose.ts,
 // cli/customers.ts) hand the list to the ErasureService. An eraser must be
 // idempotent (a second run finds nothing and returns 0): erasure re-runs
 // them until a pass finds nothing, and resumes them after a crash.

@@ -1,5 +1,5 @@
 // The customers' data capability's models, handed to the composition root
-// (src/models.ts), and the indexes it needs on the tickets collection.
+// (src/capabilities.ts), and the indexes it needs on the tickets collection.
 import type { IndexedModel } from '../db/connection';
 import { TicketModel } from '../tickets/ticket.model';
 import { AuditKeyModel } from './audit-key.model';

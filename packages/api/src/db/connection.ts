@@ -41,7 +41,7 @@ export async function pingDatabase(timeoutMs: number): Promise<boolean> {
 /**
  * What db/ needs of a model: its indexes and its collection's name. Each
  * capability lists its models in its own models.ts; the composition root
- * (src/models.ts) hands them all here, so db/ imports none of them.
+ * (src/capabilities.ts) hands them all here, so db/ imports none of them.
  */
 export interface IndexedModel {
   createIndexes(): Promise<unknown>;

@@ -1,4 +1,4 @@
-// The change feed's models, handed to the composition root (src/models.ts).
+// The change feed's models, handed to the composition root (src/capabilities.ts).
 import type { IndexedModel } from '../db/connection';
 import { FeedBatchModel } from './feed-batch.model';
 import { FeedMetaModel } from './feed-meta.model';

@@ -8,27 +8,14 @@ import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { createAttachments } from '../attachments/attachments';
 import type { Config } from '../config/config';
+import type { Platform } from '../compose';
 import { pingDatabase } from '../db/connection';
-import { probeTransactions, transactionsWork } from '../db/transactions';
 import { createFormatError, errorLogPlugin } from '../errors/format-error';
-import { CustomerService } from '../customers/customers.service';
-import { erasers } from '../erasers';
-import { RetentionSweep } from '../customers/retention-sweep';
 import { lazyChild, type Logger } from '../logging/logger';
-import { FeedService } from '../feed/feed.service';
-import { adoptLegacyEvents, FeedSequencer } from '../feed/sequencer';
-import { ListingService } from '../listing/listing.service';
-import { TicketService } from '../tickets/ticket.service';
-import { createTimelineLoader } from '../tickets/timeline-loader';
-import { TokenService } from '../tokens/token.service';
 import { bearer, secretDigest, secretMatches } from '../tokens/token-secret';
-import { Metrics, metricsPlugin, rootFieldsOf } from '../telemetry/metrics';
+import { metricsPlugin } from '../telemetry/metrics';
 import { operationSpanPlugin, withRequestId } from '../telemetry/tracing';
-import { onDeliveryOutcome } from '../webhooks/delivery-outcomes';
-import { WebhookDispatcher } from '../webhooks/dispatcher';
-import { WebhookService } from '../webhooks/webhook.service';
 import { BodyError, readJsonBody } from './body';
 import { clientIp } from './client-ip';
 import { createDrain } from './drain';
@@ -40,10 +27,8 @@ import { operationGuardPlugin } from './operation-guard';
 import { createRateLimits } from './rate-limit';
 import { cachedHealth } from './health';
 import { requestId } from './request-id';
-import { ticketSchema } from './schema';
 import { securityHeaders } from './security-headers';
 import { createSubscriptionServer } from './subscriptions';
-import { FeedHub } from '../live/feed-hub';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** In-flight requests get this long to finish after SIGTERM. */
@@ -63,39 +48,17 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
-/** Whether this engine really has transactions (db/transactions.ts), said once in the log. */
-async function useTransactions(log: Logger): Promise<boolean> {
-  const probe = await probeTransactions(mongoose.connection.getClient(), mongoose.connection.db!);
-  const works = transactionsWork(probe);
-  if (works) log.info('transactions: a ticket and its CREATED event are written in one transaction');
-  else log.info({ probe }, 'transactions: not available on this engine; a ticket whose event fails is removed again');
-  return works;
-}
-
-export async function createApi(config: Config, log: Logger): Promise<Api> {
+/** Serve the composed platform (compose.ts) over HTTP and WebSocket. */
+export async function createApi(config: Config, log: Logger, platform: Platform): Promise<Api> {
   const httpServer = http.createServer();
-  const sequencer = new FeedSequencer(log);
-  const feed = new FeedService();
-  const live = new FeedHub(feed, log, { queueLimit: config.subscriptionQueueLimit });
-  const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount, live) : null;
-  const transactions = config.transactions === 'auto' && (await useTransactions(log));
-  const tokens = new TokenService(config.agentTokens, log);
-  const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, principalOf: (authorization, ip) => principalOf(authorization, ip), ipOf: (req) => ipOf(req) });
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service });
-  const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
-  const listing = new ListingService();
-  const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
-  const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, maxSenders: config.webhookMaxSenders, log });
-  // Erasure: every capability's eraser (src/erasers.ts).
-  const customers = new CustomerService(log, erasers(config, mongoose.connection.db!), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
-  const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
+  const { schema, tokens, live, metrics } = platform;
   const drain = createDrain(httpServer);
 
   const limits = queryLimits({ introspection: config.introspection });
   const formatError = createFormatError(config.production);
   const rateLimits = config.rateLimit ? createRateLimits(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' }) : null;
   const apollo = new ApolloServer<Context>({
-    schema: ticketSchema(),
+    schema,
     // Automatic persisted queries: no client of ours sends them; off, so a
     // stored hash cannot stand in for a document (and nothing grows a cache).
     persistedQueries: false,
@@ -123,17 +86,10 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
       ...limits.plugins,
-      operationGuardPlugin(ticketSchema(), rateLimits),
+      operationGuardPlugin(schema, rateLimits),
     ],
   });
   await apollo.start();
-  const adopted = await adoptLegacyEvents();
-  if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
-  sequencer.start();
-  dispatcher.start();
-  retention.start();
-  attachments.start();
-  await live.start();
 
   const ipOf = clientIp(config.trustProxy);
   const health = cachedHealth(() => pingDatabase(Math.min(config.dbTimeoutMs, 2_000)));
@@ -178,14 +134,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     log: lazyChild(log, { requestId }),
     principal,
     ip,
-    tickets,
-    timelines: createTimelineLoader(tickets),
-    listing,
-    feed,
-    webhooks,
-    customers,
-    live,
-    attachments: attachments.service,
+    ...platform.servicesFor(),
   });
   /** The caller; a credential that does not check out costs its address like an invalid document (it may have cost a database read). */
   const principalOf = async (authorization: string | undefined, ip: string): Promise<Context['principal']> => {
@@ -193,6 +142,8 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     if (authorization && !principal) await rateLimits?.chargeInvalid(ip);
     return principal;
   };
+  platform.lendRequestTools({ principalOf, ipOf });
+  await platform.start();
   const graphql = graphqlHandler<Context>(apollo, async (req, res) => {
     const ip = ipOf(req);
     return contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await principalOf(req.headers.authorization, ip), ip, origin: originOf(req) });
@@ -226,7 +177,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       }
       return graphql(req, res, body);
     }
-    if (await attachments.route(req, res, path)) return;
+    for (const r of platform.running) if (r.route && (await r.route(req, res, path))) return;
     if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
@@ -250,7 +201,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
 
   const subscriptions = createSubscriptionServer({
     httpServer,
-    schema: ticketSchema(),
+    schema,
     validationRules: limits.validationRules,
     maxTokens: limits.parseOptions.maxTokens,
     rateLimits,
@@ -291,11 +242,9 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       log.info('stopped accepting connections');
       // Subscriptions complete and their sockets close (1001) while HTTP requests finish.
       await subscriptions.close();
-      live.stop();
       await drained;
       await apollo.stop();
-      await Promise.all([sequencer.stop(), dispatcher.stop(), retention.stop(), attachments.stop()]);
-      stopCountingDeliveries();
+      await platform.stop();
     },
   };
 }

@@ -1,5 +1,5 @@
 // The tickets capability's models, handed to the composition root
-// (src/models.ts) so their indexes are built at start.
+// (src/capabilities.ts) so their indexes are built at start.
 import type { IndexedModel } from '../db/connection';
 import { CounterModel } from './counter.model';
 import { TicketModel } from './ticket.model';

@@ -1,4 +1,4 @@
-// The webhooks capability's models, handed to the composition root (src/models.ts).
+// The webhooks capability's models, handed to the composition root (src/capabilities.ts).
 import type { IndexedModel } from '../db/connection';
 import { WebhookDeliveryModel } from './webhook-delivery.model';
 import { WebhookModel } from './webhook.model';

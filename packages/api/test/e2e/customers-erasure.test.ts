@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { BSON, MongoClient, ObjectId } from 'mongodb';
 import { connectDatabase } from '../../src/db/connection';
-import { MODELS } from '../../src/models';
+import { MODELS } from '../../src/capabilities';
 import { TokenService } from '../../src/tokens/token.service';
 import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql } from '../support/api';
 import { png } from '../support/files';

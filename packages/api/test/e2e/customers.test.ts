@@ -7,7 +7,7 @@ import mongoose, { Types } from 'mongoose';
 import { CustomerService } from '../../src/customers/customers.service';
 import { expiredFilter } from '../../src/customers/retention-sweep';
 import { Lease } from '../../src/customers/sweep-lease.model';
-import { erasers } from '../../src/erasers';
+import { erasers } from '../../src/compose';
 import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, RESOLVE, RESPOND, STATUS, TRACK, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { serverAudits } from 'graphql-http';
 import pino from 'pino';
-import { ticketSchema } from '../../src/http/schema';
+import { ticketSchema } from '../../src/schema';
 import { LIMITS } from '../../src/http/query-limits';
 import { AGENT_TOKEN, CREATE, RESPOND, TRACK, agent, startTestApi, ticketInput, type TestApi } from '../support/api';
 

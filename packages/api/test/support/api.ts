@@ -5,9 +5,10 @@ import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../src/config/config';
 import { connectDatabase } from '../../src/db/connection';
 import { prepareNumbering } from '../../src/doctor/startup-guard';
+import { compose } from '../../src/compose';
 import { createApi } from '../../src/http/app';
 import { createLogger, type Logger } from '../../src/logging/logger';
-import { MODELS } from '../../src/models';
+import { MODELS } from '../../src/capabilities';
 import { setNumberFormat } from '../../src/tickets/ticket-number';
 
 export const AGENT_TOKEN = 'test-agent-token-0123456789abcdef-0123';
@@ -73,7 +74,7 @@ export async function startTestApi(dbName: string, env: Record<string, string> =
   // Mongoose has one default connection per test file: the first API opens it, the last closes it.
   if (open++ === 0) await connectForTests(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);
   await prepareNumbering(MODELS, log);
-  const api = await createApi(config, log);
+  const api = await createApi(config, log, await compose(config, log));
   const url = await api.listen(0, '127.0.0.1');
   return {
     url,

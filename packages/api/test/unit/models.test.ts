@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { MODELS } from '../../src/models';
+import { MODELS } from '../../src/capabilities';
 
 const SRC = path.resolve(__dirname, '../../src');
 const files = (dir: string): string[] =>

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import { planOperation } from '../../src/http/operation-plan';
 import { LIMITS } from '../../src/http/query-limits';
-import { ticketSchema } from '../../src/http/schema';
+import { ticketSchema } from '../../src/schema';
 
 const OPERATIONS = path.resolve(__dirname, '../../../sdk/src/operations');
 const read = (file: string) => readFileSync(path.join(OPERATIONS, file), 'utf8');

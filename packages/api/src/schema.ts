@@ -1,19 +1,13 @@
-// The executable schema, built once from the type-graphql classes.
+// The executable schema, built once from every capability's type-graphql
+// resolvers (capabilities.ts).
 import 'reflect-metadata';
 import { GraphQLScalarType, GraphQLSchema } from 'graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
-import { CustomerResolver } from '../customers/customer.resolver';
-import { AttachmentResolver } from '../attachments/attachment.resolver';
-import { FeedResolver } from '../feed/feed.resolver';
-import { scopeChecker } from '../graphql/auth-checker';
-import type { Context } from '../graphql/context';
-import { NodeResolver } from '../graphql/node.resolver';
-import { ListingResolver } from '../listing/listing.resolver';
-import { createLocalBus } from '../live/local-bus';
-import { LiveResolver } from '../live/live.resolver';
-import { TicketResolver } from '../tickets/ticket.resolver';
-import { WebhookResolver } from '../webhooks/webhook.resolver';
+import { CAPABILITIES } from './capabilities';
+import { scopeChecker } from './graphql/auth-checker';
+import type { Context } from './graphql/context';
+import { createLocalBus } from './live/local-bus';
 
 /** ISO-8601 strings on the wire, Date objects inside; named as in the contract. */
 export const DateTimeScalar = new GraphQLScalarType({
@@ -63,7 +57,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver],
+    resolvers: CAPABILITIES.flatMap((c) => c.resolvers ?? []) as [Function, ...Function[]],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),

@@ -1,0 +1,28 @@
+// Every capability, one line each: the composition root (compose.ts), the
+// schema (schema.ts) and db/ (indexes, through MODELS) read this list.
+// Adding a capability: its folder with an index.ts, a line here, and its
+// wiring in compose.ts (docs/architecture.md, "Adding a capability").
+import type { Capability } from './capability';
+import { attachmentsCapability } from './attachments';
+import { customersCapability } from './customers';
+import type { IndexedModel } from './db/connection';
+import { feedCapability } from './feed';
+import { listingCapability } from './listing';
+import { liveCapability } from './live';
+import { ticketsCapability } from './tickets';
+import { tokensCapability } from './tokens';
+import { webhooksCapability } from './webhooks';
+
+export const CAPABILITIES: readonly Capability[] = [
+  ticketsCapability,
+  tokensCapability,
+  listingCapability,
+  feedCapability,
+  webhooksCapability,
+  liveCapability,
+  customersCapability,
+  attachmentsCapability,
+];
+
+/** Every capability's models: their indexes are built at start. */
+export const MODELS: readonly IndexedModel[] = CAPABILITIES.flatMap((c) => c.models ?? []);

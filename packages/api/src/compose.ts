@@ -1,0 +1,131 @@
+// The composition root: builds every capability's running part from the
+// configuration and wires them together (who tells whom about new events,
+// whose erasers erasure runs, which metrics count what). The HTTP layer
+// (http/app.ts) gets the result and only serves it; the CLIs and the tests
+// build what they need through here too.
+import type { IncomingMessage } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import mongoose from 'mongoose';
+import { attachmentEraser, createAttachments, GridFsStore } from './attachments';
+import type { Running } from './capability';
+import type { Config } from './config/config';
+import { BUILT_IN_ERASERS, CustomerService, RetentionSweep, type Eraser } from './customers';
+import { probeTransactions, transactionsWork } from './db/transactions';
+import { adoptLegacyEvents, FeedSequencer, FeedService } from './feed';
+import type { Context } from './graphql/context';
+import { rateLimitEraser } from './http/rate-limit';
+import { ListingService } from './listing';
+import { FeedHub } from './live';
+import type { Logger } from './logging/logger';
+import { ticketSchema } from './schema';
+import { Metrics, rootFieldsOf } from './telemetry/metrics';
+import { createTimelineLoader, TicketService } from './tickets';
+import { TokenService } from './tokens';
+import type { Principal } from './tokens/scopes';
+import { onDeliveryOutcome, WebhookDispatcher, WebhookService } from './webhooks';
+
+/** The services every operation's context carries (graphql/context.ts). */
+export type Services = Omit<Context, 'requestId' | 'log' | 'principal' | 'ip' | 'origin' | 'lookups'>;
+
+/** What the HTTP layer lends the capabilities that answer HTTP themselves (set once by http/app.ts). */
+export interface RequestTools {
+  /** The caller of a bearer token; a bad one is charged to its address. */
+  principalOf(authorization: string | undefined, ip: string): Promise<Principal | null>;
+  ipOf(req: IncomingMessage): string;
+}
+
+export interface Platform {
+  schema: GraphQLSchema;
+  /** The services of one operation's context (a request's own loaders included). */
+  servicesFor(): Services;
+  tokens: TokenService;
+  live: FeedHub;
+  metrics: Metrics | null;
+  /** Every capability's running part: HTTP routes, start and stop. */
+  running: readonly Running[];
+  /** Called once by the HTTP layer before it serves. */
+  lendRequestTools(tools: RequestTools): void;
+  /** Starts the background work (feed, webhooks, sweeps, live hub). */
+  start(): Promise<void>;
+  /** Stops it, after the HTTP layer stopped serving. */
+  stop(): Promise<void>;
+}
+
+/** Every capability's erasers: the API and the CLI erase the same things. */
+export function erasers(config: Pick<Config, 'rateLimitStore'>, db = mongoose.connection.db!): readonly Eraser[] {
+  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), ...(config.rateLimitStore === 'mongo' ? [rateLimitEraser] : [])];
+}
+
+/** Whether this engine really has transactions (db/transactions.ts), said once in the log. */
+async function useTransactions(log: Logger): Promise<boolean> {
+  const probe = await probeTransactions(mongoose.connection.getClient(), mongoose.connection.db!);
+  const works = transactionsWork(probe);
+  if (works) log.info('transactions: a ticket and its CREATED event are written in one transaction');
+  else log.info({ probe }, 'transactions: not available on this engine; a ticket whose event fails is removed again');
+  return works;
+}
+
+export async function compose(config: Config, log: Logger): Promise<Platform> {
+  const schema = ticketSchema();
+  let tools: RequestTools | null = null;
+  const lent = (): RequestTools => {
+    if (!tools) throw new Error('the HTTP layer has not lent its request tools yet');
+    return tools;
+  };
+
+  const sequencer = new FeedSequencer(log);
+  const feed = new FeedService();
+  const live = new FeedHub(feed, log, { queueLimit: config.subscriptionQueueLimit });
+  const metrics = config.metrics ? new Metrics(rootFieldsOf(schema), () => live.openCount, live) : null;
+  const transactions = config.transactions === 'auto' && (await useTransactions(log));
+  const tokens = new TokenService(config.agentTokens, log);
+  const attachments = await createAttachments({
+    config: config.attachments,
+    log,
+    registry: metrics?.registry,
+    principalOf: (authorization, ip) => lent().principalOf(authorization, ip),
+    ipOf: (req) => lent().ipOf(req),
+  });
+  const tickets = new TicketService(
+    log,
+    { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() },
+    { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service },
+  );
+  const listing = new ListingService();
+  const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
+  const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, maxSenders: config.webhookMaxSenders, log });
+  const customers = new CustomerService(log, erasers(config), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
+  const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
+  let stopCountingDeliveries = () => {};
+
+  const running: Running[] = [
+    { start: () => sequencer.start(), stop: () => sequencer.stop() },
+    { start: () => dispatcher.start(), stop: () => dispatcher.stop() },
+    { start: () => retention.start(), stop: () => retention.stop() },
+    { route: attachments.route, start: () => attachments.start(), stop: () => attachments.stop() },
+  ];
+
+  return {
+    schema,
+    servicesFor: () => ({ tickets, timelines: createTimelineLoader(tickets), listing, feed, webhooks, customers, live, attachments: attachments.service }),
+    tokens,
+    live,
+    metrics,
+    running,
+    lendRequestTools(given) {
+      tools = given;
+    },
+    async start() {
+      if (metrics) stopCountingDeliveries = onDeliveryOutcome((outcome) => metrics.delivery(outcome));
+      const adopted = await adoptLegacyEvents();
+      if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
+      for (const r of running) await r.start?.();
+      await live.start();
+    },
+    async stop() {
+      live.stop();
+      await Promise.all(running.map((r) => r.stop?.()));
+      stopCountingDeliveries();
+    },
+  };
+}

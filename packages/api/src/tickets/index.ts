@@ -1,0 +1,9 @@
+// Tickets: creation and numbering, public lookups, the agents' workflow.
+import type { Capability } from '../capability';
+import { NodeResolver } from '../graphql/node.resolver';
+import { ticketModels } from './models';
+import { TicketResolver } from './ticket.resolver';
+
+export const ticketsCapability: Capability = { name: 'tickets', models: ticketModels, resolvers: [TicketResolver, NodeResolver] };
+export { TicketService } from './ticket.service';
+export { createTimelineLoader } from './timeline-loader';
