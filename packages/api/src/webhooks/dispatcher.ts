@@ -33,6 +33,8 @@ export const MAX_SENDERS = 256;
 export const TURN_MS = 1_000;
 /** Webhooks read per poll in each of the two walks (ready ones; waiting or leased ones). */
 export const PAGE = 200;
+/** Feed changes a sender reads at once (one read of events and tickets per page, not per delivery). */
+const CHANGES_PER_READ = 200;
 /** A retry's watched wait is written down this often, so a restart does not lose it. */
 const CREDIT_MS = 60_000;
 /** Polls between two passes of the rolling-upgrade migration (webhooks made by a version before fences). */
@@ -203,31 +205,45 @@ export class WebhookDispatcher {
     await webhooksCollection().updateOne({ _id: w._id, lastError: { $ne: OWNER_REVOKED } }, { $set: { lastError: OWNER_REVOKED } });
   }
 
-  /** Deliveries in feed order for about TURN_MS; returns when caught up, failing, out of time, or no longer the holder. */
+  /**
+   * Deliveries in feed order for about TURN_MS; returns when caught up,
+   * failing, out of time, or no longer the holder. The webhook is read once
+   * and each page of the feed once: a delivery costs its attempt, its record
+   * and its cursor write, nothing more. Events the webhook does not want are
+   * passed over by the next cursor write (or one at the page's end).
+   */
   private async turn(lease: Lease): Promise<void> {
     const started = performance.now();
-    for (let rounds = 0; rounds < 200 && !this.stopped; rounds++) {
-      if (rounds > 0 && performance.now() - started >= TURN_MS) return; // others may be waiting: hand back
-      const w = await webhooksCollection().findOne({ _id: lease.id, fence: lease.fence, leaseOwner: this.owner });
-      if (!w || !w.enabled) return;
-      const { changes, end, more } = await this.feed.changesAfter(w.cursor, 50);
-      const next = changes.find((c) => wants(w, c));
-      // Pass over what this webhook does not want, up to its next event.
-      const passTo = next ? next.seq - 1 : end;
-      if (passTo > w.cursor) {
-        if (!(await this.leases.write(lease, at(w), { cursor: passTo }))) continue; // replayed meanwhile, or lost: look again
-        w.cursor = passTo;
+    let attempted = false;
+    const timeUp = () => attempted && performance.now() - started >= TURN_MS; // others may be waiting: hand back
+    let w = await this.holding(lease);
+    while (w && !this.stopped) {
+      const { changes, end, more } = await this.feed.changesAfter(w.cursor, CHANGES_PER_READ);
+      for (const c of changes) {
+        if (c.seq <= w.cursor || !wants(w, c)) continue;
+        if (timeUp() || this.stopped) return;
+        if (!(await this.owners.allowed(w.ownerId))) return this.refuse(w);
+        attempted = true;
+        if (!(await this.attempt(lease, w, c))) return;
       }
-      if (!next) {
-        if (!more && end <= w.cursor) return; // caught up
-        continue;
+      if (end > w.cursor) {
+        if (!(await this.leases.write(lease, at(w), { cursor: end }))) {
+          w = await this.holding(lease); // replayed or updated meanwhile: look again
+          continue;
+        }
+        w.cursor = end;
       }
-      if (!(await this.owners.allowed(w.ownerId))) return this.refuse(w);
-      if (!(await this.attempt(lease, w, next))) return;
+      if (!more || timeUp()) return;
     }
   }
 
-  /** One attempt at one event; true when it was delivered and the cursor moved past it. */
+  /** The webhook as it is now, while this lease holds it and it is enabled; null otherwise. */
+  private async holding(lease: Lease): Promise<StoredWebhook | null> {
+    const w = await webhooksCollection().findOne({ _id: lease.id, fence: lease.fence, leaseOwner: this.owner });
+    return w && w.enabled ? w : null;
+  }
+
+  /** One attempt at one event; true when it was delivered and the cursor moved past it (`w` then says so). */
   private async attempt(lease: Lease, w: StoredWebhook, c: FeedChange): Promise<boolean> {
     // Re-checked right before sending: never send on a lease that may have passed.
     if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) return false;
@@ -258,8 +274,10 @@ export class WebhookDispatcher {
       this.halt.signal.removeEventListener('abort', onHalt);
     }
     if (lost.signal.aborted) return false; // not ours to record: the next holder sends it again
-    // A fenced write right before the record: a holder that lost the lease records nothing.
-    if (!(await this.leases.renew(lease))) {
+    // A holder that may have lost the lease records nothing: while our own
+    // clock says the lease holds, no other process can have taken it over
+    // (webhook-lease.ts); past that, a fenced write must prove it first.
+    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) {
       await forgetIfDeleted(w._id);
       return false;
     }
@@ -288,8 +306,9 @@ export class WebhookDispatcher {
       if (moved) recordOutcome(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
     }
     if (!moved) await forgetIfDeleted(w._id);
-    if (moved && result.ok) w.cursor = c.seq;
-    return moved && result.ok;
+    if (!moved || !result.ok) return false;
+    w.cursor = c.seq;
+    return true;
   }
 
   /** Stop sending (attempts in flight are abandoned, not recorded); hand our leases back so another process takes over at once. */
