@@ -74,7 +74,7 @@ async function useTransactions(log: Logger): Promise<boolean> {
 
 export async function createApi(config: Config, log: Logger): Promise<Api> {
   const httpServer = http.createServer();
-  const sequencer = new FeedSequencer(log);
+  const sequencer = new FeedSequencer(log, undefined, config.feedGapMs);
   const feed = new FeedService();
   const live = new FeedHub(feed, log, { queueLimit: config.subscriptionQueueLimit });
   const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount, live) : null;
@@ -129,6 +129,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   await apollo.start();
   const adopted = await adoptLegacyEvents();
   if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
+  void tickets.sequenceLegacyTickets().then((n) => n && log.info({ tickets: n }, 'tickets: events of older tickets numbered (sequence)'), (err) => log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'tickets: numbering older tickets failed; each is numbered when next changed'));
   sequencer.start();
   dispatcher.start();
   retention.start();
