@@ -9,6 +9,7 @@
 // alike (jongodb's conditional findOneAndUpdate is not, nor is the value
 // its findOneAndUpdate $inc hands back). The ticket as written is known
 // without asking again: the read, with what the update set.
+import { writeSync } from 'node:fs';
 import type { DocumentType } from '@typegoose/typegoose';
 import type { AnyBulkWriteOperation } from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
@@ -64,7 +65,8 @@ let stalled = false;
 function stallForTests(docs: readonly StoredEvent[]): void {
   if (!stallKind || stalled || !docs.some((d) => d.kind === stallKind)) return;
   stalled = true;
-  process.stderr.write(`test-stall ${String(docs[0].ticketId)} ${docs[0].sequence}\n`);
+  // Written synchronously: an asynchronous write to a pipe would still be queued when the process stops.
+  writeSync(2, `test-stall ${String(docs[0].ticketId)} ${docs[0].sequence}\n`);
   process.kill(process.pid, 'SIGSTOP');
 }
 
