@@ -362,7 +362,7 @@ export class TicketService {
       return await this.change(input.number, actor, 'answer', (ticket, now) =>
         ticket.firstResponseAt
           ? { write: { set: { updatedAt: now } }, events: [answer], at: now }
-          : { write: { set: { firstResponseAt: now, updatedAt: now } }, events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], at: now });
+          : { write: { expect: { firstResponseAt: null }, set: { firstResponseAt: now, updatedAt: now } }, events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], at: now });
     } catch (err) {
       if (answer.attachments?.length) await this.options.attachments?.release(answer._id!);
       throw err;
@@ -371,12 +371,12 @@ export class TicketService {
 
   async updateStatus(ticketNumber: string, status: TicketStatus, note: string | null | undefined, actor: Actor): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), note: optional((n) => checkText('note', n), note) });
-    return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(planStatusChange(ticket.status, status, now, input.note), now));
+    return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now));
   }
 
   async resolve(ticketNumber: string, resolutionNotes: string, actor: Actor): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), notes: checkText('resolutionNotes', resolutionNotes) });
-    return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(planResolution(ticket.status, input.notes, now), now));
+    return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(ticket, planResolution(ticket.status, input.notes, now), now));
   }
 
   /**
@@ -410,7 +410,8 @@ export class TicketService {
       if (from === to) return null;
       const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
       const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) };
-      return to === null ? { write: { set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now } : { write: { set: { assignee: to, assignedAt: now } }, events: [event], at: now };
+      const expect = { assignedAt: ticket.assignedAt ?? null };
+      return to === null ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now } : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
     });
   }
 
@@ -481,7 +482,7 @@ export class TicketService {
 }
 
 /** A planned status change as a write (null: the ticket already has that status); the public updatedAt moves. */
-function statusWrite(change: TicketChange | null, now: Date): PlannedWrite | null {
+function statusWrite(ticket: SequencedTicket, change: TicketChange | null, now: Date): PlannedWrite | null {
   if (!change) return null;
-  return { write: { set: { ...change.set, updatedAt: now }, unset: change.unset }, events: change.events, at: now };
+  return { write: { expect: { status: ticket.status }, set: { ...change.set, updatedAt: now }, unset: change.unset }, events: change.events, at: now };
 }

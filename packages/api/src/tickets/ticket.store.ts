@@ -28,6 +28,8 @@ export type SequencedTicket = StoredTicket & { lastSequence: number };
 
 /** A change to write if the ticket is still as read: fields to set and clear, how many events it makes. */
 export interface TicketWrite {
+  /** Fields the plan read, checked again by the write (against writers that make no events, such as an erasure). */
+  expect?: Record<string, unknown>;
   set?: Record<string, unknown>;
   unset?: readonly string[];
   /** Numbers to take for the change's events (0: a change that makes none). */
@@ -136,7 +138,7 @@ export class TicketStore {
     const last = ticket.lastSequence + write.events;
     const update: Record<string, Record<string, unknown>> = { $set: { ...write.set, lastSequence: last } };
     if (write.unset?.length) update.$unset = Object.fromEntries(write.unset.map((f) => [f, '']));
-    const res = await tickets().updateOne({ _id: ticket._id, lastSequence: ticket.lastSequence }, update);
+    const res = await tickets().updateOne({ ...write.expect, _id: ticket._id, lastSequence: ticket.lastSequence }, update);
     if (res.matchedCount !== 1) return null;
     const after = { ...ticket, ...write.set, lastSequence: last } as SequencedTicket;
     for (const f of write.unset ?? []) delete (after as Record<string, unknown>)[f];
