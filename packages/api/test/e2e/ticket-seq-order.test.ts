@@ -25,7 +25,7 @@ describeBuilt(`${AGENTS.length + 3} callers on two processes change one ticket a
   let servers: ServerProcess[];
   let uri: string;
   beforeAll(async () => {
-    ({ uri, servers } = await startServers(2, 'ticket_seq_order'));
+    ({ uri, servers } = await startServers(2, 'ticket_seq_order', {}, 120_000));
   }, 120_000);
   afterAll(async () => {
     for (const s of servers) expect(await s.stop()).toBe(0);
