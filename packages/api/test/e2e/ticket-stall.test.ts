@@ -41,11 +41,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 
 const create = async (url: string) => (await gql<{ createTicket: { id: string; ticketNumber: string } }>(url, CREATE, { input: ticketInput() })).body.data!.createTicket;
 
-/** A stalling writer: its IN_PROGRESS change, answered once it is continued (or an error once killed), after it stopped itself. */
-async function stallAt(writer: ServerProcess, ticket: { id: string; ticketNumber: string }): Promise<Promise<GqlResult | Error>> {
+/** A stalling writer: once it stopped itself, its IN_PROGRESS change's reply, answered once it is continued (or an error once killed). */
+async function stallAt(writer: ServerProcess, ticket: { id: string; ticketNumber: string }): Promise<{ reply: Promise<GqlResult | Error> }> {
   const reply = gql<Record<string, any>>(writer.url, STATUS, { n: ticket.ticketNumber, s: 'IN_PROGRESS' }, agent).catch((err: Error) => err);
   await until('the writer to stop before its event', async () => writer.out().includes(`test-stall ${ticket.id} 2`));
-  return reply;
+  // Wrapped: an async function returning the promise itself would wait for it.
+  return { reply };
 }
 
 /** Proof that the sequencer looked past a moment: a ticket created after it is in the feed. */
@@ -82,7 +83,7 @@ describeBuilt('a writer stalls between its ticket write and its event, shorter t
 
   it('the ticket\'s later event waits for the stalled one: CREATED, IN_PROGRESS, RESOLVED in the feed, by sequence', async () => {
     const ticket = await create(other.url);
-    const stalled = await stallAt(writer, ticket);
+    const { reply: stalled } = await stallAt(writer, ticket);
     // The other process changes the ticket after the stalled write: its RESOLVED takes number 3 and is inserted first.
     expect((await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors).toBeUndefined();
     const held = await sequencerWentPast(other.url);
@@ -131,7 +132,7 @@ describeBuilt('a writer dies or stalls past the gap lease between its ticket wri
   it('SIGKILLed there: the ticket is not held back for ever, and its events stay in sequence order', async () => {
     const writer = await startWriter();
     const ticket = await create(other.url);
-    const stalled = await stallAt(writer, ticket);
+    const { reply: stalled } = await stallAt(writer, ticket);
     expect((await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors).toBeUndefined();
     writer.child.kill('SIGKILL');
     expect(await stalled).toBeInstanceOf(Error);
@@ -147,7 +148,7 @@ describeBuilt('a writer dies or stalls past the gap lease between its ticket wri
   it('stopped longer than the lease, then continued: its late event is refused, never delivered after a later one', async () => {
     const writer = await startWriter();
     const ticket = await create(other.url);
-    const stalled = await stallAt(writer, ticket);
+    const { reply: stalled } = await stallAt(writer, ticket);
     expect((await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors).toBeUndefined();
     await until('RESOLVED in the feed', async () => (await feed(other.url)).get(ticket.id)?.includes('RESOLVED:3'));
 
