@@ -73,7 +73,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     return tools;
   };
 
-  const sequencer = new FeedSequencer(log);
+  const sequencer = new FeedSequencer(log, undefined, config.feedGapMs);
   const feed = new FeedService();
   const live = new FeedHub(feed, log, { queueLimit: config.subscriptionQueueLimit });
   const metrics = config.metrics ? new Metrics(rootFieldsOf(schema), () => live.openCount, live) : null;
@@ -119,6 +119,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       if (metrics) stopCountingDeliveries = onDeliveryOutcome((outcome) => metrics.delivery(outcome));
       const adopted = await adoptLegacyEvents();
       if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
+      void tickets.sequenceLegacyTickets().then((n) => n && log.info({ tickets: n }, 'tickets: events of older tickets numbered (sequence)'), (err) => log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'tickets: numbering older tickets failed; each is numbered when next changed'));
       for (const r of running) await r.start?.();
       await live.start();
     },

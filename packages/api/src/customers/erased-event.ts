@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
-import { takeEventSeqs } from '../tickets/event-seq';
+import { TicketStore } from '../tickets/ticket.store';
 import { TimelineEventKind, visibilityOf } from '../tickets/ticket.enums';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
 
@@ -20,13 +20,15 @@ export function erasedEventId(ticketId: Types.ObjectId, erasedAt: Date): Types.O
 
 /** Write the ERASED event of a claimed ticket, once; true when this call wrote it. */
 export async function recordErased(ticketId: Types.ObjectId, erasedAt: Date, actor: string): Promise<boolean> {
+  // pending: the feed's sequencer gives it a place, like every event;
+  // its sequence keeps it after the ticket's earlier events (a second write gives its number up at once).
+  const store = new TicketStore();
+  const sequence = await store.takeSequences(ticketId, 1);
   try {
-    // pending: the feed's sequencer gives it a place, like every event;
-    // ticketSeq keeps it after the ticket's earlier events (a second write's number is left unused).
-    const ticketSeq = await takeEventSeqs(ticketId, 1);
-    await TimelineEventModel.collection.insertOne({ _id: erasedEventId(ticketId, erasedAt), ticketId, at: erasedAt, kind: TimelineEventKind.ERASED, visibility: visibilityOf(TimelineEventKind.ERASED), actor, pending: true, ...(ticketSeq !== undefined && { ticketSeq }) });
+    await TimelineEventModel.collection.insertOne({ _id: erasedEventId(ticketId, erasedAt), ticketId, at: erasedAt, kind: TimelineEventKind.ERASED, visibility: visibilityOf(TimelineEventKind.ERASED), actor, pending: true, ...(sequence !== undefined && { sequence }) });
     return true;
   } catch (err) {
+    if (sequence !== undefined) await store.giveUp(ticketId, [sequence]);
     if (isDuplicateKeyError(err)) return false;
     throw err;
   }

@@ -14,17 +14,17 @@ const withText = { kind: { $ne: TimelineEventKind.ERASED }, message: { $exists: 
 /**
  * The events of an erased ticket that were placed before its ERASED event
  * (a writer that took its place first, then stalled past the settling).
- * "Before" is the ticket's own event order (`ticketSeq`, taken from the
- * ticket by $inc), not a clock: a writer whose clock runs ahead or behind
+ * "Before" is the ticket's own event order (`sequence`, taken in a
+ * compare-and-set on the ticket), not a clock: a writer whose clock runs ahead or behind
  * is judged by when the database gave it its place. Events placed after
  * the ERASED event are new, on an anonymous ticket, and stay. Events from
  * before ticketSeq existed are all earlier. Null while the ERASED event
  * has no place yet (the next round tells them apart).
  */
 export async function placedBeforeErasure(ticketId: Types.ObjectId, erasedAt: Date): Promise<Record<string, unknown> | null> {
-  const erased = await TimelineEventModel.collection.findOne<{ ticketSeq?: number }>({ _id: erasedEventId(ticketId, erasedAt) }, { projection: { ticketSeq: 1 } });
-  if (erased?.ticketSeq === undefined) return null;
-  return { ticketId, $or: [{ ticketSeq: { $lt: erased.ticketSeq } }, { ticketSeq: { $exists: false } }] };
+  const erased = await TimelineEventModel.collection.findOne<{ sequence?: number }>({ _id: erasedEventId(ticketId, erasedAt) }, { projection: { sequence: 1 } });
+  if (erased?.sequence === undefined) return null;
+  return { ticketId, $or: [{ sequence: { $lt: erased.sequence } }, { sequence: { $exists: false } }] };
 }
 
 /** The texts of those late events: the placeholder. */

@@ -14,7 +14,7 @@ import type { Logger } from '../logging/logger';
 import { ensureIndexes } from '../db/connection';
 import { ticketModels } from '../tickets/models';
 import { raiseSequenceTo, reserveSequences } from '../tickets/counter';
-import { takeEventSeqs } from '../tickets/event-seq';
+import { TicketStore } from '../tickets/ticket.store';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import { formatTicketNumber } from '../tickets/ticket-number';
 import { events, inspect, numberState, ticketNumberIndex, tickets, type Report } from './inspect';
@@ -136,18 +136,22 @@ async function writeOwedNotes(batchSize: number): Promise<number> {
   let written = 0;
   const batch = new Batch<Document>(batchSize, async (docs) => {
     const at = new Date();
-    // Each note takes its ticket's next ticketSeq, so the feed keeps it after the ticket's earlier events (a note already there leaves its number unused).
+    // Each note takes its ticket's next sequence, so the feed keeps it after the ticket's earlier events (a note already there gives its number up).
+    const store = new TicketStore();
     const seqs: (number | undefined)[] = [];
-    for (const d of docs) seqs.push(await takeEventSeqs(d._id as ObjectId, 1));
+    for (const d of docs) seqs.push(await store.takeSequences(d._id as ObjectId, 1));
     const res = await events().bulkWrite(
       docs.map((d, i) => {
         const message = d.renumberedFrom ? `Renumbered from ${String(d.renumberedFrom)} to ${d.ticketNumber}.` : `Numbered ${d.ticketNumber} (the ticket had no number).`;
-        const ticketSeq = seqs[i];
-        return { updateOne: { filter: { ticketId: d._id, kind: TimelineEventKind.RENUMBERED, message }, update: { $setOnInsert: { at, pending: true, ...(ticketSeq !== undefined && { ticketSeq }) } }, upsert: true } }; // pending: it joins the change feed
+        const sequence = seqs[i];
+        return { updateOne: { filter: { ticketId: d._id, kind: TimelineEventKind.RENUMBERED, message }, update: { $setOnInsert: { at, pending: true, ...(sequence !== undefined && { sequence }) } }, upsert: true } }; // pending: it joins the change feed
       }),
       { ordered: false },
     );
     written += res.upsertedCount;
+    // A note that was there already: its new number stays unused, so give it up now rather than hold the feed.
+    const upserted = new Set(Object.keys(res.upsertedIds).map(Number));
+    for (const [i, d] of docs.entries()) if (!upserted.has(i) && seqs[i] !== undefined) await store.giveUp(d._id as ObjectId, [seqs[i]!]);
     await tickets().bulkWrite(docs.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set: { renumberNoted: true } } } })), { ordered: false });
   });
   for await (const doc of tickets().find({ renumberNoted: false }, { projection: { ticketNumber: 1, renumberedFrom: 1 } }).batchSize(1000)) {

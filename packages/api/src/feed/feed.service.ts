@@ -124,6 +124,12 @@ export class FeedService {
     return { changes, end: last.seq, endCursor: cursorOf(last), more: run.length > limit };
   }
 
+  /** The tag (feed-cursor.ts) of the event at a position, or null when the feed does not hold it. */
+  async eventTagAt(seq: number): Promise<string | null> {
+    const holder = await batchHolding(seq);
+    return holder ? eventTag(holder.ids[seq - holder._id]) : null;
+  }
+
   /** The position of the newest change (0 while the feed is empty): a reader starting now starts after it. */
   async latestPosition(): Promise<number> {
     return (await lastBatch())?.end ?? 0;

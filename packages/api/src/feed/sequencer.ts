@@ -9,7 +9,8 @@
 //   collides on _id and tries again). No lease, no clock: the database's
 //   unique index decides.
 // - A claim takes the oldest pending events by time, but each ticket's own
-//   events in the order the API acknowledged them (claim-order.ts).
+//   events in increasing `sequence`, and none after a missing number until
+//   it comes or is given up after a lease (claim-order.ts, gap-watch.ts).
 // - Before claiming, a sequencer finishes the last batch (clears its events'
 //   pending mark, one updateMany), whoever claimed it, even a process that
 //   died mid-way: so no event is ever claimed twice.
@@ -21,8 +22,11 @@
 //
 // Every API process runs one; they race only on the batch insert.
 import type { Collection } from 'mongodb';
+import { Types } from 'mongoose';
 import type { Logger } from '../logging/logger';
-import { claimOrder, type PendingEvent } from './claim-order';
+import { SKIPPED_KIND } from '../tickets/event-seq';
+import { planClaim, predecessorsToCheck, type Before, type Gap, type PendingEvent } from './claim-order';
+import { GapWatch } from './gap-watch';
 import { feedBatches, feedEvents } from './feed-collections';
 import { MAX_BATCH, type FeedBatch } from './feed-batch.model';
 
@@ -33,7 +37,7 @@ export const SWEEP_MS = 1_000;
 
 const batches = feedBatches;
 const events = () => feedEvents() as unknown as Collection<PendingEvent & { pending?: boolean }>;
-const PENDING_FIELDS = { projection: { _id: 1, ticketId: 1, at: 1, ticketSeq: 1 } } as const;
+const PENDING_FIELDS = { projection: { _id: 1, ticketId: 1, at: 1, sequence: 1, ticketSeq: 1 } } as const;
 
 /** The batch with the highest positions, or null while the feed is empty. */
 export function lastBatch(): Promise<FeedBatch | null> {
@@ -88,22 +92,54 @@ export function markBatchTimesInBackground(log?: Logger): Promise<void> {
   return marking;
 }
 
-/** The oldest pending events, up to `limit`, in the order a claim gives them. */
-async function nextClaim(limit: number): Promise<PendingEvent[]> {
+/** The oldest pending events, up to `limit`, in the order a claim gives them, and the holes that hold some back. */
+async function nextClaim(limit: number): Promise<{ claim: PendingEvent[]; gaps: Gap[] }> {
   const taken = await events().find({ pending: true }, PENDING_FIELDS).sort({ at: 1, _id: 1 }).limit(limit).toArray();
-  if (taken.length < limit) return claimOrder(taken);
   // Cut at the batch size: an earlier event of a taken ticket may wait
-  // behind the cut (its writer's clock ahead). Only those can matter:
-  // pending events of the same tickets placed before a taken one.
+  // behind the cut (its writer's clock behind, or its writer slow). Only
+  // those can matter: pending events of the same tickets numbered lower.
+  const waiting = taken.length < limit ? [] : await lowerPending(taken);
+  const checks = predecessorsToCheck(taken, waiting);
+  const found = checks.length
+    ? await events().find({ $or: checks.map((c) => ({ ticketId: c.ticketId, sequence: c.sequence })) }, { projection: { ticketId: 1, pending: 1 } }).toArray()
+    : [];
+  const state = new Map<string, Before>(found.map((e) => [e.ticketId.toHexString(), e.pending ? 'pending' : 'fed']));
+  return planClaim(taken, waiting, (key) => state.get(key) ?? 'missing');
+}
+
+/** The pending events of the taken ones' tickets numbered below the highest taken of each. */
+async function lowerPending(taken: PendingEvent[]): Promise<PendingEvent[]> {
   const latest = new Map<string, PendingEvent>();
   for (const e of taken) {
     const key = e.ticketId.toHexString();
-    if (e.ticketSeq !== undefined && (latest.get(key)?.ticketSeq ?? -1) < e.ticketSeq) latest.set(key, e);
+    const seen = latest.get(key);
+    if (!seen || (e.sequence ?? -1) > (seen.sequence ?? -1) || (e.sequence === undefined && (e.ticketSeq ?? -1) > (seen.ticketSeq ?? -1))) latest.set(key, e);
   }
-  if (!latest.size) return claimOrder(taken);
-  const earlier = [...latest.values()].flatMap((e) => [{ ticketId: e.ticketId, ticketSeq: { $lt: e.ticketSeq } }, { ticketId: e.ticketId, ticketSeq: { $exists: false } }]);
-  const waiting = await events().find({ pending: true, _id: { $nin: taken.map((e) => e._id) }, $or: earlier }, PENDING_FIELDS).toArray();
-  return claimOrder(taken, waiting);
+  const earlier: Record<string, unknown>[] = [...latest.values()].flatMap((e): Record<string, unknown>[] =>
+    e.sequence !== undefined
+      ? [{ ticketId: e.ticketId, sequence: { $lt: e.sequence } }]
+      : e.ticketSeq !== undefined
+        ? [{ ticketId: e.ticketId, sequence: { $exists: false }, ticketSeq: { $lt: e.ticketSeq } }, { ticketId: e.ticketId, sequence: { $exists: false }, ticketSeq: { $exists: false } }]
+        : []);
+  if (!earlier.length) return [];
+  return events().find({ pending: true, _id: { $nin: taken.map((e) => e._id) }, $or: earlier as never }, PENDING_FIELDS).toArray();
+}
+
+/**
+ * Give up numbers whose events never came: a stand-in per number (a unique
+ * insert on ticket and sequence, majority-written like every feed write),
+ * never pending, never read as an event. Either the late event or its
+ * stand-in holds the number, never both.
+ */
+async function giveUp(gaps: readonly Gap[], log?: Logger): Promise<void> {
+  for (const gap of gaps) {
+    try {
+      await events().insertOne({ _id: new Types.ObjectId(), ticketId: gap.ticketId, sequence: gap.sequence, kind: SKIPPED_KIND, at: new Date(), pending: false } as never);
+      log?.warn({ ticketId: String(gap.ticketId), sequence: gap.sequence }, 'change feed: an event number stayed missing for the whole gap lease; given up, the ticket\'s later events go on');
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+  }
 }
 
 /**
@@ -111,7 +147,7 @@ async function nextClaim(limit: number): Promise<PendingEvent[]> {
  * Returns how many were claimed, 0 when none wait, or -1 when another
  * sequencer claimed first (try again).
  */
-export async function sequenceOnce(batchSize = MAX_BATCH, log?: Logger): Promise<number> {
+export async function sequenceOnce(batchSize = MAX_BATCH, log?: Logger, gaps: GapWatch = new GapWatch()): Promise<number> {
   const last = await lastBatch();
   // A new batch's maxAtSoFar needs the one before it: wait until the walk got there (it runs beside the rounds, not in them).
   if (last && !last.maxAtSoFar) {
@@ -119,7 +155,10 @@ export async function sequenceOnce(batchSize = MAX_BATCH, log?: Logger): Promise
     return 0;
   }
   if (last && !last.done) await finish(last);
-  const claim = await nextClaim(Math.min(batchSize, MAX_BATCH));
+  const next = await nextClaim(Math.min(batchSize, MAX_BATCH));
+  const due = gaps.due(next.gaps);
+  if (due.length) await giveUp(due, log);
+  const claim = next.claim;
   if (!claim.length) return 0;
   const start = (last?.end ?? 0) + 1;
   const maxAt = Math.max(...claim.map((e) => e.at.getTime()));
@@ -148,8 +187,13 @@ export class FeedSequencer {
   private again = false;
   private stopped = false;
 
-  /** `round` is one claiming round (sequenceOnce); a test may play it. */
-  constructor(private readonly log: Logger, private readonly round: () => Promise<number> = () => sequenceOnce(MAX_BATCH, log)) {}
+  /** `round` is one claiming round (sequenceOnce); a test may play it. `gapLeaseMs`: FEED_GAP_SECONDS (gap-watch.ts). */
+  constructor(private readonly log: Logger, round?: () => Promise<number>, gapLeaseMs?: number) {
+    const gaps = new GapWatch(gapLeaseMs);
+    this.round = round ?? (() => sequenceOnce(MAX_BATCH, log, gaps));
+  }
+
+  private readonly round: () => Promise<number>;
 
   start(): void {
     // A walk that a stopped process left half done is taken up again (one index lookup when there is none).

@@ -25,7 +25,7 @@ import { graphqlHandler } from './graphql-handler';
 import { queryLimits } from './query-limits';
 import { operationGuardPlugin } from './operation-guard';
 import { createRateLimits } from './rate-limit';
-import { cachedHealth } from './health';
+import { cachedHealth, clockReport, clockSkewSeconds, ClockSkewWatch } from './health';
 import { requestId } from './request-id';
 import { securityHeaders } from './security-headers';
 import { createSubscriptionServer } from './subscriptions';
@@ -93,6 +93,9 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
 
   const ipOf = clientIp(config.trustProxy);
   const health = cachedHealth(() => pingDatabase(Math.min(config.dbTimeoutMs, 2_000)));
+  const clock = new ClockSkewWatch(() => clockSkewSeconds(mongoose.connection.db as never));
+  const skew = clockReport(await clock.refresh());
+  if (skew.warnings) log.warn({ clockSkewSeconds: skew.clockSkewSeconds }, skew.warnings[0]);
   const setSecurityHeaders = securityHeaders({ csp: config.production });
   const corsCheck = cors({
     origin: config.corsOrigins,
@@ -191,7 +194,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
       const up = await health();
       res.statusCode = up ? 200 : 503;
       res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ status: up ? 'ok' : 'unavailable' }));
+      res.end(JSON.stringify({ status: up ? 'ok' : 'unavailable', ...clockReport(clock.current()) }));
       return;
     }
     res.statusCode = 404;

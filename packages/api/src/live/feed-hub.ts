@@ -2,7 +2,10 @@
 // process (not one per subscriber), handing each new change to the local
 // subscribers. A mutation answered by any process reaches every process's
 // subscribers once its event is in the feed (about a second).
+// Every wait here is on the monotonic clock (performance.now): a step of
+// the wall clock neither stalls nor hurries a subscriber.
 import { slowConsumer } from '../errors/api-errors';
+import { decodeFeedCursor } from '../feed/feed-cursor';
 import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { AsyncQueue } from './async-queue';
@@ -21,6 +24,14 @@ const ROOM_CHECK_MS = 10;
 /** With nobody listening, the position is refreshed this often (a new subscriber may get up to this much of the past). */
 const IDLE_CHECK_MS = 1_000;
 
+/**
+ * A feed found ending before this process's position is taken for a
+ * restored backup only once it still does on re-reads this long apart:
+ * right after an election a new primary may briefly not show the last
+ * batches, and jumping back then would send subscribers duplicates.
+ */
+export const RESTORE_CONFIRM_MS = 5_000;
+
 /** Changes (or ticket states) one subscriber may have waiting before it is ended with SLOW_CONSUMER. */
 export const DEFAULT_QUEUE_LIMIT = 1_000;
 
@@ -36,6 +47,10 @@ export interface FeedHubOptions {
 export class FeedHub {
   private readonly listeners = new Map<ChangeListener, Backlog | undefined>();
   private cursor: number | undefined;
+  /** The event at the cursor (its tag, feed-cursor.ts), when this hub read it. */
+  private cursorTag: string | undefined;
+  /** Since when (monotonic ms) the feed has been seen ending before the cursor. */
+  private shorterSince: number | undefined;
   private timer?: NodeJS.Timeout;
   private running = false;
   private lastIdleCheck = 0;
@@ -106,24 +121,28 @@ export class FeedHub {
   private async roomFor(count: number): Promise<void> {
     const limit = this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
     const full = () => [...this.listeners.values()].some((backlog) => backlog !== undefined && backlog() + count > limit);
-    for (const deadline = Date.now() + ROOM_WAIT_MS; full() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, ROOM_CHECK_MS));
+    for (const deadline = performance.now() + ROOM_WAIT_MS; full() && performance.now() < deadline; ) await new Promise((r) => setTimeout(r, ROOM_CHECK_MS));
   }
 
   private async poll(): Promise<void> {
     if (this.running || this.cursor === undefined) return;
     this.running = true;
     try {
-      const checkEnd = Date.now() - this.lastIdleCheck >= IDLE_CHECK_MS;
+      const checkEnd = performance.now() - this.lastIdleCheck >= IDLE_CHECK_MS;
       if (!this.listeners.size) {
         // Nobody listens in this process: keep the position current (one
         // small query a second) without reading the changes and their
         // tickets. A subscriber who came meanwhile gets everything after the
         // old position.
         if (!checkEnd) return;
-        this.lastIdleCheck = Date.now();
+        this.lastIdleCheck = performance.now();
         const latest = await this.feed.latestPosition();
         if (!this.listeners.size) {
-          this.cursor = latest < this.cursor ? this.cutBack(latest) : latest;
+          if (latest >= this.cursor) {
+            this.shorterSince = undefined;
+            this.cursor = latest;
+            this.cursorTag = undefined;
+          } else this.feedShorter(latest);
           return;
         }
       }
@@ -131,15 +150,17 @@ export class FeedHub {
       const page = Math.min(READ_PAGE, this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT);
       for (let more = true; more; ) {
         const read = await this.feed.changesAfter(this.cursor, page);
+        if (read.end !== this.cursor) this.cursorTag = read.endCursor ? decodeFeedCursor(read.endCursor)?.tag : undefined;
         this.cursor = read.end;
         more = read.more;
         if (read.changes.length) await this.roomFor(read.changes.length);
         for (const change of read.changes) for (const l of [...this.listeners.keys()]) l(change);
       }
       if (checkEnd) {
-        this.lastIdleCheck = Date.now();
+        this.lastIdleCheck = performance.now();
         const latest = await this.feed.latestPosition();
-        if (latest < this.cursor) this.cursor = this.cutBack(latest);
+        if (latest < this.cursor) this.feedShorter(latest);
+        else if (this.shorterSince !== undefined) await this.feedBack();
       }
     } catch (err) {
       this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'live updates: reading the feed failed; retrying');
@@ -149,13 +170,36 @@ export class FeedHub {
   }
 
   /**
-   * The feed ends before this reader's position only when it was cut back
-   * (a database restored from a backup): go on from its new end, loudly,
-   * rather than wait silently until it grows past the old one.
+   * The feed ends before this reader's position: a new primary not showing
+   * the last batches yet, or a database restored from a backup. Only when
+   * it still does after RESTORE_CONFIRM_MS of re-reads is it a restore: go
+   * on from its new end, loudly, rather than wait silently until it grows
+   * past the old one.
    */
-  private cutBack(latest: number): number {
-    this.log.warn({ position: this.cursor, feedEnd: latest }, 'live updates: the change feed ends before this process\'s position (database restored from a backup?); going on from its end');
-    return latest;
+  private feedShorter(latest: number): void {
+    const now = performance.now();
+    this.shorterSince ??= now;
+    if (now - this.shorterSince < RESTORE_CONFIRM_MS) return;
+    this.cutBack(latest, 'ends before');
+  }
+
+  /**
+   * The feed reaches this reader's position again after it was seen
+   * shorter: a lagging primary caught up, unless the event at the position
+   * is not the one this hub read there (restored, then grown again).
+   */
+  private async feedBack(): Promise<void> {
+    this.shorterSince = undefined;
+    if (this.cursor === undefined || !this.cursor || this.cursorTag === undefined) return;
+    const tag = await this.feed.eventTagAt(this.cursor);
+    if (tag !== null && tag !== this.cursorTag) this.cutBack(await this.feed.latestPosition(), 'holds another event at');
+  }
+
+  private cutBack(latest: number, how: string): void {
+    this.log.warn({ position: this.cursor, feedEnd: latest }, `live updates: the change feed ${how} this process's position (database restored from a backup?); going on from its end`);
+    this.cursor = latest;
+    this.cursorTag = undefined;
+    this.shorterSince = undefined;
   }
 
   stop(): void {

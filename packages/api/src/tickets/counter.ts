@@ -1,7 +1,11 @@
 // The one source of ticket numbers: an atomic counter document.
 // `$inc` in a single findOneAndUpdate is atomic on MongoDB, so concurrent
-// callers, in one process or many, never get the same value.
+// callers, in one process or many, never get the same value. The embedded
+// engine may hand one caller another's value: the unique index on ticket
+// numbers refuses the second insert and the create takes the next number
+// (ticket.service.ts), so a number is never issued twice anywhere.
 import { CounterModel } from './counter.model';
+
 
 export const TICKET_COUNTER = 'ticketNumber';
 
@@ -13,11 +17,31 @@ export async function nextSequence(name: string = TICKET_COUNTER): Promise<numbe
   return counter.seq as number;
 }
 
-/** Take `count` numbers at once: the block (last - count, last]. For bulk repairs. */
+/**
+ * Take `count` numbers at once: the block (last - count, last]. For bulk
+ * repairs, whose writes no unique index checks number by number: so a
+ * compare-and-set (a conditional updateOne, or the insert of the counter),
+ * whose block no engine can hand to two callers.
+ */
 export async function reserveSequences(count: number, name: string = TICKET_COUNTER): Promise<{ first: number; last: number }> {
-  const counter = await CounterModel.findOneAndUpdate({ _id: name }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after', lean: true });
-  if (!counter) throw new Error(`counter ${name} did not return a value`);
-  return { first: counter.seq - count + 1, last: counter.seq };
+  const counters = CounterModel.collection;
+  for (let attempt = 1; ; attempt++) {
+    const current = await counters.findOne({ _id: name as never });
+    if (!current) {
+      try {
+        await counters.insertOne({ _id: name as never, seq: count });
+        return { first: 1, last: count };
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+        continue;
+      }
+    }
+    const seq = current.seq as number;
+    const res = await counters.updateOne({ _id: name as never, seq }, { $set: { seq: seq + count } });
+    if (res.matchedCount === 1) return { first: seq + 1, last: seq + count };
+    if (attempt >= 100) throw new Error(`counter ${name} kept changing while a block was reserved`);
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(64, 2 ** attempt)));
+  }
 }
 
 /**

@@ -51,9 +51,17 @@ export class Ticket {
   @prop({ type: Number })
   public sequence?: number;
 
-  /** The ticketSeq of its newest event (timeline-event.model.ts); raised atomically for each new one. */
+  /** The previous numbering's counter (ticketSeq of the newest event); read only to number old tickets (event-seq.ts). */
   @prop({ type: Number })
   public eventSeq?: number;
+
+  /**
+   * The `sequence` of its newest event: every write that makes events moves
+   * it from s to s + n only if it still is s (ticket.store.ts). Missing on
+   * tickets from before it existed, until they are numbered.
+   */
+  @prop({ type: Number })
+  public lastSequence?: number;
 
   @Field({ description: 'Short summary given by the customer.' })
   @prop({ type: String, required: true, trim: true })

@@ -6,36 +6,28 @@ import { MongoError } from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
 import type { AttachmentRef } from '../attachments/attachment.model';
 import { duplicateEntry, forbiddenField, internalError, notFound, serviceUnavailable } from '../errors/api-errors';
-import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
+import { duplicateKeyField, type DuplicateKeyError } from '../errors/duplicate-key';
 import { maskEmail, type Logger } from '../logging/logger';
 import { chatSignatureMatches } from './chat-signature';
 import { moveCounterPastTickets } from './numbering';
 import { EventVisibility, TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
-import { Ticket, TicketModel } from './ticket.model';
+import type { Ticket } from './ticket.model';
+import { casBackoffMs, EventsGivenUp, MAX_CAS_ATTEMPTS, TicketStore, type SequencedTicket, type StoredEvent, type StoredTicket, type TicketWrite } from './ticket.store';
 import { checkAssignee, checkCreateTicket, checkEmail, checkText, checkTicketNumber, LIMITS, valid, validAll, type Checked, type CreateTicketRaw, type CreateTicketValues } from './ticket.validation';
 import { planResolution, planStatusChange, type PlannedEvent, type TicketChange } from './status-transition';
-import { TimelineEvent, TimelineEventModel } from './timeline-event.model';
-import { firstTakenSeq, takeEventSeqs } from './event-seq';
+import type { TimelineEvent } from './timeline-event.model';
+import { sequenceOf } from './event-seq';
 
-export type StoredTicket = Omit<Ticket, 'id'>;
+export type { StoredEvent, StoredTicket } from './ticket.store';
 /** A ticket as resolvers get it; `timeline` is filled when already known. */
 export type TicketView = Ticket & { timeline?: TimelineEventView[] };
 export type TimelineEventView = TimelineEvent;
 
-export type StoredEvent = Omit<TimelineEvent, 'id'>;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(Object.values(TimelineEventKind));
 /** A number can collide only when the counter is behind the data; a few rounds always suffice. */
 const MAX_NUMBER_ATTEMPTS = 8;
-/** Optimistic concurrency on status: re-read and re-plan when another agent got there first. */
-const MAX_UPDATE_ATTEMPTS = 5;
-/** Assignments race only each other (one re-read per agent who got in first): room for a busy team. */
-const MAX_ASSIGN_ATTEMPTS = 20;
-
-/** Before re-reading after a lost assignment race: between half and all of min(2^attempt, 64) ms (all 20 attempts: about a second at most). */
-export const assignBackoffMs = (attempt: number): number => {
-  const cap = Math.min(64, 2 ** attempt);
-  return cap / 2 + Math.random() * (cap / 2);
-};
+/** Before re-reading after a lost compare-and-set (ticket.store.ts). */
+export const assignBackoffMs = casBackoffMs;
 
 const optional = (check: (raw: string) => Checked<string>, raw: string | null | undefined): Checked<string | undefined> =>
   raw === undefined || raw === null ? { ok: true, value: undefined } : check(raw);
@@ -45,6 +37,7 @@ export const toTicket = (doc: StoredTicket): TicketView => ({ ...doc, id: String
 export const toEvent = (doc: StoredEvent, withActor = false): TimelineEventView => ({
   ...doc,
   id: String(doc._id),
+  sequence: sequenceOf(doc),
   visibility: doc.visibility ?? visibilityOf(doc.kind),
   actor: withActor ? doc.actor : undefined,
 });
@@ -53,14 +46,16 @@ export const toEvent = (doc: StoredEvent, withActor = false): TimelineEventView 
 export const isPublicEvent = (doc: Pick<StoredEvent, 'kind' | 'visibility'>): boolean => (doc.visibility ?? visibilityOf(doc.kind)) === EventVisibility.PUBLIC;
 
 /**
- * The one rule for a timeline: known kinds, oldest first (ties in creation
- * order: ObjectIds grow). `agent`: a caller with tickets:read, who sees who
- * made each event and the INTERNAL ones; anyone else sees neither.
+ * The one rule for a timeline: known kinds, in the ticket's own order
+ * (`sequence`; events of a ticket not yet numbered: oldest first, ties in
+ * creation order). `agent`: a caller with tickets:read, who sees who made
+ * each event and the INTERNAL ones; anyone else sees neither.
  */
 export function orderedTimeline(events: StoredEvent[], agent: boolean): TimelineEventView[] {
+  const bySequence = events.every((e) => e.sequence !== undefined);
   return events
     .filter((e) => KNOWN_KINDS.has(e.kind) && (agent || isPublicEvent(e)))
-    .sort((a, b) => a.at.getTime() - b.at.getTime() || (String(a._id) < String(b._id) ? -1 : 1))
+    .sort((a, b) => (bySequence ? a.sequence! - b.sequence! : 0) || a.at.getTime() - b.at.getTime() || (String(a._id) < String(b._id) ? -1 : 1))
     .map((e) => toEvent(e, agent));
 }
 
@@ -118,19 +113,24 @@ export type CreateTicketRequest = CreateTicketRaw & { chatSignature?: string | n
 const chatNotYours = () =>
   forbiddenField('chatId', 'A chatId needs the chatSignature the chat gave you (or a token with tickets:write).', 'tickets:write');
 
-/** Insert the ticket (the pre-save hook numbers it): its duplicate-key error, if any, for the caller's rules. */
-async function saveTicket(doc: DocumentType<Ticket>, session?: ClientSession): Promise<DuplicateKeyError | null> {
-  try {
-    await doc.save({ session });
-    return null;
-  } catch (err) {
-    if (isDuplicateKeyError(err)) return err;
-    throw err;
-  }
+/** A change planned from the ticket as read: what to write, and its events. */
+interface PlannedWrite {
+  write: Omit<TicketWrite, 'events'>;
+  events: NewEvent[];
+  at: Date;
 }
 
 export class TicketService {
-  constructor(private readonly log: Logger, private readonly hooks: TicketHooks = {}, private readonly options: TicketServiceOptions = {}) {}
+  private readonly store: TicketStore;
+
+  constructor(private readonly log: Logger, private readonly hooks: TicketHooks = {}, private readonly options: TicketServiceOptions = {}) {
+    this.store = new TicketStore(log);
+  }
+
+  /** Number the events of tickets from before `sequence` (at start, in the background). */
+  sequenceLegacyTickets(): Promise<number> {
+    return this.store.sequenceLegacyTickets();
+  }
 
   private onEvents(): void {
     this.hooks.onEvents?.();
@@ -183,7 +183,7 @@ export class TicketService {
 
   /** The ticket an idempotency key already made, or a conflict if the input differs. */
   private async replay(idempotencyKey: string, inputHash: string): Promise<TicketView | null> {
-    const existing = await TicketModel.findOne({ idempotencyKey }).lean<StoredTicket>();
+    const existing = await this.store.byIdempotencyKey(idempotencyKey);
     if (!existing) return null;
     if (existing.inputHash !== inputHash) {
       throw duplicateEntry('idempotencyKey', 'This idempotencyKey was already used for a different ticket.');
@@ -198,7 +198,7 @@ export class TicketService {
    */
   private async insertNumbered(values: CreateTicketValues & { inputHash: string }, actor: Actor, created: NewEvent): Promise<{ ticket: StoredTicket; event: StoredEvent } | { replay: TicketView }> {
     for (let attempt = 1; ; attempt++) {
-      const doc = new TicketModel(values);
+      const doc = this.store.build(values);
       let err: DuplicateKeyError;
       try {
         const written = await this.writeCreated(doc, actor, created);
@@ -244,21 +244,21 @@ export class TicketService {
    */
   private async writeCreated(doc: DocumentType<Ticket>, actor: Actor, created: NewEvent): Promise<{ ticket: StoredTicket; event: StoredEvent } | { duplicate: DuplicateKeyError }> {
     if (!this.options.transactions) {
-      const duplicate = await saveTicket(doc);
+      const duplicate = await this.store.insert(doc, 1);
       if (duplicate) return { duplicate };
       const ticket = doc.toObject() as StoredTicket;
       return { ticket, event: await this.recordCreated(ticket, actor, created) };
     }
-    const session = await TicketModel.db.startSession();
+    const session = await this.store.startSession();
     try {
       session.startTransaction();
-      const duplicate = await saveTicket(doc, session);
+      const duplicate = await this.store.insert(doc, 1, session);
       if (duplicate) {
         await session.abortTransaction();
         return { duplicate };
       }
       const ticket = doc.toObject() as StoredTicket;
-      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [created], session, 0);
+      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [created], 1, session);
       await session.commitTransaction();
       this.onEvents();
       return { ticket, event };
@@ -273,10 +273,10 @@ export class TicketService {
   /** A ticket without its CREATED event must not stay behind: undo the insert if the event fails. */
   private async recordCreated(ticket: StoredTicket, actor: Actor, created: NewEvent): Promise<StoredEvent> {
     try {
-      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [created], undefined, 0);
+      const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [created], 1);
       return event;
     } catch (err) {
-      await TicketModel.deleteOne({ _id: ticket._id }).catch((undoErr) => this.log.error({ err: undoErr, ticketNumber: ticket.ticketNumber }, 'could not undo a half-created ticket'));
+      await this.store.remove(ticket._id).catch((undoErr) => this.log.error({ err: undoErr, ticketNumber: ticket.ticketNumber }, 'could not undo a half-created ticket'));
       throw err;
     }
   }
@@ -304,19 +304,12 @@ export class TicketService {
   /** The ticket with this number and customer email (checked first), or null. */
   private findTracked<T extends object>(ticketNumber: string, email: string, projection?: Record<string, 1>): Promise<T | null> {
     const key = validAll({ number: checkTicketNumber(ticketNumber), email: checkEmail(email) });
-    // Plain equality on normalised strings: never a pattern, never an operator.
-    // The hot public path reads through the driver: nothing here needs
-    // Mongoose's casting, and its query layer is measurable (npm run bench).
-    return TicketModel.collection.findOne<T>({ ticketNumber: key.number, customerEmail: key.email }, { projection });
+    return this.store.tracked<T>(key.number, key.email, projection);
   }
 
   /** The events of a ticket, oldest first; `agent` for callers with tickets:read (actors and INTERNAL events). */
   async timeline(ticketId: Types.ObjectId, agent: boolean): Promise<TimelineEventView[]> {
-    // A public caller's query leaves the internal events in the database: its time does not grow
-    // with the agents' notes (nor tell how many there are). Events from before visibility was
-    // stored have none, and are all of public kinds (ticket.enums.ts).
-    const filter = agent ? { ticketId } : { ticketId, visibility: { $ne: EventVisibility.INTERNAL } };
-    return orderedTimeline(await TimelineEventModel.collection.find<StoredEvent>(filter).sort({ at: 1 }).toArray(), agent);
+    return orderedTimeline(await this.store.timeline(ticketId, agent), agent);
   }
 
   /**
@@ -326,7 +319,7 @@ export class TicketService {
    */
   async eventsOfTickets(ticketIds: readonly Types.ObjectId[]): Promise<StoredEvent[][]> {
     const unique = [...new Map(ticketIds.map((id) => [String(id), id])).values()];
-    const docs = await TimelineEventModel.collection.find<StoredEvent>({ ticketId: { $in: unique } }).toArray();
+    const docs = await this.store.eventsOf(unique);
     const byTicket = new Map<string, StoredEvent[]>();
     for (const doc of docs) {
       const key = String(doc.ticketId);
@@ -341,153 +334,132 @@ export class TicketService {
   /** By global id (`node`): null for an id that is not a ticket's, malformed ones included. */
   async byIdOrNull(id: string): Promise<TicketView | null> {
     if (!/^[0-9a-f]{24}$/i.test(id)) return null;
-    const ticket = await TicketModel.collection.findOne<StoredTicket>({ _id: new mongoose.Types.ObjectId(id) });
+    const ticket = await this.store.byId(new mongoose.Types.ObjectId(id));
     return ticket ? toTicket(ticket) : null;
   }
 
   async byNumberOrNull(ticketNumber: string): Promise<TicketView | null> {
     const number = valid(checkTicketNumber(ticketNumber));
-    const ticket = await TicketModel.collection.findOne<StoredTicket>({ ticketNumber: number });
+    const ticket = await this.store.byNumber(number);
     return ticket ? toTicket(ticket) : null;
   }
 
   // ---- agent workflow -------------------------------------------------
+  //
+  // Every change is planned from the ticket as read and written by the
+  // store's compare-and-set (ticket.store.ts), which takes its events'
+  // numbers in the same write: of two changes racing, the one whose write
+  // won first has the smaller numbers, on every engine. A loser re-reads
+  // and plans again, after the winner.
 
   async respond(ticketNumber: string, message: string, actor: Actor, attachmentIds?: readonly string[] | null): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), message: checkText('message', message, LIMITS.message) });
-    const ticket = await this.byNumber(input.number);
+    await this.byNumber(input.number);
     // The uploads are taken for the answer's event before anything changes; given back if it is never written.
     const answer = await this.claimed(attachmentIds, { kind: TimelineEventKind.AGENT_RESPONSE, message: input.message });
     try {
-      return await this.answer(ticket, answer, actor);
+      // FIRST_RESPONSE for the first answer (only one change can set firstResponseAt), AGENT_RESPONSE for later ones.
+      return await this.change(input.number, actor, 'answer', (ticket, now) =>
+        ticket.firstResponseAt
+          ? { write: { set: { updatedAt: now } }, events: [answer], at: now }
+          : { write: { expect: { firstResponseAt: null }, set: { firstResponseAt: now, updatedAt: now } }, events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], at: now });
     } catch (err) {
       if (answer.attachments?.length) await this.options.attachments?.release(answer._id!);
       throw err;
     }
   }
 
-  /** FIRST_RESPONSE for the first answer, AGENT_RESPONSE for later ones. */
-  private async answer(ticket: StoredTicket, answer: NewEvent, actor: Actor): Promise<TicketView> {
-    const now = new Date();
-    // Only the first response matches `firstResponseAt: null`, even when two agents answer at once.
-    // Each write takes its event's ticketSeq itself ($inc), so their order is the order of the writes.
-    const first = await TicketModel.findOneAndUpdate({ _id: ticket._id, firstResponseAt: null }, { $set: { firstResponseAt: now }, $inc: { eventSeq: 1 } }, { returnDocument: 'after' }).lean<StoredTicket>();
-    if (first) {
-      await this.append(ticket._id, now, actor, [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], firstTakenSeq(first, 1));
-      return toTicket(first);
-    }
-    const touched = await TicketModel.findOneAndUpdate({ _id: ticket._id }, { $set: { updatedAt: now }, $inc: { eventSeq: 1 } }, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
-    if (!touched) throw notFound(ticket.ticketNumber);
-    await this.append(ticket._id, now, actor, [answer], firstTakenSeq(touched, 1));
-    return toTicket(touched);
-  }
-
   async updateStatus(ticketNumber: string, status: TicketStatus, note: string | null | undefined, actor: Actor): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), note: optional((n) => checkText('note', n), note) });
-    return this.change(input.number, actor, (from, now) => planStatusChange(from, status, now, input.note));
+    return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now));
   }
 
   async resolve(ticketNumber: string, resolutionNotes: string, actor: Actor): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), notes: checkText('resolutionNotes', resolutionNotes) });
-    return this.change(input.number, actor, (from, now) => planResolution(from, input.notes, now));
-  }
-
-  /** Apply a planned change only if the status is still the one it was planned from. */
-  private async change(ticketNumber: string, actor: Actor, plan: (from: TicketStatus, now: Date) => TicketChange | null): Promise<TicketView> {
-    for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
-      const ticket = await this.byNumber(ticketNumber);
-      const now = new Date();
-      const change = plan(ticket.status, now);
-      if (!change) return toTicket(ticket);
-      const update: Record<string, unknown> = { $set: change.set };
-      if (change.unset.length) update.$unset = Object.fromEntries(change.unset.map((f) => [f, 1]));
-      // The events' ticketSeq is taken in the compare-and-set itself: the change that wins first numbers first.
-      if (change.events.length) update.$inc = { eventSeq: change.events.length };
-      const updated = await TicketModel.findOneAndUpdate({ _id: ticket._id, status: ticket.status }, update, { returnDocument: 'after' }).lean<StoredTicket>();
-      if (!updated) continue;
-      await this.append(ticket._id, now, actor, change.events, firstTakenSeq(updated, change.events.length));
-      return toTicket(updated);
-    }
-    this.log.warn({ ticketNumber }, 'status kept changing under us; giving up');
-    throw internalError();
+    return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(ticket, planResolution(ticket.status, input.notes, now), now));
   }
 
   /**
    * A note for colleagues: an INTERNAL event and nothing else. The ticket
-   * itself is not written, so its public updatedAt (and everything a public
-   * caller sees) stays as it was.
+   * itself changes only its lastSequence, so its public updatedAt (and
+   * everything a public caller sees) stays as it was.
    */
   async addNote(ticketNumber: string, message: string, actor: Actor, attachmentIds?: readonly string[] | null): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), message: checkText('message', message, LIMITS.message) });
-    const ticket = await this.byNumber(input.number);
+    await this.byNumber(input.number);
     const note = await this.claimed(attachmentIds, { kind: TimelineEventKind.INTERNAL_NOTE, message: input.message });
     try {
-      await this.append(ticket._id, new Date(), actor, [note]);
+      return await this.change(input.number, actor, 'note', (_ticket, now) => ({ write: {}, events: [note], at: now }));
     } catch (err) {
       if (note.attachments?.length) await this.options.attachments?.release(note._id!);
       throw err;
     }
-    return toTicket(ticket);
   }
 
   /**
    * Assign (or, with null, unassign) and record an INTERNAL ASSIGNED event.
-   * A compare-and-set on assignedAt orders concurrent assignments: each
-   * write's time is after the one it replaced (even across skewed clocks),
-   * so the last write is also the last ASSIGNED event of the timeline.
-   * The public updatedAt is left alone (timestamps off).
+   * N agents assigning at once give N ASSIGNED events, in the order their
+   * writes won, and the ticket names the last. The public updatedAt is
+   * left alone; assignedAt never goes back, even across skewed clocks.
    */
   async assign(ticketNumber: string, assignee: string | null | undefined, actor: Actor): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), assignee: optional((a) => checkAssignee(a), assignee) });
     const to = input.assignee ?? null;
-    for (let attempt = 1; attempt <= MAX_ASSIGN_ATTEMPTS; attempt++) {
-      const ticket = await this.byNumber(input.number);
+    return this.change(input.number, actor, 'assignment', (ticket) => {
       const from = ticket.assignee ?? null;
-      if (from === to) return toTicket(ticket);
+      if (from === to) return null;
       const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
-      // The ASSIGNED event's ticketSeq comes with the compare-and-set: the last write is also the last ASSIGNED event in the feed.
-      const update = to === null ? { $set: { assignedAt: now }, $unset: { assignee: 1 }, $inc: { eventSeq: 1 } } : { $set: { assignee: to, assignedAt: now }, $inc: { eventSeq: 1 } };
-      const updated = await TicketModel.findOneAndUpdate({ _id: ticket._id, assignedAt: ticket.assignedAt ?? null }, update, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
-      if (!updated) {
-        // Another agent assigned it meanwhile: pause a little (so a crowd spreads out), re-read, and come after them.
-        await new Promise((r) => setTimeout(r, assignBackoffMs(attempt)));
+      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) };
+      const expect = { assignedAt: ticket.assignedAt ?? null };
+      return to === null ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now } : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
+    });
+  }
+
+  /**
+   * Plan from the ticket as read and write it if nobody changed it since;
+   * else pause a little (so a crowd spreads out), re-read and plan again.
+   * A plan of null: nothing to do (the ticket as it is).
+   */
+  private async change(ticketNumber: string, actor: Actor, what: string, plan: (ticket: SequencedTicket, now: Date) => PlannedWrite | null): Promise<TicketView> {
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const ticket = await this.sequencedByNumber(ticketNumber);
+      const planned = plan(ticket, new Date());
+      if (!planned) return toTicket(ticket);
+      const won = await this.store.compareAndSet(ticket, { ...planned.write, events: planned.events.length });
+      if (!won) {
+        await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
         continue;
       }
-      await this.append(ticket._id, now, actor, [{ kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) }], firstTakenSeq(updated, 1));
-      return toTicket(updated);
+      await this.insertEvents(ticket._id, planned.at, actor, planned.events, won.first);
+      return toTicket(won.ticket);
     }
-    this.log.warn({ ticketNumber: input.number }, 'assignment kept changing under us; giving up');
+    this.log.warn({ ticketNumber, reason: 'contention', change: what }, 'ticket kept changing under us; giving up');
     // Contention, not a fault: the caller may try again shortly.
     throw serviceUnavailable(1);
   }
 
   private async byNumber(ticketNumber: string): Promise<StoredTicket> {
-    const ticket = await TicketModel.findOne({ ticketNumber }).lean<StoredTicket>();
+    const ticket = await this.store.byNumber(ticketNumber);
     if (!ticket) throw notFound(ticketNumber);
     return ticket;
   }
 
-  /** `firstSeq`: the ticketSeq the write that made these events took for them (none: take them now, alone). */
-  private async append(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[], firstSeq?: number): Promise<void> {
-    if (events.length) await this.insertEvents(ticketId, at, actor, events, undefined, firstSeq);
+  private async sequencedByNumber(ticketNumber: string): Promise<SequencedTicket> {
+    return this.store.sequenced(await this.byNumber(ticketNumber));
   }
 
   /**
    * Events are plain appends of values the service built itself: written
    * with the driver (a Mongoose document per event costs more than the
-   * insert, measured in bench), `pending` until the feed gives them a place.
-   * Each takes the next `ticketSeq` of its ticket (event-seq.ts; `first`
-   * when the caller took them already: 0 for CREATED, or the number its
-   * compare-and-set took), so the feed keeps a ticket's
-   * events in the order the API acknowledged them, whatever the clocks say.
+   * insert, measured in bench), `pending` until the feed gives them a place,
+   * numbered from `first` (the numbers the ticket's write took).
    */
-  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[], session?: ClientSession, first?: number): Promise<StoredEvent[]> {
-    const base = first ?? (await takeEventSeqs(ticketId, events.length));
+  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[], first: number, session?: ClientSession): Promise<StoredEvent[]> {
     const docs: StoredEvent[] = events.map((e, i) => ({
       _id: e._id ?? new mongoose.Types.ObjectId(),
       ticketId,
       at,
-      ...(base !== undefined && { ticketSeq: base + i }),
+      sequence: first + i,
       kind: e.kind,
       visibility: visibilityOf(e.kind),
       ...(e.message !== undefined && { message: e.message }),
@@ -495,9 +467,22 @@ export class TicketService {
       ...(actor !== null && { actor }),
       pending: true,
     }));
-    await TimelineEventModel.collection.insertMany(docs, { ordered: true, session });
+    try {
+      await this.store.insertEvents(docs, session);
+    } catch (err) {
+      if (!(err instanceof EventsGivenUp)) throw err;
+      // The change is written, its events are not: say so, the caller may send it again (a repeated change does nothing).
+      this.log.warn({ reason: 'stalled past the gap lease', sequence: err.first }, 'events given up by the change feed while this process stalled; their change stands without them');
+      throw serviceUnavailable(1);
+    }
     // Inside a transaction the feed is told after the commit, when the events exist.
     if (!session) this.onEvents();
     return docs;
   }
+}
+
+/** A planned status change as a write (null: the ticket already has that status); the public updatedAt moves. */
+function statusWrite(ticket: SequencedTicket, change: TicketChange | null, now: Date): PlannedWrite | null {
+  if (!change) return null;
+  return { write: { expect: { status: ticket.status }, set: { ...change.set, updatedAt: now }, unset: change.unset }, events: change.events, at: now };
 }

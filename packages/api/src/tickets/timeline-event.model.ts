@@ -3,12 +3,14 @@
 // Each event also takes a place in the change feed (feed/): it is written
 // `pending: true`, and the feed's sequencer puts it in a batch later.
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
 import { AttachmentRef } from '../attachments/attachment.model';
 import { EventVisibility, TimelineEventKind } from './ticket.enums';
 
 @index({ ticketId: 1, at: 1 })
+// One event per number of a ticket: a late event whose number was given up (feed/gap-watch.ts) is refused.
+@index({ ticketId: 1, sequence: 1 }, { unique: true, partialFilterExpression: { sequence: { $type: 'number' } } })
 // A public caller's timeline: the PUBLIC events only, found by the query (internal ones are never read for it).
 @index({ ticketId: 1, visibility: 1, at: 1 })
 // Events waiting for a feed position, in the order they happened.
@@ -46,11 +48,12 @@ export class TimelineEvent {
   @prop({ type: String })
   public actor?: string;
 
-  /**
-   * Its place among its ticket's events, in the order the API acknowledged
-   * them (0 for CREATED; then from the ticket's `eventSeq` counter). The
-   * feed orders a ticket's events by it, not by `at` (the writer's clock).
-   */
+  // Taken in the write that changed the ticket (ticket.store.ts); events of tickets not yet numbered answer the old number + 1 (event-seq.ts).
+  @Field(() => Int, { description: "The ticket's own event number: its CREATED is 1, each later event of the ticket has a higher one, in the order their writes won. The change feed, webhooks and ticketChanged deliver one ticket's events in increasing sequence. A number whose write failed may be missing." })
+  @prop({ type: Number })
+  public sequence?: number;
+
+  /** The previous numbering (0 for CREATED, then the ticket's `eventSeq`); read only to number old tickets (event-seq.ts). */
   @prop({ type: Number })
   public ticketSeq?: number;
   /** Metadata of the files attached (attachments/); exposed by AttachmentResolver. */

@@ -257,11 +257,11 @@ describeBuilt('retention across two processes', () => {
     expect(tickets.every((t) => t.subject === '[erased]' && t.resolutionNotes === '[erased]' && t.status === 'RESOLVED')).toBe(true);
     const erasedEvents = await db.collection('ticket_events').find({ kind: 'ERASED' }).toArray();
     expect(erasedEvents.map((e) => String(e.ticketId)).sort()).toEqual(tickets.map((t) => String(t._id)).sort());
-    // Each ERASED event comes after its ticket's earlier events in the feed's order of the ticket (ticketSeq).
+    // Each ERASED event comes after its ticket's earlier events in the feed's order of the ticket (sequence).
     for (const e of erasedEvents) {
-      expect(e.ticketSeq).toEqual(expect.any(Number));
+      expect(e.sequence).toEqual(expect.any(Number));
       const earlier = await db.collection('ticket_events').find({ ticketId: e.ticketId, kind: { $ne: 'ERASED' } }).toArray();
-      expect(earlier.filter((o) => (o.ticketSeq ?? -1) >= e.ticketSeq)).toEqual([]);
+      expect(earlier.filter((o) => (o.sequence ?? -1) >= e.sequence)).toEqual([]);
     }
     expect((await db.collection('tickets').findOne({ ticketNumber: kept }))!.subject).toBe('Fresh');
     const audited = await db.collection('customer_audit').find({ action: 'RETENTION' }).toArray();

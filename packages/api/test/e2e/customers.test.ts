@@ -237,13 +237,13 @@ describe('a writer that stalled past the erasure', () => {
     const email = 'stalled.writer@example.com';
     const n = await create({ customerEmail: email });
     const tickets = db().collection('tickets');
-    const takeSeq = async (id: unknown) => (await tickets.findOneAndUpdate({ _id: id as never }, { $inc: { eventSeq: 1 } }, { returnDocument: 'after' }))!.eventSeq as number;
+    const takeSeq = async (id: unknown) => (await tickets.findOneAndUpdate({ _id: id as never }, { $inc: { lastSequence: 1 } }, { returnDocument: 'after' }))!.lastSequence as number;
     // An answer takes its place in the ticket's order (as respondToTicket does in its write), then stalls before writing its event.
     const stalledSeq = await takeSeq((await tickets.findOne({ ticketNumber: n }))!._id);
     expect((await api.gql<any>(ERASE, { e: email }, officer)).body.data.eraseCustomer.tickets).toBe(1);
     const ticket = await tickets.findOne({ ticketNumber: n });
     const events = db().collection('ticket_events');
-    const erasedSeq = (await events.findOne({ ticketId: ticket!._id, kind: 'ERASED' }))!.ticketSeq as number;
+    const erasedSeq = (await events.findOne({ ticketId: ticket!._id, kind: 'ERASED' }))!.sequence as number;
     expect(erasedSeq).toBeGreaterThan(stalledSeq);
     // An answer made after the erasure.
     const afterSeq = await takeSeq(ticket!._id);
@@ -260,8 +260,8 @@ describe('a writer that stalled past the erasure', () => {
       await db().collection('attachment_files.chunks').insertOne({ files_id: f._id, n: 0, data: new BSON.Binary(Buffer.from('bytes')) });
     }
     await events.insertMany([
-      { _id: late, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() + 60_000), ticketSeq: stalledSeq, message: 'Stalled answer', attachments: [lateFile], pending: true },
-      { _id: after, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() - 60_000), ticketSeq: afterSeq, message: 'A later answer', attachments: [afterFile], pending: true },
+      { _id: late, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() + 60_000), sequence: stalledSeq, message: 'Stalled answer', attachments: [lateFile], pending: true },
+      { _id: after, ticketId: ticket!._id, kind: 'AGENT_RESPONSE', at: new Date(ticket!.erasedAt.getTime() - 60_000), sequence: afterSeq, message: 'A later answer', attachments: [afterFile], pending: true },
     ]);
     for (let i = 0; i < 100 && (await events.findOne({ _id: late }))!.message !== '[erased]'; i++) await new Promise((r) => setTimeout(r, 100));
     for (let i = 0; i < 100 && (await db().collection('attachments').countDocuments({ _id: lateFile._id })); i++) await new Promise((r) => setTimeout(r, 100));

@@ -115,7 +115,7 @@ describe('doctor: --fix', () => {
     const indexes = await db().collection('tickets').listIndexes().toArray();
     expect(indexes.find((i) => JSON.stringify(i.key) === '{"ticketNumber":1}')?.unique).toBe(true);
     const third = all.find((t) => t.subject === 'third holder')!;
-    expect(await db().collection('ticket_events').findOne({ ticketId: third._id, kind: 'RENUMBERED' })).toMatchObject({ message: `Renumbered from TKT-00002 to ${third.ticketNumber}.`, ticketSeq: expect.any(Number) });
+    expect(await db().collection('ticket_events').findOne({ ticketId: third._id, kind: 'RENUMBERED' })).toMatchObject({ message: `Renumbered from TKT-00002 to ${third.ticketNumber}.`, sequence: expect.any(Number) });
 
     const before = await snapshot();
     const second = await repair({ log });

@@ -318,8 +318,8 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     const start = (await readUntil(api.url, 1)).cursor;
     const ticketId = new mongoose.Types.ObjectId(ticket.id as string);
     const now = Date.now();
-    // ticketSeq 1 was written by a process an hour ahead; 2..700 after it, on time: more than one claim's worth.
-    const events = Array.from({ length: 700 }, (_, i) => ({ _id: new mongoose.Types.ObjectId(), ticketId, kind: 'AGENT_RESPONSE', message: `seq ${i + 1}`, at: new Date(i === 0 ? now + 3_600_000 : now + i), ticketSeq: i + 1, pending: true }));
+    // sequence 2 (after CREATED) was written by a process an hour ahead; 3..701 after it, on time: more than one claim's worth.
+    const events = Array.from({ length: 700 }, (_, i) => ({ _id: new mongoose.Types.ObjectId(), ticketId, kind: 'AGENT_RESPONSE', message: `seq ${i + 2}`, at: new Date(i === 0 ? now + 3_600_000 : now + i), sequence: i + 2, pending: true }));
     await db.collection('ticket_events').insertMany(events);
     const { seen } = await readUntil(api.url, 700, start);
     expect(seen.map((c) => c.event.message)).toEqual(events.map((e) => e.message));

@@ -28,10 +28,10 @@ export function spawnServer(env: Record<string, string>): SpawnedServer {
   return { child, out: () => out, exit };
 }
 
-/** Start the server and wait for its ready line. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/** Start the server and wait for its ready line (`waitMs`: longer for a test that starts servers on a busy machine). */
+export async function startServer(env: Record<string, string>, waitMs = 30_000): Promise<ServerProcess> {
   const p = spawnServer(env);
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < waitMs / 100; i++) {
     const m = /ticket-api ready at (http:\/\/\S+?\/graphql)/.exec(p.out());
     if (m) return { ...p, url: m[1], stop: async () => { p.child.kill('SIGTERM'); return p.exit; } };
     if (p.child.exitCode !== null) break;
@@ -42,7 +42,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
 }
 
 /** `count` API processes on one database of their own, emptied first: a deployment behind a load balancer. */
-export async function startServers(count: number, database: string, env: Record<string, string> = {}): Promise<{ uri: string; servers: ServerProcess[] }> {
+export async function startServers(count: number, database: string, env: Record<string, string> = {}, waitMs?: number): Promise<{ uri: string; servers: ServerProcess[] }> {
   const uri = databaseUri(database);
   const client = await MongoClient.connect(uri);
   try {
@@ -50,7 +50,7 @@ export async function startServers(count: number, database: string, env: Record<
   } finally {
     await client.close();
   }
-  const servers = await Promise.all(Array.from({ length: count }, () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', ...env })));
+  const servers = await Promise.all(Array.from({ length: count }, () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', ...env }, waitMs)));
   return { uri, servers };
 }
 

@@ -1,0 +1,248 @@
+// The tickets' storage: the only code of the tickets capability that reads
+// or writes the ticket and event collections, and the one home of the
+// compare-and-set that must hold on every engine we start.
+//
+// The compare-and-set: read the ticket, then one conditional `updateOne`
+// on its `lastSequence` (the number of its newest event): it matches only
+// if no other change made events since the read, and moves the number past
+// the events this change makes. That is atomic on MongoDB and on jongodb
+// alike (jongodb's conditional findOneAndUpdate is not, nor is the value
+// its findOneAndUpdate $inc hands back). The ticket as written is known
+// without asking again: the read, with what the update set.
+import { writeSync } from 'node:fs';
+import type { DocumentType } from '@typegoose/typegoose';
+import type { AnyBulkWriteOperation } from 'mongodb';
+import mongoose, { type ClientSession, type Types } from 'mongoose';
+import { serviceUnavailable } from '../errors/api-errors';
+import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
+import type { Logger } from '../logging/logger';
+import { legacySequences, SKIPPED_KIND } from './event-seq';
+import { EventVisibility } from './ticket.enums';
+import { Ticket, TicketModel } from './ticket.model';
+import { TimelineEvent, TimelineEventModel } from './timeline-event.model';
+
+export type StoredTicket = Omit<Ticket, 'id'>;
+export type StoredEvent = Omit<TimelineEvent, 'id'>;
+/** A ticket whose events are numbered (it has a lastSequence). */
+export type SequencedTicket = StoredTicket & { lastSequence: number };
+
+/** A change to write if the ticket is still as read: fields to set and clear, how many events it makes. */
+export interface TicketWrite {
+  /** Fields the plan read, checked again by the write (against writers that make no events, such as an erasure). */
+  expect?: Record<string, unknown>;
+  set?: Record<string, unknown>;
+  unset?: readonly string[];
+  /** Numbers to take for the change's events (0: a change that makes none). */
+  events: number;
+}
+
+/** Lost compare-and-sets before a caller gives up: enough for dozens of agents on one ticket at once. */
+export const MAX_CAS_ATTEMPTS = 64;
+
+/** Before re-reading after a lost compare-and-set: between half and all of min(2^attempt, 64) ms. */
+export const casBackoffMs = (attempt: number): number => {
+  const cap = Math.min(64, 2 ** attempt);
+  return cap / 2 + Math.random() * (cap / 2);
+};
+
+/** The events' insert met the number it was writing already given up (its writer stalled past the feed's gap lease). */
+export class EventsGivenUp extends Error {
+  constructor(readonly ticketId: Types.ObjectId, readonly first: number) {
+    super('the numbers of these events were given up while their writer stalled');
+    this.name = 'EventsGivenUp';
+  }
+}
+
+const tickets = () => TicketModel.collection;
+const events = () => TimelineEventModel.collection;
+
+/**
+ * Test builds only: a process given TEST_STALL_BEFORE_EVENT=<kind> stops
+ * itself (SIGSTOP) the first time it is about to insert an event of that
+ * kind, after its ticket write won, so a test can play a writer that
+ * stalls or dies exactly there. Says so on stderr first.
+ */
+const stallKind = process.env.TEST_STALL_BEFORE_EVENT;
+let stalled = false;
+function stallForTests(docs: readonly StoredEvent[]): void {
+  if (!stallKind || stalled || !docs.some((d) => d.kind === stallKind)) return;
+  stalled = true;
+  // Written synchronously: an asynchronous write to a pipe would still be queued when the process stops.
+  writeSync(2, `test-stall ${String(docs[0].ticketId)} ${docs[0].sequence}\n`);
+  process.kill(process.pid, 'SIGSTOP');
+}
+
+export class TicketStore {
+  constructor(private readonly log?: Logger) {}
+
+  // ---- tickets --------------------------------------------------------
+
+  byNumber(ticketNumber: string): Promise<StoredTicket | null> {
+    return tickets().findOne<StoredTicket>({ ticketNumber });
+  }
+
+  byId(id: Types.ObjectId): Promise<StoredTicket | null> {
+    return tickets().findOne<StoredTicket>({ _id: id });
+  }
+
+  byIdempotencyKey(idempotencyKey: string): Promise<StoredTicket | null> {
+    return tickets().findOne<StoredTicket>({ idempotencyKey });
+  }
+
+  /**
+   * The ticket with this number and customer email. Plain equality on
+   * normalised strings (never a pattern, never an operator), through the
+   * driver: the hot public path needs none of Mongoose's casting.
+   */
+  tracked<T extends object>(ticketNumber: string, email: string, projection?: Record<string, 1>): Promise<T | null> {
+    return tickets().findOne<T>({ ticketNumber, customerEmail: email }, { projection });
+  }
+
+  startSession(): Promise<ClientSession> {
+    return TicketModel.db.startSession();
+  }
+
+  /** A new ticket, not yet written (insert writes it). */
+  build(values: Partial<StoredTicket>): DocumentType<Ticket> {
+    return new TicketModel(values);
+  }
+
+  /**
+   * Insert a new ticket (its pre-save hook numbers it) whose first `events`
+   * events (its CREATED) are numbered 1..events; its duplicate-key error,
+   * if any, for the caller's rules.
+   */
+  async insert(doc: DocumentType<Ticket>, events: number, session?: ClientSession): Promise<DuplicateKeyError | null> {
+    doc.lastSequence = events;
+    try {
+      await doc.save({ session });
+      return null;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return err;
+      throw err;
+    }
+  }
+
+  /** Undo an insert whose CREATED event could not be written. */
+  async remove(ticketId: Types.ObjectId): Promise<void> {
+    await tickets().deleteOne({ _id: ticketId });
+  }
+
+  /**
+   * The compare-and-set: apply `write` only if the ticket's lastSequence is
+   * still the one read, taking the numbers lastSequence+1 .. +events for
+   * its events. The ticket as written and the first number, or null when
+   * another change came first (re-read and plan again).
+   */
+  async compareAndSet(ticket: SequencedTicket, write: TicketWrite): Promise<{ ticket: SequencedTicket; first: number } | null> {
+    const last = ticket.lastSequence + write.events;
+    const update: Record<string, Record<string, unknown>> = { $set: { ...write.set, lastSequence: last } };
+    if (write.unset?.length) update.$unset = Object.fromEntries(write.unset.map((f) => [f, '']));
+    const res = await tickets().updateOne({ ...write.expect, _id: ticket._id, lastSequence: ticket.lastSequence }, update);
+    if (res.matchedCount !== 1) return null;
+    const after = { ...ticket, ...write.set, lastSequence: last } as SequencedTicket;
+    for (const f of write.unset ?? []) delete (after as Record<string, unknown>)[f];
+    return { ticket: after, first: ticket.lastSequence + 1 };
+  }
+
+  /**
+   * Take `count` numbers of a ticket for events that change nothing else
+   * on it (a note, an erasure's ERASED, a repair's RENUMBERED): the same
+   * compare-and-set, retried with a pause until it wins. undefined when
+   * the ticket is gone.
+   */
+  async takeSequences(ticketId: Types.ObjectId, count: number): Promise<number | undefined> {
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const found = await this.byId(ticketId);
+      if (!found) return undefined;
+      const won = await this.compareAndSet(await this.sequenced(found), { events: count });
+      if (won) return won.first;
+      await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
+    }
+    this.log?.warn({ reason: 'contention' }, 'ticket kept changing while taking an event number; giving up');
+    throw serviceUnavailable(1);
+  }
+
+  /**
+   * A ticket from before `sequence` existed gets its events numbered (the
+   * order the feed kept, event-seq.ts) and then its lastSequence, only
+   * where missing: two processes doing it at once write the same values.
+   * No event of this version is written for a ticket without lastSequence,
+   * so the events read here are all it has.
+   */
+  async sequenced(ticket: StoredTicket): Promise<SequencedTicket> {
+    if (ticket.lastSequence !== undefined) return ticket as SequencedTicket;
+    const found = await events().find<StoredEvent>({ ticketId: ticket._id }).toArray();
+    // All of them, also those a numbering cut short already wrote: the same values again.
+    const ops: AnyBulkWriteOperation[] = legacySequences(found)
+      .filter(({ event }) => event.sequence === undefined)
+      .map(({ event, sequence }) => ({ updateOne: { filter: { _id: event._id, sequence: { $exists: false } }, update: { $set: { sequence } } } }));
+    if (ops.length) await events().bulkWrite(ops, { ordered: false });
+    const last = Math.max(found.length, ...found.map((e) => e.sequence ?? 0));
+    await tickets().updateOne({ _id: ticket._id, lastSequence: { $exists: false } }, { $set: { lastSequence: last } });
+    const after = await this.byId(ticket._id);
+    if (!after || after.lastSequence === undefined) throw new Error('the ticket was removed while its events were numbered');
+    return after as SequencedTicket;
+  }
+
+  /** Number every ticket from before `sequence` existed (at start, in the background); how many. */
+  async sequenceLegacyTickets(): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const batch = await tickets().find<StoredTicket>({ lastSequence: { $exists: false } }).limit(100).toArray();
+      if (!batch.length) return count;
+      for (const t of batch) await this.sequenced(t);
+      count += batch.length;
+    }
+  }
+
+  // ---- events ---------------------------------------------------------
+
+  /**
+   * Insert events whose numbers their ticket's write took. A number given
+   * up meanwhile (the unique index on ticket and sequence) is EventsGivenUp;
+   * any other failure gives the numbers up at once, so the feed does not
+   * wait for them (an insert that did happen keeps its number: the unique
+   * index refuses the stand-in).
+   */
+  async insertEvents(docs: StoredEvent[], session?: ClientSession): Promise<void> {
+    if (!docs.length) return;
+    stallForTests(docs);
+    try {
+      await events().insertMany(docs, { ordered: true, session });
+    } catch (err) {
+      if (isDuplicateKeyError(err) && duplicateKeyField(err) === 'ticketId') throw new EventsGivenUp(docs[0].ticketId, docs[0].sequence!);
+      if (!session) await this.giveUp(docs[0].ticketId, docs.flatMap((d) => (d.sequence === undefined ? [] : [d.sequence]))).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Stand-ins for numbers whose events will never come: a unique insert
+   * each, so either the event or its stand-in holds the number, never both.
+   * Never read as events (orderedTimeline keeps known kinds only), never fed.
+   */
+  async giveUp(ticketId: Types.ObjectId, sequences: readonly number[]): Promise<void> {
+    for (const sequence of sequences) {
+      try {
+        await events().insertOne({ _id: new mongoose.Types.ObjectId(), ticketId, sequence, kind: SKIPPED_KIND, at: new Date(), pending: false });
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    }
+  }
+
+  /** A ticket's events (agents: all; anyone else: the public ones, found by the query). */
+  timeline(ticketId: Types.ObjectId, agent: boolean): Promise<StoredEvent[]> {
+    // A public caller's query leaves the internal events in the database: its time does not grow
+    // with the agents' notes (nor tell how many there are). Events from before visibility was
+    // stored have none, and are all of public kinds (ticket.enums.ts).
+    const filter = agent ? { ticketId } : { ticketId, visibility: { $ne: EventVisibility.INTERNAL } };
+    return events().find<StoredEvent>(filter).sort({ at: 1 }).toArray();
+  }
+
+  /** The stored events of these tickets, in one query, unordered. */
+  eventsOf(ticketIds: readonly Types.ObjectId[]): Promise<StoredEvent[]> {
+    return events().find<StoredEvent>({ ticketId: { $in: [...ticketIds] } }).toArray();
+  }
+}
