@@ -10,6 +10,9 @@ import { BUILT_IN_ERASERS } from './customers/customers.service';
 import type { Eraser } from './customers/eraser';
 import { rateLimitEraser } from './http/rate-limit';
 
-export function erasers(config: Pick<Config, 'rateLimitStore'>, db: Db): readonly Eraser[] {
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), ...(config.rateLimitStore === 'mongo' ? [rateLimitEraser] : [])];
+// The shared rate-limit store's records are erased whatever this process's
+// RATE_LIMIT_STORE says: the CLI, or a process configured otherwise, must
+// remove what the API's processes keep there (nothing there: it removes nothing).
+export function erasers(_config: Pick<Config, 'rateLimitStore'>, db: Db): readonly Eraser[] {
+  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), rateLimitEraser];
 }

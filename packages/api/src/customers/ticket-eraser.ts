@@ -4,7 +4,9 @@
 // `erasedAt` marks it erased for good. `erasurePending` stays until every
 // eraser has run, so a crash half-way is finished later (resumePending).
 import type { Types } from 'mongoose';
+import { TimelineEventKind } from '../tickets/ticket.enums';
 import { TicketModel } from '../tickets/ticket.model';
+import { TimelineEventModel } from '../tickets/timeline-event.model';
 import type { StoredTicket } from '../tickets/ticket.service';
 import { ERASED_EMAIL, ERASED_TEXT } from './placeholders';
 
@@ -37,19 +39,41 @@ export async function claimTicket(ticket: ErasableTicket, at: Date, condition: R
 
 /**
  * Texts written onto a claimed ticket after the claim (a resolution racing
- * the erasure): replaced as well. Part of every settling pass.
+ * the erasure, or one written after it): replaced as well, and the
+ * RESOLVED events that carry the same notes with them, so the ticket and
+ * its timeline never disagree. Part of every settling pass and of the
+ * background rounds.
  */
 export async function scrubClaimedTickets(ticketIds: readonly Types.ObjectId[]): Promise<number> {
-  const res = await tickets().updateMany(
-    { _id: { $in: [...ticketIds] }, erasedAt: { $exists: true }, resolutionNotes: { $exists: true, $ne: ERASED_TEXT } },
-    { $set: { resolutionNotes: ERASED_TEXT } },
-  );
-  return res.modifiedCount;
+  const late = await tickets()
+    .find<{ _id: Types.ObjectId; resolutionNotes: string }>({ _id: { $in: [...ticketIds] }, erasedAt: { $exists: true }, resolutionNotes: { $exists: true, $ne: ERASED_TEXT } }, { projection: { _id: 1, resolutionNotes: 1 } })
+    .toArray();
+  let scrubbed = 0;
+  for (const t of late) {
+    // Only the notes read: a newer resolution landing meanwhile is caught by the next pass.
+    scrubbed += (await tickets().updateOne({ _id: t._id, resolutionNotes: t.resolutionNotes }, { $set: { resolutionNotes: ERASED_TEXT } })).modifiedCount;
+    await TimelineEventModel.collection.updateMany({ ticketId: t._id, kind: TimelineEventKind.RESOLVED, message: { $exists: true, $ne: ERASED_TEXT } }, { $set: { message: ERASED_TEXT } });
+  }
+  return scrubbed;
+}
+
+/**
+ * Take over pending tickets whose erasure was claimed more than
+ * `olderThanMs` ago (its request crashed): each is adopted by one caller
+ * only (a conditional write), so reports and the audit count it once.
+ */
+export async function adoptPending(ticketIds: readonly Types.ObjectId[], olderThanMs: number): Promise<number> {
+  const before = new Date(Date.now() - olderThanMs);
+  let adopted = 0;
+  for (const _id of ticketIds) {
+    adopted += (await tickets().updateOne({ _id, erasurePending: true, erasedAt: { $lt: before }, erasureAdopted: { $exists: false } }, { $set: { erasureAdopted: true } })).modifiedCount;
+  }
+  return adopted;
 }
 
 /** Every eraser ran: the ticket is no longer pending. */
 export async function finishTickets(ticketIds: readonly Types.ObjectId[]): Promise<void> {
-  await tickets().updateMany({ _id: { $in: [...ticketIds] } }, { $unset: { erasurePending: '', erasedFor: '' } });
+  await tickets().updateMany({ _id: { $in: [...ticketIds] } }, { $unset: { erasurePending: '', erasedFor: '', erasureAdopted: '' } });
 }
 
 /** The tickets a request for this email claimed and did not finish (a crash, or one still running). */

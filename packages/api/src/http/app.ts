@@ -11,6 +11,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { createAttachments } from '../attachments/attachments';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
+import { respellStoredEmails } from '../doctor/email-spelling';
 import { probeTransactions, transactionsWork } from '../db/transactions';
 import { createFormatError, errorLogPlugin } from '../errors/format-error';
 import { CustomerService } from '../customers/customers.service';
@@ -87,7 +88,8 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, maxSenders: config.webhookMaxSenders, log });
   // Erasure: every capability's eraser (src/erasers.ts).
-  const customers = new CustomerService(log, erasers(config, mongoose.connection.db!), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
+  const customers = new CustomerService(log, erasers(config, mongoose.connection.db!), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n), ...(metrics && { onTally: (reason, n) => metrics.ticketsErased.inc({ reason }, n) }) }, { key: config.customers.auditKey, retentionDays: config.customers.auditRetentionDays });
+  if (config.production && !config.customers.auditKey) log.warn('AUDIT_KEY is not set: the audit trail\'s key is kept in the database it protects (docs/customers-data.md)');
   const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
   const drain = createDrain(httpServer);
 
@@ -127,6 +129,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     ],
   });
   await apollo.start();
+  await respellStoredEmails(log);
   const adopted = await adoptLegacyEvents();
   if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
   sequencer.start();
