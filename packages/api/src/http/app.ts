@@ -8,6 +8,7 @@ import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { requestTimeoutMs } from '../attachments/attachment-config';
 import { createAttachments } from '../attachments/attachments';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
@@ -81,7 +82,9 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const metrics = config.metrics ? new Metrics(rootFieldsOf(ticketSchema()), () => live.openCount, live) : null;
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
   const tokens = new TokenService(config.agentTokens, log);
-  const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, principalOf: (authorization, ip) => principalOf(authorization, ip), ipOf: (req) => ipOf(req) });
+  const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, principalOf: (authorization, ip) => principalOf(authorization, ip), refuseIfSpent: async (ip) => rateLimits?.refuseIfSpent(ip), ipOf: (req) => ipOf(req) });
+  // A PUT has its own, longer deadline (attachments/attachment-config.ts): Node's 300 s must not cut it first.
+  httpServer.requestTimeout = requestTimeoutMs(config.attachments);
   const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
@@ -171,9 +174,10 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     if (!address || typeof address === 'string') return undefined;
     return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   };
-  /** METRICS_TOKEN, when set, compared in constant time. */
+  /** METRICS_TOKEN, when set, compared in constant time; in production without it, nobody (metrics tell an attacker too much). */
   const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
-  const metricsAllowed = (authorization: string | undefined): boolean => !metricsDigest || secretMatches(bearer(authorization) ?? '', metricsDigest);
+  const metricsAllowed = (authorization: string | undefined): boolean => (metricsDigest ? secretMatches(bearer(authorization) ?? '', metricsDigest) : !config.production);
+  if (metrics && config.production && !metricsDigest) log.warn('METRICS_TOKEN is not set: GET /metrics answers 401 in production until it is');
   /** The context of one operation, over HTTP or WebSocket. */
   const contextFor = ({ requestId, principal, ip, origin }: { requestId: string; principal: Context['principal']; ip: string; origin?: string }): Context => ({
     requestId,
@@ -233,7 +237,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
-        return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
+        return refuse(res, 401, 'UNAUTHENTICATED', metricsDigest ? 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.' : 'GET /metrics needs METRICS_TOKEN set on the server (NODE_ENV=production), then Authorization: Bearer <METRICS_TOKEN>.');
       }
       res.setHeader('content-type', metrics.registry.contentType);
       res.end(await metrics.registry.metrics());
