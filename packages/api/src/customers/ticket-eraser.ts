@@ -40,7 +40,7 @@ export async function claimTicket(ticket: ErasableTicket, at: Date, condition: R
 /**
  * Texts written onto a claimed ticket after the claim (a resolution racing
  * the erasure, or one written after it): replaced as well, and the
- * RESOLVED events that carry the same notes with them, so the ticket and
+ * RESOLUTION_NOTE events that carry the same notes with them, so the ticket and
  * its timeline never disagree. Part of every settling pass and of the
  * background rounds.
  */
@@ -49,10 +49,13 @@ export async function scrubClaimedTickets(ticketIds: readonly Types.ObjectId[]):
     .find<{ _id: Types.ObjectId; resolutionNotes: string }>({ _id: { $in: [...ticketIds] }, erasedAt: { $exists: true }, resolutionNotes: { $exists: true, $ne: ERASED_TEXT } }, { projection: { _id: 1, resolutionNotes: 1 } })
     .toArray();
   let scrubbed = 0;
-  for (const t of late) {
-    // Only the notes read: a newer resolution landing meanwhile is caught by the next pass.
-    scrubbed += (await tickets().updateOne({ _id: t._id, resolutionNotes: t.resolutionNotes }, { $set: { resolutionNotes: ERASED_TEXT } })).modifiedCount;
-    await TimelineEventModel.collection.updateMany({ ticketId: t._id, kind: TimelineEventKind.RESOLVED, message: { $exists: true, $ne: ERASED_TEXT } }, { $set: { message: ERASED_TEXT } });
+  // Only the notes read: a newer resolution landing meanwhile is caught by the next pass.
+  for (const t of late) scrubbed += (await tickets().updateOne({ _id: t._id, resolutionNotes: t.resolutionNotes }, { $set: { resolutionNotes: ERASED_TEXT } })).modifiedCount;
+  // Their events too, whenever they land (the event is written after the ticket): on an erased ticket, resolution notes are erased.
+  const erased = await tickets().find<{ _id: Types.ObjectId }>({ _id: { $in: [...ticketIds] }, erasedAt: { $exists: true } }, { projection: { _id: 1 } }).toArray();
+  if (erased.length) {
+    const res = await TimelineEventModel.collection.updateMany({ ticketId: { $in: erased.map((t) => t._id) }, kind: TimelineEventKind.RESOLUTION_NOTE, message: { $exists: true, $ne: ERASED_TEXT } }, { $set: { message: ERASED_TEXT } });
+    scrubbed += res.modifiedCount;
   }
   return scrubbed;
 }
