@@ -56,7 +56,7 @@ export class CustomerAuditLog {
     const hashes = [await this.emailHash(email)];
     const stored = this.options.key ? await storedAuditKey() : null;
     if (stored) hashes.push(createHmac('sha256', stored).update(email).digest('hex'));
-    return CustomerAuditModel.collection.find<AuditEntry>({ emailHash: { $in: hashes } }).sort({ at: -1 }).toArray();
+    return CustomerAuditModel.collection.find<AuditEntry>({ emailHash: { $in: hashes } }).sort({ at: -1, _id: -1 }).toArray();
   }
 
   /** Delete entries older than the retention period; how many. */

@@ -171,7 +171,7 @@ describeBuilt('customers\' data erased across processes', () => {
       for (const f of fingerprints) expect({ name, fingerprint: text.includes(f.toLowerCase()) }).toEqual({ name, fingerprint: false });
     }
     // The audit trail: who, what, a keyed hash; never the email.
-    const audit = await db.collection('customer_audit').find({ action: 'ERASE' }).sort({ at: 1 }).toArray();
+    const audit = await db.collection('customer_audit').find({ action: 'ERASE' }).sort({ at: 1, _id: 1 }).toArray();
     expect(audit.map((e) => [e.actor, e.tickets, e.events])).toEqual([['privacy-officer', 3, texts], ['privacy-officer', 0, 0]]);
     expect(audit[0].emailHash).toMatch(/^[0-9a-f]{64}$/);
     expect(audit[1].emailHash).toBe(audit[0].emailHash);
