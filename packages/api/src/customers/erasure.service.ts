@@ -15,7 +15,7 @@ import { addCounts, noCounts, type ErasureCounts, type Eraser } from './eraser';
 import { recordErased } from './erased-event';
 import { eraseLateTexts, placedBeforeErasure } from './event-eraser';
 import { takeTallies } from './erasure-tally';
-import { adoptPending, claimTicket, finishTickets, pendingFor, pendingTickets, recentlyErased, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
+import { claimTicket, finishTickets, pendingFor, pendingTickets, recentlyErased, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
 
 /** Tickets claimed and erased together (one settling wait per batch). */
 export const ERASE_BATCH = 20;
@@ -62,14 +62,12 @@ export class ErasureService {
     let total = noCounts();
     // Asking again after a crash finishes what this email's earlier request
     // claimed (those tickets no longer hold the email, only its keyed hash).
-    // Its tickets are counted here only when this call adopts them (the
-    // request that claimed them crashed long enough ago); one still running
-    // elsewhere counts its own. Events and attachments count where removed.
+    // A ticket counts in the report of whoever finishes it (finishTickets),
+    // events and attachments where they were removed: each once.
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       const pending = await pendingFor(erasedFor, ERASE_BATCH);
       if (!pending.length) break;
-      const adopted = await adoptPending(pending.map((d) => d._id), RESUME_AFTER_MS);
-      total = addCounts(total, { ...(await this.completeErasure(pending, actor)), tickets: adopted });
+      total = addCounts(total, await this.completeErasure(pending, actor));
     }
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       // Claimed tickets lose the email in the claim: each round sees only the ones left.
@@ -93,11 +91,10 @@ export class ErasureService {
     const ids = await pendingTickets(RESUME_AFTER_MS, limit);
     if (!ids.length) return 0;
     const docs = await TicketModel.collection.find<ErasableTicket>({ _id: { $in: ids } }).toArray();
-    // Adopted once: an eraseCustomer finishing the same tickets at once counts them, or this does.
-    const adopted = await adoptPending(ids, RESUME_AFTER_MS);
+    // Counted once: an eraseCustomer finishing the same tickets at once counts those it finishes, this the rest.
     const counts = await this.completeErasure(docs, actor);
-    if (adopted + counts.events + counts.attachments) await this.audit.record(AuditAction.RESUMED, actor, null, { ...counts, tickets: adopted });
-    return adopted;
+    if (counts.tickets + counts.events + counts.attachments) await this.audit.record(AuditAction.RESUMED, actor, null, counts);
+    return counts.tickets;
   }
 
   /**
@@ -135,11 +132,12 @@ export class ErasureService {
     for (const doc of docs) if (await claimTicket(doc, at, condition, erasedFor)) claimed.push({ ...doc, erasedAt: at });
     if (!claimed.length) return noCounts();
     const counts = await this.completeErasure(claimed, actor);
+    // The metric counts claims (each ticket is claimed once); the report, the tickets this call finished.
     await this.hooks.onErased?.(reason, claimed.length);
-    return { ...counts, tickets: claimed.length };
+    return counts;
   }
 
-  /** Every eraser, the ERASED events, passes until quiet, then done. */
+  /** Every eraser, the ERASED events, passes until quiet, then done; `tickets`: those this call finished. */
   private async completeErasure(docs: readonly ErasableTicket[], actor: string): Promise<ErasureCounts> {
     const ids = docs.map((d) => d._id);
     let counts = await this.runErasers(ids);
@@ -147,8 +145,7 @@ export class ErasureService {
     for (const doc of docs) wrote = (await recordErased(doc._id, doc.erasedAt ?? new Date(), actor)) || wrote;
     if (wrote) this.hooks.onEvents?.();
     counts = addCounts(counts, await this.settle(ids));
-    await finishTickets(ids);
-    return counts;
+    return { ...counts, tickets: await finishTickets(ids) };
   }
 
   /**

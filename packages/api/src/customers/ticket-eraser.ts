@@ -60,23 +60,17 @@ export async function scrubClaimedTickets(ticketIds: readonly Types.ObjectId[]):
   return scrubbed;
 }
 
-/**
- * Take over pending tickets whose erasure was claimed more than
- * `olderThanMs` ago (its request crashed): each is adopted by one caller
- * only (a conditional write), so reports and the audit count it once.
- */
-export async function adoptPending(ticketIds: readonly Types.ObjectId[], olderThanMs: number): Promise<number> {
-  const before = new Date(Date.now() - olderThanMs);
-  let adopted = 0;
-  for (const _id of ticketIds) {
-    adopted += (await tickets().updateOne({ _id, erasurePending: true, erasedAt: { $lt: before }, erasureAdopted: { $exists: false } }, { $set: { erasureAdopted: true } })).modifiedCount;
-  }
-  return adopted;
-}
 
-/** Every eraser ran: the ticket is no longer pending. */
-export async function finishTickets(ticketIds: readonly Types.ObjectId[]): Promise<void> {
-  await tickets().updateMany({ _id: { $in: [...ticketIds] } }, { $unset: { erasurePending: '', erasedFor: '', erasureAdopted: '' } });
+/**
+ * Every eraser ran: the ticket is no longer pending. One conditional write
+ * per ticket, so of two callers finishing the same ticket (a request and
+ * another finishing what it left) one finishes it: how many this call
+ * finished is what its report counts, so each ticket is counted once.
+ */
+export async function finishTickets(ticketIds: readonly Types.ObjectId[]): Promise<number> {
+  let finished = 0;
+  for (const _id of ticketIds) finished += (await tickets().updateOne({ _id, erasurePending: true }, { $unset: { erasurePending: '', erasedFor: '' } })).modifiedCount;
+  return finished;
 }
 
 /** The tickets a request for this email claimed and did not finish (a crash, or one still running). */

@@ -12,23 +12,26 @@
 // MongoDB values (its statement serializer writes "?" for each); and what
 // errors say (exception events, span status: a duplicate key's values, a
 // rate-limit key with a client's address, an email) is redacted as the
-// logs redact it, before any span leaves the process.
+// logs redact it (redactSpan), before any span leaves the process.
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { OperationDefinitionNode } from 'graphql';
 import { firstErrorCode } from '../errors/error-codes';
 import { redactText } from '../logging/logger';
 
-type RedactableSpan = { status: { message?: string }; events: { attributes?: Record<string, unknown> }[]; attributes: Record<string, unknown> };
+type RedactableSpan = { status: { message?: string }; events: { attributes?: Record<string, unknown> }[] };
 
-/** Every text of an ended span as the logs would write it (exception messages, stack traces, status, string attributes). */
+/**
+ * What errors say on an ended span, as the logs would write it: the status
+ * message and the events' string attributes (exception message, type and
+ * stack trace). The span's own attributes are built without values already.
+ */
 export function redactSpan(span: RedactableSpan): void {
-  const clean = (attrs: Record<string, unknown> | undefined) => {
-    for (const [k, v] of Object.entries(attrs ?? {})) if (typeof v === 'string') attrs![k] = redactText(v);
-  };
   if (span.status.message) span.status.message = redactText(span.status.message);
-  for (const e of span.events) clean(e.attributes);
-  clean(span.attributes);
+  for (const e of span.events) {
+    const attrs = e.attributes;
+    for (const [k, v] of Object.entries(attrs ?? {})) if (typeof v === 'string') attrs![k] = redactText(v);
+  }
 }
 
 type OtelApi = typeof import('@opentelemetry/api');

@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
-import { CREATE, gql, metricsAuth, ticketInput } from '../support/api';
-import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
+import { AGENT_TOKEN, CREATE, gql, metricsAuth, ticketInput } from '../support/api';
+import { serverBuilt, startServer, startServers, type ServerProcess } from '../support/processes';
 
 const CUSTOMERS = join(__dirname, '../../dist/cli/customers.js');
 const describeBuilt = serverBuilt ? describe : describe.skip;
@@ -96,5 +96,37 @@ describeBuilt('the customers CLI beside an API process', () => {
     expect(JSON.parse(again.out)).toEqual({ tickets: 0, events: 0, attachments: 0 });
     await new Promise((r) => setTimeout(r, 1500));
     expect(await erasedMetric(base)).toBe(before + 1);
+  });
+});
+
+describeBuilt('stored emails brought to their one spelling by processes starting at once', () => {
+  it('respells each old ticket once, whichever of three processes gets there first', async () => {
+    const { uri, servers: [first] } = await startServers(1, 'respell_processes');
+    const numbers: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await gql<any>(first.url, CREATE, { input: ticketInput({ customerEmail: `old${i}@example.com` }) });
+      numbers.push(r.body.data.createTicket.ticketNumber);
+    }
+    await first.stop();
+    const client = await MongoClient.connect(uri);
+    try {
+      const db = client.db();
+      // What the earlier code stored: lower-cased, decomposed, the domain in Unicode.
+      for (const [i, n] of numbers.entries()) await db.collection('tickets').updateOne({ ticketNumber: n }, { $set: { customerEmail: `old${i}@bu\u0308cher.de` } });
+      await db.collection('schema_migrations').deleteMany({});
+      const servers = await Promise.all([0, 1, 2].map(() => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' })));
+      try {
+        const stored = await db.collection('tickets').find({ ticketNumber: { $in: numbers } }).toArray();
+        expect(stored.map((t) => t.customerEmail).sort()).toEqual(numbers.map((_, i) => `old${i}@xn--bcher-kva.de`).sort());
+        // Each change made once: the processes' own counts add up to the tickets changed.
+        const counted = servers.map((p) => [...p.out().matchAll(/"tickets":(\d+)[^\n]*stored customer emails brought/g)].reduce((a, m) => a + Number(m[1]), 0));
+        expect(counted.reduce((a, b) => a + b, 0)).toBe(6);
+        expect(await db.collection('schema_migrations').countDocuments({})).toBe(1);
+      } finally {
+        await Promise.all(servers.map((p) => p.stop()));
+      }
+    } finally {
+      await client.close();
+    }
   });
 });
