@@ -9,7 +9,7 @@ import { BSON, MongoClient, ObjectId } from 'mongodb';
 import { connectDatabase } from '../../src/db/connection';
 import { MODELS } from '../../src/models';
 import { TokenService } from '../../src/tokens/token.service';
-import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql } from '../support/api';
+import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql, metricsAuth } from '../support/api';
 import { png } from '../support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 import { Receiver } from '../support/receiver';
@@ -269,7 +269,7 @@ describeBuilt('retention across two processes', () => {
     // Each process counts the tickets it erased; together, each ticket once.
     let counted = 0;
     for (const s of servers) {
-      const m = /^tickets_erased_total\{reason="retention"\} (\d+)$/m.exec(await (await fetch(s.url.replace(/graphql$/, 'metrics'))).text());
+      const m = /^tickets_erased_total\{reason="retention"\} (\d+)$/m.exec(await (await fetch(s.url.replace(/graphql$/, 'metrics'), metricsAuth)).text());
       counted += Number(m?.[1] ?? 0);
     }
     expect(counted).toBe(30);
