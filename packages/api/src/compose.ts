@@ -6,11 +6,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import mongoose from 'mongoose';
-import { attachmentEraser, createAttachments, GridFsStore } from './attachments';
+import { attachmentEraser, createAttachments, GridFsStore, requestTimeoutMs } from './attachments';
 import type { Running } from './capability';
 import type { Config } from './config/config';
 import { BUILT_IN_ERASERS, CustomerService, RetentionSweep, type Eraser } from './customers';
 import { probeTransactions, transactionsWork } from './db/transactions';
+import { respellStoredEmails } from './doctor/email-spelling';
 import { adoptLegacyEvents, FeedSequencer, FeedService } from './feed';
 import type { Context } from './graphql/context';
 import { rateLimitEraser } from './http/rate-limit';
@@ -32,10 +33,14 @@ export interface RequestTools {
   /** The caller of a bearer token; a bad one is charged to its address. */
   principalOf(authorization: string | undefined, ip: string): Promise<Principal | null>;
   ipOf(req: IncomingMessage): string;
+  /** Refuses (RATE_LIMITED) an address whose invalid-request budget is spent. */
+  refuseIfSpent(ip: string): Promise<void>;
 }
 
 export interface Platform {
   schema: GraphQLSchema;
+  /** How long one HTTP request may take at most (an upload's PUT has the longest deadline). */
+  requestTimeoutMs: number;
   /** The services of one operation's context (a request's own loaders included). */
   servicesFor(): Services;
   tokens: TokenService;
@@ -51,9 +56,14 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** Every capability's erasers: the API and the CLI erase the same things. */
-export function erasers(config: Pick<Config, 'rateLimitStore'>, db = mongoose.connection.db!): readonly Eraser[] {
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), ...(config.rateLimitStore === 'mongo' ? [rateLimitEraser] : [])];
+/**
+ * Every capability's erasers: the API and the CLI erase the same things.
+ * The shared rate-limit store's records are erased whatever this process's
+ * RATE_LIMIT_STORE says: the CLI, or a process configured otherwise, must
+ * remove what the API's processes keep there (nothing there: it removes nothing).
+ */
+export function erasers(_config: Pick<Config, 'rateLimitStore'>, db = mongoose.connection.db!): readonly Eraser[] {
+  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), rateLimitEraser];
 }
 
 /** Whether this engine really has transactions (db/transactions.ts), said once in the log. */
@@ -85,6 +95,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     registry: metrics?.registry,
     principalOf: (authorization, ip) => lent().principalOf(authorization, ip),
     ipOf: (req) => lent().ipOf(req),
+    refuseIfSpent: (ip) => lent().refuseIfSpent(ip),
   });
   const tickets = new TicketService(
     log,
@@ -94,7 +105,13 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
   const listing = new ListingService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, maxSenders: config.webhookMaxSenders, log });
-  const customers = new CustomerService(log, erasers(config), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
+  const customers = new CustomerService(
+    log,
+    erasers(config),
+    { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n), ...(metrics && { onTally: (reason: string, n: number) => metrics.ticketsErased.inc({ reason }, n) }) },
+    { key: config.customers.auditKey, retentionDays: config.customers.auditRetentionDays },
+  );
+  if (config.production && !config.customers.auditKey) log.warn("AUDIT_KEY is not set: the audit trail's key is kept in the database it protects (docs/customers-data.md)");
   const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
   let stopCountingDeliveries = () => {};
 
@@ -107,6 +124,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
 
   return {
     schema,
+    requestTimeoutMs: requestTimeoutMs(config.attachments),
     servicesFor: () => ({ tickets, timelines: createTimelineLoader(tickets), listing, feed, webhooks, customers, live, attachments: attachments.service }),
     tokens,
     live,
@@ -117,6 +135,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     },
     async start() {
       if (metrics) stopCountingDeliveries = onDeliveryOutcome((outcome) => metrics.delivery(outcome));
+      await respellStoredEmails(log);
       const adopted = await adoptLegacyEvents();
       if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
       void tickets.sequenceLegacyTickets().then((n) => n && log.info({ tickets: n }, 'tickets: events of older tickets numbered (sequence)'), (err) => log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'tickets: numbering older tickets failed; each is numbered when next changed'));

@@ -18,6 +18,8 @@ export interface AttachmentConfig {
   idleTimeoutMs: number;
   /** ATTACHMENT_MAX_DOWNLOADS_PER_ADDRESS: downloads one address may have running in this process (default 4); beyond, 429. */
   maxDownloadsPerAddress: number;
+  /** ATTACHMENT_MAX_DOWNLOADS: downloads this process serves at once from all addresses (default 32); beyond, 503 with Retry-After. */
+  maxDownloads: number;
   /** ATTACHMENT_SIGNING_KEY: key of the signed URLs; unset: one key shared by all processes through the database. */
   signingKey?: string;
   /** PUBLIC_URL: the origin clients reach this API at (for upload and download links); unset: the request's Host. */
@@ -31,6 +33,15 @@ const MIN_PUT_BYTES_PER_SECOND = 32 * 1024;
 /** How long a PUT of `size` bytes may take in all: twice the idle timeout, plus the size at the slowest rate. */
 export const putDeadlineMs = (size: number, idleMs: number): number => 2 * idleMs + Math.ceil((size / MIN_PUT_BYTES_PER_SECOND) * 1000);
 const MIN_KEY_LENGTH = 32;
+/** Node's own default for a whole request (http.Server requestTimeout). */
+const NODE_REQUEST_TIMEOUT_MS = 300_000;
+
+/**
+ * The HTTP server's requestTimeout: never shorter than the largest PUT's
+ * own deadline (10 MiB: 380 s, past Node's 300 s default), with a margin
+ * for the headers and the answer; the PUT's deadline is what bounds it.
+ */
+export const requestTimeoutMs = (config: Pick<AttachmentConfig, 'maxBytes' | 'idleTimeoutMs'>): number => Math.max(NODE_REQUEST_TIMEOUT_MS, putDeadlineMs(config.maxBytes, config.idleTimeoutMs) + 30_000);
 
 export function loadAttachmentConfig(env: NodeJS.ProcessEnv): AttachmentConfig {
   const uploadTtlSeconds = integer('ATTACHMENT_UPLOAD_TTL', env.ATTACHMENT_UPLOAD_TTL, 900, 1, 86_400);
@@ -50,6 +61,7 @@ export function loadAttachmentConfig(env: NodeJS.ProcessEnv): AttachmentConfig {
     maxPendingBytes: integer('ATTACHMENT_MAX_PENDING_BYTES', env.ATTACHMENT_MAX_PENDING_BYTES, 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     idleTimeoutMs: integer('ATTACHMENT_IDLE_TIMEOUT', env.ATTACHMENT_IDLE_TIMEOUT, 30, 1, 3600) * 1000,
     maxDownloadsPerAddress: integer('ATTACHMENT_MAX_DOWNLOADS_PER_ADDRESS', env.ATTACHMENT_MAX_DOWNLOADS_PER_ADDRESS, 4, 1, 1000),
+    maxDownloads: integer('ATTACHMENT_MAX_DOWNLOADS', env.ATTACHMENT_MAX_DOWNLOADS, 32, 1, 100_000),
     signingKey,
     publicUrl,
   };

@@ -18,6 +18,8 @@ const DOWNLOAD = /^\/attachments\/([^/]+)$/;
 
 export interface AttachmentHttpOptions {
   service: AttachmentService;
+  /** Throws RATE_LIMITED once the address spent its invalid budget: a token is then not even checked. */
+  refuseIfSpent?(ip: string): Promise<void>;
   /** The caller of a bearer token (a bad one costs the address like an invalid document, http/app.ts). */
   principalOf(authorization: string | undefined, ip: string): Promise<Principal | null>;
   ipOf(req: IncomingMessage): string;
@@ -25,6 +27,8 @@ export interface AttachmentHttpOptions {
   idleTimeoutMs: number;
   /** Downloads one address may have running in this process. */
   maxDownloadsPerAddress: number;
+  /** Downloads this process runs at once, all addresses together: each may hold memory for a slow reader. */
+  maxDownloads: number;
   log: Logger;
 }
 
@@ -41,9 +45,11 @@ function refuse(res: ServerResponse, refusal: Refusal, req: IncomingMessage): vo
 }
 
 /** The handler: true when the path was one of ours (answered), false to let the app go on. */
-export function attachmentRoutes({ service, principalOf, ipOf, idleTimeoutMs, maxDownloadsPerAddress, log }: AttachmentHttpOptions) {
-  /** Running downloads by address: a slow reader holds memory, so an address may hold only a few. */
+export function attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, idleTimeoutMs, maxDownloadsPerAddress, maxDownloads, log }: AttachmentHttpOptions) {
+  /** Running downloads by address: a slow reader holds memory, so an address may hold only a few... */
   const running = new Map<string, number>();
+  /** ...and the process only so many from all addresses. */
+  let runningTotal = 0;
 
   async function upload(req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams): Promise<void> {
     try {
@@ -62,8 +68,15 @@ export function attachmentRoutes({ service, principalOf, ipOf, idleTimeoutMs, ma
     if (link !== 'ok') {
       let principal: Principal | null = null;
       try {
+        // An address that spent its invalid budget (bad tokens here or on /graphql) is refused before any token is looked up.
+        if (req.headers.authorization && refuseIfSpent) await refuseIfSpent(ip);
         principal = req.headers.authorization ? await principalOf(req.headers.authorization, ip) : null;
       } catch (err) {
+        const code = (err as { extensions?: { code?: unknown; retryAfter?: unknown } }).extensions;
+        if (code?.code === 'RATE_LIMITED') {
+          res.setHeader('retry-after', String(code.retryAfter ?? 60));
+          return answer(res, 429, { error: 'rate_limited', message: 'Too many requests with invalid tokens from this address; retry later.' });
+        }
         log.warn({ err }, 'attachment download: token check failed');
         res.setHeader('retry-after', '5');
         return answer(res, 503, { error: 'unavailable', message: 'The service is temporarily unavailable; retry later.' });
@@ -76,10 +89,17 @@ export function attachmentRoutes({ service, principalOf, ipOf, idleTimeoutMs, ma
       res.setHeader('retry-after', '5');
       return answer(res, 429, { error: 'too_many_downloads', message: `At most ${maxDownloadsPerAddress} downloads at once from one address.` });
     }
+    if (runningTotal >= maxDownloads) {
+      log.info({ running: runningTotal }, 'refused: attachment download, ATTACHMENT_MAX_DOWNLOADS running in this process');
+      res.setHeader('retry-after', '5');
+      return answer(res, 503, { error: 'busy', message: 'Too many downloads running; retry shortly.' });
+    }
     running.set(address, held + 1);
+    runningTotal++;
     try {
       await send(req, res, id);
     } finally {
+      runningTotal--;
       const left = (running.get(address) ?? 1) - 1;
       if (left > 0) running.set(address, left);
       else running.delete(address);

@@ -63,9 +63,11 @@ export class AttachmentService {
   async createUpload(filename: string, contentType: string, size: number, origin: string | undefined, byToken = false): Promise<Upload> {
     const problems = checkUploadRequest(filename, contentType, size, this.config.maxBytes);
     if (problems.length) throw badUserInput(problems);
-    // Unreferenced bytes of the whole deployment are capped: beyond, nobody gets an upload URL until some are referenced or swept.
-    if ((await pendingBytes()) + size > this.config.maxPendingBytes) throw serviceUnavailable(60);
     const now = new Date();
+    // Unreferenced bytes of the whole deployment are capped, public callers' and token holders' each in a pool
+    // of its own (the public cannot shut agents out): beyond, that pool gets no upload URL until some are
+    // referenced, swept, or (never sent) their upload URL expires.
+    if ((await pendingBytes(byToken, now)) + size > this.config.maxPendingBytes) throw serviceUnavailable(60, `attachments: ${byToken ? 'token holders\'' : 'public'} unreferenced uploads at ATTACHMENT_MAX_PENDING_BYTES`);
     const doc = await AttachmentModel.create({
       _id: unguessableId(),
       byToken,
@@ -238,9 +240,16 @@ function shuffled<T>(items: readonly T[]): T[] {
   return out;
 }
 
-/** Bytes promised by uploads nobody references yet (pending, arriving or stored); the createdAt condition lets the sweep's partial index serve it. */
-async function pendingBytes(): Promise<number> {
-  const [sum] = await AttachmentModel.aggregate<{ bytes: number }>([{ $match: { eventId: { $exists: false }, createdAt: { $gte: new Date(0) } } }, { $group: { _id: null, bytes: { $sum: '$size' } } }]);
+/**
+ * Bytes of one pool's uploads nobody references yet: stored or arriving,
+ * and promised by upload URLs still valid (one that expired unsent can
+ * never bring a byte: it no longer counts). The createdAt condition lets
+ * the sweep's partial index serve it.
+ */
+async function pendingBytes(byToken: boolean, now: Date): Promise<number> {
+  const pool = byToken ? { byToken: true } : { byToken: { $ne: true } };
+  const live = { $or: [{ state: { $ne: UploadState.PENDING } }, { uploadExpiresAt: { $gt: now } }] };
+  const [sum] = await AttachmentModel.aggregate<{ bytes: number }>([{ $match: { eventId: { $exists: false }, createdAt: { $gte: new Date(0) }, ...pool, ...live } }, { $group: { _id: null, bytes: { $sum: '$size' } } }]);
   return sum?.bytes ?? 0;
 }
 

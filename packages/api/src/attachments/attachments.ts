@@ -17,6 +17,8 @@ export interface AttachmentsOptions {
   log: Logger;
   /** The metrics registry, when metrics are on. */
   registry?: Registry;
+  /** Throws RATE_LIMITED when this address has spent its invalid budget (http/rate-limit.ts), as /graphql refuses it. */
+  refuseIfSpent?(ip: string): Promise<void>;
   /** The caller of a bearer token; a bad one is charged to its address (http/app.ts). */
   principalOf(authorization: string | undefined, ip: string): Promise<Principal | null>;
   ipOf(req: IncomingMessage): string;
@@ -31,11 +33,11 @@ export interface Attachments {
   stop(): Promise<void>;
 }
 
-export async function createAttachments({ config, log, registry, principalOf, ipOf }: AttachmentsOptions): Promise<Attachments> {
+export async function createAttachments({ config, log, registry, principalOf, refuseIfSpent, ipOf }: AttachmentsOptions): Promise<Attachments> {
   const db = mongoose.connection.db!;
   const signer = new UrlSigner(await signingKey(db, config.signingKey));
   const service = new AttachmentService(config, new GridFsStore(db), signer, registry ? attachmentMetrics(registry) : {});
-  const route = attachmentRoutes({ service, principalOf, ipOf, idleTimeoutMs: config.idleTimeoutMs, maxDownloadsPerAddress: config.maxDownloadsPerAddress, log });
+  const route = attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, idleTimeoutMs: config.idleTimeoutMs, maxDownloadsPerAddress: config.maxDownloadsPerAddress, maxDownloads: config.maxDownloads, log });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | null = null;
   const sweep = () => {

@@ -17,6 +17,8 @@ import { erasers } from '../compose';
 import { customerModels } from '../customers/models';
 import { exportJson } from '../customers/export.service';
 import { createLogger } from '../logging/logger';
+import { leaveTally } from '../customers/erasure-tally';
+import { checkEmail } from '../tickets/ticket.validation';
 
 const USAGE = `usage (with MONGODB_URI set):
   npm run customers -- export --email <email>              everything held about it, as JSON on stdout
@@ -60,6 +62,10 @@ async function main(): Promise<number> {
   if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   if (!command || !['export', 'erase', 'audit'].includes(command) || positionals.length > 1) { process.stderr.write(`unknown command "${positionals.join(' ')}"\n${USAGE}\n`); return 2; }
   if (!values.email) { process.stderr.write(`${command} needs --email\n${USAGE}\n`); return 2; }
+  // Checked before anything is asked or opened: a bad email is a usage error (2), whatever the command.
+  const checked = checkEmail(values.email, 'email');
+  if (!checked.ok) { process.stderr.write(`--email ${checked.problems[0].message}\n`); return 2; }
+  const email = checked.value;
   const config = loadConfig();
   if (!config.mongodbUri) { process.stderr.write('MONGODB_URI is not set: customers\' data lives in the database the API uses; set it and run again.\n'); return 2; }
   if (command === 'erase' && !values.yes && !(await confirmed())) { process.stderr.write('Not confirmed: nothing erased.\n'); return 1; }
@@ -70,22 +76,23 @@ async function main(): Promise<number> {
   try {
     await ensureIndexes(customerModels, log);
     // The same erasers as the API's (compose.ts).
-    const customers = new CustomerService(log, erasers(config, mongoose.connection.db!));
+    // Its erasures reach the API's tickets_erased_total through a tally (customers/erasure-tally.ts).
+    const customers = new CustomerService(log, erasers(config, mongoose.connection.db!), { onErased: leaveTally }, { key: config.customers.auditKey });
     const actor = cliActor();
     if (command === 'export') {
-      process.stdout.write(`${JSON.stringify(exportJson(await customers.export(values.email, actor)), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(exportJson(await customers.export(email, actor)), null, 2)}\n`);
       return 0;
     }
     if (command === 'erase') {
-      const report = await customers.erase(values.email, actor);
+      const report = await customers.erase(email, actor);
       // The API's sequencers give the ERASED events their feed places (webhooks, subscribers) within seconds.
       if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else process.stdout.write(`Erased ${report.tickets} ticket(s): ${report.events} event text(s), ${report.attachments} attachment(s). Integrators learn it from ticket.erased.\n`);
       return 0;
     }
-    const entries = await customers.audit.entriesFor(values.email.trim().toLowerCase());
+    const entries = await customers.audit.entriesFor(email);
     if (values.json) process.stdout.write(`${JSON.stringify(entries.map(({ action, actor: who, at, tickets, events, attachments }) => ({ action, actor: who, at, tickets, events, attachments })))}\n`);
-    else process.stdout.write(entries.length ? `${entries.map((e) => `${e.at.toISOString()}  ${e.action.padEnd(9)} ${e.actor.padEnd(20)} tickets ${e.tickets}${e.events === undefined ? '' : `, events ${e.events}, attachments ${e.attachments ?? 0}`}`).join('\n')}\n` : 'no requests recorded for this email\n');
+    else process.stdout.write(entries.length ? `${entries.map((e) => `${e.at.toISOString().slice(0, 10)}  ${e.action.padEnd(9)} ${e.actor.padEnd(20)} tickets ${e.tickets}${e.events === undefined ? '' : `, events ${e.events}, attachments ${e.attachments ?? 0}`}`).join('\n')}\n` : 'no requests recorded for this email\n');
     return 0;
   } catch (err) {
     if (err instanceof GraphQLError && err.extensions.code === 'BAD_USER_INPUT') { process.stderr.write(`${err.message}\n`); return 2; }

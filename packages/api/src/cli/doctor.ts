@@ -1,6 +1,7 @@
 // `npm run doctor [-- --fix] [-- --json]`: inspect (default, changes
 // nothing) or repair ticket numbering. Exit 0 only when healthy.
 import 'reflect-metadata';
+import { respellStoredEmails } from '../doctor/email-spelling';
 import mongoose from 'mongoose';
 import { formatAttachmentReport, formatAttachmentRepair, inspectAttachmentsReport, repairAttachments } from '../attachments/attachment-doctor';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
@@ -35,7 +36,8 @@ async function main(): Promise<number> {
       const result = await repair({ log, onProgress: progress, batchSize });
       if (showProgress && process.stderr.isTTY) process.stderr.write('\n');
       const attachments = await repairAttachments(mongoose.connection.db!);
-      process.stdout.write(json ? JSON.stringify({ ...result, attachments }, null, 2) + '\n' : `${formatRepair(result)}\n\n${formatAttachmentRepair(attachments)}\n`);
+      const emailsRespelt = await respellStoredEmails(log, { force: true });
+      process.stdout.write(json ? JSON.stringify({ ...result, attachments, emailsRespelt }, null, 2) + '\n' : `${formatRepair(result)}\n\n${formatAttachmentRepair(attachments)}\nemails brought to their one spelling: ${emailsRespelt}\n`);
       return result.after.healthy && attachments.after.healthy && !result.errors.length ? 0 : 1;
     }
     const report = await inspect();

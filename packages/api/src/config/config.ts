@@ -2,6 +2,7 @@
 // validated at start-up so a bad setting fails loudly instead of later.
 import { resolve } from 'node:path';
 import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/attachment-config';
+import { loadCustomerConfig, type CustomerConfig } from '../customers/customer-config';
 
 export interface Config {
   port: number;
@@ -52,6 +53,8 @@ export interface Config {
   attachments: AttachmentConfig;
   /** FEED_GAP_SECONDS: how long the feed waits for a ticket's missing event number before giving it up (feed/gap-watch.ts). */
   feedGapMs: number;
+  /** The audit trail's key and retention (customers/customer-config.ts). */
+  customers: CustomerConfig;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionSweepSeconds: integer('RETENTION_SWEEP_SECONDS', env.RETENTION_SWEEP_SECONDS, 300, 1, 86_400),
     attachments: loadAttachmentConfig(env),
     feedGapMs: integer('FEED_GAP_SECONDS', env.FEED_GAP_SECONDS, 30, 1, 3_600) * 1000,
+    customers: loadCustomerConfig(env),
   };
 }
 

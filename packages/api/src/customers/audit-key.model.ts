@@ -1,6 +1,8 @@
-// The key the audit trail hashes emails with (collection `audit_keys`):
-// made at random by the first process that needs it, the same for every
-// process after that. Without it a hash cannot be recomputed from a guess.
+// The fallback key the audit trail hashes emails with when AUDIT_KEY is
+// unset (collection `audit_keys`): made at random by the first process
+// that needs it, the same for every process after that. Kept in the same
+// database as the audit, so whoever copies the database can recompute a
+// hash from a guessed email: set AUDIT_KEY in production.
 import { randomBytes } from 'node:crypto';
 import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
@@ -18,6 +20,12 @@ export class AuditKey {
 }
 
 export const AuditKeyModel = getModelForClass(AuditKey);
+
+/** The key kept in the database, if one was ever made (entries hashed under it before AUDIT_KEY was set). */
+export async function storedAuditKey(): Promise<Buffer | null> {
+  const doc = await AuditKeyModel.collection.findOne<{ key: string }>({ _id: KEY_ID as never });
+  return doc ? Buffer.from(String(doc.key), 'base64') : null;
+}
 
 /** The audit key, made once per database ($setOnInsert: two processes racing both read the winner's). */
 export async function auditKey(): Promise<Buffer> {

@@ -1,36 +1,69 @@
 // Recording a customers' data request: a line in the log and a document
 // in `customer_audit`, each with the email's keyed hash, never the email.
+// The key lives outside the database when AUDIT_KEY is set; entries keep
+// the day, not the instant (an instant would match the erased tickets'
+// `erasedAt` and tie them back to the hash); entries older than
+// AUDIT_RETENTION_DAYS are deleted (deleteExpired, run by the sweep).
 import { createHmac } from 'node:crypto';
 import type { Logger } from '../logging/logger';
-import { auditKey } from './audit-key.model';
+import { auditKey, storedAuditKey } from './audit-key.model';
 import { AuditAction, CustomerAuditModel } from './customer-audit.model';
 import type { ErasureCounts } from './eraser';
+
+const DAY_MS = 86_400_000;
+
+/** The start (UTC) of the day of `at`: what the audit keeps. */
+export const dayOf = (at: Date): Date => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
+
+export interface AuditOptions {
+  /** AUDIT_KEY; unset: the database's own key (audit-key.model.ts). */
+  key?: string;
+  /** AUDIT_RETENTION_DAYS. */
+  retentionDays?: number;
+}
+
+export type AuditEntry = { action: AuditAction; actor: string; at: Date; tickets: number; events?: number; attachments?: number };
 
 export class CustomerAuditLog {
   private key?: Promise<Buffer>;
 
-  constructor(private readonly log: Pick<Logger, 'info'>) {}
+  constructor(private readonly log: Pick<Logger, 'info' | 'warn'>, private readonly options: AuditOptions = {}) {}
 
-  /** HMAC-SHA256 (hex) of a normalised email under this database's audit key. */
-  async emailHash(email: string): Promise<string> {
+  private currentKey(): Promise<Buffer> {
+    if (this.options.key) return Promise.resolve(Buffer.from(this.options.key));
     this.key ??= auditKey().catch((err) => {
       this.key = undefined;
       throw err;
     });
-    return createHmac('sha256', await this.key).update(email).digest('hex');
+    return this.key;
+  }
+
+  /** HMAC-SHA256 (hex) of a normalised email under the audit key. */
+  async emailHash(email: string): Promise<string> {
+    return createHmac('sha256', await this.currentKey()).update(email).digest('hex');
   }
 
   async record(action: AuditAction, actor: string, email: string | null, counts: Partial<ErasureCounts> & { tickets: number }): Promise<void> {
     const emailHash = email === null ? undefined : await this.emailHash(email);
-    const entry = { action, actor, at: new Date(), ...(emailHash && { emailHash }), ...counts };
+    const entry = { action, actor, at: dayOf(new Date()), ...(emailHash && { emailHash }), ...counts };
     await CustomerAuditModel.collection.insertOne(entry);
-    // "email" in a key is redacted by the logger: the hash goes as personHash.
-    this.log.info({ audit: { action, actor, personHash: emailHash, ...counts } }, `customers' data: ${action.toLowerCase()} recorded`);
+    // Neither the email nor its hash in the log: the log line's own time would tie the hash to the erasure's instant.
+    this.log.info({ audit: { action, actor, ...counts } }, `customers' data: ${action.toLowerCase()} recorded`);
   }
 
-  /** Every entry for this email, newest first. */
-  async entriesFor(email: string): Promise<{ action: AuditAction; actor: string; at: Date; tickets: number; events?: number; attachments?: number }[]> {
-    const emailHash = await this.emailHash(email);
-    return CustomerAuditModel.collection.find<{ action: AuditAction; actor: string; at: Date; tickets: number; events?: number; attachments?: number }>({ emailHash }).sort({ at: -1 }).toArray();
+  /** Every entry for this email, newest first (also those hashed under the database's key before AUDIT_KEY was set). */
+  async entriesFor(email: string): Promise<AuditEntry[]> {
+    const hashes = [await this.emailHash(email)];
+    const stored = this.options.key ? await storedAuditKey() : null;
+    if (stored) hashes.push(createHmac('sha256', stored).update(email).digest('hex'));
+    return CustomerAuditModel.collection.find<AuditEntry>({ emailHash: { $in: hashes } }).sort({ at: -1, _id: -1 }).toArray();
+  }
+
+  /** Delete entries older than the retention period; how many. */
+  async deleteExpired(now = new Date()): Promise<number> {
+    const days = this.options.retentionDays;
+    if (!days) return 0;
+    const res = await CustomerAuditModel.collection.deleteMany({ at: { $lt: new Date(dayOf(now).getTime() - days * DAY_MS) } });
+    return res.deletedCount;
   }
 }

@@ -27,6 +27,7 @@ export class CustomerAudit {
   @prop({ type: String, required: true })
   public actor!: string;
 
+  /** The day (its start, UTC), never the instant: an instant would match the erased tickets' erasedAt. */
   @prop({ type: Date, required: true })
   public at!: Date;
 

@@ -1,7 +1,7 @@
 // The customers' data capability as the rest of the process sees it:
 // export, erasure and the audit trail behind both.
 import type { Logger } from '../logging/logger';
-import { CustomerAuditLog } from './audit';
+import { CustomerAuditLog, type AuditOptions } from './audit';
 import type { Eraser } from './eraser';
 import { ErasureService, type ErasureHooks } from './erasure.service';
 import { ExportService } from './export.service';
@@ -20,8 +20,8 @@ export class CustomerService {
   readonly erasure: ErasureService;
   private readonly exports: ExportService;
 
-  constructor(log: Logger, erasers: readonly Eraser[], hooks: ErasureHooks = {}) {
-    this.audit = new CustomerAuditLog(log);
+  constructor(log: Logger, erasers: readonly Eraser[], hooks: ErasureHooks = {}, audit: AuditOptions = {}) {
+    this.audit = new CustomerAuditLog(log, audit);
     this.erasure = new ErasureService(erasers, this.audit, log, hooks);
     this.exports = new ExportService(this.audit);
   }

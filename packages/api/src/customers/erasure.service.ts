@@ -14,6 +14,7 @@ import type { CustomerAuditLog } from './audit';
 import { addCounts, noCounts, type ErasureCounts, type Eraser } from './eraser';
 import { recordErased } from './erased-event';
 import { eraseLateTexts, placedBeforeErasure } from './event-eraser';
+import { takeTallies } from './erasure-tally';
 import { claimTicket, finishTickets, pendingFor, pendingTickets, recentlyErased, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
 
 /** Tickets claimed and erased together (one settling wait per batch). */
@@ -37,8 +38,10 @@ export type ErasureReason = 'request' | 'retention';
 export interface ErasureHooks {
   /** Events were written (the feed's sequencer is nudged). */
   onEvents?(): void;
-  /** Tickets were erased (metrics: tickets_erased_total{reason}). */
-  onErased?(reason: ErasureReason, tickets: number): void;
+  /** Tickets were erased (metrics: tickets_erased_total{reason}; the CLI: a tally for the API, erasure-tally.ts). */
+  onErased?(reason: ErasureReason, tickets: number): void | Promise<void>;
+  /** Present in API processes with metrics: the tallies other processes (the CLI) left are taken and counted here. */
+  onTally?(reason: ErasureReason, tickets: number): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,10 +62,12 @@ export class ErasureService {
     let total = noCounts();
     // Asking again after a crash finishes what this email's earlier request
     // claimed (those tickets no longer hold the email, only its keyed hash).
+    // A ticket counts in the report of whoever finishes it (finishTickets),
+    // events and attachments where they were removed: each once.
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       const pending = await pendingFor(erasedFor, ERASE_BATCH);
       if (!pending.length) break;
-      total = addCounts(total, { ...(await this.completeErasure(pending, actor)), tickets: pending.length });
+      total = addCounts(total, await this.completeErasure(pending, actor));
     }
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       // Claimed tickets lose the email in the claim: each round sees only the ones left.
@@ -86,9 +91,10 @@ export class ErasureService {
     const ids = await pendingTickets(RESUME_AFTER_MS, limit);
     if (!ids.length) return 0;
     const docs = await TicketModel.collection.find<ErasableTicket>({ _id: { $in: ids } }).toArray();
+    // Counted once: an eraseCustomer finishing the same tickets at once counts those it finishes, this the rest.
     const counts = await this.completeErasure(docs, actor);
-    await this.audit.record(AuditAction.RESUMED, actor, null, { ...counts, tickets: docs.length });
-    return docs.length;
+    if (counts.tickets + counts.events + counts.attachments) await this.audit.record(AuditAction.RESUMED, actor, null, counts);
+    return counts.tickets;
   }
 
   /**
@@ -109,17 +115,29 @@ export class ErasureService {
     return erased;
   }
 
+  /** Count the erasures other processes (the CLI) left as tallies; only where someone counts (onTally). */
+  async takeTallies(): Promise<number> {
+    const count = this.hooks.onTally;
+    return count ? takeTallies(count) : 0;
+  }
+
+  /** Audit entries past AUDIT_RETENTION_DAYS: deleted. */
+  deleteExpiredAudit(): Promise<number> {
+    return this.audit.deleteExpired();
+  }
+
   private async eraseClaimed(docs: readonly ErasableTicket[], actor: string, reason: ErasureReason, condition: Record<string, unknown> = {}, erasedFor?: string): Promise<ErasureCounts> {
     const at = new Date();
     const claimed: ErasableTicket[] = [];
     for (const doc of docs) if (await claimTicket(doc, at, condition, erasedFor)) claimed.push({ ...doc, erasedAt: at });
     if (!claimed.length) return noCounts();
     const counts = await this.completeErasure(claimed, actor);
-    this.hooks.onErased?.(reason, claimed.length);
-    return { ...counts, tickets: claimed.length };
+    // The metric counts claims (each ticket is claimed once); the report, the tickets this call finished.
+    await this.hooks.onErased?.(reason, claimed.length);
+    return counts;
   }
 
-  /** Every eraser, the ERASED events, passes until quiet, then done. */
+  /** Every eraser, the ERASED events, passes until quiet, then done; `tickets`: those this call finished. */
   private async completeErasure(docs: readonly ErasableTicket[], actor: string): Promise<ErasureCounts> {
     const ids = docs.map((d) => d._id);
     let counts = await this.runErasers(ids);
@@ -127,8 +145,7 @@ export class ErasureService {
     for (const doc of docs) wrote = (await recordErased(doc._id, doc.erasedAt ?? new Date(), actor)) || wrote;
     if (wrote) this.hooks.onEvents?.();
     counts = addCounts(counts, await this.settle(ids));
-    await finishTickets(ids);
-    return counts;
+    return { ...counts, tickets: await finishTickets(ids) };
   }
 
   /**

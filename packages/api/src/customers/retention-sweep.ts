@@ -65,6 +65,9 @@ export class RetentionSweep {
     if (!(await this.lease.hold())) return 0;
     await this.erasure.resumePending(RETENTION_ACTOR);
     await this.erasure.eraseLateTexts();
+    await this.erasure.takeTallies();
+    const expired = await this.erasure.deleteExpiredAudit();
+    if (expired) this.log.info({ entries: expired }, 'audit trail: entries past AUDIT_RETENTION_DAYS deleted');
     const days = this.options.retentionDays;
     if (days === undefined) return 0;
     let erased = 0;

@@ -4,7 +4,9 @@
 // `erasedAt` marks it erased for good. `erasurePending` stays until every
 // eraser has run, so a crash half-way is finished later (resumePending).
 import type { Types } from 'mongoose';
+import { TimelineEventKind } from '../tickets/ticket.enums';
 import { TicketModel } from '../tickets/ticket.model';
+import { TimelineEventModel } from '../tickets/timeline-event.model';
 import type { StoredTicket } from '../tickets/ticket.service';
 import { ERASED_EMAIL, ERASED_TEXT } from './placeholders';
 
@@ -37,19 +39,38 @@ export async function claimTicket(ticket: ErasableTicket, at: Date, condition: R
 
 /**
  * Texts written onto a claimed ticket after the claim (a resolution racing
- * the erasure): replaced as well. Part of every settling pass.
+ * the erasure, or one written after it): replaced as well, and the
+ * RESOLUTION_NOTE events that carry the same notes with them, so the ticket and
+ * its timeline never disagree. Part of every settling pass and of the
+ * background rounds.
  */
 export async function scrubClaimedTickets(ticketIds: readonly Types.ObjectId[]): Promise<number> {
-  const res = await tickets().updateMany(
-    { _id: { $in: [...ticketIds] }, erasedAt: { $exists: true }, resolutionNotes: { $exists: true, $ne: ERASED_TEXT } },
-    { $set: { resolutionNotes: ERASED_TEXT } },
-  );
-  return res.modifiedCount;
+  const late = await tickets()
+    .find<{ _id: Types.ObjectId; resolutionNotes: string }>({ _id: { $in: [...ticketIds] }, erasedAt: { $exists: true }, resolutionNotes: { $exists: true, $ne: ERASED_TEXT } }, { projection: { _id: 1, resolutionNotes: 1 } })
+    .toArray();
+  let scrubbed = 0;
+  // Only the notes read: a newer resolution landing meanwhile is caught by the next pass.
+  for (const t of late) scrubbed += (await tickets().updateOne({ _id: t._id, resolutionNotes: t.resolutionNotes }, { $set: { resolutionNotes: ERASED_TEXT } })).modifiedCount;
+  // Their events too, whenever they land (the event is written after the ticket): on an erased ticket, resolution notes are erased.
+  const erased = await tickets().find<{ _id: Types.ObjectId }>({ _id: { $in: [...ticketIds] }, erasedAt: { $exists: true } }, { projection: { _id: 1 } }).toArray();
+  if (erased.length) {
+    const res = await TimelineEventModel.collection.updateMany({ ticketId: { $in: erased.map((t) => t._id) }, kind: TimelineEventKind.RESOLUTION_NOTE, message: { $exists: true, $ne: ERASED_TEXT } }, { $set: { message: ERASED_TEXT } });
+    scrubbed += res.modifiedCount;
+  }
+  return scrubbed;
 }
 
-/** Every eraser ran: the ticket is no longer pending. */
-export async function finishTickets(ticketIds: readonly Types.ObjectId[]): Promise<void> {
-  await tickets().updateMany({ _id: { $in: [...ticketIds] } }, { $unset: { erasurePending: '', erasedFor: '' } });
+
+/**
+ * Every eraser ran: the ticket is no longer pending. One conditional write
+ * per ticket, so of two callers finishing the same ticket (a request and
+ * another finishing what it left) one finishes it: how many this call
+ * finished is what its report counts, so each ticket is counted once.
+ */
+export async function finishTickets(ticketIds: readonly Types.ObjectId[]): Promise<number> {
+  let finished = 0;
+  for (const _id of ticketIds) finished += (await tickets().updateOne({ _id, erasurePending: true }, { $unset: { erasurePending: '', erasedFor: '' } })).modifiedCount;
+  return finished;
 }
 
 /** The tickets a request for this email claimed and did not finish (a crash, or one still running). */

@@ -37,8 +37,18 @@ export const notFound = (ticketNumber: string, message = `No ticket ${ticketNumb
 export const rateLimited = (retryAfter: number) =>
   make(`Too many requests; try again in ${retryAfter} s.`, ErrorCode.RATE_LIMITED, { retryAfter, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } });
 
-export const serviceUnavailable = (retryAfter = 5) =>
-  make('The service is temporarily unavailable; try again shortly.', ErrorCode.SERVICE_UNAVAILABLE, { retryAfter });
+/** Why we refused on purpose (for our logs only, never the client): a refusal that is no outage. */
+const refusalReasons = new WeakMap<GraphQLError, string>();
+
+/** SERVICE_UNAVAILABLE; `reason` when it is a refusal of ours (a cap, contention), not the database failing. */
+export function serviceUnavailable(retryAfter = 5, reason?: string): GraphQLError {
+  const error = make('The service is temporarily unavailable; try again shortly.', ErrorCode.SERVICE_UNAVAILABLE, { retryAfter });
+  if (reason) refusalReasons.set(error, reason);
+  return error;
+}
+
+/** The reason given to serviceUnavailable, if any. */
+export const refusalReason = (error: unknown): string | undefined => (error instanceof GraphQLError ? refusalReasons.get(error) : undefined);
 
 export const internalError = () => make('Internal server error.', ErrorCode.INTERNAL_SERVER_ERROR);
 

@@ -7,7 +7,7 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode } from './error-codes';
-import { duplicateEntry, internalError, serviceUnavailable } from './api-errors';
+import { duplicateEntry, internalError, refusalReason, serviceUnavailable } from './api-errors';
 import { duplicateKeyField, isDuplicateKeyError } from './duplicate-key';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../graphql/context';
@@ -100,7 +100,11 @@ export function errorLogPlugin(): ApolloServerPlugin<Context> {
           for (const error of errors) {
             const original = unwrapResolverError(error);
             const client = toClientError(original);
-            if (client?.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) {
+            const refused = refusalReason(original);
+            if (refused) {
+              // A refusal of ours (a cap, contention) that clients can cause: said as what it is, never as an outage that pages someone.
+              contextValue.log.info({ reason: refused }, `refused: ${refused}`);
+            } else if (client?.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) {
               const e = original as { name?: string; message?: string };
               contextValue.log.warn({ err: { name: e?.name, message: e?.message } }, 'database unavailable');
             } else if (!client && !APOLLO_CODES.has(String(error.extensions?.code))) {

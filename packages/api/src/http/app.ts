@@ -52,6 +52,8 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 export async function createApi(config: Config, log: Logger, platform: Platform): Promise<Api> {
   const httpServer = http.createServer();
   const { schema, tokens, live, metrics } = platform;
+  // A PUT has its own, longer deadline (attachments/): Node's 300 s must not cut it first.
+  httpServer.requestTimeout = platform.requestTimeoutMs;
   const drain = createDrain(httpServer);
 
   const limits = queryLimits({ introspection: config.introspection });
@@ -127,9 +129,10 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
     if (!address || typeof address === 'string') return undefined;
     return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   };
-  /** METRICS_TOKEN, when set, compared in constant time. */
+  /** METRICS_TOKEN, when set, compared in constant time; in production without it, nobody (metrics tell an attacker too much). */
   const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
-  const metricsAllowed = (authorization: string | undefined): boolean => !metricsDigest || secretMatches(bearer(authorization) ?? '', metricsDigest);
+  const metricsAllowed = (authorization: string | undefined): boolean => (metricsDigest ? secretMatches(bearer(authorization) ?? '', metricsDigest) : !config.production);
+  if (metrics && config.production && !metricsDigest) log.warn('METRICS_TOKEN is not set: GET /metrics answers 401 in production until it is');
   /** The context of one operation, over HTTP or WebSocket. */
   const contextFor = ({ requestId, principal, ip, origin }: { requestId: string; principal: Context['principal']; ip: string; origin?: string }): Context => ({
     requestId,
@@ -145,7 +148,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
     if (authorization && !principal) await rateLimits?.chargeInvalid(ip);
     return principal;
   };
-  platform.lendRequestTools({ principalOf, ipOf });
+  platform.lendRequestTools({ principalOf, ipOf, refuseIfSpent: async (ip) => rateLimits?.refuseIfSpent(ip) });
   await platform.start();
   const graphql = graphqlHandler<Context>(apollo, async (req, res) => {
     const ip = ipOf(req);
@@ -184,7 +187,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
     if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
-        return refuse(res, 401, 'UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
+        return refuse(res, 401, 'UNAUTHENTICATED', metricsDigest ? 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.' : 'GET /metrics needs METRICS_TOKEN set on the server (NODE_ENV=production), then Authorization: Bearer <METRICS_TOKEN>.');
       }
       res.setHeader('content-type', metrics.registry.contentType);
       res.end(await metrics.registry.metrics());

@@ -11,13 +11,15 @@ export type { Logger };
 // driver's copies of documents (duplicate-key values, failed writes, replies).
 const SECRET_KEY = /authorization|token|secret|password|cookie|email|customerName|subject|description|resolutionNotes|^(document|doc|op|keyValue|keyPattern|errorResponse|writeErrors|writeConcernError|result|command)$/i;
 const LIMITS = { depth: 5, keys: 30, items: 10, chars: 500, stackLines: 8 } as const;
+/** A rate-limit record's key (rate-limiter-flexible's "rl_<budget>:<address or number|address>"): it names a client's address. */
+const RATE_LIMIT_KEY = /\brl_[A-Za-z]+:[^\s"'}\],]+/g;
 const EMAIL = /[^\s@"'<>(){}[\],;:]+@[^\s@"'<>(){}[\],;:]+\.[A-Za-z]{2,}/g;
 
 /** Text as it may be logged: emails masked, a driver's "dup key: ..." dropped to the end of its line, cut short. */
 export function redactText(text: string): string {
   // Cut first (the email pattern is quadratic on long runs), with room for an email across the cut.
   const head = text.length > LIMITS.chars + 100 ? text.slice(0, LIMITS.chars + 100) : text;
-  const cleaned = head.replace(/dup key:[^\n]*/g, 'dup key: [redacted]').replace(EMAIL, (m) => maskEmail(m));
+  const cleaned = head.replace(/dup key:[^\n]*/g, 'dup key: [redacted]').replace(RATE_LIMIT_KEY, 'rl_[redacted]').replace(EMAIL, (m) => maskEmail(m));
   return text.length > LIMITS.chars ? `${cleaned.slice(0, LIMITS.chars)}...[${text.length - LIMITS.chars} more]` : cleaned;
 }
 

@@ -9,11 +9,30 @@
 // Kept out of every attribute: query-string values (a GraphQL GET carries
 // the document and variables there), webhook URLs' query strings, GraphQL
 // literals and variables (the instrumentation's allowValues: false) and
-// MongoDB values (its statement serializer writes "?" for each).
+// MongoDB values (its statement serializer writes "?" for each); and what
+// errors say (exception events, span status: a duplicate key's values, a
+// rate-limit key with a client's address, an email) is redacted as the
+// logs redact it (redactSpan), before any span leaves the process.
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { OperationDefinitionNode } from 'graphql';
 import { firstErrorCode } from '../errors/error-codes';
+import { redactText } from '../logging/logger';
+
+type RedactableSpan = { status: { message?: string }; events: { attributes?: Record<string, unknown> }[] };
+
+/**
+ * What errors say on an ended span, as the logs would write it: the status
+ * message and the events' string attributes (exception message, type and
+ * stack trace). The span's own attributes are built without values already.
+ */
+export function redactSpan(span: RedactableSpan): void {
+  if (span.status.message) span.status.message = redactText(span.status.message);
+  for (const e of span.events) {
+    const attrs = e.attributes;
+    for (const [k, v] of Object.entries(attrs ?? {})) if (typeof v === 'string') attrs![k] = redactText(v);
+  }
+}
 
 type OtelApi = typeof import('@opentelemetry/api');
 type Tracing = { api: OtelApi; shutdown(): Promise<void>; requestIdKey: symbol };
@@ -74,9 +93,16 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): { protocol: 
     forceFlush: async () => {},
     shutdown: async () => {},
   };
+  // Before the exporter's processor: what it sends is already redacted.
+  const redacting: import('@opentelemetry/sdk-node').tracing.SpanProcessor = {
+    onStart() {},
+    onEnd: (span) => redactSpan(span as unknown as RedactableSpan),
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ? undefined : 'ticket-api',
-    spanProcessors: [requestIds, new sdkTracing.BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [requestIds, redacting, new sdkTracing.BatchSpanProcessor(new OTLPTraceExporter())],
     // Metrics are Prometheus (/metrics) and logs are JSON lines: only traces go
     // to OTLP unless those are asked for by their own variables.
     ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),

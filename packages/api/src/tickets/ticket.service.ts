@@ -7,7 +7,7 @@ import mongoose, { type ClientSession, type Types } from 'mongoose';
 import type { AttachmentRef } from '../attachments/attachment.model';
 import { duplicateEntry, forbiddenField, internalError, notFound, serviceUnavailable } from '../errors/api-errors';
 import { duplicateKeyField, type DuplicateKeyError } from '../errors/duplicate-key';
-import { maskEmail, type Logger } from '../logging/logger';
+import type { Logger } from '../logging/logger';
 import { chatSignatureMatches } from './chat-signature';
 import { moveCounterPastTickets } from './numbering';
 import { EventVisibility, TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
@@ -154,7 +154,8 @@ export class TicketService {
       const replay = await this.replay(values.idempotencyKey, inputHash);
       if (replay) return replay;
     }
-    const created = await this.claimed(attachmentIds, { kind: TimelineEventKind.CREATED }, actor !== null);
+    // Token uploads are referenced only by tickets:write holders (who alone make them, attachment.resolver.ts).
+    const created = await this.claimed(attachmentIds, { kind: TimelineEventKind.CREATED }, speaksForChats);
     let inserted: Awaited<ReturnType<TicketService['insertNumbered']>>;
     try {
       inserted = await this.insertNumbered({ ...values, inputHash }, actor, created);
@@ -167,7 +168,7 @@ export class TicketService {
       return inserted.replay;
     }
     this.hooks.onCreated?.();
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber, customer: maskEmail(values.customerEmail) }, 'ticket created');
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber }, 'ticket created');
     // The timeline is known: no need to read it back.
     return { ...toTicket(inserted.ticket), timeline: [toEvent(inserted.event, actor !== null)] };
   }
@@ -435,7 +436,7 @@ export class TicketService {
     }
     this.log.warn({ ticketNumber, reason: 'contention', change: what }, 'ticket kept changing under us; giving up');
     // Contention, not a fault: the caller may try again shortly.
-    throw serviceUnavailable(1);
+    throw serviceUnavailable(1, 'assignment contention (other agents kept assigning this ticket)');
   }
 
   private async byNumber(ticketNumber: string): Promise<StoredTicket> {

@@ -2,6 +2,7 @@
 // list of problems, so every failure names its field.
 import isEmail from 'validator/lib/isEmail';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
+import { normalizeEmail } from './email-spelling';
 import { TicketPriority, TicketSource } from './ticket.enums';
 import { isWellFormedTicketNumber, normalizeTicketNumber } from './ticket-number';
 
@@ -50,7 +51,8 @@ class Collector {
   }
 
   email(field: string, raw: string | null | undefined): string | undefined {
-    const value = this.text(field, raw, LIMITS.customerEmail, true)?.toLowerCase();
+    const text = this.text(field, raw, LIMITS.customerEmail, true);
+    const value = text === undefined ? undefined : normalizeEmail(text);
     if (value !== undefined && !this.problems.some((p) => p.field === field) && !isEmail(value, { allow_utf8_local_part: false })) {
       this.problems.push({ field, message: 'must be a valid email address' });
     }

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
-import { AGENT_TOKEN, agent, codeOf, gql, ticketInput } from '../support/api';
+import { AGENT_TOKEN, agent, codeOf, gql, metricsAuth, ticketInput } from '../support/api';
 import { jpeg, png, rawPut } from '../support/files';
 import { Receiver } from '../support/receiver';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
@@ -197,7 +197,7 @@ describeBuilt('attachments on two API processes', () => {
     });
 
     it('the refusals are counted by reason in /metrics', async () => {
-      const text = await (await fetch(a.replace('/graphql', '/metrics'))).text();
+      const text = await (await fetch(a.replace('/graphql', '/metrics'), metricsAuth)).text();
       for (const reason of ['too_large', 'wrong_type', 'wrong_length', 'gone', 'forbidden']) expect(text).toMatch(new RegExp(`attachment_uploads_refused_total\\{reason="${reason}"\\} [1-9]`));
       expect(text).toMatch(/attachment_files_stored_total [1-9]/);
       expect(text).toMatch(/attachment_bytes_stored_total [1-9]/);

@@ -9,7 +9,7 @@ import { BSON, MongoClient, ObjectId } from 'mongodb';
 import { connectDatabase } from '../../src/db/connection';
 import { MODELS } from '../../src/capabilities';
 import { TokenService } from '../../src/tokens/token.service';
-import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql } from '../support/api';
+import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql, metricsAuth } from '../support/api';
 import { png } from '../support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 import { Receiver } from '../support/receiver';
@@ -171,7 +171,7 @@ describeBuilt('customers\' data erased across processes', () => {
       for (const f of fingerprints) expect({ name, fingerprint: text.includes(f.toLowerCase()) }).toEqual({ name, fingerprint: false });
     }
     // The audit trail: who, what, a keyed hash; never the email.
-    const audit = await db.collection('customer_audit').find({ action: 'ERASE' }).sort({ at: 1 }).toArray();
+    const audit = await db.collection('customer_audit').find({ action: 'ERASE' }).sort({ at: 1, _id: 1 }).toArray();
     expect(audit.map((e) => [e.actor, e.tickets, e.events])).toEqual([['privacy-officer', 3, texts], ['privacy-officer', 0, 0]]);
     expect(audit[0].emailHash).toMatch(/^[0-9a-f]{64}$/);
     expect(audit[1].emailHash).toBe(audit[0].emailHash);
@@ -269,7 +269,7 @@ describeBuilt('retention across two processes', () => {
     // Each process counts the tickets it erased; together, each ticket once.
     let counted = 0;
     for (const s of servers) {
-      const m = /^tickets_erased_total\{reason="retention"\} (\d+)$/m.exec(await (await fetch(s.url.replace(/graphql$/, 'metrics'))).text());
+      const m = /^tickets_erased_total\{reason="retention"\} (\d+)$/m.exec(await (await fetch(s.url.replace(/graphql$/, 'metrics'), metricsAuth)).text());
       counted += Number(m?.[1] ?? 0);
     }
     expect(counted).toBe(30);

@@ -10,7 +10,7 @@ import { Lease } from '../../src/customers/sweep-lease.model';
 import { erasers } from '../../src/compose';
 import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
-import { CREATE, RESOLVE, RESPOND, STATUS, TRACK, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { CREATE, RESOLVE, RESPOND, STATUS, TRACK, agent, codeOf, metricsAuth, startTestApi, ticketInput, type TestApi } from '../support/api';
 
 const DATA = `query($e: String!) { customerData(email: $e) { email tickets { ticketNumber subject customerEmail customerName status resolutionNotes timeline { kind visibility message actor at } } } }`;
 const ERASE = `mutation($e: String!) { eraseCustomer(email: $e) { tickets events attachments } }`;
@@ -138,7 +138,7 @@ describe('eraseCustomer racing an agent\'s answers', () => {
     }
     // The customer's old email finds nothing.
     expect((await api.gql<any>(TRACK, { n, e: email })).body.data.trackTicket).toBeNull();
-    expect(await (await fetch(`${api.base}/metrics`)).text()).toMatch(/^tickets_erased_total\{reason="request"\} [1-9]/m);
+    expect(await (await fetch(`${api.base}/metrics`, metricsAuth)).text()).toMatch(/^tickets_erased_total\{reason="request"\} [1-9]/m);
   });
 });
 
@@ -181,7 +181,7 @@ describe('retention (RETENTION_DAYS=30)', () => {
     }
     for (const n of [recent, reopenedLater, open]) expect((await api.gql<any>(TICKET, { n }, reader)).body.data.ticket.customerEmail).not.toBe('[erased]');
 
-    const metrics = await (await fetch(`${api.base}/metrics`)).text();
+    const metrics = await (await fetch(`${api.base}/metrics`, metricsAuth)).text();
     expect(metrics).toMatch(/^tickets_erased_total\{reason="retention"\} 23$/m);
     const audit = await db().collection('customer_audit').find({ action: 'RETENTION' }).toArray();
     expect(audit.reduce((sum, e) => sum + e.tickets, 0)).toBe(23);

@@ -6,7 +6,7 @@
 import WebSocket from 'ws';
 import { MongoClient } from 'mongodb';
 import { Types } from 'mongoose';
-import { AGENT_TOKEN, CREATE, gql, ticketInput } from '../support/api';
+import { AGENT_TOKEN, CREATE, gql, metricsAuth, ticketInput } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 
 const LIMIT = 50;
@@ -50,7 +50,7 @@ async function until(check: () => boolean, limitMs: number): Promise<void> {
 
 /** One number from the Prometheus text. */
 async function metric(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = await (await fetch(`${base}/metrics`, metricsAuth)).text();
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   if (!m) throw new Error(`no ${name} in /metrics`);
   return Number(m[1]);

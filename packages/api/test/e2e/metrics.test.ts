@@ -2,7 +2,7 @@
 // traffic, bounded labels with nothing personal in them, and METRICS_TOKEN.
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { CREATE, TRACK, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { CREATE, TRACK, metricsAuth, startTestApi, ticketInput, type TestApi } from '../support/api';
 
 let api: TestApi;
 afterEach(async () => { await api?.stop(); });
@@ -23,7 +23,7 @@ describe('GET /metrics', () => {
     await api.gql(CREATE, { input: ticketInput({ customerEmail: 'not-an-email' }) }); // BAD_USER_INPUT
     await api.gql('{ nope }'); // validation failure, no known root field
 
-    const r = await fetch(`${api.base}/metrics`);
+    const r = await fetch(`${api.base}/metrics`, metricsAuth);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await r.text();
@@ -60,7 +60,7 @@ describe('GET /metrics', () => {
     } finally {
       await ws.dispose();
     }
-    const text = await (await fetch(`${api.base}/metrics`)).text();
+    const text = await (await fetch(`${api.base}/metrics`, metricsAuth)).text();
     expect(value(text, 'graphql_operation_duration_seconds_count{operation="trackTicket",code="OK"}')).toBe(1);
     expect(value(text, 'graphql_operation_duration_seconds_count{operation="ticketUpdated",code="OK"}')).toBe(1);
     expect(value(text, 'graphql_operation_duration_seconds_count{operation="ticketChanged",code="UNAUTHENTICATED"}')).toBe(1);

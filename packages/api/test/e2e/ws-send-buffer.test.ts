@@ -5,7 +5,7 @@
 // it. A real API process, a raw WebSocket (ws) whose socket the test pauses;
 // the server's largest send buffer read from /metrics.
 import WebSocket from 'ws';
-import { AGENT_TOKEN, CREATE, gql, ticketInput } from '../support/api';
+import { AGENT_TOKEN, CREATE, gql, metricsAuth, ticketInput } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 
 const CAP = 1024 * 1024;
@@ -20,7 +20,7 @@ async function until(check: () => boolean | Promise<boolean>, limitMs: number): 
 }
 
 async function metric(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = await (await fetch(`${base}/metrics`, metricsAuth)).text();
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   if (!m) throw new Error(`no ${name} in /metrics`);
   return Number(m[1]);

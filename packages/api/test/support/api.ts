@@ -13,6 +13,9 @@ import { setNumberFormat } from '../../src/tickets/ticket-number';
 
 export const AGENT_TOKEN = 'test-agent-token-0123456789abcdef-0123';
 export const agent = { authorization: `Bearer ${AGENT_TOKEN}` };
+/** Every test server's METRICS_TOKEN: in production, /metrics answers nobody without one. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789abcdef-0123';
+export const metricsAuth = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
 /** The chat backend's key (CHAT_SIGNING_SECRET) in every test server. */
 export const CHAT_SECRET = 'test-chat-signing-secret-0123456789abcdef';
 /** A chatId with its chatSignature, as a chat backend hands them to the customer's page. */
@@ -68,7 +71,7 @@ async function connectForTests(uri: string, timeoutMs: number, dbName: string): 
 }
 
 export async function startTestApi(dbName: string, env: Record<string, string> = {}, uri = engineUri(), log?: Logger): Promise<TestApi> {
-  const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, CHAT_SIGNING_SECRET: CHAT_SECRET, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
+  const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, METRICS_TOKEN, CHAT_SIGNING_SECRET: CHAT_SECRET, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   log ??= createLogger(config.logLevel);
   // Mongoose has one default connection per test file: the first API opens it, the last closes it.

@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { AGENT_TOKEN, COLLECTIONS, databaseUri } from './api';
+import { AGENT_TOKEN, COLLECTIONS, METRICS_TOKEN, databaseUri } from './api';
 
 export const SERVER = join(__dirname, '../../dist/cli/serve.js');
 export const serverBuilt = existsSync(SERVER);
@@ -50,7 +50,7 @@ export async function startServers(count: number, database: string, env: Record<
   } finally {
     await client.close();
   }
-  const servers = await Promise.all(Array.from({ length: count }, () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', ...env }, waitMs)));
+  const servers = await Promise.all(Array.from({ length: count }, () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, METRICS_TOKEN, RATE_LIMIT: 'off', ...env }, waitMs)));
   return { uri, servers };
 }
 

@@ -1,0 +1,37 @@
+// Bringing stored emails to their one spelling (tickets/email-spelling.ts):
+// tickets written before the rule (lower-cased only) may hold a spelling
+// no lookup makes any more. Run at every start (http/app.ts) and by
+// `doctor --fix`. Safe with any number of processes at once: each change
+// is conditional on the spelling it replaces, so it is made once and a
+// second run changes nothing. A marker (collection `schema_migrations`)
+// spares later starts the scan; `doctor --fix` scans regardless.
+import type { Logger } from '../logging/logger';
+import { isDuplicateKeyError } from '../errors/duplicate-key';
+import { normalizeEmail } from '../tickets/email-spelling';
+import { TicketModel } from '../tickets/ticket.model';
+
+const MARKER = 'email-spelling-1';
+const migrations = () => TicketModel.db.collection<{ _id: string; at: Date }>('schema_migrations');
+
+/** Respell every stored customer email that is not in its one spelling; how many tickets changed. */
+export async function respellStoredEmails(log: Pick<Logger, 'info'>, { force = false } = {}): Promise<number> {
+  if (!force && (await migrations().findOne({ _id: MARKER }))) return 0;
+  let changed = 0;
+  const cursor = TicketModel.collection.find<{ _id: unknown; customerEmail?: unknown }>({ customerEmail: { $type: 'string' } }, { projection: { customerEmail: 1 } });
+  for await (const doc of cursor) {
+    const stored = doc.customerEmail;
+    if (typeof stored !== 'string') continue;
+    const spelt = normalizeEmail(stored);
+    if (spelt === stored) continue;
+    // Only if still the old spelling: another process (or an erasure) may have changed it meanwhile.
+    const res = await TicketModel.collection.updateOne({ _id: doc._id as never, customerEmail: stored }, { $set: { customerEmail: spelt } });
+    changed += res.modifiedCount;
+  }
+  try {
+    await migrations().insertOne({ _id: MARKER, at: new Date() });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  if (changed) log.info({ tickets: changed }, 'stored customer emails brought to their one spelling');
+  return changed;
+}
