@@ -11,6 +11,7 @@ import {
   CreateUploadDocument,
   ResolveTicketDocument,
   RespondToTicketDocument,
+  ReplyAsCustomerDocument,
   TicketTimelineDocument,
   CreateWebhookDocument,
   DeleteWebhookDocument,
@@ -145,8 +146,18 @@ export interface TicketClient {
   uploadAttachment(file: AttachmentBody, options?: UploadAttachmentOptions): Promise<string>;
   /** Open a ticket. Without an idempotencyKey one is generated, so retries never make a second ticket. */
   createTicket(input: CreateTicketInput): Promise<Ticket>;
-  /** The ticket with this number and email, or null (a wrong email and an unknown number look the same). */
+  /**
+   * The ticket with this number and email, or with its customerKey (exactly
+   * one of the two), or null (a wrong email, a wrong key and an unknown number look the same).
+   */
   trackTicket(args: TrackTicketQueryVariables): Promise<Ticket | null>;
+  /**
+   * Public. The customer answers with the key createTicket gave
+   * (`customerKey`): a CUSTOMER_REPLY; WAITING_ON_CUSTOMER and RESOLVED
+   * tickets move back to OPEN. A wrong key or an unknown number throws
+   * NotFoundError; a CLOSED ticket ValidationError on field `ticketNumber`.
+   */
+  replyAsCustomer(args: { ticketNumber: string; key: string; message: string; attachmentIds?: string[] | null }): Promise<Ticket>;
   /** The timeline, oldest first, or null. */
   ticketTimeline(args: TicketTimelineQueryVariables): Promise<TimelineEvent[] | null>;
   /** Agents: answer the customer. */
@@ -195,7 +206,7 @@ export interface TicketClient {
    * by itself after a network failure (and sends the current state again).
    * An unknown number or a wrong email completes at once, without a value.
    */
-  subscribeToTicket(args: { ticketNumber: string; email: string }, observer: Observer<Ticket>): Unsubscribe;
+  subscribeToTicket(args: { ticketNumber: string; email?: string | null; key?: string | null }, observer: Observer<Ticket>): Unsubscribe;
   /**
    * tickets:read. Every change of the feed from now on. For a gap-free record, read ticketChanges with a cursor.
    * After a dropped connection it goes on from the moment it is back: `observer.reconnected` says when, to re-read.
@@ -432,6 +443,9 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async ticketTimeline(args: TicketTimelineQueryVariables): Promise<TicketTimelineQuery['ticketTimeline']> {
       return (await request(TicketTimelineDocument, args)).ticketTimeline;
+    },
+    async replyAsCustomer(args) {
+      return (await request(ReplyAsCustomerDocument, args)).replyAsCustomer;
     },
     async respondToTicket(args) {
       return (await request(RespondToTicketDocument, args)).respondToTicket;

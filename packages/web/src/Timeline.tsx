@@ -15,7 +15,10 @@ const LABEL: Record<TimelineEvent['kind'], string> = {
   INTERNAL_NOTE: 'Internal note',
   ASSIGNED: 'Assignment',
   ERASED: 'Personal data erased',
+  CUSTOMER_REPLY: 'Customer reply',
 };
+
+const CHANNEL: Record<string, string> = { WEB: 'from the tracking page', EMAIL: 'by email' };
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -34,6 +37,7 @@ export function Timeline({ events, agent = false }: { events: TimelineEvent[]; a
           </span>
           <time dateTime={e.at}>{formatDate(e.at)}</time>
           {agent && e.actor && <span className="event-actor"> · {e.actor}</span>}
+          {agent && e.channel && <span className="event-channel" data-testid="channel" data-channel={e.channel}> · {CHANNEL[e.channel] ?? e.channel}</span>}
           {e.message && <p className="event-message">{e.message}</p>}
           {e.attachments.length > 0 && (
             <ul className="attachments">

@@ -19,7 +19,7 @@ import { firstTakenSeq, takeEventSeqs } from './event-seq';
 
 export type StoredTicket = Omit<Ticket, 'id'>;
 /** A ticket as resolvers get it; `timeline` is filled when already known. */
-export type TicketView = Ticket & { timeline?: TimelineEventView[] };
+export type TicketView = Ticket & { timeline?: TimelineEventView[]; customerKey?: string };
 export type TimelineEventView = TimelineEvent;
 
 export type StoredEvent = Omit<TimelineEvent, 'id'>;
@@ -100,6 +100,8 @@ export interface TicketServiceOptions {
   chatSigningSecret?: string;
   /** Takes uploads for an event about to be written (attachments/); without it, attachmentIds are refused. */
   attachments?: AttachmentClaims;
+  /** Issues each new ticket's customer key (conversation/): the key for the answer, the fields stored for it. */
+  customerKeys?: { issue(): { key: string; stored: Record<string, string> } };
 }
 
 /** What the ticket rules need of attachments: reference uploads from an event, or give them back. */
@@ -109,7 +111,7 @@ export interface AttachmentClaims {
 }
 
 /** An event to write: planned by the rules, with its id chosen early when uploads reference it. */
-type NewEvent = PlannedEvent & { _id?: Types.ObjectId; attachments?: AttachmentRef[] };
+export type NewEvent = PlannedEvent & { _id?: Types.ObjectId; attachments?: AttachmentRef[]; channel?: string };
 
 /** What createTicket takes: the ticket, and the chat's word that the caller may name its chatId. */
 export type CreateTicketRequest = CreateTicketRaw & { chatSignature?: string | null; attachmentIds?: readonly string[] | null };
@@ -155,9 +157,10 @@ export class TicketService {
       if (replay) return replay;
     }
     const created = await this.claimed(attachmentIds, { kind: TimelineEventKind.CREATED }, actor !== null);
+    const customerKey = this.options.customerKeys?.issue();
     let inserted: Awaited<ReturnType<TicketService['insertNumbered']>>;
     try {
-      inserted = await this.insertNumbered({ ...values, inputHash }, actor, created);
+      inserted = await this.insertNumbered({ ...values, inputHash, ...customerKey?.stored }, actor, created);
     } catch (err) {
       if (created.attachments?.length) await this.options.attachments?.release(created._id!);
       throw err;
@@ -169,7 +172,7 @@ export class TicketService {
     this.hooks.onCreated?.();
     if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber, customer: maskEmail(values.customerEmail) }, 'ticket created');
     // The timeline is known: no need to read it back.
-    return { ...toTicket(inserted.ticket), timeline: [toEvent(inserted.event, actor !== null)] };
+    return { ...toTicket(inserted.ticket), customerKey: customerKey?.key, timeline: [toEvent(inserted.event, actor !== null)] };
   }
 
   /** The event with its id chosen now and these uploads referenced from it (none: the event as planned). */
@@ -371,12 +374,12 @@ export class TicketService {
     const now = new Date();
     // Only the first response matches `firstResponseAt: null`, even when two agents answer at once.
     // Each write takes its event's ticketSeq itself ($inc), so their order is the order of the writes.
-    const first = await TicketModel.findOneAndUpdate({ _id: ticket._id, firstResponseAt: null }, { $set: { firstResponseAt: now }, $inc: { eventSeq: 1 } }, { returnDocument: 'after' }).lean<StoredTicket>();
+    const first = await TicketModel.findOneAndUpdate({ _id: ticket._id, firstResponseAt: null }, { $set: { firstResponseAt: now, awaitingAgent: false }, $inc: { eventSeq: 1 } }, { returnDocument: 'after' }).lean<StoredTicket>();
     if (first) {
       await this.append(ticket._id, now, actor, [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], firstTakenSeq(first, 1));
       return toTicket(first);
     }
-    const touched = await TicketModel.findOneAndUpdate({ _id: ticket._id }, { $set: { updatedAt: now }, $inc: { eventSeq: 1 } }, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
+    const touched = await TicketModel.findOneAndUpdate({ _id: ticket._id }, { $set: { updatedAt: now, awaitingAgent: false }, $inc: { eventSeq: 1 } }, { returnDocument: 'after', timestamps: false }).lean<StoredTicket>();
     if (!touched) throw notFound(ticket.ticketNumber);
     await this.append(ticket._id, now, actor, [answer], firstTakenSeq(touched, 1));
     return toTicket(touched);
@@ -392,12 +395,21 @@ export class TicketService {
     return this.change(input.number, actor, (from, now) => planResolution(from, input.notes, now));
   }
 
+  /**
+   * A change another capability plans (conversation/: a customer's reply),
+   * applied like a status change: compare-and-set on status, re-planned on
+   * the re-read ticket when another change got there first.
+   */
+  async changeTicket(ticketNumber: string, actor: Actor, plan: (from: TicketStatus, now: Date, ticket: StoredTicket) => (TicketChange & { events: NewEvent[] }) | null): Promise<TicketView> {
+    return this.change(valid(checkTicketNumber(ticketNumber)), actor, plan);
+  }
+
   /** Apply a planned change only if the status is still the one it was planned from. */
-  private async change(ticketNumber: string, actor: Actor, plan: (from: TicketStatus, now: Date) => TicketChange | null): Promise<TicketView> {
+  private async change(ticketNumber: string, actor: Actor, plan: (from: TicketStatus, now: Date, ticket: StoredTicket) => (TicketChange & { events: NewEvent[] }) | null): Promise<TicketView> {
     for (let attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
       const ticket = await this.byNumber(ticketNumber);
       const now = new Date();
-      const change = plan(ticket.status, now);
+      const change = plan(ticket.status, now, ticket);
       if (!change) return toTicket(ticket);
       const update: Record<string, unknown> = { $set: change.set };
       if (change.unset.length) update.$unset = Object.fromEntries(change.unset.map((f) => [f, 1]));
@@ -492,6 +504,7 @@ export class TicketService {
       visibility: visibilityOf(e.kind),
       ...(e.message !== undefined && { message: e.message }),
       ...(e.attachments?.length && { attachments: e.attachments }),
+      ...(e.channel && { channel: e.channel }),
       ...(actor !== null && { actor }),
       pending: true,
     }));
