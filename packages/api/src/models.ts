@@ -3,6 +3,7 @@
 // build the indexes. A new capability exports `<name>Models` from its own
 // models.ts and adds it here; db/ knows no model.
 import { attachmentModels } from './attachments/models';
+import { conversationModels } from './conversation/models';
 import type { IndexedModel } from './db/connection';
 import { customerModels } from './customers/models';
 import { feedModels } from './feed/models';
@@ -10,4 +11,4 @@ import { ticketModels } from './tickets/models';
 import { tokenModels } from './tokens/models';
 import { webhookModels } from './webhooks/models';
 
-export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels];
+export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels, ...conversationModels];

@@ -7,6 +7,8 @@ import { Ticket } from '../tickets/ticket.model';
 import type { TicketView, TimelineEventView } from '../tickets/ticket.service';
 import { TimelineEvent } from '../tickets/timeline-event.model';
 import { MessageChannel } from './customer-reply';
+import { templateFor } from './mail-out';
+import { OutboundMail, OutboundMailModel } from './outbound-mail.model';
 
 registerEnumType(MessageChannel, {
   name: 'MessageChannel',
@@ -50,5 +52,14 @@ export class ConversationEventResolver {
   @FieldResolver(() => MessageChannel, { nullable: true, description: 'For a CUSTOMER_REPLY: how it reached us (the CREATED event\'s channel is the ticket\'s source); null for other events.' })
   channel(@Root() event: TimelineEventView & { channel?: MessageChannel }): MessageChannel | null {
     return event.channel ?? null;
+  }
+}
+
+@Resolver(() => TimelineEvent)
+export class EmailOutcomeResolver {
+  @FieldResolver(() => OutboundMail, { nullable: true, description: 'tickets:read. The email this event sent the customer (CREATED, answers, RESOLVED, when email out is on): its Message-ID and outcome; null otherwise, and for public callers.' })
+  async email(@Root() event: TimelineEventView, @Ctx() ctx: Context): Promise<OutboundMail | null> {
+    if (!canSeeActors(ctx) || !templateFor(event)) return null;
+    return OutboundMailModel.collection.findOne<OutboundMail>({ _id: event._id });
   }
 }

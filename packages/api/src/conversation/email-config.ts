@@ -11,6 +11,8 @@ export interface EmailConfig {
   publicWebUrl?: string;
   /** A directory whose <name>.txt / <name>.html files replace the built-in templates (created, answer, resolved). */
   templatesDir?: string;
+  /** Seals customer keys while their confirmation is pending (key-seal.ts); unset: a random key kept in the database. */
+  sealSecret?: string;
   /** Seconds between tries after a temporary SMTP failure; after the last, the message is given up. */
   retryDelays: number[];
   /** How long a mail process's lease lasts without being renewed. */
@@ -59,6 +61,7 @@ export function loadEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
     from,
     publicWebUrl: url('PUBLIC_WEB_URL', env.PUBLIC_WEB_URL, ['http', 'https'])?.replace(/\/+$/, ''),
     templatesDir: env.EMAIL_TEMPLATES_DIR?.trim() || undefined,
+    sealSecret: env.EMAIL_SEAL_SECRET || undefined,
     retryDelays: seconds('EMAIL_RETRY_DELAYS', env.EMAIL_RETRY_DELAYS, [10, 60, 300, 1800, 7200]),
     leaseMs: lease * 1000,
     imapUrl: url('IMAP_URL', env.IMAP_URL, ['imap', 'imaps']),

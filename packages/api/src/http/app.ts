@@ -9,7 +9,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createAttachments } from '../attachments/attachments';
-import { createConversation, customerKeys } from '../conversation';
+import { createConversation } from '../conversation';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
 import { probeTransactions, transactionsWork } from '../db/transactions';
@@ -82,8 +82,9 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
   const tokens = new TokenService(config.agentTokens, log);
   const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, principalOf: (authorization, ip) => principalOf(authorization, ip), ipOf: (req) => ipOf(req) });
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service, customerKeys: customerKeys() });
-  const conversation = createConversation({ tickets, attachments: attachments.service, log });
+  const conversation = await createConversation({ config: config.email, log, feed, db: mongoose.connection.db! });
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service, customerKeys: conversation.customerKeys });
+  const customerSide = conversation.connect(tickets, attachments.service);
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
@@ -189,7 +190,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     customers,
     live,
     attachments: attachments.service,
-    conversation: conversation.service,
+    conversation: customerSide,
   });
   /** The caller; a credential that does not check out costs its address like an invalid document (it may have cost a database read). */
   const principalOf = async (authorization: string | undefined, ip: string): Promise<Context['principal']> => {
