@@ -44,6 +44,7 @@ import {
   type TicketTimelineQuery,
   type TicketTimelineQueryVariables,
   type TrackTicketQuery,
+  type TicketQuery,
   type TrackTicketQueryVariables,
   type UpdateTicketStatusMutationVariables,
   type TypedDocumentString,
@@ -51,8 +52,13 @@ import {
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws/client';
 import { AttachmentRejectedError, errorFromResponse, NetworkError, type AttachmentRejection, RateLimitedError, ServiceUnavailableError, TicketApiError, type GraphQLErrorPayload } from './errors';
 
-export type Ticket = CreateTicketMutation['createTicket'];
+export type Ticket = Omit<CreateTicketMutation['createTicket'], 'customerKey'>;
+/** createTicket's answer: the ticket and its customerKey (given only here: keep it for trackTicket and replyAsCustomer). */
+export type CreatedTicket = CreateTicketMutation['createTicket'];
 export type TimelineEvent = Ticket['timeline'][number];
+/** A ticket as `ticket` reads it for agents: every event also says what email it sent the customer. */
+export type AgentTicket = NonNullable<TicketQuery['ticket']>;
+export type AgentTimelineEvent = AgentTicket['timeline'][number];
 export type CustomerData = CustomerDataQuery['customerData'];
 export type ErasureReport = EraseCustomerMutation['eraseCustomer'];
 
@@ -145,7 +151,7 @@ export interface TicketClient {
    */
   uploadAttachment(file: AttachmentBody, options?: UploadAttachmentOptions): Promise<string>;
   /** Open a ticket. Without an idempotencyKey one is generated, so retries never make a second ticket. */
-  createTicket(input: CreateTicketInput): Promise<Ticket>;
+  createTicket(input: CreateTicketInput): Promise<CreatedTicket>;
   /**
    * The ticket with this number and email, or with its customerKey (exactly
    * one of the two), or null (a wrong email, a wrong key and an unknown number look the same).
@@ -167,7 +173,7 @@ export interface TicketClient {
   /** Agents: resolve the ticket with notes for the customer. */
   resolveTicket(args: { ticketNumber: string; resolutionNotes: string }): Promise<Ticket>;
   /** tickets:read. The ticket with this number (with its timeline and actors), or null. */
-  ticket(args: { ticketNumber: string }): Promise<Ticket | null>;
+  ticket(args: { ticketNumber: string }): Promise<AgentTicket | null>;
   /** Agents: a note for colleagues (INTERNAL_NOTE), never shown to the customer. */
   addInternalNote(args: { ticketNumber: string; message: string; attachmentIds?: string[] | null }): Promise<Ticket>;
   /** Agents: assign the ticket to an agent's identifier, or unassign it with null. */
