@@ -6,10 +6,11 @@ import type { Db } from 'mongodb';
 import { attachmentEraser } from './attachments/attachment-eraser';
 import { GridFsStore } from './attachments/gridfs-store';
 import type { Config } from './config/config';
+import { mailEraser } from './conversation/mail-eraser';
 import { BUILT_IN_ERASERS } from './customers/customers.service';
 import type { Eraser } from './customers/eraser';
 import { rateLimitEraser } from './http/rate-limit';
 
 export function erasers(config: Pick<Config, 'rateLimitStore'>, db: Db): readonly Eraser[] {
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), ...(config.rateLimitStore === 'mongo' ? [rateLimitEraser] : [])];
+  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), mailEraser, ...(config.rateLimitStore === 'mongo' ? [rateLimitEraser] : [])];
 }

@@ -15,6 +15,7 @@ import { MailOut } from './mail-out';
 
 export { ConversationService } from './conversation.service';
 export { conversationModels } from './models';
+export { mailEraser } from './mail-eraser';
 
 /** The resolvers http/schema.ts registers. */
 export const conversationResolvers = [ConversationResolver, ConversationEventResolver, EmailOutcomeResolver] as const;

@@ -4,6 +4,7 @@
 // message per event across two processes when one is killed.
 import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
+import { TokenService } from '../../src/tokens/token.service';
 import { agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 import { TestSmtp, type Arrived } from '../support/smtp';
@@ -106,6 +107,27 @@ describe('email out in one process', () => {
     expect(failed.lastError).toMatch(/550/);
     expect(failed.lastError).not.toContain('@');
     expect(smtp.to(gone)).toHaveLength(0);
+  });
+
+  it('exports the mail records with the customer\'s data, and erasure removes them and the key', async () => {
+    const officer = { authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}` };
+    const t = await open();
+    await smtp.waitFor(() => smtp.to(t.email).length === 1);
+    const sentId = smtp.to(t.email)[0].mail.messageId;
+    let exported: any;
+    for (let i = 0; i < 100; i++) {
+      exported = (await api.gql(`query($e: String!) { customerData(email: $e) { tickets { timeline { kind email { messageId status } } } } }`, { e: t.email }, officer)).body.data!.customerData;
+      if (exported.tickets[0].timeline[0].email?.status === 'SENT') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(exported.tickets[0].timeline[0].email).toEqual({ messageId: sentId, status: 'SENT' });
+    expect(codeOf(await api.gql(`mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`, { e: t.email }, officer))).toBeUndefined();
+    const db = mongoose.connection.db!;
+    const ticket = await db.collection('tickets').findOne({ ticketNumber: t.n });
+    expect(ticket!.customerKeyHash).toBeUndefined();
+    expect(ticket!.customerKeySealed).toBeUndefined();
+    expect(await db.collection('email_messages').countDocuments({ ticketId: ticket!._id })).toBe(0);
+    expect((await api.gql(PUBLIC_EVENTS, { n: t.n, k: t.key })).body.data!.trackTicket).toBeNull();
   });
 
   it('sends nothing for a customer\'s own reply', async () => {
