@@ -12,5 +12,5 @@ export const addThreadRoots = (f: (ticketId: Types.ObjectId) => Promise<string[]
 export async function threadRootsOf(ticketId: Types.ObjectId): Promise<string[]> {
   const inbound = (await Promise.all(extraRoots.map((f) => f(ticketId)))).flat();
   const created = await OutboundMailModel.collection.findOne<{ messageId: string }>({ ticketId, template: 'created' });
-  return [...inbound, ...(created ? [created.messageId] : [])];
+  return [...new Set([...inbound, ...(created ? [created.messageId] : [])])];
 }
