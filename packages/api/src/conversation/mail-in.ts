@@ -43,6 +43,8 @@ export interface MailInDeps {
 }
 
 type Ticket = StoredTicket & { erasedAt?: Date };
+/** Mail may carry control characters tickets refuse (form feeds, NULs): dropped, so the message still becomes a ticket. */
+const printable = (s: string) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 const inbound = () => InboundMailModel.collection;
 
 /** What became of a message: for the record. */
@@ -165,7 +167,7 @@ export class MailIn {
     if (isBounce(headers)) return { outcome: InboundOutcome.IGNORED, reason: 'delivery-status report (bounce)' };
     const automatic = automaticReason(headers);
     if (automatic) return { outcome: InboundOutcome.IGNORED, reason: `automatic reply (${automatic})` };
-    const body = mail.text ?? '';
+    const body = printable(mail.text ?? '');
     const ticket = await this.threadOf(mail, sender);
     const files = await this.files(mail);
     const refused = files.refused.length ? `\n\n[Attachments not taken: ${files.refused.join('; ')}]` : '';
@@ -179,13 +181,13 @@ export class MailIn {
         return { outcome: InboundOutcome.IGNORED, reason: `reply refused: ${(err as Error).message}`, ticketId: ticket._id };
       }
     }
-    const subject = (mail.subject ?? '').replace(/\s+/g, ' ').trim().slice(0, LIMITS.subject) || '(no subject)';
+    const subject = printable(mail.subject ?? '').replace(/\s+/g, ' ').trim().slice(0, LIMITS.subject) || '(no subject)';
     const description = (body.trim() || '(no text)').slice(0, LIMITS.description - refused.length) + refused;
     try {
       const created = await this.deps.tickets.create(
         {
           customerEmail: sender,
-          customerName: mail.from!.value[0].name?.slice(0, LIMITS.customerName) || undefined,
+          customerName: printable(mail.from!.value[0].name ?? '').trim().slice(0, LIMITS.customerName) || undefined,
           subject,
           description,
           source: TicketSource.EMAIL,
