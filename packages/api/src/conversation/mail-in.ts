@@ -143,9 +143,10 @@ export class MailIn {
     } catch {
       return this.reject(client, uid, messageId, 'malformed: cannot be parsed');
     }
-    // Taken once: the first process to insert the record owns it; a record left TAKEN (a crash) is finished now.
-    const existing = await inbound().findOne<{ outcome: InboundOutcome }>({ messageId });
-    if (existing && existing.outcome !== InboundOutcome.TAKEN) return this.done(client, uid);
+    // Taken once: the first process to insert the record owns it. A record left TAKEN by this mailbox's
+    // reader is a crash's (we hold its lease now): finished here. One taken through another mailbox is theirs.
+    const existing = await inbound().findOne<{ outcome: InboundOutcome; mailbox: string }>({ messageId });
+    if (existing && (existing.outcome !== InboundOutcome.TAKEN || existing.mailbox !== this.mailbox)) return this.done(client, uid);
     if (!existing) {
       try {
         await inbound().insertOne({ messageId, mailbox: this.mailbox, outcome: InboundOutcome.TAKEN, at: new Date() } as never);
