@@ -4,6 +4,7 @@
 // wiring in compose.ts (docs/architecture.md, "Adding a capability").
 import type { Capability } from './capability';
 import { attachmentsCapability } from './attachments';
+import { conversationCapability } from './conversation';
 import { customersCapability } from './customers';
 import type { IndexedModel } from './db/connection';
 import { feedCapability } from './feed';
@@ -22,6 +23,7 @@ export const CAPABILITIES: readonly Capability[] = [
   liveCapability,
   customersCapability,
   attachmentsCapability,
+  conversationCapability,
 ];
 
 /** Every capability's models: their indexes are built at start. */

@@ -9,6 +9,7 @@ import mongoose from 'mongoose';
 import { attachmentEraser, createAttachments, GridFsStore, requestTimeoutMs } from './attachments';
 import type { Running } from './capability';
 import type { Config } from './config/config';
+import { createConversation, mailEraser } from './conversation';
 import { BUILT_IN_ERASERS, CustomerService, RetentionSweep, type Eraser } from './customers';
 import { probeTransactions, transactionsWork } from './db/transactions';
 import { respellStoredEmails } from './doctor/email-spelling';
@@ -63,7 +64,7 @@ export interface Platform {
  * remove what the API's processes keep there (nothing there: it removes nothing).
  */
 export function erasers(_config: Pick<Config, 'rateLimitStore'>, db = mongoose.connection.db!): readonly Eraser[] {
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), rateLimitEraser];
+  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), mailEraser, rateLimitEraser];
 }
 
 /** Whether this engine really has transactions (db/transactions.ts), said once in the log. */
@@ -97,11 +98,13 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     ipOf: (req) => lent().ipOf(req),
     refuseIfSpent: (ip) => lent().refuseIfSpent(ip),
   });
+  const conversation = await createConversation({ config: config.email, log, feed, db: mongoose.connection.db! });
   const tickets = new TicketService(
     log,
     { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() },
-    { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service },
+    { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service, customerKeys: conversation.customerKeys },
   );
+  const customerSide = conversation.connect(tickets, attachments.service);
   const listing = new ListingService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, maxSenders: config.webhookMaxSenders, log });
@@ -120,12 +123,13 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     { start: () => dispatcher.start(), stop: () => dispatcher.stop() },
     { start: () => retention.start(), stop: () => retention.stop() },
     { route: attachments.route, start: () => attachments.start(), stop: () => attachments.stop() },
+    { start: () => conversation.start(), stop: () => conversation.stop() },
   ];
 
   return {
     schema,
     requestTimeoutMs: requestTimeoutMs(config.attachments),
-    servicesFor: () => ({ tickets, timelines: createTimelineLoader(tickets), listing, feed, webhooks, customers, live, attachments: attachments.service }),
+    servicesFor: () => ({ tickets, timelines: createTimelineLoader(tickets), listing, feed, webhooks, customers, live, attachments: attachments.service, conversation: customerSide }),
     tokens,
     live,
     metrics,

@@ -1,13 +1,15 @@
 // The executable schema, built once from every capability's type-graphql
 // resolvers (capabilities.ts).
 import 'reflect-metadata';
-import { GraphQLScalarType, GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLScalarType, GraphQLSchema } from 'graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
 import { CAPABILITIES } from './capabilities';
 import { scopeChecker } from './graphql/auth-checker';
 import type { Context } from './graphql/context';
 import { createLocalBus } from './live/local-bus';
+import { notFound } from './errors/api-errors';
+import { ErrorCode } from './errors/error-codes';
 
 /** ISO-8601 strings on the wire, Date objects inside; named as in the contract. */
 export const DateTimeScalar = new GraphQLScalarType({
@@ -26,8 +28,10 @@ let schema: GraphQLSchema | undefined;
  * only, so no other field pays for it.
  */
 function guardLookups(built: GraphQLSchema): GraphQLSchema {
-  const fields = [built.getQueryType()?.getFields().trackTicket, built.getQueryType()?.getFields().ticketTimeline, built.getSubscriptionType()?.getFields().ticketUpdated];
+  const fields = [built.getQueryType()?.getFields().trackTicket, built.getQueryType()?.getFields().ticketTimeline, built.getSubscriptionType()?.getFields().ticketUpdated, built.getMutationType()?.getFields().replyAsCustomer];
   for (const field of fields) {
+    // replyAsCustomer (conversation/): a wrong key is its miss, NOT_FOUND rather than null.
+    const mutation = field?.name === 'replyAsCustomer';
     const { resolve, subscribe } = field ?? {};
     if (!field || !resolve) continue;
     const numberOf = (args: Record<string, unknown>) => (typeof args.ticketNumber === 'string' ? args.ticketNumber : null);
@@ -39,12 +43,15 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
     }
     field.resolve = async (source, args, context: Context, info) => {
       const n = numberOf(args);
-      if (!subscribe && n && context.lookups?.suppressed(n)) return null;
+      if (!subscribe && n && context.lookups?.suppressed(n)) {
+        if (mutation) throw notFound(n);
+        return null;
+      }
       let result: unknown;
       try {
         result = await resolve(source, args, context, info);
       } catch (err) {
-        if (n) context.lookups?.refund(n, false);
+        if (n && !(mutation && err instanceof GraphQLError && err.extensions.code === ErrorCode.NOT_FOUND)) context.lookups?.refund(n, false);
         throw err;
       }
       // A subscription's resolve runs once per state sent: its first one proves the ticket found.

@@ -11,6 +11,7 @@ import {
   CreateUploadDocument,
   ResolveTicketDocument,
   RespondToTicketDocument,
+  ReplyAsCustomerDocument,
   TicketTimelineDocument,
   CreateWebhookDocument,
   DeleteWebhookDocument,
@@ -43,6 +44,7 @@ import {
   type TicketTimelineQuery,
   type TicketTimelineQueryVariables,
   type TrackTicketQuery,
+  type TicketQuery,
   type TrackTicketQueryVariables,
   type UpdateTicketStatusMutationVariables,
   type TypedDocumentString,
@@ -50,8 +52,13 @@ import {
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws/client';
 import { AttachmentRejectedError, errorFromResponse, NetworkError, type AttachmentRejection, RateLimitedError, ServiceUnavailableError, TicketApiError, type GraphQLErrorPayload } from './errors';
 
-export type Ticket = CreateTicketMutation['createTicket'];
+export type Ticket = Omit<CreateTicketMutation['createTicket'], 'customerKey'>;
+/** createTicket's answer: the ticket and its customerKey (given only here: keep it for trackTicket and replyAsCustomer). */
+export type CreatedTicket = CreateTicketMutation['createTicket'];
 export type TimelineEvent = Ticket['timeline'][number];
+/** A ticket as `ticket` reads it for agents: every event also says what email it sent the customer. */
+export type AgentTicket = NonNullable<TicketQuery['ticket']>;
+export type AgentTimelineEvent = AgentTicket['timeline'][number];
 export type CustomerData = CustomerDataQuery['customerData'];
 export type ErasureReport = EraseCustomerMutation['eraseCustomer'];
 
@@ -144,9 +151,19 @@ export interface TicketClient {
    */
   uploadAttachment(file: AttachmentBody, options?: UploadAttachmentOptions): Promise<string>;
   /** Open a ticket. Without an idempotencyKey one is generated, so retries never make a second ticket. */
-  createTicket(input: CreateTicketInput): Promise<Ticket>;
-  /** The ticket with this number and email, or null (a wrong email and an unknown number look the same). */
+  createTicket(input: CreateTicketInput): Promise<CreatedTicket>;
+  /**
+   * The ticket with this number and email, or with its customerKey (exactly
+   * one of the two), or null (a wrong email, a wrong key and an unknown number look the same).
+   */
   trackTicket(args: TrackTicketQueryVariables): Promise<Ticket | null>;
+  /**
+   * Public. The customer answers with the key createTicket gave
+   * (`customerKey`): a CUSTOMER_REPLY; WAITING_ON_CUSTOMER and RESOLVED
+   * tickets move back to OPEN. A wrong key or an unknown number throws
+   * NotFoundError; a CLOSED ticket ValidationError on field `ticketNumber`.
+   */
+  replyAsCustomer(args: { ticketNumber: string; key: string; message: string; attachmentIds?: string[] | null }): Promise<Ticket>;
   /** The timeline, oldest first, or null. */
   ticketTimeline(args: TicketTimelineQueryVariables): Promise<TimelineEvent[] | null>;
   /** Agents: answer the customer. */
@@ -156,7 +173,7 @@ export interface TicketClient {
   /** Agents: resolve the ticket with notes for the customer. */
   resolveTicket(args: { ticketNumber: string; resolutionNotes: string }): Promise<Ticket>;
   /** tickets:read. The ticket with this number (with its timeline and actors), or null. */
-  ticket(args: { ticketNumber: string }): Promise<Ticket | null>;
+  ticket(args: { ticketNumber: string }): Promise<AgentTicket | null>;
   /** Agents: a note for colleagues (INTERNAL_NOTE), never shown to the customer. */
   addInternalNote(args: { ticketNumber: string; message: string; attachmentIds?: string[] | null }): Promise<Ticket>;
   /** Agents: assign the ticket to an agent's identifier, or unassign it with null. */
@@ -195,7 +212,7 @@ export interface TicketClient {
    * by itself after a network failure (and sends the current state again).
    * An unknown number or a wrong email completes at once, without a value.
    */
-  subscribeToTicket(args: { ticketNumber: string; email: string }, observer: Observer<Ticket>): Unsubscribe;
+  subscribeToTicket(args: { ticketNumber: string; email?: string | null; key?: string | null }, observer: Observer<Ticket>): Unsubscribe;
   /**
    * tickets:read. Every change of the feed from now on. For a gap-free record, read ticketChanges with a cursor.
    * After a dropped connection it goes on from the moment it is back: `observer.reconnected` says when, to re-read.
@@ -432,6 +449,9 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async ticketTimeline(args: TicketTimelineQueryVariables): Promise<TicketTimelineQuery['ticketTimeline']> {
       return (await request(TicketTimelineDocument, args)).ticketTimeline;
+    },
+    async replyAsCustomer(args) {
+      return (await request(ReplyAsCustomerDocument, args)).replyAsCustomer;
     },
     async respondToTicket(args) {
       return (await request(RespondToTicketDocument, args)).respondToTicket;

@@ -22,11 +22,16 @@ export {
   type Webhook,
   type WebhookDelivery,
   type WebhookWithSecret,
+  type AgentTicket,
+  type CreatedTicket,
+  type AgentTimelineEvent,
 } from './client';
 export * from './errors';
 export type {
   CreateTicketInput,
   EventVisibility,
+  EmailStatus,
+  MessageChannel,
   TicketFilter,
   TicketOrder,
   TicketPriority,

@@ -1,4 +1,4 @@
-import type { TimelineEvent } from '@tickets/sdk';
+import type { AgentTimelineEvent, TimelineEvent } from '@tickets/sdk';
 import { sizeLabel } from './AttachmentPicker';
 
 const LABEL: Record<TimelineEvent['kind'], string> = {
@@ -15,7 +15,10 @@ const LABEL: Record<TimelineEvent['kind'], string> = {
   INTERNAL_NOTE: 'Internal note',
   ASSIGNED: 'Assignment',
   ERASED: 'Personal data erased',
+  CUSTOMER_REPLY: 'Customer reply',
 };
+
+const CHANNEL: Record<string, string> = { WEB: 'from the tracking page', EMAIL: 'by email' };
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -23,7 +26,7 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 export const formatDate = (iso: string) => dateFormat.format(new Date(iso));
 
 /** `agent`: the agent's view, with who did what and the INTERNAL events marked as such. */
-export function Timeline({ events, agent = false }: { events: TimelineEvent[]; agent?: boolean }) {
+export function Timeline({ events, agent = false }: { events: (TimelineEvent & Partial<Pick<AgentTimelineEvent, 'email' | 'channel'>>)[]; agent?: boolean }) {
   return (
     <ol className="timeline">
       {events.map((e) => (
@@ -34,6 +37,12 @@ export function Timeline({ events, agent = false }: { events: TimelineEvent[]; a
           </span>
           <time dateTime={e.at}>{formatDate(e.at)}</time>
           {agent && e.actor && <span className="event-actor"> · {e.actor}</span>}
+          {agent && e.channel && <span className="event-channel" data-testid="channel" data-channel={e.channel}> · {CHANNEL[e.channel] ?? e.channel}</span>}
+          {agent && e.email && (
+            <span className={`event-email email-${e.email.status.toLowerCase()}`} data-testid="email-status" data-status={e.email.status} title={e.email.lastError ?? undefined}>
+              {' '}· email {e.email.status === 'SENT' ? 'sent' : e.email.status === 'FAILED' ? `not delivered${e.email.lastError ? ` (${e.email.lastError})` : ''}` : e.email.attempts ? `retrying (${e.email.attempts} attempts)` : 'queued'}
+            </span>
+          )}
           {e.message && <p className="event-message">{e.message}</p>}
           {e.attachments.length > 0 && (
             <ul className="attachments">

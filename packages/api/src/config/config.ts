@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/attachment-config';
 import { loadCustomerConfig, type CustomerConfig } from '../customers/customer-config';
+import { loadEmailConfig, type EmailConfig } from '../conversation/email-config';
 
 export interface Config {
   port: number;
@@ -55,6 +56,8 @@ export interface Config {
   feedGapMs: number;
   /** The audit trail's key and retention (customers/customer-config.ts). */
   customers: CustomerConfig;
+  /** Email out and in (conversation/email-config.ts). */
+  email: EmailConfig;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     attachments: loadAttachmentConfig(env),
     feedGapMs: integer('FEED_GAP_SECONDS', env.FEED_GAP_SECONDS, 30, 1, 3_600) * 1000,
     customers: loadCustomerConfig(env),
+    email: loadEmailConfig(env),
   };
 }
 

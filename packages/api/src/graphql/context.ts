@@ -1,5 +1,6 @@
 // What every resolver gets with a request. Only types live here: the HTTP
 // layer builds it (http/app.ts), the domain folders read it.
+import type { ConversationService } from '../conversation';
 import type { CustomerService } from '../customers/customers.service';
 import type { AttachmentService } from '../attachments/attachment.service';
 import type { FeedService } from '../feed/feed.service';
@@ -38,6 +39,8 @@ export interface Context {
   /** This process's live view of the feed, for subscriptions. */
   live: FeedHub;
   attachments: AttachmentService;
+  /** The customer's side: tracking by key, replies (conversation/). */
+  conversation: ConversationService;
   /** The origin (scheme://host) the caller reached us at (HTTP request or WebSocket upgrade), for links; PUBLIC_URL overrides. */
   origin?: string;
   /** Set once the operation is charged, when rate limits are on. */

@@ -19,8 +19,8 @@ export const LIMITS = {
   lookups: 3,
 } as const;
 
-/** Public lookups of one ticket by number and email. */
-export const LOOKUP_FIELDS: ReadonlySet<string> = new Set(['trackTicket', 'ticketTimeline', 'ticketUpdated']);
+/** Public lookups of one ticket by number and email (or key: replyAsCustomer's wrong key is a guess too). */
+export const LOOKUP_FIELDS: ReadonlySet<string> = new Set(['trackTicket', 'ticketTimeline', 'ticketUpdated', 'replyAsCustomer']);
 
 const refusal = (message: string) => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
 

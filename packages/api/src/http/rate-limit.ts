@@ -51,6 +51,7 @@ export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
 
 export const BUDGET_OF_FIELD: Record<string, Budget> = {
   createTicket: 'create',
+  replyAsCustomer: 'create',
   createUpload: 'create',
   trackTicket: 'lookup',
   ticketTimeline: 'lookup',

@@ -7,14 +7,14 @@ import { TicketChange } from '../feed/ticket-change.type';
 import { isPublicEvent, toEvent, type TicketView } from '../tickets/ticket.service';
 import { Ticket } from '../tickets/ticket.model';
 
-type Args = { ticketNumber: string; email: string };
+type Args = { ticketNumber: string; email?: string | null; key?: string | null };
 
 /**
  * The ticket now, then again after each new event of it. Unknown number and
  * wrong email alike: a stream that ends at once, without data.
  */
-async function ticketUpdates(ctx: Context, { ticketNumber, email }: Args): Promise<AsyncIterable<TicketView>> {
-  const ticket = await ctx.tickets.track(ticketNumber, email);
+async function ticketUpdates(ctx: Context, { ticketNumber, email, key }: Args): Promise<AsyncIterable<TicketView>> {
+  const ticket = await ctx.conversation.track(ticketNumber, email, key);
   let stopListening = () => {};
   const stream = ctx.live.openStream<TicketView>(() => stopListening());
   if (!ticket) {
@@ -35,7 +35,7 @@ async function ticketUpdates(ctx: Context, { ticketNumber, email }: Args): Promi
     try {
       do {
         again = false;
-        const now = await ctx.tickets.track(ticketNumber, email).catch(() => null);
+        const now = await ctx.conversation.track(ticketNumber, email, key).catch(() => null);
         if (!now) continue;
         if (now.timeline?.every((e) => sent.has(e.id))) continue;
         now.timeline?.forEach((e) => sent.add(e.id));
@@ -73,7 +73,8 @@ export class LiveResolver {
   ticketUpdated(
     @Root() ticket: TicketView,
     @Arg('ticketNumber', { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' }) _ticketNumber: string,
-    @Arg('email', { description: 'The customer email the ticket was created with (case-insensitive, trimmed).' }) _email: string,
+    @Arg('email', () => String, { nullable: true, description: 'The customer email the ticket was created with (case-insensitive, trimmed); or give key.' }) _email: string | null,
+    @Arg('key', () => String, { nullable: true, description: 'The ticket\'s customerKey, instead of email (exactly one of the two).' }) _key: string | null,
   ): TicketView {
     return ticket;
   }

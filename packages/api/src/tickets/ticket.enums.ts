@@ -38,6 +38,7 @@ export enum TimelineEventKind {
   INTERNAL_NOTE = 'INTERNAL_NOTE',
   ASSIGNED = 'ASSIGNED',
   ERASED = 'ERASED',
+  CUSTOMER_REPLY = 'CUSTOMER_REPLY',
 }
 
 /** Who may see an event: everyone who may see the ticket, or only token holders (agents). */
@@ -81,6 +82,7 @@ registerEnumType(TimelineEventKind, {
     INTERNAL_NOTE: { description: 'An agent wrote a note for colleagues (INTERNAL: never shown to the customer).' },
     ASSIGNED: { description: 'The ticket was assigned, reassigned or unassigned; the message says from whom to whom (INTERNAL).' },
     ERASED: { description: 'The customer\'s personal data on this ticket was erased (a request or retention); integrators holding copies should erase theirs.' },
+    CUSTOMER_REPLY: { description: 'The customer answered (tracking page or email); the message is theirs, without quoted history (PUBLIC, actor "customer").' },
   },
 });
 registerEnumType(EventVisibility, {

@@ -115,6 +115,19 @@ export class Ticket {
   @prop({ type: String })
   public inputHash?: string;
 
+  /** conversation/: the customer key's hash, its sealed copy until the confirmation mail is sent, the latest reply not yet answered. */
+  @prop({ type: String })
+  public customerKeyHash?: string;
+
+  @prop({ type: String })
+  public customerKeySealed?: string;
+
+  @prop({ type: Date })
+  public lastCustomerReplyAt?: Date;
+
+  @prop({ type: Boolean })
+  public awaitingAgent?: boolean;
+
   @Field({ description: 'When the ticket was created (ISO-8601).' })
   public createdAt!: Date;
 

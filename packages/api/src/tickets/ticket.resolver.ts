@@ -19,10 +19,15 @@ const actorOf = (ctx: Context) => ctx.principal?.name ?? null;
 export class TicketResolver {
   @Query(() => Ticket, {
     nullable: true,
-    description: 'Public. The ticket with this number AND this customer email, or null: a wrong email and an unknown number give the same answer.',
+    description: 'Public. The ticket with this number AND this customer email (or this customerKey: exactly one of the two), or null: a wrong email, a wrong key and an unknown number give the same answer.',
   })
-  trackTicket(@Arg('ticketNumber', NUMBER) ticketNumber: string, @Arg('email', EMAIL) email: string, @Ctx() ctx: Context) {
-    return ctx.tickets.track(ticketNumber, email);
+  trackTicket(
+    @Arg('ticketNumber', NUMBER) ticketNumber: string,
+    @Arg('email', () => String, { ...EMAIL, nullable: true }) email: string | null | undefined,
+    @Arg('key', () => String, { nullable: true, description: 'The customerKey createTicket answered with (the emailed link carries it).' }) key: string | null | undefined,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.conversation.track(ticketNumber, email, key);
   }
 
   @Query(() => [TimelineEvent], { nullable: true, description: 'Public. The timeline (oldest first) of the ticket with this number AND email, or null.' })

@@ -20,7 +20,7 @@ import { sequenceOf } from './event-seq';
 
 export type { StoredEvent, StoredTicket } from './ticket.store';
 /** A ticket as resolvers get it; `timeline` is filled when already known. */
-export type TicketView = Ticket & { timeline?: TimelineEventView[] };
+export type TicketView = Ticket & { timeline?: TimelineEventView[]; customerKey?: string };
 export type TimelineEventView = TimelineEvent;
 
 const KNOWN_KINDS: ReadonlySet<string> = new Set(Object.values(TimelineEventKind));
@@ -95,6 +95,8 @@ export interface TicketServiceOptions {
   chatSigningSecret?: string;
   /** Takes uploads for an event about to be written (attachments/); without it, attachmentIds are refused. */
   attachments?: AttachmentClaims;
+  /** Issues each new ticket's customer key (conversation/): the key for the answer, the fields stored for it. */
+  customerKeys?: { issue(): { key: string; stored: Record<string, string> } };
 }
 
 /** What the ticket rules need of attachments: reference uploads from an event, or give them back. */
@@ -104,7 +106,7 @@ export interface AttachmentClaims {
 }
 
 /** An event to write: planned by the rules, with its id chosen early when uploads reference it. */
-type NewEvent = PlannedEvent & { _id?: Types.ObjectId; attachments?: AttachmentRef[] };
+export type NewEvent = PlannedEvent & { _id?: Types.ObjectId; attachments?: AttachmentRef[]; channel?: string };
 
 /** What createTicket takes: the ticket, and the chat's word that the caller may name its chatId. */
 export type CreateTicketRequest = CreateTicketRaw & { chatSignature?: string | null; attachmentIds?: readonly string[] | null };
@@ -156,9 +158,10 @@ export class TicketService {
     }
     // Token uploads are referenced only by tickets:write holders (who alone make them, attachment.resolver.ts).
     const created = await this.claimed(attachmentIds, { kind: TimelineEventKind.CREATED }, speaksForChats);
+    const customerKey = this.options.customerKeys?.issue();
     let inserted: Awaited<ReturnType<TicketService['insertNumbered']>>;
     try {
-      inserted = await this.insertNumbered({ ...values, inputHash }, actor, created);
+      inserted = await this.insertNumbered({ ...values, inputHash, ...customerKey?.stored }, actor, created);
     } catch (err) {
       if (created.attachments?.length) await this.options.attachments?.release(created._id!);
       throw err;
@@ -170,7 +173,7 @@ export class TicketService {
     this.hooks.onCreated?.();
     if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber }, 'ticket created');
     // The timeline is known: no need to read it back.
-    return { ...toTicket(inserted.ticket), timeline: [toEvent(inserted.event, actor !== null)] };
+    return { ...toTicket(inserted.ticket), customerKey: customerKey?.key, timeline: [toEvent(inserted.event, actor !== null)] };
   }
 
   /** The event with its id chosen now and these uploads referenced from it (none: the event as planned). */
@@ -362,8 +365,8 @@ export class TicketService {
       // FIRST_RESPONSE for the first answer (only one change can set firstResponseAt), AGENT_RESPONSE for later ones.
       return await this.change(input.number, actor, 'answer', (ticket, now) =>
         ticket.firstResponseAt
-          ? { write: { set: { updatedAt: now } }, events: [answer], at: now }
-          : { write: { expect: { firstResponseAt: null }, set: { firstResponseAt: now, updatedAt: now } }, events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], at: now });
+          ? { write: { set: { updatedAt: now, awaitingAgent: false } }, events: [answer], at: now }
+          : { write: { expect: { firstResponseAt: null }, set: { firstResponseAt: now, updatedAt: now, awaitingAgent: false } }, events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], at: now });
     } catch (err) {
       if (answer.attachments?.length) await this.options.attachments?.release(answer._id!);
       throw err;
@@ -378,6 +381,15 @@ export class TicketService {
   async resolve(ticketNumber: string, resolutionNotes: string, actor: Actor): Promise<TicketView> {
     const input = validAll({ number: checkTicketNumber(ticketNumber), notes: checkText('resolutionNotes', resolutionNotes) });
     return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(ticket, planResolution(ticket.status, input.notes, now), now));
+  }
+
+  /**
+   * A change another capability plans (conversation/: a customer's reply),
+   * applied like a status change: a compare-and-set on status, re-planned on
+   * the re-read ticket when another change got there first.
+   */
+  async changeTicket(ticketNumber: string, actor: Actor, plan: (from: TicketStatus, now: Date, ticket: StoredTicket) => (TicketChange & { events: NewEvent[] }) | null): Promise<TicketView> {
+    return this.change(valid(checkTicketNumber(ticketNumber)), actor, 'status', (ticket, now) => statusWrite(ticket, plan(ticket.status, now, ticket), now));
   }
 
   /**
@@ -465,6 +477,7 @@ export class TicketService {
       visibility: visibilityOf(e.kind),
       ...(e.message !== undefined && { message: e.message }),
       ...(e.attachments?.length && { attachments: e.attachments }),
+      ...(e.channel && { channel: e.channel }),
       ...(actor !== null && { actor }),
       pending: true,
     }));

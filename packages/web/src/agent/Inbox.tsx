@@ -118,7 +118,7 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
           {rows.map((t) => (
             <tr key={t.id} data-testid="inbox-row" data-number={t.ticketNumber}>
               <td><a href={`/agent/ticket?number=${encodeURIComponent(t.ticketNumber)}`}>{t.ticketNumber}</a></td>
-              <td>{t.subject}</td>
+              <td>{t.subject}{t.awaitingAgent && <span className="badge badge-reply" data-testid="awaiting-agent" title="The customer replied and nobody has answered yet.">Customer replied</span>}</td>
               <td>{STATUS_LABEL[t.status]}</td>
               <td>{title(t.priority)}</td>
               <td>{t.assignee ?? <span className="muted">—</span>}</td>

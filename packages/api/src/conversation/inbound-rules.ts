@@ -1,0 +1,56 @@
+// What an inbound message is, decided from its headers alone: pure
+// functions, so each rule has a unit test.
+
+type Headers = Map<string, unknown>;
+const text = (v: unknown): string => (typeof v === 'string' ? v : v && typeof v === 'object' && 'value' in v ? String((v as { value: unknown }).value) : '').trim().toLowerCase();
+
+/** Why this message was sent by a machine (RFC 3834 and the usual vendor headers), or null. */
+export function automaticReason(headers: Headers): string | null {
+  const auto = text(headers.get('auto-submitted'));
+  if (auto && auto !== 'no') return `Auto-Submitted: ${auto}`;
+  const precedence = text(headers.get('precedence'));
+  if (['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return `Precedence: ${precedence}`;
+  for (const h of ['x-autoreply', 'x-autorespond', 'x-autoresponder']) if (headers.has(h)) return h;
+  return null;
+}
+
+/** A delivery-status report (a bounce): multipart/report; report-type=delivery-status. */
+export function isBounce(headers: Headers): boolean {
+  const ct = headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  return ct?.value?.toLowerCase() === 'multipart/report' && (ct.params?.['report-type'] ?? '').toLowerCase() === 'delivery-status';
+}
+
+/** The Message-IDs a message answers: In-Reply-To first, then References (newest first). */
+export function answeredIds(inReplyTo: string | undefined, references: string | string[] | undefined): string[] {
+  const refs = (Array.isArray(references) ? references : references ? references.split(/\s+/) : []).filter(Boolean).reverse();
+  return [...new Set([...(inReplyTo ? inReplyTo.split(/\s+/) : []), ...refs].filter((id) => /^<[^<>\s]+>$/.test(id)))];
+}
+
+/** `[TKT-00042]` in a subject: the number, or null. */
+export function subjectNumber(subject: string | undefined): string | null {
+  return /\[([A-Za-z][A-Za-z0-9]{0,9}-\d{1,12})\]/.exec(subject ?? '')?.[1].toUpperCase() ?? null;
+}
+
+/**
+ * The new text of a reply: everything from the first line that starts the
+ * quoted history (Gmail's "On ... wrote:", Outlook's "From:/Sent:" block or
+ * "Original Message", a rule of underscores, "> " quotes) or the signature
+ * ("-- ") is cut off. (email-reply-parser, the maintained library, ships as
+ * ES modules only, which this CommonJS build cannot load.)
+ */
+export function newText(body: string): string {
+  const lines = body.replace(/\r\n?/g, '\n').split('\n');
+  const starts = (i: number): boolean => {
+    const line = lines[i].trim();
+    const next = (lines[i + 1] ?? '').trim();
+    if (/^>/.test(line)) return true;
+    if (/^-- ?$/.test(lines[i])) return true;
+    if (/^_{10,}$/.test(line) || /^-{2,}\s*Original Message\s*-{2,}/i.test(line)) return true;
+    if (/^On\b.*\bwrote:$/i.test(line) || (/^On\b/i.test(line) && /wrote:$/i.test(next))) return true;
+    if (/^(From|De|Von):\s/i.test(line) && /^(Sent|Date|Envoyé|Gesendet|To):\s/i.test(next)) return true;
+    return false;
+  };
+  const cut = lines.findIndex((_, i) => starts(i));
+  const kept = (cut === -1 ? lines : lines.slice(0, cut)).join('\n').trim();
+  return kept || body.trim();
+}

@@ -1,0 +1,284 @@
+// Email in: each mailbox is read by one process at a time (a lease in
+// MongoDB, mail-lease.ts), which keeps an IMAP connection open and waits
+// with IDLE where the server offers it (imapflow idles by itself, and says
+// when mail arrives). Every unseen message is taken once by its
+// Message-ID (a unique record, email_inbound), then becomes a new ticket,
+// a reply, or nothing (auto-replies, bounces, our own mail), and is
+// flagged \Seen (or moved to IMAP_PROCESSED_MAILBOX); never deleted. A
+// message too large or that cannot be parsed is moved to
+// IMAP_REJECTED_MAILBOX with its reason recorded, and the rest flows on.
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Readable } from 'node:stream';
+import { ImapFlow } from 'imapflow';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { Types } from 'mongoose';
+import type { AttachmentService } from '../attachments/attachment.service';
+import type { Logger } from '../logging/logger';
+import { TicketSource } from '../tickets/ticket.enums';
+import { TicketModel } from '../tickets/ticket.model';
+import type { StoredTicket, TicketService } from '../tickets/ticket.service';
+import { LIMITS } from '../tickets/ticket.validation';
+import type { ConversationService } from './conversation.service';
+import { MessageChannel } from './customer-reply';
+import type { EmailConfig } from './email-config';
+import { InboundMailModel, InboundOutcome } from './inbound-mail.model';
+import { answeredIds, automaticReason, isBounce, newText, subjectNumber } from './inbound-rules';
+import { MailLease } from './mail-lease';
+import { OWN_MAIL_HEADER } from './mail-out';
+import { OutboundMailModel } from './outbound-mail.model';
+
+const ROUND_MS = 1_000;
+/** Attachments one event takes (the uploads' own limit). */
+const MAX_FILES = 5;
+
+export interface MailInDeps {
+  tickets: TicketService;
+  conversation: ConversationService;
+  attachments?: AttachmentService;
+  log: Logger;
+  /** Our own address and Message-ID domain: mail from it is never taken. */
+  ownAddress?: string;
+  ownDomain?: string;
+}
+
+type Ticket = StoredTicket & { erasedAt?: Date };
+/** Mail may carry control characters tickets refuse (form feeds, NULs): dropped, so the message still becomes a ticket. */
+const printable = (s: string) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+const inbound = () => InboundMailModel.collection;
+
+/** What became of a message: for the record. */
+type Outcome = { outcome: InboundOutcome; reason?: string; ticketId?: Types.ObjectId };
+
+export class MailIn {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly lease: MailLease;
+  private client?: ImapFlow;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly config: EmailConfig & { imapUrl: string }, readonly mailbox: string, private readonly deps: MailInDeps) {
+    this.lease = new MailLease(`inbound:${mailbox}`, this.owner, config.leaseMs);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), ROUND_MS);
+    this.timer.unref();
+    this.tick();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.round()
+      .catch(async (err) => {
+        this.deps.log.warn({ err: { name: (err as Error).name, message: (err as Error).message }, mailbox: this.mailbox }, 'email in: round failed; reconnecting');
+        await this.disconnect();
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.tick();
+        }
+      });
+  }
+
+  private async round(): Promise<void> {
+    if (!(await this.lease.hold())) return this.disconnect();
+    const client = await this.connect();
+    const uids = (await client.search({ seen: false, deleted: false }, { uid: true })) || [];
+    for (const uid of uids) {
+      if (this.stopped) return;
+      if (!this.lease.valid() && !(await this.lease.write({}))) return this.disconnect();
+      await this.take(client, uid);
+    }
+  }
+
+  private async connect(): Promise<ImapFlow> {
+    if (this.client?.usable) return this.client;
+    const url = new URL(this.config.imapUrl);
+    const client = new ImapFlow({
+      host: url.hostname,
+      port: Number(url.port) || (url.protocol === 'imaps:' ? 993 : 143),
+      secure: url.protocol === 'imaps:',
+      auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
+      logger: false,
+      // Plain IMAP on a trusted network (tests, a local relay) without STARTTLS: allowed only when the URL asks for imap://.
+      doSTARTTLS: url.protocol === 'imaps:' ? undefined : url.searchParams.get('starttls') === 'required' ? true : undefined,
+    } as never);
+    client.on('error', () => {}); // a dropped connection shows as the next round's failure
+    // New mail while idling: take it now.
+    client.on('exists', () => this.tick());
+    await client.connect();
+    await client.mailboxOpen(this.mailbox);
+    this.client = client;
+    return client;
+  }
+
+  private async disconnect(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.logout().catch(() => client.close());
+  }
+
+  /** One message: taken once by its Message-ID, acted upon, marked. */
+  private async take(client: ImapFlow, uid: number): Promise<void> {
+    const meta = await client.fetchOne(String(uid), { uid: true, size: true, envelope: true }, { uid: true });
+    if (!meta) return;
+    const messageId = meta.envelope?.messageId?.trim() || `<no-message-id.${uid}.${this.mailbox}@${this.deps.ownDomain ?? 'localhost'}>`;
+    if ((meta.size ?? 0) > this.config.maxBytes) return this.reject(client, uid, messageId, `larger than EMAIL_MAX_BYTES (${meta.size} bytes)`);
+    const fetched = await client.fetchOne(String(uid), { source: true }, { uid: true });
+    const source = fetched ? fetched.source : undefined;
+    let mail: ParsedMail;
+    try {
+      if (!source) throw new Error('no source');
+      mail = await simpleParser(source);
+      if (!mail.from?.value[0]?.address) throw new Error('no sender');
+    } catch {
+      return this.reject(client, uid, messageId, 'malformed: cannot be parsed');
+    }
+    // Taken once: the first process to insert the record owns it. A record left TAKEN by this mailbox's
+    // reader is a crash's (we hold its lease now): finished here. One taken through another mailbox is theirs.
+    const existing = await inbound().findOne<{ outcome: InboundOutcome; mailbox: string }>({ messageId });
+    if (existing && (existing.outcome !== InboundOutcome.TAKEN || existing.mailbox !== this.mailbox)) return this.done(client, uid);
+    if (!existing) {
+      try {
+        await inbound().insertOne({ messageId, mailbox: this.mailbox, outcome: InboundOutcome.TAKEN, at: new Date() } as never);
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) return this.done(client, uid);
+        throw err;
+      }
+    }
+    const result = await this.act(mail, messageId);
+    await inbound().updateOne({ messageId }, { $set: { ...result } });
+    this.deps.log.info({ mailbox: this.mailbox, outcome: result.outcome, reason: result.reason }, 'email in: message taken');
+    await this.done(client, uid);
+  }
+
+  private async act(mail: ParsedMail, messageId: string): Promise<Outcome> {
+    const headers = mail.headers as Map<string, unknown>;
+    const sender = mail.from!.value[0].address!.trim().toLowerCase();
+    if (headers.has(OWN_MAIL_HEADER.toLowerCase()) || (this.deps.ownAddress && sender === this.deps.ownAddress)) return { outcome: InboundOutcome.IGNORED, reason: 'our own message' };
+    if (isBounce(headers)) return { outcome: InboundOutcome.IGNORED, reason: 'delivery-status report (bounce)' };
+    const automatic = automaticReason(headers);
+    if (automatic) return { outcome: InboundOutcome.IGNORED, reason: `automatic reply (${automatic})` };
+    const body = printable(mail.text ?? '');
+    const ticket = await this.threadOf(mail, sender);
+    const files = await this.files(mail);
+    const refused = files.refused.length ? `\n\n[Attachments not taken: ${files.refused.join('; ')}]` : '';
+    if (ticket) {
+      const message = (newText(body) || '(no text)').slice(0, LIMITS.message - refused.length) + refused;
+      try {
+        await this.deps.conversation.add(ticket, { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL }, true);
+        return { outcome: InboundOutcome.REPLIED, ticketId: ticket._id };
+      } catch (err) {
+        await this.release(files.ids);
+        return { outcome: InboundOutcome.IGNORED, reason: `reply refused: ${(err as Error).message}`, ticketId: ticket._id };
+      }
+    }
+    const subject = printable(mail.subject ?? '').replace(/\s+/g, ' ').trim().slice(0, LIMITS.subject) || '(no subject)';
+    const description = (body.trim() || '(no text)').slice(0, LIMITS.description - refused.length) + refused;
+    try {
+      const created = await this.deps.tickets.create(
+        {
+          customerEmail: sender,
+          customerName: printable(mail.from!.value[0].name ?? '').trim().slice(0, LIMITS.customerName) || undefined,
+          subject,
+          description,
+          source: TicketSource.EMAIL,
+          // A crash after the create and before the record: taking the message again finds the same ticket.
+          idempotencyKey: `email:${createHash('sha256').update(messageId).digest('base64url')}`,
+          attachmentIds: files.ids,
+        } as never,
+        'email',
+        false,
+      );
+      return { outcome: InboundOutcome.OPENED, ticketId: created._id };
+    } catch (err) {
+      await this.release(files.ids);
+      return { outcome: InboundOutcome.REJECTED, reason: `cannot open a ticket: ${(err as Error).message}` };
+    }
+  }
+
+  /** The ticket this message answers: by its In-Reply-To/References, and only then by [number] from the ticket's own customer. */
+  private async threadOf(mail: ParsedMail, sender: string): Promise<Ticket | null> {
+    const ids = answeredIds(mail.inReplyTo, mail.references);
+    if (ids.length) {
+      const ours = await OutboundMailModel.collection.findOne<{ ticketId: Types.ObjectId }>({ messageId: { $in: ids } });
+      const theirs = ours ? null : await inbound().findOne<{ ticketId?: Types.ObjectId }>({ messageId: { $in: ids }, ticketId: { $exists: true } });
+      const ticketId = ours?.ticketId ?? theirs?.ticketId;
+      const ticket = ticketId ? await TicketModel.collection.findOne<Ticket>({ _id: ticketId }) : null;
+      if (ticket && !ticket.erasedAt) return ticket;
+    }
+    const number = subjectNumber(mail.subject);
+    if (!number) return null;
+    const ticket = await TicketModel.collection.findOne<Ticket>({ ticketNumber: number });
+    return ticket && !ticket.erasedAt && ticket.customerEmail === sender ? ticket : null;
+  }
+
+  /** The message's files through the uploads' own checks (type sniffing, size): ids taken, and the parts refused with why. */
+  private async files(mail: ParsedMail): Promise<{ ids: string[]; refused: string[] }> {
+    const ids: string[] = [];
+    const refused: string[] = [];
+    const service = this.deps.attachments;
+    for (const part of mail.attachments ?? []) {
+      const name = part.filename || 'attachment';
+      if (!service) {
+        refused.push(`${name} (attachments are off)`);
+        continue;
+      }
+      if (ids.length >= MAX_FILES) {
+        refused.push(`${name} (more than ${MAX_FILES} files)`);
+        continue;
+      }
+      try {
+        const upload = await service.createUpload(name, part.contentType, part.size, undefined, true);
+        const url = new URL(upload.uploadUrl);
+        await service.receive(upload.attachmentId, url.searchParams.get('expires'), url.searchParams.get('signature'), String(part.size), Readable.from([part.content]));
+        ids.push(upload.attachmentId);
+      } catch (err) {
+        const reason = (err as { reason?: string }).reason ?? (err as Error).message;
+        refused.push(`${name} (${reason})`);
+      }
+    }
+    return { ids, refused };
+  }
+
+  private async release(_ids: string[]): Promise<void> {
+    // Unreferenced uploads are swept by the attachments' own sweep.
+  }
+
+  private async done(client: ImapFlow, uid: number): Promise<void> {
+    if (this.config.processedMailbox) await this.moveTo(client, uid, this.config.processedMailbox);
+    else await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+  }
+
+  /** Kept aside with its reason: moved to the rejected mailbox (flagged \Seen first, so it never comes round again). */
+  private async reject(client: ImapFlow, uid: number, messageId: string, reason: string): Promise<void> {
+    await inbound().updateOne({ messageId }, { $setOnInsert: { mailbox: this.mailbox, at: new Date() }, $set: { outcome: InboundOutcome.REJECTED, reason } }, { upsert: true }).catch((err) => {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    });
+    this.deps.log.warn({ mailbox: this.mailbox, reason }, 'email in: message kept aside');
+    await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+    await this.moveTo(client, uid, this.config.rejectedMailbox);
+  }
+
+  private async moveTo(client: ImapFlow, uid: number, mailbox: string): Promise<void> {
+    await client.mailboxCreate(mailbox).catch(() => {}); // exists already
+    await client.messageMove(String(uid), mailbox, { uid: true });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.disconnect();
+    await this.lease.release().catch(() => {});
+  }
+}

@@ -1,0 +1,73 @@
+// The decisions of email in and out, one rule at a time.
+import { answeredIds, automaticReason, isBounce, newText, subjectNumber } from '../../src/conversation/inbound-rules';
+import { describeFailure, templateFor } from '../../src/conversation/mail-out';
+import { planCustomerReply } from '../../src/conversation/customer-reply';
+import { customerKeyMatches, hashCustomerKey, newCustomerKey } from '../../src/conversation/customer-key';
+import { EventVisibility, TicketStatus, TimelineEventKind } from '../../src/tickets/ticket.enums';
+
+const h = (o: Record<string, unknown>) => new Map(Object.entries(o));
+
+describe('email in rules', () => {
+  it('tells machines\' mail', () => {
+    expect(automaticReason(h({ 'auto-submitted': 'auto-replied' }))).toMatch(/Auto-Submitted/);
+    expect(automaticReason(h({ 'auto-submitted': 'no' }))).toBeNull();
+    expect(automaticReason(h({ precedence: 'bulk' }))).toMatch(/Precedence/);
+    expect(automaticReason(h({ 'x-autoreply': 'yes' }))).toBe('x-autoreply');
+    expect(automaticReason(h({ subject: 'hi' }))).toBeNull();
+    expect(isBounce(h({ 'content-type': { value: 'multipart/report', params: { 'report-type': 'delivery-status' } } }))).toBe(true);
+    expect(isBounce(h({ 'content-type': { value: 'multipart/mixed', params: {} } }))).toBe(false);
+  });
+
+  it('reads what a message answers and the number in a subject', () => {
+    expect(answeredIds('<a@x>', ['<r1@x>', '<r2@x>'])).toEqual(['<a@x>', '<r2@x>', '<r1@x>']);
+    expect(answeredIds(undefined, '<r1@x> <r2@x> junk')).toEqual(['<r2@x>', '<r1@x>']);
+    expect(subjectNumber('RE: [tkt-00042] Printer')).toBe('TKT-00042');
+    expect(subjectNumber('TKT-00042 without brackets')).toBeNull();
+  });
+
+  it('cuts quoted history off', () => {
+    expect(newText('Thanks!\n\nOn Sun, Dec 6, 2026 at 10:00 Support <s@x> wrote:\n> old')).toBe('Thanks!');
+    expect(newText('Thanks!\nOn Sun, Dec 6, 2026 at 10:00 Support\n<s@x> wrote:\n> old')).toBe('Thanks!');
+    expect(newText('New text\r\n\r\nFrom: Support <s@x>\r\nSent: Sunday\r\nSubject: old')).toBe('New text');
+    expect(newText('New\n-----Original Message-----\nold')).toBe('New');
+    expect(newText('New\n-- \nAda, CEO')).toBe('New');
+    expect(newText('> only quotes')).toBe('> only quotes');
+  });
+});
+
+describe('email out rules', () => {
+  it('mails confirmations, public answers and resolutions only', () => {
+    const e = (kind: TimelineEventKind, visibility = EventVisibility.PUBLIC) => templateFor({ kind, visibility, actor: 'a' });
+    expect(e(TimelineEventKind.CREATED)).toBe('created');
+    expect(e(TimelineEventKind.FIRST_RESPONSE)).toBe('answer');
+    expect(e(TimelineEventKind.AGENT_RESPONSE)).toBe('answer');
+    expect(e(TimelineEventKind.RESOLVED)).toBe('resolved');
+    for (const k of [TimelineEventKind.INTERNAL_NOTE, TimelineEventKind.ASSIGNED, TimelineEventKind.CUSTOMER_REPLY, TimelineEventKind.RESOLUTION_NOTE]) expect(e(k)).toBeNull();
+    expect(e(TimelineEventKind.AGENT_RESPONSE, EventVisibility.INTERNAL)).toBeNull();
+  });
+
+  it('tells temporary from permanent failures, without addresses', () => {
+    expect(describeFailure({ responseCode: 451, response: '451 4.7.1 Try later' })).toEqual({ permanent: false, reason: '451 4.7.1 Try later' });
+    expect(describeFailure({ responseCode: 550, response: '550 5.1.1 <ada@example.com>: unknown' })).toEqual({ permanent: true, reason: '550 5.1.1 <address>: unknown' });
+    expect(describeFailure({ code: 'ECONNREFUSED' })).toEqual({ permanent: false, reason: 'ECONNREFUSED' });
+  });
+});
+
+describe('customer replies and keys', () => {
+  const reply = { kind: TimelineEventKind.CUSTOMER_REPLY, message: 'hi' };
+  it('moves waiting and resolved tickets back to OPEN, refuses closed ones', () => {
+    const now = new Date();
+    expect(planCustomerReply(TicketStatus.IN_PROGRESS, now, reply).set.status).toBeUndefined();
+    expect(planCustomerReply(TicketStatus.WAITING_ON_CUSTOMER, now, reply).set.status).toBe(TicketStatus.OPEN);
+    expect(planCustomerReply(TicketStatus.RESOLVED, now, reply).events.map((e) => e.kind)).toEqual([TimelineEventKind.CUSTOMER_REPLY, TimelineEventKind.REOPENED]);
+    expect(() => planCustomerReply(TicketStatus.CLOSED, now, reply)).toThrow(/closed/);
+  });
+
+  it('matches a key only against its own hash', () => {
+    const key = newCustomerKey();
+    expect(customerKeyMatches(hashCustomerKey(key), key)).toBe(true);
+    expect(customerKeyMatches(hashCustomerKey(key), newCustomerKey())).toBe(false);
+    expect(customerKeyMatches(undefined, key)).toBe(false);
+    expect(customerKeyMatches(hashCustomerKey(key), '')).toBe(false);
+  });
+});
