@@ -42,6 +42,7 @@ import { cachedHealth } from './health';
 import { requestId } from './request-id';
 import { ticketSchema } from './schema';
 import { securityHeaders } from './security-headers';
+import { webClientRoute } from './web-client';
 import { createSubscriptionServer } from './subscriptions';
 import { FeedHub } from '../live/feed-hub';
 
@@ -136,6 +137,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   await live.start();
 
   const ipOf = clientIp(config.trustProxy);
+  const webClient = config.webClient ? webClientRoute() : null;
   const health = cachedHealth(() => pingDatabase(Math.min(config.dbTimeoutMs, 2_000)));
   const setSecurityHeaders = securityHeaders({ csp: config.production });
   const corsCheck = cors({
@@ -243,6 +245,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       res.end(JSON.stringify({ status: up ? 'ok' : 'unavailable' }));
       return;
     }
+    if (webClient?.(req, res, path)) return;
     res.statusCode = 404;
     res.setHeader('content-type', 'text/plain; charset=utf-8');
     res.end('Not found: the API is at /graphql.\n');
