@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   for (const note of engine.notes) log.info(note);
   log.info({ engine: engine.name, persistent: engine.persistent }, `database engine: ${engine.name}`);
   if (engine.kind === 'jongodb') {
-    log.warn('jongodb keeps everything in memory: every ticket is gone when this process stops. For data that stays, set MONGODB_URI or let a real mongod run (README, "Which database").');
+    log.warn('jongodb keeps everything in memory: every ticket is gone when this process stops. For data that stays, set MONGODB_URI or let a real mongod run (docs/configuration.md, "Which database").');
   }
   if (tracingStarted) log.info({ protocol: tracingStarted.protocol }, 'tracing: spans go to the OTLP endpoint');
 
