@@ -20,8 +20,8 @@ export function logFormat(env: NodeJS.ProcessEnv, isTTY: boolean): LogFormat {
  * last lines before an exit are written. Loaded only when chosen: a
  * production install may leave it out. Redaction happens before (logger.ts).
  */
-export function prettyDestination(colorize: boolean): DestinationStream {
+export function prettyDestination(colorize: boolean, destination?: NodeJS.WritableStream): DestinationStream {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pretty = require('pino-pretty') as typeof import('pino-pretty');
-  return pretty.build({ colorize, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true });
+  return pretty.build({ colorize, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true, ...(destination && { destination }) });
 }
