@@ -85,7 +85,8 @@ async function main(): Promise<void> {
   if (demo) {
     const site = urls.webClient ? new URL(url).origin : '';
     process.stdout.write(`\nA chat's signed link, for the web client's create page${site ? '' : ' (npm run web serves it)'}:\n  ${site}${demoChatLink(config.chatSigningSecret!)}\n`);
-    if (!ownAgent && config.agentTokens.length) process.stdout.write(`\nAgent sign-in (${where}): one of the AGENT_TOKENS secrets.\n\n`);
+    // npm run web waits for this block, whatever it says.
+    if (!ownAgent) process.stdout.write(`\nAgent sign-in (${where}): ${config.agentTokens.length ? 'one of the AGENT_TOKENS secrets' : 'none: AGENT_TOKENS is empty'}.\n\n`);
   }
   if (ownAgent) process.stdout.write(`\nAgent sign-in (${where}):\n  API token:     ${ownAgent.secret}\n  Your agent id: ${ownAgent.name}\n(AGENT_TOKENS is empty, so this development agent was made; its token is kept in ${config.dataDir}.)\n\n`);
 
