@@ -33,6 +33,7 @@ import {
   TicketsCountDocument,
   TicketsDocument,
   TrackTicketDocument,
+  ChatLinkValidDocument,
   UpdateTicketStatusDocument,
   type TicketChangesQuery,
   type TicketChangesQueryVariables,
@@ -164,6 +165,8 @@ export interface TicketClient {
    * NotFoundError; a CLOSED ticket ValidationError on field `ticketNumber`.
    */
   replyAsCustomer(args: { ticketNumber: string; key: string; message: string; attachmentIds?: string[] | null }): Promise<Ticket>;
+  /** Whether a chat link's chatSignature is its chatId's: createTicket would accept it (check a link before the form is filled). */
+  chatLinkValid(args: { chatId: string; chatSignature: string }): Promise<boolean>;
   /** The timeline, oldest first, or null. */
   ticketTimeline(args: TicketTimelineQueryVariables): Promise<TimelineEvent[] | null>;
   /** Agents: answer the customer. */
@@ -443,6 +446,9 @@ export function createClient(options: ClientOptions): TicketClient {
       // One key per call, reused by every retry of it.
       const withKey = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
       return (await request(CreateTicketDocument, { input: withKey })).createTicket;
+    },
+    async chatLinkValid(args: { chatId: string; chatSignature: string }): Promise<boolean> {
+      return (await request(ChatLinkValidDocument, args)).chatLinkValid;
     },
     async trackTicket(args: TrackTicketQueryVariables): Promise<TrackTicketQuery['trackTicket']> {
       return (await request(TrackTicketDocument, args)).trackTicket;

@@ -60,8 +60,10 @@ export function AttachmentPicker({ files, onChange, error, client = publicClient
         onDragLeave={() => setOver(false)}
         onDrop={drop}
       >
-        <input ref={input} id={id} type="file" multiple accept={ACCEPT.join(',')} disabled={files.length >= MAX_FILES} onChange={(e) => add(e.target.files)} aria-describedby={error ? `${id}-error` : undefined} />
-        <span className="muted">or drop them here</span>
+        {/* The native control would say "No file chosen" after each pick (it is emptied for the next one): the names are said here. */}
+        <input ref={input} id={id} className="file-input" type="file" multiple accept={ACCEPT.join(',')} disabled={files.length >= MAX_FILES} onChange={(e) => add(e.target.files)} aria-describedby={error ? `${id}-error` : `${id}-chosen`} />
+        <label htmlFor={id} className="button secondary choose">Choose files</label>
+        <span className="muted" id={`${id}-chosen`} data-testid="chosen-files">{files.length ? `Chosen: ${files.map((f) => f.name).join(', ')}` : 'No file chosen; or drop them here'}</span>
       </div>
       {files.length > 0 && (
         <ul className="picked" aria-live="polite">

@@ -59,6 +59,17 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
   const resultRef = useRef<HTMLHeadingElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
+  // A customer's chat link is checked as the page opens: a tampered one is refused before anything is typed.
+  const [linkRefused, setLinkRefused] = useState(false);
+  useEffect(() => {
+    if (confirmChat || !chat.chatId) return;
+    let current = true;
+    const refuse = () => { if (current) setLinkRefused(true); };
+    if (!chat.chatSignature) refuse();
+    // A failed check (offline, busy) refuses nothing: createTicket still checks the link when sent.
+    else client.chatLinkValid({ chatId: chat.chatId, chatSignature: chat.chatSignature }).then((ok) => { if (!ok) refuse(); }, () => {});
+    return () => { current = false; };
+  }, [client, chat, confirmChat]);
   useEffect(() => {
     if (created) resultRef.current?.focus();
   }, [created]);
@@ -106,6 +117,17 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
   }
 
   if (created) return <Created ticket={created} headingRef={resultRef} href={trackHref(created.ticketNumber)} />;
+  if (linkRefused) {
+    return (
+      <section className="card" aria-labelledby="create-title">
+        <h1 id="create-title">Create a ticket</h1>
+        <div className="problem" role="alert" data-testid="chat-link-refused">
+          <p>This chat link is not valid. Please ask in the chat for a new one.</p>
+          <p><a href="/create">Create a ticket without the chat</a></p>
+        </div>
+      </section>
+    );
+  }
 
   return (
     <section className="card" aria-labelledby="create-title">

@@ -1,5 +1,5 @@
 // A labelled input with its error message, wired for screen readers.
-import { useId } from 'react';
+import { useId, useLayoutEffect, useState } from 'react';
 
 interface FieldProps {
   label: string;
@@ -16,8 +16,12 @@ interface FieldProps {
   placeholder?: string;
 }
 
-export function Field({ label, name, value, onChange, error, type = 'text', required, multiline, maxLength, autoComplete, placeholder }: FieldProps) {
+export function Field({ label, name, value, onChange, error: given, type = 'text', required, multiline, maxLength, autoComplete, placeholder }: FieldProps) {
   const id = useId();
+  // An error is about the value it was given for: once the field is edited it no longer applies.
+  const [erred, setErred] = useState<{ error: string; value: string } | null>(null);
+  useLayoutEffect(() => { setErred(given ? { error: given, value } : null); }, [given]); // eslint-disable-line react-hooks/exhaustive-deps
+  const error = given && (!erred || erred.error !== given || erred.value === value) ? given : undefined;
   const common = {
     id,
     name,

@@ -113,6 +113,8 @@ function TicketDetails({ ticket, live }: { ticket: Ticket; live: boolean }) {
         <dt>Created</dt><dd><time dateTime={ticket.createdAt}>{formatDate(ticket.createdAt)}</time></dd>
         {ticket.resolvedAt && <><dt>Resolved</dt><dd><time dateTime={ticket.resolvedAt}>{formatDate(ticket.resolvedAt)}</time></dd></>}
       </dl>
+      <h3>Your description</h3>
+      <p className="description" data-testid="description">{ticket.description}</p>
       <h3>Timeline</h3>
       <Timeline events={ticket.timeline} />
     </article>

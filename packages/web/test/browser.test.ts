@@ -83,12 +83,10 @@ describeBrowser('reference web client in Chromium', () => {
     expect(await page.locator('.field-error').count()).toBeGreaterThanOrEqual(3); // email, subject, description
   });
 
-  it('refuses a chat link without the chat\'s signature, and says so', async () => {
+  it('refuses a chat link without the chat\'s signature as it opens, and says so', async () => {
     await page.goto(`${base}/create?chatId=chat-e2e-2&name=Ada%20Lovelace&email=ada%40example.com`);
-    await page.getByLabel('Subject').fill('Someone else\'s chat');
-    await page.getByLabel('Description').fill('Trying to take this chat\'s ticket.');
-    await page.getByRole('button', { name: 'Create ticket' }).click();
     await page.getByText('This chat link is not valid. Please ask in the chat for a new one.').waitFor();
+    expect(await page.getByLabel('Description').count()).toBe(0);
     expect(await page.getByTestId('ticket-number').count()).toBe(0);
   });
 
@@ -227,10 +225,18 @@ describeBrowser('npm run web', () => {
     await page.getByLabel('Description').fill('Opened from the chat link npm run web printed.');
     await page.getByRole('button', { name: 'Create ticket' }).click();
     await page.getByTestId('ticket-number').waitFor();
-    // The same link with another chat id is refused: the signature is the chat's own.
+    // The same link with another chat id is refused as it opens: the signature is the chat's own.
     await page.goto(link!.replace(/chatId=[^&]+/, 'chatId=demo-chat-someone-else'));
-    await page.getByLabel('Description').fill('Not my chat.');
-    await page.getByRole('button', { name: 'Create ticket' }).click();
     await page.getByText('This chat link is not valid. Please ask in the chat for a new one.').waitFor();
+    // The agent sign-in it printed reaches the inbox, and the ticket just made is there.
+    const token = /API token (\S+), agent id (\S+)/.exec(out);
+    expect(token).not.toBeNull();
+    const inbox = /agent inbox:\s+(http\S+)/.exec(out)?.[1];
+    await page.goto(inbox!);
+    await page.getByLabel('API token').fill(token![1]);
+    await page.getByLabel('Your agent id').fill(token![2]);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await page.getByText('Printer jammed').first().waitFor();
   }, 90_000);
 });

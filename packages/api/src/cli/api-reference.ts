@@ -41,25 +41,52 @@ function budgetOf(field: string): string {
   return `${name} (${points} per ${duration} s per client)${uploads}`;
 }
 
+/** One error an operation answers with: a code, and the input field it names where it names one. */
+export interface DocumentedError {
+  code: string;
+  fields?: string[];
+}
+
+/** Input fields guarded by a scope inside a public operation (FORBIDDEN naming the field, not the operation). */
+const SCOPED_FIELDS: Record<string, string[]> = { createTicket: ['chatId'] };
+/** Operations whose arguments are never refused: node(id) answers null for an id that names nothing. */
+const UNCHECKED_ARGUMENTS = ['node'];
+/** Input fields that are unique keys (DUPLICATE_ENTRY naming the field). */
+const UNIQUE_FIELDS = ['chatId', 'idempotencyKey'];
+
 /**
  * The codes an operation answers with besides those every operation can
  * (RATE_LIMITED, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR), read from its
  * shape the way the services decide them: input checked field by field, a
  * scope checked by @Authorized, an operation on a named ticket or webhook
  * that must exist (non-null result), an input carrying a unique key.
+ * test/e2e/api-errors.test.ts makes the API answer each of them.
  */
-function errorsOf(field: GraphQLField<unknown, unknown>, scoped: boolean): string[] {
-  const codes: string[] = [];
-  if (field.args.length) codes.push('BAD_USER_INPUT');
-  const unique = field.args.some((a) => {
+export function errorsOf(field: GraphQLField<unknown, unknown>, scoped: boolean): DocumentedError[] {
+  const errors: DocumentedError[] = [];
+  if (field.args.length && !UNCHECKED_ARGUMENTS.includes(field.name)) errors.push({ code: 'BAD_USER_INPUT' });
+  const unique = field.args.flatMap((a) => {
     const type = getNamedType(a.type);
-    return isInputObjectType(type) && ['chatId', 'idempotencyKey'].some((f) => f in type.getFields());
+    return isInputObjectType(type) ? UNIQUE_FIELDS.filter((f) => f in type.getFields()) : [];
   });
-  if (unique) codes.push('DUPLICATE_ENTRY');
-  if (scoped) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
-  if (scoped && isNonNullType(field.type) && field.args.some((a) => ['ticketNumber', 'id', 'webhookId'].includes(a.name))) codes.push('NOT_FOUND');
-  return codes;
+  if (unique.length) errors.push({ code: 'DUPLICATE_ENTRY', fields: unique });
+  if (scoped) errors.push({ code: 'UNAUTHENTICATED' }, { code: 'FORBIDDEN' });
+  else if (SCOPED_FIELDS[field.name]) errors.push({ code: 'FORBIDDEN', fields: SCOPED_FIELDS[field.name] });
+  if (scoped && isNonNullType(field.type) && field.args.some((a) => ['ticketNumber', 'id', 'webhookId'].includes(a.name))) errors.push({ code: 'NOT_FOUND' });
+  return errors;
 }
+
+/** Every query's and mutation's documented errors, by operation (subscriptions answer over WebSocket). */
+export function documentedErrors(schema: GraphQLSchema = ticketSchema()): Map<string, DocumentedError[]> {
+  const scopes = declaredScopes();
+  const out = new Map<string, DocumentedError[]>();
+  for (const type of [schema.getQueryType(), schema.getMutationType()]) {
+    for (const field of Object.values(type?.getFields() ?? {})) out.set(field.name, errorsOf(field, Boolean(scopes.get(field.name)?.length)));
+  }
+  return out;
+}
+
+const errorText = (e: DocumentedError) => `\`${e.code}\`${e.fields ? ` (on ${e.fields.map((f) => `\`${f}\``).join(', ')})` : ''}`;
 
 function argumentRows(args: readonly (GraphQLArgument | GraphQLInputField)[]): string[] {
   return args.map((a) => `| \`${a.name}\` | \`${String(a.type)}\` | ${a.defaultValue === undefined ? '' : `\`${JSON.stringify(a.defaultValue)}\``} | ${cell(a.description)} |`);
@@ -78,8 +105,8 @@ function operations(schema: GraphQLSchema): string[] {
       out.push(`- Returns: \`${String(field.type)}\``);
       out.push(`- Scope: ${scope?.length ? scope.map((s) => `\`${s}\``).join(' and ') : 'none (public)'}`);
       out.push(`- Budget: ${budgetOf(field.name)}`);
-      const codes = errorsOf(field, Boolean(scope?.length));
-      out.push(`- Errors: ${[...codes.map((c) => `\`${c}\``), 'and those of every operation'].join(', ')} ([Errors](#errors))`);
+      const errors = errorsOf(field, Boolean(scope?.length));
+      out.push(`- Errors: ${[...errors.map(errorText), 'and those of every operation'].join(', ')} ([Errors](#errors))`);
       if (field.deprecationReason) out.push(`- Deprecated: ${cell(field.deprecationReason)}`);
       if (field.args.length) out.push('', '| argument | type | default | meaning |', '| --- | --- | --- | --- |', ...argumentRows(field.args));
       out.push('');

@@ -11,6 +11,7 @@ import { GraphQLError } from 'graphql';
 import mongoose from 'mongoose';
 import pino from 'pino';
 import { loadConfig } from '../config/config';
+import { cliDatabase } from '../db/running-engine';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../db/connection';
 import { CustomerService } from '../customers/customers.service';
 import { erasers } from '../compose';
@@ -20,7 +21,7 @@ import { createLogger } from '../logging/logger';
 import { leaveTally } from '../customers/erasure-tally';
 import { checkEmail } from '../tickets/ticket.validation';
 
-const USAGE = `usage (with MONGODB_URI set):
+const USAGE = `usage (with MONGODB_URI set, or while npm start runs):
   npm run customers -- export --email <email>              everything held about it, as JSON on stdout
   npm run customers -- erase --email <email> [--yes] [--json]
                                                            erase it from every ticket (asks first unless --yes)
@@ -67,12 +68,13 @@ async function main(): Promise<number> {
   if (!checked.ok) { process.stderr.write(`--email ${checked.problems[0].message}\n`); return 2; }
   const email = checked.value;
   const config = loadConfig();
-  if (!config.mongodbUri) { process.stderr.write('MONGODB_URI is not set: customers\' data lives in the database the API uses; set it and run again.\n'); return 2; }
+  const database = cliDatabase(config);
+  if ('missing' in database) { process.stderr.write(`Customers' data lives in the database the API uses. ${database.missing}\n`); return 2; }
   if (command === 'erase' && !values.yes && !(await confirmed())) { process.stderr.write('Not confirmed: nothing erased.\n'); return 1; }
 
   // Logs to stderr: stdout carries the export's (or --json's) JSON alone.
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
-  await connectDatabase(config.mongodbUri, Math.max(config.dbTimeoutMs, 10_000));
+  await connectDatabase(database.uri, Math.max(config.dbTimeoutMs, 10_000));
   try {
     await ensureIndexes(customerModels, log);
     // The same erasers as the API's (compose.ts).

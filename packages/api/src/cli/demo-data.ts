@@ -4,13 +4,11 @@ import { signChatId } from '../tickets/chat-signature';
 import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.enums';
 import type { TicketService } from '../tickets/ticket.service';
 
-/** The demo agent's moves show on the timeline under this name. */
-const DEMO_ACTOR = 'agent';
 
 interface DemoTicket {
   email: string;
   subject: string;
-  story: (service: TicketService, number: string) => Promise<unknown>;
+  story: (service: TicketService, number: string, actor: string) => Promise<unknown>;
   priority?: TicketPriority;
   source?: TicketSource;
 }
@@ -21,46 +19,47 @@ const DEMO: DemoTicket[] = [
     email: 'grace@example.com',
     subject: 'Cannot log in to the VPN',
     source: TicketSource.CHAT,
-    story: async (s, n) => {
-      await s.respond(n, 'Thanks Grace, we are looking into it.', DEMO_ACTOR);
-      await s.updateStatus(n, TicketStatus.IN_PROGRESS, null, DEMO_ACTOR);
+    story: async (s, n, actor) => {
+      await s.respond(n, 'Thanks Grace, we are looking into it.', actor);
+      await s.updateStatus(n, TicketStatus.IN_PROGRESS, null, actor);
       // The agents' side (/agent): a note the customer never sees, and whose ticket it is.
-      await s.addNote(n, 'Her account was locked by the password policy; unlocking.', DEMO_ACTOR);
-      await s.assign(n, 'agent@support.example', DEMO_ACTOR);
+      await s.addNote(n, 'Her account was locked by the password policy; unlocking.', actor);
+      await s.assign(n, actor, actor);
     },
   },
   {
     email: 'alan@example.com',
     subject: 'Invoice shows the wrong address',
     priority: TicketPriority.HIGH,
-    story: async (s, n) => {
-      await s.respond(n, 'Which invoice number is it?', DEMO_ACTOR);
-      await s.updateStatus(n, TicketStatus.WAITING_ON_CUSTOMER, 'Waiting for the invoice number.', DEMO_ACTOR);
+    story: async (s, n, actor) => {
+      await s.respond(n, 'Which invoice number is it?', actor);
+      await s.updateStatus(n, TicketStatus.WAITING_ON_CUSTOMER, 'Waiting for the invoice number.', actor);
     },
   },
   {
     email: 'katherine@example.com',
     subject: 'Laptop battery drains overnight',
     source: TicketSource.EMAIL,
-    story: async (s, n) => {
-      await s.respond(n, 'Please try the latest firmware.', DEMO_ACTOR);
-      await s.updateStatus(n, TicketStatus.IN_PROGRESS, null, DEMO_ACTOR);
-      await s.resolve(n, 'Firmware 2.4 fixed the sleep mode; battery now lasts the night.', DEMO_ACTOR);
+    story: async (s, n, actor) => {
+      await s.respond(n, 'Please try the latest firmware.', actor);
+      await s.updateStatus(n, TicketStatus.IN_PROGRESS, null, actor);
+      await s.resolve(n, 'Firmware 2.4 fixed the sleep mode; battery now lasts the night.', actor);
     },
   },
   {
     email: 'linus@example.com',
     subject: 'Shared drive is read-only',
     priority: TicketPriority.URGENT,
-    story: async (s, n) => {
-      await s.respond(n, 'Permissions were reset by the migration; fixing.', DEMO_ACTOR);
-      await s.resolve(n, 'Restored write access for the team group.', DEMO_ACTOR);
-      await s.updateStatus(n, TicketStatus.CLOSED, null, DEMO_ACTOR);
+    story: async (s, n, actor) => {
+      await s.respond(n, 'Permissions were reset by the migration; fixing.', actor);
+      await s.resolve(n, 'Restored write access for the team group.', actor);
+      await s.updateStatus(n, TicketStatus.CLOSED, null, actor);
     },
   },
 ];
 
-export async function seedDemo(service: TicketService): Promise<{ ticketNumber: string; email: string; status: string; subject: string }[]> {
+/** The demo's tickets; the agent's moves show on their timelines under `actor` (the demo agent's name). */
+export async function seedDemo(service: TicketService, actor = 'agent'): Promise<{ ticketNumber: string; email: string; status: string; subject: string }[]> {
   const out = [];
   for (const d of DEMO) {
     const t = await service.create({
@@ -71,7 +70,7 @@ export async function seedDemo(service: TicketService): Promise<{ ticketNumber: 
       source: d.source,
       idempotencyKey: `demo-${d.email}`,
     });
-    await d.story(service, t.ticketNumber);
+    await d.story(service, t.ticketNumber, actor);
     const now = await service.track(t.ticketNumber, d.email);
     out.push({ ticketNumber: t.ticketNumber, email: d.email, status: now!.status, subject: d.subject });
   }

@@ -11,6 +11,10 @@ import { startEngine, type Engine } from '../db/engine';
 import { compose } from '../compose';
 import { createApi } from '../http/app';
 import { createLogger } from '../logging/logger';
+import { LogFormatError, logFormat, prettyDestination } from '../logging/log-format';
+import { forgetRunningEngine, recordRunningEngine } from '../db/running-engine';
+import { webClientBuilt } from '../http/web-client';
+import { localAgent } from './local-agent';
 import { MODELS } from '../capabilities';
 import { setNumberFormat } from '../tickets/ticket-number';
 import { TicketService } from '../tickets/ticket.service';
@@ -21,10 +25,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   let config;
+  let format;
   try {
     config = loadConfig();
+    format = logFormat(process.env, Boolean(process.stdout.isTTY));
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof LogFormatError) {
       process.stderr.write(`configuration error: ${err.message}\n`);
       process.exit(2);
     }
@@ -34,7 +40,10 @@ async function main(): Promise<void> {
   // The demo prints a signed chat link; without a configured key it makes
   // one up for this run, used for the link and printed nowhere.
   if (demo && !config.chatSigningSecret) config = { ...config, chatSigningSecret: randomBytes(32).toString('hex') };
-  const log = createLogger(config.logLevel);
+  // Nor agents: outside production one of its own signs in, its token printed (cli/local-agent.ts).
+  const ownAgent = !config.production && !config.agentTokens.length ? localAgent(config.dataDir) : null;
+  if (ownAgent) config = { ...config, agentTokens: [ownAgent] };
+  const log = createLogger(config.logLevel, format === 'pretty' ? prettyDestination(Boolean(process.stdout.isTTY)) : undefined);
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   for (const warning of startupWarnings(config)) log.warn(warning);
   if (!config.agentTokens.length) log.warn('AGENT_TOKENS is empty: agent operations will always answer UNAUTHENTICATED');
@@ -45,7 +54,7 @@ async function main(): Promise<void> {
   for (const note of engine.notes) log.info(note);
   log.info({ engine: engine.name, persistent: engine.persistent }, `database engine: ${engine.name}`);
   if (engine.kind === 'jongodb') {
-    log.warn('jongodb keeps everything in memory: every ticket is gone when this process stops. For data that stays, set MONGODB_URI or let a real mongod run (README, "Which database").');
+    log.warn('jongodb keeps everything in memory: every ticket is gone when this process stops. For data that stays, set MONGODB_URI or let a real mongod run (docs/configuration.md, "Which database").');
   }
   if (tracingStarted) log.info({ protocol: tracingStarted.protocol }, 'tracing: spans go to the OTLP endpoint');
 
@@ -59,17 +68,28 @@ async function main(): Promise<void> {
       await sleep(Math.min(5_000, 250 * 2 ** attempt));
     }
   }
+  // The command-line tools (npm run tokens, ...) find an embedded engine through this file.
+  if (engine.kind !== 'external') recordRunningEngine(config.dataDir, engine.uri, engine.kind);
   await prepareNumbering(MODELS, log);
   if (demo) {
-    const tickets = await seedDemo(new TicketService(log));
+    const tickets = await seedDemo(new TicketService(log), config.agentTokens[0]?.name);
     process.stdout.write(`\nDemo tickets (track them with trackTicket(ticketNumber, email)):\n${tickets.map((t) => `  ${t.ticketNumber}  ${t.email.padEnd(24)} ${t.status.padEnd(20)} ${t.subject}`).join('\n')}\n`);
-    process.stdout.write(`\nA chat's signed link, for the web client's create page (npm run web serves it):\n  ${demoChatLink(config.chatSigningSecret!)}\n\n`);
   }
 
   const api = await createApi(config, log, await compose(config, log));
   const url = await api.listen(config.port, config.host);
+  const urls = readyUrls(url, { explorer: !config.production, web: config.webClient && webClientBuilt() });
   // The ready line is part of the contract: printed whatever LOG_LEVEL says.
-  log.child({}, { level: 'info' }).info({ url }, `ticket-api ready at ${url}`);
+  // Pretty lines already say every address in the message; JSON lines also carry them as fields.
+  log.child({}, { level: 'info' }).info(format === 'json' ? urls : {}, readyLine(urls));
+  const where = urls.agentInbox ?? 'the web client\'s /agent page (npm run web)';
+  if (demo) {
+    const site = urls.webClient ? new URL(url).origin : '';
+    process.stdout.write(`\nA chat's signed link, for the web client's create page${site ? '' : ' (npm run web serves it)'}:\n  ${site}${demoChatLink(config.chatSigningSecret!)}\n`);
+    // npm run web waits for this block, whatever it says.
+    if (!ownAgent) process.stdout.write(`\nAgent sign-in (${where}): ${config.agentTokens.length ? 'one of the AGENT_TOKENS secrets' : 'none: AGENT_TOKENS is empty'}.\n\n`);
+  }
+  if (ownAgent) process.stdout.write(`\nAgent sign-in (${where}):\n  API token:     ${ownAgent.secret}\n  Your agent id: ${ownAgent.name}\n(AGENT_TOKENS is empty, so this development agent was made; its token is kept in ${config.dataDir}.)\n\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -83,6 +103,7 @@ async function main(): Promise<void> {
       log.debug('http stopped');
       await disconnectDatabase();
       log.debug('database disconnected');
+      if (engine.kind !== 'external') forgetRunningEngine(config.dataDir);
       await engine.stop();
       await stopTracing();
       log.info('stopped');
@@ -94,6 +115,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+interface ReadyUrls { url: string; explorer?: string; webClient?: string; agentInbox?: string }
+
+/** Every address a newcomer may open, for the ready line. */
+function readyUrls(url: string, { explorer, web }: { explorer: boolean; web: boolean }): ReadyUrls {
+  const origin = new URL(url).origin;
+  return { url, ...(explorer && { explorer: url }), ...(web && { webClient: `${origin}/`, agentInbox: `${origin}/agent` }) };
+}
+
+/** "ticket-api ready at <url>" (what scripts wait for), then the rest. */
+function readyLine(u: ReadyUrls): string {
+  const more = [u.explorer && `explorer (a browser) ${u.explorer}`, u.webClient && `web client ${u.webClient}`, u.agentInbox && `agent inbox ${u.agentInbox}`].filter(Boolean);
+  return `ticket-api ready at ${u.url}${more.length ? ` | ${more.join(' | ')}` : ''}`;
 }
 
 main().catch((err) => {

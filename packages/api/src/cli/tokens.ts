@@ -1,14 +1,16 @@
 // `npm run tokens -- create|list|revoke`: named API tokens, kept in the
-// database given by MONGODB_URI. The secret is printed once, at creation.
+// database given by MONGODB_URI, or else the embedded one a running
+// `npm start` uses (db/running-engine.ts). The secret is printed once, at creation.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { cliDatabase } from '../db/running-engine';
 import { SCOPES } from '../tokens/scopes';
 import { ApiTokenModel } from '../tokens/api-token.model';
 import { TokenError, TokenService, type TokenInfo } from '../tokens/token.service';
 
-const USAGE = `usage (with MONGODB_URI set):
+const USAGE = `usage (with MONGODB_URI set, or while npm start runs):
   npm run tokens -- create --name <name> --scopes <scope,scope> [--json]
   npm run tokens -- list [--json]
   npm run tokens -- revoke --name <name>
@@ -37,9 +39,11 @@ async function main(): Promise<number> {
   if (values.help || !command) { process.stdout.write(`${USAGE}\n`); return values.help ? 0 : 2; }
   if (!['create', 'list', 'revoke'].includes(command) || positionals.length > 1) { process.stderr.write(`unknown command "${positionals.join(' ')}"\n${USAGE}\n`); return 2; }
   const config = loadConfig();
-  if (!config.mongodbUri) { process.stderr.write('MONGODB_URI is not set: tokens live in the database the API uses; set it and run again.\n'); return 2; }
+  const database = cliDatabase(config);
+  if ('missing' in database) { process.stderr.write(`Tokens live in the database the API uses. ${database.missing}\n`); return 2; }
+  if (database.from !== 'MONGODB_URI') process.stderr.write(`(using ${database.from})\n`);
 
-  await connectDatabase(config.mongodbUri, Math.max(config.dbTimeoutMs, 10_000));
+  await connectDatabase(database.uri, Math.max(config.dbTimeoutMs, 10_000));
   try {
     await ApiTokenModel.createIndexes();
     const tokens = new TokenService([]);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/attachment-config';
 import { loadCustomerConfig, type CustomerConfig } from '../customers/customer-config';
 import { loadEmailConfig, type EmailConfig } from '../conversation/email-config';
+import { AgentTokenError, parseAgentTokens, type AgentToken } from '../tokens/agent-tokens';
 
 export interface Config {
   port: number;
@@ -12,7 +13,8 @@ export interface Config {
   /** Schema introspection: on outside production, off in production unless INTROSPECTION=on. */
   introspection: boolean;
   mongodbUri?: string;
-  agentTokens: string[];
+  /** AGENT_TOKENS: `name=secret` or bare secrets (tokens/agent-tokens.ts). */
+  agentTokens: AgentToken[];
   ticketPrefix: string;
   ticketPad: number;
   rateLimit: boolean;
@@ -58,6 +60,8 @@ export interface Config {
   customers: CustomerConfig;
   /** Email out and in (conversation/email-config.ts). */
   email: EmailConfig;
+  /** WEB_CLIENT: serve the built reference web client at / (default: outside production). */
+  webClient: boolean;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -88,12 +92,13 @@ function flag(raw: string | undefined, fallback: boolean): boolean {
   return !/^(0|false|off|no)$/i.test(raw.trim());
 }
 
-function parseTokens(raw: string | undefined): string[] {
-  const tokens = (raw ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-  for (const t of tokens) {
-    if (t.length < MIN_TOKEN_LENGTH) throw new ConfigError(`every AGENT_TOKENS entry must be at least ${MIN_TOKEN_LENGTH} characters`);
+function parseTokens(raw: string | undefined): AgentToken[] {
+  try {
+    return parseAgentTokens(raw);
+  } catch (err) {
+    if (err instanceof AgentTokenError) throw new ConfigError(err.message);
+    throw err;
   }
-  return tokens;
 }
 
 /** TRUST_PROXY: unset/false = ignore X-Forwarded-For; true = trust all; else an Express trust-proxy value (hop count, subnets). */
@@ -168,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedGapMs: integer('FEED_GAP_SECONDS', env.FEED_GAP_SECONDS, 30, 1, 3_600) * 1000,
     customers: loadCustomerConfig(env),
     email: loadEmailConfig(env),
+    webClient: flag(env.WEB_CLIENT, env.NODE_ENV !== 'production'),
   };
 }
 

@@ -28,6 +28,7 @@ import { createRateLimits } from './rate-limit';
 import { cachedHealth, clockReport, clockSkewSeconds, ClockSkewWatch } from './health';
 import { requestId } from './request-id';
 import { securityHeaders } from './security-headers';
+import { webClientRoute } from './web-client';
 import { createSubscriptionServer } from './subscriptions';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -94,6 +95,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
   await apollo.start();
 
   const ipOf = clientIp(config.trustProxy);
+  const webClient = config.webClient ? webClientRoute() : null;
   const health = cachedHealth(() => pingDatabase(Math.min(config.dbTimeoutMs, 2_000)));
   const clock = new ClockSkewWatch(() => clockSkewSeconds(mongoose.connection.db as never));
   const skew = clockReport(await clock.refresh());
@@ -200,6 +202,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
       res.end(JSON.stringify({ status: up ? 'ok' : 'unavailable', ...clockReport(clock.current()) }));
       return;
     }
+    if (webClient?.(req, res, path)) return;
     res.statusCode = 404;
     res.setHeader('content-type', 'text/plain; charset=utf-8');
     res.end('Not found: the API is at /graphql.\n');

@@ -1,7 +1,7 @@
 // Listing tickets for integrators: filters, two orders, keyset pages.
 // A page continues strictly after the last (createdAt, _id) seen, so
 // tickets created during a walk never shift or repeat the ones that
-// matched when it began. Every filter has an index (see README).
+// matched when it began. Every filter has an index (see docs/tokens-and-feed.md).
 import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
 import { TicketModel } from '../tickets/ticket.model';

@@ -4,7 +4,7 @@
 // tickets:write) anyone could take a chat's ticket before the customer does.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** What the chat backend computes (README, "Tickets from a chat"). */
+/** What the chat backend computes (docs/customers-and-chats.md, "Tickets from a chat"). */
 export function signChatId(chatId: string, secret: string): string {
   return createHmac('sha256', secret).update(chatId).digest('hex');
 }

@@ -2,8 +2,9 @@
 import type { Capability } from '../capability';
 import { NodeResolver } from '../graphql/node.resolver';
 import { ticketModels } from './models';
+import { ChatLinkResolver } from './chat-link.resolver';
 import { TicketResolver } from './ticket.resolver';
 
-export const ticketsCapability: Capability = { name: 'tickets', models: ticketModels, resolvers: [TicketResolver, NodeResolver] };
+export const ticketsCapability: Capability = { name: 'tickets', models: ticketModels, resolvers: [TicketResolver, NodeResolver, ChatLinkResolver] };
 export { TicketService } from './ticket.service';
 export { createTimelineLoader } from './timeline-loader';

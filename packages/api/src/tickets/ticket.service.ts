@@ -292,6 +292,11 @@ export class TicketService {
    * finds (unique ticketNumber, then events by ticket and time): the
    * shapes MongoDB plans once and serves from its plan cache.
    */
+  /** Whether a chat link's signature is its chat id's (tickets/chat-link.resolver.ts). */
+  chatLinkValid(chatId: string, chatSignature: string): boolean {
+    return chatSignatureMatches(chatId.trim(), chatSignature, this.options.chatSigningSecret);
+  }
+
   async track(ticketNumber: string, email: string): Promise<TicketView | null> {
     const ticket = await this.findTracked<StoredTicket>(ticketNumber, email);
     if (!ticket) return null;

@@ -9,6 +9,7 @@ import { serviceUnavailable } from '../errors/api-errors';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { isDatabaseUnavailable } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
+import type { AgentToken } from './agent-tokens';
 import { ApiTokenModel, type ApiToken } from './api-token.model';
 import { ENV_AGENT, isScope, SCOPES, type Principal, type Scope } from './scopes';
 import { bearer, newToken, parseToken, secretDigest, secretMatches } from './token-secret';
@@ -53,21 +54,23 @@ interface Known {
 const asBuffer = (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from((value as { buffer: Uint8Array }).buffer));
 
 export class TokenService {
-  private readonly envDigests: Buffer[];
+  private readonly envAgents: { digest: Buffer; principal: Principal }[];
   // Bounded: unknown ids sent by a prober cannot grow it without limit. Ids
   // that name no live token live apart, so a flood of them never evicts a real one.
   private readonly cache = new LRUCache<string, Promise<Known | null>>({ max: 10_000, ttl: CACHE_MS });
   private readonly missing = new LRUCache<string, true>({ max: 10_000, ttl: MISSING_CACHE_MS });
 
-  constructor(envTokens: readonly string[], private readonly log?: Logger) {
-    this.envDigests = envTokens.map(secretDigest);
+  constructor(envTokens: readonly AgentToken[], private readonly log?: Logger) {
+    // Every AGENT_TOKENS agent owns webhooks as one ("agent"); each signs its events with its own name.
+    this.envAgents = envTokens.map((t) => ({ digest: secretDigest(t.secret), principal: { ...ENV_AGENT, name: t.name } }));
   }
 
   /** The caller behind an Authorization header, or null when there is no valid token. */
   async authenticate(authorization: string | undefined): Promise<Principal | null> {
     const token = bearer(authorization);
     if (!token) return null;
-    if (this.isEnvToken(token)) return ENV_AGENT;
+    const agent = this.envAgent(token);
+    if (agent) return agent;
     const parts = parseToken(token);
     if (!parts) return null;
     if (this.missing.has(parts.lookupId)) return null;
@@ -93,11 +96,11 @@ export class TokenService {
     return found.principal;
   }
 
-  private isEnvToken(token: string): boolean {
+  private envAgent(token: string): Principal | null {
     // Check every token (no early exit), so timing says nothing about which matched.
-    let ok = false;
-    for (const k of this.envDigests) ok = secretMatches(token, k) || ok;
-    return ok;
+    let found: Principal | null = null;
+    for (const a of this.envAgents) if (secretMatches(token, a.digest)) found ??= a.principal;
+    return found;
   }
 
   private async load(lookupId: string): Promise<Known | null> {

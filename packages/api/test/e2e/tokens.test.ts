@@ -2,6 +2,8 @@
 // checks them (scopes, revocation seen by another process within 10 s) and
 // records their names as the actor of what they do.
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AGENT_TOKEN, CREATE, RESPOND, TRACK, agent, codeOf, databaseUri, startTestApi, ticketInput, type TestApi } from '../support/api';
@@ -43,8 +45,9 @@ beforeAll(async () => { api = await startTestApi(DB); });
 afterAll(async () => { await api.stop(); });
 
 describeBuilt('npm run tokens', () => {
-  it('refuses to run without MONGODB_URI (exit 2, one line)', async () => {
-    const r = await cli(['list'], {});
+  it('refuses to run without MONGODB_URI and without a running server (exit 2, one line)', async () => {
+    // A DATA_DIR no server records itself in: an `npm start` running in this checkout must not count.
+    const r = await cli(['list'], { DATA_DIR: mkdtempSync(join(tmpdir(), 'no-server-')) });
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/MONGODB_URI/);

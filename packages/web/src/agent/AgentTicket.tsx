@@ -50,6 +50,8 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
     }
   }
   useEffect(() => { void load(); }, [ticketNumber]); // eslint-disable-line react-hooks/exhaustive-deps
+  // The picker starts at the ticket's own status, and follows it when it changes.
+  useEffect(() => { if (ticket) setStatus(ticket.status); }, [ticket?.status]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Another agent's change, live: show the latest and say so.
   useEffect(() => {
@@ -158,17 +160,18 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
           <div className="field">
             <label htmlFor="new-status">Status</label>
             <select id="new-status" value={status} onChange={(e) => setStatus(e.target.value as TicketStatus)}>
-              {STATUSES.map((s) => <option key={s} value={s}>{AGENT_STATUS_LABEL[s]}</option>)}
+              {/* RESOLVED is reached through Resolve (with notes); shown, not chosen, when the ticket is there. */}
+              {(STATUSES.includes(ticket.status) ? STATUSES : [...STATUSES, ticket.status]).map((s) => <option key={s} value={s} disabled={!STATUSES.includes(s)}>{AGENT_STATUS_LABEL[s]}</option>)}
             </select>
           </div>
-          <button type="submit" disabled={busy !== null}>{busy === 'status' ? 'Saving…' : 'Change status'}</button>
+          <button type="submit" disabled={busy !== null || status === ticket.status}>{busy === 'status' ? 'Saving…' : 'Change status'}</button>
           {problemOf('status')}
         </form>
-        <form onSubmit={submit({ form: 'resolve', send: () => client.resolveTicket({ ticketNumber: n, resolutionNotes: resolution }), done: () => setResolution('') })} noValidate>
+        {ticket.status !== 'RESOLVED' && ticket.status !== 'CLOSED' && <form onSubmit={submit({ form: 'resolve', send: () => client.resolveTicket({ ticketNumber: n, resolutionNotes: resolution }), done: () => setResolution('') })} noValidate>
           <Field label="Resolution notes (the customer sees them)" name="resolutionNotes" value={resolution} onChange={setResolution} error={fieldError('resolve', 'resolutionNotes')} multiline maxLength={20000} />
           <button type="submit" disabled={busy !== null}>{busy === 'resolve' ? 'Resolving…' : 'Resolve'}</button>
           {problemOf('resolve')}
-        </form>
+        </form>}
       </div>
     </section>
   );

@@ -20,6 +20,8 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
   const [capped, setCapped] = useState(false);
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
+  /** Tickets that arrived live since the last read: highlighted until the next one. */
+  const [arrived, setArrived] = useState<ReadonlySet<string>>(new Set());
   const pages = useRef<AsyncIterator<TicketPage> | null>(null);
   // Each fresh read (a filter change, a refresh, a reconnect) is a new generation:
   // an answer to an older one (a late first page, a late "Load more") is dropped.
@@ -41,6 +43,7 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
       if (mine !== generation.current) return;
       const page = step.done ? [] : step.value.edges.map((e) => e.node);
       setRows((old) => appendPage(reset ? [] : old, page));
+      if (reset) setArrived(new Set());
       setMore(!step.done && step.value.pageInfo.hasNextPage);
       if (reset) setCapped(false);
     } catch (e) {
@@ -70,7 +73,12 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
     const stop = client.subscribeToChanges({
       next: (change) => {
         const { filter: f, me: who, complete } = current.current;
-        setRows((old) => applyChange(old, change.ticket, f, who, complete));
+        setRows((old) => {
+          const next = applyChange(old, change.ticket, f, who, complete);
+          const id = change.ticket.id;
+          if (!old.some((t) => t.id === id) && next.some((t) => t.id === id)) setArrived((a) => new Set(a).add(id));
+          return next;
+        });
       },
       // Changes made while the connection was down never arrive: read the first page again.
       reconnected: () => void refresh.current(true),
@@ -110,14 +118,17 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
           </select>
         </div>
       </form>
-      <table className="tickets">
+      {loading && !rows.length && <p className="muted loading" role="status" data-testid="inbox-loading">Loading tickets…</p>}
+      {/* A phone scrolls the table sideways inside this box; the page itself never gets wider than the screen. */}
+      <div className="table-scroll" data-testid="inbox-table">
+      <table className="tickets" aria-busy={loading}>
         <thead>
           <tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Created</th></tr>
         </thead>
         <tbody>
           {rows.map((t) => (
-            <tr key={t.id} data-testid="inbox-row" data-number={t.ticketNumber}>
-              <td><a href={`/agent/ticket?number=${encodeURIComponent(t.ticketNumber)}`}>{t.ticketNumber}</a></td>
+            <tr key={t.id} data-testid="inbox-row" data-number={t.ticketNumber} className={arrived.has(t.id) ? 'arrived' : undefined} data-arrived={arrived.has(t.id) || undefined}>
+              <td className="number"><a href={`/agent/ticket?number=${encodeURIComponent(t.ticketNumber)}`}>{t.ticketNumber}</a>{arrived.has(t.id) && <span className="badge new">New</span>}</td>
               <td>{t.subject}{t.awaitingAgent && <span className="badge badge-reply" data-testid="awaiting-agent" title="The customer replied and nobody has answered yet.">Customer replied</span>}</td>
               <td>{STATUS_LABEL[t.status]}</td>
               <td>{title(t.priority)}</td>
@@ -127,6 +138,7 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
           ))}
         </tbody>
       </table>
+      </div>
       {!rows.length && !loading && !problem && <p className="muted">No tickets match.</p>}
       <div className="actions">
         {more && <button type="button" onClick={() => void nextPage(false)} disabled={loading}>{loading ? 'Loading…' : 'Load more'}</button>}

@@ -2,7 +2,7 @@
 // the tab closes, never shared with other tabs, never in localStorage).
 // A real deployment would not have people paste tokens: its login (OIDC,
 // SAML) would hand the page a short-lived token, or keep it server-side
-// behind an httpOnly session cookie. See the README.
+// behind an httpOnly session cookie. See docs/web-client.md.
 import { createClient, type TicketClient } from '@tickets/sdk';
 
 const KEY = 'tickets.agent.session';
