@@ -48,6 +48,8 @@ export interface Config {
   retentionDays?: number;
   /** RETENTION_SWEEP_SECONDS: how often a process looks for tickets past retention (and takes the sweep's lease). */
   retentionSweepSeconds: number;
+  /** SLA_CHECK_SECONDS: between the SLA worker's rounds (feed, deadlines, breach checker); breaches come within 60 s of their due time. */
+  slaCheckSeconds: number;
   /** Uploads and signed links (attachments/attachment-config.ts). */
   attachments: AttachmentConfig;
 }
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: env.RETENTION_DAYS?.trim() ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500) : undefined,
     retentionSweepSeconds: integer('RETENTION_SWEEP_SECONDS', env.RETENTION_SWEEP_SECONDS, 300, 1, 86_400),
     attachments: loadAttachmentConfig(env),
+    slaCheckSeconds: integer('SLA_CHECK_SECONDS', env.SLA_CHECK_SECONDS, 5, 1, 30),
   };
 }
 

@@ -20,6 +20,7 @@ import { lazyChild, type Logger } from '../logging/logger';
 import { FeedService } from '../feed/feed.service';
 import { adoptLegacyEvents, FeedSequencer } from '../feed/sequencer';
 import { ListingService } from '../listing/listing.service';
+import { createSla } from '../sla';
 import { TicketService } from '../tickets/ticket.service';
 import { createTimelineLoader } from '../tickets/timeline-loader';
 import { TokenService } from '../tokens/token.service';
@@ -89,6 +90,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   // Erasure: every capability's eraser (src/erasers.ts).
   const customers = new CustomerService(log, erasers(config, mongoose.connection.db!), { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n) });
   const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
+  const sla = createSla({ feed, log, registry: metrics?.registry, onEvents: () => sequencer.nudge(), checkSeconds: config.slaCheckSeconds });
   const drain = createDrain(httpServer);
 
   const limits = queryLimits({ introspection: config.introspection });
@@ -133,6 +135,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   dispatcher.start();
   retention.start();
   attachments.start();
+  sla.start();
   await live.start();
 
   const ipOf = clientIp(config.trustProxy);
@@ -294,7 +297,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       live.stop();
       await drained;
       await apollo.stop();
-      await Promise.all([sequencer.stop(), dispatcher.stop(), retention.stop(), attachments.stop()]);
+      await Promise.all([sequencer.stop(), dispatcher.stop(), retention.stop(), attachments.stop(), sla.stop()]);
       stopCountingDeliveries();
     },
   };

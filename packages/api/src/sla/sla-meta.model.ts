@@ -1,0 +1,14 @@
+// The worker's own bookkeeping (collection `sla_meta`): `feed` holds the
+// change-feed position up to which tickets were recomputed.
+import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
+
+@modelOptions({ schemaOptions: { collection: 'sla_meta', versionKey: false }, options: { customName: 'SlaMeta' } })
+export class SlaMeta {
+  @prop({ type: String, required: true })
+  public _id!: string;
+
+  @prop({ type: Number })
+  public position?: number;
+}
+
+export const SlaMetaModel = getModelForClass(SlaMeta);
