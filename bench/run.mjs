@@ -486,5 +486,6 @@ async function attachments() {
   process.exit(0);
 }
 
-const mode = process.argv.includes('telemetry') ? telemetry : process.argv.includes('attachments') || OPS.includes('attachments') ? attachments : main;
+const sla = async () => (await import('./sla.mjs')).slaBench({ engine });
+const mode = process.argv.includes('telemetry') ? telemetry : process.argv.includes('attachments') || OPS.includes('attachments') ? attachments : process.argv.includes('sla') || OPS.includes('sla') ? sla : main;
 mode().catch((err) => { console.error(err); process.exit(1); });
