@@ -7,7 +7,7 @@
 // MONGODB_URI is set (on jongodb every lookup scans, so costs grow with the
 // collection; on MongoDB the checker's query is an index range).
 import { performance } from 'node:perf_hooks';
-import { Types } from 'mongoose';
+import { ObjectId } from 'mongodb';
 
 const N = Number(process.env.BENCH_SLA_TICKETS ?? 100_000);
 const DUE = Math.min(Number(process.env.BENCH_SLA_DUE ?? 100), N);
@@ -38,10 +38,10 @@ export async function slaBench({ engine }) {
     for (let i = 0; i < N; i += BATCH) {
       const tickets = [], events = [], states = [];
       for (let j = i; j < Math.min(N, i + BATCH); j++) {
-        const _id = new Types.ObjectId();
+        const _id = new ObjectId();
         const createdAt = new Date(now - 10 * 60_000);
         tickets.push({ _id, ticketNumber: `B-${j}`, subject: 's', description: 'd', status: 'OPEN', priority: 'URGENT', source: 'API', customerEmail: 'bench@example.com', createdAt, updatedAt: createdAt, slaDueAt: new Date(createdAt.getTime() + 60 * 60_000), slaBreached: false });
-        events.push({ _id: new Types.ObjectId(), ticketId: _id, at: createdAt, ticketSeq: 0, kind: 'CREATED', visibility: 'PUBLIC', pending: false });
+        events.push({ _id: new ObjectId(), ticketId: _id, at: createdAt, ticketSeq: 0, kind: 'CREATED', visibility: 'PUBLIC', pending: false });
         states.push({ _id, policyVersion: 1, policy: 'Urgent', status: 'OPEN', open: true, waiting: false, firstResponseDueAt: new Date(createdAt.getTime() + 60 * 60_000), nextResponseDueAt: null, resolutionDueAt: new Date(createdAt.getTime() + 1440 * 60_000), checkAt: new Date(createdAt.getTime() + 60 * 60_000), breached: [], metOnTime: {} });
       }
       await conn.collection('tickets').insertMany(tickets, { ordered: false });

@@ -5,11 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import mongoose from 'mongoose';
+import { MongoClient, type Db } from 'mongodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { TokenService } from '../../api/src/tokens/token.service';
-import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+import { AGENT_TOKEN, databaseUri, startTestApi, type TestApi } from '../../api/test/support/api';
 import { serverBuilt } from '../../api/test/support/processes';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,12 +26,16 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
   let base: string;
   let browser: Browser;
   let page: Page;
+  let client: MongoClient;
+  let db: Db;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     api = await startTestApi('sla_web', { SLA_CHECK_SECONDS: '1' });
     await api.reset();
-    for (const name of ['sla_policies', 'ticket_sla', 'sla_meta']) await mongoose.connection.db!.collection(name).deleteMany({});
+    client = await MongoClient.connect(databaseUri('sla_web'));
+    db = client.db();
+    for (const name of ['sla_policies', 'ticket_sla', 'sla_meta']) await db.collection(name).deleteMany({});
     preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], { cwd: WEB, env: { ...process.env, API_URL: api.base } });
     base = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -49,6 +53,7 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
   afterAll(async () => {
     await browser?.close();
     preview?.kill('SIGTERM');
+    await client?.close();
     await api?.stop();
   });
 
@@ -67,10 +72,10 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
     const checkout = await make('Checkout page is down', 'URGENT');
     const invoices = await make('Invoices missing since yesterday', 'URGENT');
     // The invoices ticket came in two hours ago: its 30-minute first response is missed.
-    const id = (await mongoose.connection.db!.collection('tickets').findOne({ ticketNumber: invoices.ticketNumber }))!._id;
+    const id = (await db.collection('tickets').findOne({ ticketNumber: invoices.ticketNumber }))!._id;
     const ago = new Date(Date.now() - 2 * 3_600_000);
-    await mongoose.connection.db!.collection('tickets').updateOne({ _id: id }, { $set: { createdAt: ago } });
-    await mongoose.connection.db!.collection('ticket_events').updateOne({ ticketId: id, kind: 'CREATED' }, { $set: { at: ago } });
+    await db.collection('tickets').updateOne({ _id: id }, { $set: { createdAt: ago } });
+    await db.collection('ticket_events').updateOne({ ticketId: id, kind: 'CREATED' }, { $set: { at: ago } });
     await agent.addInternalNote({ ticketNumber: invoices.ticketNumber, message: 'Finance is asking.' });
     for (let i = 0; i < 200; i++) {
       if ((await agent.ticket({ ticketNumber: invoices.ticketNumber }))!.sla?.breached.length) break;

@@ -159,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: env.RETENTION_DAYS?.trim() ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500) : undefined,
     retentionSweepSeconds: integer('RETENTION_SWEEP_SECONDS', env.RETENTION_SWEEP_SECONDS, 300, 1, 86_400),
     attachments: loadAttachmentConfig(env),
-    slaCheckSeconds: integer('SLA_CHECK_SECONDS', env.SLA_CHECK_SECONDS, 5, 1, 30),
+    slaCheckSeconds: integer('SLA_CHECK_SECONDS', env.SLA_CHECK_SECONDS, 5, 1, 10),
   };
 }
 

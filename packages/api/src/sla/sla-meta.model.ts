@@ -9,6 +9,10 @@ export class SlaMeta {
 
   @prop({ type: Number })
   public position?: number;
+
+  /** The id of the feed the position is in (feed/feed-id.ts). */
+  @prop({ type: String })
+  public feed?: string;
 }
 
 export const SlaMetaModel = getModelForClass(SlaMeta);

@@ -15,6 +15,7 @@
 // is simply done again by the next holder.
 import mongoose, { type Types } from 'mongoose';
 import { Lease } from '../customers/sweep-lease.model';
+import { currentFeedId } from '../feed/feed-id';
 import type { FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { TicketStatus } from '../tickets/ticket.enums';
@@ -74,15 +75,18 @@ export class SlaWorker {
 
   /** 1. New events: recompute their tickets. */
   private async follow(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
-    const meta = await SlaMetaModel.collection.findOne<{ position: number }>({ _id: 'feed' as never });
+    const meta = await SlaMetaModel.collection.findOne<{ position: number; feed?: string }>({ _id: 'feed' as never });
+    const feed = await currentFeedId();
     let position = meta?.position ?? 0;
+    // Another database's feed, or a feed behind our cursor (a restored backup): read it again from its start (recomputing is idempotent).
+    if (meta && (meta.feed !== feed || position > (await this.feed.latestPosition()))) position = 0;
     for (let page = 0; page < FEED_PAGES_PER_ROUND && !this.stopped; page++) {
       const read = await this.feed.changesAfter(position, FEED_PAGE);
       if (read.end <= position) break;
       const ids = [...new Map(read.changes.map((c) => [String(c.event.ticketId), c.event.ticketId])).values()];
       await this.service.refresh(ids, set);
       position = read.end;
-      await SlaMetaModel.collection.updateOne({ _id: 'feed' as never }, { $set: { position } }, { upsert: true });
+      await SlaMetaModel.collection.updateOne({ _id: 'feed' as never }, { $set: { position, feed } }, { upsert: true });
       if (!read.more) break;
     }
   }
