@@ -11,14 +11,17 @@ import { TicketSla } from './ticket-sla.type';
 
 // Policies and deadlines are read from the database on each request: no process keeps state of its own.
 const service = new SlaService();
-/** One read of the policies per request, however many tickets it shows. */
-const perRequest = new WeakMap<object, Promise<PolicySet>>();
+/**
+ * One read of the policies per request, however many tickets it shows. A
+ * subscription keeps its context for hours: there a read serves one second.
+ */
+const perRequest = new WeakMap<object, { at: number; set: Promise<PolicySet> }>();
+const FRESH_MS = 1_000;
 const policiesOf = (ctx: Context): Promise<PolicySet> => {
-  let set = perRequest.get(ctx);
-  if (!set) {
-    set = service.policies();
-    perRequest.set(ctx, set);
-  }
+  const known = perRequest.get(ctx);
+  if (known && performance.now() - known.at < FRESH_MS) return known.set;
+  const set = service.policies();
+  perRequest.set(ctx, { at: performance.now(), set });
   return set;
 };
 
