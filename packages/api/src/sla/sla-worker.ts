@@ -2,8 +2,8 @@
 // `sweep_leases`, as retention's sweep), in rounds:
 // 1. follow the change feed from its own cursor: every ticket with a new
 //    event gets its stored state recomputed;
-// 2. after setSlaPolicies, recompute open tickets computed under older
-//    policies (their running deadlines move);
+// 2. after setSlaPolicies, recompute every open ticket (their running
+//    deadlines move; tickets made while there were no policies get theirs);
 // 3. tickets stored as waiting on the customer whose status moved back to
 //    OPEN (which leaves no event) are recomputed;
 // 4. the breach checker: states whose next miss is due by the database's
@@ -18,7 +18,7 @@ import { Lease } from '../customers/sweep-lease.model';
 import { currentFeedId } from '../feed/feed-id';
 import type { FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
-import { TicketStatus } from '../tickets/ticket.enums';
+import { OPEN_STATUSES, TicketStatus } from '../tickets/ticket.enums';
 import { TicketModel } from '../tickets/ticket.model';
 import { databaseNow } from './database-time';
 import { missDue, missedBy } from './sla-clock';
@@ -84,17 +84,31 @@ export class SlaWorker {
       const read = await this.feed.changesAfter(position, FEED_PAGE);
       if (read.end <= position) break;
       const ids = [...new Map(read.changes.map((c) => [String(c.event.ticketId), c.event.ticketId])).values()];
-      await this.service.refresh(ids, set);
+      // Without policies nothing is tracked nor written (the walk of step 2 covers these tickets once policies are set).
+      if (set.policies.length) await this.service.refresh(ids, set);
       position = read.end;
       await SlaMetaModel.collection.updateOne({ _id: 'feed' as never }, { $set: { position, feed } }, { upsert: true });
       if (!read.more) break;
     }
   }
 
-  /** 2. Open tickets computed under older policies. */
+  /**
+   * 2. After a policy change, every open ticket (those never computed
+   * included), a page per round in _id order, the walk's place kept in
+   * `sla_meta` so a new holder goes on from it.
+   */
   private async resync(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
-    const stale = await TicketSlaStateModel.collection.find<{ _id: Types.ObjectId }>({ open: true, policyVersion: { $ne: set.version } }).limit(BATCH).toArray();
-    if (stale.length) await this.service.refresh(stale.map((s) => s._id), set);
+    const meta = await SlaMetaModel.collection.findOne<{ version?: number; after?: Types.ObjectId | null; done?: boolean }>({ _id: 'resync' as never });
+    // Never set, or set to none from the start: nothing to move.
+    if (!meta && set.version === 0) return;
+    if (meta?.version === set.version && meta.done) return;
+    const after = meta?.version === set.version ? meta.after ?? null : null;
+    const filter: Record<string, unknown> = { status: { $in: [...OPEN_STATUSES] } };
+    if (after) filter._id = { $gt: after };
+    const page = await TicketModel.collection.find<{ _id: Types.ObjectId }>(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(BATCH).toArray();
+    if (page.length) await this.service.refresh(page.map((p) => p._id), set);
+    const done = page.length < BATCH;
+    await SlaMetaModel.collection.updateOne({ _id: 'resync' as never }, { $set: { version: set.version, after: done ? null : page[page.length - 1]._id, done } }, { upsert: true });
   }
 
   /** 3. Stored as waiting, but the ticket says otherwise: a page per round, walked by _id. */

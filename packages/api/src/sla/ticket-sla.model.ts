@@ -13,8 +13,6 @@ import { TimelineEventModel } from '../tickets/timeline-event.model';
 
 // The breach checker's query: states with a miss due at or before now.
 @index({ checkAt: 1 }, { partialFilterExpression: { checkAt: { $type: 'date' } } })
-// States computed under older policies (moved after setSlaPolicies).
-@index({ policyVersion: 1, open: 1 })
 // Tickets whose stored state says they wait on the customer (a move back to OPEN leaves no event).
 @index({ waiting: 1 }, { partialFilterExpression: { waiting: { $eq: true } } })
 @modelOptions({ schemaOptions: { collection: 'ticket_sla', versionKey: false }, options: { customName: 'TicketSlaState', allowMixed: Severity.ALLOW } })

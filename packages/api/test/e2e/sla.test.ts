@@ -200,8 +200,11 @@ describe('service levels', () => {
     const metrics = await (await fetch(`${api.base}/metrics`)).text();
     expect(metrics).toMatch(/sla_breaches_total\{metric="FIRST_RESPONSE"\} 1/);
     // The breached filter and the due order (stored state).
-    const onlyBreached = await until(() => api.gql(LIST, { f: { breached: true }, o: 'DUE_ASC', first: 50 }, agent), (r) => r.body.data?.tickets.edges.length === 1, 'the breached filter');
-    expect(onlyBreached.body.data!.tickets.edges[0].node.ticketNumber).toBe(late.ticketNumber);
+    // (The office-hours ticket of an earlier test, created in November, may have missed its target too.)
+    const numbersOf = (r: any): string[] => r.body.data?.tickets.edges.map((e: any) => e.node.ticketNumber) ?? [];
+    const onlyBreached = await until(() => api.gql(LIST, { f: { breached: true }, o: 'DUE_ASC', first: 50 }, agent), (r) => numbersOf(r).includes(late.ticketNumber), 'the breached filter');
+    expect(numbersOf(onlyBreached)).not.toContain(fine.ticketNumber);
+    for (const e of onlyBreached.body.data!.tickets.edges) expect(e.node.sla?.breached.length ?? 1).toBeGreaterThan(0);
     const notBreached = (await api.gql(LIST, { f: { breached: false }, o: 'DUE_ASC', first: 100 }, agent)).body.data!.tickets.edges.map((e: any) => e.node.ticketNumber);
     expect(notBreached).toContain(fine.ticketNumber);
     expect(notBreached).not.toContain(late.ticketNumber);
