@@ -9,6 +9,7 @@ import { customersCapability } from './customers';
 import type { IndexedModel } from './db/connection';
 import { feedCapability } from './feed';
 import { listingCapability } from './listing';
+import { slaCapability } from './sla';
 import { liveCapability } from './live';
 import { ticketsCapability } from './tickets';
 import { tokensCapability } from './tokens';
@@ -24,6 +25,7 @@ export const CAPABILITIES: readonly Capability[] = [
   customersCapability,
   attachmentsCapability,
   conversationCapability,
+  slaCapability,
 ];
 
 /** Every capability's models: their indexes are built at start. */

@@ -20,6 +20,7 @@ import { ListingService } from './listing';
 import { FeedHub } from './live';
 import type { Logger } from './logging/logger';
 import { ticketSchema } from './schema';
+import { createSla } from './sla';
 import { Metrics, rootFieldsOf } from './telemetry/metrics';
 import { createTimelineLoader, TicketService } from './tickets';
 import { TokenService } from './tokens';
@@ -116,6 +117,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
   );
   if (config.production && !config.customers.auditKey) log.warn("AUDIT_KEY is not set: the audit trail's key is kept in the database it protects (docs/customers-data.md)");
   const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
+  const sla = createSla({ feed, log, registry: metrics?.registry, onEvents: () => sequencer.nudge(), checkSeconds: config.slaCheckSeconds });
   let stopCountingDeliveries = () => {};
 
   const running: Running[] = [
@@ -124,6 +126,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     { start: () => retention.start(), stop: () => retention.stop() },
     { route: attachments.route, start: () => attachments.start(), stop: () => attachments.stop() },
     { start: () => conversation.start(), stop: () => conversation.stop() },
+    { start: () => sla.start(), stop: () => sla.stop() },
   ];
 
   return {

@@ -19,6 +19,10 @@ import {
   UpdateWebhookDocument,
   WebhookDeliveriesDocument,
   WebhooksDocument,
+  SetSlaPoliciesDocument,
+  SlaPoliciesDocument,
+  type SlaPolicyInput,
+  type SlaPolicyFieldsFragment,
   type CreateWebhookMutation,
   type CreateWebhookMutationVariables,
   type ReplayWebhookMutationVariables,
@@ -194,6 +198,10 @@ export interface TicketClient {
   ticketsCount(args?: { filter?: TicketFilter | null }): Promise<number>;
   /** tickets:read. One page of the change feed; keep passing endCursor back as `after`. */
   ticketChanges(args?: TicketChangesQueryVariables): Promise<TicketChangePage>;
+  /** tickets:read. The service-level policies, in the order they are tried. */
+  slaPolicies(): Promise<SlaPolicyFieldsFragment[]>;
+  /** settings:manage. Replace every service-level policy; running deadlines of open tickets move. */
+  setSlaPolicies(args: { policies: SlaPolicyInput[] }): Promise<SlaPolicyFieldsFragment[]>;
   /** customers:read. Everything held about an email: its tickets with every event. */
   customerData(args: { email: string }): Promise<CustomerData>;
   /** customers:erase. Erase an email's personal data from every ticket; zeros when nothing is left. */
@@ -488,6 +496,12 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async ticketChanges(args = {}) {
       return (await request(TicketChangesDocument, args)).ticketChanges;
+    },
+    async slaPolicies() {
+      return (await request(SlaPoliciesDocument, {})).slaPolicies;
+    },
+    async setSlaPolicies(args) {
+      return (await request(SetSlaPoliciesDocument, args)).setSlaPolicies;
     },
     async customerData(args) {
       return (await request(CustomerDataDocument, args)).customerData;

@@ -39,4 +39,9 @@ export type {
   TicketStatus,
   TimelineEventKind,
   WebhookDeliveryStatus,
+  SlaMetric,
+  SlaPolicyInput,
+  BusinessHoursInput,
+  SlaPolicyFieldsFragment as SlaPolicy,
+  TicketSlaFieldsFragment as TicketSla,
 } from './generated/graphql';

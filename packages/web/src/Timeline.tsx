@@ -16,6 +16,7 @@ const LABEL: Record<TimelineEvent['kind'], string> = {
   ASSIGNED: 'Assignment',
   ERASED: 'Personal data erased',
   CUSTOMER_REPLY: 'Customer reply',
+  SLA_BREACHED: 'Service level missed',
 };
 
 const CHANNEL: Record<string, string> = { WEB: 'from the tracking page', EMAIL: 'by email' };

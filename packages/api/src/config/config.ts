@@ -52,6 +52,8 @@ export interface Config {
   retentionDays?: number;
   /** RETENTION_SWEEP_SECONDS: how often a process looks for tickets past retention (and takes the sweep's lease). */
   retentionSweepSeconds: number;
+  /** SLA_CHECK_SECONDS: between the SLA worker's rounds (feed, deadlines, breach checker); breaches come within 60 s of their due time. */
+  slaCheckSeconds: number;
   /** Uploads and signed links (attachments/attachment-config.ts). */
   attachments: AttachmentConfig;
   /** FEED_GAP_SECONDS: how long the feed waits for a ticket's missing event number before giving it up (feed/gap-watch.ts). */
@@ -174,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     customers: loadCustomerConfig(env),
     email: loadEmailConfig(env),
     webClient: flag(env.WEB_CLIENT, env.NODE_ENV !== 'production'),
+    slaCheckSeconds: integer('SLA_CHECK_SECONDS', env.SLA_CHECK_SECONDS, 5, 1, 10),
   };
 }
 

@@ -4,6 +4,7 @@
 // matched when it began. Every filter has an index (see docs/tokens-and-feed.md).
 import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
+import { decodeDueCursor, duePage } from '../sla/due-order';
 import { TicketModel } from '../tickets/ticket.model';
 import { toTicket, type StoredTicket } from '../tickets/ticket.service';
 import { checkAssignee, checkEmail } from '../tickets/ticket.validation';
@@ -42,6 +43,7 @@ export function filterQuery(filter: TicketFilter | null | undefined): { query: R
     if (assignee.ok) query.assignee = assignee.value;
     else problems.push(...assignee.problems);
   } else if (hasUnassigned) query.assignee = filter.unassigned ? null : { $type: 'string' };
+  if (filter.breached !== null && filter.breached !== undefined) query.slaBreached = filter.breached ? true : { $ne: true };
   return problems.length ? { problems } : { query };
 }
 
@@ -51,9 +53,16 @@ export class ListingService {
     const built = filterQuery(filter);
     if ('problems' in built) problems.push(...built.problems);
     if (!Number.isInteger(first) || first < PAGE_SIZE.min || first > PAGE_SIZE.max) problems.push({ field: 'first', message: `must be from ${PAGE_SIZE.min} to ${PAGE_SIZE.max}` });
-    const position = after === null || after === undefined ? null : decodeCursor(order, after);
-    if (after !== null && after !== undefined && !position) problems.push({ field: 'after', message: 'is not a cursor of this listing (use an endCursor or edge cursor it returned, with the same orderBy)' });
+    const due = order === TicketOrder.DUE_ASC;
+    const position = after === null || after === undefined || due ? null : decodeCursor(order, after);
+    const duePosition = after === null || after === undefined || !due ? null : decodeDueCursor(after);
+    if (after !== null && after !== undefined && !position && !duePosition) problems.push({ field: 'after', message: 'is not a cursor of this listing (use an endCursor or edge cursor it returned, with the same orderBy)' });
     if (problems.length || 'problems' in built) throw badUserInput(problems);
+    if (due) {
+      const read = await duePage(built.query, first, duePosition);
+      const edges = read.docs.slice(0, first).map((d) => ({ cursor: read.cursorOf(d), node: toTicket(d) }));
+      return { edges, pageInfo: { hasNextPage: read.docs.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, query: built.query };
+    }
 
     const dir = order === TicketOrder.CREATED_ASC ? 1 : -1;
     const beyond = dir === 1 ? '$gt' : '$lt';

@@ -4,11 +4,12 @@ import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.en
 export enum TicketOrder {
   CREATED_DESC = 'CREATED_DESC',
   CREATED_ASC = 'CREATED_ASC',
+  DUE_ASC = 'DUE_ASC',
 }
 registerEnumType(TicketOrder, {
   name: 'TicketOrder',
   description: 'Order of a ticket listing.',
-  valuesConfig: { CREATED_DESC: { description: 'Newest first.' }, CREATED_ASC: { description: 'Oldest first.' } },
+  valuesConfig: { CREATED_DESC: { description: 'Newest first.' }, CREATED_ASC: { description: 'Oldest first.' }, DUE_ASC: { description: 'Earliest running SLA deadline first (tickets without one last); follows deadline changes within seconds.' } },
 });
 
 @InputType({ description: 'Which tickets to list; every field given must hold (AND). Lists match any of their values.' })
@@ -39,4 +40,7 @@ export class TicketFilter {
 
   @Field(() => Boolean, { nullable: true, description: 'true: only unassigned tickets; false: only assigned ones. Not together with assignee.' })
   public unassigned?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: only tickets that missed an SLA target (an SLA_BREACHED event); false: only the others.' })
+  public breached?: boolean | null;
 }

@@ -6,7 +6,8 @@ import type { TicketClient, TicketPage, TicketPriority, TicketStatus, TicketSumm
 import { describeError, type Problem } from '../errors';
 import { formatDate } from '../Timeline';
 import { AGENT_STATUS_LABEL as STATUS_LABEL } from '../labels';
-import { appendPage, applyChange, capRows, MAX_ROWS, NO_FILTER, toTicketFilter, type Assignment, type InboxFilter } from './inbox-filter';
+import { appendPage, applyChange, capRows, MAX_ROWS, NO_FILTER, toTicketFilter, type Assignment, type InboxFilter, type InboxOrder } from './inbox-filter';
+import { timeLeft } from './time-left';
 
 const PAGE = 20;
 const STATUSES: TicketStatus[] = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'];
@@ -32,7 +33,7 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
   async function nextPage(reset: boolean) {
     if (reset || !pages.current) {
       generation.current++;
-      pages.current = client.listTickets({ filter: toTicketFilter(filter, me), first: PAGE })[Symbol.asyncIterator]();
+      pages.current = client.listTickets({ filter: toTicketFilter(filter, me), orderBy: filter.order ?? 'CREATED_DESC', first: PAGE })[Symbol.asyncIterator]();
     }
     const mine = generation.current;
     const walk = pages.current;
@@ -88,6 +89,12 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
   }, [client]);
 
   const set = (patch: Partial<InboxFilter>) => setFilter((f) => ({ ...f, ...patch }));
+  // Time left is counted down on the browser's clock, every 30 s.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
 
   return (
     <section className="card wide" aria-labelledby="inbox-title">
@@ -117,13 +124,20 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
             <option value="unassigned">Unassigned</option>
           </select>
         </div>
+        <div className="field">
+          <label htmlFor="f-order">Sort</label>
+          <select id="f-order" value={filter.order ?? 'CREATED_DESC'} onChange={(e) => set({ order: e.target.value as InboxOrder })}>
+            <option value="CREATED_DESC">Newest first</option>
+            <option value="DUE_ASC">Due first</option>
+          </select>
+        </div>
       </form>
       {loading && !rows.length && <p className="muted loading" role="status" data-testid="inbox-loading">Loading tickets…</p>}
       {/* A phone scrolls the table sideways inside this box; the page itself never gets wider than the screen. */}
       <div className="table-scroll" data-testid="inbox-table">
       <table className="tickets" aria-busy={loading}>
         <thead>
-          <tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Created</th></tr>
+          <tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Due</th><th scope="col">Created</th></tr>
         </thead>
         <tbody>
           {rows.map((t) => (
@@ -133,6 +147,7 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
               <td>{STATUS_LABEL[t.status]}</td>
               <td>{title(t.priority)}</td>
               <td>{t.assignee ?? <span className="muted">—</span>}</td>
+              <td data-testid="time-left"><TimeLeftCell sla={t.sla} now={now} /></td>
               <td><time dateTime={t.createdAt}>{formatDate(t.createdAt)}</time></td>
             </tr>
           ))}
@@ -160,6 +175,14 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
       <FromChat />
     </section>
   );
+}
+
+/** Time left under the ticket's service level: red when missed, muted when none applies. */
+function TimeLeftCell({ sla, now }: { sla: TicketSummary['sla']; now: number }) {
+  const left = timeLeft(sla, now);
+  if (!left) return <span className="muted">—</span>;
+  const due = left.due === null ? undefined : new Date(left.due).toISOString();
+  return <span className={left.late ? 'sla-late' : 'sla-ok'} title={due && `Due ${formatDate(due)}`} data-late={left.late}>{left.text}</span>;
 }
 
 /** The live-chat "Create ticket" dialog, opened for a chat the agent is in (a token with tickets:write may name any chat). */

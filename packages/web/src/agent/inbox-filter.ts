@@ -4,13 +4,20 @@ import type { TicketFilter, TicketPriority, TicketStatus, TicketSummary } from '
 
 export type Assignment = 'all' | 'mine' | 'unassigned';
 
+/** Newest first, or the earliest running SLA deadline first. */
+export type InboxOrder = 'CREATED_DESC' | 'DUE_ASC';
+
 export interface InboxFilter {
   status: TicketStatus | '';
   priority: TicketPriority | '';
   assignment: Assignment;
+  order?: InboxOrder;
 }
 
-export const NO_FILTER: InboxFilter = { status: '', priority: '', assignment: 'all' };
+export const NO_FILTER: InboxFilter = { status: '', priority: '', assignment: 'all', order: 'CREATED_DESC' };
+
+/** A ticket as a live change brings it: without its deadlines (the feed does not compute them). */
+export type ChangedTicket = Omit<TicketSummary, 'sla'> & { sla?: TicketSummary['sla'] };
 
 /** Rows an inbox keeps at most (pages and live arrivals together); past it, the oldest go and a refresh is offered. */
 export const MAX_ROWS = 500;
@@ -56,9 +63,13 @@ export function newestFirst(a: TicketSummary, b: TicketSummary): number {
  * falls within what is shown (newer than the last row, or everything is
  * shown). Tickets older than the last row come with "Load more".
  */
-export function applyChange(rows: TicketSummary[], t: TicketSummary, f: InboxFilter, me: string, complete: boolean): TicketSummary[] {
+export function applyChange(rows: TicketSummary[], changed: ChangedTicket, f: InboxFilter, me: string, complete: boolean): TicketSummary[] {
+  // The deadlines shown stay until the next read (a change does not carry them).
+  const t: TicketSummary = { ...changed, sla: changed.sla !== undefined ? changed.sla : rows.find((r) => r.id === changed.id)?.sla ?? null };
   const without = rows.filter((r) => r.id !== t.id);
   if (!matches(t, f, me)) return without;
+  // In due order a change stays where it is; new tickets come with the next read.
+  if (f.order === 'DUE_ASC') return rows.map((r) => (r.id === t.id ? t : r));
   const last = rows.at(-1);
   const known = without.length !== rows.length;
   if (!known && !complete && last && newestFirst(t, last) > 0) return rows;

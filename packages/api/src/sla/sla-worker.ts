@@ -1,0 +1,153 @@
+// The SLA's background work, done by one API process at a time (a lease in
+// `sweep_leases`, as retention's sweep), in rounds:
+// 1. follow the change feed from its own cursor: every ticket with a new
+//    event gets its stored state recomputed;
+// 2. after setSlaPolicies, recompute every open ticket (their running
+//    deadlines move; tickets made while there were no policies get theirs);
+// 3. tickets stored as waiting on the customer whose status moved back to
+//    OPEN (which leaves no event) are recomputed;
+// 4. the breach checker: states whose next miss is due by the database's
+//    time are recomputed from their events, and each miss confirmed is
+//    announced, once (sla.service.ts: a unique index, not the lease, makes
+//    it once: a holder that stalled and wakes up beside its successor
+//    writes nothing twice).
+// Everything is recomputed from the events, so a round that dies halfway
+// is simply done again by the next holder.
+import mongoose, { type Types } from 'mongoose';
+import { Lease } from '../customers/sweep-lease.model';
+import { currentFeedId } from '../feed/feed-id';
+import type { FeedService } from '../feed/feed.service';
+import type { Logger } from '../logging/logger';
+import { OPEN_STATUSES, TicketStatus } from '../tickets/ticket.enums';
+import { TicketModel } from '../tickets/ticket.model';
+import { databaseNow } from './database-time';
+import { missDue, missedBy } from './sla-clock';
+import { SlaMetaModel } from './sla-meta.model';
+import type { SlaService } from './sla.service';
+import { TicketSlaStateModel } from './ticket-sla.model';
+
+/** Feed changes read per page, and pages per round. */
+const FEED_PAGE = 200;
+const FEED_PAGES_PER_ROUND = 10;
+/** States recomputed per step of a round. */
+const BATCH = 500;
+
+export interface SlaWorkerOptions {
+  /** Time between rounds; the lease passes after three missed rounds. */
+  intervalMs: number;
+}
+
+export class SlaWorker {
+  private readonly lease: Lease;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private waitingAfter: Types.ObjectId | null = null;
+
+  constructor(private readonly service: SlaService, private readonly feed: FeedService, private readonly options: SlaWorkerOptions, private readonly log: Logger) {
+    this.lease = new Lease('sla', 3 * options.intervalMs);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.round()
+      .then(() => undefined, (err: unknown) => this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'sla: round failed; retrying on the next round'))
+      .finally(() => { this.running = undefined; });
+  }
+
+  /** One round, when this process holds the lease; the number of breaches it announced. */
+  async round(): Promise<number> {
+    if (!(await this.lease.hold())) return 0;
+    const set = await this.service.policies();
+    await this.follow(set);
+    if (this.stopped) return 0;
+    await this.resync(set);
+    await this.unpaused(set);
+    if (this.stopped) return 0;
+    return this.check();
+  }
+
+  /** 1. New events: recompute their tickets. */
+  private async follow(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
+    const meta = await SlaMetaModel.collection.findOne<{ position: number; feed?: string }>({ _id: 'feed' as never });
+    const feed = await currentFeedId();
+    let position = meta?.position ?? 0;
+    // Another database's feed, or a feed behind our cursor (a restored backup): read it again from its start (recomputing is idempotent).
+    if (meta && (meta.feed !== feed || position > (await this.feed.latestPosition()))) position = 0;
+    for (let page = 0; page < FEED_PAGES_PER_ROUND && !this.stopped; page++) {
+      const read = await this.feed.changesAfter(position, FEED_PAGE);
+      if (read.end <= position) break;
+      const ids = [...new Map(read.changes.map((c) => [String(c.event.ticketId), c.event.ticketId])).values()];
+      // Without policies nothing is tracked nor written (the walk of step 2 covers these tickets once policies are set).
+      if (set.policies.length) await this.service.refresh(ids, set);
+      position = read.end;
+      await SlaMetaModel.collection.updateOne({ _id: 'feed' as never }, { $set: { position, feed } }, { upsert: true });
+      if (!read.more) break;
+    }
+  }
+
+  /**
+   * 2. After a policy change, every open ticket (those never computed
+   * included), a page per round in _id order, the walk's place kept in
+   * `sla_meta` so a new holder goes on from it.
+   */
+  private async resync(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
+    const meta = await SlaMetaModel.collection.findOne<{ version?: number; after?: Types.ObjectId | null; done?: boolean }>({ _id: 'resync' as never });
+    // Never set, or set to none from the start: nothing to move.
+    if (!meta && set.version === 0) return;
+    if (meta?.version === set.version && meta.done) return;
+    const after = meta?.version === set.version ? meta.after ?? null : null;
+    const filter: Record<string, unknown> = { status: { $in: [...OPEN_STATUSES] } };
+    if (after) filter._id = { $gt: after };
+    const page = await TicketModel.collection.find<{ _id: Types.ObjectId }>(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(BATCH).toArray();
+    if (page.length) await this.service.refresh(page.map((p) => p._id), set);
+    const done = page.length < BATCH;
+    await SlaMetaModel.collection.updateOne({ _id: 'resync' as never }, { $set: { version: set.version, after: done ? null : page[page.length - 1]._id, done } }, { upsert: true });
+  }
+
+  /** 3. Stored as waiting, but the ticket says otherwise: a page per round, walked by _id. */
+  private async unpaused(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
+    const filter = this.waitingAfter ? { waiting: true, _id: { $gt: this.waitingAfter } } : { waiting: true };
+    const waiting = await TicketSlaStateModel.collection.find<{ _id: Types.ObjectId }>(filter).sort({ _id: 1 }).limit(BATCH).toArray();
+    this.waitingAfter = waiting.length < BATCH ? null : waiting[waiting.length - 1]._id;
+    if (!waiting.length) return;
+    const moved = await TicketModel.collection.find<{ _id: Types.ObjectId }>({ _id: { $in: waiting.map((w) => w._id) }, status: { $ne: TicketStatus.WAITING_ON_CUSTOMER } }, { projection: { _id: 1 } }).toArray();
+    if (moved.length) await this.service.refresh(moved.map((m) => m._id), set);
+  }
+
+  /** 4. Misses due by the database's time: confirmed from the events, then announced once. */
+  private async check(): Promise<number> {
+    const now = await databaseNow(mongoose.connection.db!, this.log);
+    let announced = 0;
+    for (let batch = 0; batch < 10 && !this.stopped; batch++) {
+      const due = await TicketSlaStateModel.collection.find<{ _id: Types.ObjectId }>({ checkAt: { $lte: now } }).sort({ checkAt: 1 }).limit(BATCH).toArray();
+      if (!due.length) break;
+      // Fresh from the events: an answer that came after the state was stored is seen here.
+      const states = await this.service.refresh(due.map((d) => d._id));
+      for (const [id, state] of states) {
+        if (!state) continue;
+        for (const metric of missedBy(state, now.getTime())) {
+          if (await this.service.announce(new mongoose.Types.ObjectId(id), metric, missDue(state.metrics[metric]), now)) announced++;
+        }
+      }
+      // With the events written, the states no longer point at these misses.
+      await this.service.refresh(due.map((d) => d._id));
+      if (due.length < BATCH || !(await this.lease.hold())) break;
+    }
+    if (announced) this.log.info({ breaches: announced }, 'sla: breaches announced');
+    return announced;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.lease.release().catch(() => undefined);
+  }
+}
