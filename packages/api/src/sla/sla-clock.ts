@@ -11,6 +11,7 @@ import { TicketStatus, TimelineEventKind } from '../tickets/ticket.enums';
 import { dueWithPauses, type Calendar, type Pause } from './business-hours';
 import { SlaMetric, SLA_METRICS } from './sla.enums';
 import type { StoredPolicy } from './sla-policy.model';
+import { sequenceOf } from '../tickets/event-seq';
 
 /** The kind of a customer's reply (customers answer: replyAsCustomer, email in). */
 export const CUSTOMER_REPLY = 'CUSTOMER_REPLY';
@@ -21,6 +22,7 @@ export interface ClockEvent {
   kind: string;
   at: Date;
   ticketSeq?: number;
+  sequence?: number;
   _id?: { toString(): string };
   /** On SLA_BREACHED events: the metric missed. */
   slaMetric?: string;
@@ -64,7 +66,7 @@ const RESUMES = new Set<string>([TimelineEventKind.IN_PROGRESS, TimelineEventKin
 
 /** Events in the order they happened (time, then their number on the ticket, then id). */
 function ordered(events: readonly ClockEvent[]): ClockEvent[] {
-  return [...events].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.ticketSeq ?? 0) - (b.ticketSeq ?? 0) || (String(a._id) < String(b._id) ? -1 : 1));
+  return [...events].sort((a, b) => a.at.getTime() - b.at.getTime() || sequenceOf(a) - sequenceOf(b) || (String(a._id) < String(b._id) ? -1 : 1));
 }
 
 export function computeSla(policies: readonly StoredPolicy[], ticket: ClockTicket, events: readonly ClockEvent[]): SlaState | null {

@@ -5,9 +5,9 @@
 import mongoose, { Types } from 'mongoose';
 import { badUserInput } from '../errors/api-errors';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
-import { takeEventSeqs } from '../tickets/event-seq';
 import { EventVisibility, OPEN_STATUSES, TicketStatus, type TimelineEventKind } from '../tickets/ticket.enums';
 import { TicketModel } from '../tickets/ticket.model';
+import { TicketStore } from '../tickets/ticket.store';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
 import { computeSla, earliestDue, nextCheck, SLA_BREACHED, shownDue, type ClockEvent, type ClockTicket, type SlaState } from './sla-clock';
 import { SlaMetric, SLA_METRICS } from './sla.enums';
@@ -161,8 +161,10 @@ export class SlaService {
   async announce(ticketId: Types.ObjectId, metric: SlaMetric, due: number | null, at: Date): Promise<boolean> {
     const exists = await TimelineEventModel.collection.findOne({ ticketId, slaMetric: metric });
     if (exists) return false;
+    // Numbered like every event of its ticket (ticket.store.ts); a second announcement gives its number up at once.
+    const store = new TicketStore();
+    const sequence = await store.takeSequences(ticketId, 1);
     try {
-      const ticketSeq = await takeEventSeqs(ticketId, 1);
       await TimelineEventModel.collection.insertOne({
         _id: new mongoose.Types.ObjectId(),
         ticketId,
@@ -173,9 +175,10 @@ export class SlaService {
         actor: 'sla',
         slaMetric: metric,
         pending: true,
-        ...(ticketSeq !== undefined && { ticketSeq }),
+        ...(sequence !== undefined && { sequence }),
       } as never);
     } catch (err) {
+      if (sequence !== undefined) await store.giveUp(ticketId, [sequence]);
       if (isDuplicateKeyError(err)) return false;
       throw err;
     }
