@@ -8,7 +8,7 @@ import {
   type GraphQLField, type GraphQLInputType, type GraphQLSchema,
 } from 'graphql';
 import { documentedErrors, type DocumentedError } from '../../src/cli/api-reference';
-import { ticketSchema } from '../../src/http/schema';
+import { ticketSchema } from '../../src/schema';
 import { SCOPES } from '../../src/tokens/scopes';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, codeOf, startTestApi, ticketInput, type GqlResult, type TestApi } from '../support/api';
