@@ -486,5 +486,6 @@ async function attachments() {
   process.exit(0);
 }
 
+if (OPS.includes('search') || process.argv.includes('search')) await import('./search.mjs');
 const mode = process.argv.includes('telemetry') ? telemetry : process.argv.includes('attachments') || OPS.includes('attachments') ? attachments : main;
 mode().catch((err) => { console.error(err); process.exit(1); });

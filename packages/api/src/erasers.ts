@@ -9,7 +9,8 @@ import type { Config } from './config/config';
 import { BUILT_IN_ERASERS } from './customers/customers.service';
 import type { Eraser } from './customers/eraser';
 import { rateLimitEraser } from './http/rate-limit';
+import { searchEraser } from './search';
 
 export function erasers(config: Pick<Config, 'rateLimitStore'>, db: Db): readonly Eraser[] {
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), ...(config.rateLimitStore === 'mongo' ? [rateLimitEraser] : [])];
+  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), searchEraser, ...(config.rateLimitStore === 'mongo' ? [rateLimitEraser] : [])];
 }

@@ -6,8 +6,9 @@ import { attachmentModels } from './attachments/models';
 import type { IndexedModel } from './db/connection';
 import { customerModels } from './customers/models';
 import { feedModels } from './feed/models';
+import { searchModels } from './search/models';
 import { ticketModels } from './tickets/models';
 import { tokenModels } from './tokens/models';
 import { webhookModels } from './webhooks/models';
 
-export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels];
+export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels, ...searchModels];

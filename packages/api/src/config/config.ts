@@ -50,6 +50,8 @@ export interface Config {
   retentionSweepSeconds: number;
   /** Uploads and signed links (attachments/attachment-config.ts). */
   attachments: AttachmentConfig;
+  /** SEARCH_INDEXING=off: writes are not indexed for searchTickets (the benchmark's baseline; docs/search.md). */
+  searchIndexing: boolean;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: env.RETENTION_DAYS?.trim() ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500) : undefined,
     retentionSweepSeconds: integer('RETENTION_SWEEP_SECONDS', env.RETENTION_SWEEP_SECONDS, 300, 1, 86_400),
     attachments: loadAttachmentConfig(env),
+    searchIndexing: flag(env.SEARCH_INDEXING, true),
   };
 }
 

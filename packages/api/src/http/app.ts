@@ -9,6 +9,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createAttachments } from '../attachments/attachments';
+import { createSearch } from '../search';
 import type { Config } from '../config/config';
 import { pingDatabase } from '../db/connection';
 import { probeTransactions, transactionsWork } from '../db/transactions';
@@ -81,7 +82,8 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const transactions = config.transactions === 'auto' && (await useTransactions(log));
   const tokens = new TokenService(config.agentTokens, log);
   const attachments = await createAttachments({ config: config.attachments, log, registry: metrics?.registry, principalOf: (authorization, ip) => principalOf(authorization, ip), ipOf: (req) => ipOf(req) });
-  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service });
+  const search = createSearch(log, { indexing: config.searchIndexing });
+  const tickets = new TicketService(log, { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc(), onWritten: search.onWritten }, { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service });
   const stopCountingDeliveries = metrics ? onDeliveryOutcome((outcome) => metrics.delivery(outcome)) : () => {};
   const listing = new ListingService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
@@ -133,6 +135,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   dispatcher.start();
   retention.start();
   attachments.start();
+  search.start();
   await live.start();
 
   const ipOf = clientIp(config.trustProxy);
@@ -294,7 +297,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       live.stop();
       await drained;
       await apollo.stop();
-      await Promise.all([sequencer.stop(), dispatcher.stop(), retention.stop(), attachments.stop()]);
+      await Promise.all([sequencer.stop(), dispatcher.stop(), retention.stop(), attachments.stop(), search.stop()]);
       stopCountingDeliveries();
     },
   };

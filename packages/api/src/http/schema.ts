@@ -12,6 +12,7 @@ import { NodeResolver } from '../graphql/node.resolver';
 import { ListingResolver } from '../listing/listing.resolver';
 import { createLocalBus } from '../live/local-bus';
 import { LiveResolver } from '../live/live.resolver';
+import { SearchResolver } from '../search';
 import { TicketResolver } from '../tickets/ticket.resolver';
 import { WebhookResolver } from '../webhooks/webhook.resolver';
 
@@ -63,7 +64,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver],
+    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver, SearchResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),

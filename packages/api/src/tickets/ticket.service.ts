@@ -91,6 +91,8 @@ export interface TicketHooks {
   onCreated?(): void;
   /** A ticket number collided and was absorbed (the counter was behind the data). */
   onCollision?(): void;
+  /** A ticket was created (`ticket` given) or got events; awaited before the write answers (search/ indexes them). */
+  onWritten?(ticketId: Types.ObjectId, events: readonly StoredEvent[], ticket?: StoredTicket): Promise<void>;
 }
 
 export interface TicketServiceOptions {
@@ -167,6 +169,7 @@ export class TicketService {
       return inserted.replay;
     }
     this.hooks.onCreated?.();
+    await this.hooks.onWritten?.(inserted.ticket._id, [inserted.event], inserted.ticket);
     if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber, customer: maskEmail(values.customerEmail) }, 'ticket created');
     // The timeline is known: no need to read it back.
     return { ...toTicket(inserted.ticket), timeline: [toEvent(inserted.event, actor !== null)] };
@@ -469,7 +472,9 @@ export class TicketService {
 
   /** `firstSeq`: the ticketSeq the write that made these events took for them (none: take them now, alone). */
   private async append(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[], firstSeq?: number): Promise<void> {
-    if (events.length) await this.insertEvents(ticketId, at, actor, events, undefined, firstSeq);
+    if (!events.length) return;
+    const written = await this.insertEvents(ticketId, at, actor, events, undefined, firstSeq);
+    await this.hooks.onWritten?.(ticketId, written);
   }
 
   /**
