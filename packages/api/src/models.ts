@@ -6,9 +6,10 @@ import { attachmentModels } from './attachments/models';
 import type { IndexedModel } from './db/connection';
 import { customerModels } from './customers/models';
 import { feedModels } from './feed/models';
+import { fieldModels } from './fields/models';
 import { searchModels } from './search/models';
 import { ticketModels } from './tickets/models';
 import { tokenModels } from './tokens/models';
 import { webhookModels } from './webhooks/models';
 
-export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels, ...searchModels];
+export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels, ...searchModels, ...fieldModels];

@@ -6,6 +6,7 @@ import { buildSchemaSync } from 'type-graphql';
 import { CustomerResolver } from '../customers/customer.resolver';
 import { AttachmentResolver } from '../attachments/attachment.resolver';
 import { FeedResolver } from '../feed/feed.resolver';
+import { FieldsResolver, TicketFieldsResolver } from '../fields';
 import { scopeChecker } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { NodeResolver } from '../graphql/node.resolver';
@@ -64,7 +65,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver, SearchResolver],
+    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver, SearchResolver, FieldsResolver, TicketFieldsResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),

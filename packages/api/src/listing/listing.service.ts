@@ -4,6 +4,7 @@
 // matched when it began. Every filter has an index (see README).
 import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
+import { fieldsFilter } from '../fields/filter';
 import { TicketModel } from '../tickets/ticket.model';
 import { toTicket, type StoredTicket } from '../tickets/ticket.service';
 import { checkAssignee, checkEmail } from '../tickets/ticket.validation';
@@ -42,6 +43,9 @@ export function filterQuery(filter: TicketFilter | null | undefined): { query: R
     if (assignee.ok) query.assignee = assignee.value;
     else problems.push(...assignee.problems);
   } else if (hasUnassigned) query.assignee = filter.unassigned ? null : { $type: 'string' };
+  const organised = fieldsFilter(filter);
+  problems.push(...organised.problems);
+  if (organised.query.length) query.$and = organised.query;
   return problems.length ? { problems } : { query };
 }
 

@@ -1,4 +1,5 @@
 import { Field, InputType, registerEnumType } from 'type-graphql';
+import { CustomFieldValueInput } from '../fields/fields.input';
 import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.enums';
 
 export enum TicketOrder {
@@ -39,4 +40,10 @@ export class TicketFilter {
 
   @Field(() => Boolean, { nullable: true, description: 'true: only unassigned tickets; false: only assigned ones. Not together with assignee.' })
   public unassigned?: boolean | null;
+
+  @Field(() => [String], { nullable: true, description: 'Every one of these tags (trimmed, case-insensitive).' })
+  public tags?: string[] | null;
+
+  @Field(() => [CustomFieldValueInput], { nullable: true, description: 'Every one of these custom field values (a null value: tickets without one).' })
+  public fields?: CustomFieldValueInput[] | null;
 }

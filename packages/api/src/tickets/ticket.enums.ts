@@ -38,6 +38,7 @@ export enum TimelineEventKind {
   INTERNAL_NOTE = 'INTERNAL_NOTE',
   ASSIGNED = 'ASSIGNED',
   ERASED = 'ERASED',
+  TAGGED = 'TAGGED',
 }
 
 /** Who may see an event: everyone who may see the ticket, or only token holders (agents). */
@@ -46,7 +47,7 @@ export enum EventVisibility {
   INTERNAL = 'INTERNAL',
 }
 
-const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([TimelineEventKind.INTERNAL_NOTE, TimelineEventKind.ASSIGNED]);
+const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([TimelineEventKind.INTERNAL_NOTE, TimelineEventKind.ASSIGNED, TimelineEventKind.TAGGED]);
 
 /** The one rule: notes and assignments are the agents' own business; everything else the customer sees. */
 export const visibilityOf = (kind: TimelineEventKind): EventVisibility => (INTERNAL_KINDS.has(kind) ? EventVisibility.INTERNAL : EventVisibility.PUBLIC);
@@ -81,6 +82,7 @@ registerEnumType(TimelineEventKind, {
     INTERNAL_NOTE: { description: 'An agent wrote a note for colleagues (INTERNAL: never shown to the customer).' },
     ASSIGNED: { description: 'The ticket was assigned, reassigned or unassigned; the message says from whom to whom (INTERNAL).' },
     ERASED: { description: 'The customer\'s personal data on this ticket was erased (a request or retention); integrators holding copies should erase theirs.' },
+    TAGGED: { description: 'The ticket\'s tags or custom field values changed; the message says how (INTERNAL).' },
   },
 });
 registerEnumType(EventVisibility, {

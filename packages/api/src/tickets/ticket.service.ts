@@ -464,6 +464,21 @@ export class TicketService {
     throw serviceUnavailable(1);
   }
 
+  /**
+   * A change another capability planned on a ticket it read (tags and
+   * fields): `set` and then `events`, only while the ticket's eventSeq is
+   * still the one it was read with. A conditional updateOne, so one winner
+   * on every engine, and the events take the numbers after that seq. null
+   * when the ticket changed meanwhile: read it again and plan again.
+   */
+  async applyIfUnchanged(ticket: StoredTicket, set: Record<string, unknown>, events: PlannedEvent[], actor: Actor): Promise<TicketView | null> {
+    const res = await TicketModel.collection.updateOne({ _id: ticket._id, eventSeq: ticket.eventSeq ?? null }, { $set: set, $inc: { eventSeq: events.length } });
+    if (res.modifiedCount !== 1) return null;
+    await this.append(ticket._id, new Date(), actor, events, (ticket.eventSeq ?? 0) + 1);
+    const after = await TicketModel.collection.findOne<StoredTicket>({ _id: ticket._id });
+    return after ? toTicket(after) : null;
+  }
+
   private async byNumber(ticketNumber: string): Promise<StoredTicket> {
     const ticket = await TicketModel.findOne({ ticketNumber }).lean<StoredTicket>();
     if (!ticket) throw notFound(ticketNumber);
