@@ -78,7 +78,7 @@ async function seed(uri, count) {
     }
     await db.collection('tickets').insertMany(tickets, { ordered: false });
     await db.collection('ticket_events').insertMany(events, { ordered: false });
-    await db.collection('search_entries').insertMany(entries, { ordered: false });
+    await db.collection('search_terms').insertMany(entries, { ordered: false });
   }
   await db.collection('counters').updateOne({ _id: 'ticket' }, { $set: { seq: count } }, { upsert: true });
   await client.close();

@@ -1,7 +1,7 @@
 // How much a match in each text counts. The subject names the problem, the
 // customer's name is asked for by name, the description and resolution
 // tell the story, messages and notes mention many things in passing.
-import type { SearchField } from './search-entry.model';
+import type { SearchField } from './search-term.model';
 
 export const FIELD_WEIGHT: Readonly<Record<SearchField, number>> = {
   subject: 8,

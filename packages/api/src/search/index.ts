@@ -9,7 +9,7 @@ import { TicketModel } from '../tickets/ticket.model';
 import { SearchBacklogModel } from './search-backlog.model';
 import { SearchIndexer } from './search.indexer';
 import { searchEraser } from './search-eraser';
-import { SearchEntryModel } from './search-entry.model';
+import { SearchTermModel } from './search-term.model';
 import { searchModels } from './models';
 import { SearchResolver } from './search.resolver';
 
@@ -32,7 +32,7 @@ export interface Search {
  * rounds index them a batch at a time, on whichever processes run).
  */
 async function queueUnindexed(): Promise<number> {
-  if (await SearchEntryModel.collection.findOne({})) return 0;
+  if (await SearchTermModel.collection.findOne({})) return 0;
   let queued = 0;
   const at = new Date();
   for await (const t of TicketModel.collection.find<{ _id: Types.ObjectId }>({ erasedAt: { $exists: false } }, { projection: { _id: 1 } })) {

@@ -1,6 +1,6 @@
 // Keeping the index current in the write path: the tickets' writes call
 // `written` (TicketHooks.onWritten) before they answer, so a text is
-// findable once its write returns. One insert per write, of entries with
+// findable once its write returns. One insert per write, of postings with
 // ids of their own, so writing one twice (a retry, the backfill, two
 // processes) changes nothing. An index write that fails does not fail the
 // ticket's write (that is done): the ticket goes to the backlog, which the
@@ -14,9 +14,9 @@ import { TicketModel } from '../tickets/ticket.model';
 import type { StoredEvent, StoredTicket } from '../tickets/ticket.service';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
 import { terms } from './analyzer';
-import { FIELD_WEIGHT } from './field-weights';
+import { EXACT_SUBJECT_BONUS, FIELD_WEIGHT } from './field-weights';
 import { SearchBacklogModel } from './search-backlog.model';
-import { SearchEntryModel, type SearchEntry, type SearchField } from './search-entry.model';
+import { SearchTermModel, type SearchField, type SearchTerm } from './search-term.model';
 
 /** Events whose message is not the customer's or the agents' words. */
 const NOT_TEXT: ReadonlySet<string> = new Set([TimelineEventKind.ASSIGNED, TimelineEventKind.RENUMBERED, TimelineEventKind.ERASED, 'TAGGED']);
@@ -25,40 +25,50 @@ const fieldOfEvent = (kind: string, internal: boolean): SearchField => (kind ===
 
 type TicketTexts = Pick<StoredTicket, '_id' | 'subject' | 'description' | 'customerName'> & { erasedAt?: Date };
 
-/** The entries of a ticket's own texts (none once erased: placeholders are nobody's words). */
-export function ticketEntries(ticket: TicketTexts): SearchEntry[] {
+/** One posting per distinct word of a text. */
+function postings(textId: string, ticketId: Types.ObjectId, words: readonly string[], weight: number, extra: Partial<SearchTerm> = {}): SearchTerm[] {
+  return [...new Set(words)].map((term) => ({ _id: `${textId}|${term}`, term, ticketId, weight, ...extra }));
+}
+
+/** The postings of a ticket's own texts (none once erased: placeholders are nobody's words). */
+export function ticketEntries(ticket: TicketTexts): SearchTerm[] {
   if (ticket.erasedAt) return [];
-  const out: SearchEntry[] = [];
-  const add = (field: SearchField, text: string | undefined, exact = false) => {
+  const out: SearchTerm[] = [];
+  const add = (field: SearchField, text: string | undefined) => {
     const t = terms(text);
-    if (!t.length) return;
-    out.push({ _id: `${field}:${String(ticket._id)}`, ticketId: ticket._id, field, weight: FIELD_WEIGHT[field], terms: t, ...(exact && { exact: t.join(' ') }) });
+    out.push(...postings(`${field}:${String(ticket._id)}`, ticket._id, t, FIELD_WEIGHT[field]));
+    // The subject as one key: a query that is the subject, word for word, finds it with the bonus.
+    if (field === 'subject' && t.length) out.push({ _id: `subject:${String(ticket._id)}|=`, term: exactKey(t), ticketId: ticket._id, weight: EXACT_SUBJECT_BONUS });
   };
-  add('subject', ticket.subject, true);
+  add('subject', ticket.subject);
   add('name', ticket.customerName);
   add('description', ticket.description);
   return out;
 }
 
-/** The entries of events with words in them. */
-export function eventEntries(events: readonly StoredEvent[]): SearchEntry[] {
-  const out: SearchEntry[] = [];
+/** The key of a whole subject (cut so it stays a short index key). */
+export const exactKey = (words: readonly string[]): string => `=${words.join(' ')}`.slice(0, 200);
+
+/** The postings of events with words in them. */
+export function eventEntries(events: readonly StoredEvent[]): SearchTerm[] {
+  const out: SearchTerm[] = [];
   for (const e of events) {
-    if (!e.message || e.message === ERASED_TEXT || NOT_TEXT.has(e.kind)) continue;
-    const t = terms(e.message);
-    if (!t.length) continue;
+    if (!isText(e)) continue;
     const internal = (e.visibility ?? visibilityOf(e.kind)) === EventVisibility.INTERNAL;
     const field = fieldOfEvent(e.kind, internal);
-    out.push({ _id: `e:${String(e._id)}`, ticketId: e.ticketId, field, weight: FIELD_WEIGHT[field], terms: t, ...(internal && { internal: true }), ...(e.ticketSeq !== undefined && { ticketSeq: e.ticketSeq }) });
+    out.push(...postings(`e:${String(e._id)}`, e.ticketId, terms(e.message), FIELD_WEIGHT[field], { ...(internal && { internal: true }), ...(e.ticketSeq !== undefined && { ticketSeq: e.ticketSeq }) }));
   }
   return out;
 }
 
-/** Insert, taking an entry already there as written. */
-async function insertEntries(entries: SearchEntry[]): Promise<void> {
+/** Whether an event's message is someone's words (not an erased placeholder, not a record of a change). */
+export const isText = (e: Pick<StoredEvent, 'kind' | 'message'>): e is typeof e & { message: string } => !!e.message && e.message !== ERASED_TEXT && !NOT_TEXT.has(e.kind);
+
+/** Insert, taking a posting already there as written. */
+async function insertEntries(entries: SearchTerm[]): Promise<void> {
   if (!entries.length) return;
   try {
-    await SearchEntryModel.collection.insertMany(entries as never[], { ordered: false });
+    await SearchTermModel.collection.insertMany(entries as never[], { ordered: false });
   } catch (err) {
     const raw = (err as { writeErrors?: { code?: number } | { code?: number }[] }).writeErrors;
     const writeErrors = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];

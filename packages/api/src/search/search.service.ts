@@ -11,26 +11,34 @@ import type { TicketFilter } from '../listing/ticket-filter.input';
 import { filterQuery } from '../listing/listing.service';
 import { TicketModel } from '../tickets/ticket.model';
 import { toTicket, type StoredTicket, type TicketView } from '../tickets/ticket.service';
-import { containsPhrase, MAX_QUERY_LENGTH, MAX_QUERY_PARTS, parseQuery, type ParsedQuery } from './analyzer';
-import { EXACT_SUBJECT_BONUS, KEY_WEIGHT, PHRASE_FACTOR } from './field-weights';
+import { containsPhrase, MAX_QUERY_LENGTH, MAX_QUERY_PARTS, parseQuery, terms, type ParsedQuery } from './analyzer';
+import type { StoredEvent } from '../tickets/ticket.service';
+import { TimelineEventModel } from '../tickets/timeline-event.model';
+import { EventVisibility } from '../tickets/ticket.enums';
+import { KEY_WEIGHT, PHRASE_FACTOR } from './field-weights';
 import { byRank, decodeSearchCursor, encodeSearchCursor, isAfter, type SearchPosition } from './search-cursor';
-import { SearchEntryModel, type SearchEntry } from './search-entry.model';
+import { exactKey, isText } from './search.indexer';
+import { SearchTermModel, type SearchTerm } from './search-term.model';
 
 export const SEARCH_PAGE = { min: 1, max: 100 } as const;
-/** Entries one condition reads at most: beyond, the newest tickets' are ranked (docs/search.md). */
+/** Postings one condition reads at most: beyond, the newest tickets' are ranked (docs/search.md). */
 export const ENTRY_LIMIT = 5_000;
+/** Candidates the other conditions are asked about by id; more are intersected as read. */
+const NARROW_LIMIT = 1_000;
+/** A query with phrases checks at most this many of its best candidates' texts. */
+export const PHRASE_CHECK_LIMIT = 500;
 
 export interface SearchPage {
   edges: { cursor: string; node: TicketView }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-type Entry = Pick<SearchEntry, 'ticketId' | 'weight' | 'field' | 'exact' | 'terms'>;
+type Posting = Pick<SearchTerm, 'ticketId' | 'weight'>;
 
 /** One thing every match must have: a ticket id -> the best weight it has for it. */
 interface Condition {
   /** The tickets that satisfy it among those in `only` (all when null), newest first; `complete`: nothing was cut. */
-  run(only: readonly Types.ObjectId[] | null): Promise<{ scores: Map<string, number>; complete: boolean; subjects: Map<string, string> }>;
+  run(only: readonly Types.ObjectId[] | null): Promise<{ scores: Map<string, number>; complete: boolean }>;
 }
 
 const empty = (): SearchPage => ({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
@@ -52,8 +60,9 @@ export class SearchService {
 
     const conditions = conditionsOf(parsed, seesInternal);
     if (!conditions.length) return empty();
-    const ranked = await rank(conditions, parsed);
+    let ranked = await rank(conditions, parsed, seesInternal);
     if (!ranked.length) return empty();
+    if (parsed.phrases.length) ranked = await withPhrases(ranked.slice(0, PHRASE_CHECK_LIMIT), parsed.phrases, seesInternal);
 
     // The filter: asked of the ticket collection about the matches only.
     let matches = ranked;
@@ -75,45 +84,43 @@ export class SearchService {
 }
 
 /** The ranked matches of every condition: best first, then newest. */
-async function rank(conditions: Condition[], parsed: ParsedQuery): Promise<SearchPosition[]> {
+async function rank(conditions: Condition[], parsed: ParsedQuery, seesInternal: boolean): Promise<SearchPosition[]> {
   const firstRound = await Promise.all(conditions.map((c) => c.run(null)));
   // The rarest complete condition bounds the candidates; with none complete, the smallest one's newest tickets.
   const order = firstRound.map((r, i) => ({ r, i })).sort((a, b) => Number(b.r.complete) - Number(a.r.complete) || a.r.scores.size - b.r.scores.size);
-  const base = order[0].r;
-  let candidates = [...base.scores.keys()];
+  let candidates = [...order[0].r.scores.keys()];
   const results = [...firstRound];
   for (const { r, i } of order.slice(1)) {
     if (!candidates.length) return [];
-    if (!r.complete) results[i] = await conditions[i].run(candidates.map((id) => new Types.ObjectId(id)));
+    // A cut condition is asked again about the few candidates (index seeks); with many, what it read is what it matched.
+    if (!r.complete && candidates.length <= NARROW_LIMIT) results[i] = await conditions[i].run(candidates.map((id) => new Types.ObjectId(id)));
     candidates = candidates.filter((id) => results[i].scores.has(id));
   }
-  const exact = parsed.all.join(' ');
+  if (!candidates.length) return [];
+  // The query as a whole subject: one more equality on the index, for the bonus.
+  const bonus = parsed.all.length ? await entryCondition({ term: exactKey(parsed.all) }, seesInternal).run(candidates.length <= NARROW_LIMIT ? candidates.map((id) => new Types.ObjectId(id)) : null) : null;
   return candidates
     .map((id) => {
-      let score = 0;
+      let score = bonus?.scores.get(id) ?? 0;
       for (const r of results) score += r.scores.get(id) ?? 0;
-      if (exact && results.some((r) => r.subjects.get(id) === exact)) score += EXACT_SUBJECT_BONUS;
       return { score, id };
     })
     .sort(byRank);
 }
 
-/** Entries matching `match`, newest tickets first, scored by `weigh`. */
-function entryCondition(match: Record<string, unknown>, seesInternal: boolean, keep: (e: Entry) => boolean = () => true, factor = 1, needTerms = false): Condition {
+/** Postings matching `match`, newest tickets first, each ticket scored by its best one. */
+function entryCondition(match: Record<string, unknown>, seesInternal: boolean, factor = 1): Condition {
   return {
     async run(only) {
       const filter: Record<string, unknown> = { ...match, ...(!seesInternal && { internal: { $ne: true } }), ...(only && { ticketId: { $in: only } }) };
-      const projection = { ticketId: 1, weight: 1, field: 1, exact: 1, ...(needTerms && { terms: 1 }) };
-      const docs = await SearchEntryModel.collection.find<Entry>(filter, { projection }).sort({ ticketId: -1 }).limit(ENTRY_LIMIT).toArray();
+      // Every field read is in the index: MongoDB answers from it alone.
+      const docs = await SearchTermModel.collection.find<Posting>(filter, { projection: { _id: 0, ticketId: 1, weight: 1 } }).sort({ ticketId: -1 }).limit(ENTRY_LIMIT).toArray();
       const scores = new Map<string, number>();
-      const subjects = new Map<string, string>();
       for (const e of docs) {
-        if (!keep(e)) continue;
         const id = String(e.ticketId);
         scores.set(id, Math.max(scores.get(id) ?? 0, e.weight * factor));
-        if (e.exact !== undefined) subjects.set(id, e.exact);
       }
-      return { scores, complete: docs.length < ENTRY_LIMIT, subjects };
+      return { scores, complete: docs.length < ENTRY_LIMIT };
     },
   };
 }
@@ -125,22 +132,43 @@ function keyCondition(emails: string[], numbers: string[]): Condition {
       const named = { $or: [...(emails.length ? [{ customerEmail: { $in: emails } }] : []), ...(numbers.length ? [{ ticketNumber: { $in: numbers } }] : [])] };
       const filter = only ? { $and: [named, { _id: { $in: only } }] } : named;
       const docs = await TicketModel.collection.find<{ _id: Types.ObjectId }>(filter, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(ENTRY_LIMIT).toArray();
-      return { scores: new Map(docs.map((d) => [String(d._id), KEY_WEIGHT])), complete: docs.length < ENTRY_LIMIT, subjects: new Map() };
+      return { scores: new Map(docs.map((d) => [String(d._id), KEY_WEIGHT])), complete: docs.length < ENTRY_LIMIT };
     },
   };
+}
+
+/**
+ * Candidates that hold every phrase word for word in one of their texts
+ * (subject, name, description, a message the caller may see): checked on
+ * the texts themselves, so the index stays one posting per word.
+ */
+async function withPhrases(candidates: SearchPosition[], phrases: string[][], seesInternal: boolean): Promise<SearchPosition[]> {
+  const ids = candidates.map((c) => new Types.ObjectId(c.id));
+  const tickets = await TicketModel.collection.find<StoredTicket>({ _id: { $in: ids } }).toArray();
+  const events = await TimelineEventModel.collection.find<StoredEvent>({ ticketId: { $in: ids }, message: { $exists: true }, ...(!seesInternal && { visibility: { $ne: EventVisibility.INTERNAL } }) }).toArray();
+  const texts = new Map<string, string[][]>();
+  const add = (id: string, text: string | undefined) => {
+    if (!text) return;
+    const list = texts.get(id) ?? [];
+    list.push(terms(text));
+    texts.set(id, list);
+  };
+  for (const t of tickets) if (!(t as { erasedAt?: Date }).erasedAt) [t.subject, t.customerName, t.description].forEach((x) => add(String(t._id), x));
+  for (const e of events) if (isText(e)) add(String(e.ticketId), e.message);
+  return candidates.filter((c) => phrases.every((p) => (texts.get(c.id) ?? []).some((words) => containsPhrase(words, p))));
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function conditionsOf(parsed: ParsedQuery, seesInternal: boolean): Condition[] {
   const out: Condition[] = [];
-  for (const w of parsed.words) out.push(entryCondition({ terms: w }, seesInternal));
+  const phraseWords = new Set(parsed.phrases.flat());
+  for (const w of parsed.words) if (!phraseWords.has(w)) out.push(entryCondition({ term: w }, seesInternal));
+  // A phrase's words must all be there (checked in order afterwards, withPhrases); found in a phrase, they count more.
+  for (const w of phraseWords) out.push(entryCondition({ term: w }, seesInternal, PHRASE_FACTOR));
   // The last word as typed so far: an anchored, case-sensitive pattern (terms are folded already), which
-  // MongoDB turns into one range of index keys. Not {$gte, $lt}: on an array each bound could hold for another element.
-  if (parsed.prefix) out.push(entryCondition({ terms: new RegExp(`^${escapeRegExp(parsed.prefix)}`) }, seesInternal));
-  for (const p of parsed.phrases) {
-    out.push(entryCondition(p.length === 1 ? { terms: p[0] } : { terms: { $all: p } }, seesInternal, (e) => containsPhrase(e.terms ?? [], p), PHRASE_FACTOR, true));
-  }
+  // MongoDB turns into one range of index keys.
+  if (parsed.prefix) out.push(entryCondition({ term: new RegExp(`^${escapeRegExp(parsed.prefix)}`) }, seesInternal));
   if (parsed.emails.length || parsed.numbers.length) out.push(keyCondition(parsed.emails, parsed.numbers));
   return out;
 }

@@ -16,7 +16,7 @@ let officer: Record<string, string>;
 beforeAll(async () => {
   api = await startTestApi('search');
   await api.reset();
-  await mongoose.connection.db!.collection('search_entries').deleteMany({});
+  await mongoose.connection.db!.collection('search_terms').deleteMany({});
   officer = { authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}` };
 });
 afterAll(async () => { await api.stop(); });
