@@ -5,11 +5,16 @@ import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.en
 export enum TicketOrder {
   CREATED_DESC = 'CREATED_DESC',
   CREATED_ASC = 'CREATED_ASC',
+  UPDATED_DESC = 'UPDATED_DESC',
 }
 registerEnumType(TicketOrder, {
   name: 'TicketOrder',
   description: 'Order of a ticket listing.',
-  valuesConfig: { CREATED_DESC: { description: 'Newest first.' }, CREATED_ASC: { description: 'Oldest first.' } },
+  valuesConfig: {
+    CREATED_DESC: { description: 'Newest first.' },
+    CREATED_ASC: { description: 'Oldest first.' },
+    UPDATED_DESC: { description: 'Last activity first (updatedAt). A ticket that changes during a walk moves to the front: it is not given twice, but one changed before the walk reached it is not given at all.' },
+  },
 });
 
 @InputType({ description: 'Which tickets to list; every field given must hold (AND). Lists match any of their values.' })
