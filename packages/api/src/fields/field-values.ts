@@ -17,6 +17,8 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problems: FieldPr
 
 /** Trimmed, NFC, lower case, without repeats; at most MAX_TAGS. */
 export function checkTags(raw: readonly string[]): Checked<string[]> {
+  // Refused before any work: a list far past the cap is not a ticket's tags.
+  if (raw.length > MAX_TAGS * 5) return { ok: false, problems: [{ field: 'tags', message: `at most ${MAX_TAGS} tags per ticket (got ${raw.length})` }] };
   const problems: FieldProblem[] = [];
   const out: string[] = [];
   raw.forEach((t, i) => {

@@ -48,7 +48,8 @@ export class FieldsService {
       else problems.push(...t.problems);
     }
     const values: { key: string; value: StoredValue | null }[] = [];
-    if (fields?.length) {
+    if (fields && fields.length > MAX_FIELDS) problems.push({ field: 'fields', message: `at most ${MAX_FIELDS} values at once` });
+    else if (fields?.length) {
       const defs = new Map((await this.definitions()).map((d) => [d.key, d]));
       const seen = new Set<string>();
       for (const f of fields) {
