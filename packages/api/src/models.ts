@@ -10,6 +10,7 @@ import { fieldModels } from './fields/models';
 import { searchModels } from './search/models';
 import { ticketModels } from './tickets/models';
 import { tokenModels } from './tokens/models';
+import { viewModels } from './views/models';
 import { webhookModels } from './webhooks/models';
 
-export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels, ...searchModels, ...fieldModels];
+export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels, ...searchModels, ...fieldModels, ...viewModels];

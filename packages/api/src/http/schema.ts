@@ -15,6 +15,7 @@ import { createLocalBus } from '../live/local-bus';
 import { LiveResolver } from '../live/live.resolver';
 import { SearchResolver } from '../search';
 import { TicketResolver } from '../tickets/ticket.resolver';
+import { ViewsResolver } from '../views';
 import { WebhookResolver } from '../webhooks/webhook.resolver';
 
 /** ISO-8601 strings on the wire, Date objects inside; named as in the contract. */
@@ -65,7 +66,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver, SearchResolver, FieldsResolver, TicketFieldsResolver],
+    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver, SearchResolver, FieldsResolver, TicketFieldsResolver, ViewsResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),

@@ -44,7 +44,27 @@ interface Condition {
 const empty = (): SearchPage => ({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
 
 export class SearchService {
+  /** How many tickets the query and filter match (as ranked: at most what one search considers, docs/search.md). */
+  async count(query: string, filter: TicketFilter | null | undefined, seesInternal: boolean): Promise<number> {
+    return (await this.matches(query, filter, SEARCH_PAGE.min, null, seesInternal)).matches.length;
+  }
+
   async search(query: string, filter: TicketFilter | null | undefined, first: number, after: string | null | undefined, seesInternal: boolean): Promise<SearchPage> {
+    const { matches, position } = await this.matches(query, filter, first, after, seesInternal);
+    const rest = position ? matches.filter((m) => isAfter(m, position)) : matches;
+    const slice = rest.slice(0, first + 1);
+    if (!slice.length) return empty();
+    const docs = await TicketModel.collection.find<StoredTicket>({ _id: { $in: slice.slice(0, first).map((s) => new Types.ObjectId(s.id)) } }).toArray();
+    const byId = new Map(docs.map((d) => [String(d._id), d]));
+    const edges = slice
+      .slice(0, first)
+      .filter((s) => byId.has(s.id))
+      .map((s) => ({ cursor: encodeSearchCursor(s), node: toTicket(byId.get(s.id)!) }));
+    return { edges, pageInfo: { hasNextPage: slice.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  /** Checked input, then the ranked matches of the query and filter. */
+  private async matches(query: string, filter: TicketFilter | null | undefined, first: number, after: string | null | undefined, seesInternal: boolean): Promise<{ matches: SearchPosition[]; position: SearchPosition | null }> {
     const problems: FieldProblem[] = [];
     if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH) problems.push({ field: 'query', message: `must be at most ${MAX_QUERY_LENGTH} characters` });
     const built = filterQuery(filter);
@@ -59,9 +79,9 @@ export class SearchService {
     if (problems.length || !parsed || 'problems' in built) throw badUserInput(problems);
 
     const conditions = conditionsOf(parsed, seesInternal);
-    if (!conditions.length) return empty();
+    if (!conditions.length) return { matches: [], position };
     let ranked = await rank(conditions, parsed, seesInternal);
-    if (!ranked.length) return empty();
+    if (!ranked.length) return { matches: [], position };
     if (parsed.phrases.length) ranked = await withPhrases(ranked.slice(0, PHRASE_CHECK_LIMIT), parsed.phrases, seesInternal);
 
     // The filter: asked of the ticket collection about the matches only.
@@ -71,15 +91,7 @@ export class SearchService {
       const keep = new Set(allowed.map((d) => String(d._id)));
       matches = ranked.filter((r) => keep.has(r.id));
     }
-    const rest = position ? matches.filter((m) => isAfter(m, position)) : matches;
-    const slice = rest.slice(0, first + 1);
-    const docs = await TicketModel.collection.find<StoredTicket>({ _id: { $in: slice.slice(0, first).map((s) => new Types.ObjectId(s.id)) } }).toArray();
-    const byId = new Map(docs.map((d) => [String(d._id), d]));
-    const edges = slice
-      .slice(0, first)
-      .filter((s) => byId.has(s.id))
-      .map((s) => ({ cursor: encodeSearchCursor(s), node: toTicket(byId.get(s.id)!) }));
-    return { edges, pageInfo: { hasNextPage: slice.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { matches, position };
   }
 }
 
