@@ -7,10 +7,11 @@ import type { IndexedModel } from './db/connection';
 import { customerModels } from './customers/models';
 import { feedModels } from './feed/models';
 import { fieldModels } from './fields/models';
+import { replyModels } from './replies/models';
 import { searchModels } from './search/models';
 import { ticketModels } from './tickets/models';
 import { tokenModels } from './tokens/models';
 import { viewModels } from './views/models';
 import { webhookModels } from './webhooks/models';
 
-export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels, ...searchModels, ...fieldModels, ...viewModels];
+export const MODELS: readonly IndexedModel[] = [...ticketModels, ...tokenModels, ...feedModels, ...webhookModels, ...customerModels, ...attachmentModels, ...searchModels, ...fieldModels, ...viewModels, ...replyModels];

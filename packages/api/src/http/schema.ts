@@ -13,6 +13,7 @@ import { NodeResolver } from '../graphql/node.resolver';
 import { ListingResolver } from '../listing/listing.resolver';
 import { createLocalBus } from '../live/local-bus';
 import { LiveResolver } from '../live/live.resolver';
+import { RepliesResolver } from '../replies';
 import { SearchResolver } from '../search';
 import { TicketResolver } from '../tickets/ticket.resolver';
 import { ViewsResolver } from '../views';
@@ -66,7 +67,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver, SearchResolver, FieldsResolver, TicketFieldsResolver, ViewsResolver],
+    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver, SearchResolver, FieldsResolver, TicketFieldsResolver, ViewsResolver, RepliesResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),
