@@ -15,6 +15,7 @@ const LABEL: Record<TimelineEvent['kind'], string> = {
   INTERNAL_NOTE: 'Internal note',
   ASSIGNED: 'Assignment',
   ERASED: 'Personal data erased',
+  TAGGED: 'Tags and fields changed',
 };
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
