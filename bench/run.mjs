@@ -577,6 +577,7 @@ async function webhookBench() {
   process.exit(0);
 }
 
+if (OPS.includes('search') || process.argv.includes('search')) await import('./search.mjs');
 const sla = async () => (await import('./sla.mjs')).slaBench({ engine });
 const mode = process.argv.includes('telemetry') ? telemetry : process.argv.includes('sla') || OPS.includes('sla') ? sla : process.argv.includes('webhooks') || OPS.includes('webhooks') ? webhookBench : process.argv.includes('attachments') || OPS.includes('attachments') ? attachments : main;
 mode().catch((err) => { console.error(err); process.exit(1); });

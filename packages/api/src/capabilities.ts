@@ -8,7 +8,11 @@ import { conversationCapability } from './conversation';
 import { customersCapability } from './customers';
 import type { IndexedModel } from './db/connection';
 import { feedCapability } from './feed';
+import { fieldsCapability } from './fields';
 import { listingCapability } from './listing';
+import { repliesCapability } from './replies';
+import { searchCapability } from './search';
+import { viewsCapability } from './views';
 import { slaCapability } from './sla';
 import { liveCapability } from './live';
 import { ticketsCapability } from './tickets';
@@ -26,6 +30,10 @@ export const CAPABILITIES: readonly Capability[] = [
   attachmentsCapability,
   conversationCapability,
   slaCapability,
+  searchCapability,
+  fieldsCapability,
+  viewsCapability,
+  repliesCapability,
 ];
 
 /** Every capability's models: their indexes are built at start. */

@@ -20,6 +20,7 @@ import { ListingService } from './listing';
 import { FeedHub } from './live';
 import type { Logger } from './logging/logger';
 import { ticketSchema } from './schema';
+import { createSearch, searchEraser } from './search';
 import { createSla } from './sla';
 import { Metrics, rootFieldsOf } from './telemetry/metrics';
 import { createTimelineLoader, TicketService } from './tickets';
@@ -65,7 +66,7 @@ export interface Platform {
  * remove what the API's processes keep there (nothing there: it removes nothing).
  */
 export function erasers(_config: Pick<Config, 'rateLimitStore'>, db = mongoose.connection.db!): readonly Eraser[] {
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), mailEraser, rateLimitEraser];
+  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), mailEraser, searchEraser, rateLimitEraser];
 }
 
 /** Whether this engine really has transactions (db/transactions.ts), said once in the log. */
@@ -100,9 +101,10 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     refuseIfSpent: (ip) => lent().refuseIfSpent(ip),
   });
   const conversation = await createConversation({ config: config.email, log, feed, db: mongoose.connection.db! });
+  const search = createSearch(log, { indexing: config.searchIndexing });
   const tickets = new TicketService(
     log,
-    { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc() },
+    { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc(), onWritten: search.onWritten },
     { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service, customerKeys: conversation.customerKeys },
   );
   const customerSide = conversation.connect(tickets, attachments.service);
@@ -127,6 +129,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     { route: attachments.route, start: () => attachments.start(), stop: () => attachments.stop() },
     { start: () => conversation.start(), stop: () => conversation.stop() },
     { start: () => sla.start(), stop: () => sla.stop() },
+    { start: () => search.start(), stop: () => search.stop() },
   ];
 
   return {

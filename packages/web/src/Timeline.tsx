@@ -17,6 +17,7 @@ const LABEL: Record<TimelineEvent['kind'], string> = {
   ERASED: 'Personal data erased',
   CUSTOMER_REPLY: 'Customer reply',
   SLA_BREACHED: 'Service level missed',
+  TAGGED: 'Tags and fields changed',
 };
 
 const CHANNEL: Record<string, string> = { WEB: 'from the tracking page', EMAIL: 'by email' };

@@ -64,6 +64,8 @@ export interface Config {
   email: EmailConfig;
   /** WEB_CLIENT: serve the built reference web client at / (default: outside production). */
   webClient: boolean;
+  /** SEARCH_INDEXING=off: writes are not indexed for searchTickets (the benchmark's baseline; docs/search.md). */
+  searchIndexing: boolean;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -177,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     email: loadEmailConfig(env),
     webClient: flag(env.WEB_CLIENT, env.NODE_ENV !== 'production'),
     slaCheckSeconds: integer('SLA_CHECK_SECONDS', env.SLA_CHECK_SECONDS, 5, 1, 10),
+    searchIndexing: flag(env.SEARCH_INDEXING, true),
   };
 }
 

@@ -1,15 +1,16 @@
 // Listing cursors, as pure functions: a position (createdAt, _id) in one
 // order, base64url-encoded. Opaque to clients; anything that does not decode
 // to a position in the order asked for was not made by us.
-export type TicketOrder = 'CREATED_DESC' | 'CREATED_ASC';
+export type TicketOrder = 'CREATED_DESC' | 'CREATED_ASC' | 'UPDATED_DESC';
 
 export interface Position {
+  /** The order's time: createdAt, or updatedAt for UPDATED_DESC. */
   createdAt: Date;
   id: string;
 }
 
-const CODE: Record<TicketOrder, string> = { CREATED_DESC: 'd', CREATED_ASC: 'a' };
-const SHAPE = /^t1:([ad]):(\d{1,15}):([0-9a-f]{24})$/;
+const CODE: Record<TicketOrder, string> = { CREATED_DESC: 'd', CREATED_ASC: 'a', UPDATED_DESC: 'u' };
+const SHAPE = /^t1:([adu]):(\d{1,15}):([0-9a-f]{24})$/;
 
 export function encodeCursor(order: TicketOrder, p: Position): string {
   return Buffer.from(`t1:${CODE[order]}:${p.createdAt.getTime()}:${p.id}`).toString('base64url');

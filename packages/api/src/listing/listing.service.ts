@@ -1,10 +1,11 @@
-// Listing tickets for integrators: filters, two orders, keyset pages.
+// Listing tickets for integrators: filters, three orders, keyset pages.
 // A page continues strictly after the last (createdAt, _id) seen, so
 // tickets created during a walk never shift or repeat the ones that
 // matched when it began. Every filter has an index (see docs/tokens-and-feed.md).
 import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
 import { decodeDueCursor, duePage } from '../sla/due-order';
+import { fieldsFilter } from '../fields/filter';
 import { TicketModel } from '../tickets/ticket.model';
 import { toTicket, type StoredTicket } from '../tickets/ticket.service';
 import { checkAssignee, checkEmail } from '../tickets/ticket.validation';
@@ -44,6 +45,9 @@ export function filterQuery(filter: TicketFilter | null | undefined): { query: R
     else problems.push(...assignee.problems);
   } else if (hasUnassigned) query.assignee = filter.unassigned ? null : { $type: 'string' };
   if (filter.breached !== null && filter.breached !== undefined) query.slaBreached = filter.breached ? true : { $ne: true };
+  const organised = fieldsFilter(filter);
+  problems.push(...organised.problems);
+  if (organised.query.length) query.$and = organised.query;
   return problems.length ? { problems } : { query };
 }
 
@@ -65,12 +69,13 @@ export class ListingService {
     }
 
     const dir = order === TicketOrder.CREATED_ASC ? 1 : -1;
+    const key = order === TicketOrder.UPDATED_DESC ? 'updatedAt' : 'createdAt';
     const beyond = dir === 1 ? '$gt' : '$lt';
     const page = position
-      ? { $and: [built.query, { $or: [{ createdAt: { [beyond]: position.createdAt } }, { createdAt: position.createdAt, _id: { [beyond]: new Types.ObjectId(position.id) } }] }] }
+      ? { $and: [built.query, { $or: [{ [key]: { [beyond]: position.createdAt } }, { [key]: position.createdAt, _id: { [beyond]: new Types.ObjectId(position.id) } }] }] }
       : built.query;
-    const docs = await TicketModel.collection.find<StoredTicket>(page).sort({ createdAt: dir, _id: dir }).limit(first + 1).toArray();
-    const edges = docs.slice(0, first).map((d) => ({ cursor: encodeCursor(order, { createdAt: d.createdAt, id: String(d._id) }), node: toTicket(d) }));
+    const docs = await TicketModel.collection.find<StoredTicket>(page).sort({ [key]: dir, _id: dir }).limit(first + 1).toArray();
+    const edges = docs.slice(0, first).map((d) => ({ cursor: encodeCursor(order, { createdAt: d[key], id: String(d._id) }), node: toTicket(d) }));
     return { edges, pageInfo: { hasNextPage: docs.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null }, query: built.query };
   }
 

@@ -2,6 +2,7 @@
 // the customers' export): every field but the timeline, times as ISO
 // strings, absent values as null; an event's files as metadata only.
 import type { AttachmentRef } from '../attachments/attachment.model';
+import { fieldList, type StoredValue } from '../fields/field-values';
 import type { TicketView } from './ticket.service';
 
 export const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
@@ -25,6 +26,8 @@ export function ticketJson(t: TicketView) {
     closedAt: isoOrNull(t.closedAt),
     resolutionNotes: t.resolutionNotes ?? null,
     assignee: t.assignee ?? null,
+    tags: (t as { tags?: string[] }).tags ?? [],
+    fields: fieldList((t as { fields?: Record<string, StoredValue> }).fields),
   };
 }
 

@@ -40,6 +40,7 @@ export enum TimelineEventKind {
   ERASED = 'ERASED',
   CUSTOMER_REPLY = 'CUSTOMER_REPLY',
   SLA_BREACHED = 'SLA_BREACHED',
+  TAGGED = 'TAGGED',
 }
 
 /** Who may see an event: everyone who may see the ticket, or only token holders (agents). */
@@ -48,7 +49,7 @@ export enum EventVisibility {
   INTERNAL = 'INTERNAL',
 }
 
-const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([TimelineEventKind.INTERNAL_NOTE, TimelineEventKind.ASSIGNED, TimelineEventKind.SLA_BREACHED]);
+const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([TimelineEventKind.INTERNAL_NOTE, TimelineEventKind.ASSIGNED, TimelineEventKind.SLA_BREACHED, TimelineEventKind.TAGGED]);
 
 /** The one rule: notes and assignments are the agents' own business; everything else the customer sees. */
 export const visibilityOf = (kind: TimelineEventKind): EventVisibility => (INTERNAL_KINDS.has(kind) ? EventVisibility.INTERNAL : EventVisibility.PUBLIC);
@@ -85,6 +86,7 @@ registerEnumType(TimelineEventKind, {
     ERASED: { description: 'The customer\'s personal data on this ticket was erased (a request or retention); integrators holding copies should erase theirs.' },
     CUSTOMER_REPLY: { description: 'The customer answered (tracking page or email); the message is theirs, without quoted history (PUBLIC, actor "customer").' },
     SLA_BREACHED: { description: 'A service-level target was missed; the message names the metric (INTERNAL). One per ticket and metric.' },
+    TAGGED: { description: 'The ticket\'s tags or custom field values changed; the message says how (INTERNAL).' },
   },
 });
 registerEnumType(EventVisibility, {

@@ -86,6 +86,8 @@ export interface TicketHooks {
   onCreated?(): void;
   /** A ticket number collided and was absorbed (the counter was behind the data). */
   onCollision?(): void;
+  /** A ticket was created (`ticket` given) or got events; awaited before the write answers (search/ indexes them). */
+  onWritten?(ticketId: Types.ObjectId, events: readonly StoredEvent[], ticket?: StoredTicket): Promise<void>;
 }
 
 export interface TicketServiceOptions {
@@ -171,6 +173,7 @@ export class TicketService {
       return inserted.replay;
     }
     this.hooks.onCreated?.();
+    await this.hooks.onWritten?.(inserted.ticket._id, [inserted.event], inserted.ticket);
     if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber }, 'ticket created');
     // The timeline is known: no need to read it back.
     return { ...toTicket(inserted.ticket), customerKey: customerKey?.key, timeline: [toEvent(inserted.event, actor !== null)] };
@@ -448,12 +451,28 @@ export class TicketService {
         await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
         continue;
       }
-      await this.insertEvents(ticket._id, planned.at, actor, planned.events, won.first);
+      const written = await this.insertEvents(ticket._id, planned.at, actor, planned.events, won.first);
+      await this.hooks.onWritten?.(ticket._id, written);
       return toTicket(won.ticket);
     }
     this.log.warn({ ticketNumber, reason: 'contention', change: what }, 'ticket kept changing under us; giving up');
     // Contention, not a fault: the caller may try again shortly.
-    throw serviceUnavailable(1, 'assignment contention (other agents kept assigning this ticket)');
+    throw serviceUnavailable(1, `${what} contention (others kept changing this ticket)`);
+  }
+
+  /**
+   * A change another capability planned on a ticket it read (tags and
+   * fields): `set` and then `events`, only while the ticket is still the
+   * one it was read with (the store's compare-and-set on lastSequence), so
+   * one winner on every engine, and the events take the numbers it took.
+   * null when the ticket changed meanwhile: read it again and plan again.
+   */
+  async applyIfUnchanged(ticket: StoredTicket, set: Record<string, unknown>, events: PlannedEvent[], actor: Actor): Promise<TicketView | null> {
+    const won = await this.store.compareAndSet(await this.store.sequenced(ticket), { set, events: events.length });
+    if (!won) return null;
+    const written = await this.insertEvents(ticket._id, new Date(), actor, events, won.first);
+    await this.hooks.onWritten?.(ticket._id, written);
+    return toTicket(won.ticket);
   }
 
   private async byNumber(ticketNumber: string): Promise<StoredTicket> {

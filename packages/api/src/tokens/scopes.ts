@@ -1,5 +1,6 @@
 // What a token may do. Each operation names the scope it needs where it is
 // declared (@Authorized in the resolvers); this list is the whole vocabulary.
+// settings:manage keeps the deployment's shared settings (custom fields, saved replies).
 // webhooks:admin widens webhooks:manage from the caller's own webhooks to every webhook (operators).
 export const SCOPES = ['tickets:read', 'tickets:write', 'webhooks:manage', 'webhooks:admin', 'customers:read', 'customers:erase', 'settings:manage'] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -44,7 +44,7 @@ describe('webhook payload', () => {
       type: 'ticket.first_response',
       timestamp: '2026-11-28T10:00:00.000Z',
       data: {
-        ticket: { id: String(_id), ticketNumber: 'TKT-00001', subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'a@example.com', customerName: null, chatId: null, createdAt: '2026-11-28T10:00:00.000Z', updatedAt: '2026-11-28T10:00:00.000Z', firstResponseAt: null, resolvedAt: null, closedAt: null, resolutionNotes: null, assignee: null },
+        ticket: { id: String(_id), ticketNumber: 'TKT-00001', subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'a@example.com', customerName: null, chatId: null, createdAt: '2026-11-28T10:00:00.000Z', updatedAt: '2026-11-28T10:00:00.000Z', firstResponseAt: null, resolvedAt: null, closedAt: null, resolutionNotes: null, assignee: null, tags: [], fields: [] },
         event: { id: String(_id), kind: 'FIRST_RESPONSE', at: '2026-11-28T10:00:00.000Z', message: 'hi', actor: 'bot', visibility: 'PUBLIC', attachments: [] },
       },
     });
