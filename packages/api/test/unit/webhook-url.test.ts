@@ -37,7 +37,7 @@ describe('webhook payload', () => {
     const at = new Date('2026-11-28T10:00:00Z');
     const _id = new mongoose.Types.ObjectId();
     const body = JSON.parse(webhookPayload(
-      { _id, ticketId: _id, kind: 'FIRST_RESPONSE' as never, at, message: 'hi', actor: 'bot' },
+      { _id, ticketId: _id, kind: 'FIRST_RESPONSE' as never, sequence: 2, at, message: 'hi', actor: 'bot' },
       { _id, id: String(_id), ticketNumber: 'TKT-00001', subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'a@example.com', createdAt: at, updatedAt: at, timeline: [] } as never,
     ));
     expect(body).toEqual({
@@ -45,7 +45,7 @@ describe('webhook payload', () => {
       timestamp: '2026-11-28T10:00:00.000Z',
       data: {
         ticket: { id: String(_id), ticketNumber: 'TKT-00001', subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'a@example.com', customerName: null, chatId: null, createdAt: '2026-11-28T10:00:00.000Z', updatedAt: '2026-11-28T10:00:00.000Z', firstResponseAt: null, resolvedAt: null, closedAt: null, resolutionNotes: null, assignee: null, tags: [], fields: [] },
-        event: { id: String(_id), kind: 'FIRST_RESPONSE', at: '2026-11-28T10:00:00.000Z', message: 'hi', actor: 'bot', visibility: 'PUBLIC', attachments: [] },
+        event: { id: String(_id), kind: 'FIRST_RESPONSE', sequence: 2, at: '2026-11-28T10:00:00.000Z', message: 'hi', actor: 'bot', visibility: 'PUBLIC', attachments: [] },
       },
     });
   });
