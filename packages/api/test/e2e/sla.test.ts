@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import { TicketModel } from '../../src/tickets/ticket.model';
 import { TimelineEventModel } from '../../src/tickets/timeline-event.model';
 import { TokenService } from '../../src/tokens/token.service';
-import { agent, CREATE, codeOf, RESOLVE, RESPOND, STATUS, startTestApi, ticketInput, TRACK, type TestApi } from '../support/api';
+import { agent, CREATE, codeOf, metricsAuth, RESOLVE, RESPOND, STATUS, startTestApi, ticketInput, TRACK, type TestApi } from '../support/api';
 
 const SLA = 'sla { policy firstResponseDueAt nextResponseDueAt resolutionDueAt breached paused }';
 const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber createdAt status ${SLA} } }`;
@@ -201,7 +201,7 @@ describe('service levels', () => {
     // (The office-hours ticket of an earlier test, created in November, may have missed its target too.)
     expect(feed.filter((c) => c.event.kind === 'SLA_BREACHED' && c.ticket.ticketNumber !== officeNumber)).toEqual([{ event: expect.objectContaining({ kind: 'SLA_BREACHED', visibility: 'INTERNAL', actor: 'sla' }), ticket: { ticketNumber: late.ticketNumber } }]);
     // Metrics.
-    const metrics = await (await fetch(`${api.base}/metrics`)).text();
+    const metrics = await (await fetch(`${api.base}/metrics`, metricsAuth)).text();
     expect(metrics).toMatch(/sla_breaches_total\{metric="FIRST_RESPONSE"\} [12]\n/);
     // The breached filter and the due order (stored state).
     // (The office-hours ticket of an earlier test, created in November, may have missed its target too.)
