@@ -37,6 +37,7 @@ import { EXAMPLE_OPERATION } from './example-operation';
 import { graphqlHandler } from './graphql-handler';
 import { queryLimits } from './query-limits';
 import { operationGuardPlugin } from './operation-guard';
+import { COST_HEADERS, costPlugin, refuseSpent } from './cost';
 import { createRateLimits } from './rate-limit';
 import { cachedHealth } from './health';
 import { requestId } from './request-id';
@@ -123,6 +124,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
       ...limits.plugins,
+      costPlugin(rateLimits),
       operationGuardPlugin(ticketSchema(), rateLimits),
     ],
   });
@@ -142,7 +144,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     origin: config.corsOrigins,
     methods: ['GET', 'POST', 'PUT', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight'],
-    exposedHeaders: ['retry-after', 'x-request-id'],
+    exposedHeaders: ['retry-after', 'x-request-id', ...COST_HEADERS],
     maxAge: 600,
   });
   /** Adds the CORS headers; false when the request was a preflight, answered already. */
@@ -220,8 +222,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
         } catch (err) {
           // A store that fails here fails again when the operation is charged, and is answered there.
           if (!(err instanceof GraphQLError) || err.extensions.code !== 'RATE_LIMITED') return graphql(req, res, body);
-          res.setHeader('retry-after', String(err.extensions.retryAfter));
-          return refuse(res, 429, 'RATE_LIMITED', err.message);
+          return refuseSpent(res, err);
         }
       }
       return graphql(req, res, body);

@@ -14,6 +14,7 @@ import { createLocalBus } from '../live/local-bus';
 import { LiveResolver } from '../live/live.resolver';
 import { TicketResolver } from '../tickets/ticket.resolver';
 import { WebhookResolver } from '../webhooks/webhook.resolver';
+import { RateLimitResolver } from './rate-limit.resolver';
 
 /** ISO-8601 strings on the wire, Date objects inside; named as in the contract. */
 export const DateTimeScalar = new GraphQLScalarType({
@@ -63,7 +64,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver],
+    resolvers: [TicketResolver, NodeResolver, ListingResolver, FeedResolver, WebhookResolver, LiveResolver, CustomerResolver, AttachmentResolver, RateLimitResolver],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),
