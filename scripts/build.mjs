@@ -23,8 +23,8 @@ const STEPS = [
   },
   {
     name: 'codegen',
-    inputs: ['schema.graphql', 'codegen.ts', 'packages/sdk/src/operations'],
-    outputs: ['packages/sdk/src/generated/graphql.ts', 'packages/sdk/src/generated-documents/graphql.ts'],
+    inputs: ['schema.graphql', 'codegen.ts', 'packages/sdk/src/operations', 'scripts/trusted-documents.mjs'],
+    outputs: ['packages/sdk/src/generated/graphql.ts', 'packages/sdk/src/generated-documents/graphql.ts', 'packages/api/generated/trusted-documents.json'],
     command: [bin('graphql-codegen'), '--config', 'codegen.ts'],
   },
   {

@@ -2,6 +2,7 @@
 // validated at start-up so a bad setting fails loudly instead of later.
 import { resolve } from 'node:path';
 import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/attachment-config';
+import { loadTrustedDocumentsConfig, type TrustedDocumentsConfig } from '../http/trusted-documents.config';
 
 export interface Config {
   port: number;
@@ -50,6 +51,8 @@ export interface Config {
   retentionSweepSeconds: number;
   /** Uploads and signed links (attachments/attachment-config.ts). */
   attachments: AttachmentConfig;
+  /** TRUSTED_DOCUMENTS and its manifest (http/trusted-documents.ts). */
+  trustedDocuments: TrustedDocumentsConfig;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: env.RETENTION_DAYS?.trim() ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500) : undefined,
     retentionSweepSeconds: integer('RETENTION_SWEEP_SECONDS', env.RETENTION_SWEEP_SECONDS, 300, 1, 86_400),
     attachments: loadAttachmentConfig(env),
+    trustedDocuments: loadTrustedDocumentsConfig(env),
   };
 }
 

@@ -38,6 +38,7 @@ import { graphqlHandler } from './graphql-handler';
 import { queryLimits } from './query-limits';
 import { operationGuardPlugin } from './operation-guard';
 import { COST_HEADERS, costPlugin, refuseSpent } from './cost';
+import { createTrustedDocuments } from './trusted-documents';
 import { createRateLimits } from './rate-limit';
 import { cachedHealth } from './health';
 import { requestId } from './request-id';
@@ -95,6 +96,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const limits = queryLimits({ introspection: config.introspection });
   const formatError = createFormatError(config.production);
   const rateLimits = config.rateLimit ? createRateLimits(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' }) : null;
+  const trusted = createTrustedDocuments(config.trustedDocuments, { log, rateLimits, authenticate: (a) => tokens.authenticate(a) });
   const apollo = new ApolloServer<Context>({
     schema: ticketSchema(),
     // Automatic persisted queries: no client of ours sends them; off, so a
@@ -225,6 +227,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
           return refuseSpent(res, err);
         }
       }
+      if (await trusted.answerHttp(req, res, body, ipOf(req))) return;
       return graphql(req, res, body);
     }
     if (await attachments.route(req, res, path)) return;
@@ -255,6 +258,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
     validationRules: limits.validationRules,
     maxTokens: limits.parseOptions.maxTokens,
     rateLimits,
+    trusted,
     live,
     log,
     ipOf,

@@ -101,17 +101,20 @@ export function costPlugin(rateLimits: RateLimits | null): ApolloServerPlugin<Co
   };
 }
 
-/** A 429 decided before GraphQL runs (the invalid-document budget spent): Retry-After, the budget's headers and extensions.cost. */
-export function refuseSpent(res: ServerResponse, err: GraphQLError): void {
-  const state = refusalState(err);
-  res.statusCode = 429;
-  res.setHeader('retry-after', String(err.extensions.retryAfter));
+/** An answer refused before GraphQL runs: its status and headers, the error, and the budget it spent. */
+export function sendRefusal(res: ServerResponse, err: GraphQLError, state: BudgetState | undefined): void {
+  const { http, ...extensions } = err.extensions as { http?: { status?: number } } & Record<string, unknown>;
+  res.statusCode = http?.status ?? 400;
+  if (extensions.retryAfter !== undefined) res.setHeader('retry-after', String(extensions.retryAfter));
   if (state) for (const [name, value] of costHeaders(state)) res.setHeader(name, value);
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  const body: Record<string, unknown> = { errors: [{ message: err.message, extensions: { code: 'RATE_LIMITED', retryAfter: err.extensions.retryAfter } }] };
+  const body: Record<string, unknown> = { errors: [{ message: err.message, extensions }] };
   if (state) body.extensions = { cost: costExtension(state) };
   res.end(JSON.stringify(body));
 }
+
+/** A 429 decided before GraphQL runs (the invalid-document budget spent): Retry-After, the budget's headers and extensions.cost. */
+export const refuseSpent = (res: ServerResponse, err: GraphQLError): void => sendRefusal(res, err, refusalState(err));
 
 /** Over WebSocket, refusals before the operation runs are an error message: each error carries the cost in its extensions. */
 export function withCost(errors: GraphQLError[], state: BudgetState | undefined): GraphQLError[] {

@@ -19,6 +19,7 @@ import type { Principal } from '../tokens/scopes';
 import type { LookupCharge } from '../graphql/context';
 import { CostMeter, costExtension, withCost } from './cost';
 import { admitOperation } from './operation-guard';
+import type { TrustedDocuments } from './trusted-documents';
 import { addressKey, type RateLimits } from './rate-limit';
 import { capSendBuffer } from './send-buffer';
 
@@ -54,6 +55,8 @@ export interface SubscriptionServerOptions {
   validationRules: ValidationRule[];
   maxTokens: number;
   rateLimits: RateLimits | null;
+  /** documentId instead of query, and TRUSTED_DOCUMENTS=require-public, as over HTTP. */
+  trusted: TrustedDocuments;
   live: FeedHub;
   log: Logger;
   ipOf(req: http.IncomingMessage): string;
@@ -178,9 +181,14 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         } catch (err) {
           return refuse([asClientError(err)]);
         }
+        const source = await o.trusted.decideWs(payload as typeof payload & { documentId?: unknown }, extra.principal ?? null);
+        if (source instanceof GraphQLError) {
+          await o.rateLimits?.chargeInvalid(ip, cost);
+          return refuse([source]);
+        }
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: o.maxTokens });
+          document = parse(source.query, { maxTokens: o.maxTokens });
         } catch (err) {
           await o.rateLimits?.chargeInvalid(ip, cost);
           return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);

@@ -129,3 +129,11 @@ export function ticketInput(over: Record<string, unknown> = {}): Record<string, 
 }
 
 export const codeOf = (r: GqlResult) => r.body.errors?.[0]?.extensions?.code;
+
+/** An answer without its extensions.cost (the caller's own budget, http/cost.ts), to compare what two callers were told. */
+export function withoutCost<B extends { extensions?: Record<string, unknown> }>(body: B): B {
+  if (!body?.extensions) return body;
+  const { cost: _cost, ...extensions } = body.extensions;
+  const { extensions: _all, ...rest } = body;
+  return (Object.keys(extensions).length ? { ...rest, extensions } : rest) as B;
+}
