@@ -19,7 +19,7 @@ export const signedChat = (chatId: string, secret = CHAT_SECRET) => ({ chatId, c
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;
-  body: { data?: T | null; errors?: { message: string; extensions: Record<string, any>; path?: string[] }[] };
+  body: { data?: T | null; errors?: { message: string; extensions: Record<string, any>; path?: string[] }[]; extensions?: Record<string, any> };
   headers: Headers;
 }
 
@@ -131,9 +131,9 @@ export function ticketInput(over: Record<string, unknown> = {}): Record<string, 
 export const codeOf = (r: GqlResult) => r.body.errors?.[0]?.extensions?.code;
 
 /** An answer without its extensions.cost (the caller's own budget, http/cost.ts), to compare what two callers were told. */
-export function withoutCost<B extends { extensions?: Record<string, unknown> }>(body: B): B {
-  if (!body?.extensions) return body;
-  const { cost: _cost, ...extensions } = body.extensions;
-  const { extensions: _all, ...rest } = body;
+export function withoutCost<B extends object>(body: B): B {
+  const { extensions: all, ...rest } = body as { extensions?: Record<string, unknown> };
+  if (!all) return body;
+  const { cost: _cost, ...extensions } = all;
   return (Object.keys(extensions).length ? { ...rest, extensions } : rest) as B;
 }
