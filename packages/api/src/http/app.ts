@@ -39,6 +39,7 @@ import { queryLimits } from './query-limits';
 import { operationGuardPlugin } from './operation-guard';
 import { COST_HEADERS, costPlugin, refuseSpent } from './cost';
 import { createTrustedDocuments } from './trusted-documents';
+import { createExplorer, withExplorerLink } from '../explorer';
 import { createRateLimits } from './rate-limit';
 import { cachedHealth } from './health';
 import { requestId } from './request-id';
@@ -96,6 +97,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
   const limits = queryLimits({ introspection: config.introspection });
   const formatError = createFormatError(config.production);
   const rateLimits = config.rateLimit ? createRateLimits(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' }) : null;
+  const explorer = createExplorer({ production: config.production });
   const trusted = createTrustedDocuments(config.trustedDocuments, { log, rateLimits, authenticate: (a) => tokens.authenticate(a) });
   const apollo = new ApolloServer<Context>({
     schema: ticketSchema(),
@@ -124,7 +126,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       ...[metrics && metricsPlugin(metrics), operationSpanPlugin()].filter((p) => p !== null),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
+        : withExplorerLink(ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false })),
       ...limits.plugins,
       costPlugin(rateLimits),
       operationGuardPlugin(ticketSchema(), rateLimits),
@@ -231,6 +233,7 @@ export async function createApi(config: Config, log: Logger): Promise<Api> {
       return graphql(req, res, body);
     }
     if (await attachments.route(req, res, path)) return;
+    if (await explorer.route(req, res, path)) return;
     if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
