@@ -15,6 +15,7 @@ import { getMetadataStorage } from 'type-graphql';
 import { ErrorCode } from '../errors/error-codes';
 import { BUDGET_OF_FIELD, BUDGETS, FREE_FIELDS } from '../http/rate-limit';
 import { deprecations } from '../schema-changes/schema-changes';
+import { curlOf, EXAMPLES } from './api-examples';
 import { ticketSchema } from '../http/schema';
 
 const FILE = resolve(__dirname, '../../../../docs/api.md');
@@ -84,9 +85,23 @@ function operations(schema: GraphQLSchema): string[] {
       out.push(`- Errors: ${[...codes.map((c) => `\`${c}\``), 'and those of every operation'].join(', ')} ([Errors](#errors))`);
       if (field.deprecationReason) out.push(`- Deprecated: ${cell(field.deprecationReason)}`);
       if (field.args.length) out.push('', '| argument | type | default | meaning |', '| --- | --- | --- | --- |', ...argumentRows(field.args));
-      out.push('');
+      out.push('', ...exampleOf(field.name, title === 'Subscriptions'));
     }
   }
+  return out;
+}
+
+/** An operation's example (api-examples.ts): the curl (or the WebSocket payload) and the SDK call. */
+function exampleOf(name: string, subscription: boolean): string[] {
+  const example = EXAMPLES[name];
+  if (!example) return ['No example yet: add one to packages/api/src/cli/api-examples.ts.', ''];
+  const out = ['Example:', ''];
+  if (subscription) {
+    out.push('Over WebSocket (`graphql-transport-ws` on `/graphql`; a token goes in `connection_init`), subscribe with:', '', '```json', JSON.stringify({ query: example.query, ...(example.variables ? { variables: example.variables } : {}) }), '```', '');
+  } else {
+    out.push('```bash', curlOf(example), '```', '');
+  }
+  out.push(example.sdk ? '```ts' : 'Not in the SDK: send the document above with any GraphQL client.', ...(example.sdk ? [example.sdk, '```'] : []), '');
   return out;
 }
 
