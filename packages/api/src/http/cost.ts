@@ -104,7 +104,7 @@ export function costPlugin(rateLimits: RateLimits | null): ApolloServerPlugin<Co
 /** An answer refused before GraphQL runs: its status and headers, the error, and the budget it spent. */
 export function sendRefusal(res: ServerResponse, err: GraphQLError, state: BudgetState | undefined): void {
   const { http, ...extensions } = err.extensions as { http?: { status?: number } } & Record<string, unknown>;
-  res.statusCode = http?.status ?? 400;
+  res.statusCode = http?.status ?? (extensions.code === 'INTERNAL_SERVER_ERROR' ? 500 : 400);
   if (extensions.retryAfter !== undefined) res.setHeader('retry-after', String(extensions.retryAfter));
   if (state) for (const [name, value] of costHeaders(state)) res.setHeader(name, value);
   res.setHeader('content-type', 'application/json; charset=utf-8');

@@ -15,7 +15,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { ConfigError } from '../config/config';
+import { internalError } from '../errors/api-errors';
 import { ErrorCode } from '../errors/error-codes';
+import { toClientError } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
 import type { Principal } from '../tokens/scopes';
 import { CostMeter, sendRefusal } from './cost';
@@ -104,7 +106,14 @@ export function createTrustedDocuments(config: TrustedDocumentsConfig, o: { log:
       // A repeated parameter is refused by Apollo; the first is what would be checked.
       const r: DocumentRequest = get ? { query: url.searchParams.get('query') ?? undefined, documentId: url.searchParams.get('documentId') ?? undefined } : body && typeof body === 'object' && !Array.isArray(body) ? (body as DocumentRequest) : {};
       if (get && (url.searchParams.getAll('query').length > 1 || url.searchParams.getAll('documentId').length > 1)) return false;
-      const decision = await decideDocument(config.mode, docs, r, async () => Boolean(await o.authenticate(req.headers.authorization).catch(() => null)));
+      let decision: Decision;
+      try {
+        decision = await decideDocument(config.mode, docs, r, async () => Boolean(await o.authenticate(req.headers.authorization)));
+      } catch (err) {
+        // The token cannot be checked (the database is down): neither refused as public nor run.
+        sendRefusal(res, toClientError(err) ?? internalError(), undefined);
+        return true;
+      }
       if ('refuse' in decision) {
         const meter = o.rateLimits ? new CostMeter(o.rateLimits, ip, false) : undefined;
         await o.rateLimits?.chargeInvalid(ip, meter);

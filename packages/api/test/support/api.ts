@@ -1,11 +1,13 @@
 // Serve the real API in-process on a free port, on a database of its own,
 // and talk to it over HTTP like any client.
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../src/config/config';
 import { connectDatabase } from '../../src/db/connection';
 import { prepareNumbering } from '../../src/doctor/startup-guard';
 import { createApi } from '../../src/http/app';
+import { DEFAULT_MANIFEST } from '../../src/http/trusted-documents.config';
 import { createLogger, type Logger } from '../../src/logging/logger';
 import { MODELS } from '../../src/models';
 import { setNumberFormat } from '../../src/tickets/ticket-number';
@@ -136,4 +138,13 @@ export function withoutCost<B extends object>(body: B): B {
   if (!all) return body;
   const { cost: _cost, ...extensions } = all;
   return (Object.keys(extensions).length ? { ...rest, extensions } : rest) as B;
+}
+
+let trustedTexts: Record<string, string> | undefined;
+/** A request body as JSON text, with a documentId's text put in `query` (the SDK sends ids: http/trusted-documents.ts), to look into what a client sent. */
+export function withDocumentText(postData: string): string {
+  const body = JSON.parse(postData || '{}');
+  if (typeof body.documentId !== 'string') return postData;
+  trustedTexts ??= JSON.parse(readFileSync(DEFAULT_MANIFEST, 'utf8')).documents as Record<string, string>;
+  return JSON.stringify({ ...body, query: trustedTexts[body.documentId] });
 }
