@@ -7,6 +7,10 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 // - packages/sdk/src/generated-documents: TypedDocumentNodes (the parsed
 //   documents as plain objects), for Apollo Client, urql and the like
 //   (`@tickets/sdk/documents`).
+// Both carry each document's id (`__meta__.hash`, "sha256:<hex>" of the
+// printed document, the GraphQL-over-HTTP persisted documents appendix's
+// spelling) and write persisted-documents.json, the trusted documents the
+// API accepts by id (scripts/trusted-documents.mjs ships it to the API).
 const typesConfig = {
   enumsAsTypes: true,
   useTypeImports: true,
@@ -23,16 +27,16 @@ const config: CodegenConfig = {
   generates: {
     'packages/sdk/src/generated/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
+      presetConfig: { fragmentMasking: false, gqlTagName: 'graphql', persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: { documentMode: 'string', ...typesConfig },
     },
     'packages/sdk/src/generated-documents/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
+      presetConfig: { fragmentMasking: false, gqlTagName: 'graphql', persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: { documentMode: 'documentNode', ...typesConfig },
     },
   },
-  hooks: {},
+  hooks: { afterAllFileWrite: ['node scripts/trusted-documents.mjs'] },
   silent: true,
 };
 

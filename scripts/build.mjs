@@ -23,8 +23,8 @@ const STEPS = [
   },
   {
     name: 'codegen',
-    inputs: ['schema.graphql', 'codegen.ts', 'packages/sdk/src/operations'],
-    outputs: ['packages/sdk/src/generated/graphql.ts', 'packages/sdk/src/generated-documents/graphql.ts'],
+    inputs: ['schema.graphql', 'codegen.ts', 'packages/sdk/src/operations', 'scripts/trusted-documents.mjs'],
+    outputs: ['packages/sdk/src/generated/graphql.ts', 'packages/sdk/src/generated-documents/graphql.ts', 'packages/api/generated/trusted-documents.json'],
     command: [bin('graphql-codegen'), '--config', 'codegen.ts'],
   },
   {
@@ -35,8 +35,8 @@ const STEPS = [
   },
   {
     name: 'web',
-    inputs: ['packages/web/src', 'packages/web/public', 'packages/web/index.html', 'packages/web/vite.config.ts', 'packages/web/package.json', 'packages/sdk/dist'],
-    outputs: ['packages/web/dist/index.html'],
+    inputs: ['packages/web/src', 'packages/web/public', 'packages/web/index.html', 'packages/web/vite.config.ts', 'packages/web/package.json', 'packages/sdk/dist', 'packages/web/explorer'],
+    outputs: ['packages/web/dist/index.html', 'packages/web/dist/explorer/index.html'],
     command: ['npm', 'run', 'build', '-w', 'packages/web'],
   },
 ];

@@ -10,6 +10,7 @@ import type { Context } from './graphql/context';
 import { createLocalBus } from './live/local-bus';
 import { notFound } from './errors/api-errors';
 import { ErrorCode } from './errors/error-codes';
+import { RateLimitResolver } from './http/rate-limit.resolver';
 
 /** ISO-8601 strings on the wire, Date objects inside; named as in the contract. */
 export const DateTimeScalar = new GraphQLScalarType({
@@ -64,7 +65,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: CAPABILITIES.flatMap((c) => c.resolvers ?? []) as [Function, ...Function[]],
+    resolvers: [...CAPABILITIES.flatMap((c) => c.resolvers ?? []), RateLimitResolver] as [Function, ...Function[]],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),

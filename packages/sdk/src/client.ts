@@ -128,6 +128,13 @@ export interface ClientOptions {
   wsUrl?: string;
   /** Abort the bytes of an upload after this long (default 5 minutes). */
   uploadTimeoutMs?: number;
+  /**
+   * Send each operation as its id (`documentId: "sha256:<hex>"`, the
+   * server's trusted documents) rather than its text; default true. A
+   * server that answers PERSISTED_DOCUMENT_NOT_FOUND gets the text instead
+   * (once per operation and client).
+   */
+  documentIds?: boolean;
 }
 
 /** What a subscription calls: each value, then an error or the end. */
@@ -338,6 +345,9 @@ function putWithProgress(url: string, body: AttachmentBody, contentType: string,
   });
 }
 
+/** The server does not know the id sent (its trusted documents are another build's, or off). */
+const isUnknownDocument = (errors: GraphQLErrorPayload[] | undefined): boolean => errors?.length === 1 && errors[0]?.extensions?.code === 'PERSISTED_DOCUMENT_NOT_FOUND';
+
 function newIdempotencyKey(): string {
   return globalThis.crypto.randomUUID();
 }
@@ -354,13 +364,22 @@ export function createClient(options: ClientOptions): TicketClient {
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
   };
 
+  /** Ids this server said it does not know: their text goes instead. */
+  const unknownIds = new Set<string>();
+  /** The id to send for this document, or undefined to send its text. */
+  const idOf = (document: TypedDocumentString<unknown, unknown>): string | undefined => {
+    const id = options.documentIds === false ? undefined : (document.__meta__?.hash as string | undefined);
+    return id && !unknownIds.has(id) ? id : undefined;
+  };
+
   async function once<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+    const id = idOf(document as TypedDocumentString<unknown, unknown>);
     let response: Response;
     try {
       response = await doFetch(options.url, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ query: document.toString(), variables }),
+        body: JSON.stringify(id ? { documentId: id, variables } : { query: document.toString(), variables }),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (cause) {
@@ -372,6 +391,10 @@ export function createClient(options: ClientOptions): TicketClient {
       body = await response.json();
     } catch (cause) {
       throw new NetworkError(`Unexpected answer from ${options.url} (HTTP ${response.status}, not GraphQL JSON)`, { cause, status: response.status });
+    }
+    if (id && isUnknownDocument(body?.errors)) {
+      unknownIds.add(id);
+      return once(document, variables);
     }
     if (body?.errors?.length) throw errorFromResponse(body.errors);
     if (!body || body.data === undefined || body.data === null) {
@@ -412,18 +435,30 @@ export function createClient(options: ClientOptions): TicketClient {
   function subscribe<R, V, T>(document: TypedDocumentString<R, V>, variables: V, pick: (data: R) => T, observer: Observer<T>): Unsubscribe {
     // graphql-ws says wasRetry on a connection after a drop; it subscribes again right after.
     const off = observer.reconnected ? live().on('connected', (_socket, _payload, wasRetry) => { if (wasRetry) observer.reconnected?.(); }) : undefined;
-    const stop = live().subscribe<R>(
-      { query: document.toString(), variables: variables as Record<string, unknown> },
-      {
+    let stopped = false;
+    let stop = () => {};
+    const start = () => {
+      const id = idOf(document as TypedDocumentString<unknown, unknown>);
+      // graphql-ws wants a query string: an empty one goes with an id.
+      const payload = id ? { query: '', documentId: id, variables: variables as Record<string, unknown> } : { query: document.toString(), variables: variables as Record<string, unknown> };
+      stop = live().subscribe<R>(payload, {
         next: (result) => {
           if (result.errors?.length) observer.error?.(errorFromResponse(result.errors as GraphQLErrorPayload[]));
           else if (result.data) observer.next(pick(result.data as R));
         },
-        error: (e) => observer.error?.(subscriptionError(e)),
+        error: (e) => {
+          if (id && Array.isArray(e) && isUnknownDocument(e as GraphQLErrorPayload[])) {
+            unknownIds.add(id);
+            if (!stopped) start();
+            return;
+          }
+          observer.error?.(subscriptionError(e));
+        },
         complete: () => observer.complete?.(),
-      },
-    );
-    return () => { off?.(); stop(); };
+      });
+    };
+    start();
+    return () => { stopped = true; off?.(); stop(); };
   }
 
   const uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;

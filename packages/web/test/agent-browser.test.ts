@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Route, type WebSocketRoute } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
-import { AGENT_TOKEN, CHAT_SECRET, databaseUri, startTestApi, type TestApi } from '../../api/test/support/api';
+import { AGENT_TOKEN, CHAT_SECRET, databaseUri, startTestApi, withDocumentText, type TestApi } from '../../api/test/support/api';
 import { serverBuilt, startServer, type ServerProcess } from '../../api/test/support/processes';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -249,7 +249,7 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     expect(await page.getByLabel('Subject').inputValue()).toBe('');
     expect(await page.locator('main').textContent()).not.toMatch(/mallory|Refund to my card/i);
     const sent: string[] = [];
-    page.on('request', (r) => { if (r.url().endsWith('/graphql') && r.method() === 'POST') sent.push(r.postData() ?? ''); });
+    page.on('request', (r) => { if (r.url().endsWith('/graphql') && r.method() === 'POST') sent.push(withDocumentText(r.postData() ?? '')); });
     await page.getByLabel('Email').fill('linus@example.com');
     await page.getByLabel('Subject').fill('Keyboard missing keys');
     await page.getByLabel('Description').fill('From the chat.');
@@ -294,7 +294,7 @@ describeBrowser('the agents\' inbox in Chromium', () => {
       // Hold back the unfiltered listing; let "To me" through.
       const held: Route[] = [];
       await tab.route(/\/graphql$/, async (route) => {
-        const body = JSON.parse(route.request().postData() ?? '{}');
+        const body = JSON.parse(withDocumentText(route.request().postData() ?? '{}'));
         if (String(body.query).includes('query Tickets(') && !body.variables?.filter?.assignee) held.push(route);
         else await route.continue();
       });

@@ -13,7 +13,9 @@ import {
 } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 import { ErrorCode } from '../errors/error-codes';
-import { BUDGET_OF_FIELD, BUDGETS } from '../http/rate-limit';
+import { BUDGET_OF_FIELD, BUDGETS, FREE_FIELDS } from '../http/rate-limit';
+import { deprecations } from '../schema-changes/schema-changes';
+import { curlOf, EXAMPLES } from './api-examples';
 import { ticketSchema } from '../schema';
 
 const FILE = resolve(__dirname, '../../../../docs/api.md');
@@ -35,6 +37,7 @@ function declaredScopes(): Map<string, string[]> {
 }
 
 function budgetOf(field: string): string {
+  if (FREE_FIELDS.has(field)) return 'none (free)';
   const name = BUDGET_OF_FIELD[field] ?? 'other';
   const { points, duration } = BUDGETS[name];
   const uploads = field === 'createUpload' ? `, uploadBytes (its size in KiB, ${BUDGETS.uploadBytes.points} per ${BUDGETS.uploadBytes.duration} s per client)` : '';
@@ -109,9 +112,23 @@ function operations(schema: GraphQLSchema): string[] {
       out.push(`- Errors: ${[...errors.map(errorText), 'and those of every operation'].join(', ')} ([Errors](#errors))`);
       if (field.deprecationReason) out.push(`- Deprecated: ${cell(field.deprecationReason)}`);
       if (field.args.length) out.push('', '| argument | type | default | meaning |', '| --- | --- | --- | --- |', ...argumentRows(field.args));
-      out.push('');
+      out.push('', ...exampleOf(field.name, title === 'Subscriptions'));
     }
   }
+  return out;
+}
+
+/** An operation's example (api-examples.ts): the curl (or the WebSocket payload) and the SDK call. */
+function exampleOf(name: string, subscription: boolean): string[] {
+  const example = EXAMPLES[name];
+  if (!example) return ['No example yet: add one to packages/api/src/cli/api-examples.ts.', ''];
+  const out = ['Example:', ''];
+  if (subscription) {
+    out.push('Over WebSocket (`graphql-transport-ws` on `/graphql`; a token goes in `connection_init`), subscribe with:', '', '```json', JSON.stringify({ query: example.query, ...(example.variables ? { variables: example.variables } : {}) }), '```', '');
+  } else {
+    out.push('```bash', curlOf(example), '```', '');
+  }
+  out.push(example.sdk ? '```ts' : 'Not in the SDK: send the document above with any GraphQL client.', ...(example.sdk ? [example.sdk, '```'] : []), '');
   return out;
 }
 
@@ -138,13 +155,21 @@ function typeSection(type: GraphQLNamedType): string[] {
   return out;
 }
 
+/** What is on its way out (CHANGELOG.md says since when), with the date after which it may be removed. */
+function deprecatedSection(schema: GraphQLSchema): string[] {
+  const list = deprecations(schema);
+  const out = ['## Deprecated', ''];
+  if (!list.length) return [...out, 'Nothing is deprecated. A field leaves only after a release that deprecates it with a removal date (CHANGELOG.md).', ''];
+  return [...out, '| field | why, and when it may be removed |', '| --- | --- |', ...list.map((d) => `| \`${d.path}\` | ${cell(d.reason)} |`), ''];
+}
+
 /** The generated part, markers included. */
 export function generatedReference(schema: GraphQLSchema = ticketSchema()): string {
   const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name));
   const types = Object.values(schema.getTypeMap())
     .filter((t) => !t.name.startsWith('__') && !roots.has(t.name) && !(isScalarType(t) && ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(t.name)))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return [BEGIN, '', '## Operations', '', ...operations(schema), '## Types', '', ...types.flatMap(typeSection), END].join('\n');
+  return [BEGIN, '', ...deprecatedSection(schema), '## Operations', '', ...operations(schema), '## Types', '', ...types.flatMap(typeSection), END].join('\n');
 }
 
 /** docs/api.md with its generated part replaced. */

@@ -5,6 +5,7 @@ import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/atta
 import { loadCustomerConfig, type CustomerConfig } from '../customers/customer-config';
 import { loadEmailConfig, type EmailConfig } from '../conversation/email-config';
 import { AgentTokenError, parseAgentTokens, type AgentToken } from '../tokens/agent-tokens';
+import { loadTrustedDocumentsConfig, type TrustedDocumentsConfig } from '../http/trusted-documents.config';
 
 export interface Config {
   port: number;
@@ -66,6 +67,8 @@ export interface Config {
   webClient: boolean;
   /** SEARCH_INDEXING=off: writes are not indexed for searchTickets (the benchmark's baseline; docs/search.md). */
   searchIndexing: boolean;
+  /** TRUSTED_DOCUMENTS and its manifest (http/trusted-documents.ts). */
+  trustedDocuments: TrustedDocumentsConfig;
 }
 
 /** About a day of retries: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h. */
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webClient: flag(env.WEB_CLIENT, env.NODE_ENV !== 'production'),
     slaCheckSeconds: integer('SLA_CHECK_SECONDS', env.SLA_CHECK_SECONDS, 5, 1, 10),
     searchIndexing: flag(env.SEARCH_INDEXING, true),
+    trustedDocuments: loadTrustedDocumentsConfig(env),
   };
 }
 

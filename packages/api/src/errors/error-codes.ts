@@ -10,6 +10,10 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /** A subscription ended because its subscriber fell behind by more than the server's bound. */
   SLOW_CONSUMER: 'SLOW_CONSUMER',
+  /** A documentId this server does not know (http/trusted-documents.ts): send the text instead. */
+  PERSISTED_DOCUMENT_NOT_FOUND: 'PERSISTED_DOCUMENT_NOT_FOUND',
+  /** TRUSTED_DOCUMENTS=require-public: a caller without a token sent a document the server does not know. */
+  PERSISTED_DOCUMENT_REQUIRED: 'PERSISTED_DOCUMENT_REQUIRED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -2,6 +2,7 @@
 // layer builds it (http/app.ts), the domain folders read it.
 import type { ConversationService } from '../conversation';
 import type { CustomerService } from '../customers/customers.service';
+import type { CostMeter } from '../http/cost';
 import type { AttachmentService } from '../attachments/attachment.service';
 import type { FeedService } from '../feed/feed.service';
 import type { ListingService } from '../listing/listing.service';
@@ -45,4 +46,6 @@ export interface Context {
   origin?: string;
   /** Set once the operation is charged, when rate limits are on. */
   lookups?: LookupCharge;
+  /** What this request charged to the budgets, when rate limits are on (http/cost.ts). */
+  cost?: CostMeter;
 }

@@ -24,6 +24,9 @@ import { EXAMPLE_OPERATION } from './example-operation';
 import { graphqlHandler } from './graphql-handler';
 import { queryLimits } from './query-limits';
 import { operationGuardPlugin } from './operation-guard';
+import { COST_HEADERS, costPlugin, refuseSpent } from './cost';
+import { createTrustedDocuments } from './trusted-documents';
+import { createExplorer, withExplorerLink } from '../explorer';
 import { createRateLimits } from './rate-limit';
 import { cachedHealth, clockReport, clockSkewSeconds, ClockSkewWatch } from './health';
 import { requestId } from './request-id';
@@ -60,6 +63,8 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
   const limits = queryLimits({ introspection: config.introspection });
   const formatError = createFormatError(config.production);
   const rateLimits = config.rateLimit ? createRateLimits(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' }) : null;
+  const explorer = createExplorer({ production: config.production });
+  const trusted = createTrustedDocuments(config.trustedDocuments, { log, rateLimits, authenticate: (a) => tokens.authenticate(a) });
   const apollo = new ApolloServer<Context>({
     schema,
     // Automatic persisted queries: no client of ours sends them; off, so a
@@ -87,8 +92,9 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
       ...[metrics && metricsPlugin(metrics), operationSpanPlugin()].filter((p) => p !== null),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false }),
+        : withExplorerLink(ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false })),
       ...limits.plugins,
+      costPlugin(rateLimits),
       operationGuardPlugin(schema, rateLimits),
     ],
   });
@@ -105,7 +111,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
     origin: config.corsOrigins,
     methods: ['GET', 'POST', 'PUT', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight'],
-    exposedHeaders: ['retry-after', 'x-request-id'],
+    exposedHeaders: ['retry-after', 'x-request-id', ...COST_HEADERS],
     maxAge: 600,
   });
   /** Adds the CORS headers; false when the request was a preflight, answered already. */
@@ -179,13 +185,14 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
         } catch (err) {
           // A store that fails here fails again when the operation is charged, and is answered there.
           if (!(err instanceof GraphQLError) || err.extensions.code !== 'RATE_LIMITED') return graphql(req, res, body);
-          res.setHeader('retry-after', String(err.extensions.retryAfter));
-          return refuse(res, 429, 'RATE_LIMITED', err.message);
+          return refuseSpent(res, err);
         }
       }
+      if (await trusted.answerHttp(req, res, body, ipOf(req))) return;
       return graphql(req, res, body);
     }
     for (const r of platform.running) if (r.route && (await r.route(req, res, path))) return;
+    if (await explorer.route(req, res, path)) return;
     if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
@@ -214,6 +221,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
     validationRules: limits.validationRules,
     maxTokens: limits.parseOptions.maxTokens,
     rateLimits,
+    trusted,
     live,
     log,
     ipOf,

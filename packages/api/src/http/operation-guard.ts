@@ -7,13 +7,15 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Context, LookupCharge } from '../graphql/context';
 import { planOperation } from './operation-plan';
 import { planRefusal } from './query-limits';
-import type { RateLimits } from './rate-limit';
+import type { CostRecorder, RateLimits } from './rate-limit';
 
 export interface OperationRequest {
   document: DocumentNode;
   operationName?: string | null;
   variables?: Record<string, unknown> | null;
   ip: string;
+  /** Told every budget charged (extensions.cost, http/cost.ts). */
+  cost?: CostRecorder;
 }
 
 /**
@@ -25,20 +27,20 @@ export async function admitOperation(schema: GraphQLSchema, rateLimits: RateLimi
   try {
     plan = planOperation(schema, r.document, r.operationName, r.variables ?? undefined);
   } catch (err) {
-    await rateLimits?.chargeInvalid(r.ip);
+    await rateLimits?.chargeInvalid(r.ip, r.cost);
     throw err;
   }
   if (!plan) {
     // No operation selected or variables that do not coerce: the executor refuses it; the address pays for it.
-    await rateLimits?.chargeInvalid(r.ip);
+    await rateLimits?.chargeInvalid(r.ip, r.cost);
     return undefined;
   }
   const refusal = planRefusal(plan);
   if (refusal) {
-    await rateLimits?.chargeInvalid(r.ip);
+    await rateLimits?.chargeInvalid(r.ip, r.cost);
     throw refusal;
   }
-  return rateLimits?.charge(plan, r.ip);
+  return rateLimits?.charge(plan, r.ip, r.cost);
 }
 
 /** Over HTTP: admitted once the operation is known, before it runs. */
@@ -48,16 +50,16 @@ export function operationGuardPlugin(schema: GraphQLSchema, rateLimits: RateLimi
       return {
         async parsingDidStart({ contextValue }) {
           return async (err) => {
-            if (err) await rateLimits?.chargeInvalid(contextValue.ip);
+            if (err) await rateLimits?.chargeInvalid(contextValue.ip, contextValue.cost);
           };
         },
         async validationDidStart({ contextValue }) {
           return async (errs) => {
-            if (errs?.length) await rateLimits?.chargeInvalid(contextValue.ip);
+            if (errs?.length) await rateLimits?.chargeInvalid(contextValue.ip, contextValue.cost);
           };
         },
         async didResolveOperation({ document, request, contextValue }) {
-          contextValue.lookups = await admitOperation(schema, rateLimits, { document, operationName: request.operationName, variables: request.variables, ip: contextValue.ip });
+          contextValue.lookups = await admitOperation(schema, rateLimits, { document, operationName: request.operationName, variables: request.variables, ip: contextValue.ip, cost: contextValue.cost });
         },
       };
     },

@@ -49,6 +49,9 @@ export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
   finders: { points: 1, duration: 7 * 24 * 60 * 60 },
 };
 
+/** Root fields that spend no budget: reading one's own budget costs nothing (GitHub's rateLimit alike). */
+export const FREE_FIELDS: ReadonlySet<string> = new Set(['rateLimit']);
+
 export const BUDGET_OF_FIELD: Record<string, Budget> = {
   createTicket: 'create',
   replyAsCustomer: 'create',
@@ -84,6 +87,7 @@ export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; loo
   const budgets = new Map<Budget, number>();
   const lookedUp: string[] = [];
   for (const field of plan.rootFields) {
+    if (FREE_FIELDS.has(field.name)) continue;
     const budget = BUDGET_OF_FIELD[field.name] ?? 'other';
     budgets.set(budget, (budgets.get(budget) ?? 0) + 1);
     if (field.name === 'createUpload') budgets.set('uploadBytes', (budgets.get('uploadBytes') ?? 0) + uploadKiB(field.args.size));
@@ -127,23 +131,71 @@ function limiters(store: RateLimitStore): Record<Budget, RateLimiterAbstract> {
 
 const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
-async function spend(limiter: RateLimiterAbstract, key: string, points: number): Promise<void> {
+/** One budget as the store counts it for one address, after (or without) this request's charge. */
+export interface BudgetState {
+  budget: Budget;
+  /** Points this request charged to it (0 when it only looks). */
+  requested: number;
+  limit: number;
+  remaining: number;
+  /** When the window ends and the budget is whole again (whole seconds). */
+  resetAt: Date;
+  /** This request was refused (429) for this budget. */
+  refused: boolean;
+}
+
+/** Where a request's charges are told (http/cost.ts's CostMeter). */
+export interface CostRecorder {
+  record(state: BudgetState): void;
+}
+
+/** A store's answer as a budget state; no answer (nothing spent in this window) is a whole budget. */
+export function stateOf(budget: Budget, requested: number, res: RateLimiterRes | null, refused = false): BudgetState {
+  const { points: limit, duration } = BUDGETS[budget];
+  const ms = res ? Math.max(0, res.msBeforeNext) : duration * 1000;
+  return {
+    budget,
+    requested,
+    limit,
+    remaining: refused ? 0 : Math.max(0, limit - (res?.consumedPoints ?? 0)),
+    resetAt: new Date(Math.ceil((Date.now() + ms) / 1000) * 1000),
+    refused,
+  };
+}
+
+/** The budget state behind a RATE_LIMITED refusal, for its headers and extensions.cost. */
+const refusals = new WeakMap<object, BudgetState>();
+export const refusalState = (err: unknown): BudgetState | undefined => (err && typeof err === 'object' ? refusals.get(err) : undefined);
+
+function refuse(budget: Budget, requested: number, res: RateLimiterRes, meter: CostRecorder | undefined): never {
+  const state = stateOf(budget, requested, res, true);
+  meter?.record(state);
+  const err = rateLimited(retryAfterOf(res));
+  refusals.set(err, state);
+  throw err;
+}
+
+async function spend(limiter: RateLimiterAbstract, budget: Budget, key: string, points: number, meter?: CostRecorder): Promise<void> {
+  let res: RateLimiterRes;
   try {
-    await limiter.consume(key, points);
+    res = await limiter.consume(key, points);
   } catch (res) {
     if (!(res instanceof RateLimiterRes)) throw res; // the store failed: let the error mapper decide
-    throw rateLimited(retryAfterOf(res));
+    refuse(budget, points, res, meter);
   }
+  meter?.record(stateOf(budget, points, res));
 }
 
 /** The budgets of one deployment. */
 export interface RateLimits {
-  /** Charge a plan to its client before it runs; the lookups it charged, to refund those that succeed. */
-  charge(plan: OperationPlan, ip: string): Promise<LookupCharge>;
+  /** Charge a plan to its client before it runs; the lookups it charged, to refund those that succeed. Each budget charged is told to `meter`. */
+  charge(plan: OperationPlan, ip: string, meter?: CostRecorder): Promise<LookupCharge>;
   /** A document that failed to parse or validate, or whose variables did not coerce. */
-  chargeInvalid(ip: string): Promise<void>;
+  chargeInvalid(ip: string, meter?: CostRecorder): Promise<void>;
   /** Throws RATE_LIMITED when this address has spent its invalid-document budget. */
-  refuseIfSpent(ip: string): Promise<void>;
+  refuseIfSpent(ip: string, meter?: CostRecorder): Promise<void>;
+  /** A budget of this address as it stands, charging nothing. */
+  peek(budget: Budget, ip: string): Promise<BudgetState>;
 }
 
 export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): RateLimits {
@@ -155,9 +207,9 @@ export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): Ra
    * spent but this address has found it before, 'suppressed' when it is
    * spent and this address has not (the lookup answers as a miss).
    */
-  async function spendGuess(n: string, address: string): Promise<'all' | 'own' | 'suppressed'> {
+  async function spendGuess(n: string, address: string, meter?: CostRecorder): Promise<'all' | 'own' | 'suppressed'> {
     const key = `${n}|${address}`;
-    await spend(limit.guessFromAddress, key, 1); // this address's own guesses: RATE_LIMITED tells it only of itself
+    await spend(limit.guessFromAddress, 'guessFromAddress', key, 1, meter); // this address's own guesses: RATE_LIMITED tells it only of itself
     try {
       await limit.guessFromAll.consume(n, 1);
       return 'all';
@@ -170,15 +222,15 @@ export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): Ra
     }
   }
   return {
-    async charge(plan, ip) {
+    async charge(plan, ip, meter) {
       const address = addressKey(ip);
       const cost = costOf(plan);
-      for (const [budget, points] of cost.budgets) await spend(limit[budget], address, points);
+      for (const [budget, points] of cost.budgets) await spend(limit[budget], budget, address, points, meter);
       // Consumed up front, so concurrent guesses cannot overshoot; refunded when a lookup finds its ticket.
       const charged = new Map<string, ('all' | 'own')[]>();
       const suppressed = new Set<string>();
       for (const n of cost.lookedUp) {
-        const outcome = await spendGuess(n, address);
+        const outcome = await spendGuess(n, address, meter);
         if (outcome === 'suppressed') suppressed.add(n);
         else charged.set(n, [...(charged.get(n) ?? []), outcome]);
       }
@@ -197,13 +249,17 @@ export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): Ra
         },
       };
     },
-    async chargeInvalid(ip) {
+    async chargeInvalid(ip, meter) {
       // Never fails the request: a store outage shows on the operation itself.
-      await limit.invalid.penalty(addressKey(ip), 1).catch(() => {});
+      const res = await limit.invalid.penalty(addressKey(ip), 1).catch(() => null);
+      if (res) meter?.record(stateOf('invalid', 1, res));
     },
-    async refuseIfSpent(ip) {
+    async refuseIfSpent(ip, meter) {
       const res = await limit.invalid.get(addressKey(ip));
-      if (res && res.consumedPoints >= BUDGETS.invalid.points) throw rateLimited(retryAfterOf(res));
+      if (res && res.consumedPoints >= BUDGETS.invalid.points) refuse('invalid', 0, res, meter);
+    },
+    async peek(budget, ip) {
+      return stateOf(budget, 0, await limit[budget].get(addressKey(ip)));
     },
   };
 }

@@ -17,7 +17,9 @@ import type { FeedHub } from '../live/feed-hub';
 import type { Metrics } from '../telemetry/metrics';
 import type { Principal } from '../tokens/scopes';
 import type { LookupCharge } from '../graphql/context';
+import { CostMeter, costExtension, withCost } from './cost';
 import { admitOperation } from './operation-guard';
+import type { TrustedDocuments } from './trusted-documents';
 import { addressKey, type RateLimits } from './rate-limit';
 import { capSendBuffer } from './send-buffer';
 
@@ -53,6 +55,8 @@ export interface SubscriptionServerOptions {
   validationRules: ValidationRule[];
   maxTokens: number;
   rateLimits: RateLimits | null;
+  /** documentId instead of query, and TRUSTED_DOCUMENTS=require-public, as over HTTP. */
+  trusted: TrustedDocuments;
   live: FeedHub;
   log: Logger;
   ipOf(req: http.IncomingMessage): string;
@@ -161,40 +165,47 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         // The slot is taken before the first await, so operations sent back to
         // back cannot all pass the check above; a refusal gives it back.
         extra.subscriptions = (extra.subscriptions ?? 0) + 1;
+        const ip = extra.ip ?? 'unknown';
+        // What this operation is charged, told in each result (and in a refusal's errors).
+        const cost = o.rateLimits ? new CostMeter(o.rateLimits, ip, Boolean(extra.principal)) : undefined;
         const refuse = (errors: GraphQLError[]) => {
           extra.subscriptions = Math.max(0, (extra.subscriptions ?? 1) - 1);
           if (!extra.subscriptions) extra.idleSince = Date.now();
           observe(operation, errors, started);
-          return errors;
+          return withCost(errors, cost?.spent());
         };
-        const ip = extra.ip ?? 'unknown';
         // The same admission as HTTP (operation-guard.ts): a spent invalid-document
         // budget refuses before parsing; parse and validation failures are charged.
         try {
-          await o.rateLimits?.refuseIfSpent(ip);
+          await o.rateLimits?.refuseIfSpent(ip, cost);
         } catch (err) {
           return refuse([asClientError(err)]);
         }
+        const source = await o.trusted.decideWs(payload as typeof payload & { documentId?: unknown }, extra.principal ?? null);
+        if (source instanceof GraphQLError) {
+          await o.rateLimits?.chargeInvalid(ip, cost);
+          return refuse([source]);
+        }
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: o.maxTokens });
+          document = parse(source.query, { maxTokens: o.maxTokens });
         } catch (err) {
-          await o.rateLimits?.chargeInvalid(ip);
+          await o.rateLimits?.chargeInvalid(ip, cost);
           return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
         }
         const errors = validate(o.schema, document, [...specifiedRules, ...o.validationRules]);
         if (errors.length) {
-          await o.rateLimits?.chargeInvalid(ip);
+          await o.rateLimits?.chargeInvalid(ip, cost);
           return refuse(errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
         }
         operation = getOperationAST(document, payload.operationName ?? undefined) ?? undefined;
         let lookups: LookupCharge | undefined;
         try {
-          lookups = await admitOperation(o.schema, o.rateLimits, { document, operationName: payload.operationName, variables: payload.variables, ip });
+          lookups = await admitOperation(o.schema, o.rateLimits, { document, operationName: payload.operationName, variables: payload.variables, ip, cost });
         } catch (err) {
           return refuse([asClientError(err)]);
         }
-        const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip, request: extra.request }), lookups };
+        const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip, request: extra.request }), lookups, cost };
         timing.set(contextValue, { started, operation });
         return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
@@ -205,7 +216,12 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         const r = await result;
         observe(t.operation, Symbol.asyncIterator in r ? undefined : r.errors, t.started);
       },
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => o.formatError(e)) } : result) as never,
+      onNext: async (_ctx, _id, _payload, args, result) => {
+        const formatted = result.errors?.length ? { ...result, errors: result.errors.map((e) => o.formatError(e)) } : result;
+        // The same extensions.cost as over HTTP; a store that cannot answer now leaves it out.
+        const state = await (args.contextValue as Context).cost?.report().catch(() => undefined);
+        return (state ? { ...formatted, extensions: { ...formatted.extensions, cost: costExtension(state) } } : formatted) as never;
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => o.formatError(e)) as never,
       onComplete: (ctx) => {
         const extra = ctx.extra as Extra;

@@ -1,6 +1,6 @@
 // Default budgets per client IP: RATE_LIMITED with retryAfter and an HTTP
 // Retry-After header once a budget is spent; other budgets unaffected.
-import { CREATE, TRACK, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { CREATE, TRACK, codeOf, withoutCost, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { BUDGETS } from '../../src/http/rate-limit';
 
 let api: TestApi;
@@ -39,7 +39,7 @@ describe('rate limits', () => {
       const probe = (i: number) => proxied.gql(TRACK, { n: 'TKT-00042', e: `guess${i}@example.com` }, { 'x-forwarded-for': `203.0.113.${Math.floor(i / perAddress)}` });
       for (let i = 0; i < BUDGETS.guessFromAll.points; i++) expect(codeOf(await probe(i))).toBeUndefined();
       // Spent: a stranger's lookup runs nothing and answers as a miss (hostile-clients.test.ts covers the owner).
-      expect((await proxied.gql(TRACK, { n: 'TKT-00042', e: 'other@example.com' }, { 'x-forwarded-for': '203.0.113.200' })).body).toEqual({ data: { trackTicket: null } });
+      expect(withoutCost((await proxied.gql(TRACK, { n: 'TKT-00042', e: 'other@example.com' }, { 'x-forwarded-for': '203.0.113.200' })).body)).toEqual({ data: { trackTicket: null } });
       // Other tickets are unaffected.
       expect(codeOf(await proxied.gql(TRACK, { n: 'TKT-00043', e: 'a@example.com' }, { 'x-forwarded-for': '203.0.113.201' }))).toBeUndefined();
     } finally {

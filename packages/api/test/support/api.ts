@@ -1,12 +1,14 @@
 // Serve the real API in-process on a free port, on a database of its own,
 // and talk to it over HTTP like any client.
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../src/config/config';
 import { connectDatabase } from '../../src/db/connection';
 import { prepareNumbering } from '../../src/doctor/startup-guard';
 import { compose } from '../../src/compose';
 import { createApi } from '../../src/http/app';
+import { DEFAULT_MANIFEST } from '../../src/http/trusted-documents.config';
 import { createLogger, type Logger } from '../../src/logging/logger';
 import { MODELS } from '../../src/capabilities';
 import { setNumberFormat } from '../../src/tickets/ticket-number';
@@ -23,7 +25,7 @@ export const signedChat = (chatId: string, secret = CHAT_SECRET) => ({ chatId, c
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;
-  body: { data?: T | null; errors?: { message: string; extensions: Record<string, any>; path?: string[] }[] };
+  body: { data?: T | null; errors?: { message: string; extensions: Record<string, any>; path?: string[] }[]; extensions?: Record<string, any> };
   headers: Headers;
 }
 
@@ -133,3 +135,20 @@ export function ticketInput(over: Record<string, unknown> = {}): Record<string, 
 }
 
 export const codeOf = (r: GqlResult) => r.body.errors?.[0]?.extensions?.code;
+
+/** An answer without its extensions.cost (the caller's own budget, http/cost.ts), to compare what two callers were told. */
+export function withoutCost<B extends object>(body: B): B {
+  const { extensions: all, ...rest } = body as { extensions?: Record<string, unknown> };
+  if (!all) return body;
+  const { cost: _cost, ...extensions } = all;
+  return (Object.keys(extensions).length ? { ...rest, extensions } : rest) as B;
+}
+
+let trustedTexts: Record<string, string> | undefined;
+/** A request body as JSON text, with a documentId's text put in `query` (the SDK sends ids: http/trusted-documents.ts), to look into what a client sent. */
+export function withDocumentText(postData: string): string {
+  const body = JSON.parse(postData || '{}');
+  if (typeof body.documentId !== 'string') return postData;
+  trustedTexts ??= JSON.parse(readFileSync(DEFAULT_MANIFEST, 'utf8')).documents as Record<string, string>;
+  return JSON.stringify({ ...body, query: trustedTexts[body.documentId] });
+}
