@@ -65,7 +65,7 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 
 export function ticketSchema(): GraphQLSchema {
   schema ??= guardLookups(buildSchemaSync({
-    resolvers: [...CAPABILITIES.flatMap((c) => c.resolvers ?? []), RateLimitResolver] as [Function, ...Function[]],
+    resolvers: [RateLimitResolver, ...CAPABILITIES.flatMap((c) => c.resolvers ?? [])],
     // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
     authChecker: scopeChecker,
     pubSub: createLocalBus(),
