@@ -22,6 +22,7 @@
 // Every API process runs one; they race only on the batch insert.
 import type { Collection } from 'mongodb';
 import type { Logger } from '../logging/logger';
+import { outsideRequest } from '../telemetry/tracing';
 import { claimOrder, type PendingEvent } from './claim-order';
 import { feedBatches, feedEvents } from './feed-collections';
 import { MAX_BATCH, type FeedBatch } from './feed-batch.model';
@@ -167,7 +168,8 @@ export class FeedSequencer {
       return;
     }
     if (this.scheduled) return;
-    this.scheduled = setTimeout(() => {
+    // Nudged from a request's write, yet background work: its rounds are no request's.
+    this.scheduled = outsideRequest(() => setTimeout(() => {
       this.scheduled = undefined;
       this.running = this.drain().finally(() => {
         this.running = undefined;
@@ -178,7 +180,7 @@ export class FeedSequencer {
           this.nudge();
         }
       });
-    }, GATHER_MS);
+    }, GATHER_MS));
   }
 
   /** Claim until a round leaves nothing behind: a batch that was not full took every pending event there was. */

@@ -73,7 +73,9 @@ async function useTransactions(log: Logger): Promise<boolean> {
 }
 
 export async function createApi(config: Config, log: Logger): Promise<Api> {
-  const httpServer = http.createServer();
+  // Idle keep-alive connections outlive the clients' own idle timeouts (undici 4 s, load balancers 60 s):
+  // with Node's 5 s a client, slowed by a busy host, reuses one the server is closing ("other side closed").
+  const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const sequencer = new FeedSequencer(log);
   const feed = new FeedService();
   const live = new FeedHub(feed, log, { queueLimit: config.subscriptionQueueLimit });

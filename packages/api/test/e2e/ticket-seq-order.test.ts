@@ -3,9 +3,10 @@
 // follows) is the order in which their compare-and-set writes won, whoever
 // took a number first. So the last status event is the ticket's status, and
 // each ASSIGNED event's "was" is the assignee the one before it set.
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
 import { CREATE, RESPOND, STATUS, agent, engineUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { collectionOf, commandsOfRequests, monitoredUri } from '../support/commands';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 
 const ROUNDS = 12;
@@ -82,30 +83,24 @@ describeBuilt('two agents on two processes change one ticket at once', () => {
 describe('each change takes its place in the write that makes it', () => {
   let api: TestApi;
   beforeAll(async () => {
-    const uri = engineUri();
-    api = await startTestApi('ticket_seq_writes', {}, `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`);
+    api = await startTestApi('ticket_seq_writes', {}, monitoredUri(engineUri()));
   });
   afterAll(async () => { await api.stop(); });
 
   it('a status change, an assignment and both kinds of answer put $inc eventSeq in their compare-and-set', async () => {
     const n = (await api.gql<{ createTicket: { ticketNumber: string } }>(CREATE, { input: ticketInput() })).body.data!.createTicket.ticketNumber;
-    const writes: { query: Record<string, unknown>; update: Record<string, Record<string, unknown>> }[] = [];
-    const listener = (e: CommandStartedEvent) => {
-      const c = e.command as Record<string, unknown>;
-      if (e.commandName === 'findAndModify' && c.findAndModify === 'tickets') writes.push(c as never);
-    };
-    const client = mongoose.connection.getClient();
-    client.on('commandStarted', listener);
-    try {
+    // The changes' own commands (by their request id), never a timer's.
+    const commands = await commandsOfRequests(async (headers) => {
       for (const [query, variables] of [
         [STATUS, { n, s: 'IN_PROGRESS' }],
         [ASSIGN, { n, a: 'ada' }],
         [RESPOND, { n, m: 'first answer' }],
         [RESPOND, { n, m: 'second answer' }],
-      ] as const) expect((await api.gql(query, variables, agent)).body.errors).toBeUndefined();
-    } finally {
-      client.off('commandStarted', listener);
-    }
+      ] as const) expect((await api.gql(query, variables, { ...agent, ...headers })).body.errors).toBeUndefined();
+    });
+    const writes = commands
+      .filter((e) => e.commandName === 'findAndModify' && collectionOf(e) === 'tickets')
+      .map((e) => e.command as unknown as { query: Record<string, unknown>; update: Record<string, Record<string, unknown>> });
     const conditions = writes.map((w) => Object.keys(w.query).filter((k) => k !== '_id').sort().join(','));
     // The second answer tries to be the first response, then writes as a later one.
     expect(conditions).toEqual(['status', 'assignedAt', 'firstResponseAt', 'firstResponseAt', '']);

@@ -1,0 +1,52 @@
+// A graphql-transport-ws client on a raw socket (ws), for tests that need
+// what the SDK hides: every message as sent, the bytes received, and a
+// socket the test can stop reading (pause) to play a slow or stuck client.
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
+
+export type WsMessage = { type: string; id?: string; payload?: any };
+
+/** Polls `check` every 20 ms until it holds; throws after `limitMs`. */
+export async function until(check: () => boolean | Promise<boolean>, limitMs: number, what = 'condition'): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > limitMs) throw new Error(`${what} not met within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface RawWsClient {
+  ws: WebSocket;
+  /** Every message received, parsed, in order. */
+  received: WsMessage[];
+  /** Resolves with the close code. */
+  closed: Promise<number>;
+  /** Bytes received so far. */
+  bytes(): number;
+  /** The TCP socket: pause() stops reading it (the kernel's buffers fill, then the server's). */
+  socket: Socket;
+  subscribe(id: string, query: string, variables?: Record<string, unknown>): void;
+}
+
+/** Connects to the API at `url` (http://.../graphql), sends connection_init (with `authorization` when given) and waits for the ack. */
+export async function connectRawWs(url: string, authorization?: string): Promise<RawWsClient> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const received: WsMessage[] = [];
+  let bytes = 0;
+  ws.on('message', (data: Buffer) => {
+    bytes += data.length;
+    received.push(JSON.parse(String(data)));
+  });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} }));
+  await until(() => received.some((m) => m.type === 'connection_ack'), 30_000, 'connection_ack');
+  return {
+    ws,
+    received,
+    closed,
+    bytes: () => bytes,
+    socket: (ws as unknown as { _socket: Socket })._socket,
+    subscribe: (id, query, variables = {}) => ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
+  };
+}
