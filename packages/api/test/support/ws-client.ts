@@ -50,3 +50,19 @@ export async function connectRawWs(url: string, authorization?: string): Promise
     subscribe: (id, query, variables = {}) => ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
   };
 }
+
+/**
+ * Until `done` holds, for as long as `progress` keeps growing: fails only
+ * when it stood still for `idleMs`. For a long stream on a busy host, where
+ * a total limit would measure the host, not the code.
+ */
+export async function untilProgressing(progress: () => number, done: () => boolean, idleMs: number, what = 'condition'): Promise<void> {
+  let last = progress();
+  let since = Date.now();
+  while (!done()) {
+    const now = progress();
+    if (now !== last) [last, since] = [now, Date.now()];
+    else if (Date.now() - since > idleMs) throw new Error(`${what}: no progress for ${idleMs} ms (at ${now})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
