@@ -43,7 +43,7 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     agentContext.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) refused.push(m.text()); });
     page = await agentContext.newPage();
     page.on('websocket', (ws) => ws.on('framesent', (f) => { if (String(f.payload).includes('"subscribe"')) subscribed++; }));
-  }, 60_000);
+  }, 180_000); // a busy host starts an API, vite and Chromium slowly; this only guards a hang
 
   afterAll(async () => {
     await closeChromium();

@@ -29,7 +29,7 @@ describeBrowser('reference web client: attachments in Chromium', () => {
     ({ base, process: preview } = await startPreview(server.url.replace(/\/graphql$/, '')));
     browser = await chromiumForFile();
     page = await browser.newPage({ viewport: { width: 1000, height: 1000 }, locale: 'en-GB' });
-  }, 60_000);
+  }, 180_000); // a busy host starts an API, vite and Chromium slowly; this only guards a hang
 
   afterAll(async () => {
     await closeChromium();

@@ -31,7 +31,7 @@ describeBrowser('reference web client in Chromium', () => {
     ({ base, process: preview } = await startPreview(api.base));
     browser = await chromiumForFile();
     page = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
-  }, 60_000);
+  }, 180_000); // a busy host starts an API, vite and Chromium slowly; this only guards a hang
 
   afterAll(async () => {
     await page?.close();
