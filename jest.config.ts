@@ -6,7 +6,8 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages'],
   testMatch: ['**/test/**/*.test.ts', '**/src/**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }] },
+  // Each file transpiled on its own (tsconfig.jest.json): no type program per worker; `npm run typecheck` checks types.
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] },
   globalSetup: '<rootDir>/packages/api/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/packages/api/test/support/global-teardown.ts',
   setupFiles: ['reflect-metadata'],

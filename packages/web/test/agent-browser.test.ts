@@ -3,23 +3,16 @@
 // by another API process appears without a reload, reply + internal note +
 // assign + resolve from the ticket's page, another agent's change shows as
 // such, and the customer's tracking page (a second browser context) shows
-// the reply but not the note. Saves the inbox's screenshots to docs/screenshots/.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page, type Route, type WebSocketRoute } from 'playwright-core';
+// the reply but not the note. The inbox's screenshots go to test-artifacts/
+// (and, with SCREENSHOTS=update, to docs/screenshots/).
+import type { ChildProcess } from 'node:child_process';
+import type { Browser, BrowserContext, Page, Route, WebSocketRoute } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { AGENT_TOKEN, CHAT_SECRET, databaseUri, startTestApi, withDocumentText, type TestApi } from '../../api/test/support/api';
+import { browserMissing, chromiumForFile, closeChromium, screenshot, startPreview } from '../../api/test/support/browser';
 import { serverBuilt, startServer, type ServerProcess } from '../../api/test/support/processes';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB = join(__dirname, '..');
-const SCREENSHOTS = join(__dirname, '../../../docs/screenshots');
-const reason = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  : !existsSync(join(WEB, 'dist/index.html')) || !serverBuilt
-    ? 'the web app or the API is not built (npm test builds both)'
-    : '';
+const reason = browserMissing() || (serverBuilt ? '' : 'the API is not built (npm test builds it)');
 if (reason) console.warn(`skipped: agent inbox browser tests: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
@@ -40,34 +33,20 @@ describeBrowser('the agents\' inbox in Chromium', () => {
   const refused: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     api = await startTestApi(DB);
     await api.reset();
     // A second API process on the same database: "another process" creating tickets.
     other = await startServer({ MONGODB_URI: databaseUri(DB), AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', CHAT_SIGNING_SECRET: CHAT_SECRET });
-    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], { cwd: WEB, env: { ...process.env, API_URL: api.base } });
-    base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      preview.stdout!.on('data', (d) => {
-        out += d;
-        const m = /Local:\s+(http:\/\/\S+?)\/?\s/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
-        if (m) resolve(m[1]);
-      });
-      preview.on('exit', (c) => reject(new Error(`vite preview exited ${c}: ${out}`)));
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ base, process: preview } = await startPreview(api.base));
+    browser = await chromiumForFile();
     agentContext = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
     agentContext.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) refused.push(m.text()); });
     page = await agentContext.newPage();
     page.on('websocket', (ws) => ws.on('framesent', (f) => { if (String(f.payload).includes('"subscribe"')) subscribed++; }));
-  }, 60_000);
+  }, 180_000); // a busy host starts an API, vite and Chromium slowly; this only guards a hang
 
   afterAll(async () => {
-    await browser?.close();
+    await closeChromium();
     preview?.kill('SIGTERM');
     await other?.stop();
     await api?.stop();
@@ -161,7 +140,7 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     ]);
     const styles = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
     expect(styles[2]).not.toBe(styles[1]); // the note is set apart
-    await page.screenshot({ path: join(SCREENSHOTS, 'agent-ticket.png'), fullPage: true });
+    await screenshot(page, 'agent-ticket.png', { docs: true });
   });
 
   it('says "someone else changed this ticket" when another agent does, and shows their change', async () => {
@@ -223,7 +202,7 @@ describeBrowser('the agents\' inbox in Chromium', () => {
   it('opens the live-chat "Create ticket" dialog for a chat the agent is in', async () => {
     await page.goto(`${base}/agent`);
     await page.locator(`[data-number="${ticketNumber}"]`).getByText(ME).waitFor();
-    await page.screenshot({ path: join(SCREENSHOTS, 'agent-inbox.png'), fullPage: true });
+    await screenshot(page, 'agent-inbox.png', { docs: true });
     await page.getByLabel('Chat id').fill('chat-agent-7');
     await page.getByRole('button', { name: 'Create ticket from chat' }).click();
     await page.getByRole('heading', { name: 'Create a ticket' }).waitFor();

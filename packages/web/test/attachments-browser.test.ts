@@ -3,18 +3,14 @@
 // the ticket created with both, and the tracking page linking them. The API
 // runs as a built process (its sniffer, file-type, is an ES module jest's
 // module system cannot load in-process).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserMissing, chromiumForFile, closeChromium, screenshot as saveScreenshot, startPreview } from '../../api/test/support/browser';
 import { jpeg, png } from '../../api/test/support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../../api/test/support/processes';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB = join(__dirname, '..');
-const ARTIFACTS = join(__dirname, '../../../test-artifacts');
-const reason = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !existsSync(join(WEB, 'dist/index.html')) ? 'the web app is not built (npm test builds it)' : !serverBuilt ? 'the API is not built (npm test builds it)' : '';
+const reason = browserMissing() || (serverBuilt ? '' : 'the API is not built (npm test builds it)');
 if (reason) console.warn(`skipped: browser attachment tests: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
@@ -29,24 +25,14 @@ describeBrowser('reference web client: attachments in Chromium', () => {
   const screenshot = png(320, 200, 7);
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     ({ servers: [server] } = await startServers(1, 'web_attachments'));
-    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], { cwd: WEB, env: { ...process.env, API_URL: server.url.replace(/\/graphql$/, '') } });
-    base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      preview.stdout!.on('data', (d) => {
-        out += d;
-        const m = /Local:\s+(http:\/\/\S+?)\/?\s/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
-        if (m) resolve(m[1]);
-      });
-      preview.on('exit', (c) => reject(new Error(`vite preview exited ${c}: ${out}`)));
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    ({ base, process: preview } = await startPreview(server.url.replace(/\/graphql$/, '')));
+    browser = await chromiumForFile();
     page = await browser.newPage({ viewport: { width: 1000, height: 1000 }, locale: 'en-GB' });
-  }, 60_000);
+  }, 180_000); // a busy host starts an API, vite and Chromium slowly; this only guards a hang
 
   afterAll(async () => {
-    await browser?.close();
+    await closeChromium();
     preview?.kill('SIGTERM');
     expect(await server?.stop()).toBe(0);
   });
@@ -70,7 +56,7 @@ describeBrowser('reference web client: attachments in Chromium', () => {
     expect(await picked.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['uploaded', 'uploaded', 'failed']);
     await page.getByText('This file type is not accepted (images, PDF or plain text only).').waitFor();
     await page.getByRole('button', { name: 'Remove fake.png' }).click();
-    await page.screenshot({ path: join(ARTIFACTS, 'create-ticket-attachments.png'), fullPage: true });
+    await saveScreenshot(page, 'create-ticket-attachments.png');
     await page.getByRole('button', { name: 'Create ticket' }).click();
     const number = page.getByTestId('ticket-number');
     await number.waitFor();
@@ -92,6 +78,6 @@ describeBrowser('reference web client: attachments in Chromium', () => {
     // Clicking it downloads the file rather than opening it in the page.
     const [file] = await Promise.all([page.waitForEvent('download'), link.click()]);
     expect(file.suggestedFilename()).toBe('screenshot.png');
-    await page.screenshot({ path: join(ARTIFACTS, 'track-ticket-attachments.png'), fullPage: true });
+    await saveScreenshot(page, 'track-ticket-attachments.png');
   });
 });

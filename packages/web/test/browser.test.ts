@@ -2,19 +2,17 @@
 // driven by playwright-core): create from a chat's signed link, an unsigned
 // link refused, the duplicate-chat message, track with the email in another
 // case, and the timeline after an agent resolves the ticket through the SDK;
-// and the signed link `npm run web` prints. Screenshots go to test-artifacts/.
+// and the signed link `npm run web` prints. Screenshots go to test-artifacts/
+// (and, with SCREENSHOTS=update, the ones the docs show to docs/screenshots/).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { AGENT_TOKEN, databaseUri, signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
+import { WEB, browserMissing, chromiumForFile, closeChromium, screenshot, startPreview } from '../../api/test/support/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB = join(__dirname, '..');
-const ARTIFACTS = join(__dirname, '../../../test-artifacts');
-const reason = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !existsSync(join(WEB, 'dist/index.html')) ? 'the web app is not built (npm test builds it)' : '';
+const reason = browserMissing();
 if (reason) console.warn(`skipped: browser tests: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
@@ -29,28 +27,14 @@ describeBrowser('reference web client in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     api = await startTestApi('web');
-    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], { cwd: WEB, env: { ...process.env, API_URL: api.base } });
-    base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      preview.stdout!.on('data', (d) => {
-        out += d;
-        const m = /Local:\s+(http:\/\/\S+?)\/?\s/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
-        if (m) resolve(m[1]);
-      });
-      preview.on('exit', (c) => reject(new Error(`vite preview exited ${c}: ${out}`)));
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ base, process: preview } = await startPreview(api.base));
+    browser = await chromiumForFile();
     page = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
-  }, 60_000);
+  }, 180_000); // a busy host starts an API, vite and Chromium slowly; this only guards a hang
 
   afterAll(async () => {
-    await browser?.close();
+    await page?.close();
     preview?.kill('SIGTERM');
     await api?.stop();
   });
@@ -71,7 +55,7 @@ describeBrowser('reference web client in Chromium', () => {
     ticketNumber = (await number.textContent())!.trim();
     expect(ticketNumber).toMatch(/^TKT-\d{5,}$/);
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Ticket created');
-    await page.screenshot({ path: join(ARTIFACTS, 'create-ticket.png'), fullPage: true });
+    await screenshot(page, 'create-ticket.png', { docs: true });
   });
 
   it('shows per-field messages for bad input', async () => {
@@ -97,7 +81,7 @@ describeBrowser('reference web client in Chromium', () => {
     await page.getByRole('button', { name: 'Create ticket' }).click();
     await page.getByText('A ticket for this chat already exists.').waitFor();
     expect(await page.getByRole('link', { name: 'Track the existing ticket' }).getAttribute('href')).toBe('/track');
-    await page.screenshot({ path: join(ARTIFACTS, 'duplicate-chat.png'), fullPage: true });
+    await screenshot(page, 'duplicate-chat.png', { docs: true });
   });
 
   it('tracks the ticket with the email in another case; the URL carries the number, never the email', async () => {
@@ -131,7 +115,7 @@ describeBrowser('reference web client in Chromium', () => {
     // Dates in the visitor's locale (en-GB here), not raw ISO strings.
     const firstDate = await page.locator('.timeline time').first().textContent();
     expect(firstDate).not.toMatch(/T\d\d:/);
-    await page.screenshot({ path: join(ARTIFACTS, 'track-ticket.png'), fullPage: true });
+    await screenshot(page, 'track-ticket.png', { docs: true });
   });
 
   it('follows the ticket live: an answer made through the SDK shows without a reload', async () => {
@@ -149,7 +133,7 @@ describeBrowser('reference web client in Chromium', () => {
     await page.getByText('Fuser replaced again; all good.').first().waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('status').textContent()).toBe('Resolved');
     expect(loads).toEqual([]); // no reload, no navigation
-    await page.screenshot({ path: join(ARTIFACTS, 'track-ticket-live.png'), fullPage: true });
+    await screenshot(page, 'track-ticket-live.png', { docs: true });
   });
 
   it('loads its pages with nothing in the browser console', async () => {
@@ -172,7 +156,7 @@ describeBrowser('reference web client in Chromium', () => {
     await page.getByLabel('Email').press('Enter');
     await page.getByTestId('status').waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-    await page.screenshot({ path: join(ARTIFACTS, 'track-ticket-phone.png'), fullPage: true });
+    await screenshot(page, 'track-ticket-phone.png');
   });
 });
 
@@ -192,9 +176,9 @@ function freePort(): Promise<number> {
 
 describeBrowser('npm run web', () => {
   let web: ChildProcess | undefined;
-  let browser: Browser | undefined;
+  let context: Awaited<ReturnType<Browser['newContext']>> | undefined;
   afterAll(async () => {
-    await browser?.close();
+    await context?.close();
     if (web?.pid && web.exitCode === null) {
       const exited = new Promise((r) => web!.once('exit', r));
       process.kill(-web.pid, 'SIGTERM'); // its API and vite preview, started in its own process group
@@ -218,8 +202,8 @@ describeBrowser('npm run web', () => {
     });
     const link = /create from a chat: (http\S+)/.exec(out)?.[1];
     expect(link).toMatch(/\/create\?chatId=demo-chat-[0-9a-z]+&chatSignature=[0-9a-f]{64}&/);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-    const page = await browser.newPage();
+    context = await (await chromiumForFile()).newContext();
+    const page = await context.newPage();
     await page.goto(link!);
     await expectValue(page.getByLabel('Email'), 'ada@example.com');
     await page.getByLabel('Description').fill('Opened from the chat link npm run web printed.');
@@ -240,3 +224,5 @@ describeBrowser('npm run web', () => {
     await page.getByText('Printer jammed').first().waitFor();
   }, 90_000);
 });
+
+afterAll(closeChromium);

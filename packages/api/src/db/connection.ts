@@ -3,12 +3,15 @@
 // and the driver reconnects by itself when it is back.
 import mongoose from 'mongoose';
 import type { Logger } from '../logging/logger';
+import { installRequestComments } from './request-comment';
 
 mongoose.set('strictQuery', true);
 // Collections come into being on first insert; explicit `create` is not needed.
 mongoose.set('autoCreate', false);
 mongoose.set('autoIndex', false);
 mongoose.set('bufferCommands', false);
+// Each command a request sends names the request (its `comment`).
+installRequestComments();
 
 export async function connectDatabase(uri: string, timeoutMs: number, dbName?: string): Promise<typeof mongoose> {
   return mongoose.connect(uri, {

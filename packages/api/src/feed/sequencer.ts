@@ -27,6 +27,7 @@ import type { Logger } from '../logging/logger';
 import { SKIPPED_KIND } from '../tickets/event-seq';
 import { planClaim, predecessorsToCheck, type Before, type Gap, type PendingEvent } from './claim-order';
 import { GapWatch } from './gap-watch';
+import { outsideRequest } from '../telemetry/tracing';
 import { feedBatches, feedEvents } from './feed-collections';
 import { MAX_BATCH, type FeedBatch } from './feed-batch.model';
 
@@ -211,7 +212,8 @@ export class FeedSequencer {
       return;
     }
     if (this.scheduled) return;
-    this.scheduled = setTimeout(() => {
+    // Nudged from a request's write, yet background work: its rounds are no request's.
+    this.scheduled = outsideRequest(() => setTimeout(() => {
       this.scheduled = undefined;
       this.running = this.drain().finally(() => {
         this.running = undefined;
@@ -222,7 +224,7 @@ export class FeedSequencer {
           this.nudge();
         }
       });
-    }, GATHER_MS);
+    }, GATHER_MS));
   }
 
   /** Claim until a round leaves nothing behind: a batch that was not full took every pending event there was. */

@@ -54,7 +54,9 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 
 /** Serve the composed platform (compose.ts) over HTTP and WebSocket. */
 export async function createApi(config: Config, log: Logger, platform: Platform): Promise<Api> {
-  const httpServer = http.createServer();
+  // Idle keep-alive connections outlive the clients' own idle timeouts (undici 4 s, load balancers 60 s):
+  // with Node's 5 s a client, slowed by a busy host, reuses one the server is closing ("other side closed").
+  const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const { schema, tokens, live, metrics } = platform;
   // A PUT has its own, longer deadline (attachments/): Node's 300 s must not cut it first.
   httpServer.requestTimeout = platform.requestTimeoutMs;

@@ -14,12 +14,15 @@ const POLL_MS = 250;
 /** Changes read from the feed at once. */
 const READ_PAGE = 500;
 /**
- * Before each page, wait at most this long for every subscriber's queue to
- * have room for it: a subscriber that keeps reading (each change may cost
- * it a database read, `ticket { timeline }`) comes through a backlog of any
- * size, only slowed; one still without room after the wait is ended.
+ * Before each page, the hub waits for every subscriber's queue to have room
+ * for it. A subscriber that keeps reading (each change may cost it a
+ * database read, `ticket { timeline }`, and a busy host makes those slow)
+ * is waited for: it comes through a backlog of any size, only slowed. One
+ * that took nothing for this long has stopped reading, and is ended.
  */
 export const ROOM_WAIT_MS = 2_000;
+/** However it keeps reading, a subscriber that needs longer than this for one page's room is ended too: everyone else's live updates wait for it. */
+export const ROOM_WAIT_LIMIT_MS = 30_000;
 const ROOM_CHECK_MS = 10;
 /** With nobody listening, the position is refreshed this often (a new subscriber may get up to this much of the past). */
 const IDLE_CHECK_MS = 1_000;
@@ -114,14 +117,32 @@ export class FeedHub {
   }
 
   /**
-   * Until every queue has room for `count` more, or ROOM_WAIT_MS passed: then
-   * the page is handed on, and a queue still without room overflows (that
-   * subscriber, and only it, is ended with SLOW_CONSUMER).
+   * Until every queue has room for `count` more, or no queue without room
+   * is still being read (it took nothing for ROOM_WAIT_MS), or
+   * ROOM_WAIT_LIMIT_MS passed: then the page is handed on, and a queue still
+   * without room overflows (that subscriber, and only it, is ended with
+   * SLOW_CONSUMER). Judged by what each queue did, not by how fast: on a
+   * busy host every reader is slow. (Monotonic time: a clock step changes nothing.)
    */
   private async roomFor(count: number): Promise<void> {
     const limit = this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
-    const full = () => [...this.listeners.values()].some((backlog) => backlog !== undefined && backlog() + count > limit);
-    for (const deadline = performance.now() + ROOM_WAIT_MS; full() && performance.now() < deadline; ) await new Promise((r) => setTimeout(r, ROOM_CHECK_MS));
+    const started = performance.now();
+    const lastTaken = new Map<Backlog, { size: number; at: number }>();
+    for (;;) {
+      const now = performance.now();
+      let reading = false;
+      for (const backlog of this.listeners.values()) {
+        if (backlog === undefined) continue;
+        const size = backlog();
+        if (size + count <= limit) continue;
+        const last = lastTaken.get(backlog);
+        const at = !last || size < last.size ? now : last.at;
+        lastTaken.set(backlog, { size, at });
+        if (now - at < ROOM_WAIT_MS) reading = true;
+      }
+      if (!reading || now - started >= ROOM_WAIT_LIMIT_MS) return;
+      await new Promise((r) => setTimeout(r, ROOM_CHECK_MS));
+    }
   }
 
   private async poll(): Promise<void> {

@@ -13,6 +13,7 @@
 // errors say (exception events, span status: a duplicate key's values, a
 // rate-limit key with a client's address, an email) is redacted as the
 // logs redact it (redactSpan), before any span leaves the process.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { OperationDefinitionNode } from 'graphql';
@@ -136,12 +137,31 @@ export async function stopTracing(): Promise<void> {
   await t?.shutdown();
 }
 
+/** The request whose work is running (tracing on or off): db/request-comment.ts tags its commands. */
+const requestContext = new AsyncLocalStorage<string>();
+
+/** The id of the request this code runs for; undefined in background work. */
+export function currentRequestId(): string | undefined {
+  return requestContext.getStore();
+}
+
+/**
+ * Runs `fn` outside any request: a timer or loop it starts (the feed's
+ * sequencer, nudged by a write) is background work, not the request's,
+ * however long it runs.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return requestContext.exit(fn);
+}
+
 /** Runs `fn` with this request id on the current span and every span started inside. */
 export function withRequestId<T>(requestId: string, fn: () => T): T {
-  if (!tracing) return fn();
-  const { api, requestIdKey } = tracing;
-  api.trace.getActiveSpan()?.setAttribute('request.id', requestId);
-  return api.context.with(api.context.active().setValue(requestIdKey, requestId), fn);
+  return requestContext.run(requestId, () => {
+    if (!tracing) return fn();
+    const { api, requestIdKey } = tracing;
+    api.trace.getActiveSpan()?.setAttribute('request.id', requestId);
+    return api.context.with(api.context.active().setValue(requestIdKey, requestId), fn);
+  });
 }
 
 /** Runs one GraphQL operation inside its own span ("graphql" until the operation is known). */

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { createClient as createWsClient } from 'graphql-ws';
 import { createClient } from '../../../sdk/src';
 import { curlOf, EXAMPLES } from '../../src/cli/api-examples';
-import { ticketSchema } from '../../src/http/schema';
+import { ticketSchema } from '../../src/schema';
 import { TokenService } from '../../src/tokens/token.service';
 import { SCOPES } from '../../src/tokens/scopes';
 import { startTestApi, type TestApi } from '../support/api';

@@ -3,13 +3,12 @@
 // tickets:write. Refusals are one answer, decided before the database is
 // asked anything, so they never tell whether a chat already has a ticket.
 import mongoose from 'mongoose';
-import type { CommandStartedEvent } from 'mongodb';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { TokenService } from '../../src/tokens/token.service';
 import { CHAT_SECRET, CREATE, agent, codeOf, engineUri, signedChat, startTestApi, ticketInput, type GqlResult, type TestApi } from '../support/api';
+import { collectionOf, commandsOfRequests, monitoredUri } from '../support/commands';
 
-/** The engine's URI with the driver's command events switched on (a standard connection-string option). */
-const uri = engineUri() + (engineUri().includes('?') ? '&' : '?') + 'monitorCommands=true';
+const uri = monitoredUri(engineUri());
 
 let api: TestApi;
 beforeAll(async () => { api = await startTestApi('chat_claim', {}, uri); });
@@ -21,25 +20,9 @@ const create = (input: Record<string, unknown>, headers: Record<string, string> 
 /** What a refusal looks like to the caller: everything but the (varying) data of the input. */
 const answer = (r: GqlResult) => ({ status: r.status, body: r.body });
 
-/**
- * Commands a create could start while `fn` runs: any on tickets or the
- * counter, and event inserts. (The feed's sequencer reads and marks events
- * on its own timer; that is not the request asking.)
- */
-async function ticketCommandsDuring(fn: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (e: CommandStartedEvent) => {
-    const collection = String((e.command as Record<string, unknown>)[e.commandName] ?? '');
-    if (collection === 'tickets' || collection === 'counters' || (collection === 'ticket_events' && e.commandName === 'insert')) seen.push(`${e.commandName} ${collection}`);
-  };
-  const client = mongoose.connection.getClient();
-  client.on('commandStarted', listener);
-  try {
-    await fn();
-  } finally {
-    client.off('commandStarted', listener);
-  }
-  return seen;
+/** Every command the requests `fn` sends (with the headers it is given) start, as "insert tickets". */
+async function commandsOf(fn: (headers: Record<string, string>) => Promise<unknown>): Promise<string[]> {
+  return (await commandsOfRequests(fn)).map((e) => `${e.commandName} ${collectionOf(e)}`);
 }
 
 const FORBIDDEN = {
@@ -51,7 +34,7 @@ const FORBIDDEN = {
 describe('createTicket with a chatId', () => {
   it('without a token or signature: FORBIDDEN on chatId, nothing written, the database not asked', async () => {
     let r!: GqlResult;
-    const commands = await ticketCommandsDuring(async () => { r = await create({ chatId: 'chat-1' }); });
+    const commands = await commandsOf(async (headers) => { r = await create({ chatId: 'chat-1' }, headers); });
     expect(r.body.data).toBeNull();
     expect(r.body.errors).toHaveLength(1);
     expect(r.body.errors![0].extensions).toEqual(FORBIDDEN);
@@ -59,7 +42,7 @@ describe('createTicket with a chatId', () => {
     expect(commands).toEqual([]);
     expect(await db().collection('tickets').countDocuments()).toBe(0);
     // (The count is real: the same request, signed, does reach the database.)
-    expect(await ticketCommandsDuring(() => create(signedChat('chat-1')))).toContain('insert tickets');
+    expect(await commandsOf((headers) => create(signedChat('chat-1'), headers))).toContain('insert tickets');
   });
 
   it('a wrong signature is the same refusal: another chat\'s, another key\'s, upper-case, cut short, empty', async () => {
@@ -74,8 +57,8 @@ describe('createTicket with a chatId', () => {
     const fresh = [answer(await create({ chatId: 'chat-new' })), answer(await create({ chatId: 'chat-new', chatSignature: signedChat('chat-other').chatSignature }))];
     expect((await create(signedChat('chat-taken'))).body.errors).toBeUndefined();
     let taken: ReturnType<typeof answer>[] = [];
-    const commands = await ticketCommandsDuring(async () => {
-      taken = [answer(await create({ chatId: 'chat-taken' })), answer(await create({ chatId: 'chat-taken', chatSignature: signedChat('chat-other').chatSignature }))];
+    const commands = await commandsOf(async (headers) => {
+      taken = [answer(await create({ chatId: 'chat-taken' }, headers)), answer(await create({ chatId: 'chat-taken', chatSignature: signedChat('chat-other').chatSignature }, headers))];
     });
     expect(taken).toEqual(fresh);
     expect(commands).toEqual([]);

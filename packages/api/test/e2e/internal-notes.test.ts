@@ -4,9 +4,8 @@
 // Assignment: validation, the listing filter, two agents at once.
 import WebSocket from 'ws';
 import { createClient, type LiveChange, type Ticket } from '../../../sdk/src';
-import mongoose from 'mongoose';
-import type { CommandStartedEvent } from 'mongodb';
 import { AGENT_TOKEN, agent, codeOf, engineUri, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { collectionOf, commandsOfRequests, monitoredUri } from '../support/commands';
 
 const EVENT = 'id kind at message actor visibility';
 const FIELDS = `id ticketNumber subject description status priority source customerEmail customerName chatId
@@ -36,7 +35,7 @@ let api: TestApi;
 // with another's findOneAndUpdate reply (on one connection it never did),
 // and the assignment race below must test our compare-and-set, not that.
 // The requests still race: each reads, then tries its compare-and-set.
-beforeAll(async () => { api = await startTestApi('internal_notes', {}, `${engineUri()}${engineUri().includes('?') ? '&' : '?'}monitorCommands=true&maxPoolSize=1`); });
+beforeAll(async () => { api = await startTestApi('internal_notes', {}, `${monitoredUri(engineUri())}&maxPoolSize=1`); });
 afterAll(async () => { await api.stop(); });
 
 const sdk = (token?: string) => createClient({ url: api.url, token, webSocketImpl: WebSocket });
@@ -104,16 +103,12 @@ describe('internal notes and assignments, as a customer sees them', () => {
   it('are not even read for a public lookup: its query asks for the public events only', async () => {
     const t = await newTicket();
     for (let i = 0; i < 3; i++) expect((await api.gql(NOTE, { n: t.ticketNumber, m: `note ${i}` }, agent)).body.errors).toBeUndefined();
-    const finds: CommandStartedEvent[] = [];
-    // The lookups' reads of this ticket's events (the feed's sequencer reads pending events and their predecessors meanwhile).
-    const record = (e: CommandStartedEvent) => { if (e.commandName === 'find' && e.command.find === 'ticket_events' && e.command.filter?.ticketId !== undefined) finds.push(e); };
-    mongoose.connection.getClient().on('commandStarted', record);
-    try {
-      expect((await api.gql(TRACK, { n: t.ticketNumber, e: t.email })).body.data!.trackTicket.timeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
-      expect((await api.gql(TIMELINE, { n: t.ticketNumber, e: t.email })).body.data!.ticketTimeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
-    } finally {
-      mongoose.connection.getClient().off('commandStarted', record);
-    }
+    // The lookups' own commands (by their request id), never the feed's sequencer reading events on its timer.
+    const commands = await commandsOfRequests(async (headers) => {
+      expect((await api.gql(TRACK, { n: t.ticketNumber, e: t.email }, headers)).body.data!.trackTicket.timeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
+      expect((await api.gql(TIMELINE, { n: t.ticketNumber, e: t.email }, headers)).body.data!.ticketTimeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
+    });
+    const finds = commands.filter((e) => e.commandName === 'find' && collectionOf(e) === 'ticket_events');
     expect(finds).toHaveLength(2);
     for (const f of finds) expect(f.command.filter).toMatchObject({ visibility: { $ne: 'INTERNAL' } });
   });

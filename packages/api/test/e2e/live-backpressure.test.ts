@@ -3,11 +3,11 @@
 // for it, ends the subscription with SLOW_CONSUMER, and its memory stays
 // flat. A real API process, a real WebSocket client (ws); the queue sizes
 // and heap read from /metrics.
-import WebSocket from 'ws';
 import { MongoClient } from 'mongodb';
 import { Types } from 'mongoose';
 import { AGENT_TOKEN, CREATE, gql, metricsAuth, ticketInput } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
+import { connectRawWs, until } from '../support/ws-client';
 
 const LIMIT = 50;
 const EVENTS = 3_000;
@@ -21,31 +21,11 @@ const EVENTS = 3_000;
 const DESCRIPTION = 'd'.repeat(20_000);
 const MESSAGE = 'x'.repeat(1_000);
 
-type Message = { type: string; id?: string; payload?: any };
-
 /** A graphql-transport-ws client on a raw socket, so the test can stop reading. */
 async function subscriber(url: string) {
-  const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-  const received: Message[] = [];
-  let bytes = 0;
-  ws.on('message', (data: Buffer) => {
-    bytes += data.length;
-    received.push(JSON.parse(String(data)));
-  });
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-  ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${AGENT_TOKEN}` } }));
-  await until(() => received.some((m) => m.type === 'connection_ack'), 10_000);
-  ws.send(JSON.stringify({ id: 'feed', type: 'subscribe', payload: { query: 'subscription { ticketChanged { cursor event { id message } ticket { ticketNumber description } } }' } }));
-  return { ws, received, closed, bytes: () => bytes, socket: (ws as unknown as { _socket: import('node:net').Socket })._socket };
-}
-
-async function until(check: () => boolean, limitMs: number): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > limitMs) throw new Error(`not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const client = await connectRawWs(url, `Bearer ${AGENT_TOKEN}`);
+  client.subscribe('feed', 'subscription { ticketChanged { cursor event { id message } ticket { ticketNumber description } } }');
+  return client;
 }
 
 /** One number from the Prometheus text. */

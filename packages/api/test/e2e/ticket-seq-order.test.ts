@@ -5,9 +5,10 @@
 // assignee of the highest ASSIGNED event and the status of the last status
 // event, and the change feed delivers the ticket's events in increasing
 // sequence. Ticket numbers taken by concurrent creates never repeat.
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
 import { CREATE, RESPOND, STATUS, agent, engineUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
+import { collectionOf, commandsOfRequests, monitoredUri } from '../support/commands';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 
 const ROUNDS = 6;
@@ -106,32 +107,26 @@ describeBuilt(`${AGENTS.length + 3} callers on two processes change one ticket a
 describe('each change takes its numbers in the write that makes it', () => {
   let api: TestApi;
   beforeAll(async () => {
-    const uri = engineUri();
-    api = await startTestApi('ticket_seq_writes', {}, `${uri}${uri.includes('?') ? '&' : '?'}monitorCommands=true`);
+    api = await startTestApi('ticket_seq_writes', {}, monitoredUri(engineUri()));
   });
   afterAll(async () => { await api.stop(); });
 
   it('a status change, an assignment, both kinds of answer and a note: updateOne conditional on lastSequence', async () => {
     const n = (await api.gql<{ createTicket: { ticketNumber: string } }>(CREATE, { input: ticketInput() })).body.data!.createTicket.ticketNumber;
-    const writes: { commandName: string; command: Record<string, any> }[] = [];
-    const listener = (e: CommandStartedEvent) => {
-      const c = e.command as Record<string, any>;
-      if ((e.commandName === 'findAndModify' && c.findAndModify === 'tickets') || (e.commandName === 'update' && c.update === 'tickets')) writes.push({ commandName: e.commandName, command: c });
-    };
-    const client = mongoose.connection.getClient();
-    client.on('commandStarted', listener);
     const NOTE = 'mutation($n: String!, $m: String!) { addInternalNote(ticketNumber: $n, message: $m) { ticketNumber } }';
-    try {
+    // The changes' own commands (by their request id), never a timer's (the SLA worker and search also write tickets).
+    const commands = await commandsOfRequests(async (headers) => {
       for (const [query, variables] of [
         [STATUS, { n, s: 'IN_PROGRESS' }],
         [ASSIGN, { n, a: 'ada' }],
         [RESPOND, { n, m: 'first answer' }],
         [RESPOND, { n, m: 'second answer' }],
         [NOTE, { n, m: 'a note' }],
-      ] as const) expect((await api.gql(query, variables, agent)).body.errors).toBeUndefined();
-    } finally {
-      client.off('commandStarted', listener);
-    }
+      ] as const) expect((await api.gql(query, variables, { ...agent, ...headers })).body.errors).toBeUndefined();
+    });
+    const writes = commands
+      .filter((e) => (e.commandName === 'findAndModify' || e.commandName === 'update') && collectionOf(e) === 'tickets')
+      .map((e) => ({ commandName: e.commandName, command: e.command as Record<string, any> }));
     expect(writes.map((w) => w.commandName)).toEqual(['update', 'update', 'update', 'update', 'update']);
     const updates = writes.map((w) => w.command.updates[0]);
     expect(updates.map((u) => [u.q.lastSequence, u.u.$set.lastSequence])).toEqual([[1, 2], [2, 3], [3, 4], [4, 5], [5, 6]]);

@@ -7,7 +7,7 @@ import { connectDatabase } from '../../src/db/connection';
 import { TokenService } from '../../src/tokens/token.service';
 import { OWNER_CHECK_MS, OWNER_REVOKED } from '../../src/webhooks/owner-tokens';
 import { AGENT_TOKEN, COLLECTIONS, CREATE, codeOf, databaseUri, gql, ticketInput } from '../support/api';
-import { serverBuilt, startServer, type ServerProcess } from '../support/processes';
+import { Deployment, serverBuilt, type ServerProcess } from '../support/processes';
 import { closedPort, Receiver } from '../support/receiver';
 
 const CREATE_WEBHOOK = `mutation($url: String!, $kinds: [TimelineEventKind!]) { createWebhook(url: $url, kinds: $kinds) { webhook { id owner } } }`;
@@ -53,10 +53,9 @@ const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: webhook fairness tests need the build (npm test runs it first)');
 
 describeBuilt('webhooks do not wait on each other', () => {
-  let servers: ServerProcess[] = [];
-  const receivers: Receiver[] = [];
-  const receiver = () => { const r = new Receiver(); receivers.push(r); return r; };
-  const start = (env: Record<string, string> = {}) => startServer({ MONGODB_URI: uri, ...ENV, ...env }).then((s) => { servers.push(s); return s; });
+  const deployment = new Deployment(uri, ENV);
+  const receiver = () => deployment.receiver();
+  const start = (env: Record<string, string> = {}) => deployment.start(env);
 
   beforeAll(async () => {
     await connectDatabase(uri, 5_000);
@@ -65,9 +64,7 @@ describeBuilt('webhooks do not wait on each other', () => {
     for (const c of COLLECTIONS) await db().collection(c).deleteMany({});
   });
   afterEach(async () => {
-    await Promise.all(servers.map((s) => (s.child.exitCode === null ? s.stop() : null)));
-    servers = [];
-    await Promise.all(receivers.splice(0).map((r) => r.stop()));
+    await deployment.stop();
   });
   afterAll(async () => {
     await mongoose.disconnect();

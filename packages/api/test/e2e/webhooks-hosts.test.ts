@@ -9,8 +9,8 @@ import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connection';
 import { TokenService } from '../../src/tokens/token.service';
 import { AGENT_TOKEN, COLLECTIONS, CREATE, agent, codeOf, databaseUri, gql, ticketInput } from '../support/api';
-import { SERVER, faketimeAvailable, serverBuilt, skewedClock, startServer, type ServerProcess } from '../support/processes';
-import { Receiver, type Received } from '../support/receiver';
+import { Deployment, SERVER, faketimeAvailable, serverBuilt, skewedClock, type ServerProcess } from '../support/processes';
+import type { Received } from '../support/receiver';
 
 const CREATE_WEBHOOK = `mutation($url: String!, $kinds: [TimelineEventKind!]) { createWebhook(url: $url, kinds: $kinds) { secret webhook { id owner } } }`;
 const UPDATE_WEBHOOK = `mutation($id: ID!, $enabled: Boolean) { updateWebhook(id: $id, enabled: $enabled) { id enabled } }`;
@@ -66,10 +66,9 @@ const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: webhook tests across processes need the build (npm test runs it first)');
 
 describeBuilt('webhooks across hosts', () => {
-  let servers: ServerProcess[] = [];
-  const receivers: Receiver[] = [];
-  const receiver = () => { const r = new Receiver(); receivers.push(r); return r; };
-  const start = (env: Record<string, string> = {}) => startServer({ MONGODB_URI: uri, ...ENV, ...env }).then((s) => { servers.push(s); return s; });
+  const deployment = new Deployment(uri, ENV);
+  const receiver = () => deployment.receiver();
+  const start = (env: Record<string, string> = {}) => deployment.start(env);
 
   beforeAll(async () => {
     await connectDatabase(uri, 5_000);
@@ -78,10 +77,7 @@ describeBuilt('webhooks across hosts', () => {
     for (const c of COLLECTIONS) await db().collection(c).deleteMany({});
   });
   afterEach(async () => {
-    for (const s of servers) if (s.child.exitCode === null) s.child.kill('SIGCONT');
-    await Promise.all(servers.map((s) => (s.child.exitCode === null ? s.stop() : null)));
-    servers = [];
-    await Promise.all(receivers.splice(0).map((r) => r.stop()));
+    await deployment.stop();
   });
   afterAll(async () => {
     await mongoose.disconnect();

@@ -4,38 +4,17 @@
 // and does not read get its socket closed once more than 1 MiB waits for
 // it. A real API process, a raw WebSocket (ws) whose socket the test pauses;
 // the server's largest send buffer read from /metrics.
-import WebSocket from 'ws';
 import { AGENT_TOKEN, CREATE, gql, metricsAuth, ticketInput } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
+import { connectRawWs as connect, until } from '../support/ws-client';
 
 const CAP = 1024 * 1024;
-type Message = { type: string; id?: string; payload?: any };
-
-async function until(check: () => boolean | Promise<boolean>, limitMs: number): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > limitMs) throw new Error(`not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function metric(base: string, name: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`, metricsAuth)).text();
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   if (!m) throw new Error(`no ${name} in /metrics`);
   return Number(m[1]);
-}
-
-async function connect(url: string, authorization?: string) {
-  const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-  const received: Message[] = [];
-  let bytes = 0;
-  ws.on('message', (data: Buffer) => { bytes += data.length; received.push(JSON.parse(String(data))); });
-  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-  ws.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} }));
-  await until(() => received.some((m) => m.type === 'connection_ack'), 10_000);
-  return { ws, received, closed, bytes: () => bytes, socket: (ws as unknown as { _socket: import('node:net').Socket })._socket };
 }
 
 const describeBuilt = serverBuilt ? describe : describe.skip;
@@ -68,7 +47,7 @@ describeBuilt('a WebSocket client that stops reading', () => {
       expect(largest).toBeLessThan(64 * 1024);
       expect(c.received.filter((m) => m.type === 'pong' && m.payload !== undefined)).toEqual([]);
       expect(c.bytes()).toBeLessThan(401 * 32);
-      expect(c.ws.readyState).toBe(WebSocket.OPEN);
+      expect(c.ws.readyState).toBe(c.ws.OPEN);
     } finally {
       c.ws.terminate();
       await c.closed;
