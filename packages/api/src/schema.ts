@@ -36,16 +36,19 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
     const { resolve, subscribe } = field ?? {};
     if (!field || !resolve) continue;
     const numberOf = (args: Record<string, unknown>) => (typeof args.ticketNumber === 'string' ? args.ticketNumber : null);
+    // A lookup by customer key is always checked: a 128-bit secret cannot be guessed, so strangers
+    // spending a number's budget must not lock its customer out (the address is still charged).
+    const suppressed = (args: Record<string, unknown>, context: Context, n: string | null) => !!n && typeof args.key !== 'string' && !!context.lookups?.suppressed(n);
     if (subscribe) {
       field.subscribe = (source, args, context: Context, info) => {
         const n = numberOf(args);
-        return n && context.lookups?.suppressed(n) ? (async function* () {})() : subscribe(source, args, context, info);
+        return suppressed(args, context, n) ? (async function* () {})() : subscribe(source, args, context, info);
       };
     }
     field.resolve = async (source, args, context: Context, info) => {
       const n = numberOf(args);
-      if (!subscribe && n && context.lookups?.suppressed(n)) {
-        if (mutation) throw notFound(n);
+      if (!subscribe && suppressed(args, context, n)) {
+        if (mutation) throw notFound(n!);
         return null;
       }
       let result: unknown;

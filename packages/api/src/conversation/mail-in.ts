@@ -197,7 +197,9 @@ export class MailIn {
           attachmentIds: files.ids,
         } as never,
         'email',
-        false,
+        // Mail in is the deployment's own reader, not a public caller: it names no chat, and its uploads
+        // (made here, through the token pool) are claimed as a token holder's.
+        true,
       );
       return { outcome: InboundOutcome.OPENED, ticketId: created._id };
     } catch (err) {

@@ -73,7 +73,11 @@ export class MailOut {
 
   constructor(private readonly feed: FeedService, private readonly config: EmailConfig & { smtpUrl: string; from: string }, private readonly seal: KeySeal, private readonly log: Logger, private readonly startAt: number) {
     this.lease = new MailLease('outbound', this.owner, config.leaseMs);
-    this.transport = nodemailer.createTransport(config.smtpUrl, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as never);
+    // The server's silences are bounded well inside the lease, so a relay that stops answering cannot hold
+    // a send past it (and another process send the same message). Options beside `url`: the second
+    // argument of createTransport would be message defaults, not the transport's own.
+    const silenceMs = Math.max(2_000, Math.floor(config.leaseMs / 4));
+    this.transport = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: silenceMs, greetingTimeout: silenceMs, socketTimeout: silenceMs });
     this.templates = loadTemplates(config.templatesDir);
     this.domain = fromDomain(config.from);
   }

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { canSeeActors } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { Ticket } from '../tickets/ticket.model';
 import type { TicketView } from '../tickets/ticket.service';
@@ -41,13 +42,14 @@ export class FieldsResolver {
 
 @Resolver(() => Ticket)
 export class TicketFieldsResolver {
-  @FieldResolver(() => [String], { description: 'Tags, trimmed and lower case, in the order given.' })
-  tags(@Root() ticket: TicketWithFields): string[] {
-    return ticket.tags ?? [];
+  // The agents' own business: a public caller (the customer) gets none.
+  @FieldResolver(() => [String], { description: 'Tags, trimmed and lower case, in the order given; empty for callers without tickets:read.' })
+  tags(@Root() ticket: TicketWithFields, @Ctx() ctx: Context): string[] {
+    return canSeeActors(ctx) ? (ticket.tags ?? []) : [];
   }
 
-  @FieldResolver(() => [CustomFieldValue], { description: 'Custom field values, by key (fields without a value are left out).' })
-  fields(@Root() ticket: TicketWithFields): CustomFieldValue[] {
-    return fieldList(ticket.fields);
+  @FieldResolver(() => [CustomFieldValue], { description: 'Custom field values, by key (fields without a value are left out); empty for callers without tickets:read.' })
+  fields(@Root() ticket: TicketWithFields, @Ctx() ctx: Context): CustomFieldValue[] {
+    return canSeeActors(ctx) ? fieldList(ticket.fields) : [];
   }
 }

@@ -73,8 +73,8 @@ export class SearchService {
     const position = after === null || after === undefined ? null : decodeSearchCursor(after);
     if (after !== null && after !== undefined && !position) problems.push({ field: 'after', message: 'is not a cursor of this search (use an endCursor or edge cursor it returned)' });
     const parsed = problems.length ? null : parseQuery(query);
-    if (parsed && parsed.words.length + parsed.phrases.length + (parsed.prefix ? 1 : 0) + parsed.emails.length + parsed.numbers.length > MAX_QUERY_PARTS) {
-      problems.push({ field: 'query', message: `may hold at most ${MAX_QUERY_PARTS} words, phrases, emails and numbers` });
+    if (parsed && parsed.words.length + new Set(parsed.phrases.flat()).size + (parsed.prefix ? 1 : 0) + parsed.emails.length + parsed.numbers.length > MAX_QUERY_PARTS) {
+      problems.push({ field: 'query', message: `may hold at most ${MAX_QUERY_PARTS} words (a phrase's words each count), emails and numbers` });
     }
     if (problems.length || !parsed || 'problems' in built) throw badUserInput(problems);
 
@@ -170,6 +170,9 @@ async function withPhrases(candidates: SearchPosition[], phrases: string[][], se
   return candidates.filter((c) => phrases.every((p) => (texts.get(c.id) ?? []).some((words) => containsPhrase(words, p))));
 }
 
+/** The shortest last word matched as a prefix. */
+const MIN_PREFIX = 3;
+
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function conditionsOf(parsed: ParsedQuery, seesInternal: boolean): Condition[] {
@@ -180,7 +183,8 @@ export function conditionsOf(parsed: ParsedQuery, seesInternal: boolean): Condit
   for (const w of phraseWords) out.push(entryCondition({ term: w }, seesInternal, PHRASE_FACTOR));
   // The last word as typed so far: an anchored, case-sensitive pattern (terms are folded already), which
   // MongoDB turns into one range of index keys.
-  if (parsed.prefix) out.push(entryCondition({ term: new RegExp(`^${escapeRegExp(parsed.prefix)}`) }, seesInternal));
+  // A prefix of one or two letters would read a large slice of the index: such a word is matched whole.
+  if (parsed.prefix) out.push(entryCondition({ term: parsed.prefix.length < MIN_PREFIX ? parsed.prefix : new RegExp(`^${escapeRegExp(parsed.prefix)}`) }, seesInternal));
   if (parsed.emails.length || parsed.numbers.length) out.push(keyCondition(parsed.emails, parsed.numbers));
   return out;
 }

@@ -64,9 +64,12 @@ const PUBLIC_ANSWERS = new Set<string>([TimelineEventKind.FIRST_RESPONSE, Timeli
 const STOPS = new Set<string>([TimelineEventKind.RESOLVED, TimelineEventKind.CLOSED]);
 const RESUMES = new Set<string>([TimelineEventKind.IN_PROGRESS, TimelineEventKind.REOPENED, CUSTOMER_REPLY]);
 
-/** Events in the order they happened (time, then their number on the ticket, then id). */
+/**
+ * Events in the order their writes won (their number on the ticket), then
+ * time and id: writers' clocks may disagree, the sequence never does.
+ */
 function ordered(events: readonly ClockEvent[]): ClockEvent[] {
-  return [...events].sort((a, b) => a.at.getTime() - b.at.getTime() || sequenceOf(a) - sequenceOf(b) || (String(a._id) < String(b._id) ? -1 : 1));
+  return [...events].sort((a, b) => sequenceOf(a) - sequenceOf(b) || a.at.getTime() - b.at.getTime() || (String(a._id) < String(b._id) ? -1 : 1));
 }
 
 export function computeSla(policies: readonly StoredPolicy[], ticket: ClockTicket, events: readonly ClockEvent[]): SlaState | null {
@@ -127,10 +130,16 @@ export function computeSla(policies: readonly StoredPolicy[], ticket: ClockTicke
   };
   const first = clock(policy.firstResponseMinutes, [[start, firstAnswer]]);
   const resolution = clock(policy.resolutionMinutes, [[start, resolvedAt]]);
-  // Not answered and resolved anyway: nothing more is due for a first response.
-  if (done && first.running) first.running = false;
+  // Not answered and resolved anyway: nothing more is due, but a deadline
+  // that passed before the resolution was missed all the same.
+  const stop = (c: MetricClock) => {
+    if (!done || !c.running) return;
+    c.running = false;
+    if (c.due !== null && resolvedAt !== null && c.due <= resolvedAt) c.missedDue ??= c.due;
+  };
+  stop(first);
   const next = clock(policy.nextResponseMinutes, nextRounds);
-  if (done && next.running) next.running = false;
+  stop(next);
   return {
     policyId: policy.id,
     policyName: policy.name,

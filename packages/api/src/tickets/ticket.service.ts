@@ -60,7 +60,7 @@ export function orderedTimeline(events: StoredEvent[], agent: boolean): Timeline
 }
 
 /** A ticket as a public caller gets it: nothing of the agents' own business. */
-export const publicTicket = (ticket: TicketView): TicketView => ({ ...ticket, assignee: undefined, assignedAt: undefined });
+export const publicTicket = (ticket: TicketView): TicketView => ({ ...ticket, assignee: undefined, assignedAt: undefined, tags: undefined, fields: undefined } as TicketView);
 
 /** What an ASSIGNED event says: from whom to whom. */
 export function assignmentMessage(from: string | null, to: string | null): string {
