@@ -27,7 +27,7 @@ const OPS = (process.env.BENCH_OPS ?? 'create,track,timeline').split(',');
 const SCALING = process.env.BENCH_SCALING !== 'off';
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const kids = new Set();
-const cleanup = () => { for (const k of kids) try { k.kill('SIGKILL'); } catch {} };
+const cleanup = () => { for (const k of kids) try { k.kill('SIGKILL'); } catch { /* gone already */ } };
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
@@ -444,7 +444,7 @@ async function attachments() {
       urls.push(made.createTicket.timeline[0].attachments[0].url);
     }
     t = performance.now();
-    for (const url of urls) { const res = await fetch(url); for await (const _ of res.body) { /* discard */ } }
+    for (const url of urls) { const res = await fetch(url); for await (const _chunk of res.body) { /* discard */ } }
     return { up, down: (performance.now() - t) / 1000 };
   };
   const floorRound = async () => {

@@ -20,7 +20,7 @@ const CREATE_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TOKEN = 'bench-search-agent-token-0123456789abcdef';
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const kids = new Set();
-process.on('exit', () => { for (const k of kids) try { k.kill('SIGKILL'); } catch {} });
+process.on('exit', () => { for (const k of kids) try { k.kill('SIGKILL'); } catch { /* gone already */ } });
 
 const { ticketEntries, eventEntries } = await import(join(root, 'packages/api/dist/search/search.indexer.js'));
 

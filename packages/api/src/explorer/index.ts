@@ -70,6 +70,7 @@ export function createExplorer({ production, dir = EXPLORER_DIR }: { production:
 const OFFLINE = 'cannot be loaded; it appears that you might be offline.</p>';
 
 /** The Sandbox landing page, with a link to the bundled explorer where it says it cannot load. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any context: the landing page plugin is context-free
 export function withExplorerLink<T extends ApolloServerPlugin<any>>(plugin: T): T {
   const serverWillStart = plugin.serverWillStart?.bind(plugin);
   if (!serverWillStart) return plugin;

@@ -21,6 +21,7 @@ export const FEED_CONCERNS: CollectionOptions = {
 const handles = new WeakMap<Db, Map<string, Collection>>();
 
 /** The model's collection on its connection, with the feed's concerns (one handle per database). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model: only its collection is used
 function withFeedConcerns(model: Model<any>): Collection<Document> {
   const db = model.db.db;
   if (!db) throw new Error('the database is not connected');

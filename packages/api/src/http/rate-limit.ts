@@ -13,8 +13,6 @@
 // once it is spent, the address's documents are refused before parsing.
 // In memory for one process; RATE_LIMIT_STORE=mongo shares the budgets
 // between processes through the same MongoDB.
-import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
 import ipaddr from 'ipaddr.js';
 import type { Connection } from 'mongoose';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -22,7 +20,7 @@ import { rateLimited } from '../errors/api-errors';
 import type { Eraser } from '../customers/eraser';
 import { isWellFormedTicketNumber, normalizeTicketNumber } from '../tickets/ticket-number';
 import { TicketModel } from '../tickets/ticket.model';
-import type { Context, LookupCharge } from '../graphql/context';
+import type { LookupCharge } from '../graphql/context';
 import type { OperationPlan } from './operation-plan';
 import { LOOKUP_FIELDS } from './query-limits';
 

@@ -156,7 +156,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
       onSubscribe: async (ctx, _id, payload) => {
         const started = process.hrtime.bigint();
         const extra = ctx.extra as Extra;
-        let operation: OperationDefinitionNode | undefined;
+        const operation: OperationDefinitionNode | undefined = undefined;
         if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
           const errors = [new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })];
           observe(operation, errors, started);

@@ -9,7 +9,7 @@ import { BSON, MongoClient, ObjectId } from 'mongodb';
 import { connectDatabase } from '../../src/db/connection';
 import { MODELS } from '../../src/capabilities';
 import { TokenService } from '../../src/tokens/token.service';
-import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql, metricsAuth, withoutCost } from '../support/api';
+import { COLLECTIONS, CREATE, RESOLVE, RESPOND, STATUS, TIMELINE, TRACK, agent, gql, metricsAuth, withoutCost } from '../support/api';
 import { png } from '../support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 import { Receiver } from '../support/receiver';

@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import { TicketModel } from '../../src/tickets/ticket.model';
 import { TimelineEventModel } from '../../src/tickets/timeline-event.model';
 import { TokenService } from '../../src/tokens/token.service';
-import { agent, CREATE, codeOf, metricsAuth, RESOLVE, RESPOND, STATUS, startTestApi, ticketInput, TRACK, type TestApi } from '../support/api';
+import { agent, CREATE, codeOf, metricsAuth, RESOLVE, RESPOND, STATUS, startTestApi, ticketInput, type TestApi } from '../support/api';
 
 const SLA = 'sla { policy firstResponseDueAt nextResponseDueAt resolutionDueAt breached paused }';
 const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber createdAt status ${SLA} } }`;
