@@ -156,7 +156,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
       onSubscribe: async (ctx, _id, payload) => {
         const started = process.hrtime.bigint();
         const extra = ctx.extra as Extra;
-        const operation: OperationDefinitionNode | undefined = undefined;
+        // eslint-disable-next-line prefer-const -- read (undefined) by refusals before the document is parsed, set after
+        let operation: OperationDefinitionNode | undefined;
         if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
           const errors = [new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })];
           observe(operation, errors, started);
