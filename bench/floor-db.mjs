@@ -16,9 +16,23 @@ export async function floorDatabase(uri) {
   await events.createIndex({ ticketId: 1, at: 1 });
 
   async function create(input) {
-    const c = await counters.findOneAndUpdate({ _id: 'ticketNumber' }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+    const c = await counters.findOneAndUpdate(
+      { _id: 'ticketNumber' },
+      { $inc: { seq: 1 } },
+      { upsert: true, returnDocument: 'after' },
+    );
     const now = new Date();
-    const ticket = { _id: new ObjectId(), ticketNumber: `TKT-${String(c.seq).padStart(5, '0')}`, sequence: c.seq, ...input, status: 'OPEN', priority: 'NORMAL', source: 'WEB', createdAt: now, updatedAt: now };
+    const ticket = {
+      _id: new ObjectId(),
+      ticketNumber: `TKT-${String(c.seq).padStart(5, '0')}`,
+      sequence: c.seq,
+      ...input,
+      status: 'OPEN',
+      priority: 'NORMAL',
+      source: 'WEB',
+      createdAt: now,
+      updatedAt: now,
+    };
     await tickets.insertOne(ticket);
     const event = { _id: new ObjectId(), ticketId: ticket._id, kind: 'CREATED', at: now };
     await events.insertOne(event);

@@ -2,7 +2,12 @@
 // speak GraphQL (stack floor, graphql floor): ids as the schema has them,
 // dates out as ISO strings through JSON.
 export function floorResolvers(db) {
-  const withIds = (ticket) => ticket && { ...ticket, id: String(ticket._id), timeline: ticket.timeline.map((e) => ({ ...e, id: String(e._id) })) };
+  const withIds = (ticket) =>
+    ticket && {
+      ...ticket,
+      id: String(ticket._id),
+      timeline: ticket.timeline.map((e) => ({ ...e, id: String(e._id) })),
+    };
   return {
     createTicket: async ({ input }) => withIds(await db.create(input)),
     trackTicket: async (lookup) => withIds(await db.track(lookup)),

@@ -5,11 +5,17 @@ import http from 'node:http';
 import { floorDatabase } from './floor-db.mjs';
 
 const db = await floorDatabase(process.env.MONGODB_URI);
-const routes = { '/create': db.create, '/track': db.track, '/timeline': async (a) => (await db.track(a))?.timeline ?? null };
+const routes = {
+  '/create': db.create,
+  '/track': db.track,
+  '/timeline': async (a) => (await db.track(a))?.timeline ?? null,
+};
 
 const server = http.createServer((req, res) => {
   let body = '';
-  req.on('data', (d) => { body += d; });
+  req.on('data', (d) => {
+    body += d;
+  });
   req.on('end', async () => {
     try {
       const out = await routes[req.url](JSON.parse(body));
@@ -19,5 +25,7 @@ const server = http.createServer((req, res) => {
     }
   });
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log(`floor ready at http://127.0.0.1:${server.address().port}`));
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () =>
+  console.log(`floor ready at http://127.0.0.1:${server.address().port}`),
+);
 process.on('SIGTERM', () => server.close(() => db.close().then(() => process.exit(0))));

@@ -30,16 +30,30 @@ function documentOf(query) {
 
 const server = http.createServer((req, res) => {
   let body = '';
-  req.on('data', (d) => { body += d; });
+  req.on('data', (d) => {
+    body += d;
+  });
   req.on('end', async () => {
     try {
       const { query, variables, operationName } = JSON.parse(body);
-      const result = await execute({ schema, document: documentOf(query), rootValue, variableValues: variables, operationName });
-      res.writeHead(200, { 'content-type': 'application/graphql-response+json; charset=utf-8' }).end(JSON.stringify(result));
+      const result = await execute({
+        schema,
+        document: documentOf(query),
+        rootValue,
+        variableValues: variables,
+        operationName,
+      });
+      res
+        .writeHead(200, { 'content-type': 'application/graphql-response+json; charset=utf-8' })
+        .end(JSON.stringify(result));
     } catch (err) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: String(err) }] }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ errors: [{ message: String(err) }] }));
     }
   });
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log(`graphql floor ready at http://127.0.0.1:${server.address().port}/graphql`));
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () =>
+  console.log(`graphql floor ready at http://127.0.0.1:${server.address().port}/graphql`),
+);
 process.on('SIGTERM', () => server.close(() => db.close().then(() => process.exit(0))));

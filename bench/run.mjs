@@ -22,12 +22,21 @@ const TELEMETRY_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Seconds of warm-up per server and operation. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32,128').split(',').map(Number);
-const SIZES = (process.env.BENCH_SIZES ?? (process.env.MONGODB_URI ? '1000,10000,100000,1000000' : '1000,5000,20000')).split(',').map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? (process.env.MONGODB_URI ? '1000,10000,100000,1000000' : '1000,5000,20000'))
+  .split(',')
+  .map(Number);
 const OPS = (process.env.BENCH_OPS ?? 'create,track,timeline').split(',');
 const SCALING = process.env.BENCH_SCALING !== 'off';
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const kids = new Set();
-const cleanup = () => { for (const k of kids) try { k.kill('SIGKILL'); } catch { /* gone already */ } };
+const cleanup = () => {
+  for (const k of kids)
+    try {
+      k.kill('SIGKILL');
+    } catch {
+      /* gone already */
+    }
+};
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
@@ -42,7 +51,9 @@ function start(cmd, args, env, ready) {
       if (m) resolve({ child, value: m[1] });
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
     child.on('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.slice(-400)}`)));
   });
 }
@@ -54,30 +65,71 @@ async function engine(name) {
     return { uri, name: 'MongoDB at MONGODB_URI', pid: undefined, stop: async () => {} };
   }
   const bin = join(root, 'node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb');
-  const { child, value } = await start(bin, ['--host=127.0.0.1', '--port=0', `--database=bench_${name}`], {}, /JONGODB_URI=(\S+)/);
-  return { uri: value, name: 'jongodb (offline engine: every lookup scans)', pid: child.pid, stop: async () => { child.kill('SIGTERM'); kids.delete(child); } };
+  const { child, value } = await start(
+    bin,
+    ['--host=127.0.0.1', '--port=0', `--database=bench_${name}`],
+    {},
+    /JONGODB_URI=(\S+)/,
+  );
+  return {
+    uri: value,
+    name: 'jongodb (offline engine: every lookup scans)',
+    pid: child.pid,
+    stop: async () => {
+      child.kill('SIGTERM');
+      kids.delete(child);
+    },
+  };
 }
 
 /** Extra environment for the API server: BENCH_API_ENV='{"METRICS":"on"}' compares settings. */
 const API_ENV = JSON.parse(process.env.BENCH_API_ENV ?? '{}');
 
 async function apiServer(db, env = {}) {
-  const { child, value } = await start(process.execPath, [join(root, 'packages/api/dist/cli/serve.js')], { MONGODB_URI: db.uri, PORT: '0', NODE_ENV: 'production', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', ...API_ENV, ...env }, /ready at (http:\/\/\S+\/graphql)/);
+  const { child, value } = await start(
+    process.execPath,
+    [join(root, 'packages/api/dist/cli/serve.js')],
+    {
+      MONGODB_URI: db.uri,
+      PORT: '0',
+      NODE_ENV: 'production',
+      RATE_LIMIT: 'off',
+      LOG_LEVEL: 'warn',
+      ...API_ENV,
+      ...env,
+    },
+    /ready at (http:\/\/\S+\/graphql)/,
+  );
   return { child, url: value, kind: 'api', enginePid: db.pid, dbUri: db.uri };
 }
 
 async function floorServer(db) {
-  const { child, value } = await start(process.execPath, [join(root, 'bench/floor-server.mjs')], { MONGODB_URI: db.uri, PORT: '0' }, /floor ready at (http:\/\/\S+)/);
+  const { child, value } = await start(
+    process.execPath,
+    [join(root, 'bench/floor-server.mjs')],
+    { MONGODB_URI: db.uri, PORT: '0' },
+    /floor ready at (http:\/\/\S+)/,
+  );
   return { child, url: value, kind: 'floor', enginePid: db.pid, dbUri: db.uri };
 }
 
 async function stackFloorServer(db) {
-  const { child, value } = await start(process.execPath, [join(root, 'bench/stack-floor-server.mjs')], { MONGODB_URI: db.uri, PORT: '0', NODE_ENV: 'production' }, /stack floor ready at (http:\/\/\S+\/graphql)/);
+  const { child, value } = await start(
+    process.execPath,
+    [join(root, 'bench/stack-floor-server.mjs')],
+    { MONGODB_URI: db.uri, PORT: '0', NODE_ENV: 'production' },
+    /stack floor ready at (http:\/\/\S+\/graphql)/,
+  );
   return { child, url: value, kind: 'stack', enginePid: db.pid, dbUri: db.uri };
 }
 
 async function graphqlFloorServer(db) {
-  const { child, value } = await start(process.execPath, [join(root, 'bench/graphql-floor-server.mjs')], { MONGODB_URI: db.uri, PORT: '0' }, /graphql floor ready at (http:\/\/\S+\/graphql)/);
+  const { child, value } = await start(
+    process.execPath,
+    [join(root, 'bench/graphql-floor-server.mjs')],
+    { MONGODB_URI: db.uri, PORT: '0' },
+    /graphql floor ready at (http:\/\/\S+\/graphql)/,
+  );
   return { child, url: value, kind: 'graphql', enginePid: db.pid, dbUri: db.uri };
 }
 
@@ -85,14 +137,19 @@ const ALL_SERVERS = { api: apiServer, stack: stackFloorServer, graphql: graphqlF
 /** Which servers take part: the API and the floor always; the stack floor by default; the graphql floor on request. */
 const SERVERS = Object.fromEntries(
   [...new Set(['api', ...(process.env.BENCH_SERVERS ?? 'api,stack,floor').split(','), 'floor'])].map((k) => {
-    if (!ALL_SERVERS[k]) throw new Error(`BENCH_SERVERS: unknown server "${k}" (known: ${Object.keys(ALL_SERVERS).join(', ')})`);
+    if (!ALL_SERVERS[k])
+      throw new Error(`BENCH_SERVERS: unknown server "${k}" (known: ${Object.keys(ALL_SERVERS).join(', ')})`);
     return [k, ALL_SERVERS[k]];
   }),
 );
 /** A server's answer to the create request: the ticket. */
 const createdTicket = (kind, body) => (kind === 'floor' ? body.data : body.data.createTicket);
 
-const stop = async (s) => { s.child.kill('SIGTERM'); kids.delete(s.child); await new Promise((r) => s.child.once('exit', r)); };
+const stop = async (s) => {
+  s.child.kill('SIGTERM');
+  kids.delete(s.child);
+  await new Promise((r) => s.child.once('exit', r));
+};
 
 function cpuMs(pid) {
   if (!pid) return NaN;
@@ -101,19 +158,35 @@ function cpuMs(pid) {
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
 }
 
-const FIELDS = 'id ticketNumber subject description status priority source customerEmail customerName chatId createdAt updatedAt firstResponseAt resolvedAt closedAt resolutionNotes timeline { id kind at message }';
-const INPUT = { customerEmail: 'bench@example.com', customerName: 'Bench', subject: 'Benchmark ticket', description: 'Created by npm run bench.' };
+const FIELDS =
+  'id ticketNumber subject description status priority source customerEmail customerName chatId createdAt updatedAt firstResponseAt resolvedAt closedAt resolutionNotes timeline { id kind at message }';
+const INPUT = {
+  customerEmail: 'bench@example.com',
+  customerName: 'Bench',
+  subject: 'Benchmark ticket',
+  description: 'Created by npm run bench.',
+};
 
 function request(server, op, lookup) {
   if (server.kind === 'floor') {
-    return { method: 'POST', path: new URL(server.url).pathname.replace(/\/$/, '') + `/${op}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(op === 'create' ? INPUT : lookup) };
+    return {
+      method: 'POST',
+      path: new URL(server.url).pathname.replace(/\/$/, '') + `/${op}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(op === 'create' ? INPUT : lookup),
+    };
   }
   const query = {
     create: `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ${FIELDS} } }`,
     track: `query($ticketNumber: String!, $email: String!) { trackTicket(ticketNumber: $ticketNumber, email: $email) { ${FIELDS} } }`,
     timeline: `query($ticketNumber: String!, $email: String!) { ticketTimeline(ticketNumber: $ticketNumber, email: $email) { id kind at message } }`,
   }[op];
-  return { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: op === 'create' ? { input: INPUT } : lookup }) };
+  return {
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables: op === 'create' ? { input: INPUT } : lookup }),
+  };
 }
 
 async function load(server, op, connections, lookup, seconds = DURATION) {
@@ -124,8 +197,18 @@ async function load(server, op, connections, lookup, seconds = DURATION) {
   const before = cpuMs(server.child.pid);
   const engineBefore = cpuMs(server.enginePid);
   const r = await autocannon({
-    url, connections, duration: seconds, pipelining: 1,
-    requests: [{ ...req, onResponse: (status, body) => { if (status !== 200 || body.includes('"errors"') || body.includes('"data":null')) appErrors++; } }],
+    url,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    requests: [
+      {
+        ...req,
+        onResponse: (status, body) => {
+          if (status !== 200 || body.includes('"errors"') || body.includes('"data":null')) appErrors++;
+        },
+      },
+    ],
   });
   if (op === 'create') {
     // Creates still running when the load stops (many, when an overloaded
@@ -138,7 +221,15 @@ async function load(server, op, connections, lookup, seconds = DURATION) {
   const cpu = cpuMs(server.child.pid) - before;
   const engineCpu = cpuMs(server.enginePid) - engineBefore;
   const n = op === 'create' ? Math.max(1, (await ticketCount(server.dbUri)) - created) : r.requests.total || 1;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + appErrors + r.non2xx, cpuPerReq: cpu / n, engineCpuPerReq: engineCpu / n, n };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + appErrors + r.non2xx,
+    cpuPerReq: cpu / n,
+    engineCpuPerReq: engineCpu / n,
+    n,
+  };
 }
 
 /** Runs `fn` with a short-lived connection of the bench's own (not the server's pool). */
@@ -187,7 +278,7 @@ function paired(a, b, key) {
 
 /** Until the given processes are idle (an overloaded cell's queue worked off), at most 20 s. */
 async function settle(pids) {
-  for (const t0 = Date.now(); Date.now() - t0 < 20_000; ) {
+  for (const t0 = Date.now(); Date.now() - t0 < 20_000;) {
     const before = pids.map(cpuMs);
     await new Promise((r) => setTimeout(r, 300));
     if (pids.every((p, i) => !Number.isFinite(before[i]) || cpuMs(p) - before[i] < 15)) return;
@@ -229,12 +320,17 @@ async function main() {
   // A known ticket to look up, made through each server itself.
   const lookup = {};
   for (const kind of kinds) {
-    const r = await fetch(kind === 'floor' ? `${servers[kind].url}/create` : servers[kind].url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(servers[kind], 'create').body });
+    const r = await fetch(kind === 'floor' ? `${servers[kind].url}/create` : servers[kind].url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: request(servers[kind], 'create').body,
+    });
     lookup[kind] = { ticketNumber: createdTicket(kind, await r.json()).ticketNumber, email: 'bench@example.com' };
   }
   // Warm up all until the JIT has settled: a short warm-up bills the API's
   // (much larger) compile work to the first cells (seen in perf profiles).
-  for (const kind of kinds) for (const op of ['create', 'track', 'timeline']) await load(servers[kind], op, 8, lookup[kind], WARMUP);
+  for (const kind of kinds)
+    for (const op of ['create', 'track', 'timeline']) await load(servers[kind], op, 8, lookup[kind], WARMUP);
 
   for (const op of OPS) {
     for (const c of CONCURRENCY) {
@@ -250,10 +346,15 @@ async function main() {
       }
       const cell = Object.fromEntries(kinds.map((k) => [k, combine(slices[k])]));
       rows.push({ op, c, ...cell });
-      process.stderr.write(`  ${op} c=${c}: ${kinds.map((k) => `${k} ${fmt(cell[k].rps, 0)} rps, cpu/req server ${fmt(cell[k].cpuPerReq, 2)} ms engine ${fmt(cell[k].engineCpuPerReq, 2)} ms`).join(' | ')}\n`);
+      process.stderr.write(
+        `  ${op} c=${c}: ${kinds.map((k) => `${k} ${fmt(cell[k].rps, 0)} rps, cpu/req server ${fmt(cell[k].cpuPerReq, 2)} ms engine ${fmt(cell[k].engineCpuPerReq, 2)} ms`).join(' | ')}\n`,
+      );
     }
   }
-  for (const kind of kinds) { await stop(servers[kind]); await engines[kind].stop(); }
+  for (const kind of kinds) {
+    await stop(servers[kind]);
+    await engines[kind].stop();
+  }
 
   // Scaling: trackTicket as the collection grows; API and floor read the same data.
   const scale = [];
@@ -274,7 +375,21 @@ async function main() {
       while (have < size) {
         const n = Math.min(5_000, size - have);
         const now = new Date();
-        await col.insertMany(Array.from({ length: n }, (_, i) => ({ ticketNumber: `TKT-${String(have + i + 1).padStart(5, '0')}`, sequence: have + i + 1, customerEmail: have + i === 0 ? 'scale@example.com' : `c${have + i}@example.com`, subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', createdAt: now, updatedAt: now })), { ordered: false });
+        await col.insertMany(
+          Array.from({ length: n }, (_, i) => ({
+            ticketNumber: `TKT-${String(have + i + 1).padStart(5, '0')}`,
+            sequence: have + i + 1,
+            customerEmail: have + i === 0 ? 'scale@example.com' : `c${have + i}@example.com`,
+            subject: 's',
+            description: 'd',
+            status: 'OPEN',
+            priority: 'NORMAL',
+            source: 'WEB',
+            createdAt: now,
+            updatedAt: now,
+          })),
+          { ordered: false },
+        );
         have += n;
       }
       const a = await load(api, 'track', 8, probe);
@@ -283,43 +398,78 @@ async function main() {
       process.stderr.write(`  track @${size}: api ${fmt(a.p50, 1)} ms p50, floor ${fmt(f.p50, 1)} ms p50\n`);
     }
     await client.close();
-    await stop(api); await stop(floor); await e.stop();
+    await stop(api);
+    await stop(floor);
+    await e.stop();
     scaleEngine = e.name;
   }
 
   const out = [];
-  out.push(`# npm run bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
-  out.push(`# ${ROUNDS} rounds of ${DURATION}s slices per cell: in each round every server (${kinds.join(', ')}) gets one slice, in rotating order, after ${WARMUP}s of warm-up per operation; CPU read from /proc of the server process and of the engine process`);
-  out.push('# absolute columns: totals over all slices; ratios: the median of the per-round ratios (round i of one server against round i of the other), with their range in brackets');
+  out.push(
+    `# npm run bench: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`,
+  );
+  out.push(
+    `# ${ROUNDS} rounds of ${DURATION}s slices per cell: in each round every server (${kinds.join(', ')}) gets one slice, in rotating order, after ${WARMUP}s of warm-up per operation; CPU read from /proc of the server process and of the engine process`,
+  );
+  out.push(
+    '# absolute columns: totals over all slices; ratios: the median of the per-round ratios (round i of one server against round i of the other), with their range in brackets',
+  );
   out.push('');
-  out.push('| operation | conc | API rps | floor rps | **rps ratio** | API p50 ms | floor p50 ms | API p99 ms | floor p99 ms | errors API/floor | server cpu ms/req API | floor | **server ratio** | engine cpu ms/req API | floor | **engine ratio** |');
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push(
+    '| operation | conc | API rps | floor rps | **rps ratio** | API p50 ms | floor p50 ms | API p99 ms | floor p99 ms | errors API/floor | server cpu ms/req API | floor | **server ratio** | engine cpu ms/req API | floor | **engine ratio** |',
+  );
+  out.push(
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const { op, c, api: a, floor: f } of rows) {
-    out.push(`| ${op} | ${c} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${pr(a, f, 'rps', true)} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.p99)} | ${fmt(f.p99)} | ${a.errors}/${f.errors} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | ${pr(a, f, 'cpuPerReq', true)} | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | ${pr(a, f, 'engineCpuPerReq', true)} |`);
+    out.push(
+      `| ${op} | ${c} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${pr(a, f, 'rps', true)} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.p99)} | ${fmt(f.p99)} | ${a.errors}/${f.errors} | ${fmt(a.cpuPerReq, 3)} | ${fmt(f.cpuPerReq, 3)} | ${pr(a, f, 'cpuPerReq', true)} | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | ${pr(a, f, 'engineCpuPerReq', true)} |`,
+    );
   }
   out.push('');
   const middles = [
-    ['stack', 'stack floor', "the floor's database work behind graphql-js and Apollo Server (the API's schema, plain resolvers; bench/stack-floor-server.mjs). Stack / floor is what the stack itself costs; API / stack is what our code adds on top (type-graphql, Mongoose, validation, metrics, security headers, request ids, logging)."],
-    ['graphql', 'graphql floor', "the floor's database work behind graphql-js alone (the API's schema, plain resolvers, documents parsed and validated once; bench/graphql-floor-server.mjs). Graphql / floor is what graphql-js itself costs; stack / graphql (when both run) is Apollo Server's request pipeline."],
+    [
+      'stack',
+      'stack floor',
+      "the floor's database work behind graphql-js and Apollo Server (the API's schema, plain resolvers; bench/stack-floor-server.mjs). Stack / floor is what the stack itself costs; API / stack is what our code adds on top (type-graphql, Mongoose, validation, metrics, security headers, request ids, logging).",
+    ],
+    [
+      'graphql',
+      'graphql floor',
+      "the floor's database work behind graphql-js alone (the API's schema, plain resolvers, documents parsed and validated once; bench/graphql-floor-server.mjs). Graphql / floor is what graphql-js itself costs; stack / graphql (when both run) is Apollo Server's request pipeline.",
+    ],
   ];
   for (const [kind, name, what] of middles.filter(([k]) => kinds.includes(k))) {
     out.push(`Where the difference lies: the ${name} does ${what}`);
     out.push('');
     const extra = kind === 'graphql' && kinds.includes('stack');
-    out.push(`| operation | conc | ${name} rps | rps ${kind} / floor | **rps API / ${kind}** | server cpu ms/req ${kind} | server ${kind} / floor | **server API / ${kind}** | engine ${kind} / floor | engine API / ${kind} |${extra ? ' rps stack / graphql | server stack / graphql |' : ''} errors ${kind} |`);
-    out.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${extra ? ' ---: | ---: |' : ''} ---: |`);
+    out.push(
+      `| operation | conc | ${name} rps | rps ${kind} / floor | **rps API / ${kind}** | server cpu ms/req ${kind} | server ${kind} / floor | **server API / ${kind}** | engine ${kind} / floor | engine API / ${kind} |${extra ? ' rps stack / graphql | server stack / graphql |' : ''} errors ${kind} |`,
+    );
+    out.push(
+      `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${extra ? ' ---: | ---: |' : ''} ---: |`,
+    );
     for (const row of rows) {
       const { op, c, api: a, floor: f } = row;
       const x = row[kind];
-      out.push(`| ${op} | ${c} | ${fmt(x.rps, 0)} | ${pr(x, f, 'rps')} | ${pr(a, x, 'rps', true)} | ${fmt(x.cpuPerReq, 3)} | ${pr(x, f, 'cpuPerReq')} | ${pr(a, x, 'cpuPerReq', true)} | ${pr(x, f, 'engineCpuPerReq')} | ${pr(a, x, 'engineCpuPerReq')} |${extra ? ` ${pr(row.stack, x, 'rps')} | ${pr(row.stack, x, 'cpuPerReq')} |` : ''} ${x.errors} |`);
+      out.push(
+        `| ${op} | ${c} | ${fmt(x.rps, 0)} | ${pr(x, f, 'rps')} | ${pr(a, x, 'rps', true)} | ${fmt(x.cpuPerReq, 3)} | ${pr(x, f, 'cpuPerReq')} | ${pr(a, x, 'cpuPerReq', true)} | ${pr(x, f, 'engineCpuPerReq')} | ${pr(a, x, 'engineCpuPerReq')} |${extra ? ` ${pr(row.stack, x, 'rps')} | ${pr(row.stack, x, 'cpuPerReq')} |` : ''} ${x.errors} |`,
+      );
     }
     out.push('');
   }
-  out.push(`Scaling: trackTicket at concurrency 8 as the tickets collection grows (${scaleEngine}; API and floor share one engine and take turns).`);
+  out.push(
+    `Scaling: trackTicket at concurrency 8 as the tickets collection grows (${scaleEngine}; API and floor share one engine and take turns).`,
+  );
   out.push('');
-  out.push('| tickets | API p50 ms | floor p50 ms | API rps | floor rps | server cpu ratio | engine cpu ms/req API | floor | engine ratio |');
+  out.push(
+    '| tickets | API p50 ms | floor p50 ms | API rps | floor rps | server cpu ratio | engine cpu ms/req API | floor | engine ratio |',
+  );
   out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const { size, api: a, floor: f } of scale) out.push(`| ${size} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${ratio(a.cpuPerReq, f.cpuPerReq)} | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | ${ratio(a.engineCpuPerReq, f.engineCpuPerReq)} |`);
+  for (const { size, api: a, floor: f } of scale)
+    out.push(
+      `| ${size} | ${fmt(a.p50)} | ${fmt(f.p50)} | ${fmt(a.rps, 0)} | ${fmt(f.rps, 0)} | ${ratio(a.cpuPerReq, f.cpuPerReq)} | ${fmt(a.engineCpuPerReq, 3)} | ${fmt(f.engineCpuPerReq, 3)} | ${ratio(a.engineCpuPerReq, f.engineCpuPerReq)} |`,
+    );
   out.push('');
   out.push(`(total bench time ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   console.log(out.join('\n'));
@@ -335,10 +485,24 @@ async function telemetry() {
   const conc = CONCURRENCY.length === 4 && !process.env.BENCH_CONCURRENCY ? [8] : CONCURRENCY;
   const http = await import('node:http');
   let exports = 0;
-  const sink = http.createServer((req, res) => { req.resume(); req.on('end', () => { exports++; res.writeHead(200, { 'content-type': 'application/json' }).end('{}'); }); });
+  const sink = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
   await new Promise((r) => sink.listen(0, '127.0.0.1', r));
-  const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.address().port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' };
-  const variants = { off: { METRICS: 'off' }, metrics: { METRICS: 'on' }, tracing: { METRICS: 'off', ...otel }, both: { METRICS: 'on', ...otel } };
+  const otel = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.address().port}`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+  };
+  const variants = {
+    off: { METRICS: 'off' },
+    metrics: { METRICS: 'on' },
+    tracing: { METRICS: 'off', ...otel },
+    both: { METRICS: 'on', ...otel },
+  };
   const ops = OPS.filter((o) => o !== 'timeline');
   const results = {}; // `${variant} ${op} ${c}` -> [{cpu, engine, rps}]
   let engineName = '';
@@ -347,7 +511,13 @@ async function telemetry() {
       const db = await engine(`telemetry_${variant}`);
       engineName = db.name;
       const server = await apiServer(db, env);
-      const made = await (await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request(server, 'create').body })).json();
+      const made = await (
+        await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: request(server, 'create').body,
+        })
+      ).json();
       const lookup = { ticketNumber: made.data.createTicket.ticketNumber, email: 'bench@example.com' };
       for (const op of ['create', 'track']) await load(server, op, 8, lookup, 1); // warm up
       for (const op of ops) {
@@ -355,7 +525,9 @@ async function telemetry() {
           await settle([server.child.pid, db.pid]);
           const r = await load(server, op, c, lookup);
           (results[`${variant} ${op} ${c}`] ??= []).push(r);
-          process.stderr.write(`  round ${round} ${variant} ${op} c=${c}: ${fmt(r.rps, 0)} rps, cpu/req server ${fmt(r.cpuPerReq, 3)} ms engine ${fmt(r.engineCpuPerReq, 3)} ms\n`);
+          process.stderr.write(
+            `  round ${round} ${variant} ${op} c=${c}: ${fmt(r.rps, 0)} rps, cpu/req server ${fmt(r.cpuPerReq, 3)} ms engine ${fmt(r.engineCpuPerReq, 3)} ms\n`,
+          );
         }
       }
       await stop(server);
@@ -365,10 +537,16 @@ async function telemetry() {
   sink.close();
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const out = [];
-  out.push(`# npm run bench -- telemetry: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`);
-  out.push(`# ${DURATION}s per cell, ${TELEMETRY_ROUNDS} rounds (variants take turns, each on a fresh engine); CPU per request is the mean over rounds; ratios against "off" (metrics and tracing both off)`);
+  out.push(
+    `# npm run bench -- telemetry: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${engineName}`,
+  );
+  out.push(
+    `# ${DURATION}s per cell, ${TELEMETRY_ROUNDS} rounds (variants take turns, each on a fresh engine); CPU per request is the mean over rounds; ratios against "off" (metrics and tracing both off)`,
+  );
   out.push('');
-  out.push('| operation | conc | variant | API rps | server cpu ms/req | **server ratio** | engine cpu ms/req | engine ratio |');
+  out.push(
+    '| operation | conc | variant | API rps | server cpu ms/req | **server ratio** | engine cpu ms/req | engine ratio |',
+  );
   out.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const op of ops) {
     for (const c of conc) {
@@ -377,12 +555,16 @@ async function telemetry() {
         const rs = results[`${variant} ${op} ${c}`];
         const cpu = mean(rs.map((r) => r.cpuPerReq));
         const eng = mean(rs.map((r) => r.engineCpuPerReq));
-        out.push(`| ${op} | ${c} | ${variant} | ${fmt(mean(rs.map((r) => r.rps)), 0)} | ${fmt(cpu, 3)} | **${ratio(cpu, mean(base.map((r) => r.cpuPerReq)))}** | ${fmt(eng, 3)} | ${ratio(eng, mean(base.map((r) => r.engineCpuPerReq)))} |`);
+        out.push(
+          `| ${op} | ${c} | ${variant} | ${fmt(mean(rs.map((r) => r.rps)), 0)} | ${fmt(cpu, 3)} | **${ratio(cpu, mean(base.map((r) => r.cpuPerReq)))}** | ${fmt(eng, 3)} | ${ratio(eng, mean(base.map((r) => r.engineCpuPerReq)))} |`,
+        );
       }
     }
   }
   out.push('');
-  out.push(`(${exports} OTLP export requests received by the sink; total bench time ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  out.push(
+    `(${exports} OTLP export requests received by the sink; total bench time ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+  );
   console.log(out.join('\n'));
   process.exit(0);
 }
@@ -404,28 +586,58 @@ async function attachments() {
   // A PNG head (what the API's sniffer checks) and random bytes up to the size.
   const chunk = (type, data) => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
     return Buffer.concat([len, body, crc]);
   };
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(1024, 0); ihdr.writeUInt32BE(1024, 4); ihdr.set([8, 2, 0, 0, 0], 8);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(1024, 0);
+  ihdr.writeUInt32BE(1024, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
   const size = mib * 1024 * 1024;
   const signed = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)]);
   // One IDAT chunk of random data fills the rest (its CRC is not checked by a sniffer).
-  const idat = Buffer.alloc(8); idat.writeUInt32BE(size - signed.length - 12); idat.write('IDAT', 4, 'latin1');
+  const idat = Buffer.alloc(8);
+  idat.writeUInt32BE(size - signed.length - 12);
+  idat.write('IDAT', 4, 'latin1');
   const head = Buffer.concat([signed, idat]);
   const bytes = Buffer.concat([head, randomBytes(size - head.length)]);
-  const pieces = () => Readable.from((function* () { for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024); })());
-  const sink = () => new Writable({ write(_c, _e, done) { done(); } });
+  const pieces = () =>
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024);
+      })(),
+    );
+  const sink = () =>
+    new Writable({
+      write(_c, _e, done) {
+        done();
+      },
+    });
 
   const db = await engine('attachments');
   const api = await apiServer(db);
-  const gql = async (query, variables) => (await (await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json()).data;
-  const put = (url) => new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'PUT', headers: { 'content-length': String(bytes.length) } }, (res) => { res.resume(); res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`PUT ${res.statusCode}`)))); });
-    req.on('error', reject);
-    pipeline(pieces(), req).catch(reject);
-  });
+  const gql = async (query, variables) =>
+    (
+      await (
+        await fetch(api.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query, variables }),
+        })
+      ).json()
+    ).data;
+  const put = (url) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(url, { method: 'PUT', headers: { 'content-length': String(bytes.length) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`PUT ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      pipeline(pieces(), req).catch(reject);
+    });
   const client = await MongoClient.connect(db.uri);
   const bucket = new GridFSBucket(client.db(), { bucketName: 'bench_floor' });
 
@@ -433,39 +645,58 @@ async function attachments() {
     let t = performance.now();
     const links = [];
     for (let i = 0; i < files; i++) {
-      const { createUpload } = await gql('mutation($s: Int!) { createUpload(filename: "bench.png", contentType: "image/png", size: $s) { attachmentId uploadUrl } }', { s: bytes.length });
+      const { createUpload } = await gql(
+        'mutation($s: Int!) { createUpload(filename: "bench.png", contentType: "image/png", size: $s) { attachmentId uploadUrl } }',
+        { s: bytes.length },
+      );
       await put(createUpload.uploadUrl);
       links.push(createUpload.attachmentId);
     }
     const up = (performance.now() - t) / 1000;
     const urls = [];
     for (const id of links) {
-      const made = await gql('mutation($i: CreateTicketInput!) { createTicket(input: $i) { timeline { attachments { url } } } }', { i: { customerEmail: 'bench@example.com', subject: 's', description: 'd', attachmentIds: [id] } });
+      const made = await gql(
+        'mutation($i: CreateTicketInput!) { createTicket(input: $i) { timeline { attachments { url } } } }',
+        { i: { customerEmail: 'bench@example.com', subject: 's', description: 'd', attachmentIds: [id] } },
+      );
       urls.push(made.createTicket.timeline[0].attachments[0].url);
     }
     t = performance.now();
-    for (const url of urls) { const res = await fetch(url); for await (const _chunk of res.body) { /* discard */ } }
+    for (const url of urls) {
+      const res = await fetch(url);
+      for await (const _chunk of res.body) {
+        /* discard */
+      }
+    }
     return { up, down: (performance.now() - t) / 1000 };
   };
   const floorRound = async () => {
     let t = performance.now();
     const ids = [];
-    for (let i = 0; i < files; i++) { const w = bucket.openUploadStream('bench.png', { metadata: { contentType: 'image/png' } }); await pipeline(pieces(), w); ids.push(w.id); }
+    for (let i = 0; i < files; i++) {
+      const w = bucket.openUploadStream('bench.png', { metadata: { contentType: 'image/png' } });
+      await pipeline(pieces(), w);
+      ids.push(w.id);
+    }
     const up = (performance.now() - t) / 1000;
     t = performance.now();
     for (const id of ids) await pipeline(bucket.openDownloadStream(id), sink());
     return { up, down: (performance.now() - t) / 1000 };
   };
-  await apiRound(); await floorRound(); // warm-up
+  await apiRound();
+  await floorRound(); // warm-up
   const results = { api: [], floor: [] };
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? ['floor', 'api'] : ['api', 'floor'];
-    for (const k of order) { await settle([api.child.pid, db.pid]); results[k].push(await (k === 'api' ? apiRound() : floorRound())); }
+    for (const k of order) {
+      await settle([api.child.pid, db.pid]);
+      results[k].push(await (k === 'api' ? apiRound() : floorRound()));
+    }
   }
   await client.close();
   await stop(api);
   await db.stop();
-  const total = (mib * files);
+  const total = mib * files;
   const mibps = (secs) => total / secs;
   const row = (dir) => {
     const a = results.api.map((x) => mibps(x[dir]));
@@ -473,16 +704,18 @@ async function attachments() {
     const ratios = a.map((v, i) => v / f[i]);
     return `| ${dir === 'up' ? 'upload' : 'download'} | ${fmt(median(a), 0)} | ${fmt(median(f), 0)} | **${median(ratios).toFixed(2)}x** (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) |`;
   };
-  console.log([
-    `# attachments: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
-    `# ${rounds} rounds of ${files} files x ${mib} MiB, sequential; API: createUpload + PUT (upload), GET of the signed link (download); floor: the bare driver's GridFSBucket on the same engine; throughput medians, ratio API / floor per round (median, range)`,
-    '',
-    '| direction | API MiB/s | driver GridFS MiB/s | **ratio** |',
-    '| --- | ---: | ---: | ---: |',
-    row('up'),
-    row('down'),
-    '',
-  ].join('\n'));
+  console.log(
+    [
+      `# attachments: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
+      `# ${rounds} rounds of ${files} files x ${mib} MiB, sequential; API: createUpload + PUT (upload), GET of the signed link (download); floor: the bare driver's GridFSBucket on the same engine; throughput medians, ratio API / floor per round (median, range)`,
+      '',
+      '| direction | API MiB/s | driver GridFS MiB/s | **ratio** |',
+      '| --- | ---: | ---: | ---: |',
+      row('up'),
+      row('down'),
+      '',
+    ].join('\n'),
+  );
   process.exit(0);
 }
 
@@ -501,14 +734,19 @@ async function webhookBench() {
       r.inFlight++;
       r.maxInFlight = Math.max(r.maxInFlight, r.inFlight);
       let body = '';
-      req.on('data', (d) => { body += d; });
+      req.on('data', (d) => {
+        body += d;
+      });
       req.on('end', () => {
         r.times.push(performance.now());
         r.ids.add(req.headers['webhook-id']);
         const { data } = JSON.parse(body);
         const ticket = data?.ticket?.ticketNumber ?? data?.ticketNumber;
         const seq = data?.event?.sequence ?? data?.event?.ticketSeq;
-        if (ticket !== undefined && seq !== undefined) { if ((r.last.get(ticket) ?? -Infinity) > seq) r.outOfOrder++; r.last.set(ticket, seq); }
+        if (ticket !== undefined && seq !== undefined) {
+          if ((r.last.get(ticket) ?? -Infinity) > seq) r.outOfOrder++;
+          r.last.set(ticket, seq);
+        }
         r.inFlight--;
         res.statusCode = 204;
         res.end();
@@ -520,14 +758,32 @@ async function webhookBench() {
   const db = await engine('webhooks');
   const api = await apiServer(db, { WEBHOOK_ALLOW_PRIVATE: '1', LOG_LEVEL: 'error' });
   // A named token that may keep webhooks (the tokens CLI, as an operator makes one).
-  const { token } = JSON.parse(execSync(`${JSON.stringify(process.execPath)} ${join(root, 'packages/api/dist/cli/tokens.js')} create --name bench --scopes webhooks:manage,tickets:read,tickets:write --json`, { env: { ...process.env, MONGODB_URI: db.uri } }).toString());
+  const { token } = JSON.parse(
+    execSync(
+      `${JSON.stringify(process.execPath)} ${join(root, 'packages/api/dist/cli/tokens.js')} create --name bench --scopes webhooks:manage,tickets:read,tickets:write --json`,
+      { env: { ...process.env, MONGODB_URI: db.uri } },
+    ).toString(),
+  );
   const gql = async (query, variables) => {
-    const res = await (await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) })).json();
+    const res = await (
+      await fetch(api.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      })
+    ).json();
     if (res.errors) throw new Error(JSON.stringify(res.errors));
     return res.data;
   };
   const hooks = [];
-  for (const r of receivers) hooks.push((await gql('mutation($u: String!) { createWebhook(url: $u) { webhook { id } } }', { u: `http://127.0.0.1:${r.server.address().port}/hook` })).createWebhook.webhook.id);
+  for (const r of receivers)
+    hooks.push(
+      (
+        await gql('mutation($u: String!) { createWebhook(url: $u) { webhook { id } } }', {
+          u: `http://127.0.0.1:${r.server.address().port}/hook`,
+        })
+      ).createWebhook.webhook.id,
+    );
   const waitFor = async (done, limitMs) => {
     const t0 = performance.now();
     while (!done()) {
@@ -539,12 +795,16 @@ async function webhookBench() {
   // The burst: creates, 16 at a time.
   const t0 = performance.now();
   let made = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (made < events) {
-      made++;
-      await gql('mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticketNumber } }', { i: { customerEmail: 'bench@example.com', subject: 'burst', description: 'a webhook bench ticket' } });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (made < events) {
+        made++;
+        await gql('mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticketNumber } }', {
+          i: { customerEmail: 'bench@example.com', subject: 'burst', description: 'a webhook bench ticket' },
+        });
+      }
+    }),
+  );
   const written = (performance.now() - t0) / 1000;
   const reached = await waitFor(() => receivers.every((r) => r.ids.size >= events), 120_000);
   const burst = (Math.max(...receivers.map((r) => r.times.at(-1) ?? Infinity)) - t0) / 1000;
@@ -560,24 +820,37 @@ async function webhookBench() {
   await stop(api);
   await db.stop();
   for (const r of receivers) r.server.close();
-  console.log([
-    `# webhooks: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
-    `# ${events} createTicket calls (16 at a time), two webhooks on receivers answering 204 at once; then replayWebhook(after: null) of the first alone`,
-    '',
-    '| measure | value | budget |',
-    '| --- | ---: | ---: |',
-    `| burst: ${events} creates written | ${fmt(written)} s | - |`,
-    `| burst: both webhooks have every event | ${reached ? `${fmt(burst)} s` : 'not within 120 s'} | under 15 s |`,
-    `| replay: ${events} events delivered | ${drained ? `${fmt(drainSecs)} s` : 'not within 120 s'} | - |`,
-    `| replay: deliveries a second (first to last) | **${fmt(steady, 0)}** | 200 |`,
-    `| receivers: most requests in flight at once | ${Math.max(...receivers.map((r) => r.maxInFlight))} | 1 |`,
-    `| receivers: events of a ticket out of order | ${receivers.reduce((a, r) => a + r.outOfOrder, 0)} | 0 |`,
-    '',
-  ].join('\n'));
+  console.log(
+    [
+      `# webhooks: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
+      `# ${events} createTicket calls (16 at a time), two webhooks on receivers answering 204 at once; then replayWebhook(after: null) of the first alone`,
+      '',
+      '| measure | value | budget |',
+      '| --- | ---: | ---: |',
+      `| burst: ${events} creates written | ${fmt(written)} s | - |`,
+      `| burst: both webhooks have every event | ${reached ? `${fmt(burst)} s` : 'not within 120 s'} | under 15 s |`,
+      `| replay: ${events} events delivered | ${drained ? `${fmt(drainSecs)} s` : 'not within 120 s'} | - |`,
+      `| replay: deliveries a second (first to last) | **${fmt(steady, 0)}** | 200 |`,
+      `| receivers: most requests in flight at once | ${Math.max(...receivers.map((r) => r.maxInFlight))} | 1 |`,
+      `| receivers: events of a ticket out of order | ${receivers.reduce((a, r) => a + r.outOfOrder, 0)} | 0 |`,
+      '',
+    ].join('\n'),
+  );
   process.exit(0);
 }
 
 if (OPS.includes('search') || process.argv.includes('search')) await import('./search.mjs');
 const sla = async () => (await import('./sla.mjs')).slaBench({ engine });
-const mode = process.argv.includes('telemetry') ? telemetry : process.argv.includes('sla') || OPS.includes('sla') ? sla : process.argv.includes('webhooks') || OPS.includes('webhooks') ? webhookBench : process.argv.includes('attachments') || OPS.includes('attachments') ? attachments : main;
-mode().catch((err) => { console.error(err); process.exit(1); });
+const mode = process.argv.includes('telemetry')
+  ? telemetry
+  : process.argv.includes('sla') || OPS.includes('sla')
+    ? sla
+    : process.argv.includes('webhooks') || OPS.includes('webhooks')
+      ? webhookBench
+      : process.argv.includes('attachments') || OPS.includes('attachments')
+        ? attachments
+        : main;
+mode().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -20,7 +20,14 @@ const CREATE_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TOKEN = 'bench-search-agent-token-0123456789abcdef';
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const kids = new Set();
-process.on('exit', () => { for (const k of kids) try { k.kill('SIGKILL'); } catch { /* gone already */ } });
+process.on('exit', () => {
+  for (const k of kids)
+    try {
+      k.kill('SIGKILL');
+    } catch {
+      /* gone already */
+    }
+});
 
 const { ticketEntries, eventEntries } = await import(join(root, 'packages/api/dist/search/search.indexer.js'));
 
@@ -29,22 +36,54 @@ function start(cmd, args, env, ready) {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     kids.add(child);
     let out = '';
-    const onData = (d) => { out += d; const m = ready.exec(out); if (m) resolve({ child, value: m[1] }); };
+    const onData = (d) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve({ child, value: m[1] });
+    };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out.slice(-400)}`)));
   });
 }
-const stop = async (child) => { child.kill('SIGTERM'); kids.delete(child); await new Promise((r) => child.once('exit', r)); };
+const stop = async (child) => {
+  child.kill('SIGTERM');
+  kids.delete(child);
+  await new Promise((r) => child.once('exit', r));
+};
 
 async function engine(name) {
-  if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, `/bench_${name}_${Date.now()}$1`), name: 'MongoDB at MONGODB_URI', stop: async () => {} };
+  if (process.env.MONGODB_URI)
+    return {
+      uri: process.env.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, `/bench_${name}_${Date.now()}$1`),
+      name: 'MongoDB at MONGODB_URI',
+      stop: async () => {},
+    };
   const bin = join(root, 'node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb');
-  const { child, value } = await start(bin, ['--host=127.0.0.1', '--port=0', `--database=bench_${name}`], {}, /JONGODB_URI=(\S+)/);
+  const { child, value } = await start(
+    bin,
+    ['--host=127.0.0.1', '--port=0', `--database=bench_${name}`],
+    {},
+    /JONGODB_URI=(\S+)/,
+  );
   return { uri: value, name: 'jongodb (offline engine: every lookup scans)', stop: () => stop(child) };
 }
 
-const api = (uri, env = {}) => start(process.execPath, [join(root, 'packages/api/dist/cli/serve.js')], { MONGODB_URI: uri, PORT: '0', NODE_ENV: 'production', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', AGENT_TOKENS: TOKEN, ...env }, /ready at (http:\/\/\S+\/graphql)/);
+const api = (uri, env = {}) =>
+  start(
+    process.execPath,
+    [join(root, 'packages/api/dist/cli/serve.js')],
+    {
+      MONGODB_URI: uri,
+      PORT: '0',
+      NODE_ENV: 'production',
+      RATE_LIMIT: 'off',
+      LOG_LEVEL: 'warn',
+      AGENT_TOKENS: TOKEN,
+      ...env,
+    },
+    /ready at (http:\/\/\S+\/graphql)/,
+  );
 
 function cpuMs(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -54,9 +93,10 @@ function cpuMs(pid) {
 
 // A vocabulary with a Zipf-like use: a few words are everywhere, most are rare (as in real tickets).
 let rng = 42;
-const rand = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const VOCAB = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x${'abcdefghij'[i % 10]}`);
-const word = () => VOCAB[Math.min(VOCAB.length - 1, Math.floor(1 / (rand() * 0.999 + 0.001)) + Math.floor(rand() * 50))];
+const word = () =>
+  VOCAB[Math.min(VOCAB.length - 1, Math.floor(1 / (rand() * 0.999 + 0.001)) + Math.floor(rand() * 50))];
 const sentence = (n) => Array.from({ length: n }, word).join(' ');
 
 async function seed(uri, count) {
@@ -65,14 +105,43 @@ async function seed(uri, count) {
   const t0 = Date.now();
   const base = Date.now() - count * 1000;
   for (let from = 0; from < count; from += 1000) {
-    const tickets = [], events = [], entries = [];
+    const tickets = [],
+      events = [],
+      entries = [];
     for (let i = from; i < Math.min(count, from + 1000); i++) {
       const _id = ObjectId.createFromTime(Math.floor((base + i * 1000) / 1000));
       const at = new Date(base + i * 1000);
-      const t = { _id, ticketNumber: `TKT-${String(i + 1).padStart(7, '0')}`, sequence: i + 1, eventSeq: 4, subject: sentence(6), description: sentence(40), status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: `c${i}@example.com`, customerName: `Customer ${word()}`, createdAt: at, updatedAt: at };
+      const t = {
+        _id,
+        ticketNumber: `TKT-${String(i + 1).padStart(7, '0')}`,
+        sequence: i + 1,
+        eventSeq: 4,
+        subject: sentence(6),
+        description: sentence(40),
+        status: 'OPEN',
+        priority: 'NORMAL',
+        source: 'WEB',
+        customerEmail: `c${i}@example.com`,
+        customerName: `Customer ${word()}`,
+        createdAt: at,
+        updatedAt: at,
+      };
       tickets.push(t);
-      const evs = [{ kind: 'CREATED' }, { kind: 'FIRST_RESPONSE', message: sentence(30) }, { kind: 'INTERNAL_NOTE', message: sentence(15), visibility: 'INTERNAL' }, { kind: 'AGENT_RESPONSE', message: sentence(30) }, { kind: 'IN_PROGRESS', message: sentence(5) }]
-        .map((e, j) => ({ _id: new ObjectId(), ticketId: _id, at: new Date(at.getTime() + j), ticketSeq: j, visibility: 'PUBLIC', pending: false, ...e }));
+      const evs = [
+        { kind: 'CREATED' },
+        { kind: 'FIRST_RESPONSE', message: sentence(30) },
+        { kind: 'INTERNAL_NOTE', message: sentence(15), visibility: 'INTERNAL' },
+        { kind: 'AGENT_RESPONSE', message: sentence(30) },
+        { kind: 'IN_PROGRESS', message: sentence(5) },
+      ].map((e, j) => ({
+        _id: new ObjectId(),
+        ticketId: _id,
+        at: new Date(at.getTime() + j),
+        ticketSeq: j,
+        visibility: 'PUBLIC',
+        pending: false,
+        ...e,
+      }));
       events.push(...evs);
       entries.push(...ticketEntries(t), ...eventEntries(evs));
     }
@@ -85,15 +154,23 @@ async function seed(uri, count) {
   return Date.now() - t0;
 }
 
-const SEARCH = 'query($q: String!) { searchTickets(query: $q, first: 20) { edges { node { ticketNumber subject customerName status updatedAt } } } }';
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const SEARCH =
+  'query($q: String!) { searchTickets(query: $q, first: 20) { edges { node { ticketNumber subject customerName status updatedAt } } } }';
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
 
 async function searchLatency(url) {
   const times = [];
   for (let i = 0; i < QUERIES + 10; i++) {
     const q = `${word()} ${word()}`;
     const t = process.hrtime.bigint();
-    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query: SEARCH, variables: { q } }) });
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ query: SEARCH, variables: { q } }),
+    });
     const body = await r.text();
     if (!r.ok || body.includes('"errors"')) throw new Error(`search failed: ${body.slice(0, 300)}`);
     if (i >= 10) times.push(Number(process.hrtime.bigint() - t) / 1e6);
@@ -104,10 +181,30 @@ async function searchLatency(url) {
 const CREATE = 'mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber } }';
 async function createCpu(url, pid) {
   const before = cpuMs(pid);
-  const r = await autocannon({ url: url.replace(/\/graphql$/, '/graphql'), connections: 8, duration: CREATE_SECONDS, method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: CREATE, variables: { input: { customerEmail: 'bench@example.com', customerName: 'Bench Person', subject: 'Printer on floor three jams again', description: sentence(40) } } }) });
+  const r = await autocannon({
+    url: url.replace(/\/graphql$/, '/graphql'),
+    connections: 8,
+    duration: CREATE_SECONDS,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: CREATE,
+      variables: {
+        input: {
+          customerEmail: 'bench@example.com',
+          customerName: 'Bench Person',
+          subject: 'Printer on floor three jams again',
+          description: sentence(40),
+        },
+      },
+    }),
+  });
   await new Promise((res) => setTimeout(res, 500));
-  return { cpuPerCreate: (cpuMs(pid) - before) / Math.max(1, r.requests.total), rps: r.requests.average, errors: r.errors + r.non2xx };
+  return {
+    cpuPerCreate: (cpuMs(pid) - before) / Math.max(1, r.requests.total),
+    rps: r.requests.average,
+    errors: r.errors + r.non2xx,
+  };
 }
 
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
@@ -135,20 +232,22 @@ for (let round = 0; round < CREATE_ROUNDS; round++) {
 }
 await db.stop();
 const med = (xs) => pct(xs, 50);
-console.log([
-  `# search: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
-  `# two-word queries (Zipf-like vocabulary of 5000 words), one at a time, ${QUERIES} each; tickets of 5 events`,
-  '',
-  '| tickets | events | p50 ms | p95 ms | seeding |',
-  '| ---: | ---: | ---: | ---: | ---: |',
-  ...lines,
-  '',
-  `# createTicket, 8 connections, ${CREATE_SECONDS} s x ${CREATE_ROUNDS} rounds: API CPU per create (median)`,
-  '',
-  '| indexing | CPU ms per create | ratio |',
-  '| --- | ---: | ---: |',
-  `| off | ${fmt(med(cpu.off), 3)} | 1.00 |`,
-  `| on | ${fmt(med(cpu.on), 3)} | ${(med(cpu.on) / med(cpu.off)).toFixed(2)} |`,
-  '',
-].join('\n'));
+console.log(
+  [
+    `# search: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
+    `# two-word queries (Zipf-like vocabulary of 5000 words), one at a time, ${QUERIES} each; tickets of 5 events`,
+    '',
+    '| tickets | events | p50 ms | p95 ms | seeding |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+    ...lines,
+    '',
+    `# createTicket, 8 connections, ${CREATE_SECONDS} s x ${CREATE_ROUNDS} rounds: API CPU per create (median)`,
+    '',
+    '| indexing | CPU ms per create | ratio |',
+    '| --- | ---: | ---: |',
+    `| off | ${fmt(med(cpu.off), 3)} | 1.00 |`,
+    `| on | ${fmt(med(cpu.on), 3)} | ${(med(cpu.on) / med(cpu.off)).toFixed(2)} |`,
+    '',
+  ].join('\n'),
+);
 process.exit(0);

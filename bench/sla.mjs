@@ -15,7 +15,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BATCH = 1000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const time = async (fn) => { const t = performance.now(); const v = await fn(); return { ms: performance.now() - t, v }; };
+const time = async (fn) => {
+  const t = performance.now();
+  const v = await fn();
+  return { ms: performance.now() - t, v };
+};
 
 export async function slaBench({ engine }) {
   const dist = new URL('../packages/api/dist/', import.meta.url);
@@ -33,16 +37,68 @@ export async function slaBench({ engine }) {
 
   // Seed: one policy, N open URGENT tickets created 10 minutes ago (due in 50), their CREATED events and stored states.
   const now = Date.now();
-  await conn.collection('sla_policies').insertOne({ _id: 'policies', version: 1, policies: [{ id: 'p1', name: 'Urgent', priorities: ['URGENT'], firstResponseMinutes: 60, nextResponseMinutes: null, resolutionMinutes: 1440, timeZone: 'UTC', businessHours: [], holidays: [] }] });
+  await conn.collection('sla_policies').insertOne({
+    _id: 'policies',
+    version: 1,
+    policies: [
+      {
+        id: 'p1',
+        name: 'Urgent',
+        priorities: ['URGENT'],
+        firstResponseMinutes: 60,
+        nextResponseMinutes: null,
+        resolutionMinutes: 1440,
+        timeZone: 'UTC',
+        businessHours: [],
+        holidays: [],
+      },
+    ],
+  });
   const seeded = await time(async () => {
     for (let i = 0; i < N; i += BATCH) {
-      const tickets = [], events = [], states = [];
+      const tickets = [],
+        events = [],
+        states = [];
       for (let j = i; j < Math.min(N, i + BATCH); j++) {
         const _id = new ObjectId();
         const createdAt = new Date(now - 10 * 60_000);
-        tickets.push({ _id, ticketNumber: `B-${j}`, subject: 's', description: 'd', status: 'OPEN', priority: 'URGENT', source: 'API', customerEmail: 'bench@example.com', createdAt, updatedAt: createdAt, slaDueAt: new Date(createdAt.getTime() + 60 * 60_000), slaBreached: false });
-        events.push({ _id: new ObjectId(), ticketId: _id, at: createdAt, ticketSeq: 0, kind: 'CREATED', visibility: 'PUBLIC', pending: false });
-        states.push({ _id, policyVersion: 1, policy: 'Urgent', status: 'OPEN', open: true, waiting: false, firstResponseDueAt: new Date(createdAt.getTime() + 60 * 60_000), nextResponseDueAt: null, resolutionDueAt: new Date(createdAt.getTime() + 1440 * 60_000), checkAt: new Date(createdAt.getTime() + 60 * 60_000), breached: [], metOnTime: {} });
+        tickets.push({
+          _id,
+          ticketNumber: `B-${j}`,
+          subject: 's',
+          description: 'd',
+          status: 'OPEN',
+          priority: 'URGENT',
+          source: 'API',
+          customerEmail: 'bench@example.com',
+          createdAt,
+          updatedAt: createdAt,
+          slaDueAt: new Date(createdAt.getTime() + 60 * 60_000),
+          slaBreached: false,
+        });
+        events.push({
+          _id: new ObjectId(),
+          ticketId: _id,
+          at: createdAt,
+          ticketSeq: 0,
+          kind: 'CREATED',
+          visibility: 'PUBLIC',
+          pending: false,
+        });
+        states.push({
+          _id,
+          policyVersion: 1,
+          policy: 'Urgent',
+          status: 'OPEN',
+          open: true,
+          waiting: false,
+          firstResponseDueAt: new Date(createdAt.getTime() + 60 * 60_000),
+          nextResponseDueAt: null,
+          resolutionDueAt: new Date(createdAt.getTime() + 1440 * 60_000),
+          checkAt: new Date(createdAt.getTime() + 60 * 60_000),
+          breached: [],
+          metOnTime: {},
+        });
       }
       await conn.collection('tickets').insertMany(tickets, { ordered: false });
       await conn.collection('ticket_events').insertMany(events, { ordered: false });
@@ -51,9 +107,16 @@ export async function slaBench({ engine }) {
   });
 
   const worker = new SlaWorker(new SlaService(), new FeedService(), { intervalMs: 1000 }, log);
-  const floor = () => conn.collection('ticket_sla').find({ checkAt: { $lte: new Date() } }).sort({ checkAt: 1 }).limit(500).toArray();
+  const floor = () =>
+    conn
+      .collection('ticket_sla')
+      .find({ checkAt: { $lte: new Date() } })
+      .sort({ checkAt: 1 })
+      .limit(500)
+      .toArray();
   await worker.round(); // takes the lease, warms up
-  const idleFloor = [], idleRound = [];
+  const idleFloor = [],
+    idleRound = [];
   for (let r = 0; r < ROUNDS; r++) {
     idleFloor.push((await time(floor)).ms);
     idleRound.push((await time(() => worker.round())).ms);
@@ -64,7 +127,9 @@ export async function slaBench({ engine }) {
   const ago = new Date(now - 2 * 3_600_000);
   for (const d of due) {
     await conn.collection('tickets').updateOne({ _id: d._id }, { $set: { createdAt: ago } });
-    await conn.collection('ticket_sla').updateOne({ _id: d._id }, { $set: { checkAt: new Date(ago.getTime() + 60 * 60_000) } });
+    await conn
+      .collection('ticket_sla')
+      .updateOne({ _id: d._id }, { $set: { checkAt: new Date(ago.getTime() + 60 * 60_000) } });
   }
   const dueFloor = (await time(floor)).ms;
   const breachRound = await time(() => worker.round());
@@ -74,17 +139,19 @@ export async function slaBench({ engine }) {
   await db.stop();
 
   const f = (x) => x.toFixed(1);
-  console.log([
-    `## SLA breach checker at ${N.toLocaleString('en')} open tickets (${db.name})`,
-    '',
-    `Seeded in ${(seeded.ms / 1000).toFixed(1)} s. Medians of ${ROUNDS}; wall-clock ms on a shared machine.`,
-    '',
-    '| what | ms |',
-    '| --- | --- |',
-    `| floor: the checker's query alone (bare driver), nothing due | ${f(median(idleFloor))} |`,
-    `| a worker round, nothing due (lease, policies, feed, stale states, waiting states, check) | ${f(median(idleRound))} |`,
-    `| floor: the checker's query, ${DUE} due | ${f(dueFloor)} |`,
-    `| a worker round announcing ${DUE} breaches (${announced} events written) | ${f(breachRound.ms)} |`,
-  ].join('\n'));
+  console.log(
+    [
+      `## SLA breach checker at ${N.toLocaleString('en')} open tickets (${db.name})`,
+      '',
+      `Seeded in ${(seeded.ms / 1000).toFixed(1)} s. Medians of ${ROUNDS}; wall-clock ms on a shared machine.`,
+      '',
+      '| what | ms |',
+      '| --- | --- |',
+      `| floor: the checker's query alone (bare driver), nothing due | ${f(median(idleFloor))} |`,
+      `| a worker round, nothing due (lease, policies, feed, stale states, waiting states, check) | ${f(median(idleRound))} |`,
+      `| floor: the checker's query, ${DUE} due | ${f(dueFloor)} |`,
+      `| a worker round announcing ${DUE} breaches (${announced} events written) | ${f(breachRound.ms)} |`,
+    ].join('\n'),
+  );
   process.exit(announced === DUE ? 0 : 1);
 }

@@ -9,7 +9,10 @@
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSchema } from 'graphql';
 import { floorDatabase } from './floor-db.mjs';
 import { floorResolvers } from './floor-resolvers.mjs';
@@ -18,20 +21,33 @@ const db = await floorDatabase(process.env.MONGODB_URI);
 const schema = buildSchema(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 const rootValue = floorResolvers(db);
 // The API's Apollo settings that bear on cost: no cache-control hints, no landing page.
-const apollo = new ApolloServer({ schema, rootValue, csrfPrevention: false, plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()] });
+const apollo = new ApolloServer({
+  schema,
+  rootValue,
+  csrfPrevention: false,
+  plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
+});
 await apollo.start();
 
 const server = http.createServer((req, res) => {
   let body = '';
-  req.on('data', (d) => { body += d; });
+  req.on('data', (d) => {
+    body += d;
+  });
   req.on('end', async () => {
     const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    const result = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: '', body: JSON.parse(body) }, context: async () => ({}) });
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: '', body: JSON.parse(body) },
+      context: async () => ({}),
+    });
     for (const [name, value] of result.headers) res.setHeader(name, value);
     res.statusCode = result.status ?? 200;
     res.end(result.body.kind === 'complete' ? result.body.string : '');
   });
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log(`stack floor ready at http://127.0.0.1:${server.address().port}/graphql`));
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () =>
+  console.log(`stack floor ready at http://127.0.0.1:${server.address().port}/graphql`),
+);
 process.on('SIGTERM', () => server.close(() => Promise.all([apollo.stop(), db.close()]).then(() => process.exit(0))));

@@ -24,18 +24,35 @@ const STEPS = [
   {
     name: 'codegen',
     inputs: ['schema.graphql', 'codegen.ts', 'packages/sdk/src/operations', 'scripts/trusted-documents.mjs'],
-    outputs: ['packages/sdk/src/generated/graphql.ts', 'packages/sdk/src/generated-documents/graphql.ts', 'packages/api/generated/trusted-documents.json'],
+    outputs: [
+      'packages/sdk/src/generated/graphql.ts',
+      'packages/sdk/src/generated-documents/graphql.ts',
+      'packages/api/generated/trusted-documents.json',
+    ],
     command: [bin('graphql-codegen'), '--config', 'codegen.ts'],
   },
   {
     name: 'sdk',
-    inputs: ['packages/sdk/src', 'packages/sdk/tsup.config.ts', 'packages/sdk/tsconfig.json', 'packages/sdk/package.json'],
+    inputs: [
+      'packages/sdk/src',
+      'packages/sdk/tsup.config.ts',
+      'packages/sdk/tsconfig.json',
+      'packages/sdk/package.json',
+    ],
     outputs: ['packages/sdk/dist/index.js', 'packages/sdk/dist/index.d.ts'],
     command: ['npm', 'run', 'build', '-w', 'packages/sdk'],
   },
   {
     name: 'web',
-    inputs: ['packages/web/src', 'packages/web/public', 'packages/web/index.html', 'packages/web/vite.config.ts', 'packages/web/package.json', 'packages/sdk/dist', 'packages/web/explorer'],
+    inputs: [
+      'packages/web/src',
+      'packages/web/public',
+      'packages/web/index.html',
+      'packages/web/vite.config.ts',
+      'packages/web/package.json',
+      'packages/sdk/dist',
+      'packages/web/explorer',
+    ],
     outputs: ['packages/web/dist/index.html', 'packages/web/dist/explorer/index.html'],
     command: ['npm', 'run', 'build', '-w', 'packages/web'],
   },
@@ -46,9 +63,14 @@ function newest(paths) {
   let max = 0;
   const visit = (p) => {
     let st;
-    try { st = statSync(p); } catch { return; }
-    if (st.isDirectory()) { for (const e of readdirSync(p)) if (e !== 'node_modules') visit(path.join(p, e)); }
-    else if (st.mtimeMs > max) max = st.mtimeMs;
+    try {
+      st = statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p)) if (e !== 'node_modules') visit(path.join(p, e));
+    } else if (st.mtimeMs > max) max = st.mtimeMs;
   };
   for (const p of paths) visit(path.join(root, p));
   return max;
@@ -63,11 +85,20 @@ function stale(step) {
 /** Runs a step; its output goes to the terminal, or (quiet) only when it fails. */
 function run(step, quiet) {
   return new Promise((resolve) => {
-    const child = spawn(step.command[0], step.command.slice(1), { cwd: root, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const child = spawn(step.command[0], step.command.slice(1), {
+      cwd: root,
+      stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    });
     let output = '';
-    child.stdout?.on('data', (c) => { output += c; });
-    child.stderr?.on('data', (c) => { output += c; });
-    child.on('error', (err) => { output += `${err.message}\n`; });
+    child.stdout?.on('data', (c) => {
+      output += c;
+    });
+    child.stderr?.on('data', (c) => {
+      output += c;
+    });
+    child.on('error', (err) => {
+      output += `${err.message}\n`;
+    });
     child.on('close', (code) => resolve({ ok: code === 0, output }));
   });
 }

@@ -27,13 +27,24 @@ const built = start(process.execPath, [path.join(root, 'scripts/build.mjs'), '--
 built.on('exit', (code) => {
   if (code !== 0) return stopAll(code ?? 1);
   // Compile errors only: tsc's "Starting compilation" chatter would bury the server's log.
-  const tsc = start(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'packages/api/tsconfig.build.json', '--watch', '--preserveWatchOutput'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const tsc = start(
+    path.join(root, 'node_modules/.bin/tsc'),
+    ['-p', 'packages/api/tsconfig.build.json', '--watch', '--preserveWatchOutput'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let pending = '';
   tsc.stdout.on('data', (chunk) => {
     const lines = (pending + chunk).split('\n');
     pending = lines.pop();
     for (const line of lines) if (/error TS\d+|Found [1-9]\d* errors?/.test(line)) process.stderr.write(`${line}\n`);
   });
-  start(process.execPath, ['--watch', '--watch-preserve-output', 'packages/api/dist/cli/serve.js', ...process.argv.slice(2)], { stdio: 'inherit' });
-  for (const child of children) child.on('exit', (code, signal) => { if (!signal && code !== 0) stopAll(code ?? 1); });
+  start(
+    process.execPath,
+    ['--watch', '--watch-preserve-output', 'packages/api/dist/cli/serve.js', ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  for (const child of children)
+    child.on('exit', (code, signal) => {
+      if (!signal && code !== 0) stopAll(code ?? 1);
+    });
 });

@@ -14,11 +14,25 @@ const TIMEOUT_MS = 120_000;
 function once() {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('npm', ['start'], { cwd: root, detached: true, env: { ...process.env, PORT: '0', FRESH_DATA: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start'], {
+      cwd: root,
+      detached: true,
+      env: { ...process.env, PORT: '0', FRESH_DATA: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let readyMs = null;
-    const stop = () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } };
-    const timer = setTimeout(() => { stop(); reject(new Error(`not ready within ${TIMEOUT_MS} ms:\n${out}`)); }, TIMEOUT_MS);
+    const stop = () => {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`not ready within ${TIMEOUT_MS} ms:\n${out}`));
+    }, TIMEOUT_MS);
     const watch = (chunk) => {
       out += chunk;
       if (readyMs === null && /ticket-api ready at/.test(out)) {

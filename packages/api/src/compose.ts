@@ -104,22 +104,55 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
   const search = createSearch(log, { indexing: config.searchIndexing });
   const tickets = new TicketService(
     log,
-    { onEvents: () => sequencer.nudge(), onCreated: () => metrics?.ticketsCreated.inc(), onCollision: () => metrics?.collisions.inc(), onWritten: search.onWritten },
-    { transactions, chatSigningSecret: config.chatSigningSecret, attachments: attachments.service, customerKeys: conversation.customerKeys },
+    {
+      onEvents: () => sequencer.nudge(),
+      onCreated: () => metrics?.ticketsCreated.inc(),
+      onCollision: () => metrics?.collisions.inc(),
+      onWritten: search.onWritten,
+    },
+    {
+      transactions,
+      chatSigningSecret: config.chatSigningSecret,
+      attachments: attachments.service,
+      customerKeys: conversation.customerKeys,
+    },
   );
   const customerSide = conversation.connect(tickets, attachments.service);
   const listing = new ListingService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
-  const dispatcher = new WebhookDispatcher(feed, { retryDelays: config.webhookRetryDelays, allowPrivate: config.webhookAllowPrivate, leaseMs: config.webhookLeaseMs, maxSenders: config.webhookMaxSenders, log });
+  const dispatcher = new WebhookDispatcher(feed, {
+    retryDelays: config.webhookRetryDelays,
+    allowPrivate: config.webhookAllowPrivate,
+    leaseMs: config.webhookLeaseMs,
+    maxSenders: config.webhookMaxSenders,
+    log,
+  });
   const customers = new CustomerService(
     log,
     erasers(config),
-    { onEvents: () => sequencer.nudge(), onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n), ...(metrics && { onTally: (reason: string, n: number) => metrics.ticketsErased.inc({ reason }, n) }) },
+    {
+      onEvents: () => sequencer.nudge(),
+      onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n),
+      ...(metrics && { onTally: (reason: string, n: number) => metrics.ticketsErased.inc({ reason }, n) }),
+    },
     { key: config.customers.auditKey, retentionDays: config.customers.auditRetentionDays },
   );
-  if (config.production && !config.customers.auditKey) log.warn("AUDIT_KEY is not set: the audit trail's key is kept in the database it protects (docs/customers-data.md)");
-  const retention = new RetentionSweep(customers.erasure, { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 }, log);
-  const sla = createSla({ feed, log, registry: metrics?.registry, onEvents: () => sequencer.nudge(), checkSeconds: config.slaCheckSeconds });
+  if (config.production && !config.customers.auditKey)
+    log.warn(
+      "AUDIT_KEY is not set: the audit trail's key is kept in the database it protects (docs/customers-data.md)",
+    );
+  const retention = new RetentionSweep(
+    customers.erasure,
+    { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 },
+    log,
+  );
+  const sla = createSla({
+    feed,
+    log,
+    registry: metrics?.registry,
+    onEvents: () => sequencer.nudge(),
+    checkSeconds: config.slaCheckSeconds,
+  });
   let stopCountingDeliveries = () => {};
 
   const running: Running[] = [
@@ -135,7 +168,17 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
   return {
     schema,
     requestTimeoutMs: requestTimeoutMs(config.attachments),
-    servicesFor: () => ({ tickets, timelines: createTimelineLoader(tickets), listing, feed, webhooks, customers, live, attachments: attachments.service, conversation: customerSide }),
+    servicesFor: () => ({
+      tickets,
+      timelines: createTimelineLoader(tickets),
+      listing,
+      feed,
+      webhooks,
+      customers,
+      live,
+      attachments: attachments.service,
+      conversation: customerSide,
+    }),
     tokens,
     live,
     metrics,
@@ -148,7 +191,14 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       await respellStoredEmails(log);
       const adopted = await adoptLegacyEvents();
       if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
-      void tickets.sequenceLegacyTickets().then((n) => n && log.info({ tickets: n }, 'tickets: events of older tickets numbered (sequence)'), (err) => log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'tickets: numbering older tickets failed; each is numbered when next changed'));
+      void tickets.sequenceLegacyTickets().then(
+        (n) => n && log.info({ tickets: n }, 'tickets: events of older tickets numbered (sequence)'),
+        (err) =>
+          log.warn(
+            { err: { name: (err as Error).name, message: (err as Error).message } },
+            'tickets: numbering older tickets failed; each is numbered when next changed',
+          ),
+      );
       for (const r of running) await r.start?.();
       await live.start();
     },

@@ -29,16 +29,23 @@ let schema: GraphQLSchema | undefined;
  * only, so no other field pays for it.
  */
 function guardLookups(built: GraphQLSchema): GraphQLSchema {
-  const fields = [built.getQueryType()?.getFields().trackTicket, built.getQueryType()?.getFields().ticketTimeline, built.getSubscriptionType()?.getFields().ticketUpdated, built.getMutationType()?.getFields().replyAsCustomer];
+  const fields = [
+    built.getQueryType()?.getFields().trackTicket,
+    built.getQueryType()?.getFields().ticketTimeline,
+    built.getSubscriptionType()?.getFields().ticketUpdated,
+    built.getMutationType()?.getFields().replyAsCustomer,
+  ];
   for (const field of fields) {
     // replyAsCustomer (conversation/): a wrong key is its miss, NOT_FOUND rather than null.
     const mutation = field?.name === 'replyAsCustomer';
     const { resolve, subscribe } = field ?? {};
     if (!field || !resolve) continue;
-    const numberOf = (args: Record<string, unknown>) => (typeof args.ticketNumber === 'string' ? args.ticketNumber : null);
+    const numberOf = (args: Record<string, unknown>) =>
+      typeof args.ticketNumber === 'string' ? args.ticketNumber : null;
     // A lookup by customer key is always checked: a 128-bit secret cannot be guessed, so strangers
     // spending a number's budget must not lock its customer out (the address is still charged).
-    const suppressed = (args: Record<string, unknown>, context: Context, n: string | null) => !!n && typeof args.key !== 'string' && !!context.lookups?.suppressed(n);
+    const suppressed = (args: Record<string, unknown>, context: Context, n: string | null) =>
+      !!n && typeof args.key !== 'string' && !!context.lookups?.suppressed(n);
     if (subscribe) {
       field.subscribe = (source, args, context: Context, info) => {
         const n = numberOf(args);
@@ -55,7 +62,8 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
       try {
         result = await resolve(source, args, context, info);
       } catch (err) {
-        if (n && !(mutation && err instanceof GraphQLError && err.extensions.code === ErrorCode.NOT_FOUND)) context.lookups?.refund(n, false);
+        if (n && !(mutation && err instanceof GraphQLError && err.extensions.code === ErrorCode.NOT_FOUND))
+          context.lookups?.refund(n, false);
         throw err;
       }
       // A subscription's resolve runs once per state sent: its first one proves the ticket found.
@@ -67,14 +75,16 @@ function guardLookups(built: GraphQLSchema): GraphQLSchema {
 }
 
 export function ticketSchema(): GraphQLSchema {
-  schema ??= guardLookups(buildSchemaSync({
-    resolvers: [RateLimitResolver, ...CAPABILITIES.flatMap((c) => c.resolvers ?? [])],
-    // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
-    authChecker: scopeChecker,
-    pubSub: createLocalBus(),
-    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    // Input rules live in the service (one place, field-named errors).
-    validate: false,
-  }));
+  schema ??= guardLookups(
+    buildSchemaSync({
+      resolvers: [RateLimitResolver, ...CAPABILITIES.flatMap((c) => c.resolvers ?? [])],
+      // @Authorized('scope') on each operation; UNAUTHENTICATED / FORBIDDEN from here.
+      authChecker: scopeChecker,
+      pubSub: createLocalBus(),
+      scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+      // Input rules live in the service (one place, field-named errors).
+      validate: false,
+    }),
+  );
   return schema;
 }

@@ -55,7 +55,16 @@ import {
   type TypedDocumentString,
 } from './generated/graphql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws/client';
-import { AttachmentRejectedError, errorFromResponse, NetworkError, type AttachmentRejection, RateLimitedError, ServiceUnavailableError, TicketApiError, type GraphQLErrorPayload } from './errors';
+import {
+  AttachmentRejectedError,
+  errorFromResponse,
+  NetworkError,
+  type AttachmentRejection,
+  RateLimitedError,
+  ServiceUnavailableError,
+  TicketApiError,
+  type GraphQLErrorPayload,
+} from './errors';
 
 export type Ticket = Omit<CreateTicketMutation['createTicket'], 'customerKey'>;
 /** createTicket's answer: the ticket and its customerKey (given only here: keep it for trackTicket and replyAsCustomer). */
@@ -175,7 +184,12 @@ export interface TicketClient {
    * tickets move back to OPEN. A wrong key or an unknown number throws
    * NotFoundError; a CLOSED ticket ValidationError on field `ticketNumber`.
    */
-  replyAsCustomer(args: { ticketNumber: string; key: string; message: string; attachmentIds?: string[] | null }): Promise<Ticket>;
+  replyAsCustomer(args: {
+    ticketNumber: string;
+    key: string;
+    message: string;
+    attachmentIds?: string[] | null;
+  }): Promise<Ticket>;
   /** Whether a chat link's chatSignature is its chatId's: createTicket would accept it (check a link before the form is filled). */
   chatLinkValid(args: { chatId: string; chatSignature: string }): Promise<boolean>;
   /** The timeline, oldest first, or null. */
@@ -230,7 +244,10 @@ export interface TicketClient {
    * by itself after a network failure (and sends the current state again).
    * An unknown number or a wrong email completes at once, without a value.
    */
-  subscribeToTicket(args: { ticketNumber: string; email?: string | null; key?: string | null }, observer: Observer<Ticket>): Unsubscribe;
+  subscribeToTicket(
+    args: { ticketNumber: string; email?: string | null; key?: string | null },
+    observer: Observer<Ticket>,
+  ): Unsubscribe;
   /**
    * tickets:read. Every change of the feed from now on. For a gap-free record, read ticketChanges with a cursor.
    * After a dropped connection it goes on from the moment it is back: `observer.reconnected` says when, to re-read.
@@ -252,7 +269,10 @@ export interface TicketPages extends AsyncIterable<TicketPage> {
  * no more. A server that says "more" but gives no cursor, or a cursor it
  * gave before, would have the walk loop forever: that fails with NetworkError.
  */
-export function ticketPages(fetchPage: (after: string | null) => Promise<TicketPage>, start: string | null = null): TicketPages {
+export function ticketPages(
+  fetchPage: (after: string | null) => Promise<TicketPage>,
+  start: string | null = null,
+): TicketPages {
   async function* pages(): AsyncGenerator<TicketPage> {
     let after = start;
     const seen = new Set<string>(start ? [start] : []);
@@ -262,7 +282,8 @@ export function ticketPages(fetchPage: (after: string | null) => Promise<TicketP
       const { hasNextPage, endCursor } = page.pageInfo;
       if (!hasNextPage) return;
       if (!endCursor) throw new NetworkError('The listing says there is a next page but gave no endCursor to reach it');
-      if (seen.has(endCursor)) throw new NetworkError('The listing repeated an endCursor: following it would never end');
+      if (seen.has(endCursor))
+        throw new NetworkError('The listing repeated an endCursor: following it would never end');
       seen.add(endCursor);
       after = endCursor;
     }
@@ -280,10 +301,20 @@ function subscriptionError(error: unknown): TicketApiError {
   if (Array.isArray(error)) return errorFromResponse(error);
   const close = error as { code?: number; reason?: string };
   if (typeof close?.code === 'number') {
-    if (close.code === 4403) return errorFromResponse([{ message: close.reason || 'Forbidden', extensions: { code: 'UNAUTHENTICATED' } }]);
-    if (close.code === 4429) return errorFromResponse([{ message: close.reason || 'Too many connections', extensions: { code: 'RATE_LIMITED', retryAfter: 5 } }]);
-    if (close.code === 1013) return errorFromResponse([{ message: close.reason || 'Service unavailable', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 5 } }]);
-    return new NetworkError(`Subscription connection closed (${close.code}${close.reason ? `: ${close.reason}` : ''})`, { cause: error });
+    if (close.code === 4403)
+      return errorFromResponse([{ message: close.reason || 'Forbidden', extensions: { code: 'UNAUTHENTICATED' } }]);
+    if (close.code === 4429)
+      return errorFromResponse([
+        { message: close.reason || 'Too many connections', extensions: { code: 'RATE_LIMITED', retryAfter: 5 } },
+      ]);
+    if (close.code === 1013)
+      return errorFromResponse([
+        { message: close.reason || 'Service unavailable', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 5 } },
+      ]);
+    return new NetworkError(
+      `Subscription connection closed (${close.code}${close.reason ? `: ${close.reason}` : ''})`,
+      { cause: error },
+    );
   }
   return new NetworkError('Subscription connection failed', { cause: error });
 }
@@ -295,7 +326,11 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 function retryPolicy(retry: ClientOptions['retry']): Required<RetryOptions> {
   const o = typeof retry === 'object' ? retry : {};
-  return { attempts: retry ? o.attempts ?? 3 : 1, baseDelayMs: o.baseDelayMs ?? 250, maxDelayMs: o.maxDelayMs ?? 10_000 };
+  return {
+    attempts: retry ? (o.attempts ?? 3) : 1,
+    baseDelayMs: o.baseDelayMs ?? 250,
+    maxDelayMs: o.maxDelayMs ?? 10_000,
+  };
 }
 
 /** How long to wait before the next attempt, or null when the error is not worth retrying. */
@@ -314,9 +349,16 @@ export function retryDelay(error: unknown, attempt: number, policy: Required<Ret
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const DEFAULT_UPLOAD_TIMEOUT_MS = 5 * 60_000;
-const REJECTIONS: Record<number, AttachmentRejection> = { 413: 'too_large', 415: 'wrong_type', 400: 'wrong_length', 410: 'gone', 403: 'forbidden' };
+const REJECTIONS: Record<number, AttachmentRejection> = {
+  413: 'too_large',
+  415: 'wrong_type',
+  400: 'wrong_length',
+  410: 'gone',
+  403: 'forbidden',
+};
 
-const sizeOf = (body: AttachmentBody): number => (body instanceof ArrayBuffer ? body.byteLength : 'size' in body ? body.size : body.byteLength);
+const sizeOf = (body: AttachmentBody): number =>
+  body instanceof ArrayBuffer ? body.byteLength : 'size' in body ? body.size : body.byteLength;
 
 /** The error for a refused PUT, from its status and JSON body ({ error, message }). */
 function rejection(status: number, text: string): AttachmentRejectedError {
@@ -326,12 +368,20 @@ function rejection(status: number, text: string): AttachmentRejectedError {
   } catch {
     // Not ours (a proxy's page): the status says enough.
   }
-  const reason = (Object.values(REJECTIONS) as string[]).includes(body.error ?? '') ? (body.error as AttachmentRejection) : REJECTIONS[status] ?? 'unknown';
+  const reason = (Object.values(REJECTIONS) as string[]).includes(body.error ?? '')
+    ? (body.error as AttachmentRejection)
+    : (REJECTIONS[status] ?? 'unknown');
   return new AttachmentRejectedError(body.message ?? `The upload was refused (HTTP ${status}).`, status, reason);
 }
 
 /** PUT with XMLHttpRequest, for its upload progress events (browsers). */
-function putWithProgress(url: string, body: AttachmentBody, contentType: string, timeoutMs: number, onProgress: (sent: number, total: number) => void): Promise<{ status: number; text: string }> {
+function putWithProgress(
+  url: string,
+  body: AttachmentBody,
+  contentType: string,
+  timeoutMs: number,
+  onProgress: (sent: number, total: number) => void,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', url);
@@ -346,7 +396,8 @@ function putWithProgress(url: string, body: AttachmentBody, contentType: string,
 }
 
 /** The server does not know the id sent (its trusted documents are another build's, or off). */
-const isUnknownDocument = (errors: GraphQLErrorPayload[] | undefined): boolean => errors?.length === 1 && errors[0]?.extensions?.code === 'PERSISTED_DOCUMENT_NOT_FOUND';
+const isUnknownDocument = (errors: GraphQLErrorPayload[] | undefined): boolean =>
+  errors?.length === 1 && errors[0]?.extensions?.code === 'PERSISTED_DOCUMENT_NOT_FOUND';
 
 function newIdempotencyKey(): string {
   return globalThis.crypto.randomUUID();
@@ -384,13 +435,19 @@ export function createClient(options: ClientOptions): TicketClient {
       });
     } catch (cause) {
       const timedOut = (cause as Error)?.name === 'TimeoutError';
-      throw new NetworkError(timedOut ? `No answer from ${options.url} within ${timeoutMs} ms` : `Could not reach ${options.url}`, { cause });
+      throw new NetworkError(
+        timedOut ? `No answer from ${options.url} within ${timeoutMs} ms` : `Could not reach ${options.url}`,
+        { cause },
+      );
     }
     let body: { data?: R | null; errors?: GraphQLErrorPayload[] };
     try {
       body = await response.json();
     } catch (cause) {
-      throw new NetworkError(`Unexpected answer from ${options.url} (HTTP ${response.status}, not GraphQL JSON)`, { cause, status: response.status });
+      throw new NetworkError(`Unexpected answer from ${options.url} (HTTP ${response.status}, not GraphQL JSON)`, {
+        cause,
+        status: response.status,
+      });
     }
     if (id && isUnknownDocument(body?.errors)) {
       unknownIds.add(id);
@@ -398,7 +455,9 @@ export function createClient(options: ClientOptions): TicketClient {
     }
     if (body?.errors?.length) throw errorFromResponse(body.errors);
     if (!body || body.data === undefined || body.data === null) {
-      throw new NetworkError(`Unexpected answer from ${options.url} (HTTP ${response.status}, no data)`, { status: response.status });
+      throw new NetworkError(`Unexpected answer from ${options.url} (HTTP ${response.status}, no data)`, {
+        status: response.status,
+      });
     }
     return body.data;
   }
@@ -409,7 +468,8 @@ export function createClient(options: ClientOptions): TicketClient {
         return await once(document, variables);
       } catch (error) {
         const delay = retryDelay(error, attempt, policy);
-        if (delay === null) throw error instanceof TicketApiError ? error : new NetworkError(String(error), { cause: error });
+        if (delay === null)
+          throw error instanceof TicketApiError ? error : new NetworkError(String(error), { cause: error });
         await sleep(delay);
       }
     }
@@ -432,15 +492,26 @@ export function createClient(options: ClientOptions): TicketClient {
     return ws;
   }
 
-  function subscribe<R, V, T>(document: TypedDocumentString<R, V>, variables: V, pick: (data: R) => T, observer: Observer<T>): Unsubscribe {
+  function subscribe<R, V, T>(
+    document: TypedDocumentString<R, V>,
+    variables: V,
+    pick: (data: R) => T,
+    observer: Observer<T>,
+  ): Unsubscribe {
     // graphql-ws says wasRetry on a connection after a drop; it subscribes again right after.
-    const off = observer.reconnected ? live().on('connected', (_socket, _payload, wasRetry) => { if (wasRetry) observer.reconnected?.(); }) : undefined;
+    const off = observer.reconnected
+      ? live().on('connected', (_socket, _payload, wasRetry) => {
+          if (wasRetry) observer.reconnected?.();
+        })
+      : undefined;
     let stopped = false;
     let stop = () => {};
     const start = () => {
       const id = idOf(document as TypedDocumentString<unknown, unknown>);
       // graphql-ws wants a query string: an empty one goes with an id.
-      const payload = id ? { query: '', documentId: id, variables: variables as Record<string, unknown> } : { query: document.toString(), variables: variables as Record<string, unknown> };
+      const payload = id
+        ? { query: '', documentId: id, variables: variables as Record<string, unknown> }
+        : { query: document.toString(), variables: variables as Record<string, unknown> };
       stop = live().subscribe<R>(payload, {
         next: (result) => {
           if (result.errors?.length) observer.error?.(errorFromResponse(result.errors as GraphQLErrorPayload[]));
@@ -458,14 +529,29 @@ export function createClient(options: ClientOptions): TicketClient {
       });
     };
     start();
-    return () => { stopped = true; off?.(); stop(); };
+    return () => {
+      stopped = true;
+      off?.();
+      stop();
+    };
   }
 
   const uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
-  async function putBytes(url: string, body: AttachmentBody, contentType: string, onProgress?: (sent: number, total: number) => void): Promise<{ status: number; text: string }> {
-    if (onProgress && typeof XMLHttpRequest !== 'undefined') return putWithProgress(url, body, contentType, uploadTimeoutMs, onProgress);
+  async function putBytes(
+    url: string,
+    body: AttachmentBody,
+    contentType: string,
+    onProgress?: (sent: number, total: number) => void,
+  ): Promise<{ status: number; text: string }> {
+    if (onProgress && typeof XMLHttpRequest !== 'undefined')
+      return putWithProgress(url, body, contentType, uploadTimeoutMs, onProgress);
     try {
-      const response = await doFetch(url, { method: 'PUT', headers: { 'content-type': contentType }, body: body as BodyInit, signal: AbortSignal.timeout(uploadTimeoutMs) });
+      const response = await doFetch(url, {
+        method: 'PUT',
+        headers: { 'content-type': contentType },
+        body: body as BodyInit,
+        signal: AbortSignal.timeout(uploadTimeoutMs),
+      });
       const text = await response.text();
       onProgress?.(sizeOf(body), sizeOf(body));
       return { status: response.status, text };
@@ -478,7 +564,8 @@ export function createClient(options: ClientOptions): TicketClient {
     async uploadAttachment(file, uploadOptions = {}) {
       const filename = uploadOptions.filename ?? (file as { name?: string }).name;
       const contentType = uploadOptions.contentType || (file as { type?: string }).type;
-      if (!filename || !contentType) throw new TypeError('uploadAttachment: pass { filename, contentType } (a File carries its own)');
+      if (!filename || !contentType)
+        throw new TypeError('uploadAttachment: pass { filename, contentType } (a File carries its own)');
       const size = sizeOf(file);
       const { createUpload } = await request(CreateUploadDocument, { filename, contentType, size });
       const answer = await putBytes(createUpload.uploadUrl, file, contentType, uploadOptions.onProgress);
@@ -524,7 +611,10 @@ export function createClient(options: ClientOptions): TicketClient {
       return (await request(TicketsDocument, args)).tickets;
     },
     listTickets(args = {}) {
-      return ticketPages(async (after) => (await request(TicketsDocument, { ...args, after })).tickets, args.after ?? null);
+      return ticketPages(
+        async (after) => (await request(TicketsDocument, { ...args, after })).tickets,
+        args.after ?? null,
+      );
     },
     async ticketsCount(args = {}) {
       return (await request(TicketsCountDocument, args)).tickets.totalCount;

@@ -45,7 +45,12 @@ export class TicketApiError extends Error {
   /** `extensions` of the first error. */
   readonly extensions: Readonly<Record<string, unknown>>;
 
-  constructor(message: string, code: string, errors: readonly GraphQLErrorPayload[] = [], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    code: string,
+    errors: readonly GraphQLErrorPayload[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     const kind = (new.target as typeof TicketApiError).kind;
     Object.setPrototypeOf(this, new.target.prototype);
@@ -247,8 +252,12 @@ export function toTicketApiError(errors: GraphQLErrorsLike): TicketApiError {
   if (Array.isArray(errors)) return errorFromResponse(errors);
   const carrier = errors as { errors?: unknown; graphQLErrors?: unknown; networkError?: unknown; message?: unknown };
   if (Array.isArray(carrier.errors)) return errorFromResponse(carrier.errors);
-  if (Array.isArray(carrier.graphQLErrors) && carrier.graphQLErrors.length) return errorFromResponse(carrier.graphQLErrors);
-  if (carrier.networkError) return new NetworkError(String((carrier.networkError as Error).message ?? carrier.networkError), { cause: carrier.networkError });
+  if (Array.isArray(carrier.graphQLErrors) && carrier.graphQLErrors.length)
+    return errorFromResponse(carrier.graphQLErrors);
+  if (carrier.networkError)
+    return new NetworkError(String((carrier.networkError as Error).message ?? carrier.networkError), {
+      cause: carrier.networkError,
+    });
   return errorFromResponse([]);
 }
 
@@ -259,7 +268,9 @@ export const isUnauthenticatedError = (e: unknown): e is UnauthenticatedError =>
 export const isForbiddenError = (e: unknown): e is ForbiddenError => e instanceof ForbiddenError;
 export const isNotFoundError = (e: unknown): e is NotFoundError => e instanceof NotFoundError;
 export const isRateLimitedError = (e: unknown): e is RateLimitedError => e instanceof RateLimitedError;
-export const isServiceUnavailableError = (e: unknown): e is ServiceUnavailableError => e instanceof ServiceUnavailableError;
+export const isServiceUnavailableError = (e: unknown): e is ServiceUnavailableError =>
+  e instanceof ServiceUnavailableError;
 export const isSlowConsumerError = (e: unknown): e is SlowConsumerError => e instanceof SlowConsumerError;
 export const isNetworkError = (e: unknown): e is NetworkError => e instanceof NetworkError;
-export const isAttachmentRejectedError = (e: unknown): e is AttachmentRejectedError => e instanceof AttachmentRejectedError;
+export const isAttachmentRejectedError = (e: unknown): e is AttachmentRejectedError =>
+  e instanceof AttachmentRejectedError;

@@ -16,15 +16,25 @@ beforeAll(async () => {
   };
   agent = createClient({ url: api.url, token: AGENT_TOKEN, fetch: counting });
 });
-afterAll(async () => { await api.stop(); });
+afterAll(async () => {
+  await api.stop();
+});
 
-const input = (i: number) => ({ customerEmail: `c${i}@example.com`, subject: `Ticket ${i}`, description: 'Something broke.' });
+const input = (i: number) => ({
+  customerEmail: `c${i}@example.com`,
+  subject: `Ticket ${i}`,
+  description: 'Something broke.',
+});
 
 it('adds an internal note and assigns, typed; the customer sees neither', async () => {
   const customer = createClient({ url: api.url });
   const t = await customer.createTicket(input(0));
   const noted = await agent.addInternalNote({ ticketNumber: t.ticketNumber, message: 'Known issue #12.' });
-  expect(noted.timeline.at(-1)).toMatchObject({ kind: 'INTERNAL_NOTE', visibility: 'INTERNAL', message: 'Known issue #12.' });
+  expect(noted.timeline.at(-1)).toMatchObject({
+    kind: 'INTERNAL_NOTE',
+    visibility: 'INTERNAL',
+    message: 'Known issue #12.',
+  });
   const assigned = await agent.assignTicket({ ticketNumber: t.ticketNumber, assignee: 'grace' });
   expect(assigned.assignee).toBe('grace');
   expect((await agent.assignTicket({ ticketNumber: t.ticketNumber, assignee: null })).assignee).toBeNull();
@@ -47,10 +57,22 @@ it('listTickets walks every page, newest first, fetching each only when asked', 
 
   const subjects: string[] = [];
   for await (const t of agent.listTickets({ first: 3, filter: { status: ['OPEN'] } }).items()) subjects.push(t.subject);
-  expect(subjects).toEqual(['Ticket 7', 'Ticket 6', 'Ticket 5', 'Ticket 4', 'Ticket 3', 'Ticket 2', 'Ticket 1', 'Ticket 0']);
+  expect(subjects).toEqual([
+    'Ticket 7',
+    'Ticket 6',
+    'Ticket 5',
+    'Ticket 4',
+    'Ticket 3',
+    'Ticket 2',
+    'Ticket 1',
+    'Ticket 0',
+  ]);
 
   listings = 0;
-  for await (const page of agent.listTickets({ first: 3 })) { expect(page.edges).toHaveLength(3); break; }
+  for await (const page of agent.listTickets({ first: 3 })) {
+    expect(page.edges).toHaveLength(3);
+    break;
+  }
   expect(listings).toBe(1); // stopped early: nothing more fetched
 });
 

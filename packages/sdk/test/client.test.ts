@@ -27,9 +27,16 @@ beforeAll(async () => {
   client = createClient({ url: api.url });
   agent = createClient({ url: api.url, token: AGENT_TOKEN });
 });
-afterAll(async () => { await api.stop(); });
+afterAll(async () => {
+  await api.stop();
+});
 
-const input = (over: Record<string, unknown> = {}) => ({ customerEmail: 'Ada@Example.com', subject: 'Printer jammed', description: 'E-42 since this morning.', ...over });
+const input = (over: Record<string, unknown> = {}) => ({
+  customerEmail: 'Ada@Example.com',
+  subject: 'Printer jammed',
+  description: 'E-42 since this morning.',
+  ...over,
+});
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -43,29 +50,53 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 describe('operations', () => {
   it('creates, tracks, and walks the agent story', async () => {
     const t = await client.createTicket(input({ source: 'CHAT', ...signedChat('sdk-chat-1') }));
-    expect(t).toMatchObject({ ticketNumber: expect.stringMatching(/^TKT-\d{5,}$/), status: 'OPEN', priority: 'NORMAL', customerEmail: 'ada@example.com', chatId: 'sdk-chat-1' });
+    expect(t).toMatchObject({
+      ticketNumber: expect.stringMatching(/^TKT-\d{5,}$/),
+      status: 'OPEN',
+      priority: 'NORMAL',
+      customerEmail: 'ada@example.com',
+      chatId: 'sdk-chat-1',
+    });
     expect(t.timeline.map((e) => e.kind)).toEqual(['CREATED']);
-    expect((await client.trackTicket({ ticketNumber: t.ticketNumber.toLowerCase(), email: 'ADA@example.com' }))?.id).toBe(t.id);
+    expect(
+      (await client.trackTicket({ ticketNumber: t.ticketNumber.toLowerCase(), email: 'ADA@example.com' }))?.id,
+    ).toBe(t.id);
     expect(await client.trackTicket({ ticketNumber: t.ticketNumber, email: 'other@example.com' })).toBeNull();
     expect(await client.ticketTimeline({ ticketNumber: 'TKT-99999999', email: 'ada@example.com' })).toBeNull();
 
-    expect((await agent.respondToTicket({ ticketNumber: t.ticketNumber, message: 'On it.' })).firstResponseAt).toEqual(expect.any(String));
-    expect((await agent.updateTicketStatus({ ticketNumber: t.ticketNumber, status: 'IN_PROGRESS' })).status).toBe('IN_PROGRESS');
+    expect((await agent.respondToTicket({ ticketNumber: t.ticketNumber, message: 'On it.' })).firstResponseAt).toEqual(
+      expect.any(String),
+    );
+    expect((await agent.updateTicketStatus({ ticketNumber: t.ticketNumber, status: 'IN_PROGRESS' })).status).toBe(
+      'IN_PROGRESS',
+    );
     const resolved = await agent.resolveTicket({ ticketNumber: t.ticketNumber, resolutionNotes: 'Fuser replaced.' });
     expect(resolved).toMatchObject({ status: 'RESOLVED', resolutionNotes: 'Fuser replaced.' });
     const events = await client.ticketTimeline({ ticketNumber: t.ticketNumber, email: 'ada@example.com' });
-    expect(events!.map((e) => e.kind)).toEqual(['CREATED', 'FIRST_RESPONSE', 'IN_PROGRESS', 'RESOLVED', 'RESOLUTION_NOTE']);
+    expect(events!.map((e) => e.kind)).toEqual([
+      'CREATED',
+      'FIRST_RESPONSE',
+      'IN_PROGRESS',
+      'RESOLVED',
+      'RESOLUTION_NOTE',
+    ]);
   });
 });
 
 describe('integrator reads', () => {
   it('ticket, tickets (pages, filter, count) and ticketChanges, typed', async () => {
     const made = [];
-    for (let i = 0; i < 5; i++) made.push(await client.createTicket(input({ customerEmail: 'lister@example.com', priority: i % 2 ? 'HIGH' : 'LOW' })));
+    for (let i = 0; i < 5; i++)
+      made.push(
+        await client.createTicket(input({ customerEmail: 'lister@example.com', priority: i % 2 ? 'HIGH' : 'LOW' })),
+      );
     await agent.respondToTicket({ ticketNumber: made[0].ticketNumber, message: 'Seen.' });
 
     const one = await agent.ticket({ ticketNumber: made[0].ticketNumber });
-    expect(one?.timeline.map((e) => [e.kind, e.actor])).toEqual([['CREATED', null], ['FIRST_RESPONSE', 'agent']]);
+    expect(one?.timeline.map((e) => [e.kind, e.actor])).toEqual([
+      ['CREATED', null],
+      ['FIRST_RESPONSE', 'agent'],
+    ]);
     expect(await agent.ticket({ ticketNumber: 'TKT-99999999' })).toBeNull();
 
     const filter = { customerEmail: 'lister@example.com' };
@@ -81,7 +112,7 @@ describe('integrator reads', () => {
     const wanted = new Set(made.map((t) => t.ticketNumber));
     const seen: string[] = [];
     let after: string | null = null;
-    for (const t0 = Date.now(); seen.length < 6 && Date.now() - t0 < 10_000; ) {
+    for (const t0 = Date.now(); seen.length < 6 && Date.now() - t0 < 10_000;) {
       const page = await agent.ticketChanges({ after, first: 500 });
       seen.push(...page.changes.filter((c) => wanted.has(c.ticket.ticketNumber)).map((c) => c.event.kind));
       after = page.endCursor;
@@ -100,7 +131,13 @@ describe('webhook management', () => {
     expect((refused as ValidationError).fields[0].field).toBe('url');
     const { webhook, secret } = await admin.createWebhook({ url: 'http://127.0.0.1:9/hook', kinds: ['RESOLVED'] });
     expect(secret).toMatch(/^whsec_/);
-    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:9/hook', kinds: ['RESOLVED'], enabled: true, lastError: null, owner: 'sdk-hooks' });
+    expect(webhook).toMatchObject({
+      url: 'http://127.0.0.1:9/hook',
+      kinds: ['RESOLVED'],
+      enabled: true,
+      lastError: null,
+      owner: 'sdk-hooks',
+    });
     expect((await admin.replayWebhook({ id: webhook.id, after: null })).id).toBe(webhook.id);
     expect((await admin.updateWebhook({ id: webhook.id, enabled: false, kinds: [] })).enabled).toBe(false);
     expect((await admin.webhooks()).map((w) => [w.id, w.enabled, w.kinds])).toEqual([[webhook.id, false, []]]);
@@ -112,16 +149,28 @@ describe('webhook management', () => {
   });
 });
 
-describe('customers\' data', () => {
+describe("customers' data", () => {
   it('customerData exports, eraseCustomer erases (zeros the second time); each needs its scope', async () => {
-    const created = await client.createTicket(input({ customerEmail: 'sdk.erase@example.com', subject: 'SDK erase me' }));
+    const created = await client.createTicket(
+      input({ customerEmail: 'sdk.erase@example.com', subject: 'SDK erase me' }),
+    );
     const { token } = await new TokenService([]).create('sdk-dpo', ['customers:read', 'customers:erase']);
     const dpo = createClient({ url: api.url, token });
     const data = await dpo.customerData({ email: 'SDK.Erase@example.com' });
     expect(data.email).toBe('sdk.erase@example.com');
-    expect(data.tickets.map((t) => [t.ticketNumber, t.subject, t.timeline.map((e) => e.kind)])).toEqual([[created.ticketNumber, 'SDK erase me', ['CREATED']]]);
-    expect(await dpo.eraseCustomer({ email: 'sdk.erase@example.com' })).toEqual({ tickets: 1, events: 0, attachments: 0 });
-    expect(await dpo.eraseCustomer({ email: 'sdk.erase@example.com' })).toEqual({ tickets: 0, events: 0, attachments: 0 });
+    expect(data.tickets.map((t) => [t.ticketNumber, t.subject, t.timeline.map((e) => e.kind)])).toEqual([
+      [created.ticketNumber, 'SDK erase me', ['CREATED']],
+    ]);
+    expect(await dpo.eraseCustomer({ email: 'sdk.erase@example.com' })).toEqual({
+      tickets: 1,
+      events: 0,
+      attachments: 0,
+    });
+    expect(await dpo.eraseCustomer({ email: 'sdk.erase@example.com' })).toEqual({
+      tickets: 0,
+      events: 0,
+      attachments: 0,
+    });
     expect((await dpo.customerData({ email: 'sdk.erase@example.com' })).tickets).toEqual([]);
     const e = await rejection(agent.eraseCustomer({ email: 'sdk.erase@example.com' }));
     expect(isForbiddenError(e) && e.requiredScope).toBe('customers:erase');
@@ -138,11 +187,15 @@ describe('typed errors', () => {
     expect(isForbiddenError(e) && e.requiredScope).toBe('tickets:read');
   });
 
-
   it('a chatId without its chatSignature is a ForbiddenError naming field chatId', async () => {
     const e = await rejection(client.createTicket(input({ chatId: 'sdk-unsigned' })));
     expect(e).toBeInstanceOf(ForbiddenError);
-    expect(e).toMatchObject({ name: 'ForbiddenError', code: 'FORBIDDEN', field: 'chatId', requiredScope: 'tickets:write' });
+    expect(e).toMatchObject({
+      name: 'ForbiddenError',
+      code: 'FORBIDDEN',
+      field: 'chatId',
+      requiredScope: 'tickets:write',
+    });
     // A token with tickets:write speaks for any chat.
     expect((await agent.createTicket(input({ chatId: 'sdk-unsigned' }))).chatId).toBe('sdk-unsigned');
   });
@@ -169,20 +222,34 @@ describe('typed errors', () => {
   });
 
   it('no token is an UnauthenticatedError; an unknown ticket a NotFoundError', async () => {
-    expect(await rejection(client.resolveTicket({ ticketNumber: 'TKT-00001', resolutionNotes: 'x' }))).toBeInstanceOf(UnauthenticatedError);
-    expect(await rejection(agent.resolveTicket({ ticketNumber: 'TKT-99999999', resolutionNotes: 'x' }))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(client.resolveTicket({ ticketNumber: 'TKT-00001', resolutionNotes: 'x' }))).toBeInstanceOf(
+      UnauthenticatedError,
+    );
+    expect(await rejection(agent.resolveTicket({ ticketNumber: 'TKT-99999999', resolutionNotes: 'x' }))).toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it('an unreachable URL is a NetworkError', async () => {
     const port = await closedPort();
-    const e = await rejection(createClient({ url: `http://127.0.0.1:${port}/graphql` }).trackTicket({ ticketNumber: 'TKT-00001', email: 'a@example.com' }));
+    const e = await rejection(
+      createClient({ url: `http://127.0.0.1:${port}/graphql` }).trackTicket({
+        ticketNumber: 'TKT-00001',
+        email: 'a@example.com',
+      }),
+    );
     expect(e).toBeInstanceOf(NetworkError);
     expect(e).toBeInstanceOf(TicketApiError);
     expect((e as NetworkError).code).toBe('NETWORK_ERROR');
   });
 
   it('a non-GraphQL answer is a NetworkError with the status', async () => {
-    const e = await rejection(createClient({ url: `${api.base}/not-graphql` }).trackTicket({ ticketNumber: 'TKT-00001', email: 'a@example.com' }));
+    const e = await rejection(
+      createClient({ url: `${api.base}/not-graphql` }).trackTicket({
+        ticketNumber: 'TKT-00001',
+        email: 'a@example.com',
+      }),
+    );
     expect(e).toBeInstanceOf(NetworkError);
     expect((e as NetworkError).status).toBe(404);
   });
@@ -192,7 +259,12 @@ describe('typed errors', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const { port } = silent.address() as net.AddressInfo;
     const t0 = Date.now();
-    const e = await rejection(createClient({ url: `http://127.0.0.1:${port}/graphql`, timeoutMs: 300 }).trackTicket({ ticketNumber: 'TKT-00001', email: 'a@example.com' }));
+    const e = await rejection(
+      createClient({ url: `http://127.0.0.1:${port}/graphql`, timeoutMs: 300 }).trackTicket({
+        ticketNumber: 'TKT-00001',
+        email: 'a@example.com',
+      }),
+    );
     expect(e).toBeInstanceOf(NetworkError);
     expect(Date.now() - t0).toBeLessThan(5_000);
     silent.close();
@@ -224,8 +296,12 @@ describe('safe retries', () => {
   });
 
   it('without retry, the dropped response surfaces as a NetworkError', async () => {
-    const dropping: typeof fetch = async () => { throw new TypeError('fetch failed'); };
-    expect(await rejection(createClient({ url: api.url, fetch: dropping }).createTicket(input()))).toBeInstanceOf(NetworkError);
+    const dropping: typeof fetch = async () => {
+      throw new TypeError('fetch failed');
+    };
+    expect(await rejection(createClient({ url: api.url, fetch: dropping }).createTicket(input()))).toBeInstanceOf(
+      NetworkError,
+    );
   });
 
   it('honours retryAfter of RATE_LIMITED before trying again', async () => {
@@ -238,7 +314,9 @@ describe('safe retries', () => {
       expect((e as RateLimitedError).retryAfter).toBeGreaterThanOrEqual(1);
       // With retry on, the client waits (capped here) and tries again; still limited, it gives up with the same error class.
       const t0 = Date.now();
-      const again = await rejection(createClient({ url: limited.url, retry: { attempts: 2, maxDelayMs: 300 } }).createTicket(input()));
+      const again = await rejection(
+        createClient({ url: limited.url, retry: { attempts: 2, maxDelayMs: 300 } }).createTicket(input()),
+      );
       expect(again).toBeInstanceOf(RateLimitedError);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     } finally {

@@ -13,7 +13,9 @@ function server(pages: PageInfo[]) {
     const { variables } = JSON.parse(String(init!.body));
     afters.push(variables.after ?? null);
     const pageInfo = pages[Math.min(afters.length - 1, pages.length - 1)];
-    const body = { data: { tickets: { edges: [{ cursor: 'c', node: node(afters.length) }], pageInfo, totalCount: 99 } } };
+    const body = {
+      data: { tickets: { edges: [{ cursor: 'c', node: node(afters.length) }], pageInfo, totalCount: 99 } },
+    };
     return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
   };
   return { client: createClient({ url: 'http://tickets.invalid/graphql', token: 'x', fetch }), afters };
@@ -30,7 +32,10 @@ async function walk(pages: AsyncIterable<unknown>): Promise<{ count: number; err
 }
 
 it('fails when the server repeats the endCursor it just gave', async () => {
-  const { client, afters } = server([{ hasNextPage: true, endCursor: 'A' }, { hasNextPage: true, endCursor: 'A' }]);
+  const { client, afters } = server([
+    { hasNextPage: true, endCursor: 'A' },
+    { hasNextPage: true, endCursor: 'A' },
+  ]);
   const { count, error } = await walk(client.listTickets({ first: 1 }));
   expect(error).toBeInstanceOf(NetworkError);
   expect((error as Error).message).toMatch(/repeated an endCursor/);
@@ -39,7 +44,11 @@ it('fails when the server repeats the endCursor it just gave', async () => {
 });
 
 it('fails when the server cycles back to an earlier endCursor', async () => {
-  const { client, afters } = server([{ hasNextPage: true, endCursor: 'A' }, { hasNextPage: true, endCursor: 'B' }, { hasNextPage: true, endCursor: 'A' }]);
+  const { client, afters } = server([
+    { hasNextPage: true, endCursor: 'A' },
+    { hasNextPage: true, endCursor: 'B' },
+    { hasNextPage: true, endCursor: 'A' },
+  ]);
   const { error } = await walk(client.listTickets({ first: 1 }).items());
   expect(error).toBeInstanceOf(NetworkError);
   expect(afters).toEqual([null, 'A', 'B']);
@@ -59,7 +68,11 @@ it('fails when the first page hands back the cursor the walk started after', asy
 });
 
 it('walks a well-behaved listing to its end', async () => {
-  const { client, afters } = server([{ hasNextPage: true, endCursor: 'A' }, { hasNextPage: true, endCursor: 'B' }, { hasNextPage: false, endCursor: 'C' }]);
+  const { client, afters } = server([
+    { hasNextPage: true, endCursor: 'A' },
+    { hasNextPage: true, endCursor: 'B' },
+    { hasNextPage: false, endCursor: 'C' },
+  ]);
   expect(await walk(client.listTickets({ first: 1 }))).toEqual({ count: 3, error: null });
   expect(afters).toEqual([null, 'A', 'B']);
 });

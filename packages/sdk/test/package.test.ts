@@ -12,8 +12,12 @@ if (!built) console.warn('skipped: package tests need the SDK build (npm test ru
 const describeBuilt = built ? describe : describe.skip;
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi('sdkpkg'); });
-afterAll(async () => { await api.stop(); });
+beforeAll(async () => {
+  api = await startTestApi('sdkpkg');
+});
+afterAll(async () => {
+  await api.stop();
+});
 
 const body = (mod: string) => `
   const { createClient, ValidationError, TicketApiError } = ${mod};
@@ -27,10 +31,22 @@ const body = (mod: string) => `
 describeBuilt('@tickets/sdk as a package', () => {
   it.each([
     ['ESM import', ['--input-type=module', '-e', body(`await import('@tickets/sdk')`)]],
-    ['CommonJS require', ['-e', `(async () => { ${body(`require('@tickets/sdk')`)} })().catch((e) => { console.error(e); process.exit(1); })`]],
+    [
+      'CommonJS require',
+      [
+        '-e',
+        `(async () => { ${body(`require('@tickets/sdk')`)} })().catch((e) => { console.error(e); process.exit(1); })`,
+      ],
+    ],
   ])('%s works', async (_name, args) => {
-    const { stdout } = await run(process.execPath, args, { cwd: join(__dirname, '../../..'), env: { ...process.env, API_URL: api.url } });
-    expect(JSON.parse(stdout.trim())).toEqual({ number: expect.stringMatching(/^TKT-\d{5,}$/), kind: 'ValidationError' });
+    const { stdout } = await run(process.execPath, args, {
+      cwd: join(__dirname, '../../..'),
+      env: { ...process.env, API_URL: api.url },
+    });
+    expect(JSON.parse(stdout.trim())).toEqual({
+      number: expect.stringMatching(/^TKT-\d{5,}$/),
+      kind: 'ValidationError',
+    });
   });
 
   it('ships one runtime dependency (the graphql-ws client, for subscriptions) and no Node-only imports', async () => {

@@ -9,7 +9,7 @@ const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 const root = JSON.parse(readFileSync(join(dir, '../../package.json'), 'utf8'));
 
 describe('packages/sdk/README.md', () => {
-  it('names the Node of engines, which is the repository\'s', () => {
+  it("names the Node of engines, which is the repository's", () => {
     expect(manifest.engines.node).toBe(root.engines.node);
     const floor = /^>=(\d+\.\d+)$/.exec(manifest.engines.node)![1];
     expect(readme).toContain(`Node ${floor}`);

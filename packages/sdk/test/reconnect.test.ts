@@ -18,7 +18,11 @@ beforeAll(async () => {
   const target = new URL(api.url);
   relay = net.createServer((inbound) => {
     const outbound = net.connect(Number(target.port), target.hostname);
-    for (const s of [inbound, outbound]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
     inbound.pipe(outbound).pipe(inbound);
   });
   await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
@@ -50,7 +54,8 @@ it('says "reconnected" after a drop (only then), and goes on delivering changes'
     error: (e) => errors.push(e),
   });
   try {
-    const probe = async () => (await writer.createTicket({ customerEmail: 'a@example.com', subject: 'Probe', description: 'x' })).ticketNumber;
+    const probe = async () =>
+      (await writer.createTicket({ customerEmail: 'a@example.com', subject: 'Probe', description: 'x' })).ticketNumber;
     /** Create tickets, a few hundred ms apart, until one of them arrives live (the feed may batch). */
     async function flowing(what: string): Promise<void> {
       const made: string[] = [];
@@ -58,7 +63,8 @@ it('says "reconnected" after a drop (only then), and goes on delivering changes'
         made.push(await probe());
         await new Promise((r) => setTimeout(r, 300));
       }
-      if (!made.some((n) => seen.includes(n))) throw new Error(`${what}: none of ${made.length} new tickets arrived live`);
+      if (!made.some((n) => seen.includes(n)))
+        throw new Error(`${what}: none of ${made.length} new tickets arrived live`);
     }
     await flowing('before the drop');
     expect(reconnected).toBe(0);

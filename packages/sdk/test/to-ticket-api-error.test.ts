@@ -1,14 +1,31 @@
 // toTicketApiError: the error lists other GraphQL clients report, to the SDK's classes.
-import { DuplicateEntryError, NetworkError, SlowConsumerError, TicketApiError, ValidationError, toTicketApiError } from '../src';
+import {
+  DuplicateEntryError,
+  NetworkError,
+  SlowConsumerError,
+  TicketApiError,
+  ValidationError,
+  toTicketApiError,
+} from '../src';
 
-const dup = { message: 'A ticket for this chat already exists.', extensions: { code: 'DUPLICATE_ENTRY', field: 'chatId' } };
+const dup = {
+  message: 'A ticket for this chat already exists.',
+  extensions: { code: 'DUPLICATE_ENTRY', field: 'chatId' },
+};
 
 describe('toTicketApiError', () => {
-  it('takes a plain errors list, by the first error\'s code', () => {
+  it("takes a plain errors list, by the first error's code", () => {
     const e = toTicketApiError([dup]);
     expect(e).toBeInstanceOf(DuplicateEntryError);
     expect((e as DuplicateEntryError).field).toBe('chatId');
-    expect(toTicketApiError([{ message: 'bad', extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'customerEmail', message: 'not an email' }] } }])).toBeInstanceOf(ValidationError);
+    expect(
+      toTicketApiError([
+        {
+          message: 'bad',
+          extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'customerEmail', message: 'not an email' }] },
+        },
+      ]),
+    ).toBeInstanceOf(ValidationError);
   });
 
   it('makes a SlowConsumerError, with its limit, of a subscription ended for falling behind', () => {

@@ -20,7 +20,11 @@ function Explorer({ example }: { example: string }) {
     return createGraphiQLFetcher({
       url: endpoint,
       headers: authorization ? { authorization } : {},
-      wsClient: createClient({ url: endpoint.replace(/^http/, 'ws'), lazy: true, connectionParams: authorization ? { authorization } : {} }),
+      wsClient: createClient({
+        url: endpoint.replace(/^http/, 'ws'),
+        lazy: true,
+        connectionParams: authorization ? { authorization } : {},
+      }),
     });
   }, [token]);
   return (
@@ -28,7 +32,14 @@ function Explorer({ example }: { example: string }) {
       <header className="explorer-bar">
         <strong>Ticket API explorer</strong>
         <label>
-          Token <input type="password" aria-label="Token" placeholder="for agent operations (sent as Authorization: Bearer …)" value={token} onChange={(e) => setToken(e.target.value)} />
+          Token{' '}
+          <input
+            type="password"
+            aria-label="Token"
+            placeholder="for agent operations (sent as Authorization: Bearer …)"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+          />
         </label>
         <a href="/graphql">Apollo Sandbox (needs the internet)</a>
       </header>
@@ -40,7 +51,9 @@ function Explorer({ example }: { example: string }) {
 }
 
 async function start(): Promise<void> {
-  const example = await fetch('/explorer/example.graphql').then((r) => (r.ok ? r.text() : '')).catch(() => '');
+  const example = await fetch('/explorer/example.graphql')
+    .then((r) => (r.ok ? r.text() : ''))
+    .catch(() => '');
   createRoot(document.getElementById('explorer')!).render(
     <StrictMode>
       <Explorer example={example} />

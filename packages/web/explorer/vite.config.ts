@@ -10,5 +10,9 @@ export default defineConfig({
   root,
   base: '/explorer/',
   plugins: [react()],
-  build: { outDir: fileURLToPath(new URL('../dist/explorer', import.meta.url)), emptyOutDir: true, chunkSizeWarningLimit: 4000 },
+  build: {
+    outDir: fileURLToPath(new URL('../dist/explorer', import.meta.url)),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 4000,
+  },
 });

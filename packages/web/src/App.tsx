@@ -14,12 +14,20 @@ export function App() {
       <header className="bar">
         <span className="brand">Support</span>
         <nav aria-label="Main">
-          <a href="/create" aria-current={current('create')}>Create ticket</a>
-          <a href="/track" aria-current={current('track')}>Track your ticket</a>
-          <a href="/agent" aria-current={current('agent')}>Agents</a>
+          <a href="/create" aria-current={current('create')}>
+            Create ticket
+          </a>
+          <a href="/track" aria-current={current('track')}>
+            Track your ticket
+          </a>
+          <a href="/agent" aria-current={current('agent')}>
+            Agents
+          </a>
         </nav>
       </header>
-      <main className={screen === 'agent' ? 'agent' : undefined}>{screen === 'agent' ? <AgentApp /> : screen === 'track' ? <TrackTicket /> : <CreateTicketDialog />}</main>
+      <main className={screen === 'agent' ? 'agent' : undefined}>
+        {screen === 'agent' ? <AgentApp /> : screen === 'track' ? <TrackTicket /> : <CreateTicketDialog />}
+      </main>
     </>
   );
 }

@@ -21,7 +21,12 @@ interface Attempt {
  * it and types the customer's details from the chat.
  */
 function chatIdOnly(): { chatId?: string; chatSignature?: string; name: string; email: string; subject: string } {
-  return { chatId: new URLSearchParams(window.location.search).get('chatId') || undefined, name: '', email: '', subject: '' };
+  return {
+    chatId: new URLSearchParams(window.location.search).get('chatId') || undefined,
+    name: '',
+    email: '',
+    subject: '',
+  };
 }
 
 function fromChat(): { chatId?: string; chatSignature?: string; name: string; email: string; subject: string } {
@@ -41,7 +46,11 @@ function fromChat(): { chatId?: string; chatSignature?: string; name: string; em
  * opens it from the inbox with their token (tickets:write names any chat)
  * and `confirmChat`: only the chat id is read from the URL, and confirmed.
  */
-export function CreateTicketDialog({ client = publicClient, trackHref = (n: string) => `/track?number=${encodeURIComponent(n)}`, confirmChat = false }: { client?: TicketClient; trackHref?: (ticketNumber: string) => string; confirmChat?: boolean } = {}) {
+export function CreateTicketDialog({
+  client = publicClient,
+  trackHref = (n: string) => `/track?number=${encodeURIComponent(n)}`,
+  confirmChat = false,
+}: { client?: TicketClient; trackHref?: (ticketNumber: string) => string; confirmChat?: boolean } = {}) {
   const chat = useRef(confirmChat ? chatIdOnly() : fromChat()).current;
   const [chatConfirmed, setChatConfirmed] = useState(false);
   const [name, setName] = useState(chat.name);
@@ -64,11 +73,21 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
   useEffect(() => {
     if (confirmChat || !chat.chatId) return;
     let current = true;
-    const refuse = () => { if (current) setLinkRefused(true); };
+    const refuse = () => {
+      if (current) setLinkRefused(true);
+    };
     if (!chat.chatSignature) refuse();
     // A failed check (offline, busy) refuses nothing: createTicket still checks the link when sent.
-    else client.chatLinkValid({ chatId: chat.chatId, chatSignature: chat.chatSignature }).then((ok) => { if (!ok) refuse(); }, () => {});
-    return () => { current = false; };
+    else
+      client.chatLinkValid({ chatId: chat.chatId, chatSignature: chat.chatSignature }).then(
+        (ok) => {
+          if (!ok) refuse();
+        },
+        () => {},
+      );
+    return () => {
+      current = false;
+    };
   }, [client, chat, confirmChat]);
   useEffect(() => {
     if (created) resultRef.current?.focus();
@@ -96,7 +115,10 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
   function submit(e: FormEvent) {
     e.preventDefault();
     if (confirmChat && chat.chatId && !chatConfirmed) {
-      setProblem({ message: 'Please check the highlighted fields.', fields: { chatConfirmed: 'must be confirmed: is this the chat you are in?' } });
+      setProblem({
+        message: 'Please check the highlighted fields.',
+        fields: { chatConfirmed: 'must be confirmed: is this the chat you are in?' },
+      });
       return;
     }
     attempt.current = {
@@ -123,7 +145,9 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
         <h1 id="create-title">Create a ticket</h1>
         <div className="problem" role="alert" data-testid="chat-link-refused">
           <p>This chat link is not valid. Please ask in the chat for a new one.</p>
-          <p><a href="/create">Create a ticket without the chat</a></p>
+          <p>
+            <a href="/create">Create a ticket without the chat</a>
+          </p>
         </div>
       </section>
     );
@@ -132,39 +156,98 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
   return (
     <section className="card" aria-labelledby="create-title">
       <h1 id="create-title">Create a ticket</h1>
-      {chat.chatId && <p className="muted">From chat <code>{chat.chatId}</code></p>}
+      {chat.chatId && (
+        <p className="muted">
+          From chat <code>{chat.chatId}</code>
+        </p>
+      )}
       <form ref={formRef} onSubmit={submit} noValidate>
         {confirmChat && chat.chatId && (
           <div className="field">
             <label>
-              <input type="checkbox" checked={chatConfirmed} onChange={(e) => setChatConfirmed(e.target.checked)} aria-invalid={problem?.fields?.chatConfirmed ? true : undefined} aria-describedby={problem?.fields?.chatConfirmed ? 'chat-confirmed-error' : undefined} />
-              {' '}I am in chat <code>{chat.chatId}</code> with this customer, and typed their details from it
+              <input
+                type="checkbox"
+                checked={chatConfirmed}
+                onChange={(e) => setChatConfirmed(e.target.checked)}
+                aria-invalid={problem?.fields?.chatConfirmed ? true : undefined}
+                aria-describedby={problem?.fields?.chatConfirmed ? 'chat-confirmed-error' : undefined}
+              />{' '}
+              I am in chat <code>{chat.chatId}</code> with this customer, and typed their details from it
             </label>
-            {problem?.fields?.chatConfirmed && <p className="field-error" id="chat-confirmed-error">The chat {problem.fields.chatConfirmed}</p>}
+            {problem?.fields?.chatConfirmed && (
+              <p className="field-error" id="chat-confirmed-error">
+                The chat {problem.fields.chatConfirmed}
+              </p>
+            )}
           </div>
         )}
-        <Field label="Your name" name="customerName" error={problem?.fields?.customerName} value={name} onChange={setName} autoComplete="name" />
-        <Field label="Email" name="customerEmail" error={problem?.fields?.customerEmail} type="email" value={email} onChange={setEmail} required autoComplete="email" />
-        <Field label="Subject" name="subject" error={problem?.fields?.subject} value={subject} onChange={setSubject} required maxLength={200} />
-        <Field label="Description" name="description" error={problem?.fields?.description} value={description} onChange={setDescription} required multiline maxLength={20000} />
+        <Field
+          label="Your name"
+          name="customerName"
+          error={problem?.fields?.customerName}
+          value={name}
+          onChange={setName}
+          autoComplete="name"
+        />
+        <Field
+          label="Email"
+          name="customerEmail"
+          error={problem?.fields?.customerEmail}
+          type="email"
+          value={email}
+          onChange={setEmail}
+          required
+          autoComplete="email"
+        />
+        <Field
+          label="Subject"
+          name="subject"
+          error={problem?.fields?.subject}
+          value={subject}
+          onChange={setSubject}
+          required
+          maxLength={200}
+        />
+        <Field
+          label="Description"
+          name="description"
+          error={problem?.fields?.description}
+          value={description}
+          onChange={setDescription}
+          required
+          multiline
+          maxLength={20000}
+        />
         <div className="field">
           <label htmlFor="priority">Priority</label>
           <select id="priority" value={priority} onChange={(e) => setPriority(e.target.value as TicketPriority)}>
-            {PRIORITIES.map((p) => <option key={p} value={p}>{p[0] + p.slice(1).toLowerCase()}</option>)}
+            {PRIORITIES.map((p) => (
+              <option key={p} value={p}>
+                {p[0] + p.slice(1).toLowerCase()}
+              </option>
+            ))}
           </select>
         </div>
         <AttachmentPicker files={files} onChange={setFiles} error={problem?.fields?.attachmentIds} client={client} />
         <div className="actions">
-          <button type="submit" disabled={busy || uploading}>{busy ? 'Creating…' : uploading ? 'Uploading…' : 'Create ticket'}</button>
+          <button type="submit" disabled={busy || uploading}>
+            {busy ? 'Creating…' : uploading ? 'Uploading…' : 'Create ticket'}
+          </button>
         </div>
       </form>
       <div className="status" role="alert" aria-live="assertive">
         {problem && (
           <div className="problem">
             <p>{problem.message}</p>
-            {problem.duplicateChat && <p><a href="/track">Track the existing ticket</a></p>}
+            {problem.duplicateChat && (
+              <p>
+                <a href="/track">Track the existing ticket</a>
+              </p>
+            )}
             {problem.retryable && attempt.current && (
-              <button type="button" onClick={() => attempt.current && void send(attempt.current)} disabled={busy}>Retry</button>
+              <button type="button" onClick={() => attempt.current && void send(attempt.current)} disabled={busy}>
+                Retry
+              </button>
             )}
           </div>
         )}
@@ -173,7 +256,15 @@ export function CreateTicketDialog({ client = publicClient, trackHref = (n: stri
   );
 }
 
-function Created({ ticket, headingRef, href }: { ticket: Ticket; headingRef: React.RefObject<HTMLHeadingElement | null>; href: string }) {
+function Created({
+  ticket,
+  headingRef,
+  href,
+}: {
+  ticket: Ticket;
+  headingRef: React.RefObject<HTMLHeadingElement | null>;
+  href: string;
+}) {
   const [copied, setCopied] = useState(false);
   async function copy() {
     await navigator.clipboard?.writeText(ticket.ticketNumber).catch(() => {});
@@ -181,12 +272,20 @@ function Created({ ticket, headingRef, href }: { ticket: Ticket; headingRef: Rea
   }
   return (
     <section className="card" aria-live="polite">
-      <h1 ref={headingRef} tabIndex={-1}>Ticket created</h1>
+      <h1 ref={headingRef} tabIndex={-1}>
+        Ticket created
+      </h1>
       <p>Your ticket number is</p>
-      <p className="ticket-number" data-testid="ticket-number">{ticket.ticketNumber}</p>
+      <p className="ticket-number" data-testid="ticket-number">
+        {ticket.ticketNumber}
+      </p>
       <div className="actions">
-        <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy number'}</button>
-        <a className="button secondary" href={href}>Track this ticket</a>
+        <button type="button" onClick={copy}>
+          {copied ? 'Copied' : 'Copy number'}
+        </button>
+        <a className="button secondary" href={href}>
+          Track this ticket
+        </a>
       </div>
       <p className="muted">Keep the number: with it and your email you can follow the ticket at any time.</p>
     </section>

@@ -16,11 +16,25 @@ interface FieldProps {
   placeholder?: string;
 }
 
-export function Field({ label, name, value, onChange, error: given, type = 'text', required, multiline, maxLength, autoComplete, placeholder }: FieldProps) {
+export function Field({
+  label,
+  name,
+  value,
+  onChange,
+  error: given,
+  type = 'text',
+  required,
+  multiline,
+  maxLength,
+  autoComplete,
+  placeholder,
+}: FieldProps) {
   const id = useId();
   // An error is about the value it was given for: once the field is edited it no longer applies.
   const [erred, setErred] = useState<{ error: string; value: string } | null>(null);
-  useLayoutEffect(() => { setErred(given ? { error: given, value } : null); }, [given]); // eslint-disable-line react-hooks/exhaustive-deps
+  useLayoutEffect(() => {
+    setErred(given ? { error: given, value } : null);
+  }, [given]); // eslint-disable-line react-hooks/exhaustive-deps
   const error = given && (!erred || erred.error !== given || erred.value === value) ? given : undefined;
   const common = {
     id,
@@ -35,9 +49,20 @@ export function Field({ label, name, value, onChange, error: given, type = 'text
   } as const;
   return (
     <div className="field">
-      <label htmlFor={id}>{label}{required && <span aria-hidden="true"> *</span>}</label>
-      {multiline ? <textarea rows={5} {...common} onChange={(e) => onChange(e.target.value)} /> : <input type={type} {...common} onChange={(e) => onChange(e.target.value)} />}
-      {error && <p className="field-error" id={`${id}-error`}>{label} {error}</p>}
+      <label htmlFor={id}>
+        {label}
+        {required && <span aria-hidden="true"> *</span>}
+      </label>
+      {multiline ? (
+        <textarea rows={5} {...common} onChange={(e) => onChange(e.target.value)} />
+      ) : (
+        <input type={type} {...common} onChange={(e) => onChange(e.target.value)} />
+      )}
+      {error && (
+        <p className="field-error" id={`${id}-error`}>
+          {label} {error}
+        </p>
+      )}
     </div>
   );
 }

@@ -28,21 +28,54 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 export const formatDate = (iso: string) => dateFormat.format(new Date(iso));
 
 /** `agent`: the agent's view, with who did what and the INTERNAL events marked as such. */
-export function Timeline({ events, agent = false }: { events: (TimelineEvent & Partial<Pick<AgentTimelineEvent, 'email' | 'channel'>>)[]; agent?: boolean }) {
+export function Timeline({
+  events,
+  agent = false,
+}: {
+  events: (TimelineEvent & Partial<Pick<AgentTimelineEvent, 'email' | 'channel'>>)[];
+  agent?: boolean;
+}) {
   return (
     <ol className="timeline">
       {events.map((e) => (
-        <li key={e.id} className={`event event-${e.kind.toLowerCase()}${e.visibility === 'INTERNAL' ? ' event-internal' : ''}`} data-kind={e.kind} data-visibility={e.visibility}>
+        <li
+          key={e.id}
+          className={`event event-${e.kind.toLowerCase()}${e.visibility === 'INTERNAL' ? ' event-internal' : ''}`}
+          data-kind={e.kind}
+          data-visibility={e.visibility}
+        >
           <span className="event-title">
             {LABEL[e.kind]}
-            {agent && e.visibility === 'INTERNAL' && <span className="badge" title="Only agents see this; the customer never does.">Internal</span>}
+            {agent && e.visibility === 'INTERNAL' && (
+              <span className="badge" title="Only agents see this; the customer never does.">
+                Internal
+              </span>
+            )}
           </span>
           <time dateTime={e.at}>{formatDate(e.at)}</time>
           {agent && e.actor && <span className="event-actor"> · {e.actor}</span>}
-          {agent && e.channel && <span className="event-channel" data-testid="channel" data-channel={e.channel}> · {CHANNEL[e.channel] ?? e.channel}</span>}
+          {agent && e.channel && (
+            <span className="event-channel" data-testid="channel" data-channel={e.channel}>
+              {' '}
+              · {CHANNEL[e.channel] ?? e.channel}
+            </span>
+          )}
           {agent && e.email && (
-            <span className={`event-email email-${e.email.status.toLowerCase()}`} data-testid="email-status" data-status={e.email.status} title={e.email.lastError ?? undefined}>
-              {' '}· email {e.email.status === 'SENT' ? 'sent' : e.email.status === 'FAILED' ? `not delivered${e.email.lastError ? ` (${e.email.lastError})` : ''}` : e.email.attempts ? `retrying (${e.email.attempts} attempts)` : 'queued'}
+            <span
+              className={`event-email email-${e.email.status.toLowerCase()}`}
+              data-testid="email-status"
+              data-status={e.email.status}
+              title={e.email.lastError ?? undefined}
+            >
+              {' '}
+              · email{' '}
+              {e.email.status === 'SENT'
+                ? 'sent'
+                : e.email.status === 'FAILED'
+                  ? `not delivered${e.email.lastError ? ` (${e.email.lastError})` : ''}`
+                  : e.email.attempts
+                    ? `retrying (${e.email.attempts} attempts)`
+                    : 'queued'}
             </span>
           )}
           {e.message && <p className="event-message">{e.message}</p>}
@@ -51,7 +84,10 @@ export function Timeline({ events, agent = false }: { events: (TimelineEvent & P
               {e.attachments.map((a) => (
                 <li key={a.id}>
                   {/* A signed link that expires: reading the timeline again signs fresh ones. */}
-                  <a href={a.url} download={a.filename} rel="noopener">{a.filename}</a> <span className="muted">{sizeLabel(a.size)}</span>
+                  <a href={a.url} download={a.filename} rel="noopener">
+                    {a.filename}
+                  </a>{' '}
+                  <span className="muted">{sizeLabel(a.size)}</span>
                 </li>
               ))}
             </ul>

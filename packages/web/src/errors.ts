@@ -1,5 +1,13 @@
 // SDK errors -> words for people.
-import { AttachmentRejectedError, DuplicateEntryError, ForbiddenError, NetworkError, RateLimitedError, ServiceUnavailableError, ValidationError } from '@tickets/sdk';
+import {
+  AttachmentRejectedError,
+  DuplicateEntryError,
+  ForbiddenError,
+  NetworkError,
+  RateLimitedError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '@tickets/sdk';
 
 export interface Problem {
   message: string;
@@ -13,14 +21,23 @@ export interface Problem {
 
 export function describeError(e: unknown): Problem {
   if (e instanceof ValidationError) {
-    return { message: 'Please check the highlighted fields.', fields: Object.fromEntries(e.fields.map((f) => [f.field, f.message])) };
+    return {
+      message: 'Please check the highlighted fields.',
+      fields: Object.fromEntries(e.fields.map((f) => [f.field, f.message])),
+    };
   }
-  if (e instanceof DuplicateEntryError && e.field === 'chatId') return { message: 'A ticket for this chat already exists.', duplicateChat: true };
-  if (e instanceof ForbiddenError && e.field === 'chatId') return { message: 'This chat link is not valid. Please ask in the chat for a new one.' };
-  if (e instanceof DuplicateEntryError) return { message: 'This request was already used for a different ticket. Please reload the page and try again.' };
-  if (e instanceof RateLimitedError) return { message: `Too many requests. Please wait ${e.retryAfter} seconds and try again.`, retryable: true };
-  if (e instanceof ServiceUnavailableError) return { message: 'The service is briefly unavailable. Please try again in a moment.', retryable: true };
-  if (e instanceof NetworkError) return { message: 'We could not reach the server. Check your connection and try again.', retryable: true };
+  if (e instanceof DuplicateEntryError && e.field === 'chatId')
+    return { message: 'A ticket for this chat already exists.', duplicateChat: true };
+  if (e instanceof ForbiddenError && e.field === 'chatId')
+    return { message: 'This chat link is not valid. Please ask in the chat for a new one.' };
+  if (e instanceof DuplicateEntryError)
+    return { message: 'This request was already used for a different ticket. Please reload the page and try again.' };
+  if (e instanceof RateLimitedError)
+    return { message: `Too many requests. Please wait ${e.retryAfter} seconds and try again.`, retryable: true };
+  if (e instanceof ServiceUnavailableError)
+    return { message: 'The service is briefly unavailable. Please try again in a moment.', retryable: true };
+  if (e instanceof NetworkError)
+    return { message: 'We could not reach the server. Check your connection and try again.', retryable: true };
   return { message: 'Something went wrong on our side. Please try again later.', retryable: true };
 }
 

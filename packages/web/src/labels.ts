@@ -10,4 +10,8 @@ export const STATUS_LABEL: Record<Ticket['status'], string> = {
 };
 
 /** The same, from the agent's side of the desk. */
-export const AGENT_STATUS_LABEL: Record<Ticket['status'], string> = { ...STATUS_LABEL, IN_PROGRESS: 'In progress', WAITING_ON_CUSTOMER: 'Waiting on customer' };
+export const AGENT_STATUS_LABEL: Record<Ticket['status'], string> = {
+  ...STATUS_LABEL,
+  IN_PROGRESS: 'In progress',
+  WAITING_ON_CUSTOMER: 'Waiting on customer',
+};

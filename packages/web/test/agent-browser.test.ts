@@ -8,8 +8,21 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Browser, BrowserContext, Page, Route, WebSocketRoute } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
-import { AGENT_TOKEN, CHAT_SECRET, databaseUri, startTestApi, withDocumentText, type TestApi } from '../../api/test/support/api';
-import { browserMissing, chromiumForFile, closeChromium, screenshot, startPreview } from '../../api/test/support/browser';
+import {
+  AGENT_TOKEN,
+  CHAT_SECRET,
+  databaseUri,
+  startTestApi,
+  withDocumentText,
+  type TestApi,
+} from '../../api/test/support/api';
+import {
+  browserMissing,
+  chromiumForFile,
+  closeChromium,
+  screenshot,
+  startPreview,
+} from '../../api/test/support/browser';
 import { serverBuilt, startServer, type ServerProcess } from '../../api/test/support/processes';
 
 const reason = browserMissing() || (serverBuilt ? '' : 'the API is not built (npm test builds it)');
@@ -19,7 +32,7 @@ const describeBrowser = reason ? describe.skip : describe;
 const ME = 'ada@support.example';
 const DB = 'agent_web';
 
-describeBrowser('the agents\' inbox in Chromium', () => {
+describeBrowser("the agents' inbox in Chromium", () => {
   let api: TestApi;
   let other: ServerProcess;
   let preview: ChildProcess;
@@ -36,13 +49,28 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     api = await startTestApi(DB);
     await api.reset();
     // A second API process on the same database: "another process" creating tickets.
-    other = await startServer({ MONGODB_URI: databaseUri(DB), AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', CHAT_SIGNING_SECRET: CHAT_SECRET });
+    other = await startServer({
+      MONGODB_URI: databaseUri(DB),
+      AGENT_TOKENS: AGENT_TOKEN,
+      RATE_LIMIT: 'off',
+      CHAT_SIGNING_SECRET: CHAT_SECRET,
+    });
     ({ base, process: preview } = await startPreview(api.base));
     browser = await chromiumForFile();
-    agentContext = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
-    agentContext.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) refused.push(m.text()); });
+    agentContext = await browser.newContext({
+      viewport: { width: 1200, height: 900 },
+      locale: 'en-GB',
+      timezoneId: 'Europe/Berlin',
+    });
+    agentContext.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+    });
     page = await agentContext.newPage();
-    page.on('websocket', (ws) => ws.on('framesent', (f) => { if (String(f.payload).includes('"subscribe"')) subscribed++; }));
+    page.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        if (String(f.payload).includes('"subscribe"')) subscribed++;
+      }),
+    );
   }, 180_000); // a busy host starts an API, vite and Chromium slowly; this only guards a hang
 
   afterAll(async () => {
@@ -56,8 +84,14 @@ describeBrowser('the agents\' inbox in Chromium', () => {
   const elsewhere = () => createClient({ url: other.url, token: AGENT_TOKEN });
   let ticketNumber = '';
 
-  it('signs in with a pasted token, kept in this tab\'s sessionStorage only', async () => {
-    await elsewhere().createTicket({ customerEmail: 'grace@example.com', customerName: 'Grace Hopper', subject: 'VPN drops every hour', description: 'Since Monday.', priority: 'HIGH' });
+  it("signs in with a pasted token, kept in this tab's sessionStorage only", async () => {
+    await elsewhere().createTicket({
+      customerEmail: 'grace@example.com',
+      customerName: 'Grace Hopper',
+      subject: 'VPN drops every hour',
+      description: 'Since Monday.',
+      priority: 'HIGH',
+    });
     await page.goto(`${base}/agent`);
     await page.getByLabel('API token').fill('not-a-valid-token-not-a-valid-token-00');
     await page.getByLabel('Your agent id').fill(ME);
@@ -67,7 +101,10 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
     await page.getByText('VPN drops every hour').waitFor();
-    const storage = await page.evaluate(() => ({ local: JSON.stringify(window.localStorage), session: JSON.stringify(window.sessionStorage) }));
+    const storage = await page.evaluate(() => ({
+      local: JSON.stringify(window.localStorage),
+      session: JSON.stringify(window.sessionStorage),
+    }));
     expect(storage.local).toBe('{}');
     expect(storage.session).toContain(AGENT_TOKEN.slice(0, 12));
     // Another tab of the same browser is not signed in.
@@ -84,11 +121,20 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     expect(subscribed).toBeGreaterThan(0);
     await page.waitForTimeout(300); // the server registers the subscription
     const loads: string[] = [];
-    page.on('framenavigated', (f) => { if (f === page.mainFrame()) loads.push(f.url()); });
-    const created = await elsewhere().createTicket({ customerEmail: 'ada@example.com', customerName: 'Ada Lovelace', subject: 'Printer on floor 3 is jammed', description: 'Error E-42.' });
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) loads.push(f.url());
+    });
+    const created = await elsewhere().createTicket({
+      customerEmail: 'ada@example.com',
+      customerName: 'Ada Lovelace',
+      subject: 'Printer on floor 3 is jammed',
+      description: 'Error E-42.',
+    });
     ticketNumber = created.ticketNumber;
     await page.locator(`[data-testid="inbox-row"][data-number="${ticketNumber}"]`).waitFor({ timeout: 15_000 });
-    const order = await page.getByTestId('inbox-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-number')));
+    const order = await page
+      .getByTestId('inbox-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-number')));
     expect(order[0]).toBe(ticketNumber);
     expect(loads).toEqual([]);
     // Filters: nothing is assigned to me yet; both are unassigned.
@@ -104,7 +150,7 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     await page.locator(`[data-number="${ticketNumber}"]`).waitFor();
   });
 
-  it('replies, notes, assigns and resolves from the ticket\'s page; internal events look different', async () => {
+  it("replies, notes, assigns and resolves from the ticket's page; internal events look different", async () => {
     await page.getByRole('link', { name: ticketNumber }).click();
     await page.getByRole('heading', { name: `${ticketNumber}: Printer on floor 3 is jammed` }).waitFor();
     // An empty reply: the field's own message, as on the customer's screens.
@@ -128,7 +174,15 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     await page.getByRole('button', { name: 'Resolve' }).click();
     await page.getByTestId('status').getByText('Resolved').waitFor();
 
-    const events = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-kind'), e.getAttribute('data-visibility'), e.querySelector('.badge') ? 'badge' : '']));
+    const events = await page
+      .locator('.timeline li')
+      .evaluateAll((els) =>
+        els.map((e) => [
+          e.getAttribute('data-kind'),
+          e.getAttribute('data-visibility'),
+          e.querySelector('.badge') ? 'badge' : '',
+        ]),
+      );
     expect(events).toEqual([
       ['CREATED', 'PUBLIC', ''],
       ['FIRST_RESPONSE', 'PUBLIC', ''],
@@ -138,7 +192,9 @@ describeBrowser('the agents\' inbox in Chromium', () => {
       ['RESOLVED', 'PUBLIC', ''],
       ['RESOLUTION_NOTE', 'PUBLIC', ''],
     ]);
-    const styles = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+    const styles = await page
+      .locator('.timeline li')
+      .evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
     expect(styles[2]).not.toBe(styles[1]); // the note is set apart
     await screenshot(page, 'agent-ticket.png', { docs: true });
   });
@@ -150,14 +206,16 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     await page.getByText('Fuser ordered (from another agent).').waitFor();
   });
 
-  it('does not send a change that races another agent\'s: it says so, shows theirs, keeps the draft, and sends on a second try', async () => {
+  it("does not send a change that races another agent's: it says so, shows theirs, keeps the draft, and sends on a second try", async () => {
     // The page's WebSocket goes through the test, which holds back what the
     // server sends: the live notice cannot arrive, so the check before the
     // change is what must notice.
     let holdBack = false;
     await page.routeWebSocket(/\/graphql$/, (ws) => {
       const server = ws.connectToServer();
-      server.onMessage((m) => { if (!holdBack) ws.send(m); });
+      server.onMessage((m) => {
+        if (!holdBack) ws.send(m);
+      });
     });
     await page.goto(`${base}/agent/ticket?number=${ticketNumber}`);
     await page.getByRole('heading', { name: `${ticketNumber}: Printer on floor 3 is jammed` }).waitFor();
@@ -186,8 +244,17 @@ describeBrowser('the agents\' inbox in Chromium', () => {
       await customer.getByLabel('Email').press('Enter');
       await customer.getByText('We are sending a technician.').waitFor();
       await customer.getByText('Replaced the fuser unit.').first().waitFor();
-      const kinds = await customer.locator('.timeline li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
-      expect(kinds).toEqual(['CREATED', 'FIRST_RESPONSE', 'IN_PROGRESS', 'RESOLVED', 'RESOLUTION_NOTE', 'AGENT_RESPONSE']);
+      const kinds = await customer
+        .locator('.timeline li')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+      expect(kinds).toEqual([
+        'CREATED',
+        'FIRST_RESPONSE',
+        'IN_PROGRESS',
+        'RESOLVED',
+        'RESOLUTION_NOTE',
+        'AGENT_RESPONSE',
+      ]);
       const text = await customer.locator('main').textContent();
       expect(text).not.toContain('fuser.');
       expect(text).not.toContain('Fuser ordered');
@@ -220,7 +287,13 @@ describeBrowser('the agents\' inbox in Chromium', () => {
   });
 
   it('takes only the chat id from a crafted /agent/create link, and sends nothing until the agent confirms that chat', async () => {
-    const crafted = new URLSearchParams({ chatId: 'chat-victim-9', chatSignature: 'f'.repeat(64), email: 'mallory@attacker.example', name: 'Mallory', subject: 'Refund to my card' });
+    const crafted = new URLSearchParams({
+      chatId: 'chat-victim-9',
+      chatSignature: 'f'.repeat(64),
+      email: 'mallory@attacker.example',
+      name: 'Mallory',
+      subject: 'Refund to my card',
+    });
     await page.goto(`${base}/agent/create?${crafted}`);
     await page.getByRole('heading', { name: 'Create a ticket' }).waitFor();
     expect(await page.getByLabel('Email').inputValue()).toBe('');
@@ -228,7 +301,9 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     expect(await page.getByLabel('Subject').inputValue()).toBe('');
     expect(await page.locator('main').textContent()).not.toMatch(/mallory|Refund to my card/i);
     const sent: string[] = [];
-    page.on('request', (r) => { if (r.url().endsWith('/graphql') && r.method() === 'POST') sent.push(withDocumentText(r.postData() ?? '')); });
+    page.on('request', (r) => {
+      if (r.url().endsWith('/graphql') && r.method() === 'POST') sent.push(withDocumentText(r.postData() ?? ''));
+    });
     await page.getByLabel('Email').fill('linus@example.com');
     await page.getByLabel('Subject').fill('Keyboard missing keys');
     await page.getByLabel('Description').fill('From the chat.');
@@ -239,7 +314,11 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     await page.getByRole('button', { name: 'Create ticket' }).click();
     const number = (await page.getByTestId('ticket-number').textContent())!.trim();
     const t = await createClient({ url: api.url, token: AGENT_TOKEN }).ticket({ ticketNumber: number });
-    expect(t).toMatchObject({ chatId: 'chat-victim-9', customerEmail: 'linus@example.com', subject: 'Keyboard missing keys' });
+    expect(t).toMatchObject({
+      chatId: 'chat-victim-9',
+      customerEmail: 'linus@example.com',
+      subject: 'Keyboard missing keys',
+    });
     expect(JSON.parse(sent.find((b) => b.includes('createTicket'))!).variables.input.chatSignature).toBeUndefined();
   });
 
@@ -287,7 +366,9 @@ describeBrowser('the agents\' inbox in Chromium', () => {
       await held[0].continue();
       await (await held[0].request().response())!.finished();
       await tab.waitForTimeout(300);
-      const assignees = await tab.getByTestId('inbox-row').evaluateAll((rows) => rows.map((r) => r.children[4].textContent));
+      const assignees = await tab
+        .getByTestId('inbox-row')
+        .evaluateAll((rows) => rows.map((r) => r.children[4].textContent));
       expect(assignees.length).toBeGreaterThan(0);
       expect(new Set(assignees)).toEqual(new Set([ME]));
     } finally {
@@ -302,10 +383,16 @@ describeBrowser('the agents\' inbox in Chromium', () => {
     const tab = await agentContext.newPage();
     try {
       await tab.routeWebSocket(/\/graphql$/, (ws) => {
-        if (down) { ws.close({ code: 1012, reason: 'test: server restarting' }); return; }
+        if (down) {
+          ws.close({ code: 1012, reason: 'test: server restarting' });
+          return;
+        }
         sockets.push(ws);
         const server = ws.connectToServer();
-        ws.onMessage((m) => { if (String(m).includes('"subscribe"')) subscriptions++; server.send(m); });
+        ws.onMessage((m) => {
+          if (String(m).includes('"subscribe"')) subscriptions++;
+          server.send(m);
+        });
       });
       await tab.goto(`${base}/agent`);
       await tab.getByLabel('API token').fill(AGENT_TOKEN);
@@ -315,11 +402,17 @@ describeBrowser('the agents\' inbox in Chromium', () => {
       for (let i = 0; i < 200 && subscriptions === 0; i++) await tab.waitForTimeout(25);
       expect(subscriptions).toBe(1);
       const loads: string[] = [];
-      tab.on('framenavigated', (f) => { if (f === tab.mainFrame()) loads.push(f.url()); });
+      tab.on('framenavigated', (f) => {
+        if (f === tab.mainFrame()) loads.push(f.url());
+      });
 
       down = true;
       await sockets[0].close({ code: 1012, reason: 'test: server restarting' });
-      const missed = await elsewhere().createTicket({ customerEmail: 'alan@example.com', subject: 'Created while the inbox was offline', description: 'Nobody told the inbox.' });
+      const missed = await elsewhere().createTicket({
+        customerEmail: 'alan@example.com',
+        subject: 'Created while the inbox was offline',
+        description: 'Nobody told the inbox.',
+      });
       down = false;
       // The SDK reconnects by itself (backoff under ~2 s here), subscribes again and the inbox re-reads.
       await tab.locator(`[data-testid="inbox-row"][data-number="${missed.ticketNumber}"]`).waitFor({ timeout: 20_000 });

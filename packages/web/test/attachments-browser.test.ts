@@ -6,7 +6,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { browserMissing, chromiumForFile, closeChromium, screenshot as saveScreenshot, startPreview } from '../../api/test/support/browser';
+import {
+  browserMissing,
+  chromiumForFile,
+  closeChromium,
+  screenshot as saveScreenshot,
+  startPreview,
+} from '../../api/test/support/browser';
 import { jpeg, png } from '../../api/test/support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../../api/test/support/processes';
 
@@ -25,7 +31,9 @@ describeBrowser('reference web client: attachments in Chromium', () => {
   const screenshot = png(320, 200, 7);
 
   beforeAll(async () => {
-    ({ servers: [server] } = await startServers(1, 'web_attachments'));
+    ({
+      servers: [server],
+    } = await startServers(1, 'web_attachments'));
     ({ base, process: preview } = await startPreview(server.url.replace(/\/graphql$/, '')));
     browser = await chromiumForFile();
     page = await browser.newPage({ viewport: { width: 1000, height: 1000 }, locale: 'en-GB' });
@@ -42,7 +50,9 @@ describeBrowser('reference web client: attachments in Chromium', () => {
     await page.getByLabel('Email').fill('grace@example.com');
     await page.getByLabel('Subject').fill('Error dialog on checkout');
     await page.getByLabel('Description').fill('The screenshot shows the error.');
-    await page.getByLabel(/Screenshots or files/).setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: screenshot });
+    await page
+      .getByLabel(/Screenshots or files/)
+      .setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: screenshot });
     // Drag and drop: a DataTransfer holding a File, as the browser builds it for a real drop.
     const dropped = await page.evaluateHandle(() => {
       const dt = new DataTransfer();
@@ -50,10 +60,21 @@ describeBrowser('reference web client: attachments in Chromium', () => {
       return dt;
     });
     await page.dispatchEvent('[data-testid="dropzone"]', 'drop', { dataTransfer: dropped });
-    await page.getByLabel(/Screenshots or files/).setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: jpeg() });
+    await page
+      .getByLabel(/Screenshots or files/)
+      .setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: jpeg() });
     const picked = page.getByTestId('picked-file');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="picked-file"]')].every((e) => e.getAttribute('data-state') !== 'uploading') && document.querySelectorAll('[data-testid="picked-file"]').length === 3);
-    expect(await picked.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['uploaded', 'uploaded', 'failed']);
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-testid="picked-file"]')].every(
+          (e) => e.getAttribute('data-state') !== 'uploading',
+        ) && document.querySelectorAll('[data-testid="picked-file"]').length === 3,
+    );
+    expect(await picked.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual([
+      'uploaded',
+      'uploaded',
+      'failed',
+    ]);
     await page.getByText('This file type is not accepted (images, PDF or plain text only).').waitFor();
     await page.getByRole('button', { name: 'Remove fake.png' }).click();
     await saveScreenshot(page, 'create-ticket-attachments.png');

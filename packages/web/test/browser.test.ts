@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { AGENT_TOKEN, databaseUri, signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
-import { WEB, browserMissing, chromiumForFile, closeChromium, screenshot, startPreview } from '../../api/test/support/browser';
+import {
+  WEB,
+  browserMissing,
+  chromiumForFile,
+  closeChromium,
+  screenshot,
+  startPreview,
+} from '../../api/test/support/browser';
 
 const reason = browserMissing();
 if (reason) console.warn(`skipped: browser tests: ${reason}`);
@@ -30,7 +37,11 @@ describeBrowser('reference web client in Chromium', () => {
     api = await startTestApi('web');
     ({ base, process: preview } = await startPreview(api.base));
     browser = await chromiumForFile();
-    page = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    page = await browser.newPage({
+      viewport: { width: 1000, height: 900 },
+      locale: 'en-GB',
+      timezoneId: 'Europe/Berlin',
+    });
   }, 180_000); // a busy host starts an API, vite and Chromium slowly; this only guards a hang
 
   afterAll(async () => {
@@ -41,7 +52,7 @@ describeBrowser('reference web client in Chromium', () => {
 
   let ticketNumber = '';
 
-  it('creates a ticket from a chat\'s signed link and shows its number', async () => {
+  it("creates a ticket from a chat's signed link and shows its number", async () => {
     await page.goto(`${base}/create?${chatLink('chat-e2e-1')}&name=Ada%20Lovelace&email=Ada%40Example.com`);
     await expectValue(page.getByLabel('Your name'), 'Ada Lovelace');
     await expectValue(page.getByLabel('Email'), 'Ada@Example.com');
@@ -67,7 +78,7 @@ describeBrowser('reference web client in Chromium', () => {
     expect(await page.locator('.field-error').count()).toBeGreaterThanOrEqual(3); // email, subject, description
   });
 
-  it('refuses a chat link without the chat\'s signature as it opens, and says so', async () => {
+  it("refuses a chat link without the chat's signature as it opens, and says so", async () => {
     await page.goto(`${base}/create?chatId=chat-e2e-2&name=Ada%20Lovelace&email=ada%40example.com`);
     await page.getByText('This chat link is not valid. Please ask in the chat for a new one.').waitFor();
     expect(await page.getByLabel('Description').count()).toBe(0);
@@ -124,7 +135,9 @@ describeBrowser('reference web client in Chromium', () => {
     await page.getByLabel('Email').press('Enter');
     await page.getByTestId('live').waitFor(); // subscribed (the quiet indicator)
     const loads: string[] = [];
-    page.on('framenavigated', (f) => { if (f === page.mainFrame()) loads.push(f.url()); });
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) loads.push(f.url());
+    });
     const agent = createClient({ url: api.url, token: AGENT_TOKEN });
     await agent.updateTicketStatus({ ticketNumber, status: 'IN_PROGRESS', note: 'The technician is on the way.' });
     await page.getByText('The technician is on the way.').waitFor({ timeout: 10_000 });
@@ -186,19 +199,34 @@ describeBrowser('npm run web', () => {
     }
   });
 
-  it('prints a signed chat link that creates the chat\'s ticket', async () => {
+  it("prints a signed chat link that creates the chat's ticket", async () => {
     const [apiPort, webPort] = [await freePort(), await freePort()];
     // Without CHAT_SIGNING_SECRET: the demo signs with a key of its own for this run.
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', API_PORT: String(apiPort), WEB_PORT: String(webPort), MONGODB_URI: databaseUri('web_demo') };
-    web = spawn(process.execPath, [join(WEB, 'scripts/web.mjs')], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      API_PORT: String(apiPort),
+      WEB_PORT: String(webPort),
+      MONGODB_URI: databaseUri('web_demo'),
+    };
+    web = spawn(process.execPath, [join(WEB, 'scripts/web.mjs')], {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = await new Promise<string>((resolve, reject) => {
       let text = '';
       const timer = setTimeout(() => reject(new Error(`npm run web not ready in 60 s: ${text.slice(-500)}`)), 60_000);
       web!.stdout!.on('data', (d) => {
         text += d;
-        if (text.includes('Ctrl-C stops both')) { clearTimeout(timer); resolve(text); }
+        if (text.includes('Ctrl-C stops both')) {
+          clearTimeout(timer);
+          resolve(text);
+        }
       });
-      web!.on('exit', (c) => { clearTimeout(timer); reject(new Error(`npm run web exited ${c}: ${text.slice(-500)}`)); });
+      web!.on('exit', (c) => {
+        clearTimeout(timer);
+        reject(new Error(`npm run web exited ${c}: ${text.slice(-500)}`));
+      });
     });
     const link = /create from a chat: (http\S+)/.exec(out)?.[1];
     expect(link).toMatch(/\/create\?chatId=demo-chat-[0-9a-z]+&chatSignature=[0-9a-f]{64}&/);

@@ -14,7 +14,13 @@ import { serverBuilt, startServers, type ServerProcess } from '../../api/test/su
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB = join(__dirname, '..');
 const ARTIFACTS = join(__dirname, '../../../test-artifacts');
-const reason = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !existsSync(join(WEB, 'dist/index.html')) ? 'the web app is not built (npm test builds it)' : !serverBuilt ? 'the API is not built (npm test builds it)' : '';
+const reason = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
+  : !existsSync(join(WEB, 'dist/index.html'))
+    ? 'the web app is not built (npm test builds it)'
+    : !serverBuilt
+      ? 'the API is not built (npm test builds it)'
+      : '';
 if (reason) console.warn(`skipped: browser conversation tests: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
@@ -26,8 +32,13 @@ describeBrowser('reference web client: the customer replies', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    ({ servers: [server] } = await startServers(1, 'web_conversation'));
-    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], { cwd: WEB, env: { ...process.env, API_URL: server.url.replace(/\/graphql$/, '') } });
+    ({
+      servers: [server],
+    } = await startServers(1, 'web_conversation'));
+    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], {
+      cwd: WEB,
+      env: { ...process.env, API_URL: server.url.replace(/\/graphql$/, '') },
+    });
     base = await new Promise<string>((resolve, reject) => {
       let out = '';
       preview.stdout!.on('data', (d) => {
@@ -37,7 +48,19 @@ describeBrowser('reference web client: the customer replies', () => {
       });
       preview.on('exit', (c) => reject(new Error(`vite preview exited ${c}: ${out}`)));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -48,7 +71,11 @@ describeBrowser('reference web client: the customer replies', () => {
 
   it('opens from the emailed link, takes a reply with a screenshot, and the inbox shows it live', async () => {
     const api = createClient({ url: server.url, token: AGENT_TOKEN });
-    const created = await createClient({ url: server.url }).createTicket({ customerEmail: 'ada@example.com', subject: 'Scanner offline', description: 'Since this morning.' });
+    const created = await createClient({ url: server.url }).createTicket({
+      customerEmail: 'ada@example.com',
+      subject: 'Scanner offline',
+      description: 'Since this morning.',
+    });
     await api.resolveTicket({ ticketNumber: created.ticketNumber, resolutionNotes: 'Restarted the scanner.' });
 
     const agentPage = await (await browser.newContext({ locale: 'en-GB' })).newPage();
@@ -60,13 +87,19 @@ describeBrowser('reference web client: the customer replies', () => {
     await row.waitFor({ timeout: 15_000 });
     expect(await row.getByTestId('awaiting-agent').count()).toBe(0);
 
-    const page = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 1000, height: 1000 } })).newPage();
+    const page = await (
+      await browser.newContext({ locale: 'en-GB', viewport: { width: 1000, height: 1000 } })
+    ).newPage();
     await page.goto(`${base}/track?ticket=${created.ticketNumber}&key=${encodeURIComponent(created.customerKey!)}`);
     await page.getByTestId('status').filter({ hasText: 'Resolved' }).waitFor();
     await page.getByRole('heading', { name: 'Not solved? Reopen the ticket' }).waitFor();
     await page.getByLabel('Your message').fill('It went offline again.');
-    await page.getByLabel(/Screenshots or files/).setInputFiles({ name: 'offline.png', mimeType: 'image/png', buffer: png(200, 120, 3) });
-    await page.waitForFunction(() => document.querySelector('[data-testid="picked-file"]')?.getAttribute('data-state') === 'uploaded');
+    await page
+      .getByLabel(/Screenshots or files/)
+      .setInputFiles({ name: 'offline.png', mimeType: 'image/png', buffer: png(200, 120, 3) });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="picked-file"]')?.getAttribute('data-state') === 'uploaded',
+    );
     await page.getByRole('button', { name: 'Reopen and send' }).click();
     await page.getByTestId('status').filter({ hasText: 'Open' }).waitFor();
     const reply = page.locator('[data-kind="CUSTOMER_REPLY"]');

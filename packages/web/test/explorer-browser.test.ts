@@ -8,7 +8,11 @@ import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/
 import { EXPLORER_DIR } from '../../api/src/explorer';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const reason = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !existsSync(join(EXPLORER_DIR, 'index.html')) ? 'the explorer is not built (npm test builds it)' : '';
+const reason = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
+  : !existsSync(join(EXPLORER_DIR, 'index.html'))
+    ? 'the explorer is not built (npm test builds it)'
+    : '';
 if (reason) console.warn(`skipped: explorer browser test: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
@@ -22,7 +26,19 @@ describeBrowser('the bundled explorer, offline', () => {
   beforeAll(async () => {
     // Outside production, like the Sandbox.
     api = await startTestApi('explorer', { NODE_ENV: 'development' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     // No network but this machine: anything else is refused and remembered.
     await page.route('**/*', (route) => {
@@ -31,7 +47,11 @@ describeBrowser('the bundled explorer, offline', () => {
         blocked.push(url.href);
         return route.abort('internetdisconnected');
       }
-      if (url.pathname === '/graphql' && route.request().method() === 'POST') graphqlRequests.push({ authorization: route.request().headers().authorization, body: route.request().postData() ?? '' });
+      if (url.pathname === '/graphql' && route.request().method() === 'POST')
+        graphqlRequests.push({
+          authorization: route.request().headers().authorization,
+          body: route.request().postData() ?? '',
+        });
       return route.continue();
     });
   }, 60_000);
@@ -49,7 +69,11 @@ describeBrowser('the bundled explorer, offline', () => {
     await page.locator('.graphiql-execute-button').click();
     // Several operations: GraphiQL asks which one.
     await page.getByRole('menuitem', { name: 'CreateTicket' }).click();
-    await page.locator('.result-window').getByText(/TKT-\d{5}/).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.result-window')
+      .getByText(/TKT-\d{5}/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     const run = graphqlRequests.find((r) => r.body.includes('CreateTicket'));
     expect(run?.authorization).toBe(`Bearer ${AGENT_TOKEN}`);
     expect(blocked).toEqual([]);

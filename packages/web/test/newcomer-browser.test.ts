@@ -26,7 +26,7 @@ const describeBrowser = reason ? describe.skip : describe;
 
 const ADA = randomBytes(32).toString('hex');
 
-describeBrowser('a newcomer\'s screens in Chromium', () => {
+describeBrowser("a newcomer's screens in Chromium", () => {
   let api: TestApi;
   let browser: Browser;
   let ada: TicketClient;
@@ -37,7 +37,11 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
     api = await startTestApi('newcomer_web', { WEB_CLIENT: 'on', AGENT_TOKENS: `ada=${ADA}` });
     await api.reset();
     ada = createClient({ url: api.url, token: ADA });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -56,7 +60,12 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
   }
 
   const newTicket = (over: Record<string, string> = {}) =>
-    ada.createTicket({ customerEmail: 'grace@example.com', subject: `Printer jammed ${randomBytes(3).toString('hex')}`, description: `In ${line}'s own words: paper stuck in tray 2.`, ...over });
+    ada.createTicket({
+      customerEmail: 'grace@example.com',
+      subject: `Printer jammed ${randomBytes(3).toString('hex')}`,
+      description: `In ${line}'s own words: paper stuck in tray 2.`,
+      ...over,
+    });
 
   it('serves the client from the API: pages, assets, and 404 for what is neither', async () => {
     for (const path of ['/', '/create', '/track', '/agent', '/agent/ticket']) {
@@ -64,10 +73,11 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
       expect([path, r.status, r.headers.get('content-type')]).toEqual([path, 200, 'text/html; charset=utf-8']);
       expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     }
-    for (const path of ['/nope', '/../package.json', '/%2e%2e/package.json', '/.env']) expect([path, (await fetch(`${api.base}${path}`)).status]).toEqual([path, 404]);
+    for (const path of ['/nope', '/../package.json', '/%2e%2e/package.json', '/.env'])
+      expect([path, (await fetch(`${api.base}${path}`)).status]).toEqual([path, 404]);
   });
 
-  it('an agent named in AGENT_TOKENS is named on the timeline; the status picker starts at the ticket\'s status; no Resolve once resolved', async () => {
+  it("an agent named in AGENT_TOKENS is named on the timeline; the status picker starts at the ticket's status; no Resolve once resolved", async () => {
     const t = await newTicket();
     const page = await signedIn({ width: 1200, height: 900 });
     await page.goto(`${api.base}/agent/ticket?number=${t.ticketNumber}`);
@@ -93,7 +103,8 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
   });
 
   it('the inbox uses a wide screen: full width on 1440 px, ticket numbers on one line', async () => {
-    for (let i = 0; i < 3; i++) await newTicket({ subject: `A long subject that would squeeze the other columns of a narrow table number ${i}` });
+    for (let i = 0; i < 3; i++)
+      await newTicket({ subject: `A long subject that would squeeze the other columns of a narrow table number ${i}` });
     const page = await signedIn({ width: 1440, height: 900 });
     await page.getByTestId('inbox-row').first().waitFor();
     const layout = await page.evaluate(() => ({
@@ -108,20 +119,29 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
     await page.context().close();
   });
 
-  it('the inbox on a 390 px phone: the page stays the screen\'s width, the table scrolls inside its box', async () => {
+  it("the inbox on a 390 px phone: the page stays the screen's width, the table scrolls inside its box", async () => {
     const page = await signedIn({ width: 390, height: 844 });
     await page.getByTestId('inbox-row').first().waitFor();
     const layout = await page.evaluate(() => {
       const box = document.querySelector<HTMLElement>('[data-testid="inbox-table"]')!;
       const r = box.getBoundingClientRect();
-      return { pageWidth: document.documentElement.scrollWidth, left: r.left, right: r.right, overflowX: getComputedStyle(box).overflowX, scroll: box.scrollWidth, client: box.clientWidth };
+      return {
+        pageWidth: document.documentElement.scrollWidth,
+        left: r.left,
+        right: r.right,
+        overflowX: getComputedStyle(box).overflowX,
+        scroll: box.scrollWidth,
+        client: box.clientWidth,
+      };
     });
     expect(layout.pageWidth).toBeLessThanOrEqual(390);
     expect(layout.left).toBeGreaterThanOrEqual(0);
     expect(layout.right).toBeLessThanOrEqual(390);
     expect(layout.overflowX).toBe('auto');
     // Every column is reachable: what does not fit is scrolled to, not cut off.
-    await page.getByTestId('inbox-table').evaluate((box) => { box.scrollLeft = box.scrollWidth; });
+    await page.getByTestId('inbox-table').evaluate((box) => {
+      box.scrollLeft = box.scrollWidth;
+    });
     const created = await page.locator('tr[data-testid="inbox-row"] time').first().boundingBox();
     expect(created!.x + created!.width).toBeLessThanOrEqual(390);
     expect(created!.x).toBeGreaterThanOrEqual(0);
@@ -132,7 +152,9 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     let holding = 0;
     await page.route('**/graphql', async (route: Route) => {
       if (/query Tickets\b/.test(route.request().postData() ?? '') && holding++ === 1) await held; // the inbox's first page, after sign-in's own read
@@ -163,13 +185,19 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
     expect(await row.getAttribute('data-arrived')).toBe('true');
     expect(await row.locator('.badge.new').textContent()).toBe('New');
     const background = await row.evaluate((r) => getComputedStyle(r).backgroundColor);
-    const plain = await page.locator('tr[data-testid="inbox-row"]:not([data-arrived])').first().evaluate((r) => getComputedStyle(r).backgroundColor);
+    const plain = await page
+      .locator('tr[data-testid="inbox-row"]:not([data-arrived])')
+      .first()
+      .evaluate((r) => getComputedStyle(r).backgroundColor);
     expect(background).not.toBe(plain);
     await context.close();
   }, 90_000);
 
-  it('the tracking page shows the customer\'s own description', async () => {
-    const t = await newTicket({ customerEmail: 'katherine@example.com', description: 'My laptop battery is empty every morning.' });
+  it("the tracking page shows the customer's own description", async () => {
+    const t = await newTicket({
+      customerEmail: 'katherine@example.com',
+      description: 'My laptop battery is empty every morning.',
+    });
     const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
     await page.goto(`${api.base}/track?number=${t.ticketNumber}`);
     await page.getByLabel('Email').fill('katherine@example.com');
@@ -179,7 +207,7 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
     await page.context().close();
   });
 
-  it('a field\'s error goes once the field is edited; the chosen file is named', async () => {
+  it("a field's error goes once the field is edited; the chosen file is named", async () => {
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     await page.goto(`${api.base}/create`);
     await page.getByLabel('Email').fill('not-an-email');
@@ -193,7 +221,9 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
     await page.waitForFunction(() => !document.querySelector('input[name="customerEmail"][aria-invalid]'));
     expect(await error.count()).toBe(0);
     expect(await page.getByTestId('chosen-files').textContent()).toMatch(/No file chosen/);
-    await page.locator('input[type="file"]').setInputFiles({ name: 'error-log.txt', mimeType: 'text/plain', buffer: Buffer.from('E-42 at 09:14\n') });
+    await page
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'error-log.txt', mimeType: 'text/plain', buffer: Buffer.from('E-42 at 09:14\n') });
     await page.getByTestId('chosen-files').filter({ hasText: 'error-log.txt' }).waitFor();
     expect(await page.getByTestId('chosen-files').textContent()).toBe('Chosen: error-log.txt');
     await page.context().close();
@@ -209,7 +239,9 @@ describeBrowser('a newcomer\'s screens in Chromium', () => {
     await page.getByLabel('Description').waitFor();
     expect(await page.getByTestId('chat-link-refused').count()).toBe(0);
     check = checked();
-    await page.goto(`${api.base}/create?${new URLSearchParams({ chatId: 'chat-someone-else', chatSignature: good.chatSignature, email: 'ada@example.com' })}`);
+    await page.goto(
+      `${api.base}/create?${new URLSearchParams({ chatId: 'chat-someone-else', chatSignature: good.chatSignature, email: 'ada@example.com' })}`,
+    );
     await check;
     await page.getByTestId('chat-link-refused').waitFor();
     expect(await page.getByTestId('chat-link-refused').textContent()).toContain('This chat link is not valid');

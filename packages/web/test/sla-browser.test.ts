@@ -16,7 +16,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB = join(__dirname, '..');
 const ARTIFACTS = join(__dirname, '../../../test-artifacts');
 const SCREENSHOTS = join(__dirname, '../../../docs/screenshots');
-const reason = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !existsSync(join(WEB, 'dist/index.html')) || !serverBuilt ? 'the web app or the API is not built (npm test builds both)' : '';
+const reason = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
+  : !existsSync(join(WEB, 'dist/index.html')) || !serverBuilt
+    ? 'the web app or the API is not built (npm test builds both)'
+    : '';
 if (reason) console.warn(`skipped: SLA inbox browser test: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
@@ -36,7 +40,10 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
     client = await MongoClient.connect(databaseUri('sla_web'));
     db = client.db();
     for (const name of ['sla_policies', 'ticket_sla', 'sla_meta']) await db.collection(name).deleteMany({});
-    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], { cwd: WEB, env: { ...process.env, API_URL: api.base } });
+    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], {
+      cwd: WEB,
+      env: { ...process.env, API_URL: api.base },
+    });
     base = await new Promise<string>((resolve, reject) => {
       let out = '';
       preview.stdout!.on('data', (d) => {
@@ -46,8 +53,21 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
       });
       preview.on('exit', (c) => reject(new Error(`vite preview exited ${c}: ${out}`)));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    page = await (await browser.newContext({ viewport: { width: 1200, height: 700 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' })).newPage();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await (
+      await browser.newContext({ viewport: { width: 1200, height: 700 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' })
+    ).newPage();
   }, 60_000);
 
   afterAll(async () => {
@@ -66,7 +86,8 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
       ],
     });
     const agent = createClient({ url: api.url, token: AGENT_TOKEN });
-    const make = (subject: string, priority: 'NORMAL' | 'HIGH' | 'URGENT') => agent.createTicket({ customerEmail: 'ops@example.com', subject, description: 'See subject.', priority });
+    const make = (subject: string, priority: 'NORMAL' | 'HIGH' | 'URGENT') =>
+      agent.createTicket({ customerEmail: 'ops@example.com', subject, description: 'See subject.', priority });
     const printer = await make('Printer on floor 3 is jammed', 'NORMAL');
     const vpn = await make('VPN drops every hour', 'HIGH');
     const checkout = await make('Checkout page is down', 'URGENT');
@@ -89,7 +110,8 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
     await page.getByLabel('Sort').selectOption('DUE_ASC');
     const expected = [invoices, checkout, vpn, printer].map((t) => t.ticketNumber);
-    const order = async () => page.getByTestId('inbox-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-number')));
+    const order = async () =>
+      page.getByTestId('inbox-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-number')));
     for (let i = 0; i < 100 && JSON.stringify(await order()) !== JSON.stringify(expected); i++) {
       // The stored order follows the worker's rounds: read again.
       await page.getByLabel('Sort').selectOption('CREATED_DESC');
@@ -104,7 +126,9 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
     expect(await cell(checkout.ticketNumber).textContent()).toMatch(/^(29|30) min left$/);
     await expect(cell(checkout.ticketNumber).getAttribute('data-late')).resolves.toBe('false');
     expect(await cell(vpn.ticketNumber).textContent()).toMatch(/^(1 h 59 min|2 h 0 min) left$/);
-    expect(await page.locator(`[data-number="${printer.ticketNumber}"] [data-testid="time-left"]`).textContent()).toBe('—');
+    expect(await page.locator(`[data-number="${printer.ticketNumber}"] [data-testid="time-left"]`).textContent()).toBe(
+      '—',
+    );
 
     const shot = join(ARTIFACTS, 'sla-inbox.png');
     await page.screenshot({ path: shot, fullPage: true });

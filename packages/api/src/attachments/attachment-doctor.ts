@@ -10,7 +10,10 @@ import { BUCKET, GridFsStore } from './gridfs-store';
  */
 export const CLAIM_SETTLE_MS = 60 * 60 * 1000;
 /** Claims old enough to judge (before claimedAt existed, every claim counts as old). */
-const settledClaims = (now: number) => ({ eventId: { $exists: true }, $or: [{ claimedAt: { $exists: false } }, { claimedAt: { $lte: new Date(now - CLAIM_SETTLE_MS) } }] });
+const settledClaims = (now: number) => ({
+  eventId: { $exists: true },
+  $or: [{ claimedAt: { $exists: false } }, { claimedAt: { $lte: new Date(now - CLAIM_SETTLE_MS) } }],
+});
 
 const EXAMPLES = 5;
 const BATCH = 500;
@@ -34,12 +37,20 @@ export interface AttachmentRepair {
 
 /** Of these ids, the ones `collection` has no document for (by `field`). */
 async function missingIn(collection: Collection, field: string, ids: ObjectId[]): Promise<ObjectId[]> {
-  const found = new Set((await collection.find({ [field]: { $in: ids } }, { projection: { [field]: 1 } }).toArray()).map((d) => String(d[field])));
+  const found = new Set(
+    (await collection.find({ [field]: { $in: ids } }, { projection: { [field]: 1 } }).toArray()).map((d) =>
+      String(d[field]),
+    ),
+  );
   return ids.filter((id) => !found.has(String(id)));
 }
 
 /** Walk `cursor` in batches of ids, collecting those `missing` says are gone. */
-async function scan(cursor: AsyncIterable<Document>, idOf: (d: Document) => ObjectId, missing: (ids: ObjectId[]) => Promise<ObjectId[]>): Promise<{ ids: ObjectId[]; count: number }> {
+async function scan(
+  cursor: AsyncIterable<Document>,
+  idOf: (d: Document) => ObjectId,
+  missing: (ids: ObjectId[]) => Promise<ObjectId[]>,
+): Promise<{ ids: ObjectId[]; count: number }> {
   const out: ObjectId[] = [];
   let count = 0;
   let batch: ObjectId[] = [];
@@ -58,7 +69,9 @@ async function scan(cursor: AsyncIterable<Document>, idOf: (d: Document) => Obje
   return { ids: out, count };
 }
 
-export async function inspectAttachments(db: Db): Promise<AttachmentReport & { orphanIds: ObjectId[]; detachedIds: ObjectId[] }> {
+export async function inspectAttachments(
+  db: Db,
+): Promise<AttachmentReport & { orphanIds: ObjectId[]; detachedIds: ObjectId[] }> {
   const attachments = db.collection('attachments');
   const chunks = db.collection(`${BUCKET}.chunks`);
   const files = db.collection(`${BUCKET}.files`);
@@ -75,24 +88,46 @@ export async function inspectAttachments(db: Db): Promise<AttachmentReport & { o
     (g) => g._id,
     (ids) => missingIn(attachments, '_id', ids),
   );
-  const fromFiles = await scan(files.find({}, { projection: { _id: 1 } }), (d) => d._id, (ids) => missingIn(attachments, '_id', ids));
+  const fromFiles = await scan(
+    files.find({}, { projection: { _id: 1 } }),
+    (d) => d._id,
+    (ids) => missingIn(attachments, '_id', ids),
+  );
   const orphanIds = [...new Map([...fromChunks.ids, ...fromFiles.ids].map((id) => [String(id), id])).values()];
   const settled = settledClaims(Date.now());
-  const detached = await scan(attachments.find(settled, { projection: { eventId: 1 } }), (d) => d._id, async (ids) => {
-    const docs = await attachments.find({ _id: { $in: ids }, ...settled }, { projection: { eventId: 1 } }).toArray();
-    const gone = new Set((await missingIn(db.collection('ticket_events'), '_id', docs.map((d) => d.eventId))).map(String));
-    return docs.filter((d) => gone.has(String(d.eventId))).map((d) => d._id as ObjectId);
-  });
+  const detached = await scan(
+    attachments.find(settled, { projection: { eventId: 1 } }),
+    (d) => d._id,
+    async (ids) => {
+      const docs = await attachments.find({ _id: { $in: ids }, ...settled }, { projection: { eventId: 1 } }).toArray();
+      const gone = new Set(
+        (
+          await missingIn(
+            db.collection('ticket_events'),
+            '_id',
+            docs.map((d) => d.eventId),
+          )
+        ).map(String),
+      );
+      return docs.filter((d) => gone.has(String(d.eventId))).map((d) => d._id as ObjectId);
+    },
+  );
   const report: AttachmentReport = {
     healthy: false,
     attachments: await attachments.countDocuments(),
-    orphanedBytes: { count: orphanIds.length, chunks: orphanIds.reduce((n, id) => n + (chunkCount.get(String(id)) ?? 0), 0), examples: orphanIds.slice(0, EXAMPLES).map(String) },
+    orphanedBytes: {
+      count: orphanIds.length,
+      chunks: orphanIds.reduce((n, id) => n + (chunkCount.get(String(id)) ?? 0), 0),
+      examples: orphanIds.slice(0, EXAMPLES).map(String),
+    },
     detached: { count: detached.count, examples: detached.ids.slice(0, EXAMPLES).map(String) },
     problems: [],
     plan: [],
   };
   if (report.orphanedBytes.count) {
-    report.problems.push(`${report.orphanedBytes.count} stored file(s) (${report.orphanedBytes.chunks} chunk(s)) belong to no attachment`);
+    report.problems.push(
+      `${report.orphanedBytes.count} stored file(s) (${report.orphanedBytes.chunks} chunk(s)) belong to no attachment`,
+    );
     report.plan.push(`remove the ${report.orphanedBytes.count} orphaned file(s) and their chunks`);
   }
   if (report.detached.count) {
@@ -103,7 +138,11 @@ export async function inspectAttachments(db: Db): Promise<AttachmentReport & { o
   return { ...report, orphanIds, detachedIds: detached.ids };
 }
 
-const publicReport = ({ orphanIds: _o, detachedIds: _d, ...report }: Awaited<ReturnType<typeof inspectAttachments>>): AttachmentReport => report;
+const publicReport = ({
+  orphanIds: _o,
+  detachedIds: _d,
+  ...report
+}: Awaited<ReturnType<typeof inspectAttachments>>): AttachmentReport => report;
 
 export async function inspectAttachmentsReport(db: Db): Promise<AttachmentReport> {
   return publicReport(await inspectAttachments(db));
@@ -123,7 +162,8 @@ export async function repairAttachments(db: Db): Promise<AttachmentRepair> {
   for (const id of found.detachedIds) {
     const settled = settledClaims(Date.now());
     const doc = await attachments.findOne({ _id: id, ...settled });
-    if (!doc?.eventId || (await db.collection('ticket_events').countDocuments({ _id: doc.eventId }, { limit: 1 }))) continue;
+    if (!doc?.eventId || (await db.collection('ticket_events').countDocuments({ _id: doc.eventId }, { limit: 1 })))
+      continue;
     // The attachment first: its bytes, if a crash leaves them, are then orphans the next run removes.
     if ((await attachments.deleteOne({ _id: id, ...settled, eventId: doc.eventId })).deletedCount !== 1) continue;
     await store.remove(id as never);
@@ -138,10 +178,19 @@ export function formatAttachmentReport(r: AttachmentReport): string {
     `orphaned files:     ${r.orphanedBytes.count} (${r.orphanedBytes.chunks} chunks)${r.orphanedBytes.examples.length ? `  e.g. ${r.orphanedBytes.examples.join(', ')}` : ''}`,
     `event gone:         ${r.detached.count}${r.detached.examples.length ? `  e.g. ${r.detached.examples.join(', ')}` : ''}`,
   ];
-  if (!r.healthy) lines.push('attachment problems:', ...r.problems.map((p) => `  - ${p}`), '`npm run doctor -- --fix` would:', ...r.plan.map((p) => `  - ${p}`));
+  if (!r.healthy)
+    lines.push(
+      'attachment problems:',
+      ...r.problems.map((p) => `  - ${p}`),
+      '`npm run doctor -- --fix` would:',
+      ...r.plan.map((p) => `  - ${p}`),
+    );
   return lines.join('\n');
 }
 
 export function formatAttachmentRepair(r: AttachmentRepair): string {
-  return [`attachments removed: ${r.removed.detached} (event gone); orphaned files removed: ${r.removed.orphanedBytes}`, formatAttachmentReport(r.after)].join('\n');
+  return [
+    `attachments removed: ${r.removed.detached} (event gone); orphaned files removed: ${r.removed.orphanedBytes}`,
+    formatAttachmentReport(r.after),
+  ].join('\n');
 }

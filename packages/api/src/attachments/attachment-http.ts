@@ -45,7 +45,16 @@ function refuse(res: ServerResponse, refusal: Refusal, req: IncomingMessage): vo
 }
 
 /** The handler: true when the path was one of ours (answered), false to let the app go on. */
-export function attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, idleTimeoutMs, maxDownloadsPerAddress, maxDownloads, log }: AttachmentHttpOptions) {
+export function attachmentRoutes({
+  service,
+  principalOf,
+  refuseIfSpent,
+  ipOf,
+  idleTimeoutMs,
+  maxDownloadsPerAddress,
+  maxDownloads,
+  log,
+}: AttachmentHttpOptions) {
   /** Running downloads by address: a slow reader holds memory, so an address may hold only a few... */
   const running = new Map<string, number>();
   /** ...and the process only so many from all addresses. */
@@ -53,7 +62,13 @@ export function attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, id
 
   async function upload(req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams): Promise<void> {
     try {
-      const stored = await service.receive(id, query.get('expires'), query.get('signature'), req.headers['content-length'], req);
+      const stored = await service.receive(
+        id,
+        query.get('expires'),
+        query.get('signature'),
+        req.headers['content-length'],
+        req,
+      );
       answer(res, 201, { attachmentId: String(stored._id), size: stored.size, contentType: stored.contentType });
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
@@ -62,7 +77,12 @@ export function attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, id
     }
   }
 
-  async function download(req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams): Promise<void> {
+  async function download(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const ip = ipOf(req);
     const link = service.checkLink(id, query.get('expires'), query.get('signature'));
     if (link !== 'ok') {
@@ -75,22 +95,35 @@ export function attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, id
         const code = (err as { extensions?: { code?: unknown; retryAfter?: unknown } }).extensions;
         if (code?.code === 'RATE_LIMITED') {
           res.setHeader('retry-after', String(code.retryAfter ?? 60));
-          return answer(res, 429, { error: 'rate_limited', message: 'Too many requests with invalid tokens from this address; retry later.' });
+          return answer(res, 429, {
+            error: 'rate_limited',
+            message: 'Too many requests with invalid tokens from this address; retry later.',
+          });
         }
         log.warn({ err }, 'attachment download: token check failed');
         res.setHeader('retry-after', '5');
-        return answer(res, 503, { error: 'unavailable', message: 'The service is temporarily unavailable; retry later.' });
+        return answer(res, 503, {
+          error: 'unavailable',
+          message: 'The service is temporarily unavailable; retry later.',
+        });
       }
-      if (!principal?.scopes.has('tickets:read')) return refuse(res, new Refusal(link === 'expired' ? 'gone' : 'forbidden'), req);
+      if (!principal?.scopes.has('tickets:read'))
+        return refuse(res, new Refusal(link === 'expired' ? 'gone' : 'forbidden'), req);
     }
     const address = addressKey(ip);
     const held = running.get(address) ?? 0;
     if (held >= maxDownloadsPerAddress) {
       res.setHeader('retry-after', '5');
-      return answer(res, 429, { error: 'too_many_downloads', message: `At most ${maxDownloadsPerAddress} downloads at once from one address.` });
+      return answer(res, 429, {
+        error: 'too_many_downloads',
+        message: `At most ${maxDownloadsPerAddress} downloads at once from one address.`,
+      });
     }
     if (runningTotal >= maxDownloads) {
-      log.info({ running: runningTotal }, 'refused: attachment download, ATTACHMENT_MAX_DOWNLOADS running in this process');
+      log.info(
+        { running: runningTotal },
+        'refused: attachment download, ATTACHMENT_MAX_DOWNLOADS running in this process',
+      );
       res.setHeader('retry-after', '5');
       return answer(res, 503, { error: 'busy', message: 'Too many downloads running; retry shortly.' });
     }
@@ -111,7 +144,10 @@ export function attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, id
     if (!found) return refuse(res, new Refusal('not_found'), req);
     const { attachment, bytes } = found;
     res.statusCode = 200;
-    res.setHeader('content-type', attachment.contentType === TEXT ? 'text/plain; charset=utf-8' : attachment.contentType);
+    res.setHeader(
+      'content-type',
+      attachment.contentType === TEXT ? 'text/plain; charset=utf-8' : attachment.contentType,
+    );
     res.setHeader('content-length', String(attachment.size));
     res.setHeader('content-disposition', contentDisposition(attachment.filename, { type: 'attachment' }));
     res.setHeader('x-content-type-options', 'nosniff');
@@ -142,7 +178,8 @@ export function attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, id
     const up = UPLOAD.exec(path);
     if (up && req.method === 'PUT') return upload(req, res, up[1], query).then(() => true);
     const down = DOWNLOAD.exec(path);
-    if (down && (req.method === 'GET' || req.method === 'HEAD')) return download(req, res, down[1], query).then(() => true);
+    if (down && (req.method === 'GET' || req.method === 'HEAD'))
+      return download(req, res, down[1], query).then(() => true);
     return false;
   };
 }

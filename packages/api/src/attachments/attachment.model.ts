@@ -14,7 +14,10 @@ export enum UploadState {
 // The sweep's query and the pending-bytes sum: unreferenced uploads, oldest first.
 @index({ createdAt: 1 }, { partialFilterExpression: { eventId: { $exists: false } } })
 @index({ eventId: 1 }, { sparse: true })
-@modelOptions({ schemaOptions: { collection: 'attachments', versionKey: false }, options: { customName: 'Attachment' } })
+@modelOptions({
+  schemaOptions: { collection: 'attachments', versionKey: false },
+  options: { customName: 'Attachment' },
+})
 export class StoredAttachment {
   public _id!: Types.ObjectId;
 

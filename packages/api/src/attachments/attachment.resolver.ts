@@ -9,10 +9,17 @@ import { Attachment, Upload } from './attachment.type';
 
 @Resolver(() => TimelineEvent)
 export class AttachmentResolver {
-  @Mutation(() => Upload, { description: 'Public (budgeted like createTicket, and by bytes: 100 MiB of size per hour per client). An upload asked for with a tickets:write token can be referenced only by tickets:write holders; any other caller\'s is public. Where to PUT the bytes of a new attachment; reference the attachmentId in attachmentIds once the PUT answered 201.' })
+  @Mutation(() => Upload, {
+    description:
+      "Public (budgeted like createTicket, and by bytes: 100 MiB of size per hour per client). An upload asked for with a tickets:write token can be referenced only by tickets:write holders; any other caller's is public. Where to PUT the bytes of a new attachment; reference the attachmentId in attachmentIds once the PUT answered 201.",
+  })
   createUpload(
-    @Arg('filename', { description: 'The file\'s name (sanitised).' }) filename: string,
-    @Arg('contentType', { description: 'image/png, image/jpeg, image/gif, image/webp, application/pdf or text/plain; the bytes must be of it.' }) contentType: string,
+    @Arg('filename', { description: "The file's name (sanitised)." }) filename: string,
+    @Arg('contentType', {
+      description:
+        'image/png, image/jpeg, image/gif, image/webp, application/pdf or text/plain; the bytes must be of it.',
+    })
+    contentType: string,
     @Arg('size', () => Int, { description: 'Bytes the PUT will bring, exactly (at most maxBytes).' }) size: number,
     @Ctx() ctx: Context,
   ) {
@@ -22,7 +29,9 @@ export class AttachmentResolver {
 
   // At most 5, stored in the event's own document: the cost limit counts them as one field (http/operation-plan.ts).
   @Extensions({ costAsScalar: true })
-  @FieldResolver(() => [Attachment], { description: 'Files attached to this event (metadata and a signed link; never the bytes).' })
+  @FieldResolver(() => [Attachment], {
+    description: 'Files attached to this event (metadata and a signed link; never the bytes).',
+  })
   attachments(@Root() event: TimelineEvent & { attachments?: AttachmentRef[] }, @Ctx() ctx: Context): Attachment[] {
     return (event.attachments ?? []).map((ref) => ctx.attachments.toAttachment(ref, ctx.origin));
   }

@@ -35,13 +35,21 @@ const unguessableId = () => new Types.ObjectId(randomBytes(12));
 const objectId = (raw: string): Types.ObjectId | null => (/^[0-9a-f]{24}$/i.test(raw) ? new Types.ObjectId(raw) : null);
 
 /** Store each reference as the event keeps it, in the order asked for. */
-const refOf = (doc: StoredAttachment): AttachmentRef => ({ _id: doc._id, filename: doc.filename, contentType: doc.contentType, size: doc.size });
+const refOf = (doc: StoredAttachment): AttachmentRef => ({
+  _id: doc._id,
+  filename: doc.filename,
+  contentType: doc.contentType,
+  size: doc.size,
+});
 
 function checkUploadRequest(filename: string, contentType: string, size: number, maxBytes: number): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (!filename.trim() || filename.length > MAX_FILENAME_INPUT) problems.push({ field: 'filename', message: `must be 1-${MAX_FILENAME_INPUT} characters` });
-  if (!isAllowedType(contentType.trim().toLowerCase())) problems.push({ field: 'contentType', message: `must be one of ${ALLOWED_TYPES.join(', ')}` });
-  if (!Number.isInteger(size) || size < 1 || size > maxBytes) problems.push({ field: 'size', message: `must be 1 to ${maxBytes} bytes` });
+  if (!filename.trim() || filename.length > MAX_FILENAME_INPUT)
+    problems.push({ field: 'filename', message: `must be 1-${MAX_FILENAME_INPUT} characters` });
+  if (!isAllowedType(contentType.trim().toLowerCase()))
+    problems.push({ field: 'contentType', message: `must be one of ${ALLOWED_TYPES.join(', ')}` });
+  if (!Number.isInteger(size) || size < 1 || size > maxBytes)
+    problems.push({ field: 'size', message: `must be 1 to ${maxBytes} bytes` });
   return problems;
 }
 
@@ -60,14 +68,24 @@ export class AttachmentService {
   // ---- upload ----------------------------------------------------------
 
   /** `byToken`: the caller holds a token (its uploads can be claimed only by token holders). */
-  async createUpload(filename: string, contentType: string, size: number, origin: string | undefined, byToken = false): Promise<Upload> {
+  async createUpload(
+    filename: string,
+    contentType: string,
+    size: number,
+    origin: string | undefined,
+    byToken = false,
+  ): Promise<Upload> {
     const problems = checkUploadRequest(filename, contentType, size, this.config.maxBytes);
     if (problems.length) throw badUserInput(problems);
     const now = new Date();
     // Unreferenced bytes of the whole deployment are capped, public callers' and token holders' each in a pool
     // of its own (the public cannot shut agents out): beyond, that pool gets no upload URL until some are
     // referenced, swept, or (never sent) their upload URL expires.
-    if ((await pendingBytes(byToken, now)) + size > this.config.maxPendingBytes) throw serviceUnavailable(60, `attachments: ${byToken ? 'token holders\'' : 'public'} unreferenced uploads at ATTACHMENT_MAX_PENDING_BYTES`);
+    if ((await pendingBytes(byToken, now)) + size > this.config.maxPendingBytes)
+      throw serviceUnavailable(
+        60,
+        `attachments: ${byToken ? "token holders'" : 'public'} unreferenced uploads at ATTACHMENT_MAX_PENDING_BYTES`,
+      );
     const doc = await AttachmentModel.create({
       _id: unguessableId(),
       byToken,
@@ -94,7 +112,13 @@ export class AttachmentService {
    * second PUT, concurrent or later, is `gone`); any refusal removes what
    * was written and the upload with it.
    */
-  async receive(rawId: string, expires: string | null, signature: string | null, contentLength: string | undefined, body: Readable): Promise<StoredAttachment> {
+  async receive(
+    rawId: string,
+    expires: string | null,
+    signature: string | null,
+    contentLength: string | undefined,
+    body: Readable,
+  ): Promise<StoredAttachment> {
     try {
       const verdict = this.signer.check('upload', rawId, expires, signature);
       if (verdict !== 'ok') throw new Refusal(verdict === 'expired' ? 'gone' : 'forbidden');
@@ -121,7 +145,10 @@ export class AttachmentService {
         });
         const storedAt = new Date();
         // Only if still ours: a sweep that removed it meanwhile wins, and these bytes go.
-        const done = await AttachmentModel.updateOne({ _id, state: UploadState.RECEIVING }, { $set: { state: UploadState.STORED, storedAt } });
+        const done = await AttachmentModel.updateOne(
+          { _id, state: UploadState.RECEIVING },
+          { $set: { state: UploadState.STORED, storedAt } },
+        );
         if (done.matchedCount !== 1) throw new Refusal('gone');
         this.hooks.onStored?.(taken.size);
         return { ...taken, state: UploadState.STORED, storedAt };
@@ -146,16 +173,29 @@ export class AttachmentService {
    * upload exactly one gets it. All or none: on any miss the ones taken are
    * given back and the answer is BAD_USER_INPUT on attachmentIds.
    */
-  async claim(rawIds: readonly string[] | null | undefined, eventId: Types.ObjectId, byToken = false): Promise<AttachmentRef[]> {
+  async claim(
+    rawIds: readonly string[] | null | undefined,
+    eventId: Types.ObjectId,
+    byToken = false,
+  ): Promise<AttachmentRef[]> {
     if (!rawIds || rawIds.length === 0) return [];
     const ids = rawIds.map(objectId);
     if (rawIds.length > MAX_PER_EVENT) throw attachmentIdsProblem(`at most ${MAX_PER_EVENT} per event`);
     if (ids.some((id) => id === null)) throw attachmentIdsProblem('unknown id');
-    if (new Set(rawIds.map((id) => id.toLowerCase())).size !== rawIds.length) throw attachmentIdsProblem('an id appears twice');
+    if (new Set(rawIds.map((id) => id.toLowerCase())).size !== rawIds.length)
+      throw attachmentIdsProblem('an id appears twice');
     const notBefore = new Date(Date.now() - this.config.unreferencedTtlSeconds * 1000);
     // A public caller may reference only uploads a public caller asked for; a token holder any.
-    const claimable = { state: UploadState.STORED, eventId: { $exists: false }, createdAt: { $gt: notBefore }, ...(byToken ? {} : { byToken: false }) };
-    const result = await AttachmentModel.updateMany({ _id: { $in: ids }, ...claimable }, { $set: { eventId, claimedAt: new Date() } });
+    const claimable = {
+      state: UploadState.STORED,
+      eventId: { $exists: false },
+      createdAt: { $gt: notBefore },
+      ...(byToken ? {} : { byToken: false }),
+    };
+    const result = await AttachmentModel.updateMany(
+      { _id: { $in: ids }, ...claimable },
+      { $set: { eventId, claimedAt: new Date() } },
+    );
     if (result.modifiedCount !== ids.length) {
       await this.release(eventId);
       throw attachmentIdsProblem('unknown, not uploaded, expired or already used');
@@ -176,7 +216,13 @@ export class AttachmentService {
   toAttachment(ref: AttachmentRef, origin: string | undefined): Attachment {
     const id = String(ref._id);
     const expires = Math.floor(Date.now() / 1000) + this.config.linkTtlSeconds;
-    return { id, filename: ref.filename, contentType: ref.contentType, size: ref.size, url: `${this.originOf(origin)}/attachments/${id}?expires=${expires}&signature=${this.signer.sign('download', id, expires)}` };
+    return {
+      id,
+      filename: ref.filename,
+      contentType: ref.contentType,
+      size: ref.size,
+      url: `${this.originOf(origin)}/attachments/${id}?expires=${expires}&signature=${this.signer.sign('download', id, expires)}`,
+    };
   }
 
   /** Whether this link (id, expires, signature) is good now: 'ok', 'expired' or 'invalid'. */
@@ -188,7 +234,11 @@ export class AttachmentService {
   async open(rawId: string): Promise<{ attachment: StoredAttachment; bytes: Readable } | null> {
     const _id = objectId(rawId);
     if (!_id) return null;
-    const attachment = await AttachmentModel.findOne({ _id, state: UploadState.STORED, eventId: { $exists: true } }).lean<StoredAttachment>();
+    const attachment = await AttachmentModel.findOne({
+      _id,
+      state: UploadState.STORED,
+      eventId: { $exists: true },
+    }).lean<StoredAttachment>();
     return attachment ? { attachment, bytes: this.store.reader(_id) } : null;
   }
 
@@ -203,16 +253,27 @@ export class AttachmentService {
   async sweep(now = new Date(), roundMs = SWEEP_ROUND_MS): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.unreferencedTtlSeconds * 1000);
     // A PUT may start at the end of the upload window and last its deadline: until then a `receiving` upload is not stale.
-    const arriving = new Date(now.getTime() - this.config.uploadTtlSeconds * 1000 - putDeadlineMs(this.config.maxBytes, this.config.idleTimeoutMs));
-    const stale = { eventId: { $exists: false }, createdAt: { $lte: cutoff }, $or: [{ state: { $ne: UploadState.RECEIVING } }, { createdAt: { $lte: arriving } }] };
+    const arriving = new Date(
+      now.getTime() -
+        this.config.uploadTtlSeconds * 1000 -
+        putDeadlineMs(this.config.maxBytes, this.config.idleTimeoutMs),
+    );
+    const stale = {
+      eventId: { $exists: false },
+      createdAt: { $lte: cutoff },
+      $or: [{ state: { $ne: UploadState.RECEIVING } }, { createdAt: { $lte: arriving } }],
+    };
     let removed = 0;
     // Batches until one comes back short (or the round's time is up). Each
     // removal is one conditional delete, so it is atomic; each process works
     // its batch in its own random order, so processes sweeping together mostly
     // take different uploads instead of racing for the same oldest ones.
     // (findOneAndDelete would take one per round trip as well; the test engine refuses the driver's findAndModify with remove.)
-    for (const end = Date.now() + roundMs; Date.now() < end; ) {
-      const batch = await AttachmentModel.find(stale, { _id: 1 }).sort({ createdAt: 1 }).limit(SWEEP_BATCH).lean<{ _id: Types.ObjectId }[]>();
+    for (const end = Date.now() + roundMs; Date.now() < end;) {
+      const batch = await AttachmentModel.find(stale, { _id: 1 })
+        .sort({ createdAt: 1 })
+        .limit(SWEEP_BATCH)
+        .lean<{ _id: Types.ObjectId }[]>();
       for (const { _id } of shuffled(batch)) {
         if (Date.now() >= end) break;
         if ((await AttachmentModel.deleteOne({ _id, ...stale })).deletedCount !== 1) continue;
@@ -249,7 +310,10 @@ function shuffled<T>(items: readonly T[]): T[] {
 async function pendingBytes(byToken: boolean, now: Date): Promise<number> {
   const pool = byToken ? { byToken: true } : { byToken: { $ne: true } };
   const live = { $or: [{ state: { $ne: UploadState.PENDING } }, { uploadExpiresAt: { $gt: now } }] };
-  const [sum] = await AttachmentModel.aggregate<{ bytes: number }>([{ $match: { eventId: { $exists: false }, createdAt: { $gte: new Date(0) }, ...pool, ...live } }, { $group: { _id: null, bytes: { $sum: '$size' } } }]);
+  const [sum] = await AttachmentModel.aggregate<{ bytes: number }>([
+    { $match: { eventId: { $exists: false }, createdAt: { $gte: new Date(0) }, ...pool, ...live } },
+    { $group: { _id: null, bytes: { $sum: '$size' } } },
+  ]);
   return sum?.bytes ?? 0;
 }
 

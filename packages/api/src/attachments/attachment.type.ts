@@ -15,7 +15,10 @@ export class Attachment {
   @Field(() => Int, { description: 'Size in bytes.' })
   public size!: number;
 
-  @Field({ description: 'Signed link to the bytes; expires (15 minutes by default). Holders of a tickets:read token may also GET it with their token after that.' })
+  @Field({
+    description:
+      'Signed link to the bytes; expires (15 minutes by default). Holders of a tickets:read token may also GET it with their token after that.',
+  })
   public url!: string;
 }
 

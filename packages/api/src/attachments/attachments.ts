@@ -33,11 +33,32 @@ export interface Attachments {
   stop(): Promise<void>;
 }
 
-export async function createAttachments({ config, log, registry, principalOf, refuseIfSpent, ipOf }: AttachmentsOptions): Promise<Attachments> {
+export async function createAttachments({
+  config,
+  log,
+  registry,
+  principalOf,
+  refuseIfSpent,
+  ipOf,
+}: AttachmentsOptions): Promise<Attachments> {
   const db = mongoose.connection.db!;
   const signer = new UrlSigner(await signingKey(db, config.signingKey));
-  const service = new AttachmentService(config, new GridFsStore(db), signer, registry ? attachmentMetrics(registry) : {});
-  const route = attachmentRoutes({ service, principalOf, refuseIfSpent, ipOf, idleTimeoutMs: config.idleTimeoutMs, maxDownloadsPerAddress: config.maxDownloadsPerAddress, maxDownloads: config.maxDownloads, log });
+  const service = new AttachmentService(
+    config,
+    new GridFsStore(db),
+    signer,
+    registry ? attachmentMetrics(registry) : {},
+  );
+  const route = attachmentRoutes({
+    service,
+    principalOf,
+    refuseIfSpent,
+    ipOf,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxDownloadsPerAddress: config.maxDownloadsPerAddress,
+    maxDownloads: config.maxDownloads,
+    log,
+  });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | null = null;
   const sweep = () => {

@@ -1,6 +1,13 @@
 // The types an upload may be, decided from its bytes (file-type), never
 // from the declared type or the extension alone.
-export const ALLOWED_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'] as const;
+export const ALLOWED_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+] as const;
 export type AllowedType = (typeof ALLOWED_TYPES)[number];
 
 export const isAllowedType = (t: string): t is AllowedType => (ALLOWED_TYPES as readonly string[]).includes(t);

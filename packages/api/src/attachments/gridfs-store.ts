@@ -37,7 +37,14 @@ export class GridFsStore implements AttachmentStore {
     const sink = new Writable({
       // Each write waits for the driver (its callback comes once a full chunk is inserted).
       write(chunk: Buffer, _enc, done) {
-        track(new Promise((settled) => upload.write(chunk, (err) => { settled(); done(err ?? null); })));
+        track(
+          new Promise((settled) =>
+            upload.write(chunk, (err) => {
+              settled();
+              done(err ?? null);
+            }),
+          ),
+        );
       },
       final(done) {
         track(new Promise((settled) => upload.end(() => settled())));
@@ -61,7 +68,9 @@ export class GridFsStore implements AttachmentStore {
       (async function* () {
         const file = await db.collection(`${BUCKET}.files`).findOne({ _id: id });
         if (!file) throw new Error(`attachment ${String(id)}: no stored file`);
-        const cursor = db.collection(`${BUCKET}.chunks`).find({ files_id: id }, { sort: { n: 1 }, batchSize: READ_BATCH });
+        const cursor = db
+          .collection(`${BUCKET}.chunks`)
+          .find({ files_id: id }, { sort: { n: 1 }, batchSize: READ_BATCH });
         let n = 0;
         let length = 0;
         try {
@@ -76,7 +85,8 @@ export class GridFsStore implements AttachmentStore {
         } finally {
           await cursor.close();
         }
-        if (length !== file.length) throw new Error(`attachment ${String(id)}: ${length} of ${file.length} bytes stored`);
+        if (length !== file.length)
+          throw new Error(`attachment ${String(id)}: ${length} of ${file.length} bytes stored`);
       })(),
       { objectMode: false },
     );

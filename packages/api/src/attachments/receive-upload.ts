@@ -76,7 +76,11 @@ export async function receiveUpload(body: Readable, sink: Writable, expected: Ex
     await done;
   } catch (err) {
     if (err instanceof Refusal) throw err;
-    if ((err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as { code?: string }).code === 'ECONNRESET') throw new Refusal('aborted');
+    if (
+      (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+      (err as { code?: string }).code === 'ECONNRESET'
+    )
+      throw new Refusal('aborted');
     throw err;
   } finally {
     clearTimeout(deadline);

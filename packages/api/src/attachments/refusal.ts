@@ -1,5 +1,6 @@
 // Why an upload or a download was refused, and the HTTP status that says so.
-export type RefusalReason = 'too_large' | 'wrong_type' | 'wrong_length' | 'gone' | 'forbidden' | 'not_found' | 'aborted' | 'too_slow';
+export type RefusalReason =
+  'too_large' | 'wrong_type' | 'wrong_length' | 'gone' | 'forbidden' | 'not_found' | 'aborted' | 'too_slow';
 
 export const STATUS_OF: Record<RefusalReason, number> = {
   too_large: 413,

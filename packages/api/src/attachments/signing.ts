@@ -18,7 +18,13 @@ export class UrlSigner {
   }
 
   /** 'ok', 'expired' (signature right, time up) or 'invalid'. */
-  check(purpose: Purpose, id: string, expires: string | null, signature: string | null, now = Date.now()): 'ok' | 'expired' | 'invalid' {
+  check(
+    purpose: Purpose,
+    id: string,
+    expires: string | null,
+    signature: string | null,
+    now = Date.now(),
+  ): 'ok' | 'expired' | 'invalid' {
     if (!expires || !signature || !/^\d{1,12}$/.test(expires)) return 'invalid';
     const expected = Buffer.from(this.sign(purpose, id, Number(expires)));
     const given = Buffer.from(signature);
@@ -32,7 +38,11 @@ export async function signingKey(db: Db, configured: string | undefined): Promis
   if (configured) return Buffer.from(configured);
   const keys = db.collection<{ _id: string; key: string; createdAt: Date }>(KEY_COLLECTION);
   try {
-    await keys.updateOne({ _id: KEY_ID }, { $setOnInsert: { key: randomBytes(32).toString('base64'), createdAt: new Date() } }, { upsert: true });
+    await keys.updateOne(
+      { _id: KEY_ID },
+      { $setOnInsert: { key: randomBytes(32).toString('base64'), createdAt: new Date() } },
+      { upsert: true },
+    );
   } catch (err) {
     // Two processes upserting at once: one inserts, the other hits the _id; both then read the same key.
     if (!isDuplicateKeyError(err)) throw err;

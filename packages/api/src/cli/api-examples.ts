@@ -24,74 +24,94 @@ const SOME_WEBHOOK = '6750a1b2c3d4e5f601234567';
 
 export const EXAMPLES: Record<string, OperationExample> = {
   createTicket: {
-    query: 'mutation CreateTicket($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber status createdAt } }',
-    variables: { input: { customerEmail: EMAIL, customerName: 'Ada Lovelace', subject: 'Printer on floor 3 is jammed', description: 'It shows error E-42 since this morning.' } },
+    query:
+      'mutation CreateTicket($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber status createdAt } }',
+    variables: {
+      input: {
+        customerEmail: EMAIL,
+        customerName: 'Ada Lovelace',
+        subject: 'Printer on floor 3 is jammed',
+        description: 'It shows error E-42 since this morning.',
+      },
+    },
     sdk: `await client.createTicket({ customerEmail: '${EMAIL}', customerName: 'Ada Lovelace', subject: 'Printer on floor 3 is jammed', description: 'It shows error E-42 since this morning.' })`,
   },
   trackTicket: {
-    query: 'query TrackTicket($ticketNumber: String!, $email: String!) { trackTicket(ticketNumber: $ticketNumber, email: $email) { ticketNumber status timeline { kind at message } } }',
+    query:
+      'query TrackTicket($ticketNumber: String!, $email: String!) { trackTicket(ticketNumber: $ticketNumber, email: $email) { ticketNumber status timeline { kind at message } } }',
     variables: { ticketNumber: TICKET, email: EMAIL },
     sdk: `await client.trackTicket({ ticketNumber: '${TICKET}', email: '${EMAIL}' })`,
   },
   ticketTimeline: {
-    query: 'query TicketTimeline($ticketNumber: String!, $email: String!) { ticketTimeline(ticketNumber: $ticketNumber, email: $email) { kind at message } }',
+    query:
+      'query TicketTimeline($ticketNumber: String!, $email: String!) { ticketTimeline(ticketNumber: $ticketNumber, email: $email) { kind at message } }',
     variables: { ticketNumber: TICKET, email: EMAIL },
     sdk: `await client.ticketTimeline({ ticketNumber: '${TICKET}', email: '${EMAIL}' })`,
   },
   ticketUpdated: {
-    query: 'subscription TicketUpdated($ticketNumber: String!, $email: String!) { ticketUpdated(ticketNumber: $ticketNumber, email: $email) { ticketNumber status updatedAt } }',
+    query:
+      'subscription TicketUpdated($ticketNumber: String!, $email: String!) { ticketUpdated(ticketNumber: $ticketNumber, email: $email) { ticketNumber status updatedAt } }',
     variables: { ticketNumber: TICKET, email: EMAIL },
     sdk: `const stop = client.subscribeToTicket({ ticketNumber: '${TICKET}', email: '${EMAIL}' }, { next: (ticket) => console.log(ticket.status) })`,
   },
   createUpload: {
-    query: 'mutation CreateUpload($filename: String!, $contentType: String!, $size: Int!) { createUpload(filename: $filename, contentType: $contentType, size: $size) { attachmentId uploadUrl expiresAt maxBytes } }',
+    query:
+      'mutation CreateUpload($filename: String!, $contentType: String!, $size: Int!) { createUpload(filename: $filename, contentType: $contentType, size: $size) { attachmentId uploadUrl expiresAt maxBytes } }',
     variables: { filename: 'screenshot.png', contentType: 'image/png', size: 48213 },
     sdk: `const attachmentId = await client.uploadAttachment(file) // createUpload, then the PUT of the bytes`,
   },
   respondToTicket: {
-    query: 'mutation RespondToTicket($ticketNumber: String!, $message: String!) { respondToTicket(ticketNumber: $ticketNumber, message: $message) { ticketNumber status firstResponseAt } }',
+    query:
+      'mutation RespondToTicket($ticketNumber: String!, $message: String!) { respondToTicket(ticketNumber: $ticketNumber, message: $message) { ticketNumber status firstResponseAt } }',
     variables: { ticketNumber: TICKET, message: 'We are on our way with a new drum.' },
     token: true,
     sdk: `await client.respondToTicket({ ticketNumber: '${TICKET}', message: 'We are on our way with a new drum.' })`,
   },
   addInternalNote: {
-    query: 'mutation AddInternalNote($ticketNumber: String!, $message: String!) { addInternalNote(ticketNumber: $ticketNumber, message: $message) { ticketNumber } }',
+    query:
+      'mutation AddInternalNote($ticketNumber: String!, $message: String!) { addInternalNote(ticketNumber: $ticketNumber, message: $message) { ticketNumber } }',
     variables: { ticketNumber: TICKET, message: 'Same printer as last week.' },
     token: true,
     sdk: `await client.addInternalNote({ ticketNumber: '${TICKET}', message: 'Same printer as last week.' })`,
   },
   assignTicket: {
-    query: 'mutation AssignTicket($ticketNumber: String!, $assignee: String) { assignTicket(ticketNumber: $ticketNumber, assignee: $assignee) { ticketNumber assignee } }',
+    query:
+      'mutation AssignTicket($ticketNumber: String!, $assignee: String) { assignTicket(ticketNumber: $ticketNumber, assignee: $assignee) { ticketNumber assignee } }',
     variables: { ticketNumber: TICKET, assignee: 'grace' },
     token: true,
     sdk: `await client.assignTicket({ ticketNumber: '${TICKET}', assignee: 'grace' })`,
   },
   updateTicketStatus: {
-    query: 'mutation UpdateTicketStatus($ticketNumber: String!, $status: TicketStatus!) { updateTicketStatus(ticketNumber: $ticketNumber, status: $status) { ticketNumber status } }',
+    query:
+      'mutation UpdateTicketStatus($ticketNumber: String!, $status: TicketStatus!) { updateTicketStatus(ticketNumber: $ticketNumber, status: $status) { ticketNumber status } }',
     variables: { ticketNumber: TICKET, status: 'IN_PROGRESS' },
     token: true,
     sdk: `await client.updateTicketStatus({ ticketNumber: '${TICKET}', status: 'IN_PROGRESS' })`,
   },
   resolveTicket: {
-    query: 'mutation ResolveTicket($ticketNumber: String!, $resolutionNotes: String!) { resolveTicket(ticketNumber: $ticketNumber, resolutionNotes: $resolutionNotes) { ticketNumber status resolvedAt } }',
+    query:
+      'mutation ResolveTicket($ticketNumber: String!, $resolutionNotes: String!) { resolveTicket(ticketNumber: $ticketNumber, resolutionNotes: $resolutionNotes) { ticketNumber status resolvedAt } }',
     variables: { ticketNumber: TICKET, resolutionNotes: 'Replaced the drum.' },
     token: true,
     sdk: `await client.resolveTicket({ ticketNumber: '${TICKET}', resolutionNotes: 'Replaced the drum.' })`,
   },
   ticket: {
-    query: 'query Ticket($ticketNumber: String!) { ticket(ticketNumber: $ticketNumber) { ticketNumber status assignee timeline { kind actor visibility } } }',
+    query:
+      'query Ticket($ticketNumber: String!) { ticket(ticketNumber: $ticketNumber) { ticketNumber status assignee timeline { kind actor visibility } } }',
     variables: { ticketNumber: TICKET },
     token: true,
     sdk: `await client.ticket({ ticketNumber: '${TICKET}' })`,
   },
   tickets: {
-    query: 'query Tickets($filter: TicketFilter, $first: Int) { tickets(filter: $filter, first: $first) { totalCount edges { node { ticketNumber status } } pageInfo { hasNextPage endCursor } } }',
+    query:
+      'query Tickets($filter: TicketFilter, $first: Int) { tickets(filter: $filter, first: $first) { totalCount edges { node { ticketNumber status } } pageInfo { hasNextPage endCursor } } }',
     variables: { filter: { status: ['RESOLVED'] }, first: 10 },
     token: true,
     sdk: `for await (const ticket of client.listTickets({ filter: { status: ['RESOLVED'] } }).items()) console.log(ticket.ticketNumber)`,
   },
   ticketChanges: {
-    query: 'query TicketChanges($after: String, $first: Int) { ticketChanges(after: $after, first: $first) { changes { cursor event { kind at } ticket { ticketNumber status } } endCursor hasMore } }',
+    query:
+      'query TicketChanges($after: String, $first: Int) { ticketChanges(after: $after, first: $first) { changes { cursor event { kind at } ticket { ticketNumber status } } endCursor hasMore } }',
     variables: { after: null, first: 50 },
     token: true,
     sdk: `await client.ticketChanges({ after: null, first: 50 }) // then pass endCursor back as after`,
@@ -108,7 +128,8 @@ export const EXAMPLES: Record<string, OperationExample> = {
     sdk: null,
   },
   createWebhook: {
-    query: 'mutation CreateWebhook($url: String!, $kinds: [TimelineEventKind!]) { createWebhook(url: $url, kinds: $kinds) { webhook { id url kinds enabled } secret } }',
+    query:
+      'mutation CreateWebhook($url: String!, $kinds: [TimelineEventKind!]) { createWebhook(url: $url, kinds: $kinds) { webhook { id url kinds enabled } secret } }',
     variables: { url: 'https://hooks.example.com/tickets', kinds: ['CREATED', 'RESOLVED'] },
     token: true,
     sdk: `const { webhook, secret } = await client.createWebhook({ url: 'https://hooks.example.com/tickets', kinds: ['CREATED', 'RESOLVED'] })`,
@@ -119,14 +140,16 @@ export const EXAMPLES: Record<string, OperationExample> = {
     sdk: `await client.webhooks()`,
   },
   webhookDeliveries: {
-    query: 'query WebhookDeliveries($webhookId: ID!, $first: Int) { webhookDeliveries(webhookId: $webhookId, first: $first) { eventId kind status attempts responseStatus } }',
+    query:
+      'query WebhookDeliveries($webhookId: ID!, $first: Int) { webhookDeliveries(webhookId: $webhookId, first: $first) { eventId kind status attempts responseStatus } }',
     variables: { webhookId: SOME_WEBHOOK, first: 20 },
     token: true,
     sdk: `await client.webhookDeliveries({ webhookId: webhook.id, first: 20 })`,
     expectCode: 'NOT_FOUND',
   },
   updateWebhook: {
-    query: 'mutation UpdateWebhook($id: ID!, $enabled: Boolean) { updateWebhook(id: $id, enabled: $enabled) { id enabled } }',
+    query:
+      'mutation UpdateWebhook($id: ID!, $enabled: Boolean) { updateWebhook(id: $id, enabled: $enabled) { id enabled } }',
     variables: { id: SOME_WEBHOOK, enabled: true },
     token: true,
     sdk: `await client.updateWebhook({ id: webhook.id, enabled: true })`,
@@ -151,7 +174,8 @@ export const EXAMPLES: Record<string, OperationExample> = {
     sdk: null,
   },
   customerData: {
-    query: 'query CustomerData($email: String!) { customerData(email: $email) { email tickets { ticketNumber status } } }',
+    query:
+      'query CustomerData($email: String!) { customerData(email: $email) { email tickets { ticketNumber status } } }',
     variables: { email: EMAIL },
     token: true,
     sdk: `await client.customerData({ email: '${EMAIL}' })`,
@@ -167,5 +191,10 @@ export const EXAMPLES: Record<string, OperationExample> = {
 /** The curl of an example: the body as JSON in single quotes (a quote inside closes, escapes and reopens). */
 export function curlOf(example: OperationExample, url = 'http://127.0.0.1:4000/graphql'): string {
   const body = JSON.stringify({ query: example.query, ...(example.variables ? { variables: example.variables } : {}) });
-  return [`curl -sS ${url}`, `-H 'content-type: application/json'`, ...(example.token ? [`-H "authorization: Bearer $TOKEN"`] : []), `--data '${body.replace(/'/g, `'\\''`)}'`].join(' \\\n  ');
+  return [
+    `curl -sS ${url}`,
+    `-H 'content-type: application/json'`,
+    ...(example.token ? [`-H "authorization: Bearer $TOKEN"`] : []),
+    `--data '${body.replace(/'/g, `'\\''`)}'`,
+  ].join(' \\\n  ');
 }

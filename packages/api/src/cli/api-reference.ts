@@ -8,8 +8,20 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  getNamedType, isEnumType, isInputObjectType, isInterfaceType, isNonNullType, isObjectType, isScalarType, isUnionType,
-  type GraphQLArgument, type GraphQLField, type GraphQLInputField, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
 } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 import { ErrorCode } from '../errors/error-codes';
@@ -19,11 +31,16 @@ import { curlOf, EXAMPLES } from './api-examples';
 import { ticketSchema } from '../schema';
 
 const FILE = resolve(__dirname, '../../../../docs/api.md');
-const BEGIN = '<!-- BEGIN GENERATED REFERENCE: `npm run schema` writes this part from the schema; do not edit it by hand -->';
+const BEGIN =
+  '<!-- BEGIN GENERATED REFERENCE: `npm run schema` writes this part from the schema; do not edit it by hand -->';
 const END = '<!-- END GENERATED REFERENCE -->';
 
 /** One line, safe in a Markdown table cell. */
-const cell = (text: string | null | undefined): string => (text ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+const cell = (text: string | null | undefined): string =>
+  (text ?? '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 
 /** The scopes each root field's resolver declares with @Authorized, by field name. */
 function declaredScopes(): Map<string, string[]> {
@@ -40,7 +57,10 @@ function budgetOf(field: string): string {
   if (FREE_FIELDS.has(field)) return 'none (free)';
   const name = BUDGET_OF_FIELD[field] ?? 'other';
   const { points, duration } = BUDGETS[name];
-  const uploads = field === 'createUpload' ? `, uploadBytes (its size in KiB, ${BUDGETS.uploadBytes.points} per ${BUDGETS.uploadBytes.duration} s per client)` : '';
+  const uploads =
+    field === 'createUpload'
+      ? `, uploadBytes (its size in KiB, ${BUDGETS.uploadBytes.points} per ${BUDGETS.uploadBytes.duration} s per client)`
+      : '';
   return `${name} (${points} per ${duration} s per client)${uploads}`;
 }
 
@@ -75,7 +95,12 @@ export function errorsOf(field: GraphQLField<unknown, unknown>, scoped: boolean)
   if (unique.length) errors.push({ code: 'DUPLICATE_ENTRY', fields: unique });
   if (scoped) errors.push({ code: 'UNAUTHENTICATED' }, { code: 'FORBIDDEN' });
   else if (SCOPED_FIELDS[field.name]) errors.push({ code: 'FORBIDDEN', fields: SCOPED_FIELDS[field.name] });
-  if (scoped && isNonNullType(field.type) && field.args.some((a) => ['ticketNumber', 'id', 'webhookId'].includes(a.name))) errors.push({ code: 'NOT_FOUND' });
+  if (
+    scoped &&
+    isNonNullType(field.type) &&
+    field.args.some((a) => ['ticketNumber', 'id', 'webhookId'].includes(a.name))
+  )
+    errors.push({ code: 'NOT_FOUND' });
   return errors;
 }
 
@@ -84,21 +109,30 @@ export function documentedErrors(schema: GraphQLSchema = ticketSchema()): Map<st
   const scopes = declaredScopes();
   const out = new Map<string, DocumentedError[]>();
   for (const type of [schema.getQueryType(), schema.getMutationType()]) {
-    for (const field of Object.values(type?.getFields() ?? {})) out.set(field.name, errorsOf(field, Boolean(scopes.get(field.name)?.length)));
+    for (const field of Object.values(type?.getFields() ?? {}))
+      out.set(field.name, errorsOf(field, Boolean(scopes.get(field.name)?.length)));
   }
   return out;
 }
 
-const errorText = (e: DocumentedError) => `\`${e.code}\`${e.fields ? ` (on ${e.fields.map((f) => `\`${f}\``).join(', ')})` : ''}`;
+const errorText = (e: DocumentedError) =>
+  `\`${e.code}\`${e.fields ? ` (on ${e.fields.map((f) => `\`${f}\``).join(', ')})` : ''}`;
 
 function argumentRows(args: readonly (GraphQLArgument | GraphQLInputField)[]): string[] {
-  return args.map((a) => `| \`${a.name}\` | \`${String(a.type)}\` | ${a.defaultValue === undefined ? '' : `\`${JSON.stringify(a.defaultValue)}\``} | ${cell(a.description)} |`);
+  return args.map(
+    (a) =>
+      `| \`${a.name}\` | \`${String(a.type)}\` | ${a.defaultValue === undefined ? '' : `\`${JSON.stringify(a.defaultValue)}\``} | ${cell(a.description)} |`,
+  );
 }
 
 function operations(schema: GraphQLSchema): string[] {
   const scopes = declaredScopes();
   const out: string[] = [];
-  const roots: [string, GraphQLObjectType | null | undefined][] = [['Queries', schema.getQueryType()], ['Mutations', schema.getMutationType()], ['Subscriptions', schema.getSubscriptionType()]];
+  const roots: [string, GraphQLObjectType | null | undefined][] = [
+    ['Queries', schema.getQueryType()],
+    ['Mutations', schema.getMutationType()],
+    ['Subscriptions', schema.getSubscriptionType()],
+  ];
   for (const [title, type] of roots) {
     if (!type) continue;
     out.push(`### ${title}`, '');
@@ -109,9 +143,17 @@ function operations(schema: GraphQLSchema): string[] {
       out.push(`- Scope: ${scope?.length ? scope.map((s) => `\`${s}\``).join(' and ') : 'none (public)'}`);
       out.push(`- Budget: ${budgetOf(field.name)}`);
       const errors = errorsOf(field, Boolean(scope?.length));
-      out.push(`- Errors: ${[...errors.map(errorText), 'and those of every operation'].join(', ')} ([Errors](#errors))`);
+      out.push(
+        `- Errors: ${[...errors.map(errorText), 'and those of every operation'].join(', ')} ([Errors](#errors))`,
+      );
       if (field.deprecationReason) out.push(`- Deprecated: ${cell(field.deprecationReason)}`);
-      if (field.args.length) out.push('', '| argument | type | default | meaning |', '| --- | --- | --- | --- |', ...argumentRows(field.args));
+      if (field.args.length)
+        out.push(
+          '',
+          '| argument | type | default | meaning |',
+          '| --- | --- | --- | --- |',
+          ...argumentRows(field.args),
+        );
       out.push('', ...exampleOf(field.name, title === 'Subscriptions'));
     }
   }
@@ -124,16 +166,37 @@ function exampleOf(name: string, subscription: boolean): string[] {
   if (!example) return ['No example yet: add one to packages/api/src/cli/api-examples.ts.', ''];
   const out = ['Example:', ''];
   if (subscription) {
-    out.push('Over WebSocket (`graphql-transport-ws` on `/graphql`; a token goes in `connection_init`), subscribe with:', '', '```json', JSON.stringify({ query: example.query, ...(example.variables ? { variables: example.variables } : {}) }), '```', '');
+    out.push(
+      'Over WebSocket (`graphql-transport-ws` on `/graphql`; a token goes in `connection_init`), subscribe with:',
+      '',
+      '```json',
+      JSON.stringify({ query: example.query, ...(example.variables ? { variables: example.variables } : {}) }),
+      '```',
+      '',
+    );
   } else {
     out.push('```bash', curlOf(example), '```', '');
   }
-  out.push(example.sdk ? '```ts' : 'Not in the SDK: send the document above with any GraphQL client.', ...(example.sdk ? [example.sdk, '```'] : []), '');
+  out.push(
+    example.sdk ? '```ts' : 'Not in the SDK: send the document above with any GraphQL client.',
+    ...(example.sdk ? [example.sdk, '```'] : []),
+    '',
+  );
   return out;
 }
 
 function typeSection(type: GraphQLNamedType): string[] {
-  const kind = isObjectType(type) ? 'type' : isInterfaceType(type) ? 'interface' : isInputObjectType(type) ? 'input' : isEnumType(type) ? 'enum' : isUnionType(type) ? 'union' : 'scalar';
+  const kind = isObjectType(type)
+    ? 'type'
+    : isInterfaceType(type)
+      ? 'interface'
+      : isInputObjectType(type)
+        ? 'input'
+        : isEnumType(type)
+          ? 'enum'
+          : isUnionType(type)
+            ? 'union'
+            : 'scalar';
   const out = [`#### \`${type.name}\` (${kind})`, ''];
   if (type.description) out.push(cell(type.description), '');
   if (isObjectType(type) || isInterfaceType(type)) {
@@ -142,14 +205,29 @@ function typeSection(type: GraphQLNamedType): string[] {
     out.push('| field | type | meaning |', '| --- | --- | --- |');
     for (const f of Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]) {
       const args = f.args.length ? `(${f.args.map((a) => `${a.name}: ${String(a.type)}`).join(', ')})` : '';
-      out.push(`| \`${f.name}${args}\` | \`${String(f.type)}\` | ${cell(f.description)}${f.deprecationReason ? ` Deprecated: ${cell(f.deprecationReason)}` : ''} |`);
+      out.push(
+        `| \`${f.name}${args}\` | \`${String(f.type)}\` | ${cell(f.description)}${f.deprecationReason ? ` Deprecated: ${cell(f.deprecationReason)}` : ''} |`,
+      );
     }
   } else if (isInputObjectType(type)) {
-    out.push('| field | type | default | meaning |', '| --- | --- | --- | --- |', ...argumentRows(Object.values(type.getFields())));
+    out.push(
+      '| field | type | default | meaning |',
+      '| --- | --- | --- | --- |',
+      ...argumentRows(Object.values(type.getFields())),
+    );
   } else if (isEnumType(type)) {
-    out.push('| value | meaning |', '| --- | --- |', ...type.getValues().map((v) => `| \`${v.name}\` | ${cell(v.description)} |`));
+    out.push(
+      '| value | meaning |',
+      '| --- | --- |',
+      ...type.getValues().map((v) => `| \`${v.name}\` | ${cell(v.description)} |`),
+    );
   } else if (isUnionType(type)) {
-    out.push(`One of ${type.getTypes().map((t) => `\`${t.name}\``).join(', ')}.`);
+    out.push(
+      `One of ${type
+        .getTypes()
+        .map((t) => `\`${t.name}\``)
+        .join(', ')}.`,
+    );
   }
   out.push('');
   return out;
@@ -159,17 +237,46 @@ function typeSection(type: GraphQLNamedType): string[] {
 function deprecatedSection(schema: GraphQLSchema): string[] {
   const list = deprecations(schema);
   const out = ['## Deprecated', ''];
-  if (!list.length) return [...out, 'Nothing is deprecated. A field leaves only after a release that deprecates it with a removal date (CHANGELOG.md).', ''];
-  return [...out, '| field | why, and when it may be removed |', '| --- | --- |', ...list.map((d) => `| \`${d.path}\` | ${cell(d.reason)} |`), ''];
+  if (!list.length)
+    return [
+      ...out,
+      'Nothing is deprecated. A field leaves only after a release that deprecates it with a removal date (CHANGELOG.md).',
+      '',
+    ];
+  return [
+    ...out,
+    '| field | why, and when it may be removed |',
+    '| --- | --- |',
+    ...list.map((d) => `| \`${d.path}\` | ${cell(d.reason)} |`),
+    '',
+  ];
 }
 
 /** The generated part, markers included. */
 export function generatedReference(schema: GraphQLSchema = ticketSchema()): string {
-  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name));
+  const roots = new Set(
+    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name),
+  );
   const types = Object.values(schema.getTypeMap())
-    .filter((t) => !t.name.startsWith('__') && !roots.has(t.name) && !(isScalarType(t) && ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(t.name)))
+    .filter(
+      (t) =>
+        !t.name.startsWith('__') &&
+        !roots.has(t.name) &&
+        !(isScalarType(t) && ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(t.name)),
+    )
     .sort((a, b) => a.name.localeCompare(b.name));
-  return [BEGIN, '', ...deprecatedSection(schema), '## Operations', '', ...operations(schema), '## Types', '', ...types.flatMap(typeSection), END].join('\n');
+  return [
+    BEGIN,
+    '',
+    ...deprecatedSection(schema),
+    '## Operations',
+    '',
+    ...operations(schema),
+    '## Types',
+    '',
+    ...types.flatMap(typeSection),
+    END,
+  ].join('\n');
 }
 
 /** docs/api.md with its generated part replaced. */
@@ -193,7 +300,8 @@ if (require.main === module) {
     process.stdout.write(`wrote the reference in ${FILE}\n`);
   } else {
     const problems: string[] = [];
-    if (doc !== expected) problems.push('docs/api.md is out of date with the schema: run `npm run schema` and commit the result.');
+    if (doc !== expected)
+      problems.push('docs/api.md is out of date with the schema: run `npm run schema` and commit the result.');
     const missing = undocumentedCodes(doc);
     if (missing.length) problems.push(`docs/api.md's error table lacks ${missing.join(', ')}: add a row for each.`);
     if (problems.length) {

@@ -42,8 +42,13 @@ function safeUser(): string {
 async function confirmed(): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
   try {
-    process.stderr.write('Erase this customer\'s personal data from every ticket? This cannot be undone. Type "yes" to go on: ');
-    const answer = await Promise.race([rl.question(''), new Promise<string>((resolve) => rl.once('close', () => resolve('')))]);
+    process.stderr.write(
+      'Erase this customer\'s personal data from every ticket? This cannot be undone. Type "yes" to go on: ',
+    );
+    const answer = await Promise.race([
+      rl.question(''),
+      new Promise<string>((resolve) => rl.once('close', () => resolve(''))),
+    ]);
     return answer.trim().toLowerCase() === 'yes';
   } finally {
     rl.close();
@@ -53,24 +58,50 @@ async function confirmed(): Promise<boolean> {
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { email: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } } });
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        email: { type: 'string' },
+        yes: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
   const command = positionals[0];
-  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
-  if (!command || !['export', 'erase', 'audit'].includes(command) || positionals.length > 1) { process.stderr.write(`unknown command "${positionals.join(' ')}"\n${USAGE}\n`); return 2; }
-  if (!values.email) { process.stderr.write(`${command} needs --email\n${USAGE}\n`); return 2; }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!command || !['export', 'erase', 'audit'].includes(command) || positionals.length > 1) {
+    process.stderr.write(`unknown command "${positionals.join(' ')}"\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values.email) {
+    process.stderr.write(`${command} needs --email\n${USAGE}\n`);
+    return 2;
+  }
   // Checked before anything is asked or opened: a bad email is a usage error (2), whatever the command.
   const checked = checkEmail(values.email, 'email');
-  if (!checked.ok) { process.stderr.write(`--email ${checked.problems[0].message}\n`); return 2; }
+  if (!checked.ok) {
+    process.stderr.write(`--email ${checked.problems[0].message}\n`);
+    return 2;
+  }
   const email = checked.value;
   const config = loadConfig();
   const database = cliDatabase(config);
-  if ('missing' in database) { process.stderr.write(`Customers' data lives in the database the API uses. ${database.missing}\n`); return 2; }
-  if (command === 'erase' && !values.yes && !(await confirmed())) { process.stderr.write('Not confirmed: nothing erased.\n'); return 1; }
+  if ('missing' in database) {
+    process.stderr.write(`Customers' data lives in the database the API uses. ${database.missing}\n`);
+    return 2;
+  }
+  if (command === 'erase' && !values.yes && !(await confirmed())) {
+    process.stderr.write('Not confirmed: nothing erased.\n');
+    return 1;
+  }
 
   // Logs to stderr: stdout carries the export's (or --json's) JSON alone.
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
@@ -79,7 +110,12 @@ async function main(): Promise<number> {
     await ensureIndexes(customerModels, log);
     // The same erasers as the API's (compose.ts).
     // Its erasures reach the API's tickets_erased_total through a tally (customers/erasure-tally.ts).
-    const customers = new CustomerService(log, erasers(config, mongoose.connection.db!), { onErased: leaveTally }, { key: config.customers.auditKey });
+    const customers = new CustomerService(
+      log,
+      erasers(config, mongoose.connection.db!),
+      { onErased: leaveTally },
+      { key: config.customers.auditKey },
+    );
     const actor = cliActor();
     if (command === 'export') {
       process.stdout.write(`${JSON.stringify(exportJson(await customers.export(email, actor)), null, 2)}\n`);
@@ -89,15 +125,29 @@ async function main(): Promise<number> {
       const report = await customers.erase(email, actor);
       // The API's sequencers give the ERASED events their feed places (webhooks, subscribers) within seconds.
       if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-      else process.stdout.write(`Erased ${report.tickets} ticket(s): ${report.events} event text(s), ${report.attachments} attachment(s). Integrators learn it from ticket.erased.\n`);
+      else
+        process.stdout.write(
+          `Erased ${report.tickets} ticket(s): ${report.events} event text(s), ${report.attachments} attachment(s). Integrators learn it from ticket.erased.\n`,
+        );
       return 0;
     }
     const entries = await customers.audit.entriesFor(email);
-    if (values.json) process.stdout.write(`${JSON.stringify(entries.map(({ action, actor: who, at, tickets, events, attachments }) => ({ action, actor: who, at, tickets, events, attachments })))}\n`);
-    else process.stdout.write(entries.length ? `${entries.map((e) => `${e.at.toISOString().slice(0, 10)}  ${e.action.padEnd(9)} ${e.actor.padEnd(20)} tickets ${e.tickets}${e.events === undefined ? '' : `, events ${e.events}, attachments ${e.attachments ?? 0}`}`).join('\n')}\n` : 'no requests recorded for this email\n');
+    if (values.json)
+      process.stdout.write(
+        `${JSON.stringify(entries.map(({ action, actor: who, at, tickets, events, attachments }) => ({ action, actor: who, at, tickets, events, attachments })))}\n`,
+      );
+    else
+      process.stdout.write(
+        entries.length
+          ? `${entries.map((e) => `${e.at.toISOString().slice(0, 10)}  ${e.action.padEnd(9)} ${e.actor.padEnd(20)} tickets ${e.tickets}${e.events === undefined ? '' : `, events ${e.events}, attachments ${e.attachments ?? 0}`}`).join('\n')}\n`
+          : 'no requests recorded for this email\n',
+      );
     return 0;
   } catch (err) {
-    if (err instanceof GraphQLError && err.extensions.code === 'BAD_USER_INPUT') { process.stderr.write(`${err.message}\n`); return 2; }
+    if (err instanceof GraphQLError && err.extensions.code === 'BAD_USER_INPUT') {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
     throw err;
   } finally {
     await disconnectDatabase();

@@ -4,7 +4,6 @@ import { signChatId } from '../tickets/chat-signature';
 import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.enums';
 import type { TicketService } from '../tickets/ticket.service';
 
-
 interface DemoTicket {
   email: string;
   subject: string;
@@ -59,7 +58,10 @@ const DEMO: DemoTicket[] = [
 ];
 
 /** The demo's tickets; the agent's moves show on their timelines under `actor` (the demo agent's name). */
-export async function seedDemo(service: TicketService, actor = 'agent'): Promise<{ ticketNumber: string; email: string; status: string; subject: string }[]> {
+export async function seedDemo(
+  service: TicketService,
+  actor = 'agent',
+): Promise<{ ticketNumber: string; email: string; status: string; subject: string }[]> {
   const out = [];
   for (const d of DEMO) {
     const t = await service.create({
@@ -83,6 +85,12 @@ export async function seedDemo(service: TicketService, actor = 'agent'): Promise
  * have its ticket) signed with the server's CHAT_SIGNING_SECRET.
  */
 export function demoChatLink(secret: string, chatId = `demo-chat-${Date.now().toString(36)}`): string {
-  const query = new URLSearchParams({ chatId, chatSignature: signChatId(chatId, secret), name: 'Ada Lovelace', email: 'ada@example.com', subject: 'Printer jammed' });
+  const query = new URLSearchParams({
+    chatId,
+    chatSignature: signChatId(chatId, secret),
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    subject: 'Printer jammed',
+  });
   return `/create?${query.toString()}`;
 }

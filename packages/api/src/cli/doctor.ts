@@ -3,7 +3,12 @@
 import 'reflect-metadata';
 import { respellStoredEmails } from '../doctor/email-spelling';
 import mongoose from 'mongoose';
-import { formatAttachmentReport, formatAttachmentRepair, inspectAttachmentsReport, repairAttachments } from '../attachments/attachment-doctor';
+import {
+  formatAttachmentReport,
+  formatAttachmentRepair,
+  inspectAttachmentsReport,
+  repairAttachments,
+} from '../attachments/attachment-doctor';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { inspect } from '../doctor/inspect';
 import { repair } from '../doctor/repair';
@@ -16,10 +21,20 @@ const USAGE = 'usage: MONGODB_URI=mongodb://... npm run doctor [-- --fix] [--jso
 
 async function main(): Promise<number> {
   const args = new Set(process.argv.slice(2));
-  for (const a of args) if (!['--fix', '--json', '--progress', '--help'].includes(a)) { process.stderr.write(`unknown option ${a}\n${USAGE}\n`); return 2; }
-  if (args.has('--help')) { process.stdout.write(`${USAGE}\n`); return 0; }
+  for (const a of args)
+    if (!['--fix', '--json', '--progress', '--help'].includes(a)) {
+      process.stderr.write(`unknown option ${a}\n${USAGE}\n`);
+      return 2;
+    }
+  if (args.has('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const config = loadConfig();
-  if (!config.mongodbUri) { process.stderr.write(`MONGODB_URI is not set: the doctor works on an existing database.\n${USAGE}\n`); return 2; }
+  if (!config.mongodbUri) {
+    process.stderr.write(`MONGODB_URI is not set: the doctor works on an existing database.\n${USAGE}\n`);
+    return 2;
+  }
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const json = args.has('--json');
@@ -37,13 +52,21 @@ async function main(): Promise<number> {
       if (showProgress && process.stderr.isTTY) process.stderr.write('\n');
       const attachments = await repairAttachments(mongoose.connection.db!);
       const emailsRespelt = await respellStoredEmails(log, { force: true });
-      process.stdout.write(json ? JSON.stringify({ ...result, attachments, emailsRespelt }, null, 2) + '\n' : `${formatRepair(result)}\n\n${formatAttachmentRepair(attachments)}\nemails brought to their one spelling: ${emailsRespelt}\n`);
+      process.stdout.write(
+        json
+          ? JSON.stringify({ ...result, attachments, emailsRespelt }, null, 2) + '\n'
+          : `${formatRepair(result)}\n\n${formatAttachmentRepair(attachments)}\nemails brought to their one spelling: ${emailsRespelt}\n`,
+      );
       return result.after.healthy && attachments.after.healthy && !result.errors.length ? 0 : 1;
     }
     const report = await inspect();
     // Attachments are checked here, not in inspect(): the API's start-up guard runs that one.
     const attachments = await inspectAttachmentsReport(mongoose.connection.db!);
-    process.stdout.write(json ? JSON.stringify({ ...report, healthy: report.healthy && attachments.healthy, attachments }, null, 2) + '\n' : `${formatReport(report)}\n\n${formatAttachmentReport(attachments)}\n`);
+    process.stdout.write(
+      json
+        ? JSON.stringify({ ...report, healthy: report.healthy && attachments.healthy, attachments }, null, 2) + '\n'
+        : `${formatReport(report)}\n\n${formatAttachmentReport(attachments)}\n`,
+    );
     return report.healthy && attachments.healthy ? 0 : 1;
   } finally {
     await disconnectDatabase();

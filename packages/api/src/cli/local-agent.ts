@@ -14,7 +14,13 @@ export function localAgent(dataDir: string): AgentToken {
   const file = join(dataDir, 'local-agent.json');
   try {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<AgentToken>;
-    if (typeof saved.name === 'string' && AGENT_NAME.test(saved.name) && typeof saved.secret === 'string' && saved.secret.length >= MIN_SECRET_LENGTH) return { name: saved.name, secret: saved.secret };
+    if (
+      typeof saved.name === 'string' &&
+      AGENT_NAME.test(saved.name) &&
+      typeof saved.secret === 'string' &&
+      saved.secret.length >= MIN_SECRET_LENGTH
+    )
+      return { name: saved.name, secret: saved.secret };
   } catch {
     // none yet, or unreadable: make one
   }

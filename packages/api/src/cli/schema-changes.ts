@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     version,
   );
   if (problems.length) {
-    process.stderr.write(`schema.graphql against released ${version}:\n${problems.map((p) => `  - ${p.message}`).join('\n')}\n`);
+    process.stderr.write(
+      `schema.graphql against released ${version}:\n${problems.map((p) => `  - ${p.message}`).join('\n')}\n`,
+    );
     process.exit(1);
   }
   process.stdout.write(`schema.graphql follows ${version} with every change in CHANGELOG.md\n`);

@@ -21,9 +21,15 @@ if (require.main === module) {
     process.stdout.write(`wrote ${FILE}\n`);
   } else {
     let committed = '';
-    try { committed = readFileSync(FILE, 'utf8'); } catch { /* missing counts as different */ }
+    try {
+      committed = readFileSync(FILE, 'utf8');
+    } catch {
+      /* missing counts as different */
+    }
     if (committed !== sdl) {
-      process.stderr.write('schema.graphql is out of date with the code: run `npm run schema` and commit the result.\n');
+      process.stderr.write(
+        'schema.graphql is out of date with the code: run `npm run schema` and commit the result.\n',
+      );
       process.exit(1);
     }
     process.stdout.write('schema.graphql matches the code\n');

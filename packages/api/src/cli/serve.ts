@@ -43,18 +43,28 @@ async function main(): Promise<void> {
   // Nor agents: outside production one of its own signs in, its token printed (cli/local-agent.ts).
   const ownAgent = !config.production && !config.agentTokens.length ? localAgent(config.dataDir) : null;
   if (ownAgent) config = { ...config, agentTokens: [ownAgent] };
-  const log = createLogger(config.logLevel, format === 'pretty' ? prettyDestination(Boolean(process.stdout.isTTY)) : undefined);
+  const log = createLogger(
+    config.logLevel,
+    format === 'pretty' ? prettyDestination(Boolean(process.stdout.isTTY)) : undefined,
+  );
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   for (const warning of startupWarnings(config)) log.warn(warning);
-  if (!config.agentTokens.length) log.warn('AGENT_TOKENS is empty: agent operations will always answer UNAUTHENTICATED');
+  if (!config.agentTokens.length)
+    log.warn('AGENT_TOKENS is empty: agent operations will always answer UNAUTHENTICATED');
 
   // A real mongod keeps its data in DATA_DIR (.data) across restarts; --fresh starts empty.
   const fresh = process.argv.includes('--fresh') || config.freshData;
-  const engine: Engine = await startEngine({ uri: config.mongodbUri, database: 'tickets', dataDir: fresh ? undefined : config.dataDir });
+  const engine: Engine = await startEngine({
+    uri: config.mongodbUri,
+    database: 'tickets',
+    dataDir: fresh ? undefined : config.dataDir,
+  });
   for (const note of engine.notes) log.info(note);
   log.info({ engine: engine.name, persistent: engine.persistent }, `database engine: ${engine.name}`);
   if (engine.kind === 'jongodb') {
-    log.warn('jongodb keeps everything in memory: every ticket is gone when this process stops. For data that stays, set MONGODB_URI or let a real mongod run (docs/configuration.md, "Which database").');
+    log.warn(
+      'jongodb keeps everything in memory: every ticket is gone when this process stops. For data that stays, set MONGODB_URI or let a real mongod run (docs/configuration.md, "Which database").',
+    );
   }
   if (tracingStarted) log.info({ protocol: tracingStarted.protocol }, 'tracing: spans go to the OTLP endpoint');
 
@@ -73,7 +83,9 @@ async function main(): Promise<void> {
   await prepareNumbering(MODELS, log);
   if (demo) {
     const tickets = await seedDemo(new TicketService(log), config.agentTokens[0]?.name);
-    process.stdout.write(`\nDemo tickets (track them with trackTicket(ticketNumber, email)):\n${tickets.map((t) => `  ${t.ticketNumber}  ${t.email.padEnd(24)} ${t.status.padEnd(20)} ${t.subject}`).join('\n')}\n`);
+    process.stdout.write(
+      `\nDemo tickets (track them with trackTicket(ticketNumber, email)):\n${tickets.map((t) => `  ${t.ticketNumber}  ${t.email.padEnd(24)} ${t.status.padEnd(20)} ${t.subject}`).join('\n')}\n`,
+    );
   }
 
   const api = await createApi(config, log, await compose(config, log));
@@ -82,21 +94,32 @@ async function main(): Promise<void> {
   // The ready line is part of the contract: printed whatever LOG_LEVEL says.
   // Pretty lines already say every address in the message; JSON lines also carry them as fields.
   log.child({}, { level: 'info' }).info(format === 'json' ? urls : {}, readyLine(urls));
-  const where = urls.agentInbox ?? 'the web client\'s /agent page (npm run web)';
+  const where = urls.agentInbox ?? "the web client's /agent page (npm run web)";
   if (demo) {
     const site = urls.webClient ? new URL(url).origin : '';
-    process.stdout.write(`\nA chat's signed link, for the web client's create page${site ? '' : ' (npm run web serves it)'}:\n  ${site}${demoChatLink(config.chatSigningSecret!)}\n`);
+    process.stdout.write(
+      `\nA chat's signed link, for the web client's create page${site ? '' : ' (npm run web serves it)'}:\n  ${site}${demoChatLink(config.chatSigningSecret!)}\n`,
+    );
     // npm run web waits for this block, whatever it says.
-    if (!ownAgent) process.stdout.write(`\nAgent sign-in (${where}): ${config.agentTokens.length ? 'one of the AGENT_TOKENS secrets' : 'none: AGENT_TOKENS is empty'}.\n\n`);
+    if (!ownAgent)
+      process.stdout.write(
+        `\nAgent sign-in (${where}): ${config.agentTokens.length ? 'one of the AGENT_TOKENS secrets' : 'none: AGENT_TOKENS is empty'}.\n\n`,
+      );
   }
-  if (ownAgent) process.stdout.write(`\nAgent sign-in (${where}):\n  API token:     ${ownAgent.secret}\n  Your agent id: ${ownAgent.name}\n(AGENT_TOKENS is empty, so this development agent was made; its token is kept in ${config.dataDir}.)\n\n`);
+  if (ownAgent)
+    process.stdout.write(
+      `\nAgent sign-in (${where}):\n  API token:     ${ownAgent.secret}\n  Your agent id: ${ownAgent.name}\n(AGENT_TOKENS is empty, so this development agent was made; its token is kept in ${config.dataDir}.)\n\n`,
+    );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => { log.error('shutdown took too long; exiting'); process.exit(1); }, 20_000);
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 20_000);
     force.unref();
     try {
       await api.stop();
@@ -117,17 +140,30 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-interface ReadyUrls { url: string; explorer?: string; webClient?: string; agentInbox?: string }
+interface ReadyUrls {
+  url: string;
+  explorer?: string;
+  webClient?: string;
+  agentInbox?: string;
+}
 
 /** Every address a newcomer may open, for the ready line. */
 function readyUrls(url: string, { explorer, web }: { explorer: boolean; web: boolean }): ReadyUrls {
   const origin = new URL(url).origin;
-  return { url, ...(explorer && { explorer: url }), ...(web && { webClient: `${origin}/`, agentInbox: `${origin}/agent` }) };
+  return {
+    url,
+    ...(explorer && { explorer: url }),
+    ...(web && { webClient: `${origin}/`, agentInbox: `${origin}/agent` }),
+  };
 }
 
 /** "ticket-api ready at <url>" (what scripts wait for), then the rest. */
 function readyLine(u: ReadyUrls): string {
-  const more = [u.explorer && `explorer (a browser) ${u.explorer}`, u.webClient && `web client ${u.webClient}`, u.agentInbox && `agent inbox ${u.agentInbox}`].filter(Boolean);
+  const more = [
+    u.explorer && `explorer (a browser) ${u.explorer}`,
+    u.webClient && `web client ${u.webClient}`,
+    u.agentInbox && `agent inbox ${u.agentInbox}`,
+  ].filter(Boolean);
   return `ticket-api ready at ${u.url}${more.length ? ` | ${more.join(' | ')}` : ''}`;
 }
 

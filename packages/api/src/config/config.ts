@@ -78,7 +78,9 @@ function parseDelays(raw: string | undefined): number[] {
   if (raw === undefined || raw.trim() === '') return DEFAULT_WEBHOOK_RETRY_DELAYS;
   const delays = raw.split(',').map((d) => Number(d.trim()));
   if (delays.length > 50 || delays.some((d) => !Number.isFinite(d) || d < 0 || d > 7 * 86_400)) {
-    throw new ConfigError(`WEBHOOK_RETRY_DELAYS must be comma-separated seconds (0 to 604800, at most 50), got "${raw}"`);
+    throw new ConfigError(
+      `WEBHOOK_RETRY_DELAYS must be comma-separated seconds (0 to 604800, at most 50), got "${raw}"`,
+    );
   }
   return delays;
 }
@@ -90,7 +92,8 @@ const MIN_TOKEN_LENGTH = 32;
 export function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -113,7 +116,8 @@ function parseTokens(raw: string | undefined): AgentToken[] {
 function parseChatSecret(raw: string | undefined): string | undefined {
   const secret = raw?.trim();
   if (!secret) return undefined;
-  if (secret.length < MIN_TOKEN_LENGTH) throw new ConfigError(`CHAT_SIGNING_SECRET must be at least ${MIN_TOKEN_LENGTH} characters`);
+  if (secret.length < MIN_TOKEN_LENGTH)
+    throw new ConfigError(`CHAT_SIGNING_SECRET must be at least ${MIN_TOKEN_LENGTH} characters`);
   return secret;
 }
 
@@ -132,22 +136,29 @@ function parseTransactions(raw: string | undefined): 'auto' | 'off' {
 
 function parseStore(raw: string | undefined): 'memory' | 'mongo' {
   const v = (raw ?? 'memory').trim().toLowerCase() || 'memory';
-  if (v !== 'memory' && v !== 'mongo') throw new ConfigError(`RATE_LIMIT_STORE must be "memory" or "mongo", got "${raw}"`);
+  if (v !== 'memory' && v !== 'mongo')
+    throw new ConfigError(`RATE_LIMIT_STORE must be "memory" or "mongo", got "${raw}"`);
   return v;
 }
 
 /** CORS_ORIGINS: "*" for any, a comma-separated list, or "" for none. Unset: none in production, any otherwise. */
 function parseOrigins(raw: string | undefined, production: boolean): string[] | boolean {
   if (raw === undefined) return !production;
-  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (list.includes('*')) return true;
-  for (const o of list) if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com, got "${o}"`);
+  for (const o of list)
+    if (!/^https?:\/\/[^/\s]+$/.test(o))
+      throw new ConfigError(`CORS_ORIGINS entries must look like https://app.example.com, got "${o}"`);
   return list.length ? list : false;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const prefix = (env.TICKET_PREFIX ?? 'TKT').trim().toUpperCase();
-  if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix)) throw new ConfigError('TICKET_PREFIX must be 1-10 letters or digits, starting with a letter');
+  if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix))
+    throw new ConfigError('TICKET_PREFIX must be 1-10 letters or digits, starting with a letter');
   return {
     port: integer('PORT', env.PORT, 4000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
@@ -174,7 +185,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     chatSigningSecret: parseChatSecret(env.CHAT_SIGNING_SECRET),
     subscriptionQueueLimit: integer('SUBSCRIPTION_QUEUE_LIMIT', env.SUBSCRIPTION_QUEUE_LIMIT, 1000, 1, 100_000),
-    retentionDays: env.RETENTION_DAYS?.trim() ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500) : undefined,
+    retentionDays: env.RETENTION_DAYS?.trim()
+      ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500)
+      : undefined,
     retentionSweepSeconds: integer('RETENTION_SWEEP_SECONDS', env.RETENTION_SWEEP_SECONDS, 300, 1, 86_400),
     attachments: loadAttachmentConfig(env),
     feedGapMs: integer('FEED_GAP_SECONDS', env.FEED_GAP_SECONDS, 30, 1, 3_600) * 1000,
@@ -191,7 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function parseMetricsToken(raw: string | undefined): string | undefined {
   const token = raw?.trim();
   if (!token) return undefined;
-  if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(`METRICS_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters, got ${token.length}`);
+  if (token.length < MIN_TOKEN_LENGTH)
+    throw new ConfigError(`METRICS_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters, got ${token.length}`);
   return token;
 }
 
@@ -201,7 +215,9 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i;
 export function startupWarnings(config: Config): string[] {
   const warnings: string[] = [];
   if (!config.production && !LOOPBACK.test(config.host)) {
-    warnings.push(`HOST=${config.host} accepts connections from other machines, but NODE_ENV is not "production": introspection, stack traces in errors and the Sandbox page are on. Set NODE_ENV=production, or HOST=127.0.0.1.`);
+    warnings.push(
+      `HOST=${config.host} accepts connections from other machines, but NODE_ENV is not "production": introspection, stack traces in errors and the Sandbox page are on. Set NODE_ENV=production, or HOST=127.0.0.1.`,
+    );
   }
   return warnings;
 }

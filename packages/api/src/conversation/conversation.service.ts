@@ -12,7 +12,11 @@ import { MessageChannel, planCustomerReply } from './customer-reply';
 
 /** What a reply needs of attachments: the same claims as the ticket rules (attachments/). */
 export interface ReplyAttachments {
-  claim(ids: readonly string[] | null | undefined, eventId: mongoose.Types.ObjectId, byToken: boolean): Promise<AttachmentRef[]>;
+  claim(
+    ids: readonly string[] | null | undefined,
+    eventId: mongoose.Types.ObjectId,
+    byToken: boolean,
+  ): Promise<AttachmentRef[]>;
   release(eventId: mongoose.Types.ObjectId): Promise<void>;
 }
 
@@ -22,7 +26,8 @@ export const CUSTOMER_ACTOR = 'customer';
 type Keyed = StoredTicket & { erasedAt?: Date };
 
 /** The ticket this key opens: null for an unknown number, a wrong key and an erased ticket alike. */
-const opens = (ticket: Keyed | null, key: string): Keyed | null => (ticket && !ticket.erasedAt && customerKeyMatches(ticket.customerKeyHash, key) ? ticket : null);
+const opens = (ticket: Keyed | null, key: string): Keyed | null =>
+  ticket && !ticket.erasedAt && customerKeyMatches(ticket.customerKeyHash, key) ? ticket : null;
 
 export interface CustomerMessage {
   message: string;
@@ -33,25 +38,47 @@ export interface CustomerMessage {
 }
 
 export class ConversationService {
-  constructor(private readonly tickets: TicketService, private readonly attachments?: ReplyAttachments) {}
+  constructor(
+    private readonly tickets: TicketService,
+    private readonly attachments?: ReplyAttachments,
+  ) {}
 
   /** trackTicket: exactly one of email and key; null for any miss. */
-  async track(ticketNumber: string, email: string | null | undefined, key: string | null | undefined): Promise<TicketView | null> {
+  async track(
+    ticketNumber: string,
+    email: string | null | undefined,
+    key: string | null | undefined,
+  ): Promise<TicketView | null> {
     const hasEmail = email !== null && email !== undefined;
     const hasKey = key !== null && key !== undefined;
-    if (hasEmail === hasKey) throw badUserInput([{ field: hasEmail ? 'key' : 'email', message: 'give exactly one of email and key' }]);
+    if (hasEmail === hasKey)
+      throw badUserInput([{ field: hasEmail ? 'key' : 'email', message: 'give exactly one of email and key' }]);
     if (hasEmail) return this.tickets.track(ticketNumber, email as string);
     const ticket = opens((await this.tickets.byNumberOrNull(ticketNumber)) as Keyed | null, key as string);
     if (!ticket) return null;
-    return publicTicket({ ...ticket, id: String(ticket._id), timeline: await this.tickets.timeline(ticket._id, false) });
+    return publicTicket({
+      ...ticket,
+      id: String(ticket._id),
+      timeline: await this.tickets.timeline(ticket._id, false),
+    });
   }
 
   /** replyAsCustomer: NOT_FOUND for an unknown number and a wrong key alike. */
-  async reply(ticketNumber: string, key: string, message: string, attachmentIds?: readonly string[] | null): Promise<TicketView> {
-    const input = validAll({ number: checkTicketNumber(ticketNumber), message: checkText('message', message, LIMITS.message) });
+  async reply(
+    ticketNumber: string,
+    key: string,
+    message: string,
+    attachmentIds?: readonly string[] | null,
+  ): Promise<TicketView> {
+    const input = validAll({
+      number: checkTicketNumber(ticketNumber),
+      message: checkText('message', message, LIMITS.message),
+    });
     const ticket = opens((await this.tickets.byNumberOrNull(input.number)) as Keyed | null, key);
     if (!ticket) throw notFound(input.number);
-    return publicTicket(await this.add(ticket, { message: input.message, attachmentIds, channel: MessageChannel.WEB }, false));
+    return publicTicket(
+      await this.add(ticket, { message: input.message, attachmentIds, channel: MessageChannel.WEB }, false),
+    );
   }
 
   /**
@@ -59,18 +86,29 @@ export class ConversationService {
    * email's threading): a CUSTOMER_REPLY with its uploads, the status moved
    * back to OPEN where it waited. `byToken`: uploads of anyone may be named.
    */
-  async add(ticket: Pick<StoredTicket, '_id' | 'ticketNumber' | 'customerKeyHash'>, msg: CustomerMessage, byToken: boolean): Promise<TicketView> {
+  async add(
+    ticket: Pick<StoredTicket, '_id' | 'ticketNumber' | 'customerKeyHash'>,
+    msg: CustomerMessage,
+    byToken: boolean,
+  ): Promise<TicketView> {
     const _id = new mongoose.Types.ObjectId();
     let attachments = msg.attachments;
     if (!attachments && msg.attachmentIds?.length) {
       if (!this.attachments) throw badUserInput([{ field: 'attachmentIds', message: 'attachments are not enabled' }]);
       attachments = await this.attachments.claim(msg.attachmentIds, _id, byToken);
     }
-    const event = { _id, kind: TimelineEventKind.CUSTOMER_REPLY, message: msg.message, channel: msg.channel, ...(attachments?.length && { attachments }) };
+    const event = {
+      _id,
+      kind: TimelineEventKind.CUSTOMER_REPLY,
+      message: msg.message,
+      channel: msg.channel,
+      ...(attachments?.length && { attachments }),
+    };
     try {
       return await this.tickets.changeTicket(ticket.ticketNumber, CUSTOMER_ACTOR, (from, now, current) => {
         // Re-read at every attempt: an erasure in between makes the reply a miss.
-        if ((current as Keyed).erasedAt || current.customerKeyHash !== ticket.customerKeyHash) throw notFound(ticket.ticketNumber);
+        if ((current as Keyed).erasedAt || current.customerKeyHash !== ticket.customerKeyHash)
+          throw notFound(ticket.ticketNumber);
         return planCustomerReply(from, now, event);
       });
     } catch (err) {

@@ -21,7 +21,11 @@ export const closedRefusal = () =>
  * The change a reply makes. `reply` is the event as the caller built it
  * (its id chosen early when uploads reference it). Throws for CLOSED.
  */
-export function planCustomerReply<E extends { kind: TimelineEventKind }>(from: TicketStatus, now: Date, reply: E): TicketChange & { events: (E | TicketChange['events'][number])[] } {
+export function planCustomerReply<E extends { kind: TimelineEventKind }>(
+  from: TicketStatus,
+  now: Date,
+  reply: E,
+): TicketChange & { events: (E | TicketChange['events'][number])[] } {
   if (from === TicketStatus.CLOSED) throw closedRefusal();
   const reopen = BACK_TO_OPEN.has(from) ? planStatusChange(from, TicketStatus.OPEN, now) : null;
   return {

@@ -32,7 +32,8 @@ export interface EmailConfig {
 const seconds = (name: string, raw: string | undefined, fallback: number[]): number[] => {
   if (raw === undefined || raw.trim() === '') return fallback;
   const list = raw.split(',').map((s) => Number(s.trim()));
-  if (list.some((n) => !Number.isFinite(n) || n < 0)) throw new ConfigError(`${name} must be comma-separated seconds, got "${raw}"`);
+  if (list.some((n) => !Number.isFinite(n) || n < 0))
+    throw new ConfigError(`${name} must be comma-separated seconds, got "${raw}"`);
   return list;
 };
 
@@ -45,17 +46,20 @@ function url(name: string, raw: string | undefined, schemes: string[]): string |
   } catch {
     throw new ConfigError(`${name} must be a URL (${schemes.join(', ')})`);
   }
-  if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) throw new ConfigError(`${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')}`);
+  if (!schemes.includes(parsed.protocol.replace(/:$/, '')))
+    throw new ConfigError(`${name} must start with ${schemes.map((s) => `${s}://`).join(' or ')}`);
   return v;
 }
 
 export function loadEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
   const from = env.EMAIL_FROM?.trim() || undefined;
-  if (from && !/@[^@\s>]+\.?[^@\s>]*>?\s*$/.test(from)) throw new ConfigError('EMAIL_FROM must be an address, e.g. "Support <support@example.com>"');
+  if (from && !/@[^@\s>]+\.?[^@\s>]*>?\s*$/.test(from))
+    throw new ConfigError('EMAIL_FROM must be an address, e.g. "Support <support@example.com>"');
   const lease = Number(env.EMAIL_LEASE_SECONDS ?? 30);
   if (!Number.isFinite(lease) || lease < 1) throw new ConfigError('EMAIL_LEASE_SECONDS must be at least 1');
   const maxBytes = Number(env.EMAIL_MAX_BYTES ?? 25 * 1024 * 1024);
-  if (!Number.isInteger(maxBytes) || maxBytes < 1024) throw new ConfigError('EMAIL_MAX_BYTES must be a whole number of bytes, at least 1024');
+  if (!Number.isInteger(maxBytes) || maxBytes < 1024)
+    throw new ConfigError('EMAIL_MAX_BYTES must be a whole number of bytes, at least 1024');
   return {
     smtpUrl: url('SMTP_URL', env.SMTP_URL, ['smtp', 'smtps']),
     from,
@@ -65,7 +69,10 @@ export function loadEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
     retryDelays: seconds('EMAIL_RETRY_DELAYS', env.EMAIL_RETRY_DELAYS, [10, 60, 300, 1800, 7200]),
     leaseMs: lease * 1000,
     imapUrl: url('IMAP_URL', env.IMAP_URL, ['imap', 'imaps']),
-    mailboxes: (env.IMAP_MAILBOXES ?? 'INBOX').split(',').map((s) => s.trim()).filter(Boolean),
+    mailboxes: (env.IMAP_MAILBOXES ?? 'INBOX')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     processedMailbox: env.IMAP_PROCESSED_MAILBOX?.trim() || undefined,
     rejectedMailbox: env.IMAP_REJECTED_MAILBOX?.trim() || 'Rejected',
     maxBytes,
@@ -73,7 +80,8 @@ export function loadEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
 }
 
 /** Email out is on. */
-export const sendsMail = (c: EmailConfig): c is EmailConfig & { smtpUrl: string; from: string } => Boolean(c.smtpUrl && c.from);
+export const sendsMail = (c: EmailConfig): c is EmailConfig & { smtpUrl: string; from: string } =>
+  Boolean(c.smtpUrl && c.from);
 
 /** The domain of EMAIL_FROM: every Message-ID we make ends with it. */
 export const fromDomain = (from: string): string => (/@([^@\s>]+)/.exec(from)?.[1] ?? 'localhost').toLowerCase();

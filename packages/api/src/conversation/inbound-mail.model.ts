@@ -17,7 +17,10 @@ export enum InboundOutcome {
 
 @index({ messageId: 1 }, { unique: true })
 @index({ ticketId: 1 })
-@modelOptions({ schemaOptions: { collection: 'email_inbound', versionKey: false }, options: { customName: 'InboundMail' } })
+@modelOptions({
+  schemaOptions: { collection: 'email_inbound', versionKey: false },
+  options: { customName: 'InboundMail' },
+})
 export class InboundMail {
   public _id!: Types.ObjectId;
 

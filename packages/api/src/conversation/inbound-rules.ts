@@ -2,7 +2,15 @@
 // functions, so each rule has a unit test.
 
 type Headers = Map<string, unknown>;
-const text = (v: unknown): string => (typeof v === 'string' ? v : v && typeof v === 'object' && 'value' in v ? String((v as { value: unknown }).value) : '').trim().toLowerCase();
+const text = (v: unknown): string =>
+  (typeof v === 'string'
+    ? v
+    : v && typeof v === 'object' && 'value' in v
+      ? String((v as { value: unknown }).value)
+      : ''
+  )
+    .trim()
+    .toLowerCase();
 
 /** Why this message was sent by a machine (RFC 3834 and the usual vendor headers), or null. */
 export function automaticReason(headers: Headers): string | null {
@@ -17,12 +25,17 @@ export function automaticReason(headers: Headers): string | null {
 /** A delivery-status report (a bounce): multipart/report; report-type=delivery-status. */
 export function isBounce(headers: Headers): boolean {
   const ct = headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
-  return ct?.value?.toLowerCase() === 'multipart/report' && (ct.params?.['report-type'] ?? '').toLowerCase() === 'delivery-status';
+  return (
+    ct?.value?.toLowerCase() === 'multipart/report' &&
+    (ct.params?.['report-type'] ?? '').toLowerCase() === 'delivery-status'
+  );
 }
 
 /** The Message-IDs a message answers: In-Reply-To first, then References (newest first). */
 export function answeredIds(inReplyTo: string | undefined, references: string | string[] | undefined): string[] {
-  const refs = (Array.isArray(references) ? references : references ? references.split(/\s+/) : []).filter(Boolean).reverse();
+  const refs = (Array.isArray(references) ? references : references ? references.split(/\s+/) : [])
+    .filter(Boolean)
+    .reverse();
   return [...new Set([...(inReplyTo ? inReplyTo.split(/\s+/) : []), ...refs].filter((id) => /^<[^<>\s]+>$/.test(id)))];
 }
 

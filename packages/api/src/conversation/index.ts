@@ -27,7 +27,11 @@ export { mailEraser } from './mail-eraser';
 /** Its resolvers, for the schema (capabilities.ts). */
 export const conversationResolvers = [ConversationResolver, ConversationEventResolver, EmailOutcomeResolver] as const;
 
-export const conversationCapability: Capability = { name: 'conversation', models: conversationModels, resolvers: conversationResolvers };
+export const conversationCapability: Capability = {
+  name: 'conversation',
+  models: conversationModels,
+  resolvers: conversationResolvers,
+};
 
 export interface ConversationOptions {
   config: EmailConfig;
@@ -51,20 +55,36 @@ export async function createConversation({ config, log, feed, db }: Conversation
   // Email out starts where the feed is now: a deployment that turns it on does not mail the past.
   const inbox: MailIn[] = [];
   // A ticket opened by email: the customer's own message is the root of our replies' thread.
-  addThreadRoots(async (ticketId) => (await InboundMailModel.collection.find<{ messageId: string }>({ ticketId, outcome: InboundOutcome.OPENED }).toArray()).map((m) => m.messageId));
+  addThreadRoots(async (ticketId) =>
+    (
+      await InboundMailModel.collection
+        .find<{ messageId: string }>({ ticketId, outcome: InboundOutcome.OPENED })
+        .toArray()
+    ).map((m) => m.messageId),
+  );
   const out = mails && seal ? new MailOut(feed, config, seal, log, await feed.latestPosition()) : null;
   return {
     customerKeys: {
       issue() {
         const key = newCustomerKey();
-        return { key, stored: { customerKeyHash: hashCustomerKey(key), ...(seal && { customerKeySealed: seal.seal(key) }) } };
+        return {
+          key,
+          stored: { customerKeyHash: hashCustomerKey(key), ...(seal && { customerKeySealed: seal.seal(key) }) },
+        };
       },
     },
     connect(tickets, attachments) {
       const service = new ConversationService(tickets, attachments);
       if (config.imapUrl) {
         const imapUrl = config.imapUrl;
-        const deps = { tickets, conversation: service, attachments, log, ownAddress: config.from ? /([^<\s]+@[^>\s]+)/.exec(config.from)?.[1].toLowerCase() : undefined, ownDomain: config.from ? fromDomain(config.from) : undefined };
+        const deps = {
+          tickets,
+          conversation: service,
+          attachments,
+          log,
+          ownAddress: config.from ? /([^<\s]+@[^>\s]+)/.exec(config.from)?.[1].toLowerCase() : undefined,
+          ownDomain: config.from ? fromDomain(config.from) : undefined,
+        };
         inbox.push(...config.mailboxes.map((mailbox) => new MailIn({ ...config, imapUrl }, mailbox, deps)));
       }
       return service;

@@ -59,7 +59,11 @@ export class MailIn {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly config: EmailConfig & { imapUrl: string }, readonly mailbox: string, private readonly deps: MailInDeps) {
+  constructor(
+    private readonly config: EmailConfig & { imapUrl: string },
+    readonly mailbox: string,
+    private readonly deps: MailInDeps,
+  ) {
     this.lease = new MailLease(`inbound:${mailbox}`, this.owner, config.leaseMs);
   }
 
@@ -77,7 +81,10 @@ export class MailIn {
     }
     this.running = this.round()
       .catch(async (err) => {
-        this.deps.log.warn({ err: { name: (err as Error).name, message: (err as Error).message }, mailbox: this.mailbox }, 'email in: round failed; reconnecting');
+        this.deps.log.warn(
+          { err: { name: (err as Error).name, message: (err as Error).message }, mailbox: this.mailbox },
+          'email in: round failed; reconnecting',
+        );
         await this.disconnect();
       })
       .finally(() => {
@@ -110,7 +117,8 @@ export class MailIn {
       auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
       logger: false,
       // Plain IMAP on a trusted network (tests, a local relay) without STARTTLS: allowed only when the URL asks for imap://.
-      doSTARTTLS: url.protocol === 'imaps:' ? undefined : url.searchParams.get('starttls') === 'required' ? true : undefined,
+      doSTARTTLS:
+        url.protocol === 'imaps:' ? undefined : url.searchParams.get('starttls') === 'required' ? true : undefined,
     } as never);
     client.on('error', () => {}); // a dropped connection shows as the next round's failure
     // New mail while idling: take it now.
@@ -131,8 +139,11 @@ export class MailIn {
   private async take(client: ImapFlow, uid: number): Promise<void> {
     const meta = await client.fetchOne(String(uid), { uid: true, size: true, envelope: true }, { uid: true });
     if (!meta) return;
-    const messageId = meta.envelope?.messageId?.trim() || `<no-message-id.${uid}.${this.mailbox}@${this.deps.ownDomain ?? 'localhost'}>`;
-    if ((meta.size ?? 0) > this.config.maxBytes) return this.reject(client, uid, messageId, `larger than EMAIL_MAX_BYTES (${meta.size} bytes)`);
+    const messageId =
+      meta.envelope?.messageId?.trim() ||
+      `<no-message-id.${uid}.${this.mailbox}@${this.deps.ownDomain ?? 'localhost'}>`;
+    if ((meta.size ?? 0) > this.config.maxBytes)
+      return this.reject(client, uid, messageId, `larger than EMAIL_MAX_BYTES (${meta.size} bytes)`);
     const fetched = await client.fetchOne(String(uid), { source: true }, { uid: true });
     const source = fetched ? fetched.source : undefined;
     let mail: ParsedMail;
@@ -146,10 +157,16 @@ export class MailIn {
     // Taken once: the first process to insert the record owns it. A record left TAKEN by this mailbox's
     // reader is a crash's (we hold its lease now): finished here. One taken through another mailbox is theirs.
     const existing = await inbound().findOne<{ outcome: InboundOutcome; mailbox: string }>({ messageId });
-    if (existing && (existing.outcome !== InboundOutcome.TAKEN || existing.mailbox !== this.mailbox)) return this.done(client, uid);
+    if (existing && (existing.outcome !== InboundOutcome.TAKEN || existing.mailbox !== this.mailbox))
+      return this.done(client, uid);
     if (!existing) {
       try {
-        await inbound().insertOne({ messageId, mailbox: this.mailbox, outcome: InboundOutcome.TAKEN, at: new Date() } as never);
+        await inbound().insertOne({
+          messageId,
+          mailbox: this.mailbox,
+          outcome: InboundOutcome.TAKEN,
+          at: new Date(),
+        } as never);
       } catch (err) {
         if ((err as { code?: number }).code === 11000) return this.done(client, uid);
         throw err;
@@ -157,14 +174,18 @@ export class MailIn {
     }
     const result = await this.act(mail, messageId);
     await inbound().updateOne({ messageId }, { $set: { ...result } });
-    this.deps.log.info({ mailbox: this.mailbox, outcome: result.outcome, reason: result.reason }, 'email in: message taken');
+    this.deps.log.info(
+      { mailbox: this.mailbox, outcome: result.outcome, reason: result.reason },
+      'email in: message taken',
+    );
     await this.done(client, uid);
   }
 
   private async act(mail: ParsedMail, messageId: string): Promise<Outcome> {
     const headers = mail.headers as Map<string, unknown>;
     const sender = mail.from!.value[0].address!.trim().toLowerCase();
-    if (headers.has(OWN_MAIL_HEADER.toLowerCase()) || (this.deps.ownAddress && sender === this.deps.ownAddress)) return { outcome: InboundOutcome.IGNORED, reason: 'our own message' };
+    if (headers.has(OWN_MAIL_HEADER.toLowerCase()) || (this.deps.ownAddress && sender === this.deps.ownAddress))
+      return { outcome: InboundOutcome.IGNORED, reason: 'our own message' };
     if (isBounce(headers)) return { outcome: InboundOutcome.IGNORED, reason: 'delivery-status report (bounce)' };
     const automatic = automaticReason(headers);
     if (automatic) return { outcome: InboundOutcome.IGNORED, reason: `automatic reply (${automatic})` };
@@ -175,20 +196,35 @@ export class MailIn {
     if (ticket) {
       const message = (newText(body) || '(no text)').slice(0, LIMITS.message - refused.length) + refused;
       try {
-        await this.deps.conversation.add(ticket, { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL }, true);
+        await this.deps.conversation.add(
+          ticket,
+          { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL },
+          true,
+        );
         return { outcome: InboundOutcome.REPLIED, ticketId: ticket._id };
       } catch (err) {
         await this.release(files.ids);
-        return { outcome: InboundOutcome.IGNORED, reason: `reply refused: ${(err as Error).message}`, ticketId: ticket._id };
+        return {
+          outcome: InboundOutcome.IGNORED,
+          reason: `reply refused: ${(err as Error).message}`,
+          ticketId: ticket._id,
+        };
       }
     }
-    const subject = printable(mail.subject ?? '').replace(/\s+/g, ' ').trim().slice(0, LIMITS.subject) || '(no subject)';
+    const subject =
+      printable(mail.subject ?? '')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, LIMITS.subject) || '(no subject)';
     const description = (body.trim() || '(no text)').slice(0, LIMITS.description - refused.length) + refused;
     try {
       const created = await this.deps.tickets.create(
         {
           customerEmail: sender,
-          customerName: printable(mail.from!.value[0].name ?? '').trim().slice(0, LIMITS.customerName) || undefined,
+          customerName:
+            printable(mail.from!.value[0].name ?? '')
+              .trim()
+              .slice(0, LIMITS.customerName) || undefined,
           subject,
           description,
           source: TicketSource.EMAIL,
@@ -212,8 +248,15 @@ export class MailIn {
   private async threadOf(mail: ParsedMail, sender: string): Promise<Ticket | null> {
     const ids = answeredIds(mail.inReplyTo, mail.references);
     if (ids.length) {
-      const ours = await OutboundMailModel.collection.findOne<{ ticketId: Types.ObjectId }>({ messageId: { $in: ids } });
-      const theirs = ours ? null : await inbound().findOne<{ ticketId?: Types.ObjectId }>({ messageId: { $in: ids }, ticketId: { $exists: true } });
+      const ours = await OutboundMailModel.collection.findOne<{ ticketId: Types.ObjectId }>({
+        messageId: { $in: ids },
+      });
+      const theirs = ours
+        ? null
+        : await inbound().findOne<{ ticketId?: Types.ObjectId }>({
+            messageId: { $in: ids },
+            ticketId: { $exists: true },
+          });
       const ticketId = ours?.ticketId ?? theirs?.ticketId;
       const ticket = ticketId ? await TicketModel.collection.findOne<Ticket>({ _id: ticketId }) : null;
       if (ticket && !ticket.erasedAt) return ticket;
@@ -242,7 +285,13 @@ export class MailIn {
       try {
         const upload = await service.createUpload(name, part.contentType, part.size, undefined, true);
         const url = new URL(upload.uploadUrl);
-        await service.receive(upload.attachmentId, url.searchParams.get('expires'), url.searchParams.get('signature'), String(part.size), Readable.from([part.content]));
+        await service.receive(
+          upload.attachmentId,
+          url.searchParams.get('expires'),
+          url.searchParams.get('signature'),
+          String(part.size),
+          Readable.from([part.content]),
+        );
         ids.push(upload.attachmentId);
       } catch (err) {
         const reason = (err as { reason?: string }).reason ?? (err as Error).message;
@@ -263,9 +312,15 @@ export class MailIn {
 
   /** Kept aside with its reason: moved to the rejected mailbox (flagged \Seen first, so it never comes round again). */
   private async reject(client: ImapFlow, uid: number, messageId: string, reason: string): Promise<void> {
-    await inbound().updateOne({ messageId }, { $setOnInsert: { mailbox: this.mailbox, at: new Date() }, $set: { outcome: InboundOutcome.REJECTED, reason } }, { upsert: true }).catch((err) => {
-      if ((err as { code?: number }).code !== 11000) throw err;
-    });
+    await inbound()
+      .updateOne(
+        { messageId },
+        { $setOnInsert: { mailbox: this.mailbox, at: new Date() }, $set: { outcome: InboundOutcome.REJECTED, reason } },
+        { upsert: true },
+      )
+      .catch((err) => {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      });
     this.deps.log.warn({ mailbox: this.mailbox, reason }, 'email in: message kept aside');
     await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
     await this.moveTo(client, uid, this.config.rejectedMailbox);

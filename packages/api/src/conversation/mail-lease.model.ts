@@ -2,7 +2,10 @@
 // (with its change-feed cursor) and `inbound:<mailbox>`.
 import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
 
-@modelOptions({ schemaOptions: { collection: 'mail_leases', versionKey: false, _id: false }, options: { customName: 'MailLease' } })
+@modelOptions({
+  schemaOptions: { collection: 'mail_leases', versionKey: false, _id: false },
+  options: { customName: 'MailLease' },
+})
 export class MailLease {
   @prop({ type: String })
   public _id!: string;

@@ -26,7 +26,11 @@ export class MailLease {
   private provenAt = -Infinity;
   private seen?: { stamp: string; since: number };
 
-  constructor(readonly name: string, readonly owner: string, readonly leaseMs: number) {}
+  constructor(
+    readonly name: string,
+    readonly owner: string,
+    readonly leaseMs: number,
+  ) {}
 
   get marginMs(): number {
     return Math.max(500, this.leaseMs / 5);
@@ -45,7 +49,13 @@ export class MailLease {
     const started = performance.now();
     if (!doc) {
       try {
-        await leases().insertOne({ ...(await initial()), _id: this.name, owner: this.owner, fence: 1, stamp: stamp() } as never);
+        await leases().insertOne({
+          ...(await initial()),
+          _id: this.name,
+          owner: this.owner,
+          fence: 1,
+          stamp: stamp(),
+        } as never);
       } catch (err) {
         if ((err as { code?: number }).code === 11000) return false; // another process was first
         throw err;
@@ -59,7 +69,9 @@ export class MailLease {
       if (started - this.seen.since < this.leaseMs) return false;
     }
     const fence = (doc.fence ?? 0) + 1;
-    const res = await leases().updateOne({ _id: this.name, stamp: doc.stamp, fence: doc.fence } as never, { $set: { owner: this.owner, fence, stamp: stamp() } });
+    const res = await leases().updateOne({ _id: this.name, stamp: doc.stamp, fence: doc.fence } as never, {
+      $set: { owner: this.owner, fence, stamp: stamp() },
+    });
     if (res.matchedCount !== 1) return false;
     this.fence = fence;
     this.provenAt = started;
@@ -75,7 +87,9 @@ export class MailLease {
   async write(set: Record<string, unknown>, where: Record<string, unknown> = {}): Promise<boolean> {
     if (!this.fence) return false;
     const started = performance.now();
-    const res = await leases().updateOne({ ...where, _id: this.name, fence: this.fence, owner: this.owner } as never, { $set: { ...set, stamp: stamp() } });
+    const res = await leases().updateOne({ ...where, _id: this.name, fence: this.fence, owner: this.owner } as never, {
+      $set: { ...set, stamp: stamp() },
+    });
     if (res.matchedCount !== 1) return false;
     this.provenAt = started;
     return true;
@@ -86,6 +100,8 @@ export class MailLease {
     if (!this.fence) return;
     const fence = this.fence;
     this.fence = 0;
-    await leases().updateOne({ _id: this.name, fence, owner: this.owner } as never, { $set: { owner: null, stamp: stamp() } });
+    await leases().updateOne({ _id: this.name, fence, owner: this.owner } as never, {
+      $set: { owner: null, stamp: stamp() },
+    });
   }
 }

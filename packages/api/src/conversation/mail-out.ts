@@ -53,7 +53,8 @@ export function templateFor(event: Pick<StoredEvent, 'kind' | 'visibility' | 'ac
 export function describeFailure(err: unknown): { permanent: boolean; reason: string } {
   const e = err as { responseCode?: number; response?: string; code?: string; message?: string };
   const clean = (s: string) => s.replace(/<?[^\s<>@]+@[^\s<>@]+>?/g, '<address>').slice(0, 300);
-  if (typeof e.responseCode === 'number') return { permanent: e.responseCode >= 500, reason: clean(e.response ?? String(e.responseCode)) };
+  if (typeof e.responseCode === 'number')
+    return { permanent: e.responseCode >= 500, reason: clean(e.response ?? String(e.responseCode)) };
   return { permanent: false, reason: clean(e.code ?? e.message ?? 'failed') };
 }
 
@@ -71,13 +72,24 @@ export class MailOut {
   private running?: Promise<void>;
   private stopped = false;
 
-  constructor(private readonly feed: FeedService, private readonly config: EmailConfig & { smtpUrl: string; from: string }, private readonly seal: KeySeal, private readonly log: Logger, private readonly startAt: number) {
+  constructor(
+    private readonly feed: FeedService,
+    private readonly config: EmailConfig & { smtpUrl: string; from: string },
+    private readonly seal: KeySeal,
+    private readonly log: Logger,
+    private readonly startAt: number,
+  ) {
     this.lease = new MailLease('outbound', this.owner, config.leaseMs);
     // The server's silences are bounded well inside the lease, so a relay that stops answering cannot hold
     // a send past it (and another process send the same message). Options beside `url`: the second
     // argument of createTransport would be message defaults, not the transport's own.
     const silenceMs = Math.max(2_000, Math.floor(config.leaseMs / 4));
-    this.transport = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: silenceMs, greetingTimeout: silenceMs, socketTimeout: silenceMs });
+    this.transport = nodemailer.createTransport({
+      url: config.smtpUrl,
+      connectionTimeout: silenceMs,
+      greetingTimeout: silenceMs,
+      socketTimeout: silenceMs,
+    });
     this.templates = loadTemplates(config.templatesDir);
     this.domain = fromDomain(config.from);
   }
@@ -90,8 +102,15 @@ export class MailOut {
   private tick(): void {
     if (this.running || this.stopped) return;
     this.running = this.round()
-      .catch((err) => this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'email out: round failed; retrying'))
-      .finally(() => { this.running = undefined; });
+      .catch((err) =>
+        this.log.warn(
+          { err: { name: (err as Error).name, message: (err as Error).message } },
+          'email out: round failed; retrying',
+        ),
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 
   private async round(): Promise<void> {
@@ -136,7 +155,11 @@ export class MailOut {
   }
 
   private async sendPending(): Promise<void> {
-    const pending = await OutboundMailModel.collection.find<OutboundMail>({ status: EmailStatus.PENDING }).sort({ seq: 1 }).limit(SEND_BATCH).toArray();
+    const pending = await OutboundMailModel.collection
+      .find<OutboundMail>({ status: EmailStatus.PENDING })
+      .sort({ seq: 1 })
+      .limit(SEND_BATCH)
+      .toArray();
     // A ticket's messages go in order: one waiting for a retry holds back the later ones.
     const held = new Set<string>();
     for (const record of pending) {
@@ -157,7 +180,12 @@ export class MailOut {
   private async attempt(record: OutboundMail): Promise<boolean> {
     const ticket = await TicketModel.collection.findOne<Ticket>({ _id: record.ticketId });
     const event = await TimelineEventModel.collection.findOne<StoredEvent>({ _id: record._id });
-    if (!ticket || !event || ticket.erasedAt) return this.settle(record, EmailStatus.FAILED, ticket?.erasedAt ? 'erased before it was sent' : 'the ticket or event is gone');
+    if (!ticket || !event || ticket.erasedAt)
+      return this.settle(
+        record,
+        EmailStatus.FAILED,
+        ticket?.erasedAt ? 'erased before it was sent' : 'the ticket or event is gone',
+      );
     let message;
     try {
       message = await this.compose(record, ticket, event);
@@ -174,28 +202,50 @@ export class MailOut {
         this.log.warn({ eventId: String(record._id), attempts, permanent: failure.permanent }, 'email out: given up');
         return this.settle(record, EmailStatus.FAILED, failure.reason, attempts);
       }
-      await OutboundMailModel.collection.updateOne({ _id: record._id, status: EmailStatus.PENDING }, { $set: { attempts, lastError: failure.reason } });
+      await OutboundMailModel.collection.updateOne(
+        { _id: record._id, status: EmailStatus.PENDING },
+        { $set: { attempts, lastError: failure.reason } },
+      );
       this.waitUntil.set(String(record._id), performance.now() + this.config.retryDelays[attempts - 1] * 1000);
       return false;
     }
     return this.settle(record, EmailStatus.SENT, undefined, record.attempts + 1);
   }
 
-  private async settle(record: OutboundMail, status: EmailStatus, lastError?: string, attempts = record.attempts): Promise<boolean> {
+  private async settle(
+    record: OutboundMail,
+    status: EmailStatus,
+    lastError?: string,
+    attempts = record.attempts,
+  ): Promise<boolean> {
     this.waitUntil.delete(String(record._id));
     await OutboundMailModel.collection.updateOne(
       { _id: record._id, status: EmailStatus.PENDING },
-      { $set: { status, attempts, ...(status === EmailStatus.SENT && { sentAt: new Date() }), ...(lastError !== undefined && { lastError }) } },
+      {
+        $set: {
+          status,
+          attempts,
+          ...(status === EmailStatus.SENT && { sentAt: new Date() }),
+          ...(lastError !== undefined && { lastError }),
+        },
+      },
     );
     // The sealed key served its one purpose.
-    if (record.template === 'created') await TicketModel.collection.updateOne({ _id: record.ticketId }, { $unset: { customerKeySealed: '' } });
+    if (record.template === 'created')
+      await TicketModel.collection.updateOne({ _id: record.ticketId }, { $unset: { customerKeySealed: '' } });
     return true;
   }
 
   private async compose(record: OutboundMail, ticket: Ticket, event: StoredEvent) {
     const base = `${this.config.publicWebUrl ?? ''}/track?ticket=${encodeURIComponent(ticket.ticketNumber)}`;
-    const key = record.template === 'created' && ticket.customerKeySealed ? this.seal.open(ticket.customerKeySealed) : null;
-    const message = record.template === 'answer' ? event.message ?? '' : record.template === 'resolved' ? ticket.resolutionNotes ?? event.message ?? '' : '';
+    const key =
+      record.template === 'created' && ticket.customerKeySealed ? this.seal.open(ticket.customerKeySealed) : null;
+    const message =
+      record.template === 'answer'
+        ? (event.message ?? '')
+        : record.template === 'resolved'
+          ? (ticket.resolutionNotes ?? event.message ?? '')
+          : '';
     const content = render(this.templates[record.template], {
       ticketNumber: ticket.ticketNumber,
       subject: ticket.subject,

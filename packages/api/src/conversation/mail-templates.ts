@@ -39,10 +39,16 @@ const BUILT_IN: Record<MailTemplate, Template> = {
   },
 };
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' } as Record<string, string>)[c]};`);
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' } as Record<string, string>)[c]};`,
+  );
 
 const fill = (template: string, values: MailValues, escape: (s: string) => string) =>
-  template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => (name in values ? escape(values[name as keyof MailValues]) : whole));
+  template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) =>
+    name in values ? escape(values[name as keyof MailValues]) : whole,
+  );
 
 /** The templates of a deployment: the built-in ones, each part replaced by a file of the directory when there is one. */
 export function loadTemplates(dir?: string): Record<MailTemplate, Template> {
@@ -52,7 +58,11 @@ export function loadTemplates(dir?: string): Record<MailTemplate, Template> {
   };
   const out = {} as Record<MailTemplate, Template>;
   for (const [name, t] of Object.entries(BUILT_IN) as [MailTemplate, Template][]) {
-    out[name] = { subject: read(`${name}.subject`, t.subject).trim(), text: read(`${name}.txt`, t.text), html: read(`${name}.html`, t.html) };
+    out[name] = {
+      subject: read(`${name}.subject`, t.subject).trim(),
+      text: read(`${name}.txt`, t.text),
+      html: read(`${name}.html`, t.html),
+    };
   }
   return out;
 }

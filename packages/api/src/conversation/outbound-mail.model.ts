@@ -28,7 +28,10 @@ export type MailTemplate = 'created' | 'answer' | 'resolved';
 @index({ status: 1, seq: 1 }, { partialFilterExpression: { status: 'PENDING' } })
 @index({ ticketId: 1, seq: 1 })
 @index({ messageId: 1 }, { unique: true })
-@modelOptions({ schemaOptions: { collection: 'email_messages', versionKey: false }, options: { customName: 'OutboundMail' } })
+@modelOptions({
+  schemaOptions: { collection: 'email_messages', versionKey: false },
+  options: { customName: 'OutboundMail' },
+})
 @ObjectType({ description: 'The email an event sent the customer (tickets:read).' })
 export class OutboundMail {
   /** The event's id: one message per event. */
@@ -44,7 +47,7 @@ export class OutboundMail {
   @prop({ type: String, required: true })
   public template!: MailTemplate;
 
-  @Field({ description: 'The message\'s Message-ID (the same on every attempt).' })
+  @Field({ description: "The message's Message-ID (the same on every attempt)." })
   @prop({ type: String, required: true })
   public messageId!: string;
 
@@ -56,7 +59,10 @@ export class OutboundMail {
   @prop({ type: Number, required: true })
   public attempts!: number;
 
-  @Field(() => String, { nullable: true, description: 'The mail server\'s answer to the last failed attempt (no address, no text).' })
+  @Field(() => String, {
+    nullable: true,
+    description: "The mail server's answer to the last failed attempt (no address, no text).",
+  })
   @prop({ type: String })
   public lastError?: string;
 

@@ -22,12 +22,22 @@ export interface AuditOptions {
   retentionDays?: number;
 }
 
-export type AuditEntry = { action: AuditAction; actor: string; at: Date; tickets: number; events?: number; attachments?: number };
+export type AuditEntry = {
+  action: AuditAction;
+  actor: string;
+  at: Date;
+  tickets: number;
+  events?: number;
+  attachments?: number;
+};
 
 export class CustomerAuditLog {
   private key?: Promise<Buffer>;
 
-  constructor(private readonly log: Pick<Logger, 'info' | 'warn'>, private readonly options: AuditOptions = {}) {}
+  constructor(
+    private readonly log: Pick<Logger, 'info' | 'warn'>,
+    private readonly options: AuditOptions = {},
+  ) {}
 
   private currentKey(): Promise<Buffer> {
     if (this.options.key) return Promise.resolve(Buffer.from(this.options.key));
@@ -40,10 +50,17 @@ export class CustomerAuditLog {
 
   /** HMAC-SHA256 (hex) of a normalised email under the audit key. */
   async emailHash(email: string): Promise<string> {
-    return createHmac('sha256', await this.currentKey()).update(email).digest('hex');
+    return createHmac('sha256', await this.currentKey())
+      .update(email)
+      .digest('hex');
   }
 
-  async record(action: AuditAction, actor: string, email: string | null, counts: Partial<ErasureCounts> & { tickets: number }): Promise<void> {
+  async record(
+    action: AuditAction,
+    actor: string,
+    email: string | null,
+    counts: Partial<ErasureCounts> & { tickets: number },
+  ): Promise<void> {
     const emailHash = email === null ? undefined : await this.emailHash(email);
     const entry = { action, actor, at: dayOf(new Date()), ...(emailHash && { emailHash }), ...counts };
     await CustomerAuditModel.collection.insertOne(entry);
@@ -56,14 +73,19 @@ export class CustomerAuditLog {
     const hashes = [await this.emailHash(email)];
     const stored = this.options.key ? await storedAuditKey() : null;
     if (stored) hashes.push(createHmac('sha256', stored).update(email).digest('hex'));
-    return CustomerAuditModel.collection.find<AuditEntry>({ emailHash: { $in: hashes } }).sort({ at: -1, _id: -1 }).toArray();
+    return CustomerAuditModel.collection
+      .find<AuditEntry>({ emailHash: { $in: hashes } })
+      .sort({ at: -1, _id: -1 })
+      .toArray();
   }
 
   /** Delete entries older than the retention period; how many. */
   async deleteExpired(now = new Date()): Promise<number> {
     const days = this.options.retentionDays;
     if (!days) return 0;
-    const res = await CustomerAuditModel.collection.deleteMany({ at: { $lt: new Date(dayOf(now).getTime() - days * DAY_MS) } });
+    const res = await CustomerAuditModel.collection.deleteMany({
+      at: { $lt: new Date(dayOf(now).getTime() - days * DAY_MS) },
+    });
     return res.deletedCount;
   }
 }

@@ -16,7 +16,10 @@ export enum AuditAction {
 
 @index({ emailHash: 1, at: -1 })
 @index({ at: -1 })
-@modelOptions({ schemaOptions: { collection: 'customer_audit', versionKey: false }, options: { customName: 'CustomerAudit' } })
+@modelOptions({
+  schemaOptions: { collection: 'customer_audit', versionKey: false },
+  options: { customName: 'CustomerAudit' },
+})
 export class CustomerAudit {
   public _id!: Types.ObjectId;
 

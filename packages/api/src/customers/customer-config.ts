@@ -18,6 +18,7 @@ const MIN_KEY_LENGTH = 32;
 
 export function loadCustomerConfig(env: NodeJS.ProcessEnv): CustomerConfig {
   const auditKey = env.AUDIT_KEY?.trim() || undefined;
-  if (auditKey && auditKey.length < MIN_KEY_LENGTH) throw new ConfigError(`AUDIT_KEY must be at least ${MIN_KEY_LENGTH} characters, got ${auditKey.length}`);
+  if (auditKey && auditKey.length < MIN_KEY_LENGTH)
+    throw new ConfigError(`AUDIT_KEY must be at least ${MIN_KEY_LENGTH} characters, got ${auditKey.length}`);
   return { auditKey, auditRetentionDays: integer('AUDIT_RETENTION_DAYS', env.AUDIT_RETENTION_DAYS, 1095, 1, 36_500) };
 }

@@ -25,7 +25,16 @@ export async function recordErased(ticketId: Types.ObjectId, erasedAt: Date, act
   const store = new TicketStore();
   const sequence = await store.takeSequences(ticketId, 1);
   try {
-    await TimelineEventModel.collection.insertOne({ _id: erasedEventId(ticketId, erasedAt), ticketId, at: erasedAt, kind: TimelineEventKind.ERASED, visibility: visibilityOf(TimelineEventKind.ERASED), actor, pending: true, ...(sequence !== undefined && { sequence }) });
+    await TimelineEventModel.collection.insertOne({
+      _id: erasedEventId(ticketId, erasedAt),
+      ticketId,
+      at: erasedAt,
+      kind: TimelineEventKind.ERASED,
+      visibility: visibilityOf(TimelineEventKind.ERASED),
+      actor,
+      pending: true,
+      ...(sequence !== undefined && { sequence }),
+    });
     return true;
   } catch (err) {
     if (sequence !== undefined) await store.giveUp(ticketId, [sequence]);

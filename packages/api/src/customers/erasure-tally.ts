@@ -16,7 +16,10 @@ export async function leaveTally(reason: ErasureReason, tickets: number): Promis
 }
 
 /** Take the tallies left so far, each by one process only; counted by `count`. */
-export async function takeTallies(count: (reason: ErasureReason, tickets: number) => void, limit = 100): Promise<number> {
+export async function takeTallies(
+  count: (reason: ErasureReason, tickets: number) => void,
+  limit = 100,
+): Promise<number> {
   let taken = 0;
   for (const t of await tallies().find({}).limit(limit).toArray()) {
     if ((await tallies().deleteOne({ _id: t._id })).deletedCount !== 1) continue;

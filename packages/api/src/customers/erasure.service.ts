@@ -15,7 +15,15 @@ import { addCounts, noCounts, type ErasureCounts, type Eraser } from './eraser';
 import { recordErased } from './erased-event';
 import { eraseLateTexts, placedBeforeErasure } from './event-eraser';
 import { takeTallies } from './erasure-tally';
-import { claimTicket, finishTickets, pendingFor, pendingTickets, recentlyErased, scrubClaimedTickets, type ErasableTicket } from './ticket-eraser';
+import {
+  claimTicket,
+  finishTickets,
+  pendingFor,
+  pendingTickets,
+  recentlyErased,
+  scrubClaimedTickets,
+  type ErasableTicket,
+} from './ticket-eraser';
 
 /** Tickets claimed and erased together (one settling wait per batch). */
 export const ERASE_BATCH = 20;
@@ -71,7 +79,10 @@ export class ErasureService {
     }
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       // Claimed tickets lose the email in the claim: each round sees only the ones left.
-      const docs = await TicketModel.collection.find<ErasableTicket>({ customerEmail: email, erasedAt: { $exists: false } }).limit(ERASE_BATCH).toArray();
+      const docs = await TicketModel.collection
+        .find<ErasableTicket>({ customerEmail: email, erasedAt: { $exists: false } })
+        .limit(ERASE_BATCH)
+        .toArray();
       if (!docs.length) break;
       total = addCounts(total, await this.eraseClaimed(docs, actor, 'request', {}, erasedFor));
     }
@@ -80,7 +91,12 @@ export class ErasureService {
   }
 
   /** The retention sweep's batch: these tickets (selected past retention), erased the same way if they still match `condition`. */
-  async eraseTickets(docs: readonly ErasableTicket[], actor: string, reason: ErasureReason, condition: Record<string, unknown> = {}): Promise<ErasureCounts> {
+  async eraseTickets(
+    docs: readonly ErasableTicket[],
+    actor: string,
+    reason: ErasureReason,
+    condition: Record<string, unknown> = {},
+  ): Promise<ErasureCounts> {
     const counts = await this.eraseClaimed(docs, actor, reason, condition);
     if (counts.tickets) await this.audit.record(AuditAction.RETENTION, actor, null, counts);
     return counts;
@@ -93,7 +109,8 @@ export class ErasureService {
     const docs = await TicketModel.collection.find<ErasableTicket>({ _id: { $in: ids } }).toArray();
     // Counted once: an eraseCustomer finishing the same tickets at once counts those it finishes, this the rest.
     const counts = await this.completeErasure(docs, actor);
-    if (counts.tickets + counts.events + counts.attachments) await this.audit.record(AuditAction.RESUMED, actor, null, counts);
+    if (counts.tickets + counts.events + counts.attachments)
+      await this.audit.record(AuditAction.RESUMED, actor, null, counts);
     return counts.tickets;
   }
 
@@ -111,7 +128,7 @@ export class ErasureService {
       erased += (await eraseLateTexts(placedBefore)) + (await scrubClaimedTickets([t._id]));
       for (const eraser of this.erasers) erased += (await eraser.eraseLate?.(t._id, placedBefore)) ?? 0;
     }
-    if (erased) this.log.info({ events: erased }, 'customers\' data: texts that landed after their erasure erased');
+    if (erased) this.log.info({ events: erased }, "customers' data: texts that landed after their erasure erased");
     return erased;
   }
 
@@ -126,10 +143,17 @@ export class ErasureService {
     return this.audit.deleteExpired();
   }
 
-  private async eraseClaimed(docs: readonly ErasableTicket[], actor: string, reason: ErasureReason, condition: Record<string, unknown> = {}, erasedFor?: string): Promise<ErasureCounts> {
+  private async eraseClaimed(
+    docs: readonly ErasableTicket[],
+    actor: string,
+    reason: ErasureReason,
+    condition: Record<string, unknown> = {},
+    erasedFor?: string,
+  ): Promise<ErasureCounts> {
     const at = new Date();
     const claimed: ErasableTicket[] = [];
-    for (const doc of docs) if (await claimTicket(doc, at, condition, erasedFor)) claimed.push({ ...doc, erasedAt: at });
+    for (const doc of docs)
+      if (await claimTicket(doc, at, condition, erasedFor)) claimed.push({ ...doc, erasedAt: at });
     if (!claimed.length) return noCounts();
     const counts = await this.completeErasure(claimed, actor);
     // The metric counts claims (each ticket is claimed once); the report, the tickets this call finished.
@@ -173,7 +197,7 @@ export class ErasureService {
     for (const eraser of this.erasers) {
       const n = await eraser.erase(ids);
       if (eraser.reports) counts[eraser.reports] += n;
-      if (n) this.log.debug({ eraser: eraser.name, items: n }, 'customers\' data: erased');
+      if (n) this.log.debug({ eraser: eraser.name, items: n }, "customers' data: erased");
     }
     return counts;
   }

@@ -21,15 +21,24 @@ const withText = { kind: { $ne: TimelineEventKind.ERASED }, message: { $exists: 
  * before ticketSeq existed are all earlier. Null while the ERASED event
  * has no place yet (the next round tells them apart).
  */
-export async function placedBeforeErasure(ticketId: Types.ObjectId, erasedAt: Date): Promise<Record<string, unknown> | null> {
-  const erased = await TimelineEventModel.collection.findOne<{ sequence?: number }>({ _id: erasedEventId(ticketId, erasedAt) }, { projection: { sequence: 1 } });
+export async function placedBeforeErasure(
+  ticketId: Types.ObjectId,
+  erasedAt: Date,
+): Promise<Record<string, unknown> | null> {
+  const erased = await TimelineEventModel.collection.findOne<{ sequence?: number }>(
+    { _id: erasedEventId(ticketId, erasedAt) },
+    { projection: { sequence: 1 } },
+  );
   if (erased?.sequence === undefined) return null;
   return { ticketId, $or: [{ sequence: { $lt: erased.sequence } }, { sequence: { $exists: false } }] };
 }
 
 /** The texts of those late events: the placeholder. */
 export async function eraseLateTexts(placedBefore: Record<string, unknown>): Promise<number> {
-  const res = await TimelineEventModel.collection.updateMany({ ...placedBefore, ...withText }, { $set: { message: ERASED_TEXT } });
+  const res = await TimelineEventModel.collection.updateMany(
+    { ...placedBefore, ...withText },
+    { $set: { message: ERASED_TEXT } },
+  );
   return res.modifiedCount;
 }
 

@@ -2,7 +2,13 @@
 // with its whole timeline, for customerData and `npm run customers -- export`.
 import { attachmentsJson, isoOrNull, ticketJson } from '../tickets/ticket-json';
 import { TicketModel } from '../tickets/ticket.model';
-import { orderedTimeline, toTicket, type StoredEvent, type StoredTicket, type TicketView } from '../tickets/ticket.service';
+import {
+  orderedTimeline,
+  toTicket,
+  type StoredEvent,
+  type StoredTicket,
+  type TicketView,
+} from '../tickets/ticket.service';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
 import { checkEmail, valid } from '../tickets/ticket.validation';
 import { deliveriesCollection, webhooksCollection } from '../webhooks/durable';
@@ -25,13 +31,23 @@ export class ExportService {
 
   async export(rawEmail: string, actor: string): Promise<CustomerExport> {
     const email = valid(checkEmail(rawEmail, 'email'));
-    const docs = await TicketModel.collection.find<StoredTicket>({ customerEmail: email }).sort({ createdAt: 1, _id: 1 }).limit(EXPORT_MAX_TICKETS).toArray();
-    const events = await TimelineEventModel.collection.find<StoredEvent>({ ticketId: { $in: docs.map((d) => d._id) } }).toArray();
+    const docs = await TicketModel.collection
+      .find<StoredTicket>({ customerEmail: email })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(EXPORT_MAX_TICKETS)
+      .toArray();
+    const events = await TimelineEventModel.collection
+      .find<StoredEvent>({ ticketId: { $in: docs.map((d) => d._id) } })
+      .toArray();
     const byTicket = new Map<string, StoredEvent[]>();
     for (const e of events) byTicket.set(String(e.ticketId), [...(byTicket.get(String(e.ticketId)) ?? []), e]);
     // Who did what is part of what we hold about them: actors included.
-    const tickets = docs.map((d) => disclose({ ...toTicket(d), timeline: orderedTimeline(byTicket.get(String(d._id)) ?? [], true) }));
-    const idempotencyKeys = docs.flatMap((d) => (typeof d.idempotencyKey === 'string' ? [{ ticketNumber: d.ticketNumber, key: d.idempotencyKey }] : []));
+    const tickets = docs.map((d) =>
+      disclose({ ...toTicket(d), timeline: orderedTimeline(byTicket.get(String(d._id)) ?? [], true) }),
+    );
+    const idempotencyKeys = docs.flatMap((d) =>
+      typeof d.idempotencyKey === 'string' ? [{ ticketNumber: d.ticketNumber, key: d.idempotencyKey }] : [],
+    );
     const recipients = await recipientsOf(events.map((e) => e._id));
     await this.audit.record(AuditAction.EXPORT, actor, email, { tickets: tickets.length });
     return { email, tickets, idempotencyKeys, recipients };
@@ -42,13 +58,22 @@ export class ExportService {
 async function recipientsOf(eventIds: readonly unknown[]): Promise<CustomerExport['recipients']> {
   if (!eventIds.length) return [];
   const perWebhook = new Map<string, { webhookId: unknown; events: number }>();
-  for (const d of await deliveriesCollection().find({ eventId: { $in: [...eventIds] as never } }).toArray()) {
+  for (const d of await deliveriesCollection()
+    .find({ eventId: { $in: [...eventIds] as never } })
+    .toArray()) {
     const key = String(d.webhookId);
     perWebhook.set(key, { webhookId: d.webhookId, events: (perWebhook.get(key)?.events ?? 0) + 1 });
   }
-  const hooks = await webhooksCollection().find({ _id: { $in: [...perWebhook.values()].map((w) => w.webhookId) as never } }).toArray();
+  const hooks = await webhooksCollection()
+    .find({ _id: { $in: [...perWebhook.values()].map((w) => w.webhookId) as never } })
+    .toArray();
   const byId = new Map(hooks.map((h) => [String(h._id), h]));
-  return [...perWebhook.entries()].map(([id, w]) => ({ webhookId: id, url: byId.get(id)?.url ?? null, owner: byId.get(id)?.owner ?? null, events: w.events }));
+  return [...perWebhook.entries()].map(([id, w]) => ({
+    webhookId: id,
+    url: byId.get(id)?.url ?? null,
+    owner: byId.get(id)?.owner ?? null,
+    events: w.events,
+  }));
 }
 
 /** The export as plain JSON (the CLI): the fields customerData answers, no storage internals. */

@@ -12,7 +12,11 @@ export const idempotencyEraser: Eraser = {
   async erase(ticketIds) {
     const ids = [...ticketIds] as Types.ObjectId[];
     const res = await TicketModel.collection.updateMany(
-      { _id: { $in: ids }, erasedAt: { $exists: true }, $or: [{ idempotencyKey: { $exists: true } }, { inputHash: { $exists: true } }] },
+      {
+        _id: { $in: ids },
+        erasedAt: { $exists: true },
+        $or: [{ idempotencyKey: { $exists: true } }, { inputHash: { $exists: true } }],
+      },
       { $unset: { idempotencyKey: '', inputHash: '' } },
     );
     return res.modifiedCount;

@@ -3,7 +3,11 @@ import type { Capability } from '../capability';
 import { CustomerResolver } from './customer.resolver';
 import { customerModels } from './models';
 
-export const customersCapability: Capability = { name: 'customers', models: customerModels, resolvers: [CustomerResolver] };
+export const customersCapability: Capability = {
+  name: 'customers',
+  models: customerModels,
+  resolvers: [CustomerResolver],
+};
 export { BUILT_IN_ERASERS, CustomerService } from './customers.service';
 export type { Eraser } from './eraser';
 export { RetentionSweep } from './retention-sweep';

@@ -10,4 +10,9 @@ import { createErasureIndexes } from './ticket-eraser';
 /** Erasure's own indexes on `tickets` (pending erasures, retention's dates). */
 const erasureIndexes: IndexedModel = { collection: TicketModel.collection, createIndexes: createErasureIndexes };
 
-export const customerModels: readonly IndexedModel[] = [CustomerAuditModel, AuditKeyModel, SweepLeaseModel, erasureIndexes];
+export const customerModels: readonly IndexedModel[] = [
+  CustomerAuditModel,
+  AuditKeyModel,
+  SweepLeaseModel,
+  erasureIndexes,
+];

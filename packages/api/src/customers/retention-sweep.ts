@@ -27,7 +27,10 @@ const DONE = [TicketStatus.RESOLVED, TicketStatus.CLOSED];
 export function expiredFilter(cutoff: Date): Record<string, unknown> {
   return {
     erasedAt: { $exists: false },
-    $or: [{ status: { $in: DONE }, resolvedAt: { $lt: cutoff } }, { status: { $in: DONE }, closedAt: { $lt: cutoff } }],
+    $or: [
+      { status: { $in: DONE }, resolvedAt: { $lt: cutoff } },
+      { status: { $in: DONE }, closedAt: { $lt: cutoff } },
+    ],
     $nor: [{ resolvedAt: { $gte: cutoff } }, { closedAt: { $gte: cutoff } }],
   };
 }
@@ -56,8 +59,17 @@ export class RetentionSweep {
   private kick(): void {
     if (this.running || this.stopped) return;
     this.running = this.round()
-      .then(() => undefined, (err: unknown) => this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'retention sweep failed; retrying on the next round'))
-      .finally(() => { this.running = undefined; });
+      .then(
+        () => undefined,
+        (err: unknown) =>
+          this.log.warn(
+            { err: { name: (err as Error).name, message: (err as Error).message } },
+            'retention sweep failed; retrying on the next round',
+          ),
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 
   /** One round: take the lease, finish pending erasures, erase late texts, erase up to BATCHES_PER_ROUND batches past retention. */
@@ -73,13 +85,17 @@ export class RetentionSweep {
     let erased = 0;
     for (let batch = 0; batch < BATCHES_PER_ROUND && !this.stopped; batch++) {
       const cutoff = new Date(Date.now() - days * DAY_MS);
-      const docs = await TicketModel.collection.find<ErasableTicket>(expiredFilter(cutoff)).limit(ERASE_BATCH).toArray();
+      const docs = await TicketModel.collection
+        .find<ErasableTicket>(expiredFilter(cutoff))
+        .limit(ERASE_BATCH)
+        .toArray();
       if (!docs.length) break;
       // Claimed only if still past retention: a ticket reopened since it was selected stays.
       erased += (await this.erasure.eraseTickets(docs, RETENTION_ACTOR, 'retention', expiredFilter(cutoff))).tickets;
       if (docs.length < ERASE_BATCH || !(await this.lease.hold())) break;
     }
-    if (erased) this.log.info({ tickets: erased, retentionDays: days }, 'retention sweep: tickets past retention erased');
+    if (erased)
+      this.log.info({ tickets: erased, retentionDays: days }, 'retention sweep: tickets past retention erased');
     return erased;
   }
 

@@ -14,7 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 
-@modelOptions({ schemaOptions: { collection: 'sweep_leases', versionKey: false }, options: { customName: 'SweepLease' } })
+@modelOptions({
+  schemaOptions: { collection: 'sweep_leases', versionKey: false },
+  options: { customName: 'SweepLease' },
+})
 export class SweepLease {
   @prop({ type: String, required: true })
   public _id!: string;
@@ -36,7 +39,10 @@ export class Lease {
   readonly me = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private seen?: { holder: string | null; beat: number; since: number };
 
-  constructor(private readonly name: string, private readonly ttlMs: number) {}
+  constructor(
+    private readonly name: string,
+    private readonly ttlMs: number,
+  ) {}
 
   private get col() {
     return SweepLeaseModel.collection;
@@ -65,13 +71,19 @@ export class Lease {
       }
       if (now - this.seen.since < this.ttlMs) return false;
     }
-    const res = await this.col.updateOne({ _id: this.name as never, holder, beat: doc.beat }, { $set: { holder: this.me }, $inc: { beat: 1 } });
+    const res = await this.col.updateOne(
+      { _id: this.name as never, holder, beat: doc.beat },
+      { $set: { holder: this.me }, $inc: { beat: 1 } },
+    );
     this.seen = undefined;
     return res.modifiedCount === 1;
   }
 
   /** Let go (on stop): another process may take it on its next round. */
   async release(): Promise<void> {
-    await this.col.updateOne({ _id: this.name as never, holder: this.me }, { $set: { holder: null }, $inc: { beat: 1 } });
+    await this.col.updateOne(
+      { _id: this.name as never, holder: this.me },
+      { $set: { holder: null }, $inc: { beat: 1 } },
+    );
   }
 }

@@ -28,12 +28,27 @@ const tickets = () => TicketModel.collection;
  * it still matches `condition` (retention: still past it, not reopened
  * since it was selected). True when this call claimed it.
  */
-export async function claimTicket(ticket: ErasableTicket, at: Date, condition: Record<string, unknown> = {}, erasedFor?: string): Promise<boolean> {
-  const set: Record<string, unknown> = { customerEmail: ERASED_EMAIL, subject: ERASED_TEXT, description: ERASED_TEXT, erasedAt: at, erasurePending: true, ...(erasedFor && { erasedFor }) };
+export async function claimTicket(
+  ticket: ErasableTicket,
+  at: Date,
+  condition: Record<string, unknown> = {},
+  erasedFor?: string,
+): Promise<boolean> {
+  const set: Record<string, unknown> = {
+    customerEmail: ERASED_EMAIL,
+    subject: ERASED_TEXT,
+    description: ERASED_TEXT,
+    erasedAt: at,
+    erasurePending: true,
+    ...(erasedFor && { erasedFor }),
+  };
   if (ticket.customerName != null) set.customerName = ERASED_TEXT;
   if (ticket.resolutionNotes != null) set.resolutionNotes = ERASED_TEXT;
   // updatedAt stays: erasure is not a change of the ticket's work.
-  const res = await tickets().updateOne({ ...condition, _id: ticket._id, erasedAt: { $exists: false } }, { $set: set, $unset: { chatId: '' } });
+  const res = await tickets().updateOne(
+    { ...condition, _id: ticket._id, erasedAt: { $exists: false } },
+    { $set: set, $unset: { chatId: '' } },
+  );
   return res.modifiedCount === 1;
 }
 
@@ -46,20 +61,44 @@ export async function claimTicket(ticket: ErasableTicket, at: Date, condition: R
  */
 export async function scrubClaimedTickets(ticketIds: readonly Types.ObjectId[]): Promise<number> {
   const late = await tickets()
-    .find<{ _id: Types.ObjectId; resolutionNotes: string }>({ _id: { $in: [...ticketIds] }, erasedAt: { $exists: true }, resolutionNotes: { $exists: true, $ne: ERASED_TEXT } }, { projection: { _id: 1, resolutionNotes: 1 } })
+    .find<{ _id: Types.ObjectId; resolutionNotes: string }>(
+      {
+        _id: { $in: [...ticketIds] },
+        erasedAt: { $exists: true },
+        resolutionNotes: { $exists: true, $ne: ERASED_TEXT },
+      },
+      { projection: { _id: 1, resolutionNotes: 1 } },
+    )
     .toArray();
   let scrubbed = 0;
   // Only the notes read: a newer resolution landing meanwhile is caught by the next pass.
-  for (const t of late) scrubbed += (await tickets().updateOne({ _id: t._id, resolutionNotes: t.resolutionNotes }, { $set: { resolutionNotes: ERASED_TEXT } })).modifiedCount;
+  for (const t of late)
+    scrubbed += (
+      await tickets().updateOne(
+        { _id: t._id, resolutionNotes: t.resolutionNotes },
+        { $set: { resolutionNotes: ERASED_TEXT } },
+      )
+    ).modifiedCount;
   // Their events too, whenever they land (the event is written after the ticket): on an erased ticket, resolution notes are erased.
-  const erased = await tickets().find<{ _id: Types.ObjectId }>({ _id: { $in: [...ticketIds] }, erasedAt: { $exists: true } }, { projection: { _id: 1 } }).toArray();
+  const erased = await tickets()
+    .find<{ _id: Types.ObjectId }>(
+      { _id: { $in: [...ticketIds] }, erasedAt: { $exists: true } },
+      { projection: { _id: 1 } },
+    )
+    .toArray();
   if (erased.length) {
-    const res = await TimelineEventModel.collection.updateMany({ ticketId: { $in: erased.map((t) => t._id) }, kind: TimelineEventKind.RESOLUTION_NOTE, message: { $exists: true, $ne: ERASED_TEXT } }, { $set: { message: ERASED_TEXT } });
+    const res = await TimelineEventModel.collection.updateMany(
+      {
+        ticketId: { $in: erased.map((t) => t._id) },
+        kind: TimelineEventKind.RESOLUTION_NOTE,
+        message: { $exists: true, $ne: ERASED_TEXT },
+      },
+      { $set: { message: ERASED_TEXT } },
+    );
     scrubbed += res.modifiedCount;
   }
   return scrubbed;
 }
-
 
 /**
  * Every eraser ran: the ticket is no longer pending. One conditional write
@@ -69,7 +108,10 @@ export async function scrubClaimedTickets(ticketIds: readonly Types.ObjectId[]):
  */
 export async function finishTickets(ticketIds: readonly Types.ObjectId[]): Promise<number> {
   let finished = 0;
-  for (const _id of ticketIds) finished += (await tickets().updateOne({ _id, erasurePending: true }, { $unset: { erasurePending: '', erasedFor: '' } })).modifiedCount;
+  for (const _id of ticketIds)
+    finished += (
+      await tickets().updateOne({ _id, erasurePending: true }, { $unset: { erasurePending: '', erasedFor: '' } })
+    ).modifiedCount;
   return finished;
 }
 
@@ -81,7 +123,10 @@ export async function pendingFor(erasedFor: string, limit: number): Promise<Eras
 /** Tickets a crashed erasure left pending, claimed more than `olderThanMs` ago (younger ones are still being erased). */
 export async function pendingTickets(olderThanMs: number, limit: number): Promise<Types.ObjectId[]> {
   const docs = await tickets()
-    .find<{ _id: Types.ObjectId }>({ erasurePending: true, erasedAt: { $lt: new Date(Date.now() - olderThanMs) } }, { projection: { _id: 1 } })
+    .find<{ _id: Types.ObjectId }>(
+      { erasurePending: true, erasedAt: { $lt: new Date(Date.now() - olderThanMs) } },
+      { projection: { _id: 1 } },
+    )
     .limit(limit)
     .toArray();
   return docs.map((d) => d._id);
@@ -90,7 +135,10 @@ export async function pendingTickets(olderThanMs: number, limit: number): Promis
 /** Tickets erased (and finished) since `since`, newest first: their ids and when they were claimed. */
 export async function recentlyErased(since: Date, limit: number): Promise<{ _id: Types.ObjectId; erasedAt: Date }[]> {
   return tickets()
-    .find<{ _id: Types.ObjectId; erasedAt: Date }>({ erasedAt: { $gte: since }, erasurePending: { $exists: false } }, { projection: { _id: 1, erasedAt: 1 } })
+    .find<{ _id: Types.ObjectId; erasedAt: Date }>(
+      { erasedAt: { $gte: since }, erasurePending: { $exists: false } },
+      { projection: { _id: 1, erasedAt: 1 } },
+    )
     .sort({ erasedAt: -1 })
     .limit(limit)
     .toArray();
@@ -98,9 +146,18 @@ export async function recentlyErased(since: Date, limit: number): Promise<{ _id:
 
 /** Indexes for the queries above and the retention sweep, on the tickets collection. */
 export async function createErasureIndexes(): Promise<void> {
-  await tickets().createIndex({ erasurePending: 1, erasedAt: 1 }, { name: 'erasure_pending', partialFilterExpression: { erasurePending: true } });
-  await tickets().createIndex({ erasedAt: -1 }, { name: 'erased_at', partialFilterExpression: { erasedAt: { $type: 'date' } } });
-  await tickets().createIndex({ erasedFor: 1 }, { name: 'erasure_requested', partialFilterExpression: { erasurePending: true } });
+  await tickets().createIndex(
+    { erasurePending: 1, erasedAt: 1 },
+    { name: 'erasure_pending', partialFilterExpression: { erasurePending: true } },
+  );
+  await tickets().createIndex(
+    { erasedAt: -1 },
+    { name: 'erased_at', partialFilterExpression: { erasedAt: { $type: 'date' } } },
+  );
+  await tickets().createIndex(
+    { erasedFor: 1 },
+    { name: 'erasure_requested', partialFilterExpression: { erasurePending: true } },
+  );
   await tickets().createIndex({ status: 1, resolvedAt: 1 }, { name: 'retention_resolved' });
   await tickets().createIndex({ status: 1, closedAt: 1 }, { name: 'retention_closed' });
 }

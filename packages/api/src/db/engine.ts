@@ -47,7 +47,15 @@ export const DOWNLOAD_RETRY_MS = 30 * 60_000;
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const env = options.env ?? process.env;
-  if (options.uri) return { uri: options.uri, name: 'MongoDB at MONGODB_URI', kind: 'external', persistent: true, notes: [], stop: async () => {} };
+  if (options.uri)
+    return {
+      uri: options.uri,
+      name: 'MongoDB at MONGODB_URI',
+      kind: 'external',
+      persistent: true,
+      notes: [],
+      stop: async () => {},
+    };
   const notes: string[] = [];
   const binary = findMongod(env) ?? (await fetchMongod(env, notes));
   if (binary) {
@@ -59,10 +67,15 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   }
   const jongodb = findJongodb();
   if (jongodb) return startJongodb(jongodb, options.database, notes);
-  throw new Error(`No database: set MONGODB_URI, install mongod, or install @jongodb/memory-server-bin-linux-x64-gnu (linux x64 only). ${notes.join(' ')}`);
+  throw new Error(
+    `No database: set MONGODB_URI, install mongod, or install @jongodb/memory-server-bin-linux-x64-gnu (linux x64 only). ${notes.join(' ')}`,
+  );
 }
 
-const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
+const oneLine = (err: unknown) =>
+  String((err as Error)?.message ?? err)
+    .split('\n')[0]
+    .slice(0, 200);
 
 function onPath(binary: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
@@ -100,12 +113,19 @@ function freePort(): Promise<number> {
 }
 
 /** Spawn `bin args`, resolve with the first stdout line `ready` recognises. */
-function spawnUntil(bin: string, args: string[], ready: (line: string) => string | undefined): Promise<{ child: ChildProcess; value: string }> {
+function spawnUntil(
+  bin: string,
+  args: string[],
+  ready: (line: string) => string | undefined,
+): Promise<{ child: ChildProcess; value: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffered = '';
     let tail = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${bin} did not start within ${START_TIMEOUT_MS} ms: ${tail.slice(-300)}`)); }, START_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${bin} did not start within ${START_TIMEOUT_MS} ms: ${tail.slice(-300)}`));
+    }, START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString();
       tail = (tail + chunk.toString()).slice(-1000);
@@ -124,9 +144,17 @@ function spawnUntil(bin: string, args: string[], ready: (line: string) => string
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => { tail = (tail + c.toString()).slice(-1000); });
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${bin} exited with ${code} before it was ready: ${tail.slice(-300)}`)); });
+    child.stderr?.on('data', (c: Buffer) => {
+      tail = (tail + c.toString()).slice(-1000);
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${bin} exited with ${code} before it was ready: ${tail.slice(-300)}`));
+    });
   });
 }
 
@@ -139,15 +167,29 @@ function stopChild(child: ChildProcess): () => Promise<void> {
       process.off('exit', orphanGuard);
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      child.once('exit', () => { clearTimeout(kill); resolve(); });
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
 }
 
 async function startJongodb(bin: string, database: string, notes: string[]): Promise<Engine> {
-  const { child, value } = await spawnUntil(bin, ['--host=127.0.0.1', '--port=0', `--database=${database}`], (line) => /^JONGODB_URI=(\S+)/.exec(line.trim())?.[1]);
+  const { child, value } = await spawnUntil(
+    bin,
+    ['--host=127.0.0.1', '--port=0', `--database=${database}`],
+    (line) => /^JONGODB_URI=(\S+)/.exec(line.trim())?.[1],
+  );
   child.removeAllListeners('exit');
-  return { uri: value, name: 'jongodb (embedded, in memory: data is lost when it stops)', kind: 'jongodb', persistent: false, notes, stop: stopChild(child) };
+  return {
+    uri: value,
+    name: 'jongodb (embedded, in memory: data is lost when it stops)',
+    kind: 'jongodb',
+    persistent: false,
+    notes,
+    stop: stopChild(child),
+  };
 }
 
 // ---- a real mongod ------------------------------------------------------
@@ -175,7 +217,9 @@ async function fetchMongod(env: NodeJS.ProcessEnv, notes: string[]): Promise<str
   const memo = downloadMemoPath(env)!;
   const failed = readMemo(memo);
   if (failed && Date.now() - failed.at < DOWNLOAD_RETRY_MS) {
-    notes.push(`no mongod: its download failed ${Math.round((Date.now() - failed.at) / 60_000)} min ago (${failed.reason}); not retried before ${new Date(failed.at + DOWNLOAD_RETRY_MS).toISOString()} (delete ${memo} to retry now)`);
+    notes.push(
+      `no mongod: its download failed ${Math.round((Date.now() - failed.at) / 60_000)} min ago (${failed.reason}); not retried before ${new Date(failed.at + DOWNLOAD_RETRY_MS).toISOString()} (delete ${memo} to retry now)`,
+    );
     return undefined;
   }
   const t0 = Date.now();
@@ -186,7 +230,9 @@ async function fetchMongod(env: NodeJS.ProcessEnv, notes: string[]): Promise<str
   }
   mkdirSync(dirname(memo), { recursive: true });
   writeFileSync(memo, JSON.stringify({ at: Date.now(), reason: result.failed }));
-  notes.push(`no mongod: mongodb-memory-server could not get one (${result.failed}) after ${Date.now() - t0} ms (${result.downloadMs ?? 0} ms of them downloading); not retried for ${DOWNLOAD_RETRY_MS / 60_000} min`);
+  notes.push(
+    `no mongod: mongodb-memory-server could not get one (${result.failed}) after ${Date.now() - t0} ms (${result.downloadMs ?? 0} ms of them downloading); not retried for ${DOWNLOAD_RETRY_MS / 60_000} min`,
+  );
   return undefined;
 }
 
@@ -207,7 +253,10 @@ const FETCH_BEGINS = 'MONGOD_FETCH_BEGINS';
  * downloads one. The child can be killed when it makes no progress, which
  * an in-process download (no timeout of its own) could not be.
  */
-function downloadInChild(pkg: string, env: NodeJS.ProcessEnv): Promise<{ path: string } | { failed: string; downloadMs?: number }> {
+function downloadInChild(
+  pkg: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ path: string } | { failed: string; downloadMs?: number }> {
   // It says when it begins: the deadline is the network's, not the time a busy host takes to start node and load the package.
   const script = `const { MongoBinary } = require(${JSON.stringify(pkg)}); console.log('${FETCH_BEGINS}'); MongoBinary.getPath().then((p) => console.log('MONGOD_BINARY=' + p), (e) => { console.error(String(e && e.message || e)); process.exit(1); });`;
   return new Promise((resolve) => {
@@ -218,7 +267,9 @@ function downloadInChild(pkg: string, env: NodeJS.ProcessEnv): Promise<{ path: s
     const done = (r: { path: string } | { failed: string }) => {
       clearTimeout(deadline);
       clearTimeout(limit);
-      resolve('failed' in r && beganAt !== undefined ? { ...r, downloadMs: Math.round(performance.now() - beganAt) } : r);
+      resolve(
+        'failed' in r && beganAt !== undefined ? { ...r, downloadMs: Math.round(performance.now() - beganAt) } : r,
+      );
     };
     // No byte of progress within the deadline of its beginning: offline (or a black hole). Give up.
     let deadline: NodeJS.Timeout | undefined;
@@ -230,12 +281,17 @@ function downloadInChild(pkg: string, env: NodeJS.ProcessEnv): Promise<{ path: s
         done({ failed: `no progress within ${DOWNLOAD_DEADLINE_MS / 1000} s` });
       }, DOWNLOAD_DEADLINE_MS);
     };
-    const limit = setTimeout(() => { child.kill('SIGKILL'); done({ failed: `not done within ${DOWNLOAD_LIMIT_MS / 60_000} min` }); }, DOWNLOAD_LIMIT_MS);
+    const limit = setTimeout(() => {
+      child.kill('SIGKILL');
+      done({ failed: `not done within ${DOWNLOAD_LIMIT_MS / 60_000} min` });
+    }, DOWNLOAD_LIMIT_MS);
     child.stdout.on('data', (d: Buffer) => {
       out = (out + d.toString()).slice(-4000);
       if (!deadline && out.includes(FETCH_BEGINS)) begins();
     });
-    child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
     child.on('error', (e) => done({ failed: oneLine(e) }));
     child.on('exit', (code) => {
       const path = /MONGOD_BINARY=(.+)/.exec(out)?.[1]?.trim();
@@ -250,10 +306,18 @@ function downloadInChild(pkg: string, env: NodeJS.ProcessEnv): Promise<{ path: s
  * restarts; the port is kept with it, because a replica set's
  * configuration names its members by host and port.
  */
-async function startReplicaSet(binary: string, database: string, dataDir: string | undefined, notes: string[]): Promise<Engine> {
+async function startReplicaSet(
+  binary: string,
+  database: string,
+  dataDir: string | undefined,
+  notes: string[],
+): Promise<Engine> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { MongoMemoryReplSet } = require('mongodb-memory-server-core') as typeof import('mongodb-memory-server-core');
-  let instance: { ip: string; dbPath?: string; port?: number; storageEngine: 'wiredTiger' } = { ip: '127.0.0.1', storageEngine: 'wiredTiger' };
+  let instance: { ip: string; dbPath?: string; port?: number; storageEngine: 'wiredTiger' } = {
+    ip: '127.0.0.1',
+    storageEngine: 'wiredTiger',
+  };
   const portFile = dataDir && join(dataDir, 'mongod.json');
   if (dataDir && portFile) {
     mkdirSync(join(dataDir, 'mongod'), { recursive: true });

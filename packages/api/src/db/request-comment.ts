@@ -9,15 +9,32 @@
 import { currentRequestId } from '../telemetry/tracing';
 
 /** Commands that take a comment on MongoDB 4.4+ (wire version 9) and jongodb. */
-const TAGGED = new Set(['find', 'getMore', 'aggregate', 'count', 'distinct', 'insert', 'update', 'delete', 'findAndModify']);
+const TAGGED = new Set([
+  'find',
+  'getMore',
+  'aggregate',
+  'count',
+  'distinct',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+]);
 const MIN_WIRE_VERSION = 9;
 
 type Command = Record<string, unknown>;
 /** The part of the driver's (internal) Connection this relies on. */
-type Connection = { description?: { maxWireVersion?: number }; command(ns: unknown, command: Command, ...rest: unknown[]): unknown };
+type Connection = {
+  description?: { maxWireVersion?: number };
+  command(ns: unknown, command: Command, ...rest: unknown[]): unknown;
+};
 
 /** The command with the request's id as its comment, when it runs for a request and has none of its own. */
-export function withRequestComment(command: Command, requestId: string | undefined, wireVersion: number | undefined): Command {
+export function withRequestComment(
+  command: Command,
+  requestId: string | undefined,
+  wireVersion: number | undefined,
+): Command {
   if (requestId === undefined || (wireVersion ?? 0) < MIN_WIRE_VERSION || command.comment !== undefined) return command;
   if (!TAGGED.has(Object.keys(command)[0] ?? '')) return command;
   return { ...command, comment: requestId };
@@ -36,13 +53,19 @@ export function installRequestComments(): void {
   let proto: Connection | undefined;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    proto = (require('mongodb/lib/cmap/connection') as { Connection?: { prototype: Connection } }).Connection?.prototype;
+    proto = (require('mongodb/lib/cmap/connection') as { Connection?: { prototype: Connection } }).Connection
+      ?.prototype;
   } catch {
     return;
   }
   if (typeof proto?.command !== 'function') return;
   const command = proto.command;
   proto.command = function (this: Connection, ns: unknown, cmd: Command, ...rest: unknown[]) {
-    return command.call(this, ns, withRequestComment(cmd, currentRequestId(), this.description?.maxWireVersion), ...rest);
+    return command.call(
+      this,
+      ns,
+      withRequestComment(cmd, currentRequestId(), this.description?.maxWireVersion),
+      ...rest,
+    );
   };
 }

@@ -39,7 +39,9 @@ export function forgetRunningEngine(dataDir: string): void {
 function read(dataDir: string): Running | undefined {
   try {
     const r = JSON.parse(readFileSync(fileIn(dataDir), 'utf8')) as Partial<Running>;
-    return typeof r.uri === 'string' && Number.isInteger(r.pid) && typeof r.engine === 'string' ? (r as Running) : undefined;
+    return typeof r.uri === 'string' && Number.isInteger(r.pid) && typeof r.engine === 'string'
+      ? (r as Running)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -55,9 +57,15 @@ export function runningEngine(dataDir: string): Running | undefined {
  * The database a command-line tool works on: MONGODB_URI, else the one a
  * running server started; undefined (with what to do) when neither.
  */
-export function cliDatabase(config: { mongodbUri?: string; dataDir: string }): { uri: string; from: string } | { missing: string } {
+export function cliDatabase(config: {
+  mongodbUri?: string;
+  dataDir: string;
+}): { uri: string; from: string } | { missing: string } {
   if (config.mongodbUri) return { uri: config.mongodbUri, from: 'MONGODB_URI' };
   const running = runningEngine(config.dataDir);
-  if (running) return { uri: running.uri, from: `the ${running.engine} of the server running as process ${running.pid}` };
-  return { missing: `MONGODB_URI is not set and no server is running on an embedded database (${fileIn(config.dataDir)}): start one with \`npm start\` in another terminal, or set MONGODB_URI.` };
+  if (running)
+    return { uri: running.uri, from: `the ${running.engine} of the server running as process ${running.pid}` };
+  return {
+    missing: `MONGODB_URI is not set and no server is running on an embedded database (${fileIn(config.dataDir)}): start one with \`npm start\` in another terminal, or set MONGODB_URI.`,
+  };
 }

@@ -37,7 +37,12 @@ export async function probeTransactions(client: MongoClient, db: Db): Promise<Tr
   const aborted = new ObjectId();
   const committed = new ObjectId();
   const rivals = [new ObjectId(), new ObjectId()];
-  const seen: TransactionProbe = { uncommittedVisible: false, abortedVisible: false, committedVisible: false, conflictHandled: false };
+  const seen: TransactionProbe = {
+    uncommittedVisible: false,
+    abortedVisible: false,
+    committedVisible: false,
+    conflictHandled: false,
+  };
   const session = client.startSession();
   try {
     // Collections and indexes are made outside transactions (inside needs MongoDB 4.4+).
@@ -65,7 +70,11 @@ export async function probeTransactions(client: MongoClient, db: Db): Promise<Tr
 }
 
 /** Two transactions insert one unique key: true when exactly the first commits and the second meets a server error. */
-async function conflictRefused(client: MongoClient, probe: Collection<ProbeDoc>, [first, second]: ObjectId[]): Promise<boolean> {
+async function conflictRefused(
+  client: MongoClient,
+  probe: Collection<ProbeDoc>,
+  [first, second]: ObjectId[],
+): Promise<boolean> {
   const key = new ObjectId().toHexString();
   const a = client.startSession();
   const b = client.startSession();

@@ -17,14 +17,20 @@ const migrations = () => TicketModel.db.collection<{ _id: string; at: Date }>('s
 export async function respellStoredEmails(log: Pick<Logger, 'info'>, { force = false } = {}): Promise<number> {
   if (!force && (await migrations().findOne({ _id: MARKER }))) return 0;
   let changed = 0;
-  const cursor = TicketModel.collection.find<{ _id: unknown; customerEmail?: unknown }>({ customerEmail: { $type: 'string' } }, { projection: { customerEmail: 1 } });
+  const cursor = TicketModel.collection.find<{ _id: unknown; customerEmail?: unknown }>(
+    { customerEmail: { $type: 'string' } },
+    { projection: { customerEmail: 1 } },
+  );
   for await (const doc of cursor) {
     const stored = doc.customerEmail;
     if (typeof stored !== 'string') continue;
     const spelt = normalizeEmail(stored);
     if (spelt === stored) continue;
     // Only if still the old spelling: another process (or an erasure) may have changed it meanwhile.
-    const res = await TicketModel.collection.updateOne({ _id: doc._id as never, customerEmail: stored }, { $set: { customerEmail: spelt } });
+    const res = await TicketModel.collection.updateOne(
+      { _id: doc._id as never, customerEmail: stored },
+      { $set: { customerEmail: spelt } },
+    );
     changed += res.modifiedCount;
   }
   try {

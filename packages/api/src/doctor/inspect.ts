@@ -64,14 +64,17 @@ export async function inspect(): Promise<Report> {
     plan: [],
   };
 
-  const cursor = tickets().find({}, { projection: { ticketNumber: 1, sequence: 1 } }).batchSize(1000);
+  const cursor = tickets()
+    .find({}, { projection: { ticketNumber: 1, sequence: 1 } })
+    .batchSize(1000);
   for await (const doc of cursor) {
     r.tickets++;
     const state = numberState(doc.ticketNumber);
     if (state.kind === 'none') {
       if (r.numberless.count++ < EXAMPLES) r.numberless.examples.push(String(doc._id));
     } else if (state.kind === 'malformed') {
-      if (r.malformed.count++ < EXAMPLES) r.malformed.examples.push({ id: String(doc._id), ticketNumber: doc.ticketNumber });
+      if (r.malformed.count++ < EXAMPLES)
+        r.malformed.examples.push({ id: String(doc._id), ticketNumber: doc.ticketNumber });
     } else {
       r.counter.highest = Math.max(r.counter.highest, state.seq);
       if (doc.sequence !== state.seq) r.missingSequence.count++;
@@ -79,7 +82,11 @@ export async function inspect(): Promise<Report> {
   }
 
   const groups = tickets().aggregate<{ _id: string; n: number }>(
-    [{ $match: { ticketNumber: { $type: 'string', $ne: '' } } }, { $group: { _id: '$ticketNumber', n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }],
+    [
+      { $match: { ticketNumber: { $type: 'string', $ne: '' } } },
+      { $group: { _id: '$ticketNumber', n: { $sum: 1 } } },
+      { $match: { n: { $gt: 1 } } },
+    ],
     { allowDiskUse: true },
   );
   for await (const g of groups) {
@@ -110,7 +117,9 @@ function describeProblems(r: Report): void {
   if (r.duplicates.numbers) {
     const extra = r.duplicates.tickets - r.duplicates.numbers;
     problems.push(`${r.duplicates.numbers} number(s) shared by ${r.duplicates.tickets} tickets`);
-    plan.push(`keep each shared number on its oldest ticket and renumber the other ${extra}, with a "renumbered from X to Y" timeline note`);
+    plan.push(
+      `keep each shared number on its oldest ticket and renumber the other ${extra}, with a "renumbered from X to Y" timeline note`,
+    );
   }
   if (r.missingSequence.count) {
     problems.push(`${r.missingSequence.count} ticket(s) lack the numeric sequence field`);
@@ -118,11 +127,17 @@ function describeProblems(r: Report): void {
   }
   // An empty database needs no counter yet: the first ticket creates it.
   if (r.counter.behind || (r.counter.value === null && r.tickets > 0)) {
-    problems.push(r.counter.value === null ? 'no ticket counter' : `counter (${r.counter.value}) is behind the highest number (${r.counter.highest})`);
+    problems.push(
+      r.counter.value === null
+        ? 'no ticket counter'
+        : `counter (${r.counter.value}) is behind the highest number (${r.counter.highest})`,
+    );
     plan.push(`move the counter past the highest number (${r.counter.highest})`);
   }
   if (r.index.ticketNumber !== 'unique') {
-    problems.push(r.index.ticketNumber === 'missing' ? 'no unique index on ticketNumber' : 'the ticketNumber index is not unique');
+    problems.push(
+      r.index.ticketNumber === 'missing' ? 'no unique index on ticketNumber' : 'the ticketNumber index is not unique',
+    );
     plan.push('build the unique index on ticketNumber (and the other indexes)');
   }
   r.healthy = problems.length === 0;

@@ -29,7 +29,14 @@ export interface RepairOptions {
 export interface RepairResult {
   before: Report;
   after: Report;
-  changed: { numbered: number; renumbered: number; notes: number; sequences: number; counterRaisedTo: number | null; indexBuilt: boolean };
+  changed: {
+    numbered: number;
+    renumbered: number;
+    notes: number;
+    sequences: number;
+    counterRaisedTo: number | null;
+    indexBuilt: boolean;
+  };
   errors: string[];
 }
 
@@ -40,7 +47,14 @@ interface Renumber {
 
 export async function repair({ batchSize = 500, onProgress = () => {}, log }: RepairOptions): Promise<RepairResult> {
   const before = await inspect();
-  const changed: RepairResult['changed'] = { numbered: 0, renumbered: 0, notes: 0, sequences: 0, counterRaisedTo: null, indexBuilt: false };
+  const changed: RepairResult['changed'] = {
+    numbered: 0,
+    renumbered: 0,
+    notes: 0,
+    sequences: 0,
+    counterRaisedTo: null,
+    indexBuilt: false,
+  };
   const errors: string[] = [];
 
   // 1. Counter first: fresh numbers can then never meet an existing one.
@@ -59,8 +73,12 @@ export async function repair({ batchSize = 500, onProgress = () => {}, log }: Re
       changed.numbered += n;
       onProgress('numbering', changed.numbered);
     });
-    for await (const doc of tickets().find({}, { projection: { ticketNumber: 1 } }).sort({ _id: 1 }).batchSize(1000)) {
-      if (numberState(doc.ticketNumber).kind !== 'ok') await batch.add({ _id: doc._id as ObjectId, from: doc.ticketNumber });
+    for await (const doc of tickets()
+      .find({}, { projection: { ticketNumber: 1 } })
+      .sort({ _id: 1 })
+      .batchSize(1000)) {
+      if (numberState(doc.ticketNumber).kind !== 'ok')
+        await batch.add({ _id: doc._id as ObjectId, from: doc.ticketNumber });
     }
     await batch.flush();
   }
@@ -93,10 +111,17 @@ export async function repair({ batchSize = 500, onProgress = () => {}, log }: Re
     changed.sequences += res.modifiedCount;
     onProgress('sequences', changed.sequences);
   });
-  for await (const doc of tickets().find({}, { projection: { ticketNumber: 1, sequence: 1 } }).batchSize(1000)) {
+  for await (const doc of tickets()
+    .find({}, { projection: { ticketNumber: 1, sequence: 1 } })
+    .batchSize(1000)) {
     const state = numberState(doc.ticketNumber);
     if (state.kind === 'ok' && doc.sequence !== state.seq) {
-      await sequences.add({ updateOne: { filter: { _id: doc._id, ticketNumber: doc.ticketNumber }, update: { $set: { sequence: state.seq } } } });
+      await sequences.add({
+        updateOne: {
+          filter: { _id: doc._id, ticketNumber: doc.ticketNumber },
+          update: { $set: { sequence: state.seq } },
+        },
+      });
     }
   }
   await sequences.flush();
@@ -108,7 +133,8 @@ export async function repair({ batchSize = 500, onProgress = () => {}, log }: Re
       if (index === 'not-unique') await tickets().dropIndex('ticketNumber_1');
       const { healthy } = await ensureIndexes(ticketModels, log);
       changed.indexBuilt = healthy;
-      if (!healthy) errors.push('could not build the indexes (see the log); run again once nothing writes duplicate numbers');
+      if (!healthy)
+        errors.push('could not build the indexes (see the log); run again once nothing writes duplicate numbers');
     } catch (err) {
       errors.push(`could not replace the non-unique ticketNumber index: ${(err as Error).message}`);
     }
@@ -124,7 +150,14 @@ async function renumber(items: Renumber[]): Promise<number> {
     updateOne: {
       // Only if the ticket still has the number we saw (null also matches a missing field).
       filter: { _id: item._id, ticketNumber: item.from === undefined ? null : (item.from as string) },
-      update: { $set: { ticketNumber: formatTicketNumber(first + i), sequence: first + i, renumberedFrom: item.from ?? null, renumberNoted: false } },
+      update: {
+        $set: {
+          ticketNumber: formatTicketNumber(first + i),
+          sequence: first + i,
+          renumberedFrom: item.from ?? null,
+          renumberNoted: false,
+        },
+      },
     },
   }));
   const res = await tickets().bulkWrite(ops, { ordered: false });
@@ -142,19 +175,33 @@ async function writeOwedNotes(batchSize: number): Promise<number> {
     for (const d of docs) seqs.push(await store.takeSequences(d._id as ObjectId, 1));
     const res = await events().bulkWrite(
       docs.map((d, i) => {
-        const message = d.renumberedFrom ? `Renumbered from ${String(d.renumberedFrom)} to ${d.ticketNumber}.` : `Numbered ${d.ticketNumber} (the ticket had no number).`;
+        const message = d.renumberedFrom
+          ? `Renumbered from ${String(d.renumberedFrom)} to ${d.ticketNumber}.`
+          : `Numbered ${d.ticketNumber} (the ticket had no number).`;
         const sequence = seqs[i];
-        return { updateOne: { filter: { ticketId: d._id, kind: TimelineEventKind.RENUMBERED, message }, update: { $setOnInsert: { at, pending: true, ...(sequence !== undefined && { sequence }) } }, upsert: true } }; // pending: it joins the change feed
+        return {
+          updateOne: {
+            filter: { ticketId: d._id, kind: TimelineEventKind.RENUMBERED, message },
+            update: { $setOnInsert: { at, pending: true, ...(sequence !== undefined && { sequence }) } },
+            upsert: true,
+          },
+        }; // pending: it joins the change feed
       }),
       { ordered: false },
     );
     written += res.upsertedCount;
     // A note that was there already: its new number stays unused, so give it up now rather than hold the feed.
     const upserted = new Set(Object.keys(res.upsertedIds).map(Number));
-    for (const [i, d] of docs.entries()) if (!upserted.has(i) && seqs[i] !== undefined) await store.giveUp(d._id as ObjectId, [seqs[i]!]);
-    await tickets().bulkWrite(docs.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set: { renumberNoted: true } } } })), { ordered: false });
+    for (const [i, d] of docs.entries())
+      if (!upserted.has(i) && seqs[i] !== undefined) await store.giveUp(d._id as ObjectId, [seqs[i]!]);
+    await tickets().bulkWrite(
+      docs.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set: { renumberNoted: true } } } })),
+      { ordered: false },
+    );
   });
-  for await (const doc of tickets().find({ renumberNoted: false }, { projection: { ticketNumber: 1, renumberedFrom: 1 } }).batchSize(1000)) {
+  for await (const doc of tickets()
+    .find({ renumberNoted: false }, { projection: { ticketNumber: 1, renumberedFrom: 1 } })
+    .batchSize(1000)) {
     await batch.add(doc);
   }
   await batch.flush();
@@ -164,7 +211,10 @@ async function writeOwedNotes(batchSize: number): Promise<number> {
 /** Collects items and hands them on in fixed-size batches. */
 class Batch<T> {
   private items: T[] = [];
-  constructor(private readonly size: number, private readonly handle: (items: T[]) => Promise<void>) {}
+  constructor(
+    private readonly size: number,
+    private readonly handle: (items: T[]) => Promise<void>,
+  ) {}
   async add(item: T): Promise<void> {
     this.items.push(item);
     if (this.items.length >= this.size) await this.flush();

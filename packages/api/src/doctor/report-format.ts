@@ -16,7 +16,13 @@ export function formatReport(r: Report): string {
   if (r.healthy) {
     lines.push('healthy: nothing to do.');
   } else {
-    lines.push('problems:', ...r.problems.map((p) => `  - ${p}`), '', '`npm run doctor -- --fix` would:', ...r.plan.map((p) => `  - ${p}`));
+    lines.push(
+      'problems:',
+      ...r.problems.map((p) => `  - ${p}`),
+      '',
+      '`npm run doctor -- --fix` would:',
+      ...r.plan.map((p) => `  - ${p}`),
+    );
   }
   return lines.join('\n');
 }

@@ -18,6 +18,8 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** What a response is known by (metrics, traces): its first error's code, INTERNAL_SERVER_ERROR when that has none; undefined without errors. */
-export function firstErrorCode(errors: readonly { extensions?: Readonly<Record<string, unknown>> }[] | undefined): string | undefined {
+export function firstErrorCode(
+  errors: readonly { extensions?: Readonly<Record<string, unknown>> }[] | undefined,
+): string | undefined {
   return errors?.length ? String(errors[0].extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR) : undefined;
 }

@@ -70,7 +70,12 @@ export function fieldsFromCoercionMessage(message: string): { field: string; mes
   const missing = /Field "([^"]+)" of required type/.exec(message);
   const variable = /Variable "\$([^"]+)"/.exec(message);
   let field = variable?.[1] ?? 'input';
-  if (at) field = at[1].split('.').filter((p) => !/^\d+$/.test(p)).pop() ?? field;
+  if (at)
+    field =
+      at[1]
+        .split('.')
+        .filter((p) => !/^\d+$/.test(p))
+        .pop() ?? field;
   if (missing) field = missing[1];
   const detail = message.includes(';') ? message.slice(message.indexOf(';') + 1).trim() : message;
   return [{ field, message: detail }];
@@ -84,7 +89,10 @@ export function createFormatError(production: boolean) {
     const formatted = raw.message.includes('Did you mean') ? { ...raw, message: withoutSuggestions(raw.message) } : raw;
     const code = formatted.extensions?.code;
     if (code === ErrorCode.BAD_USER_INPUT && !formatted.extensions?.fields) {
-      return { ...formatted, extensions: { ...formatted.extensions, fields: fieldsFromCoercionMessage(formatted.message) } };
+      return {
+        ...formatted,
+        extensions: { ...formatted.extensions, fields: fieldsFromCoercionMessage(formatted.message) },
+      };
     }
     if (typeof code === 'string' && APOLLO_CODES.has(code)) return formatted;
     return shape(toClientError(unwrapResolverError(error)) ?? internalError(), formatted, production);

@@ -61,7 +61,13 @@ export function createExplorer({ production, dir = EXPLORER_DIR }: { production:
         return true;
       }
       // Hashed asset names never change content; the page itself is checked each time.
-      send(res, 200, TYPES[path.extname(name)] ?? 'application/octet-stream', body, name.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      send(
+        res,
+        200,
+        TYPES[path.extname(name)] ?? 'application/octet-stream',
+        body,
+        name.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
       return true;
     },
   };
@@ -88,7 +94,10 @@ export function withExplorerLink<T extends ApolloServerPlugin<any>>(plugin: T): 
           const html = page.html;
           return {
             ...page,
-            html: typeof html === 'string' ? html.split(OFFLINE).join(`${OFFLINE}\n  ${link}`) : async () => (await html()).split(OFFLINE).join(`${OFFLINE}\n  ${link}`),
+            html:
+              typeof html === 'string'
+                ? html.split(OFFLINE).join(`${OFFLINE}\n  ${link}`)
+                : async () => (await html()).split(OFFLINE).join(`${OFFLINE}\n  ${link}`),
           };
         },
       };

@@ -73,7 +73,11 @@ export function predecessorsToCheck(taken: PendingEvent[], waiting: PendingEvent
  * as far as its numbers run without a hole: what follows a missing number
  * waits, and the hole is reported in `gaps`.
  */
-export function planClaim(taken: PendingEvent[], waiting: PendingEvent[] = [], before: (ticketKey: string) => Before = () => 'fed'): { claim: PendingEvent[]; gaps: Gap[] } {
+export function planClaim(
+  taken: PendingEvent[],
+  waiting: PendingEvent[] = [],
+  before: (ticketKey: string) => Before = () => 'fed',
+): { claim: PendingEvent[]; gaps: Gap[] } {
   const gaps: Gap[] = [];
   const ready = new Map<string, PendingEvent[]>();
   for (const [key, list] of byTicket(taken, waiting)) {

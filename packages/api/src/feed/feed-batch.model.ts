@@ -11,7 +11,10 @@ export const MAX_BATCH = 500;
 // `since`: the first batch whose maxAtSoFar reaches a time is one index
 // lookup (maxAtSoFar never decreases along the feed), not a walk.
 @index({ maxAtSoFar: 1, _id: 1 })
-@modelOptions({ schemaOptions: { collection: 'feed_batches', versionKey: false }, options: { customName: 'FeedBatch' } })
+@modelOptions({
+  schemaOptions: { collection: 'feed_batches', versionKey: false },
+  options: { customName: 'FeedBatch' },
+})
 export class FeedBatch {
   /** Position of the first event. */
   @prop({ type: Number, required: true })

@@ -21,13 +21,15 @@ export interface FeedCursor {
 }
 
 /** What a cursor keeps of the event at its position. */
-export const eventTag = (eventId: { toHexString(): string } | string): string => (typeof eventId === 'string' ? eventId : eventId.toHexString()).slice(-12);
+export const eventTag = (eventId: { toHexString(): string } | string): string =>
+  (typeof eventId === 'string' ? eventId : eventId.toHexString()).slice(-12);
 
 const HEX16 = /^[0-9a-f]{16}$/;
 const HEX12 = /^[0-9a-f]{12}$/;
 
 export function encodeFeedCursor(c: FeedCursor): string {
-  if (!HEX16.test(c.feed) || !HEX12.test(c.tag) || !Number.isSafeInteger(c.seq) || c.seq < 1 || c.seq > MAX_POSITION) throw new Error('not a feed position');
+  if (!HEX16.test(c.feed) || !HEX12.test(c.tag) || !Number.isSafeInteger(c.seq) || c.seq < 1 || c.seq > MAX_POSITION)
+    throw new Error('not a feed position');
   const bytes = Buffer.alloc(LENGTH);
   bytes[0] = VERSION;
   bytes.write(c.feed, 1, 'hex');

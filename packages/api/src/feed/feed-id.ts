@@ -26,7 +26,11 @@ async function readOrMake(meta: Collection<FeedMeta>): Promise<string> {
   const found = await meta.findOne({ _id: FEED_META_ID });
   if (found) return found.feedId;
   try {
-    await meta.updateOne({ _id: FEED_META_ID }, { $setOnInsert: { feedId: randomBytes(8).toString('hex') } }, { upsert: true });
+    await meta.updateOne(
+      { _id: FEED_META_ID },
+      { $setOnInsert: { feedId: randomBytes(8).toString('hex') } },
+      { upsert: true },
+    );
   } catch (err) {
     // Two upserts at once: MongoDB may refuse the loser with a duplicate key; the winner's id stands.
     if (!isDuplicateKeyError(err)) throw err;

@@ -33,7 +33,11 @@ export interface Position {
  * The consecutive positions after `from`, from batches sorted by _id (the
  * first may start before `from`), stopping at the first gap or after `limit`.
  */
-export function positionsAfter(batches: Pick<FeedBatch, '_id' | 'end' | 'ids'>[], from: number, limit: number): Position[] {
+export function positionsAfter(
+  batches: Pick<FeedBatch, '_id' | 'end' | 'ids'>[],
+  from: number,
+  limit: number,
+): Position[] {
   const out: Position[] = [];
   let next = from + 1;
   for (const b of batches) {
@@ -51,15 +55,25 @@ const badAfter = (message: string) => badUserInput([{ field: 'after', message }]
 
 /** The batch holding position `seq`, if the feed reaches it. */
 async function batchHolding(seq: number): Promise<FeedBatch | null> {
-  const holder = await batches().find({ _id: { $lte: seq } }).sort({ _id: -1 }).limit(1).next();
+  const holder = await batches()
+    .find({ _id: { $lte: seq } })
+    .sort({ _id: -1 })
+    .limit(1)
+    .next();
   return holder && holder.end >= seq ? holder : null;
 }
 
 export class FeedService {
-  async read(after: string | null | undefined, since: Date | null | undefined, first: number): Promise<TicketChangePage> {
+  async read(
+    after: string | null | undefined,
+    since: Date | null | undefined,
+    first: number,
+  ): Promise<TicketChangePage> {
     const problems: FieldProblem[] = [];
-    if (!Number.isInteger(first) || first < FEED_PAGE.min || first > FEED_PAGE.max) problems.push({ field: 'first', message: `must be from ${FEED_PAGE.min} to ${FEED_PAGE.max}` });
-    if (after !== null && after !== undefined && !decodeFeedCursor(after)) problems.push({ field: 'after', message: NOT_OURS });
+    if (!Number.isInteger(first) || first < FEED_PAGE.min || first > FEED_PAGE.max)
+      problems.push({ field: 'first', message: `must be from ${FEED_PAGE.min} to ${FEED_PAGE.max}` });
+    if (after !== null && after !== undefined && !decodeFeedCursor(after))
+      problems.push({ field: 'after', message: NOT_OURS });
     if (problems.length) throw badUserInput(problems);
 
     const given = after !== null && after !== undefined;
@@ -68,7 +82,8 @@ export class FeedService {
     else if (since) {
       const before = await this.positionBefore(since);
       // A `since` later than every event: nothing, and the cursor of the end as it was then (none on an empty feed).
-      if (typeof before !== 'number') return { changes: [], endCursor: before.end > 0 ? await this.cursorAt(before.end) : null, hasMore: false };
+      if (typeof before !== 'number')
+        return { changes: [], endCursor: before.end > 0 ? await this.cursorAt(before.end) : null, hasMore: false };
       from = before;
     }
     const read = await this.changesAfter(from, first);
@@ -91,10 +106,17 @@ export class FeedService {
     const cursor = decodeFeedCursor(after);
     if (!cursor) throw badAfter(NOT_OURS);
     // The id is kept in the process: read again before refusing, in case the database's was replaced.
-    if (cursor.feed !== (await currentFeedId()) && cursor.feed !== (await currentFeedId(true))) throw badAfter('was made by the change feed of another database');
+    if (cursor.feed !== (await currentFeedId()) && cursor.feed !== (await currentFeedId(true)))
+      throw badAfter('was made by the change feed of another database');
     const holder = await batchHolding(cursor.seq);
-    if (!holder) throw badAfter('is past the end of the change feed (was the database restored from a backup?); read again from an older cursor or with `since`');
-    if (eventTag(holder.ids[cursor.seq - holder._id]) !== cursor.tag) throw badAfter('names a change this feed does not hold (was the database restored from a backup?); read again from an older cursor or with `since`');
+    if (!holder)
+      throw badAfter(
+        'is past the end of the change feed (was the database restored from a backup?); read again from an older cursor or with `since`',
+      );
+    if (eventTag(holder.ids[cursor.seq - holder._id]) !== cursor.tag)
+      throw badAfter(
+        'names a change this feed does not hold (was the database restored from a backup?); read again from an older cursor or with `since`',
+      );
     return cursor.seq;
   }
 
@@ -104,7 +126,10 @@ export class FeedService {
    * and `endCursor` its cursor, `more` whether more can be read right now.
    * What every feed reader uses: `ticketChanges`, webhooks, subscriptions.
    */
-  async changesAfter(from: number, limit: number): Promise<{ changes: FeedChange[]; end: number; endCursor: string | null; more: boolean }> {
+  async changesAfter(
+    from: number,
+    limit: number,
+  ): Promise<{ changes: FeedChange[]; end: number; endCursor: string | null; more: boolean }> {
     // One more than asked for: whether more can be read right now.
     const run = positionsAfter(await this.batchesFrom(from + 1, limit + 1), from, limit + 1);
     const page = run.slice(0, limit);
@@ -144,8 +169,16 @@ export class FeedService {
 
   /** The batch holding position `seq` and up to `count` batches after it. */
   private async batchesFrom(seq: number, count: number): Promise<FeedBatch[]> {
-    const holder = await batches().find({ _id: { $lte: seq } }).sort({ _id: -1 }).limit(1).next();
-    return batches().find({ _id: { $gte: holder?._id ?? seq } }).sort({ _id: 1 }).limit(count + 1).toArray();
+    const holder = await batches()
+      .find({ _id: { $lte: seq } })
+      .sort({ _id: -1 })
+      .limit(1)
+      .next();
+    return batches()
+      .find({ _id: { $gte: holder?._id ?? seq } })
+      .sort({ _id: 1 })
+      .limit(count + 1)
+      .toArray();
   }
 
   /**
@@ -159,13 +192,26 @@ export class FeedService {
   private async positionBefore(since: Date): Promise<number | { past: true; end: number }> {
     // The last batch first: anything not found below is claimed after it.
     const end = (await lastBatch())?.end ?? 0;
-    const unmarked = await batches().find({ maxAtSoFar: { $exists: false } }).limit(1).next();
+    const unmarked = await batches()
+      .find({ maxAtSoFar: { $exists: false } })
+      .limit(1)
+      .next();
     const batch = unmarked
-      ? await batches().find({ maxAt: { $gte: since } }).sort({ _id: 1 }).limit(1).next()
-      : await batches().find({ maxAtSoFar: { $gte: since } }).sort({ maxAtSoFar: 1, _id: 1 }).limit(1).next();
+      ? await batches()
+          .find({ maxAt: { $gte: since } })
+          .sort({ _id: 1 })
+          .limit(1)
+          .next()
+      : await batches()
+          .find({ maxAtSoFar: { $gte: since } })
+          .sort({ maxAtSoFar: 1, _id: 1 })
+          .limit(1)
+          .next();
     if (!batch || batch._id > end) return { past: true, end };
     // Only their times are needed (the batch may hold 500 events).
-    const docs = await feedEvents().find({ _id: { $in: batch.ids } }, { projection: { at: 1 } }).toArray();
+    const docs = await feedEvents()
+      .find({ _id: { $in: batch.ids } }, { projection: { at: 1 } })
+      .toArray();
     const at = new Map(docs.map((d) => [String(d._id), d.at]));
     const index = batch.ids.findIndex((id) => (at.get(String(id)) ?? new Date(0)) >= since);
     return batch._id + Math.max(index, 0) - 1;
@@ -173,14 +219,18 @@ export class FeedService {
 
   private async eventsOf(positions: Position[]): Promise<Map<string, StoredEvent>> {
     if (!positions.length) return new Map();
-    const docs = await feedEvents().find({ _id: { $in: positions.map((p) => p.id) } }).toArray();
+    const docs = await feedEvents()
+      .find({ _id: { $in: positions.map((p) => p.id) } })
+      .toArray();
     return new Map(docs.map((d) => [String(d._id), d]));
   }
 
   private async ticketsOf(events: StoredEvent[]): Promise<Map<string, TicketView>> {
     const ids = [...new Set(events.map((e) => String(e.ticketId)))].map((id) => new Types.ObjectId(id));
     if (!ids.length) return new Map();
-    const docs = await feedTickets().find({ _id: { $in: ids } }).toArray();
+    const docs = await feedTickets()
+      .find({ _id: { $in: ids } })
+      .toArray();
     return new Map(docs.map((d) => [String(d._id), toTicket(d)]));
   }
 }

@@ -17,7 +17,10 @@ export const DEFAULT_GAP_LEASE_MS = 30_000;
 export class GapWatch {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly leaseMs: number = DEFAULT_GAP_LEASE_MS, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly leaseMs: number = DEFAULT_GAP_LEASE_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /**
    * The holes a round saw; those seen for a whole lease, counted from the

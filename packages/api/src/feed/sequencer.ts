@@ -66,18 +66,39 @@ const MARK_CHUNK = 1_000;
 export async function markBatchTimes(): Promise<number> {
   let count = 0;
   for (;;) {
-    const lowest = await batches().find({ maxAtSoFar: { $exists: false } }).sort({ _id: 1 }).limit(1).next();
+    const lowest = await batches()
+      .find({ maxAtSoFar: { $exists: false } })
+      .sort({ _id: 1 })
+      .limit(1)
+      .next();
     if (!lowest) return count;
-    const before = await batches().find({ _id: { $lt: lowest._id } }).sort({ _id: -1 }).limit(1).next();
+    const before = await batches()
+      .find({ _id: { $lt: lowest._id } })
+      .sort({ _id: -1 })
+      .limit(1)
+      .next();
     let soFar = before?.maxAtSoFar?.getTime() ?? 0;
-    const chunk = await batches().find({ _id: { $gte: lowest._id } }, { projection: { _id: 1, maxAt: 1, maxAtSoFar: 1 } }).sort({ _id: 1 }).limit(MARK_CHUNK).toArray();
+    const chunk = await batches()
+      .find({ _id: { $gte: lowest._id } }, { projection: { _id: 1, maxAt: 1, maxAtSoFar: 1 } })
+      .sort({ _id: 1 })
+      .limit(MARK_CHUNK)
+      .toArray();
     const marks: { _id: number; soFar: number }[] = [];
     for (const b of chunk) {
       if (b.maxAtSoFar) break; // marked by another process: start again from the lowest unmarked
       soFar = Math.max(soFar, b.maxAt.getTime());
       marks.push({ _id: b._id, soFar });
     }
-    if (marks.length) await batches().bulkWrite(marks.map((m) => ({ updateOne: { filter: { _id: m._id, maxAtSoFar: { $exists: false } }, update: { $set: { maxAtSoFar: new Date(m.soFar) } } } })), { ordered: true });
+    if (marks.length)
+      await batches().bulkWrite(
+        marks.map((m) => ({
+          updateOne: {
+            filter: { _id: m._id, maxAtSoFar: { $exists: false } },
+            update: { $set: { maxAtSoFar: new Date(m.soFar) } },
+          },
+        })),
+        { ordered: true },
+      );
     count += marks.length;
   }
 }
@@ -87,9 +108,18 @@ let marking: Promise<void> | undefined;
 /** Mark batch times in the background, once at a time per process (a failed walk is taken up again by the next round). */
 export function markBatchTimesInBackground(log?: Logger): Promise<void> {
   marking ??= markBatchTimes()
-    .then((n) => { if (n) log?.info({ batches: n }, 'change feed: batches from before maxAtSoFar marked'); })
-    .catch((err) => log?.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'change feed: marking batch times failed; trying again on the next round'))
-    .finally(() => { marking = undefined; });
+    .then((n) => {
+      if (n) log?.info({ batches: n }, 'change feed: batches from before maxAtSoFar marked');
+    })
+    .catch((err) =>
+      log?.warn(
+        { err: { name: (err as Error).name, message: (err as Error).message } },
+        'change feed: marking batch times failed; trying again on the next round',
+      ),
+    )
+    .finally(() => {
+      marking = undefined;
+    });
   return marking;
 }
 
@@ -102,7 +132,12 @@ async function nextClaim(limit: number): Promise<{ claim: PendingEvent[]; gaps: 
   const waiting = taken.length < limit ? [] : await lowerPending(taken);
   const checks = predecessorsToCheck(taken, waiting);
   const found = checks.length
-    ? await events().find({ $or: checks.map((c) => ({ ticketId: c.ticketId, sequence: c.sequence })) }, { projection: { ticketId: 1, pending: 1 } }).toArray()
+    ? await events()
+        .find(
+          { $or: checks.map((c) => ({ ticketId: c.ticketId, sequence: c.sequence })) },
+          { projection: { ticketId: 1, pending: 1 } },
+        )
+        .toArray()
     : [];
   const state = new Map<string, Before>(found.map((e) => [e.ticketId.toHexString(), e.pending ? 'pending' : 'fed']));
   return planClaim(taken, waiting, (key) => state.get(key) ?? 'missing');
@@ -114,16 +149,27 @@ async function lowerPending(taken: PendingEvent[]): Promise<PendingEvent[]> {
   for (const e of taken) {
     const key = e.ticketId.toHexString();
     const seen = latest.get(key);
-    if (!seen || (e.sequence ?? -1) > (seen.sequence ?? -1) || (e.sequence === undefined && (e.ticketSeq ?? -1) > (seen.ticketSeq ?? -1))) latest.set(key, e);
+    if (
+      !seen ||
+      (e.sequence ?? -1) > (seen.sequence ?? -1) ||
+      (e.sequence === undefined && (e.ticketSeq ?? -1) > (seen.ticketSeq ?? -1))
+    )
+      latest.set(key, e);
   }
   const earlier: Record<string, unknown>[] = [...latest.values()].flatMap((e): Record<string, unknown>[] =>
     e.sequence !== undefined
       ? [{ ticketId: e.ticketId, sequence: { $lt: e.sequence } }]
       : e.ticketSeq !== undefined
-        ? [{ ticketId: e.ticketId, sequence: { $exists: false }, ticketSeq: { $lt: e.ticketSeq } }, { ticketId: e.ticketId, sequence: { $exists: false }, ticketSeq: { $exists: false } }]
-        : []);
+        ? [
+            { ticketId: e.ticketId, sequence: { $exists: false }, ticketSeq: { $lt: e.ticketSeq } },
+            { ticketId: e.ticketId, sequence: { $exists: false }, ticketSeq: { $exists: false } },
+          ]
+        : [],
+  );
   if (!earlier.length) return [];
-  return events().find({ pending: true, _id: { $nin: taken.map((e) => e._id) }, $or: earlier as never }, PENDING_FIELDS).toArray();
+  return events()
+    .find({ pending: true, _id: { $nin: taken.map((e) => e._id) }, $or: earlier as never }, PENDING_FIELDS)
+    .toArray();
 }
 
 /**
@@ -135,8 +181,18 @@ async function lowerPending(taken: PendingEvent[]): Promise<PendingEvent[]> {
 async function giveUp(gaps: readonly Gap[], log?: Logger): Promise<void> {
   for (const gap of gaps) {
     try {
-      await events().insertOne({ _id: new Types.ObjectId(), ticketId: gap.ticketId, sequence: gap.sequence, kind: SKIPPED_KIND, at: new Date(), pending: false } as never);
-      log?.warn({ ticketId: String(gap.ticketId), sequence: gap.sequence }, 'change feed: an event number stayed missing for the whole gap lease; given up, the ticket\'s later events go on');
+      await events().insertOne({
+        _id: new Types.ObjectId(),
+        ticketId: gap.ticketId,
+        sequence: gap.sequence,
+        kind: SKIPPED_KIND,
+        at: new Date(),
+        pending: false,
+      } as never);
+      log?.warn(
+        { ticketId: String(gap.ticketId), sequence: gap.sequence },
+        "change feed: an event number stayed missing for the whole gap lease; given up, the ticket's later events go on",
+      );
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
     }
@@ -148,7 +204,11 @@ async function giveUp(gaps: readonly Gap[], log?: Logger): Promise<void> {
  * Returns how many were claimed, 0 when none wait, or -1 when another
  * sequencer claimed first (try again).
  */
-export async function sequenceOnce(batchSize = MAX_BATCH, log?: Logger, gaps: GapWatch = new GapWatch()): Promise<number> {
+export async function sequenceOnce(
+  batchSize = MAX_BATCH,
+  log?: Logger,
+  gaps: GapWatch = new GapWatch(),
+): Promise<number> {
   const last = await lastBatch();
   // A new batch's maxAtSoFar needs the one before it: wait until the walk got there (it runs beside the rounds, not in them).
   if (last && !last.maxAtSoFar) {
@@ -189,7 +249,11 @@ export class FeedSequencer {
   private stopped = false;
 
   /** `round` is one claiming round (sequenceOnce); a test may play it. `gapLeaseMs`: FEED_GAP_SECONDS (gap-watch.ts). */
-  constructor(private readonly log: Logger, round?: () => Promise<number>, gapLeaseMs?: number) {
+  constructor(
+    private readonly log: Logger,
+    round?: () => Promise<number>,
+    gapLeaseMs?: number,
+  ) {
     const gaps = new GapWatch(gapLeaseMs);
     this.round = round ?? (() => sequenceOnce(MAX_BATCH, log, gaps));
   }
@@ -213,18 +277,20 @@ export class FeedSequencer {
     }
     if (this.scheduled) return;
     // Nudged from a request's write, yet background work: its rounds are no request's.
-    this.scheduled = outsideRequest(() => setTimeout(() => {
-      this.scheduled = undefined;
-      this.running = this.drain().finally(() => {
-        this.running = undefined;
-        // Writes during the round gather for their own round, not one each:
-        // under steady load a round claims everything of the last GATHER_MS.
-        if (this.again) {
-          this.again = false;
-          this.nudge();
-        }
-      });
-    }, GATHER_MS));
+    this.scheduled = outsideRequest(() =>
+      setTimeout(() => {
+        this.scheduled = undefined;
+        this.running = this.drain().finally(() => {
+          this.running = undefined;
+          // Writes during the round gather for their own round, not one each:
+          // under steady load a round claims everything of the last GATHER_MS.
+          if (this.again) {
+            this.again = false;
+            this.nudge();
+          }
+        });
+      }, GATHER_MS),
+    );
   }
 
   /** Claim until a round leaves nothing behind: a batch that was not full took every pending event there was. */
@@ -238,7 +304,10 @@ export class FeedSequencer {
         if (n < MAX_BATCH) break;
       }
     } catch (err) {
-      this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'change feed: sequencing failed; retrying on the next sweep');
+      this.log.warn(
+        { err: { name: (err as Error).name, message: (err as Error).message } },
+        'change feed: sequencing failed; retrying on the next sweep',
+      );
     }
   }
 

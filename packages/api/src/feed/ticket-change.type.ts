@@ -20,7 +20,11 @@ export class TicketChangePage {
   @Field(() => [TicketChange], { description: 'In feed order, the same for every reader.' })
   public changes!: TicketChange[];
 
-  @Field(() => String, { nullable: true, description: 'Pass back as `after` for the next page: the last change returned, or the `after` given when none was.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Pass back as `after` for the next page: the last change returned, or the `after` given when none was.',
+  })
   public endCursor!: string | null;
 
   @Field({ description: 'More changes can be read right now.' })

@@ -18,18 +18,24 @@ registerEnumType(CustomFieldType, {
     NUMBER: { description: 'A decimal number, e.g. "42" or "-3.5".' },
     DATE: { description: 'A calendar date, "YYYY-MM-DD".' },
     BOOLEAN: { description: '"true" or "false".' },
-    CHOICE: { description: 'One of the definition\'s choices, spelt exactly.' },
+    CHOICE: { description: "One of the definition's choices, spelt exactly." },
   },
 });
 
-@modelOptions({ schemaOptions: { collection: 'custom_fields', versionKey: false, timestamps: true }, options: { customName: 'CustomField' } })
+@modelOptions({
+  schemaOptions: { collection: 'custom_fields', versionKey: false, timestamps: true },
+  options: { customName: 'CustomField' },
+})
 @ObjectType({ description: 'A custom field tickets may carry (defined with settings:manage).' })
 export class CustomFieldDefinition {
   /** The key. */
   @prop({ type: String })
   public _id!: string;
 
-  @Field({ description: 'Identifier used in values and filters: a-z, 0-9 and _, starting with a letter, at most 40 characters.' })
+  @Field({
+    description:
+      'Identifier used in values and filters: a-z, 0-9 and _, starting with a letter, at most 40 characters.',
+  })
   public key!: string;
 
   @Field({ description: 'Name shown to agents.' })

@@ -16,11 +16,17 @@ export class CustomFieldInput {
   public choices?: string[] | null;
 }
 
-@InputType({ description: 'A custom field value, spelt as a string and checked against the field\'s type; null clears it. In a filter: tickets holding exactly this value (null: without one).' })
+@InputType({
+  description:
+    "A custom field value, spelt as a string and checked against the field's type; null clears it. In a filter: tickets holding exactly this value (null: without one).",
+})
 export class CustomFieldValueInput {
-  @Field({ description: 'The field\'s key.' })
+  @Field({ description: "The field's key." })
   public key!: string;
 
-  @Field(() => String, { nullable: true, description: 'The value as a string ("42", "2026-12-24", "true", a choice); null clears it.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The value as a string ("42", "2026-12-24", "true", a choice); null clears it.',
+  })
   public value?: string | null;
 }

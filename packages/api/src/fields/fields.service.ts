@@ -5,7 +5,15 @@ import { TimelineEventKind } from '../tickets/ticket.enums';
 import type { Actor, StoredTicket, TicketService, TicketView } from '../tickets/ticket.service';
 import { checkTicketNumber, valid } from '../tickets/ticket.validation';
 import { CustomFieldModel, type CustomFieldDefinition } from './custom-field.model';
-import { checkDefinition, checkTags, checkValue, describeChange, MAX_FIELDS, type DefinitionInput, type StoredValue } from './field-values';
+import {
+  checkDefinition,
+  checkTags,
+  checkValue,
+  describeChange,
+  MAX_FIELDS,
+  type DefinitionInput,
+  type StoredValue,
+} from './field-values';
 
 /** A ticket as stored, with what this capability adds to it. */
 export type TicketWithFields = StoredTicket & { tags?: string[]; fields?: Record<string, StoredValue> };
@@ -13,10 +21,14 @@ export type TicketWithFields = StoredTicket & { tags?: string[]; fields?: Record
 /** Writes racing on one ticket: re-read and re-plan this often before answering SERVICE_UNAVAILABLE. */
 const MAX_ATTEMPTS = 20;
 
-const sameValue = (a: StoredValue | undefined, b: StoredValue | null): boolean => (a === undefined ? b === null : a === b);
+const sameValue = (a: StoredValue | undefined, b: StoredValue | null): boolean =>
+  a === undefined ? b === null : a === b;
 
 export class FieldsService {
-  constructor(private readonly tickets: TicketService, private readonly log: { warn(obj: object, msg: string): void }) {}
+  constructor(
+    private readonly tickets: TicketService,
+    private readonly log: { warn(obj: object, msg: string): void },
+  ) {}
 
   async definitions(): Promise<CustomFieldDefinition[]> {
     const docs = await CustomFieldModel.collection.find<CustomFieldDefinition>({}).sort({ _id: 1 }).toArray();
@@ -27,9 +39,18 @@ export class FieldsService {
   async define(raw: DefinitionInput): Promise<CustomFieldDefinition> {
     const def = valid(checkDefinition(raw));
     const exists = await CustomFieldModel.collection.findOne({ _id: def.key as never });
-    if (!exists && (await CustomFieldModel.collection.countDocuments({})) >= MAX_FIELDS) throw badUserInput([{ field: 'input.key', message: `at most ${MAX_FIELDS} custom fields` }]);
+    if (!exists && (await CustomFieldModel.collection.countDocuments({})) >= MAX_FIELDS)
+      throw badUserInput([{ field: 'input.key', message: `at most ${MAX_FIELDS} custom fields` }]);
     const { key, ...rest } = def;
-    await CustomFieldModel.collection.updateOne({ _id: key as never }, { $set: { ...rest, updatedAt: new Date() }, ...(!def.choices && { $unset: { choices: '' } }), $setOnInsert: { createdAt: new Date() } }, { upsert: true });
+    await CustomFieldModel.collection.updateOne(
+      { _id: key as never },
+      {
+        $set: { ...rest, updatedAt: new Date() },
+        ...(!def.choices && { $unset: { choices: '' } }),
+        $setOnInsert: { createdAt: new Date() },
+      },
+      { upsert: true },
+    );
     return { _id: key, key, label: def.label, type: def.type, ...(def.choices && { choices: def.choices }) };
   }
 
@@ -37,7 +58,12 @@ export class FieldsService {
    * Replace the tags (when given) and set or clear the values given (others
    * stay). Nothing changed: no write, no event. Otherwise one TAGGED event.
    */
-  async update(ticketNumber: string, tags: readonly string[] | null | undefined, fields: readonly { key: string; value?: string | null }[] | null | undefined, actor: Actor): Promise<TicketView> {
+  async update(
+    ticketNumber: string,
+    tags: readonly string[] | null | undefined,
+    fields: readonly { key: string; value?: string | null }[] | null | undefined,
+    actor: Actor,
+  ): Promise<TicketView> {
     const problems: FieldProblem[] = [];
     const number = checkTicketNumber(ticketNumber);
     if (!number.ok) problems.push(...number.problems);
@@ -48,13 +74,18 @@ export class FieldsService {
       else problems.push(...t.problems);
     }
     const values: { key: string; value: StoredValue | null }[] = [];
-    if (fields && fields.length > MAX_FIELDS) problems.push({ field: 'fields', message: `at most ${MAX_FIELDS} values at once` });
+    if (fields && fields.length > MAX_FIELDS)
+      problems.push({ field: 'fields', message: `at most ${MAX_FIELDS} values at once` });
     else if (fields?.length) {
       const defs = new Map((await this.definitions()).map((d) => [d.key, d]));
       const seen = new Set<string>();
       for (const f of fields) {
         const def = defs.get(f.key);
-        if (!def) problems.push({ field: `fields.${f.key}`, message: 'is not a defined custom field (customFields lists them)' });
+        if (!def)
+          problems.push({
+            field: `fields.${f.key}`,
+            message: 'is not a defined custom field (customFields lists them)',
+          });
         else if (seen.has(f.key)) problems.push({ field: `fields.${f.key}`, message: 'is given twice' });
         else {
           const v = checkValue(def, f.value);
@@ -70,7 +101,8 @@ export class FieldsService {
       const ticket = (await this.tickets.byNumberOrNull(number.value)) as TicketWithFields | null;
       if (!ticket) throw notFound(number.value);
       const beforeTags = ticket.tags ?? [];
-      const tagsChanged = newTags !== undefined && (newTags.length !== beforeTags.length || newTags.some((t, i) => t !== beforeTags[i]));
+      const tagsChanged =
+        newTags !== undefined && (newTags.length !== beforeTags.length || newTags.some((t, i) => t !== beforeTags[i]));
       const changed = values.filter((v) => !sameValue(ticket.fields?.[v.key], v.value));
       if (!tagsChanged && !changed.length) return ticket as TicketView;
       const set: Record<string, unknown> = {};
@@ -82,7 +114,12 @@ export class FieldsService {
       }
       if (changed.length) set.fields = nextFields;
       const message = describeChange(beforeTags, tagsChanged ? newTags! : beforeTags, changed);
-      const after = await this.tickets.applyIfUnchanged(ticket, set, [{ kind: TimelineEventKind.TAGGED, message }], actor);
+      const after = await this.tickets.applyIfUnchanged(
+        ticket,
+        set,
+        [{ kind: TimelineEventKind.TAGGED, message }],
+        actor,
+      );
       if (after) return after;
     }
     this.log.warn({ ticketNumber: number.value }, 'tags and fields: the ticket kept changing under us; giving up');

@@ -8,15 +8,24 @@ import { KEY_SHAPE, type StoredValue } from './field-values';
 /** Tags, and field values, one filter may name. */
 export const MAX_FILTER_ITEMS = 20;
 
-export function fieldsFilter(filter: { tags?: string[] | null; fields?: { key: string; value?: string | null }[] | null } | null | undefined): { query: Record<string, unknown>[]; problems: FieldProblem[] } {
+export function fieldsFilter(
+  filter: { tags?: string[] | null; fields?: { key: string; value?: string | null }[] | null } | null | undefined,
+): { query: Record<string, unknown>[]; problems: FieldProblem[] } {
   const query: Record<string, unknown>[] = [];
   const problems: FieldProblem[] = [];
   if ((filter?.tags?.length ?? 0) > MAX_FILTER_ITEMS || (filter?.fields?.length ?? 0) > MAX_FILTER_ITEMS) {
-    return { query: [], problems: [{ field: 'filter', message: `at most ${MAX_FILTER_ITEMS} tags and ${MAX_FILTER_ITEMS} field values` }] };
+    return {
+      query: [],
+      problems: [{ field: 'filter', message: `at most ${MAX_FILTER_ITEMS} tags and ${MAX_FILTER_ITEMS} field values` }],
+    };
   }
   if (filter?.tags !== null && filter?.tags !== undefined) {
     const tags = [...new Set(filter.tags.map((t) => t.trim().normalize('NFC').toLowerCase()))];
-    if (!tags.length || tags.some((t) => !t)) problems.push({ field: 'filter.tags', message: 'must list at least one non-empty tag (leave it out to match all)' });
+    if (!tags.length || tags.some((t) => !t))
+      problems.push({
+        field: 'filter.tags',
+        message: 'must list at least one non-empty tag (leave it out to match all)',
+      });
     else query.push({ tags: { $all: tags } });
   }
   for (const f of filter?.fields ?? []) {

@@ -10,4 +10,8 @@ export { fieldModels } from './models';
 export { fieldsFilter } from './filter';
 export { FieldsService } from './fields.service';
 
-export const fieldsCapability: Capability = { name: 'fields', models: fieldModels, resolvers: [FieldsResolver, TicketFieldsResolver] };
+export const fieldsCapability: Capability = {
+  name: 'fields',
+  models: fieldModels,
+  resolvers: [FieldsResolver, TicketFieldsResolver],
+};

@@ -4,7 +4,8 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
 
 @InterfaceType({
-  description: 'An object with an id unique across the API, fetched again with `node(id:)` (Relay global object identification).',
+  description:
+    'An object with an id unique across the API, fetched again with `node(id:)` (Relay global object identification).',
   // Tickets are the only Nodes; a resolver hands them over as plain objects.
   resolveType: (value: { ticketNumber?: unknown }) => (typeof value.ticketNumber === 'string' ? 'Ticket' : undefined),
 })

@@ -6,7 +6,10 @@ import cors from 'cors';
 import { GraphQLError } from 'graphql';
 import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../config/config';
 import type { Platform } from '../compose';
@@ -64,9 +67,17 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
 
   const limits = queryLimits({ introspection: config.introspection });
   const formatError = createFormatError(config.production);
-  const rateLimits = config.rateLimit ? createRateLimits(config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' }) : null;
+  const rateLimits = config.rateLimit
+    ? createRateLimits(
+        config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' },
+      )
+    : null;
   const explorer = createExplorer({ production: config.production });
-  const trusted = createTrustedDocuments(config.trustedDocuments, { log, rateLimits, authenticate: (a) => tokens.authenticate(a) });
+  const trusted = createTrustedDocuments(config.trustedDocuments, {
+    log,
+    rateLimits,
+    authenticate: (a) => tokens.authenticate(a),
+  });
   const apollo = new ApolloServer<Context>({
     schema,
     // Automatic persisted queries: no client of ours sends them; off, so a
@@ -94,7 +105,13 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
       ...[metrics && metricsPlugin(metrics), operationSpanPlugin()].filter((p) => p !== null),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
-        : withExplorerLink(ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION, includeCookies: false })),
+        : withExplorerLink(
+            ApolloServerPluginLandingPageLocalDefault({
+              embed: true,
+              document: EXAMPLE_OPERATION,
+              includeCookies: false,
+            }),
+          ),
       ...limits.plugins,
       costPlugin(rateLimits),
       operationGuardPlugin(schema, rateLimits),
@@ -129,7 +146,11 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
   };
   /** Where this request reached us: links in answers point back there (PUBLIC_URL overrides, attachments/). */
   const originOf = (req: IncomingMessage): string | undefined => {
-    const forwarded = config.trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() : '';
+    const forwarded = config.trustProxy
+      ? String(req.headers['x-forwarded-proto'] ?? '')
+          .split(',')[0]
+          .trim()
+      : '';
     const host = req.headers.host;
     return host && /^[\w.\-:[\]]+$/.test(host) ? `${forwarded === 'https' ? 'https' : 'http'}://${host}` : undefined;
   };
@@ -141,10 +162,22 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
   };
   /** METRICS_TOKEN, when set, compared in constant time; in production without it, nobody (metrics tell an attacker too much). */
   const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
-  const metricsAllowed = (authorization: string | undefined): boolean => (metricsDigest ? secretMatches(bearer(authorization) ?? '', metricsDigest) : !config.production);
-  if (metrics && config.production && !metricsDigest) log.warn('METRICS_TOKEN is not set: GET /metrics answers 401 in production until it is');
+  const metricsAllowed = (authorization: string | undefined): boolean =>
+    metricsDigest ? secretMatches(bearer(authorization) ?? '', metricsDigest) : !config.production;
+  if (metrics && config.production && !metricsDigest)
+    log.warn('METRICS_TOKEN is not set: GET /metrics answers 401 in production until it is');
   /** The context of one operation, over HTTP or WebSocket. */
-  const contextFor = ({ requestId, principal, ip, origin }: { requestId: string; principal: Context['principal']; ip: string; origin?: string }): Context => ({
+  const contextFor = ({
+    requestId,
+    principal,
+    ip,
+    origin,
+  }: {
+    requestId: string;
+    principal: Context['principal'];
+    ip: string;
+    origin?: string;
+  }): Context => ({
     requestId,
     origin: origin ?? listeningOrigin(),
     log: lazyChild(log, { requestId }),
@@ -162,7 +195,12 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
   await platform.start();
   const graphql = graphqlHandler<Context>(apollo, async (req, res) => {
     const ip = ipOf(req);
-    return contextFor({ requestId: res.getHeader('x-request-id') as string, principal: await principalOf(req.headers.authorization, ip), ip, origin: originOf(req) });
+    return contextFor({
+      requestId: res.getHeader('x-request-id') as string,
+      principal: await principalOf(req.headers.authorization, ip),
+      ip,
+      origin: originOf(req),
+    });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
@@ -198,7 +236,14 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
     if (metrics && path === '/metrics' && req.method === 'GET') {
       if (!metricsAllowed(req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
-        return refuse(res, 401, 'UNAUTHENTICATED', metricsDigest ? 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.' : 'GET /metrics needs METRICS_TOKEN set on the server (NODE_ENV=production), then Authorization: Bearer <METRICS_TOKEN>.');
+        return refuse(
+          res,
+          401,
+          'UNAUTHENTICATED',
+          metricsDigest
+            ? 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.'
+            : 'GET /metrics needs METRICS_TOKEN set on the server (NODE_ENV=production), then Authorization: Bearer <METRICS_TOKEN>.',
+        );
       }
       res.setHeader('content-type', metrics.registry.contentType);
       res.end(await metrics.registry.metrics());

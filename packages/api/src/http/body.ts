@@ -3,7 +3,10 @@
 import type { IncomingMessage } from 'node:http';
 
 export class BodyError extends Error {
-  constructor(readonly status: 400 | 413 | 415, message: string) {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -18,8 +21,13 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
     req.resume();
     return undefined;
   }
-  const charset = params.find((p) => /^charset=/i.test(p))?.slice(8).replace(/"/g, '').toLowerCase();
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') throw discard(req, new BodyError(415, `Unsupported charset "${charset}": send UTF-8.`));
+  const charset = params
+    .find((p) => /^charset=/i.test(p))
+    ?.slice(8)
+    .replace(/"/g, '')
+    .toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8')
+    throw discard(req, new BodyError(415, `Unsupported charset "${charset}": send UTF-8.`));
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity') throw discard(req, new BodyError(415, `Unsupported content encoding "${encoding}".`));
   const tooLarge = () => new BodyError(413, `Request body too large (limit ${limitBytes} bytes).`);

@@ -7,6 +7,10 @@ import proxyaddr from 'proxy-addr';
 export function clientIp(trust: boolean | string): (req: IncomingMessage) => string {
   if (trust === false) return (req) => req.socket.remoteAddress ?? 'unknown';
   const trusted: (addr: string, i: number) => boolean =
-    trust === true ? () => true : /^\d+$/.test(trust) ? (_addr, i) => i < Number(trust) : proxyaddr.compile(trust.split(',').map((s) => s.trim()));
+    trust === true
+      ? () => true
+      : /^\d+$/.test(trust)
+        ? (_addr, i) => i < Number(trust)
+        : proxyaddr.compile(trust.split(',').map((s) => s.trim()));
   return (req) => proxyaddr(req, trusted);
 }

@@ -21,7 +21,13 @@ export interface CostExtension {
   resetAt: string;
 }
 
-export const costExtension = (s: BudgetState): CostExtension => ({ budget: s.budget, requested: s.requested, limit: s.limit, remaining: s.remaining, resetAt: s.resetAt.toISOString() });
+export const costExtension = (s: BudgetState): CostExtension => ({
+  budget: s.budget,
+  requested: s.requested,
+  limit: s.limit,
+  remaining: s.remaining,
+  resetAt: s.resetAt.toISOString(),
+});
 
 /** The headers GitHub's and most APIs' clients read; Reset in Unix seconds. */
 export function costHeaders(s: BudgetState): [string, string][] {
@@ -62,7 +68,12 @@ export class CostMeter implements CostRecorder {
 
   record(state: BudgetState): void {
     const before = this.states.get(state.budget);
-    this.states.set(state.budget, before ? { ...state, requested: before.requested + state.requested, refused: before.refused || state.refused } : state);
+    this.states.set(
+      state.budget,
+      before
+        ? { ...state, requested: before.requested + state.requested, refused: before.refused || state.refused }
+        : state,
+    );
   }
 
   /** What this request spent (the refusing budget, if any), known without asking the store. */
@@ -94,7 +105,11 @@ export function costPlugin(rateLimits: RateLimits | null): ApolloServerPlugin<Co
           const state = await meter.report().catch(() => undefined);
           if (!state) return;
           for (const [name, value] of costHeaders(state)) response.http.headers.set(name, value);
-          if (response.body.kind === 'single') response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cost: costExtension(state) };
+          if (response.body.kind === 'single')
+            response.body.singleResult.extensions = {
+              ...response.body.singleResult.extensions,
+              cost: costExtension(state),
+            };
         },
       };
     },
@@ -119,5 +134,12 @@ export const refuseSpent = (res: ServerResponse, err: GraphQLError): void => sen
 /** Over WebSocket, refusals before the operation runs are an error message: each error carries the cost in its extensions. */
 export function withCost(errors: GraphQLError[], state: BudgetState | undefined): GraphQLError[] {
   if (!state) return errors;
-  return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, originalError: e.originalError, extensions: { ...e.extensions, cost: costExtension(state) } }));
+  return errors.map(
+    (e) =>
+      new GraphQLError(e.message, {
+        nodes: e.nodes,
+        originalError: e.originalError,
+        extensions: { ...e.extensions, cost: costExtension(state) },
+      }),
+  );
 }

@@ -31,7 +31,9 @@ export function createDrain(server: http.Server): Drain {
     },
     track(promise) {
       work.add(promise);
-      const done = () => { work.delete(promise); };
+      const done = () => {
+        work.delete(promise);
+      };
       promise.then(done, done);
       return promise;
     },
@@ -47,13 +49,23 @@ export function createDrain(server: http.Server): Drain {
           resolve();
         });
         let sweeper: NodeJS.Timeout | undefined;
-        timers.push(setTimeout(() => { sweeper = setInterval(() => server.closeIdleConnections(), 100); server.closeIdleConnections(); }, LINGER_MS));
+        timers.push(
+          setTimeout(() => {
+            sweeper = setInterval(() => server.closeIdleConnections(), 100);
+            server.closeIdleConnections();
+          }, LINGER_MS),
+        );
         timers.push(setTimeout(() => server.closeAllConnections(), graceMs));
       });
       // Handlers whose clients left: give them what is left of the grace.
       while (work.size && Date.now() < deadline) {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.allSettled([...work]), new Promise((r) => { timer = setTimeout(r, deadline - Date.now()); })]);
+        await Promise.race([
+          Promise.allSettled([...work]),
+          new Promise((r) => {
+            timer = setTimeout(r, deadline - Date.now());
+          }),
+        ]);
         clearTimeout(timer);
       }
     },

@@ -6,7 +6,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { inOperationSpan } from '../telemetry/tracing';
 
-export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, context: (req: IncomingMessage, res: ServerResponse) => Promise<C>) {
+export function graphqlHandler<C extends BaseContext>(
+  apollo: ApolloServer<C>,
+  context: (req: IncomingMessage, res: ServerResponse) => Promise<C>,
+) {
   return async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
@@ -16,7 +19,12 @@ export function graphqlHandler<C extends BaseContext>(apollo: ApolloServer<C>, c
     const q = url.indexOf('?');
     const result = await inOperationSpan(() =>
       apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q >= 0 ? url.slice(q) : '', body },
+        httpGraphQLRequest: {
+          method: (req.method ?? 'GET').toUpperCase(),
+          headers,
+          search: q >= 0 ? url.slice(q) : '',
+          body,
+        },
         context: () => context(req, res),
       }),
     );

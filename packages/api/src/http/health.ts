@@ -26,7 +26,11 @@ export const CLOCK_CHECK_MAX_AGE_MS = 60_000;
 export interface ClockDb {
   admin(): { command(cmd: Record<string, unknown>): Promise<Record<string, unknown>> };
   collection(name: string): {
-    updateOne(filter: Record<string, unknown>, update: Record<string, unknown>, options: { upsert: boolean }): Promise<{ upsertedId: unknown }>;
+    updateOne(
+      filter: Record<string, unknown>,
+      update: Record<string, unknown>,
+      options: { upsert: boolean },
+    ): Promise<{ upsertedId: unknown }>;
     deleteOne(filter: Record<string, unknown>): Promise<unknown>;
   };
 }
@@ -46,7 +50,11 @@ export async function clockSkewSeconds(db: ClockDb, now: () => number = Date.now
   if (localTime instanceof Date) return Math.round((before + now()) / 2 - localTime.getTime()) / 1000;
   const probe = db.collection('clock_probe');
   const start = now();
-  const res = await probe.updateOne({ probe: `${process.pid}-${start}-${Math.random()}` }, { $set: { at: new Date(start) } }, { upsert: true });
+  const res = await probe.updateOne(
+    { probe: `${process.pid}-${start}-${Math.random()}` },
+    { $set: { at: new Date(start) } },
+    { upsert: true },
+  );
   const end = now();
   const id = res.upsertedId as { getTimestamp?: () => Date } | null;
   if (!id?.getTimestamp) throw new Error('the database told no time');
@@ -65,12 +73,22 @@ export class ClockSkewWatch {
   private at = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<number | null>;
 
-  constructor(private readonly measure: () => Promise<number>, private readonly maxAgeMs = CLOCK_CHECK_MAX_AGE_MS) {}
+  constructor(
+    private readonly measure: () => Promise<number>,
+    private readonly maxAgeMs = CLOCK_CHECK_MAX_AGE_MS,
+  ) {}
 
   /** Measure now (at start); the skew, or null when the database could not tell. */
   refresh(): Promise<number | null> {
     this.at = performance.now();
-    this.inFlight ??= this.measure().then((s) => (this.known = s), () => this.known).finally(() => { this.inFlight = undefined; });
+    this.inFlight ??= this.measure()
+      .then(
+        (s) => (this.known = s),
+        () => this.known,
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+      });
     return this.inFlight;
   }
 
@@ -83,5 +101,10 @@ export class ClockSkewWatch {
 /** What /healthz says about the clock: the skew, and a warning when it is over the threshold. */
 export function clockReport(skew: number | null): { clockSkewSeconds: number | null; warnings?: string[] } {
   if (skew === null || Math.abs(skew) <= CLOCK_SKEW_WARN_SECONDS) return { clockSkewSeconds: skew };
-  return { clockSkewSeconds: skew, warnings: [`this process's clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the database's: webhook receivers refuse signatures more than 5 minutes off; fix the host's time (NTP)`] };
+  return {
+    clockSkewSeconds: skew,
+    warnings: [
+      `this process's clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} the database's: webhook receivers refuse signatures more than 5 minutes off; fix the host's time (NTP)`,
+    ],
+  };
 }

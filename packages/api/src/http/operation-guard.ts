@@ -22,7 +22,11 @@ export interface OperationRequest {
  * Throws the refusal (GRAPHQL_VALIDATION_FAILED, RATE_LIMITED); returns the
  * lookups charged, if budgets are on.
  */
-export async function admitOperation(schema: GraphQLSchema, rateLimits: RateLimits | null, r: OperationRequest): Promise<LookupCharge | undefined> {
+export async function admitOperation(
+  schema: GraphQLSchema,
+  rateLimits: RateLimits | null,
+  r: OperationRequest,
+): Promise<LookupCharge | undefined> {
   let plan: ReturnType<typeof planOperation>;
   try {
     plan = planOperation(schema, r.document, r.operationName, r.variables ?? undefined);
@@ -44,7 +48,10 @@ export async function admitOperation(schema: GraphQLSchema, rateLimits: RateLimi
 }
 
 /** Over HTTP: admitted once the operation is known, before it runs. */
-export function operationGuardPlugin(schema: GraphQLSchema, rateLimits: RateLimits | null): ApolloServerPlugin<Context> {
+export function operationGuardPlugin(
+  schema: GraphQLSchema,
+  rateLimits: RateLimits | null,
+): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
@@ -59,7 +66,13 @@ export function operationGuardPlugin(schema: GraphQLSchema, rateLimits: RateLimi
           };
         },
         async didResolveOperation({ document, request, contextValue }) {
-          contextValue.lookups = await admitOperation(schema, rateLimits, { document, operationName: request.operationName, variables: request.variables, ip: contextValue.ip, cost: contextValue.cost });
+          contextValue.lookups = await admitOperation(schema, rateLimits, {
+            document,
+            operationName: request.operationName,
+            variables: request.variables,
+            ip: contextValue.ip,
+            cost: contextValue.cost,
+          });
         },
       };
     },

@@ -50,7 +50,11 @@ function fragmentsOf(document: DocumentNode): Fragments {
   return fragments;
 }
 
-function argsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): Record<string, unknown> {
+function argsOf(
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: Record<string, unknown>,
+): Record<string, unknown> {
   try {
     return getArgumentValues(field, node, variables);
   } catch {
@@ -70,15 +74,29 @@ function runtimeTypes(schema: GraphQLSchema, type: ReturnType<typeof getNamedTyp
  * `first` (the page it returns), the page's own list inside it is that page,
  * and any other list counts as UNPAGED_LIST_ITEMS items.
  */
-function costOfFields(schema: GraphQLSchema, fragments: Fragments, variables: Record<string, unknown>, parent: GraphQLObjectType, fields: Map<string, readonly FieldNode[]>, inPage: boolean, budget: { left: number }): number {
+function costOfFields(
+  schema: GraphQLSchema,
+  fragments: Fragments,
+  variables: Record<string, unknown>,
+  parent: GraphQLObjectType,
+  fields: Map<string, readonly FieldNode[]>,
+  inPage: boolean,
+  budget: { left: number },
+): number {
   let total = 0;
   for (const nodes of fields.values()) {
     if (budget.left-- <= 0) return Infinity; // a pathological document: refuse rather than walk it all
     const def = parent.getFields()[nodes[0].name.value];
-    if (!def) { total += 1; continue; } // __typename and the like
+    if (!def) {
+      total += 1;
+      continue;
+    } // __typename and the like
     const named = getNamedType(def.type);
     // costAsScalar: a small bounded list kept inside its parent's document (an event's attachments): read with it, no work per item.
-    if (!isCompositeType(named) || def.extensions?.costAsScalar === true) { total += 1; continue; }
+    if (!isCompositeType(named) || def.extensions?.costAsScalar === true) {
+      total += 1;
+      continue;
+    }
     const first = argsOf(def, nodes[0], variables).first;
     const paged = typeof first === 'number';
     let items = 1;
@@ -86,7 +104,18 @@ function costOfFields(schema: GraphQLSchema, fragments: Fragments, variables: Re
     else if (isListType(getNullableType(def.type)) && !inPage) items = UNPAGED_LIST_ITEMS;
     let sub = 0;
     for (const type of runtimeTypes(schema, named)) {
-      sub = Math.max(sub, costOfFields(schema, fragments, variables, type, collectSubfields(schema, fragments, variables, type, nodes), paged, budget));
+      sub = Math.max(
+        sub,
+        costOfFields(
+          schema,
+          fragments,
+          variables,
+          type,
+          collectSubfields(schema, fragments, variables, type, nodes),
+          paged,
+          budget,
+        ),
+      );
     }
     total += 1 + items * sub;
   }
@@ -94,7 +123,11 @@ function costOfFields(schema: GraphQLSchema, fragments: Fragments, variables: Re
 }
 
 /** Variables as the executor will see them, or null when they do not coerce (the executor refuses those). */
-export function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Record<string, unknown> | undefined): Record<string, unknown> | null {
+export function coerceVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  raw: Record<string, unknown> | undefined,
+): Record<string, unknown> | null {
   const result = getVariableValues(schema, operation.variableDefinitions ?? [], raw ?? {}, { maxErrors: 1 });
   return result.errors ? null : result.coerced;
 }
@@ -104,7 +137,12 @@ export function coerceVariables(schema: GraphQLSchema, operation: OperationDefin
  * selected or its variables do not coerce (the executor answers those);
  * throws BAD_USER_INPUT when a field's or directive's arguments do not.
  */
-export function planOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, rawVariables: Record<string, unknown> | undefined): OperationPlan | null {
+export function planOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | undefined,
+): OperationPlan | null {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return null;
   const root = schema.getRootType(operation.operation);
@@ -125,6 +163,8 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
   } catch (err) {
     // Arguments that coerce for the operation but not for a field or
     // directive (a null `@skip(if: $v)`): bad input, refused before it runs.
-    throw new GraphQLError(err instanceof Error ? err.message : 'Invalid arguments.', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    throw new GraphQLError(err instanceof Error ? err.message : 'Invalid arguments.', {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    });
   }
 }

@@ -20,15 +20,24 @@ export const LIMITS = {
 } as const;
 
 /** Public lookups of one ticket by number and email (or key: replyAsCustomer's wrong key is a guess too). */
-export const LOOKUP_FIELDS: ReadonlySet<string> = new Set(['trackTicket', 'ticketTimeline', 'ticketUpdated', 'replyAsCustomer']);
+export const LOOKUP_FIELDS: ReadonlySet<string> = new Set([
+  'trackTicket',
+  'ticketTimeline',
+  'ticketUpdated',
+  'replyAsCustomer',
+]);
 
-const refusal = (message: string) => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+const refusal = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
 
 /** The limits only a plan can check (what runs, variables applied): lookups per request and cost. */
 export function planRefusal(plan: OperationPlan): GraphQLError | null {
   const lookups = plan.rootFields.filter((f) => LOOKUP_FIELDS.has(f.name)).length;
   if (lookups > LIMITS.lookups) return refusal(`At most ${LIMITS.lookups} ticket lookups per request.`);
-  if (plan.cost > LIMITS.cost) return refusal(`Query cost ${Number.isFinite(plan.cost) ? plan.cost : 'over the walk limit'} exceeds ${LIMITS.cost} (each field counts 1; a field with first counts its subtree first times; other lists ${UNPAGED_LIST_ITEMS} times).`);
+  if (plan.cost > LIMITS.cost)
+    return refusal(
+      `Query cost ${Number.isFinite(plan.cost) ? plan.cost : 'over the walk limit'} exceeds ${LIMITS.cost} (each field counts 1; a field with first counts its subtree first times; other lists ${UNPAGED_LIST_ITEMS} times).`,
+    );
   return null;
 }
 
@@ -36,7 +45,11 @@ export function planRefusal(plan: OperationPlan): GraphQLError | null {
  * The validation rules both transports add to graphql-js's own
  * (specifiedRules): graphql-armor's, and no introspection unless it is on.
  */
-export function queryLimits({ introspection }: { introspection: boolean }): { validationRules: ValidationRule[]; plugins: ReturnType<ApolloArmor['protect']>['plugins']; parseOptions: { maxTokens: number } } {
+export function queryLimits({ introspection }: { introspection: boolean }): {
+  validationRules: ValidationRule[];
+  plugins: ReturnType<ApolloArmor['protect']>['plugins'];
+  parseOptions: { maxTokens: number };
+} {
   const armor = new ApolloArmor({
     maxDepth: { n: LIMITS.depth, flattenFragments: true },
     maxAliases: { n: LIMITS.aliases },

@@ -24,7 +24,8 @@ import type { LookupCharge } from '../graphql/context';
 import type { OperationPlan } from './operation-plan';
 import { LOOKUP_FIELDS } from './query-limits';
 
-export type Budget = 'create' | 'lookup' | 'agent' | 'other' | 'invalid' | 'guessFromAddress' | 'guessFromAll' | 'finders' | 'uploadBytes';
+export type Budget =
+  'create' | 'lookup' | 'agent' | 'other' | 'invalid' | 'guessFromAddress' | 'guessFromAll' | 'finders' | 'uploadBytes';
 
 /** Points and window (seconds) of each budget. */
 export const BUDGETS: Record<Budget, { points: number; duration: number }> = {
@@ -88,10 +89,12 @@ export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; loo
     if (FREE_FIELDS.has(field.name)) continue;
     const budget = BUDGET_OF_FIELD[field.name] ?? 'other';
     budgets.set(budget, (budgets.get(budget) ?? 0) + 1);
-    if (field.name === 'createUpload') budgets.set('uploadBytes', (budgets.get('uploadBytes') ?? 0) + uploadKiB(field.args.size));
+    if (field.name === 'createUpload')
+      budgets.set('uploadBytes', (budgets.get('uploadBytes') ?? 0) + uploadKiB(field.args.size));
     const n = field.args.ticketNumber;
     // A malformed number is refused before any email is compared: no guess, nothing kept for it.
-    if (LOOKUP_FIELDS.has(field.name) && typeof n === 'string' && isWellFormedTicketNumber(n)) lookedUp.push(ticketKey(n));
+    if (LOOKUP_FIELDS.has(field.name) && typeof n === 'string' && isWellFormedTicketNumber(n))
+      lookedUp.push(ticketKey(n));
   }
   return { budgets, lookedUp };
 }
@@ -108,7 +111,8 @@ export const ticketKey = (raw: string): string => normalizeTicketNumber(raw);
 export function addressKey(ip: string): string {
   if (!ipaddr.isValid(ip)) return ip;
   let addr = ipaddr.parse(ip);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
   if (addr.kind() === 'ipv4') return addr.toString();
   const parts = (addr as ipaddr.IPv6).parts.slice(0, 4);
   return `${parts.map((p) => p.toString(16)).join(':')}::/64`;
@@ -122,9 +126,14 @@ export type RateLimitStore = { kind: 'memory' } | { kind: 'mongo'; connection: C
 function limiters(store: RateLimitStore): Record<Budget, RateLimiterAbstract> {
   const make = (budget: Budget): RateLimiterAbstract => {
     const opts = { keyPrefix: `rl_${budget}`, ...BUDGETS[budget] };
-    return store.kind === 'mongo' ? new RateLimiterMongo({ ...opts, storeClient: store.connection, tableName: RATE_LIMIT_COLLECTION }) : new RateLimiterMemory(opts);
+    return store.kind === 'mongo'
+      ? new RateLimiterMongo({ ...opts, storeClient: store.connection, tableName: RATE_LIMIT_COLLECTION })
+      : new RateLimiterMemory(opts);
   };
-  return Object.fromEntries((Object.keys(BUDGETS) as Budget[]).map((b) => [b, make(b)])) as Record<Budget, RateLimiterAbstract>;
+  return Object.fromEntries((Object.keys(BUDGETS) as Budget[]).map((b) => [b, make(b)])) as Record<
+    Budget,
+    RateLimiterAbstract
+  >;
 }
 
 const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
@@ -163,7 +172,8 @@ export function stateOf(budget: Budget, requested: number, res: RateLimiterRes |
 
 /** The budget state behind a RATE_LIMITED refusal, for its headers and extensions.cost. */
 const refusals = new WeakMap<object, BudgetState>();
-export const refusalState = (err: unknown): BudgetState | undefined => (err && typeof err === 'object' ? refusals.get(err) : undefined);
+export const refusalState = (err: unknown): BudgetState | undefined =>
+  err && typeof err === 'object' ? refusals.get(err) : undefined;
 
 function refuse(budget: Budget, requested: number, res: RateLimiterRes, meter: CostRecorder | undefined): never {
   const state = stateOf(budget, requested, res, true);
@@ -173,7 +183,13 @@ function refuse(budget: Budget, requested: number, res: RateLimiterRes, meter: C
   throw err;
 }
 
-async function spend(limiter: RateLimiterAbstract, budget: Budget, key: string, points: number, meter?: CostRecorder): Promise<void> {
+async function spend(
+  limiter: RateLimiterAbstract,
+  budget: Budget,
+  key: string,
+  points: number,
+  meter?: CostRecorder,
+): Promise<void> {
   let res: RateLimiterRes;
   try {
     res = await limiter.consume(key, points);
@@ -273,11 +289,15 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export const rateLimitEraser: Eraser = {
   name: 'rate-limit records',
   async erase(ticketIds) {
-    const docs = await TicketModel.collection.find<{ ticketNumber: string }>({ _id: { $in: [...ticketIds] } }, { projection: { ticketNumber: 1 } }).toArray();
+    const docs = await TicketModel.collection
+      .find<{ ticketNumber: string }>({ _id: { $in: [...ticketIds] } }, { projection: { ticketNumber: 1 } })
+      .toArray();
     const numbers = docs.map((d) => ticketKey(d.ticketNumber));
     if (!numbers.length) return 0;
     const byAddress = new RegExp(`^rl_(guessFromAddress|finders):(${numbers.map(escapeRegExp).join('|')})\\|`);
-    const res = await TicketModel.db.collection(RATE_LIMIT_COLLECTION).deleteMany({ $or: [{ key: { $in: numbers.map((n) => `rl_guessFromAll:${n}`) } }, { key: byAddress }] });
+    const res = await TicketModel.db
+      .collection(RATE_LIMIT_COLLECTION)
+      .deleteMany({ $or: [{ key: { $in: numbers.map((n) => `rl_guessFromAll:${n}`) } }, { key: byAddress }] });
     return res.deletedCount;
   },
 };

@@ -22,7 +22,10 @@ registerEnumType(RateLimitBudget, {
   },
 });
 
-@ObjectType({ description: 'A budget of the calling address, after this request was charged (the same numbers as extensions.cost and the X-RateLimit-* headers).' })
+@ObjectType({
+  description:
+    'A budget of the calling address, after this request was charged (the same numbers as extensions.cost and the X-RateLimit-* headers).',
+})
 export class RateLimit {
   @Field(() => RateLimitBudget, { description: 'Which budget these numbers are.' })
   public budget!: RateLimitBudget;

@@ -16,7 +16,9 @@ import helmet, { type HelmetOptions } from 'helmet';
 /** Helmet's options for JSON responses; `csp` false only where the Sandbox page is served. */
 function jsonApiOptions(csp: boolean): HelmetOptions {
   return {
-    contentSecurityPolicy: csp ? { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } : false,
+    contentSecurityPolicy: csp
+      ? { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }
+      : false,
     crossOriginEmbedderPolicy: false,
     crossOriginOpenerPolicy: false,
     originAgentCluster: false,
@@ -33,11 +35,17 @@ function jsonApiOptions(csp: boolean): HelmetOptions {
 export function securityHeaders({ csp }: { csp: boolean }): (res: ServerResponse) => void {
   const recorded = new Map<string, string>();
   const recorder = {
-    setHeader(name: string, value: unknown) { recorded.set(name.toLowerCase(), String(value)); },
-    removeHeader(name: string) { recorded.delete(name.toLowerCase()); },
+    setHeader(name: string, value: unknown) {
+      recorded.set(name.toLowerCase(), String(value));
+    },
+    removeHeader(name: string) {
+      recorded.delete(name.toLowerCase());
+    },
   };
   let synchronous = false;
-  helmet(jsonApiOptions(csp))({} as never, recorder as never, () => { synchronous = true; });
+  helmet(jsonApiOptions(csp))({} as never, recorder as never, () => {
+    synchronous = true;
+  });
   if (!synchronous) throw new Error('helmet did not set its headers synchronously');
   recorded.set('cache-control', 'no-store');
   const headers = [...recorded];

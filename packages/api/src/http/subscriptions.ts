@@ -5,7 +5,18 @@
 // like HTTP ones (operation-guard.ts); tokens in connection_init, checked then (4403 when
 // invalid) and again while the connection lives (revocation closes it).
 import type http from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { internalError } from '../errors/api-errors';
@@ -62,7 +73,12 @@ export interface SubscriptionServerOptions {
   ipOf(req: http.IncomingMessage): string;
   authenticate(authorization: string | undefined): Promise<Principal | null>;
   /** `request`: the upgrade request (links in answers point back to its Host). */
-  context(base: { requestId: string; principal: Principal | null; ip: string; request?: http.IncomingMessage }): Context;
+  context(base: {
+    requestId: string;
+    principal: Principal | null;
+    ip: string;
+    request?: http.IncomingMessage;
+  }): Context;
   formatError(error: GraphQLError): GraphQLFormattedError;
   /** The caller behind a token at connection_init, charging the address when it does not check out. */
   principalOf(authorization: string, ip: string): Promise<Principal | null>;
@@ -78,10 +94,12 @@ export interface SubscriptionServer {
 
 let operationSeq = 0;
 
-const isUnavailable = (err: unknown): boolean => err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE';
+const isUnavailable = (err: unknown): boolean =>
+  err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE';
 
 /** A refusal as the client may see it: ours as they are; a store outage SERVICE_UNAVAILABLE; anything else opaque. */
-const asClientError = (err: unknown): GraphQLError => (err instanceof GraphQLError ? err : (toClientError(err) ?? internalError()));
+const asClientError = (err: unknown): GraphQLError =>
+  err instanceof GraphQLError ? err : (toClientError(err) ?? internalError());
 
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
   const wss = new WebSocketServer({ server: o.httpServer, path: '/graphql', maxPayload: 64 * 1024 });
@@ -89,8 +107,16 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const extras = new Set<Extra>();
   /** Operations under way, by their context: when each started and what it is. */
   const timing = new WeakMap<object, { started: bigint; operation: OperationDefinitionNode | undefined }>();
-  const observe = (operation: OperationDefinitionNode | undefined, errors: readonly GraphQLError[] | undefined, started: bigint) =>
-    o.metrics?.observeOperation(o.metrics.operationOf(operation), firstErrorCode(errors), Number(process.hrtime.bigint() - started) / 1e9);
+  const observe = (
+    operation: OperationDefinitionNode | undefined,
+    errors: readonly GraphQLError[] | undefined,
+    started: bigint,
+  ) =>
+    o.metrics?.observeOperation(
+      o.metrics.operationOf(operation),
+      firstErrorCode(errors),
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
 
   let closedUnread = 0;
   o.metrics?.watchSockets({
@@ -159,7 +185,11 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         // eslint-disable-next-line prefer-const -- read (undefined) by refusals before the document is parsed, set after
         let operation: OperationDefinitionNode | undefined;
         if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
-          const errors = [new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED', retryAfter: 1 } })];
+          const errors = [
+            new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, {
+              extensions: { code: 'RATE_LIMITED', retryAfter: 1 },
+            }),
+          ];
           observe(operation, errors, started);
           return errors;
         }
@@ -182,7 +212,10 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         } catch (err) {
           return refuse([asClientError(err)]);
         }
-        const source = await o.trusted.decideWs(payload as typeof payload & { documentId?: unknown }, extra.principal ?? null);
+        const source = await o.trusted.decideWs(
+          payload as typeof payload & { documentId?: unknown },
+          extra.principal ?? null,
+        );
         if (source instanceof GraphQLError) {
           await o.rateLimits?.chargeInvalid(ip, cost);
           return refuse([source]);
@@ -197,18 +230,43 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         const errors = validate(o.schema, document, [...specifiedRules, ...o.validationRules]);
         if (errors.length) {
           await o.rateLimits?.chargeInvalid(ip, cost);
-          return refuse(errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+          return refuse(
+            errors.map(
+              (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+            ),
+          );
         }
         operation = getOperationAST(document, payload.operationName ?? undefined) ?? undefined;
         let lookups: LookupCharge | undefined;
         try {
-          lookups = await admitOperation(o.schema, o.rateLimits, { document, operationName: payload.operationName, variables: payload.variables, ip, cost });
+          lookups = await admitOperation(o.schema, o.rateLimits, {
+            document,
+            operationName: payload.operationName,
+            variables: payload.variables,
+            ip,
+            cost,
+          });
         } catch (err) {
           return refuse([asClientError(err)]);
         }
-        const contextValue = { ...o.context({ requestId: `ws-${process.pid}-${++operationSeq}`, principal: extra.principal ?? null, ip, request: extra.request }), lookups, cost };
+        const contextValue = {
+          ...o.context({
+            requestId: `ws-${process.pid}-${++operationSeq}`,
+            principal: extra.principal ?? null,
+            ip,
+            request: extra.request,
+          }),
+          lookups,
+          cost,
+        };
         timing.set(contextValue, { started, operation });
-        return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+        return {
+          schema: o.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+        };
       },
       onOperation: async (_ctx, _id, _payload, args, result) => {
         const t = timing.get(args.contextValue as object);
@@ -218,10 +276,14 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         observe(t.operation, Symbol.asyncIterator in r ? undefined : r.errors, t.started);
       },
       onNext: async (_ctx, _id, _payload, args, result) => {
-        const formatted = result.errors?.length ? { ...result, errors: result.errors.map((e) => o.formatError(e)) } : result;
+        const formatted = result.errors?.length
+          ? { ...result, errors: result.errors.map((e) => o.formatError(e)) }
+          : result;
         // The same extensions.cost as over HTTP; a store that cannot answer now leaves it out.
         const state = await (args.contextValue as Context).cost?.report().catch(() => undefined);
-        return (state ? { ...formatted, extensions: { ...formatted.extensions, cost: costExtension(state) } } : formatted) as never;
+        return (
+          state ? { ...formatted, extensions: { ...formatted.extensions, cost: costExtension(state) } } : formatted
+        ) as never;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => o.formatError(e)) as never,
       onComplete: (ctx) => {

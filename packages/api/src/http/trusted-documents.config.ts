@@ -15,7 +15,9 @@ export const DEFAULT_MANIFEST = path.resolve(__dirname, '../../generated/trusted
 
 export function loadTrustedDocumentsConfig(env: NodeJS.ProcessEnv): TrustedDocumentsConfig {
   const mode = (env.TRUSTED_DOCUMENTS ?? '').trim().toLowerCase() || 'allow';
-  if (mode !== 'off' && mode !== 'allow' && mode !== 'require-public') throw new ConfigError(`TRUSTED_DOCUMENTS must be "off", "allow" or "require-public", got "${env.TRUSTED_DOCUMENTS}"`);
+  if (mode !== 'off' && mode !== 'allow' && mode !== 'require-public')
+    throw new ConfigError(
+      `TRUSTED_DOCUMENTS must be "off", "allow" or "require-public", got "${env.TRUSTED_DOCUMENTS}"`,
+    );
   return { mode, manifest: env.TRUSTED_DOCUMENTS_MANIFEST?.trim() || DEFAULT_MANIFEST };
 }
-

@@ -39,7 +39,8 @@ export function readManifest(file: string): DocumentSet {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { documents?: Record<string, unknown> };
   const byId = new Map<string, string>();
   for (const [id, text] of Object.entries(parsed.documents ?? {})) {
-    if (typeof text !== 'string' || !ID.test(id) || documentIdOf(text) !== id) throw new ConfigError(`trusted documents: ${id} in ${file} is not the sha256 of its text`);
+    if (typeof text !== 'string' || !ID.test(id) || documentIdOf(text) !== id)
+      throw new ConfigError(`trusted documents: ${id} in ${file} is not the sha256 of its text`);
     byId.set(id, text);
   }
   return { byId, texts: new Set(byId.values()) };
@@ -53,26 +54,47 @@ export interface DocumentRequest {
 
 export type Decision = { run: 'as-sent' } | { run: 'text'; query: string } | { refuse: GraphQLError };
 
-const refusal = (message: string, code: string, status: number) => new GraphQLError(message, { extensions: { code, http: { status } } });
+const refusal = (message: string, code: string, status: number) =>
+  new GraphQLError(message, { extensions: { code, http: { status } } });
 
 /**
  * The one decision for every transport. `tokenHolder` is asked only when
  * it matters (a public caller's text under require-public).
  */
-export async function decideDocument(mode: TrustedDocumentsMode, docs: DocumentSet, r: DocumentRequest, tokenHolder: () => Promise<boolean>): Promise<Decision> {
+export async function decideDocument(
+  mode: TrustedDocumentsMode,
+  docs: DocumentSet,
+  r: DocumentRequest,
+  tokenHolder: () => Promise<boolean>,
+): Promise<Decision> {
   if (r.documentId !== undefined && r.documentId !== null) {
-    if (typeof r.documentId !== 'string' || !ID.test(r.documentId)) return { refuse: refusal('documentId must be "sha256:" and 64 lower-case hex digits.', 'BAD_REQUEST', 400) };
+    if (typeof r.documentId !== 'string' || !ID.test(r.documentId))
+      return { refuse: refusal('documentId must be "sha256:" and 64 lower-case hex digits.', 'BAD_REQUEST', 400) };
     // Over WebSocket graphql-ws wants a query string: an empty one goes with an id.
-    if (r.query !== undefined && r.query !== null && r.query !== '') return { refuse: refusal('Send either documentId or query, not both.', 'BAD_REQUEST', 400) };
+    if (r.query !== undefined && r.query !== null && r.query !== '')
+      return { refuse: refusal('Send either documentId or query, not both.', 'BAD_REQUEST', 400) };
     const text = mode === 'off' ? undefined : docs.byId.get(r.documentId);
-    if (text === undefined) return { refuse: refusal(`Unknown documentId ${r.documentId}: send the document's text in query instead.`, ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND, 400) };
+    if (text === undefined)
+      return {
+        refuse: refusal(
+          `Unknown documentId ${r.documentId}: send the document's text in query instead.`,
+          ErrorCode.PERSISTED_DOCUMENT_NOT_FOUND,
+          400,
+        ),
+      };
     return { run: 'text', query: text };
   }
   if (mode !== 'require-public') return { run: 'as-sent' };
   // Anything but a string is refused by the transport itself, before it could run.
   if (typeof r.query !== 'string' || docs.texts.has(r.query)) return { run: 'as-sent' };
   if (await tokenHolder()) return { run: 'as-sent' };
-  return { refuse: refusal('This server runs only its known documents for callers without a token: send a documentId (the SDK does), or a token.', ErrorCode.PERSISTED_DOCUMENT_REQUIRED, 403) };
+  return {
+    refuse: refusal(
+      'This server runs only its known documents for callers without a token: send a documentId (the SDK does), or a token.',
+      ErrorCode.PERSISTED_DOCUMENT_REQUIRED,
+      403,
+    ),
+  };
 }
 
 export interface TrustedDocuments {
@@ -85,16 +107,33 @@ export interface TrustedDocuments {
    */
   answerHttp(req: IncomingMessage, res: ServerResponse, body: unknown, ip: string): Promise<boolean>;
   /** Over WebSocket: the text to run, or the refusal (the caller charges it). */
-  decideWs(payload: DocumentRequest & { extensions?: unknown }, principal: Principal | null): Promise<{ query: string } | GraphQLError>;
+  decideWs(
+    payload: DocumentRequest & { extensions?: unknown },
+    principal: Principal | null,
+  ): Promise<{ query: string } | GraphQLError>;
 }
 
-export function createTrustedDocuments(config: TrustedDocumentsConfig, o: { log: Logger; rateLimits: RateLimits | null; authenticate(authorization: string | undefined): Promise<Principal | null> }): TrustedDocuments {
+export function createTrustedDocuments(
+  config: TrustedDocumentsConfig,
+  o: {
+    log: Logger;
+    rateLimits: RateLimits | null;
+    authenticate(authorization: string | undefined): Promise<Principal | null>;
+  },
+): TrustedDocuments {
   let docs: DocumentSet = { byId: new Map(), texts: new Set() };
   if (config.mode !== 'off') {
     if (existsSync(config.manifest)) docs = readManifest(config.manifest);
     // Without its manifest a require-public server would refuse every public client: do not start so.
-    else if (config.mode === 'require-public') throw new ConfigError(`TRUSTED_DOCUMENTS=require-public needs the trusted documents at ${config.manifest}: run npm run build`);
-    else o.log.warn({ manifest: config.manifest }, 'trusted documents: no manifest (run npm run build); documentIds are answered PERSISTED_DOCUMENT_NOT_FOUND');
+    else if (config.mode === 'require-public')
+      throw new ConfigError(
+        `TRUSTED_DOCUMENTS=require-public needs the trusted documents at ${config.manifest}: run npm run build`,
+      );
+    else
+      o.log.warn(
+        { manifest: config.manifest },
+        'trusted documents: no manifest (run npm run build); documentIds are answered PERSISTED_DOCUMENT_NOT_FOUND',
+      );
   }
   o.log.info({ mode: config.mode, documents: docs.byId.size }, 'trusted documents');
   return {
@@ -104,11 +143,21 @@ export function createTrustedDocuments(config: TrustedDocumentsConfig, o: { log:
       const url = new URL(req.url ?? '/', 'http://local');
       const get = req.method === 'GET';
       // A repeated parameter is refused by Apollo; the first is what would be checked.
-      const r: DocumentRequest = get ? { query: url.searchParams.get('query') ?? undefined, documentId: url.searchParams.get('documentId') ?? undefined } : body && typeof body === 'object' && !Array.isArray(body) ? (body as DocumentRequest) : {};
-      if (get && (url.searchParams.getAll('query').length > 1 || url.searchParams.getAll('documentId').length > 1)) return false;
+      const r: DocumentRequest = get
+        ? {
+            query: url.searchParams.get('query') ?? undefined,
+            documentId: url.searchParams.get('documentId') ?? undefined,
+          }
+        : body && typeof body === 'object' && !Array.isArray(body)
+          ? (body as DocumentRequest)
+          : {};
+      if (get && (url.searchParams.getAll('query').length > 1 || url.searchParams.getAll('documentId').length > 1))
+        return false;
       let decision: Decision;
       try {
-        decision = await decideDocument(config.mode, docs, r, async () => Boolean(await o.authenticate(req.headers.authorization)));
+        decision = await decideDocument(config.mode, docs, r, async () =>
+          Boolean(await o.authenticate(req.headers.authorization)),
+        );
       } catch (err) {
         // The token cannot be checked (the database is down): neither refused as public nor run.
         sendRefusal(res, toClientError(err) ?? internalError(), undefined);
@@ -136,10 +185,14 @@ export function createTrustedDocuments(config: TrustedDocumentsConfig, o: { log:
     async decideWs(payload, principal) {
       // Apollo refuses automatic persisted queries over HTTP; the same here.
       const ext = payload.extensions as { persistedQuery?: unknown } | undefined;
-      if (ext && typeof ext === 'object' && ext.persistedQuery !== undefined) return new GraphQLError('PersistedQueryNotSupported', { extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } });
+      if (ext && typeof ext === 'object' && ext.persistedQuery !== undefined)
+        return new GraphQLError('PersistedQueryNotSupported', {
+          extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' },
+        });
       const decision = await decideDocument(config.mode, docs, payload, async () => principal !== null);
       // Over WebSocket an error has no HTTP status to carry.
-      if ('refuse' in decision) return new GraphQLError(decision.refuse.message, { extensions: { code: decision.refuse.extensions.code } });
+      if ('refuse' in decision)
+        return new GraphQLError(decision.refuse.message, { extensions: { code: decision.refuse.extensions.code } });
       return { query: decision.run === 'text' ? decision.query : String(payload.query ?? '') };
     },
   };

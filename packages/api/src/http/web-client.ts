@@ -48,7 +48,8 @@ export function webClientRoute(dir: string = WEB_DIST): WebRoute | null {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     let file: string | null = null;
     const candidate = resolve(root, `.${decodeURIComponentSafe(path)}`);
-    if (candidate.startsWith(root + sep) && !candidate.slice(root.length).includes(`${sep}.`) && isFile(candidate)) file = candidate;
+    if (candidate.startsWith(root + sep) && !candidate.slice(root.length).includes(`${sep}.`) && isFile(candidate))
+      file = candidate;
     else if (PAGE.test(path)) file = join(root, 'index.html');
     if (!file) return false;
     res.statusCode = 200;
@@ -56,9 +57,17 @@ export function webClientRoute(dir: string = WEB_DIST): WebRoute | null {
     res.setHeader('content-security-policy', CSP);
     res.setHeader('x-frame-options', 'DENY');
     // Built assets carry a content hash in their names; the pages do not.
-    res.setHeader('cache-control', file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-store');
-    if (req.method === 'HEAD') { res.end(); return true; }
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    res.setHeader(
+      'cache-control',
+      file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-store',
+    );
+    if (req.method === 'HEAD') {
+      res.end();
+      return true;
+    }
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
     return true;
   };
 }

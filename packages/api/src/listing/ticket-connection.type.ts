@@ -8,13 +8,22 @@ export class PageInfo {
   @Field({ description: 'More tickets follow: pass endCursor as `after` to get them.' })
   public hasNextPage!: boolean;
 
-  @Field({ description: 'Always false: pages go forward only (`first`/`after`), so nothing is said about tickets before the page.' })
+  @Field({
+    description:
+      'Always false: pages go forward only (`first`/`after`), so nothing is said about tickets before the page.',
+  })
   public hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the first ticket of this page; null when the page is empty.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the first ticket of this page; null when the page is empty.',
+  })
   public startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the last ticket of this page; null when the page is empty.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the last ticket of this page; null when the page is empty.',
+  })
   public endCursor!: string | null;
 }
 
@@ -39,4 +48,7 @@ export class TicketConnection {
   public query!: Record<string, unknown>;
 }
 
-export const TOTAL_COUNT = { type: () => Int, description: 'How many tickets match the filter (all pages). Costs a count: ask only when needed.' };
+export const TOTAL_COUNT = {
+  type: () => Int,
+  description: 'How many tickets match the filter (all pages). Costs a count: ask only when needed.',
+};

@@ -14,12 +14,20 @@ registerEnumType(TicketOrder, {
   valuesConfig: {
     CREATED_DESC: { description: 'Newest first.' },
     CREATED_ASC: { description: 'Oldest first.' },
-    DUE_ASC: { description: 'Earliest running SLA deadline first (tickets without one last); follows deadline changes within seconds.' },
-    UPDATED_DESC: { description: 'Last activity first (updatedAt). A ticket that changes during a walk moves to the front: it is not given twice, but one changed before the walk reached it is not given at all.' },
+    DUE_ASC: {
+      description:
+        'Earliest running SLA deadline first (tickets without one last); follows deadline changes within seconds.',
+    },
+    UPDATED_DESC: {
+      description:
+        'Last activity first (updatedAt). A ticket that changes during a walk moves to the front: it is not given twice, but one changed before the walk reached it is not given at all.',
+    },
   },
 });
 
-@InputType({ description: 'Which tickets to list; every field given must hold (AND). Lists match any of their values.' })
+@InputType({
+  description: 'Which tickets to list; every field given must hold (AND). Lists match any of their values.',
+})
 export class TicketFilter {
   @Field(() => [TicketStatus], { nullable: true, description: 'Any of these statuses.' })
   public status?: TicketStatus[] | null;
@@ -42,17 +50,29 @@ export class TicketFilter {
   @Field(() => Date, { nullable: true, description: 'updatedAt >= updatedAfter.' })
   public updatedAfter?: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Assigned to exactly this agent (trimmed, NFC; case-sensitive).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Assigned to exactly this agent (trimmed, NFC; case-sensitive).',
+  })
   public assignee?: string | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'true: only unassigned tickets; false: only assigned ones. Not together with assignee.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'true: only unassigned tickets; false: only assigned ones. Not together with assignee.',
+  })
   public unassigned?: boolean | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'true: only tickets that missed an SLA target (an SLA_BREACHED event); false: only the others.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'true: only tickets that missed an SLA target (an SLA_BREACHED event); false: only the others.',
+  })
   public breached?: boolean | null;
   @Field(() => [String], { nullable: true, description: 'Every one of these tags (trimmed, case-insensitive).' })
   public tags?: string[] | null;
 
-  @Field(() => [CustomFieldValueInput], { nullable: true, description: 'Every one of these custom field values (a null value: tickets without one).' })
+  @Field(() => [CustomFieldValueInput], {
+    nullable: true,
+    description: 'Every one of these custom field values (a null value: tickets without one).',
+  })
   public fields?: CustomFieldValueInput[] | null;
 }

@@ -60,7 +60,11 @@ export class FeedHub {
 
   private slowEnded = 0;
 
-  constructor(private readonly feed: FeedService, private readonly log: Logger, private readonly options: FeedHubOptions = {}) {}
+  constructor(
+    private readonly feed: FeedService,
+    private readonly log: Logger,
+    private readonly options: FeedHubOptions = {},
+  ) {}
 
   /** Start reading after the newest change: subscribers get what happens from now on. */
   async start(): Promise<void> {
@@ -80,10 +84,20 @@ export class FeedHub {
     const limit = this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
     const overflow = () => {
       this.slowEnded++;
-      this.log.warn({ limit }, 'live updates: a subscriber fell behind by more than the bound; ended it (SLOW_CONSUMER)');
+      this.log.warn(
+        { limit },
+        'live updates: a subscriber fell behind by more than the bound; ended it (SLOW_CONSUMER)',
+      );
       return slowConsumer(limit);
     };
-    const stream: AsyncQueue<T> = new AsyncQueue<T>(() => { this.open.delete(stream as AsyncQueue<unknown>); cleanup(); }, limit, overflow);
+    const stream: AsyncQueue<T> = new AsyncQueue<T>(
+      () => {
+        this.open.delete(stream as AsyncQueue<unknown>);
+        cleanup();
+      },
+      limit,
+      overflow,
+    );
     this.open.add(stream as AsyncQueue<unknown>);
     return stream;
   }
@@ -169,9 +183,10 @@ export class FeedHub {
       }
       // Never more at once than a subscription may hold: a burst alone does not end a reader that keeps up.
       const page = Math.min(READ_PAGE, this.options.queueLimit ?? DEFAULT_QUEUE_LIMIT);
-      for (let more = true; more; ) {
+      for (let more = true; more;) {
         const read = await this.feed.changesAfter(this.cursor, page);
-        if (read.end !== this.cursor) this.cursorTag = read.endCursor ? decodeFeedCursor(read.endCursor)?.tag : undefined;
+        if (read.end !== this.cursor)
+          this.cursorTag = read.endCursor ? decodeFeedCursor(read.endCursor)?.tag : undefined;
         this.cursor = read.end;
         more = read.more;
         if (read.changes.length) await this.roomFor(read.changes.length);
@@ -184,7 +199,10 @@ export class FeedHub {
         else if (this.shorterSince !== undefined) await this.feedBack();
       }
     } catch (err) {
-      this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'live updates: reading the feed failed; retrying');
+      this.log.warn(
+        { err: { name: (err as Error).name, message: (err as Error).message } },
+        'live updates: reading the feed failed; retrying',
+      );
     } finally {
       this.running = false;
     }
@@ -213,11 +231,15 @@ export class FeedHub {
     this.shorterSince = undefined;
     if (this.cursor === undefined || !this.cursor || this.cursorTag === undefined) return;
     const tag = await this.feed.eventTagAt(this.cursor);
-    if (tag !== null && tag !== this.cursorTag) this.cutBack(await this.feed.latestPosition(), 'holds another event at');
+    if (tag !== null && tag !== this.cursorTag)
+      this.cutBack(await this.feed.latestPosition(), 'holds another event at');
   }
 
   private cutBack(latest: number, how: string): void {
-    this.log.warn({ position: this.cursor, feedEnd: latest }, `live updates: the change feed ${how} this process's position (database restored from a backup?); going on from its end`);
+    this.log.warn(
+      { position: this.cursor, feedEnd: latest },
+      `live updates: the change feed ${how} this process's position (database restored from a backup?); going on from its end`,
+    );
     this.cursor = latest;
     this.cursorTag = undefined;
     this.shorterSince = undefined;

@@ -48,7 +48,12 @@ async function ticketUpdates(ctx: Context, { ticketNumber, email, key }: Args): 
   stopListening = ctx.live.subscribe((change) => {
     // An internal event (a note, an assignment) changes nothing the customer
     // sees: sending the same state again would tell them something happened.
-    if (String(change.event.ticketId) !== ticket.id || !isPublicEvent(change.event) || sent.has(String(change.event._id))) return;
+    if (
+      String(change.event.ticketId) !== ticket.id ||
+      !isPublicEvent(change.event) ||
+      sent.has(String(change.event._id))
+    )
+      return;
     if (refreshing) again = true;
     else void refresh();
   });
@@ -60,7 +65,10 @@ function feedChanges(ctx: Context): AsyncIterable<TicketChange> {
   let stopListening = () => {};
   const stream = ctx.live.openStream<TicketChange>(() => stopListening());
   // Every change is queued: the hub waits for room in this queue before each page (feed-hub.ts).
-  stopListening = ctx.live.subscribe((c) => stream.push({ cursor: c.cursor, event: toEvent(c.event, true), ticket: c.ticket }), () => stream.size);
+  stopListening = ctx.live.subscribe(
+    (c) => stream.push({ cursor: c.cursor, event: toEvent(c.event, true), ticket: c.ticket }),
+    () => stream.size,
+  );
   return stream;
 }
 
@@ -68,13 +76,23 @@ function feedChanges(ctx: Context): AsyncIterable<TicketChange> {
 export class LiveResolver {
   @Subscription(() => Ticket, {
     subscribe: ({ args, context }) => ticketUpdates(context as Context, args as Args),
-    description: 'Public. The ticket as it is now, at once, then again after each new timeline event (from any API process, within seconds). For an unknown number or a wrong email: completes at once without data, the same for both. Counts against the lookup rate limits. A subscriber that falls more than the server\'s bound behind is ended with SLOW_CONSUMER.',
+    description:
+      "Public. The ticket as it is now, at once, then again after each new timeline event (from any API process, within seconds). For an unknown number or a wrong email: completes at once without data, the same for both. Counts against the lookup rate limits. A subscriber that falls more than the server's bound behind is ended with SLOW_CONSUMER.",
   })
   ticketUpdated(
     @Root() ticket: TicketView,
-    @Arg('ticketNumber', { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' }) _ticketNumber: string,
-    @Arg('email', () => String, { nullable: true, description: 'The customer email the ticket was created with (case-insensitive, trimmed); or give key.' }) _email: string | null,
-    @Arg('key', () => String, { nullable: true, description: 'The ticket\'s customerKey, instead of email (exactly one of the two).' }) _key: string | null,
+    @Arg('ticketNumber', { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' })
+    _ticketNumber: string,
+    @Arg('email', () => String, {
+      nullable: true,
+      description: 'The customer email the ticket was created with (case-insensitive, trimmed); or give key.',
+    })
+    _email: string | null,
+    @Arg('key', () => String, {
+      nullable: true,
+      description: "The ticket's customerKey, instead of email (exactly one of the two).",
+    })
+    _key: string | null,
   ): TicketView {
     return ticket;
   }
@@ -82,7 +100,8 @@ export class LiveResolver {
   @Authorized('tickets:read')
   @Subscription(() => TicketChange, {
     subscribe: ({ context }) => feedChanges(context as Context),
-    description: 'tickets:read. Every change of the feed from the moment of subscribing. To miss nothing across reconnects, read ticketChanges with a cursor. A subscriber that falls more than the server\'s bound behind is ended with SLOW_CONSUMER.',
+    description:
+      "tickets:read. Every change of the feed from the moment of subscribing. To miss nothing across reconnects, read ticketChanges with a cursor. A subscriber that falls more than the server's bound behind is ended with SLOW_CONSUMER.",
   })
   ticketChanged(@Root() change: TicketChange, @Ctx() _ctx: Context): TicketChange {
     return change;

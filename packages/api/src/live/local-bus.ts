@@ -17,7 +17,11 @@ export function createLocalBus(): PubSub {
       const set = topics.get(topic) ?? new Set();
       topics.set(topic, set);
       // Bounded like every subscription's queue (feed-hub.ts).
-      const q: AsyncQueue<unknown> = new AsyncQueue(() => set.delete(q), DEFAULT_QUEUE_LIMIT, () => slowConsumer(DEFAULT_QUEUE_LIMIT));
+      const q: AsyncQueue<unknown> = new AsyncQueue(
+        () => set.delete(q),
+        DEFAULT_QUEUE_LIMIT,
+        () => slowConsumer(DEFAULT_QUEUE_LIMIT),
+      );
       set.add(q);
       return q;
     },

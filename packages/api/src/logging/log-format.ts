@@ -23,5 +23,12 @@ export function logFormat(env: NodeJS.ProcessEnv, isTTY: boolean): LogFormat {
 export function prettyDestination(colorize: boolean, destination?: NodeJS.WritableStream): DestinationStream {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pretty = require('pino-pretty') as typeof import('pino-pretty');
-  return pretty.build({ colorize, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true, ...(destination && { destination }) });
+  return pretty.build({
+    colorize,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+    ...(destination && { destination }),
+  });
 }

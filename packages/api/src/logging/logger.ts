@@ -9,7 +9,8 @@ export type { Logger };
 
 // Keys whose values are never logged: credentials, customer fields, and the
 // driver's copies of documents (duplicate-key values, failed writes, replies).
-const SECRET_KEY = /authorization|token|secret|password|cookie|email|customerName|subject|description|resolutionNotes|^(document|doc|op|keyValue|keyPattern|errorResponse|writeErrors|writeConcernError|result|command)$/i;
+const SECRET_KEY =
+  /authorization|token|secret|password|cookie|email|customerName|subject|description|resolutionNotes|^(document|doc|op|keyValue|keyPattern|errorResponse|writeErrors|writeConcernError|result|command)$/i;
 const LIMITS = { depth: 5, keys: 30, items: 10, chars: 500, stackLines: 8 } as const;
 /** A rate-limit record's key (rate-limiter-flexible's "rl_<budget>:<address or number|address>"): it names a client's address. */
 const RATE_LIMIT_KEY = /\brl_[A-Za-z]+:[^\s"'}\],]+/g;
@@ -19,8 +20,13 @@ const EMAIL = /[^\s@"'<>(){}[\],;:]+@[^\s@"'<>(){}[\],;:]+\.[A-Za-z]{2,}/g;
 export function redactText(text: string): string {
   // Cut first (the email pattern is quadratic on long runs), with room for an email across the cut.
   const head = text.length > LIMITS.chars + 100 ? text.slice(0, LIMITS.chars + 100) : text;
-  const cleaned = head.replace(/dup key:[^\n]*/g, 'dup key: [redacted]').replace(RATE_LIMIT_KEY, 'rl_[redacted]').replace(EMAIL, (m) => maskEmail(m));
-  return text.length > LIMITS.chars ? `${cleaned.slice(0, LIMITS.chars)}...[${text.length - LIMITS.chars} more]` : cleaned;
+  const cleaned = head
+    .replace(/dup key:[^\n]*/g, 'dup key: [redacted]')
+    .replace(RATE_LIMIT_KEY, 'rl_[redacted]')
+    .replace(EMAIL, (m) => maskEmail(m));
+  return text.length > LIMITS.chars
+    ? `${cleaned.slice(0, LIMITS.chars)}...[${text.length - LIMITS.chars} more]`
+    : cleaned;
 }
 
 function sanitizeError(err: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
@@ -50,19 +56,25 @@ export function sanitize(value: unknown, depth = 0, seen: WeakSet<object> = new 
   const out: Record<string, unknown> = {};
   let n = 0;
   for (const [key, v] of Object.entries(value)) {
-    if (++n > LIMITS.keys) { out['[more keys]'] = Object.keys(value).length - LIMITS.keys; break; }
+    if (++n > LIMITS.keys) {
+      out['[more keys]'] = Object.keys(value).length - LIMITS.keys;
+      break;
+    }
     out[key] = SECRET_KEY.test(key) ? '[redacted]' : sanitize(v, depth + 1, seen);
   }
   return out;
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({
-    level,
-    base: { service: 'ticket-api' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { log: (object) => sanitize(object) as Record<string, unknown> },
-  }, destination);
+  return pino(
+    {
+      level,
+      base: { service: 'ticket-api' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { log: (object) => sanitize(object) as Record<string, unknown> },
+    },
+    destination,
+  );
 }
 
 /** "grace.hopper@example.com" -> "g***@example.com": enough to correlate, not to identify. */

@@ -10,7 +10,7 @@ export class SavedReplyInput {
   @Field({ description: 'Name, 1-100 characters.' })
   public name!: string;
 
-  @Field({ description: 'The text, as a reply\'s message.' })
+  @Field({ description: "The text, as a reply's message." })
   public body!: string;
 }
 
@@ -26,7 +26,9 @@ export class RepliesResolver {
 
   @Authorized('settings:manage')
   @Mutation(() => SavedReply, { description: 'settings:manage. Keep a saved reply (with id: replace it).' })
-  saveReply(@Arg('input', () => SavedReplyInput, { description: 'The reply.' }) input: SavedReplyInput): Promise<SavedReply> {
+  saveReply(
+    @Arg('input', () => SavedReplyInput, { description: 'The reply.' }) input: SavedReplyInput,
+  ): Promise<SavedReply> {
     return service.save(input);
   }
 

@@ -3,7 +3,10 @@ import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
 
-@modelOptions({ schemaOptions: { collection: 'saved_replies', versionKey: false, timestamps: true }, options: { customName: 'SavedReply' } })
+@modelOptions({
+  schemaOptions: { collection: 'saved_replies', versionKey: false, timestamps: true },
+  options: { customName: 'SavedReply' },
+})
 @ObjectType({ description: 'A canned answer agents insert into a reply (kept with settings:manage).' })
 export class SavedReply {
   public _id!: Types.ObjectId;

@@ -26,7 +26,12 @@ const HEADING = /^## +(.+?)\s*$/gm;
 export function pendingPaths(changelog: string, released: string): Set<string> {
   const sections: { title: string; body: string }[] = [];
   const heads = [...changelog.matchAll(HEADING)];
-  heads.forEach((h, i) => sections.push({ title: h[1], body: changelog.slice(h.index! + h[0].length, heads[i + 1]?.index ?? changelog.length) }));
+  heads.forEach((h, i) =>
+    sections.push({
+      title: h[1],
+      body: changelog.slice(h.index! + h[0].length, heads[i + 1]?.index ?? changelog.length),
+    }),
+  );
   const paths = new Set<string>();
   for (const s of sections) {
     if (s.title.split(/\s/)[0] === released) break;
@@ -49,22 +54,36 @@ export function deprecations(schema: GraphQLSchema): { path: string; reason: str
     if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
       for (const field of Object.values(type.getFields())) {
         if (field.deprecationReason) out.push({ path: `${type.name}.${field.name}`, reason: field.deprecationReason });
-        for (const arg of 'args' in field ? field.args : []) if (arg.deprecationReason) out.push({ path: `${type.name}.${field.name}.${arg.name}`, reason: arg.deprecationReason });
+        for (const arg of 'args' in field ? field.args : [])
+          if (arg.deprecationReason)
+            out.push({ path: `${type.name}.${field.name}.${arg.name}`, reason: arg.deprecationReason });
       }
     }
-    if (isEnumType(type)) for (const v of type.getValues()) if (v.deprecationReason) out.push({ path: `${type.name}.${v.name}`, reason: v.deprecationReason });
+    if (isEnumType(type))
+      for (const v of type.getValues())
+        if (v.deprecationReason) out.push({ path: `${type.name}.${v.name}`, reason: v.deprecationReason });
   }
   return out;
 }
 
-const REMOVALS: ReadonlySet<string> = new Set([ChangeType.FieldRemoved, ChangeType.EnumValueRemoved, ChangeType.InputFieldRemoved]);
+const REMOVALS: ReadonlySet<string> = new Set([
+  ChangeType.FieldRemoved,
+  ChangeType.EnumValueRemoved,
+  ChangeType.InputFieldRemoved,
+]);
 
 /**
  * What keeps `current` from following `released` with the changelog as it
  * is: unlisted breaking or dangerous changes, removals without a passed
  * deprecation, deprecations without a removal date. Empty: all is well.
  */
-export async function schemaChangeProblems(releasedSdl: string, currentSdl: string, changelog: string, releasedVersion: string, today = new Date().toISOString().slice(0, 10)): Promise<Problem[]> {
+export async function schemaChangeProblems(
+  releasedSdl: string,
+  currentSdl: string,
+  changelog: string,
+  releasedVersion: string,
+  today = new Date().toISOString().slice(0, 10),
+): Promise<Problem[]> {
   const released = buildSchema(releasedSdl);
   const current = buildSchema(currentSdl);
   const pending = pendingPaths(changelog, releasedVersion);
@@ -75,15 +94,28 @@ export async function schemaChangeProblems(releasedSdl: string, currentSdl: stri
     const level = change.criticality.level;
     if (level === CriticalityLevel.NonBreaking) continue;
     const path = change.path ?? '';
-    if (!listed(pending, path)) problems.push({ path, message: `${level === CriticalityLevel.Breaking ? 'breaking' : 'dangerous'} change not in CHANGELOG.md: ${change.message} (list \`${path}\` under the next version)` });
+    if (!listed(pending, path))
+      problems.push({
+        path,
+        message: `${level === CriticalityLevel.Breaking ? 'breaking' : 'dangerous'} change not in CHANGELOG.md: ${change.message} (list \`${path}\` under the next version)`,
+      });
     if (REMOVALS.has(change.type)) {
       const date = REMOVAL_AFTER.exec(wasDeprecated.get(path) ?? '')?.[1];
-      if (!date) problems.push({ path, message: `${path} was removed without being deprecated first in ${releasedVersion} (@deprecated(reason: "... removal after <YYYY-MM-DD>"))` });
-      else if (date >= today) problems.push({ path, message: `${path} was removed before its announced date (removal after ${date})` });
+      if (!date)
+        problems.push({
+          path,
+          message: `${path} was removed without being deprecated first in ${releasedVersion} (@deprecated(reason: "... removal after <YYYY-MM-DD>"))`,
+        });
+      else if (date >= today)
+        problems.push({ path, message: `${path} was removed before its announced date (removal after ${date})` });
     }
   }
   for (const d of deprecations(current)) {
-    if (!REMOVAL_AFTER.test(d.reason) && !wasDeprecated.has(d.path)) problems.push({ path: d.path, message: `${d.path} is deprecated without a date: say "removal after <YYYY-MM-DD>" in its reason` });
+    if (!REMOVAL_AFTER.test(d.reason) && !wasDeprecated.has(d.path))
+      problems.push({
+        path: d.path,
+        message: `${d.path} is deprecated without a date: say "removal after <YYYY-MM-DD>" in its reason`,
+      });
   }
   return problems;
 }
@@ -92,5 +124,10 @@ export async function schemaChangeProblems(releasedSdl: string, currentSdl: stri
 export function lastVersion(files: string[]): string | undefined {
   const versions = files.map((f) => /^(\d+\.\d+\.\d+)\.graphql$/.exec(f)?.[1]).filter((v): v is string => Boolean(v));
   const key = (v: string) => v.split('.').map(Number);
-  return versions.sort((a, b) => { const [x, y] = [key(a), key(b)]; return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; }).at(-1);
+  return versions
+    .sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    })
+    .at(-1);
 }

@@ -20,7 +20,12 @@ const segmenter = new Intl.Segmenter('und', { granularity: 'word' });
 
 /** One word folded: compatibility form, no accents, lower case, at most MAX_TERM_LENGTH. */
 export function fold(word: string): string {
-  return word.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().normalize('NFC').slice(0, MAX_TERM_LENGTH);
+  return word
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .normalize('NFC')
+    .slice(0, MAX_TERM_LENGTH);
 }
 
 /** The folded words of a text, in order (repeats kept: phrases are checked on this order). */
@@ -101,5 +106,12 @@ export function parseQuery(query: string): ParsedQuery {
   const words = plain.filter((p) => p !== '\u0000').flatMap((p) => terms(p));
   const prefix = endsInWord && words.length ? words.pop()! : null;
   const unique = [...new Set(words)].filter((w) => w !== prefix);
-  return { words: unique, prefix, phrases, emails: [...new Set(emails)], numbers: [...new Set(numbers)], all: terms(query) };
+  return {
+    words: unique,
+    prefix,
+    phrases,
+    emails: [...new Set(emails)],
+    numbers: [...new Set(numbers)],
+    all: terms(query),
+  };
 }

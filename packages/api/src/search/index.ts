@@ -36,7 +36,10 @@ async function queueUnindexed(): Promise<number> {
   if (await SearchTermModel.collection.findOne({})) return 0;
   let queued = 0;
   const at = new Date();
-  for await (const t of TicketModel.collection.find<{ _id: Types.ObjectId }>({ erasedAt: { $exists: false } }, { projection: { _id: 1 } })) {
+  for await (const t of TicketModel.collection.find<{ _id: Types.ObjectId }>(
+    { erasedAt: { $exists: false } },
+    { projection: { _id: 1 } },
+  )) {
     await SearchBacklogModel.collection.updateOne({ _id: t._id }, { $setOnInsert: { at } }, { upsert: true });
     queued++;
   }

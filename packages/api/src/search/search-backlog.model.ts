@@ -3,7 +3,10 @@
 import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
 import { Types } from 'mongoose';
 
-@modelOptions({ schemaOptions: { collection: 'search_backlog', versionKey: false }, options: { customName: 'SearchBacklog' } })
+@modelOptions({
+  schemaOptions: { collection: 'search_backlog', versionKey: false },
+  options: { customName: 'SearchBacklog' },
+})
 export class SearchBacklog {
   public _id!: Types.ObjectId;
 

@@ -8,7 +8,8 @@ export interface SearchPosition {
 
 const SHAPE = /^s1:(\d{1,9}):([0-9a-f]{24})$/;
 
-export const encodeSearchCursor = (p: SearchPosition): string => Buffer.from(`s1:${p.score}:${p.id}`).toString('base64url');
+export const encodeSearchCursor = (p: SearchPosition): string =>
+  Buffer.from(`s1:${p.score}:${p.id}`).toString('base64url');
 
 /** The position, or null when the cursor is not one of ours. */
 export function decodeSearchCursor(cursor: string): SearchPosition | null {
@@ -18,7 +19,8 @@ export function decodeSearchCursor(cursor: string): SearchPosition | null {
 }
 
 /** Best first, then newest (ObjectIds grow with time). */
-export const byRank = (a: SearchPosition, b: SearchPosition): number => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+export const byRank = (a: SearchPosition, b: SearchPosition): number =>
+  b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
 /** Whether `p` comes strictly after the cursor's position. */
 export const isAfter = (p: SearchPosition, cursor: SearchPosition): boolean => byRank(cursor, p) < 0;

@@ -13,7 +13,10 @@ export type SearchField = 'subject' | 'name' | 'description' | 'resolution' | 'm
 @index({ term: 1, ticketId: -1, weight: 1, internal: 1 })
 // Erasure: a ticket's postings, and those placed before its ERASED event (the same filter as its events).
 @index({ ticketId: 1, ticketSeq: 1 })
-@modelOptions({ schemaOptions: { collection: 'search_terms', versionKey: false }, options: { customName: 'SearchTerm' } })
+@modelOptions({
+  schemaOptions: { collection: 'search_terms', versionKey: false },
+  options: { customName: 'SearchTerm' },
+})
 export class SearchTerm {
   /** `<text id>|<term>`, the text id being `<field>:<ticketId>` or `e:<eventId>`: writing one twice is harmless. */
   @prop({ type: String })

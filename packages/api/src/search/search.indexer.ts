@@ -19,14 +19,26 @@ import { SearchBacklogModel } from './search-backlog.model';
 import { SearchTermModel, type SearchField, type SearchTerm } from './search-term.model';
 
 /** Events whose message is not the customer's or the agents' words. */
-const NOT_TEXT: ReadonlySet<string> = new Set([TimelineEventKind.ASSIGNED, TimelineEventKind.RENUMBERED, TimelineEventKind.ERASED, 'TAGGED']);
+const NOT_TEXT: ReadonlySet<string> = new Set([
+  TimelineEventKind.ASSIGNED,
+  TimelineEventKind.RENUMBERED,
+  TimelineEventKind.ERASED,
+  'TAGGED',
+]);
 
-const fieldOfEvent = (kind: string, internal: boolean): SearchField => (kind === TimelineEventKind.RESOLUTION_NOTE ? 'resolution' : internal ? 'note' : 'message');
+const fieldOfEvent = (kind: string, internal: boolean): SearchField =>
+  kind === TimelineEventKind.RESOLUTION_NOTE ? 'resolution' : internal ? 'note' : 'message';
 
 type TicketTexts = Pick<StoredTicket, '_id' | 'subject' | 'description' | 'customerName'> & { erasedAt?: Date };
 
 /** One posting per distinct word of a text. */
-function postings(textId: string, ticketId: Types.ObjectId, words: readonly string[], weight: number, extra: Partial<SearchTerm> = {}): SearchTerm[] {
+function postings(
+  textId: string,
+  ticketId: Types.ObjectId,
+  words: readonly string[],
+  weight: number,
+  extra: Partial<SearchTerm> = {},
+): SearchTerm[] {
   return [...new Set(words)].map((term) => ({ _id: `${textId}|${term}`, term, ticketId, weight, ...extra }));
 }
 
@@ -38,7 +50,13 @@ export function ticketEntries(ticket: TicketTexts): SearchTerm[] {
     const t = terms(text);
     out.push(...postings(`${field}:${String(ticket._id)}`, ticket._id, t, FIELD_WEIGHT[field]));
     // The subject as one key: a query that is the subject, word for word, finds it with the bonus.
-    if (field === 'subject' && t.length) out.push({ _id: `subject:${String(ticket._id)}|=`, term: exactKey(t), ticketId: ticket._id, weight: EXACT_SUBJECT_BONUS });
+    if (field === 'subject' && t.length)
+      out.push({
+        _id: `subject:${String(ticket._id)}|=`,
+        term: exactKey(t),
+        ticketId: ticket._id,
+        weight: EXACT_SUBJECT_BONUS,
+      });
   };
   add('subject', ticket.subject);
   add('name', ticket.customerName);
@@ -56,13 +74,19 @@ export function eventEntries(events: readonly StoredEvent[]): SearchTerm[] {
     if (!isText(e)) continue;
     const internal = (e.visibility ?? visibilityOf(e.kind)) === EventVisibility.INTERNAL;
     const field = fieldOfEvent(e.kind, internal);
-    out.push(...postings(`e:${String(e._id)}`, e.ticketId, terms(e.message), FIELD_WEIGHT[field], { ...(internal && { internal: true }), ...(e.ticketSeq !== undefined && { ticketSeq: e.ticketSeq }) }));
+    out.push(
+      ...postings(`e:${String(e._id)}`, e.ticketId, terms(e.message), FIELD_WEIGHT[field], {
+        ...(internal && { internal: true }),
+        ...(e.ticketSeq !== undefined && { ticketSeq: e.ticketSeq }),
+      }),
+    );
   }
   return out;
 }
 
 /** Whether an event's message is someone's words (not an erased placeholder, not a record of a change). */
-export const isText = (e: Pick<StoredEvent, 'kind' | 'message'>): e is typeof e & { message: string } => !!e.message && e.message !== ERASED_TEXT && !NOT_TEXT.has(e.kind);
+export const isText = (e: Pick<StoredEvent, 'kind' | 'message'>): e is typeof e & { message: string } =>
+  !!e.message && e.message !== ERASED_TEXT && !NOT_TEXT.has(e.kind);
 
 /** Insert, taking a posting already there as written. */
 async function insertEntries(entries: SearchTerm[]): Promise<void> {
@@ -72,7 +96,9 @@ async function insertEntries(entries: SearchTerm[]): Promise<void> {
   } catch (err) {
     const raw = (err as { writeErrors?: { code?: number } | { code?: number }[] }).writeErrors;
     const writeErrors = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-    const onlyDuplicates = writeErrors.length ? writeErrors.every((w) => w.code === 11000 || w.code === 11001) : isDuplicateKeyError(err);
+    const onlyDuplicates = writeErrors.length
+      ? writeErrors.every((w) => w.code === 11000 || w.code === 11001)
+      : isDuplicateKeyError(err);
     if (!onlyDuplicates) throw err;
   }
 }
@@ -85,8 +111,13 @@ export class SearchIndexer {
     try {
       await insertEntries([...(ticket ? ticketEntries(ticket) : []), ...eventEntries(events)]);
     } catch (err) {
-      this.log.error({ err, ticketId: String(ticketId) }, 'search: index write failed; the ticket is indexed again by the background round');
-      await SearchBacklogModel.collection.updateOne({ _id: ticketId }, { $set: { at: new Date() } }, { upsert: true }).catch(() => undefined);
+      this.log.error(
+        { err, ticketId: String(ticketId) },
+        'search: index write failed; the ticket is indexed again by the background round',
+      );
+      await SearchBacklogModel.collection
+        .updateOne({ _id: ticketId }, { $set: { at: new Date() } }, { upsert: true })
+        .catch(() => undefined);
     }
   }
 
@@ -94,7 +125,9 @@ export class SearchIndexer {
   async reindex(ticketIds: readonly Types.ObjectId[]): Promise<void> {
     if (!ticketIds.length) return;
     const tickets = await TicketModel.collection.find<TicketTexts>({ _id: { $in: [...ticketIds] } }).toArray();
-    const events = await TimelineEventModel.collection.find<StoredEvent>({ ticketId: { $in: [...ticketIds] } }).toArray();
+    const events = await TimelineEventModel.collection
+      .find<StoredEvent>({ ticketId: { $in: [...ticketIds] } })
+      .toArray();
     await insertEntries([...tickets.flatMap((t) => ticketEntries(t)), ...eventEntries(events)]);
   }
 

@@ -42,11 +42,18 @@ export function windowsOfDay(cal: Calendar, day: DateTime): [number, number][] {
   if (cal.holidays.includes(day.toISODate()!)) return [];
   const midnight = day.startOf('day');
   const at = (minutes: number): number =>
-    minutes >= 24 * 60 ? midnight.plus({ days: 1 }).startOf('day').toMillis() : midnight.set({ hour: Math.floor(minutes / 60), minute: minutes % 60 }).toMillis();
+    minutes >= 24 * 60
+      ? midnight.plus({ days: 1 }).startOf('day').toMillis()
+      : midnight.set({ hour: Math.floor(minutes / 60), minute: minutes % 60 }).toMillis();
   const spans = cal.hours.length
-    ? cal.hours.filter((h) => h.day === day.weekday).map((h) => [minutesOfDay(h.opens) ?? 0, minutesOfDay(h.closes, true) ?? 0] as const)
+    ? cal.hours
+        .filter((h) => h.day === day.weekday)
+        .map((h) => [minutesOfDay(h.opens) ?? 0, minutesOfDay(h.closes, true) ?? 0] as const)
     : [[0, 24 * 60] as const];
-  const windows = spans.map(([o, c]) => [at(o), at(c)] as [number, number]).filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0]);
+  const windows = spans
+    .map(([o, c]) => [at(o), at(c)] as [number, number])
+    .filter(([s, e]) => e > s)
+    .sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];
   for (const w of windows) {
     const last = merged.at(-1);

@@ -13,7 +13,9 @@ export async function databaseNow(db: Db, log?: Logger): Promise<Date> {
   if (hello.localTime instanceof Date) return hello.localTime;
   if (!warned) {
     warned = true;
-    log?.info('sla: the database does not tell its time (hello.localTime); breaches are decided by this process\'s clock');
+    log?.info(
+      "sla: the database does not tell its time (hello.localTime); breaches are decided by this process's clock",
+    );
   }
   return new Date();
 }

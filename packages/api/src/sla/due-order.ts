@@ -27,16 +27,26 @@ export function decodeDueCursor(cursor: string): DuePosition | null {
 }
 
 /** One page after `position` (null: from the start), `first` + 1 read to tell whether more follow. */
-export async function duePage(query: Record<string, unknown>, first: number, position: DuePosition | null): Promise<{ docs: StoredTicket[]; cursorOf(d: StoredTicket): string }> {
+export async function duePage(
+  query: Record<string, unknown>,
+  first: number,
+  position: DuePosition | null,
+): Promise<{ docs: StoredTicket[]; cursorOf(d: StoredTicket): string }> {
   let page = query;
   if (position) {
     const id = new Types.ObjectId(position.id);
-    const after = position.due === null
-      ? { $or: [{ slaDueAt: null, _id: { $gt: id } }, { slaDueAt: { $type: 'date' } }] }
-      : { $or: [{ slaDueAt: { $gt: position.due } }, { slaDueAt: position.due, _id: { $gt: id } }] };
+    const after =
+      position.due === null
+        ? { $or: [{ slaDueAt: null, _id: { $gt: id } }, { slaDueAt: { $type: 'date' } }] }
+        : { $or: [{ slaDueAt: { $gt: position.due } }, { slaDueAt: position.due, _id: { $gt: id } }] };
     page = { $and: [query, after] };
   }
-  const docs = await TicketModel.collection.find<StoredTicket>(page).sort({ slaDueAt: 1, _id: 1 }).limit(first + 1).toArray();
-  const cursorOf = (d: StoredTicket) => encodeDueCursor({ due: (d as { slaDueAt?: Date }).slaDueAt ?? null, id: String(d._id) });
+  const docs = await TicketModel.collection
+    .find<StoredTicket>(page)
+    .sort({ slaDueAt: 1, _id: 1 })
+    .limit(first + 1)
+    .toArray();
+  const cursorOf = (d: StoredTicket) =>
+    encodeDueCursor({ due: (d as { slaDueAt?: Date }).slaDueAt ?? null, id: String(d._id) });
   return { docs, cursorOf };
 }

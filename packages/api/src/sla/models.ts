@@ -5,4 +5,9 @@ import { SlaMetaModel } from './sla-meta.model';
 import { SlaPoliciesModel } from './sla-policy.model';
 import { slaForeignIndexes, TicketSlaStateModel } from './ticket-sla.model';
 
-export const slaModels: readonly IndexedModel[] = [SlaPoliciesModel, TicketSlaStateModel, SlaMetaModel, ...slaForeignIndexes];
+export const slaModels: readonly IndexedModel[] = [
+  SlaPoliciesModel,
+  TicketSlaStateModel,
+  SlaMetaModel,
+  ...slaForeignIndexes,
+];

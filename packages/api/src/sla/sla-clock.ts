@@ -56,9 +56,14 @@ export interface SlaState {
 }
 
 /** The first policy listing the priority, or null. */
-export const policyFor = (policies: readonly StoredPolicy[], priority: string): StoredPolicy | null => policies.find((p) => p.priorities.includes(priority as never)) ?? null;
+export const policyFor = (policies: readonly StoredPolicy[], priority: string): StoredPolicy | null =>
+  policies.find((p) => p.priorities.includes(priority as never)) ?? null;
 
-export const calendarOf = (p: StoredPolicy): Calendar => ({ timeZone: p.timeZone, hours: p.businessHours, holidays: p.holidays });
+export const calendarOf = (p: StoredPolicy): Calendar => ({
+  timeZone: p.timeZone,
+  hours: p.businessHours,
+  holidays: p.holidays,
+});
 
 const PUBLIC_ANSWERS = new Set<string>([TimelineEventKind.FIRST_RESPONSE, TimelineEventKind.AGENT_RESPONSE]);
 const STOPS = new Set<string>([TimelineEventKind.RESOLVED, TimelineEventKind.CLOSED]);
@@ -69,10 +74,17 @@ const RESUMES = new Set<string>([TimelineEventKind.IN_PROGRESS, TimelineEventKin
  * time and id: writers' clocks may disagree, the sequence never does.
  */
 function ordered(events: readonly ClockEvent[]): ClockEvent[] {
-  return [...events].sort((a, b) => sequenceOf(a) - sequenceOf(b) || a.at.getTime() - b.at.getTime() || (String(a._id) < String(b._id) ? -1 : 1));
+  return [...events].sort(
+    (a, b) =>
+      sequenceOf(a) - sequenceOf(b) || a.at.getTime() - b.at.getTime() || (String(a._id) < String(b._id) ? -1 : 1),
+  );
 }
 
-export function computeSla(policies: readonly StoredPolicy[], ticket: ClockTicket, events: readonly ClockEvent[]): SlaState | null {
+export function computeSla(
+  policies: readonly StoredPolicy[],
+  ticket: ClockTicket,
+  events: readonly ClockEvent[],
+): SlaState | null {
   const policy = policyFor(policies, ticket.priority);
   if (!policy) return null;
   const cal = calendarOf(policy);
@@ -85,14 +97,17 @@ export function computeSla(policies: readonly StoredPolicy[], ticket: ClockTicke
   const nextRounds: [number, number | null][] = [];
   const announced = new Set<SlaMetric>();
   let resolvedAt: number | null = null;
-  const pause = (at: number) => { if (pausedSince === null) pausedSince = at; };
+  const pause = (at: number) => {
+    if (pausedSince === null) pausedSince = at;
+  };
   const resume = (at: number) => {
     if (pausedSince !== null) pauses.push({ start: pausedSince, end: Math.max(at, pausedSince) });
     pausedSince = null;
   };
   for (const e of ordered(events)) {
     const at = e.at.getTime();
-    if (e.kind === SLA_BREACHED && SLA_METRICS.includes(e.slaMetric as SlaMetric)) announced.add(e.slaMetric as SlaMetric);
+    if (e.kind === SLA_BREACHED && SLA_METRICS.includes(e.slaMetric as SlaMetric))
+      announced.add(e.slaMetric as SlaMetric);
     else if (e.kind === TimelineEventKind.WAITING_ON_CUSTOMER) pause(at);
     else if (STOPS.has(e.kind)) {
       pause(at);
@@ -102,7 +117,8 @@ export function computeSla(policies: readonly StoredPolicy[], ticket: ClockTicke
       resume(at);
       done = false;
       resolvedAt = null;
-      if (e.kind === CUSTOMER_REPLY && firstAnswer !== null && !nextRounds.some((r) => r[1] === null)) nextRounds.push([at, null]);
+      if (e.kind === CUSTOMER_REPLY && firstAnswer !== null && !nextRounds.some((r) => r[1] === null))
+        nextRounds.push([at, null]);
     } else if (PUBLIC_ANSWERS.has(e.kind)) {
       if (firstAnswer === null) firstAnswer = at;
       const open = nextRounds.find((r) => r[1] === null);
@@ -110,7 +126,8 @@ export function computeSla(policies: readonly StoredPolicy[], ticket: ClockTicke
     }
   }
   // A move back to OPEN leaves no event: the ticket says the pause is over, since its last write at the latest.
-  if (pausedSince !== null && !done && ticket.status !== TicketStatus.WAITING_ON_CUSTOMER) resume(ticket.updatedAt.getTime());
+  if (pausedSince !== null && !done && ticket.status !== TicketStatus.WAITING_ON_CUSTOMER)
+    resume(ticket.updatedAt.getTime());
   if (pausedSince === null && ticket.status === TicketStatus.WAITING_ON_CUSTOMER) pause(ticket.updatedAt.getTime());
   if (pausedSince !== null) pauses.push({ start: pausedSince, end: null });
 
@@ -119,7 +136,12 @@ export function computeSla(policies: readonly StoredPolicy[], ticket: ClockTicke
     if (!minutes) return out;
     for (const [from, metAt] of rounds) {
       // A met round's deadline as it stood when met: later pauses do not move it.
-      const until = metAt === null ? pauses : pauses.filter((p) => p.start < metAt).map((p) => ({ start: p.start, end: Math.min(p.end ?? metAt, metAt) }));
+      const until =
+        metAt === null
+          ? pauses
+          : pauses
+              .filter((p) => p.start < metAt)
+              .map((p) => ({ start: p.start, end: Math.min(p.end ?? metAt, metAt) }));
       const due = dueWithPauses(cal, from, minutes, until);
       out.due = due;
       out.running = metAt === null && due !== null;
@@ -163,7 +185,9 @@ export function earliestDue(state: SlaState): number | null {
 
 /** When the breach checker must look at this ticket next: the earliest miss not yet announced, or null. */
 export function nextCheck(state: SlaState): number | null {
-  const dues = SLA_METRICS.filter((m) => !state.announced.includes(m)).map((m) => missDue(state.metrics[m])).filter((d): d is number => d !== null);
+  const dues = SLA_METRICS.filter((m) => !state.announced.includes(m))
+    .map((m) => missDue(state.metrics[m]))
+    .filter((d): d is number => d !== null);
   return dues.length ? Math.min(...dues) : null;
 }
 

@@ -44,7 +44,10 @@ export class StoredPolicy {
   public holidays!: string[];
 }
 
-@modelOptions({ schemaOptions: { collection: 'sla_policies', versionKey: false }, options: { customName: 'SlaPolicies' } })
+@modelOptions({
+  schemaOptions: { collection: 'sla_policies', versionKey: false },
+  options: { customName: 'SlaPolicies' },
+})
 export class SlaPolicies {
   /** Always "policies": there is one set. */
   @prop({ type: String, required: true })

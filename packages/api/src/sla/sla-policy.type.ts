@@ -2,7 +2,7 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { TicketPriority } from '../tickets/ticket.enums';
 
-@ObjectType({ description: 'Opening hours of one weekday, in the policy\'s time zone.' })
+@ObjectType({ description: "Opening hours of one weekday, in the policy's time zone." })
 export class BusinessHours {
   @Field(() => Int, { description: 'Day of the week: 1 = Monday ... 7 = Sunday.' })
   public day!: number;
@@ -14,7 +14,10 @@ export class BusinessHours {
   public closes!: string;
 }
 
-@ObjectType({ description: 'Targets for tickets of some priorities, counted in business hours of a time zone (or around the clock).' })
+@ObjectType({
+  description:
+    'Targets for tickets of some priorities, counted in business hours of a time zone (or around the clock).',
+})
 export class SlaPolicy {
   @Field(() => ID, { description: 'Opaque identifier (new each time the policies are set).' })
   public id!: string;
@@ -22,13 +25,21 @@ export class SlaPolicy {
   @Field({ description: 'Name, shown as Ticket.sla.policy.' })
   public name!: string;
 
-  @Field(() => [TicketPriority], { description: 'The priorities it applies to; the first policy listing a ticket\'s priority applies.' })
+  @Field(() => [TicketPriority], {
+    description: "The priorities it applies to; the first policy listing a ticket's priority applies.",
+  })
   public priorities!: TicketPriority[];
 
-  @Field(() => Int, { nullable: true, description: 'Business minutes from creation to the first public agent answer; null: no target.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Business minutes from creation to the first public agent answer; null: no target.',
+  })
   public firstResponseMinutes?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Business minutes from a customer reply to the next public agent answer; null: no target.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Business minutes from a customer reply to the next public agent answer; null: no target.',
+  })
   public nextResponseMinutes?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Business minutes from creation to resolution; null: no target.' })
@@ -67,7 +78,10 @@ export class SlaPolicyInput {
   @Field(() => Int, { nullable: true, description: 'Minutes to the first response (positive); null: no target.' })
   public firstResponseMinutes?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Minutes to the next response after a customer reply (positive); null: no target.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Minutes to the next response after a customer reply (positive); null: no target.',
+  })
   public nextResponseMinutes?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Minutes to resolution (positive); null: no target.' })
@@ -76,7 +90,10 @@ export class SlaPolicyInput {
   @Field({ description: 'IANA time zone, e.g. "Europe/Berlin" or "UTC".' })
   public timeZone!: string;
 
-  @Field(() => [BusinessHoursInput], { nullable: true, description: 'Weekly opening hours; left out or empty: around the clock.' })
+  @Field(() => [BusinessHoursInput], {
+    nullable: true,
+    description: 'Weekly opening hours; left out or empty: around the clock.',
+  })
   public businessHours?: BusinessHoursInput[] | null;
 
   @Field(() => [String], { nullable: true, description: 'Local dates ("YYYY-MM-DD") the clocks skip, at most 400.' })

@@ -12,7 +12,9 @@ import type { BusinessHoursInput, SlaPolicyInput } from './sla-policy.type';
 export const POLICY_LIMITS = { policies: 50, name: 100, minutes: 5 * 366 * 24 * 60, hours: 50, holidays: 400 } as const;
 const PRIORITIES = new Set<string>(Object.values(TicketPriority));
 
-export function checkPolicies(inputs: readonly SlaPolicyInput[]): { policies: StoredPolicy[] } | { problems: FieldProblem[] } {
+export function checkPolicies(
+  inputs: readonly SlaPolicyInput[],
+): { policies: StoredPolicy[] } | { problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const bad = (field: string, message: string) => problems.push({ field, message });
   if (!Array.isArray(inputs)) return { problems: [{ field: 'policies', message: 'must be a list' }] };
@@ -26,9 +28,11 @@ export function checkPolicies(inputs: readonly SlaPolicyInput[]): { policies: St
     if (priorities.some((x) => !PRIORITIES.has(x))) bad(`${at}.priorities`, 'holds an unknown priority');
     for (const key of ['firstResponseMinutes', 'nextResponseMinutes', 'resolutionMinutes'] as const) {
       const v = p[key];
-      if (v !== null && v !== undefined && (!Number.isInteger(v) || v <= 0 || v > POLICY_LIMITS.minutes)) bad(`${at}.${key}`, `must be a positive whole number of minutes (at most ${POLICY_LIMITS.minutes})`);
+      if (v !== null && v !== undefined && (!Number.isInteger(v) || v <= 0 || v > POLICY_LIMITS.minutes))
+        bad(`${at}.${key}`, `must be a positive whole number of minutes (at most ${POLICY_LIMITS.minutes})`);
     }
-    if (typeof p.timeZone !== 'string' || !isTimeZone(p.timeZone)) bad(`${at}.timeZone`, 'is not an IANA time zone (e.g. "Europe/Berlin", "UTC")');
+    if (typeof p.timeZone !== 'string' || !isTimeZone(p.timeZone))
+      bad(`${at}.timeZone`, 'is not an IANA time zone (e.g. "Europe/Berlin", "UTC")');
     const hours: BusinessHoursInput[] = p.businessHours ?? [];
     if (hours.length > POLICY_LIMITS.hours) bad(`${at}.businessHours`, `at most ${POLICY_LIMITS.hours} entries`);
     hours.slice(0, POLICY_LIMITS.hours).forEach((h, j) => {
@@ -43,7 +47,8 @@ export function checkPolicies(inputs: readonly SlaPolicyInput[]): { policies: St
     const holidays: string[] = [...new Set<string>(p.holidays ?? [])];
     if (holidays.length > POLICY_LIMITS.holidays) bad(`${at}.holidays`, `at most ${POLICY_LIMITS.holidays} dates`);
     holidays.forEach((d, j) => {
-      if (typeof d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d) || !DateTime.fromISO(d).isValid) bad(`${at}.holidays[${j}]`, 'must be a date "YYYY-MM-DD"');
+      if (typeof d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d) || !DateTime.fromISO(d).isValid)
+        bad(`${at}.holidays[${j}]`, 'must be a date "YYYY-MM-DD"');
     });
     return {
       id: randomUUID(),

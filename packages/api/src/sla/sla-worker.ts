@@ -44,7 +44,12 @@ export class SlaWorker {
   private stopped = false;
   private waitingAfter: Types.ObjectId | null = null;
 
-  constructor(private readonly service: SlaService, private readonly feed: FeedService, private readonly options: SlaWorkerOptions, private readonly log: Logger) {
+  constructor(
+    private readonly service: SlaService,
+    private readonly feed: FeedService,
+    private readonly options: SlaWorkerOptions,
+    private readonly log: Logger,
+  ) {
     this.lease = new Lease('sla', 3 * options.intervalMs);
   }
 
@@ -57,8 +62,17 @@ export class SlaWorker {
   private kick(): void {
     if (this.running || this.stopped) return;
     this.running = this.round()
-      .then(() => undefined, (err: unknown) => this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'sla: round failed; retrying on the next round'))
-      .finally(() => { this.running = undefined; });
+      .then(
+        () => undefined,
+        (err: unknown) =>
+          this.log.warn(
+            { err: { name: (err as Error).name, message: (err as Error).message } },
+            'sla: round failed; retrying on the next round',
+          ),
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 
   /** One round, when this process holds the lease; the number of breaches it announced. */
@@ -98,27 +112,56 @@ export class SlaWorker {
    * `sla_meta` so a new holder goes on from it.
    */
   private async resync(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
-    const meta = await SlaMetaModel.collection.findOne<{ version?: number; after?: Types.ObjectId | null; done?: boolean }>({ _id: 'resync' as never });
+    const meta = await SlaMetaModel.collection.findOne<{
+      version?: number;
+      after?: Types.ObjectId | null;
+      done?: boolean;
+    }>({ _id: 'resync' as never });
     // Never set, or set to none from the start: nothing to move.
     if (!meta && set.version === 0) return;
     if (meta?.version === set.version && meta.done) return;
-    const after = meta?.version === set.version ? meta.after ?? null : null;
+    const after = meta?.version === set.version ? (meta.after ?? null) : null;
     const filter: Record<string, unknown> = { status: { $in: [...OPEN_STATUSES] } };
     if (after) filter._id = { $gt: after };
-    const page = await TicketModel.collection.find<{ _id: Types.ObjectId }>(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(BATCH).toArray();
-    if (page.length) await this.service.refresh(page.map((p) => p._id), set);
+    const page = await TicketModel.collection
+      .find<{ _id: Types.ObjectId }>(filter, { projection: { _id: 1 } })
+      .sort({ _id: 1 })
+      .limit(BATCH)
+      .toArray();
+    if (page.length)
+      await this.service.refresh(
+        page.map((p) => p._id),
+        set,
+      );
     const done = page.length < BATCH;
-    await SlaMetaModel.collection.updateOne({ _id: 'resync' as never }, { $set: { version: set.version, after: done ? null : page[page.length - 1]._id, done } }, { upsert: true });
+    await SlaMetaModel.collection.updateOne(
+      { _id: 'resync' as never },
+      { $set: { version: set.version, after: done ? null : page[page.length - 1]._id, done } },
+      { upsert: true },
+    );
   }
 
   /** 3. Stored as waiting, but the ticket says otherwise: a page per round, walked by _id. */
   private async unpaused(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
     const filter = this.waitingAfter ? { waiting: true, _id: { $gt: this.waitingAfter } } : { waiting: true };
-    const waiting = await TicketSlaStateModel.collection.find<{ _id: Types.ObjectId }>(filter).sort({ _id: 1 }).limit(BATCH).toArray();
+    const waiting = await TicketSlaStateModel.collection
+      .find<{ _id: Types.ObjectId }>(filter)
+      .sort({ _id: 1 })
+      .limit(BATCH)
+      .toArray();
     this.waitingAfter = waiting.length < BATCH ? null : waiting[waiting.length - 1]._id;
     if (!waiting.length) return;
-    const moved = await TicketModel.collection.find<{ _id: Types.ObjectId }>({ _id: { $in: waiting.map((w) => w._id) }, status: { $ne: TicketStatus.WAITING_ON_CUSTOMER } }, { projection: { _id: 1 } }).toArray();
-    if (moved.length) await this.service.refresh(moved.map((m) => m._id), set);
+    const moved = await TicketModel.collection
+      .find<{ _id: Types.ObjectId }>(
+        { _id: { $in: waiting.map((w) => w._id) }, status: { $ne: TicketStatus.WAITING_ON_CUSTOMER } },
+        { projection: { _id: 1 } },
+      )
+      .toArray();
+    if (moved.length)
+      await this.service.refresh(
+        moved.map((m) => m._id),
+        set,
+      );
   }
 
   /** 4. Misses due by the database's time: confirmed from the events, then announced once. */
@@ -126,14 +169,19 @@ export class SlaWorker {
     const now = await databaseNow(mongoose.connection.db!, this.log);
     let announced = 0;
     for (let batch = 0; batch < 10 && !this.stopped; batch++) {
-      const due = await TicketSlaStateModel.collection.find<{ _id: Types.ObjectId }>({ checkAt: { $lte: now } }).sort({ checkAt: 1 }).limit(BATCH).toArray();
+      const due = await TicketSlaStateModel.collection
+        .find<{ _id: Types.ObjectId }>({ checkAt: { $lte: now } })
+        .sort({ checkAt: 1 })
+        .limit(BATCH)
+        .toArray();
       if (!due.length) break;
       // Fresh from the events: an answer that came after the state was stored is seen here.
       const states = await this.service.refresh(due.map((d) => d._id));
       for (const [id, state] of states) {
         if (!state) continue;
         for (const metric of missedBy(state, now.getTime())) {
-          if (await this.service.announce(new mongoose.Types.ObjectId(id), metric, missDue(state.metrics[metric]), now)) announced++;
+          if (await this.service.announce(new mongoose.Types.ObjectId(id), metric, missDue(state.metrics[metric]), now))
+            announced++;
         }
       }
       // With the events written, the states no longer point at these misses.

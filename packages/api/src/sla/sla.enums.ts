@@ -7,7 +7,11 @@ export enum SlaMetric {
   RESOLUTION = 'RESOLUTION',
 }
 
-export const SLA_METRICS: readonly SlaMetric[] = [SlaMetric.FIRST_RESPONSE, SlaMetric.NEXT_RESPONSE, SlaMetric.RESOLUTION];
+export const SLA_METRICS: readonly SlaMetric[] = [
+  SlaMetric.FIRST_RESPONSE,
+  SlaMetric.NEXT_RESPONSE,
+  SlaMetric.RESOLUTION,
+];
 
 registerEnumType(SlaMetric, {
   name: 'SlaMetric',

@@ -34,15 +34,27 @@ export class SlaPolicyResolver {
   }
 
   @Authorized('settings:manage')
-  @Mutation(() => [SlaPolicy], { description: 'settings:manage. Replace every policy at once (an empty list removes them all). The running deadlines of open tickets move to the new policies.' })
-  setSlaPolicies(@Arg('policies', () => [SlaPolicyInput], { description: 'The policies, in the order they are tried: the first listing a ticket\'s priority applies.' }) policies: SlaPolicyInput[]): Promise<SlaPolicy[]> {
+  @Mutation(() => [SlaPolicy], {
+    description:
+      'settings:manage. Replace every policy at once (an empty list removes them all). The running deadlines of open tickets move to the new policies.',
+  })
+  setSlaPolicies(
+    @Arg('policies', () => [SlaPolicyInput], {
+      description: "The policies, in the order they are tried: the first listing a ticket's priority applies.",
+    })
+    policies: SlaPolicyInput[],
+  ): Promise<SlaPolicy[]> {
     return service.setPolicies(policies);
   }
 }
 
 @Resolver(() => Ticket)
 export class TicketSlaResolver {
-  @FieldResolver(() => TicketSla, { nullable: true, description: 'Deadlines under the service-level policy that applies (tickets:read); null for public callers and when no policy applies.' })
+  @FieldResolver(() => TicketSla, {
+    nullable: true,
+    description:
+      'Deadlines under the service-level policy that applies (tickets:read); null for public callers and when no policy applies.',
+  })
   async sla(@Root() ticket: TicketView, @Ctx() ctx: Context): Promise<TicketSla | null> {
     if (!canSeeActors(ctx)) return null;
     const set = await policiesOf(ctx);

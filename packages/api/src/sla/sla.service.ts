@@ -9,7 +9,16 @@ import { EventVisibility, OPEN_STATUSES, TicketStatus, type TimelineEventKind } 
 import { TicketModel } from '../tickets/ticket.model';
 import { TicketStore } from '../tickets/ticket.store';
 import { TimelineEventModel } from '../tickets/timeline-event.model';
-import { computeSla, earliestDue, nextCheck, SLA_BREACHED, shownDue, type ClockEvent, type ClockTicket, type SlaState } from './sla-clock';
+import {
+  computeSla,
+  earliestDue,
+  nextCheck,
+  SLA_BREACHED,
+  shownDue,
+  type ClockEvent,
+  type ClockTicket,
+  type SlaState,
+} from './sla-clock';
 import { SlaMetric, SLA_METRICS } from './sla.enums';
 import { POLICIES_ID, SlaPoliciesModel, type PolicySet, type StoredPolicy } from './sla-policy.model';
 import type { SlaPolicyInput } from './sla-policy.type';
@@ -38,7 +47,11 @@ export interface TicketSlaView {
 type StoredTicket = ClockTicket & { _id: Types.ObjectId };
 
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
-const METRIC_WORDS: Record<SlaMetric, string> = { FIRST_RESPONSE: 'first response', NEXT_RESPONSE: 'next response', RESOLUTION: 'resolution' };
+const METRIC_WORDS: Record<SlaMetric, string> = {
+  FIRST_RESPONSE: 'first response',
+  NEXT_RESPONSE: 'next response',
+  RESOLUTION: 'resolution',
+};
 
 export function viewOf(state: SlaState): TicketSlaView {
   const m = state.metrics;
@@ -62,7 +75,9 @@ export class SlaService {
   // ---- policies --------------------------------------------------------
 
   async policies(): Promise<PolicySet> {
-    const doc = await SlaPoliciesModel.collection.findOne<{ version: number; policies: StoredPolicy[] }>({ _id: POLICIES_ID as never });
+    const doc = await SlaPoliciesModel.collection.findOne<{ version: number; policies: StoredPolicy[] }>({
+      _id: POLICIES_ID as never,
+    });
     return { version: doc?.version ?? 0, policies: doc?.policies ?? [] };
   }
 
@@ -70,7 +85,11 @@ export class SlaService {
   async setPolicies(inputs: readonly SlaPolicyInput[]): Promise<StoredPolicy[]> {
     const checked = checkPolicies(inputs);
     if ('problems' in checked) throw badUserInput(checked.problems);
-    await SlaPoliciesModel.collection.updateOne({ _id: POLICIES_ID as never }, { $set: { policies: checked.policies }, $inc: { version: 1 } }, { upsert: true });
+    await SlaPoliciesModel.collection.updateOne(
+      { _id: POLICIES_ID as never },
+      { $set: { policies: checked.policies }, $inc: { version: 1 } },
+      { upsert: true },
+    );
     return checked.policies;
   }
 
@@ -85,7 +104,9 @@ export class SlaService {
   private async load(ids: readonly Types.ObjectId[]): Promise<{ ticket: StoredTicket; events: ClockEvent[] }[]> {
     if (!ids.length) return [];
     const tickets = await TicketModel.collection.find<StoredTicket>({ _id: { $in: [...ids] } }).toArray();
-    const events = await TimelineEventModel.collection.find<ClockEvent & { ticketId: Types.ObjectId }>({ ticketId: { $in: tickets.map((t) => t._id) } }).toArray();
+    const events = await TimelineEventModel.collection
+      .find<ClockEvent & { ticketId: Types.ObjectId }>({ ticketId: { $in: tickets.map((t) => t._id) } })
+      .toArray();
     const byTicket = new Map<string, ClockEvent[]>();
     for (const e of events) {
       const list = byTicket.get(String(e.ticketId)) ?? [];
@@ -108,7 +129,15 @@ export class SlaService {
     const gone = ids.filter((id) => !loaded.some((l) => l.ticket._id.equals(id)));
     if (gone.length) await TicketSlaStateModel.collection.deleteMany({ _id: { $in: gone } });
     if (!loaded.length) return out;
-    const before = new Map((await TicketSlaStateModel.collection.find<{ _id: Types.ObjectId; metOnTime?: Record<string, number> }>({ _id: { $in: loaded.map((l) => l.ticket._id) } }).toArray()).map((d) => [String(d._id), d]));
+    const before = new Map(
+      (
+        await TicketSlaStateModel.collection
+          .find<{ _id: Types.ObjectId; metOnTime?: Record<string, number> }>({
+            _id: { $in: loaded.map((l) => l.ticket._id) },
+          })
+          .toArray()
+      ).map((d) => [String(d._id), d]),
+    );
     const states: Record<string, unknown>[] = [];
     const tickets: Record<string, unknown>[] = [];
     for (const { ticket, events } of loaded) {
@@ -144,7 +173,14 @@ export class SlaService {
         },
       });
       // Driver writes: the ticket's updatedAt stays what it was.
-      tickets.push({ updateOne: { filter: { _id: ticket._id }, update: { $set: { slaDueAt: due === null ? NO_DUE : new Date(due), slaBreached: (state?.announced.length ?? 0) > 0 } } } });
+      tickets.push({
+        updateOne: {
+          filter: { _id: ticket._id },
+          update: {
+            $set: { slaDueAt: due === null ? NO_DUE : new Date(due), slaBreached: (state?.announced.length ?? 0) > 0 },
+          },
+        },
+      });
     }
     await TicketSlaStateModel.collection.bulkWrite(states as never, { ordered: false });
     await TicketModel.collection.bulkWrite(tickets as never, { ordered: false });

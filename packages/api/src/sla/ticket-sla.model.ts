@@ -15,7 +15,10 @@ import { TimelineEventModel } from '../tickets/timeline-event.model';
 @index({ checkAt: 1 }, { partialFilterExpression: { checkAt: { $type: 'date' } } })
 // Tickets whose stored state says they wait on the customer (a move back to OPEN leaves no event).
 @index({ waiting: 1 }, { partialFilterExpression: { waiting: { $eq: true } } })
-@modelOptions({ schemaOptions: { collection: 'ticket_sla', versionKey: false }, options: { customName: 'TicketSlaState', allowMixed: Severity.ALLOW } })
+@modelOptions({
+  schemaOptions: { collection: 'ticket_sla', versionKey: false },
+  options: { customName: 'TicketSlaState', allowMixed: Severity.ALLOW },
+})
 export class TicketSlaState {
   /** The ticket's _id. */
   public _id!: Types.ObjectId;
@@ -69,14 +72,22 @@ export const NO_DUE = new Date('9999-12-31T00:00:00.000Z');
 export const slaForeignIndexes: IndexedModel[] = [
   {
     collection: TicketModel.collection,
-    createIndexes: () => Promise.all([
-      TicketModel.collection.createIndex({ slaDueAt: 1, _id: 1 }, { name: 'sla_due' }),
-      TicketModel.collection.createIndex({ slaBreached: 1, createdAt: -1, _id: -1 }, { name: 'sla_breached', partialFilterExpression: { slaBreached: { $eq: true } } }),
-    ]),
+    createIndexes: () =>
+      Promise.all([
+        TicketModel.collection.createIndex({ slaDueAt: 1, _id: 1 }, { name: 'sla_due' }),
+        TicketModel.collection.createIndex(
+          { slaBreached: 1, createdAt: -1, _id: -1 },
+          { name: 'sla_breached', partialFilterExpression: { slaBreached: { $eq: true } } },
+        ),
+      ]),
   },
   {
     collection: TimelineEventModel.collection,
     // The one-event guarantee: a second SLA_BREACHED for the same ticket and metric is refused by the database.
-    createIndexes: () => TimelineEventModel.collection.createIndex({ ticketId: 1, slaMetric: 1 }, { name: 'sla_breach_once', unique: true, partialFilterExpression: { slaMetric: { $type: 'string' } } }),
+    createIndexes: () =>
+      TimelineEventModel.collection.createIndex(
+        { ticketId: 1, slaMetric: 1 },
+        { name: 'sla_breach_once', unique: true, partialFilterExpression: { slaMetric: { $type: 'string' } } },
+      ),
   },
 ];

@@ -9,7 +9,8 @@ import { LIMITS } from './ticket.validation';
 @Resolver()
 export class ChatLinkResolver {
   @Query(() => Boolean, {
-    description: 'Public. Whether chatSignature is the signature of chatId, i.e. whether createTicket would accept this chat link (the create page checks it on load). Always false when the server has no CHAT_SIGNING_SECRET.',
+    description:
+      'Public. Whether chatSignature is the signature of chatId, i.e. whether createTicket would accept this chat link (the create page checks it on load). Always false when the server has no CHAT_SIGNING_SECRET.',
   })
   chatLinkValid(
     @Arg('chatId', { description: 'The chat id from the link.' }) chatId: string,
@@ -17,8 +18,10 @@ export class ChatLinkResolver {
     @Ctx() ctx: Context,
   ): boolean {
     const problems = [];
-    if (!chatId.trim() || chatId.length > LIMITS.id) problems.push({ field: 'chatId', message: `must be 1 to ${LIMITS.id} characters` });
-    if (chatSignature.length > 128) problems.push({ field: 'chatSignature', message: 'must be at most 128 characters' });
+    if (!chatId.trim() || chatId.length > LIMITS.id)
+      problems.push({ field: 'chatId', message: `must be 1 to ${LIMITS.id} characters` });
+    if (chatSignature.length > 128)
+      problems.push({ field: 'chatSignature', message: 'must be at most 128 characters' });
     if (problems.length) throw badUserInput(problems);
     return ctx.tickets.chatLinkValid(chatId, chatSignature);
   }

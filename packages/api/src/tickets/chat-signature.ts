@@ -10,7 +10,11 @@ export function signChatId(chatId: string, secret: string): string {
 }
 
 /** True when `signature` is the chat id's signature; compared in constant time. */
-export function chatSignatureMatches(chatId: string, signature: string | null | undefined, secret: string | undefined): boolean {
+export function chatSignatureMatches(
+  chatId: string,
+  signature: string | null | undefined,
+  secret: string | undefined,
+): boolean {
   if (!secret || typeof signature !== 'string') return false;
   const expected = Buffer.from(signChatId(chatId, secret));
   const given = Buffer.from(signature);

@@ -6,13 +6,16 @@
 // (ticket.service.ts), so a number is never issued twice anywhere.
 import { CounterModel } from './counter.model';
 
-
 export const TICKET_COUNTER = 'ticketNumber';
 
 export async function nextSequence(name: string = TICKET_COUNTER): Promise<number> {
   // Straight to the driver: one command on every create, with nothing for
   // Mongoose to cast (its query layer cost more than the command, per bench).
-  const counter = await CounterModel.collection.findOneAndUpdate({ _id: name as never }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+  const counter = await CounterModel.collection.findOneAndUpdate(
+    { _id: name as never },
+    { $inc: { seq: 1 } },
+    { upsert: true, returnDocument: 'after' },
+  );
   if (!counter) throw new Error(`counter ${name} did not return a value`);
   return counter.seq as number;
 }
@@ -23,7 +26,10 @@ export async function nextSequence(name: string = TICKET_COUNTER): Promise<numbe
  * compare-and-set (a conditional updateOne, or the insert of the counter),
  * whose block no engine can hand to two callers.
  */
-export async function reserveSequences(count: number, name: string = TICKET_COUNTER): Promise<{ first: number; last: number }> {
+export async function reserveSequences(
+  count: number,
+  name: string = TICKET_COUNTER,
+): Promise<{ first: number; last: number }> {
   const counters = CounterModel.collection;
   for (let attempt = 1; ; attempt++) {
     const current = await counters.findOne({ _id: name as never });

@@ -12,33 +12,47 @@ export class CreateTicketInput {
   @Field({ description: 'Short summary (1-200 characters).' })
   public subject!: string;
 
-  @Field({ description: 'The problem in the customer\'s words (1-20 000 characters).' })
+  @Field({ description: "The problem in the customer's words (1-20 000 characters)." })
   public description!: string;
 
-  @Field(() => TicketPriority, { nullable: true, defaultValue: TicketPriority.NORMAL, description: 'How urgent it is.' })
+  @Field(() => TicketPriority, {
+    nullable: true,
+    defaultValue: TicketPriority.NORMAL,
+    description: 'How urgent it is.',
+  })
   public priority?: TicketPriority | null;
 
-  @Field(() => TicketSource, { nullable: true, defaultValue: TicketSource.WEB, description: 'Where the ticket comes from.' })
+  @Field(() => TicketSource, {
+    nullable: true,
+    defaultValue: TicketSource.WEB,
+    description: 'Where the ticket comes from.',
+  })
   public source?: TicketSource | null;
 
   @Field(() => String, {
     nullable: true,
-    description: 'Live-chat conversation id; at most one ticket per chat (a second one is DUPLICATE_ENTRY on chatId). Needs chatSignature, or a token with tickets:write; otherwise FORBIDDEN on chatId.',
+    description:
+      'Live-chat conversation id; at most one ticket per chat (a second one is DUPLICATE_ENTRY on chatId). Needs chatSignature, or a token with tickets:write; otherwise FORBIDDEN on chatId.',
   })
   public chatId?: string | null;
 
   @Field(() => String, {
     nullable: true,
-    description: 'Proof from the chat backend that this caller may name chatId: lower-case hex HMAC-SHA256 of the (trimmed) chatId, keyed with the server\'s CHAT_SIGNING_SECRET.',
+    description:
+      "Proof from the chat backend that this caller may name chatId: lower-case hex HMAC-SHA256 of the (trimmed) chatId, keyed with the server's CHAT_SIGNING_SECRET.",
   })
   public chatSignature?: string | null;
 
-  @Field(() => [ID], { nullable: true, description: 'Uploads (createUpload) to attach to the CREATED event, at most 5; each can be referenced once.' })
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Uploads (createUpload) to attach to the CREATED event, at most 5; each can be referenced once.',
+  })
   public attachmentIds?: string[] | null;
 
   @Field(() => String, {
     nullable: true,
-    description: 'Makes the call safe to retry: the same key with the same input returns the same ticket; with different input it is DUPLICATE_ENTRY on idempotencyKey.',
+    description:
+      'Makes the call safe to retry: the same key with the same input returns the same ticket; with different input it is DUPLICATE_ENTRY on idempotencyKey.',
   })
   public idempotencyKey?: string | null;
 }

@@ -31,9 +31,15 @@ export interface LegacyEvent {
  */
 export function legacySequences<T extends LegacyEvent>(events: readonly T[]): { event: T; sequence: number }[] {
   return [...events]
-    .sort((a, b) => (a.ticketSeq ?? -1) - (b.ticketSeq ?? -1) || a.at.getTime() - b.at.getTime() || (a._id.toHexString() < b._id.toHexString() ? -1 : a._id.toHexString() > b._id.toHexString() ? 1 : 0))
+    .sort(
+      (a, b) =>
+        (a.ticketSeq ?? -1) - (b.ticketSeq ?? -1) ||
+        a.at.getTime() - b.at.getTime() ||
+        (a._id.toHexString() < b._id.toHexString() ? -1 : a._id.toHexString() > b._id.toHexString() ? 1 : 0),
+    )
     .map((event, i) => ({ event, sequence: i + 1 }));
 }
 
 /** An event's place for readers that meet an event without `sequence` (one of a ticket not yet numbered): after the old scheme's number, else 0. */
-export const sequenceOf = (e: { sequence?: number; ticketSeq?: number }): number => e.sequence ?? (e.ticketSeq !== undefined ? e.ticketSeq + 1 : 0);
+export const sequenceOf = (e: { sequence?: number; ticketSeq?: number }): number =>
+  e.sequence ?? (e.ticketSeq !== undefined ? e.ticketSeq + 1 : 0);

@@ -5,6 +5,10 @@ import { ticketModels } from './models';
 import { ChatLinkResolver } from './chat-link.resolver';
 import { TicketResolver } from './ticket.resolver';
 
-export const ticketsCapability: Capability = { name: 'tickets', models: ticketModels, resolvers: [TicketResolver, NodeResolver, ChatLinkResolver] };
+export const ticketsCapability: Capability = {
+  name: 'tickets',
+  models: ticketModels,
+  resolvers: [TicketResolver, NodeResolver, ChatLinkResolver],
+};
 export { TicketService } from './ticket.service';
 export { createTimelineLoader } from './timeline-loader';

@@ -5,7 +5,9 @@ import { TicketModel } from './ticket.model';
 
 /** The highest `sequence` in use (one indexed lookup), or 0. */
 export async function highestSequence(): Promise<number> {
-  const top = await TicketModel.findOne({ sequence: { $gt: 0 } }, { sequence: 1 }).sort({ sequence: -1 }).lean<{ sequence?: number }>();
+  const top = await TicketModel.findOne({ sequence: { $gt: 0 } }, { sequence: 1 })
+    .sort({ sequence: -1 })
+    .lean<{ sequence?: number }>();
   return top?.sequence ?? 0;
 }
 

@@ -20,7 +20,8 @@ export function numberFormat(): NumberFormat {
 }
 
 export function formatTicketNumber(seq: number, format: NumberFormat = current): string {
-  if (!Number.isSafeInteger(seq) || seq < 1) throw new RangeError(`ticket sequence must be a positive integer, got ${seq}`);
+  if (!Number.isSafeInteger(seq) || seq < 1)
+    throw new RangeError(`ticket sequence must be a positive integer, got ${seq}`);
   return `${format.prefix}-${String(seq).padStart(format.pad, '0')}`;
 }
 

@@ -49,10 +49,16 @@ export enum EventVisibility {
   INTERNAL = 'INTERNAL',
 }
 
-const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([TimelineEventKind.INTERNAL_NOTE, TimelineEventKind.ASSIGNED, TimelineEventKind.SLA_BREACHED, TimelineEventKind.TAGGED]);
+const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([
+  TimelineEventKind.INTERNAL_NOTE,
+  TimelineEventKind.ASSIGNED,
+  TimelineEventKind.SLA_BREACHED,
+  TimelineEventKind.TAGGED,
+]);
 
 /** The one rule: notes and assignments are the agents' own business; everything else the customer sees. */
-export const visibilityOf = (kind: TimelineEventKind): EventVisibility => (INTERNAL_KINDS.has(kind) ? EventVisibility.INTERNAL : EventVisibility.PUBLIC);
+export const visibilityOf = (kind: TimelineEventKind): EventVisibility =>
+  INTERNAL_KINDS.has(kind) ? EventVisibility.INTERNAL : EventVisibility.PUBLIC;
 
 registerEnumType(TicketStatus, {
   name: 'TicketStatus',
@@ -80,13 +86,26 @@ registerEnumType(TimelineEventKind, {
     CLOSED: { description: 'The ticket was closed.' },
     REOPENED: { description: 'A resolved or closed ticket was opened again.' },
     RESOLUTION_NOTE: { description: 'The notes describing the resolution.' },
-    RENUMBERED: { description: 'The ticket got a new number (repair of data from older software); the message names the old one.' },
+    RENUMBERED: {
+      description: 'The ticket got a new number (repair of data from older software); the message names the old one.',
+    },
     INTERNAL_NOTE: { description: 'An agent wrote a note for colleagues (INTERNAL: never shown to the customer).' },
-    ASSIGNED: { description: 'The ticket was assigned, reassigned or unassigned; the message says from whom to whom (INTERNAL).' },
-    ERASED: { description: 'The customer\'s personal data on this ticket was erased (a request or retention); integrators holding copies should erase theirs.' },
-    CUSTOMER_REPLY: { description: 'The customer answered (tracking page or email); the message is theirs, without quoted history (PUBLIC, actor "customer").' },
-    SLA_BREACHED: { description: 'A service-level target was missed; the message names the metric (INTERNAL). One per ticket and metric.' },
-    TAGGED: { description: 'The ticket\'s tags or custom field values changed; the message says how (INTERNAL).' },
+    ASSIGNED: {
+      description: 'The ticket was assigned, reassigned or unassigned; the message says from whom to whom (INTERNAL).',
+    },
+    ERASED: {
+      description:
+        "The customer's personal data on this ticket was erased (a request or retention); integrators holding copies should erase theirs.",
+    },
+    CUSTOMER_REPLY: {
+      description:
+        'The customer answered (tracking page or email); the message is theirs, without quoted history (PUBLIC, actor "customer").',
+    },
+    SLA_BREACHED: {
+      description:
+        'A service-level target was missed; the message names the metric (INTERNAL). One per ticket and metric.',
+    },
+    TAGGED: { description: "The ticket's tags or custom field values changed; the message says how (INTERNAL)." },
   },
 });
 registerEnumType(EventVisibility, {
@@ -99,4 +118,8 @@ registerEnumType(EventVisibility, {
 });
 
 /** Statuses in which work is still expected. */
-export const OPEN_STATUSES: ReadonlySet<TicketStatus> = new Set([TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER]);
+export const OPEN_STATUSES: ReadonlySet<TicketStatus> = new Set([
+  TicketStatus.OPEN,
+  TicketStatus.IN_PROGRESS,
+  TicketStatus.WAITING_ON_CUSTOMER,
+]);

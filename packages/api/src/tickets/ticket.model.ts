@@ -40,7 +40,9 @@ const present = (field: string) => ({ [field]: { $type: 'string' } });
 export class Ticket {
   public _id!: Types.ObjectId;
 
-  @Field(() => ID, { description: 'Opaque, stable identifier, unique across every type: the global id `node(id:)` takes.' })
+  @Field(() => ID, {
+    description: 'Opaque, stable identifier, unique across every type: the global id `node(id:)` takes.',
+  })
   public id!: string;
 
   @Field({ description: 'Human-friendly number, e.g. "TKT-00042": prefix, dash, at least 5 digits. Unique.' })
@@ -67,7 +69,7 @@ export class Ticket {
   @prop({ type: String, required: true, trim: true })
   public subject!: string;
 
-  @Field({ description: 'The problem in the customer\'s words.' })
+  @Field({ description: "The problem in the customer's words." })
   @prop({ type: String, required: true })
   public description!: string;
 
@@ -91,11 +93,18 @@ export class Ticket {
   @prop({ type: String, trim: true })
   public customerName?: string;
 
-  @Field(() => String, { nullable: true, description: 'Live-chat conversation the ticket was created from; at most one ticket per chat.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Live-chat conversation the ticket was created from; at most one ticket per chat.',
+  })
   @prop({ type: String, trim: true })
   public chatId?: string;
 
-  @Field(() => String, { nullable: true, description: 'The agent the ticket is assigned to (an identifier the deployment chooses, such as an email); null when unassigned. tickets:read only: always null through the public lookups.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The agent the ticket is assigned to (an identifier the deployment chooses, such as an email); null when unassigned. tickets:read only: always null through the public lookups.',
+  })
   @prop({ type: String })
   public assignee?: string;
 

@@ -12,8 +12,29 @@ import { chatSignatureMatches } from './chat-signature';
 import { moveCounterPastTickets } from './numbering';
 import { EventVisibility, TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
 import type { Ticket } from './ticket.model';
-import { casBackoffMs, EventsGivenUp, MAX_CAS_ATTEMPTS, TicketStore, type SequencedTicket, type StoredEvent, type StoredTicket, type TicketWrite } from './ticket.store';
-import { checkAssignee, checkCreateTicket, checkEmail, checkText, checkTicketNumber, LIMITS, valid, validAll, type Checked, type CreateTicketRaw, type CreateTicketValues } from './ticket.validation';
+import {
+  casBackoffMs,
+  EventsGivenUp,
+  MAX_CAS_ATTEMPTS,
+  TicketStore,
+  type SequencedTicket,
+  type StoredEvent,
+  type StoredTicket,
+  type TicketWrite,
+} from './ticket.store';
+import {
+  checkAssignee,
+  checkCreateTicket,
+  checkEmail,
+  checkText,
+  checkTicketNumber,
+  LIMITS,
+  valid,
+  validAll,
+  type Checked,
+  type CreateTicketRaw,
+  type CreateTicketValues,
+} from './ticket.validation';
 import { planResolution, planStatusChange, type PlannedEvent, type TicketChange } from './status-transition';
 import type { TimelineEvent } from './timeline-event.model';
 import { sequenceOf } from './event-seq';
@@ -29,8 +50,10 @@ const MAX_NUMBER_ATTEMPTS = 8;
 /** Before re-reading after a lost compare-and-set (ticket.store.ts). */
 export const assignBackoffMs = casBackoffMs;
 
-const optional = (check: (raw: string) => Checked<string>, raw: string | null | undefined): Checked<string | undefined> =>
-  raw === undefined || raw === null ? { ok: true, value: undefined } : check(raw);
+const optional = (
+  check: (raw: string) => Checked<string>,
+  raw: string | null | undefined,
+): Checked<string | undefined> => (raw === undefined || raw === null ? { ok: true, value: undefined } : check(raw));
 
 export const toTicket = (doc: StoredTicket): TicketView => ({ ...doc, id: String(doc._id) });
 /** An event as clients get it; who made it only for callers allowed to know. */
@@ -43,7 +66,8 @@ export const toEvent = (doc: StoredEvent, withActor = false): TimelineEventView 
 });
 
 /** Whether a stored event may reach a public caller (events from before visibility was stored: by kind). */
-export const isPublicEvent = (doc: Pick<StoredEvent, 'kind' | 'visibility'>): boolean => (doc.visibility ?? visibilityOf(doc.kind)) === EventVisibility.PUBLIC;
+export const isPublicEvent = (doc: Pick<StoredEvent, 'kind' | 'visibility'>): boolean =>
+  (doc.visibility ?? visibilityOf(doc.kind)) === EventVisibility.PUBLIC;
 
 /**
  * The one rule for a timeline: known kinds, in the ticket's own order
@@ -55,12 +79,18 @@ export function orderedTimeline(events: StoredEvent[], agent: boolean): Timeline
   const bySequence = events.every((e) => e.sequence !== undefined);
   return events
     .filter((e) => KNOWN_KINDS.has(e.kind) && (agent || isPublicEvent(e)))
-    .sort((a, b) => (bySequence ? a.sequence! - b.sequence! : 0) || a.at.getTime() - b.at.getTime() || (String(a._id) < String(b._id) ? -1 : 1))
+    .sort(
+      (a, b) =>
+        (bySequence ? a.sequence! - b.sequence! : 0) ||
+        a.at.getTime() - b.at.getTime() ||
+        (String(a._id) < String(b._id) ? -1 : 1),
+    )
     .map((e) => toEvent(e, agent));
 }
 
 /** A ticket as a public caller gets it: nothing of the agents' own business. */
-export const publicTicket = (ticket: TicketView): TicketView => ({ ...ticket, assignee: undefined, assignedAt: undefined, tags: undefined, fields: undefined } as TicketView);
+export const publicTicket = (ticket: TicketView): TicketView =>
+  ({ ...ticket, assignee: undefined, assignedAt: undefined, tags: undefined, fields: undefined }) as TicketView;
 
 /** What an ASSIGNED event says: from whom to whom. */
 export function assignmentMessage(from: string | null, to: string | null): string {
@@ -74,7 +104,9 @@ export type Actor = string | null;
 /** Same key + same fingerprint = a retry of the same request. */
 export function fingerprint(values: CreateTicketValues): string {
   const { idempotencyKey: _key, ...rest } = values;
-  const ordered = Object.keys(rest).sort().map((k) => [k, rest[k as keyof typeof rest] ?? null]);
+  const ordered = Object.keys(rest)
+    .sort()
+    .map((k) => [k, rest[k as keyof typeof rest] ?? null]);
   return createHash('sha256').update(JSON.stringify(ordered)).digest('base64url');
 }
 
@@ -111,11 +143,18 @@ export interface AttachmentClaims {
 export type NewEvent = PlannedEvent & { _id?: Types.ObjectId; attachments?: AttachmentRef[]; channel?: string };
 
 /** What createTicket takes: the ticket, and the chat's word that the caller may name its chatId. */
-export type CreateTicketRequest = CreateTicketRaw & { chatSignature?: string | null; attachmentIds?: readonly string[] | null };
+export type CreateTicketRequest = CreateTicketRaw & {
+  chatSignature?: string | null;
+  attachmentIds?: readonly string[] | null;
+};
 
 /** The same answer for a missing, wrong or unverifiable signature, whether or not the chat has a ticket. */
 const chatNotYours = () =>
-  forbiddenField('chatId', 'A chatId needs the chatSignature the chat gave you (or a token with tickets:write).', 'tickets:write');
+  forbiddenField(
+    'chatId',
+    'A chatId needs the chatSignature the chat gave you (or a token with tickets:write).',
+    'tickets:write',
+  );
 
 /** A change planned from the ticket as read: what to write, and its events. */
 interface PlannedWrite {
@@ -127,7 +166,11 @@ interface PlannedWrite {
 export class TicketService {
   private readonly store: TicketStore;
 
-  constructor(private readonly log: Logger, private readonly hooks: TicketHooks = {}, private readonly options: TicketServiceOptions = {}) {
+  constructor(
+    private readonly log: Logger,
+    private readonly hooks: TicketHooks = {},
+    private readonly options: TicketServiceOptions = {},
+  ) {
     this.store = new TicketStore(log);
   }
 
@@ -150,10 +193,17 @@ export class TicketService {
    */
   async create(raw: CreateTicketRequest, actor: Actor = null, speaksForChats = false): Promise<TicketView> {
     const values = valid(checkCreateTicket(raw));
-    if (values.chatId !== undefined && !speaksForChats && !chatSignatureMatches(values.chatId, raw.chatSignature, this.options.chatSigningSecret)) throw chatNotYours();
+    if (
+      values.chatId !== undefined &&
+      !speaksForChats &&
+      !chatSignatureMatches(values.chatId, raw.chatSignature, this.options.chatSigningSecret)
+    )
+      throw chatNotYours();
     const attachmentIds = raw.attachmentIds?.length ? [...raw.attachmentIds] : undefined;
     // Only when given: the fingerprints of tickets without attachments stay what they were.
-    const inputHash = fingerprint(attachmentIds ? { ...values, attachmentIds: [...attachmentIds].sort() } as CreateTicketValues : values);
+    const inputHash = fingerprint(
+      attachmentIds ? ({ ...values, attachmentIds: [...attachmentIds].sort() } as CreateTicketValues) : values,
+    );
     if (values.idempotencyKey) {
       const replay = await this.replay(values.idempotencyKey, inputHash);
       if (replay) return replay;
@@ -174,14 +224,23 @@ export class TicketService {
     }
     this.hooks.onCreated?.();
     await this.hooks.onWritten?.(inserted.ticket._id, [inserted.event], inserted.ticket);
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ ticketNumber: inserted.ticket.ticketNumber }, 'ticket created');
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug({ ticketNumber: inserted.ticket.ticketNumber }, 'ticket created');
     // The timeline is known: no need to read it back.
-    return { ...toTicket(inserted.ticket), customerKey: customerKey?.key, timeline: [toEvent(inserted.event, actor !== null)] };
+    return {
+      ...toTicket(inserted.ticket),
+      customerKey: customerKey?.key,
+      timeline: [toEvent(inserted.event, actor !== null)],
+    };
   }
 
   /** The event with its id chosen now and these uploads referenced from it (none: the event as planned). */
   /** `byToken`: a token holder's event may reference anyone's uploads; a public caller's only public ones. */
-  private async claimed(attachmentIds: readonly string[] | null | undefined, event: PlannedEvent, byToken = true): Promise<NewEvent> {
+  private async claimed(
+    attachmentIds: readonly string[] | null | undefined,
+    event: PlannedEvent,
+    byToken = true,
+  ): Promise<NewEvent> {
     if (!attachmentIds?.length) return event;
     if (!this.options.attachments) throw internalError();
     const _id = new mongoose.Types.ObjectId();
@@ -203,7 +262,11 @@ export class TicketService {
    * collision means the counter is behind the data (restored backup,
    * imported tickets, a faulty engine): move it past the data and retry.
    */
-  private async insertNumbered(values: CreateTicketValues & { inputHash: string }, actor: Actor, created: NewEvent): Promise<{ ticket: StoredTicket; event: StoredEvent } | { replay: TicketView }> {
+  private async insertNumbered(
+    values: CreateTicketValues & { inputHash: string },
+    actor: Actor,
+    created: NewEvent,
+  ): Promise<{ ticket: StoredTicket; event: StoredEvent } | { replay: TicketView }> {
     for (let attempt = 1; ; attempt++) {
       const doc = this.store.build(values);
       let err: DuplicateKeyError;
@@ -215,18 +278,28 @@ export class TicketService {
         // Two transactions writing the same unique key: one gets a write
         // conflict instead of E11000. Once the other commits, a retry sees
         // the duplicate (or the replay) for what it is.
-        if (!(e instanceof MongoError && e.hasErrorLabel('TransientTransactionError')) || attempt >= MAX_NUMBER_ATTEMPTS) throw e;
+        if (
+          !(e instanceof MongoError && e.hasErrorLabel('TransientTransactionError')) ||
+          attempt >= MAX_NUMBER_ATTEMPTS
+        )
+          throw e;
         continue;
       }
       const field = duplicateKeyField(err);
       if (field === 'ticketNumber') {
         if (attempt >= MAX_NUMBER_ATTEMPTS) {
-          this.log.error({ attempt, ticketNumber: doc.ticketNumber }, 'ticket number still colliding after retries; giving up');
+          this.log.error(
+            { attempt, ticketNumber: doc.ticketNumber },
+            'ticket number still colliding after retries; giving up',
+          );
           throw internalError();
         }
         const floor = await moveCounterPastTickets(doc.sequence ?? 0);
         this.hooks.onCollision?.();
-        this.log.warn({ attempt, collided: doc.ticketNumber, counterRaisedTo: floor }, 'ticket number collided; counter moved past existing tickets, retrying');
+        this.log.warn(
+          { attempt, collided: doc.ticketNumber, counterRaisedTo: floor },
+          'ticket number collided; counter moved past existing tickets, retrying',
+        );
         continue;
       }
       if (field === 'idempotencyKey' && values.idempotencyKey) {
@@ -249,7 +322,11 @@ export class TicketService {
    * A duplicate key of the ticket's own insert is handed back for the
    * caller's rules; any other failure is thrown.
    */
-  private async writeCreated(doc: DocumentType<Ticket>, actor: Actor, created: NewEvent): Promise<{ ticket: StoredTicket; event: StoredEvent } | { duplicate: DuplicateKeyError }> {
+  private async writeCreated(
+    doc: DocumentType<Ticket>,
+    actor: Actor,
+    created: NewEvent,
+  ): Promise<{ ticket: StoredTicket; event: StoredEvent } | { duplicate: DuplicateKeyError }> {
     if (!this.options.transactions) {
       const duplicate = await this.store.insert(doc, 1);
       if (duplicate) return { duplicate };
@@ -283,7 +360,11 @@ export class TicketService {
       const [event] = await this.insertEvents(ticket._id, ticket.createdAt, actor, [created], 1);
       return event;
     } catch (err) {
-      await this.store.remove(ticket._id).catch((undoErr) => this.log.error({ err: undoErr, ticketNumber: ticket.ticketNumber }, 'could not undo a half-created ticket'));
+      await this.store
+        .remove(ticket._id)
+        .catch((undoErr) =>
+          this.log.error({ err: undoErr, ticketNumber: ticket.ticketNumber }, 'could not undo a half-created ticket'),
+        );
       throw err;
     }
   }
@@ -314,7 +395,11 @@ export class TicketService {
   }
 
   /** The ticket with this number and customer email (checked first), or null. */
-  private findTracked<T extends object>(ticketNumber: string, email: string, projection?: Record<string, 1>): Promise<T | null> {
+  private findTracked<T extends object>(
+    ticketNumber: string,
+    email: string,
+    projection?: Record<string, 1>,
+  ): Promise<T | null> {
     const key = validAll({ number: checkTicketNumber(ticketNumber), email: checkEmail(email) });
     return this.store.tracked<T>(key.number, key.email, projection);
   }
@@ -364,31 +449,65 @@ export class TicketService {
   // won first has the smaller numbers, on every engine. A loser re-reads
   // and plans again, after the winner.
 
-  async respond(ticketNumber: string, message: string, actor: Actor, attachmentIds?: readonly string[] | null): Promise<TicketView> {
-    const input = validAll({ number: checkTicketNumber(ticketNumber), message: checkText('message', message, LIMITS.message) });
+  async respond(
+    ticketNumber: string,
+    message: string,
+    actor: Actor,
+    attachmentIds?: readonly string[] | null,
+  ): Promise<TicketView> {
+    const input = validAll({
+      number: checkTicketNumber(ticketNumber),
+      message: checkText('message', message, LIMITS.message),
+    });
     await this.byNumber(input.number);
     // The uploads are taken for the answer's event before anything changes; given back if it is never written.
-    const answer = await this.claimed(attachmentIds, { kind: TimelineEventKind.AGENT_RESPONSE, message: input.message });
+    const answer = await this.claimed(attachmentIds, {
+      kind: TimelineEventKind.AGENT_RESPONSE,
+      message: input.message,
+    });
     try {
       // FIRST_RESPONSE for the first answer (only one change can set firstResponseAt), AGENT_RESPONSE for later ones.
       return await this.change(input.number, actor, 'answer', (ticket, now) =>
         ticket.firstResponseAt
           ? { write: { set: { updatedAt: now, awaitingAgent: false } }, events: [answer], at: now }
-          : { write: { expect: { firstResponseAt: null }, set: { firstResponseAt: now, updatedAt: now, awaitingAgent: false } }, events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }], at: now });
+          : {
+              write: {
+                expect: { firstResponseAt: null },
+                set: { firstResponseAt: now, updatedAt: now, awaitingAgent: false },
+              },
+              events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }],
+              at: now,
+            },
+      );
     } catch (err) {
       if (answer.attachments?.length) await this.options.attachments?.release(answer._id!);
       throw err;
     }
   }
 
-  async updateStatus(ticketNumber: string, status: TicketStatus, note: string | null | undefined, actor: Actor): Promise<TicketView> {
-    const input = validAll({ number: checkTicketNumber(ticketNumber), note: optional((n) => checkText('note', n), note) });
-    return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now));
+  async updateStatus(
+    ticketNumber: string,
+    status: TicketStatus,
+    note: string | null | undefined,
+    actor: Actor,
+  ): Promise<TicketView> {
+    const input = validAll({
+      number: checkTicketNumber(ticketNumber),
+      note: optional((n) => checkText('note', n), note),
+    });
+    return this.change(input.number, actor, 'status', (ticket, now) =>
+      statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now),
+    );
   }
 
   async resolve(ticketNumber: string, resolutionNotes: string, actor: Actor): Promise<TicketView> {
-    const input = validAll({ number: checkTicketNumber(ticketNumber), notes: checkText('resolutionNotes', resolutionNotes) });
-    return this.change(input.number, actor, 'status', (ticket, now) => statusWrite(ticket, planResolution(ticket.status, input.notes, now), now));
+    const input = validAll({
+      number: checkTicketNumber(ticketNumber),
+      notes: checkText('resolutionNotes', resolutionNotes),
+    });
+    return this.change(input.number, actor, 'status', (ticket, now) =>
+      statusWrite(ticket, planResolution(ticket.status, input.notes, now), now),
+    );
   }
 
   /**
@@ -396,8 +515,14 @@ export class TicketService {
    * applied like a status change: a compare-and-set on status, re-planned on
    * the re-read ticket when another change got there first.
    */
-  async changeTicket(ticketNumber: string, actor: Actor, plan: (from: TicketStatus, now: Date, ticket: StoredTicket) => (TicketChange & { events: NewEvent[] }) | null): Promise<TicketView> {
-    return this.change(valid(checkTicketNumber(ticketNumber)), actor, 'status', (ticket, now) => statusWrite(ticket, plan(ticket.status, now, ticket), now));
+  async changeTicket(
+    ticketNumber: string,
+    actor: Actor,
+    plan: (from: TicketStatus, now: Date, ticket: StoredTicket) => (TicketChange & { events: NewEvent[] }) | null,
+  ): Promise<TicketView> {
+    return this.change(valid(checkTicketNumber(ticketNumber)), actor, 'status', (ticket, now) =>
+      statusWrite(ticket, plan(ticket.status, now, ticket), now),
+    );
   }
 
   /**
@@ -405,8 +530,16 @@ export class TicketService {
    * itself changes only its lastSequence, so its public updatedAt (and
    * everything a public caller sees) stays as it was.
    */
-  async addNote(ticketNumber: string, message: string, actor: Actor, attachmentIds?: readonly string[] | null): Promise<TicketView> {
-    const input = validAll({ number: checkTicketNumber(ticketNumber), message: checkText('message', message, LIMITS.message) });
+  async addNote(
+    ticketNumber: string,
+    message: string,
+    actor: Actor,
+    attachmentIds?: readonly string[] | null,
+  ): Promise<TicketView> {
+    const input = validAll({
+      number: checkTicketNumber(ticketNumber),
+      message: checkText('message', message, LIMITS.message),
+    });
     await this.byNumber(input.number);
     const note = await this.claimed(attachmentIds, { kind: TimelineEventKind.INTERNAL_NOTE, message: input.message });
     try {
@@ -424,7 +557,10 @@ export class TicketService {
    * left alone; assignedAt never goes back, even across skewed clocks.
    */
   async assign(ticketNumber: string, assignee: string | null | undefined, actor: Actor): Promise<TicketView> {
-    const input = validAll({ number: checkTicketNumber(ticketNumber), assignee: optional((a) => checkAssignee(a), assignee) });
+    const input = validAll({
+      number: checkTicketNumber(ticketNumber),
+      assignee: optional((a) => checkAssignee(a), assignee),
+    });
     const to = input.assignee ?? null;
     return this.change(input.number, actor, 'assignment', (ticket) => {
       const from = ticket.assignee ?? null;
@@ -432,7 +568,9 @@ export class TicketService {
       const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
       const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) };
       const expect = { assignedAt: ticket.assignedAt ?? null };
-      return to === null ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now } : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
+      return to === null
+        ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now }
+        : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
     });
   }
 
@@ -441,7 +579,12 @@ export class TicketService {
    * else pause a little (so a crowd spreads out), re-read and plan again.
    * A plan of null: nothing to do (the ticket as it is).
    */
-  private async change(ticketNumber: string, actor: Actor, what: string, plan: (ticket: SequencedTicket, now: Date) => PlannedWrite | null): Promise<TicketView> {
+  private async change(
+    ticketNumber: string,
+    actor: Actor,
+    what: string,
+    plan: (ticket: SequencedTicket, now: Date) => PlannedWrite | null,
+  ): Promise<TicketView> {
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       const ticket = await this.sequencedByNumber(ticketNumber);
       const planned = plan(ticket, new Date());
@@ -467,7 +610,12 @@ export class TicketService {
    * one winner on every engine, and the events take the numbers it took.
    * null when the ticket changed meanwhile: read it again and plan again.
    */
-  async applyIfUnchanged(ticket: StoredTicket, set: Record<string, unknown>, events: PlannedEvent[], actor: Actor): Promise<TicketView | null> {
+  async applyIfUnchanged(
+    ticket: StoredTicket,
+    set: Record<string, unknown>,
+    events: PlannedEvent[],
+    actor: Actor,
+  ): Promise<TicketView | null> {
     const won = await this.store.compareAndSet(await this.store.sequenced(ticket), { set, events: events.length });
     if (!won) return null;
     const written = await this.insertEvents(ticket._id, new Date(), actor, events, won.first);
@@ -491,7 +639,14 @@ export class TicketService {
    * insert, measured in bench), `pending` until the feed gives them a place,
    * numbered from `first` (the numbers the ticket's write took).
    */
-  private async insertEvents(ticketId: Types.ObjectId, at: Date, actor: Actor, events: NewEvent[], first: number, session?: ClientSession): Promise<StoredEvent[]> {
+  private async insertEvents(
+    ticketId: Types.ObjectId,
+    at: Date,
+    actor: Actor,
+    events: NewEvent[],
+    first: number,
+    session?: ClientSession,
+  ): Promise<StoredEvent[]> {
     const docs: StoredEvent[] = events.map((e, i) => ({
       _id: e._id ?? new mongoose.Types.ObjectId(),
       ticketId,
@@ -510,7 +665,10 @@ export class TicketService {
     } catch (err) {
       if (!(err instanceof EventsGivenUp)) throw err;
       // The change is written, its events are not: say so, the caller may send it again (a repeated change does nothing).
-      this.log.warn({ reason: 'stalled past the gap lease', sequence: err.first }, 'events given up by the change feed while this process stalled; their change stands without them');
+      this.log.warn(
+        { reason: 'stalled past the gap lease', sequence: err.first },
+        'events given up by the change feed while this process stalled; their change stands without them',
+      );
       throw serviceUnavailable(1);
     }
     // Inside a transaction the feed is told after the commit, when the events exist.
@@ -522,5 +680,9 @@ export class TicketService {
 /** A planned status change as a write (null: the ticket already has that status); the public updatedAt moves. */
 function statusWrite(ticket: SequencedTicket, change: TicketChange | null, now: Date): PlannedWrite | null {
   if (!change) return null;
-  return { write: { expect: { status: ticket.status }, set: { ...change.set, updatedAt: now }, unset: change.unset }, events: change.events, at: now };
+  return {
+    write: { expect: { status: ticket.status }, set: { ...change.set, updatedAt: now }, unset: change.unset },
+    events: change.events,
+    at: now,
+  };
 }

@@ -47,7 +47,10 @@ export const casBackoffMs = (attempt: number): number => {
 
 /** The events' insert met the number it was writing already given up (its writer stalled past the feed's gap lease). */
 export class EventsGivenUp extends Error {
-  constructor(readonly ticketId: Types.ObjectId, readonly first: number) {
+  constructor(
+    readonly ticketId: Types.ObjectId,
+    readonly first: number,
+  ) {
     super('the numbers of these events were given up while their writer stalled');
     this.name = 'EventsGivenUp';
   }
@@ -134,11 +137,17 @@ export class TicketStore {
    * its events. The ticket as written and the first number, or null when
    * another change came first (re-read and plan again).
    */
-  async compareAndSet(ticket: SequencedTicket, write: TicketWrite): Promise<{ ticket: SequencedTicket; first: number } | null> {
+  async compareAndSet(
+    ticket: SequencedTicket,
+    write: TicketWrite,
+  ): Promise<{ ticket: SequencedTicket; first: number } | null> {
     const last = ticket.lastSequence + write.events;
     const update: Record<string, Record<string, unknown>> = { $set: { ...write.set, lastSequence: last } };
     if (write.unset?.length) update.$unset = Object.fromEntries(write.unset.map((f) => [f, '']));
-    const res = await tickets().updateOne({ ...write.expect, _id: ticket._id, lastSequence: ticket.lastSequence }, update);
+    const res = await tickets().updateOne(
+      { ...write.expect, _id: ticket._id, lastSequence: ticket.lastSequence },
+      update,
+    );
     if (res.matchedCount !== 1) return null;
     const after = { ...ticket, ...write.set, lastSequence: last } as SequencedTicket;
     for (const f of write.unset ?? []) delete (after as Record<string, unknown>)[f];
@@ -176,12 +185,15 @@ export class TicketStore {
     // All of them, also those a numbering cut short already wrote: the same values again.
     const ops: AnyBulkWriteOperation[] = legacySequences(found)
       .filter(({ event }) => event.sequence === undefined)
-      .map(({ event, sequence }) => ({ updateOne: { filter: { _id: event._id, sequence: { $exists: false } }, update: { $set: { sequence } } } }));
+      .map(({ event, sequence }) => ({
+        updateOne: { filter: { _id: event._id, sequence: { $exists: false } }, update: { $set: { sequence } } },
+      }));
     if (ops.length) await events().bulkWrite(ops, { ordered: false });
     const last = Math.max(found.length, ...found.map((e) => e.sequence ?? 0));
     await tickets().updateOne({ _id: ticket._id, lastSequence: { $exists: false } }, { $set: { lastSequence: last } });
     const after = await this.byId(ticket._id);
-    if (!after || after.lastSequence === undefined) throw new Error('the ticket was removed while its events were numbered');
+    if (!after || after.lastSequence === undefined)
+      throw new Error('the ticket was removed while its events were numbered');
     return after as SequencedTicket;
   }
 
@@ -189,7 +201,10 @@ export class TicketStore {
   async sequenceLegacyTickets(): Promise<number> {
     let count = 0;
     for (;;) {
-      const batch = await tickets().find<StoredTicket>({ lastSequence: { $exists: false } }).limit(100).toArray();
+      const batch = await tickets()
+        .find<StoredTicket>({ lastSequence: { $exists: false } })
+        .limit(100)
+        .toArray();
       if (!batch.length) return count;
       for (const t of batch) await this.sequenced(t);
       count += batch.length;
@@ -211,8 +226,13 @@ export class TicketStore {
     try {
       await events().insertMany(docs, { ordered: true, session });
     } catch (err) {
-      if (isDuplicateKeyError(err) && duplicateKeyField(err) === 'ticketId') throw new EventsGivenUp(docs[0].ticketId, docs[0].sequence!);
-      if (!session) await this.giveUp(docs[0].ticketId, docs.flatMap((d) => (d.sequence === undefined ? [] : [d.sequence]))).catch(() => undefined);
+      if (isDuplicateKeyError(err) && duplicateKeyField(err) === 'ticketId')
+        throw new EventsGivenUp(docs[0].ticketId, docs[0].sequence!);
+      if (!session)
+        await this.giveUp(
+          docs[0].ticketId,
+          docs.flatMap((d) => (d.sequence === undefined ? [] : [d.sequence])),
+        ).catch(() => undefined);
       throw err;
     }
   }
@@ -225,7 +245,14 @@ export class TicketStore {
   async giveUp(ticketId: Types.ObjectId, sequences: readonly number[]): Promise<void> {
     for (const sequence of sequences) {
       try {
-        await events().insertOne({ _id: new mongoose.Types.ObjectId(), ticketId, sequence, kind: SKIPPED_KIND, at: new Date(), pending: false });
+        await events().insertOne({
+          _id: new mongoose.Types.ObjectId(),
+          ticketId,
+          sequence,
+          kind: SKIPPED_KIND,
+          at: new Date(),
+          pending: false,
+        });
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
       }
@@ -243,6 +270,8 @@ export class TicketStore {
 
   /** The stored events of these tickets, in one query, unordered. */
   eventsOf(ticketIds: readonly Types.ObjectId[]): Promise<StoredEvent[]> {
-    return events().find<StoredEvent>({ ticketId: { $in: [...ticketIds] } }).toArray();
+    return events()
+      .find<StoredEvent>({ ticketId: { $in: [...ticketIds] } })
+      .toArray();
   }
 }

@@ -44,16 +44,22 @@ class Collector {
       if (required) this.problems.push({ field, message: 'must not be empty' });
       return undefined;
     }
-    if (value.length > max) this.problems.push({ field, message: `must be at most ${max} characters (got ${value.length})` });
+    if (value.length > max)
+      this.problems.push({ field, message: `must be at most ${max} characters (got ${value.length})` });
     // NUL and other C0 controls (but tab/newline) have no business in ticket text.
-    else if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(value)) this.problems.push({ field, message: 'must not contain control characters' });
+    else if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(value))
+      this.problems.push({ field, message: 'must not contain control characters' });
     return value;
   }
 
   email(field: string, raw: string | null | undefined): string | undefined {
     const text = this.text(field, raw, LIMITS.customerEmail, true);
     const value = text === undefined ? undefined : normalizeEmail(text);
-    if (value !== undefined && !this.problems.some((p) => p.field === field) && !isEmail(value, { allow_utf8_local_part: false })) {
+    if (
+      value !== undefined &&
+      !this.problems.some((p) => p.field === field) &&
+      !isEmail(value, { allow_utf8_local_part: false })
+    ) {
       this.problems.push({ field, message: 'must be a valid email address' });
     }
     return value;
@@ -61,7 +67,8 @@ class Collector {
 
   oneOf<T extends string>(field: string, raw: T | null | undefined, values: Record<string, T>, fallback: T): T {
     if (raw === undefined || raw === null) return fallback;
-    if (!Object.values(values).includes(raw)) this.problems.push({ field, message: `must be one of ${Object.values(values).join(', ')}` });
+    if (!Object.values(values).includes(raw))
+      this.problems.push({ field, message: `must be one of ${Object.values(values).join(', ')}` });
     return raw;
   }
 

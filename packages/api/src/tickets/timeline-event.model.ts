@@ -15,7 +15,10 @@ import { EventVisibility, TimelineEventKind } from './ticket.enums';
 @index({ ticketId: 1, visibility: 1, at: 1 })
 // Events waiting for a feed position, in the order they happened.
 @index({ pending: 1, at: 1, _id: 1 }, { partialFilterExpression: { pending: { $eq: true } } })
-@modelOptions({ schemaOptions: { collection: 'ticket_events', versionKey: false }, options: { customName: 'TimelineEvent' } })
+@modelOptions({
+  schemaOptions: { collection: 'ticket_events', versionKey: false },
+  options: { customName: 'TimelineEvent' },
+})
 @ObjectType({ description: 'Something that happened to a ticket.' })
 export class TimelineEvent {
   public _id!: Types.ObjectId;
@@ -31,7 +34,9 @@ export class TimelineEvent {
   public kind!: TimelineEventKind;
 
   // Stored with the event (the rule may grow); events from before it was stored get it from their kind (toEvent).
-  @Field(() => EventVisibility, { description: 'PUBLIC: the customer sees it too; INTERNAL: only token holders with tickets:read.' })
+  @Field(() => EventVisibility, {
+    description: 'PUBLIC: the customer sees it too; INTERNAL: only token holders with tickets:read.',
+  })
   @prop({ type: String, enum: EventVisibility })
   public visibility?: EventVisibility;
 
@@ -39,17 +44,26 @@ export class TimelineEvent {
   @prop({ type: Date, required: true })
   public at!: Date;
 
-  @Field(() => String, { nullable: true, description: 'Message shown with the event: the agent\'s answer, a note, the resolution.' })
+  @Field(() => String, {
+    nullable: true,
+    description: "Message shown with the event: the agent's answer, a note, the resolution.",
+  })
   @prop({ type: String })
   public message?: string;
 
   // Set on the way out only for callers with tickets:read (see toEvent); never through the public lookups.
-  @Field(() => String, { nullable: true, description: 'Name of the token that made the event (tickets:read only); always null through the public lookups.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Name of the token that made the event (tickets:read only); always null through the public lookups.',
+  })
   @prop({ type: String })
   public actor?: string;
 
   // Taken in the write that changed the ticket (ticket.store.ts); events of tickets not yet numbered answer the old number + 1 (event-seq.ts).
-  @Field(() => Int, { description: "The ticket's own event number: its CREATED is 1, each later event of the ticket has a higher one, in the order their writes won. The change feed, webhooks and ticketChanged deliver one ticket's events in increasing sequence. A number whose write failed may be missing." })
+  @Field(() => Int, {
+    description:
+      "The ticket's own event number: its CREATED is 1, each later event of the ticket has a higher one, in the order their writes won. The change feed, webhooks and ticketChanged deliver one ticket's events in increasing sequence. A number whose write failed may be missing.",
+  })
   @prop({ type: Number })
   public sequence?: number;
 

@@ -23,12 +23,18 @@ export function parseAgentToken(entry: string): AgentToken {
   const name = at > 0 ? entry.slice(0, at).trim() : '';
   const rest = at > 0 ? entry.slice(at + 1).trim() : '';
   if (AGENT_NAME.test(name) && rest.length >= MIN_SECRET_LENGTH) return { name, secret: rest };
-  if (entry.length < MIN_SECRET_LENGTH) throw new AgentTokenError(`every AGENT_TOKENS entry must be at least ${MIN_SECRET_LENGTH} characters (name=secret, or a bare secret)`);
+  if (entry.length < MIN_SECRET_LENGTH)
+    throw new AgentTokenError(
+      `every AGENT_TOKENS entry must be at least ${MIN_SECRET_LENGTH} characters (name=secret, or a bare secret)`,
+    );
   return { name: DEFAULT_AGENT_NAME, secret: entry };
 }
 
 export function parseAgentTokens(raw: string | undefined): AgentToken[] {
-  const entries = (raw ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const entries = (raw ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const tokens = entries.map(parseAgentToken);
   const secrets = new Set(tokens.map((t) => t.secret));
   if (secrets.size !== tokens.length) throw new AgentTokenError('AGENT_TOKENS holds the same secret twice');

@@ -2,7 +2,15 @@
 // declared (@Authorized in the resolvers); this list is the whole vocabulary.
 // settings:manage keeps the deployment's shared settings (custom fields, saved replies).
 // webhooks:admin widens webhooks:manage from the caller's own webhooks to every webhook (operators).
-export const SCOPES = ['tickets:read', 'tickets:write', 'webhooks:manage', 'webhooks:admin', 'customers:read', 'customers:erase', 'settings:manage'] as const;
+export const SCOPES = [
+  'tickets:read',
+  'tickets:write',
+  'webhooks:manage',
+  'webhooks:admin',
+  'customers:read',
+  'customers:erase',
+  'settings:manage',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s);
@@ -17,4 +25,8 @@ export interface Principal {
 }
 
 /** Tokens from AGENT_TOKENS: agents that read and answer tickets. */
-export const ENV_AGENT: Principal = { name: 'agent', tokenId: 'agent', scopes: new Set<Scope>(['tickets:read', 'tickets:write']) };
+export const ENV_AGENT: Principal = {
+  name: 'agent',
+  tokenId: 'agent',
+  scopes: new Set<Scope>(['tickets:read', 'tickets:write']),
+};

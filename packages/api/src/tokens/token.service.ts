@@ -31,7 +31,12 @@ export class TokenError extends Error {}
 function cannotCheckNow(): GraphQLError {
   const e = serviceUnavailable();
   const retryAfter = Number(e.extensions.retryAfter);
-  return new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 503, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } } });
+  return new GraphQLError(e.message, {
+    extensions: {
+      ...e.extensions,
+      http: { status: 503, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+    },
+  });
 }
 
 export interface TokenInfo {
@@ -51,7 +56,8 @@ interface Known {
 }
 
 /** The driver hands binary fields back as BSON Binary, not Buffer. */
-const asBuffer = (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from((value as { buffer: Uint8Array }).buffer));
+const asBuffer = (value: unknown): Buffer =>
+  Buffer.isBuffer(value) ? value : Buffer.from((value as { buffer: Uint8Array }).buffer);
 
 export class TokenService {
   private readonly envAgents: { digest: Buffer; principal: Principal }[];
@@ -60,9 +66,15 @@ export class TokenService {
   private readonly cache = new LRUCache<string, Promise<Known | null>>({ max: 10_000, ttl: CACHE_MS });
   private readonly missing = new LRUCache<string, true>({ max: 10_000, ttl: MISSING_CACHE_MS });
 
-  constructor(envTokens: readonly AgentToken[], private readonly log?: Logger) {
+  constructor(
+    envTokens: readonly AgentToken[],
+    private readonly log?: Logger,
+  ) {
     // Every AGENT_TOKENS agent owns webhooks as one ("agent"); each signs its events with its own name.
-    this.envAgents = envTokens.map((t) => ({ digest: secretDigest(t.secret), principal: { ...ENV_AGENT, name: t.name } }));
+    this.envAgents = envTokens.map((t) => ({
+      digest: secretDigest(t.secret),
+      principal: { ...ENV_AGENT, name: t.name },
+    }));
   }
 
   /** The caller behind an Authorization header, or null when there is no valid token. */
@@ -80,7 +92,12 @@ export class TokenService {
       known = this.load(id);
       this.cache.set(id, known);
       known.then(
-        (k) => { if (!k) { this.cache.delete(id); this.missing.set(id, true); } },
+        (k) => {
+          if (!k) {
+            this.cache.delete(id);
+            this.missing.set(id, true);
+          }
+        },
         () => this.cache.delete(id),
       );
     }
@@ -127,14 +144,23 @@ export class TokenService {
   // ---- management (the tokens CLI) -------------------------------------
 
   async create(name: string, scopes: string[]): Promise<{ name: string; scopes: Scope[]; token: string }> {
-    if (!NAME.test(name)) throw new TokenError('--name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    if (!NAME.test(name))
+      throw new TokenError('--name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
     const unknown = scopes.filter((s) => !isScope(s));
-    if (unknown.length) throw new TokenError(`unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}; known: ${SCOPES.join(', ')}`);
+    if (unknown.length)
+      throw new TokenError(`unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}; known: ${SCOPES.join(', ')}`);
     if (!scopes.length) throw new TokenError(`--scopes needs at least one of: ${SCOPES.join(', ')}`);
     const unique = [...new Set(scopes)] as Scope[];
     const { lookupId, secret, token } = newToken();
     try {
-      await ApiTokenModel.create({ name, activeName: name, lookupId, secretDigest: secretDigest(secret), scopes: unique, createdAt: new Date() });
+      await ApiTokenModel.create({
+        name,
+        activeName: name,
+        lookupId,
+        secretDigest: secretDigest(secret),
+        scopes: unique,
+        createdAt: new Date(),
+      });
     } catch (err) {
       if (isDuplicateKeyError(err)) throw new TokenError(`a token named "${name}" already exists`);
       throw err;
@@ -144,11 +170,20 @@ export class TokenService {
 
   async list(): Promise<TokenInfo[]> {
     const docs = await ApiTokenModel.find().sort({ createdAt: 1 }).lean();
-    return docs.map((d) => ({ name: d.name, scopes: d.scopes, createdAt: d.createdAt, lastUsedAt: d.lastUsedAt ?? null, revokedAt: d.revokedAt ?? null }));
+    return docs.map((d) => ({
+      name: d.name,
+      scopes: d.scopes,
+      createdAt: d.createdAt,
+      lastUsedAt: d.lastUsedAt ?? null,
+      revokedAt: d.revokedAt ?? null,
+    }));
   }
 
   async revoke(name: string): Promise<void> {
-    const res = await ApiTokenModel.updateOne({ activeName: name }, { $set: { revokedAt: new Date() }, $unset: { activeName: 1 } });
+    const res = await ApiTokenModel.updateOne(
+      { activeName: name },
+      { $set: { revokedAt: new Date() }, $unset: { activeName: 1 } },
+    );
     if (res.matchedCount === 0) throw new TokenError(`no live token named "${name}"`);
   }
 }

@@ -6,8 +6,13 @@ import { Types } from 'mongoose';
 import { TicketOrder } from '../listing/ticket-filter.input';
 
 @index({ owner: 1, name: 1 })
-@modelOptions({ schemaOptions: { collection: 'ticket_views', versionKey: false, timestamps: true }, options: { customName: 'SavedView' } })
-@ObjectType('TicketView', { description: 'A saved view: a named search (query, filter, order) for one agent or shared, with its count.' })
+@modelOptions({
+  schemaOptions: { collection: 'ticket_views', versionKey: false, timestamps: true },
+  options: { customName: 'SavedView' },
+})
+@ObjectType('TicketView', {
+  description: 'A saved view: a named search (query, filter, order) for one agent or shared, with its count.',
+})
 export class SavedView {
   public _id!: Types.ObjectId;
 
@@ -22,14 +27,22 @@ export class SavedView {
   @prop({ type: String, default: null })
   public owner!: string | null;
 
-  @Field({ description: 'Shared with every agent (kept with settings:manage); false: only the token that saved it sees it.' })
+  @Field({
+    description: 'Shared with every agent (kept with settings:manage); false: only the token that saved it sees it.',
+  })
   public shared!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Search words (searchTickets); null: a plain listing (tickets).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Search words (searchTickets); null: a plain listing (tickets).',
+  })
   @prop({ type: String })
   public query?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The TicketFilter as JSON (pass it parsed as `filter`); null: none.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The TicketFilter as JSON (pass it parsed as `filter`); null: none.',
+  })
   @prop({ type: String })
   public filter?: string | null;
 

@@ -1,4 +1,17 @@
-import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { Context } from '../graphql/context';
 import { TicketFilter, TicketOrder } from '../listing/ticket-filter.input';
 import { SavedView } from './saved-view.model';
@@ -21,7 +34,10 @@ export class TicketViewInput {
   @Field(() => TicketOrder, { nullable: true, description: 'Order (default CREATED_DESC).' })
   public order?: TicketOrder | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Shared with every agent (needs settings:manage); default false: yours only.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Shared with every agent (needs settings:manage); default false: yours only.',
+  })
   public shared?: boolean | null;
 }
 
@@ -36,13 +52,21 @@ export class ViewsResolver {
   }
 
   @Authorized('tickets:read')
-  @Mutation(() => SavedView, { description: 'tickets:read. Save a view for yourself, or (shared: true, settings:manage) for every agent; with id, replace one you keep.' })
-  saveView(@Arg('input', () => TicketViewInput, { description: 'The view.' }) input: TicketViewInput, @Ctx() ctx: Context): Promise<SavedView> {
+  @Mutation(() => SavedView, {
+    description:
+      'tickets:read. Save a view for yourself, or (shared: true, settings:manage) for every agent; with id, replace one you keep.',
+  })
+  saveView(
+    @Arg('input', () => TicketViewInput, { description: 'The view.' }) input: TicketViewInput,
+    @Ctx() ctx: Context,
+  ): Promise<SavedView> {
     return service.save(input, ctx.principal!);
   }
 
   @Authorized('tickets:read')
-  @Mutation(() => Boolean, { description: 'tickets:read. Delete a view you keep (a shared one: settings:manage); false when there is none.' })
+  @Mutation(() => Boolean, {
+    description: 'tickets:read. Delete a view you keep (a shared one: settings:manage); false when there is none.',
+  })
   deleteView(@Arg('id', () => ID, { description: 'The view.' }) id: string, @Ctx() ctx: Context): Promise<boolean> {
     return service.remove(id, ctx.principal!);
   }

@@ -31,7 +31,10 @@ export class ViewsService {
 
   /** The caller's own views and the shared ones, by name. */
   async list(caller: Principal): Promise<SavedView[]> {
-    const docs = await SavedViewModel.collection.find<StoredView>({ owner: { $in: [caller.tokenId, null] } }).sort({ name: 1 }).toArray();
+    const docs = await SavedViewModel.collection
+      .find<StoredView>({ owner: { $in: [caller.tokenId, null] } })
+      .sort({ name: 1 })
+      .toArray();
     return docs.map(toView);
   }
 
@@ -40,23 +43,36 @@ export class ViewsService {
     const name = (input.name ?? '').trim();
     if (!name || name.length > 100) problems.push({ field: 'input.name', message: 'must be 1-100 characters' });
     const query = input.query?.trim() || null;
-    if (query && query.length > MAX_QUERY_LENGTH) problems.push({ field: 'input.query', message: `must be at most ${MAX_QUERY_LENGTH} characters` });
+    if (query && query.length > MAX_QUERY_LENGTH)
+      problems.push({ field: 'input.query', message: `must be at most ${MAX_QUERY_LENGTH} characters` });
     const built = filterQuery(input.filter);
     if ('problems' in built) problems.push(...built.problems.map((p) => ({ ...p, field: `input.${p.field}` })));
-    if (input.id && !Types.ObjectId.isValid(input.id)) problems.push({ field: 'input.id', message: 'is not a view id' });
+    if (input.id && !Types.ObjectId.isValid(input.id))
+      problems.push({ field: 'input.id', message: 'is not a view id' });
     if (problems.length) throw badUserInput(problems);
     const shared = input.shared ?? false;
     if (shared && !caller.scopes.has('settings:manage')) throw forbidden('settings:manage');
     const owner = shared ? null : caller.tokenId;
-    const doc = { name, owner, query, filter: input.filter ? JSON.stringify(input.filter) : null, order: input.order ?? TicketOrder.CREATED_DESC, updatedAt: new Date() };
+    const doc = {
+      name,
+      owner,
+      query,
+      filter: input.filter ? JSON.stringify(input.filter) : null,
+      order: input.order ?? TicketOrder.CREATED_DESC,
+      updatedAt: new Date(),
+    };
     if (input.id) {
       const _id = new Types.ObjectId(input.id);
       // Only the view's keeper changes it: its owner, or settings:manage for a shared one.
-      const mine = await SavedViewModel.collection.updateOne({ _id, owner: { $in: [caller.tokenId, ...(caller.scopes.has('settings:manage') ? [null] : [])] } }, { $set: doc });
+      const mine = await SavedViewModel.collection.updateOne(
+        { _id, owner: { $in: [caller.tokenId, ...(caller.scopes.has('settings:manage') ? [null] : [])] } },
+        { $set: doc },
+      );
       if (!mine.matchedCount) throw notFound(input.id, 'No view with this id that you keep.');
       return toView({ _id, ...doc } as StoredView);
     }
-    if ((await SavedViewModel.collection.countDocuments({ owner })) >= MAX_VIEWS) throw badUserInput([{ field: 'input', message: `at most ${MAX_VIEWS} views each (and ${MAX_VIEWS} shared)` }]);
+    if ((await SavedViewModel.collection.countDocuments({ owner })) >= MAX_VIEWS)
+      throw badUserInput([{ field: 'input', message: `at most ${MAX_VIEWS} views each (and ${MAX_VIEWS} shared)` }]);
     const _id = new Types.ObjectId();
     await SavedViewModel.collection.insertOne({ _id, ...doc, createdAt: new Date() } as never);
     return toView({ _id, ...doc } as StoredView);
@@ -64,13 +80,20 @@ export class ViewsService {
 
   async remove(id: string, caller: Principal): Promise<boolean> {
     if (!Types.ObjectId.isValid(id)) return false;
-    const res = await SavedViewModel.collection.deleteOne({ _id: new Types.ObjectId(id), owner: { $in: [caller.tokenId, ...(caller.scopes.has('settings:manage') ? [null] : [])] } });
+    const res = await SavedViewModel.collection.deleteOne({
+      _id: new Types.ObjectId(id),
+      owner: { $in: [caller.tokenId, ...(caller.scopes.has('settings:manage') ? [null] : [])] },
+    });
     return res.deletedCount === 1;
   }
 
   /** How many tickets the view holds now. */
   async count(view: SavedView): Promise<number> {
-    const filter = view.filter ? (JSON.parse(view.filter, (k, v) => (DATE_KEYS.has(k) && typeof v === 'string' ? new Date(v) : v)) as TicketFilter) : null;
+    const filter = view.filter
+      ? (JSON.parse(view.filter, (k, v) =>
+          DATE_KEYS.has(k) && typeof v === 'string' ? new Date(v) : v,
+        ) as TicketFilter)
+      : null;
     if (view.query) return this.search.count(view.query, filter, true);
     const built = filterQuery(filter);
     return 'problems' in built ? 0 : this.listing.count(built.query);

@@ -26,7 +26,11 @@ export interface RecordKey {
 export async function recordAttempt(fence: number, key: RecordKey, outcome: AttemptOutcome): Promise<boolean> {
   try {
     await deliveriesCollection().updateOne(
-      { webhookId: key.webhookId, eventId: key.eventId, $or: [{ fence: { $lte: fence } }, { fence: { $exists: false } }] },
+      {
+        webhookId: key.webhookId,
+        eventId: key.eventId,
+        $or: [{ fence: { $lte: fence } }, { fence: { $exists: false } }],
+      },
       { $set: { seq: key.seq, kind: key.kind, fence, ...outcome }, $inc: { attempts: 1 } },
       { upsert: true },
     );
@@ -54,7 +58,13 @@ export async function sweepOrphanRecords(): Promise<number> {
   let removed = 0;
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    const live = new Set((await webhooksCollection().find({ _id: { $in: chunk } }).toArray()).map((w) => String(w._id)));
+    const live = new Set(
+      (
+        await webhooksCollection()
+          .find({ _id: { $in: chunk } })
+          .toArray()
+      ).map((w) => String(w._id)),
+    );
     const gone = chunk.filter((id) => !live.has(String(id)));
     if (gone.length) removed += (await deliveriesCollection().deleteMany({ webhookId: { $in: gone } })).deletedCount;
   }

@@ -57,7 +57,8 @@ export interface DispatcherOptions {
  * ERASED always: a receiver that got a ticket's data is told to erase it,
  * whatever kinds it chose.
  */
-const wants = (w: StoredWebhook, c: FeedChange) => !w.kinds.length || w.kinds.includes(c.event.kind) || c.event.kind === TimelineEventKind.ERASED;
+const wants = (w: StoredWebhook, c: FeedChange) =>
+  !w.kinds.length || w.kinds.includes(c.event.kind) || c.event.kind === TimelineEventKind.ERASED;
 const errorLine = (err: unknown) => ({ err: { name: (err as Error).name, message: (err as Error).message } });
 /** The state a sender's cursor write expects: a replay or update (epoch) or another write in between voids it. */
 const at = (w: StoredWebhook) => ({ cursor: w.cursor, epoch: w.epoch ?? 0 });
@@ -90,14 +91,19 @@ export class WebhookDispatcher {
   private readonly maxSenders: number;
   private readonly perOwner: number;
 
-  constructor(private readonly feed: FeedService, private readonly opts: DispatcherOptions) {
+  constructor(
+    private readonly feed: FeedService,
+    private readonly opts: DispatcherOptions,
+  ) {
     this.leases = new Leases(this.owner, opts.leaseMs);
     this.maxSenders = opts.maxSenders ?? MAX_SENDERS;
     this.perOwner = Math.max(1, Math.ceil(this.maxSenders / 4));
   }
 
   start(): void {
-    this.polling = this.migrate().finally(() => { this.polling = undefined; });
+    this.polling = this.migrate().finally(() => {
+      this.polling = undefined;
+    });
     this.timer = setInterval(() => this.tick(), POLL_MS);
     this.timer.unref();
   }
@@ -117,7 +123,9 @@ export class WebhookDispatcher {
     if (this.polling || this.stopped) return;
     this.polling = this.poll()
       .catch((err) => this.opts.log.warn(errorLine(err), 'webhooks: poll failed; retrying'))
-      .finally(() => { this.polling = undefined; });
+      .finally(() => {
+        this.polling = undefined;
+      });
   }
 
   private async poll(): Promise<void> {
@@ -133,7 +141,10 @@ export class WebhookDispatcher {
     // Two walks, each resuming where it stopped: webhooks waiting out a retry
     // or held by another process never hide the ready ones, nor the reverse.
     const ready = await this.page({ ...behind, failures: 0, leaseOwner: null }, this.readyAfter);
-    const waiting = await this.page({ ...behind, $or: [{ failures: { $gt: 0 } }, { leaseOwner: { $ne: null } }] }, this.waitingAfter);
+    const waiting = await this.page(
+      { ...behind, $or: [{ failures: { $gt: 0 } }, { leaseOwner: { $ne: null } }] },
+      this.waitingAfter,
+    );
     const now = performance.now();
     this.readyAfter = this.consider(ready, now);
     this.waitingAfter = this.consider(waiting, now);
@@ -152,11 +163,14 @@ export class WebhookDispatcher {
   /** Start senders for what may be taken; returns the walk's resume key (null: start again). */
   private consider(page: StoredWebhook[], now: number): Types.ObjectId | null {
     // Round-robin within the page too: the webhook started longest ago (or never) first.
-    const order = [...page].sort((a, b) => (this.started.get(String(a._id)) ?? 0) - (this.started.get(String(b._id)) ?? 0));
+    const order = [...page].sort(
+      (a, b) => (this.started.get(String(a._id)) ?? 0) - (this.started.get(String(b._id)) ?? 0),
+    );
     for (const w of order) {
       const key = String(w._id);
       const before = this.sightings.get(key);
-      const seen: Seen = before && before.stamp === w.stamp ? { ...before, checked: now } : { stamp: w.stamp, since: now, checked: now };
+      const seen: Seen =
+        before && before.stamp === w.stamp ? { ...before, checked: now } : { stamp: w.stamp, since: now, checked: now };
       this.sightings.set(key, seen);
       if (this.stopped || this.serving.has(key)) continue;
       if (!this.leases.takeable(w, seen, now)) {
@@ -183,9 +197,12 @@ export class WebhookDispatcher {
   }
 
   private credit(w: StoredWebhook, seen: Seen, key: string): void {
-    this.leases.creditWait(w, seen).then((next) => {
-      if (next) this.sightings.set(key, { ...next, checked: next.since });
-    }, () => {});
+    this.leases.creditWait(w, seen).then(
+      (next) => {
+        if (next) this.sightings.set(key, { ...next, checked: next.since });
+      },
+      () => {},
+    );
   }
 
   private async serve(seen: StoredWebhook): Promise<void> {
@@ -202,7 +219,10 @@ export class WebhookDispatcher {
   /** The owner token was revoked or lost tickets:read: send nothing, and say so (once). */
   private async refuse(w: StoredWebhook): Promise<void> {
     if (w.lastError === OWNER_REVOKED) return;
-    await webhooksCollection().updateOne({ _id: w._id, lastError: { $ne: OWNER_REVOKED } }, { $set: { lastError: OWNER_REVOKED } });
+    await webhooksCollection().updateOne(
+      { _id: w._id, lastError: { $ne: OWNER_REVOKED } },
+      { $set: { lastError: OWNER_REVOKED } },
+    );
   }
 
   /**
@@ -253,13 +273,28 @@ export class WebhookDispatcher {
     this.halt.signal.addEventListener('abort', onHalt);
     // Renew well inside the margin while the receiver thinks, and abandon the
     // attempt the moment our own clock says the lease may have passed.
-    const keeper = setInterval(() => {
-      this.leases.renew(lease).then((ok) => { if (ok) arm(); else lost.abort(); }, () => {});
-    }, Math.max(100, this.leases.marginMs / 2));
+    const keeper = setInterval(
+      () => {
+        this.leases.renew(lease).then(
+          (ok) => {
+            if (ok) arm();
+            else lost.abort();
+          },
+          () => {},
+        );
+      },
+      Math.max(100, this.leases.marginMs / 2),
+    );
     let deadline: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(deadline);
-      deadline = setTimeout(() => { if (this.leases.valid(lease)) arm(); else lost.abort(); }, Math.max(0, lease.provenAt + this.leases.leaseMs - this.leases.marginMs - performance.now()));
+      deadline = setTimeout(
+        () => {
+          if (this.leases.valid(lease)) arm();
+          else lost.abort();
+        },
+        Math.max(0, lease.provenAt + this.leases.leaseMs - this.leases.marginMs - performance.now()),
+      );
     };
     arm();
     const now = new Date();
@@ -267,7 +302,13 @@ export class WebhookDispatcher {
     try {
       if (this.halt.signal.aborted) lost.abort();
       // stillOurs: checked again once the connection is made, right before the body goes (name resolution may have taken seconds).
-      result = await send({ url: w.url, secret: w.secret, id: String(c.event._id), body: webhookPayload(c.event, c.ticket) }, this.opts.allowPrivate, now, lost.signal, () => this.leases.valid(lease));
+      result = await send(
+        { url: w.url, secret: w.secret, id: String(c.event._id), body: webhookPayload(c.event, c.ticket) },
+        this.opts.allowPrivate,
+        now,
+        lost.signal,
+        () => this.leases.valid(lease),
+      );
     } finally {
       clearInterval(keeper);
       clearTimeout(deadline);
@@ -284,8 +325,16 @@ export class WebhookDispatcher {
 
     const failures = result.ok ? 0 : w.failures + 1;
     const giveUp = !result.ok && failures > this.opts.retryDelays.length;
-    const status = result.ok ? WebhookDeliveryStatus.DELIVERED : giveUp ? WebhookDeliveryStatus.FAILED : WebhookDeliveryStatus.PENDING;
-    const recorded = await recordAttempt(lease.fence, { webhookId: w._id, eventId: c.event._id, seq: c.seq, kind: c.event.kind }, { status, lastAttemptAt: now, responseStatus: result.status ?? null, error: result.error ?? null });
+    const status = result.ok
+      ? WebhookDeliveryStatus.DELIVERED
+      : giveUp
+        ? WebhookDeliveryStatus.FAILED
+        : WebhookDeliveryStatus.PENDING;
+    const recorded = await recordAttempt(
+      lease.fence,
+      { webhookId: w._id, eventId: c.event._id, seq: c.seq, kind: c.event.kind },
+      { status, lastAttemptAt: now, responseStatus: result.status ?? null, error: result.error ?? null },
+    );
     if (!recorded) return false;
 
     let moved: boolean;
@@ -294,15 +343,29 @@ export class WebhookDispatcher {
       if (moved) recordOutcome('delivered');
     } else if (giveUp) {
       const lastError = `${result.error ?? 'failed'} (event ${String(c.event._id)}, ${failures} attempts); disabled`;
-      moved = await this.leases.write(lease, at(w), { enabled: false, failures, retryDelayMs: 0, lastError, leaseOwner: null });
+      moved = await this.leases.write(lease, at(w), {
+        enabled: false,
+        failures,
+        retryDelayMs: 0,
+        lastError,
+        leaseOwner: null,
+      });
       if (moved) {
-        this.opts.log.warn({ webhookId: String(w._id), attempts: failures }, 'webhook disabled after its last retry failed');
+        this.opts.log.warn(
+          { webhookId: String(w._id), attempts: failures },
+          'webhook disabled after its last retry failed',
+        );
         recordOutcome('disabled');
       }
     } else {
       // Hand the lease back with the delay: whichever process sees it waiting counts the delay itself.
       const retryDelayMs = this.opts.retryDelays[failures - 1] * 1000;
-      moved = await this.leases.write(lease, at(w), { failures, retryDelayMs, lastError: result.error ?? 'failed', leaseOwner: null });
+      moved = await this.leases.write(lease, at(w), {
+        failures,
+        retryDelayMs,
+        lastError: result.error ?? 'failed',
+        leaseOwner: null,
+      });
       if (moved) recordOutcome(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
     }
     if (!moved) await forgetIfDeleted(w._id);
@@ -318,6 +381,11 @@ export class WebhookDispatcher {
     this.halt.abort();
     await this.polling;
     await Promise.allSettled([...this.serving.values()]);
-    await webhooksCollection().updateMany({ leaseOwner: this.owner }, { $set: { leaseOwner: null, stamp: `released-${randomBytes(8).toString('hex')}` } }).catch(() => {});
+    await webhooksCollection()
+      .updateMany(
+        { leaseOwner: this.owner },
+        { $set: { leaseOwner: null, stamp: `released-${randomBytes(8).toString('hex')}` } },
+      )
+      .catch(() => {});
   }
 }

@@ -19,7 +19,9 @@ export class OwnerTokens {
     const now = performance.now();
     const hit = this.cache.get(ownerId);
     if (hit && now - hit.at < OWNER_CHECK_MS) return hit.ok;
-    const doc = Types.ObjectId.isValid(ownerId) ? await ApiTokenModel.collection.findOne({ _id: new Types.ObjectId(ownerId) }) : null;
+    const doc = Types.ObjectId.isValid(ownerId)
+      ? await ApiTokenModel.collection.findOne({ _id: new Types.ObjectId(ownerId) })
+      : null;
     const ok = !!doc && !doc.revokedAt && (doc.scopes as string[]).includes('tickets:read');
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(ownerId, { ok, at: now });

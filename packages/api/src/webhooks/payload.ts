@@ -10,7 +10,16 @@ export function webhookPayload(event: StoredEvent, ticket: TicketView): string {
     timestamp: event.at.toISOString(),
     data: {
       ticket: ticketJson(ticket),
-      event: { id: String(event._id), kind: event.kind, sequence: sequenceOf(event), at: event.at.toISOString(), message: event.message ?? null, actor: event.actor ?? null, visibility: toEvent(event).visibility, attachments: attachmentsJson(event.attachments) },
+      event: {
+        id: String(event._id),
+        kind: event.kind,
+        sequence: sequenceOf(event),
+        at: event.at.toISOString(),
+        message: event.message ?? null,
+        actor: event.actor ?? null,
+        visibility: toEvent(event).visibility,
+        attachments: attachmentsJson(event.attachments),
+      },
     },
   });
 }

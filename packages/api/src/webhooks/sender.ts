@@ -35,7 +35,11 @@ export interface Delivery {
 const line = (err: NodeJS.ErrnoException) => `${err.code ?? 'error'}: ${err.message}`.slice(0, 300);
 
 /** The address to connect to, or a refusal, within `budgetMs`. */
-async function addressOf(host: string, allowPrivate: boolean, budgetMs: number): Promise<{ address: string } | { error: string }> {
+async function addressOf(
+  host: string,
+  allowPrivate: boolean,
+  budgetMs: number,
+): Promise<{ address: string } | { error: string }> {
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : await resolveHost(host, budgetMs);
@@ -43,7 +47,12 @@ async function addressOf(host: string, allowPrivate: boolean, budgetMs: number):
     return { error: line(err as NodeJS.ErrnoException) };
   }
   const refused = allowPrivate ? undefined : addresses.find((a) => !isPublicAddress(a));
-  if (refused) return { error: isIP(host) ? `refused: ${host} is not a public address` : `refused: ${host} resolves to a non-public address` };
+  if (refused)
+    return {
+      error: isIP(host)
+        ? `refused: ${host} is not a public address`
+        : `refused: ${host} resolves to a non-public address`,
+    };
   return { address: addresses[0] };
 }
 
@@ -52,7 +61,13 @@ async function addressOf(host: string, allowPrivate: boolean, budgetMs: number):
  * `stillOurs` is asked once the connection is up, right before the request
  * is written: false abandons it unsent.
  */
-export async function send(d: Delivery, allowPrivate: boolean, now = new Date(), abort?: AbortSignal, stillOurs?: () => boolean): Promise<Attempt> {
+export async function send(
+  d: Delivery,
+  allowPrivate: boolean,
+  now = new Date(),
+  abort?: AbortSignal,
+  stillOurs?: () => boolean,
+): Promise<Attempt> {
   const started = performance.now();
   const url = new URL(d.url);
   const target = await addressOf(hostOf(url), allowPrivate, ATTEMPT_TIMEOUT_MS);
@@ -71,32 +86,47 @@ export async function send(d: Delivery, allowPrivate: boolean, now = new Date(),
       abort?.removeEventListener('abort', onAbort);
       resolve(a);
     };
-    const req = client.request(url, {
-      method: 'POST',
-      // The name was resolved and checked above: connect to that address, nothing else.
-      lookup: ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
-        (options.all ? callback(null, [{ address: target.address, family }]) : callback(null, target.address, family))) as never,
-      agent: false,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(d.body),
-        'user-agent': 'ticket-api-webhooks/1',
-        'webhook-id': d.id,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': signature,
+    const req = client.request(
+      url,
+      {
+        method: 'POST',
+        // The name was resolved and checked above: connect to that address, nothing else.
+        lookup: ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+          options.all
+            ? callback(null, [{ address: target.address, family }])
+            : callback(null, target.address, family)) as never,
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(d.body),
+          'user-agent': 'ticket-api-webhooks/1',
+          'webhook-id': d.id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
       },
-    }, (res) => {
-      const status = res.statusCode ?? 0;
-      done(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
-      // The status decided it; read a little of the body so the close is clean, then drop it.
-      let read = 0;
-      const drop = setTimeout(() => res.destroy(), ANSWER_READ_MS);
-      res.on('data', (chunk: Buffer) => { read += chunk.length; if (read > MAX_ANSWER_BYTES) res.destroy(); });
-      res.on('close', () => clearTimeout(drop));
-      res.on('error', () => {});
-    });
-    const timer = setTimeout(() => { req.destroy(); done({ ok: false, error: `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` }); }, left);
-    const onAbort = () => { req.destroy(); done({ ok: false, error: 'abandoned: the lease was lost' }); };
+      (res) => {
+        const status = res.statusCode ?? 0;
+        done(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
+        // The status decided it; read a little of the body so the close is clean, then drop it.
+        let read = 0;
+        const drop = setTimeout(() => res.destroy(), ANSWER_READ_MS);
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > MAX_ANSWER_BYTES) res.destroy();
+        });
+        res.on('close', () => clearTimeout(drop));
+        res.on('error', () => {});
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      done({ ok: false, error: `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` });
+    }, left);
+    const onAbort = () => {
+      req.destroy();
+      done({ ok: false, error: 'abandoned: the lease was lost' });
+    };
     if (abort?.aborted) return onAbort();
     abort?.addEventListener('abort', onAbort);
     req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: line(err) }));

@@ -21,7 +21,10 @@ registerEnumType(WebhookDeliveryStatus, {
 
 @index({ webhookId: 1, eventId: 1 }, { unique: true })
 @index({ webhookId: 1, seq: -1 })
-@modelOptions({ schemaOptions: { collection: 'webhook_deliveries', versionKey: false }, options: { customName: 'WebhookDelivery' } })
+@modelOptions({
+  schemaOptions: { collection: 'webhook_deliveries', versionKey: false },
+  options: { customName: 'WebhookDelivery' },
+})
 @ObjectType({ description: 'The delivery of one event to one webhook.' })
 export class WebhookDelivery {
   public _id!: Types.ObjectId;

@@ -40,7 +40,10 @@ export interface Sighting {
 }
 
 export class Leases {
-  constructor(readonly owner: string, readonly leaseMs: number) {}
+  constructor(
+    readonly owner: string,
+    readonly leaseMs: number,
+  ) {}
 
   /** Margin for clock-rate drift and the write's own travel: the holder stops this much early. */
   get marginMs(): number {
@@ -53,7 +56,11 @@ export class Leases {
   }
 
   /** Whether this process may take the webhook now, judging by what it has seen. */
-  takeable(w: Pick<StoredWebhook, 'leaseOwner' | 'failures' | 'retryDelayMs' | 'leaseMs'>, seen: Sighting, now = performance.now()): boolean {
+  takeable(
+    w: Pick<StoredWebhook, 'leaseOwner' | 'failures' | 'retryDelayMs' | 'leaseMs'>,
+    seen: Sighting,
+    now = performance.now(),
+  ): boolean {
     const unchangedFor = now - seen.since;
     // Its sender went quiet: gone. The holder's own lease length counts when it is the longer (processes configured apart).
     if (w.leaseOwner && w.leaseOwner !== this.owner) return unchangedFor >= Math.max(this.leaseMs, w.leaseMs ?? 0);
@@ -67,7 +74,10 @@ export class Leases {
     const fence = (w.fence ?? 0) + 1;
     // A webhook left by a version before fences has none: it counts as 0.
     const fenced = w.fence ? { fence: w.fence } : { $or: [{ fence: 0 }, { fence: { $exists: false } }] };
-    const res = await webhooksCollection().updateOne({ _id: w._id, stamp: w.stamp, ...fenced, enabled: true }, { $set: { leaseOwner: this.owner, fence, stamp: newStamp(), leaseMs: this.leaseMs } });
+    const res = await webhooksCollection().updateOne(
+      { _id: w._id, stamp: w.stamp, ...fenced, enabled: true },
+      { $set: { leaseOwner: this.owner, fence, stamp: newStamp(), leaseMs: this.leaseMs } },
+    );
     return res.matchedCount === 1 ? { id: w._id, fence, provenAt } : null;
   }
 
@@ -77,7 +87,10 @@ export class Leases {
    */
   async write(lease: Lease, where: Record<string, unknown>, set: Record<string, unknown>): Promise<boolean> {
     const started = performance.now();
-    const res = await webhooksCollection().updateOne({ ...where, _id: lease.id, fence: lease.fence, leaseOwner: this.owner }, { $set: { ...set, stamp: newStamp(), leaseMs: this.leaseMs } });
+    const res = await webhooksCollection().updateOne(
+      { ...where, _id: lease.id, fence: lease.fence, leaseOwner: this.owner },
+      { $set: { ...set, stamp: newStamp(), leaseMs: this.leaseMs } },
+    );
     if (res.matchedCount !== 1) return false;
     lease.provenAt = started;
     return true;
@@ -93,15 +106,25 @@ export class Leases {
    * this process saw the same stamp, conditional on that stamp (so two
    * observers never both subtract). Returns the new sighting, or null.
    */
-  async creditWait(w: Pick<StoredWebhook, '_id' | 'stamp' | 'retryDelayMs'>, seen: Sighting, now = performance.now()): Promise<Sighting | null> {
+  async creditWait(
+    w: Pick<StoredWebhook, '_id' | 'stamp' | 'retryDelayMs'>,
+    seen: Sighting,
+    now = performance.now(),
+  ): Promise<Sighting | null> {
     const stamp = newStamp();
     const left = Math.max(0, Math.ceil((w.retryDelayMs ?? 0) - (now - seen.since)));
-    const res = await webhooksCollection().updateOne({ _id: w._id, stamp: w.stamp, leaseOwner: null }, { $set: { retryDelayMs: left, stamp } });
+    const res = await webhooksCollection().updateOne(
+      { _id: w._id, stamp: w.stamp, leaseOwner: null },
+      { $set: { retryDelayMs: left, stamp } },
+    );
     return res.matchedCount === 1 ? { stamp, since: now } : null;
   }
 
   /** Hand the lease back: any process may take the webhook at once. */
   async release(lease: Lease): Promise<void> {
-    await webhooksCollection().updateOne({ _id: lease.id, fence: lease.fence, leaseOwner: this.owner }, { $set: { leaseOwner: null, stamp: newStamp() } });
+    await webhooksCollection().updateOne(
+      { _id: lease.id, fence: lease.fence, leaseOwner: this.owner },
+      { $set: { leaseOwner: null, stamp: newStamp() } },
+    );
   }
 }

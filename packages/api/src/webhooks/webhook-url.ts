@@ -64,12 +64,17 @@ export class RefusedAddressError extends Error {
  * check happens on the very address the connection will use.
  */
 export function guardedLookup(allowPrivate: boolean): typeof dnsLookup {
-  return ((hostname: string, options: object, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+  return ((
+    hostname: string,
+    options: object,
+    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
       const list = addresses as LookupAddress[];
       const refused = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
-      if (refused) return callback(new RefusedAddressError(`refused: ${hostname} does not resolve to a public address`), '');
+      if (refused)
+        return callback(new RefusedAddressError(`refused: ${hostname} does not resolve to a public address`), '');
       if ((options as { all?: boolean }).all) return callback(null, list);
       callback(null, list[0].address, list[0].family);
     });

@@ -26,11 +26,17 @@ export class Webhook {
   @prop({ type: String, required: true })
   public url!: string;
 
-  @Field(() => [TimelineEventKind], { description: 'The kinds sent; empty: every kind. ERASED is sent whatever the kinds: a receiver told of a ticket is also told to erase it.' })
+  @Field(() => [TimelineEventKind], {
+    description:
+      'The kinds sent; empty: every kind. ERASED is sent whatever the kinds: a receiver told of a ticket is also told to erase it.',
+  })
   @prop({ type: () => [String], required: true, default: [] })
   public kinds!: TimelineEventKind[];
 
-  @Field({ description: 'false after the last retry failed, or when turned off; updateWebhook(enabled: true) resumes with the first event not yet delivered.' })
+  @Field({
+    description:
+      'false after the last retry failed, or when turned off; updateWebhook(enabled: true) resumes with the first event not yet delivered.',
+  })
   @prop({ type: Boolean, required: true, default: true })
   public enabled!: boolean;
 
@@ -39,7 +45,9 @@ export class Webhook {
   public createdAt!: Date;
 
   /** The name of the token that made it; absent on webhooks made before owners existed (UNOWNED). */
-  @Field(() => String, { description: `The name of the token that made it ("agent" for AGENT_TOKENS); "${UNOWNED}" for webhooks made before owners were recorded, which only webhooks:admin sees.` })
+  @Field(() => String, {
+    description: `The name of the token that made it ("agent" for AGENT_TOKENS); "${UNOWNED}" for webhooks made before owners were recorded, which only webhooks:admin sees.`,
+  })
   @prop({ type: String })
   public owner?: string;
 

@@ -22,33 +22,55 @@ const caller = (ctx: Context) => ctx.principal!;
 @Resolver(() => Webhook)
 export class WebhookResolver {
   @Authorized('webhooks:manage')
-  @Query(() => [Webhook], { description: "webhooks:manage. The caller's webhooks (every webhook with webhooks:admin), oldest first." })
+  @Query(() => [Webhook], {
+    description: "webhooks:manage. The caller's webhooks (every webhook with webhooks:admin), oldest first.",
+  })
   webhooks(@Ctx() ctx: Context) {
     return ctx.webhooks.list(caller(ctx));
   }
 
   @Authorized('webhooks:manage')
-  @Query(() => [WebhookDelivery], { description: "webhooks:manage. The latest deliveries of one of the caller's webhooks (any with webhooks:admin), newest first." })
+  @Query(() => [WebhookDelivery], {
+    description:
+      "webhooks:manage. The latest deliveries of one of the caller's webhooks (any with webhooks:admin), newest first.",
+  })
   webhookDeliveries(
     @Arg('webhookId', () => ID, ID_ARG) webhookId: string,
-    @Arg('first', () => Int, { defaultValue: 20, description: `How many, ${DELIVERIES_PAGE.min}-${DELIVERIES_PAGE.max}.` }) first: number,
+    @Arg('first', () => Int, {
+      defaultValue: 20,
+      description: `How many, ${DELIVERIES_PAGE.min}-${DELIVERIES_PAGE.max}.`,
+    })
+    first: number,
     @Ctx() ctx: Context,
   ) {
     return ctx.webhooks.deliveries(caller(ctx), webhookId, first);
   }
 
   @Authorized('webhooks:manage', 'tickets:read')
-  @Mutation(() => WebhookWithSecret, { description: 'webhooks:manage and tickets:read (it carries tickets). POST every timeline event the feed orders from now on (of these kinds; all when empty) to this URL; the caller owns it.' })
+  @Mutation(() => WebhookWithSecret, {
+    description:
+      'webhooks:manage and tickets:read (it carries tickets). POST every timeline event the feed orders from now on (of these kinds; all when empty) to this URL; the caller owns it.',
+  })
   createWebhook(
-    @Arg('url', { description: 'http(s), no user or password, at most 2048 characters; not a private or loopback address.' }) url: string,
-    @Arg('kinds', () => [TimelineEventKind], { nullable: true, description: 'Only these kinds; every kind when left out or empty.' }) kinds: TimelineEventKind[] | null,
+    @Arg('url', {
+      description: 'http(s), no user or password, at most 2048 characters; not a private or loopback address.',
+    })
+    url: string,
+    @Arg('kinds', () => [TimelineEventKind], {
+      nullable: true,
+      description: 'Only these kinds; every kind when left out or empty.',
+    })
+    kinds: TimelineEventKind[] | null,
     @Ctx() ctx: Context,
   ) {
     return ctx.webhooks.create(caller(ctx), url, kinds);
   }
 
   @Authorized('webhooks:manage', 'tickets:read')
-  @Mutation(() => Webhook, { description: 'webhooks:manage and tickets:read; own webhooks unless webhooks:admin. Change the URL or kinds; enabled: true resumes a disabled webhook with the first event not yet delivered.' })
+  @Mutation(() => Webhook, {
+    description:
+      'webhooks:manage and tickets:read; own webhooks unless webhooks:admin. Change the URL or kinds; enabled: true resumes a disabled webhook with the first event not yet delivered.',
+  })
   updateWebhook(
     @Arg('id', () => ID, ID_ARG) id: string,
     @Arg('url', () => String, { nullable: true }) url: string | null,
@@ -60,16 +82,25 @@ export class WebhookResolver {
   }
 
   @Authorized('webhooks:manage')
-  @Mutation(() => Boolean, { description: 'webhooks:manage; own webhooks unless webhooks:admin. Delete the webhook and its delivery records.' })
+  @Mutation(() => Boolean, {
+    description: 'webhooks:manage; own webhooks unless webhooks:admin. Delete the webhook and its delivery records.',
+  })
   deleteWebhook(@Arg('id', () => ID, ID_ARG) id: string, @Ctx() ctx: Context) {
     return ctx.webhooks.delete(caller(ctx), id);
   }
 
   @Authorized('webhooks:manage')
-  @Mutation(() => Webhook, { description: 'webhooks:manage; own webhooks unless webhooks:admin. Move the webhook back to a change-feed cursor: every event after it is sent again, in order, with its original webhook-id.' })
+  @Mutation(() => Webhook, {
+    description:
+      'webhooks:manage; own webhooks unless webhooks:admin. Move the webhook back to a change-feed cursor: every event after it is sent again, in order, with its original webhook-id.',
+  })
   replayWebhook(
     @Arg('id', () => ID, ID_ARG) id: string,
-    @Arg('after', () => String, { nullable: true, description: 'A ticketChanges cursor (endCursor or a change\'s cursor); null: the start of the feed.' }) after: string | null,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: "A ticketChanges cursor (endCursor or a change's cursor); null: the start of the feed.",
+    })
+    after: string | null,
     @Ctx() ctx: Context,
   ) {
     return ctx.webhooks.replay(caller(ctx), id, after);

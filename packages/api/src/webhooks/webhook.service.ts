@@ -18,7 +18,8 @@ const view = (w: StoredWebhook): Webhook => ({ ...w, id: String(w._id), owner: w
 
 /** A webhook id from a client, or BAD_USER_INPUT naming the field. */
 function objectId(raw: string, field: string): Types.ObjectId {
-  if (!Types.ObjectId.isValid(raw) || !/^[0-9a-f]{24}$/i.test(raw)) throw badUserInput([{ field, message: 'is not a webhook id' }]);
+  if (!Types.ObjectId.isValid(raw) || !/^[0-9a-f]{24}$/i.test(raw))
+    throw badUserInput([{ field, message: 'is not a webhook id' }]);
   return new Types.ObjectId(raw);
 }
 
@@ -35,7 +36,10 @@ export function visibleTo(principal: Principal): Record<string, unknown> {
 const gone = (id: string) => notFound(id, `No webhook ${id}.`);
 
 export class WebhookService {
-  constructor(private readonly feed: FeedService, private readonly allowPrivate: boolean) {}
+  constructor(
+    private readonly feed: FeedService,
+    private readonly allowPrivate: boolean,
+  ) {}
 
   private async checkedUrl(url: string): Promise<string> {
     const problems = await checkWebhookUrl(url, this.allowPrivate);
@@ -43,7 +47,11 @@ export class WebhookService {
     return url;
   }
 
-  async create(principal: Principal, url: string, kinds: TimelineEventKind[] | null | undefined): Promise<{ webhook: Webhook; secret: string }> {
+  async create(
+    principal: Principal,
+    url: string,
+    kinds: TimelineEventKind[] | null | undefined,
+  ): Promise<{ webhook: Webhook; secret: string }> {
     const checked = await this.checkedUrl(url);
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     // Its starting point is a feed position, not a time: every event the feed
@@ -72,15 +80,25 @@ export class WebhookService {
   }
 
   async list(principal: Principal): Promise<Webhook[]> {
-    return (await webhooksCollection().find(visibleTo(principal), { maxTimeMS: READ_TIMEOUT_MS }).sort({ createdAt: 1, _id: 1 }).toArray()).map(view);
+    return (
+      await webhooksCollection()
+        .find(visibleTo(principal), { maxTimeMS: READ_TIMEOUT_MS })
+        .sort({ createdAt: 1, _id: 1 })
+        .toArray()
+    ).map(view);
   }
 
-  async update(principal: Principal, id: string, change: { url?: string | null; kinds?: TimelineEventKind[] | null; enabled?: boolean | null }): Promise<Webhook> {
+  async update(
+    principal: Principal,
+    id: string,
+    change: { url?: string | null; kinds?: TimelineEventKind[] | null; enabled?: boolean | null },
+  ): Promise<Webhook> {
     const _id = objectId(id, 'id');
     // Whose it is first: a stranger learns nothing from the URL check.
     if (!(await webhooksCollection().countDocuments({ _id, ...visibleTo(principal) }, { limit: 1 }))) throw gone(id);
     const set: Record<string, unknown> = {};
-    if (change.url !== undefined && change.url !== null) Object.assign(set, { url: await this.checkedUrl(change.url), failures: 0, retryDelayMs: 0, lastError: null });
+    if (change.url !== undefined && change.url !== null)
+      Object.assign(set, { url: await this.checkedUrl(change.url), failures: 0, retryDelayMs: 0, lastError: null });
     if (change.kinds !== undefined && change.kinds !== null) set.kinds = [...new Set(change.kinds)];
     if (change.enabled === false) Object.assign(set, { enabled: false });
     // Turned on again: resume with the first event not yet delivered, retries afresh.
@@ -88,7 +106,11 @@ export class WebhookService {
     // A sender busy with the old settings (URL, kinds, on/off) notices (epoch) and writes nothing more under them.
     const changed = Object.keys(set).length > 0;
     const doc = changed
-      ? await webhooksCollection().findOneAndUpdate({ _id, ...visibleTo(principal) }, { $set: { ...set, stamp: newStamp() }, $inc: { epoch: 1 } }, { returnDocument: 'after' })
+      ? await webhooksCollection().findOneAndUpdate(
+          { _id, ...visibleTo(principal) },
+          { $set: { ...set, stamp: newStamp() }, $inc: { epoch: 1 } },
+          { returnDocument: 'after' },
+        )
       : await webhooksCollection().findOne({ _id, ...visibleTo(principal) });
     if (!doc) throw gone(id);
     return view(doc);
@@ -122,8 +144,16 @@ export class WebhookService {
 
   async deliveries(principal: Principal, webhookId: string, first: number): Promise<WebhookDelivery[]> {
     const _id = objectId(webhookId, 'webhookId');
-    if (!Number.isInteger(first) || first < DELIVERIES_PAGE.min || first > DELIVERIES_PAGE.max) throw badUserInput([{ field: 'first', message: `must be from ${DELIVERIES_PAGE.min} to ${DELIVERIES_PAGE.max}` }]);
-    if (!(await webhooksCollection().countDocuments({ _id, ...visibleTo(principal) }, { limit: 1 }))) throw gone(webhookId);
-    return deliveriesCollection().find({ webhookId: _id }, { maxTimeMS: READ_TIMEOUT_MS }).sort({ seq: -1 }).limit(first).toArray();
+    if (!Number.isInteger(first) || first < DELIVERIES_PAGE.min || first > DELIVERIES_PAGE.max)
+      throw badUserInput([
+        { field: 'first', message: `must be from ${DELIVERIES_PAGE.min} to ${DELIVERIES_PAGE.max}` },
+      ]);
+    if (!(await webhooksCollection().countDocuments({ _id, ...visibleTo(principal) }, { limit: 1 })))
+      throw gone(webhookId);
+    return deliveriesCollection()
+      .find({ webhookId: _id }, { maxTimeMS: READ_TIMEOUT_MS })
+      .sort({ seq: -1 })
+      .limit(first)
+      .toArray();
   }
 }

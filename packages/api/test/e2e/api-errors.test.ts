@@ -4,8 +4,15 @@
 // produce fails this file. Subscriptions answer over WebSocket and are
 // left to live.test.ts.
 import {
-  getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType,
-  type GraphQLField, type GraphQLInputType, type GraphQLSchema,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLSchema,
 } from 'graphql';
 import { documentedErrors, type DocumentedError } from '../../src/cli/api-reference';
 import { ticketSchema } from '../../src/schema';
@@ -32,9 +39,18 @@ function sample(name: string, type: GraphQLInputType): unknown {
   if (isEnumType(inner)) return inner.getValues()[0].value;
   if (isInputObjectType(inner)) {
     if (inner.name === 'CreateTicketInput') return ticketInput();
-    return Object.fromEntries(Object.values(inner.getFields()).filter((f) => isNonNullType(f.type) && f.defaultValue === undefined).map((f) => [f.name, sample(f.name, f.type)]));
+    return Object.fromEntries(
+      Object.values(inner.getFields())
+        .filter((f) => isNonNullType(f.type) && f.defaultValue === undefined)
+        .map((f) => [f.name, sample(f.name, f.type)]),
+    );
   }
-  if (isScalarType(inner)) return ({ Int: 1, Float: 1, Boolean: true, DateTime: new Date().toISOString() } as Record<string, unknown>)[inner.name] ?? 'a sample text';
+  if (isScalarType(inner))
+    return (
+      ({ Int: 1, Float: 1, Boolean: true, DateTime: new Date().toISOString() } as Record<string, unknown>)[
+        inner.name
+      ] ?? 'a sample text'
+    );
   return null;
 }
 
@@ -48,7 +64,11 @@ function badValues(type: GraphQLInputType): unknown[] {
   return ['', 'x'.repeat(20_000), '!'];
 }
 
-function call(field: GraphQLField<unknown, unknown>, kind: 'query' | 'mutation', values: Record<string, unknown>): { query: string; variables: Record<string, unknown> } {
+function call(
+  field: GraphQLField<unknown, unknown>,
+  kind: 'query' | 'mutation',
+  values: Record<string, unknown>,
+): { query: string; variables: Record<string, unknown> } {
   const args = field.args.filter((a) => a.name in values);
   const defs = args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
   const named = getNamedType(field.type);
@@ -59,7 +79,11 @@ function call(field: GraphQLField<unknown, unknown>, kind: 'query' | 'mutation',
 
 /** The required arguments, each a valid sample. */
 const required = (field: GraphQLField<unknown, unknown>) =>
-  Object.fromEntries(field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined).map((a) => [a.name, sample(a.name, a.type)]));
+  Object.fromEntries(
+    field.args
+      .filter((a) => isNonNullType(a.type) && a.defaultValue === undefined)
+      .map((a) => [a.name, sample(a.name, a.type)]),
+  );
 
 const errorOf = (r: GqlResult) => r.body.errors?.[0]?.extensions ?? {};
 
@@ -73,7 +97,11 @@ describe('docs/api.md: every documented error is one the API answers', () => {
   beforeAll(async () => {
     api = await startTestApi('api_errors');
     const service = new TokenService([]);
-    for (const [name, scopes] of [['everything', [...SCOPES]], ['hooks-only', ['webhooks:manage']], ['reader-only', ['tickets:read']]] as const) {
+    for (const [name, scopes] of [
+      ['everything', [...SCOPES]],
+      ['hooks-only', ['webhooks:manage']],
+      ['reader-only', ['tickets:read']],
+    ] as const) {
       const { token } = await service.create(name, [...scopes]);
       tokens[name] = { scopes: [...scopes], header: { authorization: `Bearer ${token}` } };
     }
@@ -90,10 +118,16 @@ describe('docs/api.md: every documented error is one the API answers', () => {
 
   function fieldOf(operation: string): { field: GraphQLField<unknown, unknown>; kind: 'query' | 'mutation' } {
     const q = schema.getQueryType()!.getFields()[operation];
-    return q ? { field: q, kind: 'query' } : { field: schema.getMutationType()!.getFields()[operation], kind: 'mutation' };
+    return q
+      ? { field: q, kind: 'query' }
+      : { field: schema.getMutationType()!.getFields()[operation], kind: 'mutation' };
   }
 
-  function send(operation: string, values: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GqlResult> {
+  function send(
+    operation: string,
+    values: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<GqlResult> {
     const { field, kind } = fieldOf(operation);
     const { query, variables } = call(field, kind, values);
     return api.gql(query, variables, headers);
@@ -106,7 +140,13 @@ describe('docs/api.md: every documented error is one the API answers', () => {
     const answered: string[] = [];
     const expectCode = (r: GqlResult, field?: string) => {
       const ext = errorOf(r);
-      if (ext.code === error.code && (!field || ext.field === field || (ext.fields as { field: string }[] | undefined)?.some((f) => f.field === field))) return true;
+      if (
+        ext.code === error.code &&
+        (!field ||
+          ext.field === field ||
+          (ext.fields as { field: string }[] | undefined)?.some((f) => f.field === field))
+      )
+        return true;
       answered.push(`${ext.code ?? 'no error'}${ext.field ? ` on ${ext.field}` : ''}`);
       return false;
     };
@@ -132,7 +172,10 @@ describe('docs/api.md: every documented error is one the API answers', () => {
       case 'DUPLICATE_ENTRY':
         for (const name of error.fields ?? []) {
           const first = ticketInput({ [name]: `dup-${name}-${Date.now()}` });
-          const again = name === 'idempotencyKey' ? { ...first, subject: 'Another subject entirely' } : ticketInput({ [name]: first[name] });
+          const again =
+            name === 'idempotencyKey'
+              ? { ...first, subject: 'Another subject entirely' }
+              : ticketInput({ [name]: first[name] });
           await api.gql(CREATE, { input: first }, everything);
           if (!expectCode(await send(operation, { input: again }, everything), name)) return answered.join('; ');
         }
@@ -154,7 +197,12 @@ describe('docs/api.md: every documented error is one the API answers', () => {
 
   it('documents errors for every query and mutation', () => {
     expect(documented.size).toBeGreaterThan(15);
-    expect(documented.get('createTicket')).toEqual(expect.arrayContaining([{ code: 'FORBIDDEN', fields: ['chatId'] }, { code: 'DUPLICATE_ENTRY', fields: ['chatId', 'idempotencyKey'] }]));
+    expect(documented.get('createTicket')).toEqual(
+      expect.arrayContaining([
+        { code: 'FORBIDDEN', fields: ['chatId'] },
+        { code: 'DUPLICATE_ENTRY', fields: ['chatId', 'idempotencyKey'] },
+      ]),
+    );
   });
 
   it('each documented code (and field) is answered by the API', async () => {
@@ -162,7 +210,10 @@ describe('docs/api.md: every documented error is one the API answers', () => {
     for (const [operation, errors] of documented) {
       for (const error of errors) {
         const instead = await produce(operation, error);
-        if (instead !== null) unproduced.push(`${operation} ${error.code}${error.fields ? ` on ${error.fields.join(',')}` : ''}: answered ${instead}`);
+        if (instead !== null)
+          unproduced.push(
+            `${operation} ${error.code}${error.fields ? ` on ${error.fields.join(',')}` : ''}: answered ${instead}`,
+          );
       }
     }
     expect(unproduced).toEqual([]);

@@ -22,25 +22,53 @@ beforeAll(async () => {
   await api.reset();
   ({ token } = await new TokenService([]).create('examples', [...SCOPES]));
 });
-afterAll(async () => { await api.stop(); });
+afterAll(async () => {
+  await api.stop();
+});
 
 const rootFields = () => {
   const s = ticketSchema();
-  return [s.getQueryType(), s.getMutationType(), s.getSubscriptionType()].flatMap((t) => Object.keys(t?.getFields() ?? {}));
+  return [s.getQueryType(), s.getMutationType(), s.getSubscriptionType()].flatMap((t) =>
+    Object.keys(t?.getFields() ?? {}),
+  );
 };
 const subscriptions = () => new Set(Object.keys(ticketSchema().getSubscriptionType()?.getFields() ?? {}));
 
 /** A subscription's first value (or its quiet end), with `then` run once it is set up. */
-async function firstOverWs(query: string, variables: Record<string, unknown> | undefined, withToken: boolean, then: () => Promise<unknown>) {
-  const client = createWsClient({ url: api.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: withToken ? { authorization: `Bearer ${token}` } : {} });
+async function firstOverWs(
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  withToken: boolean,
+  then: () => Promise<unknown>,
+) {
+  const client = createWsClient({
+    url: api.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: withToken ? { authorization: `Bearer ${token}` } : {},
+  });
   try {
     return await new Promise<{ data?: any; errors?: any[] }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no value within 20 s: ${query}`)), 20_000);
-      const stop = client.subscribe({ query, variables }, {
-        next: (v) => { clearTimeout(timer); stop(); resolve(v as never); },
-        error: (e) => { clearTimeout(timer); resolve({ errors: Array.isArray(e) ? e : [{ message: String(e) }] }); },
-        complete: () => { clearTimeout(timer); resolve({}); },
-      });
+      const stop = client.subscribe(
+        { query, variables },
+        {
+          next: (v) => {
+            clearTimeout(timer);
+            stop();
+            resolve(v as never);
+          },
+          error: (e) => {
+            clearTimeout(timer);
+            resolve({ errors: Array.isArray(e) ? e : [{ message: String(e) }] });
+          },
+          complete: () => {
+            clearTimeout(timer);
+            resolve({});
+          },
+        },
+      );
       // Set up once the server acknowledged the connection and took the subscription: a change after that reaches it.
       setTimeout(() => void then().catch(reject), 500);
     });
@@ -60,17 +88,24 @@ describe('the example of every operation (docs/api.md)', () => {
   });
 
   // One test per example, in order (jest runs a file's tests one after another): the first makes the ticket the others name.
-  it.each(Object.entries(EXAMPLES))('runs the example of %s as written, with the answer it promises', async (name, example) => {
-    let answer: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
-    if (subscriptions().has(name)) {
-      // ticketChanged waits for a change: one is made once it is set up.
-      answer = await firstOverWs(example.query, example.variables, Boolean(example.token), () => api.gql(EXAMPLES.createTicket.query, EXAMPLES.createTicket.variables));
-    } else {
-      const { stdout } = await run('bash', ['-c', curlOf(example, api.url)], { env: { ...process.env, TOKEN: token } });
-      answer = JSON.parse(stdout);
-    }
-    const codes = (answer.errors ?? []).map((e) => e.extensions?.code ?? e.message);
-    expect(codes).toEqual(example.expectCode ? [example.expectCode] : []);
-    if (!example.expectCode) expect(answer.data).toEqual(expect.anything());
-  });
+  it.each(Object.entries(EXAMPLES))(
+    'runs the example of %s as written, with the answer it promises',
+    async (name, example) => {
+      let answer: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+      if (subscriptions().has(name)) {
+        // ticketChanged waits for a change: one is made once it is set up.
+        answer = await firstOverWs(example.query, example.variables, Boolean(example.token), () =>
+          api.gql(EXAMPLES.createTicket.query, EXAMPLES.createTicket.variables),
+        );
+      } else {
+        const { stdout } = await run('bash', ['-c', curlOf(example, api.url)], {
+          env: { ...process.env, TOKEN: token },
+        });
+        answer = JSON.parse(stdout);
+      }
+      const codes = (answer.errors ?? []).map((e) => e.extensions?.code ?? e.message);
+      expect(codes).toEqual(example.expectCode ? [example.expectCode] : []);
+      if (!example.expectCode) expect(answer.data).toEqual(expect.anything());
+    },
+  );
 });

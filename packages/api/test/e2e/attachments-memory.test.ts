@@ -16,7 +16,8 @@ import { png } from '../support/files';
 import { serverBuilt } from '../support/processes';
 
 const procfs = existsSync('/proc/self/clear_refs');
-if (!serverBuilt || !procfs) console.warn(`skipped: the memory test needs ${serverBuilt ? 'Linux procfs' : 'the build (npm test runs it first)'}`);
+if (!serverBuilt || !procfs)
+  console.warn(`skipped: the memory test needs ${serverBuilt ? 'Linux procfs' : 'the build (npm test runs it first)'}`);
 const describeIt = serverBuilt && procfs ? describe : describe.skip;
 const PROBE = join(__dirname, '../support/memory-probe.js');
 
@@ -25,7 +26,8 @@ const PIECE = 64 * 1024;
 const UPLOAD = `mutation($f: String!, $t: String!, $s: Int!) { createUpload(filename: $f, contentType: $t, size: $s) { attachmentId uploadUrl } }`;
 const CREATE = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { timeline { attachments { url } } } }`;
 
-const kib = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+const kib = (pid: number, field: 'VmRSS' | 'VmHWM') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 /** Reset the process's peak RSS to its current RSS (Linux >= 4.0). */
 const resetPeak = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, '5');
 
@@ -85,13 +87,27 @@ describeIt('memory of a 10 MiB attachment', () => {
   beforeAll(async () => {
     const uri = databaseUri('attachments_memory');
     const client = await MongoClient.connect(uri);
-    for (const name of [...COLLECTIONS, 'attachments', 'attachment_files.files', 'attachment_files.chunks']) await client.db().collection(name).deleteMany({});
+    for (const name of [...COLLECTIONS, 'attachments', 'attachment_files.files', 'attachment_files.chunks'])
+      await client.db().collection(name).deleteMany({});
     await client.close();
-    child = fork(PROBE, [], { execArgv: ['--expose-gc'], silent: true, env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' } });
+    child = fork(PROBE, [], {
+      execArgv: ['--expose-gc'],
+      silent: true,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        NODE_ENV: 'production',
+        MONGODB_URI: uri,
+        AGENT_TOKENS: AGENT_TOKEN,
+        RATE_LIMIT: 'off',
+      },
+    });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    for (let i = 0; i < 300 && !/ready at (http\S+graphql)/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !/ready at (http\S+graphql)/.test(out); i++)
+      await new Promise((r) => setTimeout(r, 100));
     url = /ready at (http\S+graphql)/.exec(out)?.[1] ?? '';
     if (!url) throw new Error(`probe did not start: ${out.slice(-500)}`);
   });
@@ -112,7 +128,14 @@ describeIt('memory of a 10 MiB attachment', () => {
         status = await put(u.uploadUrl, sent, seed);
       });
       expect(status).toBe(201);
-      const created = await gql<any>(url, CREATE, { input: { customerEmail: 'big@example.com', subject: 'Big file', description: 'Ten MiB.', attachmentIds: [u.attachmentId] } });
+      const created = await gql<any>(url, CREATE, {
+        input: {
+          customerEmail: 'big@example.com',
+          subject: 'Big file',
+          description: 'Ten MiB.',
+          attachmentIds: [u.attachmentId],
+        },
+      });
       const link = created.body.data.createTicket.timeline[0].attachments[0].url;
       const got = createHash('sha256');
       const down = await growth(child, async () => {

@@ -24,7 +24,10 @@ const RESPOND = `mutation($n: String!, $m: String!, $a: [ID!]) { respondToTicket
 
 /** A Buffer as fetch takes it (the DOM and Node typings disagree on Buffer). */
 const asBody = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
-const sha = (b: Buffer | ArrayBuffer) => createHash('sha256').update(Buffer.from(b as ArrayBuffer)).digest('hex');
+const sha = (b: Buffer | ArrayBuffer) =>
+  createHash('sha256')
+    .update(Buffer.from(b as ArrayBuffer))
+    .digest('hex');
 
 interface Upload {
   attachmentId: string;
@@ -59,7 +62,8 @@ async function leftovers(db: Db, id: string) {
 const NOTHING = { metadata: 0, files: 0, chunks: 0 };
 
 async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) if (await check()) return true;
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 200)))
+    if (await check()) return true;
   return check();
 }
 
@@ -71,13 +75,19 @@ describeBuilt('attachments on two API processes', () => {
   let b: string;
   let uri: string;
   beforeAll(async () => {
-    const started = await startServers(2, 'attachments', { ATTACHMENT_MAX_BYTES: String(MAX), METRICS: 'on', WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_DELAYS: '1' });
+    const started = await startServers(2, 'attachments', {
+      ATTACHMENT_MAX_BYTES: String(MAX),
+      METRICS: 'on',
+      WEBHOOK_ALLOW_PRIVATE: '1',
+      WEBHOOK_RETRY_DELAYS: '1',
+    });
     uri = started.uri;
     servers = started.servers;
     [a, b] = servers.map((s) => s.url);
     client = await MongoClient.connect(started.uri);
     db = client.db();
-    for (const c of ['attachments', 'attachment_files.files', 'attachment_files.chunks']) await db.collection(c).deleteMany({});
+    for (const c of ['attachments', 'attachment_files.files', 'attachment_files.chunks'])
+      await db.collection(c).deleteMany({});
   });
   afterAll(async () => {
     const codes = await Promise.all(servers.map((s) => s.stop()));
@@ -97,13 +107,18 @@ describeBuilt('attachments on two API processes', () => {
     expect(created.body.errors).toBeUndefined();
     const ticket = created.body.data.createTicket;
     const [attachment] = ticket.timeline[0].attachments;
-    expect(attachment).toMatchObject({ id: u.attachmentId, filename: 'screen.png', contentType: 'image/png', size: bytes.length });
+    expect(attachment).toMatchObject({
+      id: u.attachmentId,
+      filename: 'screen.png',
+      contentType: 'image/png',
+      size: bytes.length,
+    });
     expect(attachment.url).toContain(new URL(b).host);
     for (const origin of [a, b]) {
       const link = new URL(attachment.url);
       const res = await fetch(new URL(link.pathname + link.search, origin));
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-disposition')).toBe("attachment; filename=screen.png");
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename=screen.png');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toContain('sandbox');
       expect(res.headers.get('content-type')).toBe('image/png');
@@ -117,14 +132,19 @@ describeBuilt('attachments on two API processes', () => {
     expect((await fetch(new URL(new URL(attachment.url).pathname, a))).status).toBe(403);
     // The public lookup shows it to whoever has number and email.
     const tracked = await gql<any>(a, TRACK, { n: ticket.ticketNumber, e: ticket.customerEmail });
-    expect(tracked.body.data.trackTicket.timeline[0].attachments.map((x: { id: string }) => x.id)).toEqual([u.attachmentId]);
+    expect(tracked.body.data.trackTicket.timeline[0].attachments.map((x: { id: string }) => x.id)).toEqual([
+      u.attachmentId,
+    ]);
   });
 
   it('an agent answers with two files (PDF and text); the filename is sanitised in the header', async () => {
     const ticket = (await gql<any>(a, CREATE, { input: ticketInput() })).body.data.createTicket;
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
     const text = Buffer.from('Grüße aus dem Büro: ✓ line one\nline two\n');
-    const ids = [await upload(b, pdf, 'report.pdf', 'application/pdf'), await upload(b, text, '../../etc/Notiz "ä".txt', 'text/plain')];
+    const ids = [
+      await upload(b, pdf, 'report.pdf', 'application/pdf'),
+      await upload(b, text, '../../etc/Notiz "ä".txt', 'text/plain'),
+    ];
     const r = await gql<any>(a, RESPOND, { n: ticket.ticketNumber, m: 'See the attached files.', a: ids }, agent);
     expect(r.body.errors).toBeUndefined();
     const answer = r.body.data.respondToTicket.timeline.at(-1);
@@ -132,14 +152,20 @@ describeBuilt('attachments on two API processes', () => {
     expect(answer.attachments.map((x: { filename: string }) => x.filename)).toEqual(['report.pdf', 'Notiz ä.txt']);
     const res = await fetch(answer.attachments[1].url);
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="Notiz ?.txt"; filename*=UTF-8''Notiz%20%C3%A4.txt`);
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="Notiz ?.txt"; filename*=UTF-8''Notiz%20%C3%A4.txt`,
+    );
     expect(Buffer.from(await res.arrayBuffer()).equals(text)).toBe(true);
   });
 
   it('createUpload refuses a size over maxBytes, a type off the allowlist and an empty name, naming each field', async () => {
     const r = await gql<any>(a, UPLOAD, { f: ' ', t: 'text/html', s: MAX + 1 });
     expect(codeOf(r)).toBe('BAD_USER_INPUT');
-    expect(r.body.errors![0].extensions.fields.map((f: { field: string }) => f.field)).toEqual(['filename', 'contentType', 'size']);
+    expect(r.body.errors![0].extensions.fields.map((f: { field: string }) => f.field)).toEqual([
+      'filename',
+      'contentType',
+      'size',
+    ]);
   });
 
   it('the saved name carries the extension of the type the bytes must be: replaced or appended', async () => {
@@ -162,12 +188,37 @@ describeBuilt('attachments on two API processes', () => {
     const p = png(40, 40, 5, true);
     const table: [string, string, Buffer, (url: string, size: number) => Promise<number>, number][] = [
       ['413: Content-Length over maxBytes', 'image/png', p, (url) => put(url, [p], MAX + 1), 413],
-      ['413: chunked, more than maxBytes', 'image/png', Buffer.alloc(MAX), (url) => put(url, [png(600, 600, 1, true).subarray(0, MAX), Buffer.alloc(1024)]), 413],
+      [
+        '413: chunked, more than maxBytes',
+        'image/png',
+        Buffer.alloc(MAX),
+        (url) => put(url, [png(600, 600, 1, true).subarray(0, MAX), Buffer.alloc(1024)]),
+        413,
+      ],
       ['415: a JPEG declared image/png', 'image/png', jpeg(), (url, size) => put(url, [jpeg()], size), 415],
-      ['415: a gzip file (not allowed) declared image/png', 'image/png', Buffer.alloc(600), (url) => put(url, [Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3]), Buffer.alloc(590, 1)])], 600), 415],
+      [
+        '415: a gzip file (not allowed) declared image/png',
+        'image/png',
+        Buffer.alloc(600),
+        (url) =>
+          put(url, [Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3]), Buffer.alloc(590, 1)])], 600),
+        415,
+      ],
       ['415: a PNG declared text/plain', 'text/plain', p, (url, size) => put(url, [p], size), 415],
-      ['415: text with a NUL', 'text/plain', Buffer.from('abc\u0000def'), (url) => put(url, [Buffer.from('abc\u0000def')], 7), 415],
-      ['415: text that turns invalid UTF-8 after the sniffed head', 'text/plain', Buffer.alloc(10_000), (url) => put(url, [Buffer.alloc(9_000, 0x61), Buffer.alloc(1_000, 0xff)]), 415],
+      [
+        '415: text with a NUL',
+        'text/plain',
+        Buffer.from('abc\u0000def'),
+        (url) => put(url, [Buffer.from('abc\u0000def')], 7),
+        415,
+      ],
+      [
+        '415: text that turns invalid UTF-8 after the sniffed head',
+        'text/plain',
+        Buffer.alloc(10_000),
+        (url) => put(url, [Buffer.alloc(9_000, 0x61), Buffer.alloc(1_000, 0xff)]),
+        415,
+      ],
       ['400: Content-Length differs from size', 'image/png', p, (url, size) => put(url, [p], size + 1), 400],
       ['400: chunked, fewer bytes than size', 'image/png', p, (url) => put(url, [p.subarray(0, p.length - 10)]), 400],
       ['400: chunked, more bytes than size', 'image/png', p, (url) => put(url, [p, Buffer.alloc(10)]), 400],
@@ -198,7 +249,8 @@ describeBuilt('attachments on two API processes', () => {
 
     it('the refusals are counted by reason in /metrics', async () => {
       const text = await (await fetch(a.replace('/graphql', '/metrics'), metricsAuth)).text();
-      for (const reason of ['too_large', 'wrong_type', 'wrong_length', 'gone', 'forbidden']) expect(text).toMatch(new RegExp(`attachment_uploads_refused_total\\{reason="${reason}"\\} [1-9]`));
+      for (const reason of ['too_large', 'wrong_type', 'wrong_length', 'gone', 'forbidden'])
+        expect(text).toMatch(new RegExp(`attachment_uploads_refused_total\\{reason="${reason}"\\} [1-9]`));
       expect(text).toMatch(/attachment_files_stored_total [1-9]/);
       expect(text).toMatch(/attachment_bytes_stored_total [1-9]/);
     });
@@ -208,7 +260,9 @@ describeBuilt('attachments on two API processes', () => {
     const refuse = async (ids: string[], message: RegExp) => {
       const r = await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: ids }) });
       expect(codeOf(r)).toBe('BAD_USER_INPUT');
-      expect(r.body.errors![0].extensions.fields).toEqual([{ field: 'attachmentIds', message: expect.stringMatching(message) }]);
+      expect(r.body.errors![0].extensions.fields).toEqual([
+        { field: 'attachmentIds', message: expect.stringMatching(message) },
+      ]);
     };
 
     it('unknown, malformed, not yet uploaded, used, twice in one list, more than 5: BAD_USER_INPUT on attachmentIds, and no ticket', async () => {
@@ -230,24 +284,35 @@ describeBuilt('attachments on two API processes', () => {
       expect(ok.body.data.createTicket.timeline[0].attachments).toHaveLength(5);
     });
 
-    it('ids cannot be guessed: an attacker\'s guesses next to and between its own two uploads find nobody else\'s', async () => {
+    it("ids cannot be guessed: an attacker's guesses next to and between its own two uploads find nobody else's", async () => {
       const first = await upload(a, png(5, 6));
       const victim = await upload(a, png(5, 7));
       const second = await upload(a, png(5, 8));
       // An ObjectId made by one process between two others shares their first 9 bytes and counts up by one.
-      const near = (id: string, step: number) => id.slice(0, 18) + ((parseInt(id.slice(18), 16) + step) & 0xffffff).toString(16).padStart(6, '0');
-      const guesses = [...new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((k) => [near(first, k), near(second, -k)]))].filter((g) => g !== first && g !== second);
+      const near = (id: string, step: number) =>
+        id.slice(0, 18) + ((parseInt(id.slice(18), 16) + step) & 0xffffff).toString(16).padStart(6, '0');
+      const guesses = [
+        ...new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((k) => [near(first, k), near(second, -k)])),
+      ].filter((g) => g !== first && g !== second);
       // One at a time: a list is all or none, so a hit among misses would not show.
-      for (const guess of guesses) expect(codeOf(await gql<any>(a, CREATE, { input: ticketInput({ attachmentIds: [guess] }) }))).toBe('BAD_USER_INPUT');
+      for (const guess of guesses)
+        expect(codeOf(await gql<any>(a, CREATE, { input: ticketInput({ attachmentIds: [guess] }) }))).toBe(
+          'BAD_USER_INPUT',
+        );
       expect(guesses).not.toContain(victim);
       // 96 random bits: not the shared prefix of the process's ObjectIds.
       expect(first.slice(8, 18)).not.toBe(second.slice(8, 18));
       expect((await db.collection('attachments').findOne({ _id: new ObjectId(victim) }))?.eventId).toBeUndefined();
     });
 
-    it('a public createTicket cannot reference a token holder\'s upload; a token holder can', async () => {
+    it("a public createTicket cannot reference a token holder's upload; a token holder can", async () => {
       const bytes = png(6, 5);
-      const r = await gql<{ createUpload: Upload }>(a, UPLOAD, { f: 'internal.png', t: 'image/png', s: bytes.length }, agent);
+      const r = await gql<{ createUpload: Upload }>(
+        a,
+        UPLOAD,
+        { f: 'internal.png', t: 'image/png', s: bytes.length },
+        agent,
+      );
       const u = r.body.data!.createUpload;
       expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) })).status).toBe(201);
       const stolen = await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) });
@@ -260,7 +325,9 @@ describeBuilt('attachments on two API processes', () => {
 
     it('two tickets naming one upload at once: exactly one gets it', async () => {
       const id = await upload(a, png(6, 6));
-      const results = await Promise.all([a, b, a, b].map((url) => gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [id] }) })));
+      const results = await Promise.all(
+        [a, b, a, b].map((url) => gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [id] }) })),
+      );
       expect(results.filter((r) => !r.body.errors)).toHaveLength(1);
       expect(results.filter((r) => codeOf(r) === 'BAD_USER_INPUT')).toHaveLength(3);
     });
@@ -275,28 +342,60 @@ describeBuilt('attachments on two API processes', () => {
     });
   });
 
-  it('the feed and webhooks carry the attachments\' metadata, never the bytes', async () => {
-    const created = await promisify(execFile)(process.execPath, [join(__dirname, '../../dist/cli/tokens.js'), 'create', '--name', `hooks-${Date.now()}`, '--scopes', 'webhooks:manage,tickets:read', '--json'], { env: { PATH: process.env.PATH ?? '', MONGODB_URI: uri } });
+  it("the feed and webhooks carry the attachments' metadata, never the bytes", async () => {
+    const created = await promisify(execFile)(
+      process.execPath,
+      [
+        join(__dirname, '../../dist/cli/tokens.js'),
+        'create',
+        '--name',
+        `hooks-${Date.now()}`,
+        '--scopes',
+        'webhooks:manage,tickets:read',
+        '--json',
+      ],
+      { env: { PATH: process.env.PATH ?? '', MONGODB_URI: uri } },
+    );
     const manager = { authorization: `Bearer ${JSON.parse(created.stdout).token}` };
     const receiver = new Receiver();
     try {
-      const hook = await gql<any>(a, 'mutation($url: String!) { createWebhook(url: $url, kinds: [CREATED]) { webhook { id } } }', { url: await receiver.start() }, manager);
+      const hook = await gql<any>(
+        a,
+        'mutation($url: String!) { createWebhook(url: $url, kinds: [CREATED]) { webhook { id } } }',
+        { url: await receiver.start() },
+        manager,
+      );
       expect(hook.body.errors).toBeUndefined();
       const bytes = png(30, 20, 4);
       const id = await upload(b, bytes, 'hook.png');
-      const ticket = (await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: [id] }) })).body.data.createTicket;
+      const ticket = (await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: [id] }) })).body.data
+        .createTicket;
       const meta = { id, filename: 'hook.png', contentType: 'image/png', size: bytes.length };
-      expect(await waitFor(async () => receiver.requests.some((r) => r.body.includes(ticket.ticketNumber)), 15_000)).toBe(true);
+      expect(
+        await waitFor(async () => receiver.requests.some((r) => r.body.includes(ticket.ticketNumber)), 15_000),
+      ).toBe(true);
       const payload = JSON.parse(receiver.requests.find((r) => r.body.includes(ticket.ticketNumber))!.body);
       expect(payload.data.event.attachments).toEqual([meta]);
       let change: any;
       await waitFor(async () => {
-        const page = await gql<any>(a, 'query { ticketChanges(first: 100, since: "2000-01-01T00:00:00Z") { changes { event { id attachments { id filename contentType size url } } } } }', {}, agent);
+        const page = await gql<any>(
+          a,
+          'query { ticketChanges(first: 100, since: "2000-01-01T00:00:00Z") { changes { event { id attachments { id filename contentType size url } } } } }',
+          {},
+          agent,
+        );
         change = page.body.data?.ticketChanges.changes.find((c: any) => c.event.id === ticket.timeline[0].id);
         return !!change;
       }, 15_000);
-      expect(change.event.attachments).toEqual([{ ...meta, url: expect.stringMatching(/\/attachments\/[0-9a-f]{24}\?expires=\d+&signature=/) }]);
-      await gql(a, 'mutation($id: ID!) { deleteWebhook(id: $id) }', { id: hook.body.data.createWebhook.webhook.id }, manager);
+      expect(change.event.attachments).toEqual([
+        { ...meta, url: expect.stringMatching(/\/attachments\/[0-9a-f]{24}\?expires=\d+&signature=/) },
+      ]);
+      await gql(
+        a,
+        'mutation($id: ID!) { deleteWebhook(id: $id) }',
+        { id: hook.body.data.createWebhook.webhook.id },
+        manager,
+      );
     } finally {
       await receiver.stop();
     }
@@ -304,29 +403,44 @@ describeBuilt('attachments on two API processes', () => {
 
   it('npm run doctor reports orphaned chunks and attachments whose event is gone; --fix removes them', async () => {
     const doctor = (...args: string[]) =>
-      promisify(execFile)(process.execPath, [join(__dirname, '../../dist/cli/doctor.js'), '--json', ...args], { env: { PATH: process.env.PATH ?? '', MONGODB_URI: uri } }).then(
+      promisify(execFile)(process.execPath, [join(__dirname, '../../dist/cli/doctor.js'), '--json', ...args], {
+        env: { PATH: process.env.PATH ?? '', MONGODB_URI: uri },
+      }).then(
         (r) => ({ code: 0, report: JSON.parse(r.stdout) }),
         (e) => ({ code: e.code as number, report: JSON.parse(e.stdout) }),
       );
     const clean = await doctor();
-    expect(clean.report.attachments).toMatchObject({ healthy: true, orphanedBytes: { count: 0 }, detached: { count: 0 } });
+    expect(clean.report.attachments).toMatchObject({
+      healthy: true,
+      orphanedBytes: { count: 0 },
+      detached: { count: 0 },
+    });
     // Damage: chunks of an upload whose removal was cut short, and a ticket event deleted behind the API's back.
     const lost = new ObjectId();
-    await db.collection('attachment_files.chunks').insertMany([0, 1].map((n) => ({ files_id: lost, n, data: Buffer.alloc(10) })));
+    await db
+      .collection('attachment_files.chunks')
+      .insertMany([0, 1].map((n) => ({ files_id: lost, n, data: Buffer.alloc(10) })));
     const id = await upload(a, png(3, 3));
     const ticket = (await gql<any>(a, CREATE, { input: ticketInput({ attachmentIds: [id] }) })).body.data.createTicket;
     const healthy = await upload(a, png(3, 4));
     expect((await gql(a, CREATE, { input: ticketInput({ attachmentIds: [healthy] }) })).body.errors).toBeUndefined();
     await db.collection('ticket_events').deleteOne({ _id: new ObjectId(ticket.timeline[0].id) });
     // Claimed two hours ago: its event is long gone. A claim made just now may have its event still being written.
-    await db.collection('attachments').updateOne({ _id: new ObjectId(id) }, { $set: { claimedAt: new Date(Date.now() - 2 * 3600_000) } });
+    await db
+      .collection('attachments')
+      .updateOne({ _id: new ObjectId(id) }, { $set: { claimedAt: new Date(Date.now() - 2 * 3600_000) } });
     const young = await upload(a, png(3, 5));
-    const youngTicket = (await gql<any>(a, CREATE, { input: ticketInput({ attachmentIds: [young] }) })).body.data.createTicket;
+    const youngTicket = (await gql<any>(a, CREATE, { input: ticketInput({ attachmentIds: [young] }) })).body.data
+      .createTicket;
     await db.collection('ticket_events').deleteOne({ _id: new ObjectId(youngTicket.timeline[0].id) });
     expect((await db.collection('attachments').findOne({ _id: new ObjectId(young) }))!.claimedAt).toBeInstanceOf(Date);
     const sick = await doctor();
     expect(sick.code).toBe(1);
-    expect(sick.report.attachments).toMatchObject({ healthy: false, orphanedBytes: { count: 1, chunks: 2, examples: [String(lost)] }, detached: { count: 1, examples: [id] } });
+    expect(sick.report.attachments).toMatchObject({
+      healthy: false,
+      orphanedBytes: { count: 1, chunks: 2, examples: [String(lost)] },
+      detached: { count: 1, examples: [id] },
+    });
     const fixed = await doctor('--fix');
     expect(fixed.report.attachments.removed).toEqual({ orphanedBytes: 1, detached: 1 });
     expect(fixed.report.attachments.after.healthy).toBe(true);
@@ -345,7 +459,13 @@ describeBuilt('attachments with short TTLs', () => {
   let url: string;
   beforeAll(async () => {
     // Two processes: both sweep every second; removals are conditional, so they never clash.
-    const started = await startServers(2, 'attachments_ttl', { ATTACHMENT_LINK_TTL: '2', ATTACHMENT_UPLOAD_TTL: '2', ATTACHMENT_UNREFERENCED_TTL: '3', ATTACHMENT_SWEEP_INTERVAL: '1', LOG_LEVEL: 'info' });
+    const started = await startServers(2, 'attachments_ttl', {
+      ATTACHMENT_LINK_TTL: '2',
+      ATTACHMENT_UPLOAD_TTL: '2',
+      ATTACHMENT_UNREFERENCED_TTL: '3',
+      ATTACHMENT_SWEEP_INTERVAL: '1',
+      LOG_LEVEL: 'info',
+    });
     servers = started.servers;
     url = servers[0].url;
     client = await MongoClient.connect(started.uri);
@@ -374,7 +494,8 @@ describeBuilt('attachments with short TTLs', () => {
   it('a link past its expiry is 410; a tickets:read token still downloads', async () => {
     const bytes = png(7, 7);
     const id = await upload(url, bytes);
-    const ticket = (await gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [id] }) })).body.data.createTicket;
+    const ticket = (await gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [id] }) })).body.data
+      .createTicket;
     const link = ticket.timeline[0].attachments[0].url as string;
     const expires = Number(new URL(link).searchParams.get('expires')) * 1000;
     await new Promise((r) => setTimeout(r, expires - Date.now() + 1_100));
@@ -395,7 +516,10 @@ describeBuilt('attachments with short TTLs', () => {
     expect(await waitFor(async () => (await leftovers(db, orphan)).metadata === 0, 15_000)).toBe(true);
     expect(await leftovers(db, orphan)).toEqual(NOTHING);
     // One removal, by whichever process got there first.
-    const removed = () => servers.flatMap((s) => [...s.out().matchAll(/"removed":(\d+)/g)].map((m) => Number(m[1]))).reduce((x, y) => x + y, 0);
+    const removed = () =>
+      servers
+        .flatMap((s) => [...s.out().matchAll(/"removed":(\d+)/g)].map((m) => Number(m[1])))
+        .reduce((x, y) => x + y, 0);
     // The log line follows the round's deletes: wait for it, then it must not be more.
     await waitFor(async () => removed() >= expiredUploads + 1, 5_000);
     expect(removed()).toBe(expiredUploads + 1);
@@ -414,7 +538,9 @@ async function refuseLate(url: string): Promise<void> {
 }
 
 /** A GET that reads the status and headers, then takes no byte until `resume` is called. */
-function stalledDownload(url: string): Promise<{ status: number; resume(): Promise<{ bytes: number; complete: boolean }> }> {
+function stalledDownload(
+  url: string,
+): Promise<{ status: number; resume(): Promise<{ bytes: number; complete: boolean }> }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false }, (res) => {
       resolve({
@@ -436,11 +562,15 @@ function stalledDownload(url: string): Promise<{ status: number; resume(): Promi
 /** A PUT that sends `first` bytes of `body`, waits for `between`, then the rest (if the server still listens): its status, or 0 when cut off. */
 function splitPut(url: string, body: Buffer, first: number, between: () => Promise<void>): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'PUT', agent: false, headers: { 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
+    const req = http.request(
+      url,
+      { method: 'PUT', agent: false, headers: { 'content-length': String(body.length) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.write(body.subarray(0, first));
     void between().then(() => {
@@ -473,7 +603,8 @@ describeBuilt('attachments against hostile clients (budgets on, short idle timeo
     url = server.url;
     client = await MongoClient.connect(started.uri);
     db = client.db();
-    for (const c of ['attachments', 'attachment_files.files', 'attachment_files.chunks']) await db.collection(c).deleteMany({});
+    for (const c of ['attachments', 'attachment_files.files', 'attachment_files.chunks'])
+      await db.collection(c).deleteMany({});
   });
   afterAll(async () => {
     const code = await server?.stop();
@@ -484,9 +615,21 @@ describeBuilt('attachments against hostile clients (budgets on, short idle timeo
   it('a download whose client stops reading is cut off after the idle timeout; one address holds at most 2 downloads', async () => {
     // 8 MiB: more than the sockets' buffers take, so a client that stops reading stalls the server's writes.
     const bytes = Buffer.alloc(8 * MiB, 'a');
-    const u = (await gql<{ createUpload: Upload }>(url, UPLOAD, { f: 'big.txt', t: 'text/plain', s: bytes.length }, from('10.0.0.3'))).body.data!.createUpload;
+    const u = (
+      await gql<{ createUpload: Upload }>(
+        url,
+        UPLOAD,
+        { f: 'big.txt', t: 'text/plain', s: bytes.length },
+        from('10.0.0.3'),
+      )
+    ).body.data!.createUpload;
     expect((await fetch(u.uploadUrl, { method: 'PUT', body: asBody(bytes) })).status).toBe(201);
-    const created = await gql<any>(url, CREATE, { input: ticketInput({ attachmentIds: [u.attachmentId] }) }, from('10.0.0.3'));
+    const created = await gql<any>(
+      url,
+      CREATE,
+      { input: ticketInput({ attachmentIds: [u.attachmentId] }) },
+      from('10.0.0.3'),
+    );
     const link = created.body.data.createTicket.timeline[0].attachments[0].url as string;
     const stalled = [await stalledDownload(link), await stalledDownload(link)];
     expect(stalled.map((d) => d.status)).toEqual([200, 200]);
@@ -507,38 +650,80 @@ describeBuilt('attachments against hostile clients (budgets on, short idle timeo
 
   it('a PUT that stalls is cut off after the idle timeout and leaves nothing stored', async () => {
     const body = Buffer.alloc(200_000, 'b');
-    const u = (await gql<{ createUpload: Upload }>(url, UPLOAD, { f: 'slow.txt', t: 'text/plain', s: body.length }, from('10.0.0.3'))).body.data!.createUpload;
+    const u = (
+      await gql<{ createUpload: Upload }>(
+        url,
+        UPLOAD,
+        { f: 'slow.txt', t: 'text/plain', s: body.length },
+        from('10.0.0.3'),
+      )
+    ).body.data!.createUpload;
     const started = Date.now();
     // The rest would come after 3 idle timeouts: the server must not wait that long.
     const status = await splitPut(u.uploadUrl, body, 50_000, () => new Promise((r) => setTimeout(r, IDLE * 3000)));
     expect([0, 408]).toContain(status);
     expect(Date.now() - started).toBeLessThan(IDLE * 3000 + 2000);
-    expect(await waitFor(async () => JSON.stringify(await leftovers(db, u.attachmentId)) === JSON.stringify(NOTHING), 5_000)).toBe(true);
+    expect(
+      await waitFor(async () => JSON.stringify(await leftovers(db, u.attachmentId)) === JSON.stringify(NOTHING), 5_000),
+    ).toBe(true);
   });
 
   it('an upload removed while its bytes arrive (a sweep) is 410 at the end and its bytes go too', async () => {
     const body = Buffer.alloc(600_000, 'c');
-    const u = (await gql<{ createUpload: Upload }>(url, UPLOAD, { f: 'raced.txt', t: 'text/plain', s: body.length }, from('10.0.0.3'))).body.data!.createUpload;
+    const u = (
+      await gql<{ createUpload: Upload }>(
+        url,
+        UPLOAD,
+        { f: 'raced.txt', t: 'text/plain', s: body.length },
+        from('10.0.0.3'),
+      )
+    ).body.data!.createUpload;
     const _id = new ObjectId(u.attachmentId);
     const status = await splitPut(u.uploadUrl, body, 300_000, async () => {
-      expect(await waitFor(async () => (await db.collection('attachments').findOne({ _id }))?.state === 'receiving', 1_500)).toBe(true);
+      expect(
+        await waitFor(async () => (await db.collection('attachments').findOne({ _id }))?.state === 'receiving', 1_500),
+      ).toBe(true);
       expect((await db.collection('attachments').deleteOne({ _id })).deletedCount).toBe(1);
     });
     expect(status).toBe(410);
-    expect(await waitFor(async () => JSON.stringify(await leftovers(db, u.attachmentId)) === JSON.stringify(NOTHING), 5_000)).toBe(true);
+    expect(
+      await waitFor(async () => JSON.stringify(await leftovers(db, u.attachmentId)) === JSON.stringify(NOTHING), 5_000),
+    ).toBe(true);
   });
 
   it('the sweep removes more than 100 stale uploads in one round, and leaves an upload still arriving', async () => {
     const ago = (s: number) => new Date(Date.now() - s * 1000);
-    const stale = (createdAt: Date, state = 'stored') => ({ _id: new ObjectId(), filename: 'old.txt', contentType: 'text/plain', size: 1, state, byToken: false, createdAt, uploadExpiresAt: createdAt });
+    const stale = (createdAt: Date, state = 'stored') => ({
+      _id: new ObjectId(),
+      filename: 'old.txt',
+      contentType: 'text/plain',
+      size: 1,
+      state,
+      byToken: false,
+      createdAt,
+      uploadExpiresAt: createdAt,
+    });
     const arriving = stale(ago(1000), 'receiving'); // past the 900 s but inside the upload window plus a PUT's deadline
     const abandoned = stale(ago(4000), 'receiving');
     const removedSoFar = () => [...server.out().matchAll(/"removed":(\d+)/g)].map((m) => Number(m[1]));
     const before = removedSoFar().length;
-    await db.collection('attachments').insertMany([...Array.from({ length: 250 }, () => stale(ago(1000))), arriving, abandoned]);
-    expect(await waitFor(async () => (await db.collection('attachments').countDocuments({ createdAt: { $lt: ago(950) } })) === 1, 15_000)).toBe(true);
+    await db
+      .collection('attachments')
+      .insertMany([...Array.from({ length: 250 }, () => stale(ago(1000))), arriving, abandoned]);
+    expect(
+      await waitFor(
+        async () => (await db.collection('attachments').countDocuments({ createdAt: { $lt: ago(950) } })) === 1,
+        15_000,
+      ),
+    ).toBe(true);
     expect(await db.collection('attachments').findOne({ _id: arriving._id })).toBeTruthy();
-    await waitFor(async () => removedSoFar().slice(before).reduce((x, y) => x + y, 0) >= 251, 5_000);
+    await waitFor(
+      async () =>
+        removedSoFar()
+          .slice(before)
+          .reduce((x, y) => x + y, 0) >= 251,
+      5_000,
+    );
     const rounds = removedSoFar().slice(before);
     expect(rounds.reduce((x, y) => x + y, 0)).toBe(251);
     expect(Math.max(...rounds)).toBeGreaterThan(100);
@@ -552,22 +737,41 @@ describeBuilt('attachments against hostile clients (budgets on, short idle timeo
     }
     const over = await gql<any>(url, UPLOAD, { f: 'one-more.png', t: 'image/png', s: 1024 }, from('10.0.0.1'));
     expect(codeOf(over)).toBe('RATE_LIMITED');
-    expect((await gql<any>(url, UPLOAD, { f: 'other.png', t: 'image/png', s: 1024 }, from('10.0.0.2'))).body.errors).toBeUndefined();
+    expect(
+      (await gql<any>(url, UPLOAD, { f: 'other.png', t: 'image/png', s: 1024 }, from('10.0.0.2'))).body.errors,
+    ).toBeUndefined();
   });
 
   it('createUpload is SERVICE_UNAVAILABLE once unreferenced uploads promise more than ATTACHMENT_MAX_PENDING_BYTES', async () => {
-    const [sum] = await db.collection('attachments').aggregate<{ bytes: number }>([{ $match: { eventId: { $exists: false } } }, { $group: { _id: null, bytes: { $sum: '$size' } } }]).toArray();
+    const [sum] = await db
+      .collection('attachments')
+      .aggregate<{ bytes: number }>([
+        { $match: { eventId: { $exists: false } } },
+        { $group: { _id: null, bytes: { $sum: '$size' } } },
+      ])
+      .toArray();
     const fits = Math.floor((CAP - sum.bytes) / (10 * MiB));
     expect(fits).toBeGreaterThan(0);
-    for (let i = 0; i < fits; i++) expect((await gql<any>(url, UPLOAD, { f: 'p.png', t: 'image/png', s: 10 * MiB }, from(`10.0.1.${i}`))).body.errors).toBeUndefined();
+    for (let i = 0; i < fits; i++)
+      expect(
+        (await gql<any>(url, UPLOAD, { f: 'p.png', t: 'image/png', s: 10 * MiB }, from(`10.0.1.${i}`))).body.errors,
+      ).toBeUndefined();
     const refused = await gql<any>(url, UPLOAD, { f: 'p.png', t: 'image/png', s: 10 * MiB }, from('10.0.2.1'));
     expect(codeOf(refused)).toBe('SERVICE_UNAVAILABLE');
   });
 
   it('a download with a bad bearer token costs the address like an invalid document', async () => {
     const path = `${new URL(url).origin}/attachments/${new ObjectId().toHexString()}`;
-    for (let i = 0; i < 30; i++) expect((await fetch(path, { headers: { authorization: 'Bearer not-a-token-0123456789abcdef', ...from('10.0.0.4') } })).status).toBe(403);
-    const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...from('10.0.0.4') }, body: JSON.stringify({ query: '{ __typename }' }) });
+    for (let i = 0; i < 30; i++)
+      expect(
+        (await fetch(path, { headers: { authorization: 'Bearer not-a-token-0123456789abcdef', ...from('10.0.0.4') } }))
+          .status,
+      ).toBe(403);
+    const refused = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...from('10.0.0.4') },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(refused.status).toBe(429);
     const other = await gql<any>(url, '{ __typename }', {}, from('10.0.0.5'));
     expect(other.body.errors).toBeUndefined();

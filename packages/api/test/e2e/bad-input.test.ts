@@ -4,8 +4,12 @@ import mongoose from 'mongoose';
 import { CREATE, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi('badinput'); });
-afterAll(async () => { await api.stop(); });
+beforeAll(async () => {
+  api = await startTestApi('badinput');
+});
+afterAll(async () => {
+  await api.stop();
+});
 
 const cases: [string, Record<string, unknown>, string][] = [
   ['malformed email', { customerEmail: 'not-an-email' }, 'customerEmail'],
@@ -33,13 +37,19 @@ describe('createTicket bad input', () => {
     for (const k of Object.keys(bad)) if (bad[k] === undefined) delete input[k];
     const r = await api.gql(CREATE, { input });
     expect(codeOf(r)).toBe('BAD_USER_INPUT');
-    expect(r.body.errors![0].extensions.fields).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]));
+    expect(r.body.errors![0].extensions.fields).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]),
+    );
     expect(r.body.data ?? null).toBeNull();
   });
 
   it('lists several bad fields in one answer', async () => {
     const r = await api.gql(CREATE, { input: ticketInput({ customerEmail: 'x', subject: '', description: '' }) });
-    expect(r.body.errors![0].extensions.fields.map((f: { field: string }) => f.field).sort()).toEqual(['customerEmail', 'description', 'subject']);
+    expect(r.body.errors![0].extensions.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'customerEmail',
+      'description',
+      'subject',
+    ]);
   });
 
   it('writes nothing for bad input', async () => {

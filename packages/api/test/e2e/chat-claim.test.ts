@@ -5,18 +5,36 @@
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { TokenService } from '../../src/tokens/token.service';
-import { CHAT_SECRET, CREATE, agent, codeOf, engineUri, signedChat, startTestApi, ticketInput, type GqlResult, type TestApi } from '../support/api';
+import {
+  CHAT_SECRET,
+  CREATE,
+  agent,
+  codeOf,
+  engineUri,
+  signedChat,
+  startTestApi,
+  ticketInput,
+  type GqlResult,
+  type TestApi,
+} from '../support/api';
 import { collectionOf, commandsOfRequests, monitoredUri } from '../support/commands';
 
 const uri = monitoredUri(engineUri());
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi('chat_claim', {}, uri); });
-afterAll(async () => { await api.stop(); });
-beforeEach(async () => { await api.reset(); });
+beforeAll(async () => {
+  api = await startTestApi('chat_claim', {}, uri);
+});
+afterAll(async () => {
+  await api.stop();
+});
+beforeEach(async () => {
+  await api.reset();
+});
 
 const db = () => mongoose.connection.db!;
-const create = (input: Record<string, unknown>, headers: Record<string, string> = {}, on = api) => on.gql(CREATE, { input: ticketInput({ source: 'CHAT', ...input }) }, headers);
+const create = (input: Record<string, unknown>, headers: Record<string, string> = {}, on = api) =>
+  on.gql(CREATE, { input: ticketInput({ source: 'CHAT', ...input }) }, headers);
 /** What a refusal looks like to the caller: everything but the (varying) data of the input. */
 const answer = (r: GqlResult) => ({ status: r.status, body: r.body });
 
@@ -34,7 +52,9 @@ const FORBIDDEN = {
 describe('createTicket with a chatId', () => {
   it('without a token or signature: FORBIDDEN on chatId, nothing written, the database not asked', async () => {
     let r!: GqlResult;
-    const commands = await commandsOf(async (headers) => { r = await create({ chatId: 'chat-1' }, headers); });
+    const commands = await commandsOf(async (headers) => {
+      r = await create({ chatId: 'chat-1' }, headers);
+    });
     expect(r.body.data).toBeNull();
     expect(r.body.errors).toHaveLength(1);
     expect(r.body.errors![0].extensions).toEqual(FORBIDDEN);
@@ -45,20 +65,33 @@ describe('createTicket with a chatId', () => {
     expect(await commandsOf((headers) => create(signedChat('chat-1'), headers))).toContain('insert tickets');
   });
 
-  it('a wrong signature is the same refusal: another chat\'s, another key\'s, upper-case, cut short, empty', async () => {
+  it("a wrong signature is the same refusal: another chat's, another key's, upper-case, cut short, empty", async () => {
     const right = signedChat('chat-2').chatSignature;
-    const wrong = [signedChat('chat-3').chatSignature, signedChat('chat-2', CHAT_SECRET + 'x').chatSignature, right.toUpperCase(), right.slice(0, 63), ''];
+    const wrong = [
+      signedChat('chat-3').chatSignature,
+      signedChat('chat-2', CHAT_SECRET + 'x').chatSignature,
+      right.toUpperCase(),
+      right.slice(0, 63),
+      '',
+    ];
     const reference = answer(await create({ chatId: 'chat-2' }));
-    for (const chatSignature of wrong) expect(answer(await create({ chatId: 'chat-2', chatSignature }))).toEqual(reference);
+    for (const chatSignature of wrong)
+      expect(answer(await create({ chatId: 'chat-2', chatSignature }))).toEqual(reference);
     expect(await db().collection('tickets').countDocuments()).toBe(0);
   });
 
   it('for a chat that already has a ticket the refusal is identical, and costs no database command either', async () => {
-    const fresh = [answer(await create({ chatId: 'chat-new' })), answer(await create({ chatId: 'chat-new', chatSignature: signedChat('chat-other').chatSignature }))];
+    const fresh = [
+      answer(await create({ chatId: 'chat-new' })),
+      answer(await create({ chatId: 'chat-new', chatSignature: signedChat('chat-other').chatSignature })),
+    ];
     expect((await create(signedChat('chat-taken'))).body.errors).toBeUndefined();
     let taken: ReturnType<typeof answer>[] = [];
     const commands = await commandsOf(async (headers) => {
-      taken = [answer(await create({ chatId: 'chat-taken' }, headers)), answer(await create({ chatId: 'chat-taken', chatSignature: signedChat('chat-other').chatSignature }, headers))];
+      taken = [
+        answer(await create({ chatId: 'chat-taken' }, headers)),
+        answer(await create({ chatId: 'chat-taken', chatSignature: signedChat('chat-other').chatSignature }, headers)),
+      ];
     });
     expect(taken).toEqual(fresh);
     expect(commands).toEqual([]);
@@ -105,7 +138,11 @@ describe('without CHAT_SIGNING_SECRET', () => {
     await api.stop();
     api = await startTestApi('chat_claim', { CHAT_SIGNING_SECRET: '' }, uri);
     await api.reset();
-    for (const input of [{ chatId: 'chat-7' }, signedChat('chat-7'), { chatId: 'chat-7', chatSignature: signedChat('chat-7', '').chatSignature }]) {
+    for (const input of [
+      { chatId: 'chat-7' },
+      signedChat('chat-7'),
+      { chatId: 'chat-7', chatSignature: signedChat('chat-7', '').chatSignature },
+    ]) {
       expect((await create(input)).body.errors![0].extensions).toEqual(FORBIDDEN);
     }
     expect((await create({ chatId: 'chat-7' }, agent)).body.errors).toBeUndefined();

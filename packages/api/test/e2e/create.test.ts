@@ -5,9 +5,15 @@ import { CREATE, codeOf, signedChat, startTestApi, ticketInput, type TestApi } f
 import { formatTicketNumber } from '../../src/tickets/ticket-number';
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi('create'); });
-afterAll(async () => { await api.stop(); });
-beforeEach(async () => { await api.reset(); });
+beforeAll(async () => {
+  api = await startTestApi('create');
+});
+afterAll(async () => {
+  await api.stop();
+});
+beforeEach(async () => {
+  await api.reset();
+});
 
 const db = () => mongoose.connection.db!;
 const create = (over: Record<string, unknown> = {}) => api.gql(CREATE, { input: ticketInput(over) });
@@ -19,12 +25,22 @@ describe('createTicket', () => {
     expect(r.body.errors).toBeUndefined();
     const t = r.body.data!.createTicket;
     expect(t.ticketNumber).toBe('TKT-00001');
-    expect(t).toMatchObject({ status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'grace.hopper@example.com', firstResponseAt: null });
+    expect(t).toMatchObject({
+      status: 'OPEN',
+      priority: 'NORMAL',
+      source: 'WEB',
+      customerEmail: 'grace.hopper@example.com',
+      firstResponseAt: null,
+    });
     expect(t.timeline).toEqual([expect.objectContaining({ kind: 'CREATED', at: t.createdAt })]);
     expect(new Date(t.createdAt).toISOString()).toBe(t.createdAt);
     const second = await create();
     expect(second.body.data!.createTicket.ticketNumber).toBe('TKT-00002');
-    expect(await db().collection('counters').findOne({ _id: 'ticketNumber' as never })).toMatchObject({ seq: 2 });
+    expect(
+      await db()
+        .collection('counters')
+        .findOne({ _id: 'ticketNumber' as never }),
+    ).toMatchObject({ seq: 2 });
     const stored = await db().collection('tickets').findOne({ ticketNumber: 'TKT-00001' });
     expect(stored!.createdAt).toBeInstanceOf(Date);
   });
@@ -43,22 +59,50 @@ describe('createTicket', () => {
   it('survives a counter behind the data: creates land above the highest number', async () => {
     // Tickets restored from a backup up to 50, counter reset to 3.
     const now = new Date();
-    await db().collection('tickets').insertMany(
-      Array.from({ length: 50 }, (_, i) => ({ ticketNumber: formatTicketNumber(i + 1), sequence: i + 1, subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'old@example.com', createdAt: now, updatedAt: now })),
-    );
-    await db().collection('counters').updateOne({ _id: 'ticketNumber' as never }, { $set: { seq: 3 } }, { upsert: true });
+    await db()
+      .collection('tickets')
+      .insertMany(
+        Array.from({ length: 50 }, (_, i) => ({
+          ticketNumber: formatTicketNumber(i + 1),
+          sequence: i + 1,
+          subject: 's',
+          description: 'd',
+          status: 'OPEN',
+          priority: 'NORMAL',
+          source: 'WEB',
+          customerEmail: 'old@example.com',
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
+    await db()
+      .collection('counters')
+      .updateOne({ _id: 'ticketNumber' as never }, { $set: { seq: 3 } }, { upsert: true });
     const results = await Promise.all(Array.from({ length: 20 }, () => create()));
     expect(results.filter((r) => r.body.errors).map((r) => r.body.errors)).toEqual([]);
     const seqs = results.map((r) => seqOf(r.body.data!.createTicket.ticketNumber));
     expect(Math.min(...seqs)).toBeGreaterThan(50);
     expect(new Set(seqs).size).toBe(20);
-    const counter = await db().collection('counters').findOne({ _id: 'ticketNumber' as never });
+    const counter = await db()
+      .collection('counters')
+      .findOne({ _id: 'ticketNumber' as never });
     expect(counter!.seq).toBeGreaterThanOrEqual(Math.max(...seqs));
   });
 
   it('survives a missing counter on a database that already has tickets', async () => {
     const now = new Date();
-    await db().collection('tickets').insertOne({ ticketNumber: 'TKT-00001', sequence: 1, subject: 's', description: 'd', status: 'OPEN', priority: 'NORMAL', source: 'WEB', customerEmail: 'old@example.com', createdAt: now, updatedAt: now });
+    await db().collection('tickets').insertOne({
+      ticketNumber: 'TKT-00001',
+      sequence: 1,
+      subject: 's',
+      description: 'd',
+      status: 'OPEN',
+      priority: 'NORMAL',
+      source: 'WEB',
+      customerEmail: 'old@example.com',
+      createdAt: now,
+      updatedAt: now,
+    });
     const r = await create();
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data!.createTicket.ticketNumber).toBe('TKT-00002');
@@ -86,10 +130,16 @@ describe('business duplicates', () => {
   it('an idempotent retry returns the same ticket; the same key with other input is DUPLICATE_ENTRY', async () => {
     const input = ticketInput({ idempotencyKey: 'idem-1' });
     const a = await api.gql(CREATE, { input });
-    const b = await api.gql(CREATE, { input: { ...input, customerEmail: (input.customerEmail as string).toUpperCase() } }); // same after normalisation
+    const b = await api.gql(CREATE, {
+      input: { ...input, customerEmail: (input.customerEmail as string).toUpperCase() },
+    }); // same after normalisation
     expect(b.body.data!.createTicket.id).toBe(a.body.data!.createTicket.id);
     const c = await api.gql(CREATE, { input: { ...input, subject: 'something else' } });
-    expect(c.body.errors![0].extensions).toEqual({ code: 'DUPLICATE_ENTRY', mongoCode: 11000, field: 'idempotencyKey' });
+    expect(c.body.errors![0].extensions).toEqual({
+      code: 'DUPLICATE_ENTRY',
+      mongoCode: 11000,
+      field: 'idempotencyKey',
+    });
     expect(await db().collection('tickets').countDocuments()).toBe(1);
   });
 

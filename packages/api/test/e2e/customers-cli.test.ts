@@ -12,20 +12,30 @@ import { serverBuilt, startServer, startServers, type ServerProcess } from '../s
 const CUSTOMERS = join(__dirname, '../../dist/cli/customers.js');
 const describeBuilt = serverBuilt ? describe : describe.skip;
 
-function cli(args: string[], env: Record<string, string | undefined>, input = ''): Promise<{ code: number | null; out: string; err: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  input = '',
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CUSTOMERS, ...args], { env: { PATH: process.env.PATH, USER: 'operator', ...env } });
+    const child = spawn(process.execPath, [CUSTOMERS, ...args], {
+      env: { PATH: process.env.PATH, USER: 'operator', ...env },
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     child.on('exit', (code) => resolve({ code, out, err }));
     child.stdin.end(input);
   });
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  for (const end = Date.now() + ms; ; ) {
+  for (const end = Date.now() + ms; ;) {
     const v = await probe();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -46,7 +56,10 @@ describeBuilt('the customers CLI beside an API process', () => {
 
   beforeAll(async () => {
     // The API keeps its budgets in memory; the CLI is told nothing of rate limits at all.
-    ({ uri, servers: [server] } = await startServers(1, 'customers_cli', { RETENTION_SWEEP_SECONDS: '1' }));
+    ({
+      uri,
+      servers: [server],
+    } = await startServers(1, 'customers_cli', { RETENTION_SWEEP_SECONDS: '1' }));
     client = await MongoClient.connect(uri);
     db = client.db();
     await db.collection('rate_limits').deleteMany({});
@@ -66,7 +79,7 @@ describeBuilt('the customers CLI beside an API process', () => {
     expect((await cli(['export', '--email', 'not-an-email'], { MONGODB_URI: uri })).code).toBe(2);
   });
 
-  it('erases the shared rate-limit records of the customer\'s tickets, and the API counts the erasure in tickets_erased_total', async () => {
+  it("erases the shared rate-limit records of the customer's tickets, and the API counts the erasure in tickets_erased_total", async () => {
     const base = server.url.replace(/\/graphql$/, '');
     const email = 'cli.person@example.com';
     const r = await gql<any>(server.url, CREATE, { input: ticketInput({ customerEmail: email }) });
@@ -84,10 +97,12 @@ describeBuilt('the customers CLI beside an API process', () => {
     const erased = await cli(['erase', '--email', email, '--yes', '--json'], { MONGODB_URI: uri });
     expect(erased.code).toBe(0);
     expect(JSON.parse(erased.out)).toMatchObject({ tickets: 1 });
-    expect((await db.collection('rate_limits').find({}).toArray()).map((d) => d.key)).toEqual(['rl_guessFromAll:TKT-99999']);
+    expect((await db.collection('rate_limits').find({}).toArray()).map((d) => d.key)).toEqual([
+      'rl_guessFromAll:TKT-99999',
+    ]);
 
     // The API process holding the sweep's lease takes the CLI's tally: counted once.
-    await until('the CLI\'s erasure in tickets_erased_total', async () => (await erasedMetric(base)) >= before + 1);
+    await until("the CLI's erasure in tickets_erased_total", async () => (await erasedMetric(base)) >= before + 1);
     expect(await erasedMetric(base)).toBe(before + 1);
     expect(await db.collection('erasure_tallies').countDocuments({})).toBe(0);
 
@@ -101,7 +116,10 @@ describeBuilt('the customers CLI beside an API process', () => {
 
 describeBuilt('stored emails brought to their one spelling by processes starting at once', () => {
   it('respells each old ticket once, whichever of three processes gets there first', async () => {
-    const { uri, servers: [first] } = await startServers(1, 'respell_processes');
+    const {
+      uri,
+      servers: [first],
+    } = await startServers(1, 'respell_processes');
     const numbers: string[] = [];
     for (let i = 0; i < 6; i++) {
       const r = await gql<any>(first.url, CREATE, { input: ticketInput({ customerEmail: `old${i}@example.com` }) });
@@ -112,14 +130,29 @@ describeBuilt('stored emails brought to their one spelling by processes starting
     try {
       const db = client.db();
       // What the earlier code stored: lower-cased, decomposed, the domain in Unicode.
-      for (const [i, n] of numbers.entries()) await db.collection('tickets').updateOne({ ticketNumber: n }, { $set: { customerEmail: `old${i}@bu\u0308cher.de` } });
+      for (const [i, n] of numbers.entries())
+        await db
+          .collection('tickets')
+          .updateOne({ ticketNumber: n }, { $set: { customerEmail: `old${i}@bu\u0308cher.de` } });
       await db.collection('schema_migrations').deleteMany({});
-      const servers = await Promise.all([0, 1, 2].map(() => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' })));
+      const servers = await Promise.all(
+        [0, 1, 2].map(() => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' })),
+      );
       try {
-        const stored = await db.collection('tickets').find({ ticketNumber: { $in: numbers } }).toArray();
-        expect(stored.map((t) => t.customerEmail).sort()).toEqual(numbers.map((_, i) => `old${i}@xn--bcher-kva.de`).sort());
+        const stored = await db
+          .collection('tickets')
+          .find({ ticketNumber: { $in: numbers } })
+          .toArray();
+        expect(stored.map((t) => t.customerEmail).sort()).toEqual(
+          numbers.map((_, i) => `old${i}@xn--bcher-kva.de`).sort(),
+        );
         // Each change made once: the processes' own counts add up to the tickets changed.
-        const counted = servers.map((p) => [...p.out().matchAll(/"tickets":(\d+)[^\n]*stored customer emails brought/g)].reduce((a, m) => a + Number(m[1]), 0));
+        const counted = servers.map((p) =>
+          [...p.out().matchAll(/"tickets":(\d+)[^\n]*stored customer emails brought/g)].reduce(
+            (a, m) => a + Number(m[1]),
+            0,
+          ),
+        );
         expect(counted.reduce((a, b) => a + b, 0)).toBe(6);
         expect(await db.collection('schema_migrations').countDocuments({})).toBe(1);
       } finally {

@@ -34,7 +34,7 @@ const db = () => mongoose.connection.db!;
 const tickets = () => db().collection<ErasableTicket>('tickets');
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  for (const end = Date.now() + ms; ; ) {
+  for (const end = Date.now() + ms; ;) {
     const v = await probe();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -50,7 +50,22 @@ async function create(input: Record<string, unknown>): Promise<string> {
 
 beforeAll(async () => {
   hookUrl = await receiver.start();
-  api = await startTestApi('customers_surface', { AUDIT_KEY, AUDIT_RETENTION_DAYS: '30', RETENTION_SWEEP_SECONDS: '1', WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_DELAYS: '0.2' }, undefined, createLogger('debug', { write: (line: string) => { logLines.push(line); } }));
+  api = await startTestApi(
+    'customers_surface',
+    {
+      AUDIT_KEY,
+      AUDIT_RETENTION_DAYS: '30',
+      RETENTION_SWEEP_SECONDS: '1',
+      WEBHOOK_ALLOW_PRIVATE: '1',
+      WEBHOOK_RETRY_DELAYS: '0.2',
+    },
+    undefined,
+    createLogger('debug', {
+      write: (line: string) => {
+        logLines.push(line);
+      },
+    }),
+  );
   officer = bearer((await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token);
   reader = bearer((await new TokenService([]).create('data-reader', ['customers:read'])).token);
   hooks = bearer((await new TokenService([]).create('crm-sync', ['tickets:read', 'webhooks:manage'])).token);
@@ -66,7 +81,9 @@ describe('one spelling per email', () => {
     const a = await create({ customerEmail: NFC });
     const b = await create({ customerEmail: ` ${NFD.toUpperCase()} ` });
     await create({ customerEmail: 'someone.else@example.com' });
-    const stored = await tickets().find({ ticketNumber: { $in: [a, b] } }).toArray();
+    const stored = await tickets()
+      .find({ ticketNumber: { $in: [a, b] } })
+      .toArray();
     expect(stored.map((t) => t.customerEmail)).toEqual(['erin@xn--bcher-kva.de', 'erin@xn--bcher-kva.de']);
     // trackTicket with the other spelling finds each.
     expect((await api.gql<any>(TRACK, { n: a, e: NFD })).body.data.trackTicket?.ticketNumber).toBe(a);
@@ -74,34 +91,56 @@ describe('one spelling per email', () => {
     expect((await api.gql<any>(COUNT, { filter: { customerEmail: NFD } }, agent)).body.data.tickets.totalCount).toBe(2);
     const data = await api.gql<any>(DATA, { e: NFD }, officer);
     expect(data.body.data.customerData.email).toBe('erin@xn--bcher-kva.de');
-    expect(data.body.data.customerData.tickets.map((t: { ticketNumber: string }) => t.ticketNumber).sort()).toEqual([a, b].sort());
+    expect(data.body.data.customerData.tickets.map((t: { ticketNumber: string }) => t.ticketNumber).sort()).toEqual(
+      [a, b].sort(),
+    );
     const erased = await api.gql<any>(ERASE, { e: 'Erin@xn--bcher-kva.de' }, officer);
     expect(erased.body.data.eraseCustomer.tickets).toBe(2);
     expect(await tickets().countDocuments({ customerEmail: { $in: [NFC, NFD, 'erin@xn--bcher-kva.de'] } })).toBe(0);
   });
 
   it('stored emails of the old spelling are brought to it, once, by any number of processes at once', async () => {
-    const old = [await create({ customerEmail: 'mira@example.org' }), await create({ customerEmail: 'mira@example.org' })];
+    const old = [
+      await create({ customerEmail: 'mira@example.org' }),
+      await create({ customerEmail: 'mira@example.org' }),
+    ];
     // What the earlier code stored: lower-cased only (decomposed, Unicode domain).
     await tickets().updateMany({ ticketNumber: { $in: old } }, { $set: { customerEmail: 'mira@bu\u0308cher.de' } });
     await db().collection('schema_migrations').deleteMany({});
     const log = { info: () => {} };
     const changed = await Promise.all(Array.from({ length: 6 }, () => respellStoredEmails(log)));
     expect(changed.reduce((a, b) => a + b, 0)).toBe(2);
-    expect((await tickets().find({ ticketNumber: { $in: old } }).toArray()).map((t) => t.customerEmail)).toEqual(['mira@xn--bcher-kva.de', 'mira@xn--bcher-kva.de']);
+    expect(
+      (
+        await tickets()
+          .find({ ticketNumber: { $in: old } })
+          .toArray()
+      ).map((t) => t.customerEmail),
+    ).toEqual(['mira@xn--bcher-kva.de', 'mira@xn--bcher-kva.de']);
     expect(await respellStoredEmails(log, { force: true })).toBe(0);
-    expect((await api.gql<any>(DATA, { e: 'MIRA@b\u00fccher.de' }, officer)).body.data.customerData.tickets).toHaveLength(2);
+    expect(
+      (await api.gql<any>(DATA, { e: 'MIRA@b\u00fccher.de' }, officer)).body.data.customerData.tickets,
+    ).toHaveLength(2);
   });
 });
 
 describe('customerData', () => {
   it('answers every field to a customers:read token: assignee, actors, idempotency keys and the webhooks that received the data', async () => {
-    const hook = await api.gql<any>('mutation($u: String!) { createWebhook(url: $u) { webhook { id owner } } }', { u: hookUrl }, hooks);
+    const hook = await api.gql<any>(
+      'mutation($u: String!) { createWebhook(url: $u) { webhook { id owner } } }',
+      { u: hookUrl },
+      hooks,
+    );
     expect(hook.body.errors).toBeUndefined();
     const webhookId = hook.body.data.createWebhook.webhook.id;
     const n = await create({ customerEmail: 'paula@example.com', idempotencyKey: 'paula-key-1' });
-    expect((await api.gql<any>(ASSIGN, { n, a: 'agent.bob' }, agent)).body.data.assignTicket.assignee).toBe('agent.bob');
-    await until('the webhook to receive the ticket\'s events', async () => receiver.requests.filter((r) => r.body.includes(n)).length >= 2);
+    expect((await api.gql<any>(ASSIGN, { n, a: 'agent.bob' }, agent)).body.data.assignTicket.assignee).toBe(
+      'agent.bob',
+    );
+    await until(
+      "the webhook to receive the ticket's events",
+      async () => receiver.requests.filter((r) => r.body.includes(n)).length >= 2,
+    );
 
     const r = await api.gql<any>(DATA, { e: 'paula@example.com' }, reader);
     expect(r.body.errors).toBeUndefined();
@@ -113,43 +152,77 @@ describe('customerData', () => {
     expect(recipient).toMatchObject({ owner: 'crm-sync', url: hookUrl });
     expect(recipient.events).toBeGreaterThanOrEqual(2);
     // Still nothing of the agents' business through the public lookup.
-    expect((await api.gql<any>('query($n: String!, $e: String!) { trackTicket(ticketNumber: $n, email: $e) { assignee } }', { n, e: 'paula@example.com' })).body.data.trackTicket.assignee).toBeNull();
+    expect(
+      (
+        await api.gql<any>(
+          'query($n: String!, $e: String!) { trackTicket(ticketNumber: $n, email: $e) { assignee } }',
+          { n, e: 'paula@example.com' },
+        )
+      ).body.data.trackTicket.assignee,
+    ).toBeNull();
   });
 });
-
 
 describe('erasure', () => {
   it('an erasure a crash left pending, finished by two requests at once, is counted once in their reports and in the audit', async () => {
     const email = 'twice@example.com';
-    const numbers = [await create({ customerEmail: email }), await create({ customerEmail: email }), await create({ customerEmail: email })];
+    const numbers = [
+      await create({ customerEmail: email }),
+      await create({ customerEmail: email }),
+      await create({ customerEmail: email }),
+    ];
     const hash = createHmac('sha256', AUDIT_KEY).update(email).digest('hex');
     // A request that claimed them two minutes ago and died.
     const crashedAt = new Date(Date.now() - 120_000);
-    for (const doc of await tickets().find({ ticketNumber: { $in: numbers } }).toArray()) expect(await claimTicket(doc, crashedAt, {}, hash)).toBe(true);
-    const [one, two] = await Promise.all([api.gql<any>(ERASE, { e: email }, officer), api.gql<any>(ERASE, { e: email }, officer)]);
+    for (const doc of await tickets()
+      .find({ ticketNumber: { $in: numbers } })
+      .toArray())
+      expect(await claimTicket(doc, crashedAt, {}, hash)).toBe(true);
+    const [one, two] = await Promise.all([
+      api.gql<any>(ERASE, { e: email }, officer),
+      api.gql<any>(ERASE, { e: email }, officer),
+    ]);
     expect(one.body.errors).toBeUndefined();
     expect(two.body.errors).toBeUndefined();
     // The background round (every second here) may adopt some first: it counts them in its RESUMED entry (no other test leaves pending tickets).
-    const resumed = (await CustomerAuditModel.collection.find({ action: 'RESUMED' }).toArray()).reduce((sum, e) => sum + Number(e.tickets), 0);
+    const resumed = (await CustomerAuditModel.collection.find({ action: 'RESUMED' }).toArray()).reduce(
+      (sum, e) => sum + Number(e.tickets),
+      0,
+    );
     expect(one.body.data.eraseCustomer.tickets + two.body.data.eraseCustomer.tickets + resumed).toBe(3);
     const audit = await CustomerAuditModel.collection.find({ emailHash: hash, action: 'ERASE' }).toArray();
     expect(audit.reduce((sum, e) => sum + Number(e.tickets), 0) + resumed).toBe(3);
     expect(await tickets().countDocuments({ ticketNumber: { $in: numbers }, erasurePending: true })).toBe(0);
   });
 
-  it('a resolution written after the erasure is erased whole: the ticket\'s notes and its RESOLVED event', async () => {
+  it("a resolution written after the erasure is erased whole: the ticket's notes and its RESOLVED event", async () => {
     const n = await create({ customerEmail: 'late.resolve@example.com' });
-    expect((await api.gql<any>(ERASE, { e: 'late.resolve@example.com' }, officer)).body.data.eraseCustomer.tickets).toBe(1);
+    expect(
+      (await api.gql<any>(ERASE, { e: 'late.resolve@example.com' }, officer)).body.data.eraseCustomer.tickets,
+    ).toBe(1);
     const resolved = await api.gql<any>(RESOLVE, { n, r: 'Late resolution for the erased customer' }, agent);
     expect(resolved.body.errors).toBeUndefined();
     const ticket = await until('the late resolution to be erased', async () => {
       const t = await tickets().findOne({ ticketNumber: n });
       return t?.resolutionNotes === '[erased]' ? t : null;
     });
-    const events = await db().collection('ticket_events').find({ ticketId: ticket._id as Types.ObjectId, kind: 'RESOLUTION_NOTE' }).toArray();
+    const events = await db()
+      .collection('ticket_events')
+      .find({ ticketId: ticket._id as Types.ObjectId, kind: 'RESOLUTION_NOTE' })
+      .toArray();
     expect(events.length).toBe(1);
-    await until('the RESOLUTION_NOTE event to be erased', async () => (await db().collection('ticket_events').findOne({ _id: events[0]._id }))?.message === '[erased]');
-    expect(JSON.stringify(await db().collection('ticket_events').find({ ticketId: ticket._id as Types.ObjectId }).toArray())).not.toContain('Late resolution');
+    await until(
+      'the RESOLUTION_NOTE event to be erased',
+      async () => (await db().collection('ticket_events').findOne({ _id: events[0]._id }))?.message === '[erased]',
+    );
+    expect(
+      JSON.stringify(
+        await db()
+          .collection('ticket_events')
+          .find({ ticketId: ticket._id as Types.ObjectId })
+          .toArray(),
+      ),
+    ).not.toContain('Late resolution');
   });
 });
 
@@ -157,19 +230,41 @@ describe('the audit trail', () => {
   it('hashes with AUDIT_KEY (no key in the database), keeps days not instants, and forgets entries past AUDIT_RETENTION_DAYS', async () => {
     await create({ customerEmail: 'audited@example.com' });
     expect((await api.gql<any>(ERASE, { e: 'audited@example.com' }, officer)).body.errors).toBeUndefined();
-    const entry = await CustomerAuditModel.collection.findOne({ emailHash: createHmac('sha256', AUDIT_KEY).update('audited@example.com').digest('hex') });
+    const entry = await CustomerAuditModel.collection.findOne({
+      emailHash: createHmac('sha256', AUDIT_KEY).update('audited@example.com').digest('hex'),
+    });
     expect(entry).not.toBeNull();
     expect(await db().collection('audit_keys').countDocuments({})).toBe(0);
     expect((entry!.at as Date).getTime() % DAY).toBe(0);
-    const old = await CustomerAuditModel.collection.insertOne({ action: 'EXPORT', actor: 'old', at: new Date(Date.now() - 40 * DAY), tickets: 1 } as never);
-    const recent = await CustomerAuditModel.collection.insertOne({ action: 'EXPORT', actor: 'recent', at: new Date(Date.now() - 20 * DAY), tickets: 1 } as never);
-    await until('the old entry to be deleted', async () => (await CustomerAuditModel.collection.countDocuments({ _id: old.insertedId })) === 0);
+    const old = await CustomerAuditModel.collection.insertOne({
+      action: 'EXPORT',
+      actor: 'old',
+      at: new Date(Date.now() - 40 * DAY),
+      tickets: 1,
+    } as never);
+    const recent = await CustomerAuditModel.collection.insertOne({
+      action: 'EXPORT',
+      actor: 'recent',
+      at: new Date(Date.now() - 20 * DAY),
+      tickets: 1,
+    } as never);
+    await until(
+      'the old entry to be deleted',
+      async () => (await CustomerAuditModel.collection.countDocuments({ _id: old.insertedId })) === 0,
+    );
     expect(await CustomerAuditModel.collection.countDocuments({ _id: recent.insertedId })).toBe(1);
   });
 
   it('logs no email, no email domain and no email hash', () => {
     const logged = logLines.join('');
     expect(logged).toContain('ticket created');
-    for (const secret of ['xn--bcher-kva', 'example.org', 'paula@', 'twice@', createHmac('sha256', AUDIT_KEY).update('twice@example.com').digest('hex')]) expect({ secret, logged: logged.includes(secret) }).toEqual({ secret, logged: false });
+    for (const secret of [
+      'xn--bcher-kva',
+      'example.org',
+      'paula@',
+      'twice@',
+      createHmac('sha256', AUDIT_KEY).update('twice@example.com').digest('hex'),
+    ])
+      expect({ secret, logged: logged.includes(secret) }).toEqual({ secret, logged: false });
   });
 });

@@ -26,7 +26,19 @@ describeWithEngine('database outage', () => {
   const lines: string[] = [];
   beforeAll(async () => {
     await engine.start();
-    api = await startTestApi('outage', { DB_TIMEOUT_MS: '1500' }, engine.uri, pino({ level: 'warn' }, { write: (l: string) => { lines.push(l); } }));
+    api = await startTestApi(
+      'outage',
+      { DB_TIMEOUT_MS: '1500' },
+      engine.uri,
+      pino(
+        { level: 'warn' },
+        {
+          write: (l: string) => {
+            lines.push(l);
+          },
+        },
+      ),
+    );
   });
   afterAll(async () => {
     await api?.stop();
@@ -39,7 +51,10 @@ describeWithEngine('database outage', () => {
 
     const to503 = await until(async () => (await fetch(`${api.base}/healthz`)).status === 503, 10_000);
     const t0 = Date.now();
-    const [created, tracked] = await Promise.all([api.gql(CREATE, { input: ticketInput() }), api.gql(TRACK, { n: 'TKT-00001', e: 'a@example.com' })]);
+    const [created, tracked] = await Promise.all([
+      api.gql(CREATE, { input: ticketInput() }),
+      api.gql(TRACK, { n: 'TKT-00001', e: 'a@example.com' }),
+    ]);
     const answeredIn = Date.now() - t0;
     for (const r of [created, tracked]) {
       expect(codeOf(r)).toBe('SERVICE_UNAVAILABLE');
@@ -56,7 +71,9 @@ describeWithEngine('database outage', () => {
     const toRecovery = await until(async () => (await fetch(`${api.base}/healthz`)).status === 200, 30_000);
     const r = await api.gql(CREATE, { input: ticketInput() });
     expect(r.body.errors).toBeUndefined();
-    console.log(`database outage: /healthz 503 after ${to503} ms, requests answered in ${answeredIn} ms while down, recovered ${toRecovery} ms after the engine returned`);
+    console.log(
+      `database outage: /healthz 503 after ${to503} ms, requests answered in ${answeredIn} ms while down, recovered ${toRecovery} ms after the engine returned`,
+    );
   });
 
   it('answers SERVICE_UNAVAILABLE (503) for a named token it cannot check while down', async () => {

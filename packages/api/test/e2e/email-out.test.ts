@@ -18,27 +18,44 @@ const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { timeline { kind 
 const PUBLIC_EVENTS = `query($n: String!, $k: String) { trackTicket(ticketNumber: $n, key: $k) { timeline { kind email { status } } } }`;
 
 const FROM = 'Support <support@help.example.com>';
-const env = (smtp: string) => ({ SMTP_URL: smtp, EMAIL_FROM: FROM, PUBLIC_WEB_URL: 'https://help.example.com/', EMAIL_RETRY_DELAYS: '0.2,0.2', EMAIL_LEASE_SECONDS: '2' });
+const env = (smtp: string) => ({
+  SMTP_URL: smtp,
+  EMAIL_FROM: FROM,
+  PUBLIC_WEB_URL: 'https://help.example.com/',
+  EMAIL_RETRY_DELAYS: '0.2,0.2',
+  EMAIL_LEASE_SECONDS: '2',
+});
 const idsOf = (list: Arrived[]) => list.map((a) => a.mail.messageId);
 
 describe('email out in one process', () => {
   const smtp = new TestSmtp();
   let api: TestApi;
-  beforeAll(async () => { api = await startTestApi('email_out', env(await smtp.start())); });
-  afterAll(async () => { await api.stop(); await smtp.stop(); });
+  beforeAll(async () => {
+    api = await startTestApi('email_out', env(await smtp.start()));
+  });
+  afterAll(async () => {
+    await api.stop();
+    await smtp.stop();
+  });
 
   async function open(over: Record<string, unknown> = {}) {
     const input = ticketInput(over);
     const r = await api.gql(CREATE, { input });
     expect(r.body.errors).toBeUndefined();
-    return { n: r.body.data!.createTicket.ticketNumber as string, key: r.body.data!.createTicket.customerKey as string, email: input.customerEmail as string };
+    return {
+      n: r.body.data!.createTicket.ticketNumber as string,
+      key: r.body.data!.createTicket.customerKey as string,
+      email: input.customerEmail as string,
+    };
   }
 
   it('confirms, answers and resolves in one thread; nothing for notes or assignments', async () => {
     const t = await open();
     const [created] = await smtp.waitFor(() => smtp.to(t.email).length === 1).then(() => smtp.to(t.email));
     expect(created.mail.subject).toContain(`[${t.n}]`);
-    expect(created.mail.text).toContain(`https://help.example.com/track?ticket=${t.n}&key=${encodeURIComponent(t.key)}`);
+    expect(created.mail.text).toContain(
+      `https://help.example.com/track?ticket=${t.n}&key=${encodeURIComponent(t.key)}`,
+    );
     expect(created.mail.html).toContain(`key=${encodeURIComponent(t.key)}`);
     expect(created.mail.headers.get('auto-submitted')).toBe('auto-generated');
     expect(created.mail.messageId).toMatch(/^<[0-9a-f]+\.tkt-\d+@help\.example\.com>$/);
@@ -109,19 +126,29 @@ describe('email out in one process', () => {
     expect(smtp.to(gone)).toHaveLength(0);
   });
 
-  it('exports the mail records with the customer\'s data, and erasure removes them and the key', async () => {
-    const officer = { authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}` };
+  it("exports the mail records with the customer's data, and erasure removes them and the key", async () => {
+    const officer = {
+      authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}`,
+    };
     const t = await open();
     await smtp.waitFor(() => smtp.to(t.email).length === 1);
     const sentId = smtp.to(t.email)[0].mail.messageId;
     let exported: any;
     for (let i = 0; i < 100; i++) {
-      exported = (await api.gql(`query($e: String!) { customerData(email: $e) { tickets { timeline { kind email { messageId status } } } } }`, { e: t.email }, officer)).body.data!.customerData;
+      exported = (
+        await api.gql(
+          `query($e: String!) { customerData(email: $e) { tickets { timeline { kind email { messageId status } } } } }`,
+          { e: t.email },
+          officer,
+        )
+      ).body.data!.customerData;
       if (exported.tickets[0].timeline[0].email?.status === 'SENT') break;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(exported.tickets[0].timeline[0].email).toEqual({ messageId: sentId, status: 'SENT' });
-    expect(codeOf(await api.gql(`mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`, { e: t.email }, officer))).toBeUndefined();
+    expect(
+      codeOf(await api.gql(`mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`, { e: t.email }, officer)),
+    ).toBeUndefined();
     const db = mongoose.connection.db!;
     const ticket = await db.collection('tickets').findOne({ ticketNumber: t.n });
     expect(ticket!.customerKeyHash).toBeUndefined();
@@ -130,10 +157,13 @@ describe('email out in one process', () => {
     expect((await api.gql(PUBLIC_EVENTS, { n: t.n, k: t.key })).body.data!.trackTicket).toBeNull();
   });
 
-  it('sends nothing for a customer\'s own reply', async () => {
+  it("sends nothing for a customer's own reply", async () => {
     const t = await open();
     await smtp.waitFor(() => smtp.to(t.email).length === 1);
-    const r = await api.gql(`mutation($n: String!, $k: String!) { replyAsCustomer(ticketNumber: $n, key: $k, message: "me again") { ticketNumber } }`, { n: t.n, k: t.key });
+    const r = await api.gql(
+      `mutation($n: String!, $k: String!) { replyAsCustomer(ticketNumber: $n, key: $k, message: "me again") { ticketNumber } }`,
+      { n: t.n, k: t.key },
+    );
     expect(codeOf(r)).toBeUndefined();
     const barrier = await open();
     await smtp.waitFor(() => smtp.to(barrier.email).length === 1);
@@ -154,23 +184,38 @@ describe('email out in one process', () => {
     servers = started.servers;
     const numbers: string[] = [];
     const create = async (url: string) => {
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: CREATE, variables: { input: ticketInput() } }) });
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: CREATE, variables: { input: ticketInput() } }),
+      });
       numbers.push(((await r.json()) as any).data.createTicket.ticketNumber);
     };
     for (let i = 0; i < 10; i++) await create(servers[i % 2].url);
     await smtp.waitFor((a) => a.length >= 3);
     // Kill the process that holds the sending lease (mid-round, as it may be).
     const client = await MongoClient.connect(started.uri);
-    const lease = await client.db().collection<{ _id: string; owner: string }>('mail_leases').findOne({ _id: 'outbound' });
+    const lease = await client
+      .db()
+      .collection<{ _id: string; owner: string }>('mail_leases')
+      .findOne({ _id: 'outbound' });
     await client.close();
     const holder = servers.findIndex((s) => lease!.owner.split(':')[1] === String(s.child.pid));
     expect(holder).toBeGreaterThanOrEqual(0);
     servers[holder].child.kill('SIGKILL');
     await servers[holder].exit;
     for (let i = 0; i < 10; i++) await create(servers[1 - holder].url);
-    await smtp.waitFor(() => numbers.every((n) => smtp.arrived.some((a) => a.mail.subject?.includes(`[${n}]`))), 30_000);
+    await smtp.waitFor(
+      () => numbers.every((n) => smtp.arrived.some((a) => a.mail.subject?.includes(`[${n}]`))),
+      30_000,
+    );
     // Every event's message arrived; a second copy only ever with the same Message-ID (the one in flight at the kill).
-    const byNumber = new Map(numbers.map((n) => [n, new Set(smtp.arrived.filter((a) => a.mail.subject?.includes(`[${n}]`)).map((a) => a.mail.messageId))]));
+    const byNumber = new Map(
+      numbers.map((n) => [
+        n,
+        new Set(smtp.arrived.filter((a) => a.mail.subject?.includes(`[${n}]`)).map((a) => a.mail.messageId)),
+      ]),
+    );
     for (const ids of byNumber.values()) expect(ids.size).toBe(1);
     expect(smtp.arrived.length).toBeLessThanOrEqual(numbers.length + 1);
   });

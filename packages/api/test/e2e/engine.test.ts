@@ -15,7 +15,9 @@ const tmp = () => {
   scratch.push(dir);
   return dir;
 };
-afterAll(() => { for (const dir of scratch) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 /** An environment where no mongod is installed or cached and downloads go to the mirror at `url`. */
 function offline(url: string): NodeJS.ProcessEnv {
@@ -31,7 +33,8 @@ function offline(url: string): NodeJS.ProcessEnv {
 }
 
 /** How long the download was tried, as the engine's note says. */
-const downloadMs = (engine: Engine) => Number(/\((\d+) ms of them downloading\)/.exec(engine.notes.join(' '))?.[1] ?? NaN);
+const downloadMs = (engine: Engine) =>
+  Number(/\((\d+) ms of them downloading\)/.exec(engine.notes.join(' '))?.[1] ?? NaN);
 
 async function timed(env: NodeJS.ProcessEnv): Promise<{ engine: Engine; ms: number }> {
   const t0 = Date.now();
@@ -51,7 +54,9 @@ describe('the engine chain, offline', () => {
     try {
       expect(first.engine.kind).toBe('jongodb');
       expect(first.engine.persistent).toBe(false);
-      expect(first.engine.notes.join(' ')).toMatch(/no mongod: mongodb-memory-server could not get one \(.*ECONNREFUSED/);
+      expect(first.engine.notes.join(' ')).toMatch(
+        /no mongod: mongodb-memory-server could not get one \(.*ECONNREFUSED/,
+      );
       console.log(`[tests] offline fallback (download refused): jongodb ready after ${first.ms} ms`);
       // The download itself gave up at once; starting node and jongodb on a busy host is not the network's time.
       expect(downloadMs(first.engine)).toBeLessThan(DOWNLOAD_DEADLINE_MS);
@@ -94,7 +99,10 @@ describe('the engine chain, offline', () => {
 });
 
 const mongod = process.env.TEST_MONGOD_BINARY;
-if (!mongod) console.log('[tests] skipped: "a real mongod keeps its data across restarts" needs a mongod (none on PATH, none cached, download unavailable)');
+if (!mongod)
+  console.log(
+    '[tests] skipped: "a real mongod keeps its data across restarts" needs a mongod (none on PATH, none cached, download unavailable)',
+  );
 (mongod ? describe : describe.skip)('the engine chain with a real mongod', () => {
   it('runs a replica set that keeps its data in the data directory across restarts; without one, starts empty', async () => {
     const dataDir = tmp();

@@ -6,8 +6,26 @@ import { MongoClient, type Document } from 'mongodb';
 import mongoose from 'mongoose';
 import { markBatchTimesInBackground, sequenceOnce } from '../../src/feed/sequencer';
 import { currentFeedId } from '../../src/feed/feed-id';
-import { AGENT_TOKEN, COLLECTIONS, CREATE, RESPOND, agent, engineUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
-import { faketimeAvailable, serverBuilt, skewedClock, startServer, startServers, type ServerProcess } from '../support/processes';
+import {
+  AGENT_TOKEN,
+  COLLECTIONS,
+  CREATE,
+  RESPOND,
+  agent,
+  engineUri,
+  gql,
+  startTestApi,
+  ticketInput,
+  type TestApi,
+} from '../support/api';
+import {
+  faketimeAvailable,
+  serverBuilt,
+  skewedClock,
+  startServer,
+  startServers,
+  type ServerProcess,
+} from '../support/processes';
 
 const CHANGES = `query($after: String, $since: DateTime, $first: Int) {
   ticketChanges(after: $after, since: $since, first: $first) {
@@ -15,14 +33,23 @@ const CHANGES = `query($after: String, $since: DateTime, $first: Int) {
     endCursor hasMore
   }
 }`;
-type Change = { cursor: string; event: { id: string; kind: string; at: string; message: string | null }; ticket: { ticketNumber: string; createdAt: string } };
+type Change = {
+  cursor: string;
+  event: { id: string; kind: string; at: string; message: string | null };
+  ticket: { ticketNumber: string; createdAt: string };
+};
 type Page = { changes: Change[]; endCursor: string | null; hasMore: boolean };
 type Reply = { page?: Page; code?: string; fields?: string[]; message?: string };
 
 async function changes(url: string, variables: Record<string, unknown>): Promise<Reply> {
   const r = await gql<{ ticketChanges: Page }>(url, CHANGES, variables, agent);
   const e = r.body.errors?.[0];
-  if (e) return { code: e.extensions.code, fields: e.extensions.fields?.map((f: { field: string }) => f.field), message: e.message };
+  if (e)
+    return {
+      code: e.extensions.code,
+      fields: e.extensions.fields?.map((f: { field: string }) => f.field),
+      message: e.message,
+    };
   return { page: r.body.data!.ticketChanges };
 }
 
@@ -33,7 +60,12 @@ async function page(url: string, variables: Record<string, unknown>): Promise<Pa
 }
 
 /** Every change from `after` on, polling (bounded) until `count` were read. */
-async function readUntil(url: string, count: number, after: string | null = null, limitMs = 20_000): Promise<{ seen: Change[]; cursor: string | null }> {
+async function readUntil(
+  url: string,
+  count: number,
+  after: string | null = null,
+  limitMs = 20_000,
+): Promise<{ seen: Change[]; cursor: string | null }> {
   const seen: Change[] = [];
   let cursor = after;
   const t0 = Date.now();
@@ -54,15 +86,23 @@ const hasFaketime = faketimeAvailable;
 const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: the multi-process feed tests need the build (npm test runs it first)');
 const describeSkewed = serverBuilt && hasFaketime ? describe : describe.skip;
-if (!hasFaketime) console.warn('skipped: "per-ticket order under skewed clocks" needs Debian\'s faketime (apt-get install faketime; .ci/run installs it)');
+if (!hasFaketime)
+  console.warn(
+    'skipped: "per-ticket order under skewed clocks" needs Debian\'s faketime (apt-get install faketime; .ci/run installs it)',
+  );
 
 describeSkewed('one ticket answered in turn by processes whose clocks disagree', () => {
   const servers: ServerProcess[] = [];
   beforeAll(async () => {
-    const { uri, servers: [onTime] } = await startServers(1, 'feed_skew');
+    const {
+      uri,
+      servers: [onTime],
+    } = await startServers(1, 'feed_skew');
     servers.push(onTime);
     const env = { MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' };
-    servers.push(...(await Promise.all([startServer({ ...env, ...skewed('-5s') }), startServer({ ...env, ...skewed('+40s') })])));
+    servers.push(
+      ...(await Promise.all([startServer({ ...env, ...skewed('-5s') }), startServer({ ...env, ...skewed('+40s') })])),
+    );
   }, 60_000);
   afterAll(async () => {
     expect(await Promise.all(servers.map((s) => s.stop()))).toEqual([0, 0, 0]);
@@ -71,12 +111,17 @@ describeSkewed('one ticket answered in turn by processes whose clocks disagree',
   it('the feed keeps the order in which the API acknowledged them, not the order of their clocks', async () => {
     const [onTime, behind, ahead] = servers.map((s) => s.url);
     // The clocks really disagree: each process stamps a new ticket with its own time.
-    const createdAt = async (url: string) => Date.parse((await gql<{ createTicket: { createdAt: string } }>(url, CREATE, { input: ticketInput() })).body.data!.createTicket.createdAt);
+    const createdAt = async (url: string) =>
+      Date.parse(
+        (await gql<{ createTicket: { createdAt: string } }>(url, CREATE, { input: ticketInput() })).body.data!
+          .createTicket.createdAt,
+      );
     const now = Date.now();
     expect(await createdAt(behind)).toBeLessThan(now - 3_000);
     expect(await createdAt(ahead)).toBeGreaterThan(now + 30_000);
 
-    const t = (await gql<{ createTicket: { ticketNumber: string } }>(onTime, CREATE, { input: ticketInput() })).body.data!.createTicket;
+    const t = (await gql<{ createTicket: { ticketNumber: string } }>(onTime, CREATE, { input: ticketInput() })).body
+      .data!.createTicket;
     // Each answer is written after the one before was acknowledged, in turn
     // by the process on time, the one 5 s behind and the one 40 s ahead;
     // quickly, so that several wait for the same claim.
@@ -96,7 +141,8 @@ describeSkewed('one ticket answered in turn by processes whose clocks disagree',
     const times = mine.map((c) => Date.parse(c.event.at));
     expect(times.some((at, i) => i > 0 && at < times[i - 1])).toBe(true);
     // Every process serves the same order.
-    for (const url of [behind, ahead]) expect((await readUntil(url, seen.length)).seen.map((c) => c.event.id)).toEqual(seen.map((c) => c.event.id));
+    for (const url of [behind, ahead])
+      expect((await readUntil(url, seen.length)).seen.map((c) => c.event.id)).toEqual(seen.map((c) => c.event.id));
   }, 120_000);
 });
 
@@ -106,7 +152,10 @@ describeBuilt('cursors the server made, and only those', () => {
   let uriA: string;
   beforeAll(async () => {
     const [one, two] = await Promise.all([startServers(1, 'feed_cursor_a'), startServers(1, 'feed_cursor_b')]);
-    ({ uri: uriA, servers: [a] } = one);
+    ({
+      uri: uriA,
+      servers: [a],
+    } = one);
     [b] = two.servers;
   }, 60_000);
   afterAll(async () => {
@@ -114,7 +163,8 @@ describeBuilt('cursors the server made, and only those', () => {
   });
 
   const create = async (url: string, count: number) => {
-    for (let i = 0; i < count; i++) expect((await gql(url, CREATE, { input: ticketInput() })).body.errors).toBeUndefined();
+    for (let i = 0; i < count; i++)
+      expect((await gql(url, CREATE, { input: ticketInput() })).body.errors).toBeUndefined();
   };
   const refusal = async (url: string, after: string) => {
     const r = await changes(url, { after });
@@ -130,14 +180,20 @@ describeBuilt('cursors the server made, and only those', () => {
     expect((await changes(b.url, { after: fromA.seen[1].cursor })).message).toMatch(/another database/);
     expect(await refusal(a.url, fromB.seen[0].cursor)).toEqual(REFUSED);
     // Its own cursors, of course, are fine.
-    expect((await page(b.url, { after: fromB.seen[1].cursor })).changes.map((c) => c.event.id)).toEqual(fromB.seen.slice(2).map((c) => c.event.id));
+    expect((await page(b.url, { after: fromB.seen[1].cursor })).changes.map((c) => c.event.id)).toEqual(
+      fromB.seen.slice(2).map((c) => c.event.id),
+    );
   });
 
   it('refuses every other spelling of a cursor, and positions it never made', async () => {
     const { seen } = await readUntil(a.url, 2);
     const good = seen[0].cursor;
     const bytes = Buffer.from(good, 'base64url');
-    const variant = (edit: (b: Buffer) => void) => { const copy = Buffer.from(bytes); edit(copy); return copy.toString('base64url'); };
+    const variant = (edit: (b: Buffer) => void) => {
+      const copy = Buffer.from(bytes);
+      edit(copy);
+      return copy.toString('base64url');
+    };
     const others = [
       `${good}=`, // padding
       `${good}==`,
@@ -146,7 +202,9 @@ describeBuilt('cursors the server made, and only those', () => {
       ` ${good}`,
       good.toLowerCase() === good ? null : good.toLowerCase(),
       variant((x) => x.writeUIntBE(0, 9, 6)), // position 0
-      variant((x) => { x[0] = 1; }), // another version
+      variant((x) => {
+        x[0] = 1;
+      }), // another version
       Buffer.from('f1:1').toString('base64url'), // the old text cursors, in any number spelling
       Buffer.from('f1:01').toString('base64url'),
       Buffer.from('f1:1.0').toString('base64url'),
@@ -155,7 +213,9 @@ describeBuilt('cursors the server made, and only those', () => {
       'garbage',
     ].filter((x): x is string => x !== null);
     for (const other of others) expect([other, await refusal(a.url, other)]).toEqual([other, REFUSED]);
-    expect((await page(a.url, { after: good })).changes.map((c) => c.event.id)).toEqual(seen.slice(1).map((c) => c.event.id));
+    expect((await page(a.url, { after: good })).changes.map((c) => c.event.id)).toEqual(
+      seen.slice(1).map((c) => c.event.id),
+    );
   });
 
   it('a restored backup: newer cursors are refused, loudly, also once the feed has grown past them again', async () => {
@@ -190,7 +250,9 @@ describeBuilt('cursors the server made, and only those', () => {
       expect([still.code, still.fields]).toEqual(['BAD_USER_INPUT', ['after']]);
       expect(still.message).toMatch(/does not hold/);
       // A cursor from before the backup goes on with what came after the restore.
-      expect((await page(a.url, { after: before.cursor })).changes.map((c) => c.event.id)).toEqual(regrown.seen.map((c) => c.event.id));
+      expect((await page(a.url, { after: before.cursor })).changes.map((c) => c.event.id)).toEqual(
+        regrown.seen.map((c) => c.event.id),
+      );
     } finally {
       await client.close();
     }
@@ -205,7 +267,8 @@ const realMongo = process.env.TEST_REAL_MONGODB === '1';
 describe('one process whose MONGODB_URI asks for w=1, local reads and secondaries', () => {
   let api: TestApi;
   const commands: { name: string; collection: unknown; command: Document }[] = [];
-  const record = (e: { commandName: string; command: Document }) => commands.push({ name: e.commandName, collection: e.command[e.commandName], command: e.command });
+  const record = (e: { commandName: string; command: Document }) =>
+    commands.push({ name: e.commandName, collection: e.command[e.commandName], command: e.command });
   beforeAll(async () => {
     api = await startTestApi('feed_hosts', {}, withOptions(engineUri(), URI_OPTIONS));
     mongoose.connection.getClient().on('commandStarted', record);
@@ -228,13 +291,19 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     const feedCollections = new Set(['feed_batches', 'feed_meta']);
     const isFeed = (c: (typeof commands)[number]) =>
       feedCollections.has(String(c.collection)) ||
-      (c.collection === 'ticket_events' && (c.name === 'update' || (c.name === 'find' && ('pending' in c.command.filter || '$in' in (c.command.filter?._id ?? {}))))) ||
+      (c.collection === 'ticket_events' &&
+        (c.name === 'update' ||
+          (c.name === 'find' && ('pending' in c.command.filter || '$in' in (c.command.filter?._id ?? {}))))) ||
       (c.collection === 'tickets' && c.name === 'find' && '$in' in (c.command.filter?._id ?? {}));
     const feed = commands.filter((c) => isFeed(c) && ['find', 'insert', 'update'].includes(c.name));
     const reads = feed.filter((c) => c.name === 'find');
     const writes = feed.filter((c) => c.name !== 'find');
-    expect([...new Set(reads.map((c) => c.collection))]).toEqual(expect.arrayContaining(['feed_batches', 'feed_meta', 'ticket_events', 'tickets']));
-    expect([...new Set(writes.map((c) => c.collection))]).toEqual(expect.arrayContaining(['feed_batches', 'ticket_events']));
+    expect([...new Set(reads.map((c) => c.collection))]).toEqual(
+      expect.arrayContaining(['feed_batches', 'feed_meta', 'ticket_events', 'tickets']),
+    );
+    expect([...new Set(writes.map((c) => c.collection))]).toEqual(
+      expect.arrayContaining(['feed_batches', 'ticket_events']),
+    );
     for (const c of reads) expect([c.collection, c.command.readConcern]).toEqual([c.collection, { level: 'majority' }]);
     for (const c of writes) expect([c.collection, c.command.writeConcern?.w]).toEqual([c.collection, 'majority']);
     // The ticket's own writes keep the URI's w=1 (the feed's settings are its own, not the connection's).
@@ -243,7 +312,7 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     for (const c of eventInserts) expect(c.command.writeConcern).toEqual({ w: 1 });
   });
 
-  it('reads the feed id once, not on every page (the hub\'s polls, webhooks, readers)', async () => {
+  it("reads the feed id once, not on every page (the hub's polls, webhooks, readers)", async () => {
     await api.reset();
     await api.gql(CREATE, { input: ticketInput() });
     const { cursor } = await readUntil(api.url, 1);
@@ -253,21 +322,32 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     expect(commands.filter((c) => c.name === 'find' && c.collection === 'feed_meta')).toEqual([]);
   });
 
-  (realMongo ? it : it.skip)('on a real replica set, the feed reads from the primary although the URI prefers secondaries', async () => {
-    await api.reset();
-    commands.length = 0;
-    const t = (await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket;
-    expect((await api.gql(RESPOND, { n: t.ticketNumber, m: 'on it' }, agent)).body.errors).toBeUndefined();
-    await readUntil(api.url, 2);
-    // The driver names a read preference other than primary in each command it sends to a replica set.
-    const feedReads = commands.filter((c) => c.name === 'find' && ['feed_batches', 'feed_meta'].includes(String(c.collection)));
-    expect(feedReads.length).toBeGreaterThan(0);
-    for (const c of feedReads) expect([c.collection, c.command.$readPreference?.mode ?? 'primary']).toEqual([c.collection, 'primary']);
-    // The API's other reads do follow the URI (the ticket looked up by number for the answer).
-    const byNumber = commands.find((c) => c.name === 'find' && c.collection === 'tickets' && c.command.filter?.ticketNumber);
-    expect(byNumber?.command.$readPreference?.mode).toBe('secondaryPreferred');
-  });
-  if (!realMongo) console.warn('skipped: the read-preference part needs a real mongod replica set (TEST_REAL_MONGODB): jongodb is a single server, where the driver sends no read preference at all');
+  (realMongo ? it : it.skip)(
+    'on a real replica set, the feed reads from the primary although the URI prefers secondaries',
+    async () => {
+      await api.reset();
+      commands.length = 0;
+      const t = (await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket;
+      expect((await api.gql(RESPOND, { n: t.ticketNumber, m: 'on it' }, agent)).body.errors).toBeUndefined();
+      await readUntil(api.url, 2);
+      // The driver names a read preference other than primary in each command it sends to a replica set.
+      const feedReads = commands.filter(
+        (c) => c.name === 'find' && ['feed_batches', 'feed_meta'].includes(String(c.collection)),
+      );
+      expect(feedReads.length).toBeGreaterThan(0);
+      for (const c of feedReads)
+        expect([c.collection, c.command.$readPreference?.mode ?? 'primary']).toEqual([c.collection, 'primary']);
+      // The API's other reads do follow the URI (the ticket looked up by number for the answer).
+      const byNumber = commands.find(
+        (c) => c.name === 'find' && c.collection === 'tickets' && c.command.filter?.ticketNumber,
+      );
+      expect(byNumber?.command.$readPreference?.mode).toBe('secondaryPreferred');
+    },
+  );
+  if (!realMongo)
+    console.warn(
+      'skipped: the read-preference part needs a real mongod replica set (TEST_REAL_MONGODB): jongodb is a single server, where the driver sends no read preference at all',
+    );
 
   it('`since` over 10 000 batches: one index lookup finds where to start; a `since` after everything returns nothing', async () => {
     await api.reset();
@@ -279,7 +359,15 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     // 10 000 events, one per batch, a second apart; every 100th written by a process 50 s behind.
     const base = Date.parse('2026-01-01T00:00:00Z');
     const N = 10_000;
-    const events = Array.from({ length: N }, (_, i) => ({ _id: new mongoose.Types.ObjectId(), ticketId: new mongoose.Types.ObjectId(ticket.id as string), kind: 'AGENT_RESPONSE', message: `e${i + 1}`, at: new Date(base + i * 1_000 - (i % 100 === 99 ? 50_000 : 0)), ticketSeq: i + 1, pending: false }));
+    const events = Array.from({ length: N }, (_, i) => ({
+      _id: new mongoose.Types.ObjectId(),
+      ticketId: new mongoose.Types.ObjectId(ticket.id as string),
+      kind: 'AGENT_RESPONSE',
+      message: `e${i + 1}`,
+      at: new Date(base + i * 1_000 - (i % 100 === 99 ? 50_000 : 0)),
+      ticketSeq: i + 1,
+      pending: false,
+    }));
     let soFar = 0;
     const batches = events.map((e, i) => {
       soFar = Math.max(soFar, e.at.getTime());
@@ -301,21 +389,32 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     const future = await page(api.url, { since: new Date(base + N * 1_000 + 60_000).toISOString() });
     expect(future.changes).toEqual([]);
     expect(future.endCursor).not.toBeNull();
-    expect(await page(api.url, { after: future.endCursor })).toEqual({ changes: [], endCursor: future.endCursor, hasMore: false });
+    expect(await page(api.url, { after: future.endCursor })).toEqual({
+      changes: [],
+      endCursor: future.endCursor,
+      hasMore: false,
+    });
     const last = await page(api.url, { since: events[N - 2].at.toISOString() });
     expect(messages(last)).toEqual([`e${N - 1}`, `e${N}`]);
     expect(last.endCursor).toBe(future.endCursor);
 
     if (realMongo) {
-      const plan = await db.collection('feed_batches').find({ maxAtSoFar: { $gte: events[7_776].at } }).sort({ maxAtSoFar: 1, _id: 1 }).limit(1).explain('executionStats');
+      const plan = await db
+        .collection('feed_batches')
+        .find({ maxAtSoFar: { $gte: events[7_776].at } })
+        .sort({ maxAtSoFar: 1, _id: 1 })
+        .limit(1)
+        .explain('executionStats');
       expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('maxAtSoFar_1__id_1');
       expect(plan.executionStats.totalDocsExamined).toBeLessThanOrEqual(1);
     } else {
-      console.warn('skipped: the query-plan check of `since` needs a real mongod (TEST_REAL_MONGODB): jongodb has no explain; correctness was checked');
+      console.warn(
+        'skipped: the query-plan check of `since` needs a real mongod (TEST_REAL_MONGODB): jongodb has no explain; correctness was checked',
+      );
     }
   }, 120_000);
 
-  it('a claim cut at the batch size still takes a ticket\'s earliest event first, even when its writer\'s clock put it last', async () => {
+  it("a claim cut at the batch size still takes a ticket's earliest event first, even when its writer's clock put it last", async () => {
     await api.reset();
     const db = mongoose.connection.db!;
     const ticket = (await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket;
@@ -323,7 +422,15 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     const ticketId = new mongoose.Types.ObjectId(ticket.id as string);
     const now = Date.now();
     // sequence 2 (after CREATED) was written by a process an hour ahead; 3..701 after it, on time: more than one claim's worth.
-    const events = Array.from({ length: 700 }, (_, i) => ({ _id: new mongoose.Types.ObjectId(), ticketId, kind: 'AGENT_RESPONSE', message: `seq ${i + 2}`, at: new Date(i === 0 ? now + 3_600_000 : now + i), sequence: i + 2, pending: true }));
+    const events = Array.from({ length: 700 }, (_, i) => ({
+      _id: new mongoose.Types.ObjectId(),
+      ticketId,
+      kind: 'AGENT_RESPONSE',
+      message: `seq ${i + 2}`,
+      at: new Date(i === 0 ? now + 3_600_000 : now + i),
+      sequence: i + 2,
+      pending: true,
+    }));
     await db.collection('ticket_events').insertMany(events);
     const { seen } = await readUntil(api.url, 700, start);
     expect(seen.map((c) => c.event.message)).toEqual(events.map((e) => e.message));
@@ -338,18 +445,38 @@ describe('one process whose MONGODB_URI asks for w=1, local reads and secondarie
     await db.collection('ticket_events').deleteMany({});
     const ticketId = new mongoose.Types.ObjectId(ticket.id as string);
     const base = Date.parse('2026-02-01T00:00:00Z');
-    const events = [5, 3, 9, 7, 12, 11].map((s, i) => ({ _id: new mongoose.Types.ObjectId(), ticketId, kind: 'AGENT_RESPONSE', message: `e${i + 1}`, at: new Date(base + s * 1_000), ticketSeq: i + 1, pending: false }));
+    const events = [5, 3, 9, 7, 12, 11].map((s, i) => ({
+      _id: new mongoose.Types.ObjectId(),
+      ticketId,
+      kind: 'AGENT_RESPONSE',
+      message: `e${i + 1}`,
+      at: new Date(base + s * 1_000),
+      ticketSeq: i + 1,
+      pending: false,
+    }));
     await db.collection('ticket_events').insertMany(events);
-    await db.collection('feed_batches').insertMany(events.map((e, i) => ({ _id: i + 1, end: i + 1, ids: [e._id], maxAt: e.at, done: true })) as never[]);
+    await db
+      .collection('feed_batches')
+      .insertMany(events.map((e, i) => ({ _id: i + 1, end: i + 1, ids: [e._id], maxAt: e.at, done: true })) as never[]);
     // Marked or not yet (this process's sequencer may be at it): the same answer.
     const since = await page(api.url, { since: new Date(base + 8_000).toISOString() });
     expect(since.changes.map((c) => c.event.message)).toEqual(['e3', 'e4', 'e5', 'e6']);
     // A pending event: claimed only on top of marked batches.
-    await db.collection('ticket_events').insertOne({ _id: new mongoose.Types.ObjectId(), ticketId, kind: 'AGENT_RESPONSE', message: 'e7', at: new Date(base + 10_000), ticketSeq: 7, pending: true });
+    await db.collection('ticket_events').insertOne({
+      _id: new mongoose.Types.ObjectId(),
+      ticketId,
+      kind: 'AGENT_RESPONSE',
+      message: 'e7',
+      at: new Date(base + 10_000),
+      ticketSeq: 7,
+      pending: true,
+    });
     await sequenceOnce();
     await markBatchTimesInBackground();
     await readUntil(api.url, 7);
-    const marks = (await db.collection('feed_batches').find({}).sort({ _id: 1 }).toArray()).map((b) => (b.maxAtSoFar as Date).getTime() - base);
+    const marks = (await db.collection('feed_batches').find({}).sort({ _id: 1 }).toArray()).map(
+      (b) => (b.maxAtSoFar as Date).getTime() - base,
+    );
     expect(marks).toEqual([5, 5, 9, 9, 12, 12, 12].map((s) => s * 1_000));
   });
 

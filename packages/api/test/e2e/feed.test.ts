@@ -14,7 +14,11 @@ const CHANGES = `query($after: String, $since: DateTime, $first: Int) {
     endCursor hasMore
   }
 }`;
-type Change = { cursor: string; event: { id: string; kind: string; at: string; actor: string | null }; ticket: { ticketNumber: string; status: string } };
+type Change = {
+  cursor: string;
+  event: { id: string; kind: string; at: string; actor: string | null };
+  ticket: { ticketNumber: string; status: string };
+};
 type ChangePage = { changes: Change[]; endCursor: string | null; hasMore: boolean };
 
 async function readPage(url: string, variables: Record<string, unknown>): Promise<ChangePage> {
@@ -27,7 +31,10 @@ async function readPage(url: string, variables: Record<string, unknown>): Promis
 class Reader {
   readonly seen: Change[] = [];
   cursor: string | null = null;
-  constructor(private readonly url: string, private readonly first = 50) {}
+  constructor(
+    private readonly url: string,
+    private readonly first = 50,
+  ) {}
   async poll(): Promise<number> {
     let got = 0;
     for (;;) {
@@ -43,7 +50,8 @@ class Reader {
   async until(count: number, limitMs = 15_000): Promise<void> {
     const t0 = Date.now();
     while (this.seen.length < count) {
-      if (Date.now() - t0 > limitMs) throw new Error(`reader has ${this.seen.length} of ${count} changes after ${limitMs} ms`);
+      if (Date.now() - t0 > limitMs)
+        throw new Error(`reader has ${this.seen.length} of ${count} changes after ${limitMs} ms`);
       if (!(await this.poll())) await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -66,12 +74,18 @@ describeBuilt('three API processes writing, readers polling', () => {
   it('every event exactly once, in one order for every reader, resumable, and `since` starts at the right event', async () => {
     const live = new Reader(servers[0].url, 40);
     let writing = true;
-    const polling = (async () => { while (writing) { await live.poll(); await new Promise((r) => setTimeout(r, 20)); } })();
+    const polling = (async () => {
+      while (writing) {
+        await live.poll();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
 
     // Creates, answers and status changes, spread over the three processes at once.
     const work = Array.from({ length: 45 }, async (_, i) => {
       const url = servers[i % 3].url;
-      const t = (await gql<{ createTicket: { ticketNumber: string } }>(url, CREATE, { input: ticketInput() })).body.data!.createTicket;
+      const t = (await gql<{ createTicket: { ticketNumber: string } }>(url, CREATE, { input: ticketInput() })).body
+        .data!.createTicket;
       const next = (k: number) => servers[(i + k) % 3].url;
       expect(codeOf(await gql(next(1), RESPOND, { n: t.ticketNumber, m: 'first answer' }, agent))).toBeUndefined();
       await Promise.all([
@@ -89,13 +103,16 @@ describeBuilt('three API processes writing, readers polling', () => {
 
     expect(live.seen).toHaveLength(written);
     expect(new Set(ids(live.seen)).size).toBe(written);
-    expect(new Set(live.seen.map((c) => c.event.kind))).toEqual(new Set(['CREATED', 'FIRST_RESPONSE', 'AGENT_RESPONSE', 'IN_PROGRESS']));
+    expect(new Set(live.seen.map((c) => c.event.kind))).toEqual(
+      new Set(['CREATED', 'FIRST_RESPONSE', 'AGENT_RESPONSE', 'IN_PROGRESS']),
+    );
     expect(live.seen.filter((c) => c.event.kind !== 'CREATED').every((c) => c.event.actor === 'agent')).toBe(true);
     // An event written after another was acknowledged never comes before it:
     // per ticket, CREATED, then FIRST_RESPONSE, then the two written at the
     // same moment (their order between them is the feed's to choose).
     const byTicket = new Map<string, string[]>();
-    for (const c of live.seen) byTicket.set(c.ticket.ticketNumber, [...(byTicket.get(c.ticket.ticketNumber) ?? []), c.event.kind]);
+    for (const c of live.seen)
+      byTicket.set(c.ticket.ticketNumber, [...(byTicket.get(c.ticket.ticketNumber) ?? []), c.event.kind]);
     for (const kinds of byTicket.values()) expect(kinds.slice(0, 2)).toEqual(['CREATED', 'FIRST_RESPONSE']);
 
     // A reader starting later, from the start, through another process: the same events in the same order.
@@ -125,8 +142,12 @@ describeBuilt('three API processes writing, readers polling', () => {
 
 describe('the sequencer when a process stalls mid-claim', () => {
   let api: TestApi;
-  beforeAll(async () => { api = await startTestApi('feed_stall'); });
-  afterAll(async () => { await api.stop(); });
+  beforeAll(async () => {
+    api = await startTestApi('feed_stall');
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
 
   const events = () => TimelineEventModel.collection;
   let ticketId: mongoose.Types.ObjectId;
@@ -161,17 +182,32 @@ describe('the sequencer when a process stalls mid-claim', () => {
     const end = (await lastBatch())!.end;
     const a = await pendingEvent('CREATED');
     const b = await pendingEvent('CREATED');
-    const readAll = async (after: string | null) => (await readPage(api.url, { after, first: 500 })).changes.map((x) => x.event.id);
+    const readAll = async (after: string | null) =>
+      (await readPage(api.url, { after, first: 500 })).changes.map((x) => x.event.id);
     const start = await readPage(api.url, { first: 500 });
 
     // A batch that is not there yet (positions end+3.. claimed before end+1..): readers stop in front of the gap.
     const c = await pendingEvent('CLOSED');
-    await FeedBatchModel.collection.insertOne({ _id: end + 3, end: end + 3, ids: [c], maxAt: new Date(), maxAtSoFar: new Date(), done: false } as never);
+    await FeedBatchModel.collection.insertOne({
+      _id: end + 3,
+      end: end + 3,
+      ids: [c],
+      maxAt: new Date(),
+      maxAtSoFar: new Date(),
+      done: false,
+    } as never);
     expect(await readAll(start.endCursor)).toEqual([]);
     await FeedBatchModel.collection.deleteOne({ _id: end + 3 } as never);
 
     // "Process 1" claims a and b (positions end+1, end+2; its batch as this version writes them) and stalls before clearing their pending marks.
-    await FeedBatchModel.collection.insertOne({ _id: end + 1, end: end + 2, ids: [a, b], maxAt: new Date(), maxAtSoFar: new Date(), done: false } as never);
+    await FeedBatchModel.collection.insertOne({
+      _id: end + 1,
+      end: end + 2,
+      ids: [a, b],
+      maxAt: new Date(),
+      maxAtSoFar: new Date(),
+      done: false,
+    } as never);
     expect(await readAll(start.endCursor)).toEqual([String(a), String(b)]); // readable at once: the batch exists only with its events
 
     // "Process 2" runs: it finishes process 1's claim first (a and b are not claimed again), then claims c.
@@ -180,7 +216,9 @@ describe('the sequencer when a process stalls mid-claim', () => {
     expect(await sequenceOnce()).toBe(0);
 
     // Process 1 wakes up and tries to claim again from where it was: its batch start is taken.
-    const again = await FeedBatchModel.collection.insertOne({ _id: end + 1, end: end + 3, ids: [a, b, c], maxAt: new Date(), done: false } as never).catch((e) => e);
+    const again = await FeedBatchModel.collection
+      .insertOne({ _id: end + 1, end: end + 3, ids: [a, b, c], maxAt: new Date(), done: false } as never)
+      .catch((e) => e);
     expect(again.code).toBe(11000);
     expect(await readAll(start.endCursor)).toEqual([String(a), String(b), String(c)]);
     expect(await events().countDocuments({ pending: true })).toBe(0);
@@ -195,15 +233,22 @@ describe('the sequencer when a process stalls mid-claim', () => {
     const page = await readPage(api.url, { first: 500 });
     expect(page.changes.map((c) => c.ticket.ticketNumber)).toEqual([t.ticketNumber]);
     expect(page.changes.map((c) => c.event.id)).not.toContain(String(orphan));
-    expect(await readPage(api.url, { after: page.endCursor })).toEqual({ changes: [], endCursor: page.endCursor, hasMore: false });
+    expect(await readPage(api.url, { after: page.endCursor })).toEqual({
+      changes: [],
+      endCursor: page.endCursor,
+      hasMore: false,
+    });
   });
 
   it('refuses bad cursors and page sizes, naming the field; needs tickets:read', async () => {
-    const fieldOf = async (v: Record<string, unknown>) => (await api.gql(CHANGES, v, agent)).body.errors?.[0]?.extensions?.fields?.map((f: { field: string }) => f.field);
+    const fieldOf = async (v: Record<string, unknown>) =>
+      (await api.gql(CHANGES, v, agent)).body.errors?.[0]?.extensions?.fields?.map((f: { field: string }) => f.field);
     expect(await fieldOf({ first: 0 })).toEqual(['first']);
     expect(await fieldOf({ first: 501 })).toEqual(['first']);
     expect(await fieldOf({ after: 'garbage' })).toEqual(['after']);
-    expect(await fieldOf({ after: Buffer.from('t1:d:1:aaaaaaaaaaaaaaaaaaaaaaaa').toString('base64url') })).toEqual(['after']);
+    expect(await fieldOf({ after: Buffer.from('t1:d:1:aaaaaaaaaaaaaaaaaaaaaaaa').toString('base64url') })).toEqual([
+      'after',
+    ]);
     expect(codeOf(await api.gql(CHANGES, {}))).toBe('UNAUTHENTICATED');
   });
 });

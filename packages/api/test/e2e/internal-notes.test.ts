@@ -35,8 +35,12 @@ let api: TestApi;
 // with another's findOneAndUpdate reply (on one connection it never did),
 // and the assignment race below must test our compare-and-set, not that.
 // The requests still race: each reads, then tries its compare-and-set.
-beforeAll(async () => { api = await startTestApi('internal_notes', {}, `${monitoredUri(engineUri())}&maxPoolSize=1`); });
-afterAll(async () => { await api.stop(); });
+beforeAll(async () => {
+  api = await startTestApi('internal_notes', {}, `${monitoredUri(engineUri())}&maxPoolSize=1`);
+});
+afterAll(async () => {
+  await api.stop();
+});
 
 const sdk = (token?: string) => createClient({ url: api.url, token, webSocketImpl: WebSocket });
 
@@ -52,7 +56,8 @@ async function feed(): Promise<Change[]> {
   const all: Change[] = [];
   let after: string | null = null;
   for (let page = 0; page < 100; page++) {
-    const r: { changes: Change[]; endCursor: string | null; hasMore: boolean } = (await api.gql(FEED, { after }, agent)).body.data!.ticketChanges;
+    const r: { changes: Change[]; endCursor: string | null; hasMore: boolean } = (await api.gql(FEED, { after }, agent))
+      .body.data!.ticketChanges;
     all.push(...r.changes);
     after = r.endCursor;
     if (!r.hasMore) break;
@@ -70,21 +75,37 @@ describe('internal notes and assignments, as a customer sees them', () => {
 
     const customer = sdk();
     const seen: Ticket[] = [];
-    const stop = customer.subscribeToTicket({ ticketNumber: t.ticketNumber, email: t.email }, { next: (v) => seen.push(v) });
+    const stop = customer.subscribeToTicket(
+      { ticketNumber: t.ticketNumber, email: t.email },
+      { next: (v) => seen.push(v) },
+    );
     try {
       await until(() => seen.length === 1);
       const noted = await api.gql(NOTE, { n: t.ticketNumber, m: 'Customer is a VIP; be gentle.' }, agent);
       expect(noted.body.errors).toBeUndefined();
-      expect((await api.gql(ASSIGN, { n: t.ticketNumber, a: 'ada@support.example' }, agent)).body.errors).toBeUndefined();
+      expect(
+        (await api.gql(ASSIGN, { n: t.ticketNumber, a: 'ada@support.example' }, agent)).body.errors,
+      ).toBeUndefined();
       // Both are in the feed (so every process's live reader has passed them) before we look again.
-      for (let i = 0; i < 100 && (await feed()).filter((c) => c.ticket.ticketNumber === t.ticketNumber && c.event.visibility === 'INTERNAL').length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      for (
+        let i = 0;
+        i < 100 &&
+        (await feed()).filter((c) => c.ticket.ticketNumber === t.ticketNumber && c.event.visibility === 'INTERNAL')
+          .length < 2;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 100));
 
       expect({ track: await track(), timeline: await timeline(), replay: await replay() }).toEqual(before);
       expect(before.track).not.toContain('VIP');
       expect(before.track).toContain('"assignee":null');
 
       // A public change after them: the subscriber's next state is that one; nothing came for the note or the assignment.
-      await api.gql(`mutation($n: String!) { respondToTicket(ticketNumber: $n, message: "On it.") { id } }`, { n: t.ticketNumber }, agent);
+      await api.gql(
+        `mutation($n: String!) { respondToTicket(ticketNumber: $n, message: "On it.") { id } }`,
+        { n: t.ticketNumber },
+        agent,
+      );
       await until(() => seen.some((v) => v.firstResponseAt !== null));
       expect(seen).toHaveLength(2);
       for (const v of seen) {
@@ -102,18 +123,27 @@ describe('internal notes and assignments, as a customer sees them', () => {
 
   it('are not even read for a public lookup: its query asks for the public events only', async () => {
     const t = await newTicket();
-    for (let i = 0; i < 3; i++) expect((await api.gql(NOTE, { n: t.ticketNumber, m: `note ${i}` }, agent)).body.errors).toBeUndefined();
+    for (let i = 0; i < 3; i++)
+      expect((await api.gql(NOTE, { n: t.ticketNumber, m: `note ${i}` }, agent)).body.errors).toBeUndefined();
     // The lookups' own commands (by their request id), never the feed's sequencer reading events on its timer.
     const commands = await commandsOfRequests(async (headers) => {
-      expect((await api.gql(TRACK, { n: t.ticketNumber, e: t.email }, headers)).body.data!.trackTicket.timeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
-      expect((await api.gql(TIMELINE, { n: t.ticketNumber, e: t.email }, headers)).body.data!.ticketTimeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
+      expect(
+        (await api.gql(TRACK, { n: t.ticketNumber, e: t.email }, headers)).body.data!.trackTicket.timeline.map(
+          (e: Event) => e.kind,
+        ),
+      ).toEqual(['CREATED']);
+      expect(
+        (await api.gql(TIMELINE, { n: t.ticketNumber, e: t.email }, headers)).body.data!.ticketTimeline.map(
+          (e: Event) => e.kind,
+        ),
+      ).toEqual(['CREATED']);
     });
     const finds = commands.filter((e) => e.commandName === 'find' && collectionOf(e) === 'ticket_events');
     expect(finds).toHaveLength(2);
     for (const f of finds) expect(f.command.filter).toMatchObject({ visibility: { $ne: 'INTERNAL' } });
   });
 
-  it('does not move the ticket\'s updatedAt, for anyone', async () => {
+  it("does not move the ticket's updatedAt, for anyone", async () => {
     const t = await newTicket();
     await new Promise((r) => setTimeout(r, 20));
     await api.gql(NOTE, { n: t.ticketNumber, m: 'note' }, agent);
@@ -124,7 +154,9 @@ describe('internal notes and assignments, as a customer sees them', () => {
     expect(withToken.timeline.map((e: Event) => e.kind)).toEqual(['CREATED', 'INTERNAL_NOTE', 'ASSIGNED', 'ASSIGNED']);
     // A listing's updatedAfter follows the public time too: an internal change does not bring a ticket back.
     const after = new Date(new Date(t.updatedAt).getTime() + 1).toISOString();
-    const listed = (await api.gql(LIST, { f: { updatedAfter: after } }, agent)).body.data!.tickets.edges.map((e: { node: { ticketNumber: string } }) => e.node.ticketNumber);
+    const listed = (await api.gql(LIST, { f: { updatedAfter: after } }, agent)).body.data!.tickets.edges.map(
+      (e: { node: { ticketNumber: string } }) => e.node.ticketNumber,
+    );
     expect(listed).not.toContain(t.ticketNumber);
   });
 
@@ -152,23 +184,56 @@ describe('internal notes and assignments, as a token holder sees them', () => {
         if (i % 10 === 9) await api.gql(NOTE, { n: probe.ticketNumber, m: 'probe' }, agent);
       }
       const t = await newTicket();
-      const noted = (await api.gql(NOTE, { n: t.ticketNumber, m: 'Checked the logs: disk full.' }, agent)).body.data!.addInternalNote;
-      expect(noted.timeline.at(-1)).toMatchObject({ kind: 'INTERNAL_NOTE', visibility: 'INTERNAL', message: 'Checked the logs: disk full.', actor: expect.any(String) });
+      const noted = (await api.gql(NOTE, { n: t.ticketNumber, m: 'Checked the logs: disk full.' }, agent)).body.data!
+        .addInternalNote;
+      expect(noted.timeline.at(-1)).toMatchObject({
+        kind: 'INTERNAL_NOTE',
+        visibility: 'INTERNAL',
+        message: 'Checked the logs: disk full.',
+        actor: expect.any(String),
+      });
       expect(noted.timeline[0]).toMatchObject({ kind: 'CREATED', visibility: 'PUBLIC' });
-      const assigned = (await api.gql(ASSIGN, { n: t.ticketNumber, a: '  ada@support.example  ' }, agent)).body.data!.assignTicket;
+      const assigned = (await api.gql(ASSIGN, { n: t.ticketNumber, a: '  ada@support.example  ' }, agent)).body.data!
+        .assignTicket;
       expect(assigned.assignee).toBe('ada@support.example');
-      expect(assigned.timeline.at(-1)).toMatchObject({ kind: 'ASSIGNED', visibility: 'INTERNAL', message: 'Assigned to ada@support.example' });
+      expect(assigned.timeline.at(-1)).toMatchObject({
+        kind: 'ASSIGNED',
+        visibility: 'INTERNAL',
+        message: 'Assigned to ada@support.example',
+      });
 
       const ticket = (await api.gql(TICKET, { n: t.ticketNumber }, agent)).body.data!.ticket;
-      expect(ticket.timeline.map((e: Event) => [e.kind, e.visibility])).toEqual([['CREATED', 'PUBLIC'], ['INTERNAL_NOTE', 'INTERNAL'], ['ASSIGNED', 'INTERNAL']]);
-      const listed = (await api.gql(LIST, { f: { assignee: 'ada@support.example' } }, agent)).body.data!.tickets.edges.map((e: { node: unknown }) => e.node);
-      expect(listed).toContainEqual({ ticketNumber: t.ticketNumber, assignee: 'ada@support.example', updatedAt: t.updatedAt });
+      expect(ticket.timeline.map((e: Event) => [e.kind, e.visibility])).toEqual([
+        ['CREATED', 'PUBLIC'],
+        ['INTERNAL_NOTE', 'INTERNAL'],
+        ['ASSIGNED', 'INTERNAL'],
+      ]);
+      const listed = (
+        await api.gql(LIST, { f: { assignee: 'ada@support.example' } }, agent)
+      ).body.data!.tickets.edges.map((e: { node: unknown }) => e.node);
+      expect(listed).toContainEqual({
+        ticketNumber: t.ticketNumber,
+        assignee: 'ada@support.example',
+        updatedAt: t.updatedAt,
+      });
 
       await until(() => live.filter((c) => c.ticket.ticketNumber === t.ticketNumber).length === 3, 15_000);
-      const mine = live.filter((c) => c.ticket.ticketNumber === t.ticketNumber).map((c) => [c.event.kind, c.event.visibility]);
-      expect(mine).toEqual([['CREATED', 'PUBLIC'], ['INTERNAL_NOTE', 'INTERNAL'], ['ASSIGNED', 'INTERNAL']]);
-      const inFeed = (await feed()).filter((c) => c.ticket.ticketNumber === t.ticketNumber).map((c) => [c.event.kind, c.event.visibility, c.event.message]);
-      expect(inFeed).toEqual([['CREATED', 'PUBLIC', null], ['INTERNAL_NOTE', 'INTERNAL', 'Checked the logs: disk full.'], ['ASSIGNED', 'INTERNAL', 'Assigned to ada@support.example']]);
+      const mine = live
+        .filter((c) => c.ticket.ticketNumber === t.ticketNumber)
+        .map((c) => [c.event.kind, c.event.visibility]);
+      expect(mine).toEqual([
+        ['CREATED', 'PUBLIC'],
+        ['INTERNAL_NOTE', 'INTERNAL'],
+        ['ASSIGNED', 'INTERNAL'],
+      ]);
+      const inFeed = (await feed())
+        .filter((c) => c.ticket.ticketNumber === t.ticketNumber)
+        .map((c) => [c.event.kind, c.event.visibility, c.event.message]);
+      expect(inFeed).toEqual([
+        ['CREATED', 'PUBLIC', null],
+        ['INTERNAL_NOTE', 'INTERNAL', 'Checked the logs: disk full.'],
+        ['ASSIGNED', 'INTERNAL', 'Assigned to ada@support.example'],
+      ]);
     } finally {
       stop();
       await agentSdk.close();
@@ -184,7 +249,9 @@ describe('assignment', () => {
       expect(codeOf(r)).toBe('BAD_USER_INPUT');
       expect(r.body.errors![0].extensions.fields).toEqual([{ field: 'assignee', message: expect.any(String) }]);
     }
-    expect((await api.gql(ASSIGN, { n: t.ticketNumber, a: 'x'.repeat(200) }, agent)).body.data!.assignTicket.assignee).toBe('x'.repeat(200));
+    expect(
+      (await api.gql(ASSIGN, { n: t.ticketNumber, a: 'x'.repeat(200) }, agent)).body.data!.assignTicket.assignee,
+    ).toBe('x'.repeat(200));
     const bad = await api.gql(LIST, { f: { assignee: 'x', unassigned: true } }, agent);
     expect(codeOf(bad)).toBe('BAD_USER_INPUT');
     expect(codeOf(await api.gql(LIST, { f: { assignee: ' ' } }, agent))).toBe('BAD_USER_INPUT');
@@ -203,15 +270,20 @@ describe('assignment', () => {
       for (const a of values) {
         const r = await api.gql(ASSIGN, { n: t.ticketNumber, a }, agent);
         expect([name, JSON.stringify(a), codeOf(r)]).toEqual([name, JSON.stringify(a), 'BAD_USER_INPUT']);
-        expect(r.body.errors![0].extensions.fields).toEqual([{ field: 'assignee', message: 'must not contain control, format or invisible characters' }]);
+        expect(r.body.errors![0].extensions.fields).toEqual([
+          { field: 'assignee', message: 'must not contain control, format or invisible characters' },
+        ]);
         expect(codeOf(await api.gql(LIST, { f: { assignee: a } }, agent))).toBe('BAD_USER_INPUT');
       }
     }
     // "é" typed as e + combining acute is stored, and found, as the single code point.
     const run = Date.now();
-    const assigned = (await api.gql(ASSIGN, { n: t.ticketNumber, a: `rene\u0301-${run}` }, agent)).body.data!.assignTicket;
+    const assigned = (await api.gql(ASSIGN, { n: t.ticketNumber, a: `rene\u0301-${run}` }, agent)).body.data!
+      .assignTicket;
     expect(assigned.assignee).toBe(`ren\u00e9-${run}`);
-    const listed = (await api.gql(LIST, { f: { assignee: `ren\u00e9-${run}` } }, agent)).body.data!.tickets.edges.map((e: { node: { ticketNumber: string } }) => e.node.ticketNumber);
+    const listed = (await api.gql(LIST, { f: { assignee: `ren\u00e9-${run}` } }, agent)).body.data!.tickets.edges.map(
+      (e: { node: { ticketNumber: string } }) => e.node.ticketNumber,
+    );
     expect(listed).toEqual([t.ticketNumber]);
     // Compared exactly: another case is another agent.
     expect((await api.gql(LIST, { f: { assignee: `REN\u00c9-${run}` } }, agent)).body.data!.tickets.edges).toEqual([]);
@@ -226,12 +298,21 @@ describe('assignment', () => {
     await api.gql(ASSIGN, { n: a.ticketNumber, a: 'grace' }, agent); // no change: no event
     const unassigned = (await api.gql(ASSIGN, { n: a.ticketNumber, a: null }, agent)).body.data!.assignTicket;
     expect(unassigned.assignee).toBeNull();
-    expect(unassigned.timeline.filter((e: Event) => e.kind === 'ASSIGNED').map((e: Event) => e.message)).toEqual(['Assigned to grace', 'Unassigned (was grace)']);
+    expect(unassigned.timeline.filter((e: Event) => e.kind === 'ASSIGNED').map((e: Event) => e.message)).toEqual([
+      'Assigned to grace',
+      'Unassigned (was grace)',
+    ]);
     const bTimeline = (await api.gql(TICKET, { n: b.ticketNumber }, agent)).body.data!.ticket.timeline;
-    expect(bTimeline.filter((e: Event) => e.kind === 'ASSIGNED').map((e: Event) => e.message)).toEqual(['Assigned to grace', 'Assigned to alan (was grace)']);
+    expect(bTimeline.filter((e: Event) => e.kind === 'ASSIGNED').map((e: Event) => e.message)).toEqual([
+      'Assigned to grace',
+      'Assigned to alan (was grace)',
+    ]);
     await api.gql(ASSIGN, { n: c.ticketNumber, a: 'grace' }, agent);
 
-    const numbers = async (f: Record<string, unknown>) => (await api.gql(LIST, { f }, agent)).body.data!.tickets.edges.map((e: { node: { ticketNumber: string } }) => e.node.ticketNumber);
+    const numbers = async (f: Record<string, unknown>) =>
+      (await api.gql(LIST, { f }, agent)).body.data!.tickets.edges.map(
+        (e: { node: { ticketNumber: string } }) => e.node.ticketNumber,
+      );
     expect(await numbers({ assignee: ' grace ' })).toEqual([c.ticketNumber]);
     expect(await numbers({ assignee: 'alan' })).toEqual([b.ticketNumber]);
     expect(await numbers({ unassigned: true })).toEqual([a.ticketNumber]);
@@ -243,17 +324,23 @@ describe('assignment', () => {
   it('two agents at once: both succeed, both events are on the timeline, the last one written is the assignee', async () => {
     for (let round = 0; round < 5; round++) {
       const t = await newTicket();
-      const results = await Promise.all(['grace', 'alan', 'ada'].map((a) => api.gql(ASSIGN, { n: t.ticketNumber, a: `${a}-${round}` }, agent)));
+      const results = await Promise.all(
+        ['grace', 'alan', 'ada'].map((a) => api.gql(ASSIGN, { n: t.ticketNumber, a: `${a}-${round}` }, agent)),
+      );
       for (const r of results) expect(r.body.errors).toBeUndefined();
       const ticket = (await api.gql(TICKET, { n: t.ticketNumber }, agent)).body.data!.ticket;
-      const assigned = ticket.timeline.filter((e: Event) => e.kind === 'ASSIGNED').map((e: Event) => /^Assigned to (\S+)(?: \(was (\S+)\))?$/.exec(e.message!)!);
+      const assigned = ticket.timeline
+        .filter((e: Event) => e.kind === 'ASSIGNED')
+        .map((e: Event) => /^Assigned to (\S+)(?: \(was (\S+)\))?$/.exec(e.message!)!);
       expect(assigned).toHaveLength(3);
       // A chain: each event's "was" is the one before it; the final assignee is the last event's.
       expect(assigned[0][2]).toBeUndefined();
       expect(assigned[1][2]).toBe(assigned[0][1]);
       expect(assigned[2][2]).toBe(assigned[1][1]);
       expect(ticket.assignee).toBe(assigned[2][1]);
-      expect(new Set(assigned.map((m: RegExpExecArray) => m[1]))).toEqual(new Set([`grace-${round}`, `alan-${round}`, `ada-${round}`]));
+      expect(new Set(assigned.map((m: RegExpExecArray) => m[1]))).toEqual(
+        new Set([`grace-${round}`, `alan-${round}`, `ada-${round}`]),
+      );
     }
   });
 });

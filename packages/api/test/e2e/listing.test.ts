@@ -15,12 +15,24 @@ const LIST = `query($filter: TicketFilter, $orderBy: TicketOrder, $first: Int, $
 }`;
 const COUNT = `query($filter: TicketFilter) { tickets(filter: $filter, first: 1) { totalCount } }`;
 
-type Node = { ticketNumber: string; status: string; priority: string; source: string; customerEmail: string; createdAt: string; updatedAt: string };
+type Node = {
+  ticketNumber: string;
+  status: string;
+  priority: string;
+  source: string;
+  customerEmail: string;
+  createdAt: string;
+  updatedAt: string;
+};
 type Page = { edges: { cursor: string; node: Node }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi('listing'); });
-afterAll(async () => { await api.stop(); });
+beforeAll(async () => {
+  api = await startTestApi('listing');
+});
+afterAll(async () => {
+  await api.stop();
+});
 
 async function list(variables: Record<string, unknown>): Promise<Page> {
   const r = await api.gql<{ tickets: Page }>(LIST, variables, agent);
@@ -46,11 +58,18 @@ describe('ticket and tickets', () => {
   beforeAll(async () => {
     await api.reset();
     const shapes = [
-      { priority: 'LOW', source: 'WEB' }, { priority: 'HIGH', source: 'CHAT' }, { priority: 'URGENT', source: 'EMAIL' },
-      { priority: 'NORMAL', source: 'API' }, { priority: 'HIGH', source: 'WEB' }, { priority: 'LOW', source: 'CHAT' },
+      { priority: 'LOW', source: 'WEB' },
+      { priority: 'HIGH', source: 'CHAT' },
+      { priority: 'URGENT', source: 'EMAIL' },
+      { priority: 'NORMAL', source: 'API' },
+      { priority: 'HIGH', source: 'WEB' },
+      { priority: 'LOW', source: 'CHAT' },
     ];
     for (let i = 0; i < 12; i++) {
-      const input = ticketInput({ ...shapes[i % shapes.length], customerEmail: i % 4 === 0 ? 'Repeat.Customer@Example.com' : `c${i}@example.com` });
+      const input = ticketInput({
+        ...shapes[i % shapes.length],
+        customerEmail: i % 4 === 0 ? 'Repeat.Customer@Example.com' : `c${i}@example.com`,
+      });
       made.push((await api.gql(CREATE, { input })).body.data!.createTicket);
     }
     await api.gql(STATUS, { n: made[1].ticketNumber, s: 'IN_PROGRESS' }, agent);
@@ -59,7 +78,9 @@ describe('ticket and tickets', () => {
 
   it('ticket: by number (any case), null when unknown', async () => {
     const q = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber customerEmail } }`;
-    expect((await api.gql(q, { n: made[3].ticketNumber.toLowerCase() }, agent)).body.data!.ticket.ticketNumber).toBe(made[3].ticketNumber);
+    expect((await api.gql(q, { n: made[3].ticketNumber.toLowerCase() }, agent)).body.data!.ticket.ticketNumber).toBe(
+      made[3].ticketNumber,
+    );
     expect((await api.gql(q, { n: 'TKT-99999999' }, agent)).body.data!.ticket).toBeNull();
     expect(codeOf(await api.gql(q, { n: 'not a number' }, agent))).toBe('BAD_USER_INPUT');
   });
@@ -77,8 +98,16 @@ describe('ticket and tickets', () => {
     ['status', { status: ['IN_PROGRESS', 'RESOLVED'] }, (t: Node) => ['IN_PROGRESS', 'RESOLVED'].includes(t.status)],
     ['priority', { priority: ['HIGH'] }, (t: Node) => t.priority === 'HIGH'],
     ['source', { source: ['CHAT', 'EMAIL'] }, (t: Node) => ['CHAT', 'EMAIL'].includes(t.source)],
-    ['customerEmail (any case, trimmed)', { customerEmail: '  REPEAT.customer@example.COM ' }, (t: Node) => t.customerEmail === 'repeat.customer@example.com'],
-    ['several at once', { priority: ['LOW', 'HIGH'], source: ['CHAT'] }, (t: Node) => ['LOW', 'HIGH'].includes(t.priority) && t.source === 'CHAT'],
+    [
+      'customerEmail (any case, trimmed)',
+      { customerEmail: '  REPEAT.customer@example.COM ' },
+      (t: Node) => t.customerEmail === 'repeat.customer@example.com',
+    ],
+    [
+      'several at once',
+      { priority: ['LOW', 'HIGH'], source: ['CHAT'] },
+      (t: Node) => ['LOW', 'HIGH'].includes(t.priority) && t.source === 'CHAT',
+    ],
   ])('filters by %s', async (_name, filter, expected) => {
     // What the unfiltered listing says now (statuses changed after creation).
     const stored = (await walk({ first: 100 })).filter(expected as (t: Node) => boolean).map((t) => t.ticketNumber);
@@ -92,12 +121,21 @@ describe('ticket and tickets', () => {
     const asc = await walk({ orderBy: 'CREATED_ASC', first: 100 });
     const pivot = asc[5].createdAt;
     const after = await walk({ filter: { createdAfter: pivot }, orderBy: 'CREATED_ASC', first: 100 });
-    expect(after.map((t) => t.ticketNumber)).toEqual(asc.filter((t) => t.createdAt >= pivot).map((t) => t.ticketNumber));
+    expect(after.map((t) => t.ticketNumber)).toEqual(
+      asc.filter((t) => t.createdAt >= pivot).map((t) => t.ticketNumber),
+    );
     const before = await walk({ filter: { createdBefore: pivot }, orderBy: 'CREATED_ASC', first: 100 });
-    expect(before.map((t) => t.ticketNumber)).toEqual(asc.filter((t) => t.createdAt < pivot).map((t) => t.ticketNumber));
+    expect(before.map((t) => t.ticketNumber)).toEqual(
+      asc.filter((t) => t.createdAt < pivot).map((t) => t.ticketNumber),
+    );
     const latestUpdate = [...asc].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
     const updated = await walk({ filter: { updatedAfter: latestUpdate.updatedAt }, first: 100 });
-    expect(updated.map((t) => t.ticketNumber)).toEqual(asc.filter((t) => t.updatedAt >= latestUpdate.updatedAt).reverse().map((t) => t.ticketNumber));
+    expect(updated.map((t) => t.ticketNumber)).toEqual(
+      asc
+        .filter((t) => t.updatedAt >= latestUpdate.updatedAt)
+        .reverse()
+        .map((t) => t.ticketNumber),
+    );
   });
 
   it('refuses bad bounds, foreign cursors and empty lists, naming the field', async () => {
@@ -109,7 +147,9 @@ describe('ticket and tickets', () => {
     expect(await fieldOf({ first: 0 })).toEqual(['first']);
     expect(await fieldOf({ first: 101 })).toEqual(['first']);
     expect(await fieldOf({ after: 'not-a-cursor' })).toEqual(['after']);
-    expect(await fieldOf({ after: Buffer.from('t1:d:1:zzzzzzzzzzzzzzzzzzzzzzzz').toString('base64url') })).toEqual(['after']);
+    expect(await fieldOf({ after: Buffer.from('t1:d:1:zzzzzzzzzzzzzzzzzzzzzzzz').toString('base64url') })).toEqual([
+      'after',
+    ]);
     // A cursor of the other order is not one of this listing's.
     const desc = await list({ first: 1 });
     expect(await fieldOf({ after: desc.pageInfo.endCursor, orderBy: 'CREATED_ASC' })).toEqual(['after']);
@@ -123,7 +163,8 @@ describe('ticket and tickets', () => {
 describe('a walk while tickets are being created', () => {
   it('sees each of the 300 tickets that existed when it began exactly once, in order', async () => {
     await api.reset();
-    for (let i = 0; i < 300; i += 30) await Promise.all(Array.from({ length: 30 }, () => api.gql(CREATE, { input: ticketInput() })));
+    for (let i = 0; i < 300; i += 30)
+      await Promise.all(Array.from({ length: 30 }, () => api.gql(CREATE, { input: ticketInput() })));
     for (const orderBy of ['CREATED_DESC', 'CREATED_ASC']) {
       // The order of the tickets that exist now, walked while nothing changes.
       const before = (await walk({ orderBy, first: 100 })).map((t) => t.ticketNumber);
@@ -131,7 +172,12 @@ describe('a walk while tickets are being created', () => {
       // 100 more are created while the walk goes on, a few during every page.
       const creating: Promise<unknown>[] = [];
       const seen = await walk({ orderBy, first: 7 }, async () => {
-        if (creating.length < 100) creating.push(...Array.from({ length: Math.min(3, 100 - creating.length) }, () => api.gql(CREATE, { input: ticketInput() })));
+        if (creating.length < 100)
+          creating.push(
+            ...Array.from({ length: Math.min(3, 100 - creating.length) }, () =>
+              api.gql(CREATE, { input: ticketInput() }),
+            ),
+          );
       });
       await Promise.all(creating);
       const numbers = seen.map((t) => t.ticketNumber);
@@ -147,7 +193,10 @@ describe('a walk while tickets are being created', () => {
 // query planner to ask. With MONGODB_URI set, every filter and order must be
 // an index scan with no in-memory sort.
 const realMongo = process.env.TEST_REAL_MONGODB === '1';
-if (!realMongo) console.warn('skipped: index plans (explain) need a real MongoDB (set MONGODB_URI); the offline engine has no query planner');
+if (!realMongo)
+  console.warn(
+    'skipped: index plans (explain) need a real MongoDB (set MONGODB_URI); the offline engine has no query planner',
+  );
 (realMongo ? describe : describe.skip)('index behind every filter (explain on real MongoDB)', () => {
   it.each([
     ['no filter', {}],
@@ -165,7 +214,12 @@ if (!realMongo) console.warn('skipped: index plans (explain) need a real MongoDB
     const built = filterQuery(filter as never);
     if (!('query' in built)) throw new Error('bad filter');
     for (const dir of [1, -1] as const) {
-      const plan = await mongoose.connection.db!.collection('tickets').find(built.query).sort({ createdAt: dir, _id: dir }).limit(21).explain('queryPlanner');
+      const plan = await mongoose.connection
+        .db!.collection('tickets')
+        .find(built.query)
+        .sort({ createdAt: dir, _id: dir })
+        .limit(21)
+        .explain('queryPlanner');
       const text = JSON.stringify(plan.queryPlanner.winningPlan);
       expect(text).toMatch(/IXSCAN/);
       expect(text).not.toMatch(/"stage":"SORT"|COLLSCAN/);

@@ -18,7 +18,13 @@ const DESCRIPTION = 'd'.repeat(20_000);
 async function subscriber(url: string, selection: string) {
   const client = await connectRawWs(url, `Bearer ${AGENT_TOKEN}`);
   client.subscribe('feed', `subscription { ticketChanged { ${selection} } }`);
-  const messages = () => client.received.filter((m) => m.type === 'next').flatMap((m) => { const text = m.payload.data.ticketChanged.event.message as string | null; return text?.startsWith('backlog ') ? [text] : []; });
+  const messages = () =>
+    client.received
+      .filter((m) => m.type === 'next')
+      .flatMap((m) => {
+        const text = m.payload.data.ticketChanged.event.message as string | null;
+        return text?.startsWith('backlog ') ? [text] : [];
+      });
   return { ...client, messages };
 }
 
@@ -29,7 +35,10 @@ describeBuilt(`a backlog of ${TICKETS * PER_TICKET} changes, ${LIMIT} allowed to
   let server: ServerProcess;
   let uri: string;
   beforeAll(async () => {
-    ({ uri, servers: [server] } = await startServers(1, 'live_backlog', { SUBSCRIPTION_QUEUE_LIMIT: String(LIMIT) }));
+    ({
+      uri,
+      servers: [server],
+    } = await startServers(1, 'live_backlog', { SUBSCRIPTION_QUEUE_LIMIT: String(LIMIT) }));
   }, 60_000);
   afterAll(async () => {
     expect(await server.stop()).toBe(0);
@@ -37,30 +46,67 @@ describeBuilt(`a backlog of ${TICKETS * PER_TICKET} changes, ${LIMIT} allowed to
 
   it('a subscriber that keeps reading gets every change in order and stays; a paused one is ended with SLOW_CONSUMER', async () => {
     const tickets: { id: string }[] = [];
-    for (let i = 0; i < TICKETS; i++) tickets.push((await gql<{ createTicket: { id: string } }>(server.url, CREATE, { input: ticketInput({ description: DESCRIPTION }) })).body.data!.createTicket);
-    const reader = await subscriber(server.url, 'cursor event { id message } ticket { ticketNumber timeline { id kind } }');
+    for (let i = 0; i < TICKETS; i++)
+      tickets.push(
+        (
+          await gql<{ createTicket: { id: string } }>(server.url, CREATE, {
+            input: ticketInput({ description: DESCRIPTION }),
+          })
+        ).body.data!.createTicket,
+      );
+    const reader = await subscriber(
+      server.url,
+      'cursor event { id message } ticket { ticketNumber timeline { id kind } }',
+    );
     const paused = await subscriber(server.url, 'cursor event { id message } ticket { ticketNumber description }');
     const client = await MongoClient.connect(uri);
     const events = client.db().collection('ticket_events');
     try {
       // Both are live: a first change reaches them.
-      await events.insertOne({ _id: new Types.ObjectId(), ticketId: new Types.ObjectId(tickets[0].id), kind: 'AGENT_RESPONSE', at: new Date(), message: 'backlog 0', ticketSeq: 1, pending: true });
+      await events.insertOne({
+        _id: new Types.ObjectId(),
+        ticketId: new Types.ObjectId(tickets[0].id),
+        kind: 'AGENT_RESPONSE',
+        at: new Date(),
+        message: 'backlog 0',
+        ticketSeq: 1,
+        pending: true,
+      });
       await until(() => reader.messages().length === 1 && paused.messages().length === 1, 15_000);
 
       paused.socket.pause();
       // The backlog lands at once, as after a stalled sequencer: one insert, claimed in two batches.
       const backlog = Array.from({ length: TICKETS * PER_TICKET }, (_, i) => ({
-        _id: new Types.ObjectId(), ticketId: new Types.ObjectId(tickets[i % TICKETS].id), kind: 'AGENT_RESPONSE', at: new Date(), message: `backlog ${i + 1}`, ticketSeq: 2 + Math.floor(i / TICKETS), pending: true,
+        _id: new Types.ObjectId(),
+        ticketId: new Types.ObjectId(tickets[i % TICKETS].id),
+        kind: 'AGENT_RESPONSE',
+        at: new Date(),
+        message: `backlog ${i + 1}`,
+        ticketSeq: 2 + Math.floor(i / TICKETS),
+        pending: true,
       }));
       await events.insertMany(backlog);
 
       const expected = ['backlog 0', ...backlog.map((e) => e.message)];
       // Bounded by the reader's progress, not a total: on a busy host 1 000 reads take long; a reader cut off stops getting any.
-      await untilProgressing(() => reader.messages().length, () => reader.messages().length >= expected.length || reader.received.some((m) => m.type === 'error'), 30_000, 'the reader');
+      await untilProgressing(
+        () => reader.messages().length,
+        () => reader.messages().length >= expected.length || reader.received.some((m) => m.type === 'error'),
+        30_000,
+        'the reader',
+      );
       expect(reader.received.filter((m) => m.type === 'error')).toEqual([]);
       expect(reader.messages()).toEqual(expected);
       // Still subscribed: the next change reaches it too.
-      await events.insertOne({ _id: new Types.ObjectId(), ticketId: new Types.ObjectId(tickets[1].id), kind: 'AGENT_RESPONSE', at: new Date(), message: 'backlog after', ticketSeq: 1_000, pending: true });
+      await events.insertOne({
+        _id: new Types.ObjectId(),
+        ticketId: new Types.ObjectId(tickets[1].id),
+        kind: 'AGENT_RESPONSE',
+        at: new Date(),
+        message: 'backlog after',
+        ticketSeq: 1_000,
+        pending: true,
+      });
       await until(() => reader.messages().includes('backlog after'), 15_000);
 
       paused.socket.resume();
@@ -71,7 +117,9 @@ describeBuilt(`a backlog of ${TICKETS * PER_TICKET} changes, ${LIMIT} allowed to
       const got = paused.messages();
       expect(got.length).toBeLessThan(expected.length);
       expect(got).toEqual(expected.slice(0, got.length));
-      console.log(`backlog: the reader got all ${expected.length} changes; the paused subscriber was ended after ${got.length}`);
+      console.log(
+        `backlog: the reader got all ${expected.length} changes; the paused subscriber was ended after ${got.length}`,
+      );
     } finally {
       await client.close();
       for (const s of [reader, paused]) {

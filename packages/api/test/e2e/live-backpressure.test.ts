@@ -24,7 +24,10 @@ const MESSAGE = 'x'.repeat(1_000);
 /** A graphql-transport-ws client on a raw socket, so the test can stop reading. */
 async function subscriber(url: string) {
   const client = await connectRawWs(url, `Bearer ${AGENT_TOKEN}`);
-  client.subscribe('feed', 'subscription { ticketChanged { cursor event { id message } ticket { ticketNumber description } } }');
+  client.subscribe(
+    'feed',
+    'subscription { ticketChanged { cursor event { id message } ticket { ticketNumber description } } }',
+  );
   return client;
 }
 
@@ -43,7 +46,10 @@ describeBuilt('a subscriber that stops reading', () => {
   let server: ServerProcess;
   let uri: string;
   beforeAll(async () => {
-    ({ uri, servers: [server] } = await startServers(1, 'live_slow', { SUBSCRIPTION_QUEUE_LIMIT: String(LIMIT) }));
+    ({
+      uri,
+      servers: [server],
+    } = await startServers(1, 'live_slow', { SUBSCRIPTION_QUEUE_LIMIT: String(LIMIT) }));
   }, 60_000);
   afterAll(async () => {
     expect(await server.stop()).toBe(0);
@@ -51,19 +57,36 @@ describeBuilt('a subscriber that stops reading', () => {
 
   it(`is ended with SLOW_CONSUMER once more than ${LIMIT} changes wait for it; the server's queues and heap stay bounded`, async () => {
     const base = server.url.replace(/\/graphql$/, '');
-    const t = (await gql<{ createTicket: { id: string; ticketNumber: string } }>(server.url, CREATE, { input: ticketInput({ description: DESCRIPTION }) })).body.data!.createTicket;
+    const t = (
+      await gql<{ createTicket: { id: string; ticketNumber: string } }>(server.url, CREATE, {
+        input: ticketInput({ description: DESCRIPTION }),
+      })
+    ).body.data!.createTicket;
     const slow = await subscriber(server.url);
     const client = await MongoClient.connect(uri);
     const events = client.db().collection('ticket_events');
     const write = (n: number, from: number) =>
-      events.insertMany(Array.from({ length: n }, (_, i) => ({ _id: new Types.ObjectId(), ticketId: new Types.ObjectId(t.id), kind: 'AGENT_RESPONSE', at: new Date(), message: `${from + i} ${MESSAGE}`, ticketSeq: from + i, pending: true })));
+      events.insertMany(
+        Array.from({ length: n }, (_, i) => ({
+          _id: new Types.ObjectId(),
+          ticketId: new Types.ObjectId(t.id),
+          kind: 'AGENT_RESPONSE',
+          at: new Date(),
+          message: `${from + i} ${MESSAGE}`,
+          ticketSeq: from + i,
+          pending: true,
+        })),
+      );
     let sampling = true;
     let sampler: Promise<void> = Promise.resolve();
     let flood: Promise<void> = Promise.resolve();
     try {
       // It is live: the next change reaches it.
       await write(1, 1);
-      await until(() => slow.received.some((m) => m.type === 'next' && m.payload.data.ticketChanged.event.message), 15_000);
+      await until(
+        () => slow.received.some((m) => m.type === 'next' && m.payload.data.ticketChanged.event.message),
+        15_000,
+      );
       const heapBefore = await metric(base, 'nodejs_heap_size_used_bytes');
 
       slow.socket.pause();
@@ -99,7 +122,10 @@ describeBuilt('a subscriber that stops reading', () => {
       const nexts = slow.received.filter((m) => m.type === 'next');
       expect(nexts.length).toBeLessThan(1 + EVENTS);
       // What it did get is in feed order, without gaps, up to where it fell behind.
-      const numbers = nexts.flatMap((m) => { const message = m.payload.data.ticketChanged.event.message; return message ? [Number(message.split(' ')[0])] : []; }); // not the ticket's CREATED
+      const numbers = nexts.flatMap((m) => {
+        const message = m.payload.data.ticketChanged.event.message;
+        return message ? [Number(message.split(' ')[0])] : [];
+      }); // not the ticket's CREATED
       expect(numbers).toEqual(numbers.map((_, i) => i + 1));
       expect(await metric(base, 'graphql_subscriptions_active')).toBe(0);
 
@@ -114,7 +140,9 @@ describeBuilt('a subscriber that stops reading', () => {
       sampling = false;
       await sampler;
 
-      console.log(`paused subscriber: ended after ${nexts.length} of ${1 + EVENTS} changes (${(slow.bytes() / 1e6).toFixed(1)} MB had reached it); longest queue seen ${longest} (bound ${LIMIT}); server heap ${(heapBefore / 1e6).toFixed(0)} MB before, at most ${(heapPeak / 1e6).toFixed(0)} MB while ${((EVENTS * (DESCRIPTION.length + MESSAGE.length)) / 1e6).toFixed(0)} MB of changes went by`);
+      console.log(
+        `paused subscriber: ended after ${nexts.length} of ${1 + EVENTS} changes (${(slow.bytes() / 1e6).toFixed(1)} MB had reached it); longest queue seen ${longest} (bound ${LIMIT}); server heap ${(heapBefore / 1e6).toFixed(0)} MB before, at most ${(heapPeak / 1e6).toFixed(0)} MB while ${((EVENTS * (DESCRIPTION.length + MESSAGE.length)) / 1e6).toFixed(0)} MB of changes went by`,
+      );
       // What the server keeps for it never exceeds the bound (unbounded, the queue grows with the flood and nobody is ended: see above).
       expect(longest).toBeLessThanOrEqual(LIMIT);
       expect(await metric(base, 'graphql_subscriptions_slow_consumer_total')).toBe(1);

@@ -10,10 +10,15 @@ import { serverBuilt, startServers, type ServerProcess } from '../support/proces
 type Seen<T> = { values: T[]; done: Promise<'complete' | TicketApiError>; ended?: 'complete' | TicketApiError };
 
 /** Subscribe through the SDK and collect what arrives. */
-function watch<T>(subscribe: (o: { next(v: T): void; error(e: TicketApiError): void; complete(): void }) => () => void): Seen<T> & { stop(): void } {
+function watch<T>(
+  subscribe: (o: { next(v: T): void; error(e: TicketApiError): void; complete(): void }) => () => void,
+): Seen<T> & { stop(): void } {
   const seen: Seen<T> & { stop(): void } = { values: [], done: Promise.resolve('complete'), stop: () => {} };
   seen.done = new Promise<'complete' | TicketApiError>((resolve) => {
-    const end = (how: 'complete' | TicketApiError) => { seen.ended = how; resolve(how); };
+    const end = (how: 'complete' | TicketApiError) => {
+      seen.ended = how;
+      resolve(how);
+    };
     seen.stop = subscribe({ next: (v) => seen.values.push(v), error: end, complete: () => end('complete') });
   });
   return seen;
@@ -30,8 +35,12 @@ async function until(check: () => boolean, limitMs = 10_000): Promise<number> {
 
 describe('live updates in one process', () => {
   let api: TestApi;
-  beforeAll(async () => { api = await startTestApi('live'); });
-  afterAll(async () => { await api.stop(); });
+  beforeAll(async () => {
+    api = await startTestApi('live');
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
   const sdk = (token?: string) => createClient({ url: api.url, token, webSocketImpl: WebSocket });
 
   it('sends the ticket at once, then each new state; the same quiet end for an unknown number and a wrong email', async () => {
@@ -39,7 +48,12 @@ describe('live updates in one process', () => {
     const agentClient = sdk(AGENT_TOKEN);
     const input = ticketInput();
     const t = await customer.createTicket(input as never);
-    const live = watch<Ticket>((o) => customer.subscribeToTicket({ ticketNumber: t.ticketNumber.toLowerCase(), email: ` ${String(input.customerEmail).toUpperCase()} ` }, o));
+    const live = watch<Ticket>((o) =>
+      customer.subscribeToTicket(
+        { ticketNumber: t.ticketNumber.toLowerCase(), email: ` ${String(input.customerEmail).toUpperCase()} ` },
+        o,
+      ),
+    );
     await until(() => live.values.length === 1);
     expect(live.values[0]).toMatchObject({ ticketNumber: t.ticketNumber, status: 'OPEN' });
     expect(live.values[0].timeline.map((e) => e.kind)).toEqual(['CREATED']);
@@ -49,7 +63,9 @@ describe('live updates in one process', () => {
     const delay = await until(() => live.values.some((v) => v.firstResponseAt));
     await agentClient.resolveTicket({ ticketNumber: t.ticketNumber, resolutionNotes: 'Fixed.' });
     await until(() => live.values.at(-1)!.timeline.some((e) => e.kind === 'RESOLUTION_NOTE'));
-    console.log(`live update, same process: ${delay} ms from the answer to the subscriber (${Date.now() - t0} ms for both changes)`);
+    console.log(
+      `live update, same process: ${delay} ms from the answer to the subscriber (${Date.now() - t0} ms for both changes)`,
+    );
     const last = live.values.at(-1)!;
     expect(last).toMatchObject({ status: 'RESOLVED', resolutionNotes: 'Fixed.' });
     expect(last.timeline.every((e) => e.actor === null)).toBe(true); // a public view, never who did it
@@ -57,25 +73,41 @@ describe('live updates in one process', () => {
     expect([...lengths].sort((a, b) => a - b)).toEqual(lengths); // states only move forward
     live.stop();
 
-    const unknown = watch<Ticket>((o) => customer.subscribeToTicket({ ticketNumber: 'TKT-99999999', email: String(input.customerEmail) }, o));
-    const wrongEmail = watch<Ticket>((o) => customer.subscribeToTicket({ ticketNumber: t.ticketNumber, email: 'someone.else@example.com' }, o));
+    const unknown = watch<Ticket>((o) =>
+      customer.subscribeToTicket({ ticketNumber: 'TKT-99999999', email: String(input.customerEmail) }, o),
+    );
+    const wrongEmail = watch<Ticket>((o) =>
+      customer.subscribeToTicket({ ticketNumber: t.ticketNumber, email: 'someone.else@example.com' }, o),
+    );
     expect(await unknown.done).toBe('complete');
     expect(await wrongEmail.done).toBe('complete');
     expect(unknown.values).toEqual([]);
     expect(wrongEmail.values).toEqual([]);
     // Bad input is a typed error, as over HTTP.
-    const bad = watch<Ticket>((o) => customer.subscribeToTicket({ ticketNumber: 'nonsense', email: 'a@example.com' }, o));
+    const bad = watch<Ticket>((o) =>
+      customer.subscribeToTicket({ ticketNumber: 'nonsense', email: 'a@example.com' }, o),
+    );
     expect(((await bad.done) as TicketApiError).code).toBe('BAD_USER_INPUT');
     await Promise.all([customer.close(), agentClient.close()]);
   });
 
   it('200 subscriptions at once: each gets its own ticket only; memory per idle subscription measured', async () => {
-    const tickets = await Promise.all(Array.from({ length: 200 }, () => api.gql(CREATE, { input: ticketInput() }).then((r) => ({ n: r.body.data!.createTicket.ticketNumber as string, e: r.body.data!.createTicket.customerEmail as string }))));
+    const tickets = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        api.gql(CREATE, { input: ticketInput() }).then((r) => ({
+          n: r.body.data!.createTicket.ticketNumber as string,
+          e: r.body.data!.createTicket.customerEmail as string,
+        })),
+      ),
+    );
     const clients = Array.from({ length: 10 }, () => sdk()); // 20 per connection, the most one may hold
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    const subs = tickets.map((t, i) => watch<Ticket>((o) => clients[i % 10].subscribeToTicket({ ticketNumber: t.n, email: t.e }, o)));
-    const answered = (s: Seen<Ticket>, i: number) => s.values.at(-1)?.timeline.at(-1)?.message === `answer for ${tickets[i].n}`;
+    const subs = tickets.map((t, i) =>
+      watch<Ticket>((o) => clients[i % 10].subscribeToTicket({ ticketNumber: t.n, email: t.e }, o)),
+    );
+    const answered = (s: Seen<Ticket>, i: number) =>
+      s.values.at(-1)?.timeline.at(-1)?.message === `answer for ${tickets[i].n}`;
     const settled = (what: string, done: (s: Seen<Ticket>, i: number) => boolean) =>
       until(() => subs.every(done), 60_000).catch(() => {
         const ended = subs.filter((s) => s.ended).map((s) => String((s.ended as Error).message ?? s.ended));
@@ -84,10 +116,15 @@ describe('live updates in one process', () => {
     await settled('with their first state', (s) => s.values.length >= 1);
     global.gc?.();
     const perSubscription = (process.memoryUsage().heapUsed - heapBefore) / 200;
-    console.log(`200 idle subscriptions (server and clients in this process): about ${(perSubscription / 1024).toFixed(1)} KiB of heap each`);
+    console.log(
+      `200 idle subscriptions (server and clients in this process): about ${(perSubscription / 1024).toFixed(1)} KiB of heap each`,
+    );
 
     // Answered 20 at a time (the subscriptions are what is concurrent here).
-    for (let i = 0; i < tickets.length; i += 20) await Promise.all(tickets.slice(i, i + 20).map((t) => api.gql(RESPOND, { n: t.n, m: `answer for ${t.n}` }, agent)));
+    for (let i = 0; i < tickets.length; i += 20)
+      await Promise.all(
+        tickets.slice(i, i + 20).map((t) => api.gql(RESPOND, { n: t.n, m: `answer for ${t.n}` }, agent)),
+      );
     await settled('with the answer', answered);
     for (const [i, s] of subs.entries()) {
       expect(new Set(s.values.map((v) => v.ticketNumber))).toEqual(new Set([tickets[i].n])); // its own ticket only
@@ -111,7 +148,9 @@ describe('live updates in one process', () => {
     const changes = watch((o) => reader.subscribeToChanges(o));
     await new Promise((r) => setTimeout(r, 300)); // subscribed
     const t = (await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket;
-    await until(() => changes.values.some((c) => (c as { ticket: { ticketNumber: string } }).ticket.ticketNumber === t.ticketNumber));
+    await until(() =>
+      changes.values.some((c) => (c as { ticket: { ticketNumber: string } }).ticket.ticketNumber === t.ticketNumber),
+    );
     await tokens.revoke('live-reader');
     const t0 = Date.now();
     expect(await changes.done).toBeInstanceOf(UnauthenticatedError);
@@ -135,20 +174,29 @@ describeBuilt('live updates across processes', () => {
 
   it('a change answered by one process reaches subscribers on the others within 5 s', async () => {
     const input = ticketInput();
-    const t = (await gql<{ createTicket: { ticketNumber: string } }>(servers[0].url, CREATE, { input })).body.data!.createTicket;
+    const t = (await gql<{ createTicket: { ticketNumber: string } }>(servers[0].url, CREATE, { input })).body.data!
+      .createTicket;
     const watchers = [1, 2].map((i) => {
       const c = createClient({ url: servers[i].url, webSocketImpl: WebSocket });
-      return { c, seen: watch<Ticket>((o) => c.subscribeToTicket({ ticketNumber: t.ticketNumber, email: String(input.customerEmail) }, o)) };
+      return {
+        c,
+        seen: watch<Ticket>((o) =>
+          c.subscribeToTicket({ ticketNumber: t.ticketNumber, email: String(input.customerEmail) }, o),
+        ),
+      };
     });
     await until(() => {
       const ended = watchers.find((w) => w.seen.ended);
-      if (ended) throw new Error(`subscription ended before its first value: ${String((ended.seen.ended as Error).message ?? ended.seen.ended)}`);
+      if (ended)
+        throw new Error(
+          `subscription ended before its first value: ${String((ended.seen.ended as Error).message ?? ended.seen.ended)}`,
+        );
       return watchers.every((w) => w.seen.values.length === 1);
     }, 30_000); // connection set-up on a loaded machine; the promise below is about propagation
     const t0 = Date.now();
     await gql(servers[0].url, RESPOND, { n: t.ticketNumber, m: 'from process 0' }, agent);
     const delays = [];
-    for (const w of watchers) delays.push(await until(() => w.seen.values.some((v) => v.firstResponseAt), 5_000) + 0);
+    for (const w of watchers) delays.push((await until(() => w.seen.values.some((v) => v.firstResponseAt), 5_000)) + 0);
     console.log(`live update across processes: ${Date.now() - t0} ms until both other processes' subscribers had it`);
     await Promise.all(watchers.map((w) => w.c.close()));
   });
@@ -156,15 +204,29 @@ describeBuilt('live updates across processes', () => {
   it('on SIGTERM completes every subscription, closes sockets with 1001, exits 0', async () => {
     const victim = servers[2];
     const input = ticketInput();
-    const t = (await gql<{ createTicket: { ticketNumber: string } }>(victim.url, CREATE, { input })).body.data!.createTicket;
+    const t = (await gql<{ createTicket: { ticketNumber: string } }>(victim.url, CREATE, { input })).body.data!
+      .createTicket;
     const closes: number[] = [];
     const completes: string[] = [];
-    const client = createWsClient({ url: victim.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, on: { closed: (e) => closes.push((e as { code: number }).code) } });
+    const client = createWsClient({
+      url: victim.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      on: { closed: (e) => closes.push((e as { code: number }).code) },
+    });
     const nexts: unknown[] = [];
     for (const id of ['a', 'b']) {
-      client.subscribe({ query: 'subscription($n: String!, $e: String!) { ticketUpdated(ticketNumber: $n, email: $e) { status } }', variables: { n: t.ticketNumber, e: input.customerEmail } }, {
-        next: (v) => nexts.push(v), error: () => {}, complete: () => completes.push(id),
-      });
+      client.subscribe(
+        {
+          query: 'subscription($n: String!, $e: String!) { ticketUpdated(ticketNumber: $n, email: $e) { status } }',
+          variables: { n: t.ticketNumber, e: input.customerEmail },
+        },
+        {
+          next: (v) => nexts.push(v),
+          error: () => {},
+          complete: () => completes.push(id),
+        },
+      );
     }
     await until(() => nexts.length === 2);
     victim.child.kill('SIGTERM');

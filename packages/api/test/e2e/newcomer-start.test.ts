@@ -18,11 +18,13 @@ if (!serverBuilt) console.warn('skipped: newcomer start: the API is not built (n
 
 /** The environment of a newcomer's shell: no MONGODB_URI, no AGENT_TOKENS; the engine caches of this run. */
 function shell(dataDir: string): Record<string, string> {
-  const keep = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => /^(MONGOMS_|TICKET_API_ENGINE_CACHE)/.test(k) && v !== undefined)) as Record<string, string>;
+  const keep = Object.fromEntries(
+    Object.entries(process.env).filter(([k, v]) => /^(MONGOMS_|TICKET_API_ENGINE_CACHE)/.test(k) && v !== undefined),
+  ) as Record<string, string>;
   return { ...keep, NODE_ENV: 'development', DATA_DIR: dataDir };
 }
 
-describeBuilt('a newcomer\'s npm start', () => {
+describeBuilt("a newcomer's npm start", () => {
   let dir: string;
   let server: SpawnedServer;
   let url = '';
@@ -30,23 +32,31 @@ describeBuilt('a newcomer\'s npm start', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'newcomer-'));
     server = spawnServer({ ...shell(dir), LOG_FORMAT: 'pretty' });
-    for (let i = 0; i < 900 && !/Your agent id: \S+\n/.test(server.out()) && server.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 900 && !/Your agent id: \S+\n/.test(server.out()) && server.child.exitCode === null; i++)
+      await new Promise((r) => setTimeout(r, 100));
     url = /ticket-api ready at (http:\/\/\S+?\/graphql)/.exec(server.out())?.[1] ?? '';
     if (!url) throw new Error(`no ready line: ${server.out().slice(-800)}`);
   }, 120_000);
 
   afterAll(async () => {
-    if (server?.child.exitCode === null) { server.child.kill('SIGTERM'); await server.exit; }
+    if (server?.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await server.exit;
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const tokens = (args: string[]) => run(process.execPath, [TOKENS, ...args], { env: { PATH: process.env.PATH ?? '', ...shell(dir) } }).then(
-    (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
-    (e) => ({ code: e.code as number, out: String(e.stdout), err: String(e.stderr) }),
-  );
+  const tokens = (args: string[]) =>
+    run(process.execPath, [TOKENS, ...args], { env: { PATH: process.env.PATH ?? '', ...shell(dir) } }).then(
+      (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
+      (e) => ({ code: e.code as number, out: String(e.stdout), err: String(e.stderr) }),
+    );
 
   it('logs readable lines, and one ready line with the API, the explorer, the web client and the agent inbox', () => {
-    const lines = server.out().split('\n').filter((l) => /\b(INFO|WARN)\b/.test(l));
+    const lines = server
+      .out()
+      .split('\n')
+      .filter((l) => /\b(INFO|WARN)\b/.test(l));
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines) expect(() => JSON.parse(l)).toThrow();
     const ready = lines.filter((l) => l.includes('ticket-api ready at'));
@@ -62,20 +72,34 @@ describeBuilt('a newcomer\'s npm start', () => {
     const name = /Your agent id:\s+(\S+)/.exec(server.out())?.[1];
     expect(token).toBeDefined();
     const auth = { authorization: `Bearer ${token}` };
-    const created = await gql<{ createTicket: { ticketNumber: string } }>(url, 'mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticketNumber } }', { i: { customerEmail: 'ada@example.com', subject: 'Printer jammed', description: 'Tray 2.' } });
+    const created = await gql<{ createTicket: { ticketNumber: string } }>(
+      url,
+      'mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticketNumber } }',
+      { i: { customerEmail: 'ada@example.com', subject: 'Printer jammed', description: 'Tray 2.' } },
+    );
     const n = created.body.data!.createTicket.ticketNumber;
-    const answered = await gql<{ respondToTicket: { timeline: { actor: string | null }[] } }>(url, 'mutation($n: String!) { respondToTicket(ticketNumber: $n, message: "On it.") { timeline { actor } } }', { n }, auth);
+    const answered = await gql<{ respondToTicket: { timeline: { actor: string | null }[] } }>(
+      url,
+      'mutation($n: String!) { respondToTicket(ticketNumber: $n, message: "On it.") { timeline { actor } } }',
+      { n },
+      auth,
+    );
     expect(answered.body.errors).toBeUndefined();
     expect(answered.body.data!.respondToTicket.timeline.at(-1)!.actor).toBe(name);
     expect(name).not.toBe('agent');
   });
 
-  it('npm run tokens works on the running server\'s database without MONGODB_URI', async () => {
+  it("npm run tokens works on the running server's database without MONGODB_URI", async () => {
     const made = await tokens(['create', '--name', 'reporting', '--scopes', 'tickets:read', '--json']);
     expect(made.code).toBe(0);
     expect(made.err).toMatch(/using the \w+ of the server running as process/);
     const { token } = JSON.parse(made.out);
-    const listed = await gql<{ tickets: { totalCount?: number; edges: unknown[] } }>(url, 'query { tickets(first: 1) { edges { cursor } } }', {}, { authorization: `Bearer ${token}` });
+    const listed = await gql<{ tickets: { totalCount?: number; edges: unknown[] } }>(
+      url,
+      'query { tickets(first: 1) { edges { cursor } } }',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
     expect(listed.body.errors).toBeUndefined();
     expect((await tokens(['list'])).out).toMatch(/^reporting\s+tickets:read/m);
   }, 60_000);

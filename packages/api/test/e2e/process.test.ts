@@ -10,7 +10,8 @@ if (!serverBuilt) console.warn('skipped: process tests need the build (npm test 
 const describeBuilt = serverBuilt ? describe : describe.skip;
 
 /** Request ids the server logged as received (debug level). */
-const received = (p: SpawnedServer) => new Set([...p.out().matchAll(/"requestId":"(inflight-\d+)"[^\n]*"msg":"request received"/g)].map((m) => m[1]));
+const received = (p: SpawnedServer) =>
+  new Set([...p.out().matchAll(/"requestId":"(inflight-\d+)"[^\n]*"msg":"request received"/g)].map((m) => m[1]));
 
 async function until(check: () => boolean, limitMs = 10_000): Promise<void> {
   for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 2))) {
@@ -21,7 +22,12 @@ async function until(check: () => boolean, limitMs = 10_000): Promise<void> {
 /** A request on a fresh connection (no keep-alive reuse): its status or error code. */
 function newConnection(url: string): Promise<string> {
   return new Promise((resolve) => {
-    http.get(url, { agent: false }, (res) => { res.resume(); resolve(String(res.statusCode)); }).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        resolve(String(res.statusCode));
+      })
+      .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
   });
 }
 
@@ -33,20 +39,37 @@ const dbUri = () => databaseUri('process');
  */
 async function heldRequest(base: string, p: SpawnedServer): Promise<{ finish(): Promise<string> }> {
   const { hostname, port } = new URL(base);
-  const body = JSON.stringify({ query: 'mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber } }', variables: { input: ticketInput() } });
+  const body = JSON.stringify({
+    query: 'mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber } }',
+    variables: { input: ticketInput() },
+  });
   const socket = net.connect(Number(port), hostname);
   let answer = '';
-  socket.on('data', (d) => { answer += d; });
+  socket.on('data', (d) => {
+    answer += d;
+  });
   const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(answer)));
   await new Promise((r) => socket.once('connect', r));
-  socket.write(`POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nx-request-id: held-0\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`);
+  socket.write(
+    `POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nx-request-id: held-0\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`,
+  );
   await until(() => /"requestId":"held-0"[^\n]*"msg":"request received"/.test(p.out()));
-  return { finish: () => { socket.write(body); return closed; } };
+  return {
+    finish: () => {
+      socket.write(body);
+      return closed;
+    },
+  };
 }
 
 describeBuilt('server process', () => {
   it('serves, hides internals in production, and drains in-flight requests on SIGTERM', async () => {
-    const p = await startServer({ MONGODB_URI: dbUri(), AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', LOG_LEVEL: 'debug' });
+    const p = await startServer({
+      MONGODB_URI: dbUri(),
+      AGENT_TOKENS: AGENT_TOKEN,
+      RATE_LIMIT: 'off',
+      LOG_LEVEL: 'debug',
+    });
     const url = p.url;
     const base = url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -60,7 +83,11 @@ describeBuilt('server process', () => {
     const intro = await gql(url, '{ __schema { types { name } } }');
     expect(intro.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     // Malformed JSON: a 400 with a GraphQL-shaped body, no stack.
-    const bad = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const bad = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     expect(bad.status).toBe(400);
     const badBody = await bad.text();
     expect(JSON.parse(badBody).errors[0].extensions.code).toBe('BAD_REQUEST');
@@ -99,43 +126,66 @@ describeBuilt('server process', () => {
     expect(p.out()).not.toMatch(/customer\d+@example\.com/);
   });
 
-  (jongodbBinary ? it : it.skip)('finishes a create whose client left before SIGTERM, before it closes the database', async () => {
-    // The database is frozen while the create is under way: the create waits
-    // on it, its client gives up, SIGTERM comes. The work must still finish
-    // (no ticket without its event, nothing interrupted) once it thaws.
-    const engine = new ControlledEngine();
-    await engine.start();
-    const p = await startServer({ MONGODB_URI: engine.uri, RATE_LIMIT: 'off', LOG_LEVEL: 'debug', DB_TIMEOUT_MS: '5000' });
-    try {
-      engine.pause();
-      const { hostname, port } = new URL(p.url);
-      const body = JSON.stringify({ query: CREATE, variables: { input: ticketInput({ customerEmail: 'left.early@example.com' }) } });
-      const socket = net.connect(Number(port), hostname);
-      await new Promise((r) => socket.once('connect', r));
-      socket.write(`POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nx-request-id: left-0\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      await until(() => /"requestId":"left-0"[^\n]*"msg":"request received"/.test(p.out()));
-      socket.destroy(); // the client gives up
-      p.child.kill('SIGTERM');
-      await until(() => /stopped accepting connections/.test(p.out()));
-      engine.resume();
-      expect(await p.exit).toBe(0);
-      expect(p.out()).not.toMatch(/client was closed|unexpected error|could not undo/);
-      // The ticket and its CREATED event are both there.
-      const again = await startServer({ MONGODB_URI: engine.uri, RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN });
+  (jongodbBinary ? it : it.skip)(
+    'finishes a create whose client left before SIGTERM, before it closes the database',
+    async () => {
+      // The database is frozen while the create is under way: the create waits
+      // on it, its client gives up, SIGTERM comes. The work must still finish
+      // (no ticket without its event, nothing interrupted) once it thaws.
+      const engine = new ControlledEngine();
+      await engine.start();
+      const p = await startServer({
+        MONGODB_URI: engine.uri,
+        RATE_LIMIT: 'off',
+        LOG_LEVEL: 'debug',
+        DB_TIMEOUT_MS: '5000',
+      });
       try {
-        const list = await gql<{ tickets: { edges: { node: { ticketNumber: string } }[] } }>(again.url, '{ tickets(filter: { customerEmail: "left.early@example.com" }) { edges { node { ticketNumber } } } }', {}, { authorization: `Bearer ${AGENT_TOKEN}` });
-        const [edge] = list.body.data!.tickets.edges;
-        const t = await gql<{ ticket: { timeline: { kind: string }[] } }>(again.url, 'query($n: String!) { ticket(ticketNumber: $n) { timeline { kind } } }', { n: edge.node.ticketNumber }, { authorization: `Bearer ${AGENT_TOKEN}` });
-        expect(t.body.data!.ticket.timeline).toEqual([{ kind: 'CREATED' }]);
+        engine.pause();
+        const { hostname, port } = new URL(p.url);
+        const body = JSON.stringify({
+          query: CREATE,
+          variables: { input: ticketInput({ customerEmail: 'left.early@example.com' }) },
+        });
+        const socket = net.connect(Number(port), hostname);
+        await new Promise((r) => socket.once('connect', r));
+        socket.write(
+          `POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nx-request-id: left-0\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+        await until(() => /"requestId":"left-0"[^\n]*"msg":"request received"/.test(p.out()));
+        socket.destroy(); // the client gives up
+        p.child.kill('SIGTERM');
+        await until(() => /stopped accepting connections/.test(p.out()));
+        engine.resume();
+        expect(await p.exit).toBe(0);
+        expect(p.out()).not.toMatch(/client was closed|unexpected error|could not undo/);
+        // The ticket and its CREATED event are both there.
+        const again = await startServer({ MONGODB_URI: engine.uri, RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN });
+        try {
+          const list = await gql<{ tickets: { edges: { node: { ticketNumber: string } }[] } }>(
+            again.url,
+            '{ tickets(filter: { customerEmail: "left.early@example.com" }) { edges { node { ticketNumber } } } }',
+            {},
+            { authorization: `Bearer ${AGENT_TOKEN}` },
+          );
+          const [edge] = list.body.data!.tickets.edges;
+          const t = await gql<{ ticket: { timeline: { kind: string }[] } }>(
+            again.url,
+            'query($n: String!) { ticket(ticketNumber: $n) { timeline { kind } } }',
+            { n: edge.node.ticketNumber },
+            { authorization: `Bearer ${AGENT_TOKEN}` },
+          );
+          expect(t.body.data!.ticket.timeline).toEqual([{ kind: 'CREATED' }]);
+        } finally {
+          await again.stop();
+        }
       } finally {
-        await again.stop();
+        engine.resume();
+        if (p.child.exitCode === null) p.child.kill('SIGKILL');
+        await engine.stop();
       }
-    } finally {
-      engine.resume();
-      if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await engine.stop();
-    }
-  });
+    },
+  );
 
   it('offers the Sandbox with an example operation outside production', async () => {
     const p = await startServer({ NODE_ENV: 'development', MONGODB_URI: dbUri(), LOG_LEVEL: 'warn' });
@@ -163,7 +213,12 @@ describeBuilt('server process', () => {
     const p = await startServer({ NODE_ENV: 'development', HOST: '0.0.0.0', MONGODB_URI: dbUri(), LOG_LEVEL: 'warn' });
     p.child.kill('SIGTERM');
     expect(await p.exit).toBe(0);
-    const warnings = p.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => /HOST=0\.0\.0\.0/.test(l.msg));
+    const warnings = p
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((l) => /HOST=0\.0\.0\.0/.test(l.msg));
     expect(warnings).toHaveLength(1);
     expect(warnings[0].msg).toMatch(/NODE_ENV/);
     const quiet = await startServer({ HOST: '0.0.0.0', MONGODB_URI: dbUri(), LOG_LEVEL: 'warn' }); // production: no warning

@@ -26,8 +26,13 @@ let server: ServerProcess | undefined;
 const logLines: string[] = [];
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 20_000, every = 100): Promise<T> {
-  for (const end = Date.now() + ms; ; ) {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  ms = 20_000,
+  every = 100,
+): Promise<T> {
+  for (const end = Date.now() + ms; ;) {
     const v = await probe();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -35,7 +40,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
   }
 }
 
-const createUpload = (size: number, headers: Record<string, string> = {}, type = 'text/plain') => api.gql<any>(UPLOAD, { f: 'notes.txt', t: type, s: size }, headers);
+const createUpload = (size: number, headers: Record<string, string> = {}, type = 'text/plain') =>
+  api.gql<any>(UPLOAD, { f: 'notes.txt', t: type, s: size }, headers);
 
 async function uploaded(bytes: Buffer, headers: Record<string, string> = {}): Promise<string> {
   const r = await gql<any>(server!.url, UPLOAD, { f: 'notes.txt', t: 'text/plain', s: bytes.length }, headers);
@@ -49,8 +55,26 @@ const describeBuilt = serverBuilt ? describe : describe.skip;
 
 beforeAll(async () => {
   // The process first: startServers empties the database it shares with the in-process API.
-  if (serverBuilt) ({ servers: [server] } = await startServers(1, 'public_surface', { ATTACHMENT_MAX_DOWNLOADS: '1' }));
-  api = await startTestApi('public_surface', { ATTACHMENT_MAX_PENDING_BYTES: String(BIG + 4096), ATTACHMENT_UPLOAD_TTL: '2', ATTACHMENT_MAX_DOWNLOADS: '1', RATE_LIMIT: 'on', METRICS_TOKEN: '' }, undefined, createLogger('info', { write: (line: string) => { logLines.push(line); } }));
+  if (serverBuilt)
+    ({
+      servers: [server],
+    } = await startServers(1, 'public_surface', { ATTACHMENT_MAX_DOWNLOADS: '1' }));
+  api = await startTestApi(
+    'public_surface',
+    {
+      ATTACHMENT_MAX_PENDING_BYTES: String(BIG + 4096),
+      ATTACHMENT_UPLOAD_TTL: '2',
+      ATTACHMENT_MAX_DOWNLOADS: '1',
+      RATE_LIMIT: 'on',
+      METRICS_TOKEN: '',
+    },
+    undefined,
+    createLogger('info', {
+      write: (line: string) => {
+        logLines.push(line);
+      },
+    }),
+  );
 });
 afterAll(async () => {
   await api.stop();
@@ -65,7 +89,12 @@ describe('pending uploads', () => {
     // An agent's upload is counted in a pool of its own.
     expect((await createUpload(1, agent)).body.errors).toBeUndefined();
     // The promise's URL expires after 2 s: the public pool is free again (long before the hour unreferenced uploads get).
-    await until('a public upload to be accepted again', async () => (await createUpload(1)).body.errors === undefined, 20_000, 700);
+    await until(
+      'a public upload to be accepted again',
+      async () => (await createUpload(1)).body.errors === undefined,
+      20_000,
+      700,
+    );
     const logged = logLines.join('');
     expect(logged).toContain('ATTACHMENT_MAX_PENDING_BYTES');
     expect(logged).not.toContain('database unavailable');
@@ -75,7 +104,7 @@ describe('pending uploads', () => {
 describeBuilt('token uploads (a built server)', () => {
   it('are made only with tickets:write, and a token without it cannot reference them', async () => {
     const reader = bearer((await new TokenService([]).create('export-bot', ['customers:read'])).token);
-    const agentUpload = await uploaded(Buffer.from('an agent\'s notes\n'), agent);
+    const agentUpload = await uploaded(Buffer.from("an agent's notes\n"), agent);
     const r = await gql<any>(server!.url, CREATE, { input: ticketInput({ attachmentIds: [agentUpload] }) }, reader);
     expect(codeOf(r)).toBe('BAD_USER_INPUT');
     expect(r.body.errors![0].extensions.fields[0].field).toBe('attachmentIds');
@@ -89,11 +118,17 @@ describeBuilt('token uploads (a built server)', () => {
 describeBuilt('downloads (a built server)', () => {
   it('at most ATTACHMENT_MAX_DOWNLOADS run at once in a process, from all addresses together', async () => {
     const id = await uploaded(Buffer.alloc(BIG, 'a'));
-    const created = await gql<any>(server!.url, `mutation($input: CreateTicketInput!) { createTicket(input: $input) { timeline { attachments { url } } } }`, { input: ticketInput({ attachmentIds: [id] }) });
+    const created = await gql<any>(
+      server!.url,
+      `mutation($input: CreateTicketInput!) { createTicket(input: $input) { timeline { attachments { url } } } }`,
+      { input: ticketInput({ attachmentIds: [id] }) },
+    );
     expect(created.body.errors).toBeUndefined();
     const url: string = created.body.data.createTicket.timeline[0].attachments[0].url;
     // A client that takes the headers and then stops reading: its download keeps running.
-    const stalled = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, resolve).on('error', reject));
+    const stalled = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(url, resolve).on('error', reject),
+    );
     expect(stalled.statusCode).toBe(200);
     stalled.pause();
     const second = await fetch(url);
@@ -108,7 +143,7 @@ describeBuilt('downloads (a built server)', () => {
 });
 
 describe('the server', () => {
-  it('does not let Node\'s requestTimeout cut the largest PUT before its own deadline', async () => {
+  it("does not let Node's requestTimeout cut the largest PUT before its own deadline", async () => {
     const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN });
     const log = createLogger('silent');
     const other = await createApi(config, log, await compose(config, log));
@@ -135,7 +170,9 @@ describe('GET /attachments with tokens that do not check out', () => {
   it('spends the invalid budget /graphql spends, and is refused with 429 once it is spent', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) {
-      const r = await fetch(`${api.base}/attachments/${randomBytes(12).toString('hex')}`, { headers: { authorization: `Bearer ${randomBytes(24).toString('hex')}` } });
+      const r = await fetch(`${api.base}/attachments/${randomBytes(12).toString('hex')}`, {
+        headers: { authorization: `Bearer ${randomBytes(24).toString('hex')}` },
+      });
       statuses.push(r.status);
       await r.arrayBuffer();
     }

@@ -4,8 +4,12 @@ import { CREATE, TRACK, codeOf, withoutCost, startTestApi, ticketInput, type Tes
 import { BUDGETS } from '../../src/http/rate-limit';
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi('ratelimit', { RATE_LIMIT: 'on' }); });
-afterAll(async () => { await api.stop(); });
+beforeAll(async () => {
+  api = await startTestApi('ratelimit', { RATE_LIMIT: 'on' });
+});
+afterAll(async () => {
+  await api.stop();
+});
 
 describe('rate limits', () => {
   it('limits creation per client and says when to retry', async () => {
@@ -25,7 +29,10 @@ describe('rate limits', () => {
 
   it('counts every aliased lookup in one request', async () => {
     // Three aliased lookups (the most one request may hold) cost three points each time.
-    const three = (r: number) => [1, 2, 3].map((i) => `t${i}: trackTicket(ticketNumber: "TKT-${r}${i}", email: "a@example.com") { id }`).join('\n');
+    const three = (r: number) =>
+      [1, 2, 3]
+        .map((i) => `t${i}: trackTicket(ticketNumber: "TKT-${r}${i}", email: "a@example.com") { id }`)
+        .join('\n');
     const requests = Math.floor((BUDGETS.lookup.points - 1) / 3); // one point went on the check above
     for (let r = 0; r < requests; r++) expect(codeOf(await api.gql(`{ ${three(r + 10)} }`))).toBeUndefined();
     expect(codeOf(await api.gql(`{ ${three(99)} }`))).toBe('RATE_LIMITED');
@@ -36,12 +43,26 @@ describe('rate limits', () => {
     try {
       // Each address stays under its own per-number budget; together they spend the number's.
       const perAddress = BUDGETS.guessFromAddress.points - 1;
-      const probe = (i: number) => proxied.gql(TRACK, { n: 'TKT-00042', e: `guess${i}@example.com` }, { 'x-forwarded-for': `203.0.113.${Math.floor(i / perAddress)}` });
+      const probe = (i: number) =>
+        proxied.gql(
+          TRACK,
+          { n: 'TKT-00042', e: `guess${i}@example.com` },
+          { 'x-forwarded-for': `203.0.113.${Math.floor(i / perAddress)}` },
+        );
       for (let i = 0; i < BUDGETS.guessFromAll.points; i++) expect(codeOf(await probe(i))).toBeUndefined();
       // Spent: a stranger's lookup runs nothing and answers as a miss (hostile-clients.test.ts covers the owner).
-      expect(withoutCost((await proxied.gql(TRACK, { n: 'TKT-00042', e: 'other@example.com' }, { 'x-forwarded-for': '203.0.113.200' })).body)).toEqual({ data: { trackTicket: null } });
+      expect(
+        withoutCost(
+          (await proxied.gql(TRACK, { n: 'TKT-00042', e: 'other@example.com' }, { 'x-forwarded-for': '203.0.113.200' }))
+            .body,
+        ),
+      ).toEqual({ data: { trackTicket: null } });
       // Other tickets are unaffected.
-      expect(codeOf(await proxied.gql(TRACK, { n: 'TKT-00043', e: 'a@example.com' }, { 'x-forwarded-for': '203.0.113.201' }))).toBeUndefined();
+      expect(
+        codeOf(
+          await proxied.gql(TRACK, { n: 'TKT-00043', e: 'a@example.com' }, { 'x-forwarded-for': '203.0.113.201' }),
+        ),
+      ).toBeUndefined();
     } finally {
       await proxied.stop();
     }

@@ -42,11 +42,22 @@ async function compile(schema: string): Promise<{ code: number; output: string; 
   try {
     await mkdir(path.join(dir, 'src/__generated__'), { recursive: true });
     await writeFile(path.join(dir, 'schema.graphql'), schema);
-    await writeFile(path.join(dir, 'relay.config.json'), JSON.stringify({ src: './src', schema: './schema.graphql', language: 'typescript', artifactDirectory: './src/__generated__' }));
+    await writeFile(
+      path.join(dir, 'relay.config.json'),
+      JSON.stringify({
+        src: './src',
+        schema: './schema.graphql',
+        language: 'typescript',
+        artifactDirectory: './src/__generated__',
+      }),
+    );
     for (const [name, text] of Object.entries(FILES)) await writeFile(path.join(dir, 'src', name), text);
     const run = await promisify(execFile)(process.execPath, [COMPILER], { cwd: dir, timeout: 60_000 }).then(
       (r) => ({ code: 0, output: r.stdout + r.stderr }),
-      (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof e.code === 'number' ? e.code : 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: typeof e.code === 'number' ? e.code : 1,
+        output: `${e.stdout ?? ''}${e.stderr ?? ''}`,
+      }),
     );
     return { ...run, artifacts: (await readdir(path.join(dir, 'src/__generated__'))).sort() };
   } finally {
@@ -58,7 +69,12 @@ describe('the Relay compiler', () => {
   it('accepts @connection on tickets and @refetchable on Ticket', async () => {
     const result = await compile(await readFile(SCHEMA, 'utf8'));
     expect({ code: result.code, output: result.code ? result.output : '' }).toEqual({ code: 0, output: '' });
-    expect(result.artifacts).toEqual(['InboxPaginationQuery.graphql.ts', 'Inbox_query.graphql.ts', 'TicketRowRefetchQuery.graphql.ts', 'TicketRow_ticket.graphql.ts']);
+    expect(result.artifacts).toEqual([
+      'InboxPaginationQuery.graphql.ts',
+      'Inbox_query.graphql.ts',
+      'TicketRowRefetchQuery.graphql.ts',
+      'TicketRow_ticket.graphql.ts',
+    ]);
   });
 
   it('refuses a PageInfo without hasPreviousPage (the check can fail)', async () => {
@@ -71,16 +87,25 @@ describe('the Relay compiler', () => {
 
 describe('Relay over HTTP', () => {
   let api: TestApi;
-  beforeAll(async () => { api = await startTestApi('relay'); });
-  afterAll(async () => { await api.stop(); });
+  beforeAll(async () => {
+    api = await startTestApi('relay');
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
 
   const NODE = `query($id: ID!) { node(id: $id) { __typename id ... on Ticket { ticketNumber subject } } }`;
   const PAGE = `query($first: Int, $after: String) { tickets(first: $first, after: $after) { edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
 
   it('node(id:) refetches a ticket by its id; null for unknown and malformed ids', async () => {
-    const created = (await api.gql(CREATE, { input: ticketInput({ subject: 'Relay refetch' }) })).body.data!.createTicket;
+    const created = (await api.gql(CREATE, { input: ticketInput({ subject: 'Relay refetch' }) })).body.data!
+      .createTicket;
     const found = await api.gql(NODE, { id: created.id }, agent);
-    expect(found.body).toEqual({ data: { node: { __typename: 'Ticket', id: created.id, ticketNumber: created.ticketNumber, subject: 'Relay refetch' } } });
+    expect(found.body).toEqual({
+      data: {
+        node: { __typename: 'Ticket', id: created.id, ticketNumber: created.ticketNumber, subject: 'Relay refetch' },
+      },
+    });
     for (const id of ['0123456789abcdef01234567', 'not-an-id', '']) {
       expect((await api.gql(NODE, { id }, agent)).body).toEqual({ data: { node: null } });
     }
@@ -94,10 +119,22 @@ describe('Relay over HTTP', () => {
   it('pageInfo: startCursor is the first edge, endCursor the last, hasPreviousPage false (forward paging only)', async () => {
     for (let i = 0; i < 3; i++) await api.gql(CREATE, { input: ticketInput() });
     const first = (await api.gql(PAGE, { first: 2 }, agent)).body.data!.tickets;
-    expect(first.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: first.edges[0].cursor, endCursor: first.edges[1].cursor });
+    expect(first.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: first.edges[0].cursor,
+      endCursor: first.edges[1].cursor,
+    });
     const second = (await api.gql(PAGE, { first: 100, after: first.pageInfo.endCursor }, agent)).body.data!.tickets;
-    expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false, startCursor: second.edges[0].cursor });
+    expect(second.pageInfo).toMatchObject({
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: second.edges[0].cursor,
+    });
     const empty = (await api.gql(PAGE, { first: 1, after: second.pageInfo.endCursor }, agent)).body.data!.tickets;
-    expect(empty).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    expect(empty).toEqual({
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    });
   });
 });

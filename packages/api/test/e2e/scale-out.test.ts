@@ -14,8 +14,11 @@ describeBuilt('three API processes, one database', () => {
   let servers: ServerProcess[] = [];
   beforeAll(async () => {
     await connectDatabase(uri, 5_000);
-    for (const c of ['tickets', 'counters', 'ticket_events']) await mongoose.connection.db!.collection(c).deleteMany({});
-    servers = await Promise.all([1, 2, 3].map(() => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' })));
+    for (const c of ['tickets', 'counters', 'ticket_events'])
+      await mongoose.connection.db!.collection(c).deleteMany({});
+    servers = await Promise.all(
+      [1, 2, 3].map(() => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' })),
+    );
   });
   afterAll(async () => {
     const codes = await Promise.all(servers.map((s) => s.stop()));
@@ -25,14 +28,20 @@ describeBuilt('three API processes, one database', () => {
 
   it('600 concurrent creates across 3 processes: 0 errors, 600 distinct numbers', async () => {
     const t0 = Date.now();
-    const results = await Promise.all(Array.from({ length: 600 }, (_, i) => gql(servers[i % 3].url, CREATE, { input: ticketInput() })));
+    const results = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => gql(servers[i % 3].url, CREATE, { input: ticketInput() })),
+    );
     const ms = Date.now() - t0;
     const errors = results.filter((r) => r.body.errors || r.status !== 200);
     expect(errors.map((r) => r.body.errors)).toEqual([]);
-    const numbers = results.map((r) => (r.body.data as { createTicket: { ticketNumber: string } }).createTicket.ticketNumber);
+    const numbers = results.map(
+      (r) => (r.body.data as { createTicket: { ticketNumber: string } }).createTicket.ticketNumber,
+    );
     expect(new Set(numbers).size).toBe(600);
     const retries = servers.map((s) => (s.out().match(/ticket number collided/g) ?? []).length);
-    console.log(`scale-out: 3 processes x 600 concurrent creates in ${ms} ms, 0 errors, 600 distinct numbers; collision retries per process: ${retries.join(', ')}`);
+    console.log(
+      `scale-out: 3 processes x 600 concurrent creates in ${ms} ms, 0 errors, 600 distinct numbers; collision retries per process: ${retries.join(', ')}`,
+    );
   });
 
   it('a counter set far behind the data: creates still succeed, above the highest number', async () => {
@@ -40,9 +49,13 @@ describeBuilt('three API processes, one database', () => {
     const existing = new Set((await db.collection('tickets').find().toArray()).map((t) => t.sequence as number));
     const highest = Math.max(...existing);
     await db.collection('counters').updateOne({ _id: 'ticketNumber' as never }, { $set: { seq: 1 } });
-    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => gql(servers[i % 3].url, CREATE, { input: ticketInput() })));
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => gql(servers[i % 3].url, CREATE, { input: ticketInput() })),
+    );
     expect(results.filter((r) => r.body.errors).map((r) => r.body.errors)).toEqual([]);
-    const seqs = results.map((r) => Number((r.body.data as { createTicket: { ticketNumber: string } }).createTicket.ticketNumber.slice(4)));
+    const seqs = results.map((r) =>
+      Number((r.body.data as { createTicket: { ticketNumber: string } }).createTicket.ticketNumber.slice(4)),
+    );
     // Never a number in use. A number lost earlier (an attempt that failed
     // after taking it) is free, and a counter reset behind the data may
     // hand it out before a collision moves the counter past the highest.
@@ -50,7 +63,9 @@ describeBuilt('three API processes, one database', () => {
     const gapFills = seqs.filter((n) => n <= highest);
     expect(gapFills.length).toBeLessThanOrEqual(highest - existing.size);
     expect(new Set(seqs).size).toBe(60);
-    console.log(`counter reset to 1 under 3 processes: 60 creates, 0 errors, ${60 - gapFills.length} above the highest (${highest}), ${gapFills.length} filled numbers never used before`);
+    console.log(
+      `counter reset to 1 under 3 processes: 60 creates, 0 errors, ${60 - gapFills.length} above the highest (${highest}), ${gapFills.length} filled numbers never used before`,
+    );
     expect(await db.collection('tickets').countDocuments()).toBe(660);
     const warnings = servers.map((s) => (s.out().match(/ticket number collided/g) ?? []).length);
     expect(warnings.reduce((a, b) => a + b, 0)).toBeGreaterThan(0); // the retry path really ran, and logged at warn

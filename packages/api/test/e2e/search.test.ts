@@ -17,9 +17,13 @@ beforeAll(async () => {
   api = await startTestApi('search');
   await api.reset();
   await mongoose.connection.db!.collection('search_terms').deleteMany({});
-  officer = { authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}` };
+  officer = {
+    authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}`,
+  };
 });
-afterAll(async () => { await api.stop(); });
+afterAll(async () => {
+  await api.stop();
+});
 
 async function create(over: Record<string, unknown>): Promise<string> {
   const r = await api.gql<any>(CREATE, { input: ticketInput(over) });
@@ -27,27 +31,57 @@ async function create(over: Record<string, unknown>): Promise<string> {
   return r.body.data.createTicket.ticketNumber;
 }
 
-type Page = { edges: { cursor: string; node: { ticketNumber: string; subject: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+type Page = {
+  edges: { cursor: string; node: { ticketNumber: string; subject: string } }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+};
 async function search(q: string, extra: Record<string, unknown> = {}, headers = agent): Promise<Page> {
   const r = await api.gql<{ searchTickets: Page }>(SEARCH, { q, ...extra }, headers);
   if (r.body.errors) throw new Error(JSON.stringify(r.body.errors));
   return r.body.data!.searchTickets;
 }
-const numbers = async (q: string, extra: Record<string, unknown> = {}) => (await search(q, extra)).edges.map((e) => e.node.ticketNumber);
+const numbers = async (q: string, extra: Record<string, unknown> = {}) =>
+  (await search(q, extra)).edges.map((e) => e.node.ticketNumber);
 
 describe('searchTickets', () => {
   let jam: string, creme: string, other: string, resolved: string;
   beforeAll(async () => {
-    jam = await create({ subject: 'Printer jams on every page', description: 'The office printer makes a grinding noise.', customerName: 'Margaret Hamilton', customerEmail: 'margaret@example.com' });
-    creme = await create({ subject: 'Crème brûlée recipe missing', description: 'The café menu page is empty.', customerName: 'José Núñez', customerEmail: 'jose@example.com' });
-    other = await create({ subject: 'Password reset', description: 'I cannot log in since yesterday.', customerName: 'Alan Turing', customerEmail: 'alan@example.com' });
-    resolved = await create({ subject: 'Invoice question', description: 'Why was I billed twice?', customerName: 'Grace Hopper', customerEmail: 'grace@example.com' });
-    expect((await api.gql(RESPOND, { n: other, m: 'Please try the magic link we just sent.' }, agent)).body.errors).toBeUndefined();
-    expect((await api.gql(NOTE, { n: other, m: 'Customer sounds like a hacker impersonation attempt' }, agent)).body.errors).toBeUndefined();
-    expect((await api.gql(RESOLVE, { n: resolved, r: 'Refunded the duplicated charge' }, agent)).body.errors).toBeUndefined();
+    jam = await create({
+      subject: 'Printer jams on every page',
+      description: 'The office printer makes a grinding noise.',
+      customerName: 'Margaret Hamilton',
+      customerEmail: 'margaret@example.com',
+    });
+    creme = await create({
+      subject: 'Crème brûlée recipe missing',
+      description: 'The café menu page is empty.',
+      customerName: 'José Núñez',
+      customerEmail: 'jose@example.com',
+    });
+    other = await create({
+      subject: 'Password reset',
+      description: 'I cannot log in since yesterday.',
+      customerName: 'Alan Turing',
+      customerEmail: 'alan@example.com',
+    });
+    resolved = await create({
+      subject: 'Invoice question',
+      description: 'Why was I billed twice?',
+      customerName: 'Grace Hopper',
+      customerEmail: 'grace@example.com',
+    });
+    expect(
+      (await api.gql(RESPOND, { n: other, m: 'Please try the magic link we just sent.' }, agent)).body.errors,
+    ).toBeUndefined();
+    expect(
+      (await api.gql(NOTE, { n: other, m: 'Customer sounds like a hacker impersonation attempt' }, agent)).body.errors,
+    ).toBeUndefined();
+    expect(
+      (await api.gql(RESOLVE, { n: resolved, r: 'Refunded the duplicated charge' }, agent)).body.errors,
+    ).toBeUndefined();
   });
 
-  it('finds a word of the subject, the description, an answer, a note, the resolution and the customer\'s name, whatever the case', async () => {
+  it("finds a word of the subject, the description, an answer, a note, the resolution and the customer's name, whatever the case", async () => {
     expect(await numbers('PRINTER ')).toEqual([jam]);
     expect(await numbers('grinding ')).toEqual([jam]);
     expect(await numbers('magic ')).toEqual([other]);
@@ -75,14 +109,14 @@ describe('searchTickets', () => {
     expect(await numbers('"Crème Brûlée recipe"')).toEqual([creme]);
   });
 
-  it('finds a ticket by its number (any case) and by its customer\'s email', async () => {
+  it("finds a ticket by its number (any case) and by its customer's email", async () => {
     expect(await numbers(jam.toLowerCase())).toEqual([jam]);
     expect(await numbers(' Jose@Example.com ')).toEqual([creme]);
     expect(await numbers(`${other} magic`)).toEqual([other]);
     expect(await numbers(`${other} printer`)).toEqual([]);
   });
 
-  it('finds every word\'s tickets only (AND), and filters', async () => {
+  it("finds every word's tickets only (AND), and filters", async () => {
     expect(await numbers('printer password')).toEqual([]);
     // In jam's subject (weight 8) before creme's description (3).
     expect(await numbers('page ', { filter: { status: ['OPEN'] } })).toEqual([jam, creme]);
@@ -91,7 +125,10 @@ describe('searchTickets', () => {
   });
 
   it('ranks an exact subject match first, then the newest', async () => {
-    const inText = await create({ subject: 'Something else', description: 'Toner cartridge empty, the toner cartridge light blinks.' });
+    const inText = await create({
+      subject: 'Something else',
+      description: 'Toner cartridge empty, the toner cartridge light blinks.',
+    });
     const exact = await create({ subject: 'Toner cartridge', description: 'Nothing more to say.' });
     const newer = await create({ subject: 'Another', description: 'toner cartridge' });
     // The exact subject wins although it is not the newest; then newest first among equals.
@@ -104,13 +141,18 @@ describe('searchTickets', () => {
     expect(await numbers('xylophonist')).toEqual([n]);
   });
 
-  it('never finds an erased customer\'s texts', async () => {
-    const n = await create({ subject: 'Quixotic umbrella', customerEmail: 'erase.me@example.com', customerName: 'Zebulon' });
+  it("never finds an erased customer's texts", async () => {
+    const n = await create({
+      subject: 'Quixotic umbrella',
+      customerEmail: 'erase.me@example.com',
+      customerName: 'Zebulon',
+    });
     await api.gql(RESPOND, { n, m: 'Your flamboyant parasol is on its way' }, agent);
     expect(await numbers('quixotic')).toEqual([n]);
     expect(await numbers('flamboyant')).toEqual([n]);
     expect((await api.gql<any>(ERASE, { e: 'erase.me@example.com' }, officer)).body.data.eraseCustomer.tickets).toBe(1);
-    for (const q of ['quixotic', 'flamboyant', 'zebulon', 'erase.me@example.com', 'erased']) expect({ q, found: await numbers(q) }).toEqual({ q, found: [] });
+    for (const q of ['quixotic', 'flamboyant', 'zebulon', 'erase.me@example.com', 'erased'])
+      expect({ q, found: await numbers(q) }).toEqual({ q, found: [] });
     // The ticket itself can still be named by its number.
     expect(await numbers(n)).toEqual([n]);
   });
@@ -136,7 +178,10 @@ describe('searchTickets', () => {
     expect(codeOf(anon)).toBe('UNAUTHENTICATED');
     const bad = await api.gql<any>(SEARCH, { q: 'printer', first: 0, after: 'nope' }, agent);
     expect(codeOf(bad)).toBe('BAD_USER_INPUT');
-    expect(bad.body.errors![0].extensions.fields.map((f: { field: string }) => f.field).sort()).toEqual(['after', 'first']);
+    expect(bad.body.errors![0].extensions.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'after',
+      'first',
+    ]);
     const long = await api.gql<any>(SEARCH, { q: 'a'.repeat(501) }, agent);
     expect(long.body.errors![0].extensions.fields[0].field).toBe('query');
     expect(await numbers('   ')).toEqual([]);

@@ -50,15 +50,36 @@ describeBuilt('SLA breaches across processes', () => {
   });
 
   it('one event per ticket and metric, with the checker frozen, killed and restarted', async () => {
-    const { token } = await new TokenService([]).create('sla-multi-admin', ['settings:manage', 'webhooks:manage', 'tickets:read']);
+    const { token } = await new TokenService([]).create('sla-multi-admin', [
+      'settings:manage',
+      'webhooks:manage',
+      'tickets:read',
+    ]);
     const admin = { authorization: `Bearer ${token}` };
-    const set = await gql(servers[0].url, SET, { p: [{ name: 'Urgent', priorities: ['URGENT'], firstResponseMinutes: 1, timeZone: 'UTC' }] }, admin);
+    const set = await gql(
+      servers[0].url,
+      SET,
+      { p: [{ name: 'Urgent', priorities: ['URGENT'], firstResponseMinutes: 1, timeZone: 'UTC' }] },
+      admin,
+    );
     expect(set.body.errors).toBeUndefined();
-    const hook = await gql<any>(servers[1].url, `mutation($url: String!) { createWebhook(url: $url, kinds: [SLA_BREACHED]) { webhook { id } } }`, { url: await rx.start() }, admin);
+    const hook = await gql<any>(
+      servers[1].url,
+      `mutation($url: String!) { createWebhook(url: $url, kinds: [SLA_BREACHED]) { webhook { id } } }`,
+      { url: await rx.start() },
+      admin,
+    );
     expect(hook.body.errors).toBeUndefined();
 
     // The process holding the checker's lease: frozen, holding it.
-    const lease = await until(() => db().collection('sweep_leases').findOne({ _id: 'sla' as never }), (l) => typeof l?.holder === 'string', 'a checker');
+    const lease = await until(
+      () =>
+        db()
+          .collection('sweep_leases')
+          .findOne({ _id: 'sla' as never }),
+      (l) => typeof l?.holder === 'string',
+      'a checker',
+    );
     frozen = servers.find((s) => String(lease!.holder).includes(`:${s.child.pid}:`));
     expect(frozen).toBeDefined();
     frozen!.child.kill('SIGSTOP');
@@ -71,17 +92,32 @@ describeBuilt('SLA breaches across processes', () => {
 
     // Tickets due a few seconds from now: created 56 s ago, as a process whose write took that long would leave them.
     const numbers: string[] = [];
-    for (let i = 0; i < 4; i++) numbers.push((await gql<any>(live.url, CREATE, { input: ticketInput({ priority: 'URGENT' }) }, agent)).body.data!.createTicket.ticketNumber);
-    const tickets = await db().collection('tickets').find({ ticketNumber: { $in: numbers } }).toArray();
+    for (let i = 0; i < 4; i++)
+      numbers.push(
+        (await gql<any>(live.url, CREATE, { input: ticketInput({ priority: 'URGENT' }) }, agent)).body.data!
+          .createTicket.ticketNumber,
+      );
+    const tickets = await db()
+      .collection('tickets')
+      .find({ ticketNumber: { $in: numbers } })
+      .toArray();
     const created = new Date(Date.now() - 56_000);
     for (const t of tickets) {
-      await db().collection('tickets').updateOne({ _id: t._id }, { $set: { createdAt: created } });
-      await db().collection('ticket_events').updateOne({ ticketId: t._id, kind: 'CREATED' }, { $set: { at: created } });
+      await db()
+        .collection('tickets')
+        .updateOne({ _id: t._id }, { $set: { createdAt: created } });
+      await db()
+        .collection('ticket_events')
+        .updateOne({ ticketId: t._id, kind: 'CREATED' }, { $set: { at: created } });
     }
     const due = created.getTime() + MIN;
 
     const breaches = () => db().collection('ticket_events').find({ kind: 'SLA_BREACHED' }).toArray();
-    await until(breaches, (b) => new Set(b.map((e) => String(e.ticketId))).size === tickets.length, 'a breach of every ticket');
+    await until(
+      breaches,
+      (b) => new Set(b.map((e) => String(e.ticketId))).size === tickets.length,
+      'a breach of every ticket',
+    );
     // The frozen holder wakes up beside its successors; a few more rounds of all three.
     frozen!.child.kill('SIGCONT');
     frozen = undefined;
@@ -105,10 +141,13 @@ describeBuilt('SLA breaches across processes', () => {
   }, 150_000);
 
   it('twenty concurrent announcements of one miss write one event', async () => {
-    const t = (await gql<any>(servers[1].url, CREATE, { input: ticketInput({ priority: 'LOW' }) }, agent)).body.data!.createTicket;
+    const t = (await gql<any>(servers[1].url, CREATE, { input: ticketInput({ priority: 'LOW' }) }, agent)).body.data!
+      .createTicket;
     const id = (await db().collection('tickets').findOne({ ticketNumber: t.ticketNumber }))!._id;
     const service = new SlaService();
-    const wrote = await Promise.all(Array.from({ length: 20 }, () => service.announce(id as never, SlaMetric.RESOLUTION, Date.now(), new Date())));
+    const wrote = await Promise.all(
+      Array.from({ length: 20 }, () => service.announce(id as never, SlaMetric.RESOLUTION, Date.now(), new Date())),
+    );
     expect(wrote.filter(Boolean)).toHaveLength(1);
     expect(await db().collection('ticket_events').countDocuments({ ticketId: id, kind: 'SLA_BREACHED' })).toBe(1);
   });

@@ -14,7 +14,11 @@ import { AGENT_TOKEN, CREATE, STATUS, agent, gql, ticketInput, type GqlResult } 
 import { serverBuilt, startServer, startServers, type ServerProcess } from '../support/processes';
 
 const CHANGES = `query($after: String) { ticketChanges(after: $after, first: 500) { changes { event { kind sequence } ticket { id } } endCursor hasMore } }`;
-type Page = { changes: { event: { kind: string; sequence: number }; ticket: { id: string } }[]; endCursor: string | null; hasMore: boolean };
+type Page = {
+  changes: { event: { kind: string; sequence: number }; ticket: { id: string } }[];
+  endCursor: string | null;
+  hasMore: boolean;
+};
 
 /** The whole feed, read as an integrator would: each ticket's events as "KIND:sequence", in feed order. */
 async function feed(url: string): Promise<Map<string, string[]>> {
@@ -24,14 +28,15 @@ async function feed(url: string): Promise<Map<string, string[]>> {
     const r: GqlResult<{ ticketChanges: Page }> = await gql<{ ticketChanges: Page }>(url, CHANGES, { after }, agent);
     if (r.body.errors) throw new Error(JSON.stringify(r.body.errors));
     const page: Page = r.body.data!.ticketChanges;
-    for (const c of page.changes) out.set(c.ticket.id, [...(out.get(c.ticket.id) ?? []), `${c.event.kind}:${c.event.sequence}`]);
+    for (const c of page.changes)
+      out.set(c.ticket.id, [...(out.get(c.ticket.id) ?? []), `${c.event.kind}:${c.event.sequence}`]);
     after = page.endCursor ?? after;
     if (!page.hasMore) return out;
   }
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 60_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     const v = await probe();
     if (v) return v;
     await new Promise((r) => setTimeout(r, 200));
@@ -39,11 +44,18 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const create = async (url: string) => (await gql<{ createTicket: { id: string; ticketNumber: string } }>(url, CREATE, { input: ticketInput() })).body.data!.createTicket;
+const create = async (url: string) =>
+  (await gql<{ createTicket: { id: string; ticketNumber: string } }>(url, CREATE, { input: ticketInput() })).body.data!
+    .createTicket;
 
 /** A stalling writer: once it stopped itself, its IN_PROGRESS change's reply, answered once it is continued (or an error once killed). */
-async function stallAt(writer: ServerProcess, ticket: { id: string; ticketNumber: string }): Promise<{ reply: Promise<GqlResult | Error> }> {
-  const reply = gql<Record<string, any>>(writer.url, STATUS, { n: ticket.ticketNumber, s: 'IN_PROGRESS' }, agent).catch((err: Error) => err);
+async function stallAt(
+  writer: ServerProcess,
+  ticket: { id: string; ticketNumber: string },
+): Promise<{ reply: Promise<GqlResult | Error> }> {
+  const reply = gql<Record<string, any>>(writer.url, STATUS, { n: ticket.ticketNumber, s: 'IN_PROGRESS' }, agent).catch(
+    (err: Error) => err,
+  );
   await until('the writer to stop before its event', async () => writer.out().includes(`test-stall ${ticket.id} 2`));
   // Wrapped: an async function returning the promise itself would wait for it.
   return { reply };
@@ -71,7 +83,16 @@ describeBuilt('a writer stalls between its ticket write and its event, shorter t
   beforeAll(async () => {
     const started = await startServers(1, 'ticket_stall_short', { FEED_GAP_SECONDS: '600' }, START_MS);
     other = started.servers[0];
-    writer = await startServer({ MONGODB_URI: started.uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', FEED_GAP_SECONDS: '600', TEST_STALL_BEFORE_EVENT: 'IN_PROGRESS' }, START_MS);
+    writer = await startServer(
+      {
+        MONGODB_URI: started.uri,
+        AGENT_TOKENS: AGENT_TOKEN,
+        RATE_LIMIT: 'off',
+        FEED_GAP_SECONDS: '600',
+        TEST_STALL_BEFORE_EVENT: 'IN_PROGRESS',
+      },
+      START_MS,
+    );
     client = await MongoClient.connect(started.uri);
   }, 300_000);
   afterAll(async () => {
@@ -81,11 +102,13 @@ describeBuilt('a writer stalls between its ticket write and its event, shorter t
     if (writer) expect(await writer.stop()).toBe(0);
   });
 
-  it('the ticket\'s later event waits for the stalled one: CREATED, IN_PROGRESS, RESOLVED in the feed, by sequence', async () => {
+  it("the ticket's later event waits for the stalled one: CREATED, IN_PROGRESS, RESOLVED in the feed, by sequence", async () => {
     const ticket = await create(other.url);
     const { reply: stalled } = await stallAt(writer, ticket);
     // The other process changes the ticket after the stalled write: its RESOLVED takes number 3 and is inserted first.
-    expect((await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors).toBeUndefined();
+    expect(
+      (await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors,
+    ).toBeUndefined();
     const held = await sequencerWentPast(other.url);
     expect(held.get(ticket.id)).toEqual(['CREATED:1']);
 
@@ -97,7 +120,10 @@ describeBuilt('a writer stalls between its ticket write and its event, shorter t
       return (f.get(ticket.id)?.length ?? 0) >= 3 ? f : undefined;
     });
     expect(after.get(ticket.id)).toEqual(['CREATED:1', 'IN_PROGRESS:2', 'RESOLVED:3']);
-    const stored = await client.db().collection('tickets').findOne({ _id: new Types.ObjectId(ticket.id) });
+    const stored = await client
+      .db()
+      .collection('tickets')
+      .findOne({ _id: new Types.ObjectId(ticket.id) });
     expect(stored?.status).toBe('RESOLVED');
   }, 400_000);
 });
@@ -109,7 +135,16 @@ describeBuilt('a writer dies or stalls past the gap lease between its ticket wri
   let db: Db;
   const writers: ServerProcess[] = [];
   const startWriter = async () => {
-    const w = await startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', FEED_GAP_SECONDS: '2', TEST_STALL_BEFORE_EVENT: 'IN_PROGRESS' }, START_MS);
+    const w = await startServer(
+      {
+        MONGODB_URI: uri,
+        AGENT_TOKENS: AGENT_TOKEN,
+        RATE_LIMIT: 'off',
+        FEED_GAP_SECONDS: '2',
+        TEST_STALL_BEFORE_EVENT: 'IN_PROGRESS',
+      },
+      START_MS,
+    );
     writers.push(w);
     return w;
   };
@@ -133,7 +168,9 @@ describeBuilt('a writer dies or stalls past the gap lease between its ticket wri
     const writer = await startWriter();
     const ticket = await create(other.url);
     const { reply: stalled } = await stallAt(writer, ticket);
-    expect((await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors).toBeUndefined();
+    expect(
+      (await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors,
+    ).toBeUndefined();
     writer.child.kill('SIGKILL');
     // Its caller saw the connection drop (fetch's error comes from another realm than jest's Error).
     expect('body' in (await stalled)).toBe(false);
@@ -150,19 +187,30 @@ describeBuilt('a writer dies or stalls past the gap lease between its ticket wri
     const writer = await startWriter();
     const ticket = await create(other.url);
     const { reply: stalled } = await stallAt(writer, ticket);
-    expect((await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors).toBeUndefined();
+    expect(
+      (await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'RESOLVED' }, agent)).body.errors,
+    ).toBeUndefined();
     await until('RESOLVED in the feed', async () => (await feed(other.url)).get(ticket.id)?.includes('RESOLVED:3'));
 
     writer.child.kill('SIGCONT');
     const reply = await stalled;
     // Its change stands (the ticket was written) but its event was given up: the caller is told to try again.
-    expect('body' in reply ? reply.body.errors?.map((e) => e.extensions.code) : reply.message).toEqual(['SERVICE_UNAVAILABLE']);
+    expect('body' in reply ? reply.body.errors?.map((e) => e.extensions.code) : reply.message).toEqual([
+      'SERVICE_UNAVAILABLE',
+    ]);
     const later = await sequencerWentPast(other.url);
     expect(later.get(ticket.id)).toEqual(['CREATED:1', 'RESOLVED:3']);
-    expect(await db.collection('ticket_events').countDocuments({ ticketId: new Types.ObjectId(ticket.id), kind: 'IN_PROGRESS' })).toBe(0);
+    expect(
+      await db
+        .collection('ticket_events')
+        .countDocuments({ ticketId: new Types.ObjectId(ticket.id), kind: 'IN_PROGRESS' }),
+    ).toBe(0);
     // The writer goes on serving.
     expect((await gql(writer.url, STATUS, { n: ticket.ticketNumber, s: 'CLOSED' }, agent)).body.errors).toBeUndefined();
-    const closed = await until('CLOSED in the feed', async () => (await feed(other.url)).get(ticket.id)?.includes('CLOSED:4') && (await feed(other.url)));
+    const closed = await until(
+      'CLOSED in the feed',
+      async () => (await feed(other.url)).get(ticket.id)?.includes('CLOSED:4') && (await feed(other.url)),
+    );
     expect(closed.get(ticket.id)).toEqual(['CREATED:1', 'RESOLVED:3', 'CLOSED:4']);
   }, 400_000);
 });

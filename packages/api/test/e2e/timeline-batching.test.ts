@@ -37,23 +37,30 @@ beforeAll(async () => {
   // their order comes from the tie rule).
   for (let i = 0; i < TICKETS; i += 10) {
     const made = await Promise.all(Array.from({ length: 10 }, () => api.gql(CREATE, { input: ticketInput() })));
-    await Promise.all(made.map(async (r, j) => {
-      const n: string = r.body.data!.createTicket.ticketNumber;
-      numbers.push(n);
-      const shape = (i + j) % 4;
-      if (shape >= 1) await api.gql(RESPOND, { n, m: `first answer to ${n}` }, agent);
-      if (shape === 2) await api.gql(RESPOND, { n, m: `second answer to ${n}` }, agent);
-      if (shape === 3) await api.gql(RESOLVE, { n, r: `fixed ${n}` }, agent);
-    }));
+    await Promise.all(
+      made.map(async (r, j) => {
+        const n: string = r.body.data!.createTicket.ticketNumber;
+        numbers.push(n);
+        const shape = (i + j) % 4;
+        if (shape >= 1) await api.gql(RESPOND, { n, m: `first answer to ${n}` }, agent);
+        if (shape === 2) await api.gql(RESPOND, { n, m: `second answer to ${n}` }, agent);
+        if (shape === 3) await api.gql(RESOLVE, { n, r: `fixed ${n}` }, agent);
+      }),
+    );
   }
   // Let the feed's sequencer place every event and finish its batches: the feed's pages below read them all.
-  const settled = async () => (await TimelineEventModel.countDocuments({ pending: true })) === 0 && (await FeedBatchModel.countDocuments({ done: false })) === 0;
+  const settled = async () =>
+    (await TimelineEventModel.countDocuments({ pending: true })) === 0 &&
+    (await FeedBatchModel.countDocuments({ done: false })) === 0;
   // (Bounds for a busy host: 400 requests and their sequencing take long there, never forever.)
-  for (const t0 = Date.now(); Date.now() - t0 < 60_000 && !(await settled()); ) await new Promise((r) => setTimeout(r, 50));
+  for (const t0 = Date.now(); Date.now() - t0 < 60_000 && !(await settled());)
+    await new Promise((r) => setTimeout(r, 50));
   expect(await settled()).toBe(true);
 }, 180_000);
 
-afterAll(async () => { await api.stop(); });
+afterAll(async () => {
+  await api.stop();
+});
 
 /** Each ticket's timeline as its own lookup gives it: one request, one ticket. */
 async function oneByOne(ticketNumbers: string[]): Promise<Map<string, Event[]>> {
@@ -69,7 +76,11 @@ describe('timelines of a page are read together', () => {
   it(`a ${TICKETS}-ticket page with timelines costs at most ${MAX_COMMANDS_PER_LISTING_PAGE} commands, and matches each ticket's own lookup`, async () => {
     let page: Node[] = [];
     const commands = await commandsOf(async (headers) => {
-      const r = await api.gql<{ tickets: { edges: { node: Node }[] } }>(LIST, { first: TICKETS }, { ...agent, ...headers });
+      const r = await api.gql<{ tickets: { edges: { node: Node }[] } }>(
+        LIST,
+        { first: TICKETS },
+        { ...agent, ...headers },
+      );
       expect(r.body.errors).toBeUndefined();
       page = r.body.data!.tickets.edges.map((e) => e.node);
     });
@@ -82,7 +93,14 @@ describe('timelines of a page are read together', () => {
     for (const t of page) expect(t.timeline).toEqual(single.get(t.ticketNumber));
     // The shapes are all there, in timeline order.
     const kinds = new Set(page.map((t) => t.timeline.map((e) => e.kind).join(',')));
-    expect(kinds).toEqual(new Set(['CREATED', 'CREATED,FIRST_RESPONSE', 'CREATED,FIRST_RESPONSE,AGENT_RESPONSE', 'CREATED,FIRST_RESPONSE,RESOLVED,RESOLUTION_NOTE']));
+    expect(kinds).toEqual(
+      new Set([
+        'CREATED',
+        'CREATED,FIRST_RESPONSE',
+        'CREATED,FIRST_RESPONSE,AGENT_RESPONSE',
+        'CREATED,FIRST_RESPONSE,RESOLVED,RESOLUTION_NOTE',
+      ]),
+    );
     expect(page.every((t) => t.timeline.every((e, i) => i === 0 || e.at >= t.timeline[i - 1].at))).toBe(true);
   });
 
@@ -94,7 +112,11 @@ describe('timelines of a page are read together', () => {
     for (let page = 0; page < 20; page++) {
       let body!: { changes: typeof changes; endCursor: string | null; hasMore: boolean };
       const commands = await commandsOf(async (headers) => {
-        const r = await api.gql<{ ticketChanges: typeof body }>(CHANGES, { first: 100, after }, { ...agent, ...headers });
+        const r = await api.gql<{ ticketChanges: typeof body }>(
+          CHANGES,
+          { first: 100, after },
+          { ...agent, ...headers },
+        );
         expect(r.body.errors).toBeUndefined();
         body = r.body.data!.ticketChanges;
       });

@@ -6,7 +6,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AGENT_TOKEN, CREATE, RESPOND, TRACK, agent, codeOf, databaseUri, startTestApi, ticketInput, type TestApi } from '../support/api';
+import {
+  AGENT_TOKEN,
+  CREATE,
+  RESPOND,
+  TRACK,
+  agent,
+  codeOf,
+  databaseUri,
+  startTestApi,
+  ticketInput,
+  type TestApi,
+} from '../support/api';
 import { serverBuilt, startServer } from '../support/processes';
 import { parseToken } from '../../src/tokens/token-secret';
 
@@ -19,9 +30,14 @@ const DB = 'tokens';
 const uri = databaseUri(DB);
 
 /** Run the tokens CLI: exit code, stdout, stderr. */
-async function cli(args: string[], env: Record<string, string | undefined> = { MONGODB_URI: uri }): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string | undefined> = { MONGODB_URI: uri },
+): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [TOKENS, ...args], { env: { PATH: process.env.PATH, ...env } });
+    const { stdout, stderr } = await exec(process.execPath, [TOKENS, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+    });
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -33,7 +49,11 @@ async function createToken(name: string, scopes: string): Promise<string> {
   const r = await cli(['create', '--name', name, '--scopes', scopes, '--json']);
   expect(r).toMatchObject({ code: 0 });
   const created = JSON.parse(r.out.trim());
-  expect(created).toEqual({ name, scopes: scopes.split(','), token: expect.stringMatching(/^tkt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/) });
+  expect(created).toEqual({
+    name,
+    scopes: scopes.split(','),
+    token: expect.stringMatching(/^tkt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/),
+  });
   return created.token;
 }
 
@@ -41,8 +61,12 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { ticketNumber timeline { kind actor } } }`;
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi(DB); });
-afterAll(async () => { await api.stop(); });
+beforeAll(async () => {
+  api = await startTestApi(DB);
+});
+afterAll(async () => {
+  await api.stop();
+});
 
 describeBuilt('npm run tokens', () => {
   it('refuses to run without MONGODB_URI and without a running server (exit 2, one line)', async () => {
@@ -66,7 +90,12 @@ describeBuilt('npm run tokens', () => {
     expect(list.code).toBe(0);
     const tokens = JSON.parse(list.out);
     expect(tokens.map((t: { name: string }) => t.name)).toEqual(['crm-sync']); // "other" was not created
-    expect(tokens[0]).toMatchObject({ scopes: ['tickets:read'], createdAt: expect.any(String), lastUsedAt: null, revokedAt: null });
+    expect(tokens[0]).toMatchObject({
+      scopes: ['tickets:read'],
+      createdAt: expect.any(String),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     expect(list.out).not.toContain(parseToken(token)!.secret);
     // The plain listing is a table, also without secrets.
     const table = await cli(['list']);
@@ -90,8 +119,14 @@ describeBuilt('npm run tokens', () => {
     const t = (await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket;
 
     expect(codeOf(await api.gql(TICKET, { n: t.ticketNumber }))).toBe('UNAUTHENTICATED');
-    expect(codeOf(await api.gql(TICKET, { n: t.ticketNumber }, bearer('tkt_0123456789abcdef_' + 'x'.repeat(43))))).toBe('UNAUTHENTICATED');
-    expect(codeOf(await api.gql(TICKET, { n: t.ticketNumber }, bearer(reader.slice(0, -1) + (reader.endsWith('A') ? 'B' : 'A'))))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await api.gql(TICKET, { n: t.ticketNumber }, bearer('tkt_0123456789abcdef_' + 'x'.repeat(43))))).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(
+      codeOf(
+        await api.gql(TICKET, { n: t.ticketNumber }, bearer(reader.slice(0, -1) + (reader.endsWith('A') ? 'B' : 'A'))),
+      ),
+    ).toBe('UNAUTHENTICATED');
     const forbidden = await api.gql(TICKET, { n: t.ticketNumber }, bearer(writer));
     expect(forbidden.body.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', requiredScope: 'tickets:read' });
     const cannotWrite = await api.gql(RESPOND, { n: t.ticketNumber, m: 'hello' }, bearer(reader));
@@ -106,12 +141,28 @@ describeBuilt('npm run tokens', () => {
     const writeOnly = await createToken('writer-only', 'tickets:write');
     const input = ticketInput();
     const t = (await api.gql(CREATE, { input })).body.data!.createTicket;
-    const r1 = await api.gql(`mutation($n: String!) { respondToTicket(ticketNumber: $n, message: "first") { timeline { kind actor } } }`, { n: t.ticketNumber }, bearer(both));
-    expect(r1.body.data!.respondToTicket.timeline).toEqual([{ kind: 'CREATED', actor: null }, { kind: 'FIRST_RESPONSE', actor: 'helpdesk-bot' }]);
+    const r1 = await api.gql(
+      `mutation($n: String!) { respondToTicket(ticketNumber: $n, message: "first") { timeline { kind actor } } }`,
+      { n: t.ticketNumber },
+      bearer(both),
+    );
+    expect(r1.body.data!.respondToTicket.timeline).toEqual([
+      { kind: 'CREATED', actor: null },
+      { kind: 'FIRST_RESPONSE', actor: 'helpdesk-bot' },
+    ]);
     await api.gql(RESPOND, { n: t.ticketNumber, m: 'second' }, agent);
     // A token without tickets:read does not see actors, even in its own answer.
-    const r3 = await api.gql(`mutation($n: String!) { respondToTicket(ticketNumber: $n, message: "third") { timeline { kind actor } } }`, { n: t.ticketNumber }, bearer(writeOnly));
-    expect(r3.body.data!.respondToTicket.timeline.map((e: { actor: string | null }) => e.actor)).toEqual([null, null, null, null]);
+    const r3 = await api.gql(
+      `mutation($n: String!) { respondToTicket(ticketNumber: $n, message: "third") { timeline { kind actor } } }`,
+      { n: t.ticketNumber },
+      bearer(writeOnly),
+    );
+    expect(r3.body.data!.respondToTicket.timeline.map((e: { actor: string | null }) => e.actor)).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
 
     const seen = (await api.gql(TICKET, { n: t.ticketNumber }, bearer(both))).body.data!.ticket.timeline;
     expect(seen).toEqual([
@@ -122,17 +173,35 @@ describeBuilt('npm run tokens', () => {
     ]);
     // The public lookup never says who, whoever asks.
     for (const headers of [{}, bearer(both)]) {
-      const tracked = await api.gql(`query($n: String!, $e: String!) { trackTicket(ticketNumber: $n, email: $e) { timeline { kind actor } } }`, { n: t.ticketNumber, e: input.customerEmail }, headers);
-      expect(tracked.body.data!.trackTicket.timeline.map((e: { actor: string | null }) => e.actor)).toEqual([null, null, null, null]);
+      const tracked = await api.gql(
+        `query($n: String!, $e: String!) { trackTicket(ticketNumber: $n, email: $e) { timeline { kind actor } } }`,
+        { n: t.ticketNumber, e: input.customerEmail },
+        headers,
+      );
+      expect(tracked.body.data!.trackTicket.timeline.map((e: { actor: string | null }) => e.actor)).toEqual([
+        null,
+        null,
+        null,
+        null,
+      ]);
     }
-    expect((await api.gql(TRACK, { n: t.ticketNumber, e: input.customerEmail })).body.data!.trackTicket.timeline.map((e: { kind: string }) => e.kind)).toEqual(['CREATED', 'FIRST_RESPONSE', 'AGENT_RESPONSE', 'AGENT_RESPONSE']);
+    expect(
+      (await api.gql(TRACK, { n: t.ticketNumber, e: input.customerEmail })).body.data!.trackTicket.timeline.map(
+        (e: { kind: string }) => e.kind,
+      ),
+    ).toEqual(['CREATED', 'FIRST_RESPONSE', 'AGENT_RESPONSE', 'AGENT_RESPONSE']);
   });
 
   it('a revoked token fails in every API process within 10 seconds', async () => {
     const token = await createToken('to-revoke', 'tickets:read');
     const other = await startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' });
     try {
-      const ask = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify({ query: TICKET, variables: { n: 'TKT-00001' } }) }).then((r) => r.json());
+      const ask = (url: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...bearer(token) },
+          body: JSON.stringify({ query: TICKET, variables: { n: 'TKT-00001' } }),
+        }).then((r) => r.json());
       // Both processes know (and cache) the token.
       for (const url of [api.url, other.url]) expect((await ask(url)).errors).toBeUndefined();
       expect((await cli(['revoke', '--name', 'to-revoke'])).code).toBe(0);

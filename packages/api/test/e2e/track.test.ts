@@ -9,11 +9,17 @@ beforeAll(async () => {
   const r = await api.gql(CREATE, { input: ticketInput({ customerEmail: 'Grace.Hopper@Example.com' }) });
   number = r.body.data!.createTicket.ticketNumber;
 });
-afterAll(async () => { await api.stop(); });
+afterAll(async () => {
+  await api.stop();
+});
 
 describe('trackTicket / ticketTimeline', () => {
   it('finds the ticket with its email in any case and the number in any case', async () => {
-    for (const [n, e] of [[number, 'grace.hopper@example.com'], [number.toLowerCase(), 'GRACE.HOPPER@EXAMPLE.COM'], [`  ${number} `, ' Grace.Hopper@example.com ']]) {
+    for (const [n, e] of [
+      [number, 'grace.hopper@example.com'],
+      [number.toLowerCase(), 'GRACE.HOPPER@EXAMPLE.COM'],
+      [`  ${number} `, ' Grace.Hopper@example.com '],
+    ]) {
       const r = await api.gql(TRACK, { n, e });
       expect(r.body.errors).toBeUndefined();
       expect(r.body.data!.trackTicket.ticketNumber).toBe(number);
@@ -36,7 +42,12 @@ describe('trackTicket / ticketTimeline', () => {
 
   it('matches strings exactly, never as patterns', async () => {
     // Regex metacharacters in a valid email must not match other tickets.
-    for (const e of ['.*@example.com', 'grace.hopper@example.co.*', 'grace.hopper@example.com|x@y.z', '^grace.hopper@example.com$']) {
+    for (const e of [
+      '.*@example.com',
+      'grace.hopper@example.co.*',
+      'grace.hopper@example.com|x@y.z',
+      '^grace.hopper@example.com$',
+    ]) {
       const r = await api.gql(TRACK, { n: number, e });
       expect(r.body.errors?.[0]?.extensions?.code ?? null).not.toBe('INTERNAL_SERVER_ERROR');
       expect(r.body.data?.trackTicket ?? null).toBeNull();
@@ -55,11 +66,18 @@ describe('trackTicket / ticketTimeline', () => {
   it('names malformed lookup input', async () => {
     const r = await api.gql(TRACK, { n: 'nonsense', e: 'not-an-email' });
     expect(codeOf(r)).toBe('BAD_USER_INPUT');
-    expect(r.body.errors![0].extensions.fields.map((f: { field: string }) => f.field).sort()).toEqual(['email', 'ticketNumber']);
+    expect(r.body.errors![0].extensions.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'email',
+      'ticketNumber',
+    ]);
   });
 });
 
 async function fetchRaw(query: string, variables: Record<string, unknown>) {
-  const r = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const r = await fetch(api.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: r.status, text: await r.text() };
 }

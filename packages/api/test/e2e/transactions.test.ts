@@ -10,13 +10,17 @@ import { TicketService } from '../../src/tickets/ticket.service';
 import { CREATE, signedChat, startTestApi, ticketInput, type TestApi } from '../support/api';
 
 let api: TestApi;
-afterEach(async () => { await api?.stop(); });
+afterEach(async () => {
+  await api?.stop();
+});
 
 describe('the engine probe', () => {
   it('says what this engine does with transactions and leaves nothing behind', async () => {
     api = await startTestApi('txprobe');
     const probe = await probeTransactions(mongoose.connection.getClient(), mongoose.connection.db!);
-    console.log(`[tests] transactions on ${process.env.TEST_ENGINE_NAME}: ${transactionsWork(probe) ? 'work' : 'do not work'} (${JSON.stringify(probe)})`);
+    console.log(
+      `[tests] transactions on ${process.env.TEST_ENGINE_NAME}: ${transactionsWork(probe) ? 'work' : 'do not work'} (${JSON.stringify(probe)})`,
+    );
     expect(typeof probe.abortedVisible).toBe('boolean');
     expect(await mongoose.connection.db!.collection('engine_probe').countDocuments()).toBe(0);
   });
@@ -29,7 +33,12 @@ describe.each([['auto'], ['off']])('TRANSACTIONS=%s', (mode) => {
     const db = mongoose.connection.db!;
     // Make every CREATED event after the first one fail: a unique index on the kind.
     // (This database is the test's own: the index goes with it.)
-    await db.collection('ticket_events').createIndex({ kind: 1 }, { unique: true, partialFilterExpression: { kind: 'CREATED' }, name: 'one_created_only' });
+    await db
+      .collection('ticket_events')
+      .createIndex(
+        { kind: 1 },
+        { unique: true, partialFilterExpression: { kind: 'CREATED' }, name: 'one_created_only' },
+      );
     const first = await api.gql(CREATE, { input: ticketInput({ customerEmail: 'first@example.com' }) });
     expect(first.body.data?.createTicket.timeline.map((e: { kind: string }) => e.kind)).toEqual(['CREATED']);
     const second = await api.gql(CREATE, { input: ticketInput({ customerEmail: 'second@example.com' }) });
@@ -44,9 +53,13 @@ describe.each([['auto'], ['off']])('TRANSACTIONS=%s', (mode) => {
   it('keeps business duplicates typed under concurrency (the same chatId from 20 requests at once)', async () => {
     api = await startTestApi(`tx_dup_${mode}`, { TRANSACTIONS: mode });
     await api.reset();
-    const results = await Promise.all(Array.from({ length: 20 }, () => api.gql(CREATE, { input: ticketInput(signedChat(`chat-${mode}-1`)) })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => api.gql(CREATE, { input: ticketInput(signedChat(`chat-${mode}-1`)) })),
+    );
     const ok = results.filter((r) => r.body.data?.createTicket);
-    const codes = results.filter((r) => r.body.errors).map((r) => `${r.body.errors![0].extensions?.code}:${r.body.errors![0].extensions?.field}`);
+    const codes = results
+      .filter((r) => r.body.errors)
+      .map((r) => `${r.body.errors![0].extensions?.code}:${r.body.errors![0].extensions?.field}`);
     expect(ok).toHaveLength(1);
     expect(new Set(codes)).toEqual(new Set(['DUPLICATE_ENTRY:chatId']));
     expect(await mongoose.connection.db!.collection('tickets').countDocuments()).toBe(1);
@@ -68,7 +81,12 @@ describe('the transactional path, asked for directly', () => {
       expect(made.timeline?.map((e) => e.kind)).toEqual(['CREATED']);
       expect(sessions).toHaveBeenCalledTimes(1);
       const db = mongoose.connection.db!;
-      await db.collection('ticket_events').createIndex({ kind: 1 }, { unique: true, partialFilterExpression: { kind: 'CREATED' }, name: 'one_created_only' });
+      await db
+        .collection('ticket_events')
+        .createIndex(
+          { kind: 1 },
+          { unique: true, partialFilterExpression: { kind: 'CREATED' }, name: 'one_created_only' },
+        );
       await expect(service.create(ticketInput({ customerEmail: 'tx.second@example.com' }) as never)).rejects.toThrow();
       expect(await db.collection('tickets').countDocuments({ customerEmail: 'tx.second@example.com' })).toBe(0);
       expect(await db.collection('tickets').countDocuments()).toBe(1);

@@ -29,20 +29,37 @@ function recordingSdk(url: string, token?: string) {
 
 type Answer = { status: number; body: { data?: any; errors?: { message: string; extensions: Record<string, any> }[] } };
 const post = (api: TestApi, body: unknown, headers: Record<string, string> = {}): Promise<Answer> =>
-  fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  fetch(api.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, body: await r.json() }));
 const get = (api: TestApi, params: Record<string, string>): Promise<Answer> =>
   fetch(`${api.url}?${new URLSearchParams(params)}`).then(async (r) => ({ status: r.status, body: await r.json() }));
 /** The first error's code of an HTTP answer or a WebSocket outcome. */
-const code = (a: { body: Answer['body'] } | { errors?: { extensions?: Record<string, any> }[] }) => ('body' in a ? a.body : a).errors?.[0]?.extensions?.code;
+const code = (a: { body: Answer['body'] } | { errors?: { extensions?: Record<string, any> }[] }) =>
+  ('body' in a ? a.body : a).errors?.[0]?.extensions?.code;
 
 /** One operation over graphql-ws; the payload as given (documentId rides beside an empty query). */
-async function overWs(api: TestApi, payload: Record<string, unknown>, token?: string): Promise<{ data?: any; errors?: { extensions?: Record<string, any> }[] }> {
-  const client = createWsClient({ url: api.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: token ? { authorization: `Bearer ${token}` } : {} });
+async function overWs(
+  api: TestApi,
+  payload: Record<string, unknown>,
+  token?: string,
+): Promise<{ data?: any; errors?: { extensions?: Record<string, any> }[] }> {
+  const client = createWsClient({
+    url: api.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
   try {
     return await new Promise((resolve) => {
       let last: { data?: any; errors?: any[] } = {};
       client.subscribe(payload as never, {
-        next: (v) => { last = v as never; },
+        next: (v) => {
+          last = v as never;
+        },
         error: (e) => resolve({ errors: Array.isArray(e) ? e : [{ extensions: { code: String(e) } }] }),
         complete: () => resolve(last),
       });
@@ -54,16 +71,25 @@ async function overWs(api: TestApi, payload: Record<string, unknown>, token?: st
 
 describe('TRUSTED_DOCUMENTS=require-public', () => {
   let api: TestApi;
-  beforeAll(async () => { api = await startTestApi('trusted_public', { TRUSTED_DOCUMENTS: 'require-public' }); });
-  afterAll(async () => { await api.stop(); });
+  beforeAll(async () => {
+    api = await startTestApi('trusted_public', { TRUSTED_DOCUMENTS: 'require-public' });
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
 
   it('the SDK works, sending ids only, over HTTP and WebSocket', async () => {
     const { client, sent } = recordingSdk(api.url);
     const input = ticketInput();
     const created = await client.createTicket(input as never);
-    const tracked = await client.trackTicket({ ticketNumber: created.ticketNumber, email: String(input.customerEmail) });
+    const tracked = await client.trackTicket({
+      ticketNumber: created.ticketNumber,
+      email: String(input.customerEmail),
+    });
     expect(tracked?.ticketNumber).toBe(created.ticketNumber);
-    expect(await client.ticketTimeline({ ticketNumber: created.ticketNumber, email: String(input.customerEmail) })).toHaveLength(1);
+    expect(
+      await client.ticketTimeline({ ticketNumber: created.ticketNumber, email: String(input.customerEmail) }),
+    ).toHaveLength(1);
     expect(sent.length).toBeGreaterThanOrEqual(3);
     for (const body of sent) {
       expect(body.query).toBeUndefined();
@@ -72,10 +98,16 @@ describe('TRUSTED_DOCUMENTS=require-public', () => {
     }
     // The live view, by id over WebSocket.
     const seen = await new Promise<string>((resolve, reject) => {
-      const stop = client.subscribeToTicket({ ticketNumber: created.ticketNumber, email: String(input.customerEmail) }, {
-        next: (t) => { stop(); resolve(t.ticketNumber); },
-        error: reject,
-      });
+      const stop = client.subscribeToTicket(
+        { ticketNumber: created.ticketNumber, email: String(input.customerEmail) },
+        {
+          next: (t) => {
+            stop();
+            resolve(t.ticketNumber);
+          },
+          error: reject,
+        },
+      );
     });
     expect(seen).toBe(created.ticketNumber);
     await client.close();
@@ -89,16 +121,31 @@ describe('TRUSTED_DOCUMENTS=require-public', () => {
     expect([viaGet.status, code(viaGet)]).toEqual([403, 'PERSISTED_DOCUMENT_REQUIRED']);
     expect(code(await overWs(api, { query: HAND_WRITTEN }))).toBe('PERSISTED_DOCUMENT_REQUIRED');
     // A token that does not check out is no token.
-    const bogus = await post(api, { query: HAND_WRITTEN }, { authorization: 'Bearer not-a-token-0123456789abcdef0123456789' });
+    const bogus = await post(
+      api,
+      { query: HAND_WRITTEN },
+      { authorization: 'Bearer not-a-token-0123456789abcdef0123456789' },
+    );
     expect(code(bogus)).toBe('PERSISTED_DOCUMENT_REQUIRED');
     // Apollo's automatic persisted queries are off: a known document's hash is not a way in, with or without text.
     const hash = TRACK_ID.slice('sha256:'.length);
-    const apq = await post(api, { extensions: { persistedQuery: { version: 1, sha256Hash: hash } }, variables: { ticketNumber: 'TKT-00001', email: 'a@example.com' } });
+    const apq = await post(api, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+      variables: { ticketNumber: 'TKT-00001', email: 'a@example.com' },
+    });
     expect(code(apq)).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
     expect(apq.body.data).toBeUndefined();
-    expect(code(await post(api, { query: HAND_WRITTEN, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }))).toBe('PERSISTED_DOCUMENT_REQUIRED');
-    expect(code(await get(api, { extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }) }))).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
-    expect(code(await overWs(api, { query: HAND_WRITTEN, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }))).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(
+      code(await post(api, { query: HAND_WRITTEN, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } })),
+    ).toBe('PERSISTED_DOCUMENT_REQUIRED');
+    expect(
+      code(await get(api, { extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }) })),
+    ).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(
+      code(
+        await overWs(api, { query: HAND_WRITTEN, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+      ),
+    ).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
     // An id and a text together: which one would run? Neither.
     expect(code(await post(api, { documentId: TRACK_ID, query: HAND_WRITTEN }))).toBe('BAD_REQUEST');
     expect(code(await overWs(api, { documentId: TRACK_ID, query: HAND_WRITTEN }))).toBe('BAD_REQUEST');
@@ -107,7 +154,9 @@ describe('TRUSTED_DOCUMENTS=require-public', () => {
   it('runs a known document by id over POST, GET and WebSocket, and its exact text', async () => {
     const variables = { ticketNumber: 'TKT-99999', email: 'nobody@example.com' };
     expect((await post(api, { documentId: TRACK_ID, variables })).body).toEqual({ data: { trackTicket: null } });
-    expect((await get(api, { documentId: TRACK_ID, variables: JSON.stringify(variables) })).body).toEqual({ data: { trackTicket: null } });
+    expect((await get(api, { documentId: TRACK_ID, variables: JSON.stringify(variables) })).body).toEqual({
+      data: { trackTicket: null },
+    });
     expect(await overWs(api, { query: '', documentId: TRACK_ID, variables })).toEqual({ data: { trackTicket: null } });
     expect((await post(api, { query: manifest[TRACK_ID], variables })).body).toEqual({ data: { trackTicket: null } });
   });
@@ -120,7 +169,11 @@ describe('TRUSTED_DOCUMENTS=require-public', () => {
   });
 
   it('answers an unknown id with PERSISTED_DOCUMENT_NOT_FOUND, and a malformed one with BAD_REQUEST', async () => {
-    for (const r of [await post(api, { documentId: UNKNOWN_ID }), await get(api, { documentId: UNKNOWN_ID }), await post(api, { documentId: UNKNOWN_ID }, agent)]) {
+    for (const r of [
+      await post(api, { documentId: UNKNOWN_ID }),
+      await get(api, { documentId: UNKNOWN_ID }),
+      await post(api, { documentId: UNKNOWN_ID }, agent),
+    ]) {
       expect([r.status, code(r)]).toEqual([400, 'PERSISTED_DOCUMENT_NOT_FOUND']);
     }
     expect(code(await overWs(api, { query: '', documentId: UNKNOWN_ID }))).toBe('PERSISTED_DOCUMENT_NOT_FOUND');
@@ -131,8 +184,12 @@ describe('TRUSTED_DOCUMENTS=require-public', () => {
 
 describe('a server that does not know the ids (TRUSTED_DOCUMENTS=off)', () => {
   let api: TestApi;
-  beforeAll(async () => { api = await startTestApi('trusted_off', { TRUSTED_DOCUMENTS: 'off' }); });
-  afterAll(async () => { await api.stop(); });
+  beforeAll(async () => {
+    api = await startTestApi('trusted_off', { TRUSTED_DOCUMENTS: 'off' });
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
 
   it('gets the text from the SDK after it says PERSISTED_DOCUMENT_NOT_FOUND, once per operation', async () => {
     const { client, sent } = recordingSdk(api.url, AGENT_TOKEN);
@@ -144,10 +201,16 @@ describe('a server that does not know the ids (TRUSTED_DOCUMENTS=off)', () => {
     expect(sent.map((b) => (b.documentId ? 'id' : 'text'))).toEqual(['id', 'text', 'id', 'text', 'text']);
     // Subscriptions fall back the same way.
     const seen = await new Promise<string>((resolve, reject) => {
-      const stop = client.subscribeToTicket({ ticketNumber: created.ticketNumber, email: String(input.customerEmail) }, {
-        next: (t) => { stop(); resolve(t.ticketNumber); },
-        error: (e: TicketApiError) => reject(e),
-      });
+      const stop = client.subscribeToTicket(
+        { ticketNumber: created.ticketNumber, email: String(input.customerEmail) },
+        {
+          next: (t) => {
+            stop();
+            resolve(t.ticketNumber);
+          },
+          error: (e: TicketApiError) => reject(e),
+        },
+      );
     });
     expect(seen).toBe(created.ticketNumber);
     await client.close();

@@ -15,7 +15,13 @@ const UPDATE_WEBHOOK = `mutation($id: ID!, $enabled: Boolean) { updateWebhook(id
 const WEBHOOKS = `{ webhooks { id owner lastError } }`;
 const DELIVERIES = `query($id: ID!) { webhookDeliveries(webhookId: $id, first: 10) { eventId } }`;
 
-const ENV = { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_RETRY_DELAYS: '0.2,0.2', WEBHOOK_LEASE_SECONDS: '3', AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off' };
+const ENV = {
+  WEBHOOK_ALLOW_PRIVATE: '1',
+  WEBHOOK_RETRY_DELAYS: '0.2,0.2',
+  WEBHOOK_LEASE_SECONDS: '3',
+  AGENT_TOKENS: AGENT_TOKEN,
+  RATE_LIMIT: 'off',
+};
 const SLOW_MS = 5_000;
 const SLOW_HOOKS = 17;
 const uri = databaseUri('webhook_fairness');
@@ -27,14 +33,23 @@ async function bearer(name: string, scopes = ['webhooks:manage', 'tickets:read']
   return { authorization: `Bearer ${token}` };
 }
 
-async function ok<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<T> {
+async function ok<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<T> {
   const r = await gql<T>(url, query, variables, headers);
   if (r.body.errors) throw new Error(JSON.stringify(r.body.errors));
   return r.body.data!;
 }
 
 const createTicket = (url: string) => ok(url, CREATE, { input: ticketInput() }, {});
-const hook = async (api: ServerProcess, url: string, auth: Record<string, string>) => (await ok(api.url, CREATE_WEBHOOK, { url, kinds: ['CREATED'] }, auth)).createWebhook.webhook as { id: string; owner: string };
+const hook = async (api: ServerProcess, url: string, auth: Record<string, string>) =>
+  (await ok(api.url, CREATE_WEBHOOK, { url, kinds: ['CREATED'] }, auth)).createWebhook.webhook as {
+    id: string;
+    owner: string;
+  };
 
 /** Milliseconds from each new ticket's creation to the fast receiver getting it. */
 async function latencies(api: ServerProcess, fast: Receiver, count: number): Promise<number[]> {
@@ -88,7 +103,7 @@ describeBuilt('webhooks do not wait on each other', () => {
     expect(Math.max(...waits)).toBeLessThan(2_000);
   }, 60_000);
 
-  it('with WEBHOOK_MAX_SENDERS=8, one owner\'s slow webhooks hold at most a quarter of the senders and another owner\'s webhook is served within 2 s', async () => {
+  it("with WEBHOOK_MAX_SENDERS=8, one owner's slow webhooks hold at most a quarter of the senders and another owner's webhook is served within 2 s", async () => {
     const api = await start({ WEBHOOK_MAX_SENDERS: '8' });
     const busy = await bearer('busy');
     const other = await bearer('other');
@@ -112,10 +127,28 @@ describeBuilt('webhooks do not wait on each other', () => {
     const auth = await bearer('patient');
     // As a failing receiver leaves them: one failure, an hour to wait, cursors behind everyone's.
     const dead = `http://127.0.0.1:${await closedPort()}/hook`;
-    await db().collection('webhooks').insertMany(Array.from({ length: 201 }, () => ({
-      _id: new mongoose.Types.ObjectId(), url: dead, kinds: [], enabled: true, createdAt: new Date(), owner: 'patient', ownerId: 'none', lastError: 'ECONNREFUSED', secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
-      cursor: 0, failures: 1, retryDelayMs: 3_600_000, leaseOwner: null, fence: 1, stamp: 'waiting', epoch: 0,
-    })));
+    await db()
+      .collection('webhooks')
+      .insertMany(
+        Array.from({ length: 201 }, () => ({
+          _id: new mongoose.Types.ObjectId(),
+          url: dead,
+          kinds: [],
+          enabled: true,
+          createdAt: new Date(),
+          owner: 'patient',
+          ownerId: 'none',
+          lastError: 'ECONNREFUSED',
+          secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+          cursor: 0,
+          failures: 1,
+          retryDelayMs: 3_600_000,
+          leaseOwner: null,
+          fence: 1,
+          stamp: 'waiting',
+          epoch: 0,
+        })),
+      );
     const fast = receiver();
     await hook(api, await fast.start(), auth);
     const waits = await latencies(api, fast, 2);
@@ -136,13 +169,18 @@ describeBuilt('webhooks do not wait on each other', () => {
     await sleep(OWNER_CHECK_MS + 500); // every cached answer about the token has expired
     const before = rx.requests.length;
     await createTicket(api.url);
-    const stored = () => db().collection('webhooks').findOne({ _id: new mongoose.Types.ObjectId(webhook.id) });
+    const stored = () =>
+      db()
+        .collection('webhooks')
+        .findOne({ _id: new mongoose.Types.ObjectId(webhook.id) });
     for (let i = 0; i < 100 && (await stored())?.lastError !== OWNER_REVOKED; i++) await sleep(50);
     expect((await stored())?.lastError).toBe(OWNER_REVOKED);
     await sleep(1_000);
     expect(rx.requests.length).toBe(before);
     // Operators still see it, and why it is quiet.
-    expect((await ok(api.url, WEBHOOKS, {}, admin)).webhooks).toEqual([{ id: webhook.id, owner: 'leaving', lastError: OWNER_REVOKED }]);
+    expect((await ok(api.url, WEBHOOKS, {}, admin)).webhooks).toEqual([
+      { id: webhook.id, owner: 'leaving', lastError: OWNER_REVOKED },
+    ]);
 
     // The name again, a new token: none of the old one's webhooks.
     const heir = await bearer('leaving');
@@ -150,21 +188,45 @@ describeBuilt('webhooks do not wait on each other', () => {
     expect(codeOf(await gql(api.url, UPDATE_WEBHOOK, { id: webhook.id, enabled: true }, heir))).toBe('NOT_FOUND');
     expect(codeOf(await gql(api.url, DELIVERIES, { id: webhook.id }, heir))).toBe('NOT_FOUND');
     // Whose it is is checked before the URL: a stranger's bad URL on it is NOT_FOUND too.
-    expect(codeOf(await gql(api.url, `mutation($id: ID!, $url: String) { updateWebhook(id: $id, url: $url) { id } }`, { id: webhook.id, url: 'ftp://nowhere' }, heir))).toBe('NOT_FOUND');
+    expect(
+      codeOf(
+        await gql(
+          api.url,
+          `mutation($id: ID!, $url: String) { updateWebhook(id: $id, url: $url) { id } }`,
+          { id: webhook.id, url: 'ftp://nowhere' },
+          heir,
+        ),
+      ),
+    ).toBe('NOT_FOUND');
   }, 60_000);
 
   it('webhooks owned by name only (an earlier version) are given the id of the token that had the name then', async () => {
     const named = await bearer('named');
     const legacy = (owner: string) => ({
-      _id: new mongoose.Types.ObjectId(), url: 'http://127.0.0.1:9/hook', kinds: ['CREATED'], enabled: true, createdAt: new Date(), owner, lastError: null, secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
-      cursor: 1_000_000, failures: 0, retryDelayMs: 0, leaseOwner: null, fence: 0, stamp: 'old', epoch: 0,
+      _id: new mongoose.Types.ObjectId(),
+      url: 'http://127.0.0.1:9/hook',
+      kinds: ['CREATED'],
+      enabled: true,
+      createdAt: new Date(),
+      owner,
+      lastError: null,
+      secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      cursor: 1_000_000,
+      failures: 0,
+      retryDelayMs: 0,
+      leaseOwner: null,
+      fence: 0,
+      stamp: 'old',
+      epoch: 0,
     });
     const [mine, orphan] = [legacy('named'), legacy('ghost')];
     await db().collection('webhooks').insertMany([mine, orphan]);
     const api = await start();
     const stored = (id: mongoose.Types.ObjectId) => db().collection('webhooks').findOne({ _id: id });
     for (let i = 0; i < 100 && !(await stored(orphan._id))?.ownerId; i++) await sleep(50);
-    expect((await ok(api.url, WEBHOOKS, {}, named)).webhooks.map((w: { id: string }) => w.id)).toEqual([String(mine._id)]);
+    expect((await ok(api.url, WEBHOOKS, {}, named)).webhooks.map((w: { id: string }) => w.id)).toEqual([
+      String(mine._id),
+    ]);
     expect((await stored(orphan._id))?.ownerId).toBe('none'); // no token had that name: only operators see it
     // The name's token revoked and issued again: the new one does not get it.
     await new TokenService([]).revoke('named');

@@ -16,11 +16,32 @@ import { databaseUri } from '../support/api';
 const LEASE_MS = 3_000;
 const commands: CommandStartedEvent[] = [];
 const db = () => mongoose.connection.db!;
-const outcome = (status: WebhookDeliveryStatus, responseStatus: number | null) => ({ status, lastAttemptAt: new Date(), responseStatus, error: responseStatus === 200 ? null : 'HTTP 500' });
+const outcome = (status: WebhookDeliveryStatus, responseStatus: number | null) => ({
+  status,
+  lastAttemptAt: new Date(),
+  responseStatus,
+  error: responseStatus === 200 ? null : 'HTTP 500',
+});
 
 async function newWebhook(): Promise<mongoose.Types.ObjectId> {
   const _id = new mongoose.Types.ObjectId();
-  await webhooksCollection().insertOne({ _id, url: 'http://127.0.0.1:9/hook', kinds: [], enabled: true, createdAt: new Date(), owner: 'leases', lastError: null, secret: 'whsec_x', cursor: 0, failures: 0, retryDelayMs: 0, leaseOwner: null, fence: 0, stamp: 'fresh', epoch: 0 });
+  await webhooksCollection().insertOne({
+    _id,
+    url: 'http://127.0.0.1:9/hook',
+    kinds: [],
+    enabled: true,
+    createdAt: new Date(),
+    owner: 'leases',
+    lastError: null,
+    secret: 'whsec_x',
+    cursor: 0,
+    failures: 0,
+    retryDelayMs: 0,
+    leaseOwner: null,
+    fence: 0,
+    stamp: 'fresh',
+    epoch: 0,
+  });
   return _id;
 }
 const stored = async (id: mongoose.Types.ObjectId) => (await webhooksCollection().findOne({ _id: id }))!;
@@ -30,7 +51,10 @@ describe('webhook leases and delivery records', () => {
   const second = new Leases('process-b', LEASE_MS);
   beforeAll(async () => {
     // A URI that asks for weaker settings: the webhook collections must not take them.
-    await mongoose.connect(`${databaseUri('webhook_leases')}?w=1&readPreference=secondaryPreferred&readConcernLevel=local`, { monitorCommands: true, serverSelectionTimeoutMS: 5_000 });
+    await mongoose.connect(
+      `${databaseUri('webhook_leases')}?w=1&readPreference=secondaryPreferred&readConcernLevel=local`,
+      { monitorCommands: true, serverSelectionTimeoutMS: 5_000 },
+    );
     mongoose.connection.getClient().on('commandStarted', (e) => commands.push(e));
     for (const c of ['webhooks', 'webhook_deliveries']) await db().collection(c).deleteMany({});
     await WebhookDeliveryModel.createIndexes(); // as every API process does at start: the unique (webhookId, eventId) is part of the fence
@@ -53,11 +77,18 @@ describe('webhook leases and delivery records', () => {
 
     // The first wakes up with a failure to record: nothing it writes lands.
     expect(await recordAttempt(late.fence, key, outcome(WebhookDeliveryStatus.PENDING, 500))).toBe(false);
-    expect(await first.write(late, { cursor: 0, epoch: 0 }, { cursor: 0, failures: 1, lastError: 'HTTP 500' })).toBe(false);
+    expect(await first.write(late, { cursor: 0, epoch: 0 }, { cursor: 0, failures: 1, lastError: 'HTTP 500' })).toBe(
+      false,
+    );
     expect(await first.renew(late)).toBe(false);
     await first.release(late);
     expect(await db().collection('webhook_deliveries').countDocuments({ webhookId: id })).toBe(1);
-    expect(await db().collection('webhook_deliveries').findOne({ webhookId: id })).toMatchObject({ status: 'DELIVERED', attempts: 1, responseStatus: 200, fence: 2 });
+    expect(await db().collection('webhook_deliveries').findOne({ webhookId: id })).toMatchObject({
+      status: 'DELIVERED',
+      attempts: 1,
+      responseStatus: 200,
+      fence: 2,
+    });
     expect(await stored(id)).toMatchObject({ cursor: 1, failures: 0, leaseOwner: 'process-b', fence: 2 });
 
     // A stale take (the stamp moved since it was judged) fails too.
@@ -96,7 +127,9 @@ describe('webhook leases and delivery records', () => {
     const waiting = { leaseOwner: null, failures: 2, retryDelayMs: 1_000 };
     expect(first.takeable(waiting, { stamp: 's', since: now - 999 }, now)).toBe(false);
     expect(first.takeable(waiting, { stamp: 's', since: now - 1_000 }, now)).toBe(true);
-    expect(first.takeable({ leaseOwner: null, failures: 0, retryDelayMs: 0 }, { stamp: 's', since: now }, now)).toBe(true);
+    expect(first.takeable({ leaseOwner: null, failures: 0, retryDelayMs: 0 }, { stamp: 's', since: now }, now)).toBe(
+      true,
+    );
     // The holder's own window closes a margin before anyone may take over.
     const lease = { id: new mongoose.Types.ObjectId(), fence: 1, provenAt: performance.now() };
     expect(first.valid(lease)).toBe(true);
@@ -140,7 +173,11 @@ describe('webhook leases and delivery records', () => {
     commands.length = 0;
     const id = await newWebhook();
     const lease = (await first.take(await stored(id)))!;
-    await recordAttempt(lease.fence, { webhookId: id, eventId: new mongoose.Types.ObjectId(), seq: 1, kind: TimelineEventKind.CREATED }, outcome(WebhookDeliveryStatus.DELIVERED, 200));
+    await recordAttempt(
+      lease.fence,
+      { webhookId: id, eventId: new mongoose.Types.ObjectId(), seq: 1, kind: TimelineEventKind.CREATED },
+      outcome(WebhookDeliveryStatus.DELIVERED, 200),
+    );
     expect(await first.write(lease, { cursor: 0, epoch: 0 }, { cursor: 1 })).toBe(true);
     const ours = commands.filter((e) => ['webhooks', 'webhook_deliveries'].includes(e.command[e.commandName]));
     const writes = ours.filter((e) => ['insert', 'update', 'delete'].includes(e.commandName));
@@ -159,7 +196,9 @@ describe('webhook leases and delivery records', () => {
     await feed.changesAfter(0, 10);
     await feed.positionAfter(null);
     // A cursor of this feed past its end: read (feed id, batches) and refused.
-    await expect(feed.positionAfter(encodeFeedCursor({ feed: await currentFeedId(), seq: end + 5, tag: 'ffffffffffff' }))).rejects.toThrow();
+    await expect(
+      feed.positionAfter(encodeFeedCursor({ feed: await currentFeedId(), seq: end + 5, tag: 'ffffffffffff' })),
+    ).rejects.toThrow();
     const feedReads = commands.filter((e) => e.commandName === 'find' || e.commandName === 'aggregate');
     expect(feedReads.length).toBeGreaterThanOrEqual(1);
     for (const r of feedReads) {

@@ -7,7 +7,20 @@ import { TicketService } from '../../src/tickets/ticket.service';
 import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import { connectDatabase } from '../../src/db/connection';
-import { AGENT_TOKEN, COLLECTIONS, CREATE, RESOLVE, RESPOND, agent, codeOf, databaseUri, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
+import {
+  AGENT_TOKEN,
+  COLLECTIONS,
+  CREATE,
+  RESOLVE,
+  RESPOND,
+  agent,
+  codeOf,
+  databaseUri,
+  gql,
+  startTestApi,
+  ticketInput,
+  type TestApi,
+} from '../support/api';
 import { serverBuilt, startServer, type ServerProcess } from '../support/processes';
 import { closedPort, Receiver, type Received } from '../support/receiver';
 
@@ -26,7 +39,12 @@ async function managerToken(name: string): Promise<Record<string, string>> {
 }
 
 async function createWebhook(url: string, auth: Record<string, string>, target: string, kinds?: string[]) {
-  const r = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(target, CREATE_WEBHOOK, { url, kinds }, auth);
+  const r = await gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(
+    target,
+    CREATE_WEBHOOK,
+    { url, kinds },
+    auth,
+  );
   if (r.body.errors) throw new Error(JSON.stringify(r.body.errors));
   return r.body.data!.createWebhook;
 }
@@ -35,7 +53,11 @@ describe('webhooks in one process', () => {
   let api: TestApi;
   let auth: Record<string, string>;
   const receivers: Receiver[] = [];
-  const receiver = () => { const r = new Receiver(); receivers.push(r); return r; };
+  const receiver = () => {
+    const r = new Receiver();
+    receivers.push(r);
+    return r;
+  };
   beforeAll(async () => {
     api = await startTestApi('webhooks', ENV);
     auth = await managerToken('hooks-admin');
@@ -49,7 +71,10 @@ describe('webhooks in one process', () => {
    * The webhook's delivery records once `ready` holds (at most 5 s): a
    * receiver's answer arrives before the sender writes its record.
    */
-  async function recordsOnce(id: string, ready: (records: { kind: string; status: string }[]) => boolean): Promise<any[]> {
+  async function recordsOnce(
+    id: string,
+    ready: (records: { kind: string; status: string }[]) => boolean,
+  ): Promise<any[]> {
     let records: { kind: string; status: string }[] = [];
     for (let i = 0; i < 100 && !ready(records); i++) {
       if (i) await new Promise((r) => setTimeout(r, 50));
@@ -68,26 +93,52 @@ describe('webhooks in one process', () => {
     await api.gql(RESOLVE, { n: t.ticketNumber, r: 'Fixed.' }, agent);
     await rx.until(() => rx.delivered().length >= 4);
 
-    expect(types(rx.requests)).toEqual(['ticket.created', 'ticket.first_response', 'ticket.resolved', 'ticket.resolution_note']);
+    expect(types(rx.requests)).toEqual([
+      'ticket.created',
+      'ticket.first_response',
+      'ticket.resolved',
+      'ticket.resolution_note',
+    ]);
     const verifier = new Verifier(secret);
     for (const r of rx.requests) {
       expect(() => verifier.verify(r.body, r.headers as Record<string, string>)).not.toThrow();
       expect(r.headers['webhook-signature']).toMatch(/^v1,/);
     }
     // Tampering shows.
-    expect(() => verifier.verify(rx.requests[0].body.replace('ticket.created', 'ticket.closed'), rx.requests[0].headers as Record<string, string>)).toThrow();
+    expect(() =>
+      verifier.verify(
+        rx.requests[0].body.replace('ticket.created', 'ticket.closed'),
+        rx.requests[0].headers as Record<string, string>,
+      ),
+    ).toThrow();
     const first = JSON.parse(rx.requests[1].body);
     expect(first).toMatchObject({
       type: 'ticket.first_response',
       timestamp: expect.any(String),
       // The ticket as it is at delivery (its status may already have moved on).
-      data: { ticket: { ticketNumber: t.ticketNumber, customerEmail: input.customerEmail, status: expect.any(String) }, event: { kind: 'FIRST_RESPONSE', message: 'On it.', actor: 'agent', id: rx.requests[1].headers['webhook-id'] } },
+      data: {
+        ticket: { ticketNumber: t.ticketNumber, customerEmail: input.customerEmail, status: expect.any(String) },
+        event: { kind: 'FIRST_RESPONSE', message: 'On it.', actor: 'agent', id: rx.requests[1].headers['webhook-id'] },
+      },
     });
     expect(first.data.ticket.timeline).toBeUndefined();
 
-    const deliveries = await recordsOnce(webhook.id, (records) => records.length === 4 && records.every((r) => r.status === 'DELIVERED'));
-    expect(deliveries.map((d: { kind: string }) => d.kind)).toEqual(['RESOLUTION_NOTE', 'RESOLVED', 'FIRST_RESPONSE', 'CREATED']); // newest first
-    expect(deliveries.every((d: { status: string; attempts: number; responseStatus: number }) => d.status === 'DELIVERED' && d.attempts === 1 && d.responseStatus === 200)).toBe(true);
+    const deliveries = await recordsOnce(
+      webhook.id,
+      (records) => records.length === 4 && records.every((r) => r.status === 'DELIVERED'),
+    );
+    expect(deliveries.map((d: { kind: string }) => d.kind)).toEqual([
+      'RESOLUTION_NOTE',
+      'RESOLVED',
+      'FIRST_RESPONSE',
+      'CREATED',
+    ]); // newest first
+    expect(
+      deliveries.every(
+        (d: { status: string; attempts: number; responseStatus: number }) =>
+          d.status === 'DELIVERED' && d.attempts === 1 && d.responseStatus === 200,
+      ),
+    ).toBe(true);
   });
 
   it('retries a failing receiver on the schedule; later events wait for the earlier one', async () => {
@@ -98,17 +149,32 @@ describe('webhooks in one process', () => {
     const b = (await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket;
     await rx.until(() => rx.delivered().length >= 2);
     const numbers = rx.requests.map((r) => [JSON.parse(r.body).data.ticket.ticketNumber, r.status]);
-    expect(numbers).toEqual([[a.ticketNumber, 500], [a.ticketNumber, 500], [a.ticketNumber, 200], [b.ticketNumber, 200]]);
+    expect(numbers).toEqual([
+      [a.ticketNumber, 500],
+      [a.ticketNumber, 500],
+      [a.ticketNumber, 200],
+      [b.ticketNumber, 200],
+    ]);
     expect(new Set(ids(rx.requests.slice(0, 3))).size).toBe(1); // the same webhook-id on every retry
-    const [, first] = await recordsOnce(webhook.id, (records) => records.length === 2 && records.every((r) => r.status === 'DELIVERED'));
-    expect(first).toMatchObject({ kind: 'CREATED', status: 'DELIVERED', attempts: 3, responseStatus: 200, error: null });
+    const [, first] = await recordsOnce(
+      webhook.id,
+      (records) => records.length === 2 && records.every((r) => r.status === 'DELIVERED'),
+    );
+    expect(first).toMatchObject({
+      kind: 'CREATED',
+      status: 'DELIVERED',
+      attempts: 3,
+      responseStatus: 200,
+      error: null,
+    });
   });
 
   it('disables a webhook whose receiver stays down, then resumes from the first undelivered event', async () => {
     const port = await closedPort();
     const { webhook } = await createWebhook(`http://127.0.0.1:${port}/hook`, auth, api.url, ['CREATED']);
     const made = [(await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket.ticketNumber];
-    const state = async () => (await api.gql(WEBHOOKS, {}, auth)).body.data!.webhooks.find((w: { id: string }) => w.id === webhook.id);
+    const state = async () =>
+      (await api.gql(WEBHOOKS, {}, auth)).body.data!.webhooks.find((w: { id: string }) => w.id === webhook.id);
     for (const t0 = Date.now(); (await state()).enabled; await new Promise((r) => setTimeout(r, 100))) {
       if (Date.now() - t0 > 20_000) throw new Error('not disabled');
     }
@@ -119,10 +185,13 @@ describe('webhooks in one process', () => {
     expect(failed).toMatchObject({ status: 'FAILED', attempts: 3, responseStatus: null });
 
     // Meanwhile more happens; then the receiver comes up and the webhook is turned on again.
-    for (let i = 0; i < 3; i++) made.push((await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket.ticketNumber);
+    for (let i = 0; i < 3; i++)
+      made.push((await api.gql(CREATE, { input: ticketInput() })).body.data!.createTicket.ticketNumber);
     const rx = receiver();
     await rx.start(port);
-    expect((await api.gql(UPDATE_WEBHOOK, { id: webhook.id, enabled: true }, auth)).body.data!.updateWebhook.enabled).toBe(true);
+    expect(
+      (await api.gql(UPDATE_WEBHOOK, { id: webhook.id, enabled: true }, auth)).body.data!.updateWebhook.enabled,
+    ).toBe(true);
     await rx.until(() => rx.delivered().length >= 4);
     expect(rx.requests.map((r) => JSON.parse(r.body).data.ticket.ticketNumber)).toEqual(made);
   });
@@ -137,7 +206,13 @@ describe('webhooks in one process', () => {
         expect(r.body.errors![0].extensions.fields[0].field).toBe('url');
         return r.body.errors![0].extensions.fields[0].message as string;
       };
-      for (const url of ['http://localhost:8080/hook', 'http://127.0.0.2/hook', 'http://[::1]:9000/hook', 'http://0.0.0.0/hook', 'https://[::ffff:127.0.0.1]/x']) {
+      for (const url of [
+        'http://localhost:8080/hook',
+        'http://127.0.0.2/hook',
+        'http://[::1]:9000/hook',
+        'http://0.0.0.0/hook',
+        'https://[::ffff:127.0.0.1]/x',
+      ]) {
         expect(await refusal(url)).toMatch(/loopback, private/);
       }
       expect(await refusal('ftp://127.0.0.1/hook')).toMatch(/http or https/);
@@ -148,8 +223,18 @@ describe('webhooks in one process', () => {
       expect(codeOf(await strict.gql(WEBHOOKS, {}))).toBe('UNAUTHENTICATED');
       const noScope = await strict.gql(WEBHOOKS, {}, agent);
       expect(noScope.body.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', requiredScope: 'webhooks:manage' });
-      expect(codeOf(await strict.gql(UPDATE_WEBHOOK, { id: 'nope', enabled: true }, strictAuth))).toBe('BAD_USER_INPUT');
-      expect(codeOf(await strict.gql(UPDATE_WEBHOOK, { id: new mongoose.Types.ObjectId().toHexString(), enabled: true }, strictAuth))).toBe('NOT_FOUND');
+      expect(codeOf(await strict.gql(UPDATE_WEBHOOK, { id: 'nope', enabled: true }, strictAuth))).toBe(
+        'BAD_USER_INPUT',
+      );
+      expect(
+        codeOf(
+          await strict.gql(
+            UPDATE_WEBHOOK,
+            { id: new mongoose.Types.ObjectId().toHexString(), enabled: true },
+            strictAuth,
+          ),
+        ),
+      ).toBe('NOT_FOUND');
     } finally {
       await strict.stop();
     }
@@ -180,7 +265,11 @@ describeBuilt('webhooks across processes', () => {
     rx.delayMs = 100; // slow enough to be killed mid-stream
     const { secret } = await createWebhook(await rx.start(), auth, servers[0].url, ['CREATED']);
     const made: string[] = [];
-    for (let i = 0; i < 20; i++) made.push((await gql<{ createTicket: { ticketNumber: string } }>(servers[i % 2].url, CREATE, { input: ticketInput() })).body.data!.createTicket.ticketNumber);
+    for (let i = 0; i < 20; i++)
+      made.push(
+        (await gql<{ createTicket: { ticketNumber: string } }>(servers[i % 2].url, CREATE, { input: ticketInput() }))
+          .body.data!.createTicket.ticketNumber,
+      );
     await rx.until(() => rx.requests.length >= 5);
 
     // Kill the process holding the lease, mid-stream.
@@ -196,7 +285,8 @@ describeBuilt('webhooks across processes', () => {
     // process that died right after writing would leave them), and a process starts again.
     expect(await survivor.stop()).toBe(0);
     const offline = new TicketService(createLogger('silent'));
-    for (let i = 0; i < 3; i++) made.push((await offline.create({ ...ticketInput(), priority: 'NORMAL', source: 'WEB' } as never)).ticketNumber);
+    for (let i = 0; i < 3; i++)
+      made.push((await offline.create({ ...ticketInput(), priority: 'NORMAL', source: 'WEB' } as never)).ticketNumber);
     servers = [await start()];
     await rx.until(() => new Set(rx.delivered().map((r) => r.headers['webhook-id'])).size >= 23, 40_000);
 
@@ -209,11 +299,16 @@ describeBuilt('webhooks across processes', () => {
       const id = r.headers['webhook-id'] as string;
       const body = JSON.parse(r.body);
       if (bodyOf.has(id)) expect(body.data.event).toEqual(JSON.parse(bodyOf.get(id)!).data.event);
-      else { bodyOf.set(id, r.body); firstSeen.push(body.data.ticket.ticketNumber); }
+      else {
+        bodyOf.set(id, r.body);
+        firstSeen.push(body.data.ticket.ticketNumber);
+      }
     }
     expect(firstSeen).toEqual(made);
     const repeats = rx.requests.length - firstSeen.length;
-    console.log(`webhooks across processes: ${rx.requests.length} requests for ${firstSeen.length} events (${repeats} repeated after the SIGKILL)`);
+    console.log(
+      `webhooks across processes: ${rx.requests.length} requests for ${firstSeen.length} events (${repeats} repeated after the SIGKILL)`,
+    );
     // One sender at a time: no two requests to this webhook were ever in flight together.
     expect(rx.maxInFlight).toBe(1);
   }, 120_000);

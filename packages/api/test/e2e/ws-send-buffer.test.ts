@@ -24,7 +24,9 @@ describeBuilt('a WebSocket client that stops reading', () => {
   let server: ServerProcess;
   let base: string;
   beforeAll(async () => {
-    ({ servers: [server] } = await startServers(1, 'ws_send_buffer'));
+    ({
+      servers: [server],
+    } = await startServers(1, 'ws_send_buffer'));
     base = server.url.replace(/\/graphql$/, '');
   }, 60_000);
   afterAll(async () => {
@@ -37,13 +39,17 @@ describeBuilt('a WebSocket client that stops reading', () => {
       c.socket.pause();
       const payload = { pad: 'p'.repeat(60_000) };
       for (let i = 0; i < 400; i++) c.ws.send(JSON.stringify({ type: 'ping', payload }));
-      await new Promise<void>((resolve, reject) => c.ws.send(JSON.stringify({ type: 'ping' }), (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        c.ws.send(JSON.stringify({ type: 'ping' }), (err) => (err ? reject(err) : resolve())),
+      );
       // The server has read them all once it answered the last (seen after resuming); meanwhile its buffer stays small.
       await new Promise((r) => setTimeout(r, 1_000));
       const largest = await metric(base, 'graphql_ws_send_buffer_largest_bytes');
       c.socket.resume();
       await until(() => c.received.filter((m) => m.type === 'pong').length === 401, 15_000);
-      console.log(`pings: the server's largest send buffer ${largest} bytes; ${c.bytes()} bytes of pongs reached the client`);
+      console.log(
+        `pings: the server's largest send buffer ${largest} bytes; ${c.bytes()} bytes of pongs reached the client`,
+      );
       expect(largest).toBeLessThan(64 * 1024);
       expect(c.received.filter((m) => m.type === 'pong' && m.payload !== undefined)).toEqual([]);
       expect(c.bytes()).toBeLessThan(401 * 32);
@@ -56,7 +62,8 @@ describeBuilt('a WebSocket client that stops reading', () => {
 
   it(`big results it does not read: its socket is closed once more than ${CAP} bytes wait, and the server's buffer never holds much more`, async () => {
     const description = 'd'.repeat(20_000);
-    for (let i = 0; i < 50; i++) expect((await gql(server.url, CREATE, { input: ticketInput({ description }) })).body.errors).toBeUndefined();
+    for (let i = 0; i < 50; i++)
+      expect((await gql(server.url, CREATE, { input: ticketInput({ description }) })).body.errors).toBeUndefined();
     const c = await connect(server.url, `Bearer ${AGENT_TOKEN}`);
     let sampling = true;
     let largest = 0;
@@ -78,7 +85,9 @@ describeBuilt('a WebSocket client that stops reading', () => {
       sampling = false;
       await sampler;
       const closedByCap = await metric(base, 'graphql_ws_closed_unread_total');
-      console.log(`results: socket closed after ${(c.bytes() / 1e6).toFixed(1)} MB reached the client; the server's largest send buffer seen ${(largest / 1e6).toFixed(2)} MB`);
+      console.log(
+        `results: socket closed after ${(c.bytes() / 1e6).toFixed(1)} MB reached the client; the server's largest send buffer seen ${(largest / 1e6).toFixed(2)} MB`,
+      );
       expect(closedByCap).toBe(1);
       // At most the cap plus one result (each send checks first).
       expect(largest).toBeLessThan(CAP + 1.2e6);

@@ -21,11 +21,18 @@ export const metricsAuth = { headers: { authorization: `Bearer ${METRICS_TOKEN}`
 /** The chat backend's key (CHAT_SIGNING_SECRET) in every test server. */
 export const CHAT_SECRET = 'test-chat-signing-secret-0123456789abcdef';
 /** A chatId with its chatSignature, as a chat backend hands them to the customer's page. */
-export const signedChat = (chatId: string, secret = CHAT_SECRET) => ({ chatId, chatSignature: createHmac('sha256', secret).update(chatId).digest('hex') });
+export const signedChat = (chatId: string, secret = CHAT_SECRET) => ({
+  chatId,
+  chatSignature: createHmac('sha256', secret).update(chatId).digest('hex'),
+});
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;
-  body: { data?: T | null; errors?: { message: string; extensions: Record<string, any>; path?: string[] }[]; extensions?: Record<string, any> };
+  body: {
+    data?: T | null;
+    errors?: { message: string; extensions: Record<string, any>; path?: string[] }[];
+    extensions?: Record<string, any>;
+  };
   headers: Headers;
 }
 
@@ -33,14 +40,29 @@ export interface TestApi {
   url: string;
   base: string;
   config: Config;
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GqlResult<T>>;
   /** Empty every collection (tests isolate by database; engines may not support drop). */
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Every collection the API writes, for tests that start from empty (engines may not support drop). */
-export const COLLECTIONS = ['tickets', 'counters', 'ticket_events', 'api_tokens', 'feed_batches', 'webhooks', 'webhook_deliveries', 'customer_audit', 'audit_keys', 'sweep_leases'] as const;
+export const COLLECTIONS = [
+  'tickets',
+  'counters',
+  'ticket_events',
+  'api_tokens',
+  'feed_batches',
+  'webhooks',
+  'webhook_deliveries',
+  'customer_audit',
+  'audit_keys',
+  'sweep_leases',
+] as const;
 
 let open = 0;
 
@@ -72,8 +94,21 @@ async function connectForTests(uri: string, timeoutMs: number, dbName: string): 
   }
 }
 
-export async function startTestApi(dbName: string, env: Record<string, string> = {}, uri = engineUri(), log?: Logger): Promise<TestApi> {
-  const config = loadConfig({ NODE_ENV: 'production', RATE_LIMIT: 'off', AGENT_TOKENS: AGENT_TOKEN, METRICS_TOKEN, CHAT_SIGNING_SECRET: CHAT_SECRET, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
+export async function startTestApi(
+  dbName: string,
+  env: Record<string, string> = {},
+  uri = engineUri(),
+  log?: Logger,
+): Promise<TestApi> {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    RATE_LIMIT: 'off',
+    AGENT_TOKENS: AGENT_TOKEN,
+    METRICS_TOKEN,
+    CHAT_SIGNING_SECRET: CHAT_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
   setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   log ??= createLogger(config.logLevel);
   // Mongoose has one default connection per test file: the first API opens it, the last closes it.
@@ -97,7 +132,12 @@ export async function startTestApi(dbName: string, env: Record<string, string> =
   };
 }
 
-export async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GqlResult<T>> {
+export async function gql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GqlResult<T>> {
   const r = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -21,7 +21,15 @@ export function browserMissing(): string {
   return '';
 }
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 let launched: Promise<Browser> | undefined;
 
 /** This test file's Chromium: started on the first call, shared by every test of the file (contexts keep them apart). */
@@ -39,7 +47,10 @@ export async function closeChromium(): Promise<void> {
 
 /** `vite preview` of the built client, talking to the API at `apiBase`. */
 export async function startPreview(apiBase: string): Promise<{ base: string; process: ChildProcess; stop(): void }> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], { cwd: WEB, env: { ...process.env, API_URL: apiBase } });
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], {
+    cwd: WEB,
+    env: { ...process.env, API_URL: apiBase },
+  });
   const base = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {

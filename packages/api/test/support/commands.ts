@@ -14,16 +14,21 @@ export function monitoredUri(uri: string): string {
 }
 
 /** The collection a command names ("find tickets" -> tickets). */
-export const collectionOf = (e: CommandStartedEvent): string => String((e.command as Record<string, unknown>)[e.commandName] ?? '');
+export const collectionOf = (e: CommandStartedEvent): string =>
+  String((e.command as Record<string, unknown>)[e.commandName] ?? '');
 
 /**
  * Runs `fn`, whose requests send `headers` (one request id for all of
  * them), and returns the commands those requests started, in order. The
  * client is the in-process API's (mongoose's), connected with monitoredUri.
  */
-export async function commandsOfRequests(fn: (headers: { 'x-request-id': string }) => Promise<unknown>, client: MongoClient = mongoose.connection.getClient()): Promise<CommandStartedEvent[]> {
+export async function commandsOfRequests(
+  fn: (headers: { 'x-request-id': string }) => Promise<unknown>,
+  client: MongoClient = mongoose.connection.getClient(),
+): Promise<CommandStartedEvent[]> {
   // Without command events every count would be zero: a test that could not fail.
-  if (!client.options.monitorCommands) throw new Error('commandsOfRequests: connect with monitoredUri(...) (monitorCommands=true)');
+  if (!client.options.monitorCommands)
+    throw new Error('commandsOfRequests: connect with monitoredUri(...) (monitorCommands=true)');
   const id = `test-${randomUUID()}`;
   const seen: CommandStartedEvent[] = [];
   const listener = (e: CommandStartedEvent) => {

@@ -10,7 +10,11 @@ import { join } from 'node:path';
 const DOVECOT = ['/usr/sbin/dovecot', '/usr/bin/dovecot'].find((p) => existsSync(p));
 
 /** Why Dovecot cannot run here, or null. */
-export const dovecotMissing: string | null = !DOVECOT ? 'dovecot is not installed (apt-get install dovecot-imapd)' : process.getuid?.() !== 0 ? 'dovecot tests need root (its workers switch to the dovecot users)' : null;
+export const dovecotMissing: string | null = !DOVECOT
+  ? 'dovecot is not installed (apt-get install dovecot-imapd)'
+  : process.getuid?.() !== 0
+    ? 'dovecot tests need root (its workers switch to the dovecot users)'
+    : null;
 
 export interface Dovecot {
   port: number;
@@ -83,7 +87,10 @@ service anvil {
   await new Promise((r) => child.once('exit', r));
   const pidFile = join(dir, 'run', 'master.pid');
   for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!existsSync(pidFile)) throw new Error(`dovecot did not start: ${existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8').slice(-800) : 'no log'}`);
+  if (!existsSync(pidFile))
+    throw new Error(
+      `dovecot did not start: ${existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8').slice(-800) : 'no log'}`,
+    );
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   return {
     port,

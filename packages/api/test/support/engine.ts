@@ -15,7 +15,9 @@ export class ControlledEngine {
 
   async start(): Promise<void> {
     if (!jongodbBinary) throw new Error('jongodb is not installed');
-    const child = spawn(jongodbBinary, ['--host=127.0.0.1', `--port=${this.port}`, '--database=outage'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(jongodbBinary, ['--host=127.0.0.1', `--port=${this.port}`, '--database=outage'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.child = child;
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';

@@ -25,11 +25,20 @@ export function png(width = 8, height = 8, seed = 1, noise = false): Buffer {
     x = (x * 1103515245 + 12345) >>> 0;
     raw[i] = noise ? x >>> 24 : (i * seed) & 0xff;
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: noise ? 0 : 6 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: noise ? 0 : 6 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** JPEG's signature and a JFIF header: enough for a sniffer to say image/jpeg. */
-export const jpeg = (): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]), Buffer.alloc(500, 7)]);
+export const jpeg = (): Buffer =>
+  Buffer.concat([
+    Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]),
+    Buffer.alloc(500, 7),
+  ]);
 
 export interface RawAnswer {
   status: number;
@@ -44,13 +53,23 @@ export interface RawAnswer {
  */
 export function rawPut(url: string, chunks: Buffer[], length?: number): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...(length !== undefined && { 'content-length': String(length) }) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'PUT',
+        headers: {
+          'content-type': 'application/octet-stream',
+          ...(length !== undefined && { 'content-length': String(length) }),
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
     // After an answer, a write error (the server closed on a refusal) changes nothing.
     req.on('error', reject);
     (async () => {

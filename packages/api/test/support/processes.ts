@@ -21,10 +21,16 @@ export type SpawnedServer = Omit<ServerProcess, 'url' | 'stop'>;
 
 /** Start the server without waiting for it (to watch it fail, say). */
 export function spawnServer(env: Record<string, string>): SpawnedServer {
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', ...env } });
+  const child = spawn(process.execPath, [SERVER], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', ...env },
+  });
   let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, out: () => out, exit };
 }
@@ -36,9 +42,17 @@ const START_LIMIT_MS = 90_000;
 export async function startServer(env: Record<string, string>, waitMs = START_LIMIT_MS): Promise<ServerProcess> {
   const p = spawnServer(env);
   // Until it is ready or gone: a busy host may take long to start node, the limit is only for a hang.
-  for (const t0 = Date.now(); Date.now() - t0 < Math.max(waitMs, START_LIMIT_MS); ) {
+  for (const t0 = Date.now(); Date.now() - t0 < Math.max(waitMs, START_LIMIT_MS);) {
     const m = /ticket-api ready at (http:\/\/\S+?\/graphql)/.exec(p.out());
-    if (m) return { ...p, url: m[1], stop: async () => { p.child.kill('SIGTERM'); return p.exit; } };
+    if (m)
+      return {
+        ...p,
+        url: m[1],
+        stop: async () => {
+          p.child.kill('SIGTERM');
+          return p.exit;
+        },
+      };
     if (p.child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -47,7 +61,12 @@ export async function startServer(env: Record<string, string>, waitMs = START_LI
 }
 
 /** `count` API processes on one database of their own, emptied first: a deployment behind a load balancer. */
-export async function startServers(count: number, database: string, env: Record<string, string> = {}, waitMs?: number): Promise<{ uri: string; servers: ServerProcess[] }> {
+export async function startServers(
+  count: number,
+  database: string,
+  env: Record<string, string> = {},
+  waitMs?: number,
+): Promise<{ uri: string; servers: ServerProcess[] }> {
   const uri = databaseUri(database);
   const client = await MongoClient.connect(uri);
   try {
@@ -55,7 +74,11 @@ export async function startServers(count: number, database: string, env: Record<
   } finally {
     await client.close();
   }
-  const servers = await Promise.all(Array.from({ length: count }, () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, METRICS_TOKEN, RATE_LIMIT: 'off', ...env }, waitMs)));
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, METRICS_TOKEN, RATE_LIMIT: 'off', ...env }, waitMs),
+    ),
+  );
   return { uri, servers };
 }
 
@@ -65,12 +88,19 @@ export async function startServers(count: number, database: string, env: Record<
  * under /usr/$LIB), so the server is the spawned process itself and gets the
  * test's signals (the `faketime` command would fork).
  */
-export const skewedClock = (offset: string): Record<string, string> => ({ LD_PRELOAD: '/usr/$LIB/faketime/libfaketime.so.1', FAKETIME: offset });
+export const skewedClock = (offset: string): Record<string, string> => ({
+  LD_PRELOAD: '/usr/$LIB/faketime/libfaketime.so.1',
+  FAKETIME: offset,
+});
 
 /** Whether skewedClock works here: a node started with it reads a clock a minute behind. */
 export const faketimeAvailable: boolean = (() => {
   try {
-    const shown = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Date.now()))'], { encoding: 'utf8', timeout: 10_000, env: { ...process.env, ...skewedClock('-60s') } });
+    const shown = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Date.now()))'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...process.env, ...skewedClock('-60s') },
+    });
     return Number(shown) < Date.now() - 50_000;
   } catch {
     return false;
@@ -86,7 +116,10 @@ export class Deployment {
   servers: ServerProcess[] = [];
   readonly receivers: Receiver[] = [];
 
-  constructor(readonly uri: string, private readonly env: Record<string, string> = {}) {}
+  constructor(
+    readonly uri: string,
+    private readonly env: Record<string, string> = {},
+  ) {}
 
   async start(env: Record<string, string> = {}): Promise<ServerProcess> {
     const server = await startServer({ MONGODB_URI: this.uri, ...this.env, ...env });

@@ -24,9 +24,13 @@ export class Receiver {
   async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => {
       this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
-      res.on('close', () => { this.inFlight--; });
+      res.on('close', () => {
+        this.inFlight--;
+      });
       let body = '';
-      req.on('data', (d) => { body += d; });
+      req.on('data', (d) => {
+        body += d;
+      });
       req.on('end', () => {
         const status = this.script.shift() ?? 200;
         this.requests.push({ path: req.url ?? '', headers: req.headers, body, status, at: Date.now() });
@@ -43,7 +47,8 @@ export class Receiver {
 
   async until(check: () => boolean, limitMs = 20_000): Promise<void> {
     for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() - t0 > limitMs) throw new Error(`receiver: condition not met within ${limitMs} ms (${this.requests.length} requests)`);
+      if (Date.now() - t0 > limitMs)
+        throw new Error(`receiver: condition not met within ${limitMs} ms (${this.requests.length} requests)`);
     }
   }
 

@@ -26,7 +26,9 @@ export class TestSmtp {
       onRcptTo: (address, _session, callback) => {
         const code = this.failures.get(address.address.toLowerCase())?.shift();
         if (!code) return callback();
-        const err = Object.assign(new Error(code >= 500 ? `No such user ${address.address}` : 'Try again later'), { responseCode: code });
+        const err = Object.assign(new Error(code >= 500 ? `No such user ${address.address}` : 'Try again later'), {
+          responseCode: code,
+        });
         callback(err);
       },
       onData: (stream, session, callback) => {
@@ -55,7 +57,10 @@ export class TestSmtp {
   async waitFor(ready: (arrived: Arrived[]) => boolean, ms = 20_000): Promise<Arrived[]> {
     const until = Date.now() + ms;
     while (!ready(this.arrived)) {
-      if (Date.now() > until) throw new Error(`mail did not arrive in time; ${this.arrived.length} arrived: ${this.arrived.map((a) => `${a.to} ${a.mail.subject}`).join('; ')}`);
+      if (Date.now() > until)
+        throw new Error(
+          `mail did not arrive in time; ${this.arrived.length} arrived: ${this.arrived.map((a) => `${a.to} ${a.mail.subject}`).join('; ')}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     return this.arrived;

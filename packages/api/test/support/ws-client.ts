@@ -7,7 +7,11 @@ import WebSocket from 'ws';
 export type WsMessage = { type: string; id?: string; payload?: any };
 
 /** Polls `check` every 20 ms until it holds; throws after `limitMs`. */
-export async function until(check: () => boolean | Promise<boolean>, limitMs: number, what = 'condition'): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  limitMs: number,
+  what = 'condition',
+): Promise<void> {
   const t0 = Date.now();
   while (!(await check())) {
     if (Date.now() - t0 > limitMs) throw new Error(`${what} not met within ${limitMs} ms`);
@@ -38,7 +42,10 @@ export async function connectRawWs(url: string, authorization?: string): Promise
     received.push(JSON.parse(String(data)));
   });
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
   ws.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} }));
   await until(() => received.some((m) => m.type === 'connection_ack'), 30_000, 'connection_ack');
   return {
@@ -47,7 +54,8 @@ export async function connectRawWs(url: string, authorization?: string): Promise
     closed,
     bytes: () => bytes,
     socket: (ws as unknown as { _socket: Socket })._socket,
-    subscribe: (id, query, variables = {}) => ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
+    subscribe: (id, query, variables = {}) =>
+      ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
   };
 }
 
@@ -56,7 +64,12 @@ export async function connectRawWs(url: string, authorization?: string): Promise
  * when it stood still for `idleMs`. For a long stream on a busy host, where
  * a total limit would measure the host, not the code.
  */
-export async function untilProgressing(progress: () => number, done: () => boolean, idleMs: number, what = 'condition'): Promise<void> {
+export async function untilProgressing(
+  progress: () => number,
+  done: () => boolean,
+  idleMs: number,
+  what = 'condition',
+): Promise<void> {
   let last = progress();
   let since = Date.now();
   while (!done()) {

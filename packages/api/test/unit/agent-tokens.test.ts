@@ -9,7 +9,10 @@ const OTHER = 'b'.repeat(40);
 
 describe('AGENT_TOKENS', () => {
   it('reads name=secret and bare secrets', () => {
-    expect(parseAgentTokens(`ada=${SECRET}, ${OTHER}`)).toEqual([{ name: 'ada', secret: SECRET }, { name: 'agent', secret: OTHER }]);
+    expect(parseAgentTokens(`ada=${SECRET}, ${OTHER}`)).toEqual([
+      { name: 'ada', secret: SECRET },
+      { name: 'agent', secret: OTHER },
+    ]);
     expect(parseAgentTokens('')).toEqual([]);
   });
 
@@ -25,7 +28,7 @@ describe('AGENT_TOKENS', () => {
     expect(() => loadConfig({ AGENT_TOKENS: `ada=${SECRET},grace=${SECRET}` })).toThrow(/same secret twice/);
   });
 
-  it('each secret signs in as its own agent, with the agents\' scopes and one webhook owner', async () => {
+  it("each secret signs in as its own agent, with the agents' scopes and one webhook owner", async () => {
     const tokens = new TokenService(parseAgentTokens(`ada=${SECRET},grace=${OTHER}`));
     const ada = await tokens.authenticate(`Bearer ${SECRET}`);
     const grace = await tokens.authenticate(`Bearer ${OTHER}`);

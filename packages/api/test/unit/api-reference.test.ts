@@ -25,7 +25,9 @@ describe('docs/api.md', () => {
       hello("""Whom to greet.""" name: String! = "world"): String
     }`);
     const reference = generatedReference(schema);
-    expect(reference).toContain('#### `hello`\n\nPublic. Says hello.\n\n- Returns: `String`\n- Scope: none (public)\n- Budget: other (300 per 60 s per client)');
+    expect(reference).toContain(
+      '#### `hello`\n\nPublic. Says hello.\n\n- Returns: `String`\n- Scope: none (public)\n- Budget: other (300 per 60 s per client)',
+    );
     expect(reference).toContain('| `name` | `String!` | `"world"` | Whom to greet. |');
     expect(withReference(doc, reference)).not.toBe(doc);
   });

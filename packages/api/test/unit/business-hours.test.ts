@@ -1,5 +1,12 @@
 import { DateTime } from 'luxon';
-import { addBusinessMinutes, businessMsBetween, dueWithPauses, isTimeZone, minutesOfDay, type Calendar } from '../../src/sla/business-hours';
+import {
+  addBusinessMinutes,
+  businessMsBetween,
+  dueWithPauses,
+  isTimeZone,
+  minutesOfDay,
+  type Calendar,
+} from '../../src/sla/business-hours';
 
 const BERLIN = 'Europe/Berlin';
 const weekdays = (opens = '09:00', closes = '17:00') => [1, 2, 3, 4, 5].map((day) => ({ day, opens, closes }));
@@ -7,7 +14,8 @@ const office: Calendar = { timeZone: BERLIN, hours: weekdays(), holidays: [] };
 const allDay: Calendar = { timeZone: BERLIN, hours: [], holidays: [] };
 /** A local time in Berlin as an instant. */
 const berlin = (iso: string) => DateTime.fromISO(iso, { zone: BERLIN }).toMillis();
-const local = (ms: number | null, zone = BERLIN) => (ms === null ? null : DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm ccc"));
+const local = (ms: number | null, zone = BERLIN) =>
+  ms === null ? null : DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm ccc");
 
 describe('business hours', () => {
   it('created Friday 16:30 with a 2-hour target is due Monday 10:30', () => {
@@ -21,7 +29,9 @@ describe('business hours', () => {
     // Friday was UTC+1, Monday is UTC+2: the instant is 08:30Z, not 09:30Z.
     expect(new Date(due).toISOString()).toBe('2026-03-30T08:30:00.000Z');
     // And across October's change back.
-    expect(new Date(addBusinessMinutes(office, berlin('2026-10-23T16:30'), 120)!).toISOString()).toBe('2026-10-26T09:30:00.000Z');
+    expect(new Date(addBusinessMinutes(office, berlin('2026-10-23T16:30'), 120)!).toISOString()).toBe(
+      '2026-10-26T09:30:00.000Z',
+    );
   });
 
   it('before opening starts at opening; after closing at the next opening', () => {
@@ -33,7 +43,9 @@ describe('business hours', () => {
   });
 
   it('around the clock counts every minute, also on the night the clocks change', () => {
-    expect(new Date(addBusinessMinutes(allDay, Date.parse('2026-11-27T16:30:00Z'), 120)!).toISOString()).toBe('2026-11-27T18:30:00.000Z');
+    expect(new Date(addBusinessMinutes(allDay, Date.parse('2026-11-27T16:30:00Z'), 120)!).toISOString()).toBe(
+      '2026-11-27T18:30:00.000Z',
+    );
     // 01:30 local + 60 minutes on 29 March: 02:00-03:00 does not exist, so it is 03:30 local (one real hour).
     const from = berlin('2026-03-29T01:30');
     expect(addBusinessMinutes(allDay, from, 60)! - from).toBe(3_600_000);
@@ -49,9 +61,25 @@ describe('business hours', () => {
   });
 
   it('windows in other zones and split days', () => {
-    const split: Calendar = { timeZone: 'America/New_York', hours: [{ day: 1, opens: '13:00', closes: '17:00' }, { day: 1, opens: '08:00', closes: '12:00' }], holidays: [] };
-    expect(local(addBusinessMinutes(split, DateTime.fromISO('2026-11-30T11:30', { zone: 'America/New_York' }).toMillis(), 60), 'America/New_York')).toBe('2026-11-30T13:30 Mon');
-    const lateNight: Calendar = { timeZone: BERLIN, hours: [{ day: 7, opens: '22:00', closes: '24:00' }], holidays: [] };
+    const split: Calendar = {
+      timeZone: 'America/New_York',
+      hours: [
+        { day: 1, opens: '13:00', closes: '17:00' },
+        { day: 1, opens: '08:00', closes: '12:00' },
+      ],
+      holidays: [],
+    };
+    expect(
+      local(
+        addBusinessMinutes(split, DateTime.fromISO('2026-11-30T11:30', { zone: 'America/New_York' }).toMillis(), 60),
+        'America/New_York',
+      ),
+    ).toBe('2026-11-30T13:30 Mon');
+    const lateNight: Calendar = {
+      timeZone: BERLIN,
+      hours: [{ day: 7, opens: '22:00', closes: '24:00' }],
+      holidays: [],
+    };
     expect(local(addBusinessMinutes(lateNight, berlin('2026-11-29T23:00'), 90))).toBe('2026-12-06T22:30 Sun');
   });
 
@@ -68,15 +96,27 @@ describe('business hours', () => {
     // Still waiting: no due time while the clock stands still.
     expect(dueWithPauses(office, created, 240, [{ start: berlin('2026-11-30T10:00'), end: null }])).toBeNull();
     // A target met before the pause is not moved by it.
-    expect(local(dueWithPauses(office, created, 30, [{ start: berlin('2026-11-30T10:00'), end: null }]))).toBe('2026-11-30T09:30 Mon');
+    expect(local(dueWithPauses(office, created, 30, [{ start: berlin('2026-11-30T10:00'), end: null }]))).toBe(
+      '2026-11-30T09:30 Mon',
+    );
     // A pause outside business hours changes nothing.
-    expect(local(dueWithPauses(office, created, 600, [{ start: berlin('2026-11-30T18:00'), end: berlin('2026-12-01T08:00') }]))).toBe('2026-12-01T11:00 Tue');
+    expect(
+      local(
+        dueWithPauses(office, created, 600, [{ start: berlin('2026-11-30T18:00'), end: berlin('2026-12-01T08:00') }]),
+      ),
+    ).toBe('2026-12-01T11:00 Tue');
     // Around the clock: the pause's length is added.
     expect(dueWithPauses(allDay, 0, 60, [{ start: 600_000, end: 1_800_000 }])).toBe(3_600_000 + 1_200_000);
   });
 
   it('a calendar that never opens never reaches a deadline', () => {
-    expect(addBusinessMinutes({ timeZone: BERLIN, hours: [{ day: 1, opens: '09:00', closes: '09:00' }], holidays: [] }, 0, 1)).toBeNull();
+    expect(
+      addBusinessMinutes(
+        { timeZone: BERLIN, hours: [{ day: 1, opens: '09:00', closes: '09:00' }], holidays: [] },
+        0,
+        1,
+      ),
+    ).toBeNull();
   });
 
   it('reads times and zones', () => {

@@ -8,7 +8,10 @@ import { GapWatch } from '../../src/feed/gap-watch';
 
 const t1 = new Types.ObjectId();
 const t2 = new Types.ObjectId();
-const ev = (name: string, ticketId: Types.ObjectId, atMs: number, ticketSeq?: number) => Object.assign({ _id: new Types.ObjectId(), ticketId, at: new Date(atMs), ticketSeq }, { name }) as PendingEvent & { name: string };
+const ev = (name: string, ticketId: Types.ObjectId, atMs: number, ticketSeq?: number) =>
+  Object.assign({ _id: new Types.ObjectId(), ticketId, at: new Date(atMs), ticketSeq }, { name }) as PendingEvent & {
+    name: string;
+  };
 const names = (events: PendingEvent[]) => events.map((e) => (e as PendingEvent & { name: string }).name);
 
 describe('claimOrder', () => {
@@ -36,19 +39,28 @@ describe('claimOrder', () => {
     expect(names(claimOrder([next, other], [next, late]))).toEqual(['seq1-clock-ahead', 'other']);
   });
 
-  const num = (name: string, ticketId: Types.ObjectId, atMs: number, sequence: number) => Object.assign({ _id: new Types.ObjectId(), ticketId, at: new Date(atMs), sequence }, { name }) as PendingEvent & { name: string };
+  const num = (name: string, ticketId: Types.ObjectId, atMs: number, sequence: number) =>
+    Object.assign({ _id: new Types.ObjectId(), ticketId, at: new Date(atMs), sequence }, { name }) as PendingEvent & {
+      name: string;
+    };
 
   it('holds what follows a missing number, and reports the hole; other tickets go on', () => {
     // Ticket 1: 3 was written by a writer that won first and stalled; 4 and 5 came after. Ticket 2: 2 follows its fed CREATED.
     const four = num('t1-4', t1, 1_000, 4);
     const five = num('t1-5', t1, 2_000, 5);
     const other = num('t2-2', t2, 1_500, 2);
-    expect(predecessorsToCheck([four, other, five]).map((g) => [g.ticketId, g.sequence])).toEqual([[t1, 3], [t2, 1]]);
+    expect(predecessorsToCheck([four, other, five]).map((g) => [g.ticketId, g.sequence])).toEqual([
+      [t1, 3],
+      [t2, 1],
+    ]);
     const plan = planClaim([four, other, five], [], (key) => (key === t1.toHexString() ? 'missing' : 'fed'));
     expect(names(plan.claim)).toEqual(['t2-2']);
     expect(plan.gaps.map((g) => [g.ticketId, g.sequence])).toEqual([[t1, 3]]);
     // The stalled event came: pending, not yet in this claim: wait without a hole.
-    expect(planClaim([four, other, five], [], (key) => (key === t1.toHexString() ? 'pending' : 'fed'))).toEqual({ claim: [other], gaps: [] });
+    expect(planClaim([four, other, five], [], (key) => (key === t1.toHexString() ? 'pending' : 'fed'))).toEqual({
+      claim: [other],
+      gaps: [],
+    });
   });
 
   it('claims a run up to the first hole inside it', () => {

@@ -8,13 +8,15 @@ import { EventVisibility, TicketStatus, TimelineEventKind } from '../../src/tick
 const h = (o: Record<string, unknown>) => new Map(Object.entries(o));
 
 describe('email in rules', () => {
-  it('tells machines\' mail', () => {
+  it("tells machines' mail", () => {
     expect(automaticReason(h({ 'auto-submitted': 'auto-replied' }))).toMatch(/Auto-Submitted/);
     expect(automaticReason(h({ 'auto-submitted': 'no' }))).toBeNull();
     expect(automaticReason(h({ precedence: 'bulk' }))).toMatch(/Precedence/);
     expect(automaticReason(h({ 'x-autoreply': 'yes' }))).toBe('x-autoreply');
     expect(automaticReason(h({ subject: 'hi' }))).toBeNull();
-    expect(isBounce(h({ 'content-type': { value: 'multipart/report', params: { 'report-type': 'delivery-status' } } }))).toBe(true);
+    expect(
+      isBounce(h({ 'content-type': { value: 'multipart/report', params: { 'report-type': 'delivery-status' } } })),
+    ).toBe(true);
     expect(isBounce(h({ 'content-type': { value: 'multipart/mixed', params: {} } }))).toBe(false);
   });
 
@@ -37,18 +39,31 @@ describe('email in rules', () => {
 
 describe('email out rules', () => {
   it('mails confirmations, public answers and resolutions only', () => {
-    const e = (kind: TimelineEventKind, visibility = EventVisibility.PUBLIC) => templateFor({ kind, visibility, actor: 'a' });
+    const e = (kind: TimelineEventKind, visibility = EventVisibility.PUBLIC) =>
+      templateFor({ kind, visibility, actor: 'a' });
     expect(e(TimelineEventKind.CREATED)).toBe('created');
     expect(e(TimelineEventKind.FIRST_RESPONSE)).toBe('answer');
     expect(e(TimelineEventKind.AGENT_RESPONSE)).toBe('answer');
     expect(e(TimelineEventKind.RESOLVED)).toBe('resolved');
-    for (const k of [TimelineEventKind.INTERNAL_NOTE, TimelineEventKind.ASSIGNED, TimelineEventKind.CUSTOMER_REPLY, TimelineEventKind.RESOLUTION_NOTE]) expect(e(k)).toBeNull();
+    for (const k of [
+      TimelineEventKind.INTERNAL_NOTE,
+      TimelineEventKind.ASSIGNED,
+      TimelineEventKind.CUSTOMER_REPLY,
+      TimelineEventKind.RESOLUTION_NOTE,
+    ])
+      expect(e(k)).toBeNull();
     expect(e(TimelineEventKind.AGENT_RESPONSE, EventVisibility.INTERNAL)).toBeNull();
   });
 
   it('tells temporary from permanent failures, without addresses', () => {
-    expect(describeFailure({ responseCode: 451, response: '451 4.7.1 Try later' })).toEqual({ permanent: false, reason: '451 4.7.1 Try later' });
-    expect(describeFailure({ responseCode: 550, response: '550 5.1.1 <ada@example.com>: unknown' })).toEqual({ permanent: true, reason: '550 5.1.1 <address>: unknown' });
+    expect(describeFailure({ responseCode: 451, response: '451 4.7.1 Try later' })).toEqual({
+      permanent: false,
+      reason: '451 4.7.1 Try later',
+    });
+    expect(describeFailure({ responseCode: 550, response: '550 5.1.1 <ada@example.com>: unknown' })).toEqual({
+      permanent: true,
+      reason: '550 5.1.1 <address>: unknown',
+    });
     expect(describeFailure({ code: 'ECONNREFUSED' })).toEqual({ permanent: false, reason: 'ECONNREFUSED' });
   });
 });
@@ -59,7 +74,10 @@ describe('customer replies and keys', () => {
     const now = new Date();
     expect(planCustomerReply(TicketStatus.IN_PROGRESS, now, reply).set.status).toBeUndefined();
     expect(planCustomerReply(TicketStatus.WAITING_ON_CUSTOMER, now, reply).set.status).toBe(TicketStatus.OPEN);
-    expect(planCustomerReply(TicketStatus.RESOLVED, now, reply).events.map((e) => e.kind)).toEqual([TimelineEventKind.CUSTOMER_REPLY, TimelineEventKind.REOPENED]);
+    expect(planCustomerReply(TicketStatus.RESOLVED, now, reply).events.map((e) => e.kind)).toEqual([
+      TimelineEventKind.CUSTOMER_REPLY,
+      TimelineEventKind.REOPENED,
+    ]);
     expect(() => planCustomerReply(TicketStatus.CLOSED, now, reply)).toThrow(/closed/);
   });
 

@@ -12,7 +12,15 @@ describe('listing cursors', () => {
     expect(decodeCursor('CREATED_DESC', encodeCursor('CREATED_DESC', p))).toEqual(p);
     expect(decodeCursor('CREATED_ASC', encodeCursor('CREATED_DESC', p))).toBeNull();
   });
-  it.each(['', 'x', '!!!', 'a'.repeat(101), Buffer.from('t1:d:abc:0123456789abcdef01234567').toString('base64url'), Buffer.from('t2:d:1:0123456789abcdef01234567').toString('base64url'), encodeFeedCursor({ feed: '0123456789abcdef', seq: 3, tag: 'abcdef012345' })])('refuses %p', (c) => {
+  it.each([
+    '',
+    'x',
+    '!!!',
+    'a'.repeat(101),
+    Buffer.from('t1:d:abc:0123456789abcdef01234567').toString('base64url'),
+    Buffer.from('t2:d:1:0123456789abcdef01234567').toString('base64url'),
+    encodeFeedCursor({ feed: '0123456789abcdef', seq: 3, tag: 'abcdef012345' }),
+  ])('refuses %p', (c) => {
     expect(decodeCursor('CREATED_DESC', c)).toBeNull();
   });
 });
@@ -32,10 +40,19 @@ describe('feed cursors and runs', () => {
 
   it('refuse every other spelling of the same bytes, and anything else', () => {
     const bytes = Buffer.from(cursor, 'base64url');
-    const withDash = Array.from({ length: 5_000 }, (_, i) => encodeFeedCursor({ feed, seq: i + 1, tag })).find((c) => /[-_]/.test(c))!;
-    const withSeq = (write: (b: Buffer) => void) => { const b = Buffer.from(bytes); write(b); return b.toString('base64url'); };
+    const withDash = Array.from({ length: 5_000 }, (_, i) => encodeFeedCursor({ feed, seq: i + 1, tag })).find((c) =>
+      /[-_]/.test(c),
+    )!;
+    const withSeq = (write: (b: Buffer) => void) => {
+      const b = Buffer.from(bytes);
+      write(b);
+      return b.toString('base64url');
+    };
     const others = [
-      (() => { const spiky = decodeFeedCursor(withDash)!; return Buffer.from(encodeFeedCursor(spiky), 'base64url').toString('base64'); })(), // the other alphabet: + and / for - and _
+      (() => {
+        const spiky = decodeFeedCursor(withDash)!;
+        return Buffer.from(encodeFeedCursor(spiky), 'base64url').toString('base64');
+      })(), // the other alphabet: + and / for - and _
       `${cursor}=`,
       `${cursor}==`,
       ` ${cursor}`,
@@ -43,7 +60,9 @@ describe('feed cursors and runs', () => {
       cursor.toLowerCase(),
       cursor.slice(0, 27),
       `${cursor}A`,
-      withSeq((b) => { b[0] = 1; }), // another version
+      withSeq((b) => {
+        b[0] = 1;
+      }), // another version
       withSeq((b) => b.writeUIntBE(0, 9, 6)), // position 0: the server never makes it
       Buffer.from(`f1:42`).toString('base64url'), // the old text cursors, and their number spellings
       Buffer.from(`f1:042`).toString('base64url'),
@@ -66,7 +85,11 @@ describe('feed cursors and runs', () => {
 
   it('reads consecutive positions from contiguous batches, stopping at the first gap or the limit', () => {
     const id = Array.from({ length: 10 }, () => new Types.ObjectId());
-    const batch = (start: number, n: number) => ({ _id: start, end: start + n - 1, ids: id.slice(start - 1, start - 1 + n) });
+    const batch = (start: number, n: number) => ({
+      _id: start,
+      end: start + n - 1,
+      ids: id.slice(start - 1, start - 1 + n),
+    });
     const seqs = (ps: { seq: number; id: Types.ObjectId }[]) => ps.map((p) => [p.seq, String(p.id)]);
     const at = (...ns: number[]) => ns.map((n) => [n, String(id[n - 1])]);
     expect(seqs(positionsAfter([batch(1, 3), batch(4, 2), batch(6, 1)], 0, 10))).toEqual(at(1, 2, 3, 4, 5, 6));

@@ -12,7 +12,14 @@ const ROOT = path.resolve(__dirname, '../../../..');
 const CODE = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'coverage', 'test-artifacts', '.data']);
 
-interface Manifest { name?: string; workspaces?: string[]; dependencies?: Record<string, string>; devDependencies?: Record<string, string>; peerDependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }
+interface Manifest {
+  name?: string;
+  workspaces?: string[];
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
 
 const readManifest = (dir: string): Manifest => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
 const names = (...lists: (Record<string, string> | undefined)[]) => new Set(lists.flatMap((l) => Object.keys(l ?? {})));
@@ -61,8 +68,11 @@ function undeclaredImports(): string[] {
     }
   }
   // The root's own files (build configuration, scripts, bench) use the root's packages.
-  const rootFiles = readdirSync(ROOT).filter((f) => CODE.test(f)).map((f) => path.join(ROOT, f));
-  for (const file of [...rootFiles, ...codeFiles(path.join(ROOT, 'scripts')), ...codeFiles(path.join(ROOT, 'bench'))]) check(file, rootDev);
+  const rootFiles = readdirSync(ROOT)
+    .filter((f) => CODE.test(f))
+    .map((f) => path.join(ROOT, f));
+  for (const file of [...rootFiles, ...codeFiles(path.join(ROOT, 'scripts')), ...codeFiles(path.join(ROOT, 'bench'))])
+    check(file, rootDev);
   return problems;
 }
 
@@ -77,8 +87,15 @@ describe('declared dependencies', () => {
   });
 
   it('finds imports of every kind in a file', () => {
-    const text = "import a from 'a'; import type { B } from '@b/c/d'; export * from 'e'; const f = require('f'); void import('g');";
-    expect(ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName)).toEqual(['a', '@b/c/d', 'e', 'f', 'g']);
+    const text =
+      "import a from 'a'; import type { B } from '@b/c/d'; export * from 'e'; const f = require('f'); void import('g');";
+    expect(ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName)).toEqual([
+      'a',
+      '@b/c/d',
+      'e',
+      'f',
+      'g',
+    ]);
   });
 
   it('every import of every workspace is declared by its package.json', () => {

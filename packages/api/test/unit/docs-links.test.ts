@@ -10,11 +10,22 @@ const ROOT = path.resolve(__dirname, '../../../..');
 // Guides other engineers are writing on their own branches right now, linked
 // from the README already. A missing one is tolerated until they are merged;
 // the integrator removes this list then.
-const IN_FLIGHT = new Set(['docs/email.md', 'docs/search.md', 'docs/sla.md', 'docs/integrators.md', 'docs/attachments.md', 'docs/customers-data.md']);
+const IN_FLIGHT = new Set([
+  'docs/email.md',
+  'docs/search.md',
+  'docs/sla.md',
+  'docs/integrators.md',
+  'docs/attachments.md',
+  'docs/customers-data.md',
+]);
 
 /** A heading's anchor, as GitHub makes it from the rendered text. */
 export function slug(heading: string): string {
-  const text = heading.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*]/g, '').trim().toLowerCase();
+  const text = heading
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/[`*]/g, '')
+    .trim()
+    .toLowerCase();
   return text.replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
 }
 
@@ -23,7 +34,10 @@ function prose(markdown: string): string[] {
   let fenced = false;
   const out: string[] = [];
   for (const line of markdown.split('\n')) {
-    if (/^\s*(```|~~~)/.test(line)) { fenced = !fenced; continue; }
+    if (/^\s*(```|~~~)/.test(line)) {
+      fenced = !fenced;
+      continue;
+    }
     if (!fenced) out.push(line.replace(/`[^`]*`/g, ''));
   }
   return out;
@@ -40,17 +54,24 @@ function anchorsOf(file: string): Set<string> {
     seen.set(base, n + 1);
     anchors.add(n ? `${base}-${n}` : base);
   }
-  for (const line of prose(readFileSync(file, 'utf8'))) for (const m of line.matchAll(/<a\s+(?:name|id)="([^"]+)"/g)) anchors.add(m[1]);
+  for (const line of prose(readFileSync(file, 'utf8')))
+    for (const m of line.matchAll(/<a\s+(?:name|id)="([^"]+)"/g)) anchors.add(m[1]);
   return anchors;
 }
 
 export function linksOf(markdown: string): string[] {
   const links: string[] = [];
-  for (const line of prose(markdown)) for (const m of line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) links.push(m[1]);
+  for (const line of prose(markdown))
+    for (const m of line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) links.push(m[1]);
   return links;
 }
 
-const documents = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** What is wrong with each relative link of this document. */
 function brokenLinks(doc: string): string[] {
@@ -65,7 +86,8 @@ function brokenLinks(doc: string): string[] {
       if (!IN_FLIGHT.has(relative)) problems.push(`${doc}: ${link} (no ${relative})`);
       continue;
     }
-    if (anchor !== undefined && statSync(file).isFile() && file.endsWith('.md') && !anchorsOf(file).has(anchor)) problems.push(`${doc}: ${link} (no heading #${anchor} in ${relative})`);
+    if (anchor !== undefined && statSync(file).isFile() && file.endsWith('.md') && !anchorsOf(file).has(anchor))
+      problems.push(`${doc}: ${link} (no heading #${anchor} in ${relative})`);
   }
   return problems;
 }
@@ -88,9 +110,11 @@ describe('links in README.md and docs/', () => {
     expect(unreachable).toEqual([]);
   });
 
-  it('knows GitHub\'s anchors, and would catch a broken one', () => {
+  it("knows GitHub's anchors, and would catch a broken one", () => {
     expect(slug("Customers' data")).toBe('customers-data');
-    expect(slug('For integrators: tokens, listing and the change feed')).toBe('for-integrators-tokens-listing-and-the-change-feed');
+    expect(slug('For integrators: tokens, listing and the change feed')).toBe(
+      'for-integrators-tokens-listing-and-the-change-feed',
+    );
     expect(slug('`MONGODB_URI` and [engines](x.md)')).toBe('mongodb_uri-and-engines');
     expect(linksOf('see [a](docs/a.md#b) and `[not](a link)`\n```\n[nor](this)\n```')).toEqual(['docs/a.md#b']);
   });

@@ -12,7 +12,8 @@ describe('normalizeEmail', () => {
     expect(NFC).not.toBe(NFD);
     const one = normalizeEmail(NFC);
     expect(one).toBe('erin@xn--bcher-kva.de');
-    for (const spelling of [NFD, ` ${NFC.toUpperCase()} `, 'Erin@XN--BCHER-KVA.DE', 'ERIN@BU\u0308CHER.DE']) expect(normalizeEmail(spelling)).toBe(one);
+    for (const spelling of [NFD, ` ${NFC.toUpperCase()} `, 'Erin@XN--BCHER-KVA.DE', 'ERIN@BU\u0308CHER.DE'])
+      expect(normalizeEmail(spelling)).toBe(one);
   });
 
   it('composes the local part too, and leaves ASCII emails as lower-case ASCII', () => {
@@ -29,7 +30,8 @@ describe('normalizeEmail', () => {
 
 describe('redactText (logs and traces)', () => {
   it('drops rate-limit keys, which name client addresses', () => {
-    const text = 'E11000 duplicate key error collection: t.rate_limits index: key_1 key: rl_invalid:203.0.113.7 and rl_guessFromAddress:TKT-00042|2001:db8::/64';
+    const text =
+      'E11000 duplicate key error collection: t.rate_limits index: key_1 key: rl_invalid:203.0.113.7 and rl_guessFromAddress:TKT-00042|2001:db8::/64';
     const out = redactText(text);
     expect(out).not.toContain('203.0.113.7');
     expect(out).not.toContain('2001:db8');

@@ -11,7 +11,9 @@ const read = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file), 'u
 
 describe('engines', () => {
   const manifest = read('package.json');
-  const lock = read('package-lock.json') as { packages: Record<string, { version?: string; engines?: { node?: string } | string[] }> };
+  const lock = read('package-lock.json') as {
+    packages: Record<string, { version?: string; engines?: { node?: string } | string[] }>;
+  };
   const floor = semver.minVersion(manifest.engines.node)!.version;
   const nodes = [floor, '24.0.0'];
 
@@ -20,7 +22,8 @@ describe('engines', () => {
     for (const [where, pkg] of Object.entries(lock.packages)) {
       const wanted = !Array.isArray(pkg.engines) ? pkg.engines?.node : undefined;
       if (!where || !wanted) continue;
-      for (const node of nodes) if (!semver.satisfies(node, wanted)) refusing.push(`${where}@${pkg.version} wants node ${wanted}, not ${node}`);
+      for (const node of nodes)
+        if (!semver.satisfies(node, wanted)) refusing.push(`${where}@${pkg.version} wants node ${wanted}, not ${node}`);
     }
     expect(refusing).toEqual([]);
   });

@@ -9,9 +9,18 @@ function playedFeed() {
   let latest = 10;
   const feed = {
     latestPosition: jest.fn(async () => latest),
-    changesAfter: jest.fn(async (from: number) => ({ changes: Array.from({ length: latest - from }, (_, i) => ({ seq: from + i + 1 }) as FeedChange), end: Math.max(latest, from), more: false })),
+    changesAfter: jest.fn(async (from: number) => ({
+      changes: Array.from({ length: latest - from }, (_, i) => ({ seq: from + i + 1 }) as FeedChange),
+      end: Math.max(latest, from),
+      more: false,
+    })),
   };
-  return { feed, write: (n: number) => { latest += n; } };
+  return {
+    feed,
+    write: (n: number) => {
+      latest += n;
+    },
+  };
 }
 
 describe('FeedHub', () => {
@@ -39,7 +48,12 @@ describe('FeedHub', () => {
   it('takes a shorter feed for a restored backup only when it stays shorter (a lagging primary does not send duplicates)', async () => {
     const { feed, write } = playedFeed();
     const tags = new Map<number, string>();
-    const hub = new FeedHub(Object.assign(feed, { eventTagAt: jest.fn(async (seq: number) => tags.get(seq) ?? null) }) as unknown as FeedService, createLogger('silent'));
+    const hub = new FeedHub(
+      Object.assign(feed, {
+        eventTagAt: jest.fn(async (seq: number) => tags.get(seq) ?? null),
+      }) as unknown as FeedService,
+      createLogger('silent'),
+    );
     await hub.start();
     const got: number[] = [];
     hub.subscribe((c) => got.push(c.seq));

@@ -14,9 +14,17 @@ describe('log format', () => {
     expect(() => logFormat({ LOG_FORMAT: 'xml' }, true)).toThrow(LogFormatError);
   });
 
-  it('pretty lines are pino-pretty\'s, redacted like JSON ones', () => {
+  it("pretty lines are pino-pretty's, redacted like JSON ones", () => {
     const lines: string[] = [];
-    const pretty = prettyDestination(false, new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } }));
+    const pretty = prettyDestination(
+      false,
+      new Writable({
+        write(chunk, _e, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     const log = createLogger('info', pretty);
     log.info({ customerEmail: 'ada@example.com', attempt: 2 }, 'ticket-api ready at http://127.0.0.1:4000/graphql');
     const text = lines.join('');

@@ -21,10 +21,16 @@ describe('resolveHost', () => {
   it('gives up on a silent name server within the budget, for 20 attempts at once as for one', async () => {
     const budget = 400;
     const t0 = performance.now();
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => resolveHost(`hook${i}.example.com`, budget, [server])));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => resolveHost(`hook${i}.example.com`, budget, [server])),
+    );
     const took = performance.now() - t0;
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
-    expect(results.map((r) => ((r as PromiseRejectedResult).reason as { code?: string }).code).every((c) => c === 'ETIMEOUT')).toBe(true);
+    expect(
+      results
+        .map((r) => ((r as PromiseRejectedResult).reason as { code?: string }).code)
+        .every((c) => c === 'ETIMEOUT'),
+    ).toBe(true);
     expect(asked.length).toBeGreaterThanOrEqual(20); // every attempt really asked
     // Side by side, not one after another (20 x 400 ms would be 8 s).
     expect(took).toBeGreaterThanOrEqual(budget - 50);

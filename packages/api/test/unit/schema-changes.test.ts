@@ -17,8 +17,10 @@ enum Kind { A B }
 type Mutation { touch(kind: Kind): Boolean }
 `;
 
-const changelog = (unreleased: string) => `# Changelog\n\n## Unreleased\n\n${unreleased}\n\n## 1.0.0 (2026-01-01)\n\n- \`Ticket.notes\` (listed in a released version: does not count)\n`;
-const paths = async (current: string, unreleased = '', today = '2026-12-06') => (await schemaChangeProblems(RELEASED, current, changelog(unreleased), '1.0.0', today)).map((p) => p.path);
+const changelog = (unreleased: string) =>
+  `# Changelog\n\n## Unreleased\n\n${unreleased}\n\n## 1.0.0 (2026-01-01)\n\n- \`Ticket.notes\` (listed in a released version: does not count)\n`;
+const paths = async (current: string, unreleased = '', today = '2026-12-06') =>
+  (await schemaChangeProblems(RELEASED, current, changelog(unreleased), '1.0.0', today)).map((p) => p.path);
 
 describe('schema change check', () => {
   it('passes an unchanged schema and plain additions', async () => {
@@ -55,7 +57,10 @@ describe('schema change check', () => {
   it('wants every new deprecation to say when the removal may come', async () => {
     const undated = RELEASED.replace('notes: String', 'notes: String @deprecated(reason: "Use subject")');
     expect(await paths(undated)).toEqual(['Ticket.notes']);
-    const dated = RELEASED.replace('notes: String', 'notes: String @deprecated(reason: "Use subject; removal after 2027-06-30")');
+    const dated = RELEASED.replace(
+      'notes: String',
+      'notes: String @deprecated(reason: "Use subject; removal after 2027-06-30")',
+    );
     expect(await paths(dated)).toEqual([]);
   });
 

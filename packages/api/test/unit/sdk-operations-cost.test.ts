@@ -11,7 +11,10 @@ import { ticketSchema } from '../../src/schema';
 
 const OPERATIONS = path.resolve(__dirname, '../../../sdk/src/operations');
 const read = (file: string) => readFileSync(path.join(OPERATIONS, file), 'utf8');
-const fragments = readdirSync(OPERATIONS).filter((f) => f.endsWith('.fragment.graphql')).map(read).join('\n');
+const fragments = readdirSync(OPERATIONS)
+  .filter((f) => f.endsWith('.fragment.graphql'))
+  .map(read)
+  .join('\n');
 
 /** The SDK's list operations with the largest page each field allows. */
 const LARGEST: [string, Record<string, unknown>][] = [
@@ -23,7 +26,7 @@ const LARGEST: [string, Record<string, unknown>][] = [
   ['customerData.graphql', { email: 'a@example.com' }],
 ];
 
-describe('the SDK\'s operations and the cost limit', () => {
+describe("the SDK's operations and the cost limit", () => {
   it.each(LARGEST)('%s at its largest page costs at most 80%% of the limit', (file, variables) => {
     const plan = planOperation(ticketSchema(), parse(`${read(file)}\n${fragments}`), undefined, variables);
     expect(plan).not.toBeNull();

@@ -7,7 +7,15 @@ describe('search analyzer', () => {
   });
 
   it('keeps word-like segments in order, repeats included', () => {
-    expect(terms('Error E-42: the printer, the PRINTER!')).toEqual(['error', 'e', '42', 'the', 'printer', 'the', 'printer']);
+    expect(terms('Error E-42: the printer, the PRINTER!')).toEqual([
+      'error',
+      'e',
+      '42',
+      'the',
+      'printer',
+      'the',
+      'printer',
+    ]);
     expect(terms('打印机卡纸了').length).toBeGreaterThan(1);
     expect(terms('')).toEqual([]);
   });
@@ -22,8 +30,17 @@ describe('search analyzer', () => {
     expect(parseQuery('printer ja')).toMatchObject({ words: ['printer'], prefix: 'ja', phrases: [] });
     expect(parseQuery('printer jam ')).toMatchObject({ words: ['printer', 'jam'], prefix: null });
     expect(parseQuery('"Paper Jam" tray')).toMatchObject({ words: [], prefix: 'tray', phrases: [['paper', 'jam']] });
-    expect(parseQuery('tray "paper jam"')).toMatchObject({ words: ['tray'], prefix: null, phrases: [['paper', 'jam']] });
-    expect(parseQuery('Ada@Example.COM tkt-00042')).toMatchObject({ words: [], prefix: null, emails: ['ada@example.com'], numbers: ['TKT-00042'] });
+    expect(parseQuery('tray "paper jam"')).toMatchObject({
+      words: ['tray'],
+      prefix: null,
+      phrases: [['paper', 'jam']],
+    });
+    expect(parseQuery('Ada@Example.COM tkt-00042')).toMatchObject({
+      words: [],
+      prefix: null,
+      emails: ['ada@example.com'],
+      numbers: ['TKT-00042'],
+    });
     expect(parseQuery('not@an@email')).toMatchObject({ emails: [] });
     expect(parseQuery('   ')).toMatchObject({ words: [], prefix: null, phrases: [], emails: [], numbers: [] });
   });

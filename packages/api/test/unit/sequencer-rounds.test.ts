@@ -12,7 +12,13 @@ const log = createLogger('silent');
 function playedRounds() {
   const pending: Array<(n: number) => void> = [];
   const round = jest.fn(() => new Promise<number>((resolve) => pending.push(resolve)));
-  return { round, finish: async (n: number) => { pending.shift()!(n); await jest.advanceTimersByTimeAsync(0); } };
+  return {
+    round,
+    finish: async (n: number) => {
+      pending.shift()!(n);
+      await jest.advanceTimersByTimeAsync(0);
+    },
+  };
 }
 
 describe('FeedSequencer rounds', () => {

@@ -3,12 +3,31 @@ import type { StoredPolicy } from '../../src/sla/sla-policy.model';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-12-01T08:00:00Z');
-const policy: StoredPolicy = { id: 'p', name: 'All day', priorities: ['HIGH' as never], firstResponseMinutes: 60, nextResponseMinutes: 30, resolutionMinutes: 240, timeZone: 'UTC', businessHours: [], holidays: [] };
+const policy: StoredPolicy = {
+  id: 'p',
+  name: 'All day',
+  priorities: ['HIGH' as never],
+  firstResponseMinutes: 60,
+  nextResponseMinutes: 30,
+  resolutionMinutes: 240,
+  timeZone: 'UTC',
+  businessHours: [],
+  holidays: [],
+};
 const at = (minutes: number) => new Date(T0 + minutes * MIN);
-const ev = (kind: string, minutes: number, extra: Record<string, unknown> = {}) => ({ kind, at: at(minutes), ...extra });
-const ticket = (status = 'OPEN', updatedMinutes = 0) => ({ priority: 'HIGH', status, createdAt: at(0), updatedAt: at(updatedMinutes) });
+const ev = (kind: string, minutes: number, extra: Record<string, unknown> = {}) => ({
+  kind,
+  at: at(minutes),
+  ...extra,
+});
+const ticket = (status = 'OPEN', updatedMinutes = 0) => ({
+  priority: 'HIGH',
+  status,
+  createdAt: at(0),
+  updatedAt: at(updatedMinutes),
+});
 
-describe('a ticket\'s SLA clock', () => {
+describe("a ticket's SLA clock", () => {
   it('no policy for the priority: none', () => {
     expect(computeSla([policy], { ...ticket(), priority: 'LOW' }, [ev('CREATED', 0)])).toBeNull();
   });
@@ -24,12 +43,19 @@ describe('a ticket\'s SLA clock', () => {
     expect(nextCheck(answered)).toBe(T0 + 240 * MIN);
   });
 
-  it('waiting on the customer stops every clock; the next event or the ticket\'s own write restarts them', () => {
-    const waiting = computeSla([policy], ticket('WAITING_ON_CUSTOMER', 10), [ev('CREATED', 0), ev('WAITING_ON_CUSTOMER', 10)])!;
+  it("waiting on the customer stops every clock; the next event or the ticket's own write restarts them", () => {
+    const waiting = computeSla([policy], ticket('WAITING_ON_CUSTOMER', 10), [
+      ev('CREATED', 0),
+      ev('WAITING_ON_CUSTOMER', 10),
+    ])!;
     expect(waiting.paused).toBe(true);
     expect(earliestDue(waiting)).toBeNull();
     expect(nextCheck(waiting)).toBeNull();
-    const resumed = computeSla([policy], ticket('IN_PROGRESS', 40), [ev('CREATED', 0), ev('WAITING_ON_CUSTOMER', 10), ev('IN_PROGRESS', 40)])!;
+    const resumed = computeSla([policy], ticket('IN_PROGRESS', 40), [
+      ev('CREATED', 0),
+      ev('WAITING_ON_CUSTOMER', 10),
+      ev('IN_PROGRESS', 40),
+    ])!;
     expect(shownDue(resumed.metrics.FIRST_RESPONSE)).toBe(T0 + 90 * MIN);
     // Back to OPEN leaves no event: the ticket's updatedAt ends the pause.
     const reopened = computeSla([policy], ticket('OPEN', 25), [ev('CREATED', 0), ev('WAITING_ON_CUSTOMER', 10)])!;
@@ -45,24 +71,39 @@ describe('a ticket\'s SLA clock', () => {
     expect(shownDue(answered.metrics.NEXT_RESPONSE)).toBeNull();
     expect(answered.metrics.NEXT_RESPONSE.metOnTime).toBe(1);
     // A reply before the first answer is covered by the first response.
-    expect(shownDue(computeSla([policy], ticket(), [ev('CREATED', 0), ev('CUSTOMER_REPLY', 10)])!.metrics.NEXT_RESPONSE)).toBeNull();
+    expect(
+      shownDue(computeSla([policy], ticket(), [ev('CREATED', 0), ev('CUSTOMER_REPLY', 10)])!.metrics.NEXT_RESPONSE),
+    ).toBeNull();
   });
 
   it('a target met late is still a miss to announce; announced ones are not checked again', () => {
     const late = computeSla([policy], ticket(), [ev('CREATED', 0), ev('FIRST_RESPONSE', 70)])!;
     expect(late.metrics.FIRST_RESPONSE.missedDue).toBe(T0 + 60 * MIN);
     expect(missedBy(late, T0 + 71 * MIN)).toEqual(['FIRST_RESPONSE']);
-    const announced = computeSla([policy], ticket(), [ev('CREATED', 0), ev('FIRST_RESPONSE', 70), ev('SLA_BREACHED', 71, { slaMetric: 'FIRST_RESPONSE' })])!;
+    const announced = computeSla([policy], ticket(), [
+      ev('CREATED', 0),
+      ev('FIRST_RESPONSE', 70),
+      ev('SLA_BREACHED', 71, { slaMetric: 'FIRST_RESPONSE' }),
+    ])!;
     expect(announced.announced).toEqual(['FIRST_RESPONSE']);
     expect(missedBy(announced, T0 + 300 * MIN)).toEqual(['RESOLUTION']);
   });
 
-  it('resolution met at RESOLVED, not moved by time resolved; a reopened ticket\'s clock goes on', () => {
-    const resolved = computeSla([policy], ticket('RESOLVED', 100), [ev('CREATED', 0), ev('FIRST_RESPONSE', 5), ev('RESOLVED', 100)])!;
+  it("resolution met at RESOLVED, not moved by time resolved; a reopened ticket's clock goes on", () => {
+    const resolved = computeSla([policy], ticket('RESOLVED', 100), [
+      ev('CREATED', 0),
+      ev('FIRST_RESPONSE', 5),
+      ev('RESOLVED', 100),
+    ])!;
     expect(earliestDue(resolved)).toBeNull();
     expect(missedBy(resolved, T0 + 10_000 * MIN)).toEqual([]);
     expect(resolved.metrics.RESOLUTION.metOnTime).toBe(1);
-    const reopened = computeSla([policy], ticket('OPEN', 200), [ev('CREATED', 0), ev('FIRST_RESPONSE', 5), ev('RESOLVED', 100), ev('REOPENED', 200)])!;
+    const reopened = computeSla([policy], ticket('OPEN', 200), [
+      ev('CREATED', 0),
+      ev('FIRST_RESPONSE', 5),
+      ev('RESOLVED', 100),
+      ev('REOPENED', 200),
+    ])!;
     expect(shownDue(reopened.metrics.RESOLUTION)).toBe(T0 + 340 * MIN);
   });
 });

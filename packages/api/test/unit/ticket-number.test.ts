@@ -1,4 +1,9 @@
-import { formatTicketNumber, isWellFormedTicketNumber, normalizeTicketNumber, parseTicketNumber } from '../../src/tickets/ticket-number';
+import {
+  formatTicketNumber,
+  isWellFormedTicketNumber,
+  normalizeTicketNumber,
+  parseTicketNumber,
+} from '../../src/tickets/ticket-number';
 
 describe('ticket numbers', () => {
   it('formats prefix, dash and zero-padded sequence', () => {
@@ -16,7 +21,8 @@ describe('ticket numbers', () => {
   });
 
   it('refuses sequences that are not positive integers', () => {
-    for (const bad of [0, -1, 1.5, NaN, Number.MAX_SAFE_INTEGER + 2]) expect(() => formatTicketNumber(bad)).toThrow(RangeError);
+    for (const bad of [0, -1, 1.5, NaN, Number.MAX_SAFE_INTEGER + 2])
+      expect(() => formatTicketNumber(bad)).toThrow(RangeError);
   });
 
   it('normalises and parses what users type', () => {
@@ -26,7 +32,18 @@ describe('ticket numbers', () => {
   });
 
   it('rejects malformed numbers', () => {
-    for (const bad of ['', 'TKT', 'TKT-', '42', 'TKT-0', 'TKT-00042x', 'TKT--1', 'TKT-.*', '$gt', 'TKT-1234567890123456']) {
+    for (const bad of [
+      '',
+      'TKT',
+      'TKT-',
+      '42',
+      'TKT-0',
+      'TKT-00042x',
+      'TKT--1',
+      'TKT-.*',
+      '$gt',
+      'TKT-1234567890123456',
+    ]) {
       expect(isWellFormedTicketNumber(bad)).toBe(false);
     }
   });

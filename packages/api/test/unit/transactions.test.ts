@@ -23,6 +23,14 @@ describe('transactionsWork', () => {
   });
 
   it('fails an engine that refuses the commands (a standalone mongod)', () => {
-    expect(transactionsWork({ uncommittedVisible: false, abortedVisible: false, committedVisible: false, conflictHandled: false, error: 'Transaction numbers are only allowed on a replica set member or mongos' })).toBe(false);
+    expect(
+      transactionsWork({
+        uncommittedVisible: false,
+        abortedVisible: false,
+        committedVisible: false,
+        conflictHandled: false,
+        error: 'Transaction numbers are only allowed on a replica set member or mongos',
+      }),
+    ).toBe(false);
   });
 });

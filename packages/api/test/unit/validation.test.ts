@@ -1,4 +1,10 @@
-import { checkAssignee, checkCreateTicket, checkEmail, checkTicketNumber, LIMITS } from '../../src/tickets/ticket.validation';
+import {
+  checkAssignee,
+  checkCreateTicket,
+  checkEmail,
+  checkTicketNumber,
+  LIMITS,
+} from '../../src/tickets/ticket.validation';
 import { assignBackoffMs, fingerprint } from '../../src/tickets/ticket.service';
 import { TicketPriority, TicketSource } from '../../src/tickets/ticket.enums';
 
@@ -10,13 +16,32 @@ describe('create input', () => {
     const r = checkCreateTicket(good);
     expect(r).toEqual({
       ok: true,
-      value: expect.objectContaining({ customerEmail: 'ada@example.com', subject: 'Printer', priority: TicketPriority.NORMAL, source: TicketSource.WEB }),
+      value: expect.objectContaining({
+        customerEmail: 'ada@example.com',
+        subject: 'Printer',
+        priority: TicketPriority.NORMAL,
+        source: TicketSource.WEB,
+      }),
     });
   });
 
   it('names every bad field at once', () => {
-    const r = checkCreateTicket({ customerEmail: 'nope', subject: '  ', description: 'x'.repeat(LIMITS.description + 1), customerName: 'n'.repeat(201), chatId: 'c'.repeat(129), idempotencyKey: '\u0000' });
-    expect(fields(r).sort()).toEqual(['chatId', 'customerEmail', 'customerName', 'description', 'idempotencyKey', 'subject']);
+    const r = checkCreateTicket({
+      customerEmail: 'nope',
+      subject: '  ',
+      description: 'x'.repeat(LIMITS.description + 1),
+      customerName: 'n'.repeat(201),
+      chatId: 'c'.repeat(129),
+      idempotencyKey: '\u0000',
+    });
+    expect(fields(r).sort()).toEqual([
+      'chatId',
+      'customerEmail',
+      'customerName',
+      'description',
+      'idempotencyKey',
+      'subject',
+    ]);
   });
 
   it('accepts limits exactly', () => {
@@ -52,8 +77,31 @@ describe('assignee', () => {
   it('is trimmed and NFC; anything in Unicode Cc, Cf or Cs is refused, wherever it is', () => {
     expect(checkAssignee('  rene\u0301 ')).toEqual({ ok: true, value: 'ren\u00e9' });
     expect(checkAssignee('Ada Lovelace')).toEqual({ ok: true, value: 'Ada Lovelace' });
-    for (const bad of ['\tada', 'ada\n', 'a\rda', 'a\u007fda', 'a\u0080da', 'a\u009fda', 'a\u202ada', 'a\u202eda', 'a\u2066da', 'a\u2069da', 'a\u200bda', 'a\u200fda', '\ufeffada', 'a\u00adda', 'ada\ud800', '\udc00ada']) {
-      expect([JSON.stringify(bad), checkAssignee(bad)]).toEqual([JSON.stringify(bad), { ok: false, problems: [{ field: 'assignee', message: 'must not contain control, format or invisible characters' }] }]);
+    for (const bad of [
+      '\tada',
+      'ada\n',
+      'a\rda',
+      'a\u007fda',
+      'a\u0080da',
+      'a\u009fda',
+      'a\u202ada',
+      'a\u202eda',
+      'a\u2066da',
+      'a\u2069da',
+      'a\u200bda',
+      'a\u200fda',
+      '\ufeffada',
+      'a\u00adda',
+      'ada\ud800',
+      '\udc00ada',
+    ]) {
+      expect([JSON.stringify(bad), checkAssignee(bad)]).toEqual([
+        JSON.stringify(bad),
+        {
+          ok: false,
+          problems: [{ field: 'assignee', message: 'must not contain control, format or invisible characters' }],
+        },
+      ]);
     }
   });
 });

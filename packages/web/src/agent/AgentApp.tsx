@@ -15,14 +15,32 @@ export function AgentApp() {
   const path = window.location.pathname;
   const number = new URLSearchParams(window.location.search).get('number');
   let screen;
-  if (path.startsWith('/agent/ticket') && number) screen = <AgentTicket client={client} me={session.me} ticketNumber={number} />;
-  else if (path.startsWith('/agent/create')) screen = <CreateTicketDialog client={client} confirmChat trackHref={(n) => `/agent/ticket?number=${encodeURIComponent(n)}`} />;
+  if (path.startsWith('/agent/ticket') && number)
+    screen = <AgentTicket client={client} me={session.me} ticketNumber={number} />;
+  else if (path.startsWith('/agent/create'))
+    screen = (
+      <CreateTicketDialog
+        client={client}
+        confirmChat
+        trackHref={(n) => `/agent/ticket?number=${encodeURIComponent(n)}`}
+      />
+    );
   else screen = <Inbox client={client} me={session.me} />;
   return (
     <>
       <p className="signed-in">
         Signed in as <strong data-testid="me">{session.me}</strong>{' '}
-        <button type="button" className="link" onClick={() => { signOut(); void client.close(); setSession(null); }}>Sign out</button>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            signOut();
+            void client.close();
+            setSession(null);
+          }}
+        >
+          Sign out
+        </button>
       </p>
       {screen}
     </>

@@ -39,7 +39,10 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
   const failed = useRef<Attempt | null>(null);
   shown.current = ticket ?? null;
   // The ref moves at once (a live change may arrive before the next render).
-  const show = (t: Ticket | null) => { shown.current = t; setTicket(t); };
+  const show = (t: Ticket | null) => {
+    shown.current = t;
+    setTicket(t);
+  };
 
   async function load() {
     setLoadProblem(null);
@@ -49,9 +52,13 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
       setLoadProblem(describeError(e));
     }
   }
-  useEffect(() => { void load(); }, [ticketNumber]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    void load();
+  }, [ticketNumber]); // eslint-disable-line react-hooks/exhaustive-deps
   // The picker starts at the ticket's own status, and follows it when it changes.
-  useEffect(() => { if (ticket) setStatus(ticket.status); }, [ticket?.status]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (ticket) setStatus(ticket.status);
+  }, [ticket?.status]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Another agent's change, live: show the latest and say so.
   useEffect(() => {
@@ -95,48 +102,106 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
     }
   }
 
-  const submit = (a: Attempt) => (e: FormEvent) => { e.preventDefault(); void run(a); };
+  const submit = (a: Attempt) => (e: FormEvent) => {
+    e.preventDefault();
+    void run(a);
+  };
   const fieldError = (form: Form, field: string) => (problem?.form === form ? problem.fields?.[field] : undefined);
   const problemOf = (form: Form) =>
     problem?.form === form ? (
       <div className="problem" role="alert">
         <p>{problem.message}</p>
-        {problem.retryable && failed.current && <button type="button" onClick={() => failed.current && void run(failed.current)} disabled={busy !== null}>Retry</button>}
+        {problem.retryable && failed.current && (
+          <button type="button" onClick={() => failed.current && void run(failed.current)} disabled={busy !== null}>
+            Retry
+          </button>
+        )}
       </div>
     ) : null;
 
   if (ticket === undefined) {
     return (
       <section className="card wide">
-        {loadProblem ? <div className="problem" role="alert"><p>{loadProblem.message}</p>{loadProblem.retryable && <button type="button" onClick={() => void load()}>Retry</button>}</div> : <p className="muted">Loading…</p>}
+        {loadProblem ? (
+          <div className="problem" role="alert">
+            <p>{loadProblem.message}</p>
+            {loadProblem.retryable && (
+              <button type="button" onClick={() => void load()}>
+                Retry
+              </button>
+            )}
+          </div>
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
       </section>
     );
   }
-  if (ticket === null) return <section className="card wide"><p className="problem">No ticket {ticketNumber}.</p><p><a href="/agent">Back to the inbox</a></p></section>;
+  if (ticket === null)
+    return (
+      <section className="card wide">
+        <p className="problem">No ticket {ticketNumber}.</p>
+        <p>
+          <a href="/agent">Back to the inbox</a>
+        </p>
+      </section>
+    );
 
   const n = ticket.ticketNumber;
   const mine = ticket.assignee === me;
   return (
     <section className="card wide" aria-labelledby="ticket-title">
-      <p><a href="/agent">← Inbox</a></p>
-      <h1 id="ticket-title">{n}: {ticket.subject}</h1>
+      <p>
+        <a href="/agent">← Inbox</a>
+      </p>
+      <h1 id="ticket-title">
+        {n}: {ticket.subject}
+      </h1>
       {changedByOthers && (
         <div className="notice" role="alert" data-testid="changed-by-others">
-          <p>Someone else changed this ticket. The latest is shown below; check it, then send your change again (your text is kept).</p>
-          <button type="button" className="secondary" onClick={() => setChangedByOthers(false)}>OK</button>
+          <p>
+            Someone else changed this ticket. The latest is shown below; check it, then send your change again (your
+            text is kept).
+          </p>
+          <button type="button" className="secondary" onClick={() => setChangedByOthers(false)}>
+            OK
+          </button>
         </div>
       )}
       <dl className="facts">
-        <dt>Status</dt><dd data-testid="status">{AGENT_STATUS_LABEL[ticket.status]}</dd>
-        <dt>Priority</dt><dd>{ticket.priority[0] + ticket.priority.slice(1).toLowerCase()}</dd>
-        <dt>Customer</dt><dd>{ticket.customerName ? `${ticket.customerName} <${ticket.customerEmail}>` : ticket.customerEmail}</dd>
-        <dt>Assignee</dt><dd data-testid="assignee">{ticket.assignee ?? 'Unassigned'}</dd>
-        <dt>Created</dt><dd><time dateTime={ticket.createdAt}>{formatDate(ticket.createdAt)}</time></dd>
-        {ticket.chatId && <><dt>Chat</dt><dd><code>{ticket.chatId}</code></dd></>}
+        <dt>Status</dt>
+        <dd data-testid="status">{AGENT_STATUS_LABEL[ticket.status]}</dd>
+        <dt>Priority</dt>
+        <dd>{ticket.priority[0] + ticket.priority.slice(1).toLowerCase()}</dd>
+        <dt>Customer</dt>
+        <dd>{ticket.customerName ? `${ticket.customerName} <${ticket.customerEmail}>` : ticket.customerEmail}</dd>
+        <dt>Assignee</dt>
+        <dd data-testid="assignee">{ticket.assignee ?? 'Unassigned'}</dd>
+        <dt>Created</dt>
+        <dd>
+          <time dateTime={ticket.createdAt}>{formatDate(ticket.createdAt)}</time>
+        </dd>
+        {ticket.chatId && (
+          <>
+            <dt>Chat</dt>
+            <dd>
+              <code>{ticket.chatId}</code>
+            </dd>
+          </>
+        )}
       </dl>
       <p className="description">{ticket.description}</p>
       <div className="actions">
-        <button type="button" onClick={() => void run({ form: 'assign', send: () => client.assignTicket({ ticketNumber: n, assignee: mine ? null : me }) })} disabled={busy !== null}>
+        <button
+          type="button"
+          onClick={() =>
+            void run({
+              form: 'assign',
+              send: () => client.assignTicket({ ticketNumber: n, assignee: mine ? null : me }),
+            })
+          }
+          disabled={busy !== null}
+        >
           {mine ? 'Unassign me' : 'Assign to me'}
         </button>
       </div>
@@ -146,32 +211,95 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
       <Timeline events={ticket.timeline} agent />
 
       <div className="agent-forms">
-        <form onSubmit={submit({ form: 'reply', send: () => client.respondToTicket({ ticketNumber: n, message: reply }), done: () => setReply('') })} noValidate>
-          <Field label="Reply to the customer" name="reply" value={reply} onChange={setReply} error={fieldError('reply', 'message')} multiline maxLength={20000} />
-          <button type="submit" disabled={busy !== null}>{busy === 'reply' ? 'Sending…' : 'Send reply'}</button>
+        <form
+          onSubmit={submit({
+            form: 'reply',
+            send: () => client.respondToTicket({ ticketNumber: n, message: reply }),
+            done: () => setReply(''),
+          })}
+          noValidate
+        >
+          <Field
+            label="Reply to the customer"
+            name="reply"
+            value={reply}
+            onChange={setReply}
+            error={fieldError('reply', 'message')}
+            multiline
+            maxLength={20000}
+          />
+          <button type="submit" disabled={busy !== null}>
+            {busy === 'reply' ? 'Sending…' : 'Send reply'}
+          </button>
           {problemOf('reply')}
         </form>
-        <form className="internal" onSubmit={submit({ form: 'note', send: () => client.addInternalNote({ ticketNumber: n, message: note }), done: () => setNote('') })} noValidate>
-          <Field label="Internal note (agents only)" name="note" value={note} onChange={setNote} error={fieldError('note', 'message')} multiline maxLength={20000} />
-          <button type="submit" disabled={busy !== null}>{busy === 'note' ? 'Saving…' : 'Add internal note'}</button>
+        <form
+          className="internal"
+          onSubmit={submit({
+            form: 'note',
+            send: () => client.addInternalNote({ ticketNumber: n, message: note }),
+            done: () => setNote(''),
+          })}
+          noValidate
+        >
+          <Field
+            label="Internal note (agents only)"
+            name="note"
+            value={note}
+            onChange={setNote}
+            error={fieldError('note', 'message')}
+            multiline
+            maxLength={20000}
+          />
+          <button type="submit" disabled={busy !== null}>
+            {busy === 'note' ? 'Saving…' : 'Add internal note'}
+          </button>
           {problemOf('note')}
         </form>
-        <form onSubmit={submit({ form: 'status', send: () => client.updateTicketStatus({ ticketNumber: n, status }) })} noValidate>
+        <form
+          onSubmit={submit({ form: 'status', send: () => client.updateTicketStatus({ ticketNumber: n, status }) })}
+          noValidate
+        >
           <div className="field">
             <label htmlFor="new-status">Status</label>
             <select id="new-status" value={status} onChange={(e) => setStatus(e.target.value as TicketStatus)}>
               {/* RESOLVED is reached through Resolve (with notes); shown, not chosen, when the ticket is there. */}
-              {(STATUSES.includes(ticket.status) ? STATUSES : [...STATUSES, ticket.status]).map((s) => <option key={s} value={s} disabled={!STATUSES.includes(s)}>{AGENT_STATUS_LABEL[s]}</option>)}
+              {(STATUSES.includes(ticket.status) ? STATUSES : [...STATUSES, ticket.status]).map((s) => (
+                <option key={s} value={s} disabled={!STATUSES.includes(s)}>
+                  {AGENT_STATUS_LABEL[s]}
+                </option>
+              ))}
             </select>
           </div>
-          <button type="submit" disabled={busy !== null || status === ticket.status}>{busy === 'status' ? 'Saving…' : 'Change status'}</button>
+          <button type="submit" disabled={busy !== null || status === ticket.status}>
+            {busy === 'status' ? 'Saving…' : 'Change status'}
+          </button>
           {problemOf('status')}
         </form>
-        {ticket.status !== 'RESOLVED' && ticket.status !== 'CLOSED' && <form onSubmit={submit({ form: 'resolve', send: () => client.resolveTicket({ ticketNumber: n, resolutionNotes: resolution }), done: () => setResolution('') })} noValidate>
-          <Field label="Resolution notes (the customer sees them)" name="resolutionNotes" value={resolution} onChange={setResolution} error={fieldError('resolve', 'resolutionNotes')} multiline maxLength={20000} />
-          <button type="submit" disabled={busy !== null}>{busy === 'resolve' ? 'Resolving…' : 'Resolve'}</button>
-          {problemOf('resolve')}
-        </form>}
+        {ticket.status !== 'RESOLVED' && ticket.status !== 'CLOSED' && (
+          <form
+            onSubmit={submit({
+              form: 'resolve',
+              send: () => client.resolveTicket({ ticketNumber: n, resolutionNotes: resolution }),
+              done: () => setResolution(''),
+            })}
+            noValidate
+          >
+            <Field
+              label="Resolution notes (the customer sees them)"
+              name="resolutionNotes"
+              value={resolution}
+              onChange={setResolution}
+              error={fieldError('resolve', 'resolutionNotes')}
+              multiline
+              maxLength={20000}
+            />
+            <button type="submit" disabled={busy !== null}>
+              {busy === 'resolve' ? 'Resolving…' : 'Resolve'}
+            </button>
+            {problemOf('resolve')}
+          </form>
+        )}
       </div>
     </section>
   );

@@ -6,7 +6,17 @@ import type { TicketClient, TicketPage, TicketPriority, TicketStatus, TicketSumm
 import { describeError, type Problem } from '../errors';
 import { formatDate } from '../Timeline';
 import { AGENT_STATUS_LABEL as STATUS_LABEL } from '../labels';
-import { appendPage, applyChange, capRows, MAX_ROWS, NO_FILTER, toTicketFilter, type Assignment, type InboxFilter, type InboxOrder } from './inbox-filter';
+import {
+  appendPage,
+  applyChange,
+  capRows,
+  MAX_ROWS,
+  NO_FILTER,
+  toTicketFilter,
+  type Assignment,
+  type InboxFilter,
+  type InboxOrder,
+} from './inbox-filter';
 import { timeLeft } from './time-left';
 
 const PAGE = 20;
@@ -33,7 +43,12 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
   async function nextPage(reset: boolean) {
     if (reset || !pages.current) {
       generation.current++;
-      pages.current = client.listTickets({ filter: toTicketFilter(filter, me), orderBy: filter.order ?? 'CREATED_DESC', first: PAGE })[Symbol.asyncIterator]();
+      const listed = client.listTickets({
+        filter: toTicketFilter(filter, me),
+        orderBy: filter.order ?? 'CREATED_DESC',
+        first: PAGE,
+      });
+      pages.current = listed[Symbol.asyncIterator]();
     }
     const mine = generation.current;
     const walk = pages.current;
@@ -59,7 +74,9 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
   const refresh = useRef(nextPage);
   refresh.current = nextPage;
 
-  useEffect(() => { void nextPage(true); }, [filter]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    void nextPage(true);
+  }, [filter]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Past MAX_ROWS the oldest rows go; "Load more" would leave a gap after them, so a refresh is offered instead.
   useEffect(() => {
@@ -83,7 +100,12 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
       },
       // Changes made while the connection was down never arrive: read the first page again.
       reconnected: () => void refresh.current(true),
-      error: (e) => setProblem({ ...describeError(e), retryable: false, message: 'Live updates stopped: reload the page to see new tickets.' }),
+      error: (e) =>
+        setProblem({
+          ...describeError(e),
+          retryable: false,
+          message: 'Live updates stopped: reload the page to see new tickets.',
+        }),
     });
     return stop;
   }, [client]);
@@ -104,21 +126,41 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
       <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <div className="field">
           <label htmlFor="f-status">Status</label>
-          <select id="f-status" value={filter.status} onChange={(e) => set({ status: e.target.value as TicketStatus | '' })}>
+          <select
+            id="f-status"
+            value={filter.status}
+            onChange={(e) => set({ status: e.target.value as TicketStatus | '' })}
+          >
             <option value="">Any</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s]}</option>)}
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABEL[s]}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
           <label htmlFor="f-priority">Priority</label>
-          <select id="f-priority" value={filter.priority} onChange={(e) => set({ priority: e.target.value as TicketPriority | '' })}>
+          <select
+            id="f-priority"
+            value={filter.priority}
+            onChange={(e) => set({ priority: e.target.value as TicketPriority | '' })}
+          >
             <option value="">Any</option>
-            {PRIORITIES.map((p) => <option key={p} value={p}>{title(p)}</option>)}
+            {PRIORITIES.map((p) => (
+              <option key={p} value={p}>
+                {title(p)}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
           <label htmlFor="f-assignment">Assigned</label>
-          <select id="f-assignment" value={filter.assignment} onChange={(e) => set({ assignment: e.target.value as Assignment })}>
+          <select
+            id="f-assignment"
+            value={filter.assignment}
+            onChange={(e) => set({ assignment: e.target.value as Assignment })}
+          >
             <option value="all">Anyone or no one</option>
             <option value="mine">To me</option>
             <option value="unassigned">Unassigned</option>
@@ -126,41 +168,89 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
         </div>
         <div className="field">
           <label htmlFor="f-order">Sort</label>
-          <select id="f-order" value={filter.order ?? 'CREATED_DESC'} onChange={(e) => set({ order: e.target.value as InboxOrder })}>
+          <select
+            id="f-order"
+            value={filter.order ?? 'CREATED_DESC'}
+            onChange={(e) => set({ order: e.target.value as InboxOrder })}
+          >
             <option value="CREATED_DESC">Newest first</option>
             <option value="DUE_ASC">Due first</option>
           </select>
         </div>
       </form>
-      {loading && !rows.length && <p className="muted loading" role="status" data-testid="inbox-loading">Loading tickets…</p>}
+      {loading && !rows.length && (
+        <p className="muted loading" role="status" data-testid="inbox-loading">
+          Loading tickets…
+        </p>
+      )}
       {/* A phone scrolls the table sideways inside this box; the page itself never gets wider than the screen. */}
       <div className="table-scroll" data-testid="inbox-table">
-      <table className="tickets" aria-busy={loading}>
-        <thead>
-          <tr><th scope="col">Ticket</th><th scope="col">Subject</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Assignee</th><th scope="col">Due</th><th scope="col">Created</th></tr>
-        </thead>
-        <tbody>
-          {rows.map((t) => (
-            <tr key={t.id} data-testid="inbox-row" data-number={t.ticketNumber} className={arrived.has(t.id) ? 'arrived' : undefined} data-arrived={arrived.has(t.id) || undefined}>
-              <td className="number"><a href={`/agent/ticket?number=${encodeURIComponent(t.ticketNumber)}`}>{t.ticketNumber}</a>{arrived.has(t.id) && <span className="badge new">New</span>}</td>
-              <td>{t.subject}{t.awaitingAgent && <span className="badge badge-reply" data-testid="awaiting-agent" title="The customer replied and nobody has answered yet.">Customer replied</span>}</td>
-              <td>{STATUS_LABEL[t.status]}</td>
-              <td>{title(t.priority)}</td>
-              <td>{t.assignee ?? <span className="muted">—</span>}</td>
-              <td data-testid="time-left"><TimeLeftCell sla={t.sla} now={now} /></td>
-              <td><time dateTime={t.createdAt}>{formatDate(t.createdAt)}</time></td>
+        <table className="tickets" aria-busy={loading}>
+          <thead>
+            <tr>
+              <th scope="col">Ticket</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Status</th>
+              <th scope="col">Priority</th>
+              <th scope="col">Assignee</th>
+              <th scope="col">Due</th>
+              <th scope="col">Created</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((t) => (
+              <tr
+                key={t.id}
+                data-testid="inbox-row"
+                data-number={t.ticketNumber}
+                className={arrived.has(t.id) ? 'arrived' : undefined}
+                data-arrived={arrived.has(t.id) || undefined}
+              >
+                <td className="number">
+                  <a href={`/agent/ticket?number=${encodeURIComponent(t.ticketNumber)}`}>{t.ticketNumber}</a>
+                  {arrived.has(t.id) && <span className="badge new">New</span>}
+                </td>
+                <td>
+                  {t.subject}
+                  {t.awaitingAgent && (
+                    <span
+                      className="badge badge-reply"
+                      data-testid="awaiting-agent"
+                      title="The customer replied and nobody has answered yet."
+                    >
+                      Customer replied
+                    </span>
+                  )}
+                </td>
+                <td>{STATUS_LABEL[t.status]}</td>
+                <td>{title(t.priority)}</td>
+                <td>{t.assignee ?? <span className="muted">—</span>}</td>
+                <td data-testid="time-left">
+                  <TimeLeftCell sla={t.sla} now={now} />
+                </td>
+                <td>
+                  <time dateTime={t.createdAt}>{formatDate(t.createdAt)}</time>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
       {!rows.length && !loading && !problem && <p className="muted">No tickets match.</p>}
       <div className="actions">
-        {more && <button type="button" onClick={() => void nextPage(false)} disabled={loading}>{loading ? 'Loading…' : 'Load more'}</button>}
+        {more && (
+          <button type="button" onClick={() => void nextPage(false)} disabled={loading}>
+            {loading ? 'Loading…' : 'Load more'}
+          </button>
+        )}
         {capped && (
           <>
-            <p className="muted" data-testid="inbox-capped">Showing the newest {MAX_ROWS} tickets; narrow the filters to see others.</p>
-            <button type="button" onClick={() => void nextPage(true)} disabled={loading}>Refresh</button>
+            <p className="muted" data-testid="inbox-capped">
+              Showing the newest {MAX_ROWS} tickets; narrow the filters to see others.
+            </p>
+            <button type="button" onClick={() => void nextPage(true)} disabled={loading}>
+              Refresh
+            </button>
           </>
         )}
       </div>
@@ -168,7 +258,11 @@ export function Inbox({ client, me }: { client: TicketClient; me: string }) {
         {problem && (
           <div className="problem">
             <p>{problem.message}</p>
-            {problem.retryable && <button type="button" onClick={() => void nextPage(pages.current === null)} disabled={loading}>Retry</button>}
+            {problem.retryable && (
+              <button type="button" onClick={() => void nextPage(pages.current === null)} disabled={loading}>
+                Retry
+              </button>
+            )}
           </div>
         )}
       </div>
@@ -182,7 +276,11 @@ function TimeLeftCell({ sla, now }: { sla: TicketSummary['sla']; now: number }) 
   const left = timeLeft(sla, now);
   if (!left) return <span className="muted">—</span>;
   const due = left.due === null ? undefined : new Date(left.due).toISOString();
-  return <span className={left.late ? 'sla-late' : 'sla-ok'} title={due && `Due ${formatDate(due)}`} data-late={left.late}>{left.text}</span>;
+  return (
+    <span className={left.late ? 'sla-late' : 'sla-ok'} title={due && `Due ${formatDate(due)}`} data-late={left.late}>
+      {left.text}
+    </span>
+  );
 }
 
 /** The live-chat "Create ticket" dialog, opened for a chat the agent is in (a token with tickets:write may name any chat). */
@@ -196,7 +294,13 @@ function FromChat() {
     <form className="from-chat" onSubmit={open} aria-label="Create a ticket from a chat">
       <div className="field">
         <label htmlFor="chat-id">Chat id</label>
-        <input id="chat-id" value={chatId} onChange={(e) => setChatId(e.target.value)} placeholder="chat-1234" autoComplete="off" />
+        <input
+          id="chat-id"
+          value={chatId}
+          onChange={(e) => setChatId(e.target.value)}
+          placeholder="chat-1234"
+          autoComplete="off"
+        />
       </div>
       <button type="submit">Create ticket from chat</button>
     </form>

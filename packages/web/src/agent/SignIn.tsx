@@ -28,8 +28,13 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       saveSession(session);
       onSignedIn(session);
     } catch (err) {
-      if (err instanceof UnauthenticatedError) setProblem({ message: 'This token is not valid.', fields: { token: 'is not valid' } });
-      else if (err instanceof ForbiddenError) setProblem({ message: 'This token may not read tickets (it needs tickets:read and tickets:write).', fields: { token: 'lacks tickets:read' } });
+      if (err instanceof UnauthenticatedError)
+        setProblem({ message: 'This token is not valid.', fields: { token: 'is not valid' } });
+      else if (err instanceof ForbiddenError)
+        setProblem({
+          message: 'This token may not read tickets (it needs tickets:read and tickets:write).',
+          fields: { token: 'lacks tickets:read' },
+        });
       else setProblem(describeError(err));
     } finally {
       setBusy(false);
@@ -41,13 +46,35 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       <h1 id="signin-title">Agent sign-in</h1>
       <p className="muted">Paste your API token. It is kept for this tab only and forgotten when the tab closes.</p>
       <form onSubmit={submit} noValidate>
-        <Field label="API token" name="token" type="password" value={token} onChange={setToken} error={problem?.fields?.token} required autoComplete="off" />
-        <Field label="Your agent id" name="me" value={me} onChange={setMe} error={problem?.fields?.me} required placeholder="ada@support.example.com" autoComplete="username" />
+        <Field
+          label="API token"
+          name="token"
+          type="password"
+          value={token}
+          onChange={setToken}
+          error={problem?.fields?.token}
+          required
+          autoComplete="off"
+        />
+        <Field
+          label="Your agent id"
+          name="me"
+          value={me}
+          onChange={setMe}
+          error={problem?.fields?.me}
+          required
+          placeholder="ada@support.example.com"
+          autoComplete="username"
+        />
         <div className="actions">
-          <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+          <button type="submit" disabled={busy}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
         </div>
       </form>
-      <div className="status" role="alert">{problem && <p className="problem">{problem.message}</p>}</div>
+      <div className="status" role="alert">
+        {problem && <p className="problem">{problem.message}</p>}
+      </div>
     </section>
   );
 }

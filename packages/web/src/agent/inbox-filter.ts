@@ -31,7 +31,11 @@ export function capRows(rows: TicketSummary[], max = MAX_ROWS): { rows: TicketSu
 export function appendPage(rows: TicketSummary[], page: TicketSummary[]): TicketSummary[] {
   const ids = new Set(rows.map((r) => r.id));
   const out = rows.slice();
-  for (const t of page) if (!ids.has(t.id)) { ids.add(t.id); out.push(t); }
+  for (const t of page)
+    if (!ids.has(t.id)) {
+      ids.add(t.id);
+      out.push(t);
+    }
   return out;
 }
 
@@ -63,9 +67,18 @@ export function newestFirst(a: TicketSummary, b: TicketSummary): number {
  * falls within what is shown (newer than the last row, or everything is
  * shown). Tickets older than the last row come with "Load more".
  */
-export function applyChange(rows: TicketSummary[], changed: ChangedTicket, f: InboxFilter, me: string, complete: boolean): TicketSummary[] {
+export function applyChange(
+  rows: TicketSummary[],
+  changed: ChangedTicket,
+  f: InboxFilter,
+  me: string,
+  complete: boolean,
+): TicketSummary[] {
   // The deadlines shown stay until the next read (a change does not carry them).
-  const t: TicketSummary = { ...changed, sla: changed.sla !== undefined ? changed.sla : rows.find((r) => r.id === changed.id)?.sla ?? null };
+  const t: TicketSummary = {
+    ...changed,
+    sla: changed.sla !== undefined ? changed.sla : (rows.find((r) => r.id === changed.id)?.sla ?? null),
+  };
   const without = rows.filter((r) => r.id !== t.id);
   if (!matches(t, f, me)) return without;
   // In due order a change stays where it is; new tickets come with the next read.

@@ -33,5 +33,9 @@ export function signOut(): void {
 
 /** The SDK with the agent's token, on this origin's /graphql (HTTP and WebSocket). */
 export function agentClient(s: Pick<Session, 'token'>): TicketClient {
-  return createClient({ url: new URL('/graphql', window.location.origin).toString(), token: s.token, timeoutMs: 15_000 });
+  return createClient({
+    url: new URL('/graphql', window.location.origin).toString(),
+    token: s.token,
+    timeoutMs: 15_000,
+  });
 }

@@ -21,11 +21,14 @@ const span = (ms: number): string => {
 
 export function timeLeft(sla: TicketSummary['sla'], now: number): TimeLeft | null {
   if (!sla) return null;
-  const dues = [sla.firstResponseDueAt, sla.nextResponseDueAt, sla.resolutionDueAt].filter((d): d is string => !!d).map((d) => Date.parse(d));
+  const dues = [sla.firstResponseDueAt, sla.nextResponseDueAt, sla.resolutionDueAt]
+    .filter((d): d is string => !!d)
+    .map((d) => Date.parse(d));
   const due = dues.length ? Math.min(...dues) : null;
   const breached = sla.breached.length > 0;
   if (sla.paused) return { text: 'Paused', late: breached, due: null };
-  if (due === null) return breached ? { text: 'Breached', late: true, due: null } : { text: 'Met', late: false, due: null };
+  if (due === null)
+    return breached ? { text: 'Breached', late: true, due: null } : { text: 'Met', late: false, due: null };
   const left = due - now;
   return { text: left >= 0 ? `${span(left)} left` : `${span(left)} overdue`, late: breached || left < 0, due };
 }
