@@ -173,6 +173,119 @@ export const EXAMPLES: Record<string, OperationExample> = {
     query: 'query RateLimit { rateLimit { budget cost limit remaining resetAt } }',
     sdk: null,
   },
+  searchTickets: {
+    query:
+      'query SearchTickets($query: String!) { searchTickets(query: $query, first: 10) { edges { node { ticketNumber subject status } } pageInfo { hasNextPage endCursor } } }',
+    variables: { query: 'printer jam' },
+    token: true,
+    sdk: null,
+  },
+  defineCustomField: {
+    query:
+      'mutation DefineCustomField($input: CustomFieldInput!) { defineCustomField(input: $input) { key label type choices } }',
+    variables: { input: { key: 'plan', label: 'Plan', type: 'CHOICE', choices: ['free', 'pro'] } },
+    token: true,
+    sdk: null,
+  },
+  customFields: {
+    query: 'query CustomFields { customFields { key label type choices } }',
+    token: true,
+    sdk: null,
+  },
+  updateTicketFields: {
+    query:
+      'mutation UpdateTicketFields($ticketNumber: String!, $tags: [String!], $fields: [CustomFieldValueInput!]) { updateTicketFields(ticketNumber: $ticketNumber, tags: $tags, fields: $fields) { ticketNumber tags fields { key value } } }',
+    variables: { ticketNumber: TICKET, tags: ['printer', 'floor-3'], fields: [{ key: 'plan', value: 'pro' }] },
+    token: true,
+    sdk: null,
+  },
+  saveView: {
+    query: 'mutation SaveView($input: TicketViewInput!) { saveView(input: $input) { id name query count } }',
+    variables: {
+      input: {
+        name: 'Open printer tickets',
+        query: 'printer',
+        filter: { status: ['OPEN', 'IN_PROGRESS'] },
+        order: 'UPDATED_DESC',
+      },
+    },
+    token: true,
+    sdk: null,
+  },
+  views: {
+    query: 'query Views { views { id name shared query count } }',
+    token: true,
+    sdk: null,
+  },
+  deleteView: {
+    query: 'mutation DeleteView($id: ID!) { deleteView(id: $id) }',
+    variables: { id: SOME_WEBHOOK },
+    token: true,
+    sdk: null,
+  },
+  saveReply: {
+    query: 'mutation SaveReply($input: SavedReplyInput!) { saveReply(input: $input) { id name body } }',
+    variables: {
+      input: {
+        name: 'Printer restart',
+        body: 'Please switch the printer off and on again, then tell us what it shows.',
+      },
+    },
+    token: true,
+    sdk: null,
+  },
+  savedReplies: {
+    query: 'query SavedReplies { savedReplies { id name body } }',
+    token: true,
+    sdk: null,
+  },
+  deleteReply: {
+    query: 'mutation DeleteReply($id: ID!) { deleteReply(id: $id) }',
+    variables: { id: SOME_WEBHOOK },
+    token: true,
+    sdk: null,
+  },
+  setSlaPolicies: {
+    query:
+      'mutation SetSlaPolicies($policies: [SlaPolicyInput!]!) { setSlaPolicies(policies: $policies) { id name priorities firstResponseMinutes resolutionMinutes timeZone businessHours { day opens closes } } }',
+    variables: {
+      policies: [
+        {
+          name: 'Office hours',
+          priorities: ['NORMAL', 'HIGH', 'URGENT'],
+          firstResponseMinutes: 120,
+          resolutionMinutes: 2880,
+          timeZone: 'Europe/Berlin',
+          businessHours: [1, 2, 3, 4, 5].map((day) => ({ day, opens: '09:00', closes: '17:00' })),
+        },
+      ],
+    },
+    token: true,
+    sdk: `await client.setSlaPolicies({ policies: [{ name: 'Office hours', priorities: ['NORMAL', 'HIGH', 'URGENT'], firstResponseMinutes: 120, resolutionMinutes: 2880, timeZone: 'Europe/Berlin', businessHours: [{ day: 1, opens: '09:00', closes: '17:00' }] }] })`,
+  },
+  slaPolicies: {
+    query: 'query SlaPolicies { slaPolicies { id name priorities firstResponseMinutes resolutionMinutes timeZone } }',
+    token: true,
+    sdk: 'await client.slaPolicies()',
+  },
+  chatLinkValid: {
+    query:
+      'query ChatLinkValid($chatId: String!, $chatSignature: String!) { chatLinkValid(chatId: $chatId, chatSignature: $chatSignature) }',
+    variables: { chatId: 'chat-8421', chatSignature: '0'.repeat(64) },
+    sdk: `await client.chatLinkValid({ chatId: 'chat-8421', chatSignature: signatureFromYourChatBackend })`,
+  },
+  replyAsCustomer: {
+    // The key comes from createTicket's answer (customerKey) or the emailed link; this one is nobody's.
+    query:
+      'mutation ReplyAsCustomer($ticketNumber: String!, $key: String!, $message: String!) { replyAsCustomer(ticketNumber: $ticketNumber, key: $key, message: $message) { ticketNumber status } }',
+    variables: {
+      ticketNumber: TICKET,
+      key: 'the-customerKey-createTicket-answered-with',
+      message: 'It jams again since this morning.',
+    },
+    sdk: `await client.replyAsCustomer({ ticketNumber: '${TICKET}', key: customerKey, message: 'It jams again since this morning.' })`,
+    expectCode: 'NOT_FOUND',
+  },
   customerData: {
     query:
       'query CustomerData($email: String!) { customerData(email: $email) { email tickets { ticketNumber status } } }',
