@@ -166,8 +166,8 @@ describe('@tickets/sdk from its tarball, in a project outside this repo', () => 
         const kinds: string[] | undefined = r.data?.trackTicket?.timeline.map((e) => e.kind);
         // @ts-expect-error: ticketNumber is a String
         await client.query({ query: TrackTicketDocument, variables: { ticketNumber: 42, email: 'a@example.com' } });
-        // @ts-expect-error: email is required
-        await client.query({ query: TrackTicketDocument, variables: { ticketNumber: 'TKT-00001' } });
+        // @ts-expect-error: ticketNumber is required (email or key names the customer)
+        await client.query({ query: TrackTicketDocument, variables: { email: 'a@example.com' } });
         // @ts-expect-error: no such field on a ticket
         void r.data?.trackTicket?.notAField;
         const e: TicketApiError = toTicketApiError([{ message: 'x', extensions: { code: 'DUPLICATE_ENTRY', field: 'chatId' } }]);

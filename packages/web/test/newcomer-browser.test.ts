@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { createClient, type TicketClient } from '@tickets/sdk';
-import { signedChat, startTestApi, type TestApi } from '../../api/test/support/api';
+import { signedChat, startTestApi, withDocumentText, type TestApi } from '../../api/test/support/api';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB = join(__dirname, '..');
@@ -157,7 +157,7 @@ describeBrowser("a newcomer's screens in Chromium", () => {
     });
     let holding = 0;
     await page.route('**/graphql', async (route: Route) => {
-      if (/query Tickets\b/.test(route.request().postData() ?? '') && holding++ === 1) await held; // the inbox's first page, after sign-in's own read
+      if (/query Tickets\b/.test(withDocumentText(route.request().postData() ?? '')) && holding++ === 1) await held; // the inbox's first page, after sign-in's own read
       await route.continue();
     });
     await page.goto(`${api.base}/agent`);
@@ -231,7 +231,8 @@ describeBrowser("a newcomer's screens in Chromium", () => {
 
   it('a tampered chat link is refused as the page opens; a true one opens the form', async () => {
     const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
-    const checked = () => page.waitForResponse((r) => /query ChatLinkValid/.test(r.request().postData() ?? ''));
+    const checked = () =>
+      page.waitForResponse((r) => /query ChatLinkValid/.test(withDocumentText(r.request().postData() ?? '')));
     const good = signedChat(`chat-${randomBytes(4).toString('hex')}`);
     let check = checked();
     await page.goto(`${api.base}/create?${new URLSearchParams({ ...good, email: 'ada@example.com' })}`);

@@ -18,8 +18,8 @@ const READ_BATCH = 2;
 
 export class GridFsStore implements AttachmentStore {
   private readonly bucket: GridFSBucket;
-  /** Writes still reaching the database, by id: a removal waits for them, or a late chunk would outlive it. */
-  private readonly writing = new Map<string, Promise<void>>();
+  /** Writes still reaching the database, by id (every one: a chunk insert and the abort can overlap): a removal waits for them all, or a late chunk would outlive it. */
+  private readonly writing = new Map<string, Set<Promise<void>>>();
 
   constructor(private readonly db: Db) {
     this.bucket = new GridFSBucket(db, { bucketName: BUCKET });
@@ -29,9 +29,13 @@ export class GridFsStore implements AttachmentStore {
     const upload = this.bucket.openUploadStreamWithId(id, filename, { metadata: { contentType } });
     const key = String(id);
     const track = (done: Promise<void>) => {
-      this.writing.set(key, done);
+      let pending = this.writing.get(key);
+      if (!pending) this.writing.set(key, (pending = new Set()));
+      const set = pending;
+      set.add(done);
       void done.then(() => {
-        if (this.writing.get(key) === done) this.writing.delete(key);
+        set.delete(done);
+        if (!set.size && this.writing.get(key) === set) this.writing.delete(key);
       });
     };
     const sink = new Writable({
@@ -93,7 +97,8 @@ export class GridFsStore implements AttachmentStore {
   }
 
   async remove(id: Types.ObjectId): Promise<void> {
-    await this.writing.get(String(id));
+    for (let pending = this.writing.get(String(id)); pending?.size; pending = this.writing.get(String(id)))
+      await Promise.all([...pending]);
     // Chunks first: a files document without chunks would read as an empty file.
     await this.db.collection(`${BUCKET}.chunks`).deleteMany({ files_id: id });
     await this.db.collection(`${BUCKET}.files`).deleteOne({ _id: id });

@@ -72,8 +72,8 @@ export interface DocumentedError {
 
 /** Input fields guarded by a scope inside a public operation (FORBIDDEN naming the field, not the operation). */
 const SCOPED_FIELDS: Record<string, string[]> = { createTicket: ['chatId'] };
-/** Operations whose arguments are never refused: node(id) answers null for an id that names nothing. */
-const UNCHECKED_ARGUMENTS = ['node'];
+/** Operations whose arguments are never refused: node(id) answers null, deleteView and deleteReply false, for an id that names nothing. */
+const UNCHECKED_ARGUMENTS = ['node', 'deleteView', 'deleteReply'];
 /** Input fields that are unique keys (DUPLICATE_ENTRY naming the field). */
 const UNIQUE_FIELDS = ['chatId', 'idempotencyKey'];
 
@@ -95,9 +95,11 @@ export function errorsOf(field: GraphQLField<unknown, unknown>, scoped: boolean)
   if (unique.length) errors.push({ code: 'DUPLICATE_ENTRY', fields: unique });
   if (scoped) errors.push({ code: 'UNAUTHENTICATED' }, { code: 'FORBIDDEN' });
   else if (SCOPED_FIELDS[field.name]) errors.push({ code: 'FORBIDDEN', fields: SCOPED_FIELDS[field.name] });
+  // A thing that must exist: a non-null object answer (a Boolean answers false instead).
   if (
     scoped &&
     isNonNullType(field.type) &&
+    !isScalarType(getNamedType(field.type)) &&
     field.args.some((a) => ['ticketNumber', 'id', 'webhookId'].includes(a.name))
   )
     errors.push({ code: 'NOT_FOUND' });

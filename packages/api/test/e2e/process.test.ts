@@ -73,7 +73,10 @@ describeBuilt('server process', () => {
     const url = p.url;
     const base = url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({
+      status: 'ok',
+      clockSkewSeconds: expect.any(Number),
+    });
     // GET works for queries (GraphQL over HTTP).
     const get = await fetch(`${url}?query=${encodeURIComponent('{ __typename }')}`);
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });

@@ -171,19 +171,23 @@ describe('service levels', () => {
 
   it('next response: due after a customer reply, met by the next public answer', async () => {
     await api.gql(SET, { p: [allDay(), office] }, settings);
-    const t = await create('URGENT');
+    const made = await api.gql(
+      'mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber customerKey } }',
+      { input: ticketInput({ priority: 'URGENT' }) },
+    );
+    const t = made.body.data!.createTicket;
     await api.gql(RESPOND, { n: t.ticketNumber, m: 'Hello.' }, agent);
-    const doc = await TicketModel.collection.findOne({ ticketNumber: t.ticketNumber });
-    // A customer reply (customers answer through replyAsCustomer or email; written here as the store would).
-    const replyAt = new Date(Date.now() + 5);
-    await TimelineEventModel.collection.insertOne({
-      ticketId: doc!._id,
-      at: replyAt,
+    // The customer answers with the key createTicket gave (as the tracking page does).
+    const replied = await api.gql(
+      'mutation($n: String!, $k: String!, $m: String!) { replyAsCustomer(ticketNumber: $n, key: $k, message: $m) { ticketNumber } }',
+      { n: t.ticketNumber, k: t.customerKey, m: 'Still broken.' },
+    );
+    expect(replied.body.errors).toBeUndefined();
+    const reply = await TimelineEventModel.collection.findOne({
       kind: 'CUSTOMER_REPLY' as never,
-      visibility: 'PUBLIC' as never,
-      message: 'Still broken.',
-      pending: false,
+      ticketId: (await TicketModel.collection.findOne({ ticketNumber: t.ticketNumber }))!._id,
     });
+    const replyAt = reply!.at;
     let sla = (await read(t.ticketNumber)).sla;
     expect(ms(sla.nextResponseDueAt)).toBe(replyAt.getTime() + 30 * MIN);
     await new Promise((r) => setTimeout(r, 10));
