@@ -14,7 +14,7 @@ const ERASE = `mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`;
 let api: TestApi;
 let officer: Record<string, string>;
 beforeAll(async () => {
-  api = await startTestApi('search');
+  api = await startTestApi('search', { SEARCH_INDEXING: 'on' });
   await api.reset();
   await mongoose.connection.db!.collection('search_terms').deleteMany({});
   officer = {

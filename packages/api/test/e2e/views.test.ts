@@ -9,7 +9,7 @@ let api: TestApi;
 let admin: Record<string, string>;
 let other: Record<string, string>;
 beforeAll(async () => {
-  api = await startTestApi('views');
+  api = await startTestApi('views', { SEARCH_INDEXING: 'on' });
   await api.reset();
   const tokens = new TokenService([]);
   admin = { authorization: `Bearer ${(await tokens.create('lead', ['tickets:read', 'settings:manage'])).token}` };

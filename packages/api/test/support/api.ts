@@ -106,6 +106,9 @@ export async function startTestApi(
     AGENT_TOKENS: AGENT_TOKEN,
     METRICS_TOKEN,
     CHAT_SIGNING_SECRET: CHAT_SECRET,
+    // Search indexing (one posting per word of every text) multiplies what each write stores in the one
+    // engine every test file shares; the files that search turn it on (SEARCH_INDEXING: 'on').
+    SEARCH_INDEXING: 'off',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });

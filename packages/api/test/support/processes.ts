@@ -76,7 +76,17 @@ export async function startServers(
   }
   const servers = await Promise.all(
     Array.from({ length: count }, () =>
-      startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, METRICS_TOKEN, RATE_LIMIT: 'off', ...env }, waitMs),
+      startServer(
+        {
+          MONGODB_URI: uri,
+          AGENT_TOKENS: AGENT_TOKEN,
+          METRICS_TOKEN,
+          RATE_LIMIT: 'off',
+          SEARCH_INDEXING: 'off',
+          ...env,
+        },
+        waitMs,
+      ),
     ),
   );
   return { uri, servers };
