@@ -1,7 +1,7 @@
 // The SDK's agent operations against a live API: internal notes,
 // assignment, and listTickets walking a listing page by page.
 import { createClient, ticketPages, ValidationError, type TicketClient } from '../src';
-import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+import { AGENT_TOKEN, startTestApi, withDocumentText, type TestApi } from '../../api/test/support/api';
 
 let api: TestApi;
 let agent: TicketClient;
@@ -11,7 +11,8 @@ beforeAll(async () => {
   api = await startTestApi('sdk_agent');
   await api.reset();
   const counting: typeof fetch = (url, init) => {
-    if (String(init?.body).includes('query Tickets(')) listings++;
+    // The SDK sends a trusted document's id: read its text to know the operation.
+    if (withDocumentText(String(init?.body ?? '')).includes('query Tickets(')) listings++;
     return fetch(url, init);
   };
   agent = createClient({ url: api.url, token: AGENT_TOKEN, fetch: counting });

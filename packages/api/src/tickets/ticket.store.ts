@@ -129,6 +129,8 @@ export class TicketStore {
   /** Undo an insert whose CREATED event could not be written. */
   async remove(ticketId: Types.ObjectId): Promise<void> {
     await tickets().deleteOne({ _id: ticketId });
+    // With it the stand-in of the number its event gave up: nothing may point at a ticket that is gone.
+    await events().deleteMany({ ticketId });
   }
 
   /**
