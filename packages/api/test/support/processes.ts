@@ -22,7 +22,15 @@ export type SpawnedServer = Omit<ServerProcess, 'url' | 'stop'>;
 /** Start the server without waiting for it (to watch it fail, say). */
 export function spawnServer(env: Record<string, string>): SpawnedServer {
   const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', ...env },
+    // DB_TIMEOUT_MS: the engine every test file shares stalls for seconds when heavy files coincide (support/api.ts).
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      NODE_ENV: 'production',
+      DB_TIMEOUT_MS: '10000',
+      ...env,
+    },
   });
   let out = '';
   child.stdout.on('data', (d) => {
