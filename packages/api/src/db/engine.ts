@@ -175,7 +175,7 @@ function stopChild(child: ChildProcess): () => Promise<void> {
     });
 }
 
-async function startJongodb(bin: string, database: string, notes: string[]): Promise<Engine> {
+export async function startJongodb(bin: string, database: string, notes: string[] = []): Promise<Engine> {
   const { child, value } = await spawnUntil(
     bin,
     ['--host=127.0.0.1', '--port=0', `--database=${database}`],

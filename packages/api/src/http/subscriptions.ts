@@ -7,9 +7,11 @@
 import type http from 'node:http';
 import {
   GraphQLError,
+  execute,
   getOperationAST,
   parse,
   specifiedRules,
+  subscribe,
   validate,
   type DocumentNode,
   type GraphQLFormattedError,
@@ -17,6 +19,7 @@ import {
   type OperationDefinitionNode,
   type ValidationRule,
 } from 'graphql';
+import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { internalError } from '../errors/api-errors';
@@ -33,6 +36,7 @@ import { admitOperation } from './operation-guard';
 import type { TrustedDocuments } from './trusted-documents';
 import { addressKey, type RateLimits } from './rate-limit';
 import { capSendBuffer } from './send-buffer';
+import { withRequestId } from '../telemetry/tracing';
 
 export const WS_LIMITS = {
   /** Open sockets per client address. */
@@ -148,6 +152,102 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
     if (count > WS_LIMITS.connectionsPerIp) socket.close(CLOSE.tooMany, 'Too many connections from this address');
   });
 
+  /** Admits one operation (the same guard as HTTP) and builds its execution arguments, or refuses it. */
+  const admit = async (
+    ctx: WsContext<Record<string, unknown>, Extra>,
+    _id: string,
+    payload: SubscribePayload,
+    requestId: string,
+  ) => {
+    const started = process.hrtime.bigint();
+    const extra = ctx.extra as Extra;
+    // eslint-disable-next-line prefer-const -- read (undefined) by refusals before the document is parsed, set after
+    let operation: OperationDefinitionNode | undefined;
+    if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
+      const errors = [
+        new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, {
+          extensions: { code: 'RATE_LIMITED', retryAfter: 1 },
+        }),
+      ];
+      observe(operation, errors, started);
+      return errors;
+    }
+    // The slot is taken before the first await, so operations sent back to
+    // back cannot all pass the check above; a refusal gives it back.
+    extra.subscriptions = (extra.subscriptions ?? 0) + 1;
+    const ip = extra.ip ?? 'unknown';
+    // What this operation is charged, told in each result (and in a refusal's errors).
+    const cost = o.rateLimits ? new CostMeter(o.rateLimits, ip, Boolean(extra.principal)) : undefined;
+    const refuse = (errors: GraphQLError[]) => {
+      extra.subscriptions = Math.max(0, (extra.subscriptions ?? 1) - 1);
+      if (!extra.subscriptions) extra.idleSince = Date.now();
+      observe(operation, errors, started);
+      return withCost(errors, cost?.spent());
+    };
+    // The same admission as HTTP (operation-guard.ts): a spent invalid-document
+    // budget refuses before parsing; parse and validation failures are charged.
+    try {
+      await o.rateLimits?.refuseIfSpent(ip, cost);
+    } catch (err) {
+      return refuse([asClientError(err)]);
+    }
+    const source = await o.trusted.decideWs(
+      payload as typeof payload & { documentId?: unknown },
+      extra.principal ?? null,
+    );
+    if (source instanceof GraphQLError) {
+      await o.rateLimits?.chargeInvalid(ip, cost);
+      return refuse([source]);
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(source.query, { maxTokens: o.maxTokens });
+    } catch (err) {
+      await o.rateLimits?.chargeInvalid(ip, cost);
+      return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+    }
+    const errors = validate(o.schema, document, [...specifiedRules, ...o.validationRules]);
+    if (errors.length) {
+      await o.rateLimits?.chargeInvalid(ip, cost);
+      return refuse(
+        errors.map(
+          (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+        ),
+      );
+    }
+    operation = getOperationAST(document, payload.operationName ?? undefined) ?? undefined;
+    let lookups: LookupCharge | undefined;
+    try {
+      lookups = await admitOperation(o.schema, o.rateLimits, {
+        document,
+        operationName: payload.operationName,
+        variables: payload.variables,
+        ip,
+        cost,
+      });
+    } catch (err) {
+      return refuse([asClientError(err)]);
+    }
+    const contextValue = {
+      ...o.context({
+        requestId,
+        principal: extra.principal ?? null,
+        ip,
+        request: extra.request,
+      }),
+      lookups,
+      cost,
+    };
+    timing.set(contextValue, { started, operation });
+    return {
+      schema: o.schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue,
+    };
+  };
+
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       schema: o.schema,
@@ -179,95 +279,14 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         ctx.extra.socket.once('close', () => extras.delete(ctx.extra as Extra));
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        const started = process.hrtime.bigint();
-        const extra = ctx.extra as Extra;
-        // eslint-disable-next-line prefer-const -- read (undefined) by refusals before the document is parsed, set after
-        let operation: OperationDefinitionNode | undefined;
-        if ((extra.subscriptions ?? 0) >= WS_LIMITS.subscriptionsPerConnection) {
-          const errors = [
-            new GraphQLError(`At most ${WS_LIMITS.subscriptionsPerConnection} subscriptions per connection.`, {
-              extensions: { code: 'RATE_LIMITED', retryAfter: 1 },
-            }),
-          ];
-          observe(operation, errors, started);
-          return errors;
-        }
-        // The slot is taken before the first await, so operations sent back to
-        // back cannot all pass the check above; a refusal gives it back.
-        extra.subscriptions = (extra.subscriptions ?? 0) + 1;
-        const ip = extra.ip ?? 'unknown';
-        // What this operation is charged, told in each result (and in a refusal's errors).
-        const cost = o.rateLimits ? new CostMeter(o.rateLimits, ip, Boolean(extra.principal)) : undefined;
-        const refuse = (errors: GraphQLError[]) => {
-          extra.subscriptions = Math.max(0, (extra.subscriptions ?? 1) - 1);
-          if (!extra.subscriptions) extra.idleSince = Date.now();
-          observe(operation, errors, started);
-          return withCost(errors, cost?.spent());
-        };
-        // The same admission as HTTP (operation-guard.ts): a spent invalid-document
-        // budget refuses before parsing; parse and validation failures are charged.
-        try {
-          await o.rateLimits?.refuseIfSpent(ip, cost);
-        } catch (err) {
-          return refuse([asClientError(err)]);
-        }
-        const source = await o.trusted.decideWs(
-          payload as typeof payload & { documentId?: unknown },
-          extra.principal ?? null,
-        );
-        if (source instanceof GraphQLError) {
-          await o.rateLimits?.chargeInvalid(ip, cost);
-          return refuse([source]);
-        }
-        let document: DocumentNode;
-        try {
-          document = parse(source.query, { maxTokens: o.maxTokens });
-        } catch (err) {
-          await o.rateLimits?.chargeInvalid(ip, cost);
-          return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
-        }
-        const errors = validate(o.schema, document, [...specifiedRules, ...o.validationRules]);
-        if (errors.length) {
-          await o.rateLimits?.chargeInvalid(ip, cost);
-          return refuse(
-            errors.map(
-              (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
-            ),
-          );
-        }
-        operation = getOperationAST(document, payload.operationName ?? undefined) ?? undefined;
-        let lookups: LookupCharge | undefined;
-        try {
-          lookups = await admitOperation(o.schema, o.rateLimits, {
-            document,
-            operationName: payload.operationName,
-            variables: payload.variables,
-            ip,
-            cost,
-          });
-        } catch (err) {
-          return refuse([asClientError(err)]);
-        }
-        const contextValue = {
-          ...o.context({
-            requestId: `ws-${process.pid}-${++operationSeq}`,
-            principal: extra.principal ?? null,
-            ip,
-            request: extra.request,
-          }),
-          lookups,
-          cost,
-        };
-        timing.set(contextValue, { started, operation });
-        return {
-          schema: o.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-        };
+      // Each operation's database commands carry its request id, as an HTTP request's do
+      // (db/request-comment.ts): admission, then its execution or its stream's setting up.
+      onSubscribe: (ctx, id, payload) => {
+        const requestId = `ws-${process.pid}-${++operationSeq}`;
+        return withRequestId(requestId, () => admit(ctx, id, payload, requestId));
       },
+      execute: (args) => withRequestId((args.contextValue as Context).requestId, () => execute(args)),
+      subscribe: (args) => withRequestId((args.contextValue as Context).requestId, () => subscribe(args)),
       onOperation: async (_ctx, _id, _payload, args, result) => {
         const t = timing.get(args.contextValue as object);
         if (!t) return;

@@ -2,10 +2,13 @@
 // caller (HTTP or WebSocket) and change nothing a public caller sees, not
 // even updatedAt; token holders see them everywhere else, marked INTERNAL.
 // Assignment: validation, the listing filter, two agents at once.
+import type { CommandStartedEvent } from 'mongodb';
+import mongoose from 'mongoose';
 import WebSocket from 'ws';
 import { createClient, type LiveChange, type Ticket } from '../../../sdk/src';
 import { AGENT_TOKEN, agent, codeOf, engineUri, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { collectionOf, commandsOfRequests, monitoredUri } from '../support/commands';
+import { connectRawWs, until as untilWs } from '../support/ws-client';
 
 const EVENT = 'id kind at message actor visibility';
 const FIELDS = `id ticketNumber subject description status priority source customerEmail customerName chatId
@@ -141,6 +144,36 @@ describe('internal notes and assignments, as a customer sees them', () => {
     const finds = commands.filter((e) => e.commandName === 'find' && collectionOf(e) === 'ticket_events');
     expect(finds).toHaveLength(2);
     for (const f of finds) expect(f.command.filter).toMatchObject({ visibility: { $ne: 'INTERNAL' } });
+  });
+
+  it('are not read for a public lookup over WebSocket either: its commands carry its own request id', async () => {
+    const t = await newTicket();
+    expect((await api.gql(NOTE, { n: t.ticketNumber, m: 'note' }, agent)).body.errors).toBeUndefined();
+    const client = mongoose.connection.getClient();
+    const seen: CommandStartedEvent[] = [];
+    const listener = (e: CommandStartedEvent) => {
+      if (String((e.command as { comment?: unknown }).comment ?? '').startsWith('ws-')) seen.push(e);
+    };
+    client.on('commandStarted', listener);
+    const ws = await connectRawWs(api.url);
+    try {
+      ws.subscribe('1', TRACK, { n: t.ticketNumber, e: t.email });
+      await untilWs(() => ws.received.some((m) => m.id === '1' && m.type === 'complete'), 30_000, 'the lookup');
+    } finally {
+      client.off('commandStarted', listener);
+      ws.ws.close();
+    }
+    const answer = ws.received.find((m) => m.id === '1' && m.type === 'next')!.payload;
+    expect(answer.data.trackTicket.timeline.map((e: Event) => e.kind)).toEqual(['CREATED']);
+    // This operation's commands: those under the id its ticket lookup was sent with.
+    const lookup = seen.find(
+      (e) => collectionOf(e) === 'tickets' && JSON.stringify(e.command.filter ?? {}).includes(t.ticketNumber),
+    );
+    expect(lookup).toBeDefined();
+    const ours = seen.filter((e) => e.command.comment === lookup!.command.comment);
+    const finds = ours.filter((e) => e.commandName === 'find' && collectionOf(e) === 'ticket_events');
+    expect(finds).toHaveLength(1);
+    expect(finds[0].command.filter).toMatchObject({ visibility: { $ne: 'INTERNAL' } });
   });
 
   it("does not move the ticket's updatedAt, for anyone", async () => {
