@@ -21,7 +21,7 @@ import {
   ticketInput,
   type TestApi,
 } from '../support/api';
-import { serverBuilt, startServer, type ServerProcess } from '../support/processes';
+import { Deployment, serverBuilt, type ServerProcess } from '../support/processes';
 import { closedPort, Receiver, type Received } from '../support/receiver';
 
 const CREATE_WEBHOOK = `mutation($url: String!, $kinds: [TimelineEventKind!]) { createWebhook(url: $url, kinds: $kinds) { secret webhook { id url kinds enabled lastError } } }`;
@@ -246,17 +246,17 @@ if (!serverBuilt) console.warn('skipped: multi-process webhook tests need the bu
 
 describeBuilt('webhooks across processes', () => {
   const uri = databaseUri('webhooks_multi');
+  const deployment = new Deployment(uri, { AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', ...ENV });
+  const rx = deployment.receiver();
   let servers: ServerProcess[] = [];
-  const rx = new Receiver();
-  const start = () => startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', ...ENV });
+  const start = () => deployment.start();
   beforeAll(async () => {
-    await connectDatabase(uri, 5_000);
+    await connectDatabase(uri, 30_000);
     for (const c of COLLECTIONS) await mongoose.connection.db!.collection(c).deleteMany({});
     servers = await Promise.all([start(), start()]);
   });
   afterAll(async () => {
-    await Promise.all(servers.map((s) => (s.child.exitCode === null ? s.stop() : null)));
-    await rx.stop();
+    await deployment.stop();
     await mongoose.disconnect();
   });
 
