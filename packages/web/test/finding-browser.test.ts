@@ -257,7 +257,7 @@ describeBrowser('finding and organising work in the inbox (Chromium)', () => {
     await page.getByTestId('bulk-done').filter({ hasText: '10/10' }).waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('bulk-done').textContent()).toContain('10 changed, 0 failed');
     for (const n of ten) expect(await agent.ticket({ ticketNumber: n })).toMatchObject({ assignee: 'grace' });
-    expect(await page.getByTestId('inbox-row').locator('td:nth-child(6)').allTextContents()).toEqual(
+    expect(await page.getByTestId('inbox-row').locator('td.assignee').allTextContents()).toEqual(
       ten.map(() => 'grace'),
     );
     expect(await page.locator('.tickets input[type="checkbox"]:checked').count()).toBe(0);

@@ -48,11 +48,24 @@ export function BulkBar({
       if (!alive.current) return;
       try {
         now = await bulk.bulkJob({ id: started.id });
-        if (now) setJob(now);
         setProblem(null);
       } catch (e) {
-        setProblem({ ...describeError(e), retryable: false });
+        const p = describeError(e);
+        setProblem({ ...p, retryable: false });
+        // A network hiccup: ask again next tick. Anything else (a refused token) will not mend by asking.
+        if (p.retryable) continue;
+        now = null;
       }
+      if (!now) {
+        // The job is gone (or cannot be followed): stop, and read the list again to show where things stand.
+        setJob(null);
+        setProblem(
+          (old) => old ?? { message: 'The bulk change can no longer be followed; the list shows where it got.' },
+        );
+        onDone({ ...started, state: 'DONE' });
+        return;
+      }
+      setJob(now);
     }
     if (alive.current && now) onDone(now);
   }

@@ -38,12 +38,13 @@ const STATUSES: TicketStatus[] = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 
 const PRIORITIES: TicketPriority[] = ['LOW', 'NORMAL', 'HIGH', 'URGENT'];
 const title = (s: string) => s[0] + s.slice(1).toLowerCase().replace(/_/g, ' ');
 /** After a live change, the views' counts are read again at most this often. */
-const VIEWS_REFRESH_MS = 3_000;
+const VIEWS_REFRESH_MS = 5_000;
 
 export function Inbox({ client, me, bulk }: { client: TicketClient; me: string; bulk: BulkApi }) {
   const [filter, setFilter] = useState<InboxFilter>(NO_FILTER);
   const [draft, setDraft] = useState('');
   const [views, setViews] = useState<TicketView[] | null>(null);
+  const [viewsProblem, setViewsProblem] = useState<string | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [bulkDone, setBulkDone] = useState<BulkJob | null>(null);
   const [rows, setRows] = useState<TicketSummary[]>([]);
@@ -104,8 +105,9 @@ export function Inbox({ client, me, bulk }: { client: TicketClient; me: string; 
   const readViews = useCallback(async () => {
     try {
       setViews(await client.views());
+      setViewsProblem(null);
     } catch (e) {
-      setProblem(describeError(e));
+      setViewsProblem(describeError(e).message);
     }
   }, [client]);
   const viewsTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -196,6 +198,8 @@ export function Inbox({ client, me, bulk }: { client: TicketClient; me: string; 
       <InboxViews
         client={client}
         views={views}
+        problem={viewsProblem}
+        onRetry={() => void readViews()}
         activeId={filter.view?.id}
         onApply={applyView}
         onSaved={() => void readViews()}
@@ -205,7 +209,7 @@ export function Inbox({ client, me, bulk }: { client: TicketClient; me: string; 
             : {
                 query: filter.query || null,
                 filter: toTicketFilter(filter, me),
-                order: filter.order === 'DUE_ASC' ? 'CREATED_DESC' : (filter.order ?? 'CREATED_DESC'),
+                order: filter.order ?? 'CREATED_DESC',
               }
         }
       />
@@ -391,7 +395,7 @@ export function Inbox({ client, me, bulk }: { client: TicketClient; me: string; 
                   </td>
                   <td>{STATUS_LABEL[t.status]}</td>
                   <td>{title(t.priority)}</td>
-                  <td>{t.assignee ?? <span className="muted">—</span>}</td>
+                  <td className="assignee">{t.assignee ?? <span className="muted">—</span>}</td>
                   <td data-testid="time-left">
                     <TimeLeftCell sla={t.sla} now={now} />
                   </td>

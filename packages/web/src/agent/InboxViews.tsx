@@ -7,6 +7,8 @@ import { describeError, type Problem } from '../errors';
 export function InboxViews({
   client,
   views,
+  problem: readProblem,
+  onRetry,
   activeId,
   onApply,
   onSaved,
@@ -15,6 +17,9 @@ export function InboxViews({
   client: TicketClient;
   /** null while the first read is under way. */
   views: TicketView[] | null;
+  /** Why the views could not be read, if they could not. */
+  problem: string | null;
+  onRetry(): void;
   activeId: string | undefined;
   onApply(view: TicketView): void;
   onSaved(view: TicketView): void;
@@ -43,8 +48,16 @@ export function InboxViews({
   return (
     <aside className="views" aria-labelledby="views-title">
       <h2 id="views-title">Views</h2>
+      {readProblem && (
+        <div className="problem" role="alert">
+          <p>{readProblem}</p>
+          <button type="button" className="secondary" onClick={onRetry}>
+            Retry
+          </button>
+        </div>
+      )}
       {views === null ? (
-        <p className="muted">Loading views…</p>
+        !readProblem && <p className="muted">Loading views…</p>
       ) : views.length === 0 ? (
         <p className="muted">No saved views yet: search or filter, then save it below.</p>
       ) : (
