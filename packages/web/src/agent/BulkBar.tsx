@@ -38,7 +38,8 @@ export function BulkBar({
     [],
   );
   const change = bulkChangeOf({ status, priority, assignee, unassign, addTag });
-  const running = job?.state === 'RUNNING';
+  const [starting, setStarting] = useState(false);
+  const running = starting || job?.state === 'RUNNING';
 
   async function follow(started: BulkJob) {
     let now: BulkJob | null = started;
@@ -74,13 +75,19 @@ export function BulkBar({
     e.preventDefault();
     if (!change || running) return;
     setProblem(null);
+    // One job per click: the button stays off from the click until the job is done.
+    setStarting(true);
+    let started: BulkJob;
     try {
-      const started = await bulk.startBulkChange({ ticketNumbers: selected, change });
-      setJob(started);
-      await follow(started);
+      started = await bulk.startBulkChange({ ticketNumbers: selected, change });
     } catch (err) {
       setProblem(describeError(err));
+      return;
+    } finally {
+      setStarting(false);
     }
+    setJob(started);
+    await follow(started);
   }
 
   return (

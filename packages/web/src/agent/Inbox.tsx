@@ -184,7 +184,9 @@ export function Inbox({ client, me, bulk }: { client: TicketClient; me: string; 
       else next.delete(ticketNumber);
       return next;
     });
-  const allSelected = rows.length > 0 && rows.every((t) => selected.has(t.ticketNumber));
+  // Only rows still shown count (a live change may have taken a selected one away).
+  const chosen = rows.filter((t) => selected.has(t.ticketNumber)).map((t) => t.ticketNumber);
+  const allSelected = rows.length > 0 && chosen.length === rows.length;
   const searching = Boolean(filter.view ? filter.view.query : filter.query);
   // Time left is counted down on the browser's clock, every 30 s.
   const [now, setNow] = useState(() => Date.now());
@@ -302,10 +304,10 @@ export function Inbox({ client, me, bulk }: { client: TicketClient; me: string; 
             </select>
           </div>
         </form>
-        {selected.size > 0 && (
+        {chosen.length > 0 && (
           <BulkBar
             bulk={bulk}
-            selected={[...selected]}
+            selected={chosen}
             onDone={(job) => {
               setBulkDone(job);
               setSelected(new Set());
@@ -314,13 +316,24 @@ export function Inbox({ client, me, bulk }: { client: TicketClient; me: string; 
             }}
           />
         )}
-        {bulkDone && selected.size === 0 && (
-          <p className="notice" role="status" data-testid="bulk-done">
-            Bulk change done ({progressOf(bulkDone)}): {bulkDone.changed} changed, {bulkDone.failed} failed.{' '}
-            <button type="button" className="link" onClick={() => setBulkDone(null)}>
-              OK
-            </button>
-          </p>
+        {bulkDone && chosen.length === 0 && (
+          <div className="notice" role="status" data-testid="bulk-done">
+            <p>
+              Bulk change done ({progressOf(bulkDone)}): {bulkDone.changed} changed, {bulkDone.failed} failed.{' '}
+              <button type="button" className="link" onClick={() => setBulkDone(null)}>
+                OK
+              </button>
+            </p>
+            {bulkDone.failures.length > 0 && (
+              <ul className="bulk-failures" data-testid="bulk-failures">
+                {bulkDone.failures.map((f) => (
+                  <li key={f.ticketNumber}>
+                    {f.ticketNumber}: {f.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
         )}
         {loading && !rows.length && (
           <p className="muted loading" role="status" data-testid="inbox-loading">
