@@ -21,6 +21,20 @@ import {
   WebhooksDocument,
   SetSlaPoliciesDocument,
   SlaPoliciesDocument,
+  SearchTicketsDocument,
+  CustomFieldsDocument,
+  UpdateTicketFieldsDocument,
+  ViewsDocument,
+  SaveViewDocument,
+  DeleteViewDocument,
+  SavedRepliesDocument,
+  type CustomFieldsQuery,
+  type SavedRepliesQuery,
+  type SearchTicketsQueryVariables,
+  type TicketViewFieldsFragment,
+  type TicketViewInput,
+  type UpdateTicketFieldsMutation,
+  type UpdateTicketFieldsMutationVariables,
   type SlaPolicyInput,
   type SlaPolicyFieldsFragment,
   type CreateWebhookMutation,
@@ -96,6 +110,13 @@ export interface UploadAttachmentOptions {
 /** A ticket in a list (listing, the feed): every field but the timeline. */
 export type TicketSummary = TicketsQuery['tickets']['edges'][number]['node'];
 export type TicketPage = TicketsQuery['tickets'];
+/** A custom field's definition (customFields). */
+export type CustomFieldDefinition = CustomFieldsQuery['customFields'][number];
+/** A ticket as updateTicketFields answers: every field, its tags and custom field values. */
+export type TicketWithFields = UpdateTicketFieldsMutation['updateTicketFields'];
+/** A saved view with its count. */
+export type TicketView = TicketViewFieldsFragment;
+export type SavedReply = SavedRepliesQuery['savedReplies'][number];
 export type TicketChangePage = TicketChangesQuery['ticketChanges'];
 export type TicketChange = TicketChangePage['changes'][number];
 export type Webhook = CreateWebhookMutation['createWebhook']['webhook'];
@@ -219,6 +240,20 @@ export interface TicketClient {
   ticketsCount(args?: { filter?: TicketFilter | null }): Promise<number>;
   /** tickets:read. One page of the change feed; keep passing endCursor back as `after`. */
   ticketChanges(args?: TicketChangesQueryVariables): Promise<TicketChangePage>;
+  /** tickets:read. One page of a search, best matches first (the same rows as a listing's); pass pageInfo.endCursor as `after`. */
+  searchTickets(args: SearchTicketsQueryVariables): Promise<TicketPage>;
+  /** tickets:read. Every custom field defined, by key. */
+  customFields(): Promise<CustomFieldDefinition[]>;
+  /** tickets:write. Replace a ticket's tags (when given) and set or clear custom field values; a bad value throws ValidationError on `fields.<key>`. */
+  updateTicketFields(args: UpdateTicketFieldsMutationVariables): Promise<TicketWithFields>;
+  /** tickets:read. Your saved views and the shared ones, by name, each with its count. */
+  views(): Promise<TicketView[]>;
+  /** tickets:read. Save a view for yourself (shared: settings:manage); with id, replace one you keep. */
+  saveView(args: { input: TicketViewInput }): Promise<TicketView>;
+  /** tickets:read. Delete a view you keep; false when there is none. */
+  deleteView(args: { id: string }): Promise<boolean>;
+  /** tickets:read. Every saved reply, by name. */
+  savedReplies(): Promise<SavedReply[]>;
   /** tickets:read. The service-level policies, in the order they are tried. */
   slaPolicies(): Promise<SlaPolicyFieldsFragment[]>;
   /** settings:manage. Replace every service-level policy; running deadlines of open tickets move. */
@@ -621,6 +656,27 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async ticketChanges(args = {}) {
       return (await request(TicketChangesDocument, args)).ticketChanges;
+    },
+    async searchTickets(args) {
+      return (await request(SearchTicketsDocument, args)).searchTickets;
+    },
+    async customFields() {
+      return (await request(CustomFieldsDocument, {})).customFields;
+    },
+    async updateTicketFields(args) {
+      return (await request(UpdateTicketFieldsDocument, args)).updateTicketFields;
+    },
+    async views() {
+      return (await request(ViewsDocument, {})).views;
+    },
+    async saveView(args) {
+      return (await request(SaveViewDocument, args)).saveView;
+    },
+    async deleteView(args) {
+      return (await request(DeleteViewDocument, args)).deleteView;
+    },
+    async savedReplies() {
+      return (await request(SavedRepliesDocument, {})).savedReplies;
     },
     async slaPolicies() {
       return (await request(SlaPoliciesDocument, {})).slaPolicies;

@@ -25,6 +25,10 @@ export {
   type AgentTicket,
   type CreatedTicket,
   type AgentTimelineEvent,
+  type CustomFieldDefinition,
+  type TicketWithFields,
+  type TicketView,
+  type SavedReply,
 } from './client';
 export * from './errors';
 export type {
@@ -44,4 +48,7 @@ export type {
   BusinessHoursInput,
   SlaPolicyFieldsFragment as SlaPolicy,
   TicketSlaFieldsFragment as TicketSla,
+  CustomFieldType,
+  CustomFieldValueInput,
+  TicketViewInput,
 } from './generated/graphql';

@@ -14,6 +14,7 @@ interface FieldProps {
   maxLength?: number;
   autoComplete?: string;
   placeholder?: string;
+  inputMode?: 'decimal' | 'numeric' | 'text';
 }
 
 export function Field({
@@ -28,6 +29,7 @@ export function Field({
   maxLength,
   autoComplete,
   placeholder,
+  inputMode,
 }: FieldProps) {
   const id = useId();
   // An error is about the value it was given for: once the field is edited it no longer applies.
@@ -56,7 +58,7 @@ export function Field({
       {multiline ? (
         <textarea rows={5} {...common} onChange={(e) => onChange(e.target.value)} />
       ) : (
-        <input type={type} {...common} onChange={(e) => onChange(e.target.value)} />
+        <input type={type} inputMode={inputMode} {...common} onChange={(e) => onChange(e.target.value)} />
       )}
       {error && (
         <p className="field-error" id={`${id}-error`}>

@@ -368,7 +368,7 @@ describeBrowser("the agents' inbox in Chromium", () => {
       await tab.waitForTimeout(300);
       const assignees = await tab
         .getByTestId('inbox-row')
-        .evaluateAll((rows) => rows.map((r) => r.children[4].textContent));
+        .evaluateAll((rows) => rows.map((r) => r.querySelector('td.assignee')!.textContent));
       expect(assignees.length).toBeGreaterThan(0);
       expect(new Set(assignees)).toEqual(new Set([ME]));
     } finally {

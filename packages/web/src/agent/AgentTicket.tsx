@@ -3,15 +3,18 @@
 // the page re-reads the ticket: if it moved since it was shown (another
 // agent answered, noted, assigned, changed the status) the change is not
 // sent, the latest is shown, and the agent decides again. Changes arriving
-// live (ticketChanged) show at once, with the same notice.
+// live (ticketChanged) show at once, with the same notice. Tags and custom
+// fields are edited here too, and saved replies go into the reply box.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { Ticket, TicketClient, TicketStatus } from '@tickets/sdk';
+import type { SavedReply, Ticket, TicketClient, TicketStatus } from '@tickets/sdk';
 import { describeError, type Problem } from '../errors';
 import { Field } from '../Field';
 import { AGENT_STATUS_LABEL } from '../labels';
 import { Timeline, formatDate } from '../Timeline';
+import { insertReply } from './inbox-finding';
+import { TicketFields, type FieldValues } from './TicketFields';
 
-type Form = 'reply' | 'note' | 'status' | 'resolve' | 'assign';
+type Form = 'reply' | 'note' | 'status' | 'resolve' | 'assign' | 'fields';
 interface Attempt {
   form: Form;
   send: () => Promise<Ticket>;
@@ -34,14 +37,18 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
   const [note, setNote] = useState('');
   const [status, setStatus] = useState<TicketStatus>('IN_PROGRESS');
   const [resolution, setResolution] = useState('');
+  // Tags and field values: read with the ticket (and updateTicketFields' answer); other answers leave them be.
+  const [values, setValues] = useState<FieldValues>({ tags: [], fields: [] });
+  const [replies, setReplies] = useState<SavedReply[]>([]);
   const shown = useRef<Ticket | null>(null);
   const inFlight = useRef(false);
   const failed = useRef<Attempt | null>(null);
   shown.current = ticket ?? null;
   // The ref moves at once (a live change may arrive before the next render).
-  const show = (t: Ticket | null) => {
+  const show = (t: (Ticket & Partial<FieldValues>) | null) => {
     shown.current = t;
     setTicket(t);
+    if (t?.tags && t.fields) setValues({ tags: t.tags, fields: t.fields });
   };
 
   async function load() {
@@ -55,6 +62,10 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
   useEffect(() => {
     void load();
   }, [ticketNumber]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    // Without saved replies (or when they cannot be read) the reply box is as before.
+    client.savedReplies().then(setReplies, () => setReplies([]));
+  }, [client]);
   // The picker starts at the ticket's own status, and follows it when it changes.
   useEffect(() => {
     if (ticket) setStatus(ticket.status);
@@ -73,9 +84,10 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
     });
   }, [client]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  async function run(a: Attempt) {
+  /** The answer once sent, or null (not sent: someone else changed the ticket, or it failed). */
+  async function run(a: Attempt): Promise<Ticket | null> {
     const before = shown.current;
-    if (!before) return;
+    if (!before) return null;
     setBusy(a.form);
     setProblem(null);
     inFlight.current = true;
@@ -86,16 +98,19 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
         show(latest);
         setChangedByOthers(true);
         failed.current = null;
-        return;
+        return null;
       }
-      show(await a.send());
+      const sent = await a.send();
+      show(sent);
       setChangedByOthers(false);
       failed.current = null;
       a.done?.();
+      return sent;
     } catch (e) {
       const p = describeError(e);
       failed.current = p.retryable ? a : null;
       setProblem({ ...p, form: a.form });
+      return null;
     } finally {
       inFlight.current = false;
       setBusy(null);
@@ -207,6 +222,22 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
       </div>
       {problemOf('assign')}
 
+      <TicketFields
+        client={client}
+        saved={values}
+        errors={problem?.form === 'fields' ? problem.fields : undefined}
+        busy={busy === 'fields'}
+        disabled={busy !== null}
+        onSave={async (change) => {
+          const t = await run({
+            form: 'fields',
+            send: () => client.updateTicketFields({ ticketNumber: n, ...change }),
+          });
+          return t && 'tags' in t && 'fields' in t ? (t as Ticket & FieldValues) : null;
+        }}
+      />
+      {problemOf('fields')}
+
       <h2>Timeline</h2>
       <Timeline events={ticket.timeline} agent />
 
@@ -219,6 +250,26 @@ export function AgentTicket({ client, me, ticketNumber }: { client: TicketClient
           })}
           noValidate
         >
+          {replies.length > 0 && (
+            <div className="field">
+              <label htmlFor="saved-reply">Insert a saved reply</label>
+              <select
+                id="saved-reply"
+                value=""
+                onChange={(e) => {
+                  const picked = replies.find((r) => r.id === e.target.value);
+                  if (picked) setReply((r) => insertReply(r, picked.body));
+                }}
+              >
+                <option value="">Choose…</option>
+                {replies.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
           <Field
             label="Reply to the customer"
             name="reply"

@@ -1,23 +1,31 @@
 // The inbox's filters, as the API's TicketFilter and as a test a live
 // change is put through (the same rules, for tickets arriving between reads).
 import type { TicketFilter, TicketPriority, TicketStatus, TicketSummary } from '@tickets/sdk';
+import type { AppliedView } from './inbox-finding';
 
 export type Assignment = 'all' | 'mine' | 'unassigned';
 
-/** Newest first, or the earliest running SLA deadline first. */
-export type InboxOrder = 'CREATED_DESC' | 'DUE_ASC';
+/** Newest first, last activity first, or the earliest running SLA deadline first. */
+export type InboxOrder = 'CREATED_DESC' | 'UPDATED_DESC' | 'DUE_ASC';
 
 export interface InboxFilter {
   status: TicketStatus | '';
   priority: TicketPriority | '';
   assignment: Assignment;
   order?: InboxOrder;
+  /** Search words (searchTickets, best matches first); '' or left out: a listing. */
+  query?: string;
+  /** A saved view applied: its query, filter and order stand instead of the ones above. */
+  view?: AppliedView;
 }
 
 export const NO_FILTER: InboxFilter = { status: '', priority: '', assignment: 'all', order: 'CREATED_DESC' };
 
 /** A ticket as a live change brings it: without its deadlines (the feed does not compute them). */
-export type ChangedTicket = Omit<TicketSummary, 'sla'> & { sla?: TicketSummary['sla'] };
+export type ChangedTicket = Omit<TicketSummary, 'sla' | 'tags'> & {
+  sla?: TicketSummary['sla'];
+  tags?: TicketSummary['tags'];
+};
 
 /** Rows an inbox keeps at most (pages and live arrivals together); past it, the oldest go and a refresh is offered. */
 export const MAX_ROWS = 500;
@@ -40,6 +48,7 @@ export function appendPage(rows: TicketSummary[], page: TicketSummary[]): Ticket
 }
 
 export function toTicketFilter(f: InboxFilter, me: string): TicketFilter {
+  if (f.view) return f.view.filter;
   return {
     ...(f.status && { status: [f.status] }),
     ...(f.priority && { priority: [f.priority] }),
@@ -78,11 +87,15 @@ export function applyChange(
   const t: TicketSummary = {
     ...changed,
     sla: changed.sla !== undefined ? changed.sla : (rows.find((r) => r.id === changed.id)?.sla ?? null),
+    tags: changed.tags ?? rows.find((r) => r.id === changed.id)?.tags ?? [],
   };
+  // A search, a view (any filter) or due order: a change stays where it is; new tickets come with the next read.
+  if (f.query || f.view) return rows.map((r) => (r.id === t.id ? t : r));
   const without = rows.filter((r) => r.id !== t.id);
   if (!matches(t, f, me)) return without;
-  // In due order a change stays where it is; new tickets come with the next read.
   if (f.order === 'DUE_ASC') return rows.map((r) => (r.id === t.id ? t : r));
+  // Every change is activity: the changed ticket (new or known) goes first.
+  if (f.order === 'UPDATED_DESC') return [t, ...without];
   const last = rows.at(-1);
   const known = without.length !== rows.length;
   if (!known && !complete && last && newestFirst(t, last) > 0) return rows;
