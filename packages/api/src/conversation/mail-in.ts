@@ -181,14 +181,15 @@ export class MailIn {
     } catch {
       return this.reject(client, uid, messageId, 'malformed: cannot be parsed', envelopeSender);
     }
-    if (!(await this.claim(messageId))) return this.done(client, uid);
+    const fence = await this.claim(messageId);
+    if (fence === null) return this.done(client, uid);
     // Never act on a lease that may have passed on (the claim's own fence is checked again by the record's write).
     if (!this.lease.valid() && !(await this.lease.write({}))) return;
     stallForTests();
     const result = await this.act(mail, messageId);
     // Written only while the claim is still ours: a poller that stalled past its lease leaves its successor's record.
     const kept = await inbound().updateOne(
-      { messageId, outcome: InboundOutcome.TAKEN, owner: this.owner, fence: this.lease.epoch },
+      { messageId, outcome: InboundOutcome.TAKEN, owner: this.owner, fence },
       { $set: { ...result, senderHash: senderHashOf(mail.from!.value[0].address!) } },
     );
     this.deps.log.info(
@@ -205,11 +206,11 @@ export class MailIn {
    * message then does is itself keyed by its Message-ID (a reply's event id, a ticket's
    * idempotency key), so a reader that wakes after its claim was taken over writes nothing twice.
    */
-  private async claim(messageId: string): Promise<boolean> {
+  private async claim(messageId: string): Promise<number | null> {
     const mine = { mailbox: this.mailbox, owner: this.owner, fence: this.lease.epoch };
     try {
       await inbound().insertOne({ messageId, outcome: InboundOutcome.TAKEN, at: new Date(), ...mine } as never);
-      return true;
+      return mine.fence;
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
     }
@@ -219,9 +220,9 @@ export class MailIn {
       owner?: string;
       fence?: number;
     }>({ messageId });
-    if (!existing || existing.outcome !== InboundOutcome.TAKEN || existing.mailbox !== this.mailbox) return false;
-    if (existing.owner === this.owner && existing.fence === mine.fence) return true; // an earlier round of ours failed
-    if ((existing.fence ?? 0) >= mine.fence) return false;
+    if (!existing || existing.outcome !== InboundOutcome.TAKEN || existing.mailbox !== this.mailbox) return null;
+    if (existing.owner === this.owner && existing.fence === mine.fence) return mine.fence; // an earlier round of ours failed
+    if ((existing.fence ?? 0) >= mine.fence) return null;
     const res = await inbound().updateOne(
       {
         messageId,
@@ -231,7 +232,7 @@ export class MailIn {
       } as never,
       { $set: mine },
     );
-    return res.matchedCount === 1;
+    return res.matchedCount === 1 ? mine.fence : null;
   }
 
   private async act(mail: ParsedMail, messageId: string): Promise<Outcome> {
