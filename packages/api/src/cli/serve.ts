@@ -50,7 +50,7 @@ async function main(): Promise<void> {
         ...config.email,
         outboxDir: outbox,
         from: config.email.from ?? 'Demo Support <support@demo.invalid>',
-        publicWebUrl: config.email.publicWebUrl ?? `http://localhost:${config.port}`,
+        publicWebUrl: config.email.publicWebUrl ?? (config.port ? `http://localhost:${config.port}` : undefined),
       },
     };
   // Nor agents: outside production one of its own signs in, its token printed (cli/local-agent.ts).

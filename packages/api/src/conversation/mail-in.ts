@@ -71,7 +71,10 @@ type Outcome = {
   fromCustomer?: boolean;
 };
 
-/** The event a message becomes, named by its Message-ID: whoever writes it, it is written once. */
+/**
+ * The event a message becomes, named by its Message-ID: whoever writes it, it is written once (the
+ * unique _id). Its ObjectId's time part is a hash, not a time: events are ordered by their sequence.
+ */
 export const eventIdOf = (messageId: string): Types.ObjectId =>
   new mongoose.Types.ObjectId(createHash('sha256').update(`email:${messageId}`).digest().subarray(0, 12));
 
