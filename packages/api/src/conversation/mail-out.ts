@@ -11,7 +11,7 @@
 // with the same Message-ID (at least once, recognisably the same message).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Types } from 'mongoose';
@@ -78,7 +78,10 @@ function outboxSender(dir: string): Sender {
     async sendMail(message) {
       const info = await build.sendMail(message);
       const id = String(info.messageId).replace(/[^A-Za-z0-9.-]/g, '');
-      await writeFile(join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${id}.eml`), info.message);
+      const name = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${id}.eml`);
+      // Whole or not at all: written aside, then renamed (a reader watching the folder never opens half a message).
+      await writeFile(`${name}.part`, info.message);
+      await rename(`${name}.part`, name);
     },
     close: () => build.close(),
   };
