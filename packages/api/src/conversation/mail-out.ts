@@ -59,7 +59,8 @@ export function describeFailure(err: unknown): { permanent: boolean; reason: str
   const clean = (s: string) => s.replace(/<?[^\s<>@]+@[^\s<>@]+>?/g, '<address>').slice(0, 300);
   if (typeof e.responseCode === 'number')
     return { permanent: e.responseCode >= 500, reason: clean(e.response ?? String(e.responseCode)) };
-  return { permanent: false, reason: clean(e.code ?? e.message ?? 'failed') };
+  // No answer code: a lost connection or a silence is temporary; a login the server did not even offer is not.
+  return { permanent: e.code === 'EAUTH', reason: clean(e.code ?? e.message ?? 'failed') };
 }
 
 type Ticket = StoredTicket & { erasedAt?: Date };

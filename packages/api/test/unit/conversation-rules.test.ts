@@ -98,6 +98,22 @@ describe('email out rules', () => {
       reason: '550 5.1.1 <address>: unknown',
     });
     expect(describeFailure({ code: 'ECONNREFUSED' })).toEqual({ permanent: false, reason: 'ECONNREFUSED' });
+    expect(describeFailure({ code: 'ETIMEDOUT', message: 'Timeout' })).toEqual({
+      permanent: false,
+      reason: 'ETIMEDOUT',
+    });
+    // A login refused is the deployment's settings, whatever the server said (or did not offer).
+    expect(describeFailure({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Bad credentials' })).toEqual({
+      permanent: true,
+      reason: '535 5.7.8 Bad credentials',
+    });
+    expect(describeFailure({ code: 'EAUTH', message: 'Authentication not supported' }).permanent).toBe(true);
+    expect(describeFailure({ responseCode: 454, code: 'EAUTH', response: '454 4.7.0 Temporary auth failure' })).toEqual(
+      {
+        permanent: false,
+        reason: '454 4.7.0 Temporary auth failure',
+      },
+    );
   });
 });
 
