@@ -841,15 +841,21 @@ async function webhookBench() {
 
 if (OPS.includes('search') || process.argv.includes('search')) await import('./search.mjs');
 const sla = async () => (await import('./sla.mjs')).slaBench({ engine });
+const emailIn = async () => {
+  await (await import('./email-in.mjs')).emailInBench({ engine, apiServer });
+  process.exit(0);
+};
 const mode = process.argv.includes('telemetry')
   ? telemetry
-  : process.argv.includes('sla') || OPS.includes('sla')
-    ? sla
-    : process.argv.includes('webhooks') || OPS.includes('webhooks')
-      ? webhookBench
-      : process.argv.includes('attachments') || OPS.includes('attachments')
-        ? attachments
-        : main;
+  : process.argv.includes('email-in') || OPS.includes('email-in')
+    ? emailIn
+    : process.argv.includes('sla') || OPS.includes('sla')
+      ? sla
+      : process.argv.includes('webhooks') || OPS.includes('webhooks')
+        ? webhookBench
+        : process.argv.includes('attachments') || OPS.includes('attachments')
+          ? attachments
+          : main;
 mode().catch((err) => {
   console.error(err);
   process.exit(1);

@@ -65,8 +65,13 @@ export interface Platform {
  * RATE_LIMIT_STORE says: the CLI, or a process configured otherwise, must
  * remove what the API's processes keep there (nothing there: it removes nothing).
  */
-export function erasers(_config: Pick<Config, 'rateLimitStore'>, db = mongoose.connection.db!): readonly Eraser[] {
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), mailEraser, searchEraser, rateLimitEraser];
+export function erasers(
+  config: Pick<Config, 'rateLimitStore'> & Partial<Pick<Config, 'email'>>,
+  db = mongoose.connection.db!,
+): readonly Eraser[] {
+  // Mail: the IMAP mailboxes too, when email in is configured here (the CLI reads the same settings).
+  const mail = mailEraser(config.email);
+  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), mail, searchEraser, rateLimitEraser];
 }
 
 /** Whether this engine really has transactions (db/transactions.ts), said once in the log. */

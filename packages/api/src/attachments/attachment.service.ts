@@ -206,8 +206,10 @@ export class AttachmentService {
   }
 
   /** Give back what `claim` took for an event that was never written. */
-  async release(eventId: Types.ObjectId): Promise<void> {
-    await AttachmentModel.updateMany({ eventId }, { $unset: { eventId: 1, claimedAt: 1 } });
+  async release(eventId: Types.ObjectId, onlyIds?: readonly string[]): Promise<void> {
+    // onlyIds: a caller whose event id another writer may share (an inbound email's) releases only its own uploads.
+    const only = onlyIds ? { _id: { $in: onlyIds.flatMap((id) => objectId(id) ?? []) } } : {};
+    await AttachmentModel.updateMany({ eventId, ...only }, { $unset: { eventId: 1, claimedAt: 1 } });
   }
 
   // ---- download --------------------------------------------------------

@@ -4,6 +4,7 @@
 import { tracingStarted } from '../telemetry/start-tracing';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, startupWarnings } from '../config/config';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { prepareNumbering } from '../doctor/startup-guard';
@@ -40,6 +41,18 @@ async function main(): Promise<void> {
   // The demo prints a signed chat link; without a configured key it makes
   // one up for this run, used for the link and printed nowhere.
   if (demo && !config.chatSigningSecret) config = { ...config, chatSigningSecret: randomBytes(32).toString('hex') };
+  // Nor a mail server: its mail is written as .eml files under DATA_DIR (docs/email.md, "The demo's outbox").
+  const outbox = demo && !config.email.smtpUrl && !config.email.outboxDir ? join(config.dataDir, 'outbox') : null;
+  if (outbox)
+    config = {
+      ...config,
+      email: {
+        ...config.email,
+        outboxDir: outbox,
+        from: config.email.from ?? 'Demo Support <support@demo.invalid>',
+        publicWebUrl: config.email.publicWebUrl ?? (config.port ? `http://localhost:${config.port}` : undefined),
+      },
+    };
   // Nor agents: outside production one of its own signs in, its token printed (cli/local-agent.ts).
   const ownAgent = !config.production && !config.agentTokens.length ? localAgent(config.dataDir) : null;
   if (ownAgent) config = { ...config, agentTokens: [ownAgent] };
@@ -100,6 +113,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nA chat's signed link, for the web client's create page${site ? '' : ' (npm run web serves it)'}:\n  ${site}${demoChatLink(config.chatSigningSecret!)}\n`,
     );
+    if (config.email.outboxDir)
+      process.stdout.write(
+        `\nEmail: every message to customers is written to ${config.email.outboxDir} as an .eml file (open it with any mail program; create a ticket to see its confirmation). SMTP_URL and EMAIL_FROM send it instead (docs/email.md).\n`,
+      );
     // npm run web waits for this block, whatever it says.
     if (!ownAgent)
       process.stdout.write(

@@ -17,7 +17,7 @@ export interface ReplyAttachments {
     eventId: mongoose.Types.ObjectId,
     byToken: boolean,
   ): Promise<AttachmentRef[]>;
-  release(eventId: mongoose.Types.ObjectId): Promise<void>;
+  release(eventId: mongoose.Types.ObjectId, onlyIds?: readonly string[]): Promise<void>;
 }
 
 /** The actor stored on a customer's events (shown to agents only). */
@@ -35,6 +35,11 @@ export interface CustomerMessage {
   channel: MessageChannel;
   /** Checked elsewhere (email in: attachments already stored): the refs to put on the event as they are. */
   attachments?: AttachmentRef[];
+  /**
+   * The event's id when the message has one of its own (email in: derived from its Message-ID), so
+   * that two processes adding the same message write one event: the second insert is a duplicate.
+   */
+  eventId?: mongoose.Types.ObjectId;
 }
 
 export class ConversationService {
@@ -91,7 +96,7 @@ export class ConversationService {
     msg: CustomerMessage,
     byToken: boolean,
   ): Promise<TicketView> {
-    const _id = new mongoose.Types.ObjectId();
+    const _id = msg.eventId ?? new mongoose.Types.ObjectId();
     let attachments = msg.attachments;
     if (!attachments && msg.attachmentIds?.length) {
       if (!this.attachments) throw badUserInput([{ field: 'attachmentIds', message: 'attachments are not enabled' }]);
@@ -112,7 +117,8 @@ export class ConversationService {
         return planCustomerReply(from, now, event);
       });
     } catch (err) {
-      if (attachments?.length && !msg.attachments) await this.attachments?.release(_id);
+      if (attachments?.length && !msg.attachments)
+        await this.attachments?.release(_id, msg.eventId ? (msg.attachmentIds ?? []) : undefined);
       throw err;
     }
   }

@@ -5,6 +5,8 @@ import { ConfigError } from '../config/config';
 export interface EmailConfig {
   /** smtp://user:pass@host:587 or smtps://...: nodemailer's connection URL. */
   smtpUrl?: string;
+  /** Instead of sending: each message written as an .eml file here (EMAIL_OUTBOX_DIR; the demo's default). */
+  outboxDir?: string;
   /** The From of every message, e.g. "Support <support@example.com>"; its domain ends every Message-ID. */
   from?: string;
   /** Where the web client is served: the emailed link is `${publicWebUrl}/track?ticket=...&key=...`. */
@@ -27,7 +29,18 @@ export interface EmailConfig {
   rejectedMailbox: string;
   /** Largest inbound message taken, in bytes (EMAIL_MAX_BYTES, default 25 MiB). */
   maxBytes: number;
+  /** Inbound messages taken per hour from one sender, and replies per hour onto one ticket (EMAIL_INBOUND_CAP_PER_HOUR). */
+  inboundCapPerHour: number;
+  /** Confirmations sent per hour to one recipient (EMAIL_CONFIRMATION_CAP_PER_HOUR). */
+  confirmationCapPerHour: number;
 }
+
+const perHour = (name: string, raw: string | undefined, fallback: number): number => {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a whole number, at least 1, got "${raw}"`);
+  return n;
+};
 
 const seconds = (name: string, raw: string | undefined, fallback: number[]): number[] => {
   if (raw === undefined || raw.trim() === '') return fallback;
@@ -62,6 +75,7 @@ export function loadEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
     throw new ConfigError('EMAIL_MAX_BYTES must be a whole number of bytes, at least 1024');
   return {
     smtpUrl: url('SMTP_URL', env.SMTP_URL, ['smtp', 'smtps']),
+    outboxDir: env.EMAIL_OUTBOX_DIR?.trim() || undefined,
     from,
     publicWebUrl: url('PUBLIC_WEB_URL', env.PUBLIC_WEB_URL, ['http', 'https'])?.replace(/\/+$/, ''),
     templatesDir: env.EMAIL_TEMPLATES_DIR?.trim() || undefined,
@@ -76,12 +90,14 @@ export function loadEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
     processedMailbox: env.IMAP_PROCESSED_MAILBOX?.trim() || undefined,
     rejectedMailbox: env.IMAP_REJECTED_MAILBOX?.trim() || 'Rejected',
     maxBytes,
+    inboundCapPerHour: perHour('EMAIL_INBOUND_CAP_PER_HOUR', env.EMAIL_INBOUND_CAP_PER_HOUR, 30),
+    confirmationCapPerHour: perHour('EMAIL_CONFIRMATION_CAP_PER_HOUR', env.EMAIL_CONFIRMATION_CAP_PER_HOUR, 10),
   };
 }
 
-/** Email out is on. */
-export const sendsMail = (c: EmailConfig): c is EmailConfig & { smtpUrl: string; from: string } =>
-  Boolean(c.smtpUrl && c.from);
+/** Email out is on: through a server, or into the outbox directory. */
+export const sendsMail = (c: EmailConfig): c is EmailConfig & { from: string } =>
+  Boolean((c.smtpUrl || c.outboxDir) && c.from);
 
 /** The domain of EMAIL_FROM: every Message-ID we make ends with it. */
 export const fromDomain = (from: string): string => (/@([^@\s>]+)/.exec(from)?.[1] ?? 'localhost').toLowerCase();

@@ -17,6 +17,7 @@ export enum InboundOutcome {
 
 @index({ messageId: 1 }, { unique: true })
 @index({ ticketId: 1 })
+@index({ senderHash: 1 })
 @modelOptions({
   schemaOptions: { collection: 'email_inbound', versionKey: false },
   options: { customName: 'InboundMail' },
@@ -42,6 +43,21 @@ export class InboundMail {
   /** The ticket's event this message became. */
   @prop({ type: Types.ObjectId })
   public eventId?: Types.ObjectId;
+
+  /** Its sender, as a hash of the address (mail-records.ts): export and erasure find the customer's mail by it. */
+  @prop({ type: String })
+  public senderHash?: string;
+
+  /** Sent from the address of the ticket it opened or answered. */
+  @prop({ type: Boolean })
+  public fromCustomer?: boolean;
+
+  /** The reader that holds it while TAKEN, and the lease fence it claimed it under (mail-in.ts). */
+  @prop({ type: String })
+  public owner?: string;
+
+  @prop({ type: Number })
+  public fence?: number;
 
   @prop({ type: Date, required: true })
   public at!: Date;

@@ -22,6 +22,18 @@ export function automaticReason(headers: Headers): string | null {
   return null;
 }
 
+/** A mail system's own address (bounces and notices from MAILER-DAEMON, postmaster): never a customer. */
+export function isMailSystem(address: string): boolean {
+  return /^(mailer-daemon|mailer_daemon|postmaster|mail-daemon|mail-delivery-subsystem)@/i.test(address.trim());
+}
+
+/** A Message-ID of the shape we give our own mail (mail-out.ts) under our domain. */
+export function isOwnMessageId(messageId: string, ownDomain: string | undefined): boolean {
+  if (!ownDomain) return false;
+  const m = /^<[0-9a-f]{24}\.[a-z0-9-]+@([^<>\s]+)>$/.exec(messageId.trim());
+  return Boolean(m && m[1].toLowerCase() === ownDomain.toLowerCase());
+}
+
 /** A delivery-status report (a bounce): multipart/report; report-type=delivery-status. */
 export function isBounce(headers: Headers): boolean {
   const ct = headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;

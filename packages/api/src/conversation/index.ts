@@ -23,6 +23,7 @@ import { fromDomain } from './email-config';
 export { ConversationService } from './conversation.service';
 export { conversationModels };
 export { mailEraser } from './mail-eraser';
+export { mailRecordsOf, type MailRecords } from './mail-records';
 
 /** Its resolvers, for the schema (capabilities.ts). */
 export const conversationResolvers = [ConversationResolver, ConversationEventResolver, EmailOutcomeResolver] as const;

@@ -10,20 +10,34 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
+import { imapClient } from './imap-client';
+import { senderHashOf } from './mail-records';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { Types } from 'mongoose';
+import mongoose, { type Types } from 'mongoose';
+import { writeSync } from 'node:fs';
 import type { AttachmentService } from '../attachments/attachment.service';
 import type { Logger } from '../logging/logger';
+import { normalizeEmail } from '../tickets/email-spelling';
 import { TicketSource } from '../tickets/ticket.enums';
 import { TicketModel } from '../tickets/ticket.model';
+import { TimelineEventModel } from '../tickets/timeline-event.model';
 import type { StoredTicket, TicketService } from '../tickets/ticket.service';
 import { LIMITS } from '../tickets/ticket.validation';
 import type { ConversationService } from './conversation.service';
 import { MessageChannel } from './customer-reply';
 import type { EmailConfig } from './email-config';
 import { InboundMailModel, InboundOutcome } from './inbound-mail.model';
-import { answeredIds, automaticReason, isBounce, newText, subjectNumber } from './inbound-rules';
+import {
+  answeredIds,
+  automaticReason,
+  isBounce,
+  isMailSystem,
+  isOwnMessageId,
+  newText,
+  subjectNumber,
+} from './inbound-rules';
+import { takeCap } from './mail-caps';
 import { MailLease } from './mail-lease';
 import { OWN_MAIL_HEADER } from './mail-out';
 import { OutboundMailModel } from './outbound-mail.model';
@@ -48,7 +62,33 @@ const printable = (s: string) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u0
 const inbound = () => InboundMailModel.collection;
 
 /** What became of a message: for the record. */
-type Outcome = { outcome: InboundOutcome; reason?: string; ticketId?: Types.ObjectId };
+type Outcome = {
+  outcome: InboundOutcome;
+  reason?: string;
+  ticketId?: Types.ObjectId;
+  eventId?: Types.ObjectId;
+  /** The message came from the ticket's own customer (erasure finds the rest of their mail by their hash). */
+  fromCustomer?: boolean;
+};
+
+/**
+ * The event a message becomes, named by its Message-ID: whoever writes it, it is written once (the
+ * unique _id). Its ObjectId's time part is a hash, not a time: events are ordered by their sequence.
+ */
+export const eventIdOf = (messageId: string): Types.ObjectId =>
+  new mongoose.Types.ObjectId(createHash('sha256').update(`email:${messageId}`).digest().subarray(0, 12));
+
+/**
+ * Test builds only: a process given TEST_STALL_MAIL_IN=1 stops itself (SIGSTOP) the first time it
+ * is about to act on a message it claimed, so a test can play a reader that stalls past its lease.
+ */
+let stalled = false;
+function stallForTests(): void {
+  if (process.env.TEST_STALL_MAIL_IN !== '1' || stalled) return;
+  stalled = true;
+  writeSync(2, 'test-stall-mail-in\n');
+  process.kill(process.pid, 'SIGSTOP');
+}
 
 export class MailIn {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -109,18 +149,7 @@ export class MailIn {
 
   private async connect(): Promise<ImapFlow> {
     if (this.client?.usable) return this.client;
-    const url = new URL(this.config.imapUrl);
-    const client = new ImapFlow({
-      host: url.hostname,
-      port: Number(url.port) || (url.protocol === 'imaps:' ? 993 : 143),
-      secure: url.protocol === 'imaps:',
-      auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
-      logger: false,
-      // Plain IMAP on a trusted network (tests, a local relay) without STARTTLS: allowed only when the URL asks for imap://.
-      doSTARTTLS:
-        url.protocol === 'imaps:' ? undefined : url.searchParams.get('starttls') === 'required' ? true : undefined,
-    } as never);
-    client.on('error', () => {}); // a dropped connection shows as the next round's failure
+    const client = imapClient(this.config.imapUrl);
     // New mail while idling: take it now.
     client.on('exists', () => this.tick());
     await client.connect();
@@ -142,8 +171,9 @@ export class MailIn {
     const messageId =
       meta.envelope?.messageId?.trim() ||
       `<no-message-id.${uid}.${this.mailbox}@${this.deps.ownDomain ?? 'localhost'}>`;
+    const envelopeSender = meta.envelope?.from?.[0]?.address;
     if ((meta.size ?? 0) > this.config.maxBytes)
-      return this.reject(client, uid, messageId, `larger than EMAIL_MAX_BYTES (${meta.size} bytes)`);
+      return this.reject(client, uid, messageId, `larger than EMAIL_MAX_BYTES (${meta.size} bytes)`, envelopeSender);
     const fetched = await client.fetchOne(String(uid), { source: true }, { uid: true });
     const source = fetched ? fetched.source : undefined;
     let mail: ParsedMail;
@@ -152,58 +182,128 @@ export class MailIn {
       mail = await simpleParser(source);
       if (!mail.from?.value[0]?.address) throw new Error('no sender');
     } catch {
-      return this.reject(client, uid, messageId, 'malformed: cannot be parsed');
+      return this.reject(client, uid, messageId, 'malformed: cannot be parsed', envelopeSender);
     }
-    // Taken once: the first process to insert the record owns it. A record left TAKEN by this mailbox's
-    // reader is a crash's (we hold its lease now): finished here. One taken through another mailbox is theirs.
-    const existing = await inbound().findOne<{ outcome: InboundOutcome; mailbox: string }>({ messageId });
-    if (existing && (existing.outcome !== InboundOutcome.TAKEN || existing.mailbox !== this.mailbox))
-      return this.done(client, uid);
-    if (!existing) {
-      try {
-        await inbound().insertOne({
-          messageId,
-          mailbox: this.mailbox,
-          outcome: InboundOutcome.TAKEN,
-          at: new Date(),
-        } as never);
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) return this.done(client, uid);
-        throw err;
-      }
-    }
+    const fence = await this.claim(messageId);
+    if (fence === null) return this.done(client, uid);
+    // Never act on a lease that may have passed on (the claim's own fence is checked again by the record's write).
+    if (!this.lease.valid() && !(await this.lease.write({}))) return;
+    stallForTests();
     const result = await this.act(mail, messageId);
-    await inbound().updateOne({ messageId }, { $set: { ...result } });
+    // Written only while the claim is still ours: a poller that stalled past its lease leaves its successor's record.
+    const kept = await inbound().updateOne(
+      { messageId, outcome: InboundOutcome.TAKEN, owner: this.owner, fence },
+      { $set: { ...result, senderHash: senderHashOf(mail.from!.value[0].address!) } },
+    );
     this.deps.log.info(
-      { mailbox: this.mailbox, outcome: result.outcome, reason: result.reason },
+      { mailbox: this.mailbox, outcome: result.outcome, reason: result.reason, superseded: kept.matchedCount !== 1 },
       'email in: message taken',
     );
     await this.done(client, uid);
   }
 
+  /**
+   * Take a message once, fenced by this reader's lease: the first process to insert its record
+   * owns it. A record left TAKEN through this mailbox under an older lease (a crashed or stalled
+   * reader) is taken over by a conditional write naming the fence it had: one winner. What the
+   * message then does is itself keyed by its Message-ID (a reply's event id, a ticket's
+   * idempotency key), so a reader that wakes after its claim was taken over writes nothing twice.
+   */
+  private async claim(messageId: string): Promise<number | null> {
+    const mine = { mailbox: this.mailbox, owner: this.owner, fence: this.lease.epoch };
+    try {
+      await inbound().insertOne({ messageId, outcome: InboundOutcome.TAKEN, at: new Date(), ...mine } as never);
+      return mine.fence;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+    const existing = await inbound().findOne<{
+      outcome: InboundOutcome;
+      mailbox: string;
+      owner?: string;
+      fence?: number;
+    }>({ messageId });
+    if (!existing || existing.outcome !== InboundOutcome.TAKEN || existing.mailbox !== this.mailbox) return null;
+    if (existing.owner === this.owner && existing.fence === mine.fence) return mine.fence; // an earlier round of ours failed
+    if ((existing.fence ?? 0) >= mine.fence) return null;
+    const res = await inbound().updateOne(
+      {
+        messageId,
+        outcome: InboundOutcome.TAKEN,
+        owner: existing.owner ?? null,
+        fence: existing.fence ?? null,
+      } as never,
+      { $set: mine },
+    );
+    return res.matchedCount === 1 ? mine.fence : null;
+  }
+
   private async act(mail: ParsedMail, messageId: string): Promise<Outcome> {
     const headers = mail.headers as Map<string, unknown>;
-    const sender = mail.from!.value[0].address!.trim().toLowerCase();
-    if (headers.has(OWN_MAIL_HEADER.toLowerCase()) || (this.deps.ownAddress && sender === this.deps.ownAddress))
+    const sender = normalizeEmail(mail.from!.value[0].address!);
+    if (
+      headers.has(OWN_MAIL_HEADER.toLowerCase()) ||
+      (this.deps.ownAddress && sender === this.deps.ownAddress) ||
+      isOwnMessageId(messageId, this.deps.ownDomain) ||
+      (await OutboundMailModel.collection.findOne({ messageId }))
+    )
       return { outcome: InboundOutcome.IGNORED, reason: 'our own message' };
-    if (isBounce(headers)) return { outcome: InboundOutcome.IGNORED, reason: 'delivery-status report (bounce)' };
+    if (isBounce(headers) || isMailSystem(sender))
+      return { outcome: InboundOutcome.IGNORED, reason: 'delivery-status report (bounce)' };
     const automatic = automaticReason(headers);
     if (automatic) return { outcome: InboundOutcome.IGNORED, reason: `automatic reply (${automatic})` };
     const body = printable(mail.text ?? '');
     const ticket = await this.threadOf(mail, sender);
+    // Written already by a reader whose claim this one took over: nothing to do twice (not even the uploads).
+    if (ticket && (await TimelineEventModel.collection.findOne({ _id: eventIdOf(messageId) })))
+      return {
+        outcome: InboundOutcome.REPLIED,
+        ticketId: ticket._id,
+        eventId: eventIdOf(messageId),
+        fromCustomer: ticket.customerEmail === sender,
+      };
+    // A loop with a responder that does not say it is one: capped per sender, and per ticket for replies.
+    const cap = this.config.inboundCapPerHour;
+    const full = await takeCap([
+      { name: 'sender', value: sender, cap },
+      ...(ticket ? [{ name: 'ticket', value: String(ticket._id), cap }] : []),
+    ]);
+    if (full)
+      return {
+        outcome: InboundOutcome.IGNORED,
+        reason: `over the hourly cap of ${cap} messages per ${full.name} (a mail loop?)`,
+        ...(ticket && { ticketId: ticket._id }),
+      };
     const files = await this.files(mail);
     const refused = files.refused.length ? `\n\n[Attachments not taken: ${files.refused.join('; ')}]` : '';
     if (ticket) {
       const message = (newText(body) || '(no text)').slice(0, LIMITS.message - refused.length) + refused;
+      const eventId = eventIdOf(messageId);
       try {
         await this.deps.conversation.add(
           ticket,
-          { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL },
+          { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL, eventId },
           true,
         );
-        return { outcome: InboundOutcome.REPLIED, ticketId: ticket._id };
+        return {
+          outcome: InboundOutcome.REPLIED,
+          ticketId: ticket._id,
+          eventId,
+          fromCustomer: ticket.customerEmail === sender,
+        };
       } catch (err) {
         await this.release(files.ids);
+        // Another reader (one whose claim was taken over) wrote this message's event first.
+        if (
+          (err as { code?: number }).code === 11000 &&
+          (await TimelineEventModel.collection.findOne({ _id: eventId }))
+        )
+          return {
+            outcome: InboundOutcome.REPLIED,
+            ticketId: ticket._id,
+            eventId,
+            fromCustomer: ticket.customerEmail === sender,
+          };
         return {
           outcome: InboundOutcome.IGNORED,
           reason: `reply refused: ${(err as Error).message}`,
@@ -237,7 +337,7 @@ export class MailIn {
         // (made here, through the token pool) are claimed as a token holder's.
         true,
       );
-      return { outcome: InboundOutcome.OPENED, ticketId: created._id };
+      return { outcome: InboundOutcome.OPENED, ticketId: created._id, fromCustomer: true };
     } catch (err) {
       await this.release(files.ids);
       return { outcome: InboundOutcome.REJECTED, reason: `cannot open a ticket: ${(err as Error).message}` };
@@ -311,11 +411,20 @@ export class MailIn {
   }
 
   /** Kept aside with its reason: moved to the rejected mailbox (flagged \Seen first, so it never comes round again). */
-  private async reject(client: ImapFlow, uid: number, messageId: string, reason: string): Promise<void> {
+  private async reject(
+    client: ImapFlow,
+    uid: number,
+    messageId: string,
+    reason: string,
+    sender: string | undefined,
+  ): Promise<void> {
     await inbound()
       .updateOne(
         { messageId },
-        { $setOnInsert: { mailbox: this.mailbox, at: new Date() }, $set: { outcome: InboundOutcome.REJECTED, reason } },
+        {
+          $setOnInsert: { mailbox: this.mailbox, at: new Date() },
+          $set: { outcome: InboundOutcome.REJECTED, reason, ...(sender && { senderHash: senderHashOf(sender) }) },
+        },
         { upsert: true },
       )
       .catch((err) => {

@@ -32,6 +32,11 @@ export class MailLease {
     readonly leaseMs: number,
   ) {}
 
+  /** The fence this holder took the lease with (0: not held): stamps what it claims under the lease. */
+  get epoch(): number {
+    return this.fence;
+  }
+
   get marginMs(): number {
     return Math.max(500, this.leaseMs / 5);
   }

@@ -10,9 +10,12 @@
 // and the record leaves the message pending: its successor sends it again
 // with the same Message-ID (at least once, recognisably the same message).
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Types } from 'mongoose';
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { TicketModel } from '../tickets/ticket.model';
@@ -22,6 +25,7 @@ import type { StoredEvent, StoredTicket } from '../tickets/ticket.service';
 import { fromDomain, type EmailConfig } from './email-config';
 import type { KeySeal } from './key-seal';
 import { MailLease } from './mail-lease';
+import { takeCap } from './mail-caps';
 import { loadTemplates, render } from './mail-templates';
 import { EmailStatus, OutboundMailModel, type MailTemplate, type OutboundMail } from './outbound-mail.model';
 import { threadRootsOf } from './threading';
@@ -55,15 +59,39 @@ export function describeFailure(err: unknown): { permanent: boolean; reason: str
   const clean = (s: string) => s.replace(/<?[^\s<>@]+@[^\s<>@]+>?/g, '<address>').slice(0, 300);
   if (typeof e.responseCode === 'number')
     return { permanent: e.responseCode >= 500, reason: clean(e.response ?? String(e.responseCode)) };
-  return { permanent: false, reason: clean(e.code ?? e.message ?? 'failed') };
+  // No answer code: a lost connection or a silence is temporary; a login the server did not even offer is not.
+  return { permanent: e.code === 'EAUTH', reason: clean(e.code ?? e.message ?? 'failed') };
 }
 
 type Ticket = StoredTicket & { erasedAt?: Date };
 
+/** What sending needs of a transport. */
+interface Sender {
+  sendMail(message: SendMailOptions): Promise<unknown>;
+  close(): void;
+}
+
+/** No server: every message as an .eml file in `dir` (nodemailer's own stream transport builds it). */
+function outboxSender(dir: string): Sender {
+  mkdirSync(dir, { recursive: true });
+  const build = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async sendMail(message) {
+      const info = await build.sendMail(message);
+      const id = String(info.messageId).replace(/[^A-Za-z0-9.-]/g, '');
+      const name = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${id}.eml`);
+      // Whole or not at all: written aside, then renamed (a reader watching the folder never opens half a message).
+      await writeFile(`${name}.part`, info.message);
+      await rename(`${name}.part`, name);
+    },
+    close: () => build.close(),
+  };
+}
+
 export class MailOut {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly lease: MailLease;
-  private readonly transport: Transporter;
+  private readonly transport: Sender;
   private readonly templates;
   private readonly domain: string;
   /** Monotonic time before which a record is not tried again (this process's own waits). */
@@ -74,7 +102,7 @@ export class MailOut {
 
   constructor(
     private readonly feed: FeedService,
-    private readonly config: EmailConfig & { smtpUrl: string; from: string },
+    private readonly config: EmailConfig & { from: string },
     private readonly seal: KeySeal,
     private readonly log: Logger,
     private readonly startAt: number,
@@ -84,12 +112,14 @@ export class MailOut {
     // a send past it (and another process send the same message). Options beside `url`: the second
     // argument of createTransport would be message defaults, not the transport's own.
     const silenceMs = Math.max(2_000, Math.floor(config.leaseMs / 4));
-    this.transport = nodemailer.createTransport({
-      url: config.smtpUrl,
-      connectionTimeout: silenceMs,
-      greetingTimeout: silenceMs,
-      socketTimeout: silenceMs,
-    });
+    this.transport = config.smtpUrl
+      ? nodemailer.createTransport({
+          url: config.smtpUrl,
+          connectionTimeout: silenceMs,
+          greetingTimeout: silenceMs,
+          socketTimeout: silenceMs,
+        })
+      : outboxSender(config.outboxDir!);
     this.templates = loadTemplates(config.templatesDir);
     this.domain = fromDomain(config.from);
   }
@@ -186,6 +216,16 @@ export class MailOut {
         EmailStatus.FAILED,
         ticket?.erasedAt ? 'erased before it was sent' : 'the ticket or event is gone',
       );
+    // A loop guard: confirmations to one address are capped per hour (counted once, at the first attempt).
+    if (record.template === 'created' && record.attempts === 0) {
+      const cap = this.config.confirmationCapPerHour;
+      if (await takeCap([{ name: 'recipient', value: ticket.customerEmail, cap }]))
+        return this.settle(
+          record,
+          EmailStatus.FAILED,
+          `not sent: over the hourly cap of ${cap} confirmations per recipient (a mail loop?)`,
+        );
+    }
     let message;
     try {
       message = await this.compose(record, ticket, event);

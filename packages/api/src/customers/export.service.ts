@@ -12,6 +12,7 @@ import {
 import { TimelineEventModel } from '../tickets/timeline-event.model';
 import { checkEmail, valid } from '../tickets/ticket.validation';
 import { deliveriesCollection, webhooksCollection } from '../webhooks/durable';
+import { mailRecordsOf, type MailRecords } from '../conversation/mail-records';
 import type { CustomerAuditLog } from './audit';
 import { disclose } from './disclosure';
 import { AuditAction } from './customer-audit.model';
@@ -21,6 +22,8 @@ export interface CustomerExport {
   tickets: TicketView[];
   idempotencyKeys: { ticketNumber: string; key: string }[];
   recipients: { webhookId: string; url: string | null; owner: string | null; events: number }[];
+  /** The records of the mail sent to them and received from them (conversation/mail-records.ts). */
+  mail: MailRecords;
 }
 
 /** Most tickets one export reads (the oldest): a bound on one answer; no person writes this many. */
@@ -49,8 +52,12 @@ export class ExportService {
       typeof d.idempotencyKey === 'string' ? [{ ticketNumber: d.ticketNumber, key: d.idempotencyKey }] : [],
     );
     const recipients = await recipientsOf(events.map((e) => e._id));
+    const mail = await mailRecordsOf(
+      email,
+      docs.map((d) => d._id),
+    );
     await this.audit.record(AuditAction.EXPORT, actor, email, { tickets: tickets.length });
-    return { email, tickets, idempotencyKeys, recipients };
+    return { email, tickets, idempotencyKeys, recipients, mail };
   }
 }
 
@@ -82,6 +89,7 @@ export function exportJson(data: CustomerExport): unknown {
     email: data.email,
     idempotencyKeys: data.idempotencyKeys,
     recipients: data.recipients,
+    mail: data.mail,
     tickets: data.tickets.map((t) => ({
       ...ticketJson(t),
       // Internal events (notes, assignments) are part of what is held: marked, not left out.

@@ -1,5 +1,14 @@
 // The decisions of email in and out, one rule at a time.
-import { answeredIds, automaticReason, isBounce, newText, subjectNumber } from '../../src/conversation/inbound-rules';
+import {
+  answeredIds,
+  automaticReason,
+  isBounce,
+  isMailSystem,
+  isOwnMessageId,
+  newText,
+  subjectNumber,
+} from '../../src/conversation/inbound-rules';
+import { fullKey } from '../../src/conversation/mail-caps';
 import { describeFailure, templateFor } from '../../src/conversation/mail-out';
 import { planCustomerReply } from '../../src/conversation/customer-reply';
 import { customerKeyMatches, hashCustomerKey, newCustomerKey } from '../../src/conversation/customer-key';
@@ -18,6 +27,30 @@ describe('email in rules', () => {
       isBounce(h({ 'content-type': { value: 'multipart/report', params: { 'report-type': 'delivery-status' } } })),
     ).toBe(true);
     expect(isBounce(h({ 'content-type': { value: 'multipart/mixed', params: {} } }))).toBe(false);
+  });
+
+  it("tells mail systems' and our own messages", () => {
+    expect(automaticReason(h({ precedence: 'auto_reply' }))).toMatch(/Precedence/);
+    expect(automaticReason(h({ precedence: 'list' }))).toMatch(/Precedence/);
+    expect(automaticReason(h({ 'x-autorespond': 'x' }))).toBe('x-autorespond');
+    expect(isMailSystem('MAILER-DAEMON@mx.example.org')).toBe(true);
+    expect(isMailSystem('postmaster@example.org')).toBe(true);
+    expect(isMailSystem('ada.mailer-daemon@example.org')).toBe(false);
+    const ours = '<0123456789abcdef01234567.tkt-00042@help.example.com>';
+    expect(isOwnMessageId(ours, 'help.example.com')).toBe(true);
+    expect(isOwnMessageId(ours, 'elsewhere.example.com')).toBe(false);
+    expect(isOwnMessageId('<abc@help.example.com>', 'help.example.com')).toBe(false);
+    expect(isOwnMessageId(ours, undefined)).toBe(false);
+  });
+
+  it('caps what a key counted within the hour', () => {
+    const keys = [
+      { name: 'sender', value: 'a@x', cap: 3 },
+      { name: 'ticket', value: 't', cap: 2 },
+    ];
+    expect(fullKey(keys, [2, 1])).toBeNull();
+    expect(fullKey(keys, [3, 0])!.name).toBe('sender');
+    expect(fullKey(keys, [0, 2])!.name).toBe('ticket');
   });
 
   it('reads what a message answers and the number in a subject', () => {
@@ -65,6 +98,22 @@ describe('email out rules', () => {
       reason: '550 5.1.1 <address>: unknown',
     });
     expect(describeFailure({ code: 'ECONNREFUSED' })).toEqual({ permanent: false, reason: 'ECONNREFUSED' });
+    expect(describeFailure({ code: 'ETIMEDOUT', message: 'Timeout' })).toEqual({
+      permanent: false,
+      reason: 'ETIMEDOUT',
+    });
+    // A login refused is the deployment's settings, whatever the server said (or did not offer).
+    expect(describeFailure({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Bad credentials' })).toEqual({
+      permanent: true,
+      reason: '535 5.7.8 Bad credentials',
+    });
+    expect(describeFailure({ code: 'EAUTH', message: 'Authentication not supported' }).permanent).toBe(true);
+    expect(describeFailure({ responseCode: 454, code: 'EAUTH', response: '454 4.7.0 Temporary auth failure' })).toEqual(
+      {
+        permanent: false,
+        reason: '454 4.7.0 Temporary auth failure',
+      },
+    );
   });
 });
 

@@ -1,0 +1,173 @@
+// A customer's mail, against a real Dovecot and a real SMTP server: the
+// customers CLI's export holds the records of the mail sent to them and
+// received from them (and no one else's); erasing them (by the API, and by
+// the CLI) deletes their messages from the IMAP mailbox and every record.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
+import mongoose from 'mongoose';
+import { TokenService } from '../../src/tokens/token.service';
+import { codeOf, databaseUri, startTestApi, type TestApi } from '../support/api';
+import { dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
+import { serverBuilt } from '../support/processes';
+import { TestSmtp } from '../support/smtp';
+
+const CUSTOMERS = join(__dirname, '../../dist/cli/customers.js');
+const skip = dovecotMissing ?? (serverBuilt ? null : 'the CLI is not built (npm run build)');
+if (skip) console.warn(`skipped: email erasure tests: ${skip}`);
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CUSTOMERS, ...args], {
+      env: { PATH: process.env.PATH ?? '', USER: 'operator', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => resolve({ code, out, err }));
+    child.stdin.end('');
+  });
+}
+
+let n = 0;
+const id = (tag: string) => `<${tag}.${Date.now()}.${++n}@customer.example.org>`;
+const mail = (from: string, subject: string, messageId: string, headers: string[] = []) =>
+  [
+    `From: ${from}`,
+    'To: support@help.example.com',
+    `Subject: ${subject}`,
+    `Message-ID: ${messageId}`,
+    'Date: Mon, 07 Dec 2026 10:00:00 +0000',
+    ...headers,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Some words of mine',
+    '',
+  ].join('\r\n');
+
+(skip ? describe.skip : describe)("a customer's mail in export and erasure", () => {
+  let dovecot: Dovecot;
+  let api: TestApi;
+  let imap: ImapFlow;
+  const smtp = new TestSmtp();
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    imap = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user: dovecot.user, pass: dovecot.pass },
+      logger: false,
+    });
+    await imap.connect();
+    api = await startTestApi('email_erasure', {
+      IMAP_URL: dovecot.url,
+      SMTP_URL: await smtp.start(),
+      EMAIL_FROM: 'Support <support@help.example.com>',
+      EMAIL_LEASE_SECONDS: '2',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await api?.stop();
+    await imap?.logout().catch(() => {});
+    await smtp.stop();
+    await dovecot?.stop();
+  });
+
+  const db = () => mongoose.connection.db!;
+  async function record(messageId: string) {
+    for (let i = 0; i < 400; i++) {
+      const r = await db().collection('email_inbound').findOne({ messageId });
+      if (r && r.outcome !== 'TAKEN') return r;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`${messageId} was not taken`);
+  }
+  async function sent(ticketId: unknown) {
+    for (let i = 0; i < 400; i++) {
+      const r = await db()
+        .collection('email_messages')
+        .findOne({ ticketId: ticketId as never, status: 'SENT' });
+      if (r) return r;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error('no confirmation sent');
+  }
+  /** The UIDs of these Message-IDs in the mailbox (not deleted). */
+  async function inMailbox(messageIds: string[]): Promise<string[]> {
+    const lock = await imap.getMailboxLock('INBOX');
+    try {
+      // Another session's expunges reach this one at a NOOP (a session keeps seeing them until told).
+      await imap.noop();
+      const found: string[] = [];
+      for (const messageId of messageIds)
+        if (((await imap.search({ header: { 'message-id': messageId } }, { uid: true })) || []).length)
+          found.push(messageId);
+      return found;
+    } finally {
+      lock.release();
+    }
+  }
+
+  it('exports their mail records only, and erasure removes their mail from the mailbox and the records', async () => {
+    const erin = 'erin@customer.example.org';
+    const olga = 'olga@other.example.org';
+    const first = id('erin-new');
+    await imap.append('INBOX', mail(`Erin <${erin}>`, 'My order', first));
+    const opened = await record(first);
+    const confirmation = await sent(opened.ticketId);
+    const reply = id('erin-reply');
+    await imap.append('INBOX', mail(erin, 'Re: My order', reply, [`References: ${confirmation.messageId}`]));
+    const away = id('erin-away');
+    await imap.append('INBOX', mail(erin, 'Away', away, ['Auto-Submitted: auto-replied']));
+    const other = id('olga-new');
+    await imap.append('INBOX', mail(olga, 'Her order', other));
+    expect((await record(reply)).outcome).toBe('REPLIED');
+    expect((await record(away)).outcome).toBe('IGNORED');
+    const olgasTicket = (await record(other)).ticketId;
+    const olgasConfirmation = await sent(olgasTicket);
+    const erins = [first, reply, away];
+    expect(await inMailbox([...erins, other])).toEqual([...erins, other]);
+
+    // The CLI's export: Erin's records, none of Olga's.
+    const env = { MONGODB_URI: databaseUri('email_erasure'), IMAP_URL: dovecot.url };
+    const exported = await cli(['export', '--email', erin], env);
+    expect(exported.code).toBe(0);
+    const data = JSON.parse(exported.out);
+    expect(data.mail.sent.map((m: any) => [m.messageId, m.status])).toEqual([[confirmation.messageId, 'SENT']]);
+    expect(data.mail.received.map((m: any) => m.messageId).sort()).toEqual([...erins].sort());
+    expect(exported.out).not.toContain(other);
+    expect(exported.out).not.toContain(olgasConfirmation.messageId);
+
+    // Erased by the API: her messages leave the mailbox, her records the database; Olga's stay.
+    const officer = {
+      authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}`,
+    };
+    expect(
+      codeOf(await api.gql(`mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`, { e: erin }, officer)),
+    ).toBeUndefined();
+    expect(await inMailbox([...erins, other])).toEqual([other]);
+    expect(
+      await db()
+        .collection('email_inbound')
+        .countDocuments({ messageId: { $in: erins } }),
+    ).toBe(0);
+    expect(await db().collection('email_messages').countDocuments({ ticketId: opened.ticketId })).toBe(0);
+    expect(await db().collection('email_inbound').countDocuments({ messageId: other })).toBe(1);
+    // Erasing again finds nothing more.
+    const again = await api.gql(
+      `mutation($e: String!) { eraseCustomer(email: $e) { tickets events attachments } }`,
+      { e: erin },
+      officer,
+    );
+    expect(again.body.data!.eraseCustomer).toEqual({ tickets: 0, events: 0, attachments: 0 });
+
+    // Erased by the CLI (its own IMAP_URL): the same.
+    const erased = await cli(['erase', '--email', olga, '--yes', '--json'], env);
+    expect(erased.code).toBe(0);
+    expect(await inMailbox([other])).toEqual([]);
+    expect(await db().collection('email_inbound').countDocuments({ messageId: other })).toBe(0);
+    expect(await db().collection('email_messages').countDocuments({ ticketId: olgasTicket })).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,123 @@
+// Email in, two real processes on one mailbox of a real Dovecot: the
+// reader holding the mailbox stops (SIGSTOP) just before acting on a
+// message it claimed, the other takes the mailbox over (and that claim),
+// then the first wakes and carries on. Every message becomes exactly one
+// reply, whoever acted on it and however often.
+import { ImapFlow } from 'imapflow';
+import { MongoClient } from 'mongodb';
+import { AGENT_TOKEN, METRICS_TOKEN, agent, ticketInput } from '../support/api';
+import { dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
+import { serverBuilt, startServer, startServers, type ServerProcess } from '../support/processes';
+
+const skip = dovecotMissing ?? (serverBuilt ? null : 'the server is not built (npm run build)');
+if (skip) console.warn(`skipped: fenced email in: ${skip}`);
+
+const MESSAGES = 6;
+const until = async <T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> => {
+  for (const t0 = Date.now(); Date.now() - t0 < ms;) {
+    const v = await f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+(skip ? describe.skip : describe)('email in across two processes', () => {
+  let dovecot: Dovecot;
+  let imap: ImapFlow;
+  let mongo: MongoClient;
+  const servers: ServerProcess[] = [];
+  afterAll(async () => {
+    for (const s of servers) {
+      if (s.child.exitCode !== null) continue;
+      s.child.kill('SIGCONT');
+      s.child.kill('SIGKILL');
+      await s.exit;
+    }
+    await imap?.logout().catch(() => {});
+    await mongo?.close();
+    await dovecot?.stop();
+  });
+
+  it('turns every message into exactly one reply when the reader stalls past its lease', async () => {
+    dovecot = await startDovecot();
+    const env = { IMAP_URL: dovecot.url, EMAIL_LEASE_SECONDS: '1', LOG_LEVEL: 'info' };
+    const { uri, servers: first } = await startServers(1, 'email_in_fenced', { ...env, TEST_STALL_MAIL_IN: '1' });
+    const [a] = first;
+    servers.push(a);
+    mongo = await MongoClient.connect(uri);
+    const db = mongo.db();
+
+    const input = ticketInput();
+    const created = await fetch(a.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...agent },
+      body: JSON.stringify({
+        query: `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber } }`,
+        variables: { input },
+      }),
+    }).then((r) => r.json() as Promise<any>);
+    const number: string = created.data.createTicket.ticketNumber;
+
+    imap = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user: dovecot.user, pass: dovecot.pass },
+      logger: false,
+    });
+    await imap.connect();
+    const ids = Array.from({ length: MESSAGES }, (_, i) => `<fenced.${i}.${Date.now()}@customer.example.org>`);
+    for (const [i, messageId] of ids.entries())
+      await imap.append(
+        'INBOX',
+        [
+          `From: ${input.customerEmail}`,
+          'To: support@help.example.com',
+          `Subject: Re: [${number}] still broken`,
+          `Message-ID: ${messageId}`,
+          'Date: Mon, 07 Dec 2026 10:00:00 +0000',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          `reply number ${i}`,
+          '',
+        ].join('\r\n'),
+      );
+
+    // The first reader stops with a claim in hand; a second process takes the mailbox and that claim over.
+    await until('the first reader to stall', async () => a.out().includes('test-stall-mail-in'));
+    const stalledClaim = await db.collection('email_inbound').findOne({ outcome: 'TAKEN' });
+    expect(stalledClaim).not.toBeNull();
+    const b = await startServer({
+      MONGODB_URI: uri,
+      AGENT_TOKENS: AGENT_TOKEN,
+      METRICS_TOKEN,
+      RATE_LIMIT: 'off',
+      SEARCH_INDEXING: 'off',
+      ...env,
+    });
+    servers.push(b);
+    await until('the second reader to take every message', async () => {
+      const records = await db.collection('email_inbound').find({}).toArray();
+      return records.length === MESSAGES && records.every((r) => r.outcome === 'REPLIED');
+    });
+    const takenOver = await db.collection('email_inbound').findOne({ messageId: stalledClaim!.messageId });
+    expect(takenOver!.owner).not.toBe(stalledClaim!.owner);
+    expect(takenOver!.fence).toBeGreaterThan(stalledClaim!.fence);
+
+    // The first wakes and finishes what it had started (its record write names a fence no longer there).
+    a.child.kill('SIGCONT');
+    await until('the woken reader to finish its message', async () => /"superseded":true/.test(a.out()));
+
+    const ticket = await db.collection('tickets').findOne({ ticketNumber: number });
+    const replies = await db
+      .collection('ticket_events')
+      .find({ ticketId: ticket!._id, kind: 'CUSTOMER_REPLY' })
+      .toArray();
+    expect(replies.map((e) => e.message).sort()).toEqual(
+      Array.from({ length: MESSAGES }, (_, i) => `reply number ${i}`).sort(),
+    );
+    const records = await db.collection('email_inbound').find({}).toArray();
+    expect(records.map((r) => r.outcome)).toEqual(Array(MESSAGES).fill('REPLIED'));
+  }, 180_000);
+});

@@ -1,0 +1,164 @@
+// Mail loops against a real Dovecot and a real SMTP server: machines' mail
+// (every way they say so, and mail of ours coming back) opens nothing and
+// is confirmed to nobody; a responder that does not say it is one is held
+// by hourly caps counted in MongoDB: per sender and per ticket inbound,
+// per recipient for confirmations.
+import { ImapFlow } from 'imapflow';
+import mongoose from 'mongoose';
+import { startTestApi, type TestApi } from '../support/api';
+import { dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
+import { TestSmtp } from '../support/smtp';
+
+if (dovecotMissing) console.warn(`skipped: email loop tests: ${dovecotMissing}`);
+
+let n = 0;
+const id = (tag: string) => `<${tag}.${Date.now()}.${++n}@customer.example.org>`;
+const mail = (from: string, subject: string, messageId: string, headers: string[] = [], body = 'Hello') =>
+  [
+    `From: ${from}`,
+    'To: support@help.example.com',
+    `Subject: ${subject}`,
+    `Message-ID: ${messageId}`,
+    'Date: Mon, 07 Dec 2026 10:00:00 +0000',
+    ...headers,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    body,
+    '',
+  ].join('\r\n');
+
+(dovecotMissing ? describe.skip : describe)('mail loops', () => {
+  let dovecot: Dovecot;
+  let api: TestApi;
+  let imap: ImapFlow;
+  const smtp = new TestSmtp();
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    imap = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user: dovecot.user, pass: dovecot.pass },
+      logger: false,
+    });
+    await imap.connect();
+    api = await startTestApi('email_loops', {
+      IMAP_URL: dovecot.url,
+      SMTP_URL: await smtp.start(),
+      EMAIL_FROM: 'Support <support@help.example.com>',
+      EMAIL_LEASE_SECONDS: '2',
+      EMAIL_INBOUND_CAP_PER_HOUR: '3',
+      EMAIL_CONFIRMATION_CAP_PER_HOUR: '2',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await api?.stop();
+    await imap?.logout().catch(() => {});
+    await smtp.stop();
+    await dovecot?.stop();
+  });
+
+  const db = () => mongoose.connection.db!;
+  async function record(messageId: string) {
+    for (let i = 0; i < 400; i++) {
+      const r = await db().collection('email_inbound').findOne({ messageId });
+      if (r && r.outcome !== 'TAKEN') return r;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`${messageId} was not taken`);
+  }
+  async function settled(ticketId: unknown) {
+    for (let i = 0; i < 400; i++) {
+      const r = await db()
+        .collection('email_messages')
+        .findOne({ ticketId: ticketId as never, template: 'created' });
+      if (r && r.status !== 'PENDING') return r;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error('the confirmation was not settled');
+  }
+  const put = (raw: string) => imap.append('INBOX', raw);
+
+  it("neither opens nor confirms machines' mail, nor mail of ours that comes back", async () => {
+    const before = await db().collection('tickets').countDocuments({});
+    // One of our own confirmations, bounced back by a forwarding rule with its Message-ID kept.
+    const seed = id('seed');
+    await put(mail('seed@customer.example.org', 'Need help', seed));
+    const opened = await record(seed);
+    const confirmation = await settled(opened.ticketId);
+    const machines = [
+      mail('ooo@customer.example.org', 'Out of office', id('prec'), ['Precedence: auto_reply']),
+      mail('ooo2@customer.example.org', 'Away', id('xauto'), ['X-Autoreply: yes']),
+      mail('list@customer.example.org', 'Digest', id('list'), ['Precedence: list']),
+      mail('MAILER-DAEMON@mx.customer.example.org', 'Undeliverable', id('daemon')),
+      mail('fwd@customer.example.org', 'Fwd: your request', confirmation.messageId),
+      mail('fwd2@customer.example.org', 'Re: request', '<0123456789abcdef01234567.tkt-99999@help.example.com>'),
+    ];
+    const ids = machines.map((m) => /Message-ID: (\S+)/.exec(m)![1]);
+    for (const m of machines) await put(m);
+    const outcomes = [];
+    for (const messageId of ids) outcomes.push(await record(messageId));
+    expect(outcomes.map((r) => r.outcome)).toEqual(Array(machines.length).fill('IGNORED'));
+    expect(outcomes.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/automatic reply \(Precedence: auto_reply\)/),
+      expect.stringMatching(/x-autoreply/),
+      expect.stringMatching(/Precedence: list/),
+      expect.stringMatching(/bounce/),
+      expect.stringMatching(/our own/),
+      expect.stringMatching(/our own/),
+    ]);
+    expect(await db().collection('tickets').countDocuments({})).toBe(before + 1);
+    // A barrier: a later customer's confirmation arrives after any that machines' mail could have caused.
+    const barrier = id('barrier');
+    await put(mail('barrier@customer.example.org', 'Later', barrier));
+    await settled((await record(barrier)).ticketId);
+    const to = new Set(smtp.arrived.map((a) => a.to));
+    for (const address of ['ooo@customer.example.org', 'ooo2@customer.example.org', 'fwd@customer.example.org'])
+      expect(to.has(address)).toBe(false);
+    expect([...to].some((a) => a.startsWith('mailer-daemon'))).toBe(false);
+  });
+
+  it('caps a looping sender per hour, and the confirmations it would get', async () => {
+    const looper = 'responder@loop.example.net';
+    const ids = Array.from({ length: 5 }, (_, i) => id(`loop${i}`));
+    for (const [i, messageId] of ids.entries()) await put(mail(looper, `Your message ${i}`, messageId));
+    const records = [];
+    for (const messageId of ids) records.push(await record(messageId));
+    expect(records.map((r) => r.outcome)).toEqual(['OPENED', 'OPENED', 'OPENED', 'IGNORED', 'IGNORED']);
+    expect(records[3].reason).toMatch(/hourly cap of 3 messages per sender/);
+    const confirmations = [];
+    for (const r of records.slice(0, 3)) confirmations.push(await settled(r.ticketId));
+    expect(confirmations.map((c) => c.status)).toEqual(['SENT', 'SENT', 'FAILED']);
+    expect(confirmations[2].lastError).toMatch(/hourly cap of 2 confirmations per recipient/);
+    expect(smtp.to(looper)).toHaveLength(2);
+    // Counted in the database (any process reads the same counts), by hashes, never the address.
+    const counts = await db().collection('email_caps').find({}).toArray();
+    expect(counts.length).toBeGreaterThan(0);
+    expect(JSON.stringify(counts)).not.toContain('loop.example.net');
+  });
+
+  it('caps replies onto one ticket per hour, whoever sends them', async () => {
+    const first = id('thread');
+    await put(mail('owner@thread.example.org', 'Thread me', first));
+    const opened = await record(first);
+    const confirmation = await settled(opened.ticketId);
+    // Replies by References: from two senders (neither at its own cap), four onto one ticket.
+    const replies = [
+      'a@thread.example.org',
+      'b@thread.example.org',
+      'a@thread.example.org',
+      'b@thread.example.org',
+    ].map((from, i) => ({ from, messageId: id(`reply${i}`), i }));
+    for (const r of replies)
+      await put(mail(r.from, 'Re: Thread me', r.messageId, [`References: ${confirmation.messageId}`], `reply ${r.i}`));
+    const outcomes = [];
+    for (const r of replies) outcomes.push(await record(r.messageId));
+    expect(outcomes.map((r) => r.outcome)).toEqual(['REPLIED', 'REPLIED', 'REPLIED', 'IGNORED']);
+    expect(outcomes[3].reason).toMatch(/per ticket/);
+    const events = await db()
+      .collection('ticket_events')
+      .find({ ticketId: opened.ticketId, kind: 'CUSTOMER_REPLY' })
+      .toArray();
+    expect(events).toHaveLength(3);
+  });
+});
