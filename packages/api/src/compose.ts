@@ -5,12 +5,12 @@
 // build what they need through here too.
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import mongoose from 'mongoose';
 import { attachmentEraser, createAttachments, GridFsStore, requestTimeoutMs } from './attachments';
 import type { Running } from './capability';
 import type { Config } from './config/config';
 import { createConversation, mailEraser } from './conversation';
-import { BUILT_IN_ERASERS, CustomerService, RetentionSweep, type Eraser } from './customers';
+import { builtInErasers, CustomerService, RetentionSweep, type Eraser } from './customers';
+import { database, mongoClient } from './db/database';
 import { probeTransactions, transactionsWork } from './db/transactions';
 import { respellStoredEmails } from './doctor/email-spelling';
 import { adoptLegacyEvents, FeedSequencer, FeedService } from './feed';
@@ -23,7 +23,7 @@ import { ticketSchema } from './schema';
 import { createSearch, searchEraser } from './search';
 import { createSla } from './sla';
 import { Metrics, rootFieldsOf } from './telemetry/metrics';
-import { createTimelineLoader, TicketService } from './tickets';
+import { createTimelineLoader, TicketService, TicketStore } from './tickets';
 import { TokenService } from './tokens';
 import type { Principal } from './tokens/scopes';
 import { onDeliveryOutcome, WebhookDispatcher, WebhookService } from './webhooks';
@@ -65,13 +65,23 @@ export interface Platform {
  * RATE_LIMIT_STORE says: the CLI, or a process configured otherwise, must
  * remove what the API's processes keep there (nothing there: it removes nothing).
  */
-export function erasers(_config: Pick<Config, 'rateLimitStore'>, db = mongoose.connection.db!): readonly Eraser[] {
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), mailEraser, searchEraser, rateLimitEraser];
+export function erasers(
+  _config: Pick<Config, 'rateLimitStore'>,
+  db = database(),
+  tickets = new TicketStore(),
+): readonly Eraser[] {
+  return [
+    ...builtInErasers(tickets),
+    attachmentEraser(new GridFsStore(db), tickets),
+    mailEraser,
+    searchEraser,
+    rateLimitEraser,
+  ];
 }
 
 /** Whether this engine really has transactions (db/transactions.ts), said once in the log. */
 async function useTransactions(log: Logger): Promise<boolean> {
-  const probe = await probeTransactions(mongoose.connection.getClient(), mongoose.connection.db!);
+  const probe = await probeTransactions(mongoClient(), database());
   const works = transactionsWork(probe);
   if (works) log.info('transactions: a ticket and its CREATED event are written in one transaction');
   else log.info({ probe }, 'transactions: not available on this engine; a ticket whose event fails is removed again');
@@ -100,8 +110,9 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     ipOf: (req) => lent().ipOf(req),
     refuseIfSpent: (ip) => lent().refuseIfSpent(ip),
   });
-  const conversation = await createConversation({ config: config.email, log, feed, db: mongoose.connection.db! });
+  const conversation = await createConversation({ config: config.email, log, feed, db: database() });
   const search = createSearch(log, { indexing: config.searchIndexing });
+  const store = new TicketStore(log);
   const tickets = new TicketService(
     log,
     {
@@ -111,6 +122,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       onWritten: search.onWritten,
     },
     {
+      store,
       transactions,
       chatSigningSecret: config.chatSigningSecret,
       attachments: attachments.service,
@@ -118,7 +130,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     },
   );
   const customerSide = conversation.connect(tickets, attachments.service);
-  const listing = new ListingService();
+  const listing = new ListingService(store);
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, {
     retryDelays: config.webhookRetryDelays,
@@ -129,7 +141,8 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
   });
   const customers = new CustomerService(
     log,
-    erasers(config),
+    store,
+    erasers(config, database(), store),
     {
       onEvents: () => sequencer.nudge(),
       onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n),
@@ -143,6 +156,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     );
   const retention = new RetentionSweep(
     customers.erasure,
+    store,
     { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 },
     log,
   );
@@ -188,7 +202,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     },
     async start() {
       if (metrics) stopCountingDeliveries = onDeliveryOutcome((outcome) => metrics.delivery(outcome));
-      await respellStoredEmails(log);
+      await respellStoredEmails(store, log);
       const adopted = await adoptLegacyEvents();
       if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
       void tickets.sequenceLegacyTickets().then(

@@ -3,7 +3,7 @@
 // uploads nobody referenced.
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { badUserInput, serviceUnavailable, type FieldProblem } from '../errors/api-errors';
 import { putDeadlineMs, type AttachmentConfig } from './attachment-config';
 import { AttachmentModel, UploadState, type AttachmentRef, type StoredAttachment } from './attachment.model';
@@ -318,6 +318,3 @@ async function pendingBytes(byToken: boolean, now: Date): Promise<number> {
 }
 
 const attachmentIdsProblem = (message: string) => badUserInput([{ field: 'attachmentIds', message }]);
-
-/** The default database's GridFS store (the mongoose connection is open by then). */
-export const defaultDb = () => mongoose.connection.db!;

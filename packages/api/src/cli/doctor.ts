@@ -2,7 +2,6 @@
 // nothing) or repair ticket numbering. Exit 0 only when healthy.
 import 'reflect-metadata';
 import { respellStoredEmails } from '../doctor/email-spelling';
-import mongoose from 'mongoose';
 import {
   formatAttachmentReport,
   formatAttachmentRepair,
@@ -10,6 +9,8 @@ import {
   repairAttachments,
 } from '../attachments/attachment-doctor';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { database } from '../db/database';
+import { TicketStore } from '../tickets/ticket.store';
 import { inspect } from '../doctor/inspect';
 import { repair } from '../doctor/repair';
 import { formatRepair, formatReport } from '../doctor/report-format';
@@ -50,8 +51,8 @@ async function main(): Promise<number> {
       const batchSize = Number(process.env.DOCTOR_BATCH_SIZE) || undefined;
       const result = await repair({ log, onProgress: progress, batchSize });
       if (showProgress && process.stderr.isTTY) process.stderr.write('\n');
-      const attachments = await repairAttachments(mongoose.connection.db!);
-      const emailsRespelt = await respellStoredEmails(log, { force: true });
+      const attachments = await repairAttachments(database());
+      const emailsRespelt = await respellStoredEmails(new TicketStore(log), log, { force: true });
       process.stdout.write(
         json
           ? JSON.stringify({ ...result, attachments, emailsRespelt }, null, 2) + '\n'
@@ -61,7 +62,7 @@ async function main(): Promise<number> {
     }
     const report = await inspect();
     // Attachments are checked here, not in inspect(): the API's start-up guard runs that one.
-    const attachments = await inspectAttachmentsReport(mongoose.connection.db!);
+    const attachments = await inspectAttachmentsReport(database());
     process.stdout.write(
       json
         ? JSON.stringify({ ...report, healthy: report.healthy && attachments.healthy, attachments }, null, 2) + '\n'

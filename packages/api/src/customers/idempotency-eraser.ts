@@ -3,22 +3,10 @@
 // go. A retry of the original createTicket after erasure makes a new
 // ticket, which is right: the old one is no longer the customer's.
 // Belongs with the tickets capability at merge.
-import type { Types } from 'mongoose';
-import { TicketModel } from '../tickets/ticket.model';
+import type { TicketStore } from '../tickets/ticket.store';
 import type { Eraser } from './eraser';
 
-export const idempotencyEraser: Eraser = {
+export const idempotencyEraser = (store: TicketStore): Eraser => ({
   name: 'idempotency fingerprints',
-  async erase(ticketIds) {
-    const ids = [...ticketIds] as Types.ObjectId[];
-    const res = await TicketModel.collection.updateMany(
-      {
-        _id: { $in: ids },
-        erasedAt: { $exists: true },
-        $or: [{ idempotencyKey: { $exists: true } }, { inputHash: { $exists: true } }],
-      },
-      { $unset: { idempotencyKey: '', inputHash: '' } },
-    );
-    return res.modifiedCount;
-  },
-};
+  erase: (ticketIds) => store.unsetOnErased(ticketIds, ['idempotencyKey', 'inputHash']),
+});

@@ -6,7 +6,7 @@
 // erasures a crashed eraseCustomer left pending, and erase texts a stalled
 // writer landed after an erasure finished, with or without retention.
 import type { Logger } from '../logging/logger';
-import { TicketModel } from '../tickets/ticket.model';
+import type { TicketStore } from '../tickets/ticket.store';
 import { TicketStatus } from '../tickets/ticket.enums';
 import type { ErasureService } from './erasure.service';
 import { ERASE_BATCH } from './erasure.service';
@@ -43,6 +43,7 @@ export class RetentionSweep {
 
   constructor(
     private readonly erasure: ErasureService,
+    private readonly store: TicketStore,
     private readonly options: { retentionDays?: number; intervalMs: number },
     private readonly log: Logger,
   ) {
@@ -85,10 +86,7 @@ export class RetentionSweep {
     let erased = 0;
     for (let batch = 0; batch < BATCHES_PER_ROUND && !this.stopped; batch++) {
       const cutoff = new Date(Date.now() - days * DAY_MS);
-      const docs = await TicketModel.collection
-        .find<ErasableTicket>(expiredFilter(cutoff))
-        .limit(ERASE_BATCH)
-        .toArray();
+      const docs = await this.store.find<ErasableTicket>(expiredFilter(cutoff), { limit: ERASE_BATCH });
       if (!docs.length) break;
       // Claimed only if still past retention: a ticket reopened since it was selected stays.
       erased += (await this.erasure.eraseTickets(docs, RETENTION_ACTOR, 'retention', expiredFilter(cutoff))).tickets;

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } 
 import { canSeeActors } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { Ticket } from '../tickets/ticket.model';
-import type { TicketView } from '../tickets/ticket.service';
+import type { TicketView } from '../tickets/ticket.mappers';
 import { CustomFieldDefinition } from './custom-field.model';
 import { CustomFieldValue } from './custom-field-value.type';
 import { fieldList } from './field-values';
