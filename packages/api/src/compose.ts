@@ -17,6 +17,7 @@ import { adoptLegacyEvents, FeedSequencer, FeedService } from './feed';
 import type { Context } from './graphql/context';
 import { rateLimitEraser } from './http/rate-limit';
 import { ListingService } from './listing';
+import { RepliesService } from './replies';
 import { FeedHub } from './live';
 import type { Logger } from './logging/logger';
 import { ticketSchema } from './schema';
@@ -26,7 +27,7 @@ import { Metrics, rootFieldsOf } from './telemetry/metrics';
 import { createTimelineLoader, TicketService, TicketStore } from './tickets';
 import { TokenService } from './tokens';
 import type { Principal } from './tokens/scopes';
-import { onDeliveryOutcome, WebhookDispatcher, WebhookService } from './webhooks';
+import { WebhookDispatcher, WebhookService } from './webhooks';
 
 /** The services every operation's context carries (graphql/context.ts). */
 export type Services = Omit<Context, 'requestId' | 'log' | 'principal' | 'ip' | 'origin' | 'lookups'>;
@@ -131,6 +132,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
   );
   const customerSide = conversation.connect(tickets, attachments.service);
   const listing = new ListingService(store);
+  const replies = new RepliesService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, {
     retryDelays: config.webhookRetryDelays,
@@ -138,6 +140,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     leaseMs: config.webhookLeaseMs,
     maxSenders: config.webhookMaxSenders,
     log,
+    onOutcome: (outcome) => metrics?.delivery(outcome),
   });
   const customers = new CustomerService(
     log,
@@ -167,7 +170,6 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     onEvents: () => sequencer.nudge(),
     checkSeconds: config.slaCheckSeconds,
   });
-  let stopCountingDeliveries = () => {};
 
   const running: Running[] = [
     { start: () => sequencer.start(), stop: () => sequencer.stop() },
@@ -192,6 +194,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       live,
       attachments: attachments.service,
       conversation: customerSide,
+      replies,
     }),
     tokens,
     live,
@@ -201,7 +204,6 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       tools = given;
     },
     async start() {
-      if (metrics) stopCountingDeliveries = onDeliveryOutcome((outcome) => metrics.delivery(outcome));
       await respellStoredEmails(store, log);
       const adopted = await adoptLegacyEvents();
       if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
@@ -219,7 +221,6 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     async stop() {
       live.stop();
       await Promise.all(running.map((r) => r.stop?.()));
-      stopCountingDeliveries();
     },
   };
 }

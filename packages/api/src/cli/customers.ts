@@ -12,7 +12,7 @@ import pino from 'pino';
 import { loadConfig } from '../config/config';
 import { cliDatabase } from '../db/running-engine';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../db/connection';
-import { CustomerService } from '../customers/customers.service';
+import { CustomerService } from '../customers/customer.service';
 import { erasers } from '../compose';
 import { database as connectedDatabase } from '../db/database';
 import { TicketStore } from '../tickets/ticket.store';

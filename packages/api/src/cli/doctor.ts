@@ -7,7 +7,7 @@ import {
   formatAttachmentRepair,
   inspectAttachmentsReport,
   repairAttachments,
-} from '../attachments/attachment-doctor';
+} from '../attachments/attachment.doctor';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { database } from '../db/database';
 import { TicketStore } from '../tickets/ticket.store';

@@ -1,5 +1,5 @@
 // Erasure of customers' data: the rules. A batch of tickets is claimed
-// (ticket-eraser.ts: placeholders in, one conditional write per ticket),
+// (ticket.eraser.ts: placeholders in, one conditional write per ticket),
 // then every registered eraser runs, each ticket gets its ERASED event, and
 // the erasers run again until a pass finds nothing for SETTLE_QUIET_MS
 // (an answer racing the erasure is caught there), then the tickets are
@@ -13,7 +13,7 @@ import { AuditAction } from './customer-audit.model';
 import type { CustomerAuditLog } from './audit';
 import { addCounts, noCounts, type ErasureCounts, type Eraser } from './eraser';
 import { recordErased } from './erased-event';
-import { eraseLateTexts, placedBeforeErasure } from './event-eraser';
+import { eraseLateTexts, placedBeforeErasure } from './event.eraser';
 import { takeTallies } from './erasure-tally';
 import {
   claimTicket,
@@ -23,7 +23,7 @@ import {
   recentlyErased,
   scrubClaimedTickets,
   type ErasableTicket,
-} from './ticket-eraser';
+} from './ticket.eraser';
 
 /** Tickets claimed and erased together (one settling wait per batch). */
 export const ERASE_BATCH = 20;

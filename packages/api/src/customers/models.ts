@@ -5,7 +5,7 @@ import { AuditKeyModel } from './audit-key.model';
 import { CustomerAuditModel } from './customer-audit.model';
 import { SweepLeaseModel } from './sweep-lease.model';
 // Erasure's own indexes on `tickets` (pending erasures, retention's dates).
-import { erasureIndexes } from './ticket-eraser';
+import { erasureIndexes } from './ticket.eraser';
 
 export const customerModels: readonly IndexedModel[] = [
   CustomerAuditModel,

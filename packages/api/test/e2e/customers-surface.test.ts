@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { CustomerAuditModel } from '../../src/customers/customer-audit.model';
-import { claimTicket, type ErasableTicket } from '../../src/customers/ticket-eraser';
+import { claimTicket, type ErasableTicket } from '../../src/customers/ticket.eraser';
 import { respellStoredEmails } from '../../src/doctor/email-spelling';
 import { TicketStore } from '../../src/tickets/ticket.store';
 import { createLogger } from '../../src/logging/logger';

@@ -4,7 +4,7 @@
 // later, and the sweep's lease.
 import { BSON } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
-import { CustomerService } from '../../src/customers/customers.service';
+import { CustomerService } from '../../src/customers/customer.service';
 import { expiredFilter } from '../../src/customers/retention-sweep';
 import { Lease } from '../../src/customers/sweep-lease.model';
 import { erasers } from '../../src/compose';

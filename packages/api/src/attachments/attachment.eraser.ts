@@ -6,7 +6,7 @@ import type { Types } from 'mongoose';
 import type { Eraser } from '../customers/eraser';
 import type { TicketStore } from '../tickets/ticket.store';
 import { AttachmentModel } from './attachment.model';
-import type { AttachmentStore } from './attachment-store';
+import type { AttachmentStore } from './attachment.store';
 
 export function attachmentEraser(store: AttachmentStore, tickets: TicketStore): Eraser {
   /** Remove the files of the events matching `events` (a ticket_events filter), and the events' copies of their names. */

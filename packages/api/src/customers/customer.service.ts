@@ -6,8 +6,8 @@ import { CustomerAuditLog, type AuditOptions } from './audit';
 import type { Eraser } from './eraser';
 import { ErasureService, type ErasureHooks } from './erasure.service';
 import { ExportService } from './export.service';
-import { idempotencyEraser } from './idempotency-eraser';
-import { timelineEventEraser } from './event-eraser';
+import { idempotencyEraser } from './idempotency.eraser';
+import { timelineEventEraser } from './event.eraser';
 
 /**
  * The erasers of the capabilities that exist today, in the order they run.
