@@ -76,7 +76,7 @@ export function erasers(
     attachmentEraser(new GridFsStore(db), tickets),
     mailEraser,
     searchEraser,
-    rateLimitEraser,
+    rateLimitEraser(tickets),
   ];
 }
 
