@@ -113,7 +113,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
   });
   const conversation = await createConversation({ config: config.email, log, feed, db: database() });
   const search = createSearch(log, { indexing: config.searchIndexing });
-  const store = new TicketStore(log);
+  const store = new TicketStore(log, { prefix: config.ticketPrefix, pad: config.ticketPad });
   const tickets = new TicketService(
     log,
     {

@@ -16,7 +16,6 @@ import { repair } from '../doctor/repair';
 import { formatRepair, formatReport } from '../doctor/report-format';
 import { createLogger } from '../logging/logger';
 import { loadConfig } from '../config/config';
-import { setNumberFormat } from '../tickets/ticket-number';
 
 const USAGE = 'usage: MONGODB_URI=mongodb://... npm run doctor [-- --fix] [--json] [--progress]';
 
@@ -36,7 +35,7 @@ async function main(): Promise<number> {
     process.stderr.write(`MONGODB_URI is not set: the doctor works on an existing database.\n${USAGE}\n`);
     return 2;
   }
-  setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
+  const format = { prefix: config.ticketPrefix, pad: config.ticketPad };
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const json = args.has('--json');
   const showProgress = args.has('--progress') || (process.stderr.isTTY && !json);
@@ -49,10 +48,10 @@ async function main(): Promise<number> {
   try {
     if (args.has('--fix')) {
       const batchSize = Number(process.env.DOCTOR_BATCH_SIZE) || undefined;
-      const result = await repair({ log, onProgress: progress, batchSize });
+      const result = await repair({ log, onProgress: progress, batchSize, format });
       if (showProgress && process.stderr.isTTY) process.stderr.write('\n');
       const attachments = await repairAttachments(database());
-      const emailsRespelt = await respellStoredEmails(new TicketStore(log), log, { force: true });
+      const emailsRespelt = await respellStoredEmails(new TicketStore(log, format), log, { force: true });
       process.stdout.write(
         json
           ? JSON.stringify({ ...result, attachments, emailsRespelt }, null, 2) + '\n'

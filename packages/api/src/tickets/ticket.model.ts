@@ -1,23 +1,14 @@
 // A support ticket: its stored shape (Typegoose) and its public GraphQL
 // type (type-graphql) in one class, so the two cannot drift apart.
-import { getModelForClass, index, modelOptions, pre, prop, Severity } from '@typegoose/typegoose';
+import { getModelForClass, index, modelOptions, prop, Severity } from '@typegoose/typegoose';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
 import { Node } from '../graphql/node.type';
 import { TicketPriority, TicketSource, TicketStatus } from './ticket.enums';
-import { formatTicketNumber } from './ticket-number';
-import { nextSequence } from './counter';
 
 const present = (field: string) => ({ [field]: { $type: 'string' } });
 
-// The only place a ticket number is made: from the atomic counter, on insert.
-@pre<Ticket>('save', async function assignTicketNumber() {
-  if (this.isNew && !this.ticketNumber) {
-    const seq = await nextSequence();
-    this.sequence = seq;
-    this.ticketNumber = formatTicketNumber(seq);
-  }
-})
+// A ticket's number is made by the ticket store on insert (ticket.store.ts), from the atomic counter.
 @index({ ticketNumber: 1 }, { unique: true })
 @index({ chatId: 1 }, { unique: true, partialFilterExpression: present('chatId') })
 @index({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: present('idempotencyKey') })

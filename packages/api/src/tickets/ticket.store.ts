@@ -24,7 +24,9 @@ import { serviceUnavailable } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
 import type { IndexedModel } from '../db/connection';
 import type { Logger } from '../logging/logger';
+import { nextSequence } from './counter';
 import { CounterModel } from './counter.model';
+import { DEFAULT_FORMAT, formatTicketNumber, type NumberFormat } from './ticket-number';
 import { legacySequences, SKIPPED_KIND } from './event-seq';
 import { EventVisibility } from './ticket.enums';
 import { Ticket, TicketModel } from './ticket.model';
@@ -83,7 +85,11 @@ function stallForTests(docs: readonly StoredEvent[]): void {
 }
 
 export class TicketStore {
-  constructor(private readonly log?: Logger) {}
+  constructor(
+    private readonly log?: Logger,
+    /** How new tickets' numbers are spelt (TICKET_PREFIX, TICKET_PAD). */
+    private readonly format: NumberFormat = DEFAULT_FORMAT,
+  ) {}
 
   // ---- tickets --------------------------------------------------------
 
@@ -118,11 +124,17 @@ export class TicketStore {
   }
 
   /**
-   * Insert a new ticket (its pre-save hook numbers it) whose first `events`
-   * events (its CREATED) are numbered 1..events; its duplicate-key error,
-   * if any, for the caller's rules.
+   * Insert a new ticket, numbered here from the atomic counter (the only
+   * place a ticket number is made), whose first `events` events (its
+   * CREATED) are numbered 1..events; its duplicate-key error, if any, for
+   * the caller's rules.
    */
   async insert(doc: DocumentType<Ticket>, events: number, session?: ClientSession): Promise<DuplicateKeyError | null> {
+    if (!doc.ticketNumber) {
+      const seq = await nextSequence();
+      doc.sequence = seq;
+      doc.ticketNumber = formatTicketNumber(seq, this.format);
+    }
     doc.lastSequence = events;
     try {
       await doc.save({ session });
