@@ -5,13 +5,14 @@
 // request also a graphql floor (graphql-js alone). Prints tables of
 // ratios; absolute figures across runs mean little on shared machines.
 // Needs a build (npm run bench builds first).
-import { spawn, execSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { MongoClient } from 'mongodb';
+import { kids, start } from './processes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 1);
@@ -28,35 +29,7 @@ const SIZES = (process.env.BENCH_SIZES ?? (process.env.MONGODB_URI ? '1000,10000
 const OPS = (process.env.BENCH_OPS ?? 'create,track,timeline').split(',');
 const SCALING = process.env.BENCH_SCALING !== 'off';
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-const kids = new Set();
-const cleanup = () => {
-  for (const k of kids)
-    try {
-      k.kill('SIGKILL');
-    } catch {
-      /* gone already */
-    }
-};
-process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
-
-function start(cmd, args, env, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    kids.add(child);
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const m = ready.exec(out);
-      if (m) resolve({ child, value: m[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out.slice(-400)}`)));
-  });
-}
 
 async function engine(name) {
   if (process.env.MONGODB_URI) {

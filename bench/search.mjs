@@ -4,13 +4,14 @@
 // and off (SEARCH_INDEXING=off). The tickets are written straight into the
 // database with the API's own analyser (dist/search), as the write path
 // would have indexed them. Needs a build (npm run bench builds first).
-import { spawn, execSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { MongoClient, ObjectId } from 'mongodb';
+import { start, stopChild as stop } from './processes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = (process.env.BENCH_SEARCH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -19,38 +20,8 @@ const CREATE_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CREATE_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TOKEN = 'bench-search-agent-token-0123456789abcdef';
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-const kids = new Set();
-process.on('exit', () => {
-  for (const k of kids)
-    try {
-      k.kill('SIGKILL');
-    } catch {
-      /* gone already */
-    }
-});
 
 const { ticketEntries, eventEntries } = await import(join(root, 'packages/api/dist/search/search.indexer.js'));
-
-function start(cmd, args, env, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    kids.add(child);
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const m = ready.exec(out);
-      if (m) resolve({ child, value: m[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out.slice(-400)}`)));
-  });
-}
-const stop = async (child) => {
-  child.kill('SIGTERM');
-  kids.delete(child);
-  await new Promise((r) => child.once('exit', r));
-};
 
 async function engine(name) {
   if (process.env.MONGODB_URI)

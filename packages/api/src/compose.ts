@@ -5,28 +5,29 @@
 // build what they need through here too.
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import mongoose from 'mongoose';
 import { attachmentEraser, createAttachments, GridFsStore, requestTimeoutMs } from './attachments';
 import type { Running } from './capability';
 import type { Config } from './config/config';
 import { createConversation, mailEraser } from './conversation';
-import { BUILT_IN_ERASERS, CustomerService, RetentionSweep, type Eraser } from './customers';
+import { builtInErasers, CustomerService, RetentionSweep, type Eraser } from './customers';
+import { database, mongoClient } from './db/database';
 import { probeTransactions, transactionsWork } from './db/transactions';
 import { respellStoredEmails } from './doctor/email-spelling';
 import { adoptLegacyEvents, FeedSequencer, FeedService } from './feed';
 import type { Context } from './graphql/context';
 import { rateLimitEraser } from './http/rate-limit';
 import { ListingService } from './listing';
+import { RepliesService } from './replies';
 import { FeedHub } from './live';
 import type { Logger } from './logging/logger';
 import { ticketSchema } from './schema';
 import { createSearch, searchEraser } from './search';
 import { createSla } from './sla';
 import { Metrics, rootFieldsOf } from './telemetry/metrics';
-import { createTimelineLoader, TicketService } from './tickets';
+import { createTimelineLoader, TicketService, TicketStore } from './tickets';
 import { TokenService } from './tokens';
 import type { Principal } from './tokens/scopes';
-import { onDeliveryOutcome, WebhookDispatcher, WebhookService } from './webhooks';
+import { WebhookDispatcher, WebhookService } from './webhooks';
 
 /** The services every operation's context carries (graphql/context.ts). */
 export type Services = Omit<Context, 'requestId' | 'log' | 'principal' | 'ip' | 'origin' | 'lookups'>;
@@ -67,16 +68,22 @@ export interface Platform {
  */
 export function erasers(
   config: Pick<Config, 'rateLimitStore'> & Partial<Pick<Config, 'email'>>,
-  db = mongoose.connection.db!,
+  db = database(),
+  tickets = new TicketStore(),
 ): readonly Eraser[] {
-  // Mail: the IMAP mailboxes too, when email in is configured here (the CLI reads the same settings).
-  const mail = mailEraser(config.email);
-  return [...BUILT_IN_ERASERS, attachmentEraser(new GridFsStore(db)), mail, searchEraser, rateLimitEraser];
+  return [
+    ...builtInErasers(tickets),
+    attachmentEraser(new GridFsStore(db), tickets),
+    // Mail: the IMAP mailboxes too, when email in is configured here (the CLI reads the same settings).
+    mailEraser(config.email),
+    searchEraser,
+    rateLimitEraser(tickets),
+  ];
 }
 
 /** Whether this engine really has transactions (db/transactions.ts), said once in the log. */
 async function useTransactions(log: Logger): Promise<boolean> {
-  const probe = await probeTransactions(mongoose.connection.getClient(), mongoose.connection.db!);
+  const probe = await probeTransactions(mongoClient(), database());
   const works = transactionsWork(probe);
   if (works) log.info('transactions: a ticket and its CREATED event are written in one transaction');
   else log.info({ probe }, 'transactions: not available on this engine; a ticket whose event fails is removed again');
@@ -105,8 +112,9 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     ipOf: (req) => lent().ipOf(req),
     refuseIfSpent: (ip) => lent().refuseIfSpent(ip),
   });
-  const conversation = await createConversation({ config: config.email, log, feed, db: mongoose.connection.db! });
+  const conversation = await createConversation({ config: config.email, log, feed, db: database() });
   const search = createSearch(log, { indexing: config.searchIndexing });
+  const store = new TicketStore(log, { prefix: config.ticketPrefix, pad: config.ticketPad });
   const tickets = new TicketService(
     log,
     {
@@ -116,6 +124,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       onWritten: search.onWritten,
     },
     {
+      store,
       transactions,
       chatSigningSecret: config.chatSigningSecret,
       attachments: attachments.service,
@@ -123,7 +132,8 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     },
   );
   const customerSide = conversation.connect(tickets, attachments.service);
-  const listing = new ListingService();
+  const listing = new ListingService(store);
+  const replies = new RepliesService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, {
     retryDelays: config.webhookRetryDelays,
@@ -131,10 +141,12 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     leaseMs: config.webhookLeaseMs,
     maxSenders: config.webhookMaxSenders,
     log,
+    onOutcome: (outcome) => metrics?.delivery(outcome),
   });
   const customers = new CustomerService(
     log,
-    erasers(config),
+    store,
+    erasers(config, database(), store),
     {
       onEvents: () => sequencer.nudge(),
       onErased: (reason, n) => metrics?.ticketsErased.inc({ reason }, n),
@@ -148,6 +160,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     );
   const retention = new RetentionSweep(
     customers.erasure,
+    store,
     { retentionDays: config.retentionDays, intervalMs: config.retentionSweepSeconds * 1000 },
     log,
   );
@@ -158,7 +171,6 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     onEvents: () => sequencer.nudge(),
     checkSeconds: config.slaCheckSeconds,
   });
-  let stopCountingDeliveries = () => {};
 
   const running: Running[] = [
     { start: () => sequencer.start(), stop: () => sequencer.stop() },
@@ -183,6 +195,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       live,
       attachments: attachments.service,
       conversation: customerSide,
+      replies,
     }),
     tokens,
     live,
@@ -192,8 +205,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       tools = given;
     },
     async start() {
-      if (metrics) stopCountingDeliveries = onDeliveryOutcome((outcome) => metrics.delivery(outcome));
-      await respellStoredEmails(log);
+      await respellStoredEmails(store, log);
       const adopted = await adoptLegacyEvents();
       if (adopted) log.info({ events: adopted }, 'change feed: existing timeline events queued for the feed');
       void tickets.sequenceLegacyTickets().then(
@@ -210,7 +222,6 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     async stop() {
       live.stop();
       await Promise.all(running.map((r) => r.stop?.()));
-      stopCountingDeliveries();
     },
   };
 }

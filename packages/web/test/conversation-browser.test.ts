@@ -2,70 +2,41 @@
 // the tracking page, the customer replies with a screenshot, and the
 // agents' inbox (signed in another tab) marks the ticket live; the agent's
 // ticket page shows the reply's channel. The API runs as a built process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { AGENT_TOKEN } from '../../api/test/support/api';
+import {
+  browserMissing,
+  chromiumForFile,
+  closeChromium,
+  screenshot,
+  startPreview,
+} from '../../api/test/support/browser';
 import { png } from '../../api/test/support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../../api/test/support/processes';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB = join(__dirname, '..');
-const ARTIFACTS = join(__dirname, '../../../test-artifacts');
-const reason = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  : !existsSync(join(WEB, 'dist/index.html'))
-    ? 'the web app is not built (npm test builds it)'
-    : !serverBuilt
-      ? 'the API is not built (npm test builds it)'
-      : '';
+const reason = browserMissing() || (serverBuilt ? '' : 'the API is not built (npm test builds it)');
 if (reason) console.warn(`skipped: browser conversation tests: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
 describeBrowser('reference web client: the customer replies', () => {
   let server: ServerProcess;
-  let preview: ChildProcess;
+  let preview: Awaited<ReturnType<typeof startPreview>>;
   let base: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     ({
       servers: [server],
     } = await startServers(1, 'web_conversation'));
-    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], {
-      cwd: WEB,
-      env: { ...process.env, API_URL: server.url.replace(/\/graphql$/, '') },
-    });
-    base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      preview.stdout!.on('data', (d) => {
-        out += d;
-        const m = /Local:\s+(http:\/\/\S+?)\/?\s/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
-        if (m) resolve(m[1]);
-      });
-      preview.on('exit', (c) => reject(new Error(`vite preview exited ${c}: ${out}`)));
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    preview = await startPreview(server.url.replace(/\/graphql$/, ''));
+    base = preview.base;
+    browser = await chromiumForFile();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    preview?.kill('SIGTERM');
+    await closeChromium();
+    preview?.stop();
     expect(await server?.stop()).toBe(0);
   });
 
@@ -106,7 +77,7 @@ describeBrowser('reference web client: the customer replies', () => {
     await reply.waitFor();
     expect(await reply.textContent()).toContain('It went offline again.');
     expect(await reply.getByRole('link', { name: 'offline.png' }).count()).toBe(1);
-    await page.screenshot({ path: join(ARTIFACTS, 'track-ticket-reply.png'), fullPage: true });
+    await screenshot(page, 'track-ticket-reply.png');
 
     // Live in the inbox, without a reload.
     await row.getByTestId('awaiting-agent').waitFor({ timeout: 15_000 });

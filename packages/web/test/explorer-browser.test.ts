@@ -3,11 +3,11 @@
 // sends the token typed in its bar. The Sandbox's offline page links to it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { AGENT_TOKEN, startTestApi, type TestApi } from '../../api/test/support/api';
+import { CHROMIUM, chromiumForFile, closeChromium } from '../../api/test/support/browser';
 import { EXPLORER_DIR } from '../../api/src/explorer';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const reason = !existsSync(CHROMIUM)
   ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
   : !existsSync(join(EXPLORER_DIR, 'index.html'))
@@ -26,19 +26,7 @@ describeBrowser('the bundled explorer, offline', () => {
   beforeAll(async () => {
     // Outside production, like the Sandbox.
     api = await startTestApi('explorer', { NODE_ENV: 'development' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromiumForFile();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     // No network but this machine: anything else is refused and remembered.
     await page.route('**/*', (route) => {
@@ -57,7 +45,7 @@ describeBrowser('the bundled explorer, offline', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await closeChromium();
     await api?.stop();
   });
 

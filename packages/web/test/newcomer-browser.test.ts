@@ -8,19 +8,12 @@
 // screen and scrolls inside itself on a phone, says it is loading, and
 // marks live arrivals. Assertions are on the DOM and its layout, not pixels.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page, type Route } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { createClient, type TicketClient } from '@tickets/sdk';
 import { signedChat, startTestApi, withDocumentText, type TestApi } from '../../api/test/support/api';
+import { browserMissing, chromiumForFile, closeChromium } from '../../api/test/support/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB = join(__dirname, '..');
-const reason = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  : !existsSync(join(WEB, 'dist/index.html'))
-    ? 'the web app is not built (npm test builds it)'
-    : '';
+const reason = browserMissing();
 if (reason) console.warn(`skipped: newcomer browser tests: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
@@ -37,15 +30,11 @@ describeBrowser("a newcomer's screens in Chromium", () => {
     api = await startTestApi('newcomer_web', { WEB_CLIENT: 'on', AGENT_TOKENS: `ada=${ADA}` });
     await api.reset();
     ada = createClient({ url: api.url, token: ADA });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await chromiumForFile();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await closeChromium();
     await api?.stop();
   });
 

@@ -2,31 +2,27 @@
 // the earliest running deadline, each row shows the time left, and a
 // missed target shows red. Screenshot: test-artifacts/sla-inbox.png, and
 // docs/screenshots/sla-inbox.png when SCREENSHOTS=update.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { TokenService } from '../../api/src/tokens/token.service';
 import { AGENT_TOKEN, databaseUri, startTestApi, type TestApi } from '../../api/test/support/api';
+import {
+  browserMissing,
+  chromiumForFile,
+  closeChromium,
+  screenshot,
+  startPreview,
+} from '../../api/test/support/browser';
 import { serverBuilt } from '../../api/test/support/processes';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WEB = join(__dirname, '..');
-const ARTIFACTS = join(__dirname, '../../../test-artifacts');
-const SCREENSHOTS = join(__dirname, '../../../docs/screenshots');
-const reason = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  : !existsSync(join(WEB, 'dist/index.html')) || !serverBuilt
-    ? 'the web app or the API is not built (npm test builds both)'
-    : '';
+const reason = browserMissing() || (serverBuilt ? '' : 'the API is not built (npm test builds it)');
 if (reason) console.warn(`skipped: SLA inbox browser test: ${reason}`);
 const describeBrowser = reason ? describe.skip : describe;
 
 describeBrowser('service levels in the inbox (Chromium)', () => {
   let api: TestApi;
-  let preview: ChildProcess;
+  let preview: Awaited<ReturnType<typeof startPreview>>;
   let base: string;
   let browser: Browser;
   let page: Page;
@@ -34,45 +30,22 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
   let db: Db;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     api = await startTestApi('sla_web', { SLA_CHECK_SECONDS: '1' });
     await api.reset();
     client = await MongoClient.connect(databaseUri('sla_web'));
     db = client.db();
     for (const name of ['sla_policies', 'ticket_sla', 'sla_meta']) await db.collection(name).deleteMany({});
-    preview = spawn(process.execPath, [join(WEB, '../../node_modules/vite/bin/vite.js'), 'preview', '--port', '0'], {
-      cwd: WEB,
-      env: { ...process.env, API_URL: api.base },
-    });
-    base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      preview.stdout!.on('data', (d) => {
-        out += d;
-        const m = /Local:\s+(http:\/\/\S+?)\/?\s/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
-        if (m) resolve(m[1]);
-      });
-      preview.on('exit', (c) => reject(new Error(`vite preview exited ${c}: ${out}`)));
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    preview = await startPreview(api.base);
+    base = preview.base;
+    browser = await chromiumForFile();
     page = await (
       await browser.newContext({ viewport: { width: 1200, height: 700 }, locale: 'en-GB', timezoneId: 'Europe/Berlin' })
     ).newPage();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    preview?.kill('SIGTERM');
+    await closeChromium();
+    preview?.stop();
     await client?.close();
     await api?.stop();
   });
@@ -130,11 +103,6 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
       '—',
     );
 
-    const shot = join(ARTIFACTS, 'sla-inbox.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    if (process.env.SCREENSHOTS === 'update') {
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      copyFileSync(shot, join(SCREENSHOTS, 'sla-inbox.png'));
-    }
+    await screenshot(page, 'sla-inbox.png', { docs: true });
   }, 90_000);
 });

@@ -3,11 +3,11 @@
 // uploads nobody referenced.
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { badUserInput, serviceUnavailable, type FieldProblem } from '../errors/api-errors';
-import { putDeadlineMs, type AttachmentConfig } from './attachment-config';
+import { putDeadlineMs, type AttachmentConfig } from './attachment.config';
 import { AttachmentModel, UploadState, type AttachmentRef, type StoredAttachment } from './attachment.model';
-import type { AttachmentStore } from './attachment-store';
+import type { AttachmentStore } from './attachment.store';
 import type { Attachment, Upload } from './attachment.type';
 import { ALLOWED_TYPES, isAllowedType } from './content-types';
 import { sanitiseFilename, withExtensionOf } from './filename';
@@ -320,6 +320,3 @@ async function pendingBytes(byToken: boolean, now: Date): Promise<number> {
 }
 
 const attachmentIdsProblem = (message: string) => badUserInput([{ field: 'attachmentIds', message }]);
-
-/** The default database's GridFS store (the mongoose connection is open by then). */
-export const defaultDb = () => mongoose.connection.db!;

@@ -2,15 +2,15 @@
 // service, its HTTP routes, its metrics and its background sweep.
 import type { IncomingMessage } from 'node:http';
 import type { Registry } from 'prom-client';
-import mongoose from 'mongoose';
 import type { Logger } from '../logging/logger';
 import type { Principal } from '../tokens/scopes';
-import type { AttachmentConfig } from './attachment-config';
-import { attachmentRoutes } from './attachment-http';
-import { attachmentMetrics } from './attachment-metrics';
+import type { AttachmentConfig } from './attachment.config';
+import { attachmentRoutes } from './attachment.routes';
+import { attachmentMetrics } from './attachment.metrics';
 import { AttachmentService } from './attachment.service';
 import { GridFsStore } from './gridfs-store';
 import { signingKey, UrlSigner } from './signing';
+import { database } from '../db/database';
 
 export interface AttachmentsOptions {
   config: AttachmentConfig;
@@ -41,7 +41,7 @@ export async function createAttachments({
   refuseIfSpent,
   ipOf,
 }: AttachmentsOptions): Promise<Attachments> {
-  const db = mongoose.connection.db!;
+  const db = database();
   const signer = new UrlSigner(await signingKey(db, config.signingKey));
   const service = new AttachmentService(
     config,

@@ -5,7 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import type { Binary, Db } from 'mongodb';
 import { GridFSBucket } from 'mongodb';
 import type { Types } from 'mongoose';
-import type { AttachmentStore } from './attachment-store';
+import type { AttachmentStore } from './attachment.store';
 
 /** attachment_files.files and attachment_files.chunks. */
 export const BUCKET = 'attachment_files';

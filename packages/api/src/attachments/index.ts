@@ -8,7 +8,7 @@ export const attachmentsCapability: Capability = {
   models: attachmentModels,
   resolvers: [AttachmentResolver],
 };
-export { requestTimeoutMs } from './attachment-config';
-export { attachmentEraser } from './attachment-eraser';
+export { requestTimeoutMs } from './attachment.config';
+export { attachmentEraser } from './attachment.eraser';
 export { createAttachments, type Attachments } from './attachments';
 export { GridFsStore } from './gridfs-store';

@@ -8,13 +8,14 @@ import { createInterface } from 'node:readline/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
-import mongoose from 'mongoose';
 import pino from 'pino';
 import { loadConfig } from '../config/config';
 import { cliDatabase } from '../db/running-engine';
 import { connectDatabase, disconnectDatabase, ensureIndexes } from '../db/connection';
-import { CustomerService } from '../customers/customers.service';
+import { CustomerService } from '../customers/customer.service';
 import { erasers } from '../compose';
+import { database as connectedDatabase } from '../db/database';
+import { TicketStore } from '../tickets/ticket.store';
 import { customerModels } from '../customers/models';
 import { exportJson } from '../customers/export.service';
 import { createLogger } from '../logging/logger';
@@ -110,9 +111,11 @@ async function main(): Promise<number> {
     await ensureIndexes(customerModels, log);
     // The same erasers as the API's (compose.ts).
     // Its erasures reach the API's tickets_erased_total through a tally (customers/erasure-tally.ts).
+    const tickets = new TicketStore(log);
     const customers = new CustomerService(
       log,
-      erasers(config, mongoose.connection.db!),
+      tickets,
+      erasers(config, connectedDatabase(), tickets),
       { onErased: leaveTally },
       { key: config.customers.auditKey },
     );

@@ -2,20 +2,20 @@
 // nothing) or repair ticket numbering. Exit 0 only when healthy.
 import 'reflect-metadata';
 import { respellStoredEmails } from '../doctor/email-spelling';
-import mongoose from 'mongoose';
 import {
   formatAttachmentReport,
   formatAttachmentRepair,
   inspectAttachmentsReport,
   repairAttachments,
-} from '../attachments/attachment-doctor';
+} from '../attachments/attachment.doctor';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { database } from '../db/database';
+import { TicketStore } from '../tickets/ticket.store';
 import { inspect } from '../doctor/inspect';
 import { repair } from '../doctor/repair';
 import { formatRepair, formatReport } from '../doctor/report-format';
 import { createLogger } from '../logging/logger';
 import { loadConfig } from '../config/config';
-import { setNumberFormat } from '../tickets/ticket-number';
 
 const USAGE = 'usage: MONGODB_URI=mongodb://... npm run doctor [-- --fix] [--json] [--progress]';
 
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     process.stderr.write(`MONGODB_URI is not set: the doctor works on an existing database.\n${USAGE}\n`);
     return 2;
   }
-  setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
+  const format = { prefix: config.ticketPrefix, pad: config.ticketPad };
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const json = args.has('--json');
   const showProgress = args.has('--progress') || (process.stderr.isTTY && !json);
@@ -48,10 +48,10 @@ async function main(): Promise<number> {
   try {
     if (args.has('--fix')) {
       const batchSize = Number(process.env.DOCTOR_BATCH_SIZE) || undefined;
-      const result = await repair({ log, onProgress: progress, batchSize });
+      const result = await repair({ log, onProgress: progress, batchSize, format });
       if (showProgress && process.stderr.isTTY) process.stderr.write('\n');
-      const attachments = await repairAttachments(mongoose.connection.db!);
-      const emailsRespelt = await respellStoredEmails(log, { force: true });
+      const attachments = await repairAttachments(database());
+      const emailsRespelt = await respellStoredEmails(new TicketStore(log, format), log, { force: true });
       process.stdout.write(
         json
           ? JSON.stringify({ ...result, attachments, emailsRespelt }, null, 2) + '\n'
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
     }
     const report = await inspect();
     // Attachments are checked here, not in inspect(): the API's start-up guard runs that one.
-    const attachments = await inspectAttachmentsReport(mongoose.connection.db!);
+    const attachments = await inspectAttachmentsReport(database());
     process.stdout.write(
       json
         ? JSON.stringify({ ...report, healthy: report.healthy && attachments.healthy, attachments }, null, 2) + '\n'

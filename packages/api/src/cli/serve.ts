@@ -17,8 +17,8 @@ import { forgetRunningEngine, recordRunningEngine } from '../db/running-engine';
 import { webClientBuilt } from '../http/web-client';
 import { localAgent } from './local-agent';
 import { MODELS } from '../capabilities';
-import { setNumberFormat } from '../tickets/ticket-number';
 import { TicketService } from '../tickets/ticket.service';
+import { TicketStore } from '../tickets/ticket.store';
 import { stopTracing } from '../telemetry/tracing';
 import { demoChatLink, seedDemo } from './demo-data';
 
@@ -60,7 +60,6 @@ async function main(): Promise<void> {
     config.logLevel,
     format === 'pretty' ? prettyDestination(Boolean(process.stdout.isTTY)) : undefined,
   );
-  setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   for (const warning of startupWarnings(config)) log.warn(warning);
   if (!config.agentTokens.length)
     log.warn('AGENT_TOKENS is empty: agent operations will always answer UNAUTHENTICATED');
@@ -95,7 +94,14 @@ async function main(): Promise<void> {
   if (engine.kind !== 'external') recordRunningEngine(config.dataDir, engine.uri, engine.kind);
   await prepareNumbering(MODELS, log);
   if (demo) {
-    const tickets = await seedDemo(new TicketService(log), config.agentTokens[0]?.name);
+    const tickets = await seedDemo(
+      new TicketService(
+        log,
+        {},
+        { store: new TicketStore(log, { prefix: config.ticketPrefix, pad: config.ticketPad }) },
+      ),
+      config.agentTokens[0]?.name,
+    );
     process.stdout.write(
       `\nDemo tickets (track them with trackTicket(ticketNumber, email)):\n${tickets.map((t) => `  ${t.ticketNumber}  ${t.email.padEnd(24)} ${t.status.padEnd(20)} ${t.subject}`).join('\n')}\n`,
     );

@@ -1,8 +1,8 @@
 // Everything the process reads from its environment, parsed once and
 // validated at start-up so a bad setting fails loudly instead of later.
 import { resolve } from 'node:path';
-import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/attachment-config';
-import { loadCustomerConfig, type CustomerConfig } from '../customers/customer-config';
+import { loadAttachmentConfig, type AttachmentConfig } from '../attachments/attachment.config';
+import { loadCustomerConfig, type CustomerConfig } from '../customers/customer.config';
 import { loadEmailConfig, type EmailConfig } from '../conversation/email-config';
 import { AgentTokenError, parseAgentTokens, type AgentToken } from '../tokens/agent-tokens';
 import { loadTrustedDocumentsConfig, type TrustedDocumentsConfig } from '../http/trusted-documents.config';
@@ -55,11 +55,11 @@ export interface Config {
   retentionSweepSeconds: number;
   /** SLA_CHECK_SECONDS: between the SLA worker's rounds (feed, deadlines, breach checker); breaches come within 60 s of their due time. */
   slaCheckSeconds: number;
-  /** Uploads and signed links (attachments/attachment-config.ts). */
+  /** Uploads and signed links (attachments/attachment.config.ts). */
   attachments: AttachmentConfig;
   /** FEED_GAP_SECONDS: how long the feed waits for a ticket's missing event number before giving it up (feed/gap-watch.ts). */
   feedGapMs: number;
-  /** The audit trail's key and retention (customers/customer-config.ts). */
+  /** The audit trail's key and retention (customers/customer.config.ts). */
   customers: CustomerConfig;
   /** Email out and in (conversation/email-config.ts). */
   email: EmailConfig;

@@ -6,9 +6,8 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
-import { TicketStore } from '../tickets/ticket.store';
+import type { TicketStore } from '../tickets/ticket.store';
 import { TimelineEventKind, visibilityOf } from '../tickets/ticket.enums';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
 
 /** 4 bytes of the claim's seconds (ObjectIds order by them), 8 of the ticket's hash. */
 export function erasedEventId(ticketId: Types.ObjectId, erasedAt: Date): Types.ObjectId {
@@ -19,13 +18,17 @@ export function erasedEventId(ticketId: Types.ObjectId, erasedAt: Date): Types.O
 }
 
 /** Write the ERASED event of a claimed ticket, once; true when this call wrote it. */
-export async function recordErased(ticketId: Types.ObjectId, erasedAt: Date, actor: string): Promise<boolean> {
+export async function recordErased(
+  store: TicketStore,
+  ticketId: Types.ObjectId,
+  erasedAt: Date,
+  actor: string,
+): Promise<boolean> {
   // pending: the feed's sequencer gives it a place, like every event;
   // its sequence keeps it after the ticket's earlier events (a second write gives its number up at once).
-  const store = new TicketStore();
   const sequence = await store.takeSequences(ticketId, 1);
   try {
-    await TimelineEventModel.collection.insertOne({
+    await store.insertEvent({
       _id: erasedEventId(ticketId, erasedAt),
       ticketId,
       at: erasedAt,

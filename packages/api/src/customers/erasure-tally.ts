@@ -4,11 +4,12 @@
 // conditional delete) and counts it in its own metrics. Summed over the
 // API's instances, the metric counts every erasure once.
 import { ObjectId } from 'mongodb';
-import { TicketModel } from '../tickets/ticket.model';
+import { CustomerAuditModel } from './customer-audit.model';
 import type { ErasureReason } from './erasure.service';
 
 type Tally = { _id: ObjectId; reason: ErasureReason; tickets: number };
-const tallies = () => TicketModel.db.collection<Tally>('erasure_tallies');
+// In the database of the capability's own collections.
+const tallies = () => CustomerAuditModel.db.collection<Tally>('erasure_tallies');
 
 /** Leave a tally for the API's metrics (the CLI). */
 export async function leaveTally(reason: ErasureReason, tickets: number): Promise<void> {

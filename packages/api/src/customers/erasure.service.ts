@@ -1,5 +1,5 @@
 // Erasure of customers' data: the rules. A batch of tickets is claimed
-// (ticket-eraser.ts: placeholders in, one conditional write per ticket),
+// (ticket.eraser.ts: placeholders in, one conditional write per ticket),
 // then every registered eraser runs, each ticket gets its ERASED event, and
 // the erasers run again until a pass finds nothing for SETTLE_QUIET_MS
 // (an answer racing the erasure is caught there), then the tickets are
@@ -7,13 +7,13 @@
 // the same steps again (resumePending).
 import type { Types } from 'mongoose';
 import type { Logger } from '../logging/logger';
-import { TicketModel } from '../tickets/ticket.model';
+import type { TicketStore } from '../tickets/ticket.store';
 import { checkEmail, valid } from '../tickets/ticket.validation';
 import { AuditAction } from './customer-audit.model';
 import type { CustomerAuditLog } from './audit';
 import { addCounts, noCounts, type ErasureCounts, type Eraser } from './eraser';
 import { recordErased } from './erased-event';
-import { eraseLateTexts, placedBeforeErasure } from './event-eraser';
+import { eraseLateTexts, placedBeforeErasure } from './event.eraser';
 import { takeTallies } from './erasure-tally';
 import {
   claimTicket,
@@ -23,7 +23,7 @@ import {
   recentlyErased,
   scrubClaimedTickets,
   type ErasableTicket,
-} from './ticket-eraser';
+} from './ticket.eraser';
 
 /** Tickets claimed and erased together (one settling wait per batch). */
 export const ERASE_BATCH = 20;
@@ -58,6 +58,7 @@ export class ErasureService {
   constructor(
     /** Registered by the composition root; the attachments capability adds its own at merge. */
     private readonly erasers: readonly Eraser[],
+    private readonly store: TicketStore,
     private readonly audit: CustomerAuditLog,
     private readonly log: Logger,
     private readonly hooks: ErasureHooks = {},
@@ -73,16 +74,16 @@ export class ErasureService {
     // A ticket counts in the report of whoever finishes it (finishTickets),
     // events and attachments where they were removed: each once.
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const pending = await pendingFor(erasedFor, ERASE_BATCH);
+      const pending = await pendingFor(this.store, erasedFor, ERASE_BATCH);
       if (!pending.length) break;
       total = addCounts(total, await this.completeErasure(pending, actor));
     }
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       // Claimed tickets lose the email in the claim: each round sees only the ones left.
-      const docs = await TicketModel.collection
-        .find<ErasableTicket>({ customerEmail: email, erasedAt: { $exists: false } })
-        .limit(ERASE_BATCH)
-        .toArray();
+      const docs = await this.store.find<ErasableTicket>(
+        { customerEmail: email, erasedAt: { $exists: false } },
+        { limit: ERASE_BATCH },
+      );
       if (!docs.length) break;
       total = addCounts(total, await this.eraseClaimed(docs, actor, 'request', {}, erasedFor));
     }
@@ -104,9 +105,9 @@ export class ErasureService {
 
   /** Finish erasures a crash left half-done (claimed, not finished): the same steps, again. */
   async resumePending(actor: string, limit = ERASE_BATCH): Promise<number> {
-    const ids = await pendingTickets(RESUME_AFTER_MS, limit);
+    const ids = await pendingTickets(this.store, RESUME_AFTER_MS, limit);
     if (!ids.length) return 0;
-    const docs = await TicketModel.collection.find<ErasableTicket>({ _id: { $in: ids } }).toArray();
+    const docs = await this.store.find<ErasableTicket>({ _id: { $in: ids } });
     // Counted once: an eraseCustomer finishing the same tickets at once counts those it finishes, this the rest.
     const counts = await this.completeErasure(docs, actor);
     if (counts.tickets + counts.events + counts.attachments)
@@ -121,11 +122,11 @@ export class ErasureService {
    */
   async eraseLateTexts(): Promise<number> {
     let erased = 0;
-    for (const t of await recentlyErased(new Date(Date.now() - LATE_TEXT_WINDOW_MS), LATE_TEXT_TICKETS)) {
-      const placedBefore = await placedBeforeErasure(t._id, t.erasedAt);
+    for (const t of await recentlyErased(this.store, new Date(Date.now() - LATE_TEXT_WINDOW_MS), LATE_TEXT_TICKETS)) {
+      const placedBefore = await placedBeforeErasure(this.store, t._id, t.erasedAt);
       if (!placedBefore) continue;
       // A stalled resolve lands its notes on the ticket itself: those too; and every capability's late part (attachments).
-      erased += (await eraseLateTexts(placedBefore)) + (await scrubClaimedTickets([t._id]));
+      erased += (await eraseLateTexts(this.store, placedBefore)) + (await scrubClaimedTickets(this.store, [t._id]));
       for (const eraser of this.erasers) erased += (await eraser.eraseLate?.(t._id, placedBefore)) ?? 0;
     }
     if (erased) this.log.info({ events: erased }, "customers' data: texts that landed after their erasure erased");
@@ -153,7 +154,7 @@ export class ErasureService {
     const at = new Date();
     const claimed: ErasableTicket[] = [];
     for (const doc of docs)
-      if (await claimTicket(doc, at, condition, erasedFor)) claimed.push({ ...doc, erasedAt: at });
+      if (await claimTicket(this.store, doc, at, condition, erasedFor)) claimed.push({ ...doc, erasedAt: at });
     if (!claimed.length) return noCounts();
     const counts = await this.completeErasure(claimed, actor);
     // The metric counts claims (each ticket is claimed once); the report, the tickets this call finished.
@@ -166,10 +167,11 @@ export class ErasureService {
     const ids = docs.map((d) => d._id);
     let counts = await this.runErasers(ids);
     let wrote = false;
-    for (const doc of docs) wrote = (await recordErased(doc._id, doc.erasedAt ?? new Date(), actor)) || wrote;
+    for (const doc of docs)
+      wrote = (await recordErased(this.store, doc._id, doc.erasedAt ?? new Date(), actor)) || wrote;
     if (wrote) this.hooks.onEvents?.();
     counts = addCounts(counts, await this.settle(ids));
-    return { ...counts, tickets: await finishTickets(ids) };
+    return { ...counts, tickets: await finishTickets(this.store, ids) };
   }
 
   /**
@@ -185,7 +187,7 @@ export class ErasureService {
     for (let pass = 0; pass < SETTLE_MAX_PASSES && Date.now() - quietSince < SETTLE_QUIET_MS; pass++) {
       await sleep(SETTLE_PASS_MS);
       const found = await this.runErasers(ids);
-      const scrubbed = await scrubClaimedTickets(ids);
+      const scrubbed = await scrubClaimedTickets(this.store, ids);
       if (found.events + found.attachments + scrubbed > 0) quietSince = Date.now();
       counts = addCounts(counts, found);
     }

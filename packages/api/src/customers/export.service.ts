@@ -1,15 +1,14 @@
 // Export of customers' data (access requests): every ticket of the email
 // with its whole timeline, for customerData and `npm run customers -- export`.
 import { attachmentsJson, isoOrNull, ticketJson } from '../tickets/ticket-json';
-import { TicketModel } from '../tickets/ticket.model';
 import {
   orderedTimeline,
   toTicket,
   type StoredEvent,
   type StoredTicket,
   type TicketView,
-} from '../tickets/ticket.service';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
+} from '../tickets/ticket.mappers';
+import type { TicketStore } from '../tickets/ticket.store';
 import { checkEmail, valid } from '../tickets/ticket.validation';
 import { deliveriesCollection, webhooksCollection } from '../webhooks/durable';
 import { mailRecordsOf, type MailRecords } from '../conversation/mail-records';
@@ -30,18 +29,18 @@ export interface CustomerExport {
 export const EXPORT_MAX_TICKETS = 10_000;
 
 export class ExportService {
-  constructor(private readonly audit: CustomerAuditLog) {}
+  constructor(
+    private readonly audit: CustomerAuditLog,
+    private readonly store: TicketStore,
+  ) {}
 
   async export(rawEmail: string, actor: string): Promise<CustomerExport> {
     const email = valid(checkEmail(rawEmail, 'email'));
-    const docs = await TicketModel.collection
-      .find<StoredTicket>({ customerEmail: email })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(EXPORT_MAX_TICKETS)
-      .toArray();
-    const events = await TimelineEventModel.collection
-      .find<StoredEvent>({ ticketId: { $in: docs.map((d) => d._id) } })
-      .toArray();
+    const docs = await this.store.find<StoredTicket>(
+      { customerEmail: email },
+      { sort: { createdAt: 1, _id: 1 }, limit: EXPORT_MAX_TICKETS },
+    );
+    const events = await this.store.eventsOf(docs.map((d) => d._id));
     const byTicket = new Map<string, StoredEvent[]>();
     for (const e of events) byTicket.set(String(e.ticketId), [...(byTicket.get(String(e.ticketId)) ?? []), e]);
     // Who did what is part of what we hold about them: actors included.

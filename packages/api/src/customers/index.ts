@@ -8,6 +8,6 @@ export const customersCapability: Capability = {
   models: customerModels,
   resolvers: [CustomerResolver],
 };
-export { BUILT_IN_ERASERS, CustomerService } from './customers.service';
+export { builtInErasers, CustomerService } from './customer.service';
 export type { Eraser } from './eraser';
 export { RetentionSweep } from './retention-sweep';

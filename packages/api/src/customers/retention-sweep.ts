@@ -5,13 +5,14 @@
 // by whichever process holds the lease next. The same rounds finish
 // erasures a crashed eraseCustomer left pending, and erase texts a stalled
 // writer landed after an erasure finished, with or without retention.
+import { LeaseRunner } from '../db/lease';
 import type { Logger } from '../logging/logger';
-import { TicketModel } from '../tickets/ticket.model';
+import type { TicketStore } from '../tickets/ticket.store';
 import { TicketStatus } from '../tickets/ticket.enums';
 import type { ErasureService } from './erasure.service';
 import { ERASE_BATCH } from './erasure.service';
 import { Lease } from './sweep-lease.model';
-import type { ErasableTicket } from './ticket-eraser';
+import type { ErasableTicket } from './ticket.eraser';
 
 /** The actor of retention's ERASED events and audit entries. */
 export const RETENTION_ACTOR = 'retention';
@@ -37,44 +38,32 @@ export function expiredFilter(cutoff: Date): Record<string, unknown> {
 
 export class RetentionSweep {
   private readonly lease: Lease;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly runner: LeaseRunner;
 
   constructor(
     private readonly erasure: ErasureService,
+    private readonly store: TicketStore,
     private readonly options: { retentionDays?: number; intervalMs: number },
     private readonly log: Logger,
   ) {
     // A holder that missed three rounds is gone.
     this.lease = new Lease('retention', 3 * options.intervalMs);
+    this.runner = new LeaseRunner(
+      { lease: this.lease, intervalMs: options.intervalMs, what: 'retention sweep', log },
+      () => this.work(),
+    );
   }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref();
-    this.kick();
-  }
-
-  private kick(): void {
-    if (this.running || this.stopped) return;
-    this.running = this.round()
-      .then(
-        () => undefined,
-        (err: unknown) =>
-          this.log.warn(
-            { err: { name: (err as Error).name, message: (err as Error).message } },
-            'retention sweep failed; retrying on the next round',
-          ),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
+    this.runner.start();
   }
 
   /** One round: take the lease, finish pending erasures, erase late texts, erase up to BATCHES_PER_ROUND batches past retention. */
-  async round(): Promise<number> {
-    if (!(await this.lease.hold())) return 0;
+  round(): Promise<number> {
+    return this.runner.runOnce(() => this.work(), 0);
+  }
+
+  private async work(): Promise<number> {
     await this.erasure.resumePending(RETENTION_ACTOR);
     await this.erasure.eraseLateTexts();
     await this.erasure.takeTallies();
@@ -83,12 +72,9 @@ export class RetentionSweep {
     const days = this.options.retentionDays;
     if (days === undefined) return 0;
     let erased = 0;
-    for (let batch = 0; batch < BATCHES_PER_ROUND && !this.stopped; batch++) {
+    for (let batch = 0; batch < BATCHES_PER_ROUND && !this.runner.isStopped; batch++) {
       const cutoff = new Date(Date.now() - days * DAY_MS);
-      const docs = await TicketModel.collection
-        .find<ErasableTicket>(expiredFilter(cutoff))
-        .limit(ERASE_BATCH)
-        .toArray();
+      const docs = await this.store.find<ErasableTicket>(expiredFilter(cutoff), { limit: ERASE_BATCH });
       if (!docs.length) break;
       // Claimed only if still past retention: a ticket reopened since it was selected stays.
       erased += (await this.erasure.eraseTickets(docs, RETENTION_ACTOR, 'retention', expiredFilter(cutoff))).tickets;
@@ -99,10 +85,7 @@ export class RetentionSweep {
     return erased;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
-    await this.lease.release().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 }

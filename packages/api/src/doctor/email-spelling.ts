@@ -5,21 +5,27 @@
 // is conditional on the spelling it replaces, so it is made once and a
 // second run changes nothing. A marker (collection `schema_migrations`)
 // spares later starts the scan; `doctor --fix` scans regardless.
+import type { Types } from 'mongoose';
 import type { Logger } from '../logging/logger';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { normalizeEmail } from '../tickets/email-spelling';
-import { TicketModel } from '../tickets/ticket.model';
+import { database } from '../db/database';
+import type { TicketStore } from '../tickets/ticket.store';
 
 const MARKER = 'email-spelling-1';
-const migrations = () => TicketModel.db.collection<{ _id: string; at: Date }>('schema_migrations');
+const migrations = () => database().collection<{ _id: string; at: Date }>('schema_migrations');
 
 /** Respell every stored customer email that is not in its one spelling; how many tickets changed. */
-export async function respellStoredEmails(log: Pick<Logger, 'info'>, { force = false } = {}): Promise<number> {
+export async function respellStoredEmails(
+  store: TicketStore,
+  log: Pick<Logger, 'info'>,
+  { force = false } = {},
+): Promise<number> {
   if (!force && (await migrations().findOne({ _id: MARKER }))) return 0;
   let changed = 0;
-  const cursor = TicketModel.collection.find<{ _id: unknown; customerEmail?: unknown }>(
+  const cursor = store.each<{ _id: Types.ObjectId; customerEmail?: unknown }>(
     { customerEmail: { $type: 'string' } },
-    { projection: { customerEmail: 1 } },
+    { customerEmail: 1 },
   );
   for await (const doc of cursor) {
     const stored = doc.customerEmail;
@@ -27,11 +33,7 @@ export async function respellStoredEmails(log: Pick<Logger, 'info'>, { force = f
     const spelt = normalizeEmail(stored);
     if (spelt === stored) continue;
     // Only if still the old spelling: another process (or an erasure) may have changed it meanwhile.
-    const res = await TicketModel.collection.updateOne(
-      { _id: doc._id as never, customerEmail: stored },
-      { $set: { customerEmail: spelt } },
-    );
-    changed += res.modifiedCount;
+    changed += await store.replaceIfStill(doc._id, 'customerEmail', stored, spelt);
   }
   try {
     await migrations().insertOne({ _id: MARKER, at: new Date() });

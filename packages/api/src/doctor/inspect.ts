@@ -2,8 +2,8 @@
 // collection size): numberless and malformed tickets, shared numbers, the
 // counter against the highest number, the unique index.
 import type { Collection, Document } from 'mongodb';
-import mongoose from 'mongoose';
 import { TICKET_COUNTER } from '../tickets/counter';
+import { repairHandles } from '../tickets/ticket.store';
 import { normalizeTicketNumber, parseTicketNumber } from '../tickets/ticket-number';
 
 export const EXAMPLES = 5;
@@ -26,9 +26,10 @@ export interface Report {
   plan: string[];
 }
 
-export const tickets = (): Collection => mongoose.connection.db!.collection('tickets');
-export const events = (): Collection => mongoose.connection.db!.collection('ticket_events');
-const counters = (): Collection<{ _id: string; seq: number }> => mongoose.connection.db!.collection('counters');
+// The raw collections (the ticket store's repairHandles): what is broken here, the model would refuse.
+export const tickets = (): Collection => repairHandles().tickets;
+export const events = (): Collection => repairHandles().events;
+const counters = () => repairHandles().counters;
 
 export type NumberState = { kind: 'none' } | { kind: 'malformed' } | { kind: 'ok'; seq: number };
 

@@ -16,7 +16,7 @@ import { ticketModels } from '../tickets/models';
 import { raiseSequenceTo, reserveSequences } from '../tickets/counter';
 import { TicketStore } from '../tickets/ticket.store';
 import { TimelineEventKind } from '../tickets/ticket.enums';
-import { formatTicketNumber } from '../tickets/ticket-number';
+import { DEFAULT_FORMAT, formatTicketNumber, type NumberFormat } from '../tickets/ticket-number';
 import { events, inspect, numberState, ticketNumberIndex, tickets, type Report } from './inspect';
 
 export interface RepairOptions {
@@ -24,6 +24,8 @@ export interface RepairOptions {
   /** Called as work advances: stage name and tickets handled so far. */
   onProgress?: (stage: string, done: number) => void;
   log: Logger;
+  /** How fresh numbers are spelt (TICKET_PREFIX, TICKET_PAD); the default format when not given. */
+  format?: NumberFormat;
 }
 
 export interface RepairResult {
@@ -45,7 +47,12 @@ interface Renumber {
   from: unknown;
 }
 
-export async function repair({ batchSize = 500, onProgress = () => {}, log }: RepairOptions): Promise<RepairResult> {
+export async function repair({
+  batchSize = 500,
+  onProgress = () => {},
+  log,
+  format = DEFAULT_FORMAT,
+}: RepairOptions): Promise<RepairResult> {
   const before = await inspect();
   const changed: RepairResult['changed'] = {
     numbered: 0,
@@ -69,7 +76,7 @@ export async function repair({ batchSize = 500, onProgress = () => {}, log }: Re
   // 2. Numberless and malformed tickets.
   if (before.numberless.count || before.malformed.count) {
     const batch = new Batch<Renumber>(batchSize, async (items) => {
-      const n = await renumber(items);
+      const n = await renumber(items, format);
       changed.numbered += n;
       onProgress('numbering', changed.numbered);
     });
@@ -86,7 +93,7 @@ export async function repair({ batchSize = 500, onProgress = () => {}, log }: Re
   // 3. Shared numbers: one sorted pass; within a run of equal numbers the first (oldest) keeps it.
   if (before.duplicates.numbers) {
     const batch = new Batch<Renumber>(batchSize, async (items) => {
-      changed.renumbered += await renumber(items);
+      changed.renumbered += await renumber(items, format);
       onProgress('renumbering', changed.renumbered);
     });
     let previous: unknown;
@@ -144,7 +151,7 @@ export async function repair({ batchSize = 500, onProgress = () => {}, log }: Re
 }
 
 /** Give each ticket a fresh number from a reserved block, remembering the old one for its note. */
-async function renumber(items: Renumber[]): Promise<number> {
+async function renumber(items: Renumber[], format: NumberFormat): Promise<number> {
   const { first } = await reserveSequences(items.length);
   const ops = items.map((item, i) => ({
     updateOne: {
@@ -152,7 +159,7 @@ async function renumber(items: Renumber[]): Promise<number> {
       filter: { _id: item._id, ticketNumber: item.from === undefined ? null : (item.from as string) },
       update: {
         $set: {
-          ticketNumber: formatTicketNumber(first + i),
+          ticketNumber: formatTicketNumber(first + i, format),
           sequence: first + i,
           renumberedFrom: item.from ?? null,
           renumberNoted: false,

@@ -6,9 +6,8 @@
 // in the URI never sends the sequencer or a reader to a secondary.
 import type { Collection, CollectionOptions, Db, Document } from 'mongodb';
 import type { Model } from 'mongoose';
-import { TicketModel } from '../tickets/ticket.model';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
-import type { StoredEvent, StoredTicket } from '../tickets/ticket.service';
+import type { StoredEvent, StoredTicket } from '../tickets/ticket.mappers';
+import { feedHandles } from '../tickets/ticket.store';
 import { FeedBatchModel, type FeedBatch } from './feed-batch.model';
 import { FeedMetaModel, type FeedMeta } from './feed-meta.model';
 
@@ -34,6 +33,7 @@ function withFeedConcerns(model: Model<any>): Collection<Document> {
 }
 
 export const feedBatches = () => withFeedConcerns(FeedBatchModel) as unknown as Collection<FeedBatch>;
-export const feedEvents = () => withFeedConcerns(TimelineEventModel) as unknown as Collection<StoredEvent>;
-export const feedTickets = () => withFeedConcerns(TicketModel) as unknown as Collection<StoredTicket>;
+// The tickets' two collections come from their store, with the same concerns.
+export const feedEvents = (): Collection<StoredEvent> => feedHandles(FEED_CONCERNS).events;
+export const feedTickets = (): Collection<StoredTicket> => feedHandles(FEED_CONCERNS).tickets;
 export const feedMeta = () => withFeedConcerns(FeedMetaModel) as unknown as Collection<FeedMeta>;

@@ -5,7 +5,7 @@
 // majority and on the primary (feed-collections.ts).
 import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
-import { toEvent, toTicket, type StoredEvent, type TicketView } from '../tickets/ticket.service';
+import { toEvent, toTicket, type StoredEvent, type TicketView } from '../tickets/ticket.mappers';
 import type { FeedBatch } from './feed-batch.model';
 import { feedBatches, feedEvents, feedTickets } from './feed-collections';
 import { decodeFeedCursor, encodeFeedCursor, eventTag } from './feed-cursor';

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Ticket } from '../tickets/ticket.model';
-import type { TicketView, TimelineEventView } from '../tickets/ticket.service';
+import type { TicketView, TimelineEventView } from '../tickets/ticket.mappers';
 import { TimelineEvent } from '../tickets/timeline-event.model';
 
 @ObjectType({ description: 'One entry of the change feed: an event and its ticket.' })

@@ -1,13 +1,14 @@
 // What every resolver gets with a request. Only types live here: the HTTP
 // layer builds it (http/app.ts), the domain folders read it.
 import type { ConversationService } from '../conversation';
-import type { CustomerService } from '../customers/customers.service';
+import type { CustomerService } from '../customers/customer.service';
 import type { CostMeter } from '../http/cost';
 import type { AttachmentService } from '../attachments/attachment.service';
 import type { FeedService } from '../feed/feed.service';
 import type { ListingService } from '../listing/listing.service';
 import type { FeedHub } from '../live/feed-hub';
 import type { RequestLog } from '../logging/logger';
+import type { RepliesService } from '../replies/reply.service';
 import type { TicketService } from '../tickets/ticket.service';
 import type { TimelineLoader } from '../tickets/timeline-loader';
 import type { Principal } from '../tokens/scopes';
@@ -40,6 +41,8 @@ export interface Context {
   /** This process's live view of the feed, for subscriptions. */
   live: FeedHub;
   attachments: AttachmentService;
+  /** Saved replies (replies/). */
+  replies: RepliesService;
   /** The customer's side: tracking by key, replies (conversation/). */
   conversation: ConversationService;
   /** The origin (scheme://host) the caller reached us at (HTTP request or WebSocket upgrade), for links; PUBLIC_URL overrides. */

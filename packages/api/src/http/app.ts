@@ -4,7 +4,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import cors from 'cors';
 import { GraphQLError } from 'graphql';
-import mongoose from 'mongoose';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -14,6 +13,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { Config } from '../config/config';
 import type { Platform } from '../compose';
 import { pingDatabase } from '../db/connection';
+import { databaseIfConnected, defaultConnection } from '../db/database';
 import { createFormatError, errorLogPlugin } from '../errors/format-error';
 import { lazyChild, type Logger } from '../logging/logger';
 import { bearer, secretDigest, secretMatches } from '../tokens/token-secret';
@@ -69,7 +69,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
   const formatError = createFormatError(config.production);
   const rateLimits = config.rateLimit
     ? createRateLimits(
-        config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: mongoose.connection } : { kind: 'memory' },
+        config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: defaultConnection() } : { kind: 'memory' },
       )
     : null;
   const explorer = createExplorer({ production: config.production });
@@ -122,7 +122,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
   const ipOf = clientIp(config.trustProxy);
   const webClient = config.webClient ? webClientRoute() : null;
   const health = cachedHealth(() => pingDatabase(Math.min(config.dbTimeoutMs, 2_000)));
-  const clock = new ClockSkewWatch(() => clockSkewSeconds(mongoose.connection.db as never));
+  const clock = new ClockSkewWatch(() => clockSkewSeconds(databaseIfConnected() as never));
   const skew = clockReport(await clock.refresh());
   if (skew.warnings) log.warn({ clockSkewSeconds: skew.clockSkewSeconds }, skew.warnings[0]);
   const setSecurityHeaders = securityHeaders({ csp: config.production });

@@ -19,7 +19,8 @@ import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAb
 import { rateLimited } from '../errors/api-errors';
 import type { Eraser } from '../customers/eraser';
 import { isWellFormedTicketNumber, normalizeTicketNumber } from '../tickets/ticket-number';
-import { TicketModel } from '../tickets/ticket.model';
+import { database } from '../db/database';
+import type { TicketStore } from '../tickets/ticket.store';
 import type { LookupCharge } from '../graphql/context';
 import type { OperationPlan } from './operation-plan';
 import { LOOKUP_FIELDS } from './query-limits';
@@ -286,18 +287,19 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * address). The memory store's records live in each process and expire
  * with their window (at most 7 days) or the process.
  */
-export const rateLimitEraser: Eraser = {
+export const rateLimitEraser = (tickets: TicketStore): Eraser => ({
   name: 'rate-limit records',
   async erase(ticketIds) {
-    const docs = await TicketModel.collection
-      .find<{ ticketNumber: string }>({ _id: { $in: [...ticketIds] } }, { projection: { ticketNumber: 1 } })
-      .toArray();
+    const docs = await tickets.find<{ ticketNumber: string }>(
+      { _id: { $in: [...ticketIds] } },
+      { projection: { ticketNumber: 1 } },
+    );
     const numbers = docs.map((d) => ticketKey(d.ticketNumber));
     if (!numbers.length) return 0;
     const byAddress = new RegExp(`^rl_(guessFromAddress|finders):(${numbers.map(escapeRegExp).join('|')})\\|`);
-    const res = await TicketModel.db
+    const res = await database()
       .collection(RATE_LIMIT_COLLECTION)
       .deleteMany({ $or: [{ key: { $in: numbers.map((n) => `rl_guessFromAll:${n}`) } }, { key: byAddress }] });
     return res.deletedCount;
   },
-};
+});

@@ -6,8 +6,8 @@ import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
 import { decodeDueCursor, duePage } from '../sla/due-order';
 import { fieldsFilter } from '../fields/filter';
-import { TicketModel } from '../tickets/ticket.model';
-import { toTicket, type StoredTicket } from '../tickets/ticket.service';
+import { toTicket, type StoredTicket } from '../tickets/ticket.mappers';
+import { TicketStore } from '../tickets/ticket.store';
 import { checkAssignee, checkEmail } from '../tickets/ticket.validation';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { TicketConnection } from './ticket-connection.type';
@@ -57,6 +57,9 @@ export function filterQuery(
 }
 
 export class ListingService {
+  /** The tickets' store (compose.ts hands the process's own; views/ still builds its own). */
+  constructor(private readonly store: TicketStore = new TicketStore()) {}
+
   async list(
     filter: TicketFilter | null | undefined,
     order: TicketOrder,
@@ -108,11 +111,7 @@ export class ListingService {
           ],
         }
       : built.query;
-    const docs = await TicketModel.collection
-      .find<StoredTicket>(page)
-      .sort({ [key]: dir, _id: dir })
-      .limit(first + 1)
-      .toArray();
+    const docs = await this.store.find<StoredTicket>(page, { sort: { [key]: dir, _id: dir }, limit: first + 1 });
     const edges = docs
       .slice(0, first)
       .map((d) => ({ cursor: encodeCursor(order, { createdAt: d[key], id: String(d._id) }), node: toTicket(d) }));
@@ -129,6 +128,6 @@ export class ListingService {
   }
 
   count(query: Record<string, unknown>): Promise<number> {
-    return TicketModel.collection.countDocuments(query);
+    return this.store.count(query);
   }
 }

@@ -1,7 +1,7 @@
 // Relay-style pages of tickets.
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Ticket } from '../tickets/ticket.model';
-import type { TicketView } from '../tickets/ticket.service';
+import type { TicketView } from '../tickets/ticket.mappers';
 
 @ObjectType({ description: 'Where a page starts and ends (Relay Cursor Connections).' })
 export class PageInfo {

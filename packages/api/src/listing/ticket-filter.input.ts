@@ -1,5 +1,5 @@
 import { Field, InputType, registerEnumType } from 'type-graphql';
-import { CustomFieldValueInput } from '../fields/fields.input';
+import { CustomFieldValueInput } from '../fields/field.input';
 import { TicketPriority, TicketSource, TicketStatus } from '../tickets/ticket.enums';
 
 export enum TicketOrder {

@@ -4,7 +4,7 @@ import { Arg, Authorized, Ctx, Resolver, Root, Subscription } from 'type-graphql
 import { requireScopes } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { TicketChange } from '../feed/ticket-change.type';
-import { isPublicEvent, toEvent, type TicketView } from '../tickets/ticket.service';
+import { isPublicEvent, toEvent, type TicketView } from '../tickets/ticket.mappers';
 import { Ticket } from '../tickets/ticket.model';
 
 type Args = { ticketNumber: string; email?: string | null; key?: string | null };

@@ -2,9 +2,9 @@
 // models. Nothing to erase (agents' texts), nothing to start.
 import type { Capability } from '../capability';
 import { replyModels } from './models';
-import { RepliesResolver } from './replies.resolver';
-export { RepliesResolver } from './replies.resolver';
+import { RepliesResolver } from './reply.resolver';
+export { RepliesResolver } from './reply.resolver';
 export { replyModels } from './models';
-export { RepliesService } from './replies.service';
+export { RepliesService } from './reply.service';
 
 export const repliesCapability: Capability = { name: 'replies', models: replyModels, resolvers: [RepliesResolver] };

@@ -11,4 +11,5 @@ export const ticketsCapability: Capability = {
   resolvers: [TicketResolver, NodeResolver, ChatLinkResolver],
 };
 export { TicketService } from './ticket.service';
+export { TicketStore } from './ticket.store';
 export { createTimelineLoader } from './timeline-loader';

@@ -3,7 +3,7 @@
 // strings, absent values as null; an event's files as metadata only.
 import type { AttachmentRef } from '../attachments/attachment.model';
 import { fieldList, type StoredValue } from '../fields/field-values';
-import type { TicketView } from './ticket.service';
+import type { TicketView } from './ticket.mappers';
 
 export const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 

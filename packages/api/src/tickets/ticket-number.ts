@@ -8,18 +8,8 @@ export interface NumberFormat {
 
 export const DEFAULT_FORMAT: NumberFormat = { prefix: 'TKT', pad: 5 };
 
-let current: NumberFormat = DEFAULT_FORMAT;
-
-/** Set once at start-up from configuration (TICKET_PREFIX, TICKET_PAD). */
-export function setNumberFormat(format: NumberFormat): void {
-  current = format;
-}
-
-export function numberFormat(): NumberFormat {
-  return current;
-}
-
-export function formatTicketNumber(seq: number, format: NumberFormat = current): string {
+/** The format comes from configuration (TICKET_PREFIX, TICKET_PAD), handed down by compose.ts and the CLIs. */
+export function formatTicketNumber(seq: number, format: NumberFormat = DEFAULT_FORMAT): string {
   if (!Number.isSafeInteger(seq) || seq < 1)
     throw new RangeError(`ticket sequence must be a positive integer, got ${seq}`);
   return `${format.prefix}-${String(seq).padStart(format.pad, '0')}`;

@@ -5,17 +5,19 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
 import { Node } from '../graphql/node.type';
 import { TicketPriority, TicketSource, TicketStatus } from './ticket.enums';
-import { formatTicketNumber } from './ticket-number';
+import { DEFAULT_FORMAT, formatTicketNumber, type NumberFormat } from './ticket-number';
 import { nextSequence } from './counter';
 
 const present = (field: string) => ({ [field]: { $type: 'string' } });
 
-// The only place a ticket number is made: from the atomic counter, on insert.
+// The only place a ticket number is made: from the atomic counter, on
+// insert. The format is the deployment's (TICKET_PREFIX, TICKET_PAD), which
+// the ticket store hands each new document in its $locals.
 @pre<Ticket>('save', async function assignTicketNumber() {
   if (this.isNew && !this.ticketNumber) {
     const seq = await nextSequence();
     this.sequence = seq;
-    this.ticketNumber = formatTicketNumber(seq);
+    this.ticketNumber = formatTicketNumber(seq, (this.$locals.numberFormat as NumberFormat) ?? DEFAULT_FORMAT);
   }
 })
 @index({ ticketNumber: 1 }, { unique: true })

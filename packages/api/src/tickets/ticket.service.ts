@@ -10,18 +10,20 @@ import { duplicateKeyField, type DuplicateKeyError } from '../errors/duplicate-k
 import type { Logger } from '../logging/logger';
 import { chatSignatureMatches } from './chat-signature';
 import { moveCounterPastTickets } from './numbering';
-import { EventVisibility, TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
+import { TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
 import type { Ticket } from './ticket.model';
+import { casBackoffMs, EventsGivenUp, MAX_CAS_ATTEMPTS, TicketStore, type TicketWrite } from './ticket.store';
 import {
-  casBackoffMs,
-  EventsGivenUp,
-  MAX_CAS_ATTEMPTS,
-  TicketStore,
+  orderedTimeline,
+  publicTicket,
+  toEvent,
+  toTicket,
   type SequencedTicket,
   type StoredEvent,
   type StoredTicket,
-  type TicketWrite,
-} from './ticket.store';
+  type TicketView,
+  type TimelineEventView,
+} from './ticket.mappers';
 import {
   checkAssignee,
   checkCreateTicket,
@@ -36,15 +38,20 @@ import {
   type CreateTicketValues,
 } from './ticket.validation';
 import { planResolution, planStatusChange, type PlannedEvent, type TicketChange } from './status-transition';
-import type { TimelineEvent } from './timeline-event.model';
-import { sequenceOf } from './event-seq';
 
-export type { StoredEvent, StoredTicket } from './ticket.store';
-/** A ticket as resolvers get it; `timeline` is filled when already known. */
-export type TicketView = Ticket & { timeline?: TimelineEventView[]; customerKey?: string };
-export type TimelineEventView = TimelineEvent;
+// The shapes and mappers live in ticket.mappers.ts; re-exported for the capabilities that still import them from here.
+export {
+  isPublicEvent,
+  orderedTimeline,
+  publicTicket,
+  toEvent,
+  toTicket,
+  type StoredEvent,
+  type StoredTicket,
+  type TicketView,
+  type TimelineEventView,
+} from './ticket.mappers';
 
-const KNOWN_KINDS: ReadonlySet<string> = new Set(Object.values(TimelineEventKind));
 /** A number can collide only when the counter is behind the data; a few rounds always suffice. */
 const MAX_NUMBER_ATTEMPTS = 8;
 /** Before re-reading after a lost compare-and-set (ticket.store.ts). */
@@ -54,43 +61,6 @@ const optional = (
   check: (raw: string) => Checked<string>,
   raw: string | null | undefined,
 ): Checked<string | undefined> => (raw === undefined || raw === null ? { ok: true, value: undefined } : check(raw));
-
-export const toTicket = (doc: StoredTicket): TicketView => ({ ...doc, id: String(doc._id) });
-/** An event as clients get it; who made it only for callers allowed to know. */
-export const toEvent = (doc: StoredEvent, withActor = false): TimelineEventView => ({
-  ...doc,
-  id: String(doc._id),
-  sequence: sequenceOf(doc),
-  visibility: doc.visibility ?? visibilityOf(doc.kind),
-  actor: withActor ? doc.actor : undefined,
-});
-
-/** Whether a stored event may reach a public caller (events from before visibility was stored: by kind). */
-export const isPublicEvent = (doc: Pick<StoredEvent, 'kind' | 'visibility'>): boolean =>
-  (doc.visibility ?? visibilityOf(doc.kind)) === EventVisibility.PUBLIC;
-
-/**
- * The one rule for a timeline: known kinds, in the ticket's own order
- * (`sequence`; events of a ticket not yet numbered: oldest first, ties in
- * creation order). `agent`: a caller with tickets:read, who sees who made
- * each event and the INTERNAL ones; anyone else sees neither.
- */
-export function orderedTimeline(events: StoredEvent[], agent: boolean): TimelineEventView[] {
-  const bySequence = events.every((e) => e.sequence !== undefined);
-  return events
-    .filter((e) => KNOWN_KINDS.has(e.kind) && (agent || isPublicEvent(e)))
-    .sort(
-      (a, b) =>
-        (bySequence ? a.sequence! - b.sequence! : 0) ||
-        a.at.getTime() - b.at.getTime() ||
-        (String(a._id) < String(b._id) ? -1 : 1),
-    )
-    .map((e) => toEvent(e, agent));
-}
-
-/** A ticket as a public caller gets it: nothing of the agents' own business. */
-export const publicTicket = (ticket: TicketView): TicketView =>
-  ({ ...ticket, assignee: undefined, assignedAt: undefined, tags: undefined, fields: undefined }) as TicketView;
 
 /** What an ASSIGNED event says: from whom to whom. */
 export function assignmentMessage(from: string | null, to: string | null): string {
@@ -123,6 +93,8 @@ export interface TicketHooks {
 }
 
 export interface TicketServiceOptions {
+  /** The tickets' store (compose.ts builds the process's one); without it, one of its own. */
+  store?: TicketStore;
   /** Write a ticket and its CREATED event in one transaction (only where the engine really has them). */
   transactions?: boolean;
   /** Key of the chatSignature that lets an anonymous caller name a chatId (CHAT_SIGNING_SECRET). */
@@ -171,7 +143,7 @@ export class TicketService {
     private readonly hooks: TicketHooks = {},
     private readonly options: TicketServiceOptions = {},
   ) {
-    this.store = new TicketStore(log);
+    this.store = options.store ?? new TicketStore(log);
   }
 
   /** Number the events of tickets from before `sequence` (at start, in the background). */

@@ -11,20 +11,28 @@
 // without asking again: the read, with what the update set.
 import { writeSync } from 'node:fs';
 import type { DocumentType } from '@typegoose/typegoose';
-import type { AnyBulkWriteOperation } from 'mongodb';
+import type {
+  AnyBulkWriteOperation,
+  Collection,
+  CollectionOptions,
+  CreateIndexesOptions,
+  Db,
+  IndexSpecification,
+} from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
 import { serviceUnavailable } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
+import type { IndexedModel } from '../db/connection';
 import type { Logger } from '../logging/logger';
+import { CounterModel } from './counter.model';
+import { DEFAULT_FORMAT, type NumberFormat } from './ticket-number';
 import { legacySequences, SKIPPED_KIND } from './event-seq';
 import { EventVisibility } from './ticket.enums';
 import { Ticket, TicketModel } from './ticket.model';
-import { TimelineEvent, TimelineEventModel } from './timeline-event.model';
+import { TimelineEventModel } from './timeline-event.model';
+import type { SequencedTicket, StoredEvent, StoredTicket } from './ticket.mappers';
 
-export type StoredTicket = Omit<Ticket, 'id'>;
-export type StoredEvent = Omit<TimelineEvent, 'id'>;
-/** A ticket whose events are numbered (it has a lastSequence). */
-export type SequencedTicket = StoredTicket & { lastSequence: number };
+export type { SequencedTicket, StoredEvent, StoredTicket } from './ticket.mappers';
 
 /** A change to write if the ticket is still as read: fields to set and clear, how many events it makes. */
 export interface TicketWrite {
@@ -76,7 +84,11 @@ function stallForTests(docs: readonly StoredEvent[]): void {
 }
 
 export class TicketStore {
-  constructor(private readonly log?: Logger) {}
+  constructor(
+    private readonly log?: Logger,
+    /** How new tickets' numbers are spelt (TICKET_PREFIX, TICKET_PAD). */
+    private readonly format: NumberFormat = DEFAULT_FORMAT,
+  ) {}
 
   // ---- tickets --------------------------------------------------------
 
@@ -111,11 +123,13 @@ export class TicketStore {
   }
 
   /**
-   * Insert a new ticket (its pre-save hook numbers it) whose first `events`
-   * events (its CREATED) are numbered 1..events; its duplicate-key error,
-   * if any, for the caller's rules.
+   * Insert a new ticket, numbered by the model's pre-save hook from the
+   * atomic counter in this store's format, whose first `events` events (its
+   * CREATED) are numbered 1..events; its duplicate-key error, if any, for
+   * the caller's rules.
    */
   async insert(doc: DocumentType<Ticket>, events: number, session?: ClientSession): Promise<DuplicateKeyError | null> {
+    doc.$locals.numberFormat = this.format;
     doc.lastSequence = events;
     try {
       await doc.save({ session });
@@ -276,4 +290,178 @@ export class TicketStore {
       .find<StoredEvent>({ ticketId: { $in: [...ticketIds] } })
       .toArray();
   }
+
+  // ---- other capabilities' reads and writes ---------------------------
+  //
+  // Listing, export, erasure and retention ask for tickets and events
+  // here: they build their filters (their rules), the store runs them.
+
+  /** Tickets matching `filter` (built by the caller: listing, export, erasure, retention). */
+  find<T extends object = StoredTicket>(
+    filter: Record<string, unknown>,
+    options: { sort?: Record<string, 1 | -1>; limit?: number; projection?: Record<string, 1> } = {},
+  ): Promise<T[]> {
+    let cursor = tickets().find<T>(filter, options.projection && { projection: options.projection });
+    if (options.sort) cursor = cursor.sort(options.sort);
+    if (options.limit !== undefined) cursor = cursor.limit(options.limit);
+    return cursor.toArray();
+  }
+
+  /** Every ticket matching `filter`, streamed (flat memory on any collection size). */
+  each<T extends object = StoredTicket>(
+    filter: Record<string, unknown>,
+    projection?: Record<string, 1>,
+  ): AsyncIterable<T> {
+    return tickets().find<T>(filter, projection && { projection });
+  }
+
+  count(filter: Record<string, unknown>): Promise<number> {
+    return tickets().countDocuments(filter);
+  }
+
+  /** Set `field` to `value` only while it still holds `expected` (a respelling, a scrub); 1 when this call changed it. */
+  async replaceIfStill(ticketId: Types.ObjectId, field: string, expected: unknown, value: unknown): Promise<number> {
+    const res = await tickets().updateOne({ _id: ticketId, [field]: expected }, { $set: { [field]: value } });
+    return res.modifiedCount;
+  }
+
+  /**
+   * Erasure's claim (customers/): `set` and `unset` only if the ticket was
+   * never erased and still matches `condition`, in one conditional write.
+   * True when this call claimed it.
+   */
+  async claimForErasure(
+    ticketId: Types.ObjectId,
+    condition: Record<string, unknown>,
+    set: Record<string, unknown>,
+    unset: readonly string[],
+  ): Promise<boolean> {
+    const res = await tickets().updateOne(
+      { ...condition, _id: ticketId, erasedAt: { $exists: false } },
+      { $set: set, $unset: Object.fromEntries(unset.map((f) => [f, ''])) },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  /** An erasure's last step: the ticket is no longer pending. One conditional write per ticket; how many this call finished. */
+  async finishErasure(ticketIds: readonly Types.ObjectId[]): Promise<number> {
+    let finished = 0;
+    for (const _id of ticketIds)
+      finished += (
+        await tickets().updateOne({ _id, erasurePending: true }, { $unset: { erasurePending: '', erasedFor: '' } })
+      ).modifiedCount;
+    return finished;
+  }
+
+  /** Drop `fields` from these tickets, where erased and still holding one of them; how many changed. */
+  async unsetOnErased(ticketIds: readonly Types.ObjectId[], fields: readonly string[]): Promise<number> {
+    const res = await tickets().updateMany(
+      {
+        _id: { $in: [...ticketIds] },
+        erasedAt: { $exists: true },
+        $or: fields.map((f) => ({ [f]: { $exists: true } })),
+      },
+      { $unset: Object.fromEntries(fields.map((f) => [f, ''])) },
+    );
+    return res.modifiedCount;
+  }
+
+  /** Events matching `filter` (attachments' and erasure's). */
+  findEvents<T extends object = StoredEvent>(
+    filter: Record<string, unknown>,
+    projection?: Record<string, 1>,
+  ): Promise<T[]> {
+    return events()
+      .find<T>(filter, projection && { projection })
+      .toArray();
+  }
+
+  eventById<T extends object = StoredEvent>(id: Types.ObjectId): Promise<T | null> {
+    return events().findOne<T>({ _id: id });
+  }
+
+  /** The message of every event matching `filter` that has one other than `text` becomes `text`; how many changed. */
+  async replaceEventMessages(filter: Record<string, unknown>, text: string): Promise<number> {
+    const res = await events().updateMany(
+      { ...filter, message: { $exists: true, $ne: text } },
+      { $set: { message: text } },
+    );
+    return res.modifiedCount;
+  }
+
+  /** These events no longer carry their files' metadata (their files were removed). */
+  async dropEventAttachments(eventIds: readonly Types.ObjectId[]): Promise<void> {
+    await events().updateMany(
+      { _id: { $in: [...eventIds] }, 'attachments.0': { $exists: true } },
+      { $unset: { attachments: '' } },
+    );
+  }
+
+  /** One event whose number the caller took (takeSequences); a duplicate key is the caller's to judge. */
+  async insertEvent(doc: StoredEvent): Promise<void> {
+    await events().insertOne(doc);
+  }
+}
+
+/**
+ * Indexes other capabilities need on the tickets (or events) collection,
+ * as an IndexedModel for their models list (built at start by db/).
+ */
+export function ticketIndexes(
+  specs: readonly { key: IndexSpecification; options: CreateIndexesOptions }[],
+  on: 'tickets' | 'events' = 'tickets',
+): IndexedModel {
+  const collection = () => (on === 'tickets' ? tickets() : events());
+  return {
+    get collection() {
+      return collection();
+    },
+    async createIndexes() {
+      for (const { key, options } of specs) await collection().createIndex(key, options);
+    },
+  };
+}
+
+const concerned = new WeakMap<Db, Map<string, Collection>>();
+
+/**
+ * The change feed's handles on the two collections, with its own read and
+ * write concerns (feed/feed-collections.ts): the feed owns the events'
+ * place in it (`pending`, batches), so it reads and marks them itself.
+ * One handle per database.
+ */
+export function feedHandles(concerns: CollectionOptions): {
+  tickets: Collection<StoredTicket>;
+  events: Collection<StoredEvent>;
+} {
+  const db = TicketModel.db.db;
+  if (!db) throw new Error('the database is not connected');
+  let byName = concerned.get(db);
+  if (!byName) concerned.set(db, (byName = new Map()));
+  const handle = (name: string) => {
+    let h = byName.get(name);
+    if (!h) byName.set(name, (h = db.collection(name, concerns)));
+    return h;
+  };
+  return {
+    tickets: handle(tickets().collectionName) as unknown as Collection<StoredTicket>,
+    events: handle(events().collectionName) as unknown as Collection<StoredEvent>,
+  };
+}
+
+/**
+ * The doctor's handles (doctor/): it inspects and repairs numbering the
+ * model would refuse to read (numberless, malformed, shared numbers), so
+ * it works on the raw collections. Nothing else uses these.
+ */
+export function repairHandles(): {
+  tickets: Collection;
+  events: Collection;
+  counters: Collection<{ _id: string; seq: number }>;
+} {
+  return {
+    tickets: tickets() as unknown as Collection,
+    events: events() as unknown as Collection,
+    counters: CounterModel.collection as unknown as Collection<{ _id: string; seq: number }>,
+  };
 }

@@ -3,7 +3,8 @@
 // events instead of one per ticket. One loader per request (graphql/context.ts).
 import DataLoader from 'dataloader';
 import type { Types } from 'mongoose';
-import type { StoredEvent, TicketService } from './ticket.service';
+import type { StoredEvent } from './ticket.mappers';
+import type { TicketService } from './ticket.service';
 
 /** Largest set of tickets read in one query; a bigger request takes a few. */
 const MAX_TICKETS_PER_QUERY = 500;

@@ -1,15 +1,3 @@
-// Every delivery attempt's outcome passes through here: one place for the
-// metrics (operations) to count from.
+// What a delivery attempt came to: the dispatcher tells the composition
+// root each one (DispatcherOptions.onOutcome), which has the metrics count them.
 export type DeliveryOutcome = 'delivered' | 'failed_attempt' | 'disabled' | 'refused';
-
-type Listener = (outcome: DeliveryOutcome) => void;
-const listeners = new Set<Listener>();
-
-export function onDeliveryOutcome(listener: Listener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-export function recordOutcome(outcome: DeliveryOutcome): void {
-  for (const l of listeners) l(outcome);
-}

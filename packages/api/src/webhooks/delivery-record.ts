@@ -1,4 +1,4 @@
-// Delivery records, written only under a webhook's lease (webhook-lease.ts).
+// Delivery records, written only under a webhook's lease (webhook.lease.ts).
 import type { Types } from 'mongoose';
 import { deliveriesCollection, webhooksCollection } from './durable';
 import type { WebhookDeliveryStatus } from './webhook-delivery.model';

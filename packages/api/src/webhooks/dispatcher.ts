@@ -1,5 +1,5 @@
 // Sends each webhook its events, in feed order, from whichever API process
-// holds its lease (webhook-lease.ts). Every webhook is served on its own:
+// holds its lease (webhook.lease.ts). Every webhook is served on its own:
 // a poll walks the webhooks behind the feed round-robin (a resume key, so
 // none is hidden behind others) and starts one sender per webhook, up to
 // maxSenders per process and a quarter of that per owner token; a sender's
@@ -15,7 +15,7 @@ import type { Types } from 'mongoose';
 import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { TimelineEventKind } from '../tickets/ticket.enums';
-import { recordOutcome } from './delivery-outcomes';
+import type { DeliveryOutcome } from './delivery-outcomes';
 import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from './delivery-record';
 import { READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
 import { migrateWebhooks } from './migrations';
@@ -23,7 +23,7 @@ import { OWNER_REVOKED, OwnerTokens } from './owner-tokens';
 import { webhookPayload } from './payload';
 import { send, type Attempt } from './sender';
 import { WebhookDeliveryStatus } from './webhook-delivery.model';
-import { Leases, type Lease, type Sighting } from './webhook-lease';
+import { Leases, type Lease, type Sighting } from './webhook.lease';
 
 /** How often a process looks for webhooks behind the feed. */
 export const POLL_MS = 250;
@@ -50,6 +50,8 @@ export interface DispatcherOptions {
   log: Logger;
   leaseMs: number;
   maxSenders?: number;
+  /** Every delivery attempt's outcome (compose.ts: the metrics count them). */
+  onOutcome?(outcome: DeliveryOutcome): void;
 }
 
 /**
@@ -317,7 +319,7 @@ export class WebhookDispatcher {
     if (lost.signal.aborted) return false; // not ours to record: the next holder sends it again
     // A holder that may have lost the lease records nothing: while our own
     // clock says the lease holds, no other process can have taken it over
-    // (webhook-lease.ts); past that, a fenced write must prove it first.
+    // (webhook.lease.ts); past that, a fenced write must prove it first.
     if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) {
       await forgetIfDeleted(w._id);
       return false;
@@ -340,7 +342,7 @@ export class WebhookDispatcher {
     let moved: boolean;
     if (result.ok) {
       moved = await this.leases.write(lease, at(w), { cursor: c.seq, failures: 0, retryDelayMs: 0, lastError: null });
-      if (moved) recordOutcome('delivered');
+      if (moved) this.opts.onOutcome?.('delivered');
     } else if (giveUp) {
       const lastError = `${result.error ?? 'failed'} (event ${String(c.event._id)}, ${failures} attempts); disabled`;
       moved = await this.leases.write(lease, at(w), {
@@ -355,7 +357,7 @@ export class WebhookDispatcher {
           { webhookId: String(w._id), attempts: failures },
           'webhook disabled after its last retry failed',
         );
-        recordOutcome('disabled');
+        this.opts.onOutcome?.('disabled');
       }
     } else {
       // Hand the lease back with the delay: whichever process sees it waiting counts the delay itself.
@@ -366,7 +368,7 @@ export class WebhookDispatcher {
         lastError: result.error ?? 'failed',
         leaseOwner: null,
       });
-      if (moved) recordOutcome(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
+      if (moved) this.opts.onOutcome?.(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
     }
     if (!moved) await forgetIfDeleted(w._id);
     if (!moved || !result.ok) return false;

@@ -5,7 +5,7 @@
 // A majority that cannot answer within WRITE_TIMEOUT_MS fails the write
 // (an API call answers SERVICE_UNAVAILABLE; the dispatcher tries again),
 // and reads carry READ_TIMEOUT_MS as maxTimeMS.
-import mongoose from 'mongoose';
+import { database } from '../db/database';
 import type { Collection, CollectionOptions, Document } from 'mongodb';
 import type { WebhookDelivery } from './webhook-delivery.model';
 import type { Webhook } from './webhook.model';
@@ -22,9 +22,7 @@ export const DURABLE: CollectionOptions = {
 export type StoredWebhook = Omit<Webhook, 'id'>;
 
 function collection<T extends Document>(name: string): Collection<T> {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('the database is not connected');
-  return db.collection<T>(name, DURABLE);
+  return database().collection<T>(name, DURABLE);
 }
 
 export const webhooksCollection = () => collection<StoredWebhook>('webhooks');

@@ -4,6 +4,5 @@ import { webhookModels } from './models';
 import { WebhookResolver } from './webhook.resolver';
 
 export const webhooksCapability: Capability = { name: 'webhooks', models: webhookModels, resolvers: [WebhookResolver] };
-export { onDeliveryOutcome } from './delivery-outcomes';
 export { WebhookDispatcher } from './dispatcher';
 export { WebhookService } from './webhook.service';

@@ -2,7 +2,7 @@
 // event's `sequence` lets a receiver keep a ticket's events in order.
 import { sequenceOf } from '../tickets/event-seq';
 import { attachmentsJson, ticketJson } from '../tickets/ticket-json';
-import { toEvent, type StoredEvent, type TicketView } from '../tickets/ticket.service';
+import { toEvent, type StoredEvent, type TicketView } from '../tickets/ticket.mappers';
 
 export function webhookPayload(event: StoredEvent, ticket: TicketView): string {
   return JSON.stringify({

@@ -8,7 +8,7 @@ import type { TimelineEventKind } from '../tickets/ticket.enums';
 import type { Principal } from '../tokens/scopes';
 import { deliveriesCollection, READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
 import type { WebhookDelivery } from './webhook-delivery.model';
-import { newStamp } from './webhook-lease';
+import { newStamp } from './webhook.lease';
 import { checkWebhookUrl } from './webhook-url';
 import { UNOWNED, type Webhook } from './webhook.model';
 

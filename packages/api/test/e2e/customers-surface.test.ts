@@ -6,8 +6,9 @@
 import { createHmac } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { CustomerAuditModel } from '../../src/customers/customer-audit.model';
-import { claimTicket, type ErasableTicket } from '../../src/customers/ticket-eraser';
+import { claimTicket, type ErasableTicket } from '../../src/customers/ticket.eraser';
 import { respellStoredEmails } from '../../src/doctor/email-spelling';
+import { TicketStore } from '../../src/tickets/ticket.store';
 import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import { Receiver } from '../support/receiver';
@@ -108,7 +109,7 @@ describe('one spelling per email', () => {
     await tickets().updateMany({ ticketNumber: { $in: old } }, { $set: { customerEmail: 'mira@bu\u0308cher.de' } });
     await db().collection('schema_migrations').deleteMany({});
     const log = { info: () => {} };
-    const changed = await Promise.all(Array.from({ length: 6 }, () => respellStoredEmails(log)));
+    const changed = await Promise.all(Array.from({ length: 6 }, () => respellStoredEmails(new TicketStore(), log)));
     expect(changed.reduce((a, b) => a + b, 0)).toBe(2);
     expect(
       (
@@ -117,7 +118,7 @@ describe('one spelling per email', () => {
           .toArray()
       ).map((t) => t.customerEmail),
     ).toEqual(['mira@xn--bcher-kva.de', 'mira@xn--bcher-kva.de']);
-    expect(await respellStoredEmails(log, { force: true })).toBe(0);
+    expect(await respellStoredEmails(new TicketStore(), log, { force: true })).toBe(0);
     expect(
       (await api.gql<any>(DATA, { e: 'MIRA@b\u00fccher.de' }, officer)).body.data.customerData.tickets,
     ).toHaveLength(2);
@@ -177,7 +178,7 @@ describe('erasure', () => {
     for (const doc of await tickets()
       .find({ ticketNumber: { $in: numbers } })
       .toArray())
-      expect(await claimTicket(doc, crashedAt, {}, hash)).toBe(true);
+      expect(await claimTicket(new TicketStore(), doc as ErasableTicket, crashedAt, {}, hash)).toBe(true);
     const [one, two] = await Promise.all([
       api.gql<any>(ERASE, { e: email }, officer),
       api.gql<any>(ERASE, { e: email }, officer),

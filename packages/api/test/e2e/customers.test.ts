@@ -4,10 +4,11 @@
 // later, and the sweep's lease.
 import { BSON } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
-import { CustomerService } from '../../src/customers/customers.service';
+import { CustomerService } from '../../src/customers/customer.service';
 import { expiredFilter } from '../../src/customers/retention-sweep';
 import { Lease } from '../../src/customers/sweep-lease.model';
 import { erasers } from '../../src/compose';
+import { TicketStore } from '../../src/tickets/ticket.store';
 import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import {
@@ -318,7 +319,10 @@ describe('retention (RETENTION_DAYS=30)', () => {
 });
 
 describe("erasure's edges", () => {
-  const service = () => new CustomerService(createLogger('silent'), erasers({ rateLimitStore: 'memory' }, db()));
+  const service = () => {
+    const store = new TicketStore();
+    return new CustomerService(createLogger('silent'), store, erasers({ rateLimitStore: 'memory' }, db(), store));
+  };
 
   it('asking again finishes what a crashed request claimed, and counts it', async () => {
     const email = 'asked.twice@example.com';

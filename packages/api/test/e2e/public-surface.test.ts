@@ -7,7 +7,7 @@
 // does not cut a PUT before its own deadline.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { putDeadlineMs } from '../../src/attachments/attachment-config';
+import { putDeadlineMs } from '../../src/attachments/attachment.config';
 import { loadConfig } from '../../src/config/config';
 import { compose } from '../../src/compose';
 import { createApi } from '../../src/http/app';

@@ -7,7 +7,7 @@ import { TimelineEventKind } from '../../src/tickets/ticket.enums';
 import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from '../../src/webhooks/delivery-record';
 import { webhooksCollection } from '../../src/webhooks/durable';
 import { WebhookDeliveryModel, WebhookDeliveryStatus } from '../../src/webhooks/webhook-delivery.model';
-import { Leases } from '../../src/webhooks/webhook-lease';
+import { Leases } from '../../src/webhooks/webhook.lease';
 import { FeedService } from '../../src/feed/feed.service';
 import { encodeFeedCursor } from '../../src/feed/feed-cursor';
 import { currentFeedId } from '../../src/feed/feed-id';

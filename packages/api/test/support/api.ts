@@ -11,7 +11,6 @@ import { createApi } from '../../src/http/app';
 import { DEFAULT_MANIFEST } from '../../src/http/trusted-documents.config';
 import { createLogger, type Logger } from '../../src/logging/logger';
 import { MODELS } from '../../src/capabilities';
-import { setNumberFormat } from '../../src/tickets/ticket-number';
 
 export const AGENT_TOKEN = 'test-agent-token-0123456789abcdef-0123';
 export const agent = { authorization: `Bearer ${AGENT_TOKEN}` };
@@ -115,7 +114,6 @@ export async function startTestApi(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  setNumberFormat({ prefix: config.ticketPrefix, pad: config.ticketPad });
   log ??= createLogger(config.logLevel);
   // Mongoose has one default connection per test file: the first API opens it, the last closes it.
   if (open++ === 0) await connectForTests(uri, config.dbTimeoutMs, `${dbName}_${process.pid}`);

@@ -4,16 +4,14 @@
 // Idempotent: a second run finds no record and no copy.
 import type { Types } from 'mongoose';
 import type { Eraser } from '../customers/eraser';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
+import type { TicketStore } from '../tickets/ticket.store';
 import { AttachmentModel } from './attachment.model';
-import type { AttachmentStore } from './attachment-store';
+import type { AttachmentStore } from './attachment.store';
 
-export function attachmentEraser(store: AttachmentStore): Eraser {
+export function attachmentEraser(store: AttachmentStore, tickets: TicketStore): Eraser {
   /** Remove the files of the events matching `events` (a ticket_events filter), and the events' copies of their names. */
   async function removeFilesOf(events: Record<string, unknown>): Promise<number> {
-    const ids = (
-      await TimelineEventModel.collection.find<{ _id: Types.ObjectId }>(events, { projection: { _id: 1 } }).toArray()
-    ).map((e) => e._id);
+    const ids = (await tickets.findEvents<{ _id: Types.ObjectId }>(events, { _id: 1 })).map((e) => e._id);
     if (!ids.length) return 0;
     const files = await AttachmentModel.find({ eventId: { $in: ids } }, { _id: 1 }).lean<{ _id: Types.ObjectId }[]>();
     for (const { _id } of files) {
@@ -21,10 +19,7 @@ export function attachmentEraser(store: AttachmentStore): Eraser {
       await store.remove(_id);
       await AttachmentModel.deleteOne({ _id });
     }
-    await TimelineEventModel.collection.updateMany(
-      { _id: { $in: ids }, 'attachments.0': { $exists: true } },
-      { $unset: { attachments: '' } },
-    );
+    await tickets.dropEventAttachments(ids);
     return files.length;
   }
   return {

@@ -1,6 +1,6 @@
-import { Arg, Authorized, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import type { Context } from '../graphql/context';
 import { SavedReply } from './saved-reply.model';
-import { RepliesService } from './replies.service';
 
 @InputType({ description: 'A saved reply to keep: new, or (with id) replaced.' })
 export class SavedReplyInput {
@@ -14,27 +14,26 @@ export class SavedReplyInput {
   public body!: string;
 }
 
-const service = new RepliesService();
-
 @Resolver()
 export class RepliesResolver {
   @Authorized('tickets:read')
   @Query(() => [SavedReply], { description: 'tickets:read. Every saved reply, by name.' })
-  savedReplies(): Promise<SavedReply[]> {
-    return service.list();
+  savedReplies(@Ctx() ctx: Context): Promise<SavedReply[]> {
+    return ctx.replies.list();
   }
 
   @Authorized('settings:manage')
   @Mutation(() => SavedReply, { description: 'settings:manage. Keep a saved reply (with id: replace it).' })
   saveReply(
     @Arg('input', () => SavedReplyInput, { description: 'The reply.' }) input: SavedReplyInput,
+    @Ctx() ctx: Context,
   ): Promise<SavedReply> {
-    return service.save(input);
+    return ctx.replies.save(input);
   }
 
   @Authorized('settings:manage')
   @Mutation(() => Boolean, { description: 'settings:manage. Delete a saved reply; false when there is none.' })
-  deleteReply(@Arg('id', () => ID, { description: 'The reply.' }) id: string): Promise<boolean> {
-    return service.remove(id);
+  deleteReply(@Arg('id', () => ID, { description: 'The reply.' }) id: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.replies.remove(id);
   }
 }

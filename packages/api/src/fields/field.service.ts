@@ -2,7 +2,8 @@
 // tags and values, changed in one compare-and-set with one TAGGED event.
 import { badUserInput, notFound, serviceUnavailable, type FieldProblem } from '../errors/api-errors';
 import { TimelineEventKind } from '../tickets/ticket.enums';
-import type { Actor, StoredTicket, TicketService, TicketView } from '../tickets/ticket.service';
+import type { StoredTicket, TicketView } from '../tickets/ticket.mappers';
+import type { Actor, TicketService } from '../tickets/ticket.service';
 import { checkTicketNumber, valid } from '../tickets/ticket.validation';
 import { CustomFieldModel, type CustomFieldDefinition } from './custom-field.model';
 import {

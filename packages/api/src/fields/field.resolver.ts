@@ -2,12 +2,12 @@ import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } 
 import { canSeeActors } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { Ticket } from '../tickets/ticket.model';
-import type { TicketView } from '../tickets/ticket.service';
+import type { TicketView } from '../tickets/ticket.mappers';
 import { CustomFieldDefinition } from './custom-field.model';
 import { CustomFieldValue } from './custom-field-value.type';
 import { fieldList } from './field-values';
-import { CustomFieldInput, CustomFieldValueInput } from './fields.input';
-import { FieldsService, type TicketWithFields } from './fields.service';
+import { CustomFieldInput, CustomFieldValueInput } from './field.input';
+import { FieldsService, type TicketWithFields } from './field.service';
 
 /** Stateless: one per request, on the request's ticket service. */
 const fieldsOf = (ctx: Context) => new FieldsService(ctx.tickets, ctx.log);

@@ -4,12 +4,13 @@
 // capability at merge (it owns ticket_events).
 import type { Types } from 'mongoose';
 import { TimelineEventKind } from '../tickets/ticket.enums';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
+import type { TicketStore } from '../tickets/ticket.store';
 import { erasedEventId } from './erased-event';
 import type { Eraser } from './eraser';
 import { ERASED_TEXT } from './placeholders';
 
-const withText = { kind: { $ne: TimelineEventKind.ERASED }, message: { $exists: true, $ne: ERASED_TEXT } };
+/** Every event but the ERASED one (it carries no message); the store matches only messages not yet the placeholder. */
+const withText = { kind: { $ne: TimelineEventKind.ERASED } };
 
 /**
  * The events of an erased ticket that were placed before its ERASED event
@@ -22,34 +23,23 @@ const withText = { kind: { $ne: TimelineEventKind.ERASED }, message: { $exists: 
  * has no place yet (the next round tells them apart).
  */
 export async function placedBeforeErasure(
+  store: TicketStore,
   ticketId: Types.ObjectId,
   erasedAt: Date,
 ): Promise<Record<string, unknown> | null> {
-  const erased = await TimelineEventModel.collection.findOne<{ sequence?: number }>(
-    { _id: erasedEventId(ticketId, erasedAt) },
-    { projection: { sequence: 1 } },
-  );
+  const erased = await store.eventById<{ sequence?: number }>(erasedEventId(ticketId, erasedAt));
   if (erased?.sequence === undefined) return null;
   return { ticketId, $or: [{ sequence: { $lt: erased.sequence } }, { sequence: { $exists: false } }] };
 }
 
 /** The texts of those late events: the placeholder. */
-export async function eraseLateTexts(placedBefore: Record<string, unknown>): Promise<number> {
-  const res = await TimelineEventModel.collection.updateMany(
-    { ...placedBefore, ...withText },
-    { $set: { message: ERASED_TEXT } },
-  );
-  return res.modifiedCount;
+export function eraseLateTexts(store: TicketStore, placedBefore: Record<string, unknown>): Promise<number> {
+  return store.replaceEventMessages({ ...placedBefore, ...withText }, ERASED_TEXT);
 }
 
-export const timelineEventEraser: Eraser = {
+export const timelineEventEraser = (store: TicketStore): Eraser => ({
   name: 'timeline events',
   reports: 'events',
-  async erase(ticketIds) {
-    const res = await TimelineEventModel.collection.updateMany(
-      { ticketId: { $in: [...ticketIds] as Types.ObjectId[] }, ...withText },
-      { $set: { message: ERASED_TEXT } },
-    );
-    return res.modifiedCount;
-  },
-};
+  erase: (ticketIds) =>
+    store.replaceEventMessages({ ticketId: { $in: [...ticketIds] as Types.ObjectId[] }, ...withText }, ERASED_TEXT),
+});
