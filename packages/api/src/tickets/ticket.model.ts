@@ -137,6 +137,10 @@ export class Ticket {
   @prop({ type: Boolean })
   public awaitingAgent?: boolean;
 
+  /** When the status last changed (the time its events carry): sla/ ends a pause here, as a move back to OPEN leaves no event. Not exposed. */
+  @prop({ type: Date })
+  public statusChangedAt?: Date;
+
   @Field({ description: 'When the ticket was created (ISO-8601).' })
   public createdAt!: Date;
 
