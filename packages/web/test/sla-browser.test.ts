@@ -1,7 +1,7 @@
 // Service levels in the agents' inbox, in Chromium: "Due first" sorts by
 // the earliest running deadline, each row shows the time left, and a
-// missed target shows red. Screenshot: test-artifacts/sla-inbox.png, and
-// docs/screenshots/sla-inbox.png when SCREENSHOTS=update.
+// missed target shows red. Screenshot: test-artifacts/sla.png, and
+// docs/screenshots/sla.png when SCREENSHOTS=update (the README's and docs/sla.md's).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -130,11 +130,11 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
       '—',
     );
 
-    const shot = join(ARTIFACTS, 'sla-inbox.png');
+    const shot = join(ARTIFACTS, 'sla.png');
     await page.screenshot({ path: shot, fullPage: true });
     if (process.env.SCREENSHOTS === 'update') {
       mkdirSync(SCREENSHOTS, { recursive: true });
-      copyFileSync(shot, join(SCREENSHOTS, 'sla-inbox.png'));
+      copyFileSync(shot, join(SCREENSHOTS, 'sla.png'));
     }
   }, 90_000);
 });
