@@ -132,6 +132,10 @@ export async function slaBench({ engine }) {
     }
   });
 
+  /** Progress on stderr (a run on a slow engine says where it is). */
+  const say = (what, t) =>
+    console.error(`[sla bench] ${what}: ${t ? `${t.ms.toFixed(0)} ms wall, ${t.cpu.toFixed(0)} ms CPU` : ''}`);
+  say('seeded', seeded);
   const worker = new SlaWorker(new SlaService(), new FeedService(), { intervalMs: 1000 }, log);
   const floor = () =>
     conn
@@ -146,6 +150,7 @@ export async function slaBench({ engine }) {
   for (let r = 0; r < ROUNDS; r++) {
     idleFloor.push(await time(floor));
     idleRound.push(await time(() => worker.round()));
+    say('idle round', idleRound[idleRound.length - 1]);
   }
 
   // DUE tickets come in two hours ago: their first response is missed.
@@ -159,6 +164,7 @@ export async function slaBench({ engine }) {
   }
   const dueFloor = await time(floor);
   const breachRound = await time(() => worker.round());
+  say('breach round', breachRound);
   const announced = await conn.collection('ticket_events').countDocuments({ kind: 'SLA_BREACHED' });
 
   // The resync: a policy change (version 2); rounds until the walk is done, or the time given runs out.
@@ -168,8 +174,9 @@ export async function slaBench({ engine }) {
   const resync = await time(async () => {
     const end = performance.now() + RESYNC_SECONDS * 1000;
     do {
-      await worker.round();
+      const t = await time(() => worker.round());
       pages++;
+      if (pages <= 3 || pages % 10 === 0) say(`resync round ${pages}`, t);
     } while (!(await resyncDone()) && performance.now() < end);
   });
   const walked = await resyncDone();
