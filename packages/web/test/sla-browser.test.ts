@@ -1,7 +1,7 @@
 // Service levels in the agents' inbox, in Chromium: "Due first" sorts by
 // the earliest running deadline, each row shows the time left, and a
-// missed target shows red. Screenshot: test-artifacts/sla-inbox.png, and
-// docs/screenshots/sla-inbox.png when SCREENSHOTS=update.
+// missed target shows red. Screenshot: test-artifacts/sla.png, and
+// docs/screenshots/sla.png when SCREENSHOTS=update (the README's and docs/sla.md's).
 import { MongoClient, type Db } from 'mongodb';
 import type { Browser, Page } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
@@ -103,6 +103,6 @@ describeBrowser('service levels in the inbox (Chromium)', () => {
       '—',
     );
 
-    await screenshot(page, 'sla-inbox.png', { docs: true });
+    await screenshot(page, 'sla.png', { docs: true });
   }, 90_000);
 });

@@ -37,6 +37,8 @@ type Stored = { _id: string; holder?: string | null; beat: number };
 
 export class Lease {
   readonly me = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  /** The beat this process last wrote as holder: grows with every round and every new holder (a fencing token). */
+  token = -1;
   private seen?: { holder: string | null; beat: number; since: number };
 
   constructor(
@@ -54,6 +56,7 @@ export class Lease {
     if (!doc) {
       try {
         await this.col.insertOne({ _id: this.name as never, holder: this.me, beat: 0 });
+        this.token = 0;
         return true;
       } catch (err) {
         if (isDuplicateKeyError(err)) return false;
@@ -76,6 +79,7 @@ export class Lease {
       { $set: { holder: this.me }, $inc: { beat: 1 } },
     );
     this.seen = undefined;
+    if (res.modifiedCount === 1) this.token = doc.beat + 1;
     return res.modifiedCount === 1;
   }
 

@@ -32,7 +32,8 @@ export interface ClockTicket {
   priority: string;
   status: string;
   createdAt: Date;
-  updatedAt: Date;
+  /** When the status last changed (tickets/status-transition.ts), the time its events carry. */
+  statusChangedAt?: Date | null;
 }
 
 export interface MetricClock {
@@ -125,10 +126,14 @@ export function computeSla(
       if (open) open[1] = at;
     }
   }
-  // A move back to OPEN leaves no event: the ticket says the pause is over, since its last write at the latest.
+  // A move back to OPEN leaves no event: the pause ended at that status change, never at updatedAt (which
+  // later, unrelated writes move). A ticket stored before statusChangedAt existed ends it where it began.
+  const changedAt = ticket.statusChangedAt?.getTime() ?? null;
   if (pausedSince !== null && !done && ticket.status !== TicketStatus.WAITING_ON_CUSTOMER)
-    resume(ticket.updatedAt.getTime());
-  if (pausedSince === null && ticket.status === TicketStatus.WAITING_ON_CUSTOMER) pause(ticket.updatedAt.getTime());
+    resume(changedAt ?? pausedSince);
+  // Waiting, its event not written yet (or given up): the pause began with the status change.
+  if (pausedSince === null && !done && ticket.status === TicketStatus.WAITING_ON_CUSTOMER && changedAt !== null)
+    pause(changedAt);
   if (pausedSince !== null) pauses.push({ start: pausedSince, end: null });
 
   const clock = (minutes: number | null | undefined, rounds: [number, number | null][]): MetricClock => {

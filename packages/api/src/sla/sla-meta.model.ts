@@ -1,6 +1,7 @@
 // The worker's own bookkeeping (collection `sla_meta`): `feed` holds the
 // change-feed position up to which tickets were recomputed; `resync` the
-// walk over open tickets after a policy change (version, place, done).
+// walk over open tickets after a policy change (version, place, done);
+// `epoch` the counter of lease holdings that fences the worker's writes.
 import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
 
 @modelOptions({ schemaOptions: { collection: 'sla_meta', versionKey: false }, options: { customName: 'SlaMeta' } })
@@ -21,6 +22,14 @@ export class SlaMeta {
 
   @prop({ type: Boolean })
   public done?: boolean;
+
+  /** epoch: the counter of lease holdings (sla-fence.ts). */
+  @prop({ type: Number })
+  public n?: number;
+
+  /** The epoch that last wrote this document (sla-fence.ts). */
+  @prop({ type: Number })
+  public fence?: number;
 }
 
 export const SlaMetaModel = getModelForClass(SlaMeta);

@@ -11,19 +11,23 @@
 //    announced, once (sla.service.ts: a unique index, not the lease, makes
 //    it once: a holder that stalled and wakes up beside its successor
 //    writes nothing twice).
-// Everything is recomputed from the events, so a round that dies halfway
-// is simply done again by the next holder.
+// Every other write is fenced by the epoch of this process's holding
+// (sla-fence.ts): a holder that stalled past its lease and wakes up does
+// not overwrite what its successor wrote; its first refused write ends its
+// round. Everything is recomputed from the events, so a round that dies
+// halfway is simply done again by the next holder.
 import mongoose, { type Types } from 'mongoose';
 import { Lease } from '../customers/sweep-lease.model';
 import { currentFeedId } from '../feed/feed-id';
 import type { FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
+import { FencedLease, FencedOut, fencedSet } from './sla-fence';
 import { OPEN_STATUSES, TicketStatus } from '../tickets/ticket.enums';
 import { TicketModel } from '../tickets/ticket.model';
 import { databaseNow } from './database-time';
 import { missDue, missedBy } from './sla-clock';
 import { SlaMetaModel } from './sla-meta.model';
-import type { SlaService } from './sla.service';
+import type { RefreshResult, SlaService } from './sla.service';
 import { TicketSlaStateModel } from './ticket-sla.model';
 
 /** Feed changes read per page, and pages per round. */
@@ -35,10 +39,32 @@ const BATCH = 500;
 export interface SlaWorkerOptions {
   /** Time between rounds; the lease passes after three missed rounds. */
   intervalMs: number;
+  /** Tickets per step (a page of the resync walk, a batch of the checker); 500 unless set. */
+  batch?: number;
+}
+
+type Policies = Awaited<ReturnType<SlaService['policies']>>;
+
+/** The highest epoch any stored document carries (where a missing epoch counter starts again). */
+async function highestStored(): Promise<number> {
+  const top = async (col: typeof TicketModel.collection, field: string) =>
+    (
+      await col
+        .find<Record<string, number>>({ [field]: { $type: 'number' } })
+        .sort({ [field]: -1 })
+        .limit(1)
+        .toArray()
+    )[0]?.[field] ?? 0;
+  return Math.max(
+    await top(SlaMetaModel.collection as never, 'fence'),
+    await top(TicketSlaStateModel.collection as never, 'fence'),
+    await top(TicketModel.collection, 'slaFence'),
+  );
 }
 
 export class SlaWorker {
-  private readonly lease: Lease;
+  private readonly lease: FencedLease;
+  private readonly batch: number;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -50,7 +76,8 @@ export class SlaWorker {
     private readonly options: SlaWorkerOptions,
     private readonly log: Logger,
   ) {
-    this.lease = new Lease('sla', 3 * options.intervalMs);
+    this.lease = new FencedLease(new Lease('sla', 3 * options.intervalMs), highestStored);
+    this.batch = options.batch ?? BATCH;
   }
 
   start(): void {
@@ -65,10 +92,12 @@ export class SlaWorker {
       .then(
         () => undefined,
         (err: unknown) =>
-          this.log.warn(
-            { err: { name: (err as Error).name, message: (err as Error).message } },
-            'sla: round failed; retrying on the next round',
-          ),
+          err instanceof FencedOut
+            ? this.log.info({ epoch: this.lease.epoch }, 'sla: another process took the lease over; round stopped')
+            : this.log.warn(
+                { err: { name: (err as Error).name, message: (err as Error).message } },
+                'sla: round failed; retrying on the next round',
+              ),
       )
       .finally(() => {
         this.running = undefined;
@@ -87,8 +116,32 @@ export class SlaWorker {
     return this.check();
   }
 
+  /** Recompute under this holding's epoch; a refused write ends the round, a ticket that fails is logged and skipped. */
+  private async refresh(ids: readonly Types.ObjectId[], set?: Policies): Promise<RefreshResult> {
+    const res = await this.service.refresh(ids, this.lease.epoch, set);
+    for (const f of res.failed)
+      this.log.warn(
+        { ticketId: f.ticketId, err: { name: f.error } },
+        "sla: a ticket's deadlines could not be computed (bad data); skipped",
+      );
+    if (res.refused) throw new FencedOut(res.refused);
+    return res;
+  }
+
+  /** Write the worker's own bookkeeping (sla_meta), fenced like the rest. */
+  private async note(id: string, set: Record<string, unknown>, existed: boolean): Promise<void> {
+    const refused = await fencedSet(
+      SlaMetaModel.collection as never,
+      'fence',
+      this.lease.epoch,
+      [{ _id: id, set }],
+      () => existed,
+    );
+    if (refused) throw new FencedOut(refused);
+  }
+
   /** 1. New events: recompute their tickets. */
-  private async follow(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
+  private async follow(set: Policies): Promise<void> {
     const meta = await SlaMetaModel.collection.findOne<{ position: number; feed?: string }>({ _id: 'feed' as never });
     const feed = await currentFeedId();
     let position = meta?.position ?? 0;
@@ -99,9 +152,9 @@ export class SlaWorker {
       if (read.end <= position) break;
       const ids = [...new Map(read.changes.map((c) => [String(c.event.ticketId), c.event.ticketId])).values()];
       // Without policies nothing is tracked nor written (the walk of step 2 covers these tickets once policies are set).
-      if (set.policies.length) await this.service.refresh(ids, set);
+      if (set.policies.length) await this.refresh(ids, set);
       position = read.end;
-      await SlaMetaModel.collection.updateOne({ _id: 'feed' as never }, { $set: { position, feed } }, { upsert: true });
+      await this.note('feed', { position, feed }, !!meta || page > 0);
       if (!read.more) break;
     }
   }
@@ -111,7 +164,7 @@ export class SlaWorker {
    * included), a page per round in _id order, the walk's place kept in
    * `sla_meta` so a new holder goes on from it.
    */
-  private async resync(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
+  private async resync(set: Policies): Promise<void> {
     const meta = await SlaMetaModel.collection.findOne<{
       version?: number;
       after?: Types.ObjectId | null;
@@ -126,30 +179,27 @@ export class SlaWorker {
     const page = await TicketModel.collection
       .find<{ _id: Types.ObjectId }>(filter, { projection: { _id: 1 } })
       .sort({ _id: 1 })
-      .limit(BATCH)
+      .limit(this.batch)
       .toArray();
+    // A ticket that cannot be computed is logged and skipped (refresh): the walk goes on.
     if (page.length)
-      await this.service.refresh(
+      await this.refresh(
         page.map((p) => p._id),
         set,
       );
-    const done = page.length < BATCH;
-    await SlaMetaModel.collection.updateOne(
-      { _id: 'resync' as never },
-      { $set: { version: set.version, after: done ? null : page[page.length - 1]._id, done } },
-      { upsert: true },
-    );
+    const done = page.length < this.batch;
+    await this.note('resync', { version: set.version, after: done ? null : page[page.length - 1]._id, done }, !!meta);
   }
 
   /** 3. Stored as waiting, but the ticket says otherwise: a page per round, walked by _id. */
-  private async unpaused(set: Awaited<ReturnType<SlaService['policies']>>): Promise<void> {
+  private async unpaused(set: Policies): Promise<void> {
     const filter = this.waitingAfter ? { waiting: true, _id: { $gt: this.waitingAfter } } : { waiting: true };
     const waiting = await TicketSlaStateModel.collection
       .find<{ _id: Types.ObjectId }>(filter)
       .sort({ _id: 1 })
-      .limit(BATCH)
+      .limit(this.batch)
       .toArray();
-    this.waitingAfter = waiting.length < BATCH ? null : waiting[waiting.length - 1]._id;
+    this.waitingAfter = waiting.length < this.batch ? null : waiting[waiting.length - 1]._id;
     if (!waiting.length) return;
     const moved = await TicketModel.collection
       .find<{ _id: Types.ObjectId }>(
@@ -158,7 +208,7 @@ export class SlaWorker {
       )
       .toArray();
     if (moved.length)
-      await this.service.refresh(
+      await this.refresh(
         moved.map((m) => m._id),
         set,
       );
@@ -172,11 +222,11 @@ export class SlaWorker {
       const due = await TicketSlaStateModel.collection
         .find<{ _id: Types.ObjectId }>({ checkAt: { $lte: now } })
         .sort({ checkAt: 1 })
-        .limit(BATCH)
+        .limit(this.batch)
         .toArray();
       if (!due.length) break;
       // Fresh from the events: an answer that came after the state was stored is seen here.
-      const states = await this.service.refresh(due.map((d) => d._id));
+      const { states } = await this.refresh(due.map((d) => d._id));
       for (const [id, state] of states) {
         if (!state) continue;
         for (const metric of missedBy(state, now.getTime())) {
@@ -185,8 +235,8 @@ export class SlaWorker {
         }
       }
       // With the events written, the states no longer point at these misses.
-      await this.service.refresh(due.map((d) => d._id));
-      if (due.length < BATCH || !(await this.lease.hold())) break;
+      await this.refresh(due.map((d) => d._id));
+      if (due.length < this.batch || !(await this.lease.hold())) break;
     }
     if (announced) this.log.info({ breaches: announced }, 'sla: breaches announced');
     return announced;

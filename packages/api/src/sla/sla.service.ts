@@ -24,6 +24,18 @@ import { POLICIES_ID, SlaPoliciesModel, type PolicySet, type StoredPolicy } from
 import type { SlaPolicyInput } from './sla-policy.type';
 import { checkPolicies } from './sla-policy.validation';
 import { NO_DUE, TicketSlaStateModel } from './ticket-sla.model';
+import { fencedSet, notFencedBy, type FencedWrite } from './sla-fence';
+
+/** The fields holding the epoch that last wrote a ticket's state, and its ticket's SLA fields. */
+const STATE_FENCE = 'fence';
+const TICKET_FENCE = 'slaFence';
+
+/** What refresh did: the states computed, writes refused by a later epoch, tickets that could not be computed. */
+export interface RefreshResult {
+  states: Map<string, SlaState | null>;
+  refused: number;
+  failed: { ticketId: string; error: string }[];
+}
 
 export interface SlaHooks {
   /** Timeline events were written (the feed's sequencer places them). */
@@ -119,15 +131,20 @@ export class SlaService {
   /**
    * Recompute and store the state of these tickets (ticket_sla, and the
    * ticket's slaDueAt / slaBreached for the inbox). Idempotent: every write
-   * is what the events say now.
+   * is what the events say now. Every write is fenced by `epoch` (the
+   * worker's holding of its lease, sla-fence.ts): a document a later holder
+   * wrote is left as it is, and counted in `refused`. A ticket whose
+   * deadlines cannot be computed (bad data) is skipped, named in `failed`
+   * and left out of the checker's query until it changes again.
    */
-  async refresh(ids: readonly Types.ObjectId[], set?: PolicySet): Promise<Map<string, SlaState | null>> {
+  async refresh(ids: readonly Types.ObjectId[], epoch: number, set?: PolicySet): Promise<RefreshResult> {
     const policies = set ?? (await this.policies());
     const loaded = await this.load(ids);
-    const out = new Map<string, SlaState | null>();
+    const out: RefreshResult = { states: new Map(), refused: 0, failed: [] };
     // A ticket that is gone (a create undone) keeps no state.
     const gone = ids.filter((id) => !loaded.some((l) => l.ticket._id.equals(id)));
-    if (gone.length) await TicketSlaStateModel.collection.deleteMany({ _id: { $in: gone } });
+    if (gone.length)
+      await TicketSlaStateModel.collection.deleteMany({ _id: { $in: gone }, ...notFencedBy(STATE_FENCE, epoch) });
     if (!loaded.length) return out;
     const before = new Map(
       (
@@ -138,52 +155,56 @@ export class SlaService {
           .toArray()
       ).map((d) => [String(d._id), d]),
     );
-    const states: Record<string, unknown>[] = [];
-    const tickets: Record<string, unknown>[] = [];
+    const states: FencedWrite[] = [];
+    const tickets: FencedWrite[] = [];
+    const gained: [SlaMetric, number][] = [];
     for (const { ticket, events } of loaded) {
-      const state = computeSla(policies.policies, ticket, events);
-      out.set(String(ticket._id), state);
+      let state: SlaState | null;
+      try {
+        state = computeSla(policies.policies, ticket, events);
+      } catch (err) {
+        out.failed.push({ ticketId: String(ticket._id), error: (err as Error)?.name ?? 'Error' });
+        states.push({ _id: ticket._id, set: { policyVersion: policies.version, checkAt: null, failed: true } });
+        continue;
+      }
+      out.states.set(String(ticket._id), state);
       const metOnTime = state ? Object.fromEntries(SLA_METRICS.map((m) => [m, state.metrics[m].metOnTime])) : {};
       const was = before.get(String(ticket._id))?.metOnTime ?? {};
       for (const m of SLA_METRICS) {
-        const gained = (metOnTime[m] ?? 0) - (was[m] ?? 0);
-        if (gained > 0 && before.has(String(ticket._id))) this.hooks.onMet?.(m, gained);
+        const more = (metOnTime[m] ?? 0) - (was[m] ?? 0);
+        if (more > 0 && before.has(String(ticket._id))) gained.push([m, more]);
       }
       const check = state ? nextCheck(state) : null;
       const due = state ? earliestDue(state) : null;
       states.push({
-        updateOne: {
-          filter: { _id: ticket._id },
-          update: {
-            $set: {
-              policyVersion: policies.version,
-              policy: state?.policyName ?? null,
-              status: ticket.status,
-              open: OPEN_STATUSES.has(ticket.status as TicketStatus),
-              waiting: ticket.status === TicketStatus.WAITING_ON_CUSTOMER,
-              firstResponseDueAt: state ? dateOrNull(shownDue(state.metrics.FIRST_RESPONSE)) : null,
-              nextResponseDueAt: state ? dateOrNull(shownDue(state.metrics.NEXT_RESPONSE)) : null,
-              resolutionDueAt: state ? dateOrNull(shownDue(state.metrics.RESOLUTION)) : null,
-              checkAt: dateOrNull(check),
-              breached: state?.announced ?? [],
-              metOnTime,
-            },
-          },
-          upsert: true,
+        _id: ticket._id,
+        set: {
+          policyVersion: policies.version,
+          policy: state?.policyName ?? null,
+          status: ticket.status,
+          open: OPEN_STATUSES.has(ticket.status as TicketStatus),
+          waiting: ticket.status === TicketStatus.WAITING_ON_CUSTOMER,
+          firstResponseDueAt: state ? dateOrNull(shownDue(state.metrics.FIRST_RESPONSE)) : null,
+          nextResponseDueAt: state ? dateOrNull(shownDue(state.metrics.NEXT_RESPONSE)) : null,
+          resolutionDueAt: state ? dateOrNull(shownDue(state.metrics.RESOLUTION)) : null,
+          checkAt: dateOrNull(check),
+          breached: state?.announced ?? [],
+          metOnTime,
+          failed: false,
         },
       });
       // Driver writes: the ticket's updatedAt stays what it was.
       tickets.push({
-        updateOne: {
-          filter: { _id: ticket._id },
-          update: {
-            $set: { slaDueAt: due === null ? NO_DUE : new Date(due), slaBreached: (state?.announced.length ?? 0) > 0 },
-          },
-        },
+        _id: ticket._id,
+        set: { slaDueAt: due === null ? NO_DUE : new Date(due), slaBreached: (state?.announced.length ?? 0) > 0 },
       });
     }
-    await TicketSlaStateModel.collection.bulkWrite(states as never, { ordered: false });
-    await TicketModel.collection.bulkWrite(tickets as never, { ordered: false });
+    out.refused += await fencedSet(TicketSlaStateModel.collection, STATE_FENCE, epoch, states, (id) =>
+      before.has(String(id)),
+    );
+    out.refused += await fencedSet(TicketModel.collection, TICKET_FENCE, epoch, tickets, () => true);
+    // Counted once the writes stand (a refused holder's view is not counted).
+    if (!out.refused) for (const [m, n] of gained) this.hooks.onMet?.(m, n);
     return out;
   }
 

@@ -58,6 +58,14 @@ export class TicketSlaState {
   @prop({ type: () => [String] })
   public breached?: string[];
 
+  /** The epoch of the worker's lease that last wrote this state (sla-fence.ts); `slaFence` on the ticket likewise. */
+  @prop({ type: Number })
+  public fence?: number;
+
+  /** Its deadlines could not be computed (bad data): not checked until the ticket changes. */
+  @prop({ type: Boolean })
+  public failed?: boolean;
+
   /** Rounds met on time, by metric (for the targets-met counter). */
   @prop({ type: () => Object })
   public metOnTime?: Record<string, number>;

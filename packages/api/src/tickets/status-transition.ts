@@ -23,7 +23,8 @@ const EVENT_OF_STATUS: Partial<Record<TicketStatus, TimelineEventKind>> = {
 /** null when the ticket already has that status (nothing to do). */
 export function planStatusChange(from: TicketStatus, to: TicketStatus, now: Date, note?: string): TicketChange | null {
   if (from === to) return null;
-  const change: TicketChange = { set: { status: to }, unset: [], events: [] };
+  // statusChangedAt: the time of the change even when it adds no event (a move to OPEN), for sla/'s pauses.
+  const change: TicketChange = { set: { status: to, statusChangedAt: now }, unset: [], events: [] };
   const reopening = !OPEN_STATUSES.has(from) && OPEN_STATUSES.has(to);
   if (reopening) {
     change.events.push({ kind: TimelineEventKind.REOPENED });

@@ -5,7 +5,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { Types } from 'mongoose';
 import { Node } from '../graphql/node.type';
 import { TicketPriority, TicketSource, TicketStatus } from './ticket.enums';
-import { DEFAULT_FORMAT, formatTicketNumber, type NumberFormat } from './ticket-number';
+import { formatTicketNumber, type NumberFormat } from './ticket-number';
 import { nextSequence } from './counter';
 
 const present = (field: string) => ({ [field]: { $type: 'string' } });
@@ -17,7 +17,10 @@ const present = (field: string) => ({ [field]: { $type: 'string' } });
   if (this.isNew && !this.ticketNumber) {
     const seq = await nextSequence();
     this.sequence = seq;
-    this.ticketNumber = formatTicketNumber(seq, (this.$locals.numberFormat as NumberFormat) ?? DEFAULT_FORMAT);
+    const format = this.$locals.numberFormat as NumberFormat | undefined;
+    // Never a silent default: a ticket saved around the store would carry another deployment's prefix.
+    if (!format) throw new Error('a new ticket is saved through the ticket store (TicketStore.insert), which knows its number format');
+    this.ticketNumber = formatTicketNumber(seq, format);
   }
 })
 @index({ ticketNumber: 1 }, { unique: true })
@@ -138,6 +141,10 @@ export class Ticket {
 
   @prop({ type: Boolean })
   public awaitingAgent?: boolean;
+
+  /** When the status last changed (the time its events carry): sla/ ends a pause here, as a move back to OPEN leaves no event. Not exposed. */
+  @prop({ type: Date })
+  public statusChangedAt?: Date;
 
   @Field({ description: 'When the ticket was created (ISO-8601).' })
   public createdAt!: Date;

@@ -20,10 +20,12 @@ const ev = (kind: string, minutes: number, extra: Record<string, unknown> = {}) 
   at: at(minutes),
   ...extra,
 });
-const ticket = (status = 'OPEN', updatedMinutes = 0) => ({
+/** changedMinutes: when the status last changed; updatedAt (which the clock must ignore) moves with any write. */
+const ticket = (status = 'OPEN', changedMinutes = 0, updatedMinutes = changedMinutes) => ({
   priority: 'HIGH',
   status,
   createdAt: at(0),
+  statusChangedAt: at(changedMinutes),
   updatedAt: at(updatedMinutes),
 });
 
@@ -43,7 +45,7 @@ describe("a ticket's SLA clock", () => {
     expect(nextCheck(answered)).toBe(T0 + 240 * MIN);
   });
 
-  it("waiting on the customer stops every clock; the next event or the ticket's own write restarts them", () => {
+  it("waiting on the customer stops every clock; the next event or the ticket's status change restarts them", () => {
     const waiting = computeSla([policy], ticket('WAITING_ON_CUSTOMER', 10), [
       ev('CREATED', 0),
       ev('WAITING_ON_CUSTOMER', 10),
@@ -57,10 +59,36 @@ describe("a ticket's SLA clock", () => {
       ev('IN_PROGRESS', 40),
     ])!;
     expect(shownDue(resumed.metrics.FIRST_RESPONSE)).toBe(T0 + 90 * MIN);
-    // Back to OPEN leaves no event: the ticket's updatedAt ends the pause.
+    // Back to OPEN leaves no event: the status change's own time ends the pause.
     const reopened = computeSla([policy], ticket('OPEN', 25), [ev('CREATED', 0), ev('WAITING_ON_CUSTOMER', 10)])!;
     expect(reopened.paused).toBe(false);
     expect(shownDue(reopened.metrics.FIRST_RESPONSE)).toBe(T0 + 75 * MIN);
+  });
+
+  it('a pause ends at the change that ended it, not at a later unrelated update of the ticket', () => {
+    const events = [ev('CREATED', 0), ev('WAITING_ON_CUSTOMER', 10)];
+    // Back to OPEN at minute 25, then an internal note (or a tag, an assignment...) moves updatedAt to minute 50.
+    const touched = computeSla([policy], ticket('OPEN', 25, 50), [...events, ev('INTERNAL_NOTE', 50)])!;
+    expect(shownDue(touched.metrics.FIRST_RESPONSE)).toBe(T0 + 75 * MIN);
+    expect(shownDue(touched.metrics.RESOLUTION)).toBe(T0 + 255 * MIN);
+    // Ended by an event (the customer's reply at 25): its time, whatever the ticket's updatedAt says.
+    const replied = computeSla([policy], ticket('OPEN', 25, 90), [...events, ev('CUSTOMER_REPLY', 25)])!;
+    expect(shownDue(replied.metrics.FIRST_RESPONSE)).toBe(T0 + 75 * MIN);
+    // Events in the order their writes won (sequence), even when a writer's clock ran behind.
+    const skewed = computeSla([policy], ticket('IN_PROGRESS', 25, 90), [
+      ev('CREATED', 0, { sequence: 0 }),
+      ev('WAITING_ON_CUSTOMER', 10, { sequence: 1 }),
+      ev('IN_PROGRESS', 25, { sequence: 2 }),
+      ev('INTERNAL_NOTE', 20, { sequence: 3 }),
+    ])!;
+    expect(shownDue(skewed.metrics.FIRST_RESPONSE)).toBe(T0 + 75 * MIN);
+    // Still waiting, its event not written yet: paused all the same (since the status change).
+    const pending = computeSla([policy], ticket('WAITING_ON_CUSTOMER', 10, 40), [ev('CREATED', 0)])!;
+    expect(pending.paused).toBe(true);
+    expect(earliestDue(pending)).toBeNull();
+    // A ticket stored before statusChangedAt: the pause ends where it began (the clock never waits on updatedAt).
+    const legacy = computeSla([policy], { priority: 'HIGH', status: 'OPEN', createdAt: at(0) }, events)!;
+    expect(shownDue(legacy.metrics.FIRST_RESPONSE)).toBe(T0 + 60 * MIN);
   });
 
   it('next response: due after a customer reply, met by the next answer, once per awaited reply', () => {
