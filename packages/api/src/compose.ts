@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import mongoose from 'mongoose';
 import { attachmentEraser, createAttachments, GridFsStore, requestTimeoutMs } from './attachments';
+import { createBulk } from './bulk';
 import type { Running } from './capability';
 import type { Config } from './config/config';
 import { createConversation, mailEraser } from './conversation';
@@ -118,6 +119,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     },
   );
   const customerSide = conversation.connect(tickets, attachments.service);
+  const bulk = createBulk(tickets, log);
   const listing = new ListingService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, {
@@ -163,6 +165,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     { start: () => conversation.start(), stop: () => conversation.stop() },
     { start: () => sla.start(), stop: () => sla.stop() },
     { start: () => search.start(), stop: () => search.stop() },
+    { start: () => bulk.start(), stop: () => bulk.stop() },
   ];
 
   return {
@@ -178,6 +181,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       live,
       attachments: attachments.service,
       conversation: customerSide,
+      bulk: bulk.service,
     }),
     tokens,
     live,
