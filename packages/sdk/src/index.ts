@@ -44,4 +44,7 @@ export type {
   BusinessHoursInput,
   SlaPolicyFieldsFragment as SlaPolicy,
   TicketSlaFieldsFragment as TicketSla,
+  BulkChangeInput,
+  BulkJobState,
+  BulkJobFieldsFragment as BulkJob,
 } from './generated/graphql';
