@@ -150,15 +150,18 @@ export class BulkService {
    * not yet written on it, each through its single mutation's rules, as the
    * job's actor. A ticket's own refusal (no such ticket, too many tags,
    * contention) is its failure; anything else (the engine gone) is thrown,
-   * and the ticket is tried again.
+   * and the ticket is tried again. `resuming`: the first ticket of a run,
+   * the only one an earlier run may have changed without counting it (a
+   * run counts each ticket before it goes to the next), so the only one
+   * whose events are read for what the job already did.
    */
-  async applyTicket(job: BulkJobRecord, index: number): Promise<TicketOutcome> {
+  async applyTicket(job: BulkJobRecord, index: number, resuming: boolean): Promise<TicketOutcome> {
     const number = job.numbers[index];
     const mark: EventMark = { bulkJob: job._id };
     try {
       const before = await this.tickets.byNumberOrNull(number);
       if (!before) return { failure: { code: 'NOT_FOUND', message: `No ticket ${number}.` } };
-      const [events] = await this.tickets.eventsOfTickets([before._id]);
+      const [events] = resuming ? await this.tickets.eventsOfTickets([before._id]) : [[]];
       const mine = new Set(events.filter((e) => e.bulkJob === job._id).map((e) => e.kind as string));
       let now = before;
       for (const part of partsLeft(job.change, mine))

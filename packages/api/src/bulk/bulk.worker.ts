@@ -85,7 +85,7 @@ export class BulkWorker {
         if (!(await lease.hold())) return;
         renewed = performance.now();
       }
-      const outcome = await this.tryTicket(job, i);
+      const outcome = await this.tryTicket(job, i, i === job.next);
       if (!outcome) return;
       if ('failure' in outcome)
         await BulkJobFailureModel.collection.updateOne(
@@ -116,9 +116,9 @@ export class BulkWorker {
    * failed: the ticket is tried again next round, and given up as failed
    * after MAX_TRIES rounds failed at it).
    */
-  private async tryTicket(job: BulkJobRecord, i: number) {
+  private async tryTicket(job: BulkJobRecord, i: number, resuming: boolean) {
     try {
-      return await this.service.applyTicket(job, i);
+      return await this.service.applyTicket(job, i, resuming);
     } catch (err) {
       const e = err as Error;
       this.log.warn(

@@ -22,8 +22,8 @@ export function createBulk(
   log: Logger,
   options: BulkWorkerOptions = BULK_WORKER_DEFAULTS,
 ): { service: BulkService; start(): void; stop(): Promise<void> } {
-  let worker: BulkWorker | undefined;
-  const service = new BulkService(tickets, log, () => worker?.nudge());
-  worker = new BulkWorker(service, log, options);
+  // The service tells the worker of a new job; the worker runs the service: built one after the other.
+  const service = new BulkService(tickets, log, () => worker.nudge());
+  const worker: BulkWorker = new BulkWorker(service, log, options);
   return { service, start: () => worker.start(), stop: () => worker.stop() };
 }

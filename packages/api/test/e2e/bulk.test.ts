@@ -34,7 +34,7 @@ async function create(over: Record<string, unknown> = {}): Promise<string> {
 
 /** The job once DONE (bounded: polls, never times the job). */
 async function finished(id: string): Promise<any> {
-  for (const end = Date.now() + 60_000; Date.now() < end; ) {
+  for (const end = Date.now() + 60_000; Date.now() < end;) {
     const r = await api.gql<any>(JOB, { id }, agent);
     expect(r.body.errors).toBeUndefined();
     if (r.body.data.bulkJob.state === 'DONE') return r.body.data.bulkJob;
@@ -131,7 +131,8 @@ it('over a view: its tickets as they stood at start, in its order', async () => 
     expect(t.status).toBe('CLOSED');
     expect(t.timeline.map((e: any) => e.kind)).toEqual(['CREATED', 'CLOSED']);
   }
-  for (const n of [later, normal]) expect((await api.gql<any>(TICKET, { n }, agent)).body.data.ticket.status).toBe('OPEN');
+  for (const n of [later, normal])
+    expect((await api.gql<any>(TICKET, { n }, agent)).body.data.ticket.status).toBe('OPEN');
 });
 
 it('refuses a bad request naming the field, and stores nothing', async () => {
