@@ -4,6 +4,7 @@
 // wiring in compose.ts (docs/architecture.md, "Adding a capability").
 import type { Capability } from './capability';
 import { attachmentsCapability } from './attachments';
+import { bulkCapability } from './bulk';
 import { conversationCapability } from './conversation';
 import { customersCapability } from './customers';
 import type { IndexedModel } from './db/connection';
@@ -34,6 +35,7 @@ export const CAPABILITIES: readonly Capability[] = [
   fieldsCapability,
   viewsCapability,
   repliesCapability,
+  bulkCapability,
 ];
 
 /** Every capability's models: their indexes are built at start. */

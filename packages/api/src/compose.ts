@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { attachmentEraser, createAttachments, GridFsStore, requestTimeoutMs } from './attachments';
+import { createBulk } from './bulk';
 import type { Running } from './capability';
 import type { Config } from './config/config';
 import { createConversation, mailEraser } from './conversation';
@@ -132,6 +133,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     },
   );
   const customerSide = conversation.connect(tickets, attachments.service);
+  const bulk = createBulk(tickets, log);
   const listing = new ListingService(store);
   const replies = new RepliesService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
@@ -180,6 +182,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     { start: () => conversation.start(), stop: () => conversation.stop() },
     { start: () => sla.start(), stop: () => sla.stop() },
     { start: () => search.start(), stop: () => search.stop() },
+    { start: () => bulk.start(), stop: () => bulk.stop() },
   ];
 
   return {
@@ -196,6 +199,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       attachments: attachments.service,
       conversation: customerSide,
       replies,
+      bulk: bulk.service,
     }),
     tokens,
     live,

@@ -35,6 +35,10 @@ import {
   type TicketViewInput,
   type UpdateTicketFieldsMutation,
   type UpdateTicketFieldsMutationVariables,
+  StartBulkChangeDocument,
+  BulkJobDocument,
+  type StartBulkChangeMutationVariables,
+  type BulkJobFieldsFragment,
   type SlaPolicyInput,
   type SlaPolicyFieldsFragment,
   type CreateWebhookMutation,
@@ -258,6 +262,10 @@ export interface TicketClient {
   slaPolicies(): Promise<SlaPolicyFieldsFragment[]>;
   /** settings:manage. Replace every service-level policy; running deadlines of open tickets move. */
   setSlaPolicies(args: { policies: SlaPolicyInput[] }): Promise<SlaPolicyFieldsFragment[]>;
+  /** tickets:write. Change many tickets (exactly one of ticketNumbers and viewId) in the background; follow it with bulkJob. */
+  startBulkChange(args: StartBulkChangeMutationVariables): Promise<BulkJobFieldsFragment>;
+  /** tickets:read. A bulk job's progress; null for an unknown id. */
+  bulkJob(args: { id: string }): Promise<BulkJobFieldsFragment | null>;
   /** customers:read. Everything held about an email: its tickets with every event. */
   customerData(args: { email: string }): Promise<CustomerData>;
   /** customers:erase. Erase an email's personal data from every ticket; zeros when nothing is left. */
@@ -683,6 +691,12 @@ export function createClient(options: ClientOptions): TicketClient {
     },
     async setSlaPolicies(args) {
       return (await request(SetSlaPoliciesDocument, args)).setSlaPolicies;
+    },
+    async startBulkChange(args) {
+      return (await request(StartBulkChangeDocument, args)).startBulkChange;
+    },
+    async bulkJob(args) {
+      return (await request(BulkJobDocument, args)).bulkJob;
     },
     async customerData(args) {
       return (await request(CustomerDataDocument, args)).customerData;

@@ -51,4 +51,7 @@ export type {
   CustomFieldType,
   CustomFieldValueInput,
   TicketViewInput,
+  BulkChangeInput,
+  BulkJobState,
+  BulkJobFieldsFragment as BulkJob,
 } from './generated/graphql';

@@ -18,6 +18,7 @@ const LABEL: Record<TimelineEvent['kind'], string> = {
   CUSTOMER_REPLY: 'Customer reply',
   SLA_BREACHED: 'Service level missed',
   TAGGED: 'Tags and fields changed',
+  PRIORITY_CHANGED: 'Priority changed',
 };
 
 const CHANNEL: Record<string, string> = { WEB: 'from the tracking page', EMAIL: 'by email' };

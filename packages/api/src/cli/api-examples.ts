@@ -223,6 +223,21 @@ export const EXAMPLES: Record<string, OperationExample> = {
     token: true,
     sdk: null,
   },
+  startBulkChange: {
+    query:
+      'mutation StartBulkChange($ticketNumbers: [String!], $change: BulkChangeInput!) { startBulkChange(ticketNumbers: $ticketNumbers, change: $change) { id state total done } }',
+    variables: { ticketNumbers: [TICKET], change: { assignee: 'kim', priority: 'HIGH', addTags: ['printer'] } },
+    token: true,
+    sdk: `await client.startBulkChange({ ticketNumbers: ['${TICKET}'], change: { assignee: 'kim', priority: 'HIGH', addTags: ['printer'] } })`,
+  },
+  bulkJob: {
+    // The id comes from startBulkChange's answer; this one is nobody's (null).
+    query:
+      'query BulkJob($id: ID!) { bulkJob(id: $id) { state total done changed failed failures { ticketNumber code message } finishedAt } }',
+    variables: { id: SOME_WEBHOOK },
+    token: true,
+    sdk: `await client.bulkJob({ id: job.id })`,
+  },
   saveReply: {
     query: 'mutation SaveReply($input: SavedReplyInput!) { saveReply(input: $input) { id name body } }',
     variables: {

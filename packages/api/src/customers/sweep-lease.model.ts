@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { getModelForClass, modelOptions, prop } from '@typegoose/typegoose';
+import type { Collection } from 'mongoose';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 
 @modelOptions({
@@ -44,10 +45,12 @@ export class Lease {
   constructor(
     private readonly name: string,
     private readonly ttlMs: number,
+    /** Where the lease's document is: `sweep_leases`, or documents that carry their own (bulk jobs: holder, beat). */
+    private readonly collection?: Collection,
   ) {}
 
   private get col() {
-    return SweepLeaseModel.collection;
+    return this.collection ?? SweepLeaseModel.collection;
   }
 
   /** Hold (or renew, or take over) the lease for one round; false when another process has it. */

@@ -3,7 +3,7 @@
 import { badUserInput, notFound, serviceUnavailable, type FieldProblem } from '../errors/api-errors';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import type { StoredTicket, TicketView } from '../tickets/ticket.mappers';
-import type { Actor, TicketService } from '../tickets/ticket.service';
+import type { Actor, EventMark, TicketService } from '../tickets/ticket.service';
 import { checkTicketNumber, valid } from '../tickets/ticket.validation';
 import { CustomFieldModel, type CustomFieldDefinition } from './custom-field.model';
 import {
@@ -12,6 +12,7 @@ import {
   checkValue,
   describeChange,
   MAX_FIELDS,
+  MAX_TAGS,
   type DefinitionInput,
   type StoredValue,
 } from './field-values';
@@ -97,11 +98,51 @@ export class FieldsService {
       }
     }
     if (problems.length || !number.ok) throw badUserInput(problems);
+    return this.apply(number.value, () => newTags, values, actor);
+  }
 
+  /**
+   * Add and remove tags (checked and spelt by checkTags; bulk/), the
+   * ticket's others kept: one TAGGED event when something changed. More
+   * than MAX_TAGS after the change: BAD_USER_INPUT on `tags`.
+   */
+  async editTags(
+    ticketNumber: string,
+    add: readonly string[],
+    remove: readonly string[],
+    actor: Actor,
+    mark?: EventMark,
+  ): Promise<TicketView> {
+    const number = valid(checkTicketNumber(ticketNumber));
+    return this.apply(
+      number,
+      (before) => {
+        const after = [...before.filter((t) => !remove.includes(t)), ...add.filter((t) => !before.includes(t))];
+        if (after.length > MAX_TAGS)
+          throw badUserInput([
+            { field: 'tags', message: `at most ${MAX_TAGS} tags per ticket (would be ${after.length})` },
+          ]);
+        return after;
+      },
+      [],
+      actor,
+      mark,
+    );
+  }
+
+  /** The ticket's new tags (undefined: unchanged) and values, in one compare-and-set, re-planned when it lost. */
+  private async apply(
+    number: string,
+    tagsOf: (before: string[]) => string[] | undefined,
+    values: { key: string; value: StoredValue | null }[],
+    actor: Actor,
+    mark?: EventMark,
+  ): Promise<TicketView> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const ticket = (await this.tickets.byNumberOrNull(number.value)) as TicketWithFields | null;
-      if (!ticket) throw notFound(number.value);
+      const ticket = (await this.tickets.byNumberOrNull(number)) as TicketWithFields | null;
+      if (!ticket) throw notFound(number);
       const beforeTags = ticket.tags ?? [];
+      const newTags = tagsOf(beforeTags);
       const tagsChanged =
         newTags !== undefined && (newTags.length !== beforeTags.length || newTags.some((t, i) => t !== beforeTags[i]));
       const changed = values.filter((v) => !sameValue(ticket.fields?.[v.key], v.value));
@@ -118,12 +159,12 @@ export class FieldsService {
       const after = await this.tickets.applyIfUnchanged(
         ticket,
         set,
-        [{ kind: TimelineEventKind.TAGGED, message }],
+        [{ kind: TimelineEventKind.TAGGED, message, ...mark }],
         actor,
       );
       if (after) return after;
     }
-    this.log.warn({ ticketNumber: number.value }, 'tags and fields: the ticket kept changing under us; giving up');
+    this.log.warn({ ticketNumber: number }, 'tags and fields: the ticket kept changing under us; giving up');
     throw serviceUnavailable(1);
   }
 }

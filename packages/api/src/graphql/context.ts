@@ -1,5 +1,6 @@
 // What every resolver gets with a request. Only types live here: the HTTP
 // layer builds it (http/app.ts), the domain folders read it.
+import type { BulkService } from '../bulk/bulk.service';
 import type { ConversationService } from '../conversation';
 import type { CustomerService } from '../customers/customer.service';
 import type { CostMeter } from '../http/cost';
@@ -45,6 +46,8 @@ export interface Context {
   replies: RepliesService;
   /** The customer's side: tracking by key, replies (conversation/). */
   conversation: ConversationService;
+  /** Bulk changes (bulk/): start one, follow its progress. */
+  bulk: BulkService;
   /** The origin (scheme://host) the caller reached us at (HTTP request or WebSocket upgrade), for links; PUBLIC_URL overrides. */
   origin?: string;
   /** Set once the operation is charged, when rate limits are on. */

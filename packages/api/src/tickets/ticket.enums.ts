@@ -41,6 +41,7 @@ export enum TimelineEventKind {
   CUSTOMER_REPLY = 'CUSTOMER_REPLY',
   SLA_BREACHED = 'SLA_BREACHED',
   TAGGED = 'TAGGED',
+  PRIORITY_CHANGED = 'PRIORITY_CHANGED',
 }
 
 /** Who may see an event: everyone who may see the ticket, or only token holders (agents). */
@@ -54,6 +55,7 @@ const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([
   TimelineEventKind.ASSIGNED,
   TimelineEventKind.SLA_BREACHED,
   TimelineEventKind.TAGGED,
+  TimelineEventKind.PRIORITY_CHANGED,
 ]);
 
 /** The one rule: notes and assignments are the agents' own business; everything else the customer sees. */
@@ -106,6 +108,7 @@ registerEnumType(TimelineEventKind, {
         'A service-level target was missed; the message names the metric (INTERNAL). One per ticket and metric.',
     },
     TAGGED: { description: "The ticket's tags or custom field values changed; the message says how (INTERNAL)." },
+    PRIORITY_CHANGED: { description: 'The priority changed; the message says from what to what (INTERNAL).' },
   },
 });
 registerEnumType(EventVisibility, {

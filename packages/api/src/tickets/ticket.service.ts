@@ -5,12 +5,19 @@ import type { DocumentType } from '@typegoose/typegoose';
 import { MongoError } from 'mongodb';
 import mongoose, { type ClientSession, type Types } from 'mongoose';
 import type { AttachmentRef } from '../attachments/attachment.model';
-import { duplicateEntry, forbiddenField, internalError, notFound, serviceUnavailable } from '../errors/api-errors';
+import {
+  badUserInput,
+  duplicateEntry,
+  forbiddenField,
+  internalError,
+  notFound,
+  serviceUnavailable,
+} from '../errors/api-errors';
 import { duplicateKeyField, type DuplicateKeyError } from '../errors/duplicate-key';
 import type { Logger } from '../logging/logger';
 import { chatSignatureMatches } from './chat-signature';
 import { moveCounterPastTickets } from './numbering';
-import { TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
+import { EventVisibility, TicketPriority, TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
 import type { Ticket } from './ticket.model';
 import { casBackoffMs, EventsGivenUp, MAX_CAS_ATTEMPTS, TicketStore, type TicketWrite } from './ticket.store';
 import {
@@ -71,6 +78,11 @@ export function assignmentMessage(from: string | null, to: string | null): strin
 /** Who made a change: a token's name, or null for a public caller. */
 export type Actor = string | null;
 
+/** Stamped on a change's events: the bulk job (bulk/) that made it, so a resumed job sees what it already did. */
+export interface EventMark {
+  bulkJob: string;
+}
+
 /** Same key + same fingerprint = a retry of the same request. */
 export function fingerprint(values: CreateTicketValues): string {
   const { idempotencyKey: _key, ...rest } = values;
@@ -112,7 +124,12 @@ export interface AttachmentClaims {
 }
 
 /** An event to write: planned by the rules, with its id chosen early when uploads reference it. */
-export type NewEvent = PlannedEvent & { _id?: Types.ObjectId; attachments?: AttachmentRef[]; channel?: string };
+export type NewEvent = PlannedEvent & {
+  _id?: Types.ObjectId;
+  attachments?: AttachmentRef[];
+  channel?: string;
+  bulkJob?: string;
+};
 
 /** What createTicket takes: the ticket, and the chat's word that the caller may name its chatId. */
 export type CreateTicketRequest = CreateTicketRaw & {
@@ -462,13 +479,14 @@ export class TicketService {
     status: TicketStatus,
     note: string | null | undefined,
     actor: Actor,
+    mark?: EventMark,
   ): Promise<TicketView> {
     const input = validAll({
       number: checkTicketNumber(ticketNumber),
       note: optional((n) => checkText('note', n), note),
     });
     return this.change(input.number, actor, 'status', (ticket, now) =>
-      statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now),
+      statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now, mark),
     );
   }
 
@@ -528,7 +546,12 @@ export class TicketService {
    * writes won, and the ticket names the last. The public updatedAt is
    * left alone; assignedAt never goes back, even across skewed clocks.
    */
-  async assign(ticketNumber: string, assignee: string | null | undefined, actor: Actor): Promise<TicketView> {
+  async assign(
+    ticketNumber: string,
+    assignee: string | null | undefined,
+    actor: Actor,
+    mark?: EventMark,
+  ): Promise<TicketView> {
     const input = validAll({
       number: checkTicketNumber(ticketNumber),
       assignee: optional((a) => checkAssignee(a), assignee),
@@ -538,11 +561,34 @@ export class TicketService {
       const from = ticket.assignee ?? null;
       if (from === to) return null;
       const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
-      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to) };
+      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...mark };
       const expect = { assignedAt: ticket.assignedAt ?? null };
       return to === null
         ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now }
         : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
+    });
+  }
+
+  /** Change the priority and record an INTERNAL PRIORITY_CHANGED event (none when it already has it). */
+  async changePriority(
+    ticketNumber: string,
+    priority: TicketPriority,
+    actor: Actor,
+    mark?: EventMark,
+  ): Promise<TicketView> {
+    const number = valid(checkTicketNumber(ticketNumber));
+    if (!Object.values(TicketPriority).includes(priority))
+      throw badUserInput([
+        { field: 'priority', message: `must be one of ${Object.values(TicketPriority).join(', ')}` },
+      ]);
+    return this.change(number, actor, 'priority', (ticket, now) => {
+      if (ticket.priority === priority) return null;
+      const message = `Priority ${priority} (was ${ticket.priority})`;
+      return {
+        write: { expect: { priority: ticket.priority }, set: { priority, updatedAt: now } },
+        events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...mark }],
+        at: now,
+      };
     });
   }
 
@@ -585,7 +631,7 @@ export class TicketService {
   async applyIfUnchanged(
     ticket: StoredTicket,
     set: Record<string, unknown>,
-    events: PlannedEvent[],
+    events: NewEvent[],
     actor: Actor,
   ): Promise<TicketView | null> {
     const won = await this.store.compareAndSet(await this.store.sequenced(ticket), { set, events: events.length });
@@ -629,6 +675,7 @@ export class TicketService {
       ...(e.message !== undefined && { message: e.message }),
       ...(e.attachments?.length && { attachments: e.attachments }),
       ...(e.channel && { channel: e.channel }),
+      ...(e.bulkJob && { bulkJob: e.bulkJob }),
       ...(actor !== null && { actor }),
       pending: true,
     }));
@@ -650,11 +697,16 @@ export class TicketService {
 }
 
 /** A planned status change as a write (null: the ticket already has that status); the public updatedAt moves. */
-function statusWrite(ticket: SequencedTicket, change: TicketChange | null, now: Date): PlannedWrite | null {
+function statusWrite(
+  ticket: SequencedTicket,
+  change: TicketChange | null,
+  now: Date,
+  mark?: EventMark,
+): PlannedWrite | null {
   if (!change) return null;
   return {
     write: { expect: { status: ticket.status }, set: { ...change.set, updatedAt: now }, unset: change.unset },
-    events: change.events,
+    events: mark ? change.events.map((e) => ({ ...e, ...mark })) : change.events,
     at: now,
   };
 }

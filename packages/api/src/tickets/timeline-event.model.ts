@@ -74,6 +74,10 @@ export class TimelineEvent {
   @prop({ type: () => [AttachmentRef], _id: false })
   public attachments?: AttachmentRef[];
 
+  /** The bulk job (bulk/) whose change made it: how a resumed job knows this ticket's change is already done. */
+  @prop({ type: String })
+  public bulkJob?: string;
+
   /** true until the feed's sequencer has put the event in a batch, then false. */
   @prop({ type: Boolean })
   public pending?: boolean;

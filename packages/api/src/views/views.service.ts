@@ -23,6 +23,12 @@ export interface ViewInput {
 }
 
 type StoredView = Omit<SavedView, 'id' | 'shared'>;
+
+/** A view's stored filter, as the listing and search take it. */
+export const viewFilter = (view: Pick<SavedView, 'filter'>): TicketFilter | null =>
+  view.filter
+    ? (JSON.parse(view.filter, (k, v) => (DATE_KEYS.has(k) && typeof v === 'string' ? new Date(v) : v)) as TicketFilter)
+    : null;
 const toView = (d: StoredView): SavedView => ({ ...d, id: String(d._id), shared: d.owner === null });
 
 export class ViewsService {
@@ -89,11 +95,7 @@ export class ViewsService {
 
   /** How many tickets the view holds now. */
   async count(view: SavedView): Promise<number> {
-    const filter = view.filter
-      ? (JSON.parse(view.filter, (k, v) =>
-          DATE_KEYS.has(k) && typeof v === 'string' ? new Date(v) : v,
-        ) as TicketFilter)
-      : null;
+    const filter = viewFilter(view);
     if (view.query) return this.search.count(view.query, filter, true);
     const built = filterQuery(filter);
     return 'problems' in built ? 0 : this.listing.count(built.query);

@@ -3,7 +3,6 @@
 import { useMemo, useState } from 'react';
 import { CreateTicketDialog } from '../CreateTicketDialog';
 import { AgentTicket } from './AgentTicket';
-import { bulkApi } from './bulk.documents';
 import { Inbox } from './Inbox';
 import { SignIn } from './SignIn';
 import { agentClient, loadSession, signOut, type Session } from './session';
@@ -11,8 +10,7 @@ import { agentClient, loadSession, signOut, type Session } from './session';
 export function AgentApp() {
   const [session, setSession] = useState<Session | null>(loadSession);
   const client = useMemo(() => (session ? agentClient(session) : null), [session]);
-  const bulk = useMemo(() => (session ? bulkApi(session.token) : null), [session]);
-  if (!session || !client || !bulk) return <SignIn onSignedIn={setSession} />;
+  if (!session || !client) return <SignIn onSignedIn={setSession} />;
 
   const path = window.location.pathname;
   const number = new URLSearchParams(window.location.search).get('number');
@@ -27,7 +25,7 @@ export function AgentApp() {
         trackHref={(n) => `/agent/ticket?number=${encodeURIComponent(n)}`}
       />
     );
-  else screen = <Inbox client={client} me={session.me} bulk={bulk} />;
+  else screen = <Inbox client={client} me={session.me} bulk={client} />;
   return (
     <>
       <p className="signed-in">

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { TicketPriority, TicketStatus } from '@tickets/sdk';
 import { describeError, type Problem } from '../errors';
 import { AGENT_STATUS_LABEL } from '../labels';
-import type { BulkApi, BulkJob } from './bulk.documents';
+import type { BulkApi, BulkJob } from './bulk';
 import { bulkChangeOf, progressOf } from './inbox-finding';
 
 const STATUSES: TicketStatus[] = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'CLOSED'];

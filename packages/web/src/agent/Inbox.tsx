@@ -29,7 +29,7 @@ import {
 } from './inbox-filter';
 import { timeLeft } from './time-left';
 import { BulkBar } from './BulkBar';
-import type { BulkApi, BulkJob } from './bulk.documents';
+import type { BulkApi, BulkJob } from './bulk';
 import { appliedView, progressOf } from './inbox-finding';
 import { InboxViews } from './InboxViews';
 

@@ -2,7 +2,7 @@
 // filter, tags typed by an agent, a custom field's input, a saved reply put
 // into a draft, what the bulk bar sends and how far a job has got.
 import type { CustomFieldType, TicketFilter, TicketOrder, TicketView } from '@tickets/sdk';
-import type { BulkChange, BulkJob } from './bulk.documents';
+import type { BulkChange, BulkJob } from './bulk';
 
 /** A view as the inbox applies it: its search words, its filter parsed, its order. */
 export interface AppliedView {

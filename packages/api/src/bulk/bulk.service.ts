@@ -1,0 +1,195 @@
+// Bulk changes: a job is checked and its tickets fixed at start (a view is
+// read to numbers then, in its order), stored, and run in the background by
+// bulk.worker.ts through the single mutations' own rules (ticket service,
+// fields service), one ticket at a time. What a ticket's change did is on
+// its events (stamped with the job's id), so a job resumed after a crash
+// applies only the parts a ticket has not had from it.
+import { GraphQLError } from 'graphql';
+import { Types } from 'mongoose';
+import { badUserInput, rateLimited, type FieldProblem } from '../errors/api-errors';
+import { FieldsService } from '../fields/field.service';
+import { ListingService } from '../listing/listing.service';
+import { TicketOrder } from '../listing/ticket-filter.input';
+import type { Logger } from '../logging/logger';
+import { SearchService } from '../search/search.service';
+import type { EventMark, TicketService, TicketView } from '../tickets/ticket.service';
+import type { Principal } from '../tokens/scopes';
+import { viewFilter, ViewsService } from '../views/views.service';
+import {
+  checkChange,
+  checkSource,
+  checkTicketNumbers,
+  MAX_BULK_TICKETS,
+  partsLeft,
+  type BulkChange,
+  type Part,
+  type BulkChangeRaw,
+} from './bulk-change';
+import { BulkJobFailureModel, BulkJobModel, BulkJobState, type BulkJobRecord } from './bulk-job.model';
+import type { BulkJob, BulkJobFailure } from './bulk-job.type';
+
+/** Jobs one token may have running at once (its budget): more wait for one to finish. */
+export const MAX_RUNNING_PER_TOKEN = 3;
+/** A view is read to numbers this many at a time. */
+const VIEW_PAGE = 100;
+
+/** What became of one ticket. */
+export type TicketOutcome = { changed: boolean } | { failure: { code: string; message: string } };
+
+export const toJob = (r: BulkJobRecord): BulkJob => ({
+  id: r._id,
+  state: r.state,
+  total: r.numbers.length,
+  done: r.next,
+  changed: r.changed,
+  failed: r.failed,
+  createdAt: r.createdAt,
+  finishedAt: r.finishedAt ?? null,
+});
+
+/** What a caller sees of a ticket's state, to tell whether a part changed it. */
+const stateOf = (t: TicketView) =>
+  JSON.stringify([t.status, t.assignee ?? null, t.priority, (t as { tags?: string[] }).tags ?? []]);
+
+export interface StartRequest {
+  ticketNumbers?: readonly string[] | null;
+  viewId?: string | null;
+  change: BulkChangeRaw;
+}
+
+export class BulkService {
+  private readonly fields: FieldsService;
+  private readonly views = new ViewsService();
+  private readonly listing = new ListingService();
+  private readonly search = new SearchService();
+
+  constructor(
+    private readonly tickets: TicketService,
+    private readonly log: Logger,
+    /** Told of a new job: this process's worker starts it at once. */
+    private readonly onStarted: () => void = () => {},
+  ) {
+    this.fields = new FieldsService(tickets, log);
+  }
+
+  /** Check the request, fix its tickets and store the job; nothing is written when anything is wrong. */
+  async start(req: StartRequest, caller: Principal): Promise<BulkJob> {
+    const problems: FieldProblem[] = checkSource(req.ticketNumbers, req.viewId);
+    const change = checkChange(req.change);
+    if (!change.ok) problems.push(...change.problems);
+    let numbers: string[] | undefined;
+    if (!problems.length && req.ticketNumbers) {
+      const checked = checkTicketNumbers(req.ticketNumbers);
+      if (checked.ok) numbers = checked.value;
+      else problems.push(...checked.problems);
+    }
+    if (problems.length || !change.ok) throw badUserInput(problems);
+    numbers ??= await this.viewNumbers(req.viewId!, caller);
+
+    const running = await BulkJobModel.collection.countDocuments({
+      owner: caller.tokenId,
+      state: BulkJobState.RUNNING,
+    });
+    if (running >= MAX_RUNNING_PER_TOKEN) throw rateLimited(5);
+
+    const now = new Date();
+    const record: BulkJobRecord = {
+      _id: new Types.ObjectId().toHexString(),
+      owner: caller.tokenId,
+      actor: caller.name,
+      change: change.value,
+      numbers,
+      next: 0,
+      changed: 0,
+      failed: 0,
+      state: numbers.length ? BulkJobState.RUNNING : BulkJobState.DONE,
+      createdAt: now,
+      finishedAt: numbers.length ? null : now,
+      holder: null,
+      beat: 0,
+    };
+    await BulkJobModel.collection.insertOne(record as never);
+    this.log.info({ job: record._id, tickets: numbers.length }, 'bulk change started');
+    if (numbers.length) this.onStarted();
+    return toJob(record);
+  }
+
+  /** The view's tickets now, in its order; more than MAX_BULK_TICKETS (or no such view): BAD_USER_INPUT on viewId. */
+  private async viewNumbers(viewId: string, caller: Principal): Promise<string[]> {
+    const view = (await this.views.list(caller)).find((v) => v.id === viewId);
+    if (!view) throw badUserInput([{ field: 'viewId', message: 'is not a view of yours nor a shared one' }]);
+    const filter = viewFilter(view);
+    const numbers: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: { edges: { node: TicketView }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } =
+        view.query
+          ? await this.search.search(view.query, filter, VIEW_PAGE, after, true)
+          : await this.listing.list(filter, view.order ?? TicketOrder.CREATED_DESC, VIEW_PAGE, after);
+      for (const e of page.edges) if (!numbers.includes(e.node.ticketNumber)) numbers.push(e.node.ticketNumber);
+      if (numbers.length > MAX_BULK_TICKETS)
+        throw badUserInput([
+          { field: 'viewId', message: `the view holds more than ${MAX_BULK_TICKETS} tickets; narrow it first` },
+        ]);
+      if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return numbers;
+      after = page.pageInfo.endCursor;
+    }
+  }
+
+  async job(id: string): Promise<BulkJob | null> {
+    const record = await BulkJobModel.collection.findOne<BulkJobRecord>({ _id: id as never });
+    return record ? toJob(record) : null;
+  }
+
+  async failures(jobId: string): Promise<BulkJobFailure[]> {
+    return BulkJobFailureModel.collection.find<BulkJobFailure>({ job: jobId }).sort({ index: 1 }).toArray();
+  }
+
+  /**
+   * Apply the job's change to its ticket at `index`: the parts this job has
+   * not yet written on it, each through its single mutation's rules, as the
+   * job's actor. A ticket's own refusal (no such ticket, too many tags,
+   * contention) is its failure; anything else (the engine gone) is thrown,
+   * and the ticket is tried again. `resuming`: the first ticket of a run,
+   * the only one an earlier run may have changed without counting it (a
+   * run counts each ticket before it goes to the next), so the only one
+   * whose events are read for what the job already did.
+   */
+  async applyTicket(job: BulkJobRecord, index: number, resuming: boolean): Promise<TicketOutcome> {
+    const number = job.numbers[index];
+    const mark: EventMark = { bulkJob: job._id };
+    try {
+      const before = await this.tickets.byNumberOrNull(number);
+      if (!before) return { failure: { code: 'NOT_FOUND', message: `No ticket ${number}.` } };
+      const [events] = resuming ? await this.tickets.eventsOfTickets([before._id]) : [[]];
+      const mine = new Set(events.filter((e) => e.bulkJob === job._id).map((e) => e.kind as string));
+      let now = before;
+      for (const part of partsLeft(job.change, mine))
+        now = await this.applyPart(number, job.change, part, job.actor, mark);
+      return { changed: mine.size > 0 || stateOf(now) !== stateOf(before) };
+    } catch (err) {
+      const code = err instanceof GraphQLError ? err.extensions?.code : undefined;
+      if (typeof code !== 'string' || code === 'INTERNAL_SERVER_ERROR') throw err;
+      return { failure: { code, message: (err as GraphQLError).message } };
+    }
+  }
+
+  private applyPart(
+    number: string,
+    change: BulkChange,
+    part: Part,
+    actor: string,
+    mark: EventMark,
+  ): Promise<TicketView> {
+    switch (part) {
+      case 'tags':
+        return this.fields.editTags(number, change.addTags ?? [], change.removeTags ?? [], actor, mark);
+      case 'status':
+        return this.tickets.updateStatus(number, change.status!, null, actor, mark);
+      case 'assignee':
+        return this.tickets.assign(number, change.assignee, actor, mark);
+      case 'priority':
+        return this.tickets.changePriority(number, change.priority!, actor, mark);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+// The bulk jobs' models (src/models.ts).
+import type { IndexedModel } from '../db/connection';
+import { BulkJobFailureModel, BulkJobModel } from './bulk-job.model';
+
+export const bulkModels: readonly IndexedModel[] = [BulkJobModel, BulkJobFailureModel];
