@@ -84,7 +84,10 @@ await new Promise((ok) => server.child.once('exit', ok));
 const fromEnd = [(performance.now() - t0) * 1000, (performance.now() - t1) * 1000];
 engine.child.kill('SIGTERM');
 
-const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')));
+const file = join(
+  dir,
+  readdirSync(dir).find((f) => f.endsWith('.cpuprofile')),
+);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();

@@ -87,6 +87,8 @@ export class WebhookDispatcher {
   private readonly halt = new AbortController();
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
+  /** A sender handed back a webhook with events still to send: poll again as soon as the poll under way ends. */
+  private again = false;
   private stopped = false;
   private readonly maxSenders: number;
   private readonly perOwner: number;
@@ -120,11 +122,17 @@ export class WebhookDispatcher {
 
   // Polls go on while every slot is busy: takeovers and retry waits are watched all the same.
   private tick(): void {
-    if (this.polling || this.stopped) return;
+    if (this.stopped) return;
+    if (this.polling) {
+      this.again ||= this.serving.size < this.maxSenders;
+      return;
+    }
+    this.again = false;
     this.polling = this.poll()
       .catch((err) => this.opts.log.warn(errorLine(err), 'webhooks: poll failed; retrying'))
       .finally(() => {
         this.polling = undefined;
+        if (this.again) this.tick();
       });
   }
 
@@ -184,12 +192,17 @@ export class WebhookDispatcher {
       this.servingByOwner.set(owner, (this.servingByOwner.get(owner) ?? 0) + 1);
       this.started.set(key, now);
       const sender = this.serve(w)
-        .catch((err) => this.opts.log.warn({ ...errorLine(err), webhookId: key }, 'webhooks: sender failed; retrying'))
-        .finally(() => {
+        .catch((err) => {
+          this.opts.log.warn({ ...errorLine(err), webhookId: key }, 'webhooks: sender failed; retrying');
+          return false;
+        })
+        .then((more) => {
           this.serving.delete(key);
           const left = (this.servingByOwner.get(owner) ?? 1) - 1;
           if (left > 0) this.servingByOwner.set(owner, left);
           else this.servingByOwner.delete(owner);
+          // Its turn ran out with events left: the next turn (this webhook's, after any passed over) starts now, not at the next poll.
+          if (more) this.tick();
         });
       this.serving.set(key, sender);
     }
@@ -205,12 +218,16 @@ export class WebhookDispatcher {
     );
   }
 
-  private async serve(seen: StoredWebhook): Promise<void> {
-    if (!(await this.owners.allowed(seen.ownerId))) return this.refuse(seen);
+  /** One turn; true when it ran out of time with events still to send. */
+  private async serve(seen: StoredWebhook): Promise<boolean> {
+    if (!(await this.owners.allowed(seen.ownerId))) {
+      await this.refuse(seen);
+      return false;
+    }
     const lease = await this.leases.take(seen);
-    if (!lease) return;
+    if (!lease) return false;
     try {
-      await this.turn(lease);
+      return await this.turn(lease);
     } finally {
       await this.leases.release(lease).catch(() => {});
     }
@@ -231,8 +248,9 @@ export class WebhookDispatcher {
    * and each page of the feed once: a delivery costs its attempt, its record
    * and its cursor write, nothing more. Events the webhook does not want are
    * passed over by the next cursor write (or one at the page's end).
+   * True when time ran out with events still to send.
    */
-  private async turn(lease: Lease): Promise<void> {
+  private async turn(lease: Lease): Promise<boolean> {
     const started = performance.now();
     let attempted = false;
     const timeUp = () => attempted && performance.now() - started >= TURN_MS; // others may be waiting: hand back
@@ -241,10 +259,14 @@ export class WebhookDispatcher {
       const { changes, end, more } = await this.feed.changesAfter(w.cursor, CHANGES_PER_READ);
       for (const c of changes) {
         if (c.seq <= w.cursor || !wants(w, c)) continue;
-        if (timeUp() || this.stopped) return;
-        if (!(await this.owners.allowed(w.ownerId))) return this.refuse(w);
+        if (this.stopped) return false;
+        if (timeUp()) return true;
+        if (!(await this.owners.allowed(w.ownerId))) {
+          await this.refuse(w);
+          return false;
+        }
         attempted = true;
-        if (!(await this.attempt(lease, w, c))) return;
+        if (!(await this.attempt(lease, w, c))) return false;
       }
       if (end > w.cursor) {
         if (!(await this.leases.write(lease, at(w), { cursor: end }))) {
@@ -253,8 +275,10 @@ export class WebhookDispatcher {
         }
         w.cursor = end;
       }
-      if (!more || timeUp()) return;
+      if (!more) return false;
+      if (timeUp()) return true;
     }
+    return false;
   }
 
   /** The webhook as it is now, while this lease holds it and it is enabled; null otherwise. */
