@@ -75,11 +75,7 @@ function argsOf(
  * when it has none or it does not coerce (execution reports that). Only
  * `first` is read: no other argument, nor its variables, moves the cost.
  */
-function firstOf(
-  field: GraphQLField<unknown, unknown>,
-  node: FieldNode,
-  variables: Record<string, unknown>,
-): unknown {
+function firstOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): unknown {
   const def = field.args.find((a) => a.name === 'first');
   if (!def) return undefined;
   try {
@@ -213,7 +209,11 @@ const WALK_LIMIT = 10_000;
 /** Per parsed document, per operation name ('' for none); null when no operation is selected. */
 const shapes = new WeakMap<DocumentNode, Map<string, Shape | null>>();
 
-function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Shape | null {
+function shapeOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): Shape | null {
   let byName = shapes.get(document);
   if (!byName) shapes.set(document, (byName = new Map()));
   const key = operationName ?? '';

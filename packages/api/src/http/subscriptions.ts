@@ -11,7 +11,6 @@ import {
   parse,
   specifiedRules,
   validate,
-  type DocumentNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -229,9 +228,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
             document = parse(source.query, { maxTokens: o.maxTokens });
           } catch (err) {
             await o.rateLimits?.chargeInvalid(ip, cost);
-            return refuse([
-              new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
-            ]);
+            return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
           }
           const errors = validate(o.schema, document, rules);
           if (errors.length) {

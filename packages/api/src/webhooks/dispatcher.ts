@@ -27,6 +27,8 @@ import { Leases, type Lease, type Sighting } from './webhook-lease';
 
 /** How often a process looks for webhooks behind the feed. */
 export const POLL_MS = 250;
+/** After a turn ran out with events left, the next poll comes this soon (not at the next POLL_MS). */
+const SOON_MS = 20;
 /** Default webhooks one process sends to at once (WEBHOOK_MAX_SENDERS): each waits on one socket, which is cheap. */
 export const MAX_SENDERS = 256;
 /** A turn ends after this long (after its first attempt, however long that took), handing the lease back. */
@@ -89,6 +91,7 @@ export class WebhookDispatcher {
   private polling?: Promise<void>;
   /** A sender handed back a webhook with events still to send: poll again as soon as the poll under way ends. */
   private again = false;
+  private soonTimer?: NodeJS.Timeout;
   private stopped = false;
   private readonly maxSenders: number;
   private readonly perOwner: number;
@@ -118,6 +121,16 @@ export class WebhookDispatcher {
     } catch (err) {
       this.opts.log.warn(errorLine(err), 'webhooks: migration failed; retrying');
     }
+  }
+
+  /** A poll in a moment (one timer however many ask): turns ending together share one. */
+  private soon(): void {
+    if (this.soonTimer || this.stopped) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined;
+      this.tick();
+    }, SOON_MS);
+    this.soonTimer.unref();
   }
 
   // Polls go on while every slot is busy: takeovers and retry waits are watched all the same.
@@ -202,7 +215,7 @@ export class WebhookDispatcher {
           if (left > 0) this.servingByOwner.set(owner, left);
           else this.servingByOwner.delete(owner);
           // Its turn ran out with events left: the next turn (this webhook's, after any passed over) starts now, not at the next poll.
-          if (more) this.tick();
+          if (more) this.soon();
         });
       this.serving.set(key, sender);
     }
@@ -402,6 +415,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.soonTimer);
     this.halt.abort();
     await this.polling;
     await Promise.allSettled([...this.serving.values()]);
