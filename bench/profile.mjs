@@ -124,13 +124,15 @@ for (const [id, count] of counts) {
     total.set(l, (total.get(l) ?? 0) + count);
   }
 }
+const lines = [];
 const pct = (x) => `${((100 * x) / busy).toFixed(1)}%`;
 const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, TOP);
-console.log(
+lines.push(
   `# ${kind} ${op}, c=${CONNECTIONS}, ${SECONDS}s: ${Math.round(r.requests.average)} rps, ${busy} busy samples (GC ${gc} more), profile ${file}`,
 );
-console.log('\n| self | frame |\n| ---: | --- |');
-for (const [l, c] of top(self)) console.log(`| ${pct(c)} | \`${l}\` |`);
-console.log('\n| total | function |\n| ---: | --- |');
-for (const [l, c] of top(total).filter(([l]) => !l.startsWith('(root)'))) console.log(`| ${pct(c)} | \`${l}\` |`);
-process.exit(0);
+lines.push('', '| self | frame |', '| ---: | --- |');
+for (const [l, c] of top(self)) lines.push(`| ${pct(c)} | \`${l}\` |`);
+lines.push('', '| total | function |', '| ---: | --- |');
+for (const [l, c] of top(total).filter(([l]) => !l.startsWith('(root)'))) lines.push(`| ${pct(c)} | \`${l}\` |`);
+// Written before exiting: a pipe's writes are asynchronous, and process.exit would cut them short.
+process.stdout.write(lines.join('\n') + '\n', () => process.exit(0));
