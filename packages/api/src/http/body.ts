@@ -33,20 +33,53 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
   const tooLarge = () => new BodyError(413, `Request body too large (limit ${limitBytes} bytes).`);
   if (Number(req.headers['content-length'] ?? 0) > limitBytes) throw discard(req, tooLarge());
 
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw discard(req, tooLarge());
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readText(req, limitBytes, tooLarge);
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);
   } catch {
     throw new BodyError(400, 'Malformed request: the body must be valid JSON.');
   }
+}
+
+/**
+ * The body as text, with plain 'data' and 'end' listeners: a stream's async
+ * iterator costs a promise and more per chunk (measured in bench/profile.mjs).
+ */
+function readText(req: IncomingMessage, limitBytes: number, tooLarge: () => BodyError): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limitBytes) return void chunks.push(chunk);
+      cleanup();
+      reject(discard(req, tooLarge()));
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onAborted = () => onError(new Error('request aborted'));
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    // Closed before its end (the client went away): nothing to answer.
+    const onClose = () => {
+      if (!req.complete) onAborted();
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** Let the rest of an unwanted body drain, so the answer still reaches the client. */

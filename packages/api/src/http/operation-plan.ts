@@ -4,7 +4,13 @@
 // applied, aliases kept apart, variables coerced with their defaults.
 // Budgets, the lookups-per-request cap and the cost limit all read this
 // plan, over HTTP and WebSocket alike, so none of them can be spelt around.
+// What no variable can change (the operation, its fragments, the root
+// fields it selects and its cost, when neither `first` nor a directive reads
+// a variable) is worked out once per document: Apollo hands every request
+// with the same text the same parsed document, and so does the WebSocket
+// transport (document-cache.ts).
 import {
+  BREAK,
   getArgumentValues,
   getNamedType,
   getNullableType,
@@ -15,6 +21,8 @@ import {
   isListType,
   isObjectType,
   Kind,
+  visit,
+  type ASTNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -62,6 +70,25 @@ function argsOf(
   }
 }
 
+/**
+ * A field's `first` as it will run (its default when not given); undefined
+ * when it has none or it does not coerce (execution reports that). Only
+ * `first` is read: no other argument, nor its variables, moves the cost.
+ */
+function firstOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): unknown {
+  const def = field.args.find((a) => a.name === 'first');
+  if (!def) return undefined;
+  try {
+    return getArgumentValues(
+      { ...field, args: [def] },
+      { ...node, arguments: node.arguments?.filter((a) => a.name.value === 'first') },
+      variables,
+    ).first;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The object types a selection on this composite type may run against (all of them for an interface or union). */
 function runtimeTypes(schema: GraphQLSchema, type: ReturnType<typeof getNamedType>): readonly GraphQLObjectType[] {
   if (isObjectType(type)) return [type];
@@ -97,7 +124,7 @@ function costOfFields(
       total += 1;
       continue;
     }
-    const first = argsOf(def, nodes[0], variables).first;
+    const first = firstOf(def, nodes[0], variables);
     const paged = typeof first === 'number';
     let items = 1;
     if (paged) items = Math.max(1, first);
@@ -132,6 +159,83 @@ export function coerceVariables(
   return result.errors ? null : result.coerced;
 }
 
+const hasVariable = (node: ASTNode): boolean => {
+  let found = false;
+  visit(node, {
+    Variable() {
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+};
+
+/**
+ * Whether the fields an operation runs and its cost are the same whatever
+ * its variables: no directive (`@skip`, `@include`) and no `first` takes a
+ * variable, in the operation or any fragment (those the operation does not
+ * use too: the check stays simple, and is only ever too careful).
+ */
+export function variableFreeShape(document: DocumentNode, operation: OperationDefinitionNode): boolean {
+  let free = true;
+  const check = (node: ASTNode) =>
+    visit(node, {
+      Directive(d) {
+        if (hasVariable(d)) free = false;
+        return free ? false : BREAK;
+      },
+      Argument(a) {
+        if (a.name.value === 'first' && hasVariable(a)) free = false;
+        return free ? false : BREAK;
+      },
+    });
+  check(operation);
+  for (const d of document.definitions) if (free && d.kind === Kind.FRAGMENT_DEFINITION) check(d);
+  return free;
+}
+
+/** A document's operation as far as no variable changes it; `top` and `cost` only when its shape is variable-free. */
+interface Shape {
+  operation: OperationDefinitionNode;
+  root: GraphQLObjectType;
+  fragments: Fragments;
+  top?: Map<string, readonly FieldNode[]>;
+  cost?: number;
+}
+
+/** Bounded walk: validation already limits depth and aliases; this caps the rest. */
+const WALK_LIMIT = 10_000;
+
+/** Per parsed document, per operation name ('' for none); null when no operation is selected. */
+const shapes = new WeakMap<DocumentNode, Map<string, Shape | null>>();
+
+function shapeOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): Shape | null {
+  let byName = shapes.get(document);
+  if (!byName) shapes.set(document, (byName = new Map()));
+  const key = operationName ?? '';
+  const known = byName.get(key);
+  if (known !== undefined) return known;
+  const operation = getOperationAST(document, operationName ?? undefined);
+  const root = operation && schema.getRootType(operation.operation);
+  const shape = operation && root ? { operation, root, fragments: fragmentsOf(document) } : null;
+  if (shape && variableFreeShape(document, shape.operation)) {
+    try {
+      const top = collectFields(schema, shape.fragments, {}, shape.root, shape.operation.selectionSet);
+      const cost = costOfFields(schema, shape.fragments, {}, shape.root, top, false, { left: WALK_LIMIT });
+      Object.assign(shape, { top, cost });
+    } catch {
+      // Worked out per request instead, where the error is reported as it always was.
+    }
+  }
+  // One entry per operation the document names (and one for none): bounded by the document itself.
+  if (byName.size < 16) byName.set(key, shape);
+  return shape;
+}
+
 /**
  * The plan of a parsed, validated document; null when no operation is
  * selected or its variables do not coerce (the executor answers those);
@@ -143,22 +247,19 @@ export function planOperation(
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | undefined,
 ): OperationPlan | null {
-  const operation = getOperationAST(document, operationName ?? undefined);
-  if (!operation) return null;
-  const root = schema.getRootType(operation.operation);
-  if (!root) return null;
+  const shape = shapeOf(schema, document, operationName);
+  if (!shape) return null;
+  const { operation, root, fragments } = shape;
   const variables = coerceVariables(schema, operation, rawVariables);
   if (!variables) return null;
-  const fragments = fragmentsOf(document);
   try {
-    const top = collectFields(schema, fragments, variables, root, operation.selectionSet);
+    const top = shape.top ?? collectFields(schema, fragments, variables, root, operation.selectionSet);
     const rootFields: RootField[] = [];
     for (const nodes of top.values()) {
       const def = root.getFields()[nodes[0].name.value];
       rootFields.push({ name: nodes[0].name.value, args: def ? argsOf(def, nodes[0], variables) : {} });
     }
-    // Bounded walk: validation already limits depth and aliases; this caps the rest.
-    const cost = costOfFields(schema, fragments, variables, root, top, false, { left: 10_000 });
+    const cost = shape.cost ?? costOfFields(schema, fragments, variables, root, top, false, { left: WALK_LIMIT });
     return { operation, rootFields, cost };
   } catch (err) {
     // Arguments that coerce for the operation but not for a field or

@@ -13,7 +13,6 @@ import {
   specifiedRules,
   subscribe,
   validate,
-  type DocumentNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -37,6 +36,7 @@ import type { TrustedDocuments } from './trusted-documents';
 import { addressKey, type RateLimits } from './rate-limit';
 import { capSendBuffer } from './send-buffer';
 import { withRequestId } from '../telemetry/tracing';
+import { documentCache } from './document-cache';
 
 export const WS_LIMITS = {
   /** Open sockets per client address. */
@@ -111,6 +111,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const extras = new Set<Extra>();
   /** Operations under way, by their context: when each started and what it is. */
   const timing = new WeakMap<object, { started: bigint; operation: OperationDefinitionNode | undefined }>();
+  const rules = [...specifiedRules, ...o.validationRules];
+  const documents = documentCache();
   const observe = (
     operation: OperationDefinitionNode | undefined,
     errors: readonly GraphQLError[] | undefined,
@@ -199,21 +201,25 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
       await o.rateLimits?.chargeInvalid(ip, cost);
       return refuse([source]);
     }
-    let document: DocumentNode;
-    try {
-      document = parse(source.query, { maxTokens: o.maxTokens });
-    } catch (err) {
-      await o.rateLimits?.chargeInvalid(ip, cost);
-      return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
-    }
-    const errors = validate(o.schema, document, [...specifiedRules, ...o.validationRules]);
-    if (errors.length) {
-      await o.rateLimits?.chargeInvalid(ip, cost);
-      return refuse(
-        errors.map(
-          (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
-        ),
-      );
+    // Texts that parsed and validated before are taken as they were (an LRU); a refused text is parsed, validated and charged each time.
+    let document = documents.get(source.query);
+    if (!document) {
+      try {
+        document = parse(source.query, { maxTokens: o.maxTokens });
+      } catch (err) {
+        await o.rateLimits?.chargeInvalid(ip, cost);
+        return refuse([new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+      }
+      const errors = validate(o.schema, document, rules);
+      if (errors.length) {
+        await o.rateLimits?.chargeInvalid(ip, cost);
+        return refuse(
+          errors.map(
+            (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+          ),
+        );
+      }
+      documents.set(source.query, document);
     }
     operation = getOperationAST(document, payload.operationName ?? undefined) ?? undefined;
     let lookups: LookupCharge | undefined;

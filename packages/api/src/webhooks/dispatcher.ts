@@ -27,6 +27,8 @@ import { Leases, type Lease, type Sighting } from './webhook.lease';
 
 /** How often a process looks for webhooks behind the feed. */
 export const POLL_MS = 250;
+/** After a turn ran out with events left, the next poll comes this soon (not at the next POLL_MS). */
+const SOON_MS = 20;
 /** Default webhooks one process sends to at once (WEBHOOK_MAX_SENDERS): each waits on one socket, which is cheap. */
 export const MAX_SENDERS = 256;
 /** A turn ends after this long (after its first attempt, however long that took), handing the lease back. */
@@ -89,6 +91,9 @@ export class WebhookDispatcher {
   private readonly halt = new AbortController();
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
+  /** A sender handed back a webhook with events still to send: poll again as soon as the poll under way ends. */
+  private again = false;
+  private soonTimer?: NodeJS.Timeout;
   private stopped = false;
   private readonly maxSenders: number;
   private readonly perOwner: number;
@@ -120,13 +125,29 @@ export class WebhookDispatcher {
     }
   }
 
+  /** A poll in a moment (one timer however many ask): turns ending together share one. */
+  private soon(): void {
+    if (this.soonTimer || this.stopped) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined;
+      this.tick();
+    }, SOON_MS);
+    this.soonTimer.unref();
+  }
+
   // Polls go on while every slot is busy: takeovers and retry waits are watched all the same.
   private tick(): void {
-    if (this.polling || this.stopped) return;
+    if (this.stopped) return;
+    if (this.polling) {
+      this.again ||= this.serving.size < this.maxSenders;
+      return;
+    }
+    this.again = false;
     this.polling = this.poll()
       .catch((err) => this.opts.log.warn(errorLine(err), 'webhooks: poll failed; retrying'))
       .finally(() => {
         this.polling = undefined;
+        if (this.again) this.tick();
       });
   }
 
@@ -186,12 +207,17 @@ export class WebhookDispatcher {
       this.servingByOwner.set(owner, (this.servingByOwner.get(owner) ?? 0) + 1);
       this.started.set(key, now);
       const sender = this.serve(w)
-        .catch((err) => this.opts.log.warn({ ...errorLine(err), webhookId: key }, 'webhooks: sender failed; retrying'))
-        .finally(() => {
+        .catch((err) => {
+          this.opts.log.warn({ ...errorLine(err), webhookId: key }, 'webhooks: sender failed; retrying');
+          return false;
+        })
+        .then((more) => {
           this.serving.delete(key);
           const left = (this.servingByOwner.get(owner) ?? 1) - 1;
           if (left > 0) this.servingByOwner.set(owner, left);
           else this.servingByOwner.delete(owner);
+          // Its turn ran out with events left: the next turn (this webhook's, after any passed over) starts now, not at the next poll.
+          if (more) this.soon();
         });
       this.serving.set(key, sender);
     }
@@ -207,12 +233,16 @@ export class WebhookDispatcher {
     );
   }
 
-  private async serve(seen: StoredWebhook): Promise<void> {
-    if (!(await this.owners.allowed(seen.ownerId))) return this.refuse(seen);
+  /** One turn; true when it ran out of time with events still to send. */
+  private async serve(seen: StoredWebhook): Promise<boolean> {
+    if (!(await this.owners.allowed(seen.ownerId))) {
+      await this.refuse(seen);
+      return false;
+    }
     const lease = await this.leases.take(seen);
-    if (!lease) return;
+    if (!lease) return false;
     try {
-      await this.turn(lease);
+      return await this.turn(lease);
     } finally {
       await this.leases.release(lease).catch(() => {});
     }
@@ -233,8 +263,9 @@ export class WebhookDispatcher {
    * and each page of the feed once: a delivery costs its attempt, its record
    * and its cursor write, nothing more. Events the webhook does not want are
    * passed over by the next cursor write (or one at the page's end).
+   * True when time ran out with events still to send.
    */
-  private async turn(lease: Lease): Promise<void> {
+  private async turn(lease: Lease): Promise<boolean> {
     const started = performance.now();
     let attempted = false;
     const timeUp = () => attempted && performance.now() - started >= TURN_MS; // others may be waiting: hand back
@@ -243,10 +274,14 @@ export class WebhookDispatcher {
       const { changes, end, more } = await this.feed.changesAfter(w.cursor, CHANGES_PER_READ);
       for (const c of changes) {
         if (c.seq <= w.cursor || !wants(w, c)) continue;
-        if (timeUp() || this.stopped) return;
-        if (!(await this.owners.allowed(w.ownerId))) return this.refuse(w);
+        if (this.stopped) return false;
+        if (timeUp()) return true;
+        if (!(await this.owners.allowed(w.ownerId))) {
+          await this.refuse(w);
+          return false;
+        }
         attempted = true;
-        if (!(await this.attempt(lease, w, c))) return;
+        if (!(await this.attempt(lease, w, c))) return false;
       }
       if (end > w.cursor) {
         if (!(await this.leases.write(lease, at(w), { cursor: end }))) {
@@ -255,8 +290,10 @@ export class WebhookDispatcher {
         }
         w.cursor = end;
       }
-      if (!more || timeUp()) return;
+      if (!more) return false;
+      if (timeUp()) return true;
     }
+    return false;
   }
 
   /** The webhook as it is now, while this lease holds it and it is enabled; null otherwise. */
@@ -380,6 +417,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.soonTimer);
     this.halt.abort();
     await this.polling;
     await Promise.allSettled([...this.serving.values()]);
