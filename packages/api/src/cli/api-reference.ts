@@ -72,8 +72,8 @@ export interface DocumentedError {
 
 /** Input fields guarded by a scope inside a public operation (FORBIDDEN naming the field, not the operation). */
 const SCOPED_FIELDS: Record<string, string[]> = { createTicket: ['chatId'] };
-/** Operations whose arguments are never refused: node(id) answers null, deleteView and deleteReply false, for an id that names nothing. */
-const UNCHECKED_ARGUMENTS = ['node', 'deleteView', 'deleteReply'];
+/** Operations whose arguments are never refused: node(id) and bulkJob(id) answer null, deleteView and deleteReply false, for an id that names nothing. */
+const UNCHECKED_ARGUMENTS = ['node', 'bulkJob', 'deleteView', 'deleteReply'];
 /** Input fields that are unique keys (DUPLICATE_ENTRY naming the field). */
 const UNIQUE_FIELDS = ['chatId', 'idempotencyKey'];
 
