@@ -17,7 +17,7 @@ import { duplicateKeyField, type DuplicateKeyError } from '../errors/duplicate-k
 import type { Logger } from '../logging/logger';
 import { chatSignatureMatches } from './chat-signature';
 import { moveCounterPastTickets } from './numbering';
-import { EventVisibility, TicketPriority, TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
+import { TicketPriority, TicketStatus, TimelineEventKind, visibilityOf } from './ticket.enums';
 import type { Ticket } from './ticket.model';
 import { casBackoffMs, EventsGivenUp, MAX_CAS_ATTEMPTS, TicketStore, type TicketWrite } from './ticket.store';
 import {
