@@ -22,6 +22,16 @@ export function automaticReason(headers: Headers): string | null {
   return null;
 }
 
+/**
+ * A Message-ID as the message names it, when it has the form `<left@right>`; otherwise null (the
+ * reader gives the message one of its own). IMAP's SEARCH HEADER matches substrings, so what is
+ * found by it is checked against this exact value (mail-eraser.ts).
+ */
+export function wellFormedMessageId(raw: string | null | undefined): string | null {
+  const id = (raw ?? '').trim();
+  return /^<[^<>\s@]+@[^<>\s@]+>$/.test(id) ? id : null;
+}
+
 /** A mail system's own address (bounces and notices from MAILER-DAEMON, postmaster): never a customer. */
 export function isMailSystem(address: string): boolean {
   return /^(mailer-daemon|mailer_daemon|postmaster|mail-daemon|mail-delivery-subsystem)@/i.test(address.trim());

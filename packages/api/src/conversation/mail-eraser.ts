@@ -15,7 +15,21 @@ import { TicketModel } from '../tickets/ticket.model';
 import type { EmailConfig } from './email-config';
 import { InboundMailModel } from './inbound-mail.model';
 import { imapClient } from './imap-client';
+import { wellFormedMessageId } from './inbound-rules';
 import { OutboundMailModel } from './outbound-mail.model';
+
+/** The UIDs among `hits` whose envelope passes `exact` (IMAP SEARCH matches substrings: each hit is checked). */
+async function exactly(
+  client: ImapFlow,
+  hits: readonly number[],
+  exact: (envelope: { messageId?: string; from?: { address?: string }[] }) => boolean,
+): Promise<number[]> {
+  if (!hits.length) return [];
+  const kept: number[] = [];
+  for await (const m of client.fetch(hits.join(','), { uid: true, envelope: true }, { uid: true }))
+    if (m.envelope && exact(m.envelope)) kept.push(m.uid);
+  return kept;
+}
 
 /** Delete these messages from every mailbox email in reads or files into; how many were deleted. */
 async function deleteFromMailboxes(
@@ -33,8 +47,12 @@ async function deleteFromMailboxes(
       const lock = await client.getMailboxLock(box);
       try {
         const uids = new Set<number>();
-        for (const id of messageIds)
-          for (const uid of (await client.search({ header: { 'message-id': id } }, { uid: true })) || []) uids.add(uid);
+        for (const id of messageIds) {
+          // Only a Message-ID of the <left@right> form is looked for (a record of "a" would find half the mailbox).
+          if (wellFormedMessageId(id) !== id) continue;
+          const hits = (await client.search({ header: { 'message-id': id } }, { uid: true })) || [];
+          for (const uid of await exactly(client, hits, (e) => e.messageId?.trim() === id)) uids.add(uid);
+        }
         if (uids.size && (await client.messageDelete([...uids].join(','), { uid: true }))) deleted += uids.size;
       } finally {
         lock.release();

@@ -36,6 +36,7 @@ import {
   isOwnMessageId,
   newText,
   subjectNumber,
+  wellFormedMessageId,
 } from './inbound-rules';
 import { takeCap } from './mail-caps';
 import { MailLease } from './mail-lease';
@@ -168,9 +169,10 @@ export class MailIn {
   private async take(client: ImapFlow, uid: number): Promise<void> {
     const meta = await client.fetchOne(String(uid), { uid: true, size: true, envelope: true }, { uid: true });
     if (!meta) return;
+    // No Message-ID, or one without the <left@right> form (a bare "a" would match others' mail in SEARCH): our own.
     const messageId =
-      meta.envelope?.messageId?.trim() ||
-      `<no-message-id.${uid}.${this.mailbox}@${this.deps.ownDomain ?? 'localhost'}>`;
+      wellFormedMessageId(meta.envelope?.messageId) ??
+      `<no-message-id.${uid}.${this.mailbox.replace(/[^A-Za-z0-9.-]/g, '_')}@${this.deps.ownDomain ?? 'localhost'}>`;
     const envelopeSender = meta.envelope?.from?.[0]?.address;
     if ((meta.size ?? 0) > this.config.maxBytes)
       return this.reject(client, uid, messageId, `larger than EMAIL_MAX_BYTES (${meta.size} bytes)`, envelopeSender);
