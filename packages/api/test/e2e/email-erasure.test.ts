@@ -171,6 +171,49 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     expect(await db().collection('email_messages').countDocuments({ ticketId: olgasTicket })).toBe(0);
   }, 120_000);
 
+  /** How many messages from exactly this address the mailbox holds. */
+  async function fromInMailbox(address: string): Promise<number> {
+    const lock = await imap.getMailboxLock('INBOX');
+    try {
+      await imap.noop();
+      const hits = (await imap.search({ from: address }, { uid: true })) || [];
+      let n = 0;
+      if (hits.length)
+        for await (const m of imap.fetch(hits.join(','), { envelope: true }, { uid: true }))
+          if (m.envelope?.from?.some((f) => f.address === address)) n++;
+      return n;
+    } finally {
+      lock.release();
+    }
+  }
+
+  it('erases mail tied to no ticket and mail not read yet, and refuses where the mailboxes cannot be reached', async () => {
+    const rita = 'rita@customer.example.org';
+    // Only an auto-reply from her: it opens no ticket.
+    const away = id('rita-away');
+    await imap.append('INBOX', mail(rita, 'Out of office', away, ['Auto-Submitted: auto-replied']));
+    expect((await record(away)).outcome).toBe('IGNORED');
+    // And a message not read yet (flagged \Seen by someone else: the reader passes it by; it has no record).
+    const unread = id('rita-unread');
+    await imap.append('INBOX', mail(rita, 'Another order', unread), ['\\Seen']);
+    expect(await fromInMailbox(rita)).toBe(2);
+
+    // A process without IMAP_URL in a deployment that reads mail: the pass fails, the records stay.
+    const env = { MONGODB_URI: databaseUri('email_erasure') };
+    const refused = await cli(['erase', '--email', rita, '--yes', '--json'], env);
+    expect(refused.code).toBe(3);
+    expect(await db().collection('email_inbound').countDocuments({ messageId: away })).toBe(1);
+
+    const res = await api.gql(
+      `mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`,
+      { e: rita },
+      await officerHeaders(),
+    );
+    expect(codeOf(res)).toBeUndefined();
+    expect(await fromInMailbox(rita)).toBe(0);
+    expect(await db().collection('email_inbound').countDocuments({ messageId: away })).toBe(0);
+  }, 120_000);
+
   const officerHeaders = async () => ({
     authorization: `Bearer ${(await new TokenService([]).create('dpo2', ['customers:read', 'customers:erase'])).token}`,
   });
@@ -210,6 +253,9 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     );
     expect(codeOf(res)).toBeUndefined();
     expect(await inMailbox([first, hers])).toEqual([hers]);
+    // Her message without a Message-ID of its own is found by her address (SEARCH FROM, the envelope checked).
+    expect(await fromInMailbox(pia)).toBe(0);
+    expect(await fromInMailbox(quinn)).toBe(1);
     expect(await db().collection('email_inbound').countDocuments({ messageId: { $in: ['a', first, bare.messageId] } })).toBe(
       0,
     );
