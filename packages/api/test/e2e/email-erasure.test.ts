@@ -215,7 +215,7 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
   }, 120_000);
 
   const officerHeaders = async () => ({
-    authorization: `Bearer ${(await new TokenService([]).create('dpo2', ['customers:read', 'customers:erase'])).token}`,
+    authorization: `Bearer ${(await new TokenService([]).create(`dpo-${++n}`, ['customers:read', 'customers:erase'])).token}`,
   });
   /** The records no Message-ID of theirs names: the reader gave them one of its own. */
   async function synthesised(count: number) {
