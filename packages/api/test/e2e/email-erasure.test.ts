@@ -256,8 +256,10 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     // Her message without a Message-ID of its own is found by her address (SEARCH FROM, the envelope checked).
     expect(await fromInMailbox(pia)).toBe(0);
     expect(await fromInMailbox(quinn)).toBe(1);
-    expect(await db().collection('email_inbound').countDocuments({ messageId: { $in: ['a', first, bare.messageId] } })).toBe(
-      0,
-    );
+    expect(
+      await db()
+        .collection('email_inbound')
+        .countDocuments({ messageId: { $in: ['a', first, bare.messageId] } }),
+    ).toBe(0);
   }, 120_000);
 });

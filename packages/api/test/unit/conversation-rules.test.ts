@@ -88,32 +88,40 @@ describe('email out rules', () => {
     expect(e(TimelineEventKind.AGENT_RESPONSE, EventVisibility.INTERNAL)).toBeNull();
   });
 
-  it('tells temporary from permanent failures, without addresses', () => {
-    expect(describeFailure({ responseCode: 451, response: '451 4.7.1 Try later' })).toEqual({
+  it("tells a message's temporary and permanent failures from the server's own, without addresses", () => {
+    expect(describeFailure({ responseCode: 451, response: '451 4.7.1 Try later', command: 'RCPT TO' })).toEqual({
+      transport: false,
       permanent: false,
       reason: '451 4.7.1 Try later',
     });
-    expect(describeFailure({ responseCode: 550, response: '550 5.1.1 <ada@example.com>: unknown' })).toEqual({
-      permanent: true,
-      reason: '550 5.1.1 <address>: unknown',
-    });
-    expect(describeFailure({ code: 'ECONNREFUSED' })).toEqual({ permanent: false, reason: 'ECONNREFUSED' });
-    expect(describeFailure({ code: 'ETIMEDOUT', message: 'Timeout' })).toEqual({
-      permanent: false,
-      reason: 'ETIMEDOUT',
-    });
-    // A login refused is the deployment's settings, whatever the server said (or did not offer).
-    expect(describeFailure({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Bad credentials' })).toEqual({
-      permanent: true,
-      reason: '535 5.7.8 Bad credentials',
-    });
-    expect(describeFailure({ code: 'EAUTH', message: 'Authentication not supported' }).permanent).toBe(true);
-    expect(describeFailure({ responseCode: 454, code: 'EAUTH', response: '454 4.7.0 Temporary auth failure' })).toEqual(
-      {
-        permanent: false,
-        reason: '454 4.7.0 Temporary auth failure',
-      },
+    expect(
+      describeFailure({ responseCode: 550, response: '550 5.1.1 <ada@example.com>: unknown', command: 'RCPT TO' }),
+    ).toEqual({ transport: false, permanent: true, reason: '550 5.1.1 <address>: unknown' });
+    expect(describeFailure({ responseCode: 554, response: '554 content refused', command: 'DATA' }).permanent).toBe(
+      true,
     );
+    // The server failed us, not the message: no message is blamed (nothing failed, no key dropped).
+    expect(describeFailure({ code: 'ECONNREFUSED' })).toEqual({
+      transport: true,
+      permanent: false,
+      reason: 'ECONNREFUSED',
+    });
+    expect(describeFailure({ code: 'ETIMEDOUT', message: 'Timeout', command: 'RCPT TO' }).transport).toBe(true);
+    expect(describeFailure({ code: 'ECONNECTION', command: 'CONN' }).transport).toBe(true);
+    expect(
+      describeFailure({
+        code: 'EAUTH',
+        responseCode: 535,
+        response: '535 5.7.8 Bad credentials',
+        command: 'AUTH PLAIN',
+      }),
+    ).toEqual({ transport: true, permanent: false, reason: '535 5.7.8 Bad credentials' });
+    expect(describeFailure({ code: 'EAUTH', message: 'Authentication not supported' }).transport).toBe(true);
+    expect(describeFailure({ responseCode: 535, response: '535 no' }).transport).toBe(true);
+    expect(describeFailure({ responseCode: 553, response: '553 sender refused', command: 'MAIL FROM' }).transport).toBe(
+      true,
+    );
+    expect(describeFailure({ responseCode: 421, response: '421 busy', command: 'EHLO' }).transport).toBe(true);
   });
 });
 
