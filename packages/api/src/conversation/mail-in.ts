@@ -81,11 +81,12 @@ export const eventIdOf = (messageId: string): Types.ObjectId =>
 
 /**
  * Test builds only: a process given TEST_STALL_MAIL_IN=1 stops itself (SIGSTOP) the first time it
- * is about to act on a message it claimed, so a test can play a reader that stalls past its lease.
+ * is about to act on a message it claimed (=before-write: about to write a reply onto its ticket),
+ * so a test can play a reader that stalls past its lease.
  */
 let stalled = false;
-function stallForTests(): void {
-  if (process.env.TEST_STALL_MAIL_IN !== '1' || stalled) return;
+function stallForTests(at: '1' | 'before-write' = '1'): void {
+  if (process.env.TEST_STALL_MAIL_IN !== at || stalled) return;
   stalled = true;
   writeSync(2, 'test-stall-mail-in\n');
   process.kill(process.pid, 'SIGSTOP');
@@ -191,7 +192,7 @@ export class MailIn {
     // Never act on a lease that may have passed on (the claim's own fence is checked again by the record's write).
     if (!this.lease.valid() && !(await this.lease.write({}))) return;
     stallForTests();
-    const result = await this.act(mail, messageId);
+    const result = await this.act(mail, messageId, fence);
     // Written only while the claim is still ours: a poller that stalled past its lease leaves its successor's record.
     const kept = await inbound().updateOne(
       { messageId, outcome: InboundOutcome.TAKEN, owner: this.owner, fence },
@@ -240,7 +241,7 @@ export class MailIn {
     return res.matchedCount === 1 ? mine.fence : null;
   }
 
-  private async act(mail: ParsedMail, messageId: string): Promise<Outcome> {
+  private async act(mail: ParsedMail, messageId: string, fence: number): Promise<Outcome> {
     const headers = mail.headers as Map<string, unknown>;
     const sender = normalizeEmail(mail.from!.value[0].address!);
     if (
@@ -281,10 +282,14 @@ export class MailIn {
     if (ticket) {
       const message = (newText(body) || '(no text)').slice(0, LIMITS.message - refused.length) + refused;
       const eventId = eventIdOf(messageId);
+      // The claim, checked again just before the ticket is written: a reader that stalled past it changes nothing.
+      const stillOurs = async () =>
+        (await inbound().countDocuments({ messageId, outcome: InboundOutcome.TAKEN, owner: this.owner, fence })) === 1;
+      stallForTests('before-write');
       try {
         await this.deps.conversation.add(
           ticket,
-          { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL, eventId },
+          { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL, eventId, stillOurs },
           true,
         );
         return {
