@@ -32,6 +32,16 @@ export function wellFormedMessageId(raw: string | null | undefined): string | nu
   return /^<[^<>\s@]+@[^<>\s@]+>$/.test(id) ? id : null;
 }
 
+/**
+ * Whether a refusal of a message's ticket or reply is final (the message itself is at fault: bad
+ * input, a closed or unknown ticket, a duplicate): then it is recorded and the message settled.
+ * Anything else (the database away, a stepdown, contention, the network) is tried again.
+ */
+export function refusalSettles(err: unknown): boolean {
+  const code = (err as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  return code === 'BAD_USER_INPUT' || code === 'NOT_FOUND' || code === 'DUPLICATE_ENTRY';
+}
+
 /** A mail system's own address (bounces and notices from MAILER-DAEMON, postmaster): never a customer. */
 export function isMailSystem(address: string): boolean {
   return /^(mailer-daemon|mailer_daemon|postmaster|mail-daemon|mail-delivery-subsystem)@/i.test(address.trim());

@@ -35,6 +35,7 @@ import {
   isMailSystem,
   isOwnMessageId,
   newText,
+  refusalSettles,
   subjectNumber,
   wellFormedMessageId,
 } from './inbound-rules';
@@ -145,7 +146,16 @@ export class MailIn {
     for (const uid of uids) {
       if (this.stopped) return;
       if (!this.lease.valid() && !(await this.lease.write({}))) return this.disconnect();
-      await this.take(client, uid);
+      try {
+        await this.take(client, uid);
+      } catch (err) {
+        // The connection is gone: the round ends. Otherwise this message stays unseen (and claimed by us) for the next round; the rest flow on.
+        if (!client.usable) throw err;
+        this.deps.log.warn(
+          { err: { name: (err as Error).name, message: (err as Error).message }, mailbox: this.mailbox },
+          'email in: message not taken this time; tried again later',
+        );
+      }
     }
   }
 
@@ -311,6 +321,8 @@ export class MailIn {
             eventId,
             fromCustomer: ticket.customerEmail === sender,
           };
+        // Only the message's own fault settles it; a passing failure leaves it claimed, to be taken again.
+        if (!refusalSettles(err)) throw err;
         return {
           outcome: InboundOutcome.IGNORED,
           reason: `reply refused: ${(err as Error).message}`,
@@ -347,6 +359,7 @@ export class MailIn {
       return { outcome: InboundOutcome.OPENED, ticketId: created._id, fromCustomer: true };
     } catch (err) {
       await this.release(files.ids);
+      if (!refusalSettles(err)) throw err;
       return { outcome: InboundOutcome.REJECTED, reason: `cannot open a ticket: ${(err as Error).message}` };
     }
   }

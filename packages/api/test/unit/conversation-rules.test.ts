@@ -6,8 +6,11 @@ import {
   isMailSystem,
   isOwnMessageId,
   newText,
+  refusalSettles,
   subjectNumber,
+  wellFormedMessageId,
 } from '../../src/conversation/inbound-rules';
+import { badUserInput, notFound, serviceUnavailable } from '../../src/errors/api-errors';
 import { fullKey } from '../../src/conversation/mail-caps';
 import { describeFailure, templateFor } from '../../src/conversation/mail-out';
 import { planCustomerReply } from '../../src/conversation/customer-reply';
@@ -58,6 +61,23 @@ describe('email in rules', () => {
     expect(answeredIds(undefined, '<r1@x> <r2@x> junk')).toEqual(['<r2@x>', '<r1@x>']);
     expect(subjectNumber('RE: [tkt-00042] Printer')).toBe('TKT-00042');
     expect(subjectNumber('TKT-00042 without brackets')).toBeNull();
+  });
+
+  it('takes a Message-ID only in the <left@right> form', () => {
+    expect(wellFormedMessageId(' <a.b@c.example> ')).toBe('<a.b@c.example>');
+    expect(wellFormedMessageId('a')).toBeNull();
+    expect(wellFormedMessageId('<a>')).toBeNull();
+    expect(wellFormedMessageId('<a@b> <c@d>')).toBeNull();
+    expect(wellFormedMessageId(undefined)).toBeNull();
+  });
+
+  it('settles a message only on its own fault, never on a passing failure', () => {
+    expect(refusalSettles(badUserInput([{ field: 'ticketNumber', message: 'is closed' }]))).toBe(true);
+    expect(refusalSettles(notFound('TKT-1'))).toBe(true);
+    expect(refusalSettles(serviceUnavailable(1, 'contention'))).toBe(false);
+    expect(refusalSettles(Object.assign(new Error('not primary'), { code: 10107 }))).toBe(false);
+    expect(refusalSettles(new Error('connection reset'))).toBe(false);
+    expect(refusalSettles(null)).toBe(false);
   });
 
   it('cuts quoted history off', () => {
