@@ -8,6 +8,7 @@ import mongoose from 'mongoose';
 import { startTestApi, type TestApi } from '../support/api';
 import { dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
 import { TestSmtp } from '../support/smtp';
+import { takeCap } from '../../src/conversation/mail-caps';
 
 if (dovecotMissing) console.warn(`skipped: email loop tests: ${dovecotMissing}`);
 
@@ -132,9 +133,25 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     expect(confirmations[2].lastError).toMatch(/hourly cap of 2 confirmations per recipient/);
     expect(smtp.to(looper)).toHaveLength(2);
     // Counted in the database (any process reads the same counts), by hashes, never the address.
-    const counts = await db().collection('email_caps').find({}).toArray();
+    const counts = await db().collection('email_cap_counts').find({}).toArray();
     expect(counts.length).toBeGreaterThan(0);
     expect(JSON.stringify(counts)).not.toContain('loop.example.net');
+    // One counter per key and hour.
+    const keys = counts.map((c) => `${c.key}/${c.hour}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(counts.every((c) => c.n >= 1)).toBe(true);
+  });
+
+  it('never lets more through than the cap when many count at once', async () => {
+    const key = { name: 'sender', value: `race-${Date.now()}@loop.example.net`, cap: 5 };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => takeCap([key])));
+    expect(answers.filter((a) => a === null)).toHaveLength(5);
+    // A full second key gives back what the first counted.
+    const other = { name: 'ticket', value: `t-${Date.now()}`, cap: 1 };
+    expect(await takeCap([other])).toBeNull();
+    const fresh = { name: 'sender', value: `fresh-${Date.now()}@loop.example.net`, cap: 1 };
+    expect((await takeCap([fresh, other]))?.name).toBe('ticket');
+    expect(await takeCap([fresh])).toBeNull();
   });
 
   it('caps replies onto one ticket per hour, whoever sends them', async () => {

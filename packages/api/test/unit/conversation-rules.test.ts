@@ -11,7 +11,6 @@ import {
   wellFormedMessageId,
 } from '../../src/conversation/inbound-rules';
 import { badUserInput, notFound, serviceUnavailable } from '../../src/errors/api-errors';
-import { fullKey } from '../../src/conversation/mail-caps';
 import { describeFailure, templateFor } from '../../src/conversation/mail-out';
 import { planCustomerReply } from '../../src/conversation/customer-reply';
 import { customerKeyMatches, hashCustomerKey, newCustomerKey } from '../../src/conversation/customer-key';
@@ -44,16 +43,6 @@ describe('email in rules', () => {
     expect(isOwnMessageId(ours, 'elsewhere.example.com')).toBe(false);
     expect(isOwnMessageId('<abc@help.example.com>', 'help.example.com')).toBe(false);
     expect(isOwnMessageId(ours, undefined)).toBe(false);
-  });
-
-  it('caps what a key counted within the hour', () => {
-    const keys = [
-      { name: 'sender', value: 'a@x', cap: 3 },
-      { name: 'ticket', value: 't', cap: 2 },
-    ];
-    expect(fullKey(keys, [2, 1])).toBeNull();
-    expect(fullKey(keys, [3, 0])!.name).toBe('sender');
-    expect(fullKey(keys, [0, 2])!.name).toBe('ticket');
   });
 
   it('reads what a message answers and the number in a subject', () => {
