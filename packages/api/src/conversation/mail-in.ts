@@ -441,9 +441,15 @@ export class MailIn {
     await inbound()
       .updateOne(
         { messageId },
+        // Only a message never recorded: a record already there (taken, answered) is never overwritten.
         {
-          $setOnInsert: { mailbox: this.mailbox, at: new Date() },
-          $set: { outcome: InboundOutcome.REJECTED, reason, ...(sender && { senderHash: senderHashOf(sender) }) },
+          $setOnInsert: {
+            mailbox: this.mailbox,
+            at: new Date(),
+            outcome: InboundOutcome.REJECTED,
+            reason,
+            ...(sender && { senderHash: senderHashOf(sender) }),
+          },
         },
         { upsert: true },
       )

@@ -178,4 +178,38 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
       .toArray();
     expect(events).toHaveLength(3);
   });
+
+  it('names no address for an auto-reply, and a malformed copy never overwrites a taken message', async () => {
+    const away = id('away-repeated');
+    await put(
+      mail('vera@away.example.org', 'Away', away, [
+        'Auto-Submitted: auto-replied; owner-email="vera@away.example.org"',
+      ]),
+    );
+    const ignored = await record(away);
+    expect(ignored.outcome).toBe('IGNORED');
+    expect(ignored.reason).toBe('automatic reply (Auto-Submitted: auto-replied)');
+
+    const first = id('kept');
+    await put(mail('walt@kept.example.org', 'Kept', first));
+    expect((await record(first)).outcome).toBe('OPENED');
+    // The same Message-ID again, without a sender: kept aside, the first record as it was.
+    await put(
+      ['To: support@help.example.com', 'Subject: Kept', `Message-ID: ${first}`, '', 'no sender', ''].join('\r\n'),
+    );
+    for (let i = 0; ; i++) {
+      const lock = await imap.getMailboxLock('Rejected').catch(() => null);
+      const found = lock
+        ? await imap
+            .search({ header: { 'message-id': first } }, { uid: true })
+            .then((r) => (r || []).length > 0)
+            .finally(() => lock.release())
+        : false;
+      if (found) break;
+      if (i > 400) throw new Error('the malformed copy was not kept aside');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const after = await db().collection('email_inbound').findOne({ messageId: first });
+    expect(after!.outcome).toBe('OPENED');
+  });
 });

@@ -31,6 +31,26 @@ describe('email in rules', () => {
     expect(isBounce(h({ 'content-type': { value: 'multipart/mixed', params: {} } }))).toBe(false);
   });
 
+  it('tells machines by any of their repeated headers, lists, the null sender and reports, naming no address', () => {
+    const reason = automaticReason(h({ 'auto-submitted': ['no', 'auto-replied; owner-email="ada@example.com"'] }));
+    expect(reason).toBe('Auto-Submitted: auto-replied');
+    expect(automaticReason(h({ 'auto-submitted': 'auto-generated (owner ada@example.com)' }))).toBe(
+      'Auto-Submitted: auto-generated',
+    );
+    expect(automaticReason(h({ precedence: ['normal', 'bulk'] }))).toMatch(/Precedence/);
+    expect(automaticReason(h({ 'x-auto-response-suppress': 'All' }))).toBe('x-auto-response-suppress');
+    expect(automaticReason(h({ list: { id: { name: 'x.y' } } }))).toBe('list-id');
+    expect(automaticReason(h({ 'return-path': { value: [{ address: '', name: '' }], text: '' } }))).toMatch(
+      /return-path/,
+    );
+    expect(automaticReason(h({ 'return-path': { value: [{ address: 'ada@example.com', name: '' }] } }))).toBeNull();
+    for (const type of ['disposition-notification', 'delivery-status'])
+      expect(
+        automaticReason(h({ 'content-type': { value: 'multipart/report', params: { 'report-type': type } } })),
+      ).toMatch(/multipart\/report/);
+    expect(automaticReason(h({ 'content-type': { value: 'multipart/mixed', params: {} } }))).toBeNull();
+  });
+
   it("tells mail systems' and our own messages", () => {
     expect(automaticReason(h({ precedence: 'auto_reply' }))).toMatch(/Precedence/);
     expect(automaticReason(h({ precedence: 'list' }))).toMatch(/Precedence/);
