@@ -5,6 +5,7 @@ import mongoose from 'mongoose';
 import { badUserInput, notFound } from '../errors/api-errors';
 import type { AttachmentRef } from '../attachments/attachment.model';
 import { TimelineEventKind } from '../tickets/ticket.enums';
+import { TimelineEventModel } from '../tickets/timeline-event.model';
 import { checkText, checkTicketNumber, LIMITS, validAll } from '../tickets/ticket.validation';
 import { publicTicket, type StoredTicket, type TicketService, type TicketView } from '../tickets/ticket.service';
 import { customerKeyMatches } from './customer-key';
@@ -40,6 +41,11 @@ export interface CustomerMessage {
    * that two processes adding the same message write one event: the second insert is a duplicate.
    */
   eventId?: mongoose.Types.ObjectId;
+  /**
+   * Asked just before the ticket is written (email in: the reader's claim on the message is still
+   * its own). False, or the event written already: nothing is changed.
+   */
+  stillOurs?: () => Promise<boolean>;
 }
 
 export class ConversationService {
@@ -109,13 +115,31 @@ export class ConversationService {
       channel: msg.channel,
       ...(attachments?.length && { attachments }),
     };
+    // A message with an id of its own (email in) is written once: whoever finds its event written, or lost its claim, changes nothing.
+    let declined = false;
+    const stillWanted = msg.eventId
+      ? async () => {
+          declined =
+            Boolean(await TimelineEventModel.collection.findOne({ _id })) ||
+            (msg.stillOurs ? !(await msg.stillOurs()) : false);
+          return !declined;
+        }
+      : undefined;
     try {
-      return await this.tickets.changeTicket(ticket.ticketNumber, CUSTOMER_ACTOR, (from, now, current) => {
-        // Re-read at every attempt: an erasure in between makes the reply a miss.
-        if ((current as Keyed).erasedAt || current.customerKeyHash !== ticket.customerKeyHash)
-          throw notFound(ticket.ticketNumber);
-        return planCustomerReply(from, now, event);
-      });
+      const view = await this.tickets.changeTicket(
+        ticket.ticketNumber,
+        CUSTOMER_ACTOR,
+        (from, now, current) => {
+          // Re-read at every attempt: an erasure in between makes the reply a miss.
+          if ((current as Keyed).erasedAt || current.customerKeyHash !== ticket.customerKeyHash)
+            throw notFound(ticket.ticketNumber);
+          return planCustomerReply(from, now, event);
+        },
+        stillWanted,
+      );
+      if (declined && attachments?.length && !msg.attachments)
+        await this.attachments?.release(_id, msg.attachmentIds ?? []);
+      return view;
     } catch (err) {
       if (attachments?.length && !msg.attachments)
         await this.attachments?.release(_id, msg.eventId ? (msg.attachmentIds ?? []) : undefined);

@@ -11,15 +11,62 @@ const text = (v: unknown): string =>
   )
     .trim()
     .toLowerCase();
+/** Every value of a header: a repeated header comes as an array (each is looked at). */
+const texts = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(text);
 
-/** Why this message was sent by a machine (RFC 3834 and the usual vendor headers), or null. */
+/**
+ * Why this message was sent by a machine (RFC 3834 and the usual vendor headers), or null. Only
+ * the first token of a header is named (Auto-Submitted may carry the owner's address).
+ */
 export function automaticReason(headers: Headers): string | null {
-  const auto = text(headers.get('auto-submitted'));
-  if (auto && auto !== 'no') return `Auto-Submitted: ${auto}`;
-  const precedence = text(headers.get('precedence'));
-  if (['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return `Precedence: ${precedence}`;
-  for (const h of ['x-autoreply', 'x-autorespond', 'x-autoresponder']) if (headers.has(h)) return h;
+  for (const auto of texts(headers.get('auto-submitted'))) {
+    const token = auto.split(/[\s;(]/)[0];
+    if (token && token !== 'no') return `Auto-Submitted: ${token}`;
+  }
+  for (const precedence of texts(headers.get('precedence')))
+    if (['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return `Precedence: ${precedence}`;
+  for (const h of ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'x-auto-response-suppress'])
+    if (headers.has(h)) return h;
+  // A mailing list (mailparser files List-Id under "list").
+  const list = headers.get('list') as { id?: unknown } | undefined;
+  if (headers.has('list-id') || (list && typeof list === 'object' && list.id)) return 'list-id';
+  // The null sender: bounces and other notices of mail systems.
+  const returnPath = headers.get('return-path') as { value?: { address?: string }[] } | string | undefined;
+  if (returnPath !== undefined) {
+    const addresses =
+      typeof returnPath === 'string'
+        ? [returnPath.replace(/[<>\s]/g, '')]
+        : (returnPath.value ?? []).map((a) => (a.address ?? '').trim());
+    if (addresses.every((a) => !a)) return 'return-path: <>';
+  }
+  const ct = headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  const report = (ct?.params?.['report-type'] ?? '').toLowerCase();
+  if (
+    ct?.value?.toLowerCase() === 'multipart/report' &&
+    ['disposition-notification', 'delivery-status'].includes(report)
+  )
+    return `multipart/report: ${report}`;
   return null;
+}
+
+/**
+ * A Message-ID as the message names it, when it has the form `<left@right>`; otherwise null (the
+ * reader gives the message one of its own). IMAP's SEARCH HEADER matches substrings, so what is
+ * found by it is checked against this exact value (mail-eraser.ts).
+ */
+export function wellFormedMessageId(raw: string | null | undefined): string | null {
+  const id = (raw ?? '').trim();
+  return /^<[^<>\s@]+@[^<>\s@]+>$/.test(id) ? id : null;
+}
+
+/**
+ * Whether a refusal of a message's ticket or reply is final (the message itself is at fault: bad
+ * input, a closed or unknown ticket, a duplicate): then it is recorded and the message settled.
+ * Anything else (the database away, a stepdown, contention, the network) is tried again.
+ */
+export function refusalSettles(err: unknown): boolean {
+  const code = (err as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  return code === 'BAD_USER_INPUT' || code === 'NOT_FOUND' || code === 'DUPLICATE_ENTRY';
 }
 
 /** A mail system's own address (bounces and notices from MAILER-DAEMON, postmaster): never a customer. */

@@ -35,7 +35,9 @@ import {
   isMailSystem,
   isOwnMessageId,
   newText,
+  refusalSettles,
   subjectNumber,
+  wellFormedMessageId,
 } from './inbound-rules';
 import { takeCap } from './mail-caps';
 import { MailLease } from './mail-lease';
@@ -80,11 +82,12 @@ export const eventIdOf = (messageId: string): Types.ObjectId =>
 
 /**
  * Test builds only: a process given TEST_STALL_MAIL_IN=1 stops itself (SIGSTOP) the first time it
- * is about to act on a message it claimed, so a test can play a reader that stalls past its lease.
+ * is about to act on a message it claimed (=before-write: about to write a reply onto its ticket),
+ * so a test can play a reader that stalls past its lease.
  */
 let stalled = false;
-function stallForTests(): void {
-  if (process.env.TEST_STALL_MAIL_IN !== '1' || stalled) return;
+function stallForTests(at: '1' | 'before-write' = '1'): void {
+  if (process.env.TEST_STALL_MAIL_IN !== at || stalled) return;
   stalled = true;
   writeSync(2, 'test-stall-mail-in\n');
   process.kill(process.pid, 'SIGSTOP');
@@ -143,7 +146,16 @@ export class MailIn {
     for (const uid of uids) {
       if (this.stopped) return;
       if (!this.lease.valid() && !(await this.lease.write({}))) return this.disconnect();
-      await this.take(client, uid);
+      try {
+        await this.take(client, uid);
+      } catch (err) {
+        // The connection is gone: the round ends. Otherwise this message stays unseen (and claimed by us) for the next round; the rest flow on.
+        if (!client.usable) throw err;
+        this.deps.log.warn(
+          { err: { name: (err as Error).name, message: (err as Error).message }, mailbox: this.mailbox },
+          'email in: message not taken this time; tried again later',
+        );
+      }
     }
   }
 
@@ -168,9 +180,10 @@ export class MailIn {
   private async take(client: ImapFlow, uid: number): Promise<void> {
     const meta = await client.fetchOne(String(uid), { uid: true, size: true, envelope: true }, { uid: true });
     if (!meta) return;
+    // No Message-ID, or one without the <left@right> form (a bare "a" would match others' mail in SEARCH): our own.
     const messageId =
-      meta.envelope?.messageId?.trim() ||
-      `<no-message-id.${uid}.${this.mailbox}@${this.deps.ownDomain ?? 'localhost'}>`;
+      wellFormedMessageId(meta.envelope?.messageId) ??
+      `<no-message-id.${uid}.${this.mailbox.replace(/[^A-Za-z0-9.-]/g, '_')}@${this.deps.ownDomain ?? 'localhost'}>`;
     const envelopeSender = meta.envelope?.from?.[0]?.address;
     if ((meta.size ?? 0) > this.config.maxBytes)
       return this.reject(client, uid, messageId, `larger than EMAIL_MAX_BYTES (${meta.size} bytes)`, envelopeSender);
@@ -189,7 +202,7 @@ export class MailIn {
     // Never act on a lease that may have passed on (the claim's own fence is checked again by the record's write).
     if (!this.lease.valid() && !(await this.lease.write({}))) return;
     stallForTests();
-    const result = await this.act(mail, messageId);
+    const result = await this.act(mail, messageId, fence);
     // Written only while the claim is still ours: a poller that stalled past its lease leaves its successor's record.
     const kept = await inbound().updateOne(
       { messageId, outcome: InboundOutcome.TAKEN, owner: this.owner, fence },
@@ -238,7 +251,7 @@ export class MailIn {
     return res.matchedCount === 1 ? mine.fence : null;
   }
 
-  private async act(mail: ParsedMail, messageId: string): Promise<Outcome> {
+  private async act(mail: ParsedMail, messageId: string, fence: number): Promise<Outcome> {
     const headers = mail.headers as Map<string, unknown>;
     const sender = normalizeEmail(mail.from!.value[0].address!);
     if (
@@ -279,10 +292,14 @@ export class MailIn {
     if (ticket) {
       const message = (newText(body) || '(no text)').slice(0, LIMITS.message - refused.length) + refused;
       const eventId = eventIdOf(messageId);
+      // The claim, checked again just before the ticket is written: a reader that stalled past it changes nothing.
+      const stillOurs = async () =>
+        (await inbound().countDocuments({ messageId, outcome: InboundOutcome.TAKEN, owner: this.owner, fence })) === 1;
+      stallForTests('before-write');
       try {
         await this.deps.conversation.add(
           ticket,
-          { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL, eventId },
+          { message, attachmentIds: files.ids, channel: MessageChannel.EMAIL, eventId, stillOurs },
           true,
         );
         return {
@@ -304,6 +321,8 @@ export class MailIn {
             eventId,
             fromCustomer: ticket.customerEmail === sender,
           };
+        // Only the message's own fault settles it; a passing failure leaves it claimed, to be taken again.
+        if (!refusalSettles(err)) throw err;
         return {
           outcome: InboundOutcome.IGNORED,
           reason: `reply refused: ${(err as Error).message}`,
@@ -340,6 +359,7 @@ export class MailIn {
       return { outcome: InboundOutcome.OPENED, ticketId: created._id, fromCustomer: true };
     } catch (err) {
       await this.release(files.ids);
+      if (!refusalSettles(err)) throw err;
       return { outcome: InboundOutcome.REJECTED, reason: `cannot open a ticket: ${(err as Error).message}` };
     }
   }
@@ -421,9 +441,15 @@ export class MailIn {
     await inbound()
       .updateOne(
         { messageId },
+        // Only a message never recorded: a record already there (taken, answered) is never overwritten.
         {
-          $setOnInsert: { mailbox: this.mailbox, at: new Date() },
-          $set: { outcome: InboundOutcome.REJECTED, reason, ...(sender && { senderHash: senderHashOf(sender) }) },
+          $setOnInsert: {
+            mailbox: this.mailbox,
+            at: new Date(),
+            outcome: InboundOutcome.REJECTED,
+            reason,
+            ...(sender && { senderHash: senderHashOf(sender) }),
+          },
         },
         { upsert: true },
       )

@@ -19,6 +19,9 @@ export interface LeaseDoc {
   stamp: string;
   /** The outbound job's place in the change feed. */
   cursor?: number;
+  /** The outbound job: the SMTP server failed us this many rounds in a row; nothing is sent before sendAfter (database time). */
+  transportFailures?: number;
+  sendAfter?: Date | null;
 }
 
 export class MailLease {

@@ -3,9 +3,13 @@
 // One process at a time holds the `outbound` lease (mail-lease.ts): it
 // walks the feed from its cursor, queues a record per event that mails
 // (email_messages, keyed by the event: queued once however often walked),
-// then sends what is pending in feed order. A temporary failure (4xx, no
-// connection) is tried again after EMAIL_RETRY_DELAYS; a permanent one
-// (5xx) or the last retry gives up. The outcome stays on the record, which
+// then sends what is pending in feed order. A message's temporary failure
+// (4xx to RCPT or DATA) is tried again after EMAIL_RETRY_DELAYS (its
+// retryAt, in the database's time, on the record); a permanent one (5xx)
+// or the last retry gives up. A failure of the server itself (a refused
+// login, no connection, our sender refused) blames no message: the round
+// stops and sending pauses (sendAfter on the lease, growing by the same
+// delays) until the server works again. The outcome stays on the record, which
 // agents see on the event. A process killed between the server's "250"
 // and the record leaves the message pending: its successor sends it again
 // with the same Message-ID (at least once, recognisably the same message).
@@ -26,6 +30,7 @@ import { fromDomain, type EmailConfig } from './email-config';
 import type { KeySeal } from './key-seal';
 import { MailLease } from './mail-lease';
 import { takeCap } from './mail-caps';
+import { databaseNow } from './db-time';
 import { loadTemplates, render } from './mail-templates';
 import { EmailStatus, OutboundMailModel, type MailTemplate, type OutboundMail } from './outbound-mail.model';
 import { threadRootsOf } from './threading';
@@ -53,14 +58,47 @@ export function templateFor(event: Pick<StoredEvent, 'kind' | 'visibility' | 'ac
   }
 }
 
-/** A failure as the record keeps it: the server's code and words, without addresses. */
-export function describeFailure(err: unknown): { permanent: boolean; reason: string } {
-  const e = err as { responseCode?: number; response?: string; code?: string; message?: string };
+/** Socket-level codes of nodemailer: the server is not reachable or not talking, whatever the message. */
+const TRANSPORT_CODES = new Set([
+  'EAUTH',
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
+
+/**
+ * A failure as the record keeps it: the server's code and words, without addresses. `transport`:
+ * the server refused us, not this message (a login, the greeting, our sender, no connection): no
+ * message is to blame, the round stops and is tried again later. Otherwise (RCPT, DATA) it is this
+ * message's: `permanent` for a 5xx answer.
+ */
+export function describeFailure(err: unknown): { transport: boolean; permanent: boolean; reason: string } {
+  const e = err as { responseCode?: number; response?: string; code?: string; command?: string; message?: string };
   const clean = (s: string) => s.replace(/<?[^\s<>@]+@[^\s<>@]+>?/g, '<address>').slice(0, 300);
-  if (typeof e.responseCode === 'number')
-    return { permanent: e.responseCode >= 500, reason: clean(e.response ?? String(e.responseCode)) };
-  // No answer code: a lost connection or a silence is temporary; a login the server did not even offer is not.
-  return { permanent: e.code === 'EAUTH', reason: clean(e.code ?? e.message ?? 'failed') };
+  const reason = clean(
+    typeof e.responseCode === 'number' ? (e.response ?? String(e.responseCode)) : (e.code ?? e.message ?? 'failed'),
+  );
+  const command = (e.command ?? '').toUpperCase();
+  const transport =
+    TRANSPORT_CODES.has(e.code ?? '') ||
+    e.responseCode === 535 ||
+    e.responseCode === 530 ||
+    /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH|MAIL FROM)/.test(command) ||
+    // No answer and no command: the connection itself.
+    (typeof e.responseCode !== 'number' && !command);
+  if (transport) return { transport: true, permanent: false, reason };
+  return { transport: false, permanent: typeof e.responseCode === 'number' && e.responseCode >= 500, reason };
+}
+
+/** Thrown out of an attempt: the server, not the message, failed; the round stops. */
+class TransportDown extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
 }
 
 type Ticket = StoredTicket & { erasedAt?: Date };
@@ -94,8 +132,6 @@ export class MailOut {
   private readonly transport: Sender;
   private readonly templates;
   private readonly domain: string;
-  /** Monotonic time before which a record is not tried again (this process's own waits). */
-  private readonly waitUntil = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -147,7 +183,26 @@ export class MailOut {
     // A new deployment's first holder starts at the feed's end as this process found it: no mail for the past.
     if (!(await this.lease.hold(async () => ({ cursor: this.startAt })))) return;
     await this.queue();
-    await this.sendPending();
+    // The server failed us (login, connection): nothing is sent before the pause the lease names.
+    const doc = await this.lease.read();
+    if (doc?.sendAfter && doc.sendAfter > (await databaseNow())) return;
+    try {
+      await this.sendPending();
+      if (doc?.transportFailures) await this.lease.write({ transportFailures: 0, sendAfter: null });
+    } catch (err) {
+      if (!(err instanceof TransportDown)) throw err;
+      const failures = (doc?.transportFailures ?? 0) + 1;
+      const delays = this.config.retryDelays.length ? this.config.retryDelays : [60];
+      const pause = delays[Math.min(failures, delays.length) - 1] * 1000;
+      this.log.warn(
+        { failures, pauseSeconds: pause / 1000, reason: err.reason },
+        'email out: the server failed us; pausing',
+      );
+      await this.lease.write({
+        transportFailures: failures,
+        sendAfter: new Date((await databaseNow()).getTime() + pause),
+      });
+    }
   }
 
   /** Walk the feed from the cursor, queue a record per event that mails, move the cursor. */
@@ -185,8 +240,13 @@ export class MailOut {
   }
 
   private async sendPending(): Promise<void> {
+    // Only what is due (its retry time, in the database's time, passed): waiting records hold no place in the batch.
+    const now = await databaseNow();
     const pending = await OutboundMailModel.collection
-      .find<OutboundMail>({ status: EmailStatus.PENDING })
+      .find<OutboundMail>({
+        status: EmailStatus.PENDING,
+        $or: [{ retryAt: { $exists: false } }, { retryAt: null }, { retryAt: { $lte: now } }],
+      })
       .sort({ seq: 1 })
       .limit(SEND_BATCH)
       .toArray();
@@ -196,7 +256,12 @@ export class MailOut {
       if (this.stopped) return;
       const ticketKey = String(record.ticketId);
       if (held.has(ticketKey)) continue;
-      if ((this.waitUntil.get(String(record._id)) ?? 0) > performance.now()) {
+      const earlier = await OutboundMailModel.collection.findOne({
+        ticketId: record.ticketId,
+        status: EmailStatus.PENDING,
+        seq: { $lt: record.seq },
+      });
+      if (earlier) {
         held.add(ticketKey);
         continue;
       }
@@ -206,7 +271,7 @@ export class MailOut {
     }
   }
 
-  /** One attempt; true when the record is settled (sent, or given up). */
+  /** One attempt; true when the record is settled (sent, or given up). Throws TransportDown when the server failed us. */
   private async attempt(record: OutboundMail): Promise<boolean> {
     const ticket = await TicketModel.collection.findOne<Ticket>({ _id: record.ticketId });
     const event = await TimelineEventModel.collection.findOne<StoredEvent>({ _id: record._id });
@@ -216,8 +281,8 @@ export class MailOut {
         EmailStatus.FAILED,
         ticket?.erasedAt ? 'erased before it was sent' : 'the ticket or event is gone',
       );
-    // A loop guard: confirmations to one address are capped per hour (counted once, at the first attempt).
-    if (record.template === 'created' && record.attempts === 0) {
+    // A loop guard: confirmations to one address are capped per hour (counted once, whatever the attempts).
+    if (record.template === 'created' && !record.capCounted) {
       const cap = this.config.confirmationCapPerHour;
       if (await takeCap([{ name: 'recipient', value: ticket.customerEmail, cap }]))
         return this.settle(
@@ -225,40 +290,44 @@ export class MailOut {
           EmailStatus.FAILED,
           `not sent: over the hourly cap of ${cap} confirmations per recipient (a mail loop?)`,
         );
+      await OutboundMailModel.collection.updateOne({ _id: record._id }, { $set: { capCounted: true } });
     }
     let message;
     try {
       message = await this.compose(record, ticket, event);
     } catch (err) {
       this.log.error({ err, eventId: String(record._id) }, 'email out: could not compose a message');
-      return this.settle(record, EmailStatus.FAILED, 'could not be composed');
+      // Not the message's own fault for sure (a seal secret that differs here): its sealed key stays.
+      return this.settle(record, EmailStatus.FAILED, 'could not be composed', record.attempts, false);
     }
     try {
       await this.transport.sendMail(message);
     } catch (err) {
       const failure = describeFailure(err);
+      if (failure.transport) throw new TransportDown(failure.reason);
       const attempts = record.attempts + 1;
       if (failure.permanent || attempts > this.config.retryDelays.length) {
         this.log.warn({ eventId: String(record._id), attempts, permanent: failure.permanent }, 'email out: given up');
         return this.settle(record, EmailStatus.FAILED, failure.reason, attempts);
       }
+      const retryAt = new Date((await databaseNow()).getTime() + this.config.retryDelays[attempts - 1] * 1000);
       await OutboundMailModel.collection.updateOne(
         { _id: record._id, status: EmailStatus.PENDING },
-        { $set: { attempts, lastError: failure.reason } },
+        { $set: { attempts, lastError: failure.reason, retryAt } },
       );
-      this.waitUntil.set(String(record._id), performance.now() + this.config.retryDelays[attempts - 1] * 1000);
       return false;
     }
     return this.settle(record, EmailStatus.SENT, undefined, record.attempts + 1);
   }
 
+  /** Sent, or failed for good; `dropKey`: the sealed customer key served its purpose (sent, or this message never will be). */
   private async settle(
     record: OutboundMail,
     status: EmailStatus,
     lastError?: string,
     attempts = record.attempts,
+    dropKey = true,
   ): Promise<boolean> {
-    this.waitUntil.delete(String(record._id));
     await OutboundMailModel.collection.updateOne(
       { _id: record._id, status: EmailStatus.PENDING },
       {
@@ -270,8 +339,7 @@ export class MailOut {
         },
       },
     );
-    // The sealed key served its one purpose.
-    if (record.template === 'created')
+    if (record.template === 'created' && dropKey)
       await TicketModel.collection.updateOne({ _id: record.ticketId }, { $unset: { customerKeySealed: '' } });
     return true;
   }

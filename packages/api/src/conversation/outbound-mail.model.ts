@@ -72,6 +72,14 @@ export class OutboundMail {
 
   @prop({ type: Date, required: true })
   public createdAt!: Date;
+
+  /** Not tried again before this (the database's time), after a temporary failure. */
+  @prop({ type: Date })
+  public retryAt?: Date;
+
+  /** The confirmation was counted against its recipient's hourly cap (once, whatever the attempts). */
+  @prop({ type: Boolean })
+  public capCounted?: boolean;
 }
 
 export const OutboundMailModel = getModelForClass(OutboundMail);

@@ -19,6 +19,8 @@ export interface Eraser {
   reports?: keyof ErasureCounts;
   /** Erase what this capability holds of these (already claimed) tickets; how many items it changed or deleted. */
   erase(ticketIds: readonly Types.ObjectId[]): Promise<number>;
+  /** Erase what this capability holds by the email itself, tied to no ticket (eraseCustomer only); idempotent. */
+  eraseEmail?(email: string): Promise<number>;
   /**
    * A late write (placed before the ticket's ERASED event, landed after the
    * erasure finished): erase what this capability holds of the events that

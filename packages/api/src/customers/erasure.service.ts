@@ -87,6 +87,12 @@ export class ErasureService {
       if (!docs.length) break;
       total = addCounts(total, await this.eraseClaimed(docs, actor, 'request', {}, erasedFor));
     }
+    // What is kept by the address alone (mail that opened no ticket, mail not read yet): after the tickets.
+    for (const eraser of this.erasers)
+      if (eraser.eraseEmail) {
+        const n = await eraser.eraseEmail(email);
+        if (eraser.reports) total[eraser.reports] += n;
+      }
     await this.audit.record(AuditAction.ERASE, actor, email, total);
     return total;
   }

@@ -509,9 +509,15 @@ export class TicketService {
     ticketNumber: string,
     actor: Actor,
     plan: (from: TicketStatus, now: Date, ticket: StoredTicket) => (TicketChange & { events: NewEvent[] }) | null,
+    /** Asked just before each write: false leaves the ticket as it is (a caller whose right to write may have passed). */
+    stillWanted?: () => Promise<boolean>,
   ): Promise<TicketView> {
-    return this.change(valid(checkTicketNumber(ticketNumber)), actor, 'status', (ticket, now) =>
-      statusWrite(ticket, plan(ticket.status, now, ticket), now),
+    return this.change(
+      valid(checkTicketNumber(ticketNumber)),
+      actor,
+      'status',
+      (ticket, now) => statusWrite(ticket, plan(ticket.status, now, ticket), now),
+      stillWanted,
     );
   }
 
@@ -602,11 +608,12 @@ export class TicketService {
     actor: Actor,
     what: string,
     plan: (ticket: SequencedTicket, now: Date) => PlannedWrite | null,
+    stillWanted?: () => Promise<boolean>,
   ): Promise<TicketView> {
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       const ticket = await this.sequencedByNumber(ticketNumber);
       const planned = plan(ticket, new Date());
-      if (!planned) return toTicket(ticket);
+      if (!planned || (stillWanted && !(await stillWanted()))) return toTicket(ticket);
       const won = await this.store.compareAndSet(ticket, { ...planned.write, events: planned.events.length });
       if (!won) {
         await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));

@@ -170,4 +170,96 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     expect(await db().collection('email_inbound').countDocuments({ messageId: other })).toBe(0);
     expect(await db().collection('email_messages').countDocuments({ ticketId: olgasTicket })).toBe(0);
   }, 120_000);
+
+  /** How many messages from exactly this address the mailbox holds. */
+  async function fromInMailbox(address: string): Promise<number> {
+    const lock = await imap.getMailboxLock('INBOX');
+    try {
+      await imap.noop();
+      const hits = (await imap.search({ from: address }, { uid: true })) || [];
+      let n = 0;
+      if (hits.length)
+        for await (const m of imap.fetch(hits.join(','), { envelope: true }, { uid: true }))
+          if (m.envelope?.from?.some((f) => f.address === address)) n++;
+      return n;
+    } finally {
+      lock.release();
+    }
+  }
+
+  it('erases mail tied to no ticket and mail not read yet, and refuses where the mailboxes cannot be reached', async () => {
+    const rita = 'rita@customer.example.org';
+    // Only an auto-reply from her: it opens no ticket.
+    const away = id('rita-away');
+    await imap.append('INBOX', mail(rita, 'Out of office', away, ['Auto-Submitted: auto-replied']));
+    expect((await record(away)).outcome).toBe('IGNORED');
+    // And a message not read yet (flagged \Seen by someone else: the reader passes it by; it has no record).
+    const unread = id('rita-unread');
+    await imap.append('INBOX', mail(rita, 'Another order', unread), ['\\Seen']);
+    expect(await fromInMailbox(rita)).toBe(2);
+
+    // A process without IMAP_URL in a deployment that reads mail: the pass fails, the records stay.
+    const env = { MONGODB_URI: databaseUri('email_erasure') };
+    const refused = await cli(['erase', '--email', rita, '--yes', '--json'], env);
+    expect(refused.code).toBe(3);
+    expect(await db().collection('email_inbound').countDocuments({ messageId: away })).toBe(1);
+
+    const res = await api.gql(
+      `mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`,
+      { e: rita },
+      await officerHeaders(),
+    );
+    expect(codeOf(res)).toBeUndefined();
+    expect(await fromInMailbox(rita)).toBe(0);
+    expect(await db().collection('email_inbound').countDocuments({ messageId: away })).toBe(0);
+  }, 120_000);
+
+  const officerHeaders = async () => ({
+    authorization: `Bearer ${(await new TokenService([]).create(`dpo-${++n}`, ['customers:read', 'customers:erase'])).token}`,
+  });
+  /** The records no Message-ID of theirs names: the reader gave them one of its own. */
+  async function synthesised(count: number) {
+    for (let i = 0; i < 400; i++) {
+      const rs = (await db().collection('email_inbound').find({}).toArray()).filter(
+        (r) => String(r.messageId).startsWith('<no-message-id.') && r.outcome !== 'TAKEN',
+      );
+      if (rs.length >= count) return rs;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error('the message without a Message-ID was not taken');
+  }
+
+  it("erasing one customer never deletes another's mail whose Message-ID merely contains theirs", async () => {
+    const pia = 'pia@customer.example.org';
+    const quinn = 'quinn@other.example.org';
+    const first = id('pia-new');
+    await imap.append('INBOX', mail(pia, 'Pia order', first));
+    const opened = await record(first);
+    // A Message-ID without the <left@right> form: IMAP SEARCH HEADER "a" would match nearly every message.
+    await imap.append('INBOX', mail(pia, 'Pia again', 'a'));
+    const [bare] = await synthesised(1);
+    expect(bare.messageId).not.toBe('a');
+    const hers = `<quinn-a-${Date.now()}@other.example.org>`;
+    await imap.append('INBOX', mail(quinn, 'Quinn order', hers));
+    await record(hers);
+    // A record written before Message-IDs were checked, naming "a": the eraser must not take it as a pattern.
+    await db()
+      .collection('email_inbound')
+      .insertOne({ messageId: 'a', ticketId: opened.ticketId, mailbox: 'INBOX', outcome: 'REPLIED', at: new Date() });
+    const res = await api.gql(
+      `mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`,
+      { e: pia },
+      await officerHeaders(),
+    );
+    expect(codeOf(res)).toBeUndefined();
+    expect(await inMailbox([first, hers])).toEqual([hers]);
+    // Her message without a Message-ID of its own is found by her address (SEARCH FROM, the envelope checked).
+    expect(await fromInMailbox(pia)).toBe(0);
+    expect(await fromInMailbox(quinn)).toBe(1);
+    expect(
+      await db()
+        .collection('email_inbound')
+        .countDocuments({ messageId: { $in: ['a', first, bare.messageId] } }),
+    ).toBe(0);
+  }, 120_000);
 });

@@ -120,4 +120,83 @@ const until = async <T>(what: string, f: () => Promise<T | undefined | false>, m
     const records = await db.collection('email_inbound').find({}).toArray();
     expect(records.map((r) => r.outcome)).toEqual(Array(MESSAGES).fill('REPLIED'));
   }, 180_000);
+
+  it('a reader that stalls just before writing a reply changes nothing once its successor wrote it', async () => {
+    // The first case's readers leave the mailbox to this one's.
+    for (const s of servers.splice(0))
+      if (s.child.exitCode === null) {
+        s.child.kill('SIGCONT');
+        s.child.kill('SIGKILL');
+        await s.exit;
+      }
+    const env = { IMAP_URL: dovecot.url, EMAIL_LEASE_SECONDS: '1', LOG_LEVEL: 'info' };
+    const started = await startServers(1, 'email_in_fenced_write', { ...env, TEST_STALL_MAIL_IN: 'before-write' });
+    const [a] = started.servers;
+    servers.push(a);
+    const client = await MongoClient.connect(started.uri);
+    try {
+      const db = client.db();
+      const gql = (url: string, query: string, variables: Record<string, unknown>) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...agent },
+          body: JSON.stringify({ query, variables }),
+        }).then((r) => r.json() as Promise<any>);
+      const input = ticketInput();
+      const created = await gql(
+        a.url,
+        `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber } }`,
+        { input },
+      );
+      const number: string = created.data.createTicket.ticketNumber;
+      const messageId = `<fenced.write.${Date.now()}@customer.example.org>`;
+      await imap.append(
+        'INBOX',
+        [
+          `From: ${input.customerEmail}`,
+          'To: support@help.example.com',
+          `Subject: Re: [${number}] one more thing`,
+          `Message-ID: ${messageId}`,
+          'Date: Mon, 07 Dec 2026 10:00:00 +0000',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'one more thing',
+          '',
+        ].join('\r\n'),
+      );
+      // The first reader stops about to write the reply; the second takes the message over and writes it.
+      await until('the first reader to stall', async () => a.out().includes('test-stall-mail-in'));
+      const b = await startServer({
+        MONGODB_URI: started.uri,
+        AGENT_TOKENS: AGENT_TOKEN,
+        METRICS_TOKEN,
+        RATE_LIMIT: 'off',
+        SEARCH_INDEXING: 'off',
+        ...env,
+      });
+      servers.push(b);
+      await until('the second reader to write the reply', async () => {
+        const r = await db.collection('email_inbound').findOne({ messageId });
+        return r?.outcome === 'REPLIED';
+      });
+      // An agent resolves the ticket after the reply.
+      const resolved = await gql(
+        b.url,
+        `mutation($n: String!, $r: String!) { resolveTicket(ticketNumber: $n, resolutionNotes: $r) { status } }`,
+        { n: number, r: 'Answered.' },
+      );
+      expect(resolved.data.resolveTicket.status).toBe('RESOLVED');
+
+      // The first wakes: its reply is written already, its claim gone; the ticket is not reopened.
+      a.child.kill('SIGCONT');
+      await until('the woken reader to finish its message', async () => /"superseded":true/.test(a.out()));
+      const ticket = await db.collection('tickets').findOne({ ticketNumber: number });
+      expect(ticket!.status).toBe('RESOLVED');
+      const kinds = (await db.collection('ticket_events').find({ ticketId: ticket!._id }).toArray()).map((e) => e.kind);
+      expect(kinds.filter((k) => k === 'CUSTOMER_REPLY')).toHaveLength(1);
+      expect(kinds).not.toContain('REOPENED');
+    } finally {
+      await client.close();
+    }
+  }, 180_000);
 });

@@ -8,6 +8,7 @@ import mongoose from 'mongoose';
 import { startTestApi, type TestApi } from '../support/api';
 import { dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
 import { TestSmtp } from '../support/smtp';
+import { takeCap } from '../../src/conversation/mail-caps';
 
 if (dovecotMissing) console.warn(`skipped: email loop tests: ${dovecotMissing}`);
 
@@ -132,9 +133,25 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     expect(confirmations[2].lastError).toMatch(/hourly cap of 2 confirmations per recipient/);
     expect(smtp.to(looper)).toHaveLength(2);
     // Counted in the database (any process reads the same counts), by hashes, never the address.
-    const counts = await db().collection('email_caps').find({}).toArray();
+    const counts = await db().collection('email_cap_counts').find({}).toArray();
     expect(counts.length).toBeGreaterThan(0);
     expect(JSON.stringify(counts)).not.toContain('loop.example.net');
+    // One counter per key and hour.
+    const keys = counts.map((c) => `${c.key}/${c.hour}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(counts.every((c) => c.n >= 1)).toBe(true);
+  });
+
+  it('never lets more through than the cap when many count at once', async () => {
+    const key = { name: 'sender', value: `race-${Date.now()}@loop.example.net`, cap: 5 };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => takeCap([key])));
+    expect(answers.filter((a) => a === null)).toHaveLength(5);
+    // A full second key gives back what the first counted.
+    const other = { name: 'ticket', value: `t-${Date.now()}`, cap: 1 };
+    expect(await takeCap([other])).toBeNull();
+    const fresh = { name: 'sender', value: `fresh-${Date.now()}@loop.example.net`, cap: 1 };
+    expect((await takeCap([fresh, other]))?.name).toBe('ticket');
+    expect(await takeCap([fresh])).toBeNull();
   });
 
   it('caps replies onto one ticket per hour, whoever sends them', async () => {
@@ -160,5 +177,39 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
       .find({ ticketId: opened.ticketId, kind: 'CUSTOMER_REPLY' })
       .toArray();
     expect(events).toHaveLength(3);
+  });
+
+  it('names no address for an auto-reply, and a malformed copy never overwrites a taken message', async () => {
+    const away = id('away-repeated');
+    await put(
+      mail('vera@away.example.org', 'Away', away, [
+        'Auto-Submitted: auto-replied; owner-email="vera@away.example.org"',
+      ]),
+    );
+    const ignored = await record(away);
+    expect(ignored.outcome).toBe('IGNORED');
+    expect(ignored.reason).toBe('automatic reply (Auto-Submitted: auto-replied)');
+
+    const first = id('kept');
+    await put(mail('walt@kept.example.org', 'Kept', first));
+    expect((await record(first)).outcome).toBe('OPENED');
+    // The same Message-ID again, without a sender: kept aside, the first record as it was.
+    await put(
+      ['To: support@help.example.com', 'Subject: Kept', `Message-ID: ${first}`, '', 'no sender', ''].join('\r\n'),
+    );
+    for (let i = 0; ; i++) {
+      const lock = await imap.getMailboxLock('Rejected').catch(() => null);
+      const found = lock
+        ? await imap
+            .search({ header: { 'message-id': first } }, { uid: true })
+            .then((r) => (r || []).length > 0)
+            .finally(() => lock.release())
+        : false;
+      if (found) break;
+      if (i > 400) throw new Error('the malformed copy was not kept aside');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const after = await db().collection('email_inbound').findOne({ messageId: first });
+    expect(after!.outcome).toBe('OPENED');
   });
 });

@@ -1,7 +1,8 @@
 // Email out against a real SMTP server (smtp-server, with logins) that
-// refuses: a permanent refusal (535 on the login, 550 on the recipient)
-// marks that message FAILED and the backlog behind it is sent; a temporary
-// one (451, a server that stops answering) is tried again after a pause.
+// refuses: a refused login (535) or a silent server fails no message (all
+// wait, then go); a recipient's permanent refusal (550) marks that message
+// FAILED and the backlog behind it is sent; a temporary one (451) is tried
+// again after a pause kept on the record.
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import mongoose from 'mongoose';
@@ -87,19 +88,58 @@ describe('email out when the SMTP server refuses', () => {
     throw new Error('the message was not settled');
   }
 
-  it('gives up on a refused login (535) and sends the backlog once logins work', async () => {
+  it('a refused login (535) blames no message: nothing fails, the key stays sealed, all is sent once logins work', async () => {
     script.refuseLogins = true;
+    const logins = script.logins;
     const refused = await open();
-    const failed = await settled(refused.id);
-    expect(failed).toEqual(expect.objectContaining({ status: 'FAILED', attempts: 1 }));
-    expect(failed.lastError).toMatch(/535/);
-    expect(script.logins).toBeGreaterThanOrEqual(1);
+    // Tried, refused, tried again after a pause: still pending, no attempt counted against it.
+    for (const t0 = Date.now(); script.logins < logins + 2;) {
+      if (Date.now() - t0 > 30_000) throw new Error('no second login');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const waiting = await mongoose.connection
+      .db!.collection('email_messages')
+      .findOne({ ticketId: refused.id as never, template: 'created' });
+    expect(waiting).toEqual(expect.objectContaining({ status: 'PENDING', attempts: 0 }));
+    const ticket = await mongoose.connection.db!.collection('tickets').findOne({ _id: refused.id as never });
+    expect(ticket!.customerKeySealed).toBeDefined();
     script.refuseLogins = false;
     const later = await open();
+    expect(await settled(refused.id)).toEqual(expect.objectContaining({ status: 'SENT', attempts: 1 }));
     expect(await settled(later.id)).toEqual(expect.objectContaining({ status: 'SENT', attempts: 1 }));
-    expect(arrived.some((a) => a.to === refused.email)).toBe(false);
+    expect(arrived.filter((a) => a.to === refused.email)).toHaveLength(1);
     expect(arrived.filter((a) => a.to === later.email)).toHaveLength(1);
-  });
+  }, 60_000);
+
+  it('keeps retry waits in the database: waiting records neither fill the batch nor are tried early', async () => {
+    const db = mongoose.connection.db!;
+    // 60 records waiting for a retry an hour away, before everything in the feed: tried early, they would fail (no ticket).
+    const waiting = Array.from({ length: 60 }, (_, i) => ({
+      _id: new mongoose.Types.ObjectId(),
+      ticketId: new mongoose.Types.ObjectId(),
+      seq: -1000 + i,
+      template: 'answer',
+      messageId: `<waiting.${i}.${Date.now()}@help.example.com>`,
+      status: 'PENDING',
+      attempts: 1,
+      lastError: '451 later',
+      retryAt: new Date(Date.now() + 3_600_000),
+      createdAt: new Date(),
+    }));
+    await db.collection('email_messages').insertMany(waiting as never);
+    const flaky = ticketInput().customerEmail as string;
+    script.recipients.set(flaky, [451]);
+    const a = await open(flaky);
+    const b = await open();
+    expect((await settled(b.id)).status).toBe('SENT');
+    expect(await settled(a.id)).toEqual(expect.objectContaining({ status: 'SENT', attempts: 2 }));
+    expect(
+      await db
+        .collection('email_messages')
+        .countDocuments({ _id: { $in: waiting.map((w) => w._id) }, status: 'PENDING', attempts: 1 }),
+    ).toBe(60);
+    await db.collection('email_messages').deleteMany({ _id: { $in: waiting.map((w) => w._id) } });
+  }, 60_000);
 
   it('gives up on a refused recipient (550) and sends the messages queued behind it', async () => {
     const gone = ticketInput().customerEmail as string;
@@ -123,8 +163,9 @@ describe('email out when the SMTP server refuses', () => {
     const other = await open();
     expect((await settled(other.id)).status).toBe('SENT');
     expect(await settled(a.id)).toEqual(expect.objectContaining({ status: 'SENT', attempts: 3 }));
+    // A server that stops answering fails us, not the message: no attempt counted against it.
     const slow = await settled(b.id);
-    expect(slow).toEqual(expect.objectContaining({ status: 'SENT', attempts: 2 }));
+    expect(slow).toEqual(expect.objectContaining({ status: 'SENT', attempts: 1 }));
     expect(arrived.filter((x) => x.to === flaky)).toHaveLength(1);
     expect(arrived.filter((x) => x.to === silent)).toHaveLength(1);
   }, 60_000);

@@ -6,9 +6,11 @@ import {
   isMailSystem,
   isOwnMessageId,
   newText,
+  refusalSettles,
   subjectNumber,
+  wellFormedMessageId,
 } from '../../src/conversation/inbound-rules';
-import { fullKey } from '../../src/conversation/mail-caps';
+import { badUserInput, notFound, serviceUnavailable } from '../../src/errors/api-errors';
 import { describeFailure, templateFor } from '../../src/conversation/mail-out';
 import { planCustomerReply } from '../../src/conversation/customer-reply';
 import { customerKeyMatches, hashCustomerKey, newCustomerKey } from '../../src/conversation/customer-key';
@@ -29,6 +31,26 @@ describe('email in rules', () => {
     expect(isBounce(h({ 'content-type': { value: 'multipart/mixed', params: {} } }))).toBe(false);
   });
 
+  it('tells machines by any of their repeated headers, lists, the null sender and reports, naming no address', () => {
+    const reason = automaticReason(h({ 'auto-submitted': ['no', 'auto-replied; owner-email="ada@example.com"'] }));
+    expect(reason).toBe('Auto-Submitted: auto-replied');
+    expect(automaticReason(h({ 'auto-submitted': 'auto-generated (owner ada@example.com)' }))).toBe(
+      'Auto-Submitted: auto-generated',
+    );
+    expect(automaticReason(h({ precedence: ['normal', 'bulk'] }))).toMatch(/Precedence/);
+    expect(automaticReason(h({ 'x-auto-response-suppress': 'All' }))).toBe('x-auto-response-suppress');
+    expect(automaticReason(h({ list: { id: { name: 'x.y' } } }))).toBe('list-id');
+    expect(automaticReason(h({ 'return-path': { value: [{ address: '', name: '' }], text: '' } }))).toMatch(
+      /return-path/,
+    );
+    expect(automaticReason(h({ 'return-path': { value: [{ address: 'ada@example.com', name: '' }] } }))).toBeNull();
+    for (const type of ['disposition-notification', 'delivery-status'])
+      expect(
+        automaticReason(h({ 'content-type': { value: 'multipart/report', params: { 'report-type': type } } })),
+      ).toMatch(/multipart\/report/);
+    expect(automaticReason(h({ 'content-type': { value: 'multipart/mixed', params: {} } }))).toBeNull();
+  });
+
   it("tells mail systems' and our own messages", () => {
     expect(automaticReason(h({ precedence: 'auto_reply' }))).toMatch(/Precedence/);
     expect(automaticReason(h({ precedence: 'list' }))).toMatch(/Precedence/);
@@ -43,21 +65,28 @@ describe('email in rules', () => {
     expect(isOwnMessageId(ours, undefined)).toBe(false);
   });
 
-  it('caps what a key counted within the hour', () => {
-    const keys = [
-      { name: 'sender', value: 'a@x', cap: 3 },
-      { name: 'ticket', value: 't', cap: 2 },
-    ];
-    expect(fullKey(keys, [2, 1])).toBeNull();
-    expect(fullKey(keys, [3, 0])!.name).toBe('sender');
-    expect(fullKey(keys, [0, 2])!.name).toBe('ticket');
-  });
-
   it('reads what a message answers and the number in a subject', () => {
     expect(answeredIds('<a@x>', ['<r1@x>', '<r2@x>'])).toEqual(['<a@x>', '<r2@x>', '<r1@x>']);
     expect(answeredIds(undefined, '<r1@x> <r2@x> junk')).toEqual(['<r2@x>', '<r1@x>']);
     expect(subjectNumber('RE: [tkt-00042] Printer')).toBe('TKT-00042');
     expect(subjectNumber('TKT-00042 without brackets')).toBeNull();
+  });
+
+  it('takes a Message-ID only in the <left@right> form', () => {
+    expect(wellFormedMessageId(' <a.b@c.example> ')).toBe('<a.b@c.example>');
+    expect(wellFormedMessageId('a')).toBeNull();
+    expect(wellFormedMessageId('<a>')).toBeNull();
+    expect(wellFormedMessageId('<a@b> <c@d>')).toBeNull();
+    expect(wellFormedMessageId(undefined)).toBeNull();
+  });
+
+  it('settles a message only on its own fault, never on a passing failure', () => {
+    expect(refusalSettles(badUserInput([{ field: 'ticketNumber', message: 'is closed' }]))).toBe(true);
+    expect(refusalSettles(notFound('TKT-1'))).toBe(true);
+    expect(refusalSettles(serviceUnavailable(1, 'contention'))).toBe(false);
+    expect(refusalSettles(Object.assign(new Error('not primary'), { code: 10107 }))).toBe(false);
+    expect(refusalSettles(new Error('connection reset'))).toBe(false);
+    expect(refusalSettles(null)).toBe(false);
   });
 
   it('cuts quoted history off', () => {
@@ -88,32 +117,40 @@ describe('email out rules', () => {
     expect(e(TimelineEventKind.AGENT_RESPONSE, EventVisibility.INTERNAL)).toBeNull();
   });
 
-  it('tells temporary from permanent failures, without addresses', () => {
-    expect(describeFailure({ responseCode: 451, response: '451 4.7.1 Try later' })).toEqual({
+  it("tells a message's temporary and permanent failures from the server's own, without addresses", () => {
+    expect(describeFailure({ responseCode: 451, response: '451 4.7.1 Try later', command: 'RCPT TO' })).toEqual({
+      transport: false,
       permanent: false,
       reason: '451 4.7.1 Try later',
     });
-    expect(describeFailure({ responseCode: 550, response: '550 5.1.1 <ada@example.com>: unknown' })).toEqual({
-      permanent: true,
-      reason: '550 5.1.1 <address>: unknown',
-    });
-    expect(describeFailure({ code: 'ECONNREFUSED' })).toEqual({ permanent: false, reason: 'ECONNREFUSED' });
-    expect(describeFailure({ code: 'ETIMEDOUT', message: 'Timeout' })).toEqual({
-      permanent: false,
-      reason: 'ETIMEDOUT',
-    });
-    // A login refused is the deployment's settings, whatever the server said (or did not offer).
-    expect(describeFailure({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Bad credentials' })).toEqual({
-      permanent: true,
-      reason: '535 5.7.8 Bad credentials',
-    });
-    expect(describeFailure({ code: 'EAUTH', message: 'Authentication not supported' }).permanent).toBe(true);
-    expect(describeFailure({ responseCode: 454, code: 'EAUTH', response: '454 4.7.0 Temporary auth failure' })).toEqual(
-      {
-        permanent: false,
-        reason: '454 4.7.0 Temporary auth failure',
-      },
+    expect(
+      describeFailure({ responseCode: 550, response: '550 5.1.1 <ada@example.com>: unknown', command: 'RCPT TO' }),
+    ).toEqual({ transport: false, permanent: true, reason: '550 5.1.1 <address>: unknown' });
+    expect(describeFailure({ responseCode: 554, response: '554 content refused', command: 'DATA' }).permanent).toBe(
+      true,
     );
+    // The server failed us, not the message: no message is blamed (nothing failed, no key dropped).
+    expect(describeFailure({ code: 'ECONNREFUSED' })).toEqual({
+      transport: true,
+      permanent: false,
+      reason: 'ECONNREFUSED',
+    });
+    expect(describeFailure({ code: 'ETIMEDOUT', message: 'Timeout', command: 'RCPT TO' }).transport).toBe(true);
+    expect(describeFailure({ code: 'ECONNECTION', command: 'CONN' }).transport).toBe(true);
+    expect(
+      describeFailure({
+        code: 'EAUTH',
+        responseCode: 535,
+        response: '535 5.7.8 Bad credentials',
+        command: 'AUTH PLAIN',
+      }),
+    ).toEqual({ transport: true, permanent: false, reason: '535 5.7.8 Bad credentials' });
+    expect(describeFailure({ code: 'EAUTH', message: 'Authentication not supported' }).transport).toBe(true);
+    expect(describeFailure({ responseCode: 535, response: '535 no' }).transport).toBe(true);
+    expect(describeFailure({ responseCode: 553, response: '553 sender refused', command: 'MAIL FROM' }).transport).toBe(
+      true,
+    );
+    expect(describeFailure({ responseCode: 421, response: '421 busy', command: 'EHLO' }).transport).toBe(true);
   });
 });
 
