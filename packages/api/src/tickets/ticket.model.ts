@@ -19,7 +19,10 @@ const present = (field: string) => ({ [field]: { $type: 'string' } });
     this.sequence = seq;
     const format = this.$locals.numberFormat as NumberFormat | undefined;
     // Never a silent default: a ticket saved around the store would carry another deployment's prefix.
-    if (!format) throw new Error('a new ticket is saved through the ticket store (TicketStore.insert), which knows its number format');
+    if (!format)
+      throw new Error(
+        'a new ticket is saved through the ticket store (TicketStore.insert), which knows its number format',
+      );
     this.ticketNumber = formatTicketNumber(seq, format);
   }
 })
