@@ -153,11 +153,18 @@ export class BulkService {
    * and the ticket is tried again. `resuming`: the first ticket of a run,
    * the only one an earlier run may have changed without counting it (a
    * run counts each ticket before it goes to the next), so the only one
-   * whose events are read for what the job already did.
+   * whose events are read for what the job already did. `fence` runs
+   * between each write's read of the ticket and its compare-and-set, and
+   * throws once this process no longer holds the job.
    */
-  async applyTicket(job: BulkJobRecord, index: number, resuming: boolean): Promise<TicketOutcome> {
+  async applyTicket(
+    job: BulkJobRecord,
+    index: number,
+    resuming: boolean,
+    fence?: () => Promise<void>,
+  ): Promise<TicketOutcome> {
     const number = job.numbers[index];
-    const mark: EventMark = { bulkJob: job._id };
+    const mark: EventMark = { bulkJob: job._id, fence };
     try {
       const before = await this.tickets.byNumberOrNull(number);
       if (!before) return { failure: { code: 'NOT_FOUND', message: `No ticket ${number}.` } };

@@ -3,16 +3,26 @@
 // process holds or takes (the job's own `holder`/`beat`, the sweeps' Lease:
 // one process at a time per job, another taking over once the holder stops
 // beating, by its own monotonic clock). A ticket is done, then `next` moves
-// past it by a compare-and-set on `next` itself, so a holder that stalled
-// and woke up beside its successor stops at its first step, and counts
-// nothing twice; what the ticket already got from the job is on its events
+// past it by a compare-and-set on `next` and the lease (holder and beat),
+// and each ticket's own write is fenced by the same condition, checked
+// between the ticket's read and its compare-and-set: a holder that stalled
+// and woke up beside its successor writes nothing more and counts nothing
+// twice; what the ticket already got from the job is on its events
 // (bulk.service.ts), so a ticket done but not yet counted is not changed again.
 import { performance } from 'node:perf_hooks';
 import { Lease } from '../customers/sweep-lease.model';
 import { Rounds } from '../db/rounds';
 import type { Logger } from '../logging/logger';
 import { BulkJobFailureModel, BulkJobModel, BulkJobState, type BulkJobRecord } from './bulk-job.model';
-import type { BulkService } from './bulk.service';
+import type { BulkService, TicketOutcome } from './bulk.service';
+
+/** This process no longer holds the job (another took it over, or the job moved on): it stops writing. */
+export class Fenced extends Error {
+  constructor() {
+    super('the bulk job is held by another process now');
+    this.name = 'Fenced';
+  }
+}
 
 export interface BulkWorkerOptions {
   /** Time between rounds (a new job on this process starts at once). */
@@ -79,13 +89,21 @@ export class BulkWorker {
     if (!(await lease.hold())) return;
     let renewed = performance.now();
     const total = job.numbers.length;
+    // Every write of this run is fenced by the lease as this process holds it now: a successor's takeover (or this
+    // process's own renewal, which moves the token on) makes each of them miss.
+    const held = () => ({ _id: job._id as never, holder: lease.me, beat: lease.token });
     for (let i = job.next; i < total; i++) {
       if (this.rounds.stopped) return;
       if (performance.now() - renewed > this.options.leaseMs / 4) {
         if (!(await lease.hold())) return;
         renewed = performance.now();
       }
-      const outcome = await this.tryTicket(job, i, i === job.next);
+      // Checked after the ticket is read and before it is written (ticket.service.ts): a holder that stalled past
+      // its lease writes nothing once another took the job, even when the ticket changed since.
+      const fence = async () => {
+        if (!(await BulkJobModel.collection.findOne({ ...held(), next: i }))) throw new Fenced();
+      };
+      const outcome = await this.tryTicket(job, i, i === job.next, fence, held);
       if (!outcome) return;
       if ('failure' in outcome)
         await BulkJobFailureModel.collection.updateOne(
@@ -94,17 +112,17 @@ export class BulkWorker {
           { upsert: true },
         );
       const moved = await BulkJobModel.collection.updateOne(
-        { _id: job._id as never, next: i },
+        { ...held(), next: i },
         {
           $set: { next: i + 1, tries: 0 },
           $inc: { changed: 'changed' in outcome && outcome.changed ? 1 : 0, failed: 'failure' in outcome ? 1 : 0 },
         },
       );
-      // Another process counted this ticket (this one stalled past its lease): the job is its now.
+      // Another process holds the job now (this one stalled past its lease): the job is its.
       if (moved.modifiedCount !== 1) return;
     }
     const finished = await BulkJobModel.collection.updateOne(
-      { _id: job._id as never, next: total, state: BulkJobState.RUNNING },
+      { ...held(), next: total, state: BulkJobState.RUNNING },
       { $set: { state: BulkJobState.DONE, finishedAt: new Date(), holder: null } },
     );
     this.leases.delete(job._id);
@@ -114,21 +132,28 @@ export class BulkWorker {
   /**
    * The ticket's outcome; undefined when the round should stop (the engine
    * failed: the ticket is tried again next round, and given up as failed
-   * after MAX_TRIES rounds failed at it).
+   * after MAX_TRIES rounds failed at it; or the lease was lost).
    */
-  private async tryTicket(job: BulkJobRecord, i: number, resuming: boolean) {
+  private async tryTicket(
+    job: BulkJobRecord,
+    i: number,
+    resuming: boolean,
+    fence: () => Promise<void>,
+    held: () => Record<string, unknown>,
+  ): Promise<TicketOutcome | undefined> {
     try {
-      return await this.service.applyTicket(job, i, resuming);
+      return await this.service.applyTicket(job, i, resuming, fence);
     } catch (err) {
+      if (err instanceof Fenced) return undefined;
       const e = err as Error;
       this.log.warn(
         { job: job._id, index: i, err: { name: e.name, message: e.message } },
         'bulk change: ticket failed',
       );
-      const tried = await BulkJobModel.collection.findOne<BulkJobRecord>({ _id: job._id as never });
-      if (!tried || tried.next !== i) return undefined;
+      const tried = await BulkJobModel.collection.findOne<BulkJobRecord>({ ...held(), next: i });
+      if (!tried) return undefined;
       if ((tried.tries ?? 0) + 1 < MAX_TRIES) {
-        await BulkJobModel.collection.updateOne({ _id: job._id as never, next: i }, { $inc: { tries: 1 } });
+        await BulkJobModel.collection.updateOne({ ...held(), next: i }, { $inc: { tries: 1 } });
         return undefined;
       }
       return { failure: { code: 'INTERNAL_SERVER_ERROR', message: 'The change could not be written; try again.' } };

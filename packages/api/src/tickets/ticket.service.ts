@@ -81,7 +81,17 @@ export type Actor = string | null;
 /** Stamped on a change's events: the bulk job (bulk/) that made it, so a resumed job sees what it already did. */
 export interface EventMark {
   bulkJob: string;
+  /**
+   * Called after the ticket is read and before its compare-and-set, on every
+   * attempt; throws when the write must not happen (the job's lease is lost).
+   * The write is conditioned on the ticket as read, so a change by anyone
+   * after the fence passed makes it fail and the fence runs again: a fence.
+   */
+  fence?: () => Promise<void>;
 }
+
+/** What of a mark goes on an event (the fence is not data). */
+const stamp = (mark?: EventMark) => (mark ? { bulkJob: mark.bulkJob } : {});
 
 /** Same key + same fingerprint = a retry of the same request. */
 export function fingerprint(values: CreateTicketValues): string {
@@ -485,8 +495,12 @@ export class TicketService {
       number: checkTicketNumber(ticketNumber),
       note: optional((n) => checkText('note', n), note),
     });
-    return this.change(input.number, actor, 'status', (ticket, now) =>
-      statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now, mark),
+    return this.change(
+      input.number,
+      actor,
+      'status',
+      (ticket, now) => statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now, mark),
+      mark?.fence,
     );
   }
 
@@ -557,16 +571,22 @@ export class TicketService {
       assignee: optional((a) => checkAssignee(a), assignee),
     });
     const to = input.assignee ?? null;
-    return this.change(input.number, actor, 'assignment', (ticket) => {
+    return this.change(
+      input.number,
+      actor,
+      'assignment',
+      (ticket) => {
       const from = ticket.assignee ?? null;
       if (from === to) return null;
       const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
-      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...mark };
+      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...stamp(mark) };
       const expect = { assignedAt: ticket.assignedAt ?? null };
       return to === null
         ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now }
         : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
-    });
+      },
+      mark?.fence,
+    );
   }
 
   /** Change the priority and record an INTERNAL PRIORITY_CHANGED event (none when it already has it). */
@@ -581,15 +601,21 @@ export class TicketService {
       throw badUserInput([
         { field: 'priority', message: `must be one of ${Object.values(TicketPriority).join(', ')}` },
       ]);
-    return this.change(number, actor, 'priority', (ticket, now) => {
+    return this.change(
+      number,
+      actor,
+      'priority',
+      (ticket, now) => {
       if (ticket.priority === priority) return null;
       const message = `Priority ${priority} (was ${ticket.priority})`;
       return {
         write: { expect: { priority: ticket.priority }, set: { priority, updatedAt: now } },
-        events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...mark }],
+        events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...stamp(mark) }],
         at: now,
       };
-    });
+      },
+      mark?.fence,
+    );
   }
 
   /**
@@ -602,11 +628,13 @@ export class TicketService {
     actor: Actor,
     what: string,
     plan: (ticket: SequencedTicket, now: Date) => PlannedWrite | null,
+    fence?: () => Promise<void>,
   ): Promise<TicketView> {
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       const ticket = await this.sequencedByNumber(ticketNumber);
       const planned = plan(ticket, new Date());
       if (!planned) return toTicket(ticket);
+      await fence?.();
       const won = await this.store.compareAndSet(ticket, { ...planned.write, events: planned.events.length });
       if (!won) {
         await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
@@ -633,8 +661,11 @@ export class TicketService {
     set: Record<string, unknown>,
     events: NewEvent[],
     actor: Actor,
+    fence?: () => Promise<void>,
   ): Promise<TicketView | null> {
-    const won = await this.store.compareAndSet(await this.store.sequenced(ticket), { set, events: events.length });
+    const sequenced = await this.store.sequenced(ticket);
+    await fence?.();
+    const won = await this.store.compareAndSet(sequenced, { set, events: events.length });
     if (!won) return null;
     const written = await this.insertEvents(ticket._id, new Date(), actor, events, won.first);
     await this.hooks.onWritten?.(ticket._id, written);
@@ -706,7 +737,7 @@ function statusWrite(
   if (!change) return null;
   return {
     write: { expect: { status: ticket.status }, set: { ...change.set, updatedAt: now }, unset: change.unset },
-    events: mark ? change.events.map((e) => ({ ...e, ...mark })) : change.events,
+    events: mark ? change.events.map((e) => ({ ...e, ...stamp(mark) })) : change.events,
     at: now,
   };
 }
