@@ -25,7 +25,7 @@ export class BulkJobRecord {
   @prop({ type: String, required: true })
   public _id!: string;
 
-  /** The token that started it (its tokenId): what a token's running jobs are counted by. */
+  /** Who started it (bulk.service.ts ownerOf: the token, or the AGENT_TOKENS agent): whose budget it counts in. */
   @prop({ type: String, required: true })
   public owner!: string;
 
@@ -66,6 +66,14 @@ export class BulkJobRecord {
   /** The lease: bumped by the holder while it runs the job. */
   @prop({ type: Number, required: true })
   public beat!: number;
+
+  /** True while its start has not yet got it a place in its owner's budget (bulk-slot.model.ts): no worker runs it. */
+  @prop({ type: Boolean })
+  public waiting?: boolean;
+
+  /** Its place in its owner's budget (`bulk_slots`), let go when it is done. */
+  @prop({ type: String })
+  public slot?: string | null;
 
   /** Rounds that failed at `next` without a ticket's own error (the engine gone): after a few, the ticket is given up as failed. */
   @prop({ type: Number })

@@ -24,13 +24,14 @@ export class BulkResolver {
   @Authorized('tickets:read')
   @Query(() => BulkJob, {
     nullable: true,
-    description: 'tickets:read. A bulk job and its progress; null for an unknown id.',
+    description:
+      "tickets:read. A bulk job and its progress, to the token (or AGENT_TOKENS agent) that started it or a settings:manage token; null for an unknown id or anyone else's job.",
   })
   bulkJob(
     @Arg('id', () => ID, { description: "The job's id (startBulkChange's answer)." }) id: string,
     @Ctx() ctx: Context,
   ): Promise<BulkJob | null> {
-    return ctx.bulk.job(id);
+    return ctx.bulk.job(id, ctx.principal!);
   }
 
   @FieldResolver(() => [BulkJobFailure], { description: 'The tickets that failed so far, in the order of the job.' })

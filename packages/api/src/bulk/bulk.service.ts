@@ -26,9 +26,11 @@ import {
   type BulkChangeRaw,
 } from './bulk-change';
 import { BulkJobFailureModel, BulkJobModel, BulkJobState, type BulkJobRecord } from './bulk-job.model';
+import { BulkSlotModel, type BulkSlotRecord } from './bulk-slot.model';
+import { isDuplicateKeyError } from '../errors/duplicate-key';
 import type { BulkJob, BulkJobFailure } from './bulk-job.type';
 
-/** Jobs one token may have running at once (its budget): more wait for one to finish. */
+/** Jobs one token may have running at once (its budget, bulk-slot.model.ts): a start beyond is RATE_LIMITED. */
 export const MAX_RUNNING_PER_TOKEN = 3;
 /** A view is read to numbers this many at a time. */
 const VIEW_PAGE = 100;
@@ -50,6 +52,14 @@ export const toJob = (r: BulkJobRecord): BulkJob => ({
 /** What a caller sees of a ticket's state, to tell whether a part changed it. */
 const stateOf = (t: TicketView) =>
   JSON.stringify([t.status, t.assignee ?? null, t.priority, (t as { tags?: string[] }).tags ?? []]);
+
+/**
+ * Whose budget a job counts in, and who may follow it: the token, or for
+ * AGENT_TOKENS (one tokenId for all) the agent itself (its name, or a hash
+ * of its secret when it has none).
+ */
+export const ownerOf = (caller: Principal): string =>
+  caller.agentKey ? `${caller.tokenId}:${caller.agentKey}` : caller.tokenId;
 
 export interface StartRequest {
   ticketNumbers?: readonly string[] | null;
@@ -86,16 +96,11 @@ export class BulkService {
     if (problems.length || !change.ok) throw badUserInput(problems);
     numbers ??= await this.viewNumbers(req.viewId!, caller);
 
-    const running = await BulkJobModel.collection.countDocuments({
-      owner: caller.tokenId,
-      state: BulkJobState.RUNNING,
-    });
-    if (running >= MAX_RUNNING_PER_TOKEN) throw rateLimited(5);
-
+    const owner = ownerOf(caller);
     const now = new Date();
     const record: BulkJobRecord = {
       _id: new Types.ObjectId().toHexString(),
-      owner: caller.tokenId,
+      owner,
       actor: caller.name,
       change: change.value,
       numbers,
@@ -107,11 +112,52 @@ export class BulkService {
       finishedAt: numbers.length ? null : now,
       holder: null,
       beat: 0,
+      // Stored before it has a place (so a place always names a stored job), run only once it has one.
+      ...(numbers.length && { waiting: true }),
     };
     await BulkJobModel.collection.insertOne(record as never);
+    if (numbers.length) {
+      const slot = await this.takeSlot(owner, record._id);
+      if (!slot) {
+        await BulkJobModel.collection.deleteOne({ _id: record._id as never });
+        throw rateLimited(5);
+      }
+      await BulkJobModel.collection.updateOne({ _id: record._id as never }, { $set: { slot, waiting: false } });
+    }
     this.log.info({ job: record._id, tickets: numbers.length }, 'bulk change started');
     if (numbers.length) this.onStarted();
     return toJob(record);
+  }
+
+  /** A place in the owner's budget for the job (a unique insert); null when all are held by running jobs. */
+  private async takeSlot(owner: string, job: string): Promise<string | null> {
+    const ids = Array.from({ length: MAX_RUNNING_PER_TOKEN }, (_, k) => `${owner}:${k}`);
+    for (let round = 0; round < 2; round++) {
+      for (const _id of ids)
+        try {
+          await BulkSlotModel.collection.insertOne({ _id: _id as never, job });
+          return _id;
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err;
+        }
+      if (round === 1 || !(await this.freeEndedSlots(ids))) return null;
+    }
+    return null;
+  }
+
+  /** Let go the places whose job is done or gone (its process stopped before letting go); whether any was. */
+  private async freeEndedSlots(ids: string[]): Promise<boolean> {
+    const slots = await BulkSlotModel.collection.find<BulkSlotRecord>({ _id: { $in: ids as never[] } }).toArray();
+    const jobs = await BulkJobModel.collection
+      .find<BulkJobRecord>({ _id: { $in: slots.map((s) => s.job) as never[] } })
+      .toArray();
+    const live = new Set(jobs.filter((j) => j.state === BulkJobState.RUNNING).map((j) => j._id));
+    let freed = false;
+    for (const s of slots.filter((x) => !live.has(x.job))) {
+      const res = await BulkSlotModel.collection.deleteOne({ _id: s._id as never, job: s.job });
+      freed ||= res.deletedCount === 1;
+    }
+    return freed;
   }
 
   /** The view's tickets now, in its order; more than MAX_BULK_TICKETS (or no such view): BAD_USER_INPUT on viewId. */
@@ -136,9 +182,11 @@ export class BulkService {
     }
   }
 
-  async job(id: string): Promise<BulkJob | null> {
+  /** The job, to its owner (or settings:manage); null to anyone else, as for an unknown id. */
+  async job(id: string, caller: Principal): Promise<BulkJob | null> {
     const record = await BulkJobModel.collection.findOne<BulkJobRecord>({ _id: id as never });
-    return record ? toJob(record) : null;
+    if (!record || (record.owner !== ownerOf(caller) && !caller.scopes.has('settings:manage'))) return null;
+    return toJob(record);
   }
 
   async failures(jobId: string): Promise<BulkJobFailure[]> {

@@ -14,6 +14,7 @@ import { Lease } from '../customers/sweep-lease.model';
 import { Rounds } from '../db/rounds';
 import type { Logger } from '../logging/logger';
 import { BulkJobFailureModel, BulkJobModel, BulkJobState, type BulkJobRecord } from './bulk-job.model';
+import { BulkSlotModel } from './bulk-slot.model';
 import type { BulkService, TicketOutcome } from './bulk.service';
 
 /** This process no longer holds the job (another took it over, or the job moved on): it stops writing. */
@@ -71,7 +72,7 @@ export class BulkWorker {
 
   async round(): Promise<void> {
     const jobs = await BulkJobModel.collection
-      .find<BulkJobRecord>({ state: BulkJobState.RUNNING })
+      .find<BulkJobRecord>({ state: BulkJobState.RUNNING, waiting: { $ne: true } })
       .sort({ createdAt: 1, _id: 1 })
       .limit(JOBS_PER_ROUND)
       .toArray();
@@ -91,7 +92,7 @@ export class BulkWorker {
     const total = job.numbers.length;
     // Every write of this run is fenced by the lease as this process holds it now: a successor's takeover (or this
     // process's own renewal, which moves the token on) makes each of them miss.
-    const held = () => ({ _id: job._id as never, holder: lease.me, beat: lease.token });
+    const held = () => ({ _id: job._id as never, holder: lease.me, beat: lease.token, state: BulkJobState.RUNNING });
     for (let i = job.next; i < total; i++) {
       if (this.rounds.stopped) return;
       if (performance.now() - renewed > this.options.leaseMs / 4) {
@@ -126,7 +127,9 @@ export class BulkWorker {
       { $set: { state: BulkJobState.DONE, finishedAt: new Date(), holder: null } },
     );
     this.leases.delete(job._id);
-    if (finished.modifiedCount === 1) this.log.info({ job: job._id, tickets: total }, 'bulk change done');
+    if (finished.modifiedCount !== 1) return;
+    if (job.slot) await BulkSlotModel.collection.deleteOne({ _id: job.slot as never, job: job._id });
+    this.log.info({ job: job._id, tickets: total }, 'bulk change done');
   }
 
   /**

@@ -576,14 +576,14 @@ export class TicketService {
       actor,
       'assignment',
       (ticket) => {
-      const from = ticket.assignee ?? null;
-      if (from === to) return null;
-      const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
-      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...stamp(mark) };
-      const expect = { assignedAt: ticket.assignedAt ?? null };
-      return to === null
-        ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now }
-        : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
+        const from = ticket.assignee ?? null;
+        if (from === to) return null;
+        const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
+        const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...stamp(mark) };
+        const expect = { assignedAt: ticket.assignedAt ?? null };
+        return to === null
+          ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now }
+          : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
       },
       mark?.fence,
     );
@@ -606,13 +606,13 @@ export class TicketService {
       actor,
       'priority',
       (ticket, now) => {
-      if (ticket.priority === priority) return null;
-      const message = `Priority ${priority} (was ${ticket.priority})`;
-      return {
-        write: { expect: { priority: ticket.priority }, set: { priority, updatedAt: now } },
-        events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...stamp(mark) }],
-        at: now,
-      };
+        if (ticket.priority === priority) return null;
+        const message = `Priority ${priority} (was ${ticket.priority})`;
+        return {
+          write: { expect: { priority: ticket.priority }, set: { priority, updatedAt: now } },
+          events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...stamp(mark) }],
+          at: now,
+        };
       },
       mark?.fence,
     );

@@ -148,7 +148,8 @@ describeBuilt('a bulk job whose holder stalls past its lease', () => {
   const db = () => mongoose.connection.db!;
   beforeAll(async () => {
     await connectDatabase(uri, 10_000);
-    for (const c of [...COLLECTIONS, 'bulk_jobs', 'bulk_job_failures', 'bulk_slots']) await db().collection(c).deleteMany({});
+    for (const c of [...COLLECTIONS, 'bulk_jobs', 'bulk_job_failures', 'bulk_slots'])
+      await db().collection(c).deleteMany({});
     servers = await Promise.all([start(), start()]);
   }, 120_000);
   afterAll(async () => {
@@ -201,7 +202,8 @@ describeBuilt('a bulk job whose holder stalls past its lease', () => {
     const probe = await gql<any>(stalled.url, START, { numbers: [numbers[0]], change: { priority: 'LOW' } }, agent);
     expect(probe.body.errors).toBeUndefined();
     await until(
-      async () => (await gql<any>(stalled.url, JOB, { id: probe.body.data!.startBulkChange.id }, agent)).body.data!.bulkJob,
+      async () =>
+        (await gql<any>(stalled.url, JOB, { id: probe.body.data!.startBulkChange.id }, agent)).body.data!.bulkJob,
       (j) => j.state === 'DONE',
       'a job on the woken process',
     );

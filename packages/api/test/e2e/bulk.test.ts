@@ -5,7 +5,16 @@
 // refused naming the field, with nothing stored.
 import mongoose from 'mongoose';
 import { TokenService } from '../../src/tokens/token.service';
-import { CREATE, agent, codeOf, startTestApi, ticketInput, type GqlResult, type TestApi } from '../support/api';
+import {
+  AGENT_TOKEN,
+  CREATE,
+  agent,
+  codeOf,
+  startTestApi,
+  ticketInput,
+  type GqlResult,
+  type TestApi,
+} from '../support/api';
 
 const START = `mutation($numbers: [String!], $view: ID, $change: BulkChangeInput!) {
   startBulkChange(ticketNumbers: $numbers, viewId: $view, change: $change) { id state total done changed failed createdAt finishedAt failures { ticketNumber code message } }
@@ -15,12 +24,20 @@ const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { status priority 
 
 let api: TestApi;
 let reader: Record<string, string>;
+let manager: Record<string, string>;
+// A second AGENT_TOKENS agent, named: a budget and jobs of its own.
+const KIM_SECRET = 'kim-secret-0123456789abcdef-0123456789';
+const kim = { authorization: `Bearer ${KIM_SECRET}` };
 const db = () => mongoose.connection.db!;
 beforeAll(async () => {
-  api = await startTestApi('bulk');
+  api = await startTestApi('bulk', { AGENT_TOKENS: `${AGENT_TOKEN},kim=${KIM_SECRET}` });
   await api.reset();
-  for (const c of ['bulk_jobs', 'bulk_job_failures', 'ticket_views']) await db().collection(c).deleteMany({});
+  for (const c of ['bulk_jobs', 'bulk_job_failures', 'bulk_slots', 'ticket_views'])
+    await db().collection(c).deleteMany({});
   reader = { authorization: `Bearer ${(await new TokenService([]).create('reader', ['tickets:read'])).token}` };
+  manager = {
+    authorization: `Bearer ${(await new TokenService([]).create('manager', ['tickets:read', 'settings:manage'])).token}`,
+  };
 });
 afterAll(async () => {
   await api.stop();
@@ -170,3 +187,34 @@ it('refuses a bad request naming the field, and stores nothing', async () => {
   expect((await api.gql<any>(JOB, { id: 'nope' }, reader)).body.data.bulkJob).toBeNull();
   expect(codeOf(await api.gql(JOB, { id: 'nope' }))).toBe('UNAUTHENTICATED');
 });
+
+it('runs at most three jobs per owner (places taken by unique inserts), each agent its own; a job shown to its owner only', async () => {
+  // Jobs of 5000 unknown numbers: none can finish while the starts race.
+  const many = Array.from({ length: 5000 }, (_, i) => `TKT-${900000 + i}`);
+  const starts = await Promise.all(
+    Array.from({ length: 5 }, () => api.gql<any>(START, { numbers: many, change: { priority: 'LOW' } }, agent)),
+  );
+  const codes = starts.map((r) => codeOf(r) ?? 'OK').sort();
+  expect(codes).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED']);
+  // The refused starts left no job behind.
+  expect(await db().collection('bulk_jobs').countDocuments({ state: 'RUNNING' })).toBe(3);
+  const mine = starts.find((r) => !r.body.errors)!.body.data.startBulkChange.id;
+
+  // Another agent of AGENT_TOKENS has its own budget, and does not see the first one's job; settings:manage does.
+  const other = await api.gql<any>(START, { numbers: many.slice(0, 3000), change: { priority: 'LOW' } }, kim);
+  expect(other.body.errors).toBeUndefined();
+  expect((await api.gql<any>(JOB, { id: mine }, kim)).body.data.bulkJob).toBeNull();
+  expect((await api.gql<any>(JOB, { id: mine }, reader)).body.data.bulkJob).toBeNull();
+  expect((await api.gql<any>(JOB, { id: mine }, manager)).body.data.bulkJob.id).toBe(mine);
+  expect((await api.gql<any>(JOB, { id: mine }, agent)).body.data.bulkJob.id).toBe(mine);
+
+  // Jobs that ended without letting go of their place (their process stopped in between): the next start takes it back.
+  await db()
+    .collection('bulk_jobs')
+    .updateMany({ state: 'RUNNING' }, { $set: { state: 'DONE' } });
+  expect(await db().collection('bulk_slots').countDocuments({})).toBe(4);
+  const after = await api.gql<any>(START, { numbers: many.slice(0, 10), change: { priority: 'LOW' } }, agent);
+  expect(after.body.errors).toBeUndefined();
+  await finished(after.body.data.startBulkChange.id);
+  expect(await db().collection('bulk_slots').countDocuments({})).toBeLessThanOrEqual(3);
+}, 120_000);
