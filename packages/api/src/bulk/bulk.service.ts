@@ -35,6 +35,9 @@ export const MAX_RUNNING_PER_TOKEN = 3;
 /** A view is read to numbers this many at a time. */
 const VIEW_PAGE = 100;
 
+/** Errors that are no refusal of the ticket's own: the ticket is tried again (bulk.worker.ts), not failed. */
+const RETRIED: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
+
 /** What became of one ticket. */
 export type TicketOutcome = { changed: boolean } | { failure: { code: string; message: string } };
 
@@ -196,9 +199,9 @@ export class BulkService {
   /**
    * Apply the job's change to its ticket at `index`: the parts this job has
    * not yet written on it, each through its single mutation's rules, as the
-   * job's actor. A ticket's own refusal (no such ticket, too many tags,
-   * contention) is its failure; anything else (the engine gone) is thrown,
-   * and the ticket is tried again. `resuming`: the first ticket of a run,
+   * job's actor. A ticket's own refusal (no such ticket, too many tags) is
+   * its failure; anything else (the engine gone, contention, the service
+   * busy) is thrown, and the ticket is tried again. `resuming`: the first ticket of a run,
    * the only one an earlier run may have changed without counting it (a
    * run counts each ticket before it goes to the next), so the only one
    * whose events are read for what the job already did. `fence` runs
@@ -224,7 +227,8 @@ export class BulkService {
       return { changed: mine.size > 0 || stateOf(now) !== stateOf(before) };
     } catch (err) {
       const code = err instanceof GraphQLError ? err.extensions?.code : undefined;
-      if (typeof code !== 'string' || code === 'INTERNAL_SERVER_ERROR') throw err;
+      // Not the ticket's own refusal: the engine failing, or busy/contended (SERVICE_UNAVAILABLE): tried again.
+      if (typeof code !== 'string' || RETRIED.has(code)) throw err;
       return { failure: { code, message: (err as GraphQLError).message } };
     }
   }

@@ -10,10 +10,17 @@
 // twice; what the ticket already got from the job is on its events
 // (bulk.service.ts), so a ticket done but not yet counted is not changed again.
 import { performance } from 'node:perf_hooks';
+import { GraphQLError } from 'graphql';
 import { Lease } from '../customers/sweep-lease.model';
 import { Rounds } from '../db/rounds';
 import type { Logger } from '../logging/logger';
-import { BulkJobFailureModel, BulkJobModel, BulkJobState, type BulkJobRecord } from './bulk-job.model';
+import {
+  BulkJobFailureModel,
+  BulkJobModel,
+  BulkJobState,
+  type BulkFailure,
+  type BulkJobRecord,
+} from './bulk-job.model';
 import { BulkSlotModel } from './bulk-slot.model';
 import type { BulkService, TicketOutcome } from './bulk.service';
 
@@ -90,6 +97,7 @@ export class BulkWorker {
     if (!(await lease.hold())) return;
     let renewed = performance.now();
     const total = job.numbers.length;
+    if (job.lastFailure) await this.record(job, job.lastFailure);
     // Every write of this run is fenced by the lease as this process holds it now: a successor's takeover (or this
     // process's own renewal, which moves the token on) makes each of them miss.
     const held = () => ({ _id: job._id as never, holder: lease.me, beat: lease.token, state: BulkJobState.RUNNING });
@@ -104,21 +112,23 @@ export class BulkWorker {
       const fence = async () => {
         if (!(await BulkJobModel.collection.findOne({ ...held(), next: i }))) throw new Fenced();
       };
-      const outcome = await this.tryTicket(job, i, i === job.next, fence, held);
+      const resuming = i === job.next;
+      const outcome = await this.tryTicket(job, i, resuming, fence, held);
       if (!outcome) return;
-      if ('failure' in outcome)
-        await BulkJobFailureModel.collection.updateOne(
-          { _id: `${job._id}:${i}` as never },
-          { $set: { job: job._id, index: i, ticketNumber: job.numbers[i], ...outcome.failure } },
-          { upsert: true },
-        );
+      const failure = 'failure' in outcome ? { index: i, ...outcome.failure } : null;
+      // Counted first, with the failure on the job itself; its record only once this process won the count
+      // (a holder that lost its lease records nothing), and again by the next run if this one stopped between.
       const moved = await BulkJobModel.collection.updateOne(
         { ...held(), next: i },
         {
-          $set: { next: i + 1, tries: 0 },
-          $inc: { changed: 'changed' in outcome && outcome.changed ? 1 : 0, failed: 'failure' in outcome ? 1 : 0 },
+          $set: { next: i + 1, tries: 0, lastFailure: failure },
+          $inc: { changed: 'changed' in outcome && outcome.changed ? 1 : 0, failed: failure ? 1 : 0 },
         },
       );
+      if (moved.modifiedCount === 1 && failure) await this.record(job, failure);
+      // A failure recorded before its count by an older version: the ticket went through after all.
+      else if (moved.modifiedCount === 1 && resuming)
+        await BulkJobFailureModel.collection.deleteOne({ _id: `${job._id}:${i}` as never });
       // Another process holds the job now (this one stalled past its lease): the job is its.
       if (moved.modifiedCount !== 1) return;
     }
@@ -130,6 +140,16 @@ export class BulkWorker {
     if (finished.modifiedCount !== 1) return;
     if (job.slot) await BulkSlotModel.collection.deleteOne({ _id: job.slot as never, job: job._id });
     this.log.info({ job: job._id, tickets: total }, 'bulk change done');
+  }
+
+  /** A failure's record (`<job>:<index>`: writing it again is harmless). */
+  private async record(job: BulkJobRecord, failure: BulkFailure): Promise<void> {
+    const { index, code, message } = failure;
+    await BulkJobFailureModel.collection.updateOne(
+      { _id: `${job._id}:${index}` as never },
+      { $set: { job: job._id, index, ticketNumber: job.numbers[index], code, message } },
+      { upsert: true },
+    );
   }
 
   /**
@@ -149,6 +169,7 @@ export class BulkWorker {
     } catch (err) {
       if (err instanceof Fenced) return undefined;
       const e = err as Error;
+      const busy = err instanceof GraphQLError && err.extensions?.code === 'SERVICE_UNAVAILABLE';
       this.log.warn(
         { job: job._id, index: i, err: { name: e.name, message: e.message } },
         'bulk change: ticket failed',
@@ -159,7 +180,14 @@ export class BulkWorker {
         await BulkJobModel.collection.updateOne({ ...held(), next: i }, { $inc: { tries: 1 } });
         return undefined;
       }
-      return { failure: { code: 'INTERNAL_SERVER_ERROR', message: 'The change could not be written; try again.' } };
+      return busy
+        ? {
+            failure: {
+              code: 'SERVICE_UNAVAILABLE',
+              message: 'The ticket kept changing or the service was busy; try again.',
+            },
+          }
+        : { failure: { code: 'INTERNAL_SERVER_ERROR', message: 'The change could not be written; try again.' } };
     }
   }
 
