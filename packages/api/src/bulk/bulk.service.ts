@@ -1,5 +1,5 @@
 // Bulk changes: a job is checked and its tickets fixed at start (a view is
-// read to numbers then, in its order), stored, and run in the background by
+// read to numbers then, oldest first), stored, and run in the background by
 // bulk.worker.ts through the single mutations' own rules (ticket service,
 // fields service), one ticket at a time. What a ticket's change did is on
 // its events (stamped with the job's id), so a job resumed after a crash
@@ -8,8 +8,8 @@ import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
 import { badUserInput, rateLimited, type FieldProblem } from '../errors/api-errors';
 import { FieldsService } from '../fields/field.service';
-import { ListingService } from '../listing/listing.service';
-import { TicketOrder } from '../listing/ticket-filter.input';
+import { filterQuery } from '../listing/listing.service';
+import { TicketStore } from '../tickets/ticket.store';
 import type { Logger } from '../logging/logger';
 import { SearchService } from '../search/search.service';
 import type { EventMark, TicketService, TicketView } from '../tickets/ticket.service';
@@ -32,8 +32,6 @@ import type { BulkJob, BulkJobFailure } from './bulk-job.type';
 
 /** Jobs one token may have running at once (its budget, bulk-slot.model.ts): a start beyond is RATE_LIMITED. */
 export const MAX_RUNNING_PER_TOKEN = 3;
-/** A view is read to numbers this many at a time. */
-const VIEW_PAGE = 100;
 
 /** Errors that are no refusal of the ticket's own: the ticket is tried again (bulk.worker.ts), not failed. */
 const RETRIED: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
@@ -73,7 +71,7 @@ export interface StartRequest {
 export class BulkService {
   private readonly fields: FieldsService;
   private readonly views = new ViewsService();
-  private readonly listing = new ListingService();
+  private readonly store = new TicketStore();
   private readonly search = new SearchService();
 
   constructor(
@@ -163,26 +161,36 @@ export class BulkService {
     return freed;
   }
 
-  /** The view's tickets now, in its order; more than MAX_BULK_TICKETS (or no such view): BAD_USER_INPUT on viewId. */
+  /**
+   * The view's tickets now, oldest first, read in one query by an order no
+   * change moves (a page walk in the view's own order could skip or repeat
+   * a ticket changed meanwhile). No such view, none in it, or more than
+   * MAX_BULK_TICKETS (counted before they are read): BAD_USER_INPUT on viewId.
+   */
   private async viewNumbers(viewId: string, caller: Principal): Promise<string[]> {
     const view = (await this.views.list(caller)).find((v) => v.id === viewId);
     if (!view) throw badUserInput([{ field: 'viewId', message: 'is not a view of yours nor a shared one' }]);
+    const tooMany = () =>
+      badUserInput([
+        { field: 'viewId', message: `the view holds more than ${MAX_BULK_TICKETS} tickets; narrow it first` },
+      ]);
     const filter = viewFilter(view);
-    const numbers: string[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const page: { edges: { node: TicketView }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } =
-        view.query
-          ? await this.search.search(view.query, filter, VIEW_PAGE, after, true)
-          : await this.listing.list(filter, view.order ?? TicketOrder.CREATED_DESC, VIEW_PAGE, after);
-      for (const e of page.edges) if (!numbers.includes(e.node.ticketNumber)) numbers.push(e.node.ticketNumber);
-      if (numbers.length > MAX_BULK_TICKETS)
-        throw badUserInput([
-          { field: 'viewId', message: `the view holds more than ${MAX_BULK_TICKETS} tickets; narrow it first` },
-        ]);
-      if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return numbers;
-      after = page.pageInfo.endCursor;
+    let query: Record<string, unknown>;
+    if (view.query) {
+      const ids = await this.search.ids(view.query, filter, true);
+      if (ids.length > MAX_BULK_TICKETS) throw tooMany();
+      query = { _id: { $in: ids.map((id) => new Types.ObjectId(id)) } };
+    } else {
+      const built = filterQuery(filter);
+      if ('problems' in built)
+        throw badUserInput([{ field: 'viewId', message: 'its filter is no longer valid; save the view again' }]);
+      query = built.query;
+      if ((await this.store.count(query)) > MAX_BULK_TICKETS) throw tooMany();
     }
+    const numbers = await this.store.numbers(query, MAX_BULK_TICKETS + 1);
+    if (numbers.length > MAX_BULK_TICKETS) throw tooMany();
+    if (!numbers.length) throw badUserInput([{ field: 'viewId', message: 'the view holds no tickets now' }]);
+    return numbers;
   }
 
   /** The job, to its owner (or settings:manage); null to anyone else, as for an unknown id. */

@@ -120,13 +120,13 @@ it('changes a list of tickets once each, reports the ones that fail, and goes on
   expect(t.timeline).toHaveLength(5);
 });
 
-it('over a view: its tickets as they stood at start, in its order', async () => {
+it('over a view: its tickets as they stood at start, oldest first', async () => {
   const low = [];
   for (let i = 0; i < 3; i++) low.push(await create({ priority: 'LOW' }));
   const normal = await create({ priority: 'NORMAL' });
   const view = await api.gql<any>(
     `mutation($i: TicketViewInput!) { saveView(input: $i) { id count } }`,
-    { i: { name: 'Low', filter: { priority: ['LOW'] }, order: 'CREATED_ASC' } },
+    { i: { name: 'Low', filter: { priority: ['LOW'] }, order: 'CREATED_DESC' } },
     agent,
   );
   expect(view.body.data.saveView.count).toBe(3);
@@ -154,6 +154,12 @@ it('over a view: its tickets as they stood at start, in its order', async () => 
 
 it('refuses a bad request naming the field, and stores nothing', async () => {
   const n = await create();
+  const none = await api.gql<any>(
+    `mutation($i: TicketViewInput!) { saveView(input: $i) { id count } }`,
+    { i: { name: 'Nobody', filter: { customerEmail: 'nobody@example.com' } } },
+    agent,
+  );
+  expect(none.body.data.saveView.count).toBe(0);
   const before = await db().collection('bulk_jobs').countDocuments({});
   const cases: [Record<string, unknown>, string[]][] = [
     [{ numbers: [n], change: {} }, ['change']],
@@ -168,6 +174,7 @@ it('refuses a bad request naming the field, and stores nothing', async () => {
     [{ numbers: [n], change: { addTags: ['a', ''] } }, ['change.addTags[1]']],
     [{ numbers: [n], change: { addTags: ['a'], removeTags: ['A'] } }, ['change.removeTags']],
     [{ view: 'nope', change: { unassign: true } }, ['viewId']],
+    [{ view: none.body.data.saveView.id, change: { unassign: true } }, ['viewId']],
   ];
   for (const [variables, fields] of cases) {
     const r = await api.gql(START, variables, agent);
