@@ -43,6 +43,10 @@ export const BULK_WORKER_DEFAULTS: BulkWorkerOptions = { intervalMs: 1_000, leas
 
 /** Running jobs looked at per round. */
 const JOBS_PER_ROUND = 20;
+/** Done jobs (and their failures) are kept this long after they finished. */
+export const KEEP_DONE_MS = 7 * 24 * 60 * 60 * 1000;
+/** How often a process removes jobs past KEEP_DONE_MS (by its own monotonic clock; every process does, harmlessly). */
+const CLEANUP_EVERY_MS = 10 * 60 * 1000;
 /** Rounds that fail at one ticket without its own error before it is given up as failed. */
 const MAX_TRIES = 3;
 
@@ -50,6 +54,7 @@ export class BulkWorker {
   private readonly rounds: Rounds;
   /** One lease per job this process has seen running (a takeover needs to have watched its beat). */
   private readonly leases = new Map<string, Lease>();
+  private cleaned = -Infinity;
 
   constructor(
     private readonly service: BulkService,
@@ -78,6 +83,10 @@ export class BulkWorker {
   }
 
   async round(): Promise<void> {
+    if (performance.now() - this.cleaned > CLEANUP_EVERY_MS) {
+      this.cleaned = performance.now();
+      await this.cleanup();
+    }
     const jobs = await BulkJobModel.collection
       .find<BulkJobRecord>({ state: BulkJobState.RUNNING, waiting: { $ne: true } })
       .sort({ createdAt: 1, _id: 1 })
@@ -188,6 +197,32 @@ export class BulkWorker {
             },
           }
         : { failure: { code: 'INTERNAL_SERVER_ERROR', message: 'The change could not be written; try again.' } };
+    }
+  }
+
+  /**
+   * Remove the jobs done more than KEEP_DONE_MS ago, their failures first
+   * (a cleanup cut in between finds the job again), and starts that never
+   * got a place that long ago (their process stopped in between). Days of
+   * margin: the hosts' clocks need not agree closely.
+   */
+  async cleanup(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - KEEP_DONE_MS);
+    let removed = 0;
+    for (;;) {
+      const old = await BulkJobModel.collection
+        .find<BulkJobRecord>({
+          $or: [
+            { state: BulkJobState.DONE, finishedAt: { $lt: before } },
+            { waiting: true, createdAt: { $lt: before } },
+          ],
+        })
+        .limit(100)
+        .toArray();
+      if (!old.length) return removed;
+      const ids = old.map((j) => j._id);
+      await BulkJobFailureModel.collection.deleteMany({ job: { $in: ids } });
+      removed += (await BulkJobModel.collection.deleteMany({ _id: { $in: ids as never[] } })).deletedCount;
     }
   }
 

@@ -4,6 +4,9 @@
 // its single mutations add and the starting token as actor; bad requests
 // refused naming the field, with nothing stored.
 import mongoose from 'mongoose';
+import { BulkWorker, KEEP_DONE_MS } from '../../src/bulk/bulk.worker';
+import type { BulkService } from '../../src/bulk/bulk.service';
+import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
 import {
   AGENT_TOKEN,
@@ -225,3 +228,59 @@ it('runs at most three jobs per owner (places taken by unique inserts), each age
   await finished(after.body.data.startBulkChange.id);
   expect(await db().collection('bulk_slots').countDocuments({})).toBeLessThanOrEqual(3);
 }, 120_000);
+
+it('removes done jobs and their failures a week after they finished, nothing younger', async () => {
+  const now = new Date();
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const job = (id: string, over: Record<string, unknown>) => ({
+    _id: id,
+    owner: 'agent',
+    actor: 'agent',
+    change: { priority: 'LOW' },
+    numbers: ['TKT-1'],
+    next: 1,
+    changed: 0,
+    failed: 1,
+    state: 'DONE',
+    createdAt: ago(KEEP_DONE_MS + 60_000),
+    beat: 0,
+    ...over,
+  });
+  const jobs = [
+    job('old-done', { finishedAt: ago(KEEP_DONE_MS + 1000) }),
+    job('young-done', { finishedAt: ago(KEEP_DONE_MS - 60_000) }),
+    job('old-running', { state: 'RUNNING', next: 0, finishedAt: null, failed: 0 }),
+    job('old-waiting', { state: 'RUNNING', next: 0, finishedAt: null, failed: 0, waiting: true }),
+  ];
+  await db()
+    .collection('bulk_jobs')
+    .insertMany(jobs as never[]);
+  await db()
+    .collection('bulk_job_failures')
+    .insertMany(
+      ['old-done', 'young-done'].map((j) => ({
+        _id: `${j}:0`,
+        job: j,
+        index: 0,
+        ticketNumber: 'TKT-1',
+        code: 'NOT_FOUND',
+        message: 'No ticket TKT-1.',
+      })) as never[],
+    );
+  const worker = new BulkWorker({} as BulkService, createLogger('silent'));
+  expect(await worker.cleanup(now)).toBe(2);
+  const left = await db()
+    .collection('bulk_jobs')
+    .find({ _id: { $in: jobs.map((j) => j._id) as never[] } })
+    .toArray();
+  expect(left.map((j) => j._id).sort()).toEqual(['old-running', 'young-done']);
+  const failures = await db()
+    .collection('bulk_job_failures')
+    .find({ job: { $in: ['old-done', 'young-done'] } })
+    .toArray();
+  expect(failures.map((f) => f.job)).toEqual(['young-done']);
+  // The in-process worker must not run the fake running job: it is done with here.
+  await db()
+    .collection('bulk_jobs')
+    .deleteMany({ _id: { $in: ['old-running', 'young-done'] as never[] } });
+});
