@@ -118,12 +118,20 @@ export class BulkService {
     };
     await BulkJobModel.collection.insertOne(record as never);
     if (numbers.length) {
-      const slot = await this.takeSlot(owner, record._id);
+      let slot: string | null;
+      try {
+        slot = await this.takeSlot(owner, record._id);
+        if (slot)
+          await BulkJobModel.collection.updateOne({ _id: record._id as never }, { $set: { slot, waiting: false } });
+      } catch (err) {
+        // Nothing half started stays: without its job, a place it may hold is taken back by the next start.
+        await BulkJobModel.collection.deleteOne({ _id: record._id as never }).catch(() => undefined);
+        throw err;
+      }
       if (!slot) {
         await BulkJobModel.collection.deleteOne({ _id: record._id as never });
         throw rateLimited(5);
       }
-      await BulkJobModel.collection.updateOne({ _id: record._id as never }, { $set: { slot, waiting: false } });
     }
     this.log.info({ job: record._id, tickets: numbers.length }, 'bulk change started');
     if (numbers.length) this.onStarted();
