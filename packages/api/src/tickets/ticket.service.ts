@@ -160,6 +160,8 @@ interface PlannedWrite {
   write: Omit<TicketWrite, 'events'>;
   events: NewEvent[];
   at: Date;
+  /** EventMark.fence: checked between the read this plan was made from and its write. */
+  fence?: () => Promise<void>;
 }
 
 export class TicketService {
@@ -495,12 +497,8 @@ export class TicketService {
       number: checkTicketNumber(ticketNumber),
       note: optional((n) => checkText('note', n), note),
     });
-    return this.change(
-      input.number,
-      actor,
-      'status',
-      (ticket, now) => statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now, mark),
-      mark?.fence,
+    return this.change(input.number, actor, 'status', (ticket, now) =>
+      statusWrite(ticket, planStatusChange(ticket.status, status, now, input.note), now, mark),
     );
   }
 
@@ -571,22 +569,21 @@ export class TicketService {
       assignee: optional((a) => checkAssignee(a), assignee),
     });
     const to = input.assignee ?? null;
-    return this.change(
-      input.number,
-      actor,
-      'assignment',
-      (ticket) => {
-        const from = ticket.assignee ?? null;
-        if (from === to) return null;
-        const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
-        const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...stamp(mark) };
-        const expect = { assignedAt: ticket.assignedAt ?? null };
-        return to === null
-          ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now }
-          : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
-      },
-      mark?.fence,
-    );
+    return this.change(input.number, actor, 'assignment', (ticket) => {
+      const from = ticket.assignee ?? null;
+      if (from === to) return null;
+      const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
+      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...stamp(mark) };
+      const expect = { assignedAt: ticket.assignedAt ?? null };
+      return to === null
+        ? {
+            write: { expect, set: { assignedAt: now }, unset: ['assignee'] },
+            events: [event],
+            at: now,
+            fence: mark?.fence,
+          }
+        : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now, fence: mark?.fence };
+    });
   }
 
   /** Change the priority and record an INTERNAL PRIORITY_CHANGED event (none when it already has it). */
@@ -601,21 +598,16 @@ export class TicketService {
       throw badUserInput([
         { field: 'priority', message: `must be one of ${Object.values(TicketPriority).join(', ')}` },
       ]);
-    return this.change(
-      number,
-      actor,
-      'priority',
-      (ticket, now) => {
-        if (ticket.priority === priority) return null;
-        const message = `Priority ${priority} (was ${ticket.priority})`;
-        return {
-          write: { expect: { priority: ticket.priority }, set: { priority, updatedAt: now } },
-          events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...stamp(mark) }],
-          at: now,
-        };
-      },
-      mark?.fence,
-    );
+    return this.change(number, actor, 'priority', (ticket, now) => {
+      if (ticket.priority === priority) return null;
+      const message = `Priority ${priority} (was ${ticket.priority})`;
+      return {
+        write: { expect: { priority: ticket.priority }, set: { priority, updatedAt: now } },
+        events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...stamp(mark) }],
+        at: now,
+        fence: mark?.fence,
+      };
+    });
   }
 
   /**
@@ -628,13 +620,12 @@ export class TicketService {
     actor: Actor,
     what: string,
     plan: (ticket: SequencedTicket, now: Date) => PlannedWrite | null,
-    fence?: () => Promise<void>,
   ): Promise<TicketView> {
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       const ticket = await this.sequencedByNumber(ticketNumber);
       const planned = plan(ticket, new Date());
       if (!planned) return toTicket(ticket);
-      await fence?.();
+      await planned.fence?.();
       const won = await this.store.compareAndSet(ticket, { ...planned.write, events: planned.events.length });
       if (!won) {
         await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
@@ -739,5 +730,6 @@ function statusWrite(
     write: { expect: { status: ticket.status }, set: { ...change.set, updatedAt: now }, unset: change.unset },
     events: mark ? change.events.map((e) => ({ ...e, ...stamp(mark) })) : change.events,
     at: now,
+    fence: mark?.fence,
   };
 }
