@@ -5,7 +5,8 @@
 // (`holder`, `beat`: customers/sweep-lease.model.ts), so whichever API
 // process holds it runs it, and another takes over when it stops beating.
 // Per-ticket failures are kept apart (`bulk_job_failures`, one document per
-// ticket, written before `next` moves past it): jongodb has no `$push`.
+// ticket, written once `next` moved past it, the failure kept on the job
+// until then): jongodb has no `$push`.
 import { getModelForClass, index, modelOptions, prop, Severity } from '@typegoose/typegoose';
 import type { BulkChange } from './bulk-change';
 
@@ -25,7 +26,7 @@ export class BulkJobRecord {
   @prop({ type: String, required: true })
   public _id!: string;
 
-  /** The token that started it (its tokenId): what a token's running jobs are counted by. */
+  /** Who started it (bulk.service.ts ownerOf: the token, or the AGENT_TOKENS agent): whose budget it counts in. */
   @prop({ type: String, required: true })
   public owner!: string;
 
@@ -67,12 +68,35 @@ export class BulkJobRecord {
   @prop({ type: Number, required: true })
   public beat!: number;
 
+  /** True while its start has not yet got it a place in its owner's budget (bulk-slot.model.ts): no worker runs it. */
+  @prop({ type: Boolean })
+  public waiting?: boolean;
+
+  /** Its place in its owner's budget (`bulk_slots`), let go when it is done. */
+  @prop({ type: String })
+  public slot?: string | null;
+
+  /**
+   * The failure counted with the last move of `next` (null: that ticket went
+   * through): its record is written after the count, and again by the next
+   * run, so a holder stopped in between loses no record.
+   */
+  @prop({ type: Object })
+  public lastFailure?: BulkFailure | null;
+
   /** Rounds that failed at `next` without a ticket's own error (the engine gone): after a few, the ticket is given up as failed. */
   @prop({ type: Number })
   public tries?: number;
 }
 
 export const BulkJobModel = getModelForClass(BulkJobRecord);
+
+/** A ticket's failure as the job keeps its last one. */
+export interface BulkFailure {
+  index: number;
+  code: string;
+  message: string;
+}
 
 /** One ticket a job could not change (`_id`: `<job>:<index>`, so writing it again is harmless). */
 @index({ job: 1, index: 1 })

@@ -1,5 +1,5 @@
 // Bulk changes: a job is checked and its tickets fixed at start (a view is
-// read to numbers then, in its order), stored, and run in the background by
+// read to numbers then, oldest first), stored, and run in the background by
 // bulk.worker.ts through the single mutations' own rules (ticket service,
 // fields service), one ticket at a time. What a ticket's change did is on
 // its events (stamped with the job's id), so a job resumed after a crash
@@ -8,8 +8,8 @@ import { GraphQLError } from 'graphql';
 import { Types } from 'mongoose';
 import { badUserInput, rateLimited, type FieldProblem } from '../errors/api-errors';
 import { FieldsService } from '../fields/field.service';
-import { ListingService } from '../listing/listing.service';
-import { TicketOrder } from '../listing/ticket-filter.input';
+import { filterQuery } from '../listing/listing.service';
+import { TicketStore } from '../tickets/ticket.store';
 import type { Logger } from '../logging/logger';
 import { SearchService } from '../search/search.service';
 import type { EventMark, TicketService, TicketView } from '../tickets/ticket.service';
@@ -26,12 +26,15 @@ import {
   type BulkChangeRaw,
 } from './bulk-change';
 import { BulkJobFailureModel, BulkJobModel, BulkJobState, type BulkJobRecord } from './bulk-job.model';
+import { BulkSlotModel, type BulkSlotRecord } from './bulk-slot.model';
+import { isDuplicateKeyError } from '../errors/duplicate-key';
 import type { BulkJob, BulkJobFailure } from './bulk-job.type';
 
-/** Jobs one token may have running at once (its budget): more wait for one to finish. */
+/** Jobs one token may have running at once (its budget, bulk-slot.model.ts): a start beyond is RATE_LIMITED. */
 export const MAX_RUNNING_PER_TOKEN = 3;
-/** A view is read to numbers this many at a time. */
-const VIEW_PAGE = 100;
+
+/** Errors that are no refusal of the ticket's own: the ticket is tried again (bulk.worker.ts), not failed. */
+const RETRIED: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
 
 /** What became of one ticket. */
 export type TicketOutcome = { changed: boolean } | { failure: { code: string; message: string } };
@@ -51,6 +54,14 @@ export const toJob = (r: BulkJobRecord): BulkJob => ({
 const stateOf = (t: TicketView) =>
   JSON.stringify([t.status, t.assignee ?? null, t.priority, (t as { tags?: string[] }).tags ?? []]);
 
+/**
+ * Whose budget a job counts in, and who may follow it: the token, or for
+ * AGENT_TOKENS (one tokenId for all) the agent itself (its name, or a hash
+ * of its secret when it has none).
+ */
+export const ownerOf = (caller: Principal): string =>
+  caller.agentKey ? `${caller.tokenId}:${caller.agentKey}` : caller.tokenId;
+
 export interface StartRequest {
   ticketNumbers?: readonly string[] | null;
   viewId?: string | null;
@@ -60,7 +71,7 @@ export interface StartRequest {
 export class BulkService {
   private readonly fields: FieldsService;
   private readonly views = new ViewsService();
-  private readonly listing = new ListingService();
+  private readonly store = new TicketStore();
   private readonly search = new SearchService();
 
   constructor(
@@ -86,16 +97,11 @@ export class BulkService {
     if (problems.length || !change.ok) throw badUserInput(problems);
     numbers ??= await this.viewNumbers(req.viewId!, caller);
 
-    const running = await BulkJobModel.collection.countDocuments({
-      owner: caller.tokenId,
-      state: BulkJobState.RUNNING,
-    });
-    if (running >= MAX_RUNNING_PER_TOKEN) throw rateLimited(5);
-
+    const owner = ownerOf(caller);
     const now = new Date();
     const record: BulkJobRecord = {
       _id: new Types.ObjectId().toHexString(),
-      owner: caller.tokenId,
+      owner,
       actor: caller.name,
       change: change.value,
       numbers,
@@ -107,38 +113,99 @@ export class BulkService {
       finishedAt: numbers.length ? null : now,
       holder: null,
       beat: 0,
+      // Stored before it has a place (so a place always names a stored job), run only once it has one.
+      ...(numbers.length && { waiting: true }),
     };
     await BulkJobModel.collection.insertOne(record as never);
+    if (numbers.length) {
+      let slot: string | null;
+      try {
+        slot = await this.takeSlot(owner, record._id);
+        if (slot)
+          await BulkJobModel.collection.updateOne({ _id: record._id as never }, { $set: { slot, waiting: false } });
+      } catch (err) {
+        // Nothing half started stays: without its job, a place it may hold is taken back by the next start.
+        await BulkJobModel.collection.deleteOne({ _id: record._id as never }).catch(() => undefined);
+        throw err;
+      }
+      if (!slot) {
+        await BulkJobModel.collection.deleteOne({ _id: record._id as never });
+        throw rateLimited(5);
+      }
+    }
     this.log.info({ job: record._id, tickets: numbers.length }, 'bulk change started');
     if (numbers.length) this.onStarted();
     return toJob(record);
   }
 
-  /** The view's tickets now, in its order; more than MAX_BULK_TICKETS (or no such view): BAD_USER_INPUT on viewId. */
+  /** A place in the owner's budget for the job (a unique insert); null when all are held by running jobs. */
+  private async takeSlot(owner: string, job: string): Promise<string | null> {
+    const ids = Array.from({ length: MAX_RUNNING_PER_TOKEN }, (_, k) => `${owner}:${k}`);
+    for (let round = 0; round < 2; round++) {
+      for (const _id of ids)
+        try {
+          await BulkSlotModel.collection.insertOne({ _id: _id as never, job });
+          return _id;
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err;
+        }
+      if (round === 1 || !(await this.freeEndedSlots(ids))) return null;
+    }
+    return null;
+  }
+
+  /** Let go the places whose job is done or gone (its process stopped before letting go); whether any was. */
+  private async freeEndedSlots(ids: string[]): Promise<boolean> {
+    const slots = await BulkSlotModel.collection.find<BulkSlotRecord>({ _id: { $in: ids as never[] } }).toArray();
+    const jobs = await BulkJobModel.collection
+      .find<BulkJobRecord>({ _id: { $in: slots.map((s) => s.job) as never[] } })
+      .toArray();
+    const live = new Set(jobs.filter((j) => j.state === BulkJobState.RUNNING).map((j) => j._id));
+    let freed = false;
+    for (const s of slots.filter((x) => !live.has(x.job))) {
+      const res = await BulkSlotModel.collection.deleteOne({ _id: s._id as never, job: s.job });
+      freed ||= res.deletedCount === 1;
+    }
+    return freed;
+  }
+
+  /**
+   * The view's tickets now, oldest first, read in one query by an order no
+   * change moves (a page walk in the view's own order could skip or repeat
+   * a ticket changed meanwhile). No such view, none in it, or more than
+   * MAX_BULK_TICKETS (counted before they are read): BAD_USER_INPUT on viewId.
+   */
   private async viewNumbers(viewId: string, caller: Principal): Promise<string[]> {
     const view = (await this.views.list(caller)).find((v) => v.id === viewId);
     if (!view) throw badUserInput([{ field: 'viewId', message: 'is not a view of yours nor a shared one' }]);
+    const tooMany = () =>
+      badUserInput([
+        { field: 'viewId', message: `the view holds more than ${MAX_BULK_TICKETS} tickets; narrow it first` },
+      ]);
     const filter = viewFilter(view);
-    const numbers: string[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const page: { edges: { node: TicketView }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } =
-        view.query
-          ? await this.search.search(view.query, filter, VIEW_PAGE, after, true)
-          : await this.listing.list(filter, view.order ?? TicketOrder.CREATED_DESC, VIEW_PAGE, after);
-      for (const e of page.edges) if (!numbers.includes(e.node.ticketNumber)) numbers.push(e.node.ticketNumber);
-      if (numbers.length > MAX_BULK_TICKETS)
-        throw badUserInput([
-          { field: 'viewId', message: `the view holds more than ${MAX_BULK_TICKETS} tickets; narrow it first` },
-        ]);
-      if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return numbers;
-      after = page.pageInfo.endCursor;
+    let query: Record<string, unknown>;
+    if (view.query) {
+      const ids = await this.search.ids(view.query, filter, true);
+      if (ids.length > MAX_BULK_TICKETS) throw tooMany();
+      query = { _id: { $in: ids.map((id) => new Types.ObjectId(id)) } };
+    } else {
+      const built = filterQuery(filter);
+      if ('problems' in built)
+        throw badUserInput([{ field: 'viewId', message: 'its filter is no longer valid; save the view again' }]);
+      query = built.query;
+      if ((await this.store.count(query)) > MAX_BULK_TICKETS) throw tooMany();
     }
+    const numbers = await this.store.numbers(query, MAX_BULK_TICKETS + 1);
+    if (numbers.length > MAX_BULK_TICKETS) throw tooMany();
+    if (!numbers.length) throw badUserInput([{ field: 'viewId', message: 'the view holds no tickets now' }]);
+    return numbers;
   }
 
-  async job(id: string): Promise<BulkJob | null> {
+  /** The job, to its owner (or settings:manage); null to anyone else, as for an unknown id. */
+  async job(id: string, caller: Principal): Promise<BulkJob | null> {
     const record = await BulkJobModel.collection.findOne<BulkJobRecord>({ _id: id as never });
-    return record ? toJob(record) : null;
+    if (!record || (record.owner !== ownerOf(caller) && !caller.scopes.has('settings:manage'))) return null;
+    return toJob(record);
   }
 
   async failures(jobId: string): Promise<BulkJobFailure[]> {
@@ -148,16 +215,23 @@ export class BulkService {
   /**
    * Apply the job's change to its ticket at `index`: the parts this job has
    * not yet written on it, each through its single mutation's rules, as the
-   * job's actor. A ticket's own refusal (no such ticket, too many tags,
-   * contention) is its failure; anything else (the engine gone) is thrown,
-   * and the ticket is tried again. `resuming`: the first ticket of a run,
+   * job's actor. A ticket's own refusal (no such ticket, too many tags) is
+   * its failure; anything else (the engine gone, contention, the service
+   * busy) is thrown, and the ticket is tried again. `resuming`: the first ticket of a run,
    * the only one an earlier run may have changed without counting it (a
    * run counts each ticket before it goes to the next), so the only one
-   * whose events are read for what the job already did.
+   * whose events are read for what the job already did. `fence` runs
+   * between each write's read of the ticket and its compare-and-set, and
+   * throws once this process no longer holds the job.
    */
-  async applyTicket(job: BulkJobRecord, index: number, resuming: boolean): Promise<TicketOutcome> {
+  async applyTicket(
+    job: BulkJobRecord,
+    index: number,
+    resuming: boolean,
+    fence?: () => Promise<void>,
+  ): Promise<TicketOutcome> {
     const number = job.numbers[index];
-    const mark: EventMark = { bulkJob: job._id };
+    const mark: EventMark = { bulkJob: job._id, fence };
     try {
       const before = await this.tickets.byNumberOrNull(number);
       if (!before) return { failure: { code: 'NOT_FOUND', message: `No ticket ${number}.` } };
@@ -169,7 +243,8 @@ export class BulkService {
       return { changed: mine.size > 0 || stateOf(now) !== stateOf(before) };
     } catch (err) {
       const code = err instanceof GraphQLError ? err.extensions?.code : undefined;
-      if (typeof code !== 'string' || code === 'INTERNAL_SERVER_ERROR') throw err;
+      // Not the ticket's own refusal: the engine failing, or busy/contended (SERVICE_UNAVAILABLE): tried again.
+      if (typeof code !== 'string' || RETRIED.has(code)) throw err;
       return { failure: { code, message: (err as GraphQLError).message } };
     }
   }

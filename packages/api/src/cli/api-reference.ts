@@ -61,7 +61,8 @@ function budgetOf(field: string): string {
     field === 'createUpload'
       ? `, uploadBytes (its size in KiB, ${BUDGETS.uploadBytes.points} per ${BUDGETS.uploadBytes.duration} s per client)`
       : '';
-  return `${name} (${points} per ${duration} s per client)${uploads}`;
+  const bulk = field === 'startBulkChange' ? ', 1 point per 10 ticketNumbers (a view: 1)' : '';
+  return `${name} (${points} per ${duration} s per client${bulk})${uploads}`;
 }
 
 /** One error an operation answers with: a code, and the input field it names where it names one. */

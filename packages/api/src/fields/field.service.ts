@@ -159,8 +159,9 @@ export class FieldsService {
       const after = await this.tickets.applyIfUnchanged(
         ticket,
         set,
-        [{ kind: TimelineEventKind.TAGGED, message, ...mark }],
+        [{ kind: TimelineEventKind.TAGGED, message, ...(mark && { bulkJob: mark.bulkJob }) }],
         actor,
+        mark?.fence,
       );
       if (after) return after;
     }

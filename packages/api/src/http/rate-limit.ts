@@ -80,7 +80,15 @@ export const BUDGET_OF_FIELD: Record<string, Budget> = {
   // Token holders' work too; an erasure is heavy, the agents' budget bounds it.
   customerData: 'agent',
   eraseCustomer: 'agent',
+  // A bulk job is many tickets' changes: charged by its size (bulkPoints).
+  startBulkChange: 'agent',
 };
+
+/** Agent points of a bulk job over a list: 1 per 10 tickets (a view's size is known only later: 1). */
+export function bulkPoints(ticketNumbers: unknown): number {
+  const n = Array.isArray(ticketNumbers) ? ticketNumbers.length : 0;
+  return Math.min(Math.max(1, Math.ceil(n / 10)), BUDGETS.agent.points);
+}
 
 /** What a plan costs: points per budget, and the ticket numbers it looks up publicly (normalised). */
 export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; lookedUp: string[] } {
@@ -89,7 +97,8 @@ export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; loo
   for (const field of plan.rootFields) {
     if (FREE_FIELDS.has(field.name)) continue;
     const budget = BUDGET_OF_FIELD[field.name] ?? 'other';
-    budgets.set(budget, (budgets.get(budget) ?? 0) + 1);
+    const points = field.name === 'startBulkChange' ? bulkPoints(field.args.ticketNumbers) : 1;
+    budgets.set(budget, (budgets.get(budget) ?? 0) + points);
     if (field.name === 'createUpload')
       budgets.set('uploadBytes', (budgets.get('uploadBytes') ?? 0) + uploadKiB(field.args.size));
     const n = field.args.ticketNumber;

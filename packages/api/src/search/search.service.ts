@@ -52,6 +52,11 @@ export class SearchService {
     return (await this.matches(query, filter, SEARCH_PAGE.min, null, seesInternal)).matches.length;
   }
 
+  /** The ids of every ticket the query and filter match (as ranked: at most what one search considers). */
+  async ids(query: string, filter: TicketFilter | null | undefined, seesInternal: boolean): Promise<string[]> {
+    return (await this.matches(query, filter, SEARCH_PAGE.min, null, seesInternal)).matches.map((m) => m.id);
+  }
+
   async search(
     query: string,
     filter: TicketFilter | null | undefined,

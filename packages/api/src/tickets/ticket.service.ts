@@ -81,7 +81,17 @@ export type Actor = string | null;
 /** Stamped on a change's events: the bulk job (bulk/) that made it, so a resumed job sees what it already did. */
 export interface EventMark {
   bulkJob: string;
+  /**
+   * Called after the ticket is read and before its compare-and-set, on every
+   * attempt; throws when the write must not happen (the job's lease is lost).
+   * The write is conditioned on the ticket as read, so a change by anyone
+   * after the fence passed makes it fail and the fence runs again: a fence.
+   */
+  fence?: () => Promise<void>;
 }
+
+/** What of a mark goes on an event (the fence is not data). */
+const stamp = (mark?: EventMark) => (mark ? { bulkJob: mark.bulkJob } : {});
 
 /** Same key + same fingerprint = a retry of the same request. */
 export function fingerprint(values: CreateTicketValues): string {
@@ -150,6 +160,8 @@ interface PlannedWrite {
   write: Omit<TicketWrite, 'events'>;
   events: NewEvent[];
   at: Date;
+  /** EventMark.fence: checked between the read this plan was made from and its write. */
+  fence?: () => Promise<void>;
 }
 
 export class TicketService {
@@ -567,11 +579,16 @@ export class TicketService {
       const from = ticket.assignee ?? null;
       if (from === to) return null;
       const now = new Date(Math.max(Date.now(), (ticket.assignedAt?.getTime() ?? 0) + 1));
-      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...mark };
+      const event = { kind: TimelineEventKind.ASSIGNED, message: assignmentMessage(from, to), ...stamp(mark) };
       const expect = { assignedAt: ticket.assignedAt ?? null };
       return to === null
-        ? { write: { expect, set: { assignedAt: now }, unset: ['assignee'] }, events: [event], at: now }
-        : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now };
+        ? {
+            write: { expect, set: { assignedAt: now }, unset: ['assignee'] },
+            events: [event],
+            at: now,
+            fence: mark?.fence,
+          }
+        : { write: { expect, set: { assignee: to, assignedAt: now } }, events: [event], at: now, fence: mark?.fence };
     });
   }
 
@@ -592,8 +609,9 @@ export class TicketService {
       const message = `Priority ${priority} (was ${ticket.priority})`;
       return {
         write: { expect: { priority: ticket.priority }, set: { priority, updatedAt: now } },
-        events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...mark }],
+        events: [{ kind: TimelineEventKind.PRIORITY_CHANGED, message, ...stamp(mark) }],
         at: now,
+        fence: mark?.fence,
       };
     });
   }
@@ -614,6 +632,7 @@ export class TicketService {
       const ticket = await this.sequencedByNumber(ticketNumber);
       const planned = plan(ticket, new Date());
       if (!planned || (stillWanted && !(await stillWanted()))) return toTicket(ticket);
+      await planned.fence?.();
       const won = await this.store.compareAndSet(ticket, { ...planned.write, events: planned.events.length });
       if (!won) {
         await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
@@ -640,8 +659,11 @@ export class TicketService {
     set: Record<string, unknown>,
     events: NewEvent[],
     actor: Actor,
+    fence?: () => Promise<void>,
   ): Promise<TicketView | null> {
-    const won = await this.store.compareAndSet(await this.store.sequenced(ticket), { set, events: events.length });
+    const sequenced = await this.store.sequenced(ticket);
+    await fence?.();
+    const won = await this.store.compareAndSet(sequenced, { set, events: events.length });
     if (!won) return null;
     const written = await this.insertEvents(ticket._id, new Date(), actor, events, won.first);
     await this.hooks.onWritten?.(ticket._id, written);
@@ -713,7 +735,8 @@ function statusWrite(
   if (!change) return null;
   return {
     write: { expect: { status: ticket.status }, set: { ...change.set, updatedAt: now }, unset: change.unset },
-    events: mark ? change.events.map((e) => ({ ...e, ...mark })) : change.events,
+    events: mark ? change.events.map((e) => ({ ...e, ...stamp(mark) })) : change.events,
     at: now,
+    fence: mark?.fence,
   };
 }

@@ -319,6 +319,12 @@ export class TicketStore {
     return tickets().countDocuments(filter);
   }
 
+  /** The numbers of the tickets matching `filter`, oldest first (by _id: an order no change moves), at most `limit`. */
+  async numbers(filter: Record<string, unknown>, limit: number): Promise<string[]> {
+    const found = await tickets().find<StoredTicket>(filter).sort({ _id: 1 }).limit(limit).toArray();
+    return found.map((t) => t.ticketNumber);
+  }
+
   /** Set `field` to `value` only while it still holds `expected` (a respelling, a scrub); 1 when this call changed it. */
   async replaceIfStill(ticketId: Types.ObjectId, field: string, expected: unknown, value: unknown): Promise<number> {
     const res = await tickets().updateOne({ _id: ticketId, [field]: expected }, { $set: { [field]: value } });

@@ -22,6 +22,8 @@ export interface Principal {
   /** The token's unique id (its record's _id; "agent" for every AGENT_TOKENS token): what owns webhooks. */
   tokenId: string;
   scopes: ReadonlySet<Scope>;
+  /** AGENT_TOKENS only: this agent apart from the others (its name, or for a bare secret a hash of it). */
+  agentKey?: string;
 }
 
 /** Tokens from AGENT_TOKENS: agents that read and answer tickets. */

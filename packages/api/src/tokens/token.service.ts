@@ -2,6 +2,7 @@
 // Authorization header into a Principal. Lookups are cached for a few
 // seconds only, so a revoked token stops working in every API process
 // within REVOCATION_DELAY_MS without a database round trip per request.
+import { createHash } from 'node:crypto';
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
@@ -9,7 +10,7 @@ import { serviceUnavailable } from '../errors/api-errors';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { isDatabaseUnavailable } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
-import type { AgentToken } from './agent-tokens';
+import { DEFAULT_AGENT_NAME, type AgentToken } from './agent-tokens';
 import { ApiTokenModel, type ApiToken } from './api-token.model';
 import { ENV_AGENT, isScope, SCOPES, type Principal, type Scope } from './scopes';
 import { bearer, newToken, parseToken, secretDigest, secretMatches } from './token-secret';
@@ -73,7 +74,14 @@ export class TokenService {
     // Every AGENT_TOKENS agent owns webhooks as one ("agent"); each signs its events with its own name.
     this.envAgents = envTokens.map((t) => ({
       digest: secretDigest(t.secret),
-      principal: { ...ENV_AGENT, name: t.name },
+      principal: {
+        ...ENV_AGENT,
+        name: t.name,
+        agentKey:
+          t.name === DEFAULT_AGENT_NAME
+            ? `#${createHash('sha256').update(t.secret).digest('hex').slice(0, 16)}`
+            : t.name,
+      },
     }));
   }
 

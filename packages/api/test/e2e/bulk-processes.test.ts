@@ -139,3 +139,83 @@ describeBuilt('bulk jobs across processes', () => {
     }
   }, 720_000);
 });
+
+describeBuilt('a bulk job whose holder stalls past its lease', () => {
+  const uri = databaseUri('bulk_stall');
+  let servers: ServerProcess[] = [];
+  const start = () =>
+    startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', SEARCH_INDEXING: 'off' });
+  const db = () => mongoose.connection.db!;
+  beforeAll(async () => {
+    await connectDatabase(uri, 10_000);
+    for (const c of [...COLLECTIONS, 'bulk_jobs', 'bulk_job_failures', 'bulk_slots'])
+      await db().collection(c).deleteMany({});
+    servers = await Promise.all([start(), start()]);
+  }, 120_000);
+  afterAll(async () => {
+    for (const s of servers) if (s.child.exitCode === null) s.child.kill('SIGCONT');
+    await Promise.all(servers.map((s) => (s.child.exitCode === null ? s.stop() : null)));
+    await mongoose.disconnect();
+  });
+
+  it('writes nothing once woken: its successor finished the job and people changed the tickets since', async () => {
+    const numbers: string[] = [];
+    for (let i = 0; i < 60; i++)
+      numbers.push(
+        (await gql<any>(servers[i % 2].url, CREATE, { input: ticketInput() })).body.data!.createTicket.ticketNumber,
+      );
+    const started = await gql<any>(servers[0].url, START, { numbers, change: { assignee: 'kim' } }, agent);
+    expect(started.body.errors).toBeUndefined();
+    const id: string = started.body.data!.startBulkChange.id;
+    const job = () =>
+      db()
+        .collection('bulk_jobs')
+        .findOne({ _id: id as never });
+    const running = await until(job, (j) => (j?.next ?? 0) >= 10 && typeof j?.holder === 'string', 'progress');
+    const stalled = servers.find((s) => String(running!.holder).includes(`:${s.child.pid}:`))!;
+    expect(stalled).toBeDefined();
+    stalled.child.kill('SIGSTOP');
+    // Where it stopped: at most the ticket after the last one counted.
+    const at = (await job())!.next as number;
+    const other = servers.find((s) => s !== stalled)!;
+    const done = await until(
+      async () => (await gql<any>(other.url, JOB, { id }, agent)).body.data!.bulkJob,
+      (j) => j.state === 'DONE',
+      'the successor to finish the job',
+    );
+    expect(done).toMatchObject({ total: 60, done: 60, failed: 0 });
+    // People take the tickets around where it stopped.
+    const touched = numbers.slice(Math.max(0, at - 1), at + 2);
+    for (const n of touched) {
+      const r = await gql<any>(
+        other.url,
+        `mutation($n: String!) { assignTicket(ticketNumber: $n, assignee: "lee") { assignee } }`,
+        { n },
+        agent,
+      );
+      expect(r.body.errors).toBeUndefined();
+    }
+    // Only the stalled process runs from here: it wakes, and a job of its own finishing there shows its
+    // stale round is over (a process runs its jobs one round at a time).
+    await other.stop();
+    stalled.child.kill('SIGCONT');
+    const probe = await gql<any>(stalled.url, START, { numbers: [numbers[0]], change: { priority: 'LOW' } }, agent);
+    expect(probe.body.errors).toBeUndefined();
+    await until(
+      async () =>
+        (await gql<any>(stalled.url, JOB, { id: probe.body.data!.startBulkChange.id }, agent)).body.data!.bulkJob,
+      (j) => j.state === 'DONE',
+      'a job on the woken process',
+    );
+    for (const n of touched) {
+      const t = await db().collection('tickets').findOne({ ticketNumber: n });
+      expect([n, t!.assignee]).toEqual([n, 'lee']);
+      const assigned = await db()
+        .collection('ticket_events')
+        .countDocuments({ ticketId: t!._id, kind: 'ASSIGNED', bulkJob: id });
+      // One (none when the feed gave up the number of a write the stop cut from its event).
+      expect([n, assigned <= 1]).toEqual([n, true]);
+    }
+    expect((await job())!.next).toBe(60);
+  }, 300_000);
+});

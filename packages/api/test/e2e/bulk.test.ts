@@ -4,8 +4,20 @@
 // its single mutations add and the starting token as actor; bad requests
 // refused naming the field, with nothing stored.
 import mongoose from 'mongoose';
+import { BulkWorker, KEEP_DONE_MS } from '../../src/bulk/bulk.worker';
+import type { BulkService } from '../../src/bulk/bulk.service';
+import { createLogger } from '../../src/logging/logger';
 import { TokenService } from '../../src/tokens/token.service';
-import { CREATE, agent, codeOf, startTestApi, ticketInput, type GqlResult, type TestApi } from '../support/api';
+import {
+  AGENT_TOKEN,
+  CREATE,
+  agent,
+  codeOf,
+  startTestApi,
+  ticketInput,
+  type GqlResult,
+  type TestApi,
+} from '../support/api';
 
 const START = `mutation($numbers: [String!], $view: ID, $change: BulkChangeInput!) {
   startBulkChange(ticketNumbers: $numbers, viewId: $view, change: $change) { id state total done changed failed createdAt finishedAt failures { ticketNumber code message } }
@@ -15,12 +27,20 @@ const TICKET = `query($n: String!) { ticket(ticketNumber: $n) { status priority 
 
 let api: TestApi;
 let reader: Record<string, string>;
+let manager: Record<string, string>;
+// A second AGENT_TOKENS agent, named: a budget and jobs of its own.
+const KIM_SECRET = 'kim-secret-0123456789abcdef-0123456789';
+const kim = { authorization: `Bearer ${KIM_SECRET}` };
 const db = () => mongoose.connection.db!;
 beforeAll(async () => {
-  api = await startTestApi('bulk');
+  api = await startTestApi('bulk', { AGENT_TOKENS: `${AGENT_TOKEN},kim=${KIM_SECRET}` });
   await api.reset();
-  for (const c of ['bulk_jobs', 'bulk_job_failures', 'ticket_views']) await db().collection(c).deleteMany({});
+  for (const c of ['bulk_jobs', 'bulk_job_failures', 'bulk_slots', 'ticket_views'])
+    await db().collection(c).deleteMany({});
   reader = { authorization: `Bearer ${(await new TokenService([]).create('reader', ['tickets:read'])).token}` };
+  manager = {
+    authorization: `Bearer ${(await new TokenService([]).create('manager', ['tickets:read', 'settings:manage'])).token}`,
+  };
 });
 afterAll(async () => {
   await api.stop();
@@ -103,13 +123,13 @@ it('changes a list of tickets once each, reports the ones that fail, and goes on
   expect(t.timeline).toHaveLength(5);
 });
 
-it('over a view: its tickets as they stood at start, in its order', async () => {
+it('over a view: its tickets as they stood at start, oldest first', async () => {
   const low = [];
   for (let i = 0; i < 3; i++) low.push(await create({ priority: 'LOW' }));
   const normal = await create({ priority: 'NORMAL' });
   const view = await api.gql<any>(
     `mutation($i: TicketViewInput!) { saveView(input: $i) { id count } }`,
-    { i: { name: 'Low', filter: { priority: ['LOW'] }, order: 'CREATED_ASC' } },
+    { i: { name: 'Low', filter: { priority: ['LOW'] }, order: 'CREATED_DESC' } },
     agent,
   );
   expect(view.body.data.saveView.count).toBe(3);
@@ -137,6 +157,12 @@ it('over a view: its tickets as they stood at start, in its order', async () => 
 
 it('refuses a bad request naming the field, and stores nothing', async () => {
   const n = await create();
+  const none = await api.gql<any>(
+    `mutation($i: TicketViewInput!) { saveView(input: $i) { id count } }`,
+    { i: { name: 'Nobody', filter: { customerEmail: 'nobody@example.com' } } },
+    agent,
+  );
+  expect(none.body.data.saveView.count).toBe(0);
   const before = await db().collection('bulk_jobs').countDocuments({});
   const cases: [Record<string, unknown>, string[]][] = [
     [{ numbers: [n], change: {} }, ['change']],
@@ -151,6 +177,7 @@ it('refuses a bad request naming the field, and stores nothing', async () => {
     [{ numbers: [n], change: { addTags: ['a', ''] } }, ['change.addTags[1]']],
     [{ numbers: [n], change: { addTags: ['a'], removeTags: ['A'] } }, ['change.removeTags']],
     [{ view: 'nope', change: { unassign: true } }, ['viewId']],
+    [{ view: none.body.data.saveView.id, change: { unassign: true } }, ['viewId']],
   ];
   for (const [variables, fields] of cases) {
     const r = await api.gql(START, variables, agent);
@@ -169,4 +196,91 @@ it('refuses a bad request naming the field, and stores nothing', async () => {
   expect(await db().collection('bulk_jobs').countDocuments({})).toBe(before);
   expect((await api.gql<any>(JOB, { id: 'nope' }, reader)).body.data.bulkJob).toBeNull();
   expect(codeOf(await api.gql(JOB, { id: 'nope' }))).toBe('UNAUTHENTICATED');
+});
+
+it('runs at most three jobs per owner (places taken by unique inserts), each agent its own; a job shown to its owner only', async () => {
+  // Jobs of 5000 unknown numbers: none can finish while the starts race.
+  const many = Array.from({ length: 5000 }, (_, i) => `TKT-${900000 + i}`);
+  const starts = await Promise.all(
+    Array.from({ length: 5 }, () => api.gql<any>(START, { numbers: many, change: { priority: 'LOW' } }, agent)),
+  );
+  const codes = starts.map((r) => codeOf(r) ?? 'OK').sort();
+  expect(codes).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED']);
+  // The refused starts left no job behind.
+  expect(await db().collection('bulk_jobs').countDocuments({ state: 'RUNNING' })).toBe(3);
+  const mine = starts.find((r) => !r.body.errors)!.body.data.startBulkChange.id;
+
+  // Another agent of AGENT_TOKENS has its own budget, and does not see the first one's job; settings:manage does.
+  const other = await api.gql<any>(START, { numbers: many.slice(0, 3000), change: { priority: 'LOW' } }, kim);
+  expect(other.body.errors).toBeUndefined();
+  expect((await api.gql<any>(JOB, { id: mine }, kim)).body.data.bulkJob).toBeNull();
+  expect((await api.gql<any>(JOB, { id: mine }, reader)).body.data.bulkJob).toBeNull();
+  expect((await api.gql<any>(JOB, { id: mine }, manager)).body.data.bulkJob.id).toBe(mine);
+  expect((await api.gql<any>(JOB, { id: mine }, agent)).body.data.bulkJob.id).toBe(mine);
+
+  // Jobs that ended without letting go of their place (their process stopped in between): the next start takes it back.
+  await db()
+    .collection('bulk_jobs')
+    .updateMany({ state: 'RUNNING' }, { $set: { state: 'DONE' } });
+  expect(await db().collection('bulk_slots').countDocuments({})).toBe(4);
+  const after = await api.gql<any>(START, { numbers: many.slice(0, 10), change: { priority: 'LOW' } }, agent);
+  expect(after.body.errors).toBeUndefined();
+  await finished(after.body.data.startBulkChange.id);
+  expect(await db().collection('bulk_slots').countDocuments({})).toBeLessThanOrEqual(3);
+}, 120_000);
+
+it('removes done jobs and their failures a week after they finished, nothing younger', async () => {
+  const now = new Date();
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const job = (id: string, over: Record<string, unknown>) => ({
+    _id: id,
+    owner: 'agent',
+    actor: 'agent',
+    change: { priority: 'LOW' },
+    numbers: ['TKT-1'],
+    next: 1,
+    changed: 0,
+    failed: 1,
+    state: 'DONE',
+    createdAt: ago(KEEP_DONE_MS + 60_000),
+    beat: 0,
+    ...over,
+  });
+  const jobs = [
+    job('old-done', { finishedAt: ago(KEEP_DONE_MS + 1000) }),
+    job('young-done', { finishedAt: ago(KEEP_DONE_MS - 60_000) }),
+    job('old-running', { state: 'RUNNING', next: 0, finishedAt: null, failed: 0 }),
+    job('old-waiting', { state: 'RUNNING', next: 0, finishedAt: null, failed: 0, waiting: true }),
+  ];
+  await db()
+    .collection('bulk_jobs')
+    .insertMany(jobs as never[]);
+  await db()
+    .collection('bulk_job_failures')
+    .insertMany(
+      ['old-done', 'young-done'].map((j) => ({
+        _id: `${j}:0`,
+        job: j,
+        index: 0,
+        ticketNumber: 'TKT-1',
+        code: 'NOT_FOUND',
+        message: 'No ticket TKT-1.',
+      })) as never[],
+    );
+  const worker = new BulkWorker({} as BulkService, createLogger('silent'));
+  expect(await worker.cleanup(now)).toBe(2);
+  const left = await db()
+    .collection('bulk_jobs')
+    .find({ _id: { $in: jobs.map((j) => j._id) as never[] } })
+    .toArray();
+  expect(left.map((j) => j._id).sort()).toEqual(['old-running', 'young-done']);
+  const failures = await db()
+    .collection('bulk_job_failures')
+    .find({ job: { $in: ['old-done', 'young-done'] } })
+    .toArray();
+  expect(failures.map((f) => f.job)).toEqual(['young-done']);
+  // The in-process worker must not run the fake running job: it is done with here.
+  await db()
+    .collection('bulk_jobs')
+    .deleteMany({ _id: { $in: ['old-running', 'young-done'] as never[] } });
 });
