@@ -2,6 +2,9 @@
 // the tracking page, the customer replies with a screenshot, and the
 // agents' inbox (signed in another tab) marks the ticket live; the agent's
 // ticket page shows the reply's channel. The API runs as a built process.
+// Then a whole email thread: confirmation and answer sent by SMTP, the
+// customer's reply read from a real Dovecot, shown on the agent's page.
+import { ImapFlow } from 'imapflow';
 import type { Browser } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { AGENT_TOKEN } from '../../api/test/support/api';
@@ -12,8 +15,10 @@ import {
   screenshot,
   startPreview,
 } from '../../api/test/support/browser';
+import { dovecotMissing, startDovecot, type Dovecot } from '../../api/test/support/dovecot';
 import { png } from '../../api/test/support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../../api/test/support/processes';
+import { TestSmtp } from '../../api/test/support/smtp';
 
 const reason = browserMissing() || (serverBuilt ? '' : 'the API is not built (npm test builds it)');
 if (reason) console.warn(`skipped: browser conversation tests: ${reason}`);
@@ -90,5 +95,143 @@ describeBrowser('reference web client: the customer replies', () => {
     await page.goto(`${base}/track?ticket=${created.ticketNumber}&key=wrong-key`);
     await page.getByText('No ticket matches').waitFor();
     expect(await page.getByLabel('Your message').count()).toBe(0);
+  });
+});
+
+const emailReason = reason || dovecotMissing;
+if (!reason && dovecotMissing) console.warn(`skipped: browser email thread test: ${dovecotMissing}`);
+const describeEmail = emailReason ? describe.skip : describe;
+
+/** Polls `read` until `ready` holds (bounded), and answers the last read. */
+async function until<T>(read: () => Promise<T>, ready: (v: T) => boolean, what: string, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ready(v)) return v;
+    if (Date.now() > end) throw new Error(`${what}: not so after ${ms} ms: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describeEmail('reference web client: a conversation by email', () => {
+  const smtp = new TestSmtp();
+  let dovecot: Dovecot;
+  let server: ServerProcess;
+  let preview: Awaited<ReturnType<typeof startPreview>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    ({
+      servers: [server],
+    } = await startServers(1, 'web_email_thread', {
+      SMTP_URL: await smtp.start(),
+      EMAIL_FROM: 'Support <support@help.example.com>',
+      PUBLIC_WEB_URL: 'https://help.example.com/',
+      IMAP_URL: dovecot.url,
+      EMAIL_LEASE_SECONDS: '2',
+    }));
+    preview = await startPreview(server.url.replace(/\/graphql$/, ''));
+    browser = await chromiumForFile();
+  }, 60_000);
+
+  afterAll(async () => {
+    await closeChromium();
+    preview?.stop();
+    expect(await server?.stop()).toBe(0);
+    await smtp.stop();
+    await dovecot?.stop();
+  });
+
+  it("threads the confirmation, the agent's answer and the customer's emailed reply on the agent's page", async () => {
+    const customer = 'ada@customer.example.org';
+    const api = createClient({ url: server.url, token: AGENT_TOKEN });
+    const created = await createClient({ url: server.url }).createTicket({
+      customerEmail: customer,
+      subject: 'Printer on floor 3 jams',
+      description: 'It jams on every second page since Monday.',
+    });
+    const n = created.ticketNumber;
+    const [confirmation] = await smtp.waitFor(() => smtp.to(customer).length === 1).then(() => smtp.to(customer));
+    expect(confirmation.mail.subject).toContain(`[${n}]`);
+
+    const answerText = 'Please open tray 2 and take out the torn sheet, then try again.';
+    await api.respondToTicket({ ticketNumber: n, message: answerText });
+    await smtp.waitFor(() => smtp.to(customer).length === 2);
+    const answer = smtp.to(customer)[1];
+    expect(answer.mail.text).toContain('tray 2');
+    expect(answer.mail.inReplyTo).toBe(confirmation.mail.messageId);
+
+    // The customer answers from their mail program: a reply to the agent's message.
+    const replyId = `<reply.${Date.now()}@customer.example.org>`;
+    const imap = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user: dovecot.user, pass: dovecot.pass },
+      logger: false,
+    });
+    await imap.connect();
+    try {
+      await imap.append(
+        'INBOX',
+        [
+          `From: Ada Lovelace <${customer}>`,
+          'To: support@help.example.com',
+          `Subject: Re: ${answer.mail.subject}`,
+          `Message-ID: ${replyId}`,
+          `In-Reply-To: ${answer.mail.messageId}`,
+          `References: ${confirmation.mail.messageId} ${answer.mail.messageId}`,
+          'Date: Mon, 07 Dec 2026 09:30:00 +0000',
+          'MIME-Version: 1.0',
+          'Content-Type: text/plain; charset=utf-8',
+          '',
+          'That worked, thank you! It prints again.',
+          '',
+          '> Please open tray 2 and take out the torn sheet, then try again.',
+          '',
+        ].join('\r\n'),
+      );
+    } finally {
+      await imap.logout().catch(() => {});
+    }
+
+    // Wait (bounded) for what the page is to show: the reply on the ticket, the answer's email recorded as sent.
+    const ticket = await until(
+      () => api.ticket({ ticketNumber: n }),
+      (t) =>
+        !!t?.timeline.some((e) => e.kind === 'CUSTOMER_REPLY') &&
+        t.timeline.some((e) => e.kind === 'CREATED' && e.email?.status === 'SENT') &&
+        t.timeline.some((e) => e.message === answerText && e.email?.status === 'SENT'),
+      `the emailed reply on ${n}, the confirmation and the answer recorded as sent`,
+    );
+    const reply = ticket!.timeline.find((e) => e.kind === 'CUSTOMER_REPLY')!;
+    expect(reply.channel).toBe('EMAIL');
+    expect(reply.message).toContain('That worked, thank you!');
+    expect(reply.message).not.toContain('torn sheet');
+
+    const page = await (
+      await browser.newContext({ locale: 'en-GB', viewport: { width: 1000, height: 900 } })
+    ).newPage();
+    await page.goto(`${preview.base}/agent`);
+    await page.getByLabel('API token').fill(AGENT_TOKEN);
+    await page.getByLabel('Your agent id').fill('grace');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator(`[data-testid="inbox-row"][data-number="${n}"]`).waitFor({ timeout: 15_000 });
+    await page.goto(`${preview.base}/agent/ticket?number=${n}`);
+
+    const replyEvent = page.locator('[data-kind="CUSTOMER_REPLY"]');
+    await replyEvent.waitFor();
+    expect(await replyEvent.textContent()).toContain('That worked, thank you!');
+    expect(await replyEvent.getByTestId('channel').getAttribute('data-channel')).toBe('EMAIL');
+    expect(await replyEvent.getByTestId('channel').textContent()).toContain('by email');
+
+    const answerEvent = page.locator('li.event').filter({ hasText: 'take out the torn sheet' });
+    expect(await answerEvent.count()).toBe(1);
+    expect(await answerEvent.getByTestId('email-status').getAttribute('data-status')).toBe('SENT');
+    expect(await answerEvent.getByTestId('email-status').textContent()).toContain('email sent');
+    const confirmed = page.locator('[data-kind="CREATED"] [data-testid="email-status"]');
+    expect(await confirmed.getAttribute('data-status')).toBe('SENT');
+    await screenshot(page, 'email-thread.png', { docs: true });
   });
 });
