@@ -141,7 +141,10 @@ describe('webhook management', () => {
     expect((await admin.replayWebhook({ id: webhook.id, after: null })).id).toBe(webhook.id);
     expect((await admin.updateWebhook({ id: webhook.id, enabled: false, kinds: [] })).enabled).toBe(false);
     expect((await admin.webhooks()).map((w) => [w.id, w.enabled, w.kinds])).toEqual([[webhook.id, false, []]]);
-    expect(await admin.webhookDeliveries({ webhookId: webhook.id })).toEqual([]);
+    // The replay may already have tried earlier tests' resolutions against the closed port before the
+    // webhook was disabled: whatever is listed is one of its kinds and was not delivered.
+    const deliveries = await admin.webhookDeliveries({ webhookId: webhook.id });
+    expect(deliveries.filter((d) => d.kind !== 'RESOLVED' || d.status === 'DELIVERED')).toEqual([]);
     expect(await admin.deleteWebhook({ id: webhook.id })).toBe(true);
     expect(await admin.webhooks()).toEqual([]);
     expect(await rejection(admin.deleteWebhook({ id: '0123456789abcdef01234567' }))).toBeInstanceOf(NotFoundError);
