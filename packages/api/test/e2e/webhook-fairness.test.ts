@@ -22,7 +22,6 @@ const ENV = {
   AGENT_TOKENS: AGENT_TOKEN,
   RATE_LIMIT: 'off',
 };
-const SLOW_MS = 5_000;
 const SLOW_HOOKS = 17;
 const uri = databaseUri('webhook_fairness');
 const db = () => mongoose.connection.db!;
@@ -58,7 +57,7 @@ async function latencies(api: ServerProcess, fast: Receiver, count: number): Pro
     const before = fast.delivered().length;
     const t0 = Date.now();
     await createTicket(api.url);
-    await fast.until(() => fast.delivered().length > before, 15_000);
+    await fast.until(() => fast.delivered().length > before, 30_000);
     out.push(fast.delivered()[before].at - t0);
   }
   return out;
@@ -85,11 +84,11 @@ describeBuilt('webhooks do not wait on each other', () => {
     await mongoose.disconnect();
   });
 
-  it(`${SLOW_HOOKS} webhooks whose receiver takes ${SLOW_MS / 1000} s, and a fast one of the same owner: the fast one is served within 2 s`, async () => {
+  it(`${SLOW_HOOKS} webhooks whose receiver does not answer, and a fast one of the same owner: the fast one is served meanwhile`, async () => {
     const api = await start();
     const auth = await bearer('busy');
     const slow = receiver();
-    slow.delayMs = SLOW_MS;
+    slow.holding = true; // answers nothing until the end: no clock decides this test
     const fast = receiver();
     const slowUrl = await slow.start();
     for (let i = 0; i < SLOW_HOOKS; i++) await hook(api, slowUrl, auth);
@@ -97,30 +96,36 @@ describeBuilt('webhooks do not wait on each other', () => {
 
     await createTicket(api.url);
     // Every slow one is being answered at once: no small fixed limit queues them.
-    await slow.until(() => slow.requests.length >= SLOW_HOOKS, 4_000);
+    await slow.until(() => slow.requests.length >= SLOW_HOOKS, 30_000);
     const waits = await latencies(api, fast, 3);
-    console.log(`fast webhook beside ${SLOW_HOOKS} slow ones: ${waits.join(', ')} ms`);
-    expect(Math.max(...waits)).toBeLessThan(2_000);
-  }, 60_000);
+    console.log(`fast webhook beside ${SLOW_HOOKS} unanswering ones: ${waits.join(', ')} ms`);
+    expect(slow.maxInFlight).toBe(SLOW_HOOKS);
+    // Served while all 17 still waited: none had given up yet (an attempt gives up after 10 s, then retries).
+    expect(slow.requests.length).toBe(SLOW_HOOKS);
+    slow.release();
+  }, 120_000);
 
-  it("with WEBHOOK_MAX_SENDERS=8, one owner's slow webhooks hold at most a quarter of the senders and another owner's webhook is served within 2 s", async () => {
+  it("with WEBHOOK_MAX_SENDERS=8, one owner's slow webhooks hold at most a quarter of the senders and another owner's webhook is served meanwhile", async () => {
     const api = await start({ WEBHOOK_MAX_SENDERS: '8' });
     const busy = await bearer('busy');
     const other = await bearer('other');
     const slow = receiver();
-    slow.delayMs = SLOW_MS;
+    slow.holding = true;
     const fast = receiver();
     const slowUrl = await slow.start();
     for (let i = 0; i < SLOW_HOOKS; i++) await hook(api, slowUrl, busy);
     await hook(api, await fast.start(), other);
 
     await createTicket(api.url);
-    await slow.until(() => slow.requests.length >= 2, 4_000);
+    await slow.until(() => slow.requests.length >= 2, 30_000);
     const waits = await latencies(api, fast, 3);
-    console.log(`fast webhook beside ${SLOW_HOOKS} slow ones of another owner, 8 senders: ${waits.join(', ')} ms`);
-    expect(Math.max(...waits)).toBeLessThan(2_000);
+    console.log(
+      `fast webhook beside ${SLOW_HOOKS} unanswering ones of another owner, 8 senders: ${waits.join(', ')} ms`,
+    );
+    expect(slow.requests.length).toBe(2); // served while the busy owner's two senders still waited
     expect(slow.maxInFlight).toBeLessThanOrEqual(2); // 8 / 4 per owner
-  }, 60_000);
+    slow.release();
+  }, 120_000);
 
   it('201 webhooks waiting out a retry delay do not hide a healthy one', async () => {
     const api = await start();
@@ -151,10 +156,11 @@ describeBuilt('webhooks do not wait on each other', () => {
       );
     const fast = receiver();
     await hook(api, await fast.start(), auth);
+    // Served at all is the point: the 201 in front wait an hour, so waiting behind them would never end here.
     const waits = await latencies(api, fast, 2);
     console.log(`healthy webhook behind 201 waiting ones: ${waits.join(', ')} ms`);
-    expect(Math.max(...waits)).toBeLessThan(2_000);
-  }, 60_000);
+    expect(waits).toHaveLength(2);
+  }, 120_000);
 
   it('revoking the owner token stops its webhook; a new token of the same name does not inherit it', async () => {
     const api = await start();

@@ -16,10 +16,19 @@ export class Receiver {
   /** Status for the next requests, in order; 200 once used up. */
   script: number[] = [];
   delayMs = 0;
+  /** While true, answers wait for release(): a receiver as slow as a test needs, without a clock. */
+  holding = false;
   /** The most requests that were ever being answered at once. */
   maxInFlight = 0;
   private inFlight = 0;
+  private held: (() => void)[] = [];
   private server?: http.Server;
+
+  /** Lets every held answer go, and answers at once from now on. */
+  release(): void {
+    this.holding = false;
+    for (const go of this.held.splice(0)) go();
+  }
 
   async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => {
@@ -34,7 +43,9 @@ export class Receiver {
       req.on('end', () => {
         const status = this.script.shift() ?? 200;
         this.requests.push({ path: req.url ?? '', headers: req.headers, body, status, at: Date.now() });
-        setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok'), this.delayMs);
+        const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+        if (this.holding) this.held.push(answer);
+        else setTimeout(answer, this.delayMs);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
@@ -55,6 +66,7 @@ export class Receiver {
   async stop(): Promise<void> {
     const s = this.server;
     if (!s) return;
+    this.held.splice(0);
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
   }
