@@ -230,14 +230,18 @@ export class SlaService {
         failed: false,
       };
       if (!sameFields(before.get(id), stateSet)) states.push({ _id: ticket._id, set: stateSet });
-      // Driver writes: the ticket's updatedAt stays what it was. Tickets with the same values in one write.
-      const ticketSet = {
-        slaDueAt: due === null ? NO_DUE : new Date(due),
-        slaBreached: (state?.announced.length ?? 0) > 0,
-      };
-      if (sameFields(ticket as unknown as Record<string, unknown>, ticketSet)) continue;
-      const key = `${ticketSet.slaDueAt.getTime()}:${ticketSet.slaBreached}`;
-      const group = ticketSets.get(key) ?? { set: ticketSet, ids: [] as Types.ObjectId[] };
+      // Driver writes: the ticket's updatedAt stays what it was. Only the fields that changed, and
+      // tickets with the same change in one write (a batch of breaches: slaBreached, one statement).
+      const stored = ticket as unknown as Record<string, unknown>;
+      const changed = Object.fromEntries(
+        Object.entries({
+          slaDueAt: due === null ? NO_DUE : new Date(due),
+          slaBreached: (state?.announced.length ?? 0) > 0,
+        }).filter(([k, v]) => !sameFields(stored, { [k]: v })),
+      );
+      if (!Object.keys(changed).length) continue;
+      const key = JSON.stringify(changed);
+      const group = ticketSets.get(key) ?? { set: changed, ids: [] as Types.ObjectId[] };
       group.ids.push(ticket._id);
       ticketSets.set(key, group);
     }
