@@ -212,9 +212,17 @@ export async function slaBench({ engine }) {
     if (announced !== DUE || once.length !== DUE) ok = false;
     // Its floor: the least a breach round writes, through the bare driver (then taken away again).
     const writeFloor = await time(async () => {
-      await conn.collection('ticket_events').insertMany(
-        due.map((ticketId) => ({ _id: new ObjectId(), ticketId, at: new Date(), kind: 'BENCH_FLOOR', pending: false })),
-      );
+      await conn
+        .collection('ticket_events')
+        .insertMany(
+          due.map((ticketId) => ({
+            _id: new ObjectId(),
+            ticketId,
+            at: new Date(),
+            kind: 'BENCH_FLOOR',
+            pending: false,
+          })),
+        );
       await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $set: { benchFloor: true } });
     });
     await conn.collection('ticket_events').deleteMany({ kind: 'BENCH_FLOOR' });

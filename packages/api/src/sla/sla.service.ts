@@ -328,11 +328,15 @@ export class SlaService {
       return metrics.length ? [{ ticket, metrics, state }] : [];
     });
     if (!misses.length) return [];
-    const first = await this.store.takeSequencesEach(misses.map((m) => ({ ticket: m.ticket, count: m.metrics.length })));
+    const first = await this.store.takeSequencesEach(
+      misses.map((m) => ({ ticket: m.ticket, count: m.metrics.length })),
+    );
     const docs = misses.flatMap(({ ticket, metrics, state }) => {
       const n = first.get(String(ticket._id));
       if (n === undefined) return []; // gone meanwhile
-      return metrics.map((metric, i) => this.breachEvent(ticket._id, metric, missDue(state.metrics[metric]), at, n + i));
+      return metrics.map((metric, i) =>
+        this.breachEvent(ticket._id, metric, missDue(state.metrics[metric]), at, n + i),
+      );
     });
     const written = await this.store.insertEventsEach(docs);
     if (written.length) this.hooks.onEvents?.();

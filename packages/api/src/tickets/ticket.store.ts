@@ -436,7 +436,8 @@ export class TicketStore {
     const taken = new Map<string, number>();
     const byCount = new Map<number, SequencedTicket[]>();
     for (const { ticket, count } of wants)
-      if (ticket.lastSequence !== undefined) byCount.set(count, [...(byCount.get(count) ?? []), ticket as SequencedTicket]);
+      if (ticket.lastSequence !== undefined)
+        byCount.set(count, [...(byCount.get(count) ?? []), ticket as SequencedTicket]);
     for (const [count, read] of byCount) {
       const ids = read.map((t) => t._id);
       const token = new mongoose.Types.ObjectId();
@@ -445,7 +446,11 @@ export class TicketStore {
         { $inc: { lastSequence: count }, $set: { sequenceClaim: token } },
       );
       const won = new Set(
-        (await tickets().find<StoredTicket>({ _id: { $in: ids }, sequenceClaim: token }).toArray()).map((t) => String(t._id)),
+        (
+          await tickets()
+            .find<StoredTicket>({ _id: { $in: ids }, sequenceClaim: token })
+            .toArray()
+        ).map((t) => String(t._id)),
       );
       for (const t of read) if (won.has(String(t._id))) taken.set(String(t._id), t.lastSequence + 1);
     }
@@ -470,12 +475,17 @@ export class TicketStore {
       await events().insertMany([...docs], { ordered: false });
       return [...docs];
     } catch (err) {
-      const dup = isDuplicateKeyError(err) || [(err as { writeErrors?: unknown }).writeErrors].flat().some(isDuplicateKeyError);
+      const dup =
+        isDuplicateKeyError(err) || [(err as { writeErrors?: unknown }).writeErrors].flat().some(isDuplicateKeyError);
       if (!dup) throw err;
     }
     // Which went in, not every engine says (jongodb writes none of a refused batch): ask, then one at a time.
     const inserted = new Set(
-      (await events().find<StoredEvent>({ _id: { $in: docs.map((d) => d._id) } }).toArray()).map((d) => String(d._id)),
+      (
+        await events()
+          .find<StoredEvent>({ _id: { $in: docs.map((d) => d._id) } })
+          .toArray()
+      ).map((d) => String(d._id)),
     );
     const written: StoredEvent[] = [];
     for (const doc of docs) {
