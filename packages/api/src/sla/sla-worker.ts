@@ -19,7 +19,7 @@
 // short leaves its ticket ids in sla_meta: step 0 computes them again).
 // The loop (timer, one round at a time, stop) is the one every background
 // job runs on (db/lease.ts); tickets are read through the tickets' store.
-import mongoose, { type Types } from 'mongoose';
+import type { Types } from 'mongoose';
 import { Lease } from '../customers/sweep-lease.model';
 import { LeaseRunner } from '../db/lease';
 import { currentFeedId } from '../feed/feed-id';
@@ -229,7 +229,7 @@ export class SlaWorker {
    * the announcements, a batch at a time.
    */
   private async check(): Promise<number> {
-    const now = await databaseNow(mongoose.connection.db!, this.log);
+    const now = await databaseNow(SlaMetaModel.db.db!, this.log);
     let announced = 0;
     for (let batch = 0; batch < 10 && !this.stopped; batch++) {
       const due = await TicketSlaStateModel.collection

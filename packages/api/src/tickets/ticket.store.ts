@@ -430,7 +430,9 @@ export class TicketStore {
    * update matches each ticket only at the lastSequence read, and marks the
    * ones it moved with a token of its own (read back: the tickets this call
    * won); the others take theirs one at a time. The first number each
-   * ticket's events get (none for a ticket that is gone).
+   * ticket's events get (none for a ticket that is gone). A number won
+   * whose token another such call overwrote before the read is taken
+   * again, and the first one left to the feed's gap lease.
    */
   async takeSequencesEach(wants: readonly { ticket: StoredTicket; count: number }[]): Promise<Map<string, number>> {
     const taken = new Map<string, number>();
@@ -477,7 +479,12 @@ export class TicketStore {
     } catch (err) {
       const dup =
         isDuplicateKeyError(err) || [(err as { writeErrors?: unknown }).writeErrors].flat().some(isDuplicateKeyError);
-      if (!dup) throw err;
+      if (!dup) {
+        // Their numbers go at once (the feed does not wait for them); one that did go in keeps its own.
+        for (const d of docs)
+          if (d.sequence !== undefined) await this.giveUp(d.ticketId, [d.sequence]).catch(() => undefined);
+        throw err;
+      }
     }
     // Which went in, not every engine says (jongodb writes none of a refused batch): ask, then one at a time.
     const inserted = new Set(
