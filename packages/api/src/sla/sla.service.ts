@@ -195,6 +195,12 @@ export class SlaService {
     }
 
     const states: FencedWrite[] = [];
+    /** Recomputed, unchanged, but last written under an earlier epoch: only their fence moves (below). */
+    const sameStates: Types.ObjectId[] = [];
+    const keep = (id: Types.ObjectId, stored: Record<string, unknown> | undefined, set: Record<string, unknown>) => {
+      if (!sameFields(stored, set)) states.push({ _id: id, set });
+      else if (stored?.[STATE_FENCE] !== epoch) sameStates.push(id);
+    };
     const ticketSets = new Map<string, { set: Record<string, unknown>; ids: Types.ObjectId[] }>();
     const gained: [SlaMetric, number][] = [];
     for (const { ticket } of loaded) {
@@ -203,7 +209,7 @@ export class SlaService {
       if (state instanceof Error) {
         out.failed.push({ ticketId: id, error: state.name || 'Error' });
         const failedState = { policyVersion: policies.version, checkAt: null, failed: true };
-        if (!sameFields(before.get(id), failedState)) states.push({ _id: ticket._id, set: failedState });
+        keep(ticket._id, before.get(id), failedState);
         continue;
       }
       out.states.set(id, state);
@@ -229,7 +235,7 @@ export class SlaService {
         metOnTime,
         failed: false,
       };
-      if (!sameFields(before.get(id), stateSet)) states.push({ _id: ticket._id, set: stateSet });
+      keep(ticket._id, before.get(id), stateSet);
       // Driver writes: the ticket's updatedAt stays what it was. Only the fields that changed, and
       // tickets with the same change in one write (a batch of breaches: slaBreached, one statement).
       const stored = ticket as unknown as Record<string, unknown>;
@@ -239,12 +245,24 @@ export class SlaService {
           slaBreached: (state?.announced.length ?? 0) > 0,
         }).filter(([k, v]) => !sameFields(stored, { [k]: v })),
       );
-      if (!Object.keys(changed).length) continue;
+      // Unchanged: its fence still moves to this epoch (with the others alike, in one write).
+      if (!Object.keys(changed).length && stored[TICKET_FENCE] === epoch) continue;
       const key = JSON.stringify(changed);
       const group = ticketSets.get(key) ?? { set: changed, ids: [] as Types.ObjectId[] };
       group.ids.push(ticket._id);
       ticketSets.set(key, group);
     }
+    // A document this holder recomputed carries its epoch even when nothing changed, so that an
+    // earlier holder waking up with what it computed before is refused there too (one write).
+    if (sameStates.length)
+      out.refused +=
+        sameStates.length -
+        (
+          await TicketSlaStateModel.collection.updateMany(
+            { _id: { $in: sameStates }, ...notFencedBy(STATE_FENCE, epoch) },
+            { $set: { [STATE_FENCE]: epoch } },
+          )
+        ).matchedCount;
     out.refused += await fencedReplace(
       TicketSlaStateModel.collection as never,
       STATE_FENCE,
