@@ -194,6 +194,32 @@ describe('the SLA worker: fenced writes, a stalled holder, the paged resync', ()
     await next.stop();
   });
 
+  it('a holder that recomputes a ticket unchanged still fences it: an earlier epoch waking up later is refused', async () => {
+    await reset(1);
+    const [t] = await seed(1, 0, () => ({ lastSequence: 1 }));
+    const service = new SlaService();
+    expect((await service.refresh([t._id], 5)).refused).toBe(0);
+    // Epoch 6 finds nothing to change, and writes only its fence (state and ticket).
+    expect((await service.refresh([t._id], 6)).refused).toBe(0);
+    expect(await db().collection('ticket_sla').findOne({ _id: t._id })).toMatchObject({ fence: 6 });
+    expect(await db().collection('tickets').findOne({ _id: t._id })).toMatchObject({ slaFence: 6 });
+    const stored = await db().collection('ticket_sla').findOne({ _id: t._id });
+    // Epoch 5 wakes up with another view (an answer it read): refused, nothing overwritten.
+    await db()
+      .collection('ticket_events')
+      .insertOne({
+        _id: new ObjectId(),
+        ticketId: t._id,
+        at: new Date(),
+        sequence: 2,
+        kind: 'FIRST_RESPONSE',
+        visibility: 'PUBLIC',
+        pending: false,
+      });
+    expect((await service.refresh([t._id], 5)).refused).toBeGreaterThan(0);
+    expect(await db().collection('ticket_sla').findOne({ _id: t._id })).toEqual(stored);
+  });
+
   it("the store numbers many tickets' events in one write; a ticket changed since it was read takes its own", async () => {
     await reset(1);
     const [x, y] = await seed(2, 0, () => ({ lastSequence: 1 }));
