@@ -205,17 +205,15 @@ describe('the SLA worker: fenced writes, a stalled holder, the paged resync', ()
     expect(await db().collection('tickets').findOne({ _id: t._id })).toMatchObject({ slaFence: 6 });
     const stored = await db().collection('ticket_sla').findOne({ _id: t._id });
     // Epoch 5 wakes up with another view (an answer it read): refused, nothing overwritten.
-    await db()
-      .collection('ticket_events')
-      .insertOne({
-        _id: new ObjectId(),
-        ticketId: t._id,
-        at: new Date(),
-        sequence: 2,
-        kind: 'FIRST_RESPONSE',
-        visibility: 'PUBLIC',
-        pending: false,
-      });
+    await db().collection('ticket_events').insertOne({
+      _id: new ObjectId(),
+      ticketId: t._id,
+      at: new Date(),
+      sequence: 2,
+      kind: 'FIRST_RESPONSE',
+      visibility: 'PUBLIC',
+      pending: false,
+    });
     expect((await service.refresh([t._id], 5)).refused).toBeGreaterThan(0);
     expect(await db().collection('ticket_sla').findOne({ _id: t._id })).toEqual(stored);
   });
