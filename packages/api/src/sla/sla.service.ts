@@ -147,10 +147,12 @@ export class SlaService {
    * and left out of the checker's query until it changes again.
    *
    * Statements per page, whatever its size: three reads, then at most one
-   * delete and one insert of states, one update per distinct SLA value of
-   * the tickets, and with breaches one update of their numbers and one
-   * insert of their events (on the embedded engine each write statement
-   * costs a pass over its collection).
+   * delete and one insert of the states that changed and one update of the
+   * fence of those that did not, one update per distinct change of the
+   * tickets' SLA fields (the fence alone for those unchanged), and with
+   * breaches one update of their numbers and one insert of their events
+   * (on the embedded engine each write statement costs a pass over its
+   * collection).
    */
   async refresh(
     ids: readonly Types.ObjectId[],
