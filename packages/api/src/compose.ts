@@ -168,6 +168,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
   );
   const sla = createSla({
     feed,
+    store,
     log,
     registry: metrics?.registry,
     onEvents: () => sequencer.nudge(),
@@ -200,6 +201,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       conversation: customerSide,
       replies,
       bulk: bulk.service,
+      sla: sla.service,
     }),
     tokens,
     live,

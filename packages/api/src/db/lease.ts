@@ -3,7 +3,7 @@
 // taken over), run one round; a round still running skips the tick; a
 // failed round is logged and tried again on the next one; stop waits for
 // the round in flight and lets the lease go. The retention sweep runs on
-// it (customers/); the SLA worker keeps its own copy of this loop for now.
+// it (customers/); the SLA worker (sla/) too.
 
 /** A lease on one background job (customers/sweep-lease.model.ts's Lease). */
 export interface HeldLease {

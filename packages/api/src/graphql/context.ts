@@ -10,6 +10,7 @@ import type { ListingService } from '../listing/listing.service';
 import type { FeedHub } from '../live/feed-hub';
 import type { RequestLog } from '../logging/logger';
 import type { RepliesService } from '../replies/reply.service';
+import type { SlaService } from '../sla/sla.service';
 import type { TicketService } from '../tickets/ticket.service';
 import type { TimelineLoader } from '../tickets/timeline-loader';
 import type { Principal } from '../tokens/scopes';
@@ -48,6 +49,8 @@ export interface Context {
   conversation: ConversationService;
   /** Bulk changes (bulk/): start one, follow its progress. */
   bulk: BulkService;
+  /** Service levels (sla/): policies, each ticket's deadlines. */
+  sla: SlaService;
   /** The origin (scheme://host) the caller reached us at (HTTP request or WebSocket upgrade), for links; PUBLIC_URL overrides. */
   origin?: string;
   /** Set once the operation is charged, when rate limits are on. */

@@ -81,7 +81,7 @@ export class ListingService {
       });
     if (problems.length || 'problems' in built) throw badUserInput(problems);
     if (due) {
-      const read = await duePage(built.query, first, duePosition);
+      const read = await duePage(this.store, built.query, first, duePosition);
       const edges = read.docs.slice(0, first).map((d) => ({ cursor: read.cursorOf(d), node: toTicket(d) }));
       return {
         edges,

@@ -3,8 +3,7 @@
 // keyset pages on (slaDueAt, _id). Tickets the worker has not seen yet
 // (created a moment ago) have no slaDueAt and come first, by _id.
 import { Types } from 'mongoose';
-import { TicketModel } from '../tickets/ticket.model';
-import type { StoredTicket } from '../tickets/ticket.service';
+import type { StoredTicket, TicketStore } from '../tickets/ticket.store';
 
 export interface DuePosition {
   /** null: a ticket without slaDueAt yet. */
@@ -28,6 +27,7 @@ export function decodeDueCursor(cursor: string): DuePosition | null {
 
 /** One page after `position` (null: from the start), `first` + 1 read to tell whether more follow. */
 export async function duePage(
+  store: TicketStore,
   query: Record<string, unknown>,
   first: number,
   position: DuePosition | null,
@@ -41,11 +41,7 @@ export async function duePage(
         : { $or: [{ slaDueAt: { $gt: position.due } }, { slaDueAt: position.due, _id: { $gt: id } }] };
     page = { $and: [query, after] };
   }
-  const docs = await TicketModel.collection
-    .find<StoredTicket>(page)
-    .sort({ slaDueAt: 1, _id: 1 })
-    .limit(first + 1)
-    .toArray();
+  const docs = await store.find<StoredTicket>(page, { sort: { slaDueAt: 1, _id: 1 }, limit: first + 1 });
   const cursorOf = (d: StoredTicket) =>
     encodeDueCursor({ due: (d as { slaDueAt?: Date }).slaDueAt ?? null, id: String(d._id) });
   return { docs, cursorOf };

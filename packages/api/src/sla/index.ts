@@ -7,6 +7,7 @@ import type { Capability } from '../capability';
 import { slaModels } from './models';
 import type { FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
+import type { TicketStore } from '../tickets/ticket.store';
 import { slaMetrics } from './sla-metrics';
 import { SlaPolicyResolver, TicketSlaResolver } from './sla.resolver';
 import { SlaService } from './sla.service';
@@ -20,6 +21,8 @@ export const slaCapability: Capability = { name: 'sla', models: slaModels, resol
 
 export interface SlaOptions {
   feed: FeedService;
+  /** The tickets' store: the SLA reads and writes tickets and events through it. */
+  store: TicketStore;
   log: Logger;
   /** The metrics registry, when metrics are on. */
   registry?: Registry;
@@ -35,8 +38,8 @@ export interface Sla {
   stop(): Promise<void>;
 }
 
-export function createSla({ feed, log, registry, onEvents, checkSeconds }: SlaOptions): Sla {
-  const service = new SlaService({ onEvents, ...(registry ? slaMetrics(registry) : {}) });
-  const worker = new SlaWorker(service, feed, { intervalMs: checkSeconds * 1000 }, log);
+export function createSla({ feed, store, log, registry, onEvents, checkSeconds }: SlaOptions): Sla {
+  const service = new SlaService({ onEvents, ...(registry ? slaMetrics(registry) : {}) }, store);
+  const worker = new SlaWorker(service, feed, { intervalMs: checkSeconds * 1000 }, log, store);
   return { service, start: () => worker.start(), stop: () => worker.stop() };
 }

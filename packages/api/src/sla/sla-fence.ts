@@ -137,3 +137,42 @@ export async function fencedSet(
   }
   return refused;
 }
+
+/**
+ * Write these whole documents under `epoch`, in two statements whatever
+ * their number (on the embedded engine each write statement costs a pass
+ * over the collection, so one per document does not scale): those stored
+ * before are removed by one conditional delete (a document a later epoch
+ * wrote stays, and counts as refused), then all that may be written go in
+ * by one insert. `journal` is told the ids before the delete and `cleared`
+ * after the insert, so that a process that dies in between leaves their
+ * ids for the next holder to compute again. Returns the writes refused.
+ */
+export async function fencedReplace(
+  col: Collection,
+  field: string,
+  epoch: number,
+  writes: readonly FencedWrite[],
+  existed: (id: unknown) => boolean,
+  journal: { note(ids: unknown[]): Promise<void>; cleared(): Promise<void> },
+): Promise<number> {
+  const old = writes.filter((w) => existed(w._id)).map((w) => w._id);
+  if (!old.length) return fencedSet(col, field, epoch, writes, () => false);
+  await journal.note(old);
+  const res = await col.deleteMany({ _id: { $in: old }, ...notFencedBy(field, epoch) } as never);
+  let kept = new Set<string>();
+  if (res.deletedCount !== old.length)
+    // Kept by a later epoch (refused), or removed meanwhile (written again here): which, ask.
+    kept = new Set((await col.find({ _id: { $in: old } } as never).toArray()).map((d) => String(d._id)));
+  const refused =
+    kept.size +
+    (await fencedSet(
+      col,
+      field,
+      epoch,
+      writes.filter((w) => !kept.has(String(w._id))),
+      () => false,
+    ));
+  await journal.cleared();
+  return refused;
+}

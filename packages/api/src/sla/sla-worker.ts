@@ -15,17 +15,20 @@
 // (sla-fence.ts): a holder that stalled past its lease and wakes up does
 // not overwrite what its successor wrote; its first refused write ends its
 // round. Everything is recomputed from the events, so a round that dies
-// halfway is simply done again by the next holder.
-import mongoose, { type Types } from 'mongoose';
+// halfway is simply done again by the next holder (a rewrite of states cut
+// short leaves its ticket ids in sla_meta: step 0 computes them again).
+// The loop (timer, one round at a time, stop) is the one every background
+// job runs on (db/lease.ts); tickets are read through the tickets' store.
+import type { Types } from 'mongoose';
 import { Lease } from '../customers/sweep-lease.model';
+import { LeaseRunner } from '../db/lease';
 import { currentFeedId } from '../feed/feed-id';
 import type { FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { FencedLease, FencedOut, fencedSet } from './sla-fence';
 import { OPEN_STATUSES, TicketStatus } from '../tickets/ticket.enums';
-import { TicketModel } from '../tickets/ticket.model';
+import { TicketStore } from '../tickets/ticket.store';
 import { databaseNow } from './database-time';
-import { missDue, missedBy } from './sla-clock';
 import { SlaMetaModel } from './sla-meta.model';
 import type { RefreshResult, SlaService } from './sla.service';
 import { TicketSlaStateModel } from './ticket-sla.model';
@@ -46,8 +49,8 @@ export interface SlaWorkerOptions {
 type Policies = Awaited<ReturnType<SlaService['policies']>>;
 
 /** The highest epoch any stored document carries (where a missing epoch counter starts again). */
-async function highestStored(): Promise<number> {
-  const top = async (col: typeof TicketModel.collection, field: string) =>
+async function highestStored(store: TicketStore): Promise<number> {
+  const top = async (col: typeof SlaMetaModel.collection, field: string) =>
     (
       await col
         .find<Record<string, number>>({ [field]: { $type: 'number' } })
@@ -55,19 +58,21 @@ async function highestStored(): Promise<number> {
         .limit(1)
         .toArray()
     )[0]?.[field] ?? 0;
+  const ticket = await store.find<Record<string, number>>(
+    { slaFence: { $type: 'number' } },
+    { sort: { slaFence: -1 }, limit: 1 },
+  );
   return Math.max(
-    await top(SlaMetaModel.collection as never, 'fence'),
+    await top(SlaMetaModel.collection, 'fence'),
     await top(TicketSlaStateModel.collection as never, 'fence'),
-    await top(TicketModel.collection, 'slaFence'),
+    ticket[0]?.slaFence ?? 0,
   );
 }
 
 export class SlaWorker {
   private readonly lease: FencedLease;
+  private readonly runner: LeaseRunner;
   private readonly batch: number;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
   private waitingAfter: Types.ObjectId | null = null;
 
   constructor(
@@ -75,39 +80,36 @@ export class SlaWorker {
     private readonly feed: FeedService,
     private readonly options: SlaWorkerOptions,
     private readonly log: Logger,
+    /** The tickets' store (compose.ts hands the process's own). */
+    private readonly store: TicketStore = new TicketStore(),
   ) {
-    this.lease = new FencedLease(new Lease('sla', 3 * options.intervalMs), highestStored);
+    this.lease = new FencedLease(new Lease('sla', 3 * options.intervalMs), () => highestStored(store));
     this.batch = options.batch ?? BATCH;
+    this.runner = new LeaseRunner({ lease: this.lease, intervalMs: options.intervalMs, what: 'sla: round', log }, () =>
+      this.work().catch((err: unknown) => {
+        // Not a failure: another process holds the lease now, and this one stopped writing.
+        if (!(err instanceof FencedOut)) throw err;
+        this.log.info({ epoch: this.lease.epoch }, 'sla: another process took the lease over; round stopped');
+      }),
+    );
   }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref();
-    this.kick();
+    this.runner.start();
   }
 
-  private kick(): void {
-    if (this.running || this.stopped) return;
-    this.running = this.round()
-      .then(
-        () => undefined,
-        (err: unknown) =>
-          err instanceof FencedOut
-            ? this.log.info({ epoch: this.lease.epoch }, 'sla: another process took the lease over; round stopped')
-            : this.log.warn(
-                { err: { name: (err as Error).name, message: (err as Error).message } },
-                'sla: round failed; retrying on the next round',
-              ),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
+  /** One round, when this process holds the lease; the number of breaches it announced (FencedOut when a later holder refused a write). */
+  round(): Promise<number> {
+    return this.runner.runOnce(() => this.work(), 0);
   }
 
-  /** One round, when this process holds the lease; the number of breaches it announced. */
-  async round(): Promise<number> {
-    if (!(await this.lease.hold())) return 0;
+  private get stopped(): boolean {
+    return this.runner.isStopped;
+  }
+
+  private async work(): Promise<number> {
     const set = await this.service.policies();
+    await this.unfinished(set);
     await this.follow(set);
     if (this.stopped) return 0;
     await this.resync(set);
@@ -117,8 +119,8 @@ export class SlaWorker {
   }
 
   /** Recompute under this holding's epoch; a refused write ends the round, a ticket that fails is logged and skipped. */
-  private async refresh(ids: readonly Types.ObjectId[], set?: Policies): Promise<RefreshResult> {
-    const res = await this.service.refresh(ids, this.lease.epoch, set);
+  private async refresh(ids: readonly Types.ObjectId[], set?: Policies, announceBy?: Date): Promise<RefreshResult> {
+    const res = await this.service.refresh(ids, this.lease.epoch, set, announceBy);
     for (const f of res.failed)
       this.log.warn(
         { ticketId: f.ticketId, err: { name: f.error } },
@@ -138,6 +140,14 @@ export class SlaWorker {
       () => existed,
     );
     if (refused) throw new FencedOut(refused);
+  }
+
+  /** 0. States a holder was rewriting when it stopped: computed again. */
+  private async unfinished(set: Policies): Promise<void> {
+    const ids = await this.service.unfinished();
+    if (!ids.length) return;
+    await this.refresh(ids, set);
+    await this.service.clearUnfinished(this.lease.epoch);
   }
 
   /** 1. New events: recompute their tickets. */
@@ -176,11 +186,11 @@ export class SlaWorker {
     const after = meta?.version === set.version ? (meta.after ?? null) : null;
     const filter: Record<string, unknown> = { status: { $in: [...OPEN_STATUSES] } };
     if (after) filter._id = { $gt: after };
-    const page = await TicketModel.collection
-      .find<{ _id: Types.ObjectId }>(filter, { projection: { _id: 1 } })
-      .sort({ _id: 1 })
-      .limit(this.batch)
-      .toArray();
+    const page = await this.store.find<{ _id: Types.ObjectId }>(filter, {
+      projection: { _id: 1 },
+      sort: { _id: 1 },
+      limit: this.batch,
+    });
     // A ticket that cannot be computed is logged and skipped (refresh): the walk goes on.
     if (page.length)
       await this.refresh(
@@ -201,12 +211,10 @@ export class SlaWorker {
       .toArray();
     this.waitingAfter = waiting.length < this.batch ? null : waiting[waiting.length - 1]._id;
     if (!waiting.length) return;
-    const moved = await TicketModel.collection
-      .find<{ _id: Types.ObjectId }>(
-        { _id: { $in: waiting.map((w) => w._id) }, status: { $ne: TicketStatus.WAITING_ON_CUSTOMER } },
-        { projection: { _id: 1 } },
-      )
-      .toArray();
+    const moved = await this.store.find<{ _id: Types.ObjectId }>(
+      { _id: { $in: waiting.map((w) => w._id) }, status: { $ne: TicketStatus.WAITING_ON_CUSTOMER } },
+      { projection: { _id: 1 } },
+    );
     if (moved.length)
       await this.refresh(
         moved.map((m) => m._id),
@@ -214,9 +222,14 @@ export class SlaWorker {
       );
   }
 
-  /** 4. Misses due by the database's time: confirmed from the events, then announced once. */
+  /**
+   * 4. Misses due by the database's time: their tickets computed fresh from
+   * the events (an answer that came after the state was stored is seen
+   * here), each miss confirmed announced once, and the states written with
+   * the announcements, a batch at a time.
+   */
   private async check(): Promise<number> {
-    const now = await databaseNow(mongoose.connection.db!, this.log);
+    const now = await databaseNow(SlaMetaModel.db.db!, this.log);
     let announced = 0;
     for (let batch = 0; batch < 10 && !this.stopped; batch++) {
       const due = await TicketSlaStateModel.collection
@@ -225,27 +238,20 @@ export class SlaWorker {
         .limit(this.batch)
         .toArray();
       if (!due.length) break;
-      // Fresh from the events: an answer that came after the state was stored is seen here.
-      const { states } = await this.refresh(due.map((d) => d._id));
-      for (const [id, state] of states) {
-        if (!state) continue;
-        for (const metric of missedBy(state, now.getTime())) {
-          if (await this.service.announce(new mongoose.Types.ObjectId(id), metric, missDue(state.metrics[metric]), now))
-            announced++;
-        }
-      }
-      // With the events written, the states no longer point at these misses.
-      await this.refresh(due.map((d) => d._id));
+      announced += (
+        await this.refresh(
+          due.map((d) => d._id),
+          undefined,
+          now,
+        )
+      ).announced;
       if (due.length < this.batch || !(await this.lease.hold())) break;
     }
     if (announced) this.log.info({ breaches: announced }, 'sla: breaches announced');
     return announced;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
-    await this.lease.release().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 }

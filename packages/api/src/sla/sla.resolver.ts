@@ -6,11 +6,11 @@ import { Ticket } from '../tickets/ticket.model';
 import type { TicketView } from '../tickets/ticket.service';
 import { SlaPolicy, SlaPolicyInput } from './sla-policy.type';
 import type { PolicySet } from './sla-policy.model';
-import { SlaService, viewOf } from './sla.service';
+import { viewOf } from './sla.service';
 import { TicketSla } from './ticket-sla.type';
 
 // Policies and deadlines are read from the database on each request: no process keeps state of its own.
-const service = new SlaService();
+// The service comes with the request's context (built by compose.ts).
 /**
  * One read of the policies per request, however many tickets it shows. A
  * subscription keeps its context for hours: there a read serves one second.
@@ -20,7 +20,7 @@ const FRESH_MS = 1_000;
 const policiesOf = (ctx: Context): Promise<PolicySet> => {
   const known = perRequest.get(ctx);
   if (known && performance.now() - known.at < FRESH_MS) return known.set;
-  const set = service.policies();
+  const set = ctx.sla.policies();
   perRequest.set(ctx, { at: performance.now(), set });
   return set;
 };
@@ -29,8 +29,8 @@ const policiesOf = (ctx: Context): Promise<PolicySet> => {
 export class SlaPolicyResolver {
   @Authorized('tickets:read')
   @Query(() => [SlaPolicy], { description: 'tickets:read. The service-level policies, in the order they are tried.' })
-  async slaPolicies(): Promise<SlaPolicy[]> {
-    return (await service.policies()).policies;
+  async slaPolicies(@Ctx() ctx: Context): Promise<SlaPolicy[]> {
+    return (await ctx.sla.policies()).policies;
   }
 
   @Authorized('settings:manage')
@@ -43,8 +43,9 @@ export class SlaPolicyResolver {
       description: "The policies, in the order they are tried: the first listing a ticket's priority applies.",
     })
     policies: SlaPolicyInput[],
+    @Ctx() ctx: Context,
   ): Promise<SlaPolicy[]> {
-    return service.setPolicies(policies);
+    return ctx.sla.setPolicies(policies);
   }
 }
 
@@ -61,7 +62,7 @@ export class TicketSlaResolver {
     if (!set.policies.length) return null;
     // Batched with the timelines of the same page (one query for all its tickets).
     const events = await ctx.timelines.load(ticket._id);
-    const state = service.stateOf(set, ticket, events);
+    const state = ctx.sla.stateOf(set, ticket, events);
     return state && viewOf(state);
   }
 }

@@ -1,17 +1,17 @@
 // The rules of service levels: policies (read, replaced), each ticket's
 // deadlines (computed from its events, sla-clock.ts), the stored state the
 // checker and the inbox order read, and breaches (one event per ticket and
-// metric, refused a second time by a unique index).
+// metric, refused a second time by a unique index). Tickets and their
+// events are read and written through the tickets' store.
 import mongoose, { Types } from 'mongoose';
 import { badUserInput } from '../errors/api-errors';
-import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { EventVisibility, OPEN_STATUSES, TicketStatus, type TimelineEventKind } from '../tickets/ticket.enums';
-import { TicketModel } from '../tickets/ticket.model';
-import { TicketStore } from '../tickets/ticket.store';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
+import { TicketStore, type StoredEvent, type StoredTicket } from '../tickets/ticket.store';
 import {
   computeSla,
   earliestDue,
+  missDue,
+  missedBy,
   nextCheck,
   SLA_BREACHED,
   shownDue,
@@ -23,18 +23,22 @@ import { SlaMetric, SLA_METRICS } from './sla.enums';
 import { POLICIES_ID, SlaPoliciesModel, type PolicySet, type StoredPolicy } from './sla-policy.model';
 import type { SlaPolicyInput } from './sla-policy.type';
 import { checkPolicies } from './sla-policy.validation';
+import { SlaMetaModel } from './sla-meta.model';
 import { NO_DUE, TicketSlaStateModel } from './ticket-sla.model';
-import { fencedSet, notFencedBy, type FencedWrite } from './sla-fence';
+import { FencedOut, fencedReplace, fencedSet, notFencedBy, type FencedWrite } from './sla-fence';
 
 /** The fields holding the epoch that last wrote a ticket's state, and its ticket's SLA fields. */
 const STATE_FENCE = 'fence';
 const TICKET_FENCE = 'slaFence';
+/** sla_meta: the ids of states being rewritten (fencedReplace's journal). */
+export const REPLACING_ID = 'replacing';
 
-/** What refresh did: the states computed, writes refused by a later epoch, tickets that could not be computed. */
+/** What refresh did: the states computed, writes refused by a later epoch, tickets that could not be computed, breaches announced. */
 export interface RefreshResult {
   states: Map<string, SlaState | null>;
   refused: number;
   failed: { ticketId: string; error: string }[];
+  announced: number;
 }
 
 export interface SlaHooks {
@@ -56,7 +60,9 @@ export interface TicketSlaView {
   paused: boolean;
 }
 
-type StoredTicket = ClockTicket & { _id: Types.ObjectId };
+/** A ticket as the SLA reads it: its clock's fields and the SLA fields the worker wrote on it. */
+type SlaTicket = StoredTicket & ClockTicket & { slaDueAt?: Date | null; slaBreached?: boolean };
+type Loaded = { ticket: SlaTicket; events: ClockEvent[] };
 
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 const METRIC_WORDS: Record<SlaMetric, string> = {
@@ -82,7 +88,10 @@ export const breachMessage = (metric: SlaMetric, due: number | null): string =>
   `SLA breached: ${metric} (${METRIC_WORDS[metric]}) target missed${due === null ? '' : `, due ${new Date(due).toISOString()}`}`;
 
 export class SlaService {
-  constructor(private readonly hooks: SlaHooks = {}) {}
+  constructor(
+    private readonly hooks: SlaHooks = {},
+    private readonly store: TicketStore = new TicketStore(),
+  ) {}
 
   // ---- policies --------------------------------------------------------
 
@@ -112,13 +121,11 @@ export class SlaService {
     return computeSla(set.policies, ticket, events);
   }
 
-  /** Tickets and their events, read fresh. */
-  private async load(ids: readonly Types.ObjectId[]): Promise<{ ticket: StoredTicket; events: ClockEvent[] }[]> {
+  /** Tickets and their events, read fresh (one query each). */
+  private async load(ids: readonly Types.ObjectId[]): Promise<Loaded[]> {
     if (!ids.length) return [];
-    const tickets = await TicketModel.collection.find<StoredTicket>({ _id: { $in: [...ids] } }).toArray();
-    const events = await TimelineEventModel.collection
-      .find<ClockEvent & { ticketId: Types.ObjectId }>({ ticketId: { $in: tickets.map((t) => t._id) } })
-      .toArray();
+    const tickets = await this.store.find<SlaTicket>({ _id: { $in: [...ids] } });
+    const events = await this.store.eventsOf(tickets.map((t) => t._id));
     const byTicket = new Map<string, ClockEvent[]>();
     for (const e of events) {
       const list = byTicket.get(String(e.ticketId)) ?? [];
@@ -131,16 +138,31 @@ export class SlaService {
   /**
    * Recompute and store the state of these tickets (ticket_sla, and the
    * ticket's slaDueAt / slaBreached for the inbox). Idempotent: every write
-   * is what the events say now. Every write is fenced by `epoch` (the
-   * worker's holding of its lease, sla-fence.ts): a document a later holder
-   * wrote is left as it is, and counted in `refused`. A ticket whose
+   * is what the events say now, and only what changed is written. With
+   * `announceBy` (the checker), the misses due by then are announced first
+   * and the states written with them. Every write is fenced by `epoch`
+   * (the worker's holding of its lease, sla-fence.ts): a document a later
+   * holder wrote is left as it is, and counted in `refused`. A ticket whose
    * deadlines cannot be computed (bad data) is skipped, named in `failed`
    * and left out of the checker's query until it changes again.
+   *
+   * Statements per page, whatever its size: three reads, then at most one
+   * delete and one insert of the states that changed and one update of the
+   * fence of those that did not, one update per distinct change of the
+   * tickets' SLA fields (the fence alone for those unchanged), and with
+   * breaches one update of their numbers and one insert of their events
+   * (on the embedded engine each write statement costs a pass over its
+   * collection).
    */
-  async refresh(ids: readonly Types.ObjectId[], epoch: number, set?: PolicySet): Promise<RefreshResult> {
+  async refresh(
+    ids: readonly Types.ObjectId[],
+    epoch: number,
+    set?: PolicySet,
+    announceBy?: Date,
+  ): Promise<RefreshResult> {
     const policies = set ?? (await this.policies());
     const loaded = await this.load(ids);
-    const out: RefreshResult = { states: new Map(), refused: 0, failed: [] };
+    const out: RefreshResult = { states: new Map(), refused: 0, failed: [], announced: 0 };
     // A ticket that is gone (a create undone) keeps no state.
     const gone = ids.filter((id) => !loaded.some((l) => l.ticket._id.equals(id)));
     if (gone.length)
@@ -149,66 +171,198 @@ export class SlaService {
     const before = new Map(
       (
         await TicketSlaStateModel.collection
-          .find<{ _id: Types.ObjectId; metOnTime?: Record<string, number> }>({
+          .find<Record<string, unknown> & { _id: Types.ObjectId; metOnTime?: Record<string, number> }>({
             _id: { $in: loaded.map((l) => l.ticket._id) },
           })
           .toArray()
       ).map((d) => [String(d._id), d]),
     );
-    const states: FencedWrite[] = [];
-    const tickets: FencedWrite[] = [];
-    const gained: [SlaMetric, number][] = [];
-    for (const { ticket, events } of loaded) {
-      let state: SlaState | null;
+    const compute = (l: Loaded): SlaState | null | Error => {
       try {
-        state = computeSla(policies.policies, ticket, events);
+        return computeSla(policies.policies, l.ticket, l.events);
       } catch (err) {
-        out.failed.push({ ticketId: String(ticket._id), error: (err as Error)?.name ?? 'Error' });
-        states.push({ _id: ticket._id, set: { policyVersion: policies.version, checkAt: null, failed: true } });
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    };
+    const computed = new Map(loaded.map((l) => [String(l.ticket._id), compute(l)]));
+    if (announceBy) {
+      const written = await this.announceMisses(loaded, computed, announceBy);
+      out.announced = written.length;
+      // Written: the states count them (their events, as the next read would find them).
+      for (const e of written) {
+        const l = loaded.find((x) => x.ticket._id.equals(e.ticketId))!;
+        l.events.push(e);
+        computed.set(String(l.ticket._id), compute(l));
+      }
+    }
+
+    const states: FencedWrite[] = [];
+    /** Recomputed, unchanged, but last written under an earlier epoch: only their fence moves (below). */
+    const sameStates: Types.ObjectId[] = [];
+    const keep = (id: Types.ObjectId, stored: Record<string, unknown> | undefined, set: Record<string, unknown>) => {
+      if (!sameFields(stored, set)) states.push({ _id: id, set });
+      else if (stored?.[STATE_FENCE] !== epoch) sameStates.push(id);
+    };
+    const ticketSets = new Map<string, { set: Record<string, unknown>; ids: Types.ObjectId[] }>();
+    const gained: [SlaMetric, number][] = [];
+    for (const { ticket } of loaded) {
+      const id = String(ticket._id);
+      const state = computed.get(id)!;
+      if (state instanceof Error) {
+        out.failed.push({ ticketId: id, error: state.name || 'Error' });
+        const failedState = { policyVersion: policies.version, checkAt: null, failed: true };
+        keep(ticket._id, before.get(id), failedState);
         continue;
       }
-      out.states.set(String(ticket._id), state);
+      out.states.set(id, state);
       const metOnTime = state ? Object.fromEntries(SLA_METRICS.map((m) => [m, state.metrics[m].metOnTime])) : {};
-      const was = before.get(String(ticket._id))?.metOnTime ?? {};
+      const was = before.get(id)?.metOnTime ?? {};
       for (const m of SLA_METRICS) {
         const more = (metOnTime[m] ?? 0) - (was[m] ?? 0);
-        if (more > 0 && before.has(String(ticket._id))) gained.push([m, more]);
+        if (more > 0 && before.has(id)) gained.push([m, more]);
       }
       const check = state ? nextCheck(state) : null;
       const due = state ? earliestDue(state) : null;
-      states.push({
-        _id: ticket._id,
-        set: {
-          policyVersion: policies.version,
-          policy: state?.policyName ?? null,
-          status: ticket.status,
-          open: OPEN_STATUSES.has(ticket.status as TicketStatus),
-          waiting: ticket.status === TicketStatus.WAITING_ON_CUSTOMER,
-          firstResponseDueAt: state ? dateOrNull(shownDue(state.metrics.FIRST_RESPONSE)) : null,
-          nextResponseDueAt: state ? dateOrNull(shownDue(state.metrics.NEXT_RESPONSE)) : null,
-          resolutionDueAt: state ? dateOrNull(shownDue(state.metrics.RESOLUTION)) : null,
-          checkAt: dateOrNull(check),
-          breached: state?.announced ?? [],
-          metOnTime,
-          failed: false,
-        },
-      });
-      // Driver writes: the ticket's updatedAt stays what it was.
-      tickets.push({
-        _id: ticket._id,
-        set: { slaDueAt: due === null ? NO_DUE : new Date(due), slaBreached: (state?.announced.length ?? 0) > 0 },
-      });
+      const stateSet = {
+        policyVersion: policies.version,
+        policy: state?.policyName ?? null,
+        status: ticket.status,
+        open: OPEN_STATUSES.has(ticket.status as TicketStatus),
+        waiting: ticket.status === TicketStatus.WAITING_ON_CUSTOMER,
+        firstResponseDueAt: state ? dateOrNull(shownDue(state.metrics.FIRST_RESPONSE)) : null,
+        nextResponseDueAt: state ? dateOrNull(shownDue(state.metrics.NEXT_RESPONSE)) : null,
+        resolutionDueAt: state ? dateOrNull(shownDue(state.metrics.RESOLUTION)) : null,
+        checkAt: dateOrNull(check),
+        breached: state?.announced ?? [],
+        metOnTime,
+        failed: false,
+      };
+      keep(ticket._id, before.get(id), stateSet);
+      // Driver writes: the ticket's updatedAt stays what it was. Only the fields that changed, and
+      // tickets with the same change in one write (a batch of breaches: slaBreached, one statement).
+      const stored = ticket as unknown as Record<string, unknown>;
+      const changed = Object.fromEntries(
+        Object.entries({
+          slaDueAt: due === null ? NO_DUE : new Date(due),
+          slaBreached: (state?.announced.length ?? 0) > 0,
+        }).filter(([k, v]) => !sameFields(stored, { [k]: v })),
+      );
+      // Unchanged: its fence still moves to this epoch (with the others alike, in one write).
+      if (!Object.keys(changed).length && stored[TICKET_FENCE] === epoch) continue;
+      const key = JSON.stringify(changed);
+      const group = ticketSets.get(key) ?? { set: changed, ids: [] as Types.ObjectId[] };
+      group.ids.push(ticket._id);
+      ticketSets.set(key, group);
     }
-    out.refused += await fencedSet(TicketSlaStateModel.collection, STATE_FENCE, epoch, states, (id) =>
-      before.has(String(id)),
+    // A document this holder recomputed carries its epoch even when nothing changed, so that an
+    // earlier holder waking up with what it computed before is refused there too (one write).
+    if (sameStates.length)
+      out.refused +=
+        sameStates.length -
+        (
+          await TicketSlaStateModel.collection.updateMany(
+            { _id: { $in: sameStates }, ...notFencedBy(STATE_FENCE, epoch) },
+            { $set: { [STATE_FENCE]: epoch } },
+          )
+        ).matchedCount;
+    out.refused += await fencedReplace(
+      TicketSlaStateModel.collection as never,
+      STATE_FENCE,
+      epoch,
+      states,
+      (id) => before.has(String(id)),
+      this.journal(epoch),
     );
-    out.refused += await fencedSet(TicketModel.collection, TICKET_FENCE, epoch, tickets, () => true);
+    for (const { set: ticketSet, ids: group } of ticketSets.values())
+      out.refused +=
+        group.length -
+        (await this.store.setEach(group, notFencedBy(TICKET_FENCE, epoch), { ...ticketSet, [TICKET_FENCE]: epoch }));
     // Counted once the writes stand (a refused holder's view is not counted).
     if (!out.refused) for (const [m, n] of gained) this.hooks.onMet?.(m, n);
     return out;
   }
 
+  /** fencedReplace's journal in sla_meta: the ids being rewritten, under this epoch. */
+  private journal(epoch: number) {
+    return {
+      note: async (ids: unknown[]) => {
+        const refused = await fencedSet(
+          SlaMetaModel.collection as never,
+          STATE_FENCE,
+          epoch,
+          [{ _id: REPLACING_ID, set: { ids } }],
+          () => false,
+        );
+        if (refused) throw new FencedOut(refused);
+      },
+      cleared: async () => {
+        await SlaMetaModel.collection.deleteOne({ _id: REPLACING_ID as never, [STATE_FENCE]: epoch });
+      },
+    };
+  }
+
+  /** The ids a holder was rewriting when it stopped (fencedReplace's journal), or none. */
+  async unfinished(): Promise<Types.ObjectId[]> {
+    const doc = await SlaMetaModel.collection.findOne<{ ids?: Types.ObjectId[] }>({ _id: REPLACING_ID as never });
+    return doc?.ids ?? [];
+  }
+
+  /** The journal is done with (its ids were computed again under `epoch`). */
+  async clearUnfinished(epoch: number): Promise<void> {
+    await SlaMetaModel.collection.deleteOne({ _id: REPLACING_ID as never, ...notFencedBy(STATE_FENCE, epoch) });
+  }
+
   // ---- breaches --------------------------------------------------------
+
+  /** The event announcing a miss, numbered `sequence` on its ticket. */
+  private breachEvent(ticketId: Types.ObjectId, metric: SlaMetric, due: number | null, at: Date, sequence?: number) {
+    return {
+      _id: new mongoose.Types.ObjectId(),
+      ticketId,
+      at,
+      kind: SLA_BREACHED as TimelineEventKind,
+      visibility: EventVisibility.INTERNAL,
+      message: breachMessage(metric, due),
+      actor: 'sla',
+      slaMetric: metric,
+      pending: true,
+      ...(sequence !== undefined && { sequence }),
+    } as unknown as StoredEvent;
+  }
+
+  /**
+   * Announce every miss of these tickets due by `at`, each once: their
+   * numbers taken in one write, their events inserted in one (the unique
+   * index on (ticketId, slaMetric) refuses a second, whichever process or
+   * round writes it; a refused event gives its number up). The events written.
+   */
+  private async announceMisses(
+    loaded: readonly Loaded[],
+    computed: ReadonlyMap<string, SlaState | null | Error>,
+    at: Date,
+  ): Promise<StoredEvent[]> {
+    const misses = loaded.flatMap(({ ticket }) => {
+      const state = computed.get(String(ticket._id));
+      if (!state || state instanceof Error) return [];
+      const metrics = missedBy(state, at.getTime());
+      return metrics.length ? [{ ticket, metrics, state }] : [];
+    });
+    if (!misses.length) return [];
+    const first = await this.store.takeSequencesEach(
+      misses.map((m) => ({ ticket: m.ticket, count: m.metrics.length })),
+    );
+    const docs = misses.flatMap(({ ticket, metrics, state }) => {
+      const n = first.get(String(ticket._id));
+      if (n === undefined) return []; // gone meanwhile
+      return metrics.map((metric, i) =>
+        this.breachEvent(ticket._id, metric, missDue(state.metrics[metric]), at, n + i),
+      );
+    });
+    const written = await this.store.insertEventsEach(docs);
+    if (written.length) this.hooks.onEvents?.();
+    for (const e of written) this.hooks.onBreach?.((e as unknown as { slaMetric: SlaMetric }).slaMetric);
+    return written;
+  }
 
   /**
    * Add the SLA_BREACHED event of this ticket and metric, once: the unique
@@ -216,33 +370,22 @@ export class SlaService {
    * round writes it. True when this call wrote it.
    */
   async announce(ticketId: Types.ObjectId, metric: SlaMetric, due: number | null, at: Date): Promise<boolean> {
-    const exists = await TimelineEventModel.collection.findOne({ ticketId, slaMetric: metric });
-    if (exists) return false;
+    if ((await this.store.findEvents({ ticketId, slaMetric: metric })).length) return false;
     // Numbered like every event of its ticket (ticket.store.ts); a second announcement gives its number up at once.
-    const store = new TicketStore();
-    const sequence = await store.takeSequences(ticketId, 1);
-    try {
-      await TimelineEventModel.collection.insertOne({
-        _id: new mongoose.Types.ObjectId(),
-        ticketId,
-        at,
-        kind: SLA_BREACHED as TimelineEventKind,
-        visibility: EventVisibility.INTERNAL,
-        message: breachMessage(metric, due),
-        actor: 'sla',
-        slaMetric: metric,
-        pending: true,
-        ...(sequence !== undefined && { sequence }),
-      } as never);
-    } catch (err) {
-      if (sequence !== undefined) await store.giveUp(ticketId, [sequence]);
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+    const sequence = await this.store.takeSequences(ticketId, 1);
+    const written = await this.store.insertEventsEach([this.breachEvent(ticketId, metric, due, at, sequence)]);
+    if (!written.length) return false;
     this.hooks.onEvents?.();
     this.hooks.onBreach?.(metric);
     return true;
   }
+}
+
+/** Whether `stored` already holds every one of these values (dates by time, the rest by value; missing as null). */
+function sameFields(stored: Record<string, unknown> | undefined, values: Record<string, unknown>): boolean {
+  if (!stored) return false;
+  const norm = (v: unknown) => (v instanceof Date ? `d${v.getTime()}` : JSON.stringify(v ?? null));
+  return Object.entries(values).every(([k, v]) => norm(stored[k]) === norm(v));
 }
 
 export const isObjectId = (id: unknown): id is Types.ObjectId => id instanceof Types.ObjectId;

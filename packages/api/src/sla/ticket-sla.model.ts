@@ -8,8 +8,7 @@
 import { getModelForClass, index, modelOptions, prop, Severity } from '@typegoose/typegoose';
 import type { Types } from 'mongoose';
 import type { IndexedModel } from '../db/connection';
-import { TicketModel } from '../tickets/ticket.model';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
+import { ticketIndexes } from '../tickets/ticket.store';
 
 // The breach checker's query: states with a miss due at or before now.
 @index({ checkAt: 1 }, { partialFilterExpression: { checkAt: { $type: 'date' } } })
@@ -78,24 +77,21 @@ export const NO_DUE = new Date('9999-12-31T00:00:00.000Z');
 
 /** The SLA's indexes on `tickets` (inbox order, breached filter) and `ticket_events` (one breach event per ticket and metric). */
 export const slaForeignIndexes: IndexedModel[] = [
-  {
-    collection: TicketModel.collection,
-    createIndexes: () =>
-      Promise.all([
-        TicketModel.collection.createIndex({ slaDueAt: 1, _id: 1 }, { name: 'sla_due' }),
-        TicketModel.collection.createIndex(
-          { slaBreached: 1, createdAt: -1, _id: -1 },
-          { name: 'sla_breached', partialFilterExpression: { slaBreached: { $eq: true } } },
-        ),
-      ]),
-  },
-  {
-    collection: TimelineEventModel.collection,
-    // The one-event guarantee: a second SLA_BREACHED for the same ticket and metric is refused by the database.
-    createIndexes: () =>
-      TimelineEventModel.collection.createIndex(
-        { ticketId: 1, slaMetric: 1 },
-        { name: 'sla_breach_once', unique: true, partialFilterExpression: { slaMetric: { $type: 'string' } } },
-      ),
-  },
+  ticketIndexes([
+    { key: { slaDueAt: 1, _id: 1 }, options: { name: 'sla_due' } },
+    {
+      key: { slaBreached: 1, createdAt: -1, _id: -1 },
+      options: { name: 'sla_breached', partialFilterExpression: { slaBreached: { $eq: true } } },
+    },
+  ]),
+  // The one-event guarantee: a second SLA_BREACHED for the same ticket and metric is refused by the database.
+  ticketIndexes(
+    [
+      {
+        key: { ticketId: 1, slaMetric: 1 },
+        options: { name: 'sla_breach_once', unique: true, partialFilterExpression: { slaMetric: { $type: 'string' } } },
+      },
+    ],
+    'events',
+  ),
 ];

@@ -407,6 +407,109 @@ export class TicketStore {
   async insertEvent(doc: StoredEvent): Promise<void> {
     await events().insertOne(doc);
   }
+
+  // ---- many tickets at once (sla/'s worker) --------------------------
+  //
+  // On the embedded engine every write statement costs a pass over its
+  // collection, so a background job that changes many tickets asks for
+  // one statement per page, not one per ticket.
+
+  /** Set the same fields on these tickets where they still match `condition`, in one write; how many matched. */
+  async setEach(
+    ticketIds: readonly Types.ObjectId[],
+    condition: Record<string, unknown>,
+    set: Record<string, unknown>,
+  ): Promise<number> {
+    if (!ticketIds.length) return 0;
+    const res = await tickets().updateMany({ ...condition, _id: { $in: [...ticketIds] } }, { $set: set });
+    return res.matchedCount;
+  }
+
+  /**
+   * takeSequences for many tickets in one write per count: one conditional
+   * update matches each ticket only at the lastSequence read, and marks the
+   * ones it moved with a token of its own (read back: the tickets this call
+   * won); the others take theirs one at a time. The first number each
+   * ticket's events get (none for a ticket that is gone). A number won
+   * whose token another such call overwrote before the read is taken
+   * again, and the first one left to the feed's gap lease.
+   */
+  async takeSequencesEach(wants: readonly { ticket: StoredTicket; count: number }[]): Promise<Map<string, number>> {
+    const taken = new Map<string, number>();
+    const byCount = new Map<number, SequencedTicket[]>();
+    for (const { ticket, count } of wants)
+      if (ticket.lastSequence !== undefined)
+        byCount.set(count, [...(byCount.get(count) ?? []), ticket as SequencedTicket]);
+    for (const [count, read] of byCount) {
+      const ids = read.map((t) => t._id);
+      const token = new mongoose.Types.ObjectId();
+      await tickets().updateMany(
+        { _id: { $in: ids }, $or: read.map((t) => ({ _id: t._id, lastSequence: t.lastSequence })) },
+        { $inc: { lastSequence: count }, $set: { sequenceClaim: token } },
+      );
+      const won = new Set(
+        (
+          await tickets()
+            .find<StoredTicket>({ _id: { $in: ids }, sequenceClaim: token })
+            .toArray()
+        ).map((t) => String(t._id)),
+      );
+      for (const t of read) if (won.has(String(t._id))) taken.set(String(t._id), t.lastSequence + 1);
+    }
+    // Lost to another change (or numbered before `sequence` existed): one at a time, retried.
+    for (const { ticket, count } of wants)
+      if (!taken.has(String(ticket._id))) {
+        const first = await this.takeSequences(ticket._id, count);
+        if (first !== undefined) taken.set(String(ticket._id), first);
+      }
+    return taken;
+  }
+
+  /**
+   * Insert events whose numbers their tickets' writes took, in one write
+   * when none is refused; the ones a unique index refuses (an event like it
+   * already there, or its number given up) give their number up. Returns
+   * the events written.
+   */
+  async insertEventsEach(docs: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    if (!docs.length) return [];
+    try {
+      await events().insertMany([...docs], { ordered: false });
+      return [...docs];
+    } catch (err) {
+      const dup =
+        isDuplicateKeyError(err) || [(err as { writeErrors?: unknown }).writeErrors].flat().some(isDuplicateKeyError);
+      if (!dup) {
+        // Their numbers go at once (the feed does not wait for them); one that did go in keeps its own.
+        for (const d of docs)
+          if (d.sequence !== undefined) await this.giveUp(d.ticketId, [d.sequence]).catch(() => undefined);
+        throw err;
+      }
+    }
+    // Which went in, not every engine says (jongodb writes none of a refused batch): ask, then one at a time.
+    const inserted = new Set(
+      (
+        await events()
+          .find<StoredEvent>({ _id: { $in: docs.map((d) => d._id) } })
+          .toArray()
+      ).map((d) => String(d._id)),
+    );
+    const written: StoredEvent[] = [];
+    for (const doc of docs) {
+      if (inserted.has(String(doc._id))) {
+        written.push(doc);
+        continue;
+      }
+      try {
+        await events().insertOne(doc);
+        written.push(doc);
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        if (doc.sequence !== undefined) await this.giveUp(doc.ticketId, [doc.sequence]);
+      }
+    }
+    return written;
+  }
 }
 
 /**

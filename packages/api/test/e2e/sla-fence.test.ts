@@ -7,7 +7,12 @@
 //   and adds no second SLA_BREACHED;
 // - the resync after a policy change walks open tickets in pages, and a
 //   ticket with bad data is logged (its id, no customer text) and skipped
-//   while the walk goes on.
+//   while the walk goes on;
+// - a page of states is rewritten in one delete and one insert: a document
+//   a later epoch wrote stays; a holder that died between the two leaves
+//   the ids behind, and the next holder computes them again;
+// - the store numbers the events of many tickets in one write, and a
+//   ticket that changed since it was read takes its number on its own.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,9 +22,10 @@ import { connectDatabase } from '../../src/db/connection';
 import { FeedService } from '../../src/feed/feed.service';
 import { createLogger } from '../../src/logging/logger';
 import { slaModels } from '../../src/sla/models';
-import { fencedSet } from '../../src/sla/sla-fence';
+import { fencedReplace, fencedSet } from '../../src/sla/sla-fence';
 import { SlaService } from '../../src/sla/sla.service';
 import { SlaWorker } from '../../src/sla/sla-worker';
+import { TicketStore } from '../../src/tickets/ticket.store';
 import { databaseUri } from '../support/api';
 
 const WORKER = join(__dirname, 'processes/sla-worker.mjs');
@@ -131,6 +137,105 @@ describe('the SLA worker: fenced writes, a stalled holder, the paged resync', ()
     expect(await fencedSet(col as never, 'fence', 6, [{ _id: b, set: { v: 'six' } }], () => false)).toBe(0);
     expect(await col.findOne({ _id: b })).toMatchObject({ v: 'six', fence: 6 });
     await col.deleteMany({});
+  });
+
+  it('a page of states is rewritten in one delete and one insert; a document a later epoch wrote stays', async () => {
+    const col = db().collection('fence_probe');
+    await col.deleteMany({});
+    const [a, b, c] = [new ObjectId(), new ObjectId(), new ObjectId()];
+    await col.insertMany([
+      { _id: a, v: 'old', fence: 3 },
+      { _id: b, v: 'later', fence: 7 },
+    ]);
+    const noted: unknown[][] = [];
+    let cleared = 0;
+    const journal = { note: async (ids: unknown[]) => void noted.push(ids), cleared: async () => void cleared++ };
+    const writes = [a, b, c].map((_id) => ({ _id, set: { v: 'five' } }));
+    const existed = (id: unknown) => String(id) !== String(c);
+    expect(await fencedReplace(col as never, 'fence', 5, writes, existed, journal)).toBe(1);
+    expect(await col.find({}).sort({ _id: 1 }).toArray()).toEqual([
+      { _id: a, v: 'five', fence: 5 },
+      { _id: b, v: 'later', fence: 7 },
+      { _id: c, v: 'five', fence: 5 },
+    ]);
+    // The journal named the documents it deleted before deleting them, and was cleared after.
+    expect(noted.map((ids) => ids.map(String).sort())).toEqual([[a, b].map(String).sort()]);
+    expect(cleared).toBe(1);
+    await col.deleteMany({});
+  });
+
+  it('a holder that died between deleting and inserting states leaves their ids; the next holder computes them again', async () => {
+    await reset(1);
+    const tickets = await seed(3, 0);
+    const first = new SlaWorker(new SlaService(), new FeedService(), { intervalMs: 60_000 }, createLogger('warn'));
+    await first.round();
+    const states = () => db().collection('ticket_sla').find({}).sort({ _id: 1 }).toArray();
+    const computed = await states();
+    expect(computed).toHaveLength(3);
+    // As a holder dying mid-rewrite leaves it: the journal written, two states deleted, nothing inserted.
+    const lost = tickets.slice(0, 2).map((t) => t._id);
+    await db()
+      .collection('sla_meta')
+      .insertOne({ _id: 'replacing' as never, ids: lost, fence: computed[0].fence });
+    await db()
+      .collection('ticket_sla')
+      .deleteMany({ _id: { $in: lost } });
+    await first.stop();
+    const next = new SlaWorker(new SlaService(), new FeedService(), { intervalMs: 60_000 }, createLogger('warn'));
+    await next.round();
+    const after = await states();
+    expect(after.map((s) => String(s._id))).toEqual(computed.map((s) => String(s._id)));
+    for (const s of after) expect(s).toMatchObject({ policy: 'Urgent', failed: false, checkAt: expect.any(Date) });
+    expect(
+      await db()
+        .collection('sla_meta')
+        .findOne({ _id: 'replacing' as never }),
+    ).toBeNull();
+    await next.stop();
+  });
+
+  it('a holder that recomputes a ticket unchanged still fences it: an earlier epoch waking up later is refused', async () => {
+    await reset(1);
+    const [t] = await seed(1, 0, () => ({ lastSequence: 1 }));
+    const service = new SlaService();
+    expect((await service.refresh([t._id], 5)).refused).toBe(0);
+    // Epoch 6 finds nothing to change, and writes only its fence (state and ticket).
+    expect((await service.refresh([t._id], 6)).refused).toBe(0);
+    expect(await db().collection('ticket_sla').findOne({ _id: t._id })).toMatchObject({ fence: 6 });
+    expect(await db().collection('tickets').findOne({ _id: t._id })).toMatchObject({ slaFence: 6 });
+    const stored = await db().collection('ticket_sla').findOne({ _id: t._id });
+    // Epoch 5 wakes up with another view (an answer it read): refused, nothing overwritten.
+    await db().collection('ticket_events').insertOne({
+      _id: new ObjectId(),
+      ticketId: t._id,
+      at: new Date(),
+      sequence: 2,
+      kind: 'FIRST_RESPONSE',
+      visibility: 'PUBLIC',
+      pending: false,
+    });
+    expect((await service.refresh([t._id], 5)).refused).toBeGreaterThan(0);
+    expect(await db().collection('ticket_sla').findOne({ _id: t._id })).toEqual(stored);
+  });
+
+  it("the store numbers many tickets' events in one write; a ticket changed since it was read takes its own", async () => {
+    await reset(1);
+    const [x, y] = await seed(2, 0, () => ({ lastSequence: 1 }));
+    const store = new TicketStore();
+    const read = await store.find({ _id: { $in: [x._id, y._id] } });
+    // y changed after the read (another writer took its number 2).
+    await db()
+      .collection('tickets')
+      .updateOne({ _id: y._id }, { $set: { lastSequence: 2 } });
+    const first = await store.takeSequencesEach(read.map((ticket) => ({ ticket, count: 1 })));
+    expect(first.get(String(x._id))).toBe(2);
+    expect(first.get(String(y._id))).toBe(3);
+    const after = await db()
+      .collection('tickets')
+      .find({ _id: { $in: [x._id, y._id] } })
+      .sort({ _id: 1 })
+      .toArray();
+    expect(after.map((t) => t.lastSequence)).toEqual([2, 3]);
   });
 
   it('the resync walks open tickets in pages, and one with bad data is logged and skipped', async () => {

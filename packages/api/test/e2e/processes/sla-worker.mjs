@@ -19,7 +19,7 @@ const stall = process.env.SLA_STALL === '1';
 let stalled = false;
 if (stall) {
   const col = TicketSlaStateModel.collection;
-  for (const method of ['bulkWrite', 'insertMany']) {
+  for (const method of ['bulkWrite', 'insertMany', 'deleteMany', 'updateMany']) {
     const original = col[method].bind(col);
     col[method] = (...args) => {
       if (!stalled) {
