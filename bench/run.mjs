@@ -923,18 +923,16 @@ const emailIn = async () => {
 };
 const mode = process.argv.includes('telemetry')
   ? telemetry
-  : process.argv.includes('search') || OPS.includes('search')
-    ? search
-    : process.argv.includes('email-in') || OPS.includes('email-in')
-      ? emailIn
-      : process.argv.includes('sla') || OPS.includes('sla')
-        ? sla
-        : process.argv.includes('webhooks') || OPS.includes('webhooks')
-          ? webhookBench
-          : process.argv.includes('attachments') || OPS.includes('attachments')
-            ? attachments
-            : main;
-mode().catch((err) => {
+  : process.argv.includes('email-in') || OPS.includes('email-in')
+    ? emailIn
+    : process.argv.includes('sla') || OPS.includes('sla')
+      ? sla
+      : process.argv.includes('webhooks') || OPS.includes('webhooks')
+        ? webhookBench
+        : process.argv.includes('attachments') || OPS.includes('attachments')
+          ? attachments
+          : main;
+(process.argv.includes('search') || OPS.includes('search') ? search : mode)().catch((err) => {
   console.error(err);
   process.exit(1);
 });
