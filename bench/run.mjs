@@ -140,13 +140,13 @@ const INPUT = {
   description: 'Created by npm run bench.',
 };
 
-function request(server, op, lookup) {
+function request(server, op, lookup, input = INPUT) {
   if (server.kind === 'floor') {
     return {
       method: 'POST',
       path: new URL(server.url).pathname.replace(/\/$/, '') + `/${op}`,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(op === 'create' ? INPUT : lookup),
+      body: JSON.stringify(op === 'create' ? input : lookup),
     };
   }
   const query = {
@@ -158,14 +158,14 @@ function request(server, op, lookup) {
     method: 'POST',
     path: '/graphql',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables: op === 'create' ? { input: INPUT } : lookup }),
+    body: JSON.stringify({ query, variables: op === 'create' ? { input } : lookup }),
   };
 }
 
-async function load(server, op, connections, lookup, seconds = DURATION) {
+async function load(server, op, connections, lookup, seconds = DURATION, input = INPUT) {
   const url = server.kind === 'floor' ? server.url : server.url.replace(/\/graphql$/, '');
   let appErrors = 0;
-  const req = request(server, op, lookup);
+  const req = request(server, op, lookup, input);
   const created = op === 'create' ? await ticketCount(server.dbUri) : 0;
   const before = cpuMs(server.child.pid);
   const engineBefore = cpuMs(server.enginePid);
@@ -912,7 +912,10 @@ async function webhookBench() {
   process.exit(0);
 }
 
-if (OPS.includes('search') || process.argv.includes('search')) await import('./search.mjs');
+const search = async () => {
+  await (await import('./search.mjs')).searchBench({ engine, apiServer, stop, cpuMs, settle, load });
+  process.exit(0);
+};
 const sla = async () => (await import('./sla.mjs')).slaBench({ engine });
 const emailIn = async () => {
   await (await import('./email-in.mjs')).emailInBench({ engine, apiServer });
@@ -929,7 +932,7 @@ const mode = process.argv.includes('telemetry')
         : process.argv.includes('attachments') || OPS.includes('attachments')
           ? attachments
           : main;
-mode().catch((err) => {
+(process.argv.includes('search') || OPS.includes('search') ? search : mode)().catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -1,224 +1,418 @@
-// `BENCH_OPS=search npm run bench`: searchTickets latency (p50/p95 of a
-// two-word query, one client at a time) at BENCH_SEARCH_SIZES tickets of 5
-// events each, and the API's CPU per createTicket with search indexing on
-// and off (SEARCH_INDEXING=off). The tickets are written straight into the
-// database with the API's own analyser (dist/search), as the write path
-// would have indexed them. Needs a build (npm run bench builds first).
-import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+// `BENCH_OPS=search npm run bench` (or `npm run bench -- search`): search at
+// size. Seeds BENCH_SEARCH_SIZES tickets (default 10 000, then 100 000: the
+// same database grown) of 5 events each with varied text from a fixed-seed
+// generator (support words, a long tail of rare words, names with accents,
+// emails), written in bulk with the driver, their postings made by the
+// API's own indexing code (dist/search: the postings a create, a reply or a
+// note would write), not through the API (100 000 creates take hours on
+// jongodb). At each size: p50/p95/p99 and CPU per query (API server and
+// engine) of BENCH_SEARCH_QUERIES searchTickets calls over HTTP (default
+// 300: common words, rare words, a prefix last word, a quoted phrase, a
+// ticket number, an email; two words each where words), one at a time;
+// beside them, in the same run and interleaved, a `tickets(first: 20)`
+// listing through the API and the bare driver's find of one term on the
+// postings (the least any lookup in this index costs the engine). Then, on
+// the grown database, createTicket's CPU (server and engine, change feed
+// included: run.mjs's `load`) with search indexing on and off
+// (SEARCH_INDEXING), paired rounds taking turns. Needs a build (npm run
+// bench builds first).
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { MongoClient, ObjectId } from 'mongodb';
-import { start, stopChild as stop } from './processes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = (process.env.BENCH_SEARCH_SIZES ?? '10000,100000').split(',').map(Number);
-const QUERIES = Number(process.env.BENCH_SEARCH_QUERIES ?? 200);
+const QUERIES = Number(process.env.BENCH_SEARCH_QUERIES ?? 300);
 const CREATE_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CREATE_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CREATE_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const TOKEN = 'bench-search-agent-token-0123456789abcdef';
-const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+/** Tickets per bulk write. */
+const BATCH = 100;
+/**
+ * Seconds of seeding allowed in all: jongodb keeps a collection as a list and
+ * checks every insert's _id against all of it, so an insert costs in
+ * proportion to the collection (measured) and seeding grows with its square.
+ * Past the budget, the sizes not reached are projected from the last batch's
+ * cost per posting, and the measures run at the size reached.
+ */
+const SEED_SECONDS = Number(process.env.BENCH_SEARCH_SEED_SECONDS ?? 900);
 
-const { ticketEntries, eventEntries } = await import(join(root, 'packages/api/dist/search/search.indexer.js'));
-
-async function engine(name) {
-  if (process.env.MONGODB_URI)
-    return {
-      uri: process.env.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, `/bench_${name}_${Date.now()}$1`),
-      name: 'MongoDB at MONGODB_URI',
-      stop: async () => {},
-    };
-  const bin = join(root, 'node_modules/@jongodb/memory-server-bin-linux-x64-gnu/bin/jongodb');
-  const { child, value } = await start(
-    bin,
-    ['--host=127.0.0.1', '--port=0', `--database=bench_${name}`],
-    {},
-    /JONGODB_URI=(\S+)/,
-  );
-  return { uri: value, name: 'jongodb (offline engine: every lookup scans)', stop: () => stop(child) };
+// ---------------------------------------------------------------- text
+// A fixed-seed generator (mulberry32): the same tickets and queries every run.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
-
-const api = (uri, env = {}) =>
-  start(
-    process.execPath,
-    [join(root, 'packages/api/dist/cli/serve.js')],
-    {
-      MONGODB_URI: uri,
-      PORT: '0',
-      NODE_ENV: 'production',
-      RATE_LIMIT: 'off',
-      LOG_LEVEL: 'warn',
-      AGENT_TOKENS: TOKEN,
-      ...env,
-    },
-    /ready at (http:\/\/\S+\/graphql)/,
+const FUNCTION_WORDS =
+  'the a to and i my is it of for in on not with this that have be you we was can but at please from are when after your our an as or if so do there has will all me any just no out now again still one get been would could should'.split(
+    ' ',
   );
+const SUPPORT_WORDS =
+  'printer order invoice password login account email payment refund shipping delivery package error page app update screen phone laptop server network wifi connection report export file upload download access issue problem help support team ticket customer billing subscription plan card charge price discount code coupon cart checkout address label tracking return exchange warranty repair battery charger cable keyboard mouse monitor display driver install version crash slow freeze sync backup restore reset settings profile notification message chat call week yesterday today morning evening monday friday office floor room building meeting calendar invite license key activation trial cancel renew contract quote manager admin user users permission role group folder share link browser chrome firefox safari windows mac android iphone tablet camera scanner toner paper jam tray fuser cartridge queue spooler vpn firewall proxy certificate domain dns mailbox outlook attachment signature spam filter sales demo onboarding training documentation api webhook integration token timeout latency outage database migration import csv spreadsheet invoice receipt tax vat currency bank transfer overdue reminder'.split(
+    ' ',
+  );
+const SYLLABLES =
+  'ka lo mi ne ru sa ti vo be da fe gi hu jo ky la mo ni pe qu re si tu va we xo ya zu bra cle dri fro gle pla tre'.split(
+    ' ',
+  );
+// A long tail of rare words (pronounceable, distinct): product names, places, error codes in real tickets.
+const RARE = (() => {
+  const r = rng(7);
+  const out = new Set();
+  while (out.size < 30_000) {
+    const n = 2 + Math.floor(r() * 3);
+    out.add(Array.from({ length: n }, () => SYLLABLES[Math.floor(r() * SYLLABLES.length)]).join(''));
+  }
+  return [...out];
+})();
+/** Every word by rank: a word's use falls as 1/rank (Zipf), as in real text. */
+const VOCAB = [...FUNCTION_WORDS, ...SUPPORT_WORDS, ...RARE];
+const FIRST =
+  'Ada Grace Alan Linus Margaret José Zoë Renée Björn Søren Chloé Ana María Lucía Jürgen François Hélène Noémie Ömer Zoltán Ñuño Ingrid Priya Wei Yuki Omar Fatima Liam Emma Olivia Noah Mia Lucas Sofia Mateo Léa Hugo Inès Jakub Agnieszka Tomás Aoife Siobhán Kai Nora Elif Dmitri Olga'.split(
+    ' ',
+  );
+const LAST =
+  'Lovelace Hopper Turing Torvalds Hamilton García Müller Dubois Núñez Østergaard Kowalski Nováková Łukasiewicz Smith Jones Brown Nguyen Kim Tanaka Rossi Bianchi Silva Santos Fernández López Martin Bernard Petit Schmidt Schneider Fischer Weber Meyer Wagner Becker Hoffmann Jansen Visser Andersson Johansson Nielsen Hansen Korhonen Virtanen Yılmaz Kaya Demir Popescu Ivanova'.split(
+    ' ',
+  );
+const DOMAINS = 'example.com example.org mail.example.net corp.example.io shop.example.de'.split(' ');
+const CUSTOMERS = 20_000;
+const ascii = (s) =>
+  s
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase();
+const customer = (c) => {
+  const first = FIRST[c % FIRST.length];
+  const last = LAST[Math.floor(c / FIRST.length) % LAST.length];
+  return { name: `${first} ${last}`, email: `${ascii(first)}.${ascii(last)}${c}@${DOMAINS[c % DOMAINS.length]}` };
+};
+const zipf = (r) => VOCAB[Math.floor(Math.exp(r() * Math.log(VOCAB.length))) - 1];
+const words = (r, min, max) => Array.from({ length: min + Math.floor(r() * (max - min + 1)) }, () => zipf(r));
+const sentence = (r, min, max) => {
+  const w = words(r, min, max);
+  w[0] = w[0][0].toUpperCase() + w[0].slice(1);
+  return `${w.join(' ')}.`;
+};
+const STATUSES = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'];
 
-function cpuMs(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return ((Number(x[11]) + Number(x[12])) * 1000) / CLK_TCK;
+/** Ticket `i`'s texts, the same every time they are asked for (the queries are drawn from them). */
+function texts(i) {
+  const r = rng(1000 + i);
+  const c = customer(Math.floor(r() * CUSTOMERS));
+  return {
+    ...c,
+    subject: words(r, 4, 9).join(' '),
+    description: sentence(r, 20, 60),
+    reply: sentence(r, 15, 45),
+    customerReply: sentence(r, 10, 30),
+    note: sentence(r, 5, 20),
+    answer: sentence(r, 15, 45),
+    status: STATUSES[Math.floor(r() * STATUSES.length)],
+  };
 }
+const ticketNumber = (i) => `TKT-${String(i + 1).padStart(5, '0')}`;
 
-// A vocabulary with a Zipf-like use: a few words are everywhere, most are rare (as in real tickets).
-let rng = 42;
-const rand = () => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-const VOCAB = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x${'abcdefghij'[i % 10]}`);
-const word = () =>
-  VOCAB[Math.min(VOCAB.length - 1, Math.floor(1 / (rand() * 0.999 + 0.001)) + Math.floor(rand() * 50))];
-const sentence = (n) => Array.from({ length: n }, word).join(' ');
-
-async function seed(uri, count) {
-  const client = await MongoClient.connect(uri);
-  const db = client.db();
-  const t0 = Date.now();
-  const base = Date.now() - count * 1000;
-  for (let from = 0; from < count; from += 1000) {
-    const tickets = [],
-      events = [],
-      entries = [];
-    for (let i = from; i < Math.min(count, from + 1000); i++) {
-      const _id = ObjectId.createFromTime(Math.floor((base + i * 1000) / 1000));
-      const at = new Date(base + i * 1000);
-      const t = {
+// ---------------------------------------------------------------- seeding
+/**
+ * Tickets `from`..`to`-1 as the API stores them (shapes copied from what
+ * its writes leave), their events, and the postings the indexer's own
+ * functions make of them.
+ */
+async function seed(db, from, to, { ticketEntries, eventEntries }, deadline, before) {
+  const t0 = performance.now();
+  const base = Date.UTC(2026, 0, 1) / 1000;
+  let postings = 0;
+  let reached = from;
+  /** The last batch's insert cost per posting (ms), and the postings in the collection then. */
+  let last = { msPerPosting: NaN, collection: 0 };
+  for (let start = from; start < to; start += BATCH) {
+    if (performance.now() > deadline) break;
+    const tickets = [];
+    const events = [];
+    for (let i = start; i < Math.min(to, start + BATCH); i++) {
+      const x = texts(i);
+      // One ticket every 5 minutes of 2026 onward: ids and dates grow with the number.
+      const created = new Date((base + i * 300) * 1000);
+      const _id = ObjectId.createFromTime(base + i * 300);
+      const at = (m) => new Date(created.getTime() + m * 60_000);
+      const ticket = {
         _id,
-        ticketNumber: `TKT-${String(i + 1).padStart(7, '0')}`,
-        sequence: i + 1,
-        eventSeq: 4,
-        subject: sentence(6),
-        description: sentence(40),
-        status: 'OPEN',
+        subject: x.subject,
+        description: x.description,
+        status: x.status,
         priority: 'NORMAL',
         source: 'WEB',
-        customerEmail: `c${i}@example.com`,
-        customerName: `Customer ${word()}`,
-        createdAt: at,
-        updatedAt: at,
+        customerEmail: x.email,
+        customerName: x.name,
+        lastSequence: 5,
+        createdAt: created,
+        updatedAt: at(90),
+        sequence: i + 1,
+        ticketNumber: ticketNumber(i),
+        firstResponseAt: at(20),
+        awaitingAgent: false,
+        statusChangedAt: at(90),
       };
-      tickets.push(t);
-      const evs = [
-        { kind: 'CREATED' },
-        { kind: 'FIRST_RESPONSE', message: sentence(30) },
-        { kind: 'INTERNAL_NOTE', message: sentence(15), visibility: 'INTERNAL' },
-        { kind: 'AGENT_RESPONSE', message: sentence(30) },
-        { kind: 'IN_PROGRESS', message: sentence(5) },
-      ].map((e, j) => ({
+      tickets.push(ticket);
+      const ev = (n, kind, minutes, message, visibility = 'PUBLIC', actor = 'agent') => ({
         _id: new ObjectId(),
         ticketId: _id,
-        at: new Date(at.getTime() + j),
-        ticketSeq: j,
-        visibility: 'PUBLIC',
+        at: at(minutes),
+        sequence: n,
+        kind,
+        visibility,
+        ...(message !== undefined && { message }),
+        actor,
         pending: false,
-        ...e,
-      }));
-      events.push(...evs);
-      entries.push(...ticketEntries(t), ...eventEntries(evs));
+      });
+      events.push(
+        ev(1, 'CREATED', 0),
+        ev(2, 'FIRST_RESPONSE', 20, x.reply),
+        ev(3, 'CUSTOMER_REPLY', 45, x.customerReply, 'PUBLIC', 'customer'),
+        ev(4, 'INTERNAL_NOTE', 60, x.note, 'INTERNAL'),
+        ev(5, 'AGENT_RESPONSE', 90, x.answer),
+      );
     }
+    // The indexer's own functions: the postings are those a create and its events would have written.
+    const entries = [...tickets.flatMap((t) => ticketEntries(t)), ...eventEntries(events)];
     await db.collection('tickets').insertMany(tickets, { ordered: false });
     await db.collection('ticket_events').insertMany(events, { ordered: false });
+    const t = performance.now();
     await db.collection('search_terms').insertMany(entries, { ordered: false });
+    last = {
+      msPerPosting: (performance.now() - t) / entries.length,
+      collection: before + postings + entries.length / 2,
+    };
+    postings += entries.length;
+    reached = start + tickets.length;
+    process.stderr.write(
+      `  seeded ${reached} tickets, ${postings} postings this run (${fmt((performance.now() - t0) / 1000, 0)} s; the last batch's postings ${fmt(last.msPerPosting, 2)} ms each)\n`,
+    );
   }
-  await db.collection('counters').updateOne({ _id: 'ticket' }, { $set: { seq: count } }, { upsert: true });
-  await client.close();
-  return Date.now() - t0;
+  await db.collection('counters').updateOne({ _id: 'ticketNumber' }, { $set: { seq: reached } }, { upsert: true });
+  return { ms: performance.now() - t0, postings, reached, last };
+}
+
+// ---------------------------------------------------------------- queries
+/** The query mix: each kind drawn from a random ticket's own texts (so most have matches), fixed seed. */
+function queries(size, n) {
+  const r = rng(99 + size);
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const wordsOf = (s) => s.toLowerCase().match(/\p{L}+/gu) ?? [];
+  const rank = new Map(VOCAB.map((w, i) => [w, i]));
+  const COMMON = [...FUNCTION_WORDS, ...SUPPORT_WORDS];
+  const kinds = {
+    // Two of the most used words (each in a large share of the tickets).
+    common: () => `${pick(SUPPORT_WORDS.slice(0, 40))} ${pick(COMMON.slice(0, 60))}`,
+    // Two of one ticket's rarest words.
+    rare: () => {
+      const x = texts(Math.floor(r() * size));
+      const ws = [...new Set(wordsOf(`${x.description} ${x.reply}`))].sort(
+        (a, b) => (rank.get(b) ?? 0) - (rank.get(a) ?? 0),
+      );
+      return `${ws[0]} ${ws[1] ?? ws[0]}`;
+    },
+    // A subject word, then the start of another (someone typing).
+    prefix: () => {
+      const ws = wordsOf(texts(Math.floor(r() * size)).subject).filter((w) => w.length >= 4);
+      const a = pick(ws) ?? 'printer';
+      const b = pick(ws) ?? 'paper';
+      return `${a} ${b.slice(0, 3 + Math.floor(r() * (b.length - 3)))}`;
+    },
+    // Two consecutive words of a subject, quoted.
+    phrase: () => {
+      const ws = wordsOf(texts(Math.floor(r() * size)).subject);
+      const k = Math.floor(r() * Math.max(1, ws.length - 1));
+      return `"${ws[k]} ${ws[k + 1] ?? ''}"`.replace(' "', '"');
+    },
+    number: () => ticketNumber(Math.floor(r() * size)),
+    email: () => texts(Math.floor(r() * size)).email,
+  };
+  const names = Object.keys(kinds);
+  return Array.from({ length: n }, (_, i) => ({ kind: names[i % names.length], q: kinds[names[i % names.length]]() }));
 }
 
 const SEARCH =
-  'query($q: String!) { searchTickets(query: $q, first: 20) { edges { node { ticketNumber subject customerName status updatedAt } } } }';
+  'query($q: String!) { searchTickets(query: $q, first: 20) { edges { node { ticketNumber subject customerName status updatedAt } } pageInfo { hasNextPage endCursor } } }';
+const LIST =
+  'query { tickets(first: 20) { edges { node { ticketNumber subject customerName status updatedAt } } pageInfo { hasNextPage endCursor } } }';
+
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 };
+const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
-async function searchLatency(url) {
-  const times = [];
-  for (let i = 0; i < QUERIES + 10; i++) {
-    const q = `${word()} ${word()}`;
-    const t = process.hrtime.bigint();
-    const r = await fetch(url, {
+/**
+ * What seeding `target` tickets would take on from `have`, if a posting's
+ * insert keeps costing in proportion to the postings already there (as
+ * measured on jongodb): the integral of that cost up to the target.
+ */
+function projectSeeding(target, have, postings, last) {
+  const perTicket = postings / Math.max(1, have);
+  const perPostingPerPosting = last.msPerPosting / last.collection;
+  const to = target * perTicket;
+  const hours = (perPostingPerPosting * (to * to - postings * postings)) / 2 / 3_600_000;
+  return `${target} tickets: not reached within BENCH_SEARCH_SEED_SECONDS=${SEED_SECONDS} (at ${have}); about ${fmt(to / 1e6, 2)} M postings, projected ${fmt(hours, 1)} more hours of seeding on this engine (a posting's insert costs ${fmt(last.msPerPosting, 2)} ms at ${fmt(last.collection, 0)} postings, in proportion to the collection)`;
+}
+
+export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load }) {
+  const indexer = await import(join(root, 'packages/api/dist/search/search.indexer.js'));
+  const started = performance.now();
+  const db = await engine('search');
+  const client = await MongoClient.connect(db.uri);
+  const mdb = client.db();
+  /** One GraphQL call: its data, or the error's code (a search past DB_TIMEOUT_MS answers SERVICE_UNAVAILABLE). */
+  const gql = async (url, query, variables) => {
+    const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ query: SEARCH, variables: { q } }),
+      body: JSON.stringify({ query, variables }),
     });
-    const body = await r.text();
-    if (!r.ok || body.includes('"errors"')) throw new Error(`search failed: ${body.slice(0, 300)}`);
-    if (i >= 10) times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return { p50: pct(times, 50), p95: pct(times, 95) };
-}
-
-const CREATE = 'mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber } }';
-async function createCpu(url, pid) {
-  const before = cpuMs(pid);
-  const r = await autocannon({
-    url: url.replace(/\/graphql$/, '/graphql'),
-    connections: 8,
-    duration: CREATE_SECONDS,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: CREATE,
-      variables: {
-        input: {
-          customerEmail: 'bench@example.com',
-          customerName: 'Bench Person',
-          subject: 'Printer on floor three jams again',
-          description: sentence(40),
-        },
-      },
-    }),
-  });
-  await new Promise((res) => setTimeout(res, 500));
-  return {
-    cpuPerCreate: (cpuMs(pid) - before) / Math.max(1, r.requests.total),
-    rps: r.requests.average,
-    errors: r.errors + r.non2xx,
+    const body = await res.json();
+    if (res.ok && !body.errors) return { data: body.data };
+    const error = body.errors?.[0]?.extensions?.code ?? `HTTP ${res.status}`;
+    if (error !== 'SERVICE_UNAVAILABLE')
+      throw new Error(`${query.slice(0, 40)}: ${JSON.stringify(body).slice(0, 300)}`);
+    return { error };
   };
-}
+  /** Wall ms and CPU ms (API server, engine) of one call. */
+  const timed = async (pid, fn) => {
+    const c0 = cpuMs(pid);
+    const e0 = cpuMs(db.pid);
+    const t0 = performance.now();
+    const out = await fn();
+    return { ms: performance.now() - t0, cpu: cpuMs(pid) - c0, engine: cpuMs(db.pid) - e0, out };
+  };
 
-const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-const lines = [];
-const db = await engine('search');
-for (const size of SIZES) {
-  const uri = db.uri.replace(/\/([^/?]*)(\?|$)/, `/$1_${size}$2`);
-  const seeded = await seed(uri, size);
-  const { child, value: url } = await api(uri);
-  const { p50, p95 } = await searchLatency(url);
-  await stop(child);
-  lines.push(`| ${size} | ${size * 5} | ${fmt(p50)} | ${fmt(p95)} | ${(seeded / 1000).toFixed(0)} s |`);
-  console.error(`search at ${size}: p50 ${fmt(p50)} ms, p95 ${fmt(p95)} ms`);
-}
-// Create's CPU: the same empty database shape, indexing on and off, alternating rounds.
-const cpu = { on: [], off: [] };
-for (let round = 0; round < CREATE_ROUNDS; round++) {
-  for (const mode of round % 2 ? ['off', 'on'] : ['on', 'off']) {
-    const uri = db.uri.replace(/\/([^/?]*)(\?|$)/, `/$1_create_${mode}_${round}$2`);
-    const { child, value: url } = await api(uri, { SEARCH_INDEXING: mode });
-    await createCpu(url, child.pid); // warm-up
-    cpu[mode].push((await createCpu(url, child.pid)).cpuPerCreate);
-    await stop(child);
+  const sections = [];
+  /** Sizes not reached within the seeding budget, with what seeding them would take. */
+  const notReached = [];
+  let have = 0;
+  let postings = 0;
+  let seedMs = 0;
+  let last = null;
+  for (const target of SIZES) {
+    if (notReached.length) {
+      notReached.push(projectSeeding(target, have, postings, last));
+      continue;
+    }
+    process.stderr.write(`search: seeding to ${target} tickets\n`);
+    const seeded = await seed(mdb, have, target, indexer, performance.now() + SEED_SECONDS * 1000 - seedMs, postings);
+    seedMs += seeded.ms;
+    postings += seeded.postings;
+    last = seeded.last;
+    const seedNote = `${seeded.reached - have} tickets added in ${fmt(seeded.ms / 1000, 0)} s (${fmt(((seeded.reached - have) * 1000) / seeded.ms, 1)} tickets/s, ${seeded.postings} postings; the last postings took ${fmt(last.msPerPosting, 2)} ms each to insert)`;
+    if (seeded.reached < target) notReached.push(projectSeeding(target, seeded.reached, postings, last));
+    if (seeded.reached === have) break;
+    const size = (have = seeded.reached);
+    const api = await apiServer(db, { AGENT_TOKENS: TOKEN });
+    // Warm-up: the JIT and the pools, on queries of the same mix (not counted).
+    for (const { q } of queries(size + 1, 12)) await gql(api.url, SEARCH, { q });
+    await gql(api.url, LIST);
+    await settle([api.child.pid, db.pid]);
+    const rows = {};
+    const add = (name, m, hits) => {
+      const r = (rows[name] ??= { ms: [], cpu: 0, engine: 0, hits: [], errors: 0 });
+      r.ms.push(m.ms);
+      if (m.out?.error) r.errors++;
+      r.cpu += m.cpu;
+      r.engine += m.engine;
+      if (hits !== undefined) r.hits.push(hits);
+    };
+    const terms = mdb.collection('search_terms');
+    const qs = queries(size, QUERIES);
+    for (const [i, { kind, q }] of qs.entries()) {
+      // Interleaved, so a noisy moment on this shared machine hits search and its baselines alike.
+      const s = await timed(api.child.pid, () => gql(api.url, SEARCH, { q }));
+      add(kind, s, s.out.data?.searchTickets.edges.length);
+      add('all searches', s);
+      add('tickets(first: 20) listing', await timed(api.child.pid, () => gql(api.url, LIST)));
+      const w = q.match(/\p{L}{3,}/u)?.[0]?.toLowerCase() ?? 'printer';
+      add(
+        'driver: find one term (floor)',
+        await timed(undefined, () => terms.find({ term: w }).sort({ ticketId: -1 }).limit(20).toArray()),
+      );
+      if ((i + 1) % 50 === 0) process.stderr.write(`  ${size}: ${i + 1}/${qs.length} queries\n`);
+    }
+    await stop(api);
+    const order = ['all searches', 'common', 'rare', 'prefix', 'phrase', 'number', 'email'];
+    const table = [
+      `## ${size} tickets, ${size * 5} events, ${postings} postings; seeding: ${seedNote}`,
+      '',
+      '| query | n | p50 ms | p95 ms | p99 ms | API CPU ms/query | engine CPU ms/query | results (median of 20) | timed out |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...[...order, 'tickets(first: 20) listing', 'driver: find one term (floor)'].map((name) => {
+        const r = rows[name];
+        if (!r) return `| ${name} | 0 | | | | | | | |`;
+        const n = r.ms.length;
+        const bold = name === 'all searches' ? (x) => `**${x}**` : (x) => x;
+        return `| ${name} | ${n} | ${fmt(pct(r.ms, 50))} | ${bold(fmt(pct(r.ms, 95)))} | ${fmt(pct(r.ms, 99))} | ${name.startsWith('driver') ? '-' : fmt(r.cpu / n)} | ${fmt(r.engine / n)} | ${r.hits.length ? pct(r.hits, 50) : '-'} | ${r.errors} |`;
+      }),
+      '',
+    ];
+    sections.push(...table);
+    console.error(table.join('\n'));
   }
+
+  // A create's CPU on the grown database, indexing on and off, paired rounds taking turns.
+  const input = (() => {
+    const x = texts(424242);
+    return { customerEmail: x.email, customerName: x.name, subject: x.subject, description: x.description };
+  })();
+  const cells = { on: [], off: [] };
+  for (let round = 0; round < CREATE_ROUNDS; round++) {
+    for (const mode of round % 2 ? ['off', 'on'] : ['on', 'off']) {
+      const api = await apiServer(db, { AGENT_TOKENS: TOKEN, SEARCH_INDEXING: mode });
+      if (round === 0) await load(api, 'create', 4, null, 2, input); // warm-up, not counted
+      await settle([api.child.pid, db.pid]);
+      cells[mode].push(await load(api, 'create', 4, null, CREATE_SECONDS, input));
+      await stop(api);
+      process.stderr.write(
+        `  create round ${round} ${mode}: ${cells[mode].at(-1).n} creates, API ${fmt(cells[mode].at(-1).cpuPerReq, 2)} ms, engine ${fmt(cells[mode].at(-1).engineCpuPerReq, 2)} ms\n`,
+      );
+    }
+  }
+  await client.close();
+  await db.stop();
+  const med = (xs) => pct(xs, 50);
+  const per = (mode, key) => med(cells[mode].map((c) => c[key]));
+  const ratios = (key) => cells.on.map((c, i) => c[key] / cells.off[i][key]).filter(Number.isFinite);
+  const ratioCell = (key) => {
+    const rs = ratios(key);
+    return rs.length ? `**${med(rs).toFixed(2)}x** (${Math.min(...rs).toFixed(2)}-${Math.max(...rs).toFixed(2)})` : '-';
+  };
+  const total = (c) => c.cpuPerReq + c.engineCpuPerReq;
+  const totalRatios = cells.on.map((c, i) => total(c) / total(cells.off[i])).filter(Number.isFinite);
+  console.log(
+    [
+      `# search: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()[0].toFixed(1)}, engine: ${db.name}`,
+      `# tickets of 5 events (created, first response, customer reply, internal note, answer) with generated text, seeded in bulk with the driver: the postings made by the API's own indexer functions (dist/search/search.indexer.js), not through the API`,
+      `# ${QUERIES} searchTickets per size over HTTP, one at a time, first: 20, a mix of six kinds; interleaved with the same number of tickets(first: 20) listings and bare-driver finds of one term`,
+      '',
+      ...sections,
+      ...(notReached.length ? ['Not reached:', '', ...notReached.map((n) => `- ${n}`), ''] : []),
+      `## createTicket on the ${have}-ticket database: ${CREATE_ROUNDS} paired rounds of ${CREATE_SECONDS} s, 4 connections, a generated subject and 20-60-word description; CPU per ticket made (change feed included); the background pollers' CPU during the slice is billed to its creates too`,
+      '',
+      '| search indexing | creates | API CPU ms | engine CPU ms | API + engine ms |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...['off', 'on'].map(
+        (m) =>
+          `| ${m} | ${cells[m].reduce((a, c) => a + c.n, 0)} | ${fmt(per(m, 'cpuPerReq'), 2)} | ${fmt(per(m, 'engineCpuPerReq'), 2)} | ${fmt(med(cells[m].map(total)), 2)} |`,
+      ),
+      `| **on / off** (median of paired rounds, range) | | ${ratioCell('cpuPerReq')} | ${ratioCell('engineCpuPerReq')} | **${fmt(med(totalRatios), 2)}x** (${fmt(Math.min(...totalRatios), 2)}-${fmt(Math.max(...totalRatios), 2)}) |`,
+      '',
+      `(total bench time ${fmt((performance.now() - started) / 1000, 0)} s)`,
+    ].join('\n'),
+  );
 }
-await db.stop();
-const med = (xs) => pct(xs, 50);
-console.log(
-  [
-    `# search: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
-    `# two-word queries (Zipf-like vocabulary of 5000 words), one at a time, ${QUERIES} each; tickets of 5 events`,
-    '',
-    '| tickets | events | p50 ms | p95 ms | seeding |',
-    '| ---: | ---: | ---: | ---: | ---: |',
-    ...lines,
-    '',
-    `# createTicket, 8 connections, ${CREATE_SECONDS} s x ${CREATE_ROUNDS} rounds: API CPU per create (median)`,
-    '',
-    '| indexing | CPU ms per create | ratio |',
-    '| --- | ---: | ---: |',
-    `| off | ${fmt(med(cpu.off), 3)} | 1.00 |`,
-    `| on | ${fmt(med(cpu.on), 3)} | ${(med(cpu.on) / med(cpu.off)).toFixed(2)} |`,
-    '',
-  ].join('\n'),
-);
-process.exit(0);
