@@ -27,6 +27,7 @@ import { createSla } from './sla';
 import { Metrics, rootFieldsOf } from './telemetry/metrics';
 import { createTimelineLoader, TicketService, TicketStore } from './tickets';
 import { TokenService } from './tokens';
+import { ViewsService } from './views';
 import type { Principal } from './tokens/scopes';
 import { WebhookDispatcher, WebhookService } from './webhooks';
 
@@ -76,7 +77,7 @@ export function erasers(
     ...builtInErasers(tickets),
     attachmentEraser(new GridFsStore(db), tickets),
     // Mail: the IMAP mailboxes too, when email in is configured here (the CLI reads the same settings).
-    mailEraser(config.email),
+    mailEraser(tickets, config.email),
     searchEraser,
     rateLimitEraser(tickets),
   ];
@@ -113,9 +114,9 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     ipOf: (req) => lent().ipOf(req),
     refuseIfSpent: (ip) => lent().refuseIfSpent(ip),
   });
-  const conversation = await createConversation({ config: config.email, log, feed, db: database() });
-  const search = createSearch(log, { indexing: config.searchIndexing });
   const store = new TicketStore(log, { prefix: config.ticketPrefix, pad: config.ticketPad });
+  const conversation = await createConversation({ config: config.email, log, feed, db: database(), store });
+  const search = createSearch(log, store, { indexing: config.searchIndexing });
   const tickets = new TicketService(
     log,
     {
@@ -133,8 +134,9 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     },
   );
   const customerSide = conversation.connect(tickets, attachments.service);
-  const bulk = createBulk(tickets, log);
   const listing = new ListingService(store);
+  const views = new ViewsService(search.service, listing);
+  const bulk = createBulk(tickets, { views, search: search.service, store }, log);
   const replies = new RepliesService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, {
@@ -200,6 +202,8 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       conversation: customerSide,
       replies,
       bulk: bulk.service,
+      search: search.service,
+      views,
     }),
     tokens,
     live,
