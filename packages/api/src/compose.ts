@@ -16,7 +16,7 @@ import { probeTransactions, transactionsWork } from './db/transactions';
 import { respellStoredEmails } from './doctor/email-spelling';
 import { adoptLegacyEvents, FeedSequencer, FeedService } from './feed';
 import type { Context } from './graphql/context';
-import { rateLimitEraser } from './http/rate-limit';
+import { rateLimitEraser, type LookupKey } from './http/rate-limit';
 import { ListingService } from './listing';
 import { RepliesService } from './replies';
 import { FeedHub } from './live';
@@ -26,6 +26,8 @@ import { createSearch, searchEraser } from './search';
 import { createSla } from './sla';
 import { Metrics, rootFieldsOf } from './telemetry/metrics';
 import { createTimelineLoader, TicketService, TicketStore } from './tickets';
+import { ticketLookupKey } from './tickets/ticket-number';
+import { bearer, secretDigest, secretMatches } from './tokens/token-secret';
 import { TokenService } from './tokens';
 import { ViewsService } from './views';
 import type { Principal } from './tokens/scopes';
@@ -52,6 +54,10 @@ export interface Platform {
   tokens: TokenService;
   live: FeedHub;
   metrics: Metrics | null;
+  /** GET /metrics: METRICS_TOKEN, when set, compared in constant time; in production without it, nobody. */
+  metricsAllowed(authorization: string | undefined): boolean;
+  /** The key the budgets count a public lookup of a ticket number under (tickets' rule). */
+  lookupKey: LookupKey;
   /** Every capability's running part: HTTP routes, start and stop. */
   running: readonly Running[];
   /** Called once by the HTTP layer before it serves. */
@@ -79,7 +85,7 @@ export function erasers(
     // Mail: the IMAP mailboxes too, when email in is configured here (the CLI reads the same settings).
     mailEraser(tickets, config.email),
     searchEraser,
-    rateLimitEraser(tickets),
+    rateLimitEraser((ids) => tickets.numbers({ _id: { $in: [...ids] } }, ids.length), ticketLookupKey),
   ];
 }
 
@@ -176,6 +182,11 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     checkSeconds: config.slaCheckSeconds,
   });
 
+  // Metrics tell an attacker too much: without METRICS_TOKEN, production shows them to nobody.
+  const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
+  const metricsAllowed = (authorization: string | undefined): boolean =>
+    metricsDigest ? secretMatches(bearer(authorization) ?? '', metricsDigest) : !config.production;
+
   const running: Running[] = [
     { start: () => sequencer.start(), stop: () => sequencer.stop() },
     { start: () => dispatcher.start(), stop: () => dispatcher.stop() },
@@ -208,6 +219,8 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     tokens,
     live,
     metrics,
+    metricsAllowed,
+    lookupKey: ticketLookupKey,
     running,
     lendRequestTools(given) {
       tools = given;

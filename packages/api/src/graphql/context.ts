@@ -15,6 +15,9 @@ import type { ViewsService } from '../views/views.service';
 import type { TicketService } from '../tickets/ticket.service';
 import type { TimelineLoader } from '../tickets/timeline-loader';
 import type { Principal } from '../tokens/scopes';
+
+/** Who calls (tokens/), as the HTTP layer and the resolvers see it. */
+export type { Principal };
 import type { WebhookService } from '../webhooks/webhook.service';
 
 /** The failed-lookup points an operation was charged (http/rate-limit.ts): a lookup that finds its ticket gives its point back. */
