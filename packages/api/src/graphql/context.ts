@@ -10,8 +10,6 @@ import type { ListingService } from '../listing/listing.service';
 import type { FeedHub } from '../live/feed-hub';
 import type { RequestLog } from '../logging/logger';
 import type { RepliesService } from '../replies/reply.service';
-import type { SearchService } from '../search/search.service';
-import type { ViewsService } from '../views/views.service';
 import type { TicketService } from '../tickets/ticket.service';
 import type { TimelineLoader } from '../tickets/timeline-loader';
 import type { Principal } from '../tokens/scopes';
@@ -28,7 +26,12 @@ export interface LookupCharge {
   refund(ticketNumber: string, found: boolean): void;
 }
 
-/** Per-request context handed to resolvers. */
+/**
+ * Per-request context handed to resolvers. A capability adds the service
+ * its resolvers use from its own index.ts (`declare module
+ * '../graphql/context'`, as search/ and views/ do); compose.ts must then
+ * hand it (servicesFor), or the build fails.
+ */
 export interface Context {
   requestId: string;
   log: RequestLog;
@@ -53,10 +56,6 @@ export interface Context {
   conversation: ConversationService;
   /** Bulk changes (bulk/): start one, follow its progress. */
   bulk: BulkService;
-  /** Searching tickets (search/). */
-  search: SearchService;
-  /** Saved views (views/). */
-  views: ViewsService;
   /** The origin (scheme://host) the caller reached us at (HTTP request or WebSocket upgrade), for links; PUBLIC_URL overrides. */
   origin?: string;
   /** Set once the operation is charged, when rate limits are on. */

@@ -1,5 +1,6 @@
 // Search as one piece for the composition roots: the hook the ticket writes
-// call (TicketHooks.onWritten), the resolver, the models, the eraser, and
+// call (TicketHooks.onWritten), the resolver and its service, the models,
+// the eraser, and
 // the background round that indexes the backlog (failed index writes, and
 // tickets written before search existed).
 import type { Capability } from '../capability';
@@ -84,6 +85,14 @@ export function createSearch(
       await running;
     },
   };
+}
+
+// Its resolver's service, on every operation's context (built by compose.ts).
+declare module '../graphql/context' {
+  interface Context {
+    /** Searching tickets (search/). */
+    search: SearchService;
+  }
 }
 
 export const searchCapability: Capability = { name: 'search', models: searchModels, resolvers: [SearchResolver] };
