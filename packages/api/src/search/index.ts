@@ -1,8 +1,7 @@
 // Search as one piece for the composition roots: the hook the ticket writes
 // call (TicketHooks.onWritten), the resolver and its service, the models,
-// the eraser, and
-// the background round that indexes the backlog (failed index writes, and
-// tickets written before search existed).
+// the eraser, and the background round that indexes the backlog (failed
+// index writes, and tickets written before search existed).
 import type { Capability } from '../capability';
 import type { Types } from 'mongoose';
 import type { Logger } from '../logging/logger';
