@@ -16,7 +16,7 @@ import { probeTransactions, transactionsWork } from './db/transactions';
 import { respellStoredEmails } from './doctor/email-spelling';
 import { adoptLegacyEvents, FeedSequencer, FeedService } from './feed';
 import type { Context } from './graphql/context';
-import { rateLimitEraser } from './http/rate-limit';
+import { rateLimitEraser, type LookupKey } from './http/rate-limit';
 import { ListingService } from './listing';
 import { RepliesService } from './replies';
 import { FeedHub } from './live';
@@ -26,7 +26,10 @@ import { createSearch, searchEraser } from './search';
 import { createSla } from './sla';
 import { Metrics, rootFieldsOf } from './telemetry/metrics';
 import { createTimelineLoader, TicketService, TicketStore } from './tickets';
+import { ticketLookupKey } from './tickets/ticket-number';
+import { bearer, secretDigest, secretMatches } from './tokens/token-secret';
 import { TokenService } from './tokens';
+import { ViewsService } from './views';
 import type { Principal } from './tokens/scopes';
 import { WebhookDispatcher, WebhookService } from './webhooks';
 
@@ -51,6 +54,10 @@ export interface Platform {
   tokens: TokenService;
   live: FeedHub;
   metrics: Metrics | null;
+  /** GET /metrics: METRICS_TOKEN, when set, compared in constant time; in production without it, nobody. */
+  metricsAllowed(authorization: string | undefined): boolean;
+  /** The key the budgets count a public lookup of a ticket number under (tickets' rule). */
+  lookupKey: LookupKey;
   /** Every capability's running part: HTTP routes, start and stop. */
   running: readonly Running[];
   /** Called once by the HTTP layer before it serves. */
@@ -76,9 +83,9 @@ export function erasers(
     ...builtInErasers(tickets),
     attachmentEraser(new GridFsStore(db), tickets),
     // Mail: the IMAP mailboxes too, when email in is configured here (the CLI reads the same settings).
-    mailEraser(config.email),
+    mailEraser(tickets, config.email),
     searchEraser,
-    rateLimitEraser(tickets),
+    rateLimitEraser((ids) => tickets.numbers({ _id: { $in: [...ids] } }, ids.length), ticketLookupKey),
   ];
 }
 
@@ -113,9 +120,9 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     ipOf: (req) => lent().ipOf(req),
     refuseIfSpent: (ip) => lent().refuseIfSpent(ip),
   });
-  const conversation = await createConversation({ config: config.email, log, feed, db: database() });
-  const search = createSearch(log, { indexing: config.searchIndexing });
   const store = new TicketStore(log, { prefix: config.ticketPrefix, pad: config.ticketPad });
+  const conversation = await createConversation({ config: config.email, log, feed, db: database(), store });
+  const search = createSearch(log, store, { indexing: config.searchIndexing });
   const tickets = new TicketService(
     log,
     {
@@ -133,8 +140,9 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     },
   );
   const customerSide = conversation.connect(tickets, attachments.service);
-  const bulk = createBulk(tickets, log);
   const listing = new ListingService(store);
+  const views = new ViewsService(search.service, listing);
+  const bulk = createBulk(tickets, { views, search: search.service, store }, log);
   const replies = new RepliesService();
   const webhooks = new WebhookService(feed, config.webhookAllowPrivate);
   const dispatcher = new WebhookDispatcher(feed, {
@@ -175,6 +183,11 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     checkSeconds: config.slaCheckSeconds,
   });
 
+  // Metrics tell an attacker too much: without METRICS_TOKEN, production shows them to nobody.
+  const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
+  const metricsAllowed = (authorization: string | undefined): boolean =>
+    metricsDigest ? secretMatches(bearer(authorization) ?? '', metricsDigest) : !config.production;
+
   const running: Running[] = [
     { start: () => sequencer.start(), stop: () => sequencer.stop() },
     { start: () => dispatcher.start(), stop: () => dispatcher.stop() },
@@ -202,10 +215,14 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       replies,
       bulk: bulk.service,
       sla: sla.service,
+      search: search.service,
+      views,
     }),
     tokens,
     live,
     metrics,
+    metricsAllowed,
+    lookupKey: ticketLookupKey,
     running,
     lendRequestTools(given) {
       tools = given;

@@ -9,12 +9,12 @@ import { Types } from 'mongoose';
 import { badUserInput, rateLimited, type FieldProblem } from '../errors/api-errors';
 import { FieldsService } from '../fields/field.service';
 import { filterQuery } from '../listing/listing.service';
-import { TicketStore } from '../tickets/ticket.store';
+import type { TicketStore } from '../tickets/ticket.store';
 import type { Logger } from '../logging/logger';
-import { SearchService } from '../search/search.service';
+import type { SearchService } from '../search/search.service';
 import type { EventMark, TicketService, TicketView } from '../tickets/ticket.service';
 import type { Principal } from '../tokens/scopes';
-import { viewFilter, ViewsService } from '../views/views.service';
+import { viewFilter, type ViewsService } from '../views/views.service';
 import {
   checkChange,
   checkSource,
@@ -68,19 +68,29 @@ export interface StartRequest {
   change: BulkChangeRaw;
 }
 
+/** Where a job's tickets are found. */
+export interface BulkSources {
+  views: ViewsService;
+  search: SearchService;
+  store: TicketStore;
+}
+
 export class BulkService {
   private readonly fields: FieldsService;
-  private readonly views = new ViewsService();
-  private readonly store = new TicketStore();
-  private readonly search = new SearchService();
+  private readonly views: ViewsService;
+  private readonly store: TicketStore;
+  private readonly search: SearchService;
 
   constructor(
     private readonly tickets: TicketService,
     private readonly log: Logger,
+    /** Where a job's tickets are found (a view, its search, the store), as compose.ts built them. */
+    sources: BulkSources,
     /** Told of a new job: this process's worker starts it at once. */
     private readonly onStarted: () => void = () => {},
   ) {
     this.fields = new FieldsService(tickets, log);
+    ({ views: this.views, store: this.store, search: this.search } = sources);
   }
 
   /** Check the request, fix its tickets and store the job; nothing is written when anything is wrong. */

@@ -5,9 +5,10 @@ import mongoose from 'mongoose';
 import { badUserInput, notFound } from '../errors/api-errors';
 import type { AttachmentRef } from '../attachments/attachment.model';
 import { TimelineEventKind } from '../tickets/ticket.enums';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
 import { checkText, checkTicketNumber, LIMITS, validAll } from '../tickets/ticket.validation';
-import { publicTicket, type StoredTicket, type TicketService, type TicketView } from '../tickets/ticket.service';
+import { publicTicket, type StoredTicket, type TicketView } from '../tickets/ticket.mappers';
+import type { TicketService } from '../tickets/ticket.service';
+import type { TicketStore } from '../tickets/ticket.store';
 import { customerKeyMatches } from './customer-key';
 import { MessageChannel, planCustomerReply } from './customer-reply';
 
@@ -51,6 +52,7 @@ export interface CustomerMessage {
 export class ConversationService {
   constructor(
     private readonly tickets: TicketService,
+    private readonly store: TicketStore,
     private readonly attachments?: ReplyAttachments,
   ) {}
 
@@ -119,9 +121,7 @@ export class ConversationService {
     let declined = false;
     const stillWanted = msg.eventId
       ? async () => {
-          declined =
-            Boolean(await TimelineEventModel.collection.findOne({ _id })) ||
-            (msg.stillOurs ? !(await msg.stillOurs()) : false);
+          declined = Boolean(await this.store.eventById(_id)) || (msg.stillOurs ? !(await msg.stillOurs()) : false);
           return !declined;
         }
       : undefined;

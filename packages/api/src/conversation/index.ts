@@ -8,6 +8,7 @@ import { conversationModels } from './models';
 import type { FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import type { TicketService } from '../tickets/ticket.service';
+import type { TicketStore } from '../tickets/ticket.store';
 import { hashCustomerKey, newCustomerKey } from './customer-key';
 import { ConversationEventResolver, ConversationResolver, EmailOutcomeResolver } from './conversation.resolver';
 import { ConversationService } from './conversation.service';
@@ -39,6 +40,8 @@ export interface ConversationOptions {
   log: Logger;
   feed: FeedService;
   db: Db;
+  /** The tickets' and events' reads and writes (ticket.store.ts). */
+  store: TicketStore;
 }
 
 export interface Conversation {
@@ -50,7 +53,7 @@ export interface Conversation {
   stop(): Promise<void>;
 }
 
-export async function createConversation({ config, log, feed, db }: ConversationOptions): Promise<Conversation> {
+export async function createConversation({ config, log, feed, db, store }: ConversationOptions): Promise<Conversation> {
   const mails = sendsMail(config);
   const seal = mails ? await KeySeal.load(db, config.sealSecret) : null;
   // Email out starts where the feed is now: a deployment that turns it on does not mail the past.
@@ -63,7 +66,7 @@ export async function createConversation({ config, log, feed, db }: Conversation
         .toArray()
     ).map((m) => m.messageId),
   );
-  const out = mails && seal ? new MailOut(feed, config, seal, log, await feed.latestPosition()) : null;
+  const out = mails && seal ? new MailOut(feed, store, config, seal, log, await feed.latestPosition()) : null;
   return {
     customerKeys: {
       issue() {
@@ -75,11 +78,12 @@ export async function createConversation({ config, log, feed, db }: Conversation
       },
     },
     connect(tickets, attachments) {
-      const service = new ConversationService(tickets, attachments);
+      const service = new ConversationService(tickets, store, attachments);
       if (config.imapUrl) {
         const imapUrl = config.imapUrl;
         const deps = {
           tickets,
+          store,
           conversation: service,
           attachments,
           log,

@@ -17,7 +17,7 @@ import type { Types } from 'mongoose';
 import { ImapFlow } from 'imapflow';
 import type { Eraser } from '../customers/eraser';
 import { normalizeEmail } from '../tickets/email-spelling';
-import { TicketModel } from '../tickets/ticket.model';
+import type { TicketStore } from '../tickets/ticket.store';
 import type { EmailConfig } from './email-config';
 import { InboundMailModel } from './inbound-mail.model';
 import { imapClient } from './imap-client';
@@ -95,7 +95,7 @@ async function mailboxesReachable(config: EmailConfig | undefined): Promise<bool
   return false;
 }
 
-export function mailEraser(config?: EmailConfig): Eraser {
+export function mailEraser(tickets: TicketStore, config?: EmailConfig): Eraser {
   /** These inbound records' messages out of the mailboxes (and those from `senders`), then the records. */
   async function eraseInbound(records: readonly { messageId: string }[], senders: readonly string[]): Promise<number> {
     if (!records.length && !senders.length) return 0;
@@ -116,10 +116,7 @@ export function mailEraser(config?: EmailConfig): Eraser {
     name: 'customer keys and mail',
     async erase(ticketIds) {
       const ids = [...ticketIds] as Types.ObjectId[];
-      const keys = await TicketModel.collection.updateMany(
-        { _id: { $in: ids }, $or: [{ customerKeyHash: { $exists: true } }, { customerKeySealed: { $exists: true } }] },
-        { $unset: { customerKeyHash: '', customerKeySealed: '' } },
-      );
+      const keys = await tickets.dropFields(ids, ['customerKeyHash', 'customerKeySealed']);
       const sent = await OutboundMailModel.collection.deleteMany({ ticketId: { $in: ids } });
       const senders = (
         await InboundMailModel.collection
@@ -128,7 +125,7 @@ export function mailEraser(config?: EmailConfig): Eraser {
       ).flatMap((r) => (r.senderHash ? [r.senderHash] : []));
       const theirs = { $or: [{ ticketId: { $in: ids } }, { senderHash: { $in: [...new Set(senders)] } }] };
       const records = await InboundMailModel.collection.find<{ messageId: string }>(theirs).toArray();
-      return keys.modifiedCount + sent.deletedCount + (await eraseInbound(records, []));
+      return keys + sent.deletedCount + (await eraseInbound(records, []));
     },
     // By the address itself: what names no ticket, and what is still unread in a mailbox (read later, it would open a new ticket).
     async eraseEmail(email) {

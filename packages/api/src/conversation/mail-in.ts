@@ -20,9 +20,9 @@ import type { AttachmentService } from '../attachments/attachment.service';
 import type { Logger } from '../logging/logger';
 import { normalizeEmail } from '../tickets/email-spelling';
 import { TicketSource } from '../tickets/ticket.enums';
-import { TicketModel } from '../tickets/ticket.model';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
-import type { StoredTicket, TicketService } from '../tickets/ticket.service';
+import type { StoredTicket } from '../tickets/ticket.mappers';
+import type { TicketService } from '../tickets/ticket.service';
+import type { TicketStore } from '../tickets/ticket.store';
 import { LIMITS } from '../tickets/ticket.validation';
 import type { ConversationService } from './conversation.service';
 import { MessageChannel } from './customer-reply';
@@ -50,6 +50,8 @@ const MAX_FILES = 5;
 
 export interface MailInDeps {
   tickets: TicketService;
+  /** The tickets' and events' reads (threading, a message's event written already). */
+  store: TicketStore;
   conversation: ConversationService;
   attachments?: AttachmentService;
   log: Logger;
@@ -268,7 +270,7 @@ export class MailIn {
     const body = printable(mail.text ?? '');
     const ticket = await this.threadOf(mail, sender);
     // Written already by a reader whose claim this one took over: nothing to do twice (not even the uploads).
-    if (ticket && (await TimelineEventModel.collection.findOne({ _id: eventIdOf(messageId) })))
+    if (ticket && (await this.deps.store.eventById(eventIdOf(messageId))))
       return {
         outcome: InboundOutcome.REPLIED,
         ticketId: ticket._id,
@@ -311,10 +313,7 @@ export class MailIn {
       } catch (err) {
         await this.release(files.ids);
         // Another reader (one whose claim was taken over) wrote this message's event first.
-        if (
-          (err as { code?: number }).code === 11000 &&
-          (await TimelineEventModel.collection.findOne({ _id: eventId }))
-        )
+        if ((err as { code?: number }).code === 11000 && (await this.deps.store.eventById(eventId)))
           return {
             outcome: InboundOutcome.REPLIED,
             ticketId: ticket._id,
@@ -378,12 +377,12 @@ export class MailIn {
             ticketId: { $exists: true },
           });
       const ticketId = ours?.ticketId ?? theirs?.ticketId;
-      const ticket = ticketId ? await TicketModel.collection.findOne<Ticket>({ _id: ticketId }) : null;
+      const ticket = ticketId ? ((await this.deps.store.byId(ticketId)) as Ticket | null) : null;
       if (ticket && !ticket.erasedAt) return ticket;
     }
     const number = subjectNumber(mail.subject);
     if (!number) return null;
-    const ticket = await TicketModel.collection.findOne<Ticket>({ ticketNumber: number });
+    const ticket = (await this.deps.store.byNumber(number)) as Ticket | null;
     return ticket && !ticket.erasedAt && ticket.customerEmail === sender ? ticket : null;
   }
 

@@ -22,10 +22,9 @@ import type { Types } from 'mongoose';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
-import { TicketModel } from '../tickets/ticket.model';
 import { EventVisibility, TimelineEventKind } from '../tickets/ticket.enums';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
-import type { StoredEvent, StoredTicket } from '../tickets/ticket.service';
+import type { StoredEvent, StoredTicket } from '../tickets/ticket.mappers';
+import type { TicketStore } from '../tickets/ticket.store';
 import { fromDomain, type EmailConfig } from './email-config';
 import type { KeySeal } from './key-seal';
 import { MailLease } from './mail-lease';
@@ -138,6 +137,7 @@ export class MailOut {
 
   constructor(
     private readonly feed: FeedService,
+    private readonly store: TicketStore,
     private readonly config: EmailConfig & { from: string },
     private readonly seal: KeySeal,
     private readonly log: Logger,
@@ -273,8 +273,8 @@ export class MailOut {
 
   /** One attempt; true when the record is settled (sent, or given up). Throws TransportDown when the server failed us. */
   private async attempt(record: OutboundMail): Promise<boolean> {
-    const ticket = await TicketModel.collection.findOne<Ticket>({ _id: record.ticketId });
-    const event = await TimelineEventModel.collection.findOne<StoredEvent>({ _id: record._id });
+    const ticket = (await this.store.byId(record.ticketId)) as Ticket | null;
+    const event = await this.store.eventById<StoredEvent>(record._id);
     if (!ticket || !event || ticket.erasedAt)
       return this.settle(
         record,
@@ -339,8 +339,7 @@ export class MailOut {
         },
       },
     );
-    if (record.template === 'created' && dropKey)
-      await TicketModel.collection.updateOne({ _id: record.ticketId }, { $unset: { customerKeySealed: '' } });
+    if (record.template === 'created' && dropKey) await this.store.dropFields([record.ticketId], ['customerKeySealed']);
     return true;
   }
 

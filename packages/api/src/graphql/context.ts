@@ -14,6 +14,9 @@ import type { SlaService } from '../sla/sla.service';
 import type { TicketService } from '../tickets/ticket.service';
 import type { TimelineLoader } from '../tickets/timeline-loader';
 import type { Principal } from '../tokens/scopes';
+
+/** Who calls (tokens/), as the HTTP layer and the resolvers see it. */
+export type { Principal };
 import type { WebhookService } from '../webhooks/webhook.service';
 
 /** The failed-lookup points an operation was charged (http/rate-limit.ts): a lookup that finds its ticket gives its point back. */
@@ -24,7 +27,12 @@ export interface LookupCharge {
   refund(ticketNumber: string, found: boolean): void;
 }
 
-/** Per-request context handed to resolvers. */
+/**
+ * Per-request context handed to resolvers. A capability adds the service
+ * its resolvers use from its own index.ts (`declare module
+ * '../graphql/context'`, as search/ and views/ do); compose.ts must then
+ * hand it (servicesFor), or the build fails.
+ */
 export interface Context {
   requestId: string;
   log: RequestLog;

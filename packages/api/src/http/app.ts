@@ -16,7 +16,6 @@ import { pingDatabase } from '../db/connection';
 import { databaseIfConnected, defaultConnection } from '../db/database';
 import { createFormatError, errorLogPlugin } from '../errors/format-error';
 import { lazyChild, type Logger } from '../logging/logger';
-import { bearer, secretDigest, secretMatches } from '../tokens/token-secret';
 import { metricsPlugin } from '../telemetry/metrics';
 import { operationSpanPlugin, withRequestId } from '../telemetry/tracing';
 import { BodyError, readJsonBody } from './body';
@@ -69,6 +68,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
   const formatError = createFormatError(config.production);
   const rateLimits = config.rateLimit
     ? createRateLimits(
+        platform.lookupKey,
         config.rateLimitStore === 'mongo' ? { kind: 'mongo', connection: defaultConnection() } : { kind: 'memory' },
       )
     : null;
@@ -160,11 +160,8 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
     if (!address || typeof address === 'string') return undefined;
     return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   };
-  /** METRICS_TOKEN, when set, compared in constant time; in production without it, nobody (metrics tell an attacker too much). */
-  const metricsDigest = config.metricsToken ? secretDigest(config.metricsToken) : null;
-  const metricsAllowed = (authorization: string | undefined): boolean =>
-    metricsDigest ? secretMatches(bearer(authorization) ?? '', metricsDigest) : !config.production;
-  if (metrics && config.production && !metricsDigest)
+  const metricsAllowed = platform.metricsAllowed;
+  if (metrics && config.production && !config.metricsToken)
     log.warn('METRICS_TOKEN is not set: GET /metrics answers 401 in production until it is');
   /** The context of one operation, over HTTP or WebSocket. */
   const contextFor = ({
@@ -240,7 +237,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
           res,
           401,
           'UNAUTHENTICATED',
-          metricsDigest
+          config.metricsToken
             ? 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.'
             : 'GET /metrics needs METRICS_TOKEN set on the server (NODE_ENV=production), then Authorization: Bearer <METRICS_TOKEN>.',
         );

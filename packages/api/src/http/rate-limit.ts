@@ -17,10 +17,7 @@ import ipaddr from 'ipaddr.js';
 import type { Connection } from 'mongoose';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { rateLimited } from '../errors/api-errors';
-import type { Eraser } from '../customers/eraser';
-import { isWellFormedTicketNumber, normalizeTicketNumber } from '../tickets/ticket-number';
 import { database } from '../db/database';
-import type { TicketStore } from '../tickets/ticket.store';
 import type { LookupCharge } from '../graphql/context';
 import type { OperationPlan } from './operation-plan';
 import { LOOKUP_FIELDS } from './query-limits';
@@ -90,8 +87,18 @@ export function bulkPoints(ticketNumbers: unknown): number {
   return Math.min(Math.max(1, Math.ceil(n / 10)), BUDGETS.agent.points);
 }
 
-/** What a plan costs: points per budget, and the ticket numbers it looks up publicly (normalised). */
-export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; lookedUp: string[] } {
+/**
+ * The key a publicly looked-up ticket number is counted under, or null for
+ * a number no ticket can have (refused before any email is compared: no
+ * guess, nothing kept for it). The tickets' rule, lent by compose.ts.
+ */
+export type LookupKey = (ticketNumber: string) => string | null;
+
+/** What a plan costs: points per budget, and the ticket numbers it looks up publicly (by their LookupKey). */
+export function costOf(
+  plan: OperationPlan,
+  lookupKey: LookupKey,
+): { budgets: Map<Budget, number>; lookedUp: string[] } {
   const budgets = new Map<Budget, number>();
   const lookedUp: string[] = [];
   for (const field of plan.rootFields) {
@@ -102,9 +109,8 @@ export function costOf(plan: OperationPlan): { budgets: Map<Budget, number>; loo
     if (field.name === 'createUpload')
       budgets.set('uploadBytes', (budgets.get('uploadBytes') ?? 0) + uploadKiB(field.args.size));
     const n = field.args.ticketNumber;
-    // A malformed number is refused before any email is compared: no guess, nothing kept for it.
-    if (LOOKUP_FIELDS.has(field.name) && typeof n === 'string' && isWellFormedTicketNumber(n))
-      lookedUp.push(ticketKey(n));
+    const key = LOOKUP_FIELDS.has(field.name) && typeof n === 'string' ? lookupKey(n) : null;
+    if (key !== null) lookedUp.push(key);
   }
   return { budgets, lookedUp };
 }
@@ -114,8 +120,6 @@ function uploadKiB(size: unknown): number {
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) return 0;
   return Math.min(Math.ceil(size / 1024), BUDGETS.uploadBytes.points);
 }
-
-export const ticketKey = (raw: string): string => normalizeTicketNumber(raw);
 
 /** The key of a client address: IPv4 as is, IPv6 by its /64 (one site's, one customer's usual allocation). */
 export function addressKey(ip: string): string {
@@ -222,7 +226,7 @@ export interface RateLimits {
   peek(budget: Budget, ip: string): Promise<BudgetState>;
 }
 
-export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): RateLimits {
+export function createRateLimits(lookupKey: LookupKey, store: RateLimitStore = { kind: 'memory' }): RateLimits {
   const limit = limiters(store);
   const isFinder = async (key: string) => ((await limit.finders.get(key))?.consumedPoints ?? 0) > 0;
   /**
@@ -248,7 +252,7 @@ export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): Ra
   return {
     async charge(plan, ip, meter) {
       const address = addressKey(ip);
-      const cost = costOf(plan);
+      const cost = costOf(plan, lookupKey);
       for (const [budget, points] of cost.budgets) await spend(limit[budget], budget, address, points, meter);
       // Consumed up front, so concurrent guesses cannot overshoot; refunded when a lookup finds its ticket.
       const charged = new Map<string, ('all' | 'own')[]>();
@@ -259,11 +263,11 @@ export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): Ra
         else charged.set(n, [...(charged.get(n) ?? []), outcome]);
       }
       return {
-        suppressed: (raw: string) => suppressed.has(ticketKey(raw)),
+        suppressed: (raw: string) => suppressed.has(lookupKey(raw) ?? ''),
         refund(raw: string, found: boolean) {
-          const n = ticketKey(raw);
-          const outcome = charged.get(n)?.pop();
-          if (!outcome) return;
+          const n = lookupKey(raw);
+          const outcome = n === null ? undefined : charged.get(n)?.pop();
+          if (n === null || !outcome) return;
           const key = `${n}|${address}`;
           // Best effort: a store failure only means the point expires with its window.
           const rewards = [limit.guessFromAddress.reward(key, 1)];
@@ -291,19 +295,19 @@ export function createRateLimits(store: RateLimitStore = { kind: 'memory' }): Ra
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Erasure's part here: the shared store's records of who looked these
- * ticket numbers up (failed lookups and finders, keyed by number and
- * address). The memory store's records live in each process and expire
- * with their window (at most 7 days) or the process.
+ * Erasure's part here (an eraser, customers/eraser.ts, once compose.ts
+ * tells it the numbers of the tickets erased): the shared store's records
+ * of who looked these ticket numbers up (failed lookups and finders, keyed
+ * by number and address). The memory store's records live in each process
+ * and expire with their window (at most 7 days) or the process.
  */
-export const rateLimitEraser = (tickets: TicketStore): Eraser => ({
+export const rateLimitEraser = <Id>(
+  numbersOf: (ticketIds: readonly Id[]) => Promise<readonly string[]>,
+  lookupKey: LookupKey,
+): { name: string; erase(ticketIds: readonly Id[]): Promise<number> } => ({
   name: 'rate-limit records',
   async erase(ticketIds) {
-    const docs = await tickets.find<{ ticketNumber: string }>(
-      { _id: { $in: [...ticketIds] } },
-      { projection: { ticketNumber: 1 } },
-    );
-    const numbers = docs.map((d) => ticketKey(d.ticketNumber));
+    const numbers = (await numbersOf(ticketIds)).flatMap((n) => lookupKey(n) ?? []);
     if (!numbers.length) return 0;
     const byAddress = new RegExp(`^rl_(guessFromAddress|finders):(${numbers.map(escapeRegExp).join('|')})\\|`);
     const res = await database()

@@ -26,10 +26,8 @@ import { firstErrorCode } from '../errors/error-codes';
 import { toClientError } from '../errors/format-error';
 import type { Context } from '../graphql/context';
 import type { Logger } from '../logging/logger';
-import type { FeedHub } from '../live/feed-hub';
 import type { Metrics } from '../telemetry/metrics';
-import type { Principal } from '../tokens/scopes';
-import type { LookupCharge } from '../graphql/context';
+import type { LookupCharge, Principal } from '../graphql/context';
 import { CostMeter, costExtension, withCost } from './cost';
 import { admitOperation } from './operation-guard';
 import type { TrustedDocuments } from './trusted-documents';
@@ -72,7 +70,8 @@ export interface SubscriptionServerOptions {
   rateLimits: RateLimits | null;
   /** documentId instead of query, and TRUSTED_DOCUMENTS=require-public, as over HTTP. */
   trusted: TrustedDocuments;
-  live: FeedHub;
+  /** The live view subscriptions read (live/): closed at stop, so each subscription completes. */
+  live: { closeAll(): void };
   log: Logger;
   ipOf(req: http.IncomingMessage): string;
   authenticate(authorization: string | undefined): Promise<Principal | null>;

@@ -19,7 +19,7 @@ import { internalError } from '../errors/api-errors';
 import { ErrorCode } from '../errors/error-codes';
 import { toClientError } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
-import type { Principal } from '../tokens/scopes';
+import type { Principal } from '../graphql/context';
 import { CostMeter, sendRefusal } from './cost';
 import type { RateLimits } from './rate-limit';
 import type { TrustedDocumentsConfig, TrustedDocumentsMode } from './trusted-documents.config';

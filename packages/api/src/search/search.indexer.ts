@@ -10,9 +10,8 @@ import { ERASED_TEXT } from '../customers/placeholders';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import type { Logger } from '../logging/logger';
 import { EventVisibility, TimelineEventKind, visibilityOf } from '../tickets/ticket.enums';
-import { TicketModel } from '../tickets/ticket.model';
-import type { StoredEvent, StoredTicket } from '../tickets/ticket.service';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
+import type { StoredEvent, StoredTicket } from '../tickets/ticket.mappers';
+import type { TicketStore } from '../tickets/ticket.store';
 import { terms } from './analyzer';
 import { EXACT_SUBJECT_BONUS, FIELD_WEIGHT } from './field-weights';
 import { SearchBacklogModel } from './search-backlog.model';
@@ -104,7 +103,10 @@ async function insertEntries(entries: SearchTerm[]): Promise<void> {
 }
 
 export class SearchIndexer {
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly store: TicketStore,
+  ) {}
 
   /** TicketHooks.onWritten: a ticket was created (`ticket` given) or events were added to it. */
   async written(ticketId: Types.ObjectId, events: readonly StoredEvent[], ticket?: TicketTexts): Promise<void> {
@@ -124,10 +126,8 @@ export class SearchIndexer {
   /** Every text of these tickets, written again (idempotent). */
   async reindex(ticketIds: readonly Types.ObjectId[]): Promise<void> {
     if (!ticketIds.length) return;
-    const tickets = await TicketModel.collection.find<TicketTexts>({ _id: { $in: [...ticketIds] } }).toArray();
-    const events = await TimelineEventModel.collection
-      .find<StoredEvent>({ ticketId: { $in: [...ticketIds] } })
-      .toArray();
+    const tickets = await this.store.find<TicketTexts>({ _id: { $in: [...ticketIds] } });
+    const events = await this.store.eventsOf(ticketIds);
     await insertEntries([...tickets.flatMap((t) => ticketEntries(t)), ...eventEntries(events)]);
   }
 

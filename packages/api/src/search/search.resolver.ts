@@ -2,11 +2,8 @@ import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../graphql/context';
 import { TicketFilter } from '../listing/ticket-filter.input';
 import { MAX_QUERY_LENGTH } from './analyzer';
-import { SEARCH_PAGE, SearchService } from './search.service';
+import { SEARCH_PAGE } from './search.service';
 import { TicketSearchConnection } from './search.type';
-
-/** Searching keeps no state of its own: one service serves every API of the process. */
-const service = new SearchService();
 
 @Resolver()
 export class SearchResolver {
@@ -30,6 +27,6 @@ export class SearchResolver {
     @Ctx() ctx: Context,
   ): Promise<TicketSearchConnection> {
     // Every holder of tickets:read sees INTERNAL events, so notes are searched too.
-    return service.search(query, filter, first, after, ctx.principal?.scopes.has('tickets:read') ?? false);
+    return ctx.search.search(query, filter, first, after, ctx.principal?.scopes.has('tickets:read') ?? false);
   }
 }

@@ -9,11 +9,9 @@ import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
 import type { TicketFilter } from '../listing/ticket-filter.input';
 import { filterQuery } from '../listing/listing.service';
-import { TicketModel } from '../tickets/ticket.model';
-import { toTicket, type StoredTicket, type TicketView } from '../tickets/ticket.service';
+import { toTicket, type StoredEvent, type StoredTicket, type TicketView } from '../tickets/ticket.mappers';
+import type { TicketStore } from '../tickets/ticket.store';
 import { containsPhrase, MAX_QUERY_LENGTH, MAX_QUERY_PARTS, parseQuery, terms, type ParsedQuery } from './analyzer';
-import type { StoredEvent } from '../tickets/ticket.service';
-import { TimelineEventModel } from '../tickets/timeline-event.model';
 import { EventVisibility } from '../tickets/ticket.enums';
 import { KEY_WEIGHT, PHRASE_FACTOR } from './field-weights';
 import { byRank, decodeSearchCursor, encodeSearchCursor, isAfter, type SearchPosition } from './search-cursor';
@@ -47,6 +45,8 @@ const empty = (): SearchPage => ({
 });
 
 export class SearchService {
+  constructor(private readonly store: TicketStore) {}
+
   /** How many tickets the query and filter match (as ranked: at most what one search considers, docs/search.md). */
   async count(query: string, filter: TicketFilter | null | undefined, seesInternal: boolean): Promise<number> {
     return (await this.matches(query, filter, SEARCH_PAGE.min, null, seesInternal)).matches.length;
@@ -68,9 +68,7 @@ export class SearchService {
     const rest = position ? matches.filter((m) => isAfter(m, position)) : matches;
     const slice = rest.slice(0, first + 1);
     if (!slice.length) return empty();
-    const docs = await TicketModel.collection
-      .find<StoredTicket>({ _id: { $in: slice.slice(0, first).map((s) => new Types.ObjectId(s.id)) } })
-      .toArray();
+    const docs = await this.store.find({ _id: { $in: slice.slice(0, first).map((s) => new Types.ObjectId(s.id)) } });
     const byId = new Map(docs.map((d) => [String(d._id), d]));
     const edges = slice
       .slice(0, first)
@@ -125,22 +123,20 @@ export class SearchService {
     }
     if (problems.length || !parsed || 'problems' in built) throw badUserInput(problems);
 
-    const conditions = conditionsOf(parsed, seesInternal);
+    const conditions = conditionsOf(parsed, seesInternal, this.store);
     if (!conditions.length) return { matches: [], position };
     let ranked = await rank(conditions, parsed, seesInternal);
     if (!ranked.length) return { matches: [], position };
     if (parsed.phrases.length)
-      ranked = await withPhrases(ranked.slice(0, PHRASE_CHECK_LIMIT), parsed.phrases, seesInternal);
+      ranked = await withPhrases(this.store, ranked.slice(0, PHRASE_CHECK_LIMIT), parsed.phrases, seesInternal);
 
     // The filter: asked of the ticket collection about the matches only.
     let matches = ranked;
     if (Object.keys(built.query).length) {
-      const allowed = await TicketModel.collection
-        .find<{ _id: Types.ObjectId }>(
-          { $and: [built.query, { _id: { $in: ranked.map((r) => new Types.ObjectId(r.id)) } }] },
-          { projection: { _id: 1 } },
-        )
-        .toArray();
+      const allowed = await this.store.find<{ _id: Types.ObjectId }>(
+        { $and: [built.query, { _id: { $in: ranked.map((r) => new Types.ObjectId(r.id)) } }] },
+        { projection: { _id: 1 } },
+      );
       const keep = new Set(allowed.map((d) => String(d._id)));
       matches = ranked.filter((r) => keep.has(r.id));
     }
@@ -206,7 +202,7 @@ function entryCondition(match: Record<string, unknown>, seesInternal: boolean, f
 }
 
 /** Tickets named by number or customer email (any of those given). */
-function keyCondition(emails: string[], numbers: string[]): Condition {
+function keyCondition(store: TicketStore, emails: string[], numbers: string[]): Condition {
   return {
     async run(only) {
       const named = {
@@ -216,11 +212,11 @@ function keyCondition(emails: string[], numbers: string[]): Condition {
         ],
       };
       const filter = only ? { $and: [named, { _id: { $in: only } }] } : named;
-      const docs = await TicketModel.collection
-        .find<{ _id: Types.ObjectId }>(filter, { projection: { _id: 1 } })
-        .sort({ _id: -1 })
-        .limit(ENTRY_LIMIT)
-        .toArray();
+      const docs = await store.find<{ _id: Types.ObjectId }>(filter, {
+        projection: { _id: 1 },
+        sort: { _id: -1 },
+        limit: ENTRY_LIMIT,
+      });
       return { scores: new Map(docs.map((d) => [String(d._id), KEY_WEIGHT])), complete: docs.length < ENTRY_LIMIT };
     },
   };
@@ -232,19 +228,18 @@ function keyCondition(emails: string[], numbers: string[]): Condition {
  * the texts themselves, so the index stays one posting per word.
  */
 async function withPhrases(
+  store: TicketStore,
   candidates: SearchPosition[],
   phrases: string[][],
   seesInternal: boolean,
 ): Promise<SearchPosition[]> {
   const ids = candidates.map((c) => new Types.ObjectId(c.id));
-  const tickets = await TicketModel.collection.find<StoredTicket>({ _id: { $in: ids } }).toArray();
-  const events = await TimelineEventModel.collection
-    .find<StoredEvent>({
-      ticketId: { $in: ids },
-      message: { $exists: true },
-      ...(!seesInternal && { visibility: { $ne: EventVisibility.INTERNAL } }),
-    })
-    .toArray();
+  const tickets = await store.find<StoredTicket>({ _id: { $in: ids } });
+  const events = await store.findEvents<StoredEvent>({
+    ticketId: { $in: ids },
+    message: { $exists: true },
+    ...(!seesInternal && { visibility: { $ne: EventVisibility.INTERNAL } }),
+  });
   const texts = new Map<string, string[][]>();
   const add = (id: string, text: string | undefined) => {
     if (!text) return;
@@ -266,7 +261,7 @@ const MIN_PREFIX = 3;
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function conditionsOf(parsed: ParsedQuery, seesInternal: boolean): Condition[] {
+export function conditionsOf(parsed: ParsedQuery, seesInternal: boolean, store: TicketStore): Condition[] {
   const out: Condition[] = [];
   const phraseWords = new Set(parsed.phrases.flat());
   for (const w of parsed.words) if (!phraseWords.has(w)) out.push(entryCondition({ term: w }, seesInternal));
@@ -282,6 +277,6 @@ export function conditionsOf(parsed: ParsedQuery, seesInternal: boolean): Condit
         seesInternal,
       ),
     );
-  if (parsed.emails.length || parsed.numbers.length) out.push(keyCondition(parsed.emails, parsed.numbers));
+  if (parsed.emails.length || parsed.numbers.length) out.push(keyCondition(store, parsed.emails, parsed.numbers));
   return out;
 }

@@ -35,3 +35,7 @@ export function parseTicketNumber(raw: string): { prefix: string; seq: number } 
 export function isWellFormedTicketNumber(raw: string): boolean {
   return parseTicketNumber(raw) !== null;
 }
+
+/** The key the budgets count a public lookup of this number under (http/rate-limit.ts's LookupKey): null when malformed. */
+export const ticketLookupKey = (raw: string): string | null =>
+  isWellFormedTicketNumber(raw) ? normalizeTicketNumber(raw) : null;

@@ -293,8 +293,8 @@ export class TicketStore {
 
   // ---- other capabilities' reads and writes ---------------------------
   //
-  // Listing, export, erasure and retention ask for tickets and events
-  // here: they build their filters (their rules), the store runs them.
+  // Listing, search, email, export, erasure and retention ask for tickets
+  // and events here: they build their filters (their rules), the store runs them.
 
   /** Tickets matching `filter` (built by the caller: listing, export, erasure, retention). */
   find<T extends object = StoredTicket>(
@@ -367,6 +367,15 @@ export class TicketStore {
         erasedAt: { $exists: true },
         $or: fields.map((f) => ({ [f]: { $exists: true } })),
       },
+      { $unset: Object.fromEntries(fields.map((f) => [f, ''])) },
+    );
+    return res.modifiedCount;
+  }
+
+  /** Drop `fields` from these tickets where they hold one of them (email's sealed customer key); how many changed. */
+  async dropFields(ticketIds: readonly Types.ObjectId[], fields: readonly string[]): Promise<number> {
+    const res = await tickets().updateMany(
+      { _id: { $in: [...ticketIds] }, $or: fields.map((f) => ({ [f]: { $exists: true } })) },
       { $unset: Object.fromEntries(fields.map((f) => [f, ''])) },
     );
     return res.modifiedCount;

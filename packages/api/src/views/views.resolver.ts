@@ -15,7 +15,6 @@ import {
 import type { Context } from '../graphql/context';
 import { TicketFilter, TicketOrder } from '../listing/ticket-filter.input';
 import { SavedView } from './saved-view.model';
-import { ViewsService } from './views.service';
 
 @InputType({ description: 'A view to save: new, or (with id) one you keep, replaced.' })
 export class TicketViewInput {
@@ -41,14 +40,12 @@ export class TicketViewInput {
   public shared?: boolean | null;
 }
 
-const service = new ViewsService();
-
 @Resolver(() => SavedView)
 export class ViewsResolver {
   @Authorized('tickets:read')
   @Query(() => [SavedView], { description: 'tickets:read. Your saved views and the shared ones, by name.' })
   views(@Ctx() ctx: Context): Promise<SavedView[]> {
-    return service.list(ctx.principal!);
+    return ctx.views.list(ctx.principal!);
   }
 
   @Authorized('tickets:read')
@@ -60,7 +57,7 @@ export class ViewsResolver {
     @Arg('input', () => TicketViewInput, { description: 'The view.' }) input: TicketViewInput,
     @Ctx() ctx: Context,
   ): Promise<SavedView> {
-    return service.save(input, ctx.principal!);
+    return ctx.views.save(input, ctx.principal!);
   }
 
   @Authorized('tickets:read')
@@ -68,11 +65,11 @@ export class ViewsResolver {
     description: 'tickets:read. Delete a view you keep (a shared one: settings:manage); false when there is none.',
   })
   deleteView(@Arg('id', () => ID, { description: 'The view.' }) id: string, @Ctx() ctx: Context): Promise<boolean> {
-    return service.remove(id, ctx.principal!);
+    return ctx.views.remove(id, ctx.principal!);
   }
 
   @FieldResolver(() => Int, { description: 'How many tickets the view holds now (counted when asked).' })
-  count(@Root() view: SavedView): Promise<number> {
-    return service.count(view);
+  count(@Root() view: SavedView, @Ctx() ctx: Context): Promise<number> {
+    return ctx.views.count(view);
   }
 }

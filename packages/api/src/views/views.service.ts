@@ -2,10 +2,10 @@
 // listing and search check them, counted on demand.
 import { Types } from 'mongoose';
 import { badUserInput, forbidden, notFound, type FieldProblem } from '../errors/api-errors';
-import { filterQuery, ListingService } from '../listing/listing.service';
+import { filterQuery, type ListingService } from '../listing/listing.service';
 import { TicketOrder, type TicketFilter } from '../listing/ticket-filter.input';
 import { MAX_QUERY_LENGTH } from '../search/analyzer';
-import { SearchService } from '../search/search.service';
+import type { SearchService } from '../search/search.service';
 import type { Principal } from '../tokens/scopes';
 import { SavedViewModel, type SavedView } from './saved-view.model';
 
@@ -32,8 +32,10 @@ export const viewFilter = (view: Pick<SavedView, 'filter'>): TicketFilter | null
 const toView = (d: StoredView): SavedView => ({ ...d, id: String(d._id), shared: d.owner === null });
 
 export class ViewsService {
-  private readonly search = new SearchService();
-  private readonly listing = new ListingService();
+  constructor(
+    private readonly search: SearchService,
+    private readonly listing: ListingService,
+  ) {}
 
   /** The caller's own views and the shared ones, by name. */
   async list(caller: Principal): Promise<SavedView[]> {

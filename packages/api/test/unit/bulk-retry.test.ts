@@ -31,6 +31,7 @@ const serviceThrowing = (err: unknown) =>
       },
     } as unknown as TicketService,
     createLogger('silent'),
+    {} as never,
   );
 
 it('retries contention and a busy service, fails the ticket on its own refusal', async () => {
