@@ -14,7 +14,7 @@ export const searchEraser: Eraser = {
     return res.deletedCount;
   },
   async eraseLate(ticketId, placedBefore) {
-    // placedBefore names ticketId and ticketSeq, the fields postings share with events; postings without a ticketSeq are the ticket's own texts.
+    // placedBefore names ticketId and sequence, the fields postings share with events; postings without a sequence (the ticket's own texts, and postings written before events were numbered) match it too.
     const res = await SearchTermModel.collection.deleteMany({ ...placedBefore, ticketId });
     return res.deletedCount;
   },

@@ -12,7 +12,7 @@ export type SearchField = 'subject' | 'name' | 'description' | 'resolution' | 'm
 
 @index({ term: 1, ticketId: -1, weight: 1, internal: 1 })
 // Erasure: a ticket's postings, and those placed before its ERASED event (the same filter as its events).
-@index({ ticketId: 1, ticketSeq: 1 })
+@index({ ticketId: 1, sequence: 1 })
 @modelOptions({
   schemaOptions: { collection: 'search_terms', versionKey: false },
   options: { customName: 'SearchTerm' },
@@ -36,9 +36,9 @@ export class SearchTerm {
   @prop({ type: Boolean })
   public internal?: boolean;
 
-  /** The event's place in its ticket (erasure of late texts uses the events' own filter). */
+  /** The event's place in its ticket (erasure of late texts uses the events' own filter on it). */
   @prop({ type: Number })
-  public ticketSeq?: number;
+  public sequence?: number;
 }
 
 export const SearchTermModel = getModelForClass(SearchTerm);

@@ -76,7 +76,7 @@ export function eventEntries(events: readonly StoredEvent[]): SearchTerm[] {
     out.push(
       ...postings(`e:${String(e._id)}`, e.ticketId, terms(e.message), FIELD_WEIGHT[field], {
         ...(internal && { internal: true }),
-        ...(e.ticketSeq !== undefined && { ticketSeq: e.ticketSeq }),
+        ...(e.sequence !== undefined && { sequence: e.sequence }),
       }),
     );
   }
