@@ -16,7 +16,7 @@ import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import type { DeliveryOutcome } from './delivery-outcomes';
-import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from './delivery-record';
+import { forgetIfDeleted, recordAttempt, recordDelivered, sweepOrphanRecords } from './delivery-record';
 import { READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
 import { migrateWebhooks } from './migrations';
 import { OWNER_REVOKED, OwnerTokens } from './owner-tokens';
@@ -25,8 +25,15 @@ import { send, type Attempt } from './sender';
 import { WebhookDeliveryStatus } from './webhook-delivery.model';
 import { Leases, type Lease, type Sighting } from './webhook.lease';
 
-/** How often a process looks for webhooks behind the feed. */
+/** How often a process looks for webhooks behind the feed... */
 export const POLL_MS = 250;
+/**
+ * ...backing off, while no enabled webhook is behind the feed (none to
+ * send to, none waiting out a retry or held elsewhere), doubling up to this.
+ * This process's own claims into the feed end it at once (FeedService's
+ * signal); another process's, or a replay made there, are seen within it.
+ */
+export const IDLE_POLL_MAX_MS = 2_000;
 /** After a turn ran out with events left, the next poll comes this soon (not at the next POLL_MS). */
 const SOON_MS = 20;
 /** Default webhooks one process sends to at once (WEBHOOK_MAX_SENDERS): each waits on one socket, which is cheap. */
@@ -37,6 +44,17 @@ export const TURN_MS = 1_000;
 export const PAGE = 200;
 /** Feed changes a sender reads at once (one read of events and tickets per page, not per delivery). */
 const CHANGES_PER_READ = 200;
+/**
+ * Deliveries (2xx answers) are written down together, records then the
+ * cursor, once a run reaches RUN_MAX or RUN_MS (and before any failure is
+ * recorded, at a page's end and a turn's): a write a run, not two a
+ * delivery. What a crash loses is sent again (same webhook-id: at least
+ * once). RUN_MS also bounds how long a sender goes on with a webhook that
+ * updateWebhook or replayWebhook changed meanwhile (besides the attempt in
+ * flight): the run's cursor write, conditional on the epoch, is what notices.
+ */
+export const RUN_MAX = 100;
+export const RUN_MS = 100;
 /** A retry's watched wait is written down this often, so a restart does not lose it. */
 const CREDIT_MS = 60_000;
 /** Polls between two passes of the rolling-upgrade migration (webhooks made by a version before fences). */
@@ -68,6 +86,13 @@ const errorLine = (err: unknown) => ({ err: { name: (err as Error).name, message
 const at = (w: StoredWebhook) => ({ cursor: w.cursor, epoch: w.epoch ?? 0 });
 const ownerKey = (w: Pick<StoredWebhook, 'ownerId' | 'owner'>) => w.ownerId ?? w.owner ?? '';
 
+/** A 2xx not written down yet: its run's record and cursor write come together (RUN_MAX, RUN_MS). */
+interface Delivered {
+  change: FeedChange;
+  at: Date;
+  status: number | null;
+}
+
 interface Seen extends Sighting {
   /** When a walk last read this webhook (monotonic). */
   checked: number;
@@ -90,6 +115,9 @@ export class WebhookDispatcher {
   /** Ends every attempt in flight when the process stops. */
   private readonly halt = new AbortController();
   private timer?: NodeJS.Timeout;
+  /** The wait before the next poll: POLL_MS, or longer while idle. */
+  private wait = POLL_MS;
+  private unlisten?: () => void;
   private polling?: Promise<void>;
   /** A sender handed back a webhook with events still to send: poll again as soon as the poll under way ends. */
   private again = false;
@@ -110,8 +138,22 @@ export class WebhookDispatcher {
   start(): void {
     this.polling = this.migrate().finally(() => {
       this.polling = undefined;
+      this.later();
     });
-    this.timer = setInterval(() => this.tick(), POLL_MS);
+    this.unlisten = this.feed.onClaimed(() => this.nudge());
+  }
+
+  /** New changes in the feed (claimed by this process): poll now, and at the full pace again. */
+  nudge(): void {
+    this.wait = POLL_MS;
+    this.soon();
+  }
+
+  /** The next poll, after the current wait. */
+  private later(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), this.wait);
     this.timer.unref();
   }
 
@@ -148,6 +190,7 @@ export class WebhookDispatcher {
       .finally(() => {
         this.polling = undefined;
         if (this.again) this.tick();
+        else this.later();
       });
   }
 
@@ -169,6 +212,8 @@ export class WebhookDispatcher {
       this.waitingAfter,
     );
     const now = performance.now();
+    // Nothing behind the feed: nothing to send, take over or wait out here; look less often until something is.
+    this.wait = ready.length || waiting.length ? POLL_MS : Math.min(IDLE_POLL_MAX_MS, this.wait * 2);
     this.readyAfter = this.consider(ready, now);
     this.waitingAfter = this.consider(waiting, now);
     for (const [key, seen] of this.sightings) {
@@ -260,10 +305,11 @@ export class WebhookDispatcher {
   /**
    * Deliveries in feed order for about TURN_MS; returns when caught up,
    * failing, out of time, or no longer the holder. The webhook is read once
-   * and each page of the feed once: a delivery costs its attempt, its record
-   * and its cursor write, nothing more. Events the webhook does not want are
-   * passed over by the next cursor write (or one at the page's end).
-   * True when time ran out with events still to send.
+   * and each page of the feed once; deliveries are written down a run at a
+   * time (RUN_MAX, RUN_MS): a delivery costs its attempt and a share of its
+   * run's record and cursor writes, nothing more. Events the webhook does
+   * not want are passed over by the next cursor write (or one at the page's
+   * end). True when time ran out with events still to send.
    */
   private async turn(lease: Lease): Promise<boolean> {
     const started = performance.now();
@@ -271,29 +317,86 @@ export class WebhookDispatcher {
     const timeUp = () => attempted && performance.now() - started >= TURN_MS; // others may be waiting: hand back
     let w = await this.holding(lease);
     while (w && !this.stopped) {
-      const { changes, end, more } = await this.feed.changesAfter(w.cursor, CHANGES_PER_READ);
+      const held = w;
+      const { changes, end, more } = await this.feed.changesAfter(held.cursor, CHANGES_PER_READ);
+      const run: Delivered[] = [];
+      let runSince = 0;
+      /** The turn's answer when it stops inside the page (after the run is written down). */
+      let stop: boolean | undefined;
       for (const c of changes) {
-        if (c.seq <= w.cursor || !wants(w, c)) continue;
-        if (this.stopped) return false;
-        if (timeUp()) return true;
-        if (!(await this.owners.allowed(w.ownerId))) {
-          await this.refuse(w);
+        if (c.seq <= held.cursor || !wants(held, c)) continue;
+        if (this.stopped) stop = false;
+        else if (timeUp()) stop = true;
+        else if (!(await this.owners.allowed(held.ownerId))) {
+          await this.settle(lease, held, run);
+          await this.refuse(held);
           return false;
         }
+        if (stop !== undefined) break;
         attempted = true;
-        if (!(await this.attempt(lease, w, c))) return false;
+        if (!(await this.attempt(lease, held, c, run))) {
+          // Lost, failed, or stopped: what was delivered before it is still written down (under a lease that holds).
+          await this.settle(lease, held, run);
+          return false;
+        }
+        if (run.length === 1) runSince = performance.now();
+        if (run.length >= RUN_MAX || performance.now() - runSince >= RUN_MS)
+          if (!(await this.settle(lease, held, run))) return false;
       }
-      if (end > w.cursor) {
-        if (!(await this.leases.write(lease, at(w), { cursor: end }))) {
+      if (!(await this.settle(lease, held, run))) return false;
+      if (stop !== undefined) return stop;
+      if (end > held.cursor) {
+        if (!(await this.leases.write(lease, at(held), { cursor: end }))) {
           w = await this.holding(lease); // replayed or updated meanwhile: look again
           continue;
         }
-        w.cursor = end;
+        held.cursor = end;
       }
       if (!more) return false;
       if (timeUp()) return true;
     }
     return false;
+  }
+
+  /**
+   * Write down a run of deliveries (emptying it): their records, then the
+   * cursor past the last, under the lease, conditional on the webhook being
+   * as it was read (`w` then says so). False when not written (the lease may
+   * have passed, or the webhook was replayed, updated or deleted): the
+   * sender stops and the events are sent again by whoever holds it next.
+   */
+  private async settle(lease: Lease, w: StoredWebhook, run: Delivered[]): Promise<boolean> {
+    if (!run.length) return true;
+    const done = run.splice(0);
+    // A holder that may have lost the lease records nothing: while our own
+    // clock says the lease holds, no other process can have taken it over
+    // (webhook.lease.ts); past that, a fenced write must prove it first.
+    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) {
+      await forgetIfDeleted(w._id);
+      return false;
+    }
+    const recorded = await recordDelivered(
+      lease.fence,
+      done.map((d) => ({
+        key: { webhookId: w._id, eventId: d.change.event._id, seq: d.change.seq, kind: d.change.event.kind },
+        outcome: {
+          status: WebhookDeliveryStatus.DELIVERED,
+          lastAttemptAt: d.at,
+          responseStatus: d.status,
+          error: null,
+        },
+      })),
+    );
+    if (!recorded) return false;
+    const last = done[done.length - 1].change.seq;
+    if (!(await this.leases.write(lease, at(w), { cursor: last, failures: 0, retryDelayMs: 0, lastError: null }))) {
+      await forgetIfDeleted(w._id);
+      return false;
+    }
+    w.cursor = last;
+    w.failures = 0;
+    for (let i = 0; i < done.length; i++) this.opts.onOutcome?.('delivered');
+    return true;
   }
 
   /** The webhook as it is now, while this lease holds it and it is enabled; null otherwise. */
@@ -302,8 +405,12 @@ export class WebhookDispatcher {
     return w && w.enabled ? w : null;
   }
 
-  /** One attempt at one event; true when it was delivered and the cursor moved past it (`w` then says so). */
-  private async attempt(lease: Lease, w: StoredWebhook, c: FeedChange): Promise<boolean> {
+  /**
+   * One attempt at one event; true when it was delivered (added to `run`,
+   * written down with it). A failure is written down at once, after the run
+   * before it (`w` then says so).
+   */
+  private async attempt(lease: Lease, w: StoredWebhook, c: FeedChange, run: Delivered[]): Promise<boolean> {
     // Re-checked right before sending: never send on a lease that may have passed.
     if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) return false;
     // The attempt's own controller: the process stopping or the lease lapsing aborts it (one listener on halt, removed after).
@@ -354,6 +461,12 @@ export class WebhookDispatcher {
       this.halt.signal.removeEventListener('abort', onHalt);
     }
     if (lost.signal.aborted) return false; // not ours to record: the next holder sends it again
+    if (result.ok) {
+      run.push({ change: c, at: now, status: result.status ?? null });
+      return true;
+    }
+    // The deliveries before it first: the failure's writes expect the cursor they moved.
+    if (!(await this.settle(lease, w, run))) return false;
     // A holder that may have lost the lease records nothing: while our own
     // clock says the lease holds, no other process can have taken it over
     // (webhook.lease.ts); past that, a fenced write must prove it first.
@@ -362,13 +475,9 @@ export class WebhookDispatcher {
       return false;
     }
 
-    const failures = result.ok ? 0 : w.failures + 1;
-    const giveUp = !result.ok && failures > this.opts.retryDelays.length;
-    const status = result.ok
-      ? WebhookDeliveryStatus.DELIVERED
-      : giveUp
-        ? WebhookDeliveryStatus.FAILED
-        : WebhookDeliveryStatus.PENDING;
+    const failures = w.failures + 1;
+    const giveUp = failures > this.opts.retryDelays.length;
+    const status = giveUp ? WebhookDeliveryStatus.FAILED : WebhookDeliveryStatus.PENDING;
     const recorded = await recordAttempt(
       lease.fence,
       { webhookId: w._id, eventId: c.event._id, seq: c.seq, kind: c.event.kind },
@@ -377,10 +486,7 @@ export class WebhookDispatcher {
     if (!recorded) return false;
 
     let moved: boolean;
-    if (result.ok) {
-      moved = await this.leases.write(lease, at(w), { cursor: c.seq, failures: 0, retryDelayMs: 0, lastError: null });
-      if (moved) this.opts.onOutcome?.('delivered');
-    } else if (giveUp) {
+    if (giveUp) {
       const lastError = `${result.error ?? 'failed'} (event ${String(c.event._id)}, ${failures} attempts); disabled`;
       moved = await this.leases.write(lease, at(w), {
         enabled: false,
@@ -408,15 +514,14 @@ export class WebhookDispatcher {
       if (moved) this.opts.onOutcome?.(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
     }
     if (!moved) await forgetIfDeleted(w._id);
-    if (!moved || !result.ok) return false;
-    w.cursor = c.seq;
-    return true;
+    return false;
   }
 
   /** Stop sending (attempts in flight are abandoned, not recorded); hand our leases back so another process takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.unlisten?.();
+    clearTimeout(this.timer);
     clearTimeout(this.soonTimer);
     this.halt.abort();
     await this.polling;
