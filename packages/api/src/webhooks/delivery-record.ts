@@ -55,15 +55,20 @@ export async function recordAttempt(fence: number, key: RecordKey, outcome: Atte
 export async function recordDelivered(
   fence: number,
   runs: readonly { key: RecordKey; outcome: AttemptOutcome }[],
+  /** No record of this webhook is past this position (highestRecord): those past it are inserted unchecked. */
+  recordedUpTo = Infinity,
 ): Promise<boolean> {
   if (!runs.length) return true;
   const webhookId = runs[0].key.webhookId;
+  const maybe = runs.filter((r) => r.key.seq <= recordedUpTo);
   const existing = new Set(
-    (
-      await deliveriesCollection()
-        .find({ webhookId, eventId: { $in: runs.map((r) => r.key.eventId) } })
-        .toArray()
-    ).map((d) => String(d.eventId)),
+    maybe.length
+      ? (
+          await deliveriesCollection()
+            .find({ webhookId, eventId: { $in: maybe.map((r) => r.key.eventId) } })
+            .toArray()
+        ).map((d) => String(d.eventId))
+      : [],
   );
   const fresh = runs.filter((r) => !existing.has(String(r.key.eventId)));
   if (fresh.length)
@@ -87,6 +92,12 @@ const isDuplicate = (err: unknown): boolean => {
   const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
   return errors.some((e) => e?.code === 11000);
 };
+
+/** The position of this webhook's newest record (0: none): records are written only by its lease's holder. */
+export async function highestRecord(webhookId: Types.ObjectId): Promise<number> {
+  const newest = await deliveriesCollection().find({ webhookId }).sort({ seq: -1 }).limit(1).next();
+  return newest?.seq ?? 0;
+}
 
 /**
  * After a write under the lease missed: if the webhook was deleted, remove

@@ -2,7 +2,10 @@
 // needs each event sent only after the one before it was delivered (its
 // 2xx), not after it was written down: so while one run of deliveries is
 // being written (records, then the cursor: dispatcher.ts), the next events
-// go out, and the run grows by what was delivered meanwhile. Runs are
+// go out, and the run grows by what was delivered meanwhile; a run is
+// started once it is `everyMs` old (or `max` long), so a fast sender makes
+// a few writes a second, not one a delivery (on jongodb each write costs the
+// collection's size, whatever it holds). Runs are
 // written one after the other (each cursor write expects the cursor the
 // one before it left); a slow database makes runs longer instead of
 // deliveries slower. Once a write fails (the lease may have passed, the
@@ -14,14 +17,18 @@ export class DeliveryRun<T> {
   private run: T[] = [];
   private chain: Promise<boolean> = Promise.resolve(true);
   private writing = 0;
+  /** When the oldest delivery not being written yet was added (performance.now()). */
+  private since = 0;
   private failed = false;
   private error: unknown;
 
   constructor(
     /** Write one run down; false when it was not (the sender stops). */
     private readonly write: (run: T[]) => Promise<boolean>,
-    /** Deliveries waiting to be written at most: beyond, the sender waits for the write in flight. */
+    /** Deliveries waiting to be written at most: a run this long starts, or the sender waits for the write in flight. */
     private readonly max: number,
+    /** A run is started once its oldest delivery is this old (when no write is in flight). */
+    private readonly everyMs: number,
   ) {}
 
   /** False once a write failed: send nothing more. */
@@ -34,10 +41,12 @@ export class DeliveryRun<T> {
     return this.run.length;
   }
 
-  /** A delivery made: written at once when no write is in flight, else with the next run. */
+  /** A delivery made: written with its run (started once old or long enough, and no write in flight). */
   async add(item: T): Promise<void> {
+    if (!this.run.length) this.since = performance.now();
     this.run.push(item);
-    if (!this.writing) this.start();
+    const due = this.run.length >= this.max || performance.now() - this.since >= this.everyMs;
+    if (due && !this.writing) this.start();
     else if (this.run.length >= this.max) await this.chain;
   }
 

@@ -16,7 +16,8 @@ import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import type { DeliveryOutcome } from './delivery-outcomes';
-import { forgetIfDeleted, recordAttempt, recordDelivered, sweepOrphanRecords } from './delivery-record';
+import { forgetIfDeleted, highestRecord, recordAttempt, recordDelivered, sweepOrphanRecords } from './delivery-record';
+import { DeliveryRun } from './delivery-run';
 import { READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
 import { migrateWebhooks } from './migrations';
 import { OWNER_REVOKED, OwnerTokens } from './owner-tokens';
@@ -45,16 +46,16 @@ export const PAGE = 200;
 /** Feed changes a sender reads at once (one read of events and tickets per page, not per delivery). */
 const CHANGES_PER_READ = 200;
 /**
- * Deliveries (2xx answers) are written down together, records then the
- * cursor, once a run reaches RUN_MAX or RUN_MS (and before any failure is
- * recorded, at a page's end and a turn's): a write a run, not two a
- * delivery. What a crash loses is sent again (same webhook-id: at least
- * once). RUN_MS also bounds how long a sender goes on with a webhook that
- * updateWebhook or replayWebhook changed meanwhile (besides the attempt in
- * flight): the run's cursor write, conditional on the epoch, is what notices.
+ * Deliveries (2xx answers) are written down behind the sends, a run at a
+ * time (delivery-run.ts): records then the cursor, while the next events go
+ * out; at most this many wait to be written (what a crash may send again,
+ * with the same webhook-id). A webhook that updateWebhook or replayWebhook
+ * changed meanwhile is noticed by the next run's cursor write (conditional
+ * on its epoch): the sender stops within one write and one attempt.
  */
-export const RUN_MAX = 100;
-export const RUN_MS = 100;
+export const RUN_MAX = 500;
+/** A run is written once its first delivery is this old: a fast receiver's webhook costs a few writes a second. */
+export const RUN_MS = 250;
 /** A retry's watched wait is written down this often, so a restart does not lose it. */
 const CREDIT_MS = 60_000;
 /** Polls between two passes of the rolling-upgrade migration (webhooks made by a version before fences). */
@@ -86,7 +87,7 @@ const errorLine = (err: unknown) => ({ err: { name: (err as Error).name, message
 const at = (w: StoredWebhook) => ({ cursor: w.cursor, epoch: w.epoch ?? 0 });
 const ownerKey = (w: Pick<StoredWebhook, 'ownerId' | 'owner'>) => w.ownerId ?? w.owner ?? '';
 
-/** A 2xx not written down yet: its run's record and cursor write come together (RUN_MAX, RUN_MS). */
+/** A 2xx not written down yet: its run's records and cursor write come together (delivery-run.ts). */
 interface Delivered {
   change: FeedChange;
   at: Date;
@@ -106,6 +107,19 @@ export class WebhookDispatcher {
   private readonly serving = new Map<string, Promise<void>>();
   private readonly servingByOwner = new Map<string, number>();
   private readonly sightings = new Map<string, Seen>();
+  /**
+   * The page a turn that ran out of time was sending from, by webhook: the
+   * next turn here goes on from it (its cursor inside, the same epoch)
+   * instead of reading the feed again for every turn of a long backlog.
+   */
+  private readonly pages = new Map<string, { epoch: number; changes: FeedChange[]; end: number; more: boolean }>();
+  /**
+   * The newest record this process wrote for a webhook, under which lease
+   * and epoch: when the next lease here is the very next (fence + 1: nobody
+   * held it between) and the epoch the same, no record lies past it but a
+   * stale holder's late one (whose collision stops the turn and drops this).
+   */
+  private readonly recordedTo = new Map<string, { fence: number; epoch: number; upTo: number }>();
   /** When this process last started a sender for each webhook (monotonic): who goes first. */
   private readonly started = new Map<string, number>();
   /** Resume keys of the two walks (null: from the start). */
@@ -220,6 +234,8 @@ export class WebhookDispatcher {
       if (now - seen.checked <= FORGET_MS) continue;
       this.sightings.delete(key);
       this.started.delete(key);
+      this.pages.delete(key);
+      this.recordedTo.delete(key);
     }
   }
 
@@ -316,35 +332,72 @@ export class WebhookDispatcher {
     let attempted = false;
     const timeUp = () => attempted && performance.now() - started >= TURN_MS; // others may be waiting: hand back
     let w = await this.holding(lease);
+    if (!w) return false;
+    const key = String(w._id);
+    const kept = this.pages.get(key);
+    this.pages.delete(key);
+    // Records exist only up to here: events past it get theirs in one insert, unchecked.
+    const hint = this.recordedTo.get(key);
+    this.recordedTo.delete(key);
+    const recorded = {
+      upTo:
+        hint && hint.fence + 1 === lease.fence && hint.epoch === (w.epoch ?? 0)
+          ? hint.upTo
+          : await highestRecord(w._id),
+    };
+    const answer = await this.send(lease, w, key, kept, recorded, timeUp, () => (attempted = true));
+    if (answer.clean) this.recordedTo.set(key, { fence: lease.fence, epoch: answer.epoch, upTo: recorded.upTo });
+    return answer.more;
+  }
+
+  /** The turn's sending; `clean`: every write went through (the records' hint holds), `more`: time ran out with events left. */
+  private async send(
+    lease: Lease,
+    first: StoredWebhook,
+    key: string,
+    kept: { epoch: number; changes: FeedChange[]; end: number; more: boolean } | undefined,
+    recorded: { upTo: number },
+    timeUp: () => boolean,
+    attempting: () => void,
+  ): Promise<{ more: boolean; clean: boolean; epoch: number }> {
+    let w: StoredWebhook | null = first;
+    const done = (more: boolean, clean: boolean) => ({ more, clean: clean && w !== null, epoch: w?.epoch ?? 0 });
     while (w && !this.stopped) {
       const held = w;
-      const { changes, end, more } = await this.feed.changesAfter(held.cursor, CHANGES_PER_READ);
-      const run: Delivered[] = [];
-      let runSince = 0;
+      const page =
+        kept && kept.epoch === (held.epoch ?? 0) && kept.changes.some((c) => c.seq > held.cursor)
+          ? kept
+          : await this.feed.changesAfter(held.cursor, CHANGES_PER_READ);
+      const { changes, end, more } = page;
+      const run = new DeliveryRun<Delivered>((done) => this.settle(lease, held, done, recorded), RUN_MAX, RUN_MS);
       /** The turn's answer when it stops inside the page (after the run is written down). */
       let stop: boolean | undefined;
       for (const c of changes) {
         if (c.seq <= held.cursor || !wants(held, c)) continue;
-        if (this.stopped) stop = false;
-        else if (timeUp()) stop = true;
-        else if (!(await this.owners.allowed(held.ownerId))) {
-          await this.settle(lease, held, run);
+        if (this.stopped || !run.ok) stop = false;
+        else if (timeUp()) {
+          stop = true;
+          this.pages.set(key, { epoch: held.epoch ?? 0, changes, end, more });
+        } else if (!(await this.owners.allowed(held.ownerId))) {
+          const ok = await run.flush();
           await this.refuse(held);
-          return false;
+          return done(false, ok);
         }
         if (stop !== undefined) break;
-        attempted = true;
-        if (!(await this.attempt(lease, held, c, run))) {
-          // Lost, failed, or stopped: what was delivered before it is still written down (under a lease that holds).
-          await this.settle(lease, held, run);
-          return false;
+        attempting();
+        const out = await this.attempt(lease, held, c);
+        if (out?.result.ok) {
+          await run.add({ change: c, at: out.at, status: out.result.status ?? null });
+          continue;
         }
-        if (run.length === 1) runSince = performance.now();
-        if (run.length >= RUN_MAX || performance.now() - runSince >= RUN_MS)
-          if (!(await this.settle(lease, held, run))) return false;
+        // Lost or failed: what was delivered before it is written down first (under a lease that holds).
+        if (!(await run.flush())) return done(false, false);
+        // A failure's record (past the hint, maybe): the next turn here looks the newest up again.
+        if (out) await this.failed(lease, held, c, out.result, out.at);
+        return done(false, false);
       }
-      if (!(await this.settle(lease, held, run))) return false;
-      if (stop !== undefined) return stop;
+      if (!(await run.flush())) return done(false, false);
+      if (stop !== undefined) return done(stop, true);
       if (end > held.cursor) {
         if (!(await this.leases.write(lease, at(held), { cursor: end }))) {
           w = await this.holding(lease); // replayed or updated meanwhile: look again
@@ -352,10 +405,10 @@ export class WebhookDispatcher {
         }
         held.cursor = end;
       }
-      if (!more) return false;
-      if (timeUp()) return true;
+      if (!more) return done(false, true);
+      if (timeUp()) return done(true, true);
     }
-    return false;
+    return done(false, true);
   }
 
   /**
@@ -365,9 +418,13 @@ export class WebhookDispatcher {
    * have passed, or the webhook was replayed, updated or deleted): the
    * sender stops and the events are sent again by whoever holds it next.
    */
-  private async settle(lease: Lease, w: StoredWebhook, run: Delivered[]): Promise<boolean> {
-    if (!run.length) return true;
-    const done = run.splice(0);
+  private async settle(
+    lease: Lease,
+    w: StoredWebhook,
+    done: Delivered[],
+    recorded: { upTo: number },
+  ): Promise<boolean> {
+    if (!done.length) return true;
     // A holder that may have lost the lease records nothing: while our own
     // clock says the lease holds, no other process can have taken it over
     // (webhook.lease.ts); past that, a fenced write must prove it first.
@@ -375,7 +432,7 @@ export class WebhookDispatcher {
       await forgetIfDeleted(w._id);
       return false;
     }
-    const recorded = await recordDelivered(
+    const written = await recordDelivered(
       lease.fence,
       done.map((d) => ({
         key: { webhookId: w._id, eventId: d.change.event._id, seq: d.change.seq, kind: d.change.event.kind },
@@ -386,9 +443,11 @@ export class WebhookDispatcher {
           error: null,
         },
       })),
+      recorded.upTo,
     );
-    if (!recorded) return false;
+    if (!written) return false;
     const last = done[done.length - 1].change.seq;
+    recorded.upTo = Math.max(recorded.upTo, last);
     if (!(await this.leases.write(lease, at(w), { cursor: last, failures: 0, retryDelayMs: 0, lastError: null }))) {
       await forgetIfDeleted(w._id);
       return false;
@@ -405,14 +464,10 @@ export class WebhookDispatcher {
     return w && w.enabled ? w : null;
   }
 
-  /**
-   * One attempt at one event; true when it was delivered (added to `run`,
-   * written down with it). A failure is written down at once, after the run
-   * before it (`w` then says so).
-   */
-  private async attempt(lease: Lease, w: StoredWebhook, c: FeedChange, run: Delivered[]): Promise<boolean> {
+  /** One attempt at one event: its outcome, or null when it is not ours to record (the lease was lost, the process stops). */
+  private async attempt(lease: Lease, w: StoredWebhook, c: FeedChange): Promise<{ result: Attempt; at: Date } | null> {
     // Re-checked right before sending: never send on a lease that may have passed.
-    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) return false;
+    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) return null;
     // The attempt's own controller: the process stopping or the lease lapsing aborts it (one listener on halt, removed after).
     const lost = new AbortController();
     const onHalt = () => lost.abort();
@@ -460,19 +515,18 @@ export class WebhookDispatcher {
       clearTimeout(deadline);
       this.halt.signal.removeEventListener('abort', onHalt);
     }
-    if (lost.signal.aborted) return false; // not ours to record: the next holder sends it again
-    if (result.ok) {
-      run.push({ change: c, at: now, status: result.status ?? null });
-      return true;
-    }
-    // The deliveries before it first: the failure's writes expect the cursor they moved.
-    if (!(await this.settle(lease, w, run))) return false;
+    if (lost.signal.aborted) return null; // not ours to record: the next holder sends it again
+    return { result, at: now };
+  }
+
+  /** A failed attempt written down (after the deliveries before it: its writes expect the cursor they moved). */
+  private async failed(lease: Lease, w: StoredWebhook, c: FeedChange, result: Attempt, now: Date): Promise<void> {
     // A holder that may have lost the lease records nothing: while our own
     // clock says the lease holds, no other process can have taken it over
     // (webhook.lease.ts); past that, a fenced write must prove it first.
     if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) {
       await forgetIfDeleted(w._id);
-      return false;
+      return;
     }
 
     const failures = w.failures + 1;
@@ -483,7 +537,7 @@ export class WebhookDispatcher {
       { webhookId: w._id, eventId: c.event._id, seq: c.seq, kind: c.event.kind },
       { status, lastAttemptAt: now, responseStatus: result.status ?? null, error: result.error ?? null },
     );
-    if (!recorded) return false;
+    if (!recorded) return;
 
     let moved: boolean;
     if (giveUp) {
@@ -514,7 +568,6 @@ export class WebhookDispatcher {
       if (moved) this.opts.onOutcome?.(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
     }
     if (!moved) await forgetIfDeleted(w._id);
-    return false;
   }
 
   /** Stop sending (attempts in flight are abandoned, not recorded); hand our leases back so another process takes over at once. */
