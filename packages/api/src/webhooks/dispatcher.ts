@@ -339,14 +339,13 @@ export class WebhookDispatcher {
     // Records exist only up to here: events past it get theirs in one insert, unchecked.
     const hint = this.recordedTo.get(key);
     this.recordedTo.delete(key);
-    const recorded = {
-      upTo:
-        hint && hint.fence + 1 === lease.fence && hint.epoch === (w.epoch ?? 0)
-          ? hint.upTo
-          : await highestRecord(w._id),
+    // Without a hint it is looked up by the first write (behind the sends, not before the first).
+    const recorded: { upTo?: number } = {
+      upTo: hint && hint.fence + 1 === lease.fence && hint.epoch === (w.epoch ?? 0) ? hint.upTo : undefined,
     };
     const answer = await this.send(lease, w, key, kept, recorded, timeUp, () => (attempted = true));
-    if (answer.clean) this.recordedTo.set(key, { fence: lease.fence, epoch: answer.epoch, upTo: recorded.upTo });
+    if (answer.clean && recorded.upTo !== undefined)
+      this.recordedTo.set(key, { fence: lease.fence, epoch: answer.epoch, upTo: recorded.upTo });
     return answer.more;
   }
 
@@ -356,7 +355,7 @@ export class WebhookDispatcher {
     first: StoredWebhook,
     key: string,
     kept: { epoch: number; changes: FeedChange[]; end: number; more: boolean } | undefined,
-    recorded: { upTo: number },
+    recorded: { upTo?: number },
     timeUp: () => boolean,
     attempting: () => void,
   ): Promise<{ more: boolean; clean: boolean; epoch: number }> {
@@ -422,7 +421,7 @@ export class WebhookDispatcher {
     lease: Lease,
     w: StoredWebhook,
     done: Delivered[],
-    recorded: { upTo: number },
+    recorded: { upTo?: number },
   ): Promise<boolean> {
     if (!done.length) return true;
     // A holder that may have lost the lease records nothing: while our own
@@ -432,6 +431,7 @@ export class WebhookDispatcher {
       await forgetIfDeleted(w._id);
       return false;
     }
+    recorded.upTo ??= await highestRecord(w._id);
     const written = await recordDelivered(
       lease.fence,
       done.map((d) => ({
