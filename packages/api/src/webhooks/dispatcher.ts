@@ -331,7 +331,7 @@ export class WebhookDispatcher {
     const started = performance.now();
     let attempted = false;
     const timeUp = () => attempted && performance.now() - started >= TURN_MS; // others may be waiting: hand back
-    let w = await this.holding(lease);
+    const w = await this.holding(lease);
     if (!w) return false;
     const key = String(w._id);
     const kept = this.pages.get(key);
