@@ -281,9 +281,13 @@ export class FeedSequencer {
     this.nudge();
   }
 
-  /** Events were written: claim them soon (and sweep at the full pace again). Bursts collapse into one round. */
-  nudge(): void {
-    this.sweepMs = SWEEP_MS;
+  /**
+   * Events were written: claim them soon (and sweep at the full pace again).
+   * Bursts collapse into one round. `sweep`: the periodic look for what
+   * others left, which keeps the back-off.
+   */
+  nudge(sweep = false): void {
+    if (!sweep) this.sweepMs = SWEEP_MS;
     this.gather();
   }
 
@@ -321,7 +325,7 @@ export class FeedSequencer {
   private sweepLater(): void {
     if (this.stopped || !this.started) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.gather(), Math.max(0, this.sweepMs - GATHER_MS));
+    this.timer = setTimeout(() => this.nudge(true), Math.max(0, this.sweepMs - GATHER_MS));
     this.timer.unref();
   }
 
