@@ -770,147 +770,16 @@ async function attachments() {
   process.exit(0);
 }
 
-// `BENCH_OPS=webhooks npm run bench` (or `npm run bench -- webhooks`): how
-// fast webhooks keep up. Two webhooks on receivers that answer at once; a
-// burst of BENCH_WEBHOOK_EVENTS creates (default 2 000), timed until both
-// webhooks have every event; then a replay of the same events to one
-// webhook alone, whose deliveries a second are the drain rate (one in
-// flight, in feed order; the budget is 200 a second); then a replay to both
-// at once: a burst of that many events in the feed, timed until both have
-// them all (the budget is 15 s; the creates themselves are the engine's
-// pace, about 30 a second on jongodb, so the first figure cannot be).
-async function webhookBench() {
-  const http = await import('node:http');
-  const events = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 2000);
-  const receivers = [0, 1].map(() => {
-    const r = { times: [], ids: new Set(), events: [], inFlight: 0, maxInFlight: 0, outOfOrder: 0, last: new Map() };
-    r.server = http.createServer((req, res) => {
-      r.inFlight++;
-      r.maxInFlight = Math.max(r.maxInFlight, r.inFlight);
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        r.times.push(performance.now());
-        r.ids.add(req.headers['webhook-id']);
-        const { data } = JSON.parse(body);
-        r.events.push(data?.event?.id);
-        const ticket = data?.ticket?.ticketNumber ?? data?.ticketNumber;
-        const seq = data?.event?.sequence ?? data?.event?.ticketSeq;
-        if (ticket !== undefined && seq !== undefined) {
-          if ((r.last.get(ticket) ?? -Infinity) > seq) r.outOfOrder++;
-          r.last.set(ticket, seq);
-        }
-        r.inFlight--;
-        res.statusCode = 204;
-        res.end();
-      });
-    });
-    return r;
-  });
-  for (const r of receivers) await new Promise((ok) => r.server.listen(0, '127.0.0.1', ok));
-  const db = await engine('webhooks');
-  const api = await apiServer(db, { WEBHOOK_ALLOW_PRIVATE: '1', LOG_LEVEL: 'error' });
-  // A named token that may keep webhooks (the tokens CLI, as an operator makes one).
-  const { token } = JSON.parse(
-    execSync(
-      `${JSON.stringify(process.execPath)} ${join(root, 'packages/api/dist/cli/tokens.js')} create --name bench --scopes webhooks:manage,tickets:read,tickets:write --json`,
-      { env: { ...process.env, MONGODB_URI: db.uri } },
-    ).toString(),
-  );
-  const gql = async (query, variables) => {
-    const res = await (
-      await fetch(api.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query, variables }),
-      })
-    ).json();
-    if (res.errors) throw new Error(JSON.stringify(res.errors));
-    return res.data;
-  };
-  const hooks = [];
-  for (const r of receivers)
-    hooks.push(
-      (
-        await gql('mutation($u: String!) { createWebhook(url: $u) { webhook { id } } }', {
-          u: `http://127.0.0.1:${r.server.address().port}/hook`,
-        })
-      ).createWebhook.webhook.id,
-    );
-  const waitFor = async (done, limitMs) => {
-    const t0 = performance.now();
-    while (!done()) {
-      if (performance.now() - t0 > limitMs) return false;
-      await new Promise((ok) => setTimeout(ok, 20));
-    }
-    return true;
-  };
-  // The burst: creates, 16 at a time.
-  const t0 = performance.now();
-  let made = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (made < events) {
-        made++;
-        await gql('mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticketNumber } }', {
-          i: { customerEmail: 'bench@example.com', subject: 'burst', description: 'a webhook bench ticket' },
-        });
-      }
-    }),
-  );
-  const written = (performance.now() - t0) / 1000;
-  const reached = await waitFor(() => receivers.every((r) => r.ids.size >= events), 120_000);
-  const burst = (Math.max(...receivers.map((r) => r.times.at(-1) ?? Infinity)) - t0) / 1000;
-  // The drain: the same events again to the first webhook alone, already in the feed.
-  const r0 = receivers[0];
-  for (const r of receivers) r.last.clear(); // a replay starts each ticket's events again
-  const before = r0.times.length;
-  const t1 = performance.now();
-  await gql('mutation($id: ID!) { replayWebhook(id: $id, after: null) { id } }', { id: hooks[0] });
-  const drained = await waitFor(() => r0.times.length - before >= events, 120_000);
-  const replayed = r0.times.slice(before);
-  const drainSecs = ((replayed.at(-1) ?? performance.now()) - t1) / 1000;
-  const steady = replayed.length > 1 ? (replayed.length - 1) / ((replayed.at(-1) - replayed[0]) / 1000) : NaN;
-  // The burst as the feed holds it: the same events again to both webhooks at once, timed until both have all.
-  const starts = receivers.map((r) => r.times.length);
-  for (const r of receivers) r.last.clear();
-  const t2 = performance.now();
-  for (const id of hooks) await gql('mutation($id: ID!) { replayWebhook(id: $id, after: null) { id } }', { id });
-  const both = await waitFor(() => receivers.every((r, i) => r.times.length - starts[i] >= events), 120_000);
-  const bothSecs = (Math.max(...receivers.map((r) => r.times.at(-1))) - t2) / 1000;
-  // Feed order kept: every pass of a webhook sends the events in the order of its first pass.
-  const reordered = receivers.reduce((n, r) => {
-    const first = r.events.slice(0, events);
-    for (let from = events; from < r.events.length; from += events)
-      n += r.events.slice(from, from + events).filter((id, i) => id !== first[i]).length;
-    return n;
-  }, 0);
-  await stop(api);
-  await db.stop();
-  for (const r of receivers) r.server.close();
-  console.log(
-    [
-      `# webhooks: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, engine: ${db.name}`,
-      `# ${events} createTicket calls (16 at a time), two webhooks on receivers answering 204 at once; then replayWebhook(after: null) of the first alone; then of both at once`,
-      '',
-      '| measure | value | budget |',
-      '| --- | ---: | ---: |',
-      `| burst: ${events} creates written | ${fmt(written)} s | - |`,
-      `| burst: both webhooks have every event, from the first create | ${reached ? `${fmt(burst)} s` : 'not within 120 s'} | - |`,
-      `| burst: after the last create was answered, until both have every event | ${reached ? `${fmt(burst - written)} s` : '-'} | - |`,
-      `| replay: ${events} events delivered | ${drained ? `${fmt(drainSecs)} s` : 'not within 120 s'} | - |`,
-      `| replay: deliveries a second (first to last) | **${fmt(steady, 0)}** | 200 |`,
-      `| burst of ${events} events in the feed (both webhooks replayed at once): both have every event | **${both ? `${fmt(bothSecs)} s` : 'not within 120 s'}** | under 15 s |`,
-      `| receivers: most requests in flight at once | ${Math.max(...receivers.map((r) => r.maxInFlight))} | 1 |`,
-      `| receivers: events of a ticket out of order | ${receivers.reduce((a, r) => a + r.outOfOrder, 0)} | 0 |`,
-      `| receivers: replayed events not in the first pass's (feed) order | ${reordered} | 0 |`,
-      '',
-    ].join('\n'),
-  );
+// `BENCH_OPS=webhooks` and `BENCH_OPS=email-out`: the feed's senders against a burst (bench/webhooks.mjs).
+const notify = (name) => async () => {
+  await (await import('./webhooks.mjs'))[name]({ root, engine, apiServer, stop });
   process.exit(0);
-}
+};
+// `BENCH_OPS=idle`: what one API process with nothing to do costs its engine (bench/idle.mjs).
+const idle = async () => {
+  await (await import('./idle.mjs')).idleBench({ engine, apiServer, stop, cpuMs });
+  process.exit(0);
+};
 
 const search = async () => {
   await (await import('./search.mjs')).searchBench({ engine, apiServer, stop, cpuMs, settle, load });
@@ -928,10 +797,14 @@ const mode = process.argv.includes('telemetry')
     : process.argv.includes('sla') || OPS.includes('sla')
       ? sla
       : process.argv.includes('webhooks') || OPS.includes('webhooks')
-        ? webhookBench
-        : process.argv.includes('attachments') || OPS.includes('attachments')
-          ? attachments
-          : main;
+        ? notify('webhookBench')
+        : process.argv.includes('email-out') || OPS.includes('email-out')
+          ? notify('emailOutBench')
+          : process.argv.includes('idle') || OPS.includes('idle')
+            ? idle
+            : process.argv.includes('attachments') || OPS.includes('attachments')
+              ? attachments
+              : main;
 (process.argv.includes('search') || OPS.includes('search') ? search : mode)().catch((err) => {
   console.error(err);
   process.exit(1);

@@ -106,8 +106,8 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     return tools;
   };
 
-  const sequencer = new FeedSequencer(log, undefined, config.feedGapMs);
   const feed = new FeedService();
+  const sequencer = new FeedSequencer(log, undefined, config.feedGapMs, () => feed.claimed());
   const live = new FeedHub(feed, log, { queueLimit: config.subscriptionQueueLimit });
   const metrics = config.metrics ? new Metrics(rootFieldsOf(schema), () => live.openCount, live) : null;
   const transactions = config.transactions === 'auto' && (await useTransactions(log));

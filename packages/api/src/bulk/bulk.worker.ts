@@ -37,9 +37,11 @@ export interface BulkWorkerOptions {
   intervalMs: number;
   /** A holder silent this long has stopped: another process takes its job over. */
   leaseMs: number;
+  /** With no job running anywhere, rounds back off up to this (db/rounds.ts); a job started here ends it at once. */
+  idleMaxMs?: number;
 }
 
-export const BULK_WORKER_DEFAULTS: BulkWorkerOptions = { intervalMs: 1_000, leaseMs: 6_000 };
+export const BULK_WORKER_DEFAULTS: BulkWorkerOptions = { intervalMs: 1_000, leaseMs: 6_000, idleMaxMs: 5_000 };
 
 /** Running jobs looked at per round. */
 const JOBS_PER_ROUND = 20;
@@ -61,7 +63,7 @@ export class BulkWorker {
     private readonly log: Logger,
     private readonly options: BulkWorkerOptions = BULK_WORKER_DEFAULTS,
   ) {
-    this.rounds = new Rounds('bulk changes', options.intervalMs, () => this.round(), log);
+    this.rounds = new Rounds('bulk changes', options.intervalMs, () => this.round(), log, options.idleMaxMs);
   }
 
   start(): void {
@@ -82,7 +84,8 @@ export class BulkWorker {
     return lease;
   }
 
-  async round(): Promise<void> {
+  /** One round; false when no job was running (the rounds back off). */
+  async round(): Promise<boolean> {
     if (performance.now() - this.cleaned > CLEANUP_EVERY_MS) {
       this.cleaned = performance.now();
       await this.cleanup();
@@ -95,9 +98,10 @@ export class BulkWorker {
     const running = new Set(jobs.map((j) => j._id));
     for (const id of this.leases.keys()) if (!running.has(id)) this.leases.delete(id);
     for (const job of jobs) {
-      if (this.rounds.stopped) return;
+      if (this.rounds.stopped) break;
       await this.run(job);
     }
+    return jobs.length > 0;
   }
 
   /** Run the job while this process holds it, renewing the lease as it goes. */

@@ -35,6 +35,14 @@ import { EmailStatus, OutboundMailModel, type MailTemplate, type OutboundMail } 
 import { threadRootsOf } from './threading';
 
 export const POLL_MS = 300;
+/**
+ * Rounds that find nothing to do (nothing new in the feed, nothing pending)
+ * back off, doubling up to this (and to half of what the lease leaves after
+ * its margin, so an idle holder still renews in time); new changes claimed
+ * by this process end it at once (FeedService's signal), others' are seen
+ * within it, as is a holder that stopped (by the processes watching).
+ */
+export const IDLE_POLL_MAX_MS = 5_000;
 const PAGE = 100;
 /** Pending messages looked at per round. */
 const SEND_BATCH = 50;
@@ -134,6 +142,9 @@ export class MailOut {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private wait = POLL_MS;
+  private readonly idleMaxMs: number;
+  private unlisten?: () => void;
 
   constructor(
     private readonly feed: FeedService,
@@ -158,37 +169,60 @@ export class MailOut {
       : outboxSender(config.outboxDir!);
     this.templates = loadTemplates(config.templatesDir);
     this.domain = fromDomain(config.from);
+    this.idleMaxMs = Math.max(POLL_MS, Math.min(IDLE_POLL_MAX_MS, (config.leaseMs - this.lease.marginMs) / 2));
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), POLL_MS);
+    this.unlisten = this.feed.onClaimed(() => {
+      this.wait = POLL_MS;
+      this.tick();
+    });
+    this.later();
+  }
+
+  private later(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), this.wait);
     this.timer.unref();
   }
 
   private tick(): void {
     if (this.running || this.stopped) return;
+    clearTimeout(this.timer);
     this.running = this.round()
-      .catch((err) =>
-        this.log.warn(
-          { err: { name: (err as Error).name, message: (err as Error).message } },
-          'email out: round failed; retrying',
-        ),
+      .then(
+        (idle) => {
+          this.wait = idle ? Math.min(this.idleMaxMs, this.wait * 2) : POLL_MS;
+        },
+        (err) => {
+          this.wait = POLL_MS;
+          this.log.warn(
+            { err: { name: (err as Error).name, message: (err as Error).message } },
+            'email out: round failed; retrying',
+          );
+        },
       )
       .finally(() => {
         this.running = undefined;
+        this.later();
       });
   }
 
-  private async round(): Promise<void> {
+  /** One round; true when it found nothing to do (not the holder, nothing new in the feed, nothing pending). */
+  private async round(): Promise<boolean> {
     // A new deployment's first holder starts at the feed's end as this process found it: no mail for the past.
-    if (!(await this.lease.hold(async () => ({ cursor: this.startAt })))) return;
-    await this.queue();
+    if (!(await this.lease.hold(async () => ({ cursor: this.startAt })))) return true;
+    const read = await this.queue();
     // The server failed us (login, connection): nothing is sent before the pause the lease names.
     const doc = await this.lease.read();
-    if (doc?.sendAfter && doc.sendAfter > (await databaseNow())) return;
+    if (doc?.sendAfter && doc.sendAfter > (await databaseNow())) return false;
     try {
-      await this.sendPending();
+      const sent = await this.sendPending();
       if (doc?.transportFailures) await this.lease.write({ transportFailures: 0, sendAfter: null });
+      // Records waiting out a retry are not due yet, but keep the pace: their time comes soon.
+      if (read || sent) return false;
+      return !(await OutboundMailModel.collection.findOne({ status: EmailStatus.PENDING }));
     } catch (err) {
       if (!(err instanceof TransportDown)) throw err;
       const failures = (doc?.transportFailures ?? 0) + 1;
@@ -202,20 +236,24 @@ export class MailOut {
         transportFailures: failures,
         sendAfter: new Date((await databaseNow()).getTime() + pause),
       });
+      return false;
     }
   }
 
-  /** Walk the feed from the cursor, queue a record per event that mails, move the cursor. */
-  private async queue(): Promise<void> {
+  /** Walk the feed from the cursor, queue a record per event that mails, move the cursor; how many positions it passed. */
+  private async queue(): Promise<number> {
+    let read = 0;
     for (let pages = 0; pages < 20 && !this.stopped; pages++) {
       const doc = await this.lease.read();
-      if (!doc) return;
+      if (!doc) break;
       const cursor = doc.cursor ?? 0;
       const { changes, end, more } = await this.feed.changesAfter(cursor, PAGE);
+      read += end - cursor;
       for (const c of changes) await this.enqueue(c);
-      if (end > cursor && !(await this.lease.write({ cursor: end }, { cursor }))) return;
-      if (!more) return;
+      if (end > cursor && !(await this.lease.write({ cursor: end }, { cursor }))) break;
+      if (!more) break;
     }
+    return read;
   }
 
   private async enqueue(c: FeedChange): Promise<void> {
@@ -239,7 +277,8 @@ export class MailOut {
     }
   }
 
-  private async sendPending(): Promise<void> {
+  /** Sends what is due, in feed order; how many records were due. */
+  private async sendPending(): Promise<number> {
     // Only what is due (its retry time, in the database's time, passed): waiting records hold no place in the batch.
     const now = await databaseNow();
     const pending = await OutboundMailModel.collection
@@ -253,7 +292,7 @@ export class MailOut {
     // A ticket's messages go in order: one waiting for a retry holds back the later ones.
     const held = new Set<string>();
     for (const record of pending) {
-      if (this.stopped) return;
+      if (this.stopped) break;
       const ticketKey = String(record.ticketId);
       if (held.has(ticketKey)) continue;
       const earlier = await OutboundMailModel.collection.findOne({
@@ -266,9 +305,10 @@ export class MailOut {
         continue;
       }
       // Never send on a lease that may have passed to another process.
-      if (!this.lease.valid() && !(await this.lease.write({}))) return;
+      if (!this.lease.valid() && !(await this.lease.write({}))) break;
       if (!(await this.attempt(record))) held.add(ticketKey);
     }
+    return pending.length;
   }
 
   /** One attempt; true when the record is settled (sent, or given up). Throws TransportDown when the server failed us. */
@@ -379,7 +419,8 @@ export class MailOut {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.unlisten?.();
+    clearTimeout(this.timer);
     await this.running;
     await this.lease.release().catch(() => {});
     this.transport.close();

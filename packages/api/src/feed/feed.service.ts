@@ -64,6 +64,19 @@ async function batchHolding(seq: number): Promise<FeedBatch | null> {
 }
 
 export class FeedService {
+  private readonly claimListeners = new Set<() => void>();
+
+  /** This process's sequencer put changes in the feed (others' claims its readers find by polling). */
+  claimed(): void {
+    for (const listener of this.claimListeners) listener();
+  }
+
+  /** Called after each of this process's claims, until the returned function is called. */
+  onClaimed(listener: () => void): () => void {
+    this.claimListeners.add(listener);
+    return () => this.claimListeners.delete(listener);
+  }
+
   async read(
     after: string | null | undefined,
     since: Date | null | undefined,

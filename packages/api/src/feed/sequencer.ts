@@ -33,8 +33,16 @@ import { MAX_BATCH, type FeedBatch } from './feed-batch.model';
 
 /** Wait this long after a nudge, so the writes of that moment are claimed in one batch (measured in bench: the cost is per batch). */
 export const GATHER_MS = 200;
-/** Look for pending events this often even without a nudge (other processes' writes, crashes). */
+/** Look for pending events this often even without a nudge (other processes' writes, crashes)... */
 export const SWEEP_MS = 1_000;
+/**
+ * ...backing off while sweeps find nothing, doubling up to this; a nudge
+ * (a write in this process) or a sweep that claimed brings it back to
+ * SWEEP_MS. A writer's own process claims its events on its nudge; the
+ * sweeps are for a writer that stopped before (or the CLI): they are
+ * claimed within this plus a round, inside the feed's 10 s promise.
+ */
+export const SWEEP_IDLE_MAX_MS = 5_000;
 
 const batches = feedBatches;
 const events = () => feedEvents() as unknown as Collection<PendingEvent & { pending?: boolean }>;
@@ -240,19 +248,25 @@ export async function sequenceOnce(
   await finish(batch);
   return claim.length;
 }
-/** The per-process loop: on a nudge (after writes) and every SWEEP_MS. */
+/** The per-process loop: on a nudge (after writes) and every SWEEP_MS, backing off to SWEEP_IDLE_MAX_MS while idle. */
 export class FeedSequencer {
   private timer?: NodeJS.Timeout;
   private scheduled?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private started = false;
+  private sweepMs = SWEEP_MS;
 
-  /** `round` is one claiming round (sequenceOnce); a test may play it. `gapLeaseMs`: FEED_GAP_SECONDS (gap-watch.ts). */
+  /**
+   * `round` is one claiming round (sequenceOnce); a test may play it. `gapLeaseMs`: FEED_GAP_SECONDS (gap-watch.ts).
+   * `onClaimed`: after a drain that put changes in the feed (the in-process signal its readers wait on).
+   */
   constructor(
     private readonly log: Logger,
     round?: () => Promise<number>,
     gapLeaseMs?: number,
+    private readonly onClaimed: () => void = () => {},
   ) {
     const gaps = new GapWatch(gapLeaseMs);
     this.round = round ?? (() => sequenceOnce(MAX_BATCH, log, gaps));
@@ -263,13 +277,21 @@ export class FeedSequencer {
   start(): void {
     // A walk that a stopped process left half done is taken up again (one index lookup when there is none).
     void markBatchTimesInBackground(this.log);
-    this.timer = setInterval(() => this.nudge(), SWEEP_MS);
-    this.timer.unref();
+    this.started = true;
     this.nudge();
   }
 
-  /** Events were written: claim them soon. Bursts collapse into one round. */
-  nudge(): void {
+  /**
+   * Events were written: claim them soon (and sweep at the full pace again).
+   * Bursts collapse into one round. `sweep`: the periodic look for what
+   * others left, which keeps the back-off.
+   */
+  nudge(sweep = false): void {
+    if (!sweep) this.sweepMs = SWEEP_MS;
+    this.gather();
+  }
+
+  private gather(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -280,25 +302,44 @@ export class FeedSequencer {
     this.scheduled = outsideRequest(() =>
       setTimeout(() => {
         this.scheduled = undefined;
-        this.running = this.drain().finally(() => {
-          this.running = undefined;
-          // Writes during the round gather for their own round, not one each:
-          // under steady load a round claims everything of the last GATHER_MS.
-          if (this.again) {
-            this.again = false;
-            this.nudge();
-          }
-        });
+        clearTimeout(this.timer);
+        this.running = this.drain()
+          .then(({ claimed, idle }) => {
+            this.sweepMs = idle ? Math.min(SWEEP_IDLE_MAX_MS, this.sweepMs * 2) : SWEEP_MS;
+            if (claimed > 0) this.onClaimed();
+          })
+          .finally(() => {
+            this.running = undefined;
+            // Writes during the round gather for their own round, not one each:
+            // under steady load a round claims everything of the last GATHER_MS.
+            if (this.again) {
+              this.again = false;
+              this.gather();
+            } else this.sweepLater();
+          });
       }, GATHER_MS),
     );
   }
 
-  /** Claim until a round leaves nothing behind: a batch that was not full took every pending event there was. */
-  private async drain(): Promise<void> {
+  /** The next sweep (a round without a nudge), after the current wait. */
+  private sweepLater(): void {
+    if (this.stopped || !this.started) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.nudge(true), Math.max(0, this.sweepMs - GATHER_MS));
+    this.timer.unref();
+  }
+
+  /**
+   * Claim until a round leaves nothing behind: a batch that was not full took every pending event there was.
+   * `idle`: nothing was there to claim (no claim, no race lost to another process, no failure).
+   */
+  private async drain(): Promise<{ claimed: number; idle: boolean }> {
+    let claimed = 0;
+    let lostRaces = 0;
     try {
-      let lostRaces = 0;
       while (!this.stopped) {
         const n = await this.round();
+        if (n > 0) claimed += n;
         // Lost to another process: it is doing the work; a few tries, then the next sweep.
         if (n < 0 && ++lostRaces <= 5) continue;
         if (n < MAX_BATCH) break;
@@ -308,12 +349,14 @@ export class FeedSequencer {
         { err: { name: (err as Error).name, message: (err as Error).message } },
         'change feed: sequencing failed; retrying on the next sweep',
       );
+      return { claimed, idle: false };
     }
+    return { claimed, idle: claimed === 0 && lostRaces === 0 };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     clearTimeout(this.scheduled);
     await this.running;
   }

@@ -1,5 +1,6 @@
 // Delivery records, written only under a webhook's lease (webhook.lease.ts).
-import type { Types } from 'mongoose';
+import { MongoBulkWriteError } from 'mongodb';
+import { Types } from 'mongoose';
 import { deliveriesCollection, webhooksCollection } from './durable';
 import type { WebhookDeliveryStatus } from './webhook-delivery.model';
 import type { TimelineEventKind } from '../tickets/ticket.enums';
@@ -39,6 +40,63 @@ export async function recordAttempt(fence: number, key: RecordKey, outcome: Atte
     if ((err as { code?: number }).code === 11000) return false; // a newer holder wrote it: ours is stale
     throw err;
   }
+}
+
+/**
+ * The records of a run of deliveries (each a 2xx), under the lease with
+ * this fence. Events delivered to this webhook for the first time (the
+ * usual case) get theirs in one insert, whatever their number: on an
+ * engine where each write costs the collection's size (jongodb) that is
+ * one such cost a run, not one a delivery. Those with a record already (a
+ * replay, a retry that went through) get recordAttempt's fenced update
+ * each. False when a record was written under a newer lease (ours are
+ * stale: the caller stops).
+ */
+export async function recordDelivered(
+  fence: number,
+  runs: readonly { key: RecordKey; outcome: AttemptOutcome }[],
+  /** No record of this webhook is past this position (highestRecord): those past it are inserted unchecked. */
+  recordedUpTo = Infinity,
+): Promise<boolean> {
+  if (!runs.length) return true;
+  const webhookId = runs[0].key.webhookId;
+  const maybe = runs.filter((r) => r.key.seq <= recordedUpTo);
+  const existing = new Set(
+    maybe.length
+      ? (
+          await deliveriesCollection()
+            .find({ webhookId, eventId: { $in: maybe.map((r) => r.key.eventId) } })
+            .toArray()
+        ).map((d) => String(d.eventId))
+      : [],
+  );
+  const fresh = runs.filter((r) => !existing.has(String(r.key.eventId)));
+  if (fresh.length)
+    try {
+      await deliveriesCollection().insertMany(
+        fresh.map(({ key, outcome }) => ({ _id: new Types.ObjectId(), ...key, fence, ...outcome, attempts: 1 })),
+      );
+    } catch (err) {
+      // Written meanwhile: only a newer holder writes this webhook's records, so ours are stale.
+      if (isDuplicate(err)) return false;
+      throw err;
+    }
+  for (const r of runs)
+    if (existing.has(String(r.key.eventId)) && !(await recordAttempt(fence, r.key, r.outcome))) return false;
+  return true;
+}
+
+const isDuplicate = (err: unknown): boolean => {
+  if ((err as { code?: number }).code === 11000) return true;
+  if (!(err instanceof MongoBulkWriteError)) return false;
+  const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  return errors.some((e) => e?.code === 11000);
+};
+
+/** The position of this webhook's newest record (0: none): records are written only by its lease's holder. */
+export async function highestRecord(webhookId: Types.ObjectId): Promise<number> {
+  const newest = await deliveriesCollection().find({ webhookId }).sort({ seq: -1 }).limit(1).next();
+  return newest?.seq ?? 0;
 }
 
 /**

@@ -16,7 +16,8 @@ import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import type { DeliveryOutcome } from './delivery-outcomes';
-import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from './delivery-record';
+import { forgetIfDeleted, highestRecord, recordAttempt, recordDelivered, sweepOrphanRecords } from './delivery-record';
+import { DeliveryRun } from './delivery-run';
 import { READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
 import { migrateWebhooks } from './migrations';
 import { OWNER_REVOKED, OwnerTokens } from './owner-tokens';
@@ -25,8 +26,15 @@ import { send, type Attempt } from './sender';
 import { WebhookDeliveryStatus } from './webhook-delivery.model';
 import { Leases, type Lease, type Sighting } from './webhook.lease';
 
-/** How often a process looks for webhooks behind the feed. */
+/** How often a process looks for webhooks behind the feed... */
 export const POLL_MS = 250;
+/**
+ * ...backing off, while no enabled webhook is behind the feed (none to
+ * send to, none waiting out a retry or held elsewhere), doubling up to this.
+ * This process's own claims into the feed end it at once (FeedService's
+ * signal); another process's, or a replay made there, are seen within it.
+ */
+export const IDLE_POLL_MAX_MS = 2_000;
 /** After a turn ran out with events left, the next poll comes this soon (not at the next POLL_MS). */
 const SOON_MS = 20;
 /** Default webhooks one process sends to at once (WEBHOOK_MAX_SENDERS): each waits on one socket, which is cheap. */
@@ -37,6 +45,17 @@ export const TURN_MS = 1_000;
 export const PAGE = 200;
 /** Feed changes a sender reads at once (one read of events and tickets per page, not per delivery). */
 const CHANGES_PER_READ = 200;
+/**
+ * Deliveries (2xx answers) are written down behind the sends, a run at a
+ * time (delivery-run.ts): records then the cursor, while the next events go
+ * out; at most this many wait to be written (what a crash may send again,
+ * with the same webhook-id). A webhook that updateWebhook or replayWebhook
+ * changed meanwhile is noticed by the next run's cursor write (conditional
+ * on its epoch): the sender stops within one write and one attempt.
+ */
+export const RUN_MAX = 500;
+/** A run is written once its first delivery is this old: a fast receiver's webhook costs a few writes a second. */
+export const RUN_MS = 250;
 /** A retry's watched wait is written down this often, so a restart does not lose it. */
 const CREDIT_MS = 60_000;
 /** Polls between two passes of the rolling-upgrade migration (webhooks made by a version before fences). */
@@ -68,6 +87,13 @@ const errorLine = (err: unknown) => ({ err: { name: (err as Error).name, message
 const at = (w: StoredWebhook) => ({ cursor: w.cursor, epoch: w.epoch ?? 0 });
 const ownerKey = (w: Pick<StoredWebhook, 'ownerId' | 'owner'>) => w.ownerId ?? w.owner ?? '';
 
+/** A 2xx not written down yet: its run's records and cursor write come together (delivery-run.ts). */
+interface Delivered {
+  change: FeedChange;
+  at: Date;
+  status: number | null;
+}
+
 interface Seen extends Sighting {
   /** When a walk last read this webhook (monotonic). */
   checked: number;
@@ -81,6 +107,19 @@ export class WebhookDispatcher {
   private readonly serving = new Map<string, Promise<void>>();
   private readonly servingByOwner = new Map<string, number>();
   private readonly sightings = new Map<string, Seen>();
+  /**
+   * The page a turn that ran out of time was sending from, by webhook: the
+   * next turn here goes on from it (its cursor inside, the same epoch)
+   * instead of reading the feed again for every turn of a long backlog.
+   */
+  private readonly pages = new Map<string, { epoch: number; changes: FeedChange[]; end: number; more: boolean }>();
+  /**
+   * The newest record this process wrote for a webhook, under which lease
+   * and epoch: when the next lease here is the very next (fence + 1: nobody
+   * held it between) and the epoch the same, no record lies past it but a
+   * stale holder's late one (whose collision stops the turn and drops this).
+   */
+  private readonly recordedTo = new Map<string, { fence: number; epoch: number; upTo: number }>();
   /** When this process last started a sender for each webhook (monotonic): who goes first. */
   private readonly started = new Map<string, number>();
   /** Resume keys of the two walks (null: from the start). */
@@ -90,6 +129,9 @@ export class WebhookDispatcher {
   /** Ends every attempt in flight when the process stops. */
   private readonly halt = new AbortController();
   private timer?: NodeJS.Timeout;
+  /** The wait before the next poll: POLL_MS, or longer while idle. */
+  private wait = POLL_MS;
+  private unlisten?: () => void;
   private polling?: Promise<void>;
   /** A sender handed back a webhook with events still to send: poll again as soon as the poll under way ends. */
   private again = false;
@@ -110,8 +152,22 @@ export class WebhookDispatcher {
   start(): void {
     this.polling = this.migrate().finally(() => {
       this.polling = undefined;
+      this.later();
     });
-    this.timer = setInterval(() => this.tick(), POLL_MS);
+    this.unlisten = this.feed.onClaimed(() => this.nudge());
+  }
+
+  /** New changes in the feed (claimed by this process): poll now, and at the full pace again. */
+  nudge(): void {
+    this.wait = POLL_MS;
+    this.soon();
+  }
+
+  /** The next poll, after the current wait. */
+  private later(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), this.wait);
     this.timer.unref();
   }
 
@@ -148,6 +204,7 @@ export class WebhookDispatcher {
       .finally(() => {
         this.polling = undefined;
         if (this.again) this.tick();
+        else this.later();
       });
   }
 
@@ -169,12 +226,16 @@ export class WebhookDispatcher {
       this.waitingAfter,
     );
     const now = performance.now();
+    // Nothing behind the feed: nothing to send, take over or wait out here; look less often until something is.
+    this.wait = ready.length || waiting.length ? POLL_MS : Math.min(IDLE_POLL_MAX_MS, this.wait * 2);
     this.readyAfter = this.consider(ready, now);
     this.waitingAfter = this.consider(waiting, now);
     for (const [key, seen] of this.sightings) {
       if (now - seen.checked <= FORGET_MS) continue;
       this.sightings.delete(key);
       this.started.delete(key);
+      this.pages.delete(key);
+      this.recordedTo.delete(key);
     }
   }
 
@@ -260,40 +321,141 @@ export class WebhookDispatcher {
   /**
    * Deliveries in feed order for about TURN_MS; returns when caught up,
    * failing, out of time, or no longer the holder. The webhook is read once
-   * and each page of the feed once: a delivery costs its attempt, its record
-   * and its cursor write, nothing more. Events the webhook does not want are
-   * passed over by the next cursor write (or one at the page's end).
-   * True when time ran out with events still to send.
+   * and each page of the feed once; deliveries are written down a run at a
+   * time (RUN_MAX, RUN_MS): a delivery costs its attempt and a share of its
+   * run's record and cursor writes, nothing more. Events the webhook does
+   * not want are passed over by the next cursor write (or one at the page's
+   * end). True when time ran out with events still to send.
    */
   private async turn(lease: Lease): Promise<boolean> {
     const started = performance.now();
     let attempted = false;
     const timeUp = () => attempted && performance.now() - started >= TURN_MS; // others may be waiting: hand back
-    let w = await this.holding(lease);
+    const w = await this.holding(lease);
+    if (!w) return false;
+    const key = String(w._id);
+    const kept = this.pages.get(key);
+    this.pages.delete(key);
+    // Records exist only up to here: events past it get theirs in one insert, unchecked.
+    const hint = this.recordedTo.get(key);
+    this.recordedTo.delete(key);
+    // Without a hint it is looked up by the first write (behind the sends, not before the first).
+    const recorded: { upTo?: number } = {
+      upTo: hint && hint.fence + 1 === lease.fence && hint.epoch === (w.epoch ?? 0) ? hint.upTo : undefined,
+    };
+    const answer = await this.send(lease, w, key, kept, recorded, timeUp, () => (attempted = true));
+    if (answer.clean && recorded.upTo !== undefined)
+      this.recordedTo.set(key, { fence: lease.fence, epoch: answer.epoch, upTo: recorded.upTo });
+    return answer.more;
+  }
+
+  /** The turn's sending; `clean`: every write went through (the records' hint holds), `more`: time ran out with events left. */
+  private async send(
+    lease: Lease,
+    first: StoredWebhook,
+    key: string,
+    kept: { epoch: number; changes: FeedChange[]; end: number; more: boolean } | undefined,
+    recorded: { upTo?: number },
+    timeUp: () => boolean,
+    attempting: () => void,
+  ): Promise<{ more: boolean; clean: boolean; epoch: number }> {
+    let w: StoredWebhook | null = first;
+    const done = (more: boolean, clean: boolean) => ({ more, clean: clean && w !== null, epoch: w?.epoch ?? 0 });
     while (w && !this.stopped) {
-      const { changes, end, more } = await this.feed.changesAfter(w.cursor, CHANGES_PER_READ);
+      const held = w;
+      const page =
+        kept && kept.epoch === (held.epoch ?? 0) && kept.changes.some((c) => c.seq > held.cursor)
+          ? kept
+          : await this.feed.changesAfter(held.cursor, CHANGES_PER_READ);
+      const { changes, end, more } = page;
+      const run = new DeliveryRun<Delivered>((done) => this.settle(lease, held, done, recorded), RUN_MAX, RUN_MS);
+      /** The turn's answer when it stops inside the page (after the run is written down). */
+      let stop: boolean | undefined;
       for (const c of changes) {
-        if (c.seq <= w.cursor || !wants(w, c)) continue;
-        if (this.stopped) return false;
-        if (timeUp()) return true;
-        if (!(await this.owners.allowed(w.ownerId))) {
-          await this.refuse(w);
-          return false;
+        if (c.seq <= held.cursor || !wants(held, c)) continue;
+        if (this.stopped || !run.ok) stop = false;
+        else if (timeUp()) {
+          stop = true;
+          this.pages.set(key, { epoch: held.epoch ?? 0, changes, end, more });
+        } else if (!(await this.owners.allowed(held.ownerId))) {
+          const ok = await run.flush();
+          await this.refuse(held);
+          return done(false, ok);
         }
-        attempted = true;
-        if (!(await this.attempt(lease, w, c))) return false;
+        if (stop !== undefined) break;
+        attempting();
+        const out = await this.attempt(lease, held, c);
+        if (out?.result.ok) {
+          await run.add({ change: c, at: out.at, status: out.result.status ?? null });
+          continue;
+        }
+        // Lost or failed: what was delivered before it is written down first (under a lease that holds).
+        if (!(await run.flush())) return done(false, false);
+        // A failure's record (past the hint, maybe): the next turn here looks the newest up again.
+        if (out) await this.failed(lease, held, c, out.result, out.at);
+        return done(false, false);
       }
-      if (end > w.cursor) {
-        if (!(await this.leases.write(lease, at(w), { cursor: end }))) {
+      if (!(await run.flush())) return done(false, false);
+      if (stop !== undefined) return done(stop, true);
+      if (end > held.cursor) {
+        if (!(await this.leases.write(lease, at(held), { cursor: end }))) {
           w = await this.holding(lease); // replayed or updated meanwhile: look again
           continue;
         }
-        w.cursor = end;
+        held.cursor = end;
       }
-      if (!more) return false;
-      if (timeUp()) return true;
+      if (!more) return done(false, true);
+      if (timeUp()) return done(true, true);
     }
-    return false;
+    return done(false, true);
+  }
+
+  /**
+   * Write down a run of deliveries (emptying it): their records, then the
+   * cursor past the last, under the lease, conditional on the webhook being
+   * as it was read (`w` then says so). False when not written (the lease may
+   * have passed, or the webhook was replayed, updated or deleted): the
+   * sender stops and the events are sent again by whoever holds it next.
+   */
+  private async settle(
+    lease: Lease,
+    w: StoredWebhook,
+    done: Delivered[],
+    recorded: { upTo?: number },
+  ): Promise<boolean> {
+    if (!done.length) return true;
+    // A holder that may have lost the lease records nothing: while our own
+    // clock says the lease holds, no other process can have taken it over
+    // (webhook.lease.ts); past that, a fenced write must prove it first.
+    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) {
+      await forgetIfDeleted(w._id);
+      return false;
+    }
+    recorded.upTo ??= await highestRecord(w._id);
+    const written = await recordDelivered(
+      lease.fence,
+      done.map((d) => ({
+        key: { webhookId: w._id, eventId: d.change.event._id, seq: d.change.seq, kind: d.change.event.kind },
+        outcome: {
+          status: WebhookDeliveryStatus.DELIVERED,
+          lastAttemptAt: d.at,
+          responseStatus: d.status,
+          error: null,
+        },
+      })),
+      recorded.upTo,
+    );
+    if (!written) return false;
+    const last = done[done.length - 1].change.seq;
+    recorded.upTo = Math.max(recorded.upTo, last);
+    if (!(await this.leases.write(lease, at(w), { cursor: last, failures: 0, retryDelayMs: 0, lastError: null }))) {
+      await forgetIfDeleted(w._id);
+      return false;
+    }
+    w.cursor = last;
+    w.failures = 0;
+    for (let i = 0; i < done.length; i++) this.opts.onOutcome?.('delivered');
+    return true;
   }
 
   /** The webhook as it is now, while this lease holds it and it is enabled; null otherwise. */
@@ -302,10 +464,10 @@ export class WebhookDispatcher {
     return w && w.enabled ? w : null;
   }
 
-  /** One attempt at one event; true when it was delivered and the cursor moved past it (`w` then says so). */
-  private async attempt(lease: Lease, w: StoredWebhook, c: FeedChange): Promise<boolean> {
+  /** One attempt at one event: its outcome, or null when it is not ours to record (the lease was lost, the process stops). */
+  private async attempt(lease: Lease, w: StoredWebhook, c: FeedChange): Promise<{ result: Attempt; at: Date } | null> {
     // Re-checked right before sending: never send on a lease that may have passed.
-    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) return false;
+    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) return null;
     // The attempt's own controller: the process stopping or the lease lapsing aborts it (one listener on halt, removed after).
     const lost = new AbortController();
     const onHalt = () => lost.abort();
@@ -353,34 +515,32 @@ export class WebhookDispatcher {
       clearTimeout(deadline);
       this.halt.signal.removeEventListener('abort', onHalt);
     }
-    if (lost.signal.aborted) return false; // not ours to record: the next holder sends it again
+    if (lost.signal.aborted) return null; // not ours to record: the next holder sends it again
+    return { result, at: now };
+  }
+
+  /** A failed attempt written down (after the deliveries before it: its writes expect the cursor they moved). */
+  private async failed(lease: Lease, w: StoredWebhook, c: FeedChange, result: Attempt, now: Date): Promise<void> {
     // A holder that may have lost the lease records nothing: while our own
     // clock says the lease holds, no other process can have taken it over
     // (webhook.lease.ts); past that, a fenced write must prove it first.
     if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) {
       await forgetIfDeleted(w._id);
-      return false;
+      return;
     }
 
-    const failures = result.ok ? 0 : w.failures + 1;
-    const giveUp = !result.ok && failures > this.opts.retryDelays.length;
-    const status = result.ok
-      ? WebhookDeliveryStatus.DELIVERED
-      : giveUp
-        ? WebhookDeliveryStatus.FAILED
-        : WebhookDeliveryStatus.PENDING;
+    const failures = w.failures + 1;
+    const giveUp = failures > this.opts.retryDelays.length;
+    const status = giveUp ? WebhookDeliveryStatus.FAILED : WebhookDeliveryStatus.PENDING;
     const recorded = await recordAttempt(
       lease.fence,
       { webhookId: w._id, eventId: c.event._id, seq: c.seq, kind: c.event.kind },
       { status, lastAttemptAt: now, responseStatus: result.status ?? null, error: result.error ?? null },
     );
-    if (!recorded) return false;
+    if (!recorded) return;
 
     let moved: boolean;
-    if (result.ok) {
-      moved = await this.leases.write(lease, at(w), { cursor: c.seq, failures: 0, retryDelayMs: 0, lastError: null });
-      if (moved) this.opts.onOutcome?.('delivered');
-    } else if (giveUp) {
+    if (giveUp) {
       const lastError = `${result.error ?? 'failed'} (event ${String(c.event._id)}, ${failures} attempts); disabled`;
       moved = await this.leases.write(lease, at(w), {
         enabled: false,
@@ -408,15 +568,13 @@ export class WebhookDispatcher {
       if (moved) this.opts.onOutcome?.(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
     }
     if (!moved) await forgetIfDeleted(w._id);
-    if (!moved || !result.ok) return false;
-    w.cursor = c.seq;
-    return true;
   }
 
   /** Stop sending (attempts in flight are abandoned, not recorded); hand our leases back so another process takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.unlisten?.();
+    clearTimeout(this.timer);
     clearTimeout(this.soonTimer);
     this.halt.abort();
     await this.polling;

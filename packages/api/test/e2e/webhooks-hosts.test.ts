@@ -361,15 +361,23 @@ describeBuilt('webhooks across hosts', () => {
     await ok(api.url, REPLAY, { id: webhook.id, after: null }, auth);
     await rx.until(() => rx.requests.length >= 9, 10_000);
     expect(idsOf(rx.requests.slice(5))).toEqual(await feedOrder(api.url, [before, ...made]));
-    const records = (await ok(api.url, DELIVERIES, { id: webhook.id }, auth)).webhookDeliveries;
-    expect(records.map((d: { eventId: string; attempts: number }) => [d.eventId, d.attempts]).sort()).toEqual(
-      [
-        [sent[0], 2],
-        [sent[1], 3],
-        [sent[2], 3],
-        [rx.requests[5].headers['webhook-id'], 1],
-      ].sort(),
-    );
+    // Records are written a run at a time, right after the deliveries: wait for the last run's.
+    const expected = [
+      [sent[0], 2],
+      [sent[1], 3],
+      [sent[2], 3],
+      [rx.requests[5].headers['webhook-id'], 1],
+    ].sort();
+    const recorded = async () =>
+      (await ok(api.url, DELIVERIES, { id: webhook.id }, auth)).webhookDeliveries
+        .map((d: { eventId: string; attempts: number }) => [d.eventId, d.attempts])
+        .sort();
+    await until(
+      async () => JSON.stringify(await recorded()) === JSON.stringify(expected),
+      10_000,
+      'the replays recorded',
+    ).catch(() => undefined);
+    expect(await recorded()).toEqual(expected);
 
     // Cursors the feed did not make, or past its end; someone else's webhook.
     const bad = async (after: string) => {
