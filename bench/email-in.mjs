@@ -12,7 +12,8 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ImapFlow } from 'imapflow';
 import { MongoClient } from 'mongodb';
-import { startDovecot } from './dovecot.mjs';
+// The tests' Dovecot (plain CommonJS, no build needed).
+import { startDovecot } from '../packages/api/test/support/dovecot-server.js';
 
 const N = Number(process.env.BENCH_EMAIL_MESSAGES ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -245,6 +245,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
     async stop() {
       live.stop();
       await Promise.all(running.map((r) => r.stop?.()));
+      metrics?.stop();
     },
   };
 }

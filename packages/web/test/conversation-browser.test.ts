@@ -4,7 +4,6 @@
 // ticket page shows the reply's channel. The API runs as a built process.
 // Then a whole email thread: confirmation and answer sent by SMTP, the
 // customer's reply read from a real Dovecot, shown on the agent's page.
-import { ImapFlow } from 'imapflow';
 import type { Browser } from 'playwright-core';
 import { createClient } from '@tickets/sdk';
 import { AGENT_TOKEN } from '../../api/test/support/api';
@@ -15,10 +14,12 @@ import {
   screenshot,
   startPreview,
 } from '../../api/test/support/browser';
-import { dovecotMissing, startDovecot, type Dovecot } from '../../api/test/support/dovecot';
+import { closeImap, connectImap, dovecotMissing, startDovecot, type Dovecot } from '../../api/test/support/dovecot';
+import { EMAIL_ENV, rawMail } from '../../api/test/support/email-stack';
 import { png } from '../../api/test/support/files';
 import { serverBuilt, startServers, type ServerProcess } from '../../api/test/support/processes';
 import { TestSmtp } from '../../api/test/support/smtp';
+import { until } from '../../api/test/support/until';
 
 const reason = browserMissing() || (serverBuilt ? '' : 'the API is not built (npm test builds it)');
 if (reason) console.warn(`skipped: browser conversation tests: ${reason}`);
@@ -102,17 +103,6 @@ const emailReason = reason || dovecotMissing;
 if (!reason && dovecotMissing) console.warn(`skipped: browser email thread test: ${dovecotMissing}`);
 const describeEmail = emailReason ? describe.skip : describe;
 
-/** Polls `read` until `ready` holds (bounded), and answers the last read. */
-async function until<T>(read: () => Promise<T>, ready: (v: T) => boolean, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ready(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: not so after ${ms} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describeEmail('reference web client: a conversation by email', () => {
   const smtp = new TestSmtp();
   let dovecot: Dovecot;
@@ -126,10 +116,9 @@ describeEmail('reference web client: a conversation by email', () => {
       servers: [server],
     } = await startServers(1, 'web_email_thread', {
       SMTP_URL: await smtp.start(),
-      EMAIL_FROM: 'Support <support@help.example.com>',
-      PUBLIC_WEB_URL: 'https://help.example.com/',
       IMAP_URL: dovecot.url,
-      EMAIL_LEASE_SECONDS: '2',
+      ...EMAIL_ENV,
+      PUBLIC_WEB_URL: 'https://help.example.com/',
     }));
     preview = await startPreview(server.url.replace(/\/graphql$/, ''));
     browser = await chromiumForFile();
@@ -164,36 +153,27 @@ describeEmail('reference web client: a conversation by email', () => {
 
     // The customer answers from their mail program: a reply to the agent's message.
     const replyId = `<reply.${Date.now()}@customer.example.org>`;
-    const imap = new ImapFlow({
-      host: '127.0.0.1',
-      port: dovecot.port,
-      secure: false,
-      auth: { user: dovecot.user, pass: dovecot.pass },
-      logger: false,
-    });
-    await imap.connect();
+    const imap = await connectImap(dovecot);
     try {
       await imap.append(
         'INBOX',
-        [
-          `From: Ada Lovelace <${customer}>`,
-          'To: support@help.example.com',
-          `Subject: Re: ${answer.mail.subject}`,
-          `Message-ID: ${replyId}`,
-          `In-Reply-To: ${answer.mail.messageId}`,
-          `References: ${confirmation.mail.messageId} ${answer.mail.messageId}`,
-          'Date: Mon, 07 Dec 2026 09:30:00 +0000',
-          'MIME-Version: 1.0',
-          'Content-Type: text/plain; charset=utf-8',
-          '',
-          'That worked, thank you! It prints again.',
-          '',
-          '> Please open tray 2 and take out the torn sheet, then try again.',
-          '',
-        ].join('\r\n'),
+        rawMail({
+          from: `Ada Lovelace <${customer}>`,
+          subject: `Re: ${answer.mail.subject}`,
+          messageId: replyId,
+          headers: [
+            `In-Reply-To: ${answer.mail.messageId}`,
+            `References: ${confirmation.mail.messageId} ${answer.mail.messageId}`,
+          ],
+          body: [
+            'That worked, thank you! It prints again.',
+            '',
+            '> Please open tray 2 and take out the torn sheet, then try again.',
+          ].join('\r\n'),
+        }),
       );
     } finally {
-      await imap.logout().catch(() => {});
+      await closeImap(imap);
     }
 
     // Wait (bounded) for what the page is to show: the reply on the ticket, the answer's email recorded as sent.
@@ -204,6 +184,8 @@ describeEmail('reference web client: a conversation by email', () => {
         t.timeline.some((e) => e.kind === 'CREATED' && e.email?.status === 'SENT') &&
         t.timeline.some((e) => e.message === answerText && e.email?.status === 'SENT'),
       `the emailed reply on ${n}, the confirmation and the answer recorded as sent`,
+      20_000,
+      100,
     );
     const reply = ticket!.timeline.find((e) => e.kind === 'CUSTOMER_REPLY')!;
     expect(reply.channel).toBe('EMAIL');

@@ -4,9 +4,10 @@
 // number, email, token or free text ever becomes a label.
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ErrorCode, firstErrorCode } from '../errors/error-codes';
 import type { DeliveryOutcome } from '../webhooks/delivery-outcomes';
+import { startDefaultMetrics } from './default-metrics';
 
 const KNOWN_CODES = new Set<string>([
   ...Object.values(ErrorCode),
@@ -51,12 +52,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly stopDefaults: () => void;
+
   constructor(
     private readonly rootFields: ReadonlySet<string>,
     activeSubscriptions: () => number,
     live?: { readonly longestQueue: number; readonly slowConsumersEnded: number },
   ) {
-    collectDefaultMetrics({ register: this.registry });
+    this.stopDefaults = startDefaultMetrics(this.registry);
     new Gauge({
       name: 'graphql_subscriptions_active',
       help: 'Open GraphQL subscriptions in this process.',
@@ -122,6 +125,11 @@ export class Metrics {
 
   delivery(outcome: DeliveryOutcome): void {
     this.deliveries.inc({ outcome });
+  }
+
+  /** Stops the process metrics' sampling (when the API stops): nothing of this instance stays behind. */
+  stop(): void {
+    this.stopDefaults();
   }
 }
 

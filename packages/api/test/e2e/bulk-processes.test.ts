@@ -4,9 +4,9 @@
 // the ticket (its lastSequence), no kind of event appears twice, and the
 // job counts every ticket once (done == total).
 import mongoose from 'mongoose';
-import { connectDatabase } from '../../src/db/connection';
-import { agent, AGENT_TOKEN, COLLECTIONS, CREATE, databaseUri, gql, ticketInput } from '../support/api';
-import { serverBuilt, startServer, type ServerProcess } from '../support/processes';
+import { agent, CREATE, gql, ticketInput } from '../support/api';
+import { serverBuilt, useDeployment } from '../support/processes';
+import { until } from '../support/until';
 
 const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: multi-process bulk tests need the build (npm test runs it first)');
@@ -15,33 +15,15 @@ const TICKETS = Number(process.env.BULK_TICKETS ?? 500);
 const START = `mutation($numbers: [String!], $change: BulkChangeInput!) { startBulkChange(ticketNumbers: $numbers, change: $change) { id total } }`;
 const JOB = `query($id: ID!) { bulkJob(id: $id) { state total done changed failed failures { ticketNumber code } } }`;
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 240_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** How long a job's progress may take: minutes, on the embedded engine beside other files' work. */
+const WAIT_MS = 240_000;
+const db = () => mongoose.connection.db!;
 
 describeBuilt('bulk jobs across processes', () => {
-  const uri = databaseUri('bulk_multi');
-  let servers: ServerProcess[] = [];
-  const start = () =>
-    startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', SEARCH_INDEXING: 'off' });
-  const db = () => mongoose.connection.db!;
-  beforeAll(async () => {
-    await connectDatabase(uri, 10_000);
-    for (const c of [...COLLECTIONS, 'bulk_jobs', 'bulk_job_failures']) await db().collection(c).deleteMany({});
-    servers = await Promise.all([start(), start()]);
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => (s.child.exitCode === null ? s.stop() : null)));
-    await mongoose.disconnect();
-  });
+  const deployment = useDeployment('bulk_multi', 2, { more: ['bulk_jobs', 'bulk_job_failures'] });
 
   it('a job whose process is killed part way is finished by another, each ticket changed once', async () => {
+    const { servers } = deployment;
     // Ten tickets made through the API, the rest copies of them written straight to the engine (creating 500
     // through the API costs minutes on the embedded engine; the job is what is tested here).
     const made: string[] = [];
@@ -83,6 +65,7 @@ describeBuilt('bulk jobs across processes', () => {
       job,
       (j) => (j?.next ?? 0) >= Math.min(50, TICKETS / 5) && typeof j?.holder === 'string',
       'progress',
+      WAIT_MS,
     );
     expect(running!.next).toBeLessThan(TICKETS);
     const holder = servers.find((s) => String(running!.holder).includes(`:${s.child.pid}:`));
@@ -141,24 +124,10 @@ describeBuilt('bulk jobs across processes', () => {
 });
 
 describeBuilt('a bulk job whose holder stalls past its lease', () => {
-  const uri = databaseUri('bulk_stall');
-  let servers: ServerProcess[] = [];
-  const start = () =>
-    startServer({ MONGODB_URI: uri, AGENT_TOKENS: AGENT_TOKEN, RATE_LIMIT: 'off', SEARCH_INDEXING: 'off' });
-  const db = () => mongoose.connection.db!;
-  beforeAll(async () => {
-    await connectDatabase(uri, 10_000);
-    for (const c of [...COLLECTIONS, 'bulk_jobs', 'bulk_job_failures', 'bulk_slots'])
-      await db().collection(c).deleteMany({});
-    servers = await Promise.all([start(), start()]);
-  }, 120_000);
-  afterAll(async () => {
-    for (const s of servers) if (s.child.exitCode === null) s.child.kill('SIGCONT');
-    await Promise.all(servers.map((s) => (s.child.exitCode === null ? s.stop() : null)));
-    await mongoose.disconnect();
-  });
+  const deployment = useDeployment('bulk_stall', 2, { more: ['bulk_jobs', 'bulk_job_failures', 'bulk_slots'] });
 
   it('writes nothing once woken: its successor finished the job and people changed the tickets since', async () => {
+    const { servers } = deployment;
     const numbers: string[] = [];
     for (let i = 0; i < 60; i++)
       numbers.push(
@@ -171,7 +140,7 @@ describeBuilt('a bulk job whose holder stalls past its lease', () => {
       db()
         .collection('bulk_jobs')
         .findOne({ _id: id as never });
-    const running = await until(job, (j) => (j?.next ?? 0) >= 10 && typeof j?.holder === 'string', 'progress');
+    const running = await until(job, (j) => (j?.next ?? 0) >= 10 && typeof j?.holder === 'string', 'progress', WAIT_MS);
     const stalled = servers.find((s) => String(running!.holder).includes(`:${s.child.pid}:`))!;
     expect(stalled).toBeDefined();
     stalled.child.kill('SIGSTOP');
@@ -182,6 +151,7 @@ describeBuilt('a bulk job whose holder stalls past its lease', () => {
       async () => (await gql<any>(other.url, JOB, { id }, agent)).body.data!.bulkJob,
       (j) => j.state === 'DONE',
       'the successor to finish the job',
+      WAIT_MS,
     );
     expect(done).toMatchObject({ total: 60, done: 60, failed: 0 });
     // People take the tickets around where it stopped.
@@ -206,6 +176,7 @@ describeBuilt('a bulk job whose holder stalls past its lease', () => {
         (await gql<any>(stalled.url, JOB, { id: probe.body.data!.startBulkChange.id }, agent)).body.data!.bulkJob,
       (j) => j.state === 'DONE',
       'a job on the woken process',
+      WAIT_MS,
     );
     for (const n of touched) {
       const t = await db().collection('tickets').findOne({ ticketNumber: n });

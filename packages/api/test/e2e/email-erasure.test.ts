@@ -4,13 +4,12 @@
 // the CLI) deletes their messages from the IMAP mailbox and every record.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
-import mongoose from 'mongoose';
 import { TokenService } from '../../src/tokens/token.service';
-import { codeOf, databaseUri, startTestApi, type TestApi } from '../support/api';
-import { dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
+import { codeOf, databaseUri } from '../support/api';
+import { dovecotMissing } from '../support/dovecot';
+import { confirmationOf, messageId, rawMail, record, useEmailStack } from '../support/email-stack';
 import { serverBuilt } from '../support/processes';
-import { TestSmtp } from '../support/smtp';
+import { until } from '../support/until';
 
 const CUSTOMERS = join(__dirname, '../../dist/cli/customers.js');
 const skip = dovecotMissing ?? (serverBuilt ? null : 'the CLI is not built (npm run build)');
@@ -31,78 +30,25 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 let n = 0;
-const id = (tag: string) => `<${tag}.${Date.now()}.${++n}@customer.example.org>`;
-const mail = (from: string, subject: string, messageId: string, headers: string[] = []) =>
-  [
-    `From: ${from}`,
-    'To: support@help.example.com',
-    `Subject: ${subject}`,
-    `Message-ID: ${messageId}`,
-    'Date: Mon, 07 Dec 2026 10:00:00 +0000',
-    ...headers,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Some words of mine',
-    '',
-  ].join('\r\n');
+const mail = (from: string, subject: string, id: string, headers: string[] = []) =>
+  rawMail({ from, subject, messageId: id, headers, body: 'Some words of mine' });
 
 (skip ? describe.skip : describe)("a customer's mail in export and erasure", () => {
-  let dovecot: Dovecot;
-  let api: TestApi;
-  let imap: ImapFlow;
-  const smtp = new TestSmtp();
-  beforeAll(async () => {
-    dovecot = await startDovecot();
-    imap = new ImapFlow({
-      host: '127.0.0.1',
-      port: dovecot.port,
-      secure: false,
-      auth: { user: dovecot.user, pass: dovecot.pass },
-      logger: false,
-    });
-    await imap.connect();
-    api = await startTestApi('email_erasure', {
-      IMAP_URL: dovecot.url,
-      SMTP_URL: await smtp.start(),
-      EMAIL_FROM: 'Support <support@help.example.com>',
-      EMAIL_LEASE_SECONDS: '2',
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await api?.stop();
-    await imap?.logout().catch(() => {});
-    await smtp.stop();
-    await dovecot?.stop();
-  });
-
-  const db = () => mongoose.connection.db!;
-  async function record(messageId: string) {
-    for (let i = 0; i < 400; i++) {
-      const r = await db().collection('email_inbound').findOne({ messageId });
-      if (r && r.outcome !== 'TAKEN') return r;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error(`${messageId} was not taken`);
-  }
-  async function sent(ticketId: unknown) {
-    for (let i = 0; i < 400; i++) {
-      const r = await db()
-        .collection('email_messages')
-        .findOne({ ticketId: ticketId as never, status: 'SENT' });
-      if (r) return r;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error('no confirmation sent');
-  }
+  const stack = useEmailStack('email_erasure');
+  const sent = async (ticketId: unknown) => {
+    const confirmation = await confirmationOf(ticketId);
+    expect(confirmation.status).toBe('SENT');
+    return confirmation;
+  };
   /** The UIDs of these Message-IDs in the mailbox (not deleted). */
   async function inMailbox(messageIds: string[]): Promise<string[]> {
-    const lock = await imap.getMailboxLock('INBOX');
+    const lock = await stack.imap.getMailboxLock('INBOX');
     try {
       // Another session's expunges reach this one at a NOOP (a session keeps seeing them until told).
-      await imap.noop();
+      await stack.imap.noop();
       const found: string[] = [];
       for (const messageId of messageIds)
-        if (((await imap.search({ header: { 'message-id': messageId } }, { uid: true })) || []).length)
+        if (((await stack.imap.search({ header: { 'message-id': messageId } }, { uid: true })) || []).length)
           found.push(messageId);
       return found;
     } finally {
@@ -113,16 +59,16 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
   it('exports their mail records only, and erasure removes their mail from the mailbox and the records', async () => {
     const erin = 'erin@customer.example.org';
     const olga = 'olga@other.example.org';
-    const first = id('erin-new');
-    await imap.append('INBOX', mail(`Erin <${erin}>`, 'My order', first));
+    const first = messageId('erin-new');
+    await stack.imap.append('INBOX', mail(`Erin <${erin}>`, 'My order', first));
     const opened = await record(first);
     const confirmation = await sent(opened.ticketId);
-    const reply = id('erin-reply');
-    await imap.append('INBOX', mail(erin, 'Re: My order', reply, [`References: ${confirmation.messageId}`]));
-    const away = id('erin-away');
-    await imap.append('INBOX', mail(erin, 'Away', away, ['Auto-Submitted: auto-replied']));
-    const other = id('olga-new');
-    await imap.append('INBOX', mail(olga, 'Her order', other));
+    const reply = messageId('erin-reply');
+    await stack.imap.append('INBOX', mail(erin, 'Re: My order', reply, [`References: ${confirmation.messageId}`]));
+    const away = messageId('erin-away');
+    await stack.imap.append('INBOX', mail(erin, 'Away', away, ['Auto-Submitted: auto-replied']));
+    const other = messageId('olga-new');
+    await stack.imap.append('INBOX', mail(olga, 'Her order', other));
     expect((await record(reply)).outcome).toBe('REPLIED');
     expect((await record(away)).outcome).toBe('IGNORED');
     const olgasTicket = (await record(other)).ticketId;
@@ -131,7 +77,7 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     expect(await inMailbox([...erins, other])).toEqual([...erins, other]);
 
     // The CLI's export: Erin's records, none of Olga's.
-    const env = { MONGODB_URI: databaseUri('email_erasure'), IMAP_URL: dovecot.url };
+    const env = { MONGODB_URI: databaseUri('email_erasure'), IMAP_URL: stack.dovecot.url };
     const exported = await cli(['export', '--email', erin], env);
     expect(exported.code).toBe(0);
     const data = JSON.parse(exported.out);
@@ -145,18 +91,21 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
       authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}`,
     };
     expect(
-      codeOf(await api.gql(`mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`, { e: erin }, officer)),
+      codeOf(
+        await stack.api.gql(`mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`, { e: erin }, officer),
+      ),
     ).toBeUndefined();
     expect(await inMailbox([...erins, other])).toEqual([other]);
     expect(
-      await db()
+      await stack
+        .db()
         .collection('email_inbound')
         .countDocuments({ messageId: { $in: erins } }),
     ).toBe(0);
-    expect(await db().collection('email_messages').countDocuments({ ticketId: opened.ticketId })).toBe(0);
-    expect(await db().collection('email_inbound').countDocuments({ messageId: other })).toBe(1);
+    expect(await stack.db().collection('email_messages').countDocuments({ ticketId: opened.ticketId })).toBe(0);
+    expect(await stack.db().collection('email_inbound').countDocuments({ messageId: other })).toBe(1);
     // Erasing again finds nothing more.
-    const again = await api.gql(
+    const again = await stack.api.gql(
       `mutation($e: String!) { eraseCustomer(email: $e) { tickets events attachments } }`,
       { e: erin },
       officer,
@@ -167,19 +116,19 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     const erased = await cli(['erase', '--email', olga, '--yes', '--json'], env);
     expect(erased.code).toBe(0);
     expect(await inMailbox([other])).toEqual([]);
-    expect(await db().collection('email_inbound').countDocuments({ messageId: other })).toBe(0);
-    expect(await db().collection('email_messages').countDocuments({ ticketId: olgasTicket })).toBe(0);
+    expect(await stack.db().collection('email_inbound').countDocuments({ messageId: other })).toBe(0);
+    expect(await stack.db().collection('email_messages').countDocuments({ ticketId: olgasTicket })).toBe(0);
   }, 120_000);
 
   /** How many messages from exactly this address the mailbox holds. */
   async function fromInMailbox(address: string): Promise<number> {
-    const lock = await imap.getMailboxLock('INBOX');
+    const lock = await stack.imap.getMailboxLock('INBOX');
     try {
-      await imap.noop();
-      const hits = (await imap.search({ from: address }, { uid: true })) || [];
+      await stack.imap.noop();
+      const hits = (await stack.imap.search({ from: address }, { uid: true })) || [];
       let n = 0;
       if (hits.length)
-        for await (const m of imap.fetch(hits.join(','), { envelope: true }, { uid: true }))
+        for await (const m of stack.imap.fetch(hits.join(','), { envelope: true }, { uid: true }))
           if (m.envelope?.from?.some((f) => f.address === address)) n++;
       return n;
     } finally {
@@ -190,63 +139,65 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
   it('erases mail tied to no ticket and mail not read yet, and refuses where the mailboxes cannot be reached', async () => {
     const rita = 'rita@customer.example.org';
     // Only an auto-reply from her: it opens no ticket.
-    const away = id('rita-away');
-    await imap.append('INBOX', mail(rita, 'Out of office', away, ['Auto-Submitted: auto-replied']));
+    const away = messageId('rita-away');
+    await stack.imap.append('INBOX', mail(rita, 'Out of office', away, ['Auto-Submitted: auto-replied']));
     expect((await record(away)).outcome).toBe('IGNORED');
     // And a message not read yet (flagged \Seen by someone else: the reader passes it by; it has no record).
-    const unread = id('rita-unread');
-    await imap.append('INBOX', mail(rita, 'Another order', unread), ['\\Seen']);
+    const unread = messageId('rita-unread');
+    await stack.imap.append('INBOX', mail(rita, 'Another order', unread), ['\\Seen']);
     expect(await fromInMailbox(rita)).toBe(2);
 
     // A process without IMAP_URL in a deployment that reads mail: the pass fails, the records stay.
     const env = { MONGODB_URI: databaseUri('email_erasure') };
     const refused = await cli(['erase', '--email', rita, '--yes', '--json'], env);
     expect(refused.code).toBe(3);
-    expect(await db().collection('email_inbound').countDocuments({ messageId: away })).toBe(1);
+    expect(await stack.db().collection('email_inbound').countDocuments({ messageId: away })).toBe(1);
 
-    const res = await api.gql(
+    const res = await stack.api.gql(
       `mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`,
       { e: rita },
       await officerHeaders(),
     );
     expect(codeOf(res)).toBeUndefined();
     expect(await fromInMailbox(rita)).toBe(0);
-    expect(await db().collection('email_inbound').countDocuments({ messageId: away })).toBe(0);
+    expect(await stack.db().collection('email_inbound').countDocuments({ messageId: away })).toBe(0);
   }, 120_000);
 
   const officerHeaders = async () => ({
     authorization: `Bearer ${(await new TokenService([]).create(`dpo-${++n}`, ['customers:read', 'customers:erase'])).token}`,
   });
   /** The records no Message-ID of theirs names: the reader gave them one of its own. */
-  async function synthesised(count: number) {
-    for (let i = 0; i < 400; i++) {
-      const rs = (await db().collection('email_inbound').find({}).toArray()).filter(
-        (r) => String(r.messageId).startsWith('<no-message-id.') && r.outcome !== 'TAKEN',
-      );
-      if (rs.length >= count) return rs;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error('the message without a Message-ID was not taken');
-  }
+  const synthesised = (count: number) =>
+    until(
+      async () =>
+        (await stack.db().collection('email_inbound').find({}).toArray()).filter(
+          (r) => String(r.messageId).startsWith('<no-message-id.') && r.outcome !== 'TAKEN',
+        ),
+      (rs) => rs.length >= count,
+      'the message without a Message-ID to be taken',
+      20_000,
+      50,
+    );
 
   it("erasing one customer never deletes another's mail whose Message-ID merely contains theirs", async () => {
     const pia = 'pia@customer.example.org';
     const quinn = 'quinn@other.example.org';
-    const first = id('pia-new');
-    await imap.append('INBOX', mail(pia, 'Pia order', first));
+    const first = messageId('pia-new');
+    await stack.imap.append('INBOX', mail(pia, 'Pia order', first));
     const opened = await record(first);
     // A Message-ID without the <left@right> form: IMAP SEARCH HEADER "a" would match nearly every message.
-    await imap.append('INBOX', mail(pia, 'Pia again', 'a'));
+    await stack.imap.append('INBOX', mail(pia, 'Pia again', 'a'));
     const [bare] = await synthesised(1);
     expect(bare.messageId).not.toBe('a');
     const hers = `<quinn-a-${Date.now()}@other.example.org>`;
-    await imap.append('INBOX', mail(quinn, 'Quinn order', hers));
+    await stack.imap.append('INBOX', mail(quinn, 'Quinn order', hers));
     await record(hers);
     // A record written before Message-IDs were checked, naming "a": the eraser must not take it as a pattern.
-    await db()
+    await stack
+      .db()
       .collection('email_inbound')
       .insertOne({ messageId: 'a', ticketId: opened.ticketId, mailbox: 'INBOX', outcome: 'REPLIED', at: new Date() });
-    const res = await api.gql(
+    const res = await stack.api.gql(
       `mutation($e: String!) { eraseCustomer(email: $e) { tickets } }`,
       { e: pia },
       await officerHeaders(),
@@ -257,7 +208,8 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     expect(await fromInMailbox(pia)).toBe(0);
     expect(await fromInMailbox(quinn)).toBe(1);
     expect(
-      await db()
+      await stack
+        .db()
         .collection('email_inbound')
         .countDocuments({ messageId: { $in: ['a', first, bare.messageId] } }),
     ).toBe(0);

@@ -3,11 +3,12 @@
 // message it claimed, the other takes the mailbox over (and that claim),
 // then the first wakes and carries on. Every message becomes exactly one
 // reply, whoever acted on it and however often.
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { MongoClient } from 'mongodb';
-import { AGENT_TOKEN, METRICS_TOKEN, agent, ticketInput } from '../support/api';
-import { dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
-import { serverBuilt, startServer, startServers, type ServerProcess } from '../support/processes';
+import { agent, ticketInput } from '../support/api';
+import { closeImap, connectImap, dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
+import { rawMail } from '../support/email-stack';
+import { SERVER_ENV, serverBuilt, startServer, startServers, type ServerProcess } from '../support/processes';
 
 const skip = dovecotMissing ?? (serverBuilt ? null : 'the server is not built (npm run build)');
 if (skip) console.warn(`skipped: fenced email in: ${skip}`);
@@ -34,7 +35,7 @@ const until = async <T>(what: string, f: () => Promise<T | undefined | false>, m
       s.child.kill('SIGKILL');
       await s.exit;
     }
-    await imap?.logout().catch(() => {});
+    if (imap) await closeImap(imap);
     await mongo?.close();
     await dovecot?.stop();
   });
@@ -59,43 +60,24 @@ const until = async <T>(what: string, f: () => Promise<T | undefined | false>, m
     }).then((r) => r.json() as Promise<any>);
     const number: string = created.data.createTicket.ticketNumber;
 
-    imap = new ImapFlow({
-      host: '127.0.0.1',
-      port: dovecot.port,
-      secure: false,
-      auth: { user: dovecot.user, pass: dovecot.pass },
-      logger: false,
-    });
-    await imap.connect();
+    imap = await connectImap(dovecot);
     const ids = Array.from({ length: MESSAGES }, (_, i) => `<fenced.${i}.${Date.now()}@customer.example.org>`);
     for (const [i, messageId] of ids.entries())
       await imap.append(
         'INBOX',
-        [
-          `From: ${input.customerEmail}`,
-          'To: support@help.example.com',
-          `Subject: Re: [${number}] still broken`,
-          `Message-ID: ${messageId}`,
-          'Date: Mon, 07 Dec 2026 10:00:00 +0000',
-          'Content-Type: text/plain; charset=utf-8',
-          '',
-          `reply number ${i}`,
-          '',
-        ].join('\r\n'),
+        rawMail({
+          from: input.customerEmail as string,
+          subject: `Re: [${number}] still broken`,
+          messageId,
+          body: `reply number ${i}`,
+        }),
       );
 
     // The first reader stops with a claim in hand; a second process takes the mailbox and that claim over.
     await until('the first reader to stall', async () => a.out().includes('test-stall-mail-in'));
     const stalledClaim = await db.collection('email_inbound').findOne({ outcome: 'TAKEN' });
     expect(stalledClaim).not.toBeNull();
-    const b = await startServer({
-      MONGODB_URI: uri,
-      AGENT_TOKENS: AGENT_TOKEN,
-      METRICS_TOKEN,
-      RATE_LIMIT: 'off',
-      SEARCH_INDEXING: 'off',
-      ...env,
-    });
+    const b = await startServer({ MONGODB_URI: uri, ...SERVER_ENV, ...env });
     servers.push(b);
     await until('the second reader to take every message', async () => {
       const records = await db.collection('email_inbound').find({}).toArray();
@@ -152,28 +134,16 @@ const until = async <T>(what: string, f: () => Promise<T | undefined | false>, m
       const messageId = `<fenced.write.${Date.now()}@customer.example.org>`;
       await imap.append(
         'INBOX',
-        [
-          `From: ${input.customerEmail}`,
-          'To: support@help.example.com',
-          `Subject: Re: [${number}] one more thing`,
-          `Message-ID: ${messageId}`,
-          'Date: Mon, 07 Dec 2026 10:00:00 +0000',
-          'Content-Type: text/plain; charset=utf-8',
-          '',
-          'one more thing',
-          '',
-        ].join('\r\n'),
+        rawMail({
+          from: input.customerEmail as string,
+          subject: `Re: [${number}] one more thing`,
+          messageId,
+          body: 'one more thing',
+        }),
       );
       // The first reader stops about to write the reply; the second takes the message over and writes it.
       await until('the first reader to stall', async () => a.out().includes('test-stall-mail-in'));
-      const b = await startServer({
-        MONGODB_URI: started.uri,
-        AGENT_TOKENS: AGENT_TOKEN,
-        METRICS_TOKEN,
-        RATE_LIMIT: 'off',
-        SEARCH_INDEXING: 'off',
-        ...env,
-      });
+      const b = await startServer({ MONGODB_URI: started.uri, ...SERVER_ENV, ...env });
       servers.push(b);
       await until('the second reader to write the reply', async () => {
         const r = await db.collection('email_inbound').findOne({ messageId });

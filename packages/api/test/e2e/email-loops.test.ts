@@ -3,100 +3,37 @@
 // is confirmed to nobody; a responder that does not say it is one is held
 // by hourly caps counted in MongoDB: per sender and per ticket inbound,
 // per recipient for confirmations.
-import { ImapFlow } from 'imapflow';
-import mongoose from 'mongoose';
-import { startTestApi, type TestApi } from '../support/api';
-import { dovecotMissing, startDovecot, type Dovecot } from '../support/dovecot';
-import { TestSmtp } from '../support/smtp';
+import { dovecotMissing } from '../support/dovecot';
+import { confirmationOf, messageId, rawMail, record, useEmailStack } from '../support/email-stack';
 import { takeCap } from '../../src/conversation/mail-caps';
 
 if (dovecotMissing) console.warn(`skipped: email loop tests: ${dovecotMissing}`);
 
-let n = 0;
-const id = (tag: string) => `<${tag}.${Date.now()}.${++n}@customer.example.org>`;
-const mail = (from: string, subject: string, messageId: string, headers: string[] = [], body = 'Hello') =>
-  [
-    `From: ${from}`,
-    'To: support@help.example.com',
-    `Subject: ${subject}`,
-    `Message-ID: ${messageId}`,
-    'Date: Mon, 07 Dec 2026 10:00:00 +0000',
-    ...headers,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    body,
-    '',
-  ].join('\r\n');
+const mail = (from: string, subject: string, id: string, headers: string[] = [], body = 'Hello') =>
+  rawMail({ from, subject, messageId: id, headers, body });
 
 (dovecotMissing ? describe.skip : describe)('mail loops', () => {
-  let dovecot: Dovecot;
-  let api: TestApi;
-  let imap: ImapFlow;
-  const smtp = new TestSmtp();
-  beforeAll(async () => {
-    dovecot = await startDovecot();
-    imap = new ImapFlow({
-      host: '127.0.0.1',
-      port: dovecot.port,
-      secure: false,
-      auth: { user: dovecot.user, pass: dovecot.pass },
-      logger: false,
-    });
-    await imap.connect();
-    api = await startTestApi('email_loops', {
-      IMAP_URL: dovecot.url,
-      SMTP_URL: await smtp.start(),
-      EMAIL_FROM: 'Support <support@help.example.com>',
-      EMAIL_LEASE_SECONDS: '2',
-      EMAIL_INBOUND_CAP_PER_HOUR: '3',
-      EMAIL_CONFIRMATION_CAP_PER_HOUR: '2',
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await api?.stop();
-    await imap?.logout().catch(() => {});
-    await smtp.stop();
-    await dovecot?.stop();
+  const stack = useEmailStack('email_loops', {
+    EMAIL_INBOUND_CAP_PER_HOUR: '3',
+    EMAIL_CONFIRMATION_CAP_PER_HOUR: '2',
   });
-
-  const db = () => mongoose.connection.db!;
-  async function record(messageId: string) {
-    for (let i = 0; i < 400; i++) {
-      const r = await db().collection('email_inbound').findOne({ messageId });
-      if (r && r.outcome !== 'TAKEN') return r;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error(`${messageId} was not taken`);
-  }
-  async function settled(ticketId: unknown) {
-    for (let i = 0; i < 400; i++) {
-      const r = await db()
-        .collection('email_messages')
-        .findOne({ ticketId: ticketId as never, template: 'created' });
-      if (r && r.status !== 'PENDING') return r;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error('the confirmation was not settled');
-  }
-  const put = (raw: string) => imap.append('INBOX', raw);
-
   it("neither opens nor confirms machines' mail, nor mail of ours that comes back", async () => {
-    const before = await db().collection('tickets').countDocuments({});
+    const before = await stack.db().collection('tickets').countDocuments({});
     // One of our own confirmations, bounced back by a forwarding rule with its Message-ID kept.
-    const seed = id('seed');
-    await put(mail('seed@customer.example.org', 'Need help', seed));
+    const seed = messageId('seed');
+    await stack.put(mail('seed@customer.example.org', 'Need help', seed));
     const opened = await record(seed);
-    const confirmation = await settled(opened.ticketId);
+    const confirmation = await confirmationOf(opened.ticketId);
     const machines = [
-      mail('ooo@customer.example.org', 'Out of office', id('prec'), ['Precedence: auto_reply']),
-      mail('ooo2@customer.example.org', 'Away', id('xauto'), ['X-Autoreply: yes']),
-      mail('list@customer.example.org', 'Digest', id('list'), ['Precedence: list']),
-      mail('MAILER-DAEMON@mx.customer.example.org', 'Undeliverable', id('daemon')),
+      mail('ooo@customer.example.org', 'Out of office', messageId('prec'), ['Precedence: auto_reply']),
+      mail('ooo2@customer.example.org', 'Away', messageId('xauto'), ['X-Autoreply: yes']),
+      mail('list@customer.example.org', 'Digest', messageId('list'), ['Precedence: list']),
+      mail('MAILER-DAEMON@mx.customer.example.org', 'Undeliverable', messageId('daemon')),
       mail('fwd@customer.example.org', 'Fwd: your request', confirmation.messageId),
       mail('fwd2@customer.example.org', 'Re: request', '<0123456789abcdef01234567.tkt-99999@help.example.com>'),
     ];
     const ids = machines.map((m) => /Message-ID: (\S+)/.exec(m)![1]);
-    for (const m of machines) await put(m);
+    for (const m of machines) await stack.put(m);
     const outcomes = [];
     for (const messageId of ids) outcomes.push(await record(messageId));
     expect(outcomes.map((r) => r.outcome)).toEqual(Array(machines.length).fill('IGNORED'));
@@ -108,12 +45,12 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
       expect.stringMatching(/our own/),
       expect.stringMatching(/our own/),
     ]);
-    expect(await db().collection('tickets').countDocuments({})).toBe(before + 1);
+    expect(await stack.db().collection('tickets').countDocuments({})).toBe(before + 1);
     // A barrier: a later customer's confirmation arrives after any that machines' mail could have caused.
-    const barrier = id('barrier');
-    await put(mail('barrier@customer.example.org', 'Later', barrier));
-    await settled((await record(barrier)).ticketId);
-    const to = new Set(smtp.arrived.map((a) => a.to));
+    const barrier = messageId('barrier');
+    await stack.put(mail('barrier@customer.example.org', 'Later', barrier));
+    await confirmationOf((await record(barrier)).ticketId);
+    const to = new Set(stack.smtp.arrived.map((a) => a.to));
     for (const address of ['ooo@customer.example.org', 'ooo2@customer.example.org', 'fwd@customer.example.org'])
       expect(to.has(address)).toBe(false);
     expect([...to].some((a) => a.startsWith('mailer-daemon'))).toBe(false);
@@ -121,19 +58,19 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
 
   it('caps a looping sender per hour, and the confirmations it would get', async () => {
     const looper = 'responder@loop.example.net';
-    const ids = Array.from({ length: 5 }, (_, i) => id(`loop${i}`));
-    for (const [i, messageId] of ids.entries()) await put(mail(looper, `Your message ${i}`, messageId));
+    const ids = Array.from({ length: 5 }, (_, i) => messageId(`loop${i}`));
+    for (const [i, messageId] of ids.entries()) await stack.put(mail(looper, `Your message ${i}`, messageId));
     const records = [];
     for (const messageId of ids) records.push(await record(messageId));
     expect(records.map((r) => r.outcome)).toEqual(['OPENED', 'OPENED', 'OPENED', 'IGNORED', 'IGNORED']);
     expect(records[3].reason).toMatch(/hourly cap of 3 messages per sender/);
     const confirmations = [];
-    for (const r of records.slice(0, 3)) confirmations.push(await settled(r.ticketId));
+    for (const r of records.slice(0, 3)) confirmations.push(await confirmationOf(r.ticketId));
     expect(confirmations.map((c) => c.status)).toEqual(['SENT', 'SENT', 'FAILED']);
     expect(confirmations[2].lastError).toMatch(/hourly cap of 2 confirmations per recipient/);
-    expect(smtp.to(looper)).toHaveLength(2);
+    expect(stack.smtp.to(looper)).toHaveLength(2);
     // Counted in the database (any process reads the same counts), by hashes, never the address.
-    const counts = await db().collection('email_cap_counts').find({}).toArray();
+    const counts = await stack.db().collection('email_cap_counts').find({}).toArray();
     expect(counts.length).toBeGreaterThan(0);
     expect(JSON.stringify(counts)).not.toContain('loop.example.net');
     // One counter per key and hour.
@@ -155,24 +92,27 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
   });
 
   it('caps replies onto one ticket per hour, whoever sends them', async () => {
-    const first = id('thread');
-    await put(mail('owner@thread.example.org', 'Thread me', first));
+    const first = messageId('thread');
+    await stack.put(mail('owner@thread.example.org', 'Thread me', first));
     const opened = await record(first);
-    const confirmation = await settled(opened.ticketId);
+    const confirmation = await confirmationOf(opened.ticketId);
     // Replies by References: from two senders (neither at its own cap), four onto one ticket.
     const replies = [
       'a@thread.example.org',
       'b@thread.example.org',
       'a@thread.example.org',
       'b@thread.example.org',
-    ].map((from, i) => ({ from, messageId: id(`reply${i}`), i }));
+    ].map((from, i) => ({ from, messageId: messageId(`reply${i}`), i }));
     for (const r of replies)
-      await put(mail(r.from, 'Re: Thread me', r.messageId, [`References: ${confirmation.messageId}`], `reply ${r.i}`));
+      await stack.put(
+        mail(r.from, 'Re: Thread me', r.messageId, [`References: ${confirmation.messageId}`], `reply ${r.i}`),
+      );
     const outcomes = [];
     for (const r of replies) outcomes.push(await record(r.messageId));
     expect(outcomes.map((r) => r.outcome)).toEqual(['REPLIED', 'REPLIED', 'REPLIED', 'IGNORED']);
     expect(outcomes[3].reason).toMatch(/per ticket/);
-    const events = await db()
+    const events = await stack
+      .db()
       .collection('ticket_events')
       .find({ ticketId: opened.ticketId, kind: 'CUSTOMER_REPLY' })
       .toArray();
@@ -180,8 +120,8 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
   });
 
   it('names no address for an auto-reply, and a malformed copy never overwrites a taken message', async () => {
-    const away = id('away-repeated');
-    await put(
+    const away = messageId('away-repeated');
+    await stack.put(
       mail('vera@away.example.org', 'Away', away, [
         'Auto-Submitted: auto-replied; owner-email="vera@away.example.org"',
       ]),
@@ -190,17 +130,17 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
     expect(ignored.outcome).toBe('IGNORED');
     expect(ignored.reason).toBe('automatic reply (Auto-Submitted: auto-replied)');
 
-    const first = id('kept');
-    await put(mail('walt@kept.example.org', 'Kept', first));
+    const first = messageId('kept');
+    await stack.put(mail('walt@kept.example.org', 'Kept', first));
     expect((await record(first)).outcome).toBe('OPENED');
     // The same Message-ID again, without a sender: kept aside, the first record as it was.
-    await put(
+    await stack.put(
       ['To: support@help.example.com', 'Subject: Kept', `Message-ID: ${first}`, '', 'no sender', ''].join('\r\n'),
     );
     for (let i = 0; ; i++) {
-      const lock = await imap.getMailboxLock('Rejected').catch(() => null);
+      const lock = await stack.imap.getMailboxLock('Rejected').catch(() => null);
       const found = lock
-        ? await imap
+        ? await stack.imap
             .search({ header: { 'message-id': first } }, { uid: true })
             .then((r) => (r || []).length > 0)
             .finally(() => lock.release())
@@ -209,7 +149,7 @@ const mail = (from: string, subject: string, messageId: string, headers: string[
       if (i > 400) throw new Error('the malformed copy was not kept aside');
       await new Promise((res) => setTimeout(res, 50));
     }
-    const after = await db().collection('email_inbound').findOne({ messageId: first });
+    const after = await stack.db().collection('email_inbound').findOne({ messageId: first });
     expect(after!.outcome).toBe('OPENED');
   });
 });

@@ -3,61 +3,22 @@
 // wait, then go); a recipient's permanent refusal (550) marks that message
 // FAILED and the backlog behind it is sent; a temporary one (451) is tried
 // again after a pause kept on the record.
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import mongoose from 'mongoose';
-import { SMTPServer } from 'smtp-server';
 import { startTestApi, ticketInput, type TestApi } from '../support/api';
+import { EMAIL_ENV, confirmationOf } from '../support/email-stack';
+import { TestSmtp } from '../support/smtp';
 
 const CREATE = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ticketNumber } }`;
 
-/** How the server answers now: logins refused (535), a recipient's next answers scripted, or silence. */
-const script = {
-  refuseLogins: false,
-  logins: 0,
-  recipients: new Map<string, (number | 'silence')[]>(),
-};
-const arrived: { to: string; mail: ParsedMail }[] = [];
-
 describe('email out when the SMTP server refuses', () => {
-  let server: SMTPServer;
+  /** Logins wanted (and refused at will), recipients' next answers scripted, or silence. */
+  const smtp = new TestSmtp({ user: 'mailer', pass: 'secret' });
+  const arrived = smtp.arrived;
   let api: TestApi;
   beforeAll(async () => {
-    server = new SMTPServer({
-      authMethods: ['PLAIN', 'LOGIN'],
-      allowInsecureAuth: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onAuth: (auth, _session, callback) => {
-        script.logins++;
-        if (script.refuseLogins || auth.username !== 'mailer' || auth.password !== 'secret')
-          return callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
-        callback(null, { user: auth.username });
-      },
-      onRcptTo: (address, _session, callback) => {
-        const next = script.recipients.get(address.address.toLowerCase())?.shift();
-        if (next === 'silence') return; // never answers: the client's own timeout ends it
-        if (!next) return callback();
-        callback(
-          Object.assign(new Error(next >= 500 ? 'No such user here' : 'Try again later'), { responseCode: next }),
-        );
-      },
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          simpleParser(Buffer.concat(chunks)).then((mail) => {
-            for (const r of session.envelope.rcptTo) arrived.push({ to: r.address.toLowerCase(), mail });
-            callback();
-          }, callback);
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.server.address() as AddressInfo;
     api = await startTestApi('email_smtp_failures', {
-      SMTP_URL: `smtp://mailer:secret@127.0.0.1:${port}`,
-      EMAIL_FROM: 'Support <support@help.example.com>',
+      SMTP_URL: await smtp.start(),
+      ...EMAIL_ENV,
       EMAIL_RETRY_DELAYS: '0.3,0.6,1',
       // The sender's silence limit is a quarter of its lease, at least 2 s.
       EMAIL_LEASE_SECONDS: '4',
@@ -65,7 +26,7 @@ describe('email out when the SMTP server refuses', () => {
   }, 60_000);
   afterAll(async () => {
     await api?.stop();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await smtp.stop();
   });
 
   async function open(email?: string) {
@@ -77,23 +38,14 @@ describe('email out when the SMTP server refuses', () => {
     });
     return { id: ticket!._id, email: input.customerEmail as string };
   }
-  async function settled(ticketId: unknown, ms = 30_000) {
-    for (const t0 = Date.now(); Date.now() - t0 < ms;) {
-      const r = await mongoose.connection
-        .db!.collection('email_messages')
-        .findOne({ ticketId: ticketId as never, template: 'created' });
-      if (r && r.status !== 'PENDING') return r;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error('the message was not settled');
-  }
+  const settled = confirmationOf;
 
   it('a refused login (535) blames no message: nothing fails, the key stays sealed, all is sent once logins work', async () => {
-    script.refuseLogins = true;
-    const logins = script.logins;
+    smtp.refuseLogins = true;
+    const logins = smtp.logins;
     const refused = await open();
     // Tried, refused, tried again after a pause: still pending, no attempt counted against it.
-    for (const t0 = Date.now(); script.logins < logins + 2;) {
+    for (const t0 = Date.now(); smtp.logins < logins + 2;) {
       if (Date.now() - t0 > 30_000) throw new Error('no second login');
       await new Promise((res) => setTimeout(res, 50));
     }
@@ -103,7 +55,7 @@ describe('email out when the SMTP server refuses', () => {
     expect(waiting).toEqual(expect.objectContaining({ status: 'PENDING', attempts: 0 }));
     const ticket = await mongoose.connection.db!.collection('tickets').findOne({ _id: refused.id as never });
     expect(ticket!.customerKeySealed).toBeDefined();
-    script.refuseLogins = false;
+    smtp.refuseLogins = false;
     const later = await open();
     expect(await settled(refused.id)).toEqual(expect.objectContaining({ status: 'SENT', attempts: 1 }));
     expect(await settled(later.id)).toEqual(expect.objectContaining({ status: 'SENT', attempts: 1 }));
@@ -128,7 +80,7 @@ describe('email out when the SMTP server refuses', () => {
     }));
     await db.collection('email_messages').insertMany(waiting as never);
     const flaky = ticketInput().customerEmail as string;
-    script.recipients.set(flaky, [451]);
+    smtp.failures.set(flaky, [451]);
     const a = await open(flaky);
     const b = await open();
     expect((await settled(b.id)).status).toBe('SENT');
@@ -143,7 +95,7 @@ describe('email out when the SMTP server refuses', () => {
 
   it('gives up on a refused recipient (550) and sends the messages queued behind it', async () => {
     const gone = ticketInput().customerEmail as string;
-    script.recipients.set(gone, [550]);
+    smtp.failures.set(gone, [550]);
     const first = await open(gone);
     const behind = await Promise.all([open(), open(), open()]);
     const failed = await settled(first.id);
@@ -156,8 +108,8 @@ describe('email out when the SMTP server refuses', () => {
   it('tries again after 451 and after a server that stops answering, without holding other tickets', async () => {
     const flaky = ticketInput().customerEmail as string;
     const silent = ticketInput().customerEmail as string;
-    script.recipients.set(flaky, [451, 451]);
-    script.recipients.set(silent, ['silence']);
+    smtp.failures.set(flaky, [451, 451]);
+    smtp.failures.set(silent, ['silence']);
     const a = await open(flaky);
     const b = await open(silent);
     const other = await open();

@@ -12,6 +12,7 @@ import { TokenService } from '../../src/tokens/token.service';
 import { agent, AGENT_TOKEN, COLLECTIONS, CREATE, databaseUri, gql, ticketInput } from '../support/api';
 import { serverBuilt, startServer, type ServerProcess } from '../support/processes';
 import { Receiver } from '../support/receiver';
+import { until } from '../support/until';
 
 const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: multi-process SLA tests need the build (npm test runs it first)');
@@ -19,16 +20,6 @@ if (!serverBuilt) console.warn('skipped: multi-process SLA tests need the build 
 const MIN = 60_000;
 const SET = `mutation($p: [SlaPolicyInput!]!) { setSlaPolicies(policies: $p) { id } }`;
 const ENV = { SLA_CHECK_SECONDS: '1', WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_LEASE_SECONDS: '3' };
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describeBuilt('SLA breaches across processes', () => {
   const uri = databaseUri('sla_multi');

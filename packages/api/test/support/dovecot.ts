@@ -1,20 +1,9 @@
 // A throw-away Dovecot IMAP server for tests (Debian's dovecot-imapd),
 // started on 127.0.0.1 and a free port with its own config and mail under a
 // temp dir; one user, plain login, no TLS. Mail goes in with IMAP APPEND.
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-const DOVECOT = ['/usr/sbin/dovecot', '/usr/bin/dovecot'].find((p) => existsSync(p));
-
-/** Why Dovecot cannot run here, or null. */
-export const dovecotMissing: string | null = !DOVECOT
-  ? 'dovecot is not installed (apt-get install dovecot-imapd)'
-  : process.getuid?.() !== 0
-    ? 'dovecot tests need root (its workers switch to the dovecot users)'
-    : null;
+// The server is started by dovecot-server.js, plain CommonJS that the email
+// bench shares; this file gives it its types.
+import { ImapFlow } from 'imapflow';
 
 export interface Dovecot {
   port: number;
@@ -24,94 +13,30 @@ export interface Dovecot {
   stop(): Promise<void>;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+const server = require('./dovecot-server.js') as {
+  dovecotMissing: string | null;
+  startDovecot(): Promise<Dovecot>;
+};
 
-export async function startDovecot(): Promise<Dovecot> {
-  if (dovecotMissing) throw new Error(dovecotMissing);
-  const dir = mkdtempSync(join(tmpdir(), 'dovecot-'));
-  chmodSync(dir, 0o755);
-  const home = join(dir, 'mail');
-  mkdirSync(home);
-  execFileSync('chown', ['nobody:nogroup', home]);
-  const port = await freePort();
-  const user = 'support';
-  const pass = 'test-password';
-  writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${pass}::::::\n`);
-  chmodSync(join(dir, 'passwd'), 0o644);
-  writeFileSync(
-    join(dir, 'dovecot.conf'),
-    `base_dir = ${dir}/run
-state_dir = ${dir}/state
-log_path = ${dir}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_internal_user = dovecot
-default_login_user = dovenull
-mail_location = maildir:${home}/Maildir
-passdb {
-  driver = passwd-file
-  args = ${dir}/passwd
+/** Why Dovecot cannot run here, or null. */
+export const dovecotMissing: string | null = server.dovecotMissing;
+
+export const startDovecot: () => Promise<Dovecot> = server.startDovecot;
+
+/** An IMAP client logged in to the mailbox, to put mail in as a customer's mail server would. */
+export async function connectImap(dovecot: Dovecot): Promise<ImapFlow> {
+  const imap = new ImapFlow({
+    host: '127.0.0.1',
+    port: dovecot.port,
+    secure: false,
+    auth: { user: dovecot.user, pass: dovecot.pass },
+    logger: false,
+  });
+  await imap.connect();
+  return imap;
 }
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=${home}
-}
-service imap-login {
-  chroot =
-  inet_listener imap {
-    address = 127.0.0.1
-    port = ${port}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service anvil {
-  chroot =
-}
-`,
-  );
-  // It forks into the background: streams not piped, pid read from its file once it is there.
-  const child = spawn(DOVECOT!, ['-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
-  await new Promise((r) => child.once('exit', r));
-  const pidFile = join(dir, 'run', 'master.pid');
-  for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!existsSync(pidFile))
-    throw new Error(
-      `dovecot did not start: ${existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8').slice(-800) : 'no log'}`,
-    );
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  return {
-    port,
-    user,
-    pass,
-    url: `imap://${user}:${pass}@127.0.0.1:${port}`,
-    async stop() {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // gone already
-      }
-      for (let i = 0; i < 100; i++) {
-        try {
-          process.kill(pid, 0);
-          await new Promise((r) => setTimeout(r, 50));
-        } catch {
-          break;
-        }
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+
+/** Logs out; a client that cannot (its server gone, say) has its socket closed, so nothing stays open. */
+export async function closeImap(imap: ImapFlow): Promise<void> {
+  await imap.logout().catch(() => imap.close());
 }

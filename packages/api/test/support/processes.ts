@@ -3,6 +3,8 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import mongoose from 'mongoose';
+import { connectDatabase } from '../../src/db/connection';
 import { AGENT_TOKEN, COLLECTIONS, METRICS_TOKEN, databaseUri } from './api';
 import { Receiver } from './receiver';
 
@@ -68,6 +70,24 @@ export async function startServer(env: Record<string, string>, waitMs = START_LI
   throw new Error(`server did not start: ${p.out().slice(-500)}`);
 }
 
+/** Empties a test's database: every collection the API writes, and `more` (engines may not support drop). */
+export async function clearDatabase(uri: string, more: string[] = []): Promise<void> {
+  const client = await MongoClient.connect(uri);
+  try {
+    for (const name of [...COLLECTIONS, ...more]) await client.db().collection(name).deleteMany({});
+  } finally {
+    await client.close();
+  }
+}
+
+/** What every test's API process is given (besides its database): the test tokens, no rate limit, no search index. */
+export const SERVER_ENV: Record<string, string> = {
+  AGENT_TOKENS: AGENT_TOKEN,
+  METRICS_TOKEN,
+  RATE_LIMIT: 'off',
+  SEARCH_INDEXING: 'off',
+};
+
 /** `count` API processes on one database of their own, emptied first: a deployment behind a load balancer. */
 export async function startServers(
   count: number,
@@ -76,26 +96,9 @@ export async function startServers(
   waitMs?: number,
 ): Promise<{ uri: string; servers: ServerProcess[] }> {
   const uri = databaseUri(database);
-  const client = await MongoClient.connect(uri);
-  try {
-    for (const name of COLLECTIONS) await client.db().collection(name).deleteMany({});
-  } finally {
-    await client.close();
-  }
+  await clearDatabase(uri);
   const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      startServer(
-        {
-          MONGODB_URI: uri,
-          AGENT_TOKENS: AGENT_TOKEN,
-          METRICS_TOKEN,
-          RATE_LIMIT: 'off',
-          SEARCH_INDEXING: 'off',
-          ...env,
-        },
-        waitMs,
-      ),
-    ),
+    Array.from({ length: count }, () => startServer({ MONGODB_URI: uri, ...SERVER_ENV, ...env }, waitMs)),
   );
   return { uri, servers };
 }
@@ -157,4 +160,28 @@ export class Deployment {
     this.servers = [];
     await Promise.all(this.receivers.splice(0).map((r) => r.stop()));
   }
+}
+
+/**
+ * For a describe block: `count` API processes on a database of its own
+ * (emptied first, with `more` collections), started in beforeAll, with the
+ * test file's mongoose connection on that database to read what they wrote;
+ * in afterAll every process ends (a SIGSTOPped one too) and the connection closes.
+ */
+export function useDeployment(
+  database: string,
+  count: number,
+  options: { env?: Record<string, string>; more?: string[] } = {},
+): Deployment {
+  const deployment = new Deployment(databaseUri(database), { ...SERVER_ENV, ...options.env });
+  beforeAll(async () => {
+    await clearDatabase(deployment.uri, options.more);
+    await connectDatabase(deployment.uri, 10_000);
+    await Promise.all(Array.from({ length: count }, () => deployment.start()));
+  }, 120_000);
+  afterAll(async () => {
+    await deployment.stop();
+    await mongoose.disconnect();
+  });
+  return deployment;
 }
