@@ -141,6 +141,8 @@ export class MailOut {
   private readonly domain: string;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** A claim came while a round ran: the next round starts at once, whatever that one found. */
+  private again = false;
   private stopped = false;
   private wait = POLL_MS;
   private readonly idleMaxMs: number;
@@ -175,6 +177,7 @@ export class MailOut {
   start(): void {
     this.unlisten = this.feed.onClaimed(() => {
       this.wait = POLL_MS;
+      if (this.running) this.again = true; // the round under way may have read the feed before this claim
       this.tick();
     });
     this.later();
@@ -193,7 +196,7 @@ export class MailOut {
     this.running = this.round()
       .then(
         (idle) => {
-          this.wait = idle ? Math.min(this.idleMaxMs, this.wait * 2) : POLL_MS;
+          this.wait = idle && !this.again ? Math.min(this.idleMaxMs, this.wait * 2) : POLL_MS;
         },
         (err) => {
           this.wait = POLL_MS;
@@ -205,7 +208,10 @@ export class MailOut {
       )
       .finally(() => {
         this.running = undefined;
-        this.later();
+        if (this.again) {
+          this.again = false;
+          this.tick();
+        } else this.later();
       });
   }
 

@@ -186,7 +186,7 @@ export class SlaService {
     };
     const computed = new Map(loaded.map((l) => [String(l.ticket._id), compute(l)]));
     if (announceBy) {
-      const written = await this.announceMisses(loaded, computed, announceBy);
+      const written = await this.announceMisses(loaded, computed, announceBy, epoch);
       out.announced = written.length;
       // Written: the states count them (their events, as the next read would find them).
       for (const e of written) {
@@ -340,20 +340,25 @@ export class SlaService {
     loaded: readonly Loaded[],
     computed: ReadonlyMap<string, SlaState | null | Error>,
     at: Date,
+    epoch: number,
   ): Promise<StoredEvent[]> {
-    const misses = loaded.flatMap(({ ticket }) => {
+    const misses = loaded.flatMap(({ ticket, events }) => {
+      // A number taken whose event is not there yet (a reply being written): its ticket waits for the next round.
+      if (!eventsComplete(ticket, events)) return [];
       const state = computed.get(String(ticket._id));
       if (!state || state instanceof Error) return [];
       const metrics = missedBy(state, at.getTime());
       return metrics.length ? [{ ticket, metrics, state }] : [];
     });
     if (!misses.length) return [];
+    // Fenced like every write of the worker; a ticket changed since the read is announced, if still missed, next round.
     const first = await this.store.takeSequencesEach(
       misses.map((m) => ({ ticket: m.ticket, count: m.metrics.length })),
+      { condition: notFencedBy(TICKET_FENCE, epoch), set: { [TICKET_FENCE]: epoch } },
     );
     const docs = misses.flatMap(({ ticket, metrics, state }) => {
       const n = first.get(String(ticket._id));
-      if (n === undefined) return []; // gone meanwhile
+      if (n === undefined) return []; // gone or changed meanwhile
       return metrics.map((metric, i) =>
         this.breachEvent(ticket._id, metric, missDue(state.metrics[metric]), at, n + i),
       );
@@ -379,6 +384,14 @@ export class SlaService {
     this.hooks.onBreach?.(metric);
     return true;
   }
+}
+
+/** Whether every number the ticket gave out has its event among those read (tickets from before numbering: yes). */
+export function eventsComplete(ticket: { lastSequence?: number }, events: readonly ClockEvent[]): boolean {
+  if (ticket.lastSequence === undefined) return true;
+  const seen = new Set<number>();
+  for (const e of events) if (e.sequence !== undefined && e.sequence <= ticket.lastSequence) seen.add(e.sequence);
+  return seen.size >= ticket.lastSequence;
 }
 
 /** Whether `stored` already holds every one of these values (dates by time, the rest by value; missing as null). */

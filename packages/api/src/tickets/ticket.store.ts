@@ -436,14 +436,20 @@ export class TicketStore {
 
   /**
    * takeSequences for many tickets in one write per count: one conditional
-   * update matches each ticket only at the lastSequence read, and marks the
-   * ones it moved with a token of its own (read back: the tickets this call
-   * won); the others take theirs one at a time. The first number each
-   * ticket's events get (none for a ticket that is gone). A number won
-   * whose token another such call overwrote before the read is taken
-   * again, and the first one left to the feed's gap lease.
+   * update matches each ticket only at the lastSequence read (and the
+   * caller's `fence`, whose `set` it writes too), and marks the ones it
+   * moved with a token of its own (read back: the tickets this call won).
+   * The first number each won ticket's events get. A ticket changed since
+   * it was read is left out: what the caller decided from that read may no
+   * longer hold (it reads again next time). Tickets numbered before
+   * `sequence` existed take theirs one at a time. A number won whose token
+   * another such call overwrote before the read is left to the feed's gap
+   * lease.
    */
-  async takeSequencesEach(wants: readonly { ticket: StoredTicket; count: number }[]): Promise<Map<string, number>> {
+  async takeSequencesEach(
+    wants: readonly { ticket: StoredTicket; count: number }[],
+    fence: { condition: Record<string, unknown>; set: Record<string, unknown> } = { condition: {}, set: {} },
+  ): Promise<Map<string, number>> {
     const taken = new Map<string, number>();
     const byCount = new Map<number, SequencedTicket[]>();
     for (const { ticket, count } of wants)
@@ -453,8 +459,11 @@ export class TicketStore {
       const ids = read.map((t) => t._id);
       const token = new mongoose.Types.ObjectId();
       await tickets().updateMany(
-        { _id: { $in: ids }, $or: read.map((t) => ({ _id: t._id, lastSequence: t.lastSequence })) },
-        { $inc: { lastSequence: count }, $set: { sequenceClaim: token } },
+        {
+          _id: { $in: ids },
+          $and: [{ $or: read.map((t) => ({ _id: t._id, lastSequence: t.lastSequence })) }, fence.condition],
+        },
+        { $inc: { lastSequence: count }, $set: { ...fence.set, sequenceClaim: token } },
       );
       const won = new Set(
         (
@@ -465,9 +474,9 @@ export class TicketStore {
       );
       for (const t of read) if (won.has(String(t._id))) taken.set(String(t._id), t.lastSequence + 1);
     }
-    // Lost to another change (or numbered before `sequence` existed): one at a time, retried.
+    // Numbered before `sequence` existed: one at a time.
     for (const { ticket, count } of wants)
-      if (!taken.has(String(ticket._id))) {
+      if (ticket.lastSequence === undefined) {
         const first = await this.takeSequences(ticket._id, count);
         if (first !== undefined) taken.set(String(ticket._id), first);
       }
