@@ -23,7 +23,7 @@ import {
 } from '../support/api';
 import { Deployment, serverBuilt, type ServerProcess } from '../support/processes';
 import { closedPort, Receiver, type Received } from '../support/receiver';
-import { until } from '../support/ws-client';
+import { until } from '../support/until';
 
 const CREATE_WEBHOOK = `mutation($url: String!, $kinds: [TimelineEventKind!]) { createWebhook(url: $url, kinds: $kinds) { secret webhook { id url kinds enabled lastError } } }`;
 const UPDATE_WEBHOOK = `mutation($id: ID!, $enabled: Boolean, $url: String) { updateWebhook(id: $id, enabled: $enabled, url: $url) { id enabled lastError } }`;
@@ -275,18 +275,17 @@ describeBuilt('webhooks across processes', () => {
 
     // Kill the process holding the lease, mid-stream.
     // A sender lets the lease go between turns: wait for the moment one of the two holds it.
-    const found: { holder?: ServerProcess } = {};
-    await until(
+    const holder = (await until(
       async () => {
         const owner = (await mongoose.connection.db!.collection('webhooks').findOne({}))?.leaseOwner as
           string | undefined;
-        found.holder = servers.find((s) => owner?.includes(`:${s.child.pid}:`));
-        return found.holder !== undefined;
+        return servers.find((s) => owner?.includes(`:${s.child.pid}:`));
       },
-      20_000,
+      (found) => found !== undefined,
       'a process holding the lease',
-    );
-    const holder = found.holder!;
+      20_000,
+      20,
+    ))!;
     holder.child.kill('SIGKILL');
     await holder.exit;
     const survivor = servers.find((s) => s !== holder)!;
