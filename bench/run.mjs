@@ -772,7 +772,7 @@ async function attachments() {
 
 // `BENCH_OPS=webhooks` and `BENCH_OPS=email-out`: the feed's senders against a burst (bench/webhooks.mjs).
 const notify = (name) => async () => {
-  await (await import('./webhooks.mjs'))[name]({ root, engine, apiServer, stop });
+  await (await import('./webhooks.mjs'))[name]({ root, engine, apiServer, stop, cpuMs });
   process.exit(0);
 };
 // `BENCH_OPS=idle`: what one API process with nothing to do costs its engine (bench/idle.mjs).

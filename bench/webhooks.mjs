@@ -162,7 +162,7 @@ const header = (kind, db, extra) => [
   '',
 ];
 
-export async function webhookBench({ root, engine, apiServer, stop }) {
+export async function webhookBench({ root, engine, apiServer, stop, cpuMs }) {
   const receivers = [receiver(), receiver()];
   for (const r of receivers) await new Promise((ok) => r.server.listen(0, '127.0.0.1', ok));
   const db = await engine('webhooks');
@@ -185,10 +185,13 @@ export async function webhookBench({ root, engine, apiServer, stop }) {
   const start = await feedEnd(store);
   const insertMs = await seed(store, ticket, event);
   const k0 = wire.snapshot();
+  // CPU from /proc (the machine is shared: wall time alone says little): the API process and the engine.
+  const cpu0 = [cpuMs(api.child.pid), cpuMs(db.pid)];
   const t0 = performance.now();
   await create(gql, 'nudge@example.com');
   const total = N + 1;
   const reached = await waitFor(() => receivers.every((r) => new Set(r.ids).size >= total));
+  const cpu = [cpuMs(api.child.pid) - cpu0[0], cpuMs(db.pid) - cpu0[1]];
   const commands = wire.since(k0);
   const bothSecs = (Math.max(...receivers.map((r) => r.times.at(-1) ?? Infinity)) - t0) / 1000;
   const feed = await feedIds(store, start);
@@ -211,6 +214,7 @@ export async function webhookBench({ root, engine, apiServer, stop }) {
   await mongo.close();
   for (const r of receivers) r.server.close();
   const row = (label, f) => `| ${label} | ${receivers.map((r, i) => f(r, i)).join(' | ')} |`;
+  const deliveries = Math.max(1, burst.reduce((a, b) => a + b.ids, 0));
   console.log(
     [
       ...header(
@@ -228,6 +232,8 @@ export async function webhookBench({ root, engine, apiServer, stop }) {
       row('burst: events not where the feed order puts them', (_r, i) => checks[i].misplaced) + ' 0 |',
       row('burst: repeats', (_r, i) => checks[i].repeats) + ' - |',
       row('most requests in flight at once', (r) => r.maxInFlight) + ' 1 |',
+      `| burst: CPU ms per delivery, API process (nudge's create included) | ${fmt(cpu[0] / deliveries, 2)} | | - |`,
+      `| burst: CPU ms per delivery, engine | ${fmt(cpu[1] / deliveries, 2)} | | - |`,
       ...(replay
         ? [
             `| replay of webhook 1 alone (every record there already): deliveries a second | **${replay.drained ? fmt(replay.rate, 0) : `not within ${LIMIT_MS / 1000} s`}** | | - |`,
