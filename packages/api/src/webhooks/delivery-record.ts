@@ -71,26 +71,31 @@ export async function recordDelivered(
       : [],
   );
   const fresh = runs.filter((r) => !existing.has(String(r.key.eventId)));
+  // Met a record meanwhile (an older holder's late one, or a newer's): each such goes through the fenced update.
+  const again = new Set<number>();
   if (fresh.length)
     try {
       await deliveriesCollection().insertMany(
         fresh.map(({ key, outcome }) => ({ _id: new Types.ObjectId(), ...key, fence, ...outcome, attempts: 1 })),
+        { ordered: false },
       );
     } catch (err) {
-      // Written meanwhile: only a newer holder writes this webhook's records, so ours are stale.
-      if (isDuplicate(err)) return false;
-      throw err;
+      const at = duplicates(err);
+      if (!at) throw err;
+      for (const i of at) again.add(i);
     }
   for (const r of runs)
     if (existing.has(String(r.key.eventId)) && !(await recordAttempt(fence, r.key, r.outcome))) return false;
+  // A newer holder's record wins (ours are stale: false); an older holder's late one is overwritten.
+  for (const i of again) if (!(await recordAttempt(fence, fresh[i].key, fresh[i].outcome))) return false;
   return true;
 }
 
-const isDuplicate = (err: unknown): boolean => {
-  if ((err as { code?: number }).code === 11000) return true;
-  if (!(err instanceof MongoBulkWriteError)) return false;
+/** The indexes of an unordered insert's documents refused as duplicates; null when it failed otherwise. */
+const duplicates = (err: unknown): number[] | null => {
+  if (!(err instanceof MongoBulkWriteError)) return null;
   const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-  return errors.some((e) => e?.code === 11000);
+  return errors.every((e) => e?.code === 11000) ? errors.map((e) => e.index) : null;
 };
 
 /** The position of this webhook's newest record (0: none): records are written only by its lease's holder. */

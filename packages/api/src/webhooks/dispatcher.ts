@@ -16,13 +16,16 @@ import type { FeedChange, FeedService } from '../feed/feed.service';
 import type { Logger } from '../logging/logger';
 import { TimelineEventKind } from '../tickets/ticket.enums';
 import type { DeliveryOutcome } from './delivery-outcomes';
-import { forgetIfDeleted, highestRecord, recordAttempt, recordDelivered, sweepOrphanRecords } from './delivery-record';
+import { forgetIfDeleted, recordAttempt, sweepOrphanRecords } from './delivery-record';
 import { DeliveryRun } from './delivery-run';
+import { expected as at, settleRun, type Delivered } from './delivery-settle';
 import { READ_TIMEOUT_MS, webhooksCollection, type StoredWebhook } from './durable';
+import { keptPageUsable, type KeptPage } from './kept-page';
 import { migrateWebhooks } from './migrations';
 import { OWNER_REVOKED, OwnerTokens } from './owner-tokens';
 import { webhookPayload } from './payload';
 import { send, type Attempt } from './sender';
+import { VersionWatch } from './version-watch';
 import { WebhookDeliveryStatus } from './webhook-delivery.model';
 import { Leases, type Lease, type Sighting } from './webhook.lease';
 
@@ -49,9 +52,10 @@ const CHANGES_PER_READ = 200;
  * Deliveries (2xx answers) are written down behind the sends, a run at a
  * time (delivery-run.ts): records then the cursor, while the next events go
  * out; at most this many wait to be written (what a crash may send again,
- * with the same webhook-id). A webhook that updateWebhook or replayWebhook
- * changed meanwhile is noticed by the next run's cursor write (conditional
- * on its epoch): the sender stops within one write and one attempt.
+ * with the same webhook-id). A webhook that updateWebhook, replayWebhook
+ * or deleteWebhook changed meanwhile is noticed by a read alongside each
+ * attempt (version-watch.ts): the sender stops within one delivery, and the
+ * run's cursor write (conditional on its epoch) writes nothing under the old settings.
  */
 export const RUN_MAX = 500;
 /** A run is written once its first delivery is this old: a fast receiver's webhook costs a few writes a second. */
@@ -83,16 +87,7 @@ export interface DispatcherOptions {
 const wants = (w: StoredWebhook, c: FeedChange) =>
   !w.kinds.length || w.kinds.includes(c.event.kind) || c.event.kind === TimelineEventKind.ERASED;
 const errorLine = (err: unknown) => ({ err: { name: (err as Error).name, message: (err as Error).message } });
-/** The state a sender's cursor write expects: a replay or update (epoch) or another write in between voids it. */
-const at = (w: StoredWebhook) => ({ cursor: w.cursor, epoch: w.epoch ?? 0 });
 const ownerKey = (w: Pick<StoredWebhook, 'ownerId' | 'owner'>) => w.ownerId ?? w.owner ?? '';
-
-/** A 2xx not written down yet: its run's records and cursor write come together (delivery-run.ts). */
-interface Delivered {
-  change: FeedChange;
-  at: Date;
-  status: number | null;
-}
 
 interface Seen extends Sighting {
   /** When a walk last read this webhook (monotonic). */
@@ -109,10 +104,10 @@ export class WebhookDispatcher {
   private readonly sightings = new Map<string, Seen>();
   /**
    * The page a turn that ran out of time was sending from, by webhook: the
-   * next turn here goes on from it (its cursor inside, the same epoch)
-   * instead of reading the feed again for every turn of a long backlog.
+   * very next turn here (kept-page.ts: the next lease, the same epoch, young)
+   * goes on from it instead of reading the feed again for every turn of a long backlog.
    */
-  private readonly pages = new Map<string, { epoch: number; changes: FeedChange[]; end: number; more: boolean }>();
+  private readonly pages = new Map<string, KeptPage>();
   /**
    * The newest record this process wrote for a webhook, under which lease
    * and epoch: when the next lease here is the very next (fence + 1: nobody
@@ -354,7 +349,7 @@ export class WebhookDispatcher {
     lease: Lease,
     first: StoredWebhook,
     key: string,
-    kept: { epoch: number; changes: FeedChange[]; end: number; more: boolean } | undefined,
+    kept: KeptPage | undefined,
     recorded: { upTo?: number },
     timeUp: () => boolean,
     attempting: () => void,
@@ -363,12 +358,15 @@ export class WebhookDispatcher {
     const done = (more: boolean, clean: boolean) => ({ more, clean: clean && w !== null, epoch: w?.epoch ?? 0 });
     while (w && !this.stopped) {
       const held = w;
-      const page =
-        kept && kept.epoch === (held.epoch ?? 0) && kept.changes.some((c) => c.seq > held.cursor)
-          ? kept
-          : await this.feed.changesAfter(held.cursor, CHANGES_PER_READ);
-      const { changes, end, more } = page;
+      const epoch = held.epoch ?? 0;
+      const page = keptPageUsable(kept, { fence: lease.fence, epoch, cursor: held.cursor }, performance.now())
+        ? kept
+        : { readAt: performance.now(), ...(await this.feed.changesAfter(held.cursor, CHANGES_PER_READ)) };
+      kept = undefined;
+      const { changes, end, more, readAt } = page;
       const run = new DeliveryRun<Delivered>((done) => this.settle(lease, held, done, recorded), RUN_MAX, RUN_MS);
+      // An update, replay or delete stops the sender within one delivery, not at the run's write.
+      const version = new VersionWatch(held._id, epoch);
       /** The turn's answer when it stops inside the page (after the run is written down). */
       let stop: boolean | undefined;
       for (const c of changes) {
@@ -376,14 +374,16 @@ export class WebhookDispatcher {
         if (this.stopped || !run.ok) stop = false;
         else if (timeUp()) {
           stop = true;
-          this.pages.set(key, { epoch: held.epoch ?? 0, changes, end, more });
-        } else if (!(await this.owners.allowed(held.ownerId))) {
+          this.pages.set(key, { fence: lease.fence, epoch, readAt, changes, end, more });
+        } else if (!(await version.current())) stop = false;
+        else if (!(await this.owners.allowed(held.ownerId))) {
           const ok = await run.flush();
           await this.refuse(held);
           return done(false, ok);
         }
         if (stop !== undefined) break;
         attempting();
+        version.look();
         const out = await this.attempt(lease, held, c);
         if (out?.result.ok) {
           await run.add({ change: c, at: out.at, status: out.result.status ?? null });
@@ -410,50 +410,14 @@ export class WebhookDispatcher {
     return done(false, true);
   }
 
-  /**
-   * Write down a run of deliveries (emptying it): their records, then the
-   * cursor past the last, under the lease, conditional on the webhook being
-   * as it was read (`w` then says so). False when not written (the lease may
-   * have passed, or the webhook was replayed, updated or deleted): the
-   * sender stops and the events are sent again by whoever holds it next.
-   */
+  /** Write down a run of deliveries (delivery-settle.ts: the fenced cursor write first, then the records). */
   private async settle(
     lease: Lease,
     w: StoredWebhook,
     done: Delivered[],
     recorded: { upTo?: number },
   ): Promise<boolean> {
-    if (!done.length) return true;
-    // A holder that may have lost the lease records nothing: while our own
-    // clock says the lease holds, no other process can have taken it over
-    // (webhook.lease.ts); past that, a fenced write must prove it first.
-    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) {
-      await forgetIfDeleted(w._id);
-      return false;
-    }
-    recorded.upTo ??= await highestRecord(w._id);
-    const written = await recordDelivered(
-      lease.fence,
-      done.map((d) => ({
-        key: { webhookId: w._id, eventId: d.change.event._id, seq: d.change.seq, kind: d.change.event.kind },
-        outcome: {
-          status: WebhookDeliveryStatus.DELIVERED,
-          lastAttemptAt: d.at,
-          responseStatus: d.status,
-          error: null,
-        },
-      })),
-      recorded.upTo,
-    );
-    if (!written) return false;
-    const last = done[done.length - 1].change.seq;
-    recorded.upTo = Math.max(recorded.upTo, last);
-    if (!(await this.leases.write(lease, at(w), { cursor: last, failures: 0, retryDelayMs: 0, lastError: null }))) {
-      await forgetIfDeleted(w._id);
-      return false;
-    }
-    w.cursor = last;
-    w.failures = 0;
+    if (!(await settleRun(this.leases, lease, w, done, recorded))) return false;
     for (let i = 0; i < done.length; i++) this.opts.onOutcome?.('delivered');
     return true;
   }
@@ -519,55 +483,46 @@ export class WebhookDispatcher {
     return { result, at: now };
   }
 
-  /** A failed attempt written down (after the deliveries before it: its writes expect the cursor they moved). */
+  /**
+   * A failed attempt written down (after the deliveries before it: its
+   * writes expect the cursor they moved). The fenced webhook write first
+   * (it proves the lease, and hands it back); the record only after it
+   * matched, so a holder that lost its lease records nothing.
+   */
   private async failed(lease: Lease, w: StoredWebhook, c: FeedChange, result: Attempt, now: Date): Promise<void> {
-    // A holder that may have lost the lease records nothing: while our own
-    // clock says the lease holds, no other process can have taken it over
-    // (webhook.lease.ts); past that, a fenced write must prove it first.
-    if (!this.leases.valid(lease) && !(await this.leases.renew(lease))) {
-      await forgetIfDeleted(w._id);
-      return;
-    }
-
     const failures = w.failures + 1;
     const giveUp = failures > this.opts.retryDelays.length;
     const status = giveUp ? WebhookDeliveryStatus.FAILED : WebhookDeliveryStatus.PENDING;
-    const recorded = await recordAttempt(
+    const moved = giveUp
+      ? await this.leases.write(lease, at(w), {
+          enabled: false,
+          failures,
+          retryDelayMs: 0,
+          lastError: `${result.error ?? 'failed'} (event ${String(c.event._id)}, ${failures} attempts); disabled`,
+          leaseOwner: null,
+        })
+      : // Hand the lease back with the delay: whichever process sees it waiting counts the delay itself.
+        await this.leases.write(lease, at(w), {
+          failures,
+          retryDelayMs: this.opts.retryDelays[failures - 1] * 1000,
+          lastError: result.error ?? 'failed',
+          leaseOwner: null,
+        });
+    if (!moved) {
+      await forgetIfDeleted(w._id);
+      return;
+    }
+    // Under the fence just proven: a newer holder's record of this event wins (false), and nothing is written then.
+    await recordAttempt(
       lease.fence,
       { webhookId: w._id, eventId: c.event._id, seq: c.seq, kind: c.event.kind },
       { status, lastAttemptAt: now, responseStatus: result.status ?? null, error: result.error ?? null },
     );
-    if (!recorded) return;
-
-    let moved: boolean;
+    await forgetIfDeleted(w._id);
     if (giveUp) {
-      const lastError = `${result.error ?? 'failed'} (event ${String(c.event._id)}, ${failures} attempts); disabled`;
-      moved = await this.leases.write(lease, at(w), {
-        enabled: false,
-        failures,
-        retryDelayMs: 0,
-        lastError,
-        leaseOwner: null,
-      });
-      if (moved) {
-        this.opts.log.warn(
-          { webhookId: String(w._id), attempts: failures },
-          'webhook disabled after its last retry failed',
-        );
-        this.opts.onOutcome?.('disabled');
-      }
-    } else {
-      // Hand the lease back with the delay: whichever process sees it waiting counts the delay itself.
-      const retryDelayMs = this.opts.retryDelays[failures - 1] * 1000;
-      moved = await this.leases.write(lease, at(w), {
-        failures,
-        retryDelayMs,
-        lastError: result.error ?? 'failed',
-        leaseOwner: null,
-      });
-      if (moved) this.opts.onOutcome?.(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
-    }
-    if (!moved) await forgetIfDeleted(w._id);
+      this.opts.log.warn({ webhookId: String(w._id), attempts: failures }, 'webhook disabled after its last retry failed');
+      this.opts.onOutcome?.('disabled');
+    } else this.opts.onOutcome?.(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
   }
 
   /** Stop sending (attempts in flight are abandoned, not recorded); hand our leases back so another process takes over at once. */

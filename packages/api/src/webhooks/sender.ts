@@ -4,6 +4,9 @@
 // the connection made to that very address. The answer counts from its
 // status line: the body is read for at most a few KiB and a moment, then
 // dropped, so a receiver that trickles its body cannot hold the sender.
+// Connections are kept alive between deliveries (one agent per name and
+// checked address: a pooled socket is reused only for the address it was
+// made to), and a secret's signing key is derived once, not per event.
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -31,6 +34,44 @@ export interface Delivery {
   id: string;
   body: string;
 }
+
+/** An idle kept-alive connection (unref'd: it holds no process open) is closed after this long; a webhook with work sends back to back. */
+const IDLE_SOCKET_MS = 2_000;
+/** Agents (and signers) kept at most: the oldest used goes first. */
+const KEPT_MAX = 1_024;
+
+const agents = new Map<string, http.Agent>();
+const signers = new Map<string, Signer>();
+
+/** Most recently used last; the oldest dropped past KEPT_MAX (`drop` closes it). */
+function kept<T>(cache: Map<string, T>, key: string, make: () => T, drop?: (old: T) => void): T {
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const made = make();
+  cache.set(key, made);
+  if (cache.size > KEPT_MAX) {
+    const [oldKey, old] = cache.entries().next().value as [string, T];
+    cache.delete(oldKey);
+    drop?.(old);
+  }
+  return made;
+}
+
+/** One keep-alive agent per scheme, name, port and checked address: a reused socket goes where the last check said. */
+const agentFor = (url: URL, address: string): http.Agent =>
+  kept(
+    agents,
+    `${url.protocol}//${url.host}@${address}`,
+    () =>
+      url.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: 1, timeout: IDLE_SOCKET_MS })
+        : new http.Agent({ keepAlive: true, maxSockets: 1, timeout: IDLE_SOCKET_MS }),
+    (old) => old.destroy(),
+  );
 
 const line = (err: NodeJS.ErrnoException) => `${err.code ?? 'error'}: ${err.message}`.slice(0, 300);
 
@@ -74,17 +115,40 @@ export async function send(
   if ('error' in target) return { ok: false, error: target.error };
   const left = ATTEMPT_TIMEOUT_MS - (performance.now() - started);
   if (left <= 0) return { ok: false, error: `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` };
-  const family = isIP(target.address);
-  const signature = new Signer(d.secret).sign(d.id, now, d.body);
+  const signature = kept(signers, d.secret, () => new Signer(d.secret)).sign(d.id, now, d.body);
+  const agent = agentFor(url, target.address);
+  const first = await post(url, target.address, agent, d, now, signature, left, abort, stillOurs);
+  // A kept connection the receiver had closed meanwhile fails before any answer: once more on a new one.
+  if (first.stale && !abort?.aborted) {
+    const rest = ATTEMPT_TIMEOUT_MS - (performance.now() - started);
+    if (rest > 0) return (await post(url, target.address, agent, d, now, signature, rest, abort, stillOurs)).attempt;
+  }
+  return first.attempt;
+}
+
+async function post(
+  url: URL,
+  address: string,
+  agent: http.Agent,
+  d: Delivery,
+  now: Date,
+  signature: string,
+  left: number,
+  abort?: AbortSignal,
+  stillOurs?: () => boolean,
+): Promise<{ attempt: Attempt; stale?: boolean }> {
+  const family = isIP(address);
   const client = url.protocol === 'https:' ? https : http;
-  return new Promise<Attempt>((resolve) => {
+  return new Promise((resolveAll) => {
+    const resolve = (attempt: Attempt, stale?: boolean) => resolveAll({ attempt, stale });
     let settled = false;
-    const done = (a: Attempt) => {
+    let answered = false;
+    const done = (a: Attempt, stale?: boolean) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       abort?.removeEventListener('abort', onAbort);
-      resolve(a);
+      resolve(a, stale);
     };
     const req = client.request(
       url,
@@ -93,9 +157,9 @@ export async function send(
         // The name was resolved and checked above: connect to that address, nothing else.
         lookup: ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
           options.all
-            ? callback(null, [{ address: target.address, family }])
-            : callback(null, target.address, family)) as never,
-        agent: false,
+            ? callback(null, [{ address, family }])
+            : callback(null, address, family)) as never,
+        agent,
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(d.body),
@@ -107,6 +171,7 @@ export async function send(
       },
       (res) => {
         const status = res.statusCode ?? 0;
+        answered = true;
         done(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
         // The status decided it; read a little of the body so the close is clean, then drop it.
         let read = 0;
@@ -129,7 +194,9 @@ export async function send(
     };
     if (abort?.aborted) return onAbort();
     abort?.addEventListener('abort', onAbort);
-    req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: line(err) }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      done({ ok: false, error: line(err) }, req.reusedSocket && !answered && err.code === 'ECONNRESET'),
+    );
     // Nothing is written before the connection is up and the lease still ours.
     req.once('socket', (socket) => {
       const write = () => {
