@@ -61,7 +61,11 @@ const API_ENV = JSON.parse(process.env.BENCH_API_ENV ?? '{}');
 async function apiServer(db, env = {}) {
   const { child, value } = await start(
     process.execPath,
-    [join(root, 'packages/api/dist/cli/serve.js')],
+    // BENCH_API_PROFILE=<dir>: the API process writes a --cpu-prof profile there when it stops.
+    [
+      ...(process.env.BENCH_API_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_PROFILE}`] : []),
+      join(root, 'packages/api/dist/cli/serve.js'),
+    ],
     {
       MONGODB_URI: db.uri,
       PORT: '0',
