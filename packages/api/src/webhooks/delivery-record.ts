@@ -49,8 +49,8 @@ export async function recordAttempt(fence: number, key: RecordKey, outcome: Atte
  * engine where each write costs the collection's size (jongodb) that is
  * one such cost a run, not one a delivery. Those with a record already (a
  * replay, a retry that went through) get recordAttempt's fenced update
- * each. False when a record was written under a newer lease (ours are
- * stale: the caller stops).
+ * each, as do those met by the insert (written meanwhile). False when a
+ * record was written under a newer lease (ours are stale: the caller stops).
  */
 export async function recordDelivered(
   fence: number,
@@ -71,8 +71,7 @@ export async function recordDelivered(
       : [],
   );
   const fresh = runs.filter((r) => !existing.has(String(r.key.eventId)));
-  // Met a record meanwhile (an older holder's late one, or a newer's): each such goes through the fenced update.
-  const again = new Set<number>();
+  let met = false;
   if (fresh.length)
     try {
       await deliveriesCollection().insertMany(
@@ -80,22 +79,32 @@ export async function recordDelivered(
         { ordered: false },
       );
     } catch (err) {
-      const at = duplicates(err);
-      if (!at) throw err;
-      for (const i of at) again.add(i);
+      if (!isDuplicate(err)) throw err;
+      met = true;
     }
   for (const r of runs)
     if (existing.has(String(r.key.eventId)) && !(await recordAttempt(fence, r.key, r.outcome))) return false;
-  // A newer holder's record wins (ours are stale: false); an older holder's late one is overwritten.
-  for (const i of again) if (!(await recordAttempt(fence, fresh[i].key, fresh[i].outcome))) return false;
+  if (!met) return true;
+  // Met a record written meanwhile (an older holder's late one, or a newer's). Engines differ on
+  // what else such an insert wrote (MongoDB: the rest; jongodb: none), so each record not ours
+  // now goes through the fenced update: an older one is written over, a newer one wins (false).
+  const now = new Map(
+    (
+      await deliveriesCollection()
+        .find({ webhookId, eventId: { $in: fresh.map((r) => r.key.eventId) } })
+        .toArray()
+    ).map((d) => [String(d.eventId), d.fence as number | undefined]),
+  );
+  for (const r of fresh)
+    if (now.get(String(r.key.eventId)) !== fence && !(await recordAttempt(fence, r.key, r.outcome))) return false;
   return true;
 }
 
-/** The indexes of an unordered insert's documents refused as duplicates; null when it failed otherwise. */
-const duplicates = (err: unknown): number[] | null => {
-  if (!(err instanceof MongoBulkWriteError)) return null;
+const isDuplicate = (err: unknown): boolean => {
+  if ((err as { code?: number }).code === 11000) return true;
+  if (!(err instanceof MongoBulkWriteError)) return false;
   const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-  return errors.every((e) => e?.code === 11000) ? errors.map((e) => e.index) : null;
+  return errors.some((e) => e?.code === 11000);
 };
 
 /** The position of this webhook's newest record (0: none): records are written only by its lease's holder. */

@@ -520,7 +520,10 @@ export class WebhookDispatcher {
     );
     await forgetIfDeleted(w._id);
     if (giveUp) {
-      this.opts.log.warn({ webhookId: String(w._id), attempts: failures }, 'webhook disabled after its last retry failed');
+      this.opts.log.warn(
+        { webhookId: String(w._id), attempts: failures },
+        'webhook disabled after its last retry failed',
+      );
       this.opts.onOutcome?.('disabled');
     } else this.opts.onOutcome?.(result.error?.startsWith('refused') ? 'refused' : 'failed_attempt');
   }

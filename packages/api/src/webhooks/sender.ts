@@ -156,9 +156,7 @@ async function post(
         method: 'POST',
         // The name was resolved and checked above: connect to that address, nothing else.
         lookup: ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
-          options.all
-            ? callback(null, [{ address, family }])
-            : callback(null, address, family)) as never,
+          options.all ? callback(null, [{ address, family }]) : callback(null, address, family)) as never,
         agent,
         headers: {
           'content-type': 'application/json',
