@@ -61,15 +61,19 @@ function kept<T>(cache: Map<string, T>, key: string, make: () => T, drop?: (old:
   return made;
 }
 
-/** One keep-alive agent per scheme, name, port and checked address: a reused socket goes where the last check said. */
+/**
+ * One keep-alive agent per scheme, name, port and checked address: a reused
+ * socket goes where the last check said. No cap on its sockets: webhooks on
+ * one receiver each have their own attempt in flight, never queued behind another's.
+ */
 const agentFor = (url: URL, address: string): http.Agent =>
   kept(
     agents,
     `${url.protocol}//${url.host}@${address}`,
     () =>
       url.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, maxSockets: 1, timeout: IDLE_SOCKET_MS })
-        : new http.Agent({ keepAlive: true, maxSockets: 1, timeout: IDLE_SOCKET_MS }),
+        ? new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS })
+        : new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
     (old) => old.destroy(),
   );
 
