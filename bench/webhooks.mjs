@@ -214,7 +214,10 @@ export async function webhookBench({ root, engine, apiServer, stop, cpuMs }) {
   await mongo.close();
   for (const r of receivers) r.server.close();
   const row = (label, f) => `| ${label} | ${receivers.map((r, i) => f(r, i)).join(' | ')} |`;
-  const deliveries = Math.max(1, burst.reduce((a, b) => a + b.ids, 0));
+  const deliveries = Math.max(
+    1,
+    burst.reduce((a, b) => a + b.ids, 0),
+  );
   console.log(
     [
       ...header(
