@@ -94,14 +94,16 @@ describeBuilt('webhooks do not wait on each other', () => {
     for (let i = 0; i < SLOW_HOOKS; i++) await hook(api, slowUrl, auth);
     await hook(api, await fast.start(), auth);
 
-    await createTicket(api.url);
+    const first = (await createTicket(api.url)).createTicket.ticketNumber as string;
     // Every slow one is being answered at once: no small fixed limit queues them.
     await slow.until(() => slow.requests.length >= SLOW_HOOKS, 30_000);
     const waits = await latencies(api, fast, 3);
     console.log(`fast webhook beside ${SLOW_HOOKS} unanswering ones: ${waits.join(', ')} ms`);
     expect(slow.maxInFlight).toBe(SLOW_HOOKS);
-    // Served while all 17 still waited: none had given up yet (an attempt gives up after 10 s, then retries).
-    expect(slow.requests.length).toBe(SLOW_HOOKS);
+    // Served while all 17 were still on the first ticket. An attempt gives up after 10 s and is sent again
+    // (a very busy machine gets there), so repeats may come, but none of the slow ones had moved on.
+    expect(slow.requests.length).toBeGreaterThanOrEqual(SLOW_HOOKS);
+    expect(slow.requests.filter((r) => !r.body.includes(first)).map((r) => r.body)).toEqual([]);
     slow.release();
   }, 120_000);
 
