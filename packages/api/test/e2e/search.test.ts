@@ -1,7 +1,14 @@
 // searchTickets over the real stack: words, accents, prefix, phrases,
 // numbers, emails, internal notes, erased texts, ranking, pages while
-// tickets are created, bad input, public callers.
+// tickets are created, bad input, public callers; tickets without words
+// (from before) indexed by the background round; a late erasure's
+// recomputation racing replies.
 import mongoose from 'mongoose';
+import { placedBeforeErasure } from '../../src/customers/event.eraser';
+import { createLogger } from '../../src/logging/logger';
+import { SearchIndexer } from '../../src/search/search.indexer';
+import { searchEraser } from '../../src/search/search-eraser';
+import { TicketStore } from '../../src/tickets/ticket.store';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, RESOLVE, RESPOND, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 
@@ -16,7 +23,6 @@ let officer: Record<string, string>;
 beforeAll(async () => {
   api = await startTestApi('search', { SEARCH_INDEXING: 'on' });
   await api.reset();
-  await mongoose.connection.db!.collection('search_terms').deleteMany({});
   officer = {
     authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}`,
   };
@@ -157,6 +163,59 @@ describe('searchTickets', () => {
       expect({ q, found: await numbers(q) }).toEqual({ q, found: [] });
     // The ticket itself can still be named by its number.
     expect(await numbers(n)).toEqual([n]);
+  });
+
+  it('finds a ticket that had no words (written before search kept them) once the background round has run', async () => {
+    const n = await create({ subject: 'Gazebo assembly', description: 'Missing screws' });
+    expect((await api.gql(RESPOND, { n, m: 'An obsidian washer is on its way' }, agent)).body.errors).toBeUndefined();
+    const tickets = mongoose.connection.db!.collection('tickets');
+    // As an older version, or a process with SEARCH_INDEXING=off, left it.
+    expect((await tickets.updateOne({ ticketNumber: n }, { $unset: { searchWords: '' } })).modifiedCount).toBe(1);
+    expect(await numbers('gazebo')).toEqual([]);
+    // A reply before the round: the round indexes it with the rest, none of it lost.
+    expect((await api.gql(NOTE, { n, m: 'quartzite countertop, check stock' }, agent)).body.errors).toBeUndefined();
+    const indexer = new SearchIndexer(createLogger('silent'), new TicketStore());
+    expect(await indexer.indexBacklog()).toBeGreaterThanOrEqual(1);
+    for (const q of ['gazebo', 'screws', 'obsidian', 'quartzite'])
+      expect({ q, found: await numbers(q) }).toEqual({ q, found: [n] });
+    // Idempotent: the next round has nothing of it to do.
+    expect(await indexer.indexBacklog()).toBe(0);
+    // Lookups never carry the words.
+    const doc = await tickets.findOne({ ticketNumber: n });
+    expect(doc!.searchWords).toEqual(expect.arrayContaining(['gazebo', 'obsidian', '~quartzite']));
+  });
+
+  it("keeps the words of replies written while a late erasure's round recomputes the ticket's words", async () => {
+    const n = await create({ subject: 'Wobbly lantern', customerEmail: 'late.erase@example.com' });
+    expect((await api.gql<any>(ERASE, { e: 'late.erase@example.com' }, officer)).body.errors).toBeUndefined();
+    expect(await numbers('wobbly')).toEqual([]);
+    const store = new TicketStore();
+    const ticket = (await store.byNumber(n)) as { _id: mongoose.Types.ObjectId; erasedAt?: Date } | null;
+    const placedBefore = await placedBeforeErasure(store, ticket!._id, ticket!.erasedAt!);
+    expect(placedBefore).not.toBeNull();
+    const eraser = searchEraser(store);
+    // Replies placed after the ERASED event are new (the ticket is anonymous now) and stay findable.
+    const words = Array.from({ length: 12 }, (_, i) => `zanzibar${i}x`);
+    let replying = true;
+    const rounds = (async () => {
+      let count = 0;
+      while (replying || count === 0) {
+        await eraser.eraseLate!(ticket!._id, placedBefore!);
+        count++;
+      }
+      return count;
+    })();
+    await Promise.all(
+      words.map(async (w) =>
+        expect((await api.gql(RESPOND, { n, m: `Shipping the ${w} today` }, agent)).body.errors).toBeUndefined(),
+      ),
+    );
+    replying = false;
+    expect(await rounds).toBeGreaterThan(0);
+    await eraser.eraseLate!(ticket!._id, placedBefore!);
+    for (const w of words) expect({ w, found: await numbers(w) }).toEqual({ w, found: [n] });
+    // The erased texts stay unfindable through it all.
+    expect(await numbers('wobbly')).toEqual([]);
   });
 
   it('pages without repeats while tickets are created', async () => {
