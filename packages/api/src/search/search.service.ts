@@ -172,7 +172,7 @@ function textWeights(ticket: TicketTexts): { weight: number; words: Set<string> 
     [FIELD_WEIGHT.subject, ticket.subject],
     [FIELD_WEIGHT.name, ticket.customerName],
     [FIELD_WEIGHT.description, ticket.description],
-    // Resolution notes are on the ticket while it is resolved; after a reopen their words count as a message's.
+    // The latest resolution notes are on the ticket; an earlier resolution's count as a message.
     [FIELD_WEIGHT.resolution, ticket.resolutionNotes],
   ];
   return texts.map(([weight, text]) => ({ weight, words: new Set(terms(text)) }));
