@@ -2,16 +2,16 @@
 // size. Seeds BENCH_SEARCH_SIZES tickets (default 10 000, then 100 000: the
 // same database grown) of 5 events each with varied text from a fixed-seed
 // generator (support words, a long tail of rare words, names with accents,
-// emails), written in bulk with the driver, their postings made by the
-// API's own indexing code (dist/search: the postings a create, a reply or a
-// note would write), not through the API (100 000 creates take hours on
-// jongodb). At each size: p50/p95/p99 and CPU per query (API server and
+// emails), written in bulk with the driver, each ticket with the words
+// the API's own analyser gives its texts (dist/search/search-words.js: the
+// `searchWords` a create and its replies and notes would have written), not
+// through the API (100 000 creates take hours on jongodb). At each size: p50/p95/p99 and CPU per query (API server and
 // engine) of BENCH_SEARCH_QUERIES searchTickets calls over HTTP (default
 // 300: common words, rare words, a prefix last word, a quoted phrase, a
 // ticket number, an email; two words each where words), one at a time;
 // beside them, in the same run and interleaved, a `tickets(first: 20)`
-// listing through the API and the bare driver's find of one term on the
-// postings (the least any lookup in this index costs the engine). Then, on
+// listing through the API and the bare driver's find of one word on the
+// tickets' words (the least any lookup in this index costs the engine). Then, on
 // the grown database, createTicket's CPU (server and engine, change feed
 // included: run.mjs's `load`) with search indexing on and off
 // (SEARCH_INDEXING), paired rounds taking turns. Needs a build (npm run
@@ -35,7 +35,8 @@ const BATCH = 100;
  * checks every insert's _id against all of it, so an insert costs in
  * proportion to the collection (measured) and seeding grows with its square.
  * Past the budget, the sizes not reached are projected from the last batch's
- * cost per posting, and the measures run at the size reached.
+ * cost per document (tickets and events apart), and the measures run at the
+ * size reached.
  */
 const SEED_SECONDS = Number(process.env.BENCH_SEARCH_SEED_SECONDS ?? 900);
 
@@ -125,16 +126,16 @@ const ticketNumber = (i) => `TKT-${String(i + 1).padStart(5, '0')}`;
 // ---------------------------------------------------------------- seeding
 /**
  * Tickets `from`..`to`-1 as the API stores them (shapes copied from what
- * its writes leave), their events, and the postings the indexer's own
- * functions make of them.
+ * its writes leave), with the words the API's analyser gives their texts,
+ * and their events.
  */
-async function seed(db, from, to, { ticketEntries, eventEntries }, deadline, before) {
+async function seed(db, from, to, { searchWords }, deadline) {
   const t0 = performance.now();
   const base = Date.UTC(2026, 0, 1) / 1000;
-  let postings = 0;
+  let words = 0;
   let reached = from;
-  /** The last batch's insert cost per posting (ms), and the postings in the collection then. */
-  let last = { msPerPosting: NaN, collection: 0 };
+  /** The last batch's insert cost per document (ms) of each collection, and the documents in it then. */
+  let last = { tickets: { ms: NaN, size: 0 }, events: { ms: NaN, size: 0 } };
   for (let start = from; start < to; start += BATCH) {
     if (performance.now() > deadline) break;
     const tickets = [];
@@ -175,32 +176,33 @@ async function seed(db, from, to, { ticketEntries, eventEntries }, deadline, bef
         actor,
         pending: false,
       });
-      events.push(
+      const own = [
         ev(1, 'CREATED', 0),
         ev(2, 'FIRST_RESPONSE', 20, x.reply),
         ev(3, 'CUSTOMER_REPLY', 45, x.customerReply, 'PUBLIC', 'customer'),
         ev(4, 'INTERNAL_NOTE', 60, x.note, 'INTERNAL'),
         ev(5, 'AGENT_RESPONSE', 90, x.answer),
-      );
+      ];
+      events.push(...own);
+      // The API's analyser: the words its create, replies and notes would have left on the ticket.
+      ticket.searchWords = searchWords(ticket, own);
+      words += ticket.searchWords.length;
     }
-    // The indexer's own functions: the postings are those a create and its events would have written.
-    const entries = [...tickets.flatMap((t) => ticketEntries(t)), ...eventEntries(events)];
-    await db.collection('tickets').insertMany(tickets, { ordered: false });
-    await db.collection('ticket_events').insertMany(events, { ordered: false });
     const t = performance.now();
-    await db.collection('search_terms').insertMany(entries, { ordered: false });
+    await db.collection('tickets').insertMany(tickets, { ordered: false });
+    const e = performance.now();
+    await db.collection('ticket_events').insertMany(events, { ordered: false });
     last = {
-      msPerPosting: (performance.now() - t) / entries.length,
-      collection: before + postings + entries.length / 2,
+      tickets: { ms: (e - t) / tickets.length, size: start + tickets.length / 2 },
+      events: { ms: (performance.now() - e) / events.length, size: (start + tickets.length / 2) * 5 },
     };
-    postings += entries.length;
     reached = start + tickets.length;
     process.stderr.write(
-      `  seeded ${reached} tickets, ${postings} postings this run (${fmt((performance.now() - t0) / 1000, 0)} s; the last batch's postings ${fmt(last.msPerPosting, 2)} ms each)\n`,
+      `  seeded ${reached} tickets (${fmt((performance.now() - t0) / 1000, 0)} s; the last batch: ${fmt(last.tickets.ms, 2)} ms a ticket, ${fmt(last.events.ms, 2)} ms an event)\n`,
     );
   }
   await db.collection('counters').updateOne({ _id: 'ticketNumber' }, { $set: { seq: reached } }, { upsert: true });
-  return { ms: performance.now() - t0, postings, reached, last };
+  return { ms: performance.now() - t0, words, reached, last };
 }
 
 // ---------------------------------------------------------------- queries
@@ -254,20 +256,23 @@ const pct = (xs, p) => {
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 /**
- * What seeding `target` tickets would take on from `have`, if a posting's
- * insert keeps costing in proportion to the postings already there (as
- * measured on jongodb): the integral of that cost up to the target.
+ * What seeding `target` tickets would take on from `have`, if a document's
+ * insert keeps costing in proportion to the documents already in its
+ * collection (as measured on jongodb): the integral of that cost up to the
+ * target, tickets and events (5 a ticket) apart.
  */
-function projectSeeding(target, have, postings, last) {
-  const perTicket = postings / Math.max(1, have);
-  const perPostingPerPosting = last.msPerPosting / last.collection;
-  const to = target * perTicket;
-  const hours = (perPostingPerPosting * (to * to - postings * postings)) / 2 / 3_600_000;
-  return `${target} tickets: not reached within BENCH_SEARCH_SEED_SECONDS=${SEED_SECONDS} (at ${have}); about ${fmt(to / 1e6, 2)} M postings, projected ${fmt(hours, 1)} more hours of seeding on this engine (a posting's insert costs ${fmt(last.msPerPosting, 2)} ms at ${fmt(last.collection, 0)} postings, in proportion to the collection)`;
+function projectSeeding(target, have, last) {
+  const part = ({ ms, size }, perTicket) => {
+    const per = ms / Math.max(1, size);
+    const [a, b] = [have * perTicket, target * perTicket];
+    return (per * (b * b - a * a)) / 2;
+  };
+  const hours = (part(last.tickets, 1) + part(last.events, 5)) / 3_600_000;
+  return `${target} tickets: not reached within BENCH_SEARCH_SEED_SECONDS=${SEED_SECONDS} (at ${have}); projected ${fmt(hours, 1)} more hours of seeding on this engine (the last batch: a ticket's insert ${fmt(last.tickets.ms, 2)} ms at ${fmt(last.tickets.size, 0)} tickets, an event's ${fmt(last.events.ms, 2)} ms at ${fmt(last.events.size, 0)} events, each in proportion to its collection)`;
 }
 
 export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load }) {
-  const indexer = await import(join(root, 'packages/api/dist/search/search.indexer.js'));
+  const analyser = await import(join(root, 'packages/api/dist/search/search-words.js'));
   const started = performance.now();
   const db = await engine('search');
   const client = await MongoClient.connect(db.uri);
@@ -299,21 +304,21 @@ export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load
   /** Sizes not reached within the seeding budget, with what seeding them would take. */
   const notReached = [];
   let have = 0;
-  let postings = 0;
+  let words = 0;
   let seedMs = 0;
   let last = null;
   for (const target of SIZES) {
     if (notReached.length) {
-      notReached.push(projectSeeding(target, have, postings, last));
+      notReached.push(projectSeeding(target, have, last));
       continue;
     }
     process.stderr.write(`search: seeding to ${target} tickets\n`);
-    const seeded = await seed(mdb, have, target, indexer, performance.now() + SEED_SECONDS * 1000 - seedMs, postings);
+    const seeded = await seed(mdb, have, target, analyser, performance.now() + SEED_SECONDS * 1000 - seedMs);
     seedMs += seeded.ms;
-    postings += seeded.postings;
+    words += seeded.words;
     last = seeded.last;
-    const seedNote = `${seeded.reached - have} tickets added in ${fmt(seeded.ms / 1000, 0)} s (${fmt(((seeded.reached - have) * 1000) / seeded.ms, 1)} tickets/s, ${seeded.postings} postings; the last postings took ${fmt(last.msPerPosting, 2)} ms each to insert)`;
-    if (seeded.reached < target) notReached.push(projectSeeding(target, seeded.reached, postings, last));
+    const seedNote = `${seeded.reached - have} tickets added in ${fmt(seeded.ms / 1000, 0)} s (${fmt(((seeded.reached - have) * 1000) / seeded.ms, 1)} tickets/s; the last batch: ${fmt(last.tickets.ms, 2)} ms a ticket, ${fmt(last.events.ms, 2)} ms an event to insert)`;
+    if (seeded.reached < target) notReached.push(projectSeeding(target, seeded.reached, last));
     if (seeded.reached === have) break;
     const size = (have = seeded.reached);
     const api = await apiServer(db, { AGENT_TOKENS: TOKEN });
@@ -330,7 +335,7 @@ export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load
       r.engine += m.engine;
       if (hits !== undefined) r.hits.push(hits);
     };
-    const terms = mdb.collection('search_terms');
+    const tickets = mdb.collection('tickets');
     const qs = queries(size, QUERIES);
     for (const [i, { kind, q }] of qs.entries()) {
       // Interleaved, so a noisy moment on this shared machine hits search and its baselines alike.
@@ -340,19 +345,19 @@ export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load
       add('tickets(first: 20) listing', await timed(api.child.pid, () => gql(api.url, LIST)));
       const w = q.match(/\p{L}{3,}/u)?.[0]?.toLowerCase() ?? 'printer';
       add(
-        'driver: find one term (floor)',
-        await timed(undefined, () => terms.find({ term: w }).sort({ ticketId: -1 }).limit(20).toArray()),
+        'driver: find one word (floor)',
+        await timed(undefined, () => tickets.find({ searchWords: w }).sort({ _id: -1 }).limit(20).toArray()),
       );
       if ((i + 1) % 50 === 0) process.stderr.write(`  ${size}: ${i + 1}/${qs.length} queries\n`);
     }
     await stop(api);
     const order = ['all searches', 'common', 'rare', 'prefix', 'phrase', 'number', 'email'];
     const table = [
-      `## ${size} tickets, ${size * 5} events, ${postings} postings; seeding: ${seedNote}`,
+      `## ${size} tickets, ${size * 5} events, ${fmt(words / size, 0)} words a ticket; seeding: ${seedNote}`,
       '',
       '| query | n | p50 ms | p95 ms | p99 ms | API CPU ms/query | engine CPU ms/query | results (median of 20) | timed out |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...[...order, 'tickets(first: 20) listing', 'driver: find one term (floor)'].map((name) => {
+      ...[...order, 'tickets(first: 20) listing', 'driver: find one word (floor)'].map((name) => {
         const r = rows[name];
         if (!r) return `| ${name} | 0 | | | | | | | |`;
         const n = r.ms.length;
@@ -397,8 +402,8 @@ export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load
   console.log(
     [
       `# search: ${new Date().toISOString()}, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()[0].toFixed(1)}, engine: ${db.name}`,
-      `# tickets of 5 events (created, first response, customer reply, internal note, answer) with generated text, seeded in bulk with the driver: the postings made by the API's own indexer functions (dist/search/search.indexer.js), not through the API`,
-      `# ${QUERIES} searchTickets per size over HTTP, one at a time, first: 20, a mix of six kinds; interleaved with the same number of tickets(first: 20) listings and bare-driver finds of one term`,
+      `# tickets of 5 events (created, first response, customer reply, internal note, answer) with generated text, seeded in bulk with the driver, each with the words the API's own analyser gives its texts (dist/search/search-words.js), not through the API`,
+      `# ${QUERIES} searchTickets per size over HTTP, one at a time, first: 20, a mix of six kinds; interleaved with the same number of tickets(first: 20) listings and bare-driver finds of one word`,
       '',
       ...sections,
       ...(notReached.length ? ['Not reached:', '', ...notReached.map((n) => `- ${n}`), ''] : []),

@@ -84,7 +84,7 @@ export function erasers(
     attachmentEraser(new GridFsStore(db), tickets),
     // Mail: the IMAP mailboxes too, when email in is configured here (the CLI reads the same settings).
     mailEraser(tickets, config.email),
-    searchEraser,
+    searchEraser(tickets),
     rateLimitEraser((ids) => tickets.numbers({ _id: { $in: [...ids] } }, ids.length), ticketLookupKey),
   ];
 }
@@ -129,7 +129,7 @@ export async function compose(config: Config, log: Logger): Promise<Platform> {
       onEvents: () => sequencer.nudge(),
       onCreated: () => metrics?.ticketsCreated.inc(),
       onCollision: () => metrics?.collisions.inc(),
-      onWritten: search.onWritten,
+      wordsOf: search.wordsOf,
     },
     {
       store,

@@ -43,7 +43,8 @@ export async function claimTicket(
   if (ticket.customerName != null) set.customerName = ERASED_TEXT;
   if (ticket.resolutionNotes != null) set.resolutionNotes = ERASED_TEXT;
   // updatedAt stays: erasure is not a change of the ticket's work.
-  return store.claimForErasure(ticket._id, condition, set, ['chatId']);
+  // Search's words go in the same write: nothing finds the ticket by its customer's words any more.
+  return store.claimForErasure(ticket._id, condition, set, ['chatId', 'searchWords']);
 }
 
 /**

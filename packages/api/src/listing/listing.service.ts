@@ -111,7 +111,12 @@ export class ListingService {
           ],
         }
       : built.query;
-    const docs = await this.store.find<StoredTicket>(page, { sort: { [key]: dir, _id: dir }, limit: first + 1 });
+    // Search's words stay in the database (an index, not the ticket).
+    const docs = await this.store.find<StoredTicket>(page, {
+      sort: { [key]: dir, _id: dir },
+      limit: first + 1,
+      projection: { searchWords: 0 },
+    });
     const edges = docs
       .slice(0, first)
       .map((d) => ({ cursor: encodeCursor(order, { createdAt: d[key], id: String(d._id) }), node: toTicket(d) }));

@@ -1,7 +1,8 @@
 // How much a match in each text counts. The subject names the problem, the
 // customer's name is asked for by name, the description and resolution
 // tell the story, messages and notes mention many things in passing.
-import type { SearchField } from './search-term.model';
+/** The texts a ticket's score looks at; a word found only in its messages and notes counts as `message`. */
+export type SearchField = 'subject' | 'name' | 'description' | 'resolution' | 'message' | 'note';
 
 export const FIELD_WEIGHT: Readonly<Record<SearchField, number>> = {
   subject: 8,

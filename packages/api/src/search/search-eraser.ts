@@ -1,21 +1,17 @@
-// Erasure: an erased ticket's postings go (its texts are placeholders now,
-// and nobody's words); a late text's postings go with the late text, by the
-// same filter on the ticket's event order as the events themselves.
+// Erasure: an erased ticket keeps no words (the claim drops them, and every
+// pass of the erasure empties them again, against a write racing it); a
+// late text's words go with the late text: the ticket's words are computed
+// again from the texts it still has, written with its compare-and-set, so
+// the words of a reply landing meanwhile are not lost.
 import type { Eraser } from '../customers/eraser';
-import { SearchBacklogModel } from './search-backlog.model';
-import { SearchTermModel } from './search-term.model';
+import type { TicketStore } from '../tickets/ticket.store';
+import { rewriteWords } from './search.indexer';
 
-export const searchEraser: Eraser = {
-  name: 'search index',
-  async erase(ticketIds) {
-    const res = await SearchTermModel.collection.deleteMany({ ticketId: { $in: [...ticketIds] } });
-    // A backlogged ticket would only be indexed from its placeholders: nothing to keep.
-    await SearchBacklogModel.collection.deleteMany({ _id: { $in: [...ticketIds] } });
-    return res.deletedCount;
+export const searchEraser = (store: TicketStore): Eraser => ({
+  name: 'search words',
+  // Empty, not missing: later texts (placed after the ERASED event) add to them, and the backlog leaves it be.
+  erase: (ticketIds) => store.setEach(ticketIds, { erasedAt: { $exists: true } }, { searchWords: [] }),
+  async eraseLate(ticketId) {
+    return (await rewriteWords(store, ticketId, {})) === 'written' ? 1 : 0;
   },
-  async eraseLate(ticketId, placedBefore) {
-    // placedBefore names ticketId and sequence, the fields postings share with events; postings without a sequence (the ticket's own texts, and postings written before events were numbered) match it too.
-    const res = await SearchTermModel.collection.deleteMany({ ...placedBefore, ticketId });
-    return res.deletedCount;
-  },
-};
+});

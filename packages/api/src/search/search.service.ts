@@ -1,10 +1,12 @@
-// searchTickets: the query's words, prefix, phrases and keys each select
-// tickets through the index (search-entry.model.ts); a ticket must satisfy
-// every one. Its score is the sum, per condition, of the best weight among
-// its texts that satisfy it, plus a bonus when its subject is the query.
-// Each condition reads at most ENTRY_LIMIT entries, newest tickets first:
-// the rarest condition decides the candidates and the others are asked only
-// about those, so a common word costs no more than a rare one.
+// searchTickets: one find on the tickets collection. Every word of the
+// query, its last word as a prefix and its phrases' words are conditions on
+// the ticket's own words (`searchWords`, search-words.ts, one multikey
+// index), ANDed with the filter and the named numbers or emails, newest
+// first, at most ENTRY_LIMIT tickets. Each ticket found is then scored from
+// its own fields: per query word, the best weight among the texts that hold
+// it (subject, name, description, resolution notes; else a message or
+// note), plus a bonus when its subject is the query. Phrases are checked
+// on the best candidates' texts.
 import { Types } from 'mongoose';
 import { badUserInput, type FieldProblem } from '../errors/api-errors';
 import type { TicketFilter } from '../listing/ticket-filter.input';
@@ -13,16 +15,13 @@ import { toTicket, type StoredEvent, type StoredTicket, type TicketView } from '
 import type { TicketStore } from '../tickets/ticket.store';
 import { containsPhrase, MAX_QUERY_LENGTH, MAX_QUERY_PARTS, parseQuery, terms, type ParsedQuery } from './analyzer';
 import { EventVisibility } from '../tickets/ticket.enums';
-import { KEY_WEIGHT, PHRASE_FACTOR } from './field-weights';
+import { EXACT_SUBJECT_BONUS, FIELD_WEIGHT, KEY_WEIGHT, PHRASE_FACTOR } from './field-weights';
 import { byRank, decodeSearchCursor, encodeSearchCursor, isAfter, type SearchPosition } from './search-cursor';
-import { exactKey, isText } from './search.indexer';
-import { SearchTermModel, type SearchTerm } from './search-term.model';
+import { INTERNAL_MARK, isText, type TicketTexts } from './search-words';
 
 export const SEARCH_PAGE = { min: 1, max: 100 } as const;
-/** Postings one condition reads at most: beyond, the newest tickets' are ranked (docs/search.md). */
-export const ENTRY_LIMIT = 5_000;
-/** Candidates the other conditions are asked about by id; more are intersected as read. */
-const NARROW_LIMIT = 1_000;
+/** Tickets one search reads at most, newest first: beyond, the newest ones matching are ranked (docs/search.md). */
+export const ENTRY_LIMIT = 1_000;
 /** A query with phrases checks at most this many of its best candidates' texts. */
 export const PHRASE_CHECK_LIMIT = 500;
 
@@ -31,13 +30,10 @@ export interface SearchPage {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-type Posting = Pick<SearchTerm, 'ticketId' | 'weight'>;
-
-/** One thing every match must have: a ticket id -> the best weight it has for it. */
-interface Condition {
-  /** The tickets that satisfy it among those in `only` (all when null), newest first; `complete`: nothing was cut. */
-  run(only: readonly Types.ObjectId[] | null): Promise<{ scores: Map<string, number>; complete: boolean }>;
-}
+/** A ticket as a search reads it: everything but its words. */
+type Found = StoredTicket & { erasedAt?: Date };
+/** A match: its place in the ranking, and the ticket. */
+type Match = SearchPosition & { ticket: Found };
 
 const empty = (): SearchPage => ({
   edges: [],
@@ -68,12 +64,9 @@ export class SearchService {
     const rest = position ? matches.filter((m) => isAfter(m, position)) : matches;
     const slice = rest.slice(0, first + 1);
     if (!slice.length) return empty();
-    const docs = await this.store.find({ _id: { $in: slice.slice(0, first).map((s) => new Types.ObjectId(s.id)) } });
-    const byId = new Map(docs.map((d) => [String(d._id), d]));
     const edges = slice
       .slice(0, first)
-      .filter((s) => byId.has(s.id))
-      .map((s) => ({ cursor: encodeSearchCursor(s), node: toTicket(byId.get(s.id)!) }));
+      .map((m) => ({ cursor: encodeSearchCursor({ score: m.score, id: m.id }), node: toTicket(m.ticket) }));
     return {
       edges,
       pageInfo: {
@@ -92,7 +85,7 @@ export class SearchService {
     first: number,
     after: string | null | undefined,
     seesInternal: boolean,
-  ): Promise<{ matches: SearchPosition[]; position: SearchPosition | null }> {
+  ): Promise<{ matches: Match[]; position: SearchPosition | null }> {
     const problems: FieldProblem[] = [];
     if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH)
       problems.push({ field: 'query', message: `must be at most ${MAX_QUERY_LENGTH} characters` });
@@ -123,118 +116,102 @@ export class SearchService {
     }
     if (problems.length || !parsed || 'problems' in built) throw badUserInput(problems);
 
-    const conditions = conditionsOf(parsed, seesInternal, this.store);
+    const conditions = conditionsOf(parsed, seesInternal);
     if (!conditions.length) return { matches: [], position };
-    let ranked = await rank(conditions, parsed, seesInternal);
-    if (!ranked.length) return { matches: [], position };
+    if (Object.keys(built.query).length) conditions.unshift(built.query);
+    // One find: the index on the words (or on the filter, whichever MongoDB finds narrower), newest first.
+    const found = await this.store.find<Found>(conditions.length === 1 ? conditions[0] : { $and: conditions }, {
+      projection: { searchWords: 0 },
+      sort: { _id: -1 },
+      limit: ENTRY_LIMIT,
+    });
+    let matches: Match[] = found
+      .map((ticket) => ({ id: String(ticket._id), score: scoreOf(ticket, parsed), ticket }))
+      .sort(byRank);
     if (parsed.phrases.length)
-      ranked = await withPhrases(this.store, ranked.slice(0, PHRASE_CHECK_LIMIT), parsed.phrases, seesInternal);
-
-    // The filter: asked of the ticket collection about the matches only.
-    let matches = ranked;
-    if (Object.keys(built.query).length) {
-      const allowed = await this.store.find<{ _id: Types.ObjectId }>(
-        { $and: [built.query, { _id: { $in: ranked.map((r) => new Types.ObjectId(r.id)) } }] },
-        { projection: { _id: 1 } },
-      );
-      const keep = new Set(allowed.map((d) => String(d._id)));
-      matches = ranked.filter((r) => keep.has(r.id));
-    }
+      matches = await withPhrases(this.store, matches.slice(0, PHRASE_CHECK_LIMIT), parsed.phrases, seesInternal);
     return { matches, position };
   }
 }
 
-/** The ranked matches of every condition: best first, then newest. */
-async function rank(conditions: Condition[], parsed: ParsedQuery, seesInternal: boolean): Promise<SearchPosition[]> {
-  const firstRound = await Promise.all(conditions.map((c) => c.run(null)));
-  // The rarest complete condition bounds the candidates; with none complete, the smallest one's newest tickets.
-  const order = firstRound
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => Number(b.r.complete) - Number(a.r.complete) || a.r.scores.size - b.r.scores.size);
-  let candidates = [...order[0].r.scores.keys()];
-  const results = [...firstRound];
-  for (const { r, i } of order.slice(1)) {
-    if (!candidates.length) return [];
-    // A cut condition is asked again about the few candidates (index seeks); with many, what it read is what it matched.
-    if (!r.complete && candidates.length <= NARROW_LIMIT)
-      results[i] = await conditions[i].run(candidates.map((id) => new Types.ObjectId(id)));
-    candidates = candidates.filter((id) => results[i].scores.has(id));
+/** The shortest last word matched as a prefix. */
+const MIN_PREFIX = 3;
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The query's conditions on a ticket: its words (internal ones too for callers who see them), its number or email. */
+export function conditionsOf(parsed: ParsedQuery, seesInternal: boolean): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const word = (w: string) => ({ searchWords: seesInternal ? { $in: [w, INTERNAL_MARK + w] } : w });
+  for (const w of new Set([...parsed.words, ...parsed.phrases.flat()])) out.push(word(w));
+  // The last word as typed so far: anchored, case-sensitive patterns (words are folded already), which
+  // MongoDB turns into ranges of index keys. One or two letters would read a large slice: matched whole.
+  if (parsed.prefix) {
+    const p = parsed.prefix;
+    if (p.length < MIN_PREFIX) out.push(word(p));
+    else {
+      const start = new RegExp(`^${escapeRegExp(p)}`);
+      const internal = new RegExp(`^${escapeRegExp(INTERNAL_MARK + p)}`);
+      out.push({ searchWords: seesInternal ? { $in: [start, internal] } : start });
+    }
   }
-  if (!candidates.length) return [];
-  // The query as a whole subject: one more equality on the index, for the bonus.
-  const bonus = parsed.all.length
-    ? await entryCondition({ term: exactKey(parsed.all) }, seesInternal).run(
-        candidates.length <= NARROW_LIMIT ? candidates.map((id) => new Types.ObjectId(id)) : null,
-      )
-    : null;
-  return candidates
-    .map((id) => {
-      let score = bonus?.scores.get(id) ?? 0;
-      for (const r of results) score += r.scores.get(id) ?? 0;
-      return { score, id };
-    })
-    .sort(byRank);
+  if (parsed.emails.length || parsed.numbers.length)
+    out.push({
+      $or: [
+        ...(parsed.emails.length ? [{ customerEmail: { $in: parsed.emails } }] : []),
+        ...(parsed.numbers.length ? [{ ticketNumber: { $in: parsed.numbers } }] : []),
+      ],
+    });
+  return out;
 }
 
-/** Postings matching `match`, newest tickets first, each ticket scored by its best one. */
-function entryCondition(match: Record<string, unknown>, seesInternal: boolean, factor = 1): Condition {
-  return {
-    async run(only) {
-      const filter: Record<string, unknown> = {
-        ...match,
-        ...(!seesInternal && { internal: { $ne: true } }),
-        ...(only && { ticketId: { $in: only } }),
-      };
-      // Every field read is in the index: MongoDB answers from it alone.
-      const docs = await SearchTermModel.collection
-        .find<Posting>(filter, { projection: { _id: 0, ticketId: 1, weight: 1 } })
-        .sort({ ticketId: -1 })
-        .limit(ENTRY_LIMIT)
-        .toArray();
-      const scores = new Map<string, number>();
-      for (const e of docs) {
-        const id = String(e.ticketId);
-        scores.set(id, Math.max(scores.get(id) ?? 0, e.weight * factor));
-      }
-      return { scores, complete: docs.length < ENTRY_LIMIT };
-    },
-  };
+/** The weights of a ticket's own texts that hold a term (best first); a term only in its messages or notes: theirs. */
+function textWeights(ticket: TicketTexts): { weight: number; words: Set<string> }[] {
+  if (ticket.erasedAt) return [];
+  const texts: [number, string | null | undefined][] = [
+    [FIELD_WEIGHT.subject, ticket.subject],
+    [FIELD_WEIGHT.name, ticket.customerName],
+    [FIELD_WEIGHT.description, ticket.description],
+    // The latest resolution notes are on the ticket; an earlier resolution's count as a message.
+    [FIELD_WEIGHT.resolution, ticket.resolutionNotes],
+  ];
+  return texts.map(([weight, text]) => ({ weight, words: new Set(terms(text)) }));
 }
 
-/** Tickets named by number or customer email (any of those given). */
-function keyCondition(store: TicketStore, emails: string[], numbers: string[]): Condition {
-  return {
-    async run(only) {
-      const named = {
-        $or: [
-          ...(emails.length ? [{ customerEmail: { $in: emails } }] : []),
-          ...(numbers.length ? [{ ticketNumber: { $in: numbers } }] : []),
-        ],
-      };
-      const filter = only ? { $and: [named, { _id: { $in: only } }] } : named;
-      const docs = await store.find<{ _id: Types.ObjectId }>(filter, {
-        projection: { _id: 1 },
-        sort: { _id: -1 },
-        limit: ENTRY_LIMIT,
-      });
-      return { scores: new Map(docs.map((d) => [String(d._id), KEY_WEIGHT])), complete: docs.length < ENTRY_LIMIT };
-    },
-  };
+/**
+ * A matched ticket's score, from its own fields: for each query word, the
+ * best weight among its texts that hold it (a word it matched only through
+ * its messages and notes: theirs, 1); the phrases' words count twice; a
+ * number or an email named; the exact-subject bonus.
+ */
+export function scoreOf(ticket: TicketTexts & Pick<StoredTicket, 'subject'>, parsed: ParsedQuery): number {
+  const texts = textWeights(ticket);
+  const best = (holds: (words: Set<string>) => boolean) =>
+    texts.find((t) => holds(t.words))?.weight ?? FIELD_WEIGHT.message;
+  const phraseWords = new Set(parsed.phrases.flat());
+  let score = 0;
+  for (const w of parsed.words) if (!phraseWords.has(w)) score += best((ws) => ws.has(w));
+  for (const w of phraseWords) score += PHRASE_FACTOR * best((ws) => ws.has(w));
+  const p = parsed.prefix;
+  if (p) score += best((ws) => (p.length < MIN_PREFIX ? ws.has(p) : [...ws].some((x) => x.startsWith(p))));
+  if (parsed.emails.length || parsed.numbers.length) score += KEY_WEIGHT;
+  if (parsed.all.length && !ticket.erasedAt && terms(ticket.subject).join(' ') === parsed.all.join(' '))
+    score += EXACT_SUBJECT_BONUS;
+  return score;
 }
 
 /**
  * Candidates that hold every phrase word for word in one of their texts
  * (subject, name, description, a message the caller may see): checked on
- * the texts themselves, so the index stays one posting per word.
+ * the texts themselves, so a ticket keeps one entry per distinct word.
  */
 async function withPhrases(
   store: TicketStore,
-  candidates: SearchPosition[],
+  candidates: Match[],
   phrases: string[][],
   seesInternal: boolean,
-): Promise<SearchPosition[]> {
+): Promise<Match[]> {
   const ids = candidates.map((c) => new Types.ObjectId(c.id));
-  const tickets = await store.find<StoredTicket>({ _id: { $in: ids } });
   const events = await store.findEvents<StoredEvent>({
     ticketId: { $in: ids },
     message: { $exists: true },
@@ -247,36 +224,10 @@ async function withPhrases(
     list.push(terms(text));
     texts.set(id, list);
   };
-  for (const t of tickets)
-    if (!(t as { erasedAt?: Date }).erasedAt)
-      [t.subject, t.customerName, t.description].forEach((x) => add(String(t._id), x));
+  for (const { ticket: t } of candidates)
+    if (!t.erasedAt) [t.subject, t.customerName, t.description].forEach((x) => add(String(t._id), x));
   for (const e of events) if (isText(e)) add(String(e.ticketId), e.message);
   return candidates.filter((c) =>
     phrases.every((p) => (texts.get(c.id) ?? []).some((words) => containsPhrase(words, p))),
   );
-}
-
-/** The shortest last word matched as a prefix. */
-const MIN_PREFIX = 3;
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-export function conditionsOf(parsed: ParsedQuery, seesInternal: boolean, store: TicketStore): Condition[] {
-  const out: Condition[] = [];
-  const phraseWords = new Set(parsed.phrases.flat());
-  for (const w of parsed.words) if (!phraseWords.has(w)) out.push(entryCondition({ term: w }, seesInternal));
-  // A phrase's words must all be there (checked in order afterwards, withPhrases); found in a phrase, they count more.
-  for (const w of phraseWords) out.push(entryCondition({ term: w }, seesInternal, PHRASE_FACTOR));
-  // The last word as typed so far: an anchored, case-sensitive pattern (terms are folded already), which
-  // MongoDB turns into one range of index keys.
-  // A prefix of one or two letters would read a large slice of the index: such a word is matched whole.
-  if (parsed.prefix)
-    out.push(
-      entryCondition(
-        { term: parsed.prefix.length < MIN_PREFIX ? parsed.prefix : new RegExp(`^${escapeRegExp(parsed.prefix)}`) },
-        seesInternal,
-      ),
-    );
-  if (parsed.emails.length || parsed.numbers.length) out.push(keyCondition(store, parsed.emails, parsed.numbers));
-  return out;
 }

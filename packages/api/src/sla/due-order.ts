@@ -41,7 +41,11 @@ export async function duePage(
         : { $or: [{ slaDueAt: { $gt: position.due } }, { slaDueAt: position.due, _id: { $gt: id } }] };
     page = { $and: [query, after] };
   }
-  const docs = await store.find<StoredTicket>(page, { sort: { slaDueAt: 1, _id: 1 }, limit: first + 1 });
+  const docs = await store.find<StoredTicket>(page, {
+    sort: { slaDueAt: 1, _id: 1 },
+    limit: first + 1,
+    projection: { searchWords: 0 },
+  });
   const cursorOf = (d: StoredTicket) =>
     encodeDueCursor({ due: (d as { slaDueAt?: Date }).slaDueAt ?? null, id: String(d._id) });
   return { docs, cursorOf };

@@ -20,7 +20,9 @@ export type TimelineEventView = TimelineEvent;
 
 const KNOWN_KINDS: ReadonlySet<string> = new Set(Object.values(TimelineEventKind));
 
-export const toTicket = (doc: StoredTicket): TicketView => ({ ...doc, id: String(doc._id) });
+/** Search's words stay behind: they are an index, not the ticket. */
+export const toTicket = ({ searchWords: _words, ...doc }: StoredTicket): TicketView =>
+  ({ ...doc, id: String(doc._id) }) as TicketView;
 /** An event as clients get it; who made it only for callers allowed to know. */
 export const toEvent = (doc: StoredEvent, withActor = false): TimelineEventView => ({
   ...doc,

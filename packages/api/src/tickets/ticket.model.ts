@@ -170,6 +170,10 @@ export class Ticket {
   @Field(() => String, { nullable: true, description: 'How the ticket was resolved.' })
   @prop({ type: String })
   public resolutionNotes?: string;
+
+  /** search/'s words of the ticket's texts (internal ones marked), written with each text; never exposed (docs/search.md). */
+  @prop({ type: () => [String], default: undefined })
+  public searchWords?: string[];
 }
 
 export const TicketModel = getModelForClass(Ticket);

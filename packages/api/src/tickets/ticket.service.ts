@@ -112,6 +112,11 @@ export interface TicketHooks {
   onCollision?(): void;
   /** A ticket was created (`ticket` given) or got events; awaited before the write answers (search/ indexes them). */
   onWritten?(ticketId: Types.ObjectId, events: readonly StoredEvent[], ticket?: StoredTicket): Promise<void>;
+  /** search/'s words of a new ticket's texts (`ticket`) or of events' texts: stored on the ticket in the same write. */
+  wordsOf?(
+    ticket: Pick<StoredTicket, 'subject' | 'description' | 'customerName'> | null,
+    events: readonly NewEvent[],
+  ): string[];
 }
 
 export interface TicketServiceOptions {
@@ -214,7 +219,12 @@ export class TicketService {
     const customerKey = this.options.customerKeys?.issue();
     let inserted: Awaited<ReturnType<TicketService['insertNumbered']>>;
     try {
-      inserted = await this.insertNumbered({ ...values, inputHash, ...customerKey?.stored }, actor, created);
+      const searchWords = this.hooks.wordsOf?.(values, [created]);
+      inserted = await this.insertNumbered(
+        { ...values, inputHash, ...customerKey?.stored, ...(searchWords && { searchWords }) },
+        actor,
+        created,
+      );
     } catch (err) {
       if (created.attachments?.length) await this.options.attachments?.release(created._id!);
       throw err;
@@ -264,7 +274,7 @@ export class TicketService {
    * imported tickets, a faulty engine): move it past the data and retry.
    */
   private async insertNumbered(
-    values: CreateTicketValues & { inputHash: string },
+    values: CreateTicketValues & { inputHash: string; searchWords?: string[] },
     actor: Actor,
     created: NewEvent,
   ): Promise<{ ticket: StoredTicket; event: StoredEvent } | { replay: TicketView }> {
@@ -633,7 +643,11 @@ export class TicketService {
       const planned = plan(ticket, new Date());
       if (!planned || (stillWanted && !(await stillWanted()))) return toTicket(ticket);
       await planned.fence?.();
-      const won = await this.store.compareAndSet(ticket, { ...planned.write, events: planned.events.length });
+      const won = await this.store.compareAndSet(ticket, {
+        ...planned.write,
+        events: planned.events.length,
+        words: this.hooks.wordsOf?.(null, planned.events),
+      });
       if (!won) {
         await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
         continue;
@@ -663,7 +677,11 @@ export class TicketService {
   ): Promise<TicketView | null> {
     const sequenced = await this.store.sequenced(ticket);
     await fence?.();
-    const won = await this.store.compareAndSet(sequenced, { set, events: events.length });
+    const won = await this.store.compareAndSet(sequenced, {
+      set,
+      events: events.length,
+      words: this.hooks.wordsOf?.(null, events),
+    });
     if (!won) return null;
     const written = await this.insertEvents(ticket._id, new Date(), actor, events, won.first);
     await this.hooks.onWritten?.(ticket._id, written);

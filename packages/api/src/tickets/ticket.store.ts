@@ -42,6 +42,8 @@ export interface TicketWrite {
   unset?: readonly string[];
   /** Numbers to take for the change's events (0: a change that makes none). */
   events: number;
+  /** Search's words of the change's texts, added to the ticket's in the same write (TicketHooks.wordsOf). */
+  words?: readonly string[];
 }
 
 /** Lost compare-and-sets before a caller gives up: enough for dozens of agents on one ticket at once. */
@@ -160,10 +162,14 @@ export class TicketStore {
     const last = ticket.lastSequence + write.events;
     const update: Record<string, Record<string, unknown>> = { $set: { ...write.set, lastSequence: last } };
     if (write.unset?.length) update.$unset = Object.fromEntries(write.unset.map((f) => [f, '']));
-    const res = await tickets().updateOne(
-      { ...write.expect, _id: ticket._id, lastSequence: ticket.lastSequence },
-      update,
-    );
+    const filter: Record<string, unknown> = { ...write.expect, _id: ticket._id, lastSequence: ticket.lastSequence };
+    // A ticket without words yet is indexed whole by search's background round: the write expects it still
+    // without, so a round that wrote them meanwhile makes it lose, re-read, and add its words to theirs.
+    if (write.words?.length) {
+      if (ticket.searchWords) update.$addToSet = { searchWords: { $each: [...write.words] } };
+      else filter.searchWords = { $exists: false };
+    }
+    const res = await tickets().updateOne(filter, update);
     if (res.matchedCount !== 1) return null;
     const after = { ...ticket, ...write.set, lastSequence: last } as SequencedTicket;
     for (const f of write.unset ?? []) delete (after as Record<string, unknown>)[f];
@@ -299,7 +305,7 @@ export class TicketStore {
   /** Tickets matching `filter` (built by the caller: listing, export, erasure, retention). */
   find<T extends object = StoredTicket>(
     filter: Record<string, unknown>,
-    options: { sort?: Record<string, 1 | -1>; limit?: number; projection?: Record<string, 1> } = {},
+    options: { sort?: Record<string, 1 | -1>; limit?: number; projection?: Record<string, 0 | 1> } = {},
   ): Promise<T[]> {
     let cursor = tickets().find<T>(filter, options.projection && { projection: options.projection });
     if (options.sort) cursor = cursor.sort(options.sort);

@@ -1,7 +1,15 @@
 // searchTickets over the real stack: words, accents, prefix, phrases,
 // numbers, emails, internal notes, erased texts, ranking, pages while
-// tickets are created, bad input, public callers.
+// tickets are created, bad input, public callers; tickets without words
+// (from before) indexed by the background round; a late erasure's
+// recomputation racing replies.
 import mongoose from 'mongoose';
+import { placedBeforeErasure } from '../../src/customers/event.eraser';
+import { createLogger } from '../../src/logging/logger';
+import { SearchIndexer } from '../../src/search/search.indexer';
+import { searchEraser } from '../../src/search/search-eraser';
+import { EventVisibility, TimelineEventKind } from '../../src/tickets/ticket.enums';
+import { TicketStore } from '../../src/tickets/ticket.store';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, RESOLVE, RESPOND, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 
@@ -16,7 +24,6 @@ let officer: Record<string, string>;
 beforeAll(async () => {
   api = await startTestApi('search', { SEARCH_INDEXING: 'on' });
   await api.reset();
-  await mongoose.connection.db!.collection('search_terms').deleteMany({});
   officer = {
     authorization: `Bearer ${(await new TokenService([]).create('dpo', ['customers:read', 'customers:erase'])).token}`,
   };
@@ -157,6 +164,84 @@ describe('searchTickets', () => {
       expect({ q, found: await numbers(q) }).toEqual({ q, found: [] });
     // The ticket itself can still be named by its number.
     expect(await numbers(n)).toEqual([n]);
+  });
+
+  it('finds a ticket that had no words (written before search kept them) once the background round has run', async () => {
+    const n = await create({ subject: 'Gazebo assembly', description: 'Missing screws' });
+    expect((await api.gql(RESPOND, { n, m: 'An obsidian washer is on its way' }, agent)).body.errors).toBeUndefined();
+    const tickets = mongoose.connection.db!.collection('tickets');
+    // As an older version, or a process with SEARCH_INDEXING=off, left it.
+    expect((await tickets.updateOne({ ticketNumber: n }, { $unset: { searchWords: '' } })).modifiedCount).toBe(1);
+    expect(await numbers('gazebo')).toEqual([]);
+    // A reply before the round: the round indexes it with the rest, none of it lost.
+    expect((await api.gql(NOTE, { n, m: 'quartzite countertop, check stock' }, agent)).body.errors).toBeUndefined();
+    const indexer = new SearchIndexer(createLogger('silent'), new TicketStore());
+    expect(await indexer.indexBacklog()).toBeGreaterThanOrEqual(1);
+    for (const q of ['gazebo', 'screws', 'obsidian', 'quartzite'])
+      expect({ q, found: await numbers(q) }).toEqual({ q, found: [n] });
+    // Idempotent: the next round has nothing of it to do.
+    expect(await indexer.indexBacklog()).toBe(0);
+    // Lookups never carry the words.
+    const doc = await tickets.findOne({ ticketNumber: n });
+    expect(doc!.searchWords).toEqual(expect.arrayContaining(['gazebo', 'obsidian', '~quartzite']));
+  });
+
+  it("keeps the words of a reply written while a late erasure's round recomputes the ticket's words", async () => {
+    const n = await create({ subject: 'Wobbly lantern', customerEmail: 'late.erase@example.com' });
+    expect((await api.gql<any>(ERASE, { e: 'late.erase@example.com' }, officer)).body.errors).toBeUndefined();
+    expect(await numbers('wobbly')).toEqual([]);
+    /** A store whose next read of events waits for `during` (a reply landing between the round's reads and its write). */
+    class PausingStore extends TicketStore {
+      during?: () => Promise<void>;
+      override async eventsOf(ids: readonly mongoose.Types.ObjectId[]) {
+        const read = await super.eventsOf(ids);
+        const during = this.during;
+        this.during = undefined;
+        await during?.();
+        return read;
+      }
+    }
+    const store = new PausingStore();
+    const ticket = (await store.byNumber(n)) as { _id: mongoose.Types.ObjectId; erasedAt?: Date } | null;
+    const placedBefore = (await placedBeforeErasure(store, ticket!._id, ticket!.erasedAt!))!;
+    expect(placedBefore).not.toBeNull();
+    const eraser = searchEraser(store);
+
+    // A text placed before the ERASED event landed late: its words came with its write, its message is a placeholder now.
+    await mongoose.connection
+      .db!.collection('tickets')
+      .updateOne({ ticketNumber: n }, { $addToSet: { searchWords: 'stalledword' } });
+    expect(await numbers('stalledword')).toEqual([n]);
+    // A reply lands after the round read the ticket and its events: the round's write loses, it reads again.
+    store.during = async () => {
+      expect((await api.gql(RESPOND, { n, m: 'Shipping the zanzibarite today' }, agent)).body.errors).toBeUndefined();
+    };
+    await eraser.eraseLate!(ticket!._id, placedBefore);
+    expect(store.during).toBeUndefined();
+    expect(await numbers('zanzibarite')).toEqual([n]);
+    expect(await numbers('stalledword')).toEqual([]);
+
+    // A reply that took its number (and added its words) but whose event has not landed yet: the round leaves the words be.
+    const read = await store.sequenced((await store.byNumber(n))!);
+    const won = await store.compareAndSet(read, { events: 1, words: ['marzipanic'] });
+    expect(won).not.toBeNull();
+    expect(await eraser.eraseLate!(ticket!._id, placedBefore)).toBe(0);
+    expect(await numbers('marzipanic')).toEqual([n]);
+    await store.insertEvent({
+      _id: new mongoose.Types.ObjectId(),
+      ticketId: ticket!._id,
+      at: new Date(),
+      sequence: won!.first,
+      kind: TimelineEventKind.AGENT_RESPONSE,
+      visibility: EventVisibility.PUBLIC,
+      message: 'Marzipanic delivery',
+      pending: true,
+    });
+    await eraser.eraseLate!(ticket!._id, placedBefore);
+    expect(await numbers('marzipanic')).toEqual([n]);
+    expect(await numbers('zanzibarite')).toEqual([n]);
+    // The erased texts stay unfindable through it all.
+    expect(await numbers('wobbly')).toEqual([]);
   });
 
   it('pages without repeats while tickets are created', async () => {

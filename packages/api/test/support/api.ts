@@ -105,9 +105,6 @@ export async function startTestApi(
     AGENT_TOKENS: AGENT_TOKEN,
     METRICS_TOKEN,
     CHAT_SIGNING_SECRET: CHAT_SECRET,
-    // Search indexing (one posting per word of every text) multiplies what each write stores in the one
-    // engine every test file shares; the files that search turn it on (SEARCH_INDEXING: 'on').
-    SEARCH_INDEXING: 'off',
     // The one engine every file shares stalls for seconds when two heavy files coincide (a 10 MiB upload beside
     // three processes starting): servers wait that out. Tests of the timeout itself set their own.
     DB_TIMEOUT_MS: '10000',

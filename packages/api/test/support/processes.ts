@@ -80,12 +80,11 @@ export async function clearDatabase(uri: string, more: string[] = []): Promise<v
   }
 }
 
-/** What every test's API process is given (besides its database): the test tokens, no rate limit, no search index. */
+/** What every test's API process is given (besides its database): the test tokens, no rate limit. */
 export const SERVER_ENV: Record<string, string> = {
   AGENT_TOKENS: AGENT_TOKEN,
   METRICS_TOKEN,
   RATE_LIMIT: 'off',
-  SEARCH_INDEXING: 'off',
 };
 
 /** `count` API processes on one database of their own, emptied first: a deployment behind a load balancer. */
