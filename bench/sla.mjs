@@ -69,6 +69,7 @@ export async function slaBench({ engine }) {
       const c = process.cpuUsage();
       const e = engineCpu(enginePid);
       commands.clear();
+      statements.clear();
       const v = await fn();
       const cpu = process.cpuUsage(c);
       return {
@@ -76,6 +77,10 @@ export async function slaBench({ engine }) {
         cpu: (cpu.user + cpu.system) / 1000,
         engine: engineCpu(enginePid) - e,
         commands: [...commands].map(([k, n]) => `${k} ${n}`).join(', '),
+        statements: [...statements]
+          .sort((a, b) => b[1].engine - a[1].engine)
+          .map(([k, s]) => `${k} ×${s.n}: ${Math.round(s.engine)} ms`)
+          .join('; '),
         v,
       };
     };
@@ -84,10 +89,26 @@ export async function slaBench({ engine }) {
     await mongoose.disconnect();
     await mongoose.connect(db.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
     const commands = new Map();
+    /** Per statement (command and collection): how many, and the engine's CPU between its start and its reply. */
+    const statements = new Map();
+    const started = new Map();
     const client = mongoose.connection.getClient();
     client.on('commandStarted', (e) => {
       commands.set(e.commandName, (commands.get(e.commandName) ?? 0) + 1);
+      const coll = typeof e.command[e.commandName] === 'string' ? e.command[e.commandName] : '';
+      started.set(e.requestId, { key: `${e.commandName} ${coll}`.trim(), cpu: engineCpu(enginePid) });
     });
+    const ended = (e) => {
+      const s = started.get(e.requestId);
+      if (!s) return;
+      started.delete(e.requestId);
+      const st = statements.get(s.key) ?? { n: 0, engine: 0 };
+      st.n++;
+      st.engine += engineCpu(enginePid) - s.cpu;
+      statements.set(s.key, st);
+    };
+    client.on('commandSucceeded', ended);
+    client.on('commandFailed', ended);
     const conn = mongoose.connection.db;
     for (const m of [...ticketModels, ...slaModels]) await m.createIndexes();
     const log = createLogger('warn');
@@ -184,6 +205,7 @@ export async function slaBench({ engine }) {
       idleFloor.push(await time(floor));
       idleRound.push(await time(() => worker.round()));
       say('idle round', idleRound[idleRound.length - 1]);
+      if (r === 0) say(`  engine CPU by statement: ${idleRound[0].statements}`);
     }
 
     // DUE tickets came in two hours ago: their first response is missed. Their tickets and stored
@@ -207,6 +229,7 @@ export async function slaBench({ engine }) {
     const breachRound = await time(() => worker.round());
     say('breach round', breachRound);
     say(`  commands: ${breachRound.commands}`);
+    say(`  engine CPU by statement: ${breachRound.statements}`);
     const announced = await conn.collection('ticket_events').countDocuments({ kind: 'SLA_BREACHED' });
     const once = await conn.collection('ticket_events').distinct('ticketId', { kind: 'SLA_BREACHED' });
     if (announced !== DUE || once.length !== DUE) ok = false;
@@ -244,7 +267,10 @@ export async function slaBench({ engine }) {
             do {
               const t = await time(() => worker.round());
               pages++;
-              if (pages <= 3 || pages % 10 === 0) say(`resync round ${pages}`, t);
+              if (pages <= 3 || pages % 10 === 0) {
+                say(`resync round ${pages}`, t);
+                say(`  engine CPU by statement: ${t.statements}`);
+              }
             } while (!(await resyncDone()) && performance.now() < end);
           })
         : none;
