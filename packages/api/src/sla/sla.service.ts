@@ -355,12 +355,14 @@ export class SlaService {
     if (!misses.length) return [];
     // Fenced like every write of the worker; a ticket changed since the read is announced, if still missed, next round.
     // The same write flags them breached: no second write to the tickets for it (refresh sees them so).
+    // Tickets from before numbering take theirs one at a time, without the flag: refresh writes it.
+    const together = new Set(misses.filter((m) => m.ticket.lastSequence !== undefined).map((m) => String(m.ticket._id)));
     const first = await this.store.takeSequencesEach(
       misses.map((m) => ({ ticket: m.ticket, count: m.metrics.length })),
       { condition: notFencedBy(TICKET_FENCE, epoch), set: { [TICKET_FENCE]: epoch, slaBreached: true } },
     );
     for (const { ticket, metrics } of misses)
-      if (first.has(String(ticket._id)))
+      if (first.has(String(ticket._id)) && together.has(String(ticket._id)))
         Object.assign(ticket, {
           lastSequence: (ticket.lastSequence ?? 0) + metrics.length,
           slaBreached: true,
