@@ -38,7 +38,10 @@ const SIZES = String(process.env.BENCH_SLA_TICKETS ?? 100_000)
   .map(Number);
 const DUE_WANTED = Number(process.env.BENCH_SLA_DUE ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const BATCH = Number(process.env.BENCH_SLA_SEED_BATCH ?? 10_000);
+/** Documents per insertMany when seeding (default: all of a collection in one statement: on the embedded engine a write statement costs about the same whatever the number of documents it writes, and grows with the collection). */
+const SEED_BATCH = process.env.BENCH_SLA_SEED_BATCH ? Number(process.env.BENCH_SLA_SEED_BATCH) : undefined;
+/** BENCH_SLA_WRITE_FLOOR=0 leaves the bare driver's write floor out (three more write statements: minutes at 100 000 on the embedded engine). */
+const WRITE_FLOOR = process.env.BENCH_SLA_WRITE_FLOOR !== '0';
 const MIN = 60_000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -60,6 +63,7 @@ export async function slaBench({ engine }) {
 
   for (const N of SIZES) {
     const DUE = Math.min(DUE_WANTED, N);
+    const BATCH = SEED_BATCH ?? N;
     const db = await engine(`sla${N}`);
     engineName = db.name;
     const enginePid = db.pid;
@@ -234,20 +238,25 @@ export async function slaBench({ engine }) {
     const once = await conn.collection('ticket_events').distinct('ticketId', { kind: 'SLA_BREACHED' });
     if (announced !== DUE || once.length !== DUE) ok = false;
     // Its floor: the least a breach round writes, through the bare driver (then taken away again).
-    const writeFloor = await time(async () => {
-      await conn.collection('ticket_events').insertMany(
-        due.map((ticketId) => ({
-          _id: new ObjectId(),
-          ticketId,
-          at: new Date(),
-          kind: 'BENCH_FLOOR',
-          pending: false,
-        })),
-      );
-      await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $set: { benchFloor: true } });
-    });
-    await conn.collection('ticket_events').deleteMany({ kind: 'BENCH_FLOOR' });
-    await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $unset: { benchFloor: '' } });
+    const none = { ms: NaN, cpu: NaN, engine: NaN };
+    const writeFloor = WRITE_FLOOR
+      ? await time(async () => {
+          await conn.collection('ticket_events').insertMany(
+            due.map((ticketId) => ({
+              _id: new ObjectId(),
+              ticketId,
+              at: new Date(),
+              kind: 'BENCH_FLOOR',
+              pending: false,
+            })),
+          );
+          await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $set: { benchFloor: true } });
+        })
+      : none;
+    if (WRITE_FLOOR) {
+      await conn.collection('ticket_events').deleteMany({ kind: 'BENCH_FLOOR' });
+      await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $unset: { benchFloor: '' } });
+    }
     // A quiet round after it: the breaches' events come through the feed, and nothing changes.
     const afterRound = await time(() => worker.round());
     say('round after the breaches', afterRound);
@@ -257,23 +266,15 @@ export async function slaBench({ engine }) {
       .collection('sla_policies')
       .updateOne({ _id: 'policies' }, { $set: { policies: [policy(2880)] }, $inc: { version: 1 } });
     const resyncDone = async () => (await conn.collection('sla_meta').findOne({ _id: 'resync' }))?.done === true;
-    let pages = 0;
-    const end = performance.now() + RESYNC_SECONDS * 1000;
-    const none = { ms: NaN, cpu: NaN, engine: NaN };
+    // One round walks it all (pages back to back); past BENCH_SLA_RESYNC_SECONDS the worker is stopped after its page.
     // BENCH_SLA_RESYNC_SECONDS=0: not run (a single page takes minutes on the embedded engine at 100 000).
-    const resync =
-      RESYNC_SECONDS > 0
-        ? await time(async () => {
-            do {
-              const t = await time(() => worker.round());
-              pages++;
-              if (pages <= 3 || pages % 10 === 0) {
-                say(`resync round ${pages}`, t);
-                say(`  engine CPU by statement: ${t.statements}`);
-              }
-            } while (!(await resyncDone()) && performance.now() < end);
-          })
-        : none;
+    const cap = setTimeout(() => void worker.stop(), RESYNC_SECONDS * 1000);
+    const resync = RESYNC_SECONDS > 0 ? await time(() => worker.round()) : none;
+    clearTimeout(cap);
+    if (RESYNC_SECONDS > 0) say('resync', resync);
+    if (RESYNC_SECONDS > 0) say(`  engine CPU by statement: ${resync.statements}`);
+    const moved = await conn.collection('ticket_sla').countDocuments({ policyVersion: 2 });
+    const pages = Math.ceil(moved / PAGE);
     const walked = await resyncDone();
     // Its floor: the same pages of open tickets through the bare driver (find by _id range, no computing, no writes).
     const walkFloor = await time(async () => {
@@ -327,7 +328,7 @@ export async function slaBench({ engine }) {
     ['the next round (nothing due)', (r) => r.afterRound],
     [
       (r) =>
-        `resync after a policy change: ${r.pages} round(s) of ${PAGE} tickets${r.walked ? ', walk done' : r.pages ? `, NOT done within ${RESYNC_SECONDS} s` : ', not run'}`,
+        `resync after a policy change: one round, ${r.pages} page(s) of ${PAGE} tickets${r.walked ? ', walk done' : r.pages ? `, NOT done within ${RESYNC_SECONDS} s` : ', not run'}`,
       (r) => r.resync,
     ],
     [(r) => `floor: the same ${r.pages} page(s) of open tickets by _id (bare driver)`, (r) => r.walkFloor],
@@ -338,7 +339,7 @@ export async function slaBench({ engine }) {
     [
       `## SLA breach checker at ${SIZES.map((n) => n.toLocaleString('en')).join(', ')} open tickets (${engineName})`,
       '',
-      `Seeded through the driver (insertMany, ${BATCH.toLocaleString('en')} a call): ${results.map((r) => `${r.N.toLocaleString('en')} in ${(r.seeded.ms / 1000).toFixed(1)} s`).join(', ')}. Load average at the start: ${load}.`,
+      `Seeded through the driver (insertMany, ${SEED_BATCH ? `${SEED_BATCH.toLocaleString('en')} a call` : 'one call per collection'}): ${results.map((r) => `${r.N.toLocaleString('en')} in ${(r.seeded.ms / 1000).toFixed(1)} s`).join(', ')}. Load average at the start: ${load}.`,
       `Each cell: wall ms / worker CPU ms / engine CPU ms. Idle rows: medians of ${ROUNDS}. Labels name the last size's counts.`,
       '',
       `| what | ${results.map((r) => `${r.N.toLocaleString('en')} tickets`).join(' | ')} |`,
