@@ -135,7 +135,7 @@ describe('the SLA worker across pages and crashes', () => {
     // The first holder died mid-rewrite of a and b: its journal written, both states deleted, nothing inserted.
     await db()
       .collection('sla_meta')
-      .insertOne({ _id: 'replacing:first' as never, ids: [a._id, b._id], fence: 1 });
+      .insertOne({ _id: 'replacing' as never, ids: [a._id, b._id], fence: 1 });
     await db()
       .collection('ticket_sla')
       .deleteMany({ _id: { $in: [a._id, b._id] } });
