@@ -190,13 +190,18 @@ export class SlaWorker {
     if (meta?.version === set.version && meta.done) return 0;
     let announced = 0;
     const more = async () => !this.stopped && (await this.lease.hold());
-    // Stale states: each page leaves the query (its states take this version, or go with their ticket).
+    // Stale states: each page leaves the query (its states take this version, or go with their ticket);
+    // one that stays (a later holder's write kept it) ends this part rather than being read again.
+    const seen = new Set<string>();
     for (;;) {
-      const stale = await TicketSlaStateModel.collection
-        .find<{ _id: Types.ObjectId }>({ open: true, policyVersion: { $lt: set.version } })
-        .sort({ checkAt: 1 })
-        .limit(this.batch)
-        .toArray();
+      const stale = (
+        await TicketSlaStateModel.collection
+          .find<{ _id: Types.ObjectId }>({ open: true, policyVersion: { $lt: set.version } })
+          .sort({ checkAt: 1 })
+          .limit(this.batch)
+          .toArray()
+      ).filter((p) => !seen.has(String(p._id)));
+      for (const p of stale) seen.add(String(p._id));
       if (stale.length)
         await this.refresh(
           stale.map((p) => p._id),

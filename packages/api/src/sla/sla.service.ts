@@ -276,7 +276,8 @@ export class SlaService {
     // All the groups in one command (distinct deadlines are distinct groups).
     const groups = [...ticketSets.values()].map((g) => ({ ids: g.ids, set: { ...g.set, [TICKET_FENCE]: epoch } }));
     out.refused +=
-      groups.reduce((n, g) => n + g.ids.length, 0) - (await this.store.setGroups(groups, notFencedBy(TICKET_FENCE, epoch)));
+      groups.reduce((n, g) => n + g.ids.length, 0) -
+      (await this.store.setGroups(groups, notFencedBy(TICKET_FENCE, epoch)));
     // Counted once the writes stand (a refused holder's view is not counted).
     if (!out.refused) for (const [m, n] of gained) this.hooks.onMet?.(m, n);
     return out;
@@ -356,7 +357,9 @@ export class SlaService {
     // Fenced like every write of the worker; a ticket changed since the read is announced, if still missed, next round.
     // The same write flags them breached: no second write to the tickets for it (refresh sees them so).
     // Tickets from before numbering take theirs one at a time, without the flag: refresh writes it.
-    const together = new Set(misses.filter((m) => m.ticket.lastSequence !== undefined).map((m) => String(m.ticket._id)));
+    const together = new Set(
+      misses.filter((m) => m.ticket.lastSequence !== undefined).map((m) => String(m.ticket._id)),
+    );
     const first = await this.store.takeSequencesEach(
       misses.map((m) => ({ ticket: m.ticket, count: m.metrics.length })),
       { condition: notFencedBy(TICKET_FENCE, epoch), set: { [TICKET_FENCE]: epoch, slaBreached: true } },

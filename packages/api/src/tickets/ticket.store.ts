@@ -571,7 +571,10 @@ export class TicketStore {
         { ordered: false },
       );
     } catch (err) {
-      if (!isDuplicateKeyError(err) && ![(err as { writeErrors?: unknown }).writeErrors].flat().some(isDuplicateKeyError))
+      if (
+        !isDuplicateKeyError(err) &&
+        ![(err as { writeErrors?: unknown }).writeErrors].flat().some(isDuplicateKeyError)
+      )
         throw err;
       for (const d of numbered) await this.giveUp(d.ticketId, [d.sequence!]);
     }

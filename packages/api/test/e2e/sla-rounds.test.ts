@@ -89,7 +89,10 @@ describe('the SLA worker across pages and crashes', () => {
   const setPolicy = (firstResponseMinutes: number) =>
     db()
       .collection('sla_policies')
-      .updateOne({ _id: 'policies' as never }, { $set: { policies: [policy(firstResponseMinutes)] }, $inc: { version: 1 } });
+      .updateOne(
+        { _id: 'policies' as never },
+        { $set: { policies: [policy(firstResponseMinutes)] }, $inc: { version: 1 } },
+      );
 
   const breaches = () => db().collection('ticket_events').countDocuments({ kind: 'SLA_BREACHED' });
 
@@ -173,9 +176,14 @@ describe('the SLA worker across pages and crashes', () => {
       .spyOn(events, 'insertMany')
       .mockRejectedValueOnce(Object.assign(new Error('E11000 duplicate key error'), { code: 11000 }));
     jest.spyOn(events, 'insertOne').mockRejectedValueOnce(new Error('connection lost'));
-    await expect(new SlaService().refresh(tickets.map((t) => t._id), 1, undefined, new Date())).rejects.toThrow(
-      'connection lost',
-    );
+    await expect(
+      new SlaService().refresh(
+        tickets.map((t) => t._id),
+        1,
+        undefined,
+        new Date(),
+      ),
+    ).rejects.toThrow('connection lost');
     jest.restoreAllMocks();
     // Every number taken (2 on each ticket) has its stand-in now.
     const taken = await db()
@@ -184,9 +192,7 @@ describe('the SLA worker across pages and crashes', () => {
       .toArray();
     expect(taken.map((t) => t.lastSequence)).toEqual([2, 2, 2]);
     const skipped = await db().collection('ticket_events').find({ kind: 'SEQUENCE_SKIPPED' }).toArray();
-    expect(skipped.map((e) => `${e.ticketId}:${e.sequence}`).sort()).toEqual(
-      tickets.map((t) => `${t._id}:2`).sort(),
-    );
+    expect(skipped.map((e) => `${e.ticketId}:${e.sequence}`).sort()).toEqual(tickets.map((t) => `${t._id}:2`).sort());
     expect(await breaches()).toBe(0);
   });
 });
