@@ -2,23 +2,27 @@
 // worker's rounds cost with BENCH_SLA_TICKETS open tickets (default
 // 100 000; a list such as `2000,10000,20000` runs each size on an engine of
 // its own, to show how the cost grows), seeded in bulk through the driver
-// (insertMany, BENCH_SLA_SEED_BATCH a call: creating them through the API
-// would take hours on the embedded engine) under a policy, none due; then
-// with BENCH_SLA_DUE of them (default 100) past their first-response
-// deadline (one round announces them); then the resync after a policy
-// change (the resolution target moves: every open ticket's state is
-// recomputed and written, a page per round), given at most
-// BENCH_SLA_RESYNC_SECONDS (default 300): past it, the pages done and the
-// cost per page are reported. Beside each, its floor through the bare
-// driver: the checker's query (an indexed range over the due dates), the
-// least a breach round must write (one insert of the events, one update
-// flagging their tickets), and a plain walk over the same pages of
-// tickets. Wall-clock and CPU milliseconds (this process, and the engine
-// when it runs here), and the commands each round sent (by name). The
-// engine is jongodb unless MONGODB_URI is set (on jongodb every lookup
-// scans, and every write statement costs a pass over its collection, so
-// costs grow with the collection; on MongoDB the checker's query is an
-// index range and each write an _id lookup).
+// (one insertMany per collection unless BENCH_SLA_SEED_BATCH says; creating
+// them through the API would take hours on the embedded engine) under a
+// policy, none due; then with BENCH_SLA_DUE of them (default 100) past
+// their first-response deadline (one round announces them); then the
+// resync after a policy change (the resolution target moves: every open
+// ticket's state is recomputed and written, pages back to back in one
+// round), given at most BENCH_SLA_RESYNC_SECONDS (default 300): past it the
+// worker stops after its page, and the pages done and the cost per page
+// are reported. Beside each, its floor through the bare driver: the
+// checker's query (an indexed range over the due dates), the least a
+// breach round must write (one insert of the events, one update flagging
+// their tickets; BENCH_SLA_WRITE_FLOOR=0 leaves it out), and a plain walk
+// over the same pages of tickets. Wall-clock and CPU milliseconds (this
+// process, and the engine when it runs here), the commands each round sent
+// (by name) and, on stderr, the engine's CPU by statement (command and
+// collection: /proc/<engine>/stat read around each). The engine is jongodb
+// unless MONGODB_URI is set (`MONGODB_URI=mongodb://.../?replicaSet=rs0
+// BENCH_OPS=sla node bench/run.mjs` after `npm run build`: a database of
+// its own per size; engine columns show '-'). On jongodb every lookup
+// scans, and every write statement that changes something costs about the
+// same whatever it writes, growing with the square of its collection.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ObjectId } from 'mongodb';
@@ -82,8 +86,8 @@ export async function slaBench({ engine }) {
         engine: engineCpu(enginePid) - e,
         commands: [...commands].map(([k, n]) => `${k} ${n}`).join(', '),
         statements: [...statements]
-          .sort((a, b) => b[1].engine - a[1].engine)
-          .map(([k, s]) => `${k} ×${s.n}: ${Math.round(s.engine)} ms`)
+          .sort((a, b) => b[1].engine - a[1].engine || b[1].n - a[1].n)
+          .map(([k, s]) => `${k} ×${s.n}${Number.isNaN(s.engine) ? '' : `: ${Math.round(s.engine)} ms`}`)
           .join('; '),
         v,
       };
@@ -265,7 +269,10 @@ export async function slaBench({ engine }) {
     await conn
       .collection('sla_policies')
       .updateOne({ _id: 'policies' }, { $set: { policies: [policy(2880)] }, $inc: { version: 1 } });
-    const resyncDone = async () => (await conn.collection('sla_meta').findOne({ _id: 'resync' }))?.done === true;
+    const resyncDone = async () => {
+      const meta = await conn.collection('sla_meta').findOne({ _id: 'resync' });
+      return meta?.version === 2 && meta.done === true;
+    };
     // One round walks it all (pages back to back); past BENCH_SLA_RESYNC_SECONDS the worker is stopped after its page.
     // BENCH_SLA_RESYNC_SECONDS=0: not run (a single page takes minutes on the embedded engine at 100 000).
     const cap = setTimeout(() => void worker.stop(), RESYNC_SECONDS * 1000);
