@@ -3,7 +3,8 @@
 // 1. follow the change feed from its own cursor: every ticket with a new
 //    event gets its stored state recomputed;
 // 2. after setSlaPolicies, recompute every open ticket (their running
-//    deadlines move; tickets made while there were no policies get theirs);
+//    deadlines move; tickets made while there were no policies get theirs),
+//    pages back to back within the round, the checker after each page;
 // 3. tickets stored as waiting on the customer whose status moved back to
 //    OPEN (which leaves no event) are recomputed;
 // 4. the breach checker: states whose next miss is due by the database's
@@ -16,7 +17,8 @@
 // not overwrite what its successor wrote; its first refused write ends its
 // round. Everything is recomputed from the events, so a round that dies
 // halfway is simply done again by the next holder (a rewrite of states cut
-// short leaves its ticket ids in sla_meta: step 0 computes them again).
+// short leaves its ticket ids in sla_meta, a document per page: step 0
+// computes them again).
 // The loop (timer, one round at a time, stop) is the one every background
 // job runs on (db/lease.ts); tickets are read through the tickets' store.
 import type { Types } from 'mongoose';
@@ -232,10 +234,9 @@ export class SlaWorker {
       );
       const missing = ids.filter((id) => !current.has(String(id)));
       // A ticket that cannot be computed is logged and skipped (refresh): the walk goes on.
-      if (missing.length) {
-        await this.refresh(missing, set);
-        announced += await this.check();
-      }
+      if (missing.length) await this.refresh(missing, set);
+      // Misses due meanwhile (anywhere) are not held up by a long walk.
+      announced += await this.check();
       const done = page.length < this.batch;
       after = done ? null : ids[ids.length - 1];
       await this.note('resync', { version: set.version, after, done }, existed);
