@@ -2,23 +2,27 @@
 // worker's rounds cost with BENCH_SLA_TICKETS open tickets (default
 // 100 000; a list such as `2000,10000,20000` runs each size on an engine of
 // its own, to show how the cost grows), seeded in bulk through the driver
-// (insertMany, BENCH_SLA_SEED_BATCH a call: creating them through the API
-// would take hours on the embedded engine) under a policy, none due; then
-// with BENCH_SLA_DUE of them (default 100) past their first-response
-// deadline (one round announces them); then the resync after a policy
-// change (the resolution target moves: every open ticket's state is
-// recomputed and written, a page per round), given at most
-// BENCH_SLA_RESYNC_SECONDS (default 300): past it, the pages done and the
-// cost per page are reported. Beside each, its floor through the bare
-// driver: the checker's query (an indexed range over the due dates), the
-// least a breach round must write (one insert of the events, one update
-// flagging their tickets), and a plain walk over the same pages of
-// tickets. Wall-clock and CPU milliseconds (this process, and the engine
-// when it runs here), and the commands each round sent (by name). The
-// engine is jongodb unless MONGODB_URI is set (on jongodb every lookup
-// scans, and every write statement costs a pass over its collection, so
-// costs grow with the collection; on MongoDB the checker's query is an
-// index range and each write an _id lookup).
+// (one insertMany per collection unless BENCH_SLA_SEED_BATCH says; creating
+// them through the API would take hours on the embedded engine) under a
+// policy, none due; then with BENCH_SLA_DUE of them (default 100) past
+// their first-response deadline (one round announces them); then the
+// resync after a policy change (the resolution target moves: every open
+// ticket's state is recomputed and written, pages back to back in one
+// round), given at most BENCH_SLA_RESYNC_SECONDS (default 300): past it the
+// worker stops after its page, and the pages done and the cost per page
+// are reported. Beside each, its floor through the bare driver: the
+// checker's query (an indexed range over the due dates), the least a
+// breach round must write (one insert of the events, one update flagging
+// their tickets; BENCH_SLA_WRITE_FLOOR=0 leaves it out), and a plain walk
+// over the same pages of tickets. Wall-clock and CPU milliseconds (this
+// process, and the engine when it runs here), the commands each round sent
+// (by name) and, on stderr, the engine's CPU by statement (command and
+// collection: /proc/<engine>/stat read around each). The engine is jongodb
+// unless MONGODB_URI is set (`MONGODB_URI=mongodb://.../?replicaSet=rs0
+// BENCH_OPS=sla node bench/run.mjs` after `npm run build`: a database of
+// its own per size; engine columns show '-'). On jongodb every lookup
+// scans, and every write statement that changes something costs about the
+// same whatever it writes, growing with the square of its collection.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ObjectId } from 'mongodb';
@@ -38,7 +42,10 @@ const SIZES = String(process.env.BENCH_SLA_TICKETS ?? 100_000)
   .map(Number);
 const DUE_WANTED = Number(process.env.BENCH_SLA_DUE ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const BATCH = Number(process.env.BENCH_SLA_SEED_BATCH ?? 10_000);
+/** Documents per insertMany when seeding (default: all of a collection in one statement: on the embedded engine a write statement costs about the same whatever the number of documents it writes, and grows with the collection). */
+const SEED_BATCH = process.env.BENCH_SLA_SEED_BATCH ? Number(process.env.BENCH_SLA_SEED_BATCH) : undefined;
+/** BENCH_SLA_WRITE_FLOOR=0 leaves the bare driver's write floor out (three more write statements: minutes at 100 000 on the embedded engine). */
+const WRITE_FLOOR = process.env.BENCH_SLA_WRITE_FLOOR !== '0';
 const MIN = 60_000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -60,6 +67,7 @@ export async function slaBench({ engine }) {
 
   for (const N of SIZES) {
     const DUE = Math.min(DUE_WANTED, N);
+    const BATCH = SEED_BATCH ?? N;
     const db = await engine(`sla${N}`);
     engineName = db.name;
     const enginePid = db.pid;
@@ -69,6 +77,7 @@ export async function slaBench({ engine }) {
       const c = process.cpuUsage();
       const e = engineCpu(enginePid);
       commands.clear();
+      statements.clear();
       const v = await fn();
       const cpu = process.cpuUsage(c);
       return {
@@ -76,6 +85,10 @@ export async function slaBench({ engine }) {
         cpu: (cpu.user + cpu.system) / 1000,
         engine: engineCpu(enginePid) - e,
         commands: [...commands].map(([k, n]) => `${k} ${n}`).join(', '),
+        statements: [...statements]
+          .sort((a, b) => b[1].engine - a[1].engine || b[1].n - a[1].n)
+          .map(([k, s]) => `${k} ×${s.n}${Number.isNaN(s.engine) ? '' : `: ${Math.round(s.engine)} ms`}`)
+          .join('; '),
         v,
       };
     };
@@ -84,10 +97,26 @@ export async function slaBench({ engine }) {
     await mongoose.disconnect();
     await mongoose.connect(db.uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true });
     const commands = new Map();
+    /** Per statement (command and collection): how many, and the engine's CPU between its start and its reply. */
+    const statements = new Map();
+    const started = new Map();
     const client = mongoose.connection.getClient();
     client.on('commandStarted', (e) => {
       commands.set(e.commandName, (commands.get(e.commandName) ?? 0) + 1);
+      const coll = typeof e.command[e.commandName] === 'string' ? e.command[e.commandName] : '';
+      started.set(e.requestId, { key: `${e.commandName} ${coll}`.trim(), cpu: engineCpu(enginePid) });
     });
+    const ended = (e) => {
+      const s = started.get(e.requestId);
+      if (!s) return;
+      started.delete(e.requestId);
+      const st = statements.get(s.key) ?? { n: 0, engine: 0 };
+      st.n++;
+      st.engine += engineCpu(enginePid) - s.cpu;
+      statements.set(s.key, st);
+    };
+    client.on('commandSucceeded', ended);
+    client.on('commandFailed', ended);
     const conn = mongoose.connection.db;
     for (const m of [...ticketModels, ...slaModels]) await m.createIndexes();
     const log = createLogger('warn');
@@ -184,6 +213,7 @@ export async function slaBench({ engine }) {
       idleFloor.push(await time(floor));
       idleRound.push(await time(() => worker.round()));
       say('idle round', idleRound[idleRound.length - 1]);
+      if (r === 0) say(`  engine CPU by statement: ${idleRound[0].statements}`);
     }
 
     // DUE tickets came in two hours ago: their first response is missed. Their tickets and stored
@@ -207,24 +237,30 @@ export async function slaBench({ engine }) {
     const breachRound = await time(() => worker.round());
     say('breach round', breachRound);
     say(`  commands: ${breachRound.commands}`);
+    say(`  engine CPU by statement: ${breachRound.statements}`);
     const announced = await conn.collection('ticket_events').countDocuments({ kind: 'SLA_BREACHED' });
     const once = await conn.collection('ticket_events').distinct('ticketId', { kind: 'SLA_BREACHED' });
     if (announced !== DUE || once.length !== DUE) ok = false;
     // Its floor: the least a breach round writes, through the bare driver (then taken away again).
-    const writeFloor = await time(async () => {
-      await conn.collection('ticket_events').insertMany(
-        due.map((ticketId) => ({
-          _id: new ObjectId(),
-          ticketId,
-          at: new Date(),
-          kind: 'BENCH_FLOOR',
-          pending: false,
-        })),
-      );
-      await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $set: { benchFloor: true } });
-    });
-    await conn.collection('ticket_events').deleteMany({ kind: 'BENCH_FLOOR' });
-    await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $unset: { benchFloor: '' } });
+    const none = { ms: NaN, cpu: NaN, engine: NaN };
+    const writeFloor = WRITE_FLOOR
+      ? await time(async () => {
+          await conn.collection('ticket_events').insertMany(
+            due.map((ticketId) => ({
+              _id: new ObjectId(),
+              ticketId,
+              at: new Date(),
+              kind: 'BENCH_FLOOR',
+              pending: false,
+            })),
+          );
+          await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $set: { benchFloor: true } });
+        })
+      : none;
+    if (WRITE_FLOOR) {
+      await conn.collection('ticket_events').deleteMany({ kind: 'BENCH_FLOOR' });
+      await conn.collection('tickets').updateMany({ _id: { $in: due } }, { $unset: { benchFloor: '' } });
+    }
     // A quiet round after it: the breaches' events come through the feed, and nothing changes.
     const afterRound = await time(() => worker.round());
     say('round after the breaches', afterRound);
@@ -233,21 +269,19 @@ export async function slaBench({ engine }) {
     await conn
       .collection('sla_policies')
       .updateOne({ _id: 'policies' }, { $set: { policies: [policy(2880)] }, $inc: { version: 1 } });
-    const resyncDone = async () => (await conn.collection('sla_meta').findOne({ _id: 'resync' }))?.done === true;
-    let pages = 0;
-    const end = performance.now() + RESYNC_SECONDS * 1000;
-    const none = { ms: NaN, cpu: NaN, engine: NaN };
+    const resyncDone = async () => {
+      const meta = await conn.collection('sla_meta').findOne({ _id: 'resync' });
+      return meta?.version === 2 && meta.done === true;
+    };
+    // One round walks it all (pages back to back); past BENCH_SLA_RESYNC_SECONDS the worker is stopped after its page.
     // BENCH_SLA_RESYNC_SECONDS=0: not run (a single page takes minutes on the embedded engine at 100 000).
-    const resync =
-      RESYNC_SECONDS > 0
-        ? await time(async () => {
-            do {
-              const t = await time(() => worker.round());
-              pages++;
-              if (pages <= 3 || pages % 10 === 0) say(`resync round ${pages}`, t);
-            } while (!(await resyncDone()) && performance.now() < end);
-          })
-        : none;
+    const cap = setTimeout(() => void worker.stop(), RESYNC_SECONDS * 1000);
+    const resync = RESYNC_SECONDS > 0 ? await time(() => worker.round()) : none;
+    clearTimeout(cap);
+    if (RESYNC_SECONDS > 0) say('resync', resync);
+    if (RESYNC_SECONDS > 0) say(`  engine CPU by statement: ${resync.statements}`);
+    const moved = await conn.collection('ticket_sla').countDocuments({ policyVersion: 2 });
+    const pages = Math.ceil(moved / PAGE);
     const walked = await resyncDone();
     // Its floor: the same pages of open tickets through the bare driver (find by _id range, no computing, no writes).
     const walkFloor = await time(async () => {
@@ -301,7 +335,7 @@ export async function slaBench({ engine }) {
     ['the next round (nothing due)', (r) => r.afterRound],
     [
       (r) =>
-        `resync after a policy change: ${r.pages} round(s) of ${PAGE} tickets${r.walked ? ', walk done' : r.pages ? `, NOT done within ${RESYNC_SECONDS} s` : ', not run'}`,
+        `resync after a policy change: one round, ${r.pages} page(s) of ${PAGE} tickets${r.walked ? ', walk done' : r.pages ? `, NOT done within ${RESYNC_SECONDS} s` : ', not run'}`,
       (r) => r.resync,
     ],
     [(r) => `floor: the same ${r.pages} page(s) of open tickets by _id (bare driver)`, (r) => r.walkFloor],
@@ -312,7 +346,7 @@ export async function slaBench({ engine }) {
     [
       `## SLA breach checker at ${SIZES.map((n) => n.toLocaleString('en')).join(', ')} open tickets (${engineName})`,
       '',
-      `Seeded through the driver (insertMany, ${BATCH.toLocaleString('en')} a call): ${results.map((r) => `${r.N.toLocaleString('en')} in ${(r.seeded.ms / 1000).toFixed(1)} s`).join(', ')}. Load average at the start: ${load}.`,
+      `Seeded through the driver (insertMany, ${SEED_BATCH ? `${SEED_BATCH.toLocaleString('en')} a call` : 'one call per collection'}): ${results.map((r) => `${r.N.toLocaleString('en')} in ${(r.seeded.ms / 1000).toFixed(1)} s`).join(', ')}. Load average at the start: ${load}.`,
       `Each cell: wall ms / worker CPU ms / engine CPU ms. Idle rows: medians of ${ROUNDS}. Labels name the last size's counts.`,
       '',
       `| what | ${results.map((r) => `${r.N.toLocaleString('en')} tickets`).join(' | ')} |`,

@@ -3,7 +3,8 @@
 // 1. follow the change feed from its own cursor: every ticket with a new
 //    event gets its stored state recomputed;
 // 2. after setSlaPolicies, recompute every open ticket (their running
-//    deadlines move; tickets made while there were no policies get theirs);
+//    deadlines move; tickets made while there were no policies get theirs),
+//    pages back to back within the round, the checker after each page;
 // 3. tickets stored as waiting on the customer whose status moved back to
 //    OPEN (which leaves no event) are recomputed;
 // 4. the breach checker: states whose next miss is due by the database's
@@ -16,7 +17,8 @@
 // not overwrite what its successor wrote; its first refused write ends its
 // round. Everything is recomputed from the events, so a round that dies
 // halfway is simply done again by the next holder (a rewrite of states cut
-// short leaves its ticket ids in sla_meta: step 0 computes them again).
+// short leaves its ticket ids in sla_meta, a document per page: step 0
+// computes them again).
 // The loop (timer, one round at a time, stop) is the one every background
 // job runs on (db/lease.ts); tickets are read through the tickets' store.
 import type { Types } from 'mongoose';
@@ -112,10 +114,10 @@ export class SlaWorker {
     await this.unfinished(set);
     await this.follow(set);
     if (this.stopped) return 0;
-    await this.resync(set);
+    const announced = await this.resync(set);
     await this.unpaused(set);
-    if (this.stopped) return 0;
-    return this.check();
+    if (this.stopped) return announced;
+    return announced + (await this.check());
   }
 
   /** Recompute under this holding's epoch; a refused write ends the round, a ticket that fails is logged and skipped. */
@@ -142,12 +144,12 @@ export class SlaWorker {
     if (refused) throw new FencedOut(refused);
   }
 
-  /** 0. States a holder was rewriting when it stopped: computed again. */
+  /** 0. States holders were rewriting when they stopped: computed again, then their journals go. */
   private async unfinished(set: Policies): Promise<void> {
-    const ids = await this.service.unfinished();
-    if (!ids.length) return;
-    await this.refresh(ids, set);
-    await this.service.clearUnfinished(this.lease.epoch);
+    const { ids, journals } = await this.service.unfinished();
+    if (!journals.length) return;
+    if (ids.length) await this.refresh(ids, set);
+    await this.service.clearUnfinished(journals);
   }
 
   /** 1. New events: recompute their tickets. */
@@ -170,35 +172,78 @@ export class SlaWorker {
   }
 
   /**
-   * 2. After a policy change, every open ticket (those never computed
-   * included), a page per round in _id order, the walk's place kept in
-   * `sla_meta` so a new holder goes on from it.
+   * 2. After a policy change, every open ticket, pages back to back within
+   * the round while this process holds the lease (each page renews it, and
+   * its writes are fenced): first the states computed under an earlier
+   * version, the earliest check first (a tightened target is announced by
+   * the check that follows each page, not minutes later), then a walk of
+   * open tickets by _id for those never computed (made while there were no
+   * policies), its place kept in `sla_meta` so a new holder goes on from it.
+   * The number of breaches the checks in between announced.
    */
-  private async resync(set: Policies): Promise<void> {
+  private async resync(set: Policies): Promise<number> {
     const meta = await SlaMetaModel.collection.findOne<{
       version?: number;
       after?: Types.ObjectId | null;
       done?: boolean;
     }>({ _id: 'resync' as never });
     // Never set, or set to none from the start: nothing to move.
-    if (!meta && set.version === 0) return;
-    if (meta?.version === set.version && meta.done) return;
-    const after = meta?.version === set.version ? (meta.after ?? null) : null;
-    const filter: Record<string, unknown> = { status: { $in: [...OPEN_STATUSES] } };
-    if (after) filter._id = { $gt: after };
-    const page = await this.store.find<{ _id: Types.ObjectId }>(filter, {
-      projection: { _id: 1 },
-      sort: { _id: 1 },
-      limit: this.batch,
-    });
-    // A ticket that cannot be computed is logged and skipped (refresh): the walk goes on.
-    if (page.length)
-      await this.refresh(
-        page.map((p) => p._id),
-        set,
+    if (!meta && set.version === 0) return 0;
+    if (meta?.version === set.version && meta.done) return 0;
+    let announced = 0;
+    const more = async () => !this.stopped && (await this.lease.hold());
+    // Stale states: each page leaves the query (its states take this version, or go with their ticket);
+    // one that stays (a later holder's write kept it) ends this part rather than being read again.
+    const seen = new Set<string>();
+    for (;;) {
+      const stale = (
+        await TicketSlaStateModel.collection
+          .find<{ _id: Types.ObjectId }>({ open: true, policyVersion: { $lt: set.version } })
+          .sort({ checkAt: 1 })
+          .limit(this.batch)
+          .toArray()
+      ).filter((p) => !seen.has(String(p._id)));
+      for (const p of stale) seen.add(String(p._id));
+      if (stale.length)
+        await this.refresh(
+          stale.map((p) => p._id),
+          set,
+        );
+      if (stale.length) announced += await this.check();
+      if (stale.length < this.batch || !(await more())) break;
+    }
+    if (this.stopped) return announced;
+    // Open tickets without a state of this version: the walk by _id.
+    let after = meta?.version === set.version ? (meta.after ?? null) : null;
+    let existed = !!meta;
+    for (;;) {
+      const filter: Record<string, unknown> = { status: { $in: [...OPEN_STATUSES] } };
+      if (after) filter._id = { $gt: after };
+      const page = await this.store.find<{ _id: Types.ObjectId }>(filter, {
+        projection: { _id: 1 },
+        sort: { _id: 1 },
+        limit: this.batch,
+      });
+      const ids = page.map((p) => p._id);
+      const current = new Set(
+        (
+          await TicketSlaStateModel.collection
+            .find<{ _id: Types.ObjectId }>({ _id: { $in: ids }, policyVersion: set.version })
+            .toArray()
+        ).map((d) => String(d._id)),
       );
-    const done = page.length < this.batch;
-    await this.note('resync', { version: set.version, after: done ? null : page[page.length - 1]._id, done }, !!meta);
+      const missing = ids.filter((id) => !current.has(String(id)));
+      // A ticket that cannot be computed is logged and skipped (refresh): the walk goes on.
+      if (missing.length) await this.refresh(missing, set);
+      // Misses due meanwhile (anywhere) are not held up by a long walk.
+      announced += await this.check();
+      const done = page.length < this.batch;
+      after = done ? null : ids[ids.length - 1];
+      await this.note('resync', { version: set.version, after, done }, existed);
+      existed = true;
+      if (done || !(await more())) break;
+    }
+    return announced;
   }
 
   /** 3. Stored as waiting, but the ticket says otherwise: a page per round, walked by _id. */

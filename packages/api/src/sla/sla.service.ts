@@ -25,7 +25,7 @@ import type { SlaPolicyInput } from './sla-policy.type';
 import { checkPolicies } from './sla-policy.validation';
 import { SlaMetaModel } from './sla-meta.model';
 import { NO_DUE, TicketSlaStateModel } from './ticket-sla.model';
-import { FencedOut, fencedReplace, fencedSet, notFencedBy, type FencedWrite } from './sla-fence';
+import { fencedReplace, notFencedBy, type FencedWrite } from './sla-fence';
 
 /** The fields holding the epoch that last wrote a ticket's state, and its ticket's SLA fields. */
 const STATE_FENCE = 'fence';
@@ -273,43 +273,46 @@ export class SlaService {
       (id) => before.has(String(id)),
       this.journal(epoch),
     );
-    for (const { set: ticketSet, ids: group } of ticketSets.values())
-      out.refused +=
-        group.length -
-        (await this.store.setEach(group, notFencedBy(TICKET_FENCE, epoch), { ...ticketSet, [TICKET_FENCE]: epoch }));
+    // All the groups in one command (distinct deadlines are distinct groups).
+    const groups = [...ticketSets.values()].map((g) => ({ ids: g.ids, set: { ...g.set, [TICKET_FENCE]: epoch } }));
+    out.refused +=
+      groups.reduce((n, g) => n + g.ids.length, 0) -
+      (await this.store.setGroups(groups, notFencedBy(TICKET_FENCE, epoch)));
     // Counted once the writes stand (a refused holder's view is not counted).
     if (!out.refused) for (const [m, n] of gained) this.hooks.onMet?.(m, n);
     return out;
   }
 
-  /** fencedReplace's journal in sla_meta: the ids being rewritten, under this epoch. */
+  /**
+   * fencedReplace's journal in sla_meta: one document per page being
+   * rewritten (`replacing:<id>`), added, never replaced, so that holders
+   * dying one after another each leave their page's ids until a round has
+   * computed them again.
+   */
   private journal(epoch: number) {
+    const id = `${REPLACING_ID}:${new Types.ObjectId().toHexString()}`;
     return {
       note: async (ids: unknown[]) => {
-        const refused = await fencedSet(
-          SlaMetaModel.collection as never,
-          STATE_FENCE,
-          epoch,
-          [{ _id: REPLACING_ID, set: { ids } }],
-          () => false,
-        );
-        if (refused) throw new FencedOut(refused);
+        await SlaMetaModel.collection.insertOne({ _id: id as never, ids, [STATE_FENCE]: epoch });
       },
       cleared: async () => {
-        await SlaMetaModel.collection.deleteOne({ _id: REPLACING_ID as never, [STATE_FENCE]: epoch });
+        await SlaMetaModel.collection.deleteOne({ _id: id as never });
       },
     };
   }
 
-  /** The ids a holder was rewriting when it stopped (fencedReplace's journal), or none. */
-  async unfinished(): Promise<Types.ObjectId[]> {
-    const doc = await SlaMetaModel.collection.findOne<{ ids?: Types.ObjectId[] }>({ _id: REPLACING_ID as never });
-    return doc?.ids ?? [];
+  /** The ids holders were rewriting when they stopped (fencedReplace's journals), and those journals. */
+  async unfinished(): Promise<{ ids: Types.ObjectId[]; journals: string[] }> {
+    const docs = await SlaMetaModel.collection
+      .find<{ _id: string; ids?: Types.ObjectId[] }>({ _id: { $regex: `^${REPLACING_ID}` } as never })
+      .toArray();
+    const ids = new Map(docs.flatMap((d) => d.ids ?? []).map((id) => [String(id), id]));
+    return { ids: [...ids.values()], journals: docs.map((d) => d._id) };
   }
 
-  /** The journal is done with (its ids were computed again under `epoch`). */
-  async clearUnfinished(epoch: number): Promise<void> {
-    await SlaMetaModel.collection.deleteOne({ _id: REPLACING_ID as never, ...notFencedBy(STATE_FENCE, epoch) });
+  /** These journals are done with (their ids were computed again). */
+  async clearUnfinished(journals: readonly string[]): Promise<void> {
+    if (journals.length) await SlaMetaModel.collection.deleteMany({ _id: { $in: [...journals] } as never });
   }
 
   // ---- breaches --------------------------------------------------------
@@ -352,10 +355,22 @@ export class SlaService {
     });
     if (!misses.length) return [];
     // Fenced like every write of the worker; a ticket changed since the read is announced, if still missed, next round.
+    // The same write flags them breached: no second write to the tickets for it (refresh sees them so).
+    // Tickets from before numbering take theirs one at a time, without the flag: refresh writes it.
+    const together = new Set(
+      misses.filter((m) => m.ticket.lastSequence !== undefined).map((m) => String(m.ticket._id)),
+    );
     const first = await this.store.takeSequencesEach(
       misses.map((m) => ({ ticket: m.ticket, count: m.metrics.length })),
-      { condition: notFencedBy(TICKET_FENCE, epoch), set: { [TICKET_FENCE]: epoch } },
+      { condition: notFencedBy(TICKET_FENCE, epoch), set: { [TICKET_FENCE]: epoch, slaBreached: true } },
     );
+    for (const { ticket, metrics } of misses)
+      if (first.has(String(ticket._id)) && together.has(String(ticket._id)))
+        Object.assign(ticket, {
+          lastSequence: (ticket.lastSequence ?? 0) + metrics.length,
+          slaBreached: true,
+          [TICKET_FENCE]: epoch,
+        });
     const docs = misses.flatMap(({ ticket, metrics, state }) => {
       const n = first.get(String(ticket._id));
       if (n === undefined) return []; // gone or changed meanwhile

@@ -12,6 +12,8 @@ import { ticketIndexes } from '../tickets/ticket.store';
 
 // The breach checker's query: states with a miss due at or before now.
 @index({ checkAt: 1 }, { partialFilterExpression: { checkAt: { $type: 'date' } } })
+// The resync after a policy change: open tickets' states of an earlier version, the earliest check first.
+@index({ policyVersion: 1, checkAt: 1 }, { partialFilterExpression: { open: { $eq: true } } })
 // Tickets whose stored state says they wait on the customer (a move back to OPEN leaves no event).
 @index({ waiting: 1 }, { partialFilterExpression: { waiting: { $eq: true } } })
 @modelOptions({

@@ -441,6 +441,23 @@ export class TicketStore {
   }
 
   /**
+   * Set fields on groups of tickets (each group its own values) where they
+   * still match `condition`, in one command (on MongoDB one round trip and
+   * an _id lookup a ticket; the embedded engine passes over the collection
+   * once a group). How many matched.
+   */
+  async setGroups(
+    groups: readonly { ids: readonly Types.ObjectId[]; set: Record<string, unknown> }[],
+    condition: Record<string, unknown>,
+  ): Promise<number> {
+    const ops: AnyBulkWriteOperation[] = groups
+      .filter((g) => g.ids.length)
+      .map((g) => ({ updateMany: { filter: { ...condition, _id: { $in: [...g.ids] } }, update: { $set: g.set } } }));
+    if (!ops.length) return 0;
+    return (await tickets().bulkWrite(ops, { ordered: false })).matchedCount;
+  }
+
+  /**
    * takeSequences for many tickets in one write per count: one conditional
    * update matches each ticket only at the lastSequence read (and the
    * caller's `fence`, whose `set` it writes too), and marks the ones it
@@ -497,18 +514,26 @@ export class TicketStore {
    */
   async insertEventsEach(docs: readonly StoredEvent[]): Promise<StoredEvent[]> {
     if (!docs.length) return [];
+    /** Written, or refused with their number given up. */
+    const settled = new Set<string>();
+    try {
+      return await this.insertSettling(docs, settled);
+    } catch (err) {
+      // Whatever failed, the numbers of the events not settled go at once (the feed does not wait
+      // for them); a stand-in for a number whose event did go in is refused by the unique index.
+      await this.giveUpMany(docs.filter((d) => !settled.has(String(d._id)))).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async insertSettling(docs: readonly StoredEvent[], settled: Set<string>): Promise<StoredEvent[]> {
     try {
       await events().insertMany([...docs], { ordered: false });
       return [...docs];
     } catch (err) {
       const dup =
         isDuplicateKeyError(err) || [(err as { writeErrors?: unknown }).writeErrors].flat().some(isDuplicateKeyError);
-      if (!dup) {
-        // Their numbers go at once (the feed does not wait for them); one that did go in keeps its own.
-        for (const d of docs)
-          if (d.sequence !== undefined) await this.giveUp(d.ticketId, [d.sequence]).catch(() => undefined);
-        throw err;
-      }
+      if (!dup) throw err;
     }
     // Which went in, not every engine says (jongodb writes none of a refused batch): ask, then one at a time.
     const inserted = new Set(
@@ -520,19 +545,45 @@ export class TicketStore {
     );
     const written: StoredEvent[] = [];
     for (const doc of docs) {
-      if (inserted.has(String(doc._id))) {
-        written.push(doc);
-        continue;
-      }
-      try {
-        await events().insertOne(doc);
-        written.push(doc);
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-        if (doc.sequence !== undefined) await this.giveUp(doc.ticketId, [doc.sequence]);
-      }
+      if (!inserted.has(String(doc._id)))
+        try {
+          await events().insertOne(doc);
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err;
+          if (doc.sequence !== undefined) await this.giveUp(doc.ticketId, [doc.sequence]);
+          settled.add(String(doc._id));
+          continue;
+        }
+      written.push(doc);
+      settled.add(String(doc._id));
     }
     return written;
+  }
+
+  /** giveUp for the numbers of many events: one insert of their stand-ins, one at a time only when some are refused. */
+  private async giveUpMany(docs: readonly StoredEvent[]): Promise<void> {
+    const numbered = docs.filter((d) => d.sequence !== undefined);
+    if (!numbered.length) return;
+    try {
+      await events().insertMany(
+        numbered.map((d) => ({
+          _id: new mongoose.Types.ObjectId(),
+          ticketId: d.ticketId,
+          sequence: d.sequence,
+          kind: SKIPPED_KIND,
+          at: new Date(),
+          pending: false,
+        })),
+        { ordered: false },
+      );
+    } catch (err) {
+      if (
+        !isDuplicateKeyError(err) &&
+        ![(err as { writeErrors?: unknown }).writeErrors].flat().some(isDuplicateKeyError)
+      )
+        throw err;
+      for (const d of numbered) await this.giveUp(d.ticketId, [d.sequence!]);
+    }
   }
 }
 
