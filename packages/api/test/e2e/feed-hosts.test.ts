@@ -81,7 +81,7 @@ async function readUntil(
 
 const withOptions = (uri: string, options: string) => `${uri}${uri.includes('?') ? '&' : '?'}${options}`;
 const skewed = skewedClock;
-const hasFaketime = faketimeAvailable;
+const hasFaketime = faketimeAvailable();
 
 const describeBuilt = serverBuilt ? describe : describe.skip;
 if (!serverBuilt) console.warn('skipped: the multi-process feed tests need the build (npm test runs it first)');
