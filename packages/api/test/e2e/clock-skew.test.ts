@@ -18,7 +18,7 @@ const health = async (s: ServerProcess): Promise<{ code: number; body: Health }>
   return { code: res.status, body: (await res.json()) as Health };
 };
 
-const run = serverBuilt && faketimeAvailable;
+const run = serverBuilt && faketimeAvailable();
 if (!run)
   console.warn(
     `skipped: the clock-skew test needs ${serverBuilt ? 'libfaketime' : 'the build (npm test runs it first)'}`,

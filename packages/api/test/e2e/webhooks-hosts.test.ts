@@ -37,8 +37,8 @@ const ENV = {
 };
 const uri = databaseUri('webhooks_hosts');
 const skewed = skewedClock;
-const itSkewed = faketimeAvailable ? it : it.skip;
-if (!faketimeAvailable)
+const itSkewed = faketimeAvailable() ? it : it.skip;
+if (!faketimeAvailable())
   console.warn("skipped: the skewed-clock webhook test needs Debian's faketime (apt-get install faketime)");
 const db = () => mongoose.connection.db!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

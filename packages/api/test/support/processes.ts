@@ -113,19 +113,27 @@ export const skewedClock = (offset: string): Record<string, string> => ({
   FAKETIME: offset,
 });
 
-/** Whether skewedClock works here: a node started with it reads a clock a minute behind. */
-export const faketimeAvailable: boolean = (() => {
-  try {
-    const shown = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Date.now()))'], {
-      encoding: 'utf8',
-      timeout: 10_000,
-      env: { ...process.env, ...skewedClock('-60s') },
-    });
-    return Number(shown) < Date.now() - 50_000;
-  } catch {
-    return false;
-  }
-})();
+let faketimeWorks: boolean | undefined;
+/**
+ * Whether skewedClock works here: a node started with it reads a clock a
+ * minute behind. Asked only by the files that skew clocks (it starts a node,
+ * which every file importing this one would otherwise pay for), once.
+ */
+export function faketimeAvailable(): boolean {
+  faketimeWorks ??= (() => {
+    try {
+      const shown = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Date.now()))'], {
+        encoding: 'utf8',
+        timeout: 10_000,
+        env: { ...process.env, ...skewedClock('-60s') },
+      });
+      return Number(shown) < Date.now() - 50_000;
+    } catch {
+      return false;
+    }
+  })();
+  return faketimeWorks;
+}
 
 /**
  * API processes on one database, started one at a time as a test needs
