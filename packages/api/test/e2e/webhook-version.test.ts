@@ -1,12 +1,15 @@
-// updateWebhook (and deleteWebhook, by the same look) bites within one delivery: a sender busy
-// with a backlog looks at the webhook's version alongside its sends, so
-// after the change answered at most one more request goes out under the
-// old settings (the one whose look had started before the change).
+// updateWebhook (and deleteWebhook, by the same look) bites within one delivery
+// for a receiver slower than the watch (WATCH_MS): a sender busy with a
+// backlog looks at the webhook's version alongside its sends, so after the
+// change answered at most one more request goes out under the old settings
+// (the one whose look had started before the change). A faster receiver gets
+// the deliveries of about WATCH_MS (one look per WATCH_MS, not per delivery).
 import mongoose from 'mongoose';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
 import { Receiver } from '../support/receiver';
 import { until } from '../support/until';
+import { WATCH_MS } from '../../src/webhooks/version-watch';
 
 const CREATE_WEBHOOK = `mutation($url: String!) { createWebhook(url: $url) { webhook { id } } }`;
 const UPDATE_WEBHOOK = `mutation($id: ID!, $enabled: Boolean, $url: String) { updateWebhook(id: $id, enabled: $enabled, url: $url) { id } }`;
@@ -52,12 +55,19 @@ describe('a changed webhook stops its sender within one delivery', () => {
     return { id, before: r.requests.length };
   }
 
+  /** After the change: the held attempt's look is older than WATCH_MS, and every answer takes longer than it. */
+  async function releaseSlowly(r: Receiver): Promise<void> {
+    r.delayMs = 2 * WATCH_MS;
+    await new Promise((resolve) => setTimeout(resolve, WATCH_MS + 5));
+    r.release();
+  }
+
   it('disabled: at most one request after the change answered', async () => {
     const { r, url } = await receiver();
     const { id, before } = await heldOnReplay(r, url);
     await call(UPDATE_WEBHOOK, { id, enabled: false });
     const answered = r.requests.length;
-    r.release();
+    await releaseSlowly(r);
     // The sender hands its lease back once it stopped (a disabled webhook is not taken again).
     await until(
       () => webhook(id),
@@ -75,7 +85,7 @@ describe('a changed webhook stops its sender within one delivery', () => {
     const { id } = await heldOnReplay(old.r, old.url);
     await call(UPDATE_WEBHOOK, { id, url: next.url });
     const answered = old.r.requests.length;
-    old.r.release();
+    await releaseSlowly(old.r);
     await next.r.until(() => next.r.delivered().length >= 1);
     expect(old.r.requests.length - answered).toBeLessThanOrEqual(1);
   });
