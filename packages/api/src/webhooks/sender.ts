@@ -206,7 +206,9 @@ async function post(
         if (stillOurs && !stillOurs()) return onAbort();
         req.end(d.body);
       };
-      if (url.protocol === 'https:') socket.once('secureConnect', write);
+      // A kept socket is up (and its TLS handshake long done): it fires neither event again.
+      if (req.reusedSocket) write();
+      else if (url.protocol === 'https:') socket.once('secureConnect', write);
       else if (socket.connecting) socket.once('connect', write);
       else write();
     });
