@@ -6,6 +6,7 @@
 import { ERASED_TEXT } from '../customers/placeholders';
 import { EventVisibility, TimelineEventKind, visibilityOf } from '../tickets/ticket.enums';
 import type { StoredEvent, StoredTicket } from '../tickets/ticket.mappers';
+import { MAX_SEARCH_WORDS } from '../tickets/ticket.store';
 import { terms } from './analyzer';
 
 /** Before a word of an internal text: `~refund` is found only by callers who see internal events. */
@@ -43,7 +44,8 @@ const own = (ticket: TicketTexts, text: string | null | undefined): string | und
 
 /**
  * The words to keep for a ticket's texts (`ticket`: its own; null when only
- * events are added) and these events: distinct, internal ones marked.
+ * events are added) and these events: distinct, internal ones marked, at
+ * most MAX_SEARCH_WORDS.
  */
 export function searchWords(ticket: TicketTexts | null, events: readonly EventText[]): string[] {
   const out = new Set<string>();
@@ -55,5 +57,6 @@ export function searchWords(ticket: TicketTexts | null, events: readonly EventTe
     const mark = isInternal(e) ? INTERNAL_MARK : '';
     for (const t of terms(e.message)) out.add(mark + t);
   }
-  return [...out];
+  // The ticket's own texts first: past the cap, the latest events' words go.
+  return [...out].slice(0, MAX_SEARCH_WORDS);
 }

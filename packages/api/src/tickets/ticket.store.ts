@@ -85,6 +85,21 @@ function stallForTests(docs: readonly StoredEvent[]): void {
   process.kill(process.pid, 'SIGSTOP');
 }
 
+/**
+ * The most words a ticket keeps for search: its document stays far from
+ * MongoDB's 16 MB whatever is written to it (10 000 words of at most 48
+ * characters). Words of later texts past it are not findable.
+ */
+export const MAX_SEARCH_WORDS = 10_000;
+
+/** The words not yet kept, as many as still fit (the ticket is unchanged since `kept` was read: the compare-and-set). */
+export function wordsToAdd(kept: readonly string[], words: readonly string[]): string[] {
+  const room = MAX_SEARCH_WORDS - kept.length;
+  if (room <= 0) return [];
+  const have = new Set(kept);
+  return [...new Set(words)].filter((w) => !have.has(w)).slice(0, room);
+}
+
 export class TicketStore {
   constructor(
     private readonly log?: Logger,
@@ -166,8 +181,10 @@ export class TicketStore {
     // A ticket without words yet is indexed whole by search's background round: the write expects it still
     // without, so a round that wrote them meanwhile makes it lose, re-read, and add its words to theirs.
     if (write.words?.length) {
-      if (ticket.searchWords) update.$addToSet = { searchWords: { $each: [...write.words] } };
-      else filter.searchWords = { $exists: false };
+      if (ticket.searchWords) {
+        const fresh = wordsToAdd(ticket.searchWords, write.words);
+        if (fresh.length) update.$addToSet = { searchWords: { $each: fresh } };
+      } else filter.searchWords = { $exists: false };
     }
     const res = await tickets().updateOne(filter, update);
     if (res.matchedCount !== 1) return null;
