@@ -11,7 +11,7 @@ import { searchEraser } from './search-eraser';
 import { searchModels } from './models';
 import { SearchResolver } from './search.resolver';
 import { SearchService } from './search.service';
-import { searchWords } from './search-words';
+import { isText, searchWords } from './search-words';
 
 export { searchEraser, searchModels, SearchResolver, SearchService };
 
@@ -19,7 +19,10 @@ export { searchEraser, searchModels, SearchResolver, SearchService };
 const ROUND_MS = 10_000;
 
 export interface Search {
-  /** TicketHooks.wordsOf; none with SEARCH_INDEXING=off (new texts are then not findable). */
+  /**
+   * TicketHooks.wordsOf. With SEARCH_INDEXING=off a new ticket gets no words and a text
+   * drops its ticket's (unindexed tickets are the round's, on a process with indexing on).
+   */
   wordsOf: TicketHooks['wordsOf'];
   indexer: SearchIndexer;
   /** The searches themselves (searchTickets, views, bulk changes over a search). */
@@ -47,7 +50,7 @@ export function createSearch(
       });
   };
   return {
-    wordsOf: indexing ? (ticket, events) => searchWords(ticket, events) : undefined,
+    wordsOf: indexing ? searchWords : (ticket, events) => (ticket || events.some(isText) ? null : []),
     indexer,
     service: new SearchService(store),
     start() {

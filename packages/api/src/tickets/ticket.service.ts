@@ -112,11 +112,15 @@ export interface TicketHooks {
   onCollision?(): void;
   /** A ticket was created (`ticket` given) or got events; awaited before the write answers (search/ indexes them). */
   onWritten?(ticketId: Types.ObjectId, events: readonly StoredEvent[], ticket?: StoredTicket): Promise<void>;
-  /** search/'s words of a new ticket's texts (`ticket`) or of events' texts: stored on the ticket in the same write. */
+  /**
+   * search/'s words of a new ticket's texts (`ticket`) or of events' texts:
+   * stored on the ticket in the same write. null: texts whose words are not
+   * computed here, so the ticket's words are dropped (its indexing round does it whole).
+   */
   wordsOf?(
     ticket: Pick<StoredTicket, 'subject' | 'description' | 'customerName'> | null,
     events: readonly NewEvent[],
-  ): string[];
+  ): string[] | null;
 }
 
 export interface TicketServiceOptions {

@@ -42,8 +42,8 @@ export interface TicketWrite {
   unset?: readonly string[];
   /** Numbers to take for the change's events (0: a change that makes none). */
   events: number;
-  /** Search's words of the change's texts, added to the ticket's in the same write (TicketHooks.wordsOf). */
-  words?: readonly string[];
+  /** Search's words of the change's texts, added to the ticket's in the same write (TicketHooks.wordsOf); null drops the ticket's words. */
+  words?: readonly string[] | null;
 }
 
 /** Lost compare-and-sets before a caller gives up: enough for dozens of agents on one ticket at once. */
@@ -180,7 +180,8 @@ export class TicketStore {
     const filter: Record<string, unknown> = { ...write.expect, _id: ticket._id, lastSequence: ticket.lastSequence };
     // A ticket without words yet is indexed whole by search's background round: the write expects it still
     // without, so a round that wrote them meanwhile makes it lose, re-read, and add its words to theirs.
-    if (write.words?.length) {
+    if (write.words === null) update.$unset = { ...update.$unset, searchWords: '' };
+    else if (write.words?.length) {
       if (ticket.searchWords) {
         const fresh = wordsToAdd(ticket.searchWords, write.words);
         if (fresh.length) update.$addToSet = { searchWords: { $each: fresh } };

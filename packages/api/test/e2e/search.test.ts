@@ -186,6 +186,24 @@ describe('searchTickets', () => {
     expect(doc!.searchWords).toEqual(expect.arrayContaining(['gazebo', 'obsidian', '~quartzite']));
   });
 
+  it('a text written by a process with SEARCH_INDEXING=off drops the words; the round indexes the ticket whole', async () => {
+    const n = await create({ subject: 'Teapot spout cracked', description: 'Dripping everywhere' });
+    expect(await numbers('teapot')).toEqual([n]);
+    const off = await startTestApi('search', { SEARCH_INDEXING: 'off' });
+    try {
+      const r = await off.gql(RESPOND, { n, m: 'A porcelain replacement ships today' }, agent);
+      expect(r.body.errors).toBeUndefined();
+    } finally {
+      await off.stop();
+    }
+    const tickets = mongoose.connection.db!.collection('tickets');
+    // Not a ticket with half its words: none, so the round takes it.
+    expect((await tickets.findOne({ ticketNumber: n }))!.searchWords).toBeUndefined();
+    expect(await new SearchIndexer(createLogger('silent'), new TicketStore()).indexBacklog()).toBeGreaterThanOrEqual(1);
+    for (const q of ['teapot', 'dripping', 'porcelain'])
+      expect({ q, found: await numbers(q) }).toEqual({ q, found: [n] });
+  });
+
   it("keeps the words of a reply written while a late erasure's round recomputes the ticket's words", async () => {
     const n = await create({ subject: 'Wobbly lantern', customerEmail: 'late.erase@example.com' });
     expect((await api.gql<any>(ERASE, { e: 'late.erase@example.com' }, officer)).body.errors).toBeUndefined();
