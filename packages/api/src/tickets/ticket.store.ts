@@ -266,6 +266,9 @@ export class TicketStore {
     try {
       await events().insertMany(docs, { ordered: true, session });
     } catch (err) {
+      // The write that took these numbers added their texts' words: without the texts, the ticket's words
+      // go (search's round computes them again from the texts it has).
+      if (!session && docs.some((d) => d.message)) await this.forgetWords(docs[0].ticketId).catch(() => undefined);
       if (isDuplicateKeyError(err) && duplicateKeyField(err) === 'ticketId')
         throw new EventsGivenUp(docs[0].ticketId, docs[0].sequence!);
       if (!session)
@@ -275,6 +278,11 @@ export class TicketStore {
         ).catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Drop a ticket's search words (those of texts that were never written among them). */
+  private async forgetWords(ticketId: Types.ObjectId): Promise<void> {
+    await tickets().updateOne({ _id: ticketId, searchWords: { $exists: true } }, { $unset: { searchWords: '' } });
   }
 
   /**

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logging/logger';
 import { SearchIndexer } from '../../src/search/search.indexer';
 import { searchEraser } from '../../src/search/search-eraser';
 import { EventVisibility, TimelineEventKind } from '../../src/tickets/ticket.enums';
-import { TicketStore } from '../../src/tickets/ticket.store';
+import { EventsGivenUp, TicketStore } from '../../src/tickets/ticket.store';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, RESOLVE, RESPOND, agent, codeOf, startTestApi, ticketInput, type TestApi } from '../support/api';
 
@@ -202,6 +202,31 @@ describe('searchTickets', () => {
     expect(await new SearchIndexer(createLogger('silent'), new TicketStore()).indexBacklog()).toBeGreaterThanOrEqual(1);
     for (const q of ['teapot', 'dripping', 'porcelain'])
       expect({ q, found: await numbers(q) }).toEqual({ q, found: [n] });
+  });
+
+  it('the words of a text whose event never landed go with it; the round computes them from the texts there', async () => {
+    const n = await create({ subject: 'Kettle whistle broken' });
+    const store = new TicketStore();
+    const ticket = await store.sequenced((await store.byNumber(n))!);
+    // A writer's compare-and-set won with a reply's words; the feed gave its number up before the event landed.
+    const won = await store.compareAndSet(ticket, { events: 1, words: ['saffron'] });
+    expect(await numbers('saffron')).toEqual([n]);
+    await store.giveUp(ticket._id, [won!.first]);
+    const reply = {
+      _id: new mongoose.Types.ObjectId(),
+      ticketId: ticket._id,
+      at: new Date(),
+      sequence: won!.first,
+      kind: TimelineEventKind.AGENT_RESPONSE,
+      visibility: EventVisibility.PUBLIC,
+      message: 'saffron',
+      pending: true,
+    };
+    await expect(store.insertEvents([reply])).rejects.toThrow(EventsGivenUp);
+    expect(await numbers('saffron')).toEqual([]);
+    expect(await new SearchIndexer(createLogger('silent'), store).indexBacklog()).toBeGreaterThanOrEqual(1);
+    expect(await numbers('kettle')).toEqual([n]);
+    expect(await numbers('saffron')).toEqual([]);
   });
 
   it("keeps the words of a reply written while a late erasure's round recomputes the ticket's words", async () => {
