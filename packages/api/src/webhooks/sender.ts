@@ -43,8 +43,8 @@ const KEPT_MAX = 1_024;
 const agents = new Map<string, http.Agent>();
 const signers = new Map<string, Signer>();
 
-/** Most recently used last; the oldest dropped past KEPT_MAX (`drop` closes it). */
-function kept<T>(cache: Map<string, T>, key: string, make: () => T, drop?: (old: T) => void): T {
+/** Most recently used last; the oldest forgotten past KEPT_MAX. */
+function kept<T>(cache: Map<string, T>, key: string, make: () => T): T {
   const hit = cache.get(key);
   if (hit !== undefined) {
     cache.delete(key);
@@ -53,11 +53,7 @@ function kept<T>(cache: Map<string, T>, key: string, make: () => T, drop?: (old:
   }
   const made = make();
   cache.set(key, made);
-  if (cache.size > KEPT_MAX) {
-    const [oldKey, old] = cache.entries().next().value as [string, T];
-    cache.delete(oldKey);
-    drop?.(old);
-  }
+  if (cache.size > KEPT_MAX) cache.delete(cache.keys().next().value as string);
   return made;
 }
 
@@ -74,7 +70,7 @@ const agentFor = (url: URL, address: string): http.Agent =>
       url.protocol === 'https:'
         ? new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS })
         : new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-    (old) => old.destroy(),
+    // Not destroyed: an attempt may be in flight on it; its idle sockets close themselves after IDLE_SOCKET_MS.
   );
 
 const line = (err: NodeJS.ErrnoException) => `${err.code ?? 'error'}: ${err.message}`.slice(0, 300);
