@@ -28,6 +28,7 @@ import { SlaService } from '../../src/sla/sla.service';
 import { SlaWorker } from '../../src/sla/sla-worker';
 import { TicketStore } from '../../src/tickets/ticket.store';
 import { databaseUri } from '../support/api';
+import { seedOpenTickets } from '../support/sla-seed';
 
 const WORKER = join(__dirname, 'processes/sla-worker.mjs');
 const built = existsSync(join(__dirname, '../../dist/sla/sla-fence.js'));
@@ -63,36 +64,8 @@ describe('the SLA worker: fenced writes, a stalled holder, the paged resync', ()
   const children: ChildProcessWithoutNullStreams[] = [];
 
   /** Open URGENT tickets created `agoMs` ago, with their CREATED events, written through the driver. */
-  async function seed(n: number, agoMs: number, extra: (i: number) => Record<string, unknown> = () => ({})) {
-    const createdAt = new Date(Date.now() - agoMs);
-    const tickets = Array.from({ length: n }, (_, i) => ({
-      _id: new ObjectId(),
-      ticketNumber: `F-${i}-${Math.random().toString(36).slice(2, 8)}`,
-      subject: 'Printer on fire',
-      description: 'Customer words that must stay out of the logs',
-      status: 'OPEN',
-      priority: 'URGENT',
-      source: 'API',
-      customerEmail: 'someone@example.com',
-      createdAt,
-      updatedAt: createdAt,
-      ...extra(i),
-    }));
-    await db().collection('tickets').insertMany(tickets);
-    await db()
-      .collection('ticket_events')
-      .insertMany(
-        tickets.map((t) => ({
-          _id: new ObjectId(),
-          ticketId: t._id,
-          at: createdAt,
-          kind: 'CREATED',
-          visibility: 'PUBLIC',
-          pending: false,
-        })),
-      );
-    return tickets;
-  }
+  const seed = (n: number, agoMs: number, extra?: (i: number) => Record<string, unknown>) =>
+    seedOpenTickets(n, agoMs, { prefix: 'F', extra });
 
   async function reset(version: number) {
     for (const c of ['tickets', 'ticket_events', 'ticket_sla', 'sla_meta', 'sla_policies', 'sweep_leases'])

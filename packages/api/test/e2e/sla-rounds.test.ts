@@ -10,7 +10,6 @@
 // Failures of the database are played by making one driver call of the
 // worker's process fail (a crash between two statements, a lost connection).
 import mongoose from 'mongoose';
-import { ObjectId } from 'mongodb';
 import { connectDatabase } from '../../src/db/connection';
 import { FeedService } from '../../src/feed/feed.service';
 import { createLogger } from '../../src/logging/logger';
@@ -20,6 +19,7 @@ import { SlaWorker } from '../../src/sla/sla-worker';
 import { TicketSlaStateModel } from '../../src/sla/ticket-sla.model';
 import { TimelineEventModel } from '../../src/tickets/timeline-event.model';
 import { databaseUri } from '../support/api';
+import { seedOpenTickets } from '../support/sla-seed';
 
 const MIN = 60_000;
 const policy = (firstResponseMinutes: number) => ({
@@ -45,37 +45,7 @@ describe('the SLA worker across pages and crashes', () => {
   };
 
   /** Open URGENT tickets created `agoMs` ago, numbered, with their CREATED events (number 1). */
-  async function seed(n: number, agoMs: number) {
-    const createdAt = new Date(Date.now() - agoMs);
-    const tickets = Array.from({ length: n }, (_, i) => ({
-      _id: new ObjectId(),
-      ticketNumber: `R-${i}-${Math.random().toString(36).slice(2, 8)}`,
-      subject: 's',
-      description: 'd',
-      status: 'OPEN',
-      priority: 'URGENT',
-      source: 'API',
-      customerEmail: 'someone@example.com',
-      createdAt,
-      updatedAt: createdAt,
-      lastSequence: 1,
-    }));
-    await db().collection('tickets').insertMany(tickets);
-    await db()
-      .collection('ticket_events')
-      .insertMany(
-        tickets.map((t) => ({
-          _id: new ObjectId(),
-          ticketId: t._id,
-          at: createdAt,
-          sequence: 1,
-          kind: 'CREATED',
-          visibility: 'PUBLIC',
-          pending: false,
-        })),
-      );
-    return tickets;
-  }
+  const seed = (n: number, agoMs: number) => seedOpenTickets(n, agoMs, { prefix: 'R', numbered: true });
 
   async function reset(firstResponseMinutes: number) {
     for (const w of workers.splice(0)) await w.stop();

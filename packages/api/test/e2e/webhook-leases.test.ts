@@ -12,6 +12,7 @@ import { FeedService } from '../../src/feed/feed.service';
 import { encodeFeedCursor } from '../../src/feed/feed-cursor';
 import { currentFeedId } from '../../src/feed/feed-id';
 import { databaseUri } from '../support/api';
+import { newWebhook as newWebhookOf, storedWebhook } from '../support/webhook-docs';
 
 const LEASE_MS = 3_000;
 const commands: CommandStartedEvent[] = [];
@@ -23,28 +24,8 @@ const outcome = (status: WebhookDeliveryStatus, responseStatus: number | null) =
   error: responseStatus === 200 ? null : 'HTTP 500',
 });
 
-async function newWebhook(): Promise<mongoose.Types.ObjectId> {
-  const _id = new mongoose.Types.ObjectId();
-  await webhooksCollection().insertOne({
-    _id,
-    url: 'http://127.0.0.1:9/hook',
-    kinds: [],
-    enabled: true,
-    createdAt: new Date(),
-    owner: 'leases',
-    lastError: null,
-    secret: 'whsec_x',
-    cursor: 0,
-    failures: 0,
-    retryDelayMs: 0,
-    leaseOwner: null,
-    fence: 0,
-    stamp: 'fresh',
-    epoch: 0,
-  });
-  return _id;
-}
-const stored = async (id: mongoose.Types.ObjectId) => (await webhooksCollection().findOne({ _id: id }))!;
+const newWebhook = () => newWebhookOf('leases');
+const stored = storedWebhook;
 
 describe('webhook leases and delivery records', () => {
   const first = new Leases('process-a', LEASE_MS);

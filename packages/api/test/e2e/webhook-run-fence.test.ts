@@ -8,38 +8,18 @@ import { TimelineEventKind } from '../../src/tickets/ticket.enums';
 import type { FeedChange } from '../../src/feed/feed.service';
 import { recordDelivered } from '../../src/webhooks/delivery-record';
 import { settleRun, type Delivered } from '../../src/webhooks/delivery-settle';
-import { webhooksCollection } from '../../src/webhooks/durable';
 import { WebhookDeliveryModel, WebhookDeliveryStatus } from '../../src/webhooks/webhook-delivery.model';
 import { Leases } from '../../src/webhooks/webhook.lease';
 import { databaseUri } from '../support/api';
+import { newWebhook as newWebhookOf, storedWebhook } from '../support/webhook-docs';
 
 const LEASE_MS = 3_000;
 const db = () => mongoose.connection.db!;
 const records = (webhookId: mongoose.Types.ObjectId) =>
   db().collection('webhook_deliveries').find({ webhookId }).sort({ seq: 1 }).toArray();
 
-async function newWebhook(): Promise<mongoose.Types.ObjectId> {
-  const _id = new mongoose.Types.ObjectId();
-  await webhooksCollection().insertOne({
-    _id,
-    url: 'http://127.0.0.1:9/hook',
-    kinds: [],
-    enabled: true,
-    createdAt: new Date(),
-    owner: 'fence',
-    lastError: null,
-    secret: 'whsec_x',
-    cursor: 0,
-    failures: 0,
-    retryDelayMs: 0,
-    leaseOwner: null,
-    fence: 0,
-    stamp: 'fresh',
-    epoch: 0,
-  });
-  return _id;
-}
-const stored = async (id: mongoose.Types.ObjectId) => (await webhooksCollection().findOne({ _id: id }))!;
+const newWebhook = () => newWebhookOf('fence');
+const stored = storedWebhook;
 const delivered = (seqs: number[]): Delivered[] =>
   seqs.map((seq) => ({
     change: { seq, event: { _id: new mongoose.Types.ObjectId(), kind: TimelineEventKind.CREATED } } as FeedChange,
