@@ -2,7 +2,8 @@
 // size. Seeds BENCH_SEARCH_SIZES tickets (default 10 000, then 100 000: the
 // same database grown) of 5 events each with varied text from a fixed-seed
 // generator (support words, a long tail of rare words, names with accents,
-// emails), written in bulk with the driver, each ticket with the words
+// emails), written in bulk with the driver (BENCH_SEARCH_SEED_BATCH tickets
+// a call, default 2 000), each ticket with the words
 // the API's own analyser gives its texts (dist/search/search-words.js: the
 // `searchWords` a create and its replies and notes would have written), not
 // through the API (100 000 creates take hours on jongodb). At each size: p50/p95/p99 and CPU per query (API server and
@@ -28,8 +29,14 @@ const QUERIES = Number(process.env.BENCH_SEARCH_QUERIES ?? 300);
 const CREATE_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CREATE_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const TOKEN = 'bench-search-agent-token-0123456789abcdef';
-/** Tickets per bulk write. */
-const BATCH = 100;
+/**
+ * Tickets per bulk write (BENCH_SEARCH_SEED_BATCH; their events go in one
+ * insertMany too). On jongodb each insert is checked against every document
+ * already there, and a statement adds its own overhead: measured to 15 000
+ * documents, batches of 100 cost about ten times the engine CPU of batches
+ * of 1 000, and batches of 5 000 about half that again.
+ */
+const BATCH = Number(process.env.BENCH_SEARCH_SEED_BATCH ?? 2000);
 /**
  * Seconds of seeding allowed in all: jongodb keeps a collection as a list and
  * checks every insert's _id against all of it, so an insert costs in
