@@ -4,23 +4,13 @@
 // callers who see internal events and callers who do not. The tickets'
 // writes store them in the same statement as the text (TicketHooks.wordsOf).
 import { ERASED_TEXT } from '../customers/placeholders';
-import { EventVisibility, TimelineEventKind, visibilityOf } from '../tickets/ticket.enums';
+import { EventVisibility, RECORD_KINDS, TimelineEventKind, visibilityOf } from '../tickets/ticket.enums';
 import type { StoredEvent, StoredTicket } from '../tickets/ticket.mappers';
 import { MAX_SEARCH_WORDS } from '../tickets/ticket.store';
 import { terms } from './analyzer';
 
 /** Before a word of an internal text: `~refund` is found only by callers who see internal events. */
 export const INTERNAL_MARK = '~';
-
-/** Events whose message is not the customer's or the agents' words, but a record of a change. */
-const NOT_TEXT: ReadonlySet<string> = new Set([
-  TimelineEventKind.ASSIGNED,
-  TimelineEventKind.RENUMBERED,
-  TimelineEventKind.ERASED,
-  TimelineEventKind.TAGGED,
-  TimelineEventKind.PRIORITY_CHANGED,
-  TimelineEventKind.SLA_BREACHED,
-]);
 
 /** A ticket's own texts, as search reads them. */
 export type TicketTexts = Partial<
@@ -33,7 +23,7 @@ export type EventText = Pick<StoredEvent, 'kind' | 'message'> & Partial<Pick<Sto
 
 /** Whether an event's message is someone's words (not an erased placeholder, not a record of a change). */
 export const isText = (e: Pick<StoredEvent, 'kind' | 'message'>): e is typeof e & { message: string } =>
-  !!e.message && e.message !== ERASED_TEXT && !NOT_TEXT.has(e.kind);
+  !!e.message && e.message !== ERASED_TEXT && !RECORD_KINDS.has(e.kind);
 
 const isInternal = (e: EventText): boolean =>
   (e.visibility ?? visibilityOf(e.kind as TimelineEventKind)) === EventVisibility.INTERNAL;

@@ -59,6 +59,16 @@ const INTERNAL_KINDS: ReadonlySet<TimelineEventKind> = new Set([
 ]);
 
 /** The one rule: notes and assignments are the agents' own business; everything else the customer sees. */
+/** Events whose message is a record of a change (who, which tag, what priority), not someone's words. */
+export const RECORD_KINDS: ReadonlySet<string> = new Set([
+  TimelineEventKind.ASSIGNED,
+  TimelineEventKind.RENUMBERED,
+  TimelineEventKind.ERASED,
+  TimelineEventKind.TAGGED,
+  TimelineEventKind.PRIORITY_CHANGED,
+  TimelineEventKind.SLA_BREACHED,
+]);
+
 export const visibilityOf = (kind: TimelineEventKind): EventVisibility =>
   INTERNAL_KINDS.has(kind) ? EventVisibility.INTERNAL : EventVisibility.PUBLIC;
 

@@ -27,7 +27,7 @@ import type { Logger } from '../logging/logger';
 import { CounterModel } from './counter.model';
 import { DEFAULT_FORMAT, type NumberFormat } from './ticket-number';
 import { legacySequences, SKIPPED_KIND } from './event-seq';
-import { EventVisibility } from './ticket.enums';
+import { EventVisibility, RECORD_KINDS } from './ticket.enums';
 import { Ticket, TicketModel } from './ticket.model';
 import { TimelineEventModel } from './timeline-event.model';
 import type { SequencedTicket, StoredEvent, StoredTicket } from './ticket.mappers';
@@ -185,6 +185,8 @@ export class TicketStore {
       if (ticket.searchWords) {
         const fresh = wordsToAdd(ticket.searchWords, write.words);
         if (fresh.length) update.$addToSet = { searchWords: { $each: fresh } };
+        // Still with words: dropped meanwhile (forgetWords, which leaves lastSequence), they are the round's to redo whole.
+        filter.searchWords = { $exists: true };
       } else filter.searchWords = { $exists: false };
     }
     const res = await tickets().updateOne(filter, update);
@@ -268,7 +270,8 @@ export class TicketStore {
     } catch (err) {
       // The write that took these numbers added their texts' words: without the texts, the ticket's words
       // go (search's round computes them again from the texts it has).
-      if (!session && docs.some((d) => d.message)) await this.forgetWords(docs[0].ticketId).catch(() => undefined);
+      if (!session && docs.some((d) => d.message && !RECORD_KINDS.has(d.kind)))
+        await this.forgetWords(docs[0].ticketId).catch(() => undefined);
       if (isDuplicateKeyError(err) && duplicateKeyField(err) === 'ticketId')
         throw new EventsGivenUp(docs[0].ticketId, docs[0].sequence!);
       if (!session)
@@ -282,7 +285,11 @@ export class TicketStore {
 
   /** Drop a ticket's search words (those of texts that were never written among them). */
   private async forgetWords(ticketId: Types.ObjectId): Promise<void> {
-    await tickets().updateOne({ _id: ticketId, searchWords: { $exists: true } }, { $unset: { searchWords: '' } });
+    // An erased ticket keeps its empty list: search's round leaves erased tickets alone.
+    await tickets().updateOne(
+      { _id: ticketId, searchWords: { $exists: true }, erasedAt: { $exists: false } },
+      { $unset: { searchWords: '' } },
+    );
   }
 
   /**

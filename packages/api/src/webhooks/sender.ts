@@ -193,7 +193,10 @@ async function post(
     if (abort?.aborted) return onAbort();
     abort?.addEventListener('abort', onAbort);
     req.on('error', (err: NodeJS.ErrnoException) =>
-      done({ ok: false, error: line(err) }, req.reusedSocket && !answered && err.code === 'ECONNRESET'),
+      done(
+        { ok: false, error: line(err) },
+        req.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE'),
+      ),
     );
     // Nothing is written before the connection is up and the lease still ours.
     req.once('socket', (socket) => {

@@ -172,11 +172,11 @@ describe('searchTickets', () => {
     const tickets = mongoose.connection.db!.collection('tickets');
     // As an older version, or a process with SEARCH_INDEXING=off, left it.
     expect((await tickets.updateOne({ ticketNumber: n }, { $unset: { searchWords: '' } })).modifiedCount).toBe(1);
-    expect(await numbers('gazebo')).toEqual([]);
-    // A reply before the round: the round indexes it with the rest, none of it lost.
+    // A reply before the round: the round indexes it with the rest, none of it lost. (The API's own round runs
+    // every 10 s and may come first: what is asserted is the outcome, not which round did it.)
     expect((await api.gql(NOTE, { n, m: 'quartzite countertop, check stock' }, agent)).body.errors).toBeUndefined();
     const indexer = new SearchIndexer(createLogger('silent'), new TicketStore());
-    expect(await indexer.indexBacklog()).toBeGreaterThanOrEqual(1);
+    await indexer.indexBacklog();
     for (const q of ['gazebo', 'screws', 'obsidian', 'quartzite'])
       expect({ q, found: await numbers(q) }).toEqual({ q, found: [n] });
     // Idempotent: the next round has nothing of it to do.
@@ -196,10 +196,8 @@ describe('searchTickets', () => {
     } finally {
       await off.stop();
     }
-    const tickets = mongoose.connection.db!.collection('tickets');
-    // Not a ticket with half its words: none, so the round takes it.
-    expect((await tickets.findOne({ ticketNumber: n }))!.searchWords).toBeUndefined();
-    expect(await new SearchIndexer(createLogger('silent'), new TicketStore()).indexBacklog()).toBeGreaterThanOrEqual(1);
+    // Not a ticket with half its words: none, so a round (this one, or the API's own) takes it whole.
+    await new SearchIndexer(createLogger('silent'), new TicketStore()).indexBacklog();
     for (const q of ['teapot', 'dripping', 'porcelain'])
       expect({ q, found: await numbers(q) }).toEqual({ q, found: [n] });
   });
@@ -211,6 +209,8 @@ describe('searchTickets', () => {
     // A writer's compare-and-set won with a reply's words; the feed gave its number up before the event landed.
     const won = await store.compareAndSet(ticket, { events: 1, words: ['saffron'] });
     expect(await numbers('saffron')).toEqual([n]);
+    // Another writer read the ticket with those words, and writes after they were dropped.
+    const other = await store.sequenced((await store.byNumber(n))!);
     await store.giveUp(ticket._id, [won!.first]);
     const reply = {
       _id: new mongoose.Types.ObjectId(),
@@ -224,7 +224,9 @@ describe('searchTickets', () => {
     };
     await expect(store.insertEvents([reply])).rejects.toThrow(EventsGivenUp);
     expect(await numbers('saffron')).toEqual([]);
-    expect(await new SearchIndexer(createLogger('silent'), store).indexBacklog()).toBeGreaterThanOrEqual(1);
+    // Its words alone would make a ticket that looks indexed and is not: it loses, reads again, and leaves them to the round.
+    expect(await store.compareAndSet(other, { events: 0, words: ['nutmeg'] })).toBeNull();
+    await new SearchIndexer(createLogger('silent'), store).indexBacklog();
     expect(await numbers('kettle')).toEqual([n]);
     expect(await numbers('saffron')).toEqual([]);
   });
