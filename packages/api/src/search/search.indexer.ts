@@ -43,7 +43,11 @@ export async function rewriteWords(
     const ticket = await store.sequenced(found);
     const events = await store.eventsOf([ticketId]);
     if (!allLanded(events, ticket.lastSequence)) return 'skipped';
-    const words = searchWords(ticket, events);
+    // In the order they were written: past the cap, the latest texts' words are the ones left out.
+    const words = searchWords(
+      ticket,
+      [...events].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0)),
+    );
     if (sameWords(ticket.searchWords, words)) return 'unchanged';
     if (await store.compareAndSet(ticket, { expect, set: { searchWords: words }, events: 0 })) return 'written';
     await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
