@@ -154,7 +154,14 @@ describeBrowser('reference web client in Chromium', () => {
     const messages: string[] = [];
     fresh.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
     fresh.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
-    fresh.on('requestfailed', (r) => messages.push(`requestfailed: ${r.url()}`));
+    // A request the next navigation cancels (the favicon, fetched after the page is idle) is not the page's fault;
+    // a request the server refuses or fails is.
+    fresh.on('requestfailed', (r) => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') messages.push(`requestfailed: ${r.url()}`);
+    });
+    fresh.on('response', (r) => {
+      if (r.status() >= 400) messages.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
     for (const path of ['/track', `/create?${chatLink('chat-console')}&name=Ada&email=ada%40example.com`]) {
       await fresh.goto(`${base}${path}`, { waitUntil: 'networkidle' });
     }
