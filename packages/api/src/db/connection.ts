@@ -2,7 +2,9 @@
 // database away a request gets SERVICE_UNAVAILABLE after dbTimeoutMs,
 // and the driver reconnects by itself when it is back.
 import mongoose from 'mongoose';
+import type { Collection, CreateIndexesOptions } from 'mongodb';
 import type { Logger } from '../logging/logger';
+import type { ListedIndex } from './index-diff';
 import { installRequestComments } from './request-comment';
 
 mongoose.set('strictQuery', true);
@@ -53,17 +55,35 @@ export async function pingDatabase(timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * What db/ needs of a model: its indexes and its collection's name. Each
- * capability lists its models in its own models.ts; the composition root
+ * What db/ needs of a model: the indexes it declares that its collection
+ * lacks, a way to build them, and its collection's name. Each capability
+ * lists its models in its own models.ts; the composition root
  * (src/capabilities.ts) hands them all here, so db/ imports none of them.
+ * Mongoose models have both methods (`syncIndexes` uses them the same way);
+ * `ticketIndexes` (tickets/) gives the same two for plain specs.
  */
 export interface IndexedModel {
-  createIndexes(): Promise<unknown>;
+  diffIndexes(options: { indexOptionsToCreate: true }): Promise<{ toCreate: unknown[] }>;
+  /** Builds these (or, without them, every declared index). Mongoose reads `toCreate` though its types do not list it. */
+  createIndexes(options?: CreateIndexesOptions & { toCreate?: unknown[] }): Promise<unknown>;
   readonly collection: { readonly collectionName: string };
 }
 
+/** The indexes a collection has; none when it does not exist yet. */
+export async function listIndexes(collection: Collection): Promise<ListedIndex[]> {
+  try {
+    return (await collection.listIndexes().toArray()) as ListedIndex[];
+  } catch (err) {
+    if ((err as { codeName?: string }).codeName === 'NamespaceNotFound') return [];
+    throw err;
+  }
+}
+
 /**
- * Build the indexes of these models. The unique ticketNumber index cannot be built over
+ * Build the indexes of these models that the database lacks (one listing
+ * per model, then only the missing ones: a restart over a large collection
+ * on the embedded engine would otherwise re-check every unique index once
+ * per declared index). The unique ticketNumber index cannot be built over
  * duplicate numbers left by older software: then say so clearly and keep
  * serving (new tickets are still protected by the collision retry).
  */
@@ -71,7 +91,8 @@ export async function ensureIndexes(models: readonly IndexedModel[], log: Logger
   let healthy = true;
   for (const model of models) {
     try {
-      await model.createIndexes();
+      const { toCreate } = await model.diffIndexes({ indexOptionsToCreate: true });
+      if (toCreate.length > 0) await model.createIndexes({ toCreate });
     } catch (err) {
       healthy = false;
       log.error(

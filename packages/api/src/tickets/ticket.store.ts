@@ -22,7 +22,8 @@ import type {
 import mongoose, { type ClientSession, type Types } from 'mongoose';
 import { serviceUnavailable } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
-import type { IndexedModel } from '../db/connection';
+import { listIndexes, type IndexedModel } from '../db/connection';
+import { missingIndexes, type DeclaredIndex } from '../db/index-diff';
 import type { Logger } from '../logging/logger';
 import { CounterModel } from './counter.model';
 import { DEFAULT_FORMAT, type NumberFormat } from './ticket-number';
@@ -629,12 +630,17 @@ export function ticketIndexes(
   on: 'tickets' | 'events' = 'tickets',
 ): IndexedModel {
   const collection = () => (on === 'tickets' ? tickets() : events());
+  type Spec = (typeof specs)[number];
   return {
     get collection() {
       return collection();
     },
-    async createIndexes() {
-      for (const { key, options } of specs) await collection().createIndex(key, options);
+    async diffIndexes() {
+      return { toCreate: missingIndexes(specs as readonly (Spec & DeclaredIndex)[], await listIndexes(collection())) };
+    },
+    async createIndexes(options?: { toCreate?: unknown[] }) {
+      for (const { key, options: o } of (options?.toCreate as Spec[] | undefined) ?? specs)
+        await collection().createIndex(key, o);
     },
   };
 }
