@@ -11,6 +11,7 @@
 // least every idleMaxMs, so what another process left (a stopped holder's
 // job) is still found within that.
 import type { Logger } from '../logging/logger';
+import { outsideRequest } from '../telemetry/tracing';
 
 /** The wait after a round: back to the interval after work, doubled (up to the most) after an idle one. */
 export function nextWait(current: number, intervalMs: number, idleMaxMs: number, idle: boolean): number {
@@ -46,10 +47,14 @@ export class Rounds {
     this.kick();
   }
 
-  /** A round now, or right after the one running (work that came in during it is not left for the timer); ends any back-off. */
+  /**
+   * A round now, or right after the one running (work that came in during it is not left for the timer); ends any back-off.
+   * Often called by a request that made work: the rounds are not that request's (its id would tag every later round's logs
+   * and database commands), so they run outside it.
+   */
   kick(): void {
     this.wait = this.intervalMs;
-    this.run();
+    outsideRequest(() => this.run());
   }
 
   private run(): void {

@@ -5,6 +5,7 @@
 import { nextWait, Rounds } from '../../src/db/rounds';
 import { FeedSequencer, GATHER_MS, SWEEP_IDLE_MAX_MS, SWEEP_MS } from '../../src/feed/sequencer';
 import { createLogger } from '../../src/logging/logger';
+import { currentRequestId, withRequestId } from '../../src/telemetry/tracing';
 
 const log = createLogger('silent');
 
@@ -51,6 +52,25 @@ describe('idle back-off', () => {
     await rounds.stop();
     await jest.advanceTimersByTimeAsync(10_000);
     expect(at).toHaveLength(10);
+  });
+
+  it('Rounds kicked by a request run outside it: no later round carries its id (logs, database comments)', async () => {
+    const ids: (string | undefined)[] = [];
+    const rounds = new Rounds(
+      'test',
+      1_000,
+      async () => {
+        ids.push(currentRequestId());
+        return true;
+      },
+      log,
+    );
+    withRequestId('a-request', () => rounds.kick());
+    withRequestId('another-request', () => rounds.kick()); // while the first round runs: the next one at once
+    await jest.advanceTimersByTimeAsync(2_000);
+    await rounds.stop();
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    expect(ids.filter((id) => id !== undefined)).toEqual([]);
   });
 
   it('Rounds without idleMaxMs keep the interval; a failed round does too', async () => {
