@@ -124,7 +124,9 @@ describeBuilt('webhooks do not wait on each other', () => {
     console.log(
       `fast webhook beside ${SLOW_HOOKS} unanswering ones of another owner, 8 senders: ${waits.join(', ')} ms`,
     );
-    expect(slow.requests.length).toBe(2); // served while the busy owner's two senders still waited
+    // Served while the busy owner's two senders still waited. An attempt gives up after 10 s and the
+    // senders move to the owner's next slow webhooks (a very busy machine gets there), never more than two at once.
+    expect(slow.requests.length).toBeGreaterThanOrEqual(2);
     expect(slow.maxInFlight).toBeLessThanOrEqual(2); // 8 / 4 per owner
     slow.release();
   }, 120_000);

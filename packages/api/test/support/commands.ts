@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandStartedEvent, MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
+import { withRequestId } from '../../src/telemetry/tracing';
 
 /** The URI with the driver's command events switched on (a standard connection-string option). */
 export function monitoredUri(uri: string): string {
@@ -37,8 +38,33 @@ export async function commandsOfRequests(
   client.on('commandStarted', listener);
   try {
     await fn({ 'x-request-id': id });
+    // "Nothing sent" must mean nothing: prove this process tags a request's commands at all
+    // (an old server or a driver without the hook leaves them untagged, and every count zero).
+    if (seen.length === 0) await provesTagging(client);
   } finally {
     client.off('commandStarted', listener);
   }
   return seen;
+}
+
+/** Throws unless a command sent within a request carries that request's id. */
+async function provesTagging(client: MongoClient): Promise<void> {
+  const probe = `probe-${randomUUID()}`;
+  let tagged = false;
+  const listener = (e: CommandStartedEvent) => {
+    if ((e.command as { comment?: unknown }).comment === probe) tagged = true;
+  };
+  client.on('commandStarted', listener);
+  try {
+    await withRequestId(probe, () =>
+      client
+        .db()
+        .collection('tickets')
+        .findOne({ _id: null as never }),
+    );
+  } finally {
+    client.off('commandStarted', listener);
+  }
+  if (!tagged)
+    throw new Error('commandsOfRequests: commands are not tagged with the request id here; counts would prove nothing');
 }
