@@ -4,7 +4,7 @@
 import mongoose from 'mongoose';
 import type { Collection, CreateIndexesOptions } from 'mongodb';
 import type { Logger } from '../logging/logger';
-import type { ListedIndex } from './index-diff';
+import { indexesToRequest, type DeclaredIndex, type ListedIndex } from './index-diff';
 import { installRequestComments } from './request-comment';
 
 mongoose.set('strictQuery', true);
@@ -55,24 +55,24 @@ export async function pingDatabase(timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * What db/ needs of a model: the indexes it declares that its collection
- * lacks, a way to build them, and its collection's name. Each capability
- * lists its models in its own models.ts; the composition root
- * (src/capabilities.ts) hands them all here, so db/ imports none of them.
- * Mongoose models have both methods (`syncIndexes` uses them the same way);
- * `ticketIndexes` (tickets/) gives the same two for plain specs.
+ * What db/ needs of a model: the indexes it declares (Mongoose's
+ * `schema.indexes()`: key and options), a way to build some of them, and
+ * its collection. Each capability lists its models in its own models.ts;
+ * the composition root (src/capabilities.ts) hands them all here, so db/
+ * imports none of them. `ticketIndexes` (tickets/) gives the same for
+ * plain specs.
  */
 export interface IndexedModel {
-  diffIndexes(options: { indexOptionsToCreate: true }): Promise<{ toCreate: unknown[] }>;
-  /** Builds these (or, without them, every declared index). Mongoose reads `toCreate` though its types do not list it. */
+  readonly schema: { indexes(): ReadonlyArray<readonly [unknown, unknown]> };
+  /** Builds these [key, options] pairs (or, without them, every declared index). Mongoose reads `toCreate` though its types do not list it. */
   createIndexes(options?: CreateIndexesOptions & { toCreate?: unknown[] }): Promise<unknown>;
   readonly collection: { readonly collectionName: string };
 }
 
-/** The indexes a collection has; none when it does not exist yet. */
-export async function listIndexes(collection: Collection): Promise<ListedIndex[]> {
+/** The indexes a collection has (asked of the primary); none when it does not exist yet. */
+async function listIndexes(collection: IndexedModel['collection']): Promise<ListedIndex[]> {
   try {
-    return (await collection.listIndexes().toArray()) as ListedIndex[];
+    return (await (collection as Collection).listIndexes({ readPreference: 'primary' }).toArray()) as ListedIndex[];
   } catch (err) {
     if ((err as { codeName?: string }).codeName === 'NamespaceNotFound') return [];
     throw err;
@@ -80,19 +80,19 @@ export async function listIndexes(collection: Collection): Promise<ListedIndex[]
 }
 
 /**
- * Build the indexes of these models that the database lacks (one listing
- * per model, then only the missing ones: a restart over a large collection
- * on the embedded engine would otherwise re-check every unique index once
- * per declared index). The unique ticketNumber index cannot be built over
- * duplicate numbers left by older software: then say so clearly and keep
- * serving (new tickets are still protected by the collision retry).
+ * Ask the database for the indexes of these models it may lack
+ * (db/index-diff.ts: every unique one, and those not listed), one listing
+ * per model. The unique ticketNumber index cannot be built over duplicate
+ * numbers left by older software: then say so clearly and keep serving
+ * (new tickets are still protected by the collision retry).
  */
 export async function ensureIndexes(models: readonly IndexedModel[], log: Logger): Promise<{ healthy: boolean }> {
   let healthy = true;
   for (const model of models) {
     try {
-      const { toCreate } = await model.diffIndexes({ indexOptionsToCreate: true });
-      if (toCreate.length > 0) await model.createIndexes({ toCreate });
+      const declared = model.schema.indexes().map(([key, options]) => ({ key, options }) as DeclaredIndex);
+      const toCreate = indexesToRequest(declared, await listIndexes(model.collection));
+      if (toCreate.length > 0) await model.createIndexes({ toCreate: toCreate.map((d) => [d.key, d.options]) });
     } catch (err) {
       healthy = false;
       log.error(

@@ -1,9 +1,12 @@
-// Which declared indexes a collection lacks. Asking the database to build
-// an index it already has is free on MongoDB but not on the embedded
-// engine, where every createIndexes re-checks each unique index over the
-// whole collection (minutes at 50 000 events): a start builds only what
-// is missing. Same rule as Mongoose's diffIndexes (key order, then the
-// options that change what an index holds), so both kinds of model agree.
+// Which declared indexes a start asks the database for. Asking for an index
+// it already has is free on MongoDB but not on the embedded engine, where
+// every createIndexes re-checks each unique index over the whole
+// collection (minutes at 50 000 events): so an index already listed is not
+// asked for again (the same match as Mongoose's diffIndexes: key order,
+// then the options that change what an index holds). Except a unique one:
+// listIndexes also lists an index another process is still building, and
+// only asking for it waits for that build and fails with it, so a start
+// never serves believing a uniqueness the database may not have.
 
 /** An index as declared: its key and its creation options. */
 export interface DeclaredIndex {
@@ -38,7 +41,7 @@ export function sameIndex(declared: DeclaredIndex, listed: ListedIndex): boolean
   return MEANINGFUL_OPTIONS.every((name) => deepEqual(normal(declared.options[name]), normal(listed[name])));
 }
 
-/** The declared indexes none of the listed ones matches. */
-export function missingIndexes<T extends DeclaredIndex>(declared: readonly T[], listed: readonly ListedIndex[]): T[] {
-  return declared.filter((d) => !listed.some((l) => sameIndex(d, l)));
+/** The declared indexes to ask for: every unique one, and the others none of the listed ones matches. */
+export function indexesToRequest<T extends DeclaredIndex>(declared: readonly T[], listed: readonly ListedIndex[]): T[] {
+  return declared.filter((d) => d.options.unique === true || !listed.some((l) => sameIndex(d, l)));
 }

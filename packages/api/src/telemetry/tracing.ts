@@ -156,10 +156,13 @@ export function currentRequestId(): string | undefined {
 /**
  * Runs `fn` outside any request: a timer or loop it starts (the feed's
  * sequencer, nudged by a write) is background work, not the request's,
- * however long it runs.
+ * however long it runs: neither its id nor its trace (spans started there
+ * are roots, not the request's children).
  */
 export function outsideRequest<T>(fn: () => T): T {
-  return requestContext.exit(fn);
+  if (!tracing) return requestContext.exit(fn);
+  const { api } = tracing;
+  return requestContext.exit(() => api.context.with(api.ROOT_CONTEXT, fn));
 }
 
 /** Runs `fn` with this request id on the current span and every span started inside. */

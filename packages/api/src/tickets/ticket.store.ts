@@ -22,8 +22,7 @@ import type {
 import mongoose, { type ClientSession, type Types } from 'mongoose';
 import { serviceUnavailable } from '../errors/api-errors';
 import { duplicateKeyField, isDuplicateKeyError, type DuplicateKeyError } from '../errors/duplicate-key';
-import { listIndexes, type IndexedModel } from '../db/connection';
-import { missingIndexes, type DeclaredIndex } from '../db/index-diff';
+import type { IndexedModel } from '../db/connection';
 import type { Logger } from '../logging/logger';
 import { CounterModel } from './counter.model';
 import { DEFAULT_FORMAT, type NumberFormat } from './ticket-number';
@@ -630,17 +629,16 @@ export function ticketIndexes(
   on: 'tickets' | 'events' = 'tickets',
 ): IndexedModel {
   const collection = () => (on === 'tickets' ? tickets() : events());
-  type Spec = (typeof specs)[number];
   return {
     get collection() {
       return collection();
     },
-    async diffIndexes() {
-      return { toCreate: missingIndexes(specs as readonly (Spec & DeclaredIndex)[], await listIndexes(collection())) };
-    },
+    schema: { indexes: () => specs.map(({ key, options }) => [key, options] as const) },
     async createIndexes(options?: { toCreate?: unknown[] }) {
-      for (const { key, options: o } of (options?.toCreate as Spec[] | undefined) ?? specs)
-        await collection().createIndex(key, o);
+      const pairs =
+        (options?.toCreate as [IndexSpecification, CreateIndexesOptions][] | undefined) ??
+        specs.map((s) => [s.key, s.options] as const);
+      for (const [key, o] of pairs) await collection().createIndex(key, o);
     },
   };
 }

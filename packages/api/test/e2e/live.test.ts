@@ -149,6 +149,7 @@ describe('live updates in one process', () => {
     // Subscribed once a change reaches it: a ticket made before the server took the subscription is
     // (rightly) not sent, so make one until one arrives, rather than guess how long subscribing takes.
     for (let tries = 0; changes.values.length === 0; tries++) {
+      expect(changes.ended).toBeUndefined();
       expect(tries).toBeLessThan(10);
       await api.gql(CREATE, { input: ticketInput() });
       await until(() => changes.values.length > 0, 3_000).catch(() => undefined);

@@ -1,5 +1,5 @@
 // Which declared indexes a start builds: only those the collection lacks.
-import { missingIndexes, sameIndex } from '../../src/db/index-diff';
+import { indexesToRequest, sameIndex } from '../../src/db/index-diff';
 
 const listed = (key: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   v: 2,
@@ -39,16 +39,18 @@ describe('index diff', () => {
     ).toBe(false);
   });
 
-  it('lists what no listed index matches, in declared order', () => {
+  it('asks for what no listed index matches, and for every unique one (listed may mean still being built), in declared order', () => {
     const declared = [
       { key: { a: 1 }, options: {} },
       { key: { b: 1 }, options: { unique: true } },
       { key: { c: 1 }, options: {} },
     ];
-    expect(missingIndexes(declared, [listed({ _id: 1 }), listed({ b: 1 }), listed({ c: 1 })])).toEqual([
-      declared[0],
-      declared[1],
-    ]);
-    expect(missingIndexes(declared, [])).toEqual(declared);
+    expect(
+      indexesToRequest(declared, [listed({ _id: 1 }), listed({ b: 1 }, { unique: true }), listed({ c: 1 })]),
+    ).toEqual([declared[0], declared[1]]);
+    expect(
+      indexesToRequest(declared, [listed({ a: 1 }), listed({ b: 1 }, { unique: true }), listed({ c: 1 })]),
+    ).toEqual([declared[1]]);
+    expect(indexesToRequest(declared, [])).toEqual(declared);
   });
 });
