@@ -143,9 +143,15 @@ describe('customerData', () => {
       async () => receiver.requests.filter((r) => r.body.includes(n)).length >= 2,
     );
 
-    const r = await api.gql<any>(DATA, { e: 'paula@example.com' }, reader);
-    expect(r.body.errors).toBeUndefined();
-    const data = r.body.data.customerData;
+    // The deliveries' records are written behind the sends (one insert per run of about 250 ms): what the
+    // receiver got is in customerData once recorded, not at the instant it arrived.
+    const data = await until('the deliveries to be recorded', async () => {
+      const r = await api.gql<any>(DATA, { e: 'paula@example.com' }, reader);
+      expect(r.body.errors).toBeUndefined();
+      const found = r.body.data.customerData;
+      const sent = found.recipients.find((x: { webhookId: string }) => x.webhookId === webhookId);
+      return sent?.events >= 2 && found;
+    });
     expect(data.tickets[0].assignee).toBe('agent.bob');
     expect(data.tickets[0].timeline.find((e: { kind: string }) => e.kind === 'ASSIGNED').actor).toBe('agent');
     expect(data.idempotencyKeys).toEqual([{ ticketNumber: n, key: 'paula-key-1' }]);
