@@ -145,7 +145,9 @@ export async function slaBench({ engine }) {
       businessHours: [],
       holidays: [],
     });
-    await conn.collection('sla_policies').insertOne({ _id: 'policies', version: 1, policies: [policy(RESOLUTION_MINUTES)] });
+    await conn
+      .collection('sla_policies')
+      .insertOne({ _id: 'policies', version: 1, policies: [policy(RESOLUTION_MINUTES)] });
     // The policies' walk is done: idle rounds are idle (the resync is measured on its own below).
     await conn.collection('sla_meta').insertOne({ _id: 'resync', version: 1, after: null, done: true });
     const seeded = await time(async () => {
