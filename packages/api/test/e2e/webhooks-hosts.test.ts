@@ -356,22 +356,32 @@ describeBuilt('webhooks across hosts', () => {
     expect((await ok(api.url, REPLAY, { id: webhook.id, after: afterFirst }, auth)).replayWebhook.id).toBe(webhook.id);
     await rx.until(() => rx.requests.length >= 5, 10_000);
     expect(idsOf(rx.requests.slice(3))).toEqual(sent.slice(1));
+    // Records are written a run at a time, right after the deliveries. A replay voids a run not written
+    // yet (its deliveries go unrecorded and are sent again), so the next replay waits for this one's.
+    const recorded = async () =>
+      (await ok(api.url, DELIVERIES, { id: webhook.id }, auth)).webhookDeliveries
+        .map((d: { eventId: string; attempts: number }) => [d.eventId, d.attempts])
+        .sort();
+    const firstReplay = JSON.stringify(
+      [
+        [sent[0], 1],
+        [sent[1], 2],
+        [sent[2], 2],
+      ].sort(),
+    );
+    await until(async () => JSON.stringify(await recorded()) === firstReplay, 10_000, 'the first replay recorded');
 
     // From the start of the feed: the ticket made before the webhook too, then all three, in order.
     await ok(api.url, REPLAY, { id: webhook.id, after: null }, auth);
     await rx.until(() => rx.requests.length >= 9, 10_000);
     expect(idsOf(rx.requests.slice(5))).toEqual(await feedOrder(api.url, [before, ...made]));
-    // Records are written a run at a time, right after the deliveries: wait for the last run's.
+    // Wait for the last run's records.
     const expected = [
       [sent[0], 2],
       [sent[1], 3],
       [sent[2], 3],
       [rx.requests[5].headers['webhook-id'], 1],
     ].sort();
-    const recorded = async () =>
-      (await ok(api.url, DELIVERIES, { id: webhook.id }, auth)).webhookDeliveries
-        .map((d: { eventId: string; attempts: number }) => [d.eventId, d.attempts])
-        .sort();
     await until(
       async () => JSON.stringify(await recorded()) === JSON.stringify(expected),
       10_000,
