@@ -109,31 +109,8 @@ async function main(): Promise<void> {
 
   const api = await createApi(config, log, await compose(config, log));
   const url = await api.listen(config.port, config.host);
-  const urls = readyUrls(url, { explorer: !config.production, web: config.webClient && webClientBuilt() });
-  // The ready line is part of the contract: printed whatever LOG_LEVEL says.
-  // Pretty lines already say every address in the message; JSON lines also carry them as fields.
-  log.child({}, { level: 'info' }).info(format === 'json' ? urls : {}, readyLine(urls));
-  const where = urls.agentInbox ?? "the web client's /agent page (npm run web)";
-  if (demo) {
-    const site = urls.webClient ? new URL(url).origin : '';
-    process.stdout.write(
-      `\nA chat's signed link, for the web client's create page${site ? '' : ' (npm run web serves it)'}:\n  ${site}${demoChatLink(config.chatSigningSecret!)}\n`,
-    );
-    if (config.email.outboxDir)
-      process.stdout.write(
-        `\nEmail: every message to customers is written to ${config.email.outboxDir} as an .eml file (open it with any mail program; create a ticket to see its confirmation). SMTP_URL and EMAIL_FROM send it instead (docs/email.md).\n`,
-      );
-    // npm run web waits for this block, whatever it says.
-    if (!ownAgent)
-      process.stdout.write(
-        `\nAgent sign-in (${where}): ${config.agentTokens.length ? 'one of the AGENT_TOKENS secrets' : 'none: AGENT_TOKENS is empty'}.\n\n`,
-      );
-  }
-  if (ownAgent)
-    process.stdout.write(
-      `\nAgent sign-in (${where}):\n  API token:     ${ownAgent.secret}\n  Your agent id: ${ownAgent.name}\n(AGENT_TOKENS is empty, so this development agent was made; its token is kept in ${config.dataDir}.)\n\n`,
-    );
-
+  // Signals are handled before the ready line: whoever starts the process may stop it the moment it reads that
+  // line, and a SIGTERM before the handlers exist would kill it without draining (exit by signal, not 0).
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -161,6 +138,30 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  const urls = readyUrls(url, { explorer: !config.production, web: config.webClient && webClientBuilt() });
+  // The ready line is part of the contract: printed whatever LOG_LEVEL says.
+  // Pretty lines already say every address in the message; JSON lines also carry them as fields.
+  log.child({}, { level: 'info' }).info(format === 'json' ? urls : {}, readyLine(urls));
+  const where = urls.agentInbox ?? "the web client's /agent page (npm run web)";
+  if (demo) {
+    const site = urls.webClient ? new URL(url).origin : '';
+    process.stdout.write(
+      `\nA chat's signed link, for the web client's create page${site ? '' : ' (npm run web serves it)'}:\n  ${site}${demoChatLink(config.chatSigningSecret!)}\n`,
+    );
+    if (config.email.outboxDir)
+      process.stdout.write(
+        `\nEmail: every message to customers is written to ${config.email.outboxDir} as an .eml file (open it with any mail program; create a ticket to see its confirmation). SMTP_URL and EMAIL_FROM send it instead (docs/email.md).\n`,
+      );
+    // npm run web waits for this block, whatever it says.
+    if (!ownAgent)
+      process.stdout.write(
+        `\nAgent sign-in (${where}): ${config.agentTokens.length ? 'one of the AGENT_TOKENS secrets' : 'none: AGENT_TOKENS is empty'}.\n\n`,
+      );
+  }
+  if (ownAgent)
+    process.stdout.write(
+      `\nAgent sign-in (${where}):\n  API token:     ${ownAgent.secret}\n  Your agent id: ${ownAgent.name}\n(AGENT_TOKENS is empty, so this development agent was made; its token is kept in ${config.dataDir}.)\n\n`,
+    );
 }
 
 interface ReadyUrls {
