@@ -514,7 +514,10 @@ describeBuilt('attachments with short TTLs', () => {
     const kept = await upload(url, png(12, 12));
     expect((await gql(url, CREATE, { input: ticketInput({ attachmentIds: [kept] }) })).body.errors).toBeUndefined();
     expect(await leftovers(db, orphan)).toMatchObject({ metadata: 1, files: 1 });
-    expect(await waitFor(async () => (await leftovers(db, orphan)).metadata === 0, 60_000)).toBe(true);
+    // The sweep removes the metadata, then the bytes (chunks, then the file document): wait for all of it.
+    expect(
+      await waitFor(async () => JSON.stringify(await leftovers(db, orphan)) === JSON.stringify(NOTHING), 60_000),
+    ).toBe(true);
     expect(await leftovers(db, orphan)).toEqual(NOTHING);
     // One removal, by whichever process got there first.
     const removed = () =>
