@@ -31,40 +31,38 @@ export async function commandsOfRequests(
   if (!client.options.monitorCommands)
     throw new Error('commandsOfRequests: connect with monitoredUri(...) (monitorCommands=true)');
   const id = `test-${randomUUID()}`;
+  const seen = await taggedBy(id, client, () => fn({ 'x-request-id': id }));
+  // "Nothing sent" must mean nothing: prove this process tags a request's commands at all
+  // (an old server or a driver without the hook leaves them untagged, and every count zero).
+  if (seen.length === 0) {
+    const probe = `probe-${randomUUID()}`;
+    const tagged = await taggedBy(probe, client, () =>
+      withRequestId(probe, () =>
+        client
+          .db()
+          .collection('tickets')
+          .findOne({ _id: null as never }),
+      ),
+    );
+    if (tagged.length === 0)
+      throw new Error(
+        'commandsOfRequests: commands are not tagged with the request id here; counts would prove nothing',
+      );
+  }
+  return seen;
+}
+
+/** The commands started while `fn` runs whose comment is `id`. */
+async function taggedBy(id: string, client: MongoClient, fn: () => Promise<unknown>): Promise<CommandStartedEvent[]> {
   const seen: CommandStartedEvent[] = [];
   const listener = (e: CommandStartedEvent) => {
     if ((e.command as { comment?: unknown }).comment === id) seen.push(e);
   };
   client.on('commandStarted', listener);
   try {
-    await fn({ 'x-request-id': id });
-    // "Nothing sent" must mean nothing: prove this process tags a request's commands at all
-    // (an old server or a driver without the hook leaves them untagged, and every count zero).
-    if (seen.length === 0) await provesTagging(client);
+    await fn();
   } finally {
     client.off('commandStarted', listener);
   }
   return seen;
-}
-
-/** Throws unless a command sent within a request carries that request's id. */
-async function provesTagging(client: MongoClient): Promise<void> {
-  const probe = `probe-${randomUUID()}`;
-  let tagged = false;
-  const listener = (e: CommandStartedEvent) => {
-    if ((e.command as { comment?: unknown }).comment === probe) tagged = true;
-  };
-  client.on('commandStarted', listener);
-  try {
-    await withRequestId(probe, () =>
-      client
-        .db()
-        .collection('tickets')
-        .findOne({ _id: null as never }),
-    );
-  } finally {
-    client.off('commandStarted', listener);
-  }
-  if (!tagged)
-    throw new Error('commandsOfRequests: commands are not tagged with the request id here; counts would prove nothing');
 }
