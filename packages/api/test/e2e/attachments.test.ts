@@ -5,11 +5,12 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { AGENT_TOKEN, agent, codeOf, gql, metricsAuth, ticketInput } from '../support/api';
 import { jpeg, png, rawPut } from '../support/files';
 import { Receiver } from '../support/receiver';
+import { until } from '../support/until';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 
 if (!serverBuilt) console.warn('skipped: attachment tests need the build (npm test runs it first)');
@@ -515,9 +516,12 @@ describeBuilt('attachments with short TTLs', () => {
     expect((await gql(url, CREATE, { input: ticketInput({ attachmentIds: [kept] }) })).body.errors).toBeUndefined();
     expect(await leftovers(db, orphan)).toMatchObject({ metadata: 1, files: 1 });
     // The sweep removes the metadata, then the bytes (chunks, then the file document): wait for all of it.
-    expect(
-      await waitFor(async () => JSON.stringify(await leftovers(db, orphan)) === JSON.stringify(NOTHING), 60_000),
-    ).toBe(true);
+    await until(
+      () => leftovers(db, orphan),
+      (left) => isDeepStrictEqual(left, NOTHING),
+      'the orphan swept',
+      60_000,
+    );
     expect(await leftovers(db, orphan)).toEqual(NOTHING);
     // One removal, by whichever process got there first.
     const removed = () =>
