@@ -1,7 +1,9 @@
 // One upload's metadata; its bytes live in the store (GridFS by default)
 // under the same id. Written `pending` by createUpload, `receiving` while
 // its PUT streams in, `stored` once complete; `eventId` set when a timeline
-// event references it (once). Unreferenced ones are swept (attachment-sweep.ts).
+// event references it (once). Unreferenced ones are swept
+// (attachment.service.ts): taken `removing`, their bytes removed, then the
+// record, so a sweep that dies between leaves a record the next one finds.
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
 import { Types } from 'mongoose';
 
@@ -9,6 +11,8 @@ export enum UploadState {
   PENDING = 'pending',
   RECEIVING = 'receiving',
   STORED = 'stored',
+  /** Taken by a sweep: its bytes are being removed, then this record. */
+  REMOVING = 'removing',
 }
 
 // The sweep's query and the pending-bytes sum: unreferenced uploads, oldest first.
@@ -45,6 +49,10 @@ export class StoredAttachment {
 
   @prop({ type: Date })
   public storedAt?: Date;
+
+  /** When a sweep took it (state `removing`): a later sweep takes it again once this is long past. */
+  @prop({ type: Date })
+  public removingAt?: Date;
 
   /** Who asked for the upload URL: a public caller (false) or a token holder (true). A public createTicket may only claim public uploads. */
   @prop({ type: Boolean })

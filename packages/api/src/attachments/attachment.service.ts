@@ -22,6 +22,13 @@ const MAX_FILENAME_INPUT = 1000;
 const SWEEP_BATCH = 100;
 /** A sweep round stops after this long; the next round takes the rest. */
 const SWEEP_ROUND_MS = 20_000;
+/**
+ * An upload a sweep took (`removing`) and has not finished with this long
+ * after is taken again: its sweep died or failed between the claim and the
+ * record's removal. Far past a round, so hosts' clocks need not agree
+ * closely; were one to take it early, removing twice is harmless.
+ */
+const REMOVING_RETAKE_MS = 10 * 60_000;
 
 /** What the service tells the rest of the process about (metrics). */
 export interface AttachmentHooks {
@@ -248,29 +255,20 @@ export class AttachmentService {
 
   /**
    * Remove uploads nobody referenced within the hour (and ones never
-   * completed). Any process may run it at any time: each removal is
-   * conditional on the upload still being unreferenced, so a reference
-   * made meanwhile wins and two sweeps never remove one upload twice.
+   * completed). Any process may run it at any time: each upload is taken
+   * with one conditional update (to `removing`), so a reference made
+   * meanwhile wins and two sweeps do not take one upload together; its
+   * bytes go next, its record last. A sweep that dies or fails in between
+   * leaves a `removing` record (never bytes without one), which a later
+   * sweep takes again.
    */
   async sweep(now = new Date(), roundMs = SWEEP_ROUND_MS): Promise<number> {
-    const cutoff = new Date(now.getTime() - this.config.unreferencedTtlSeconds * 1000);
-    // A PUT may start at the end of the upload window and last its deadline: until then a `receiving` upload is not stale.
-    const arriving = new Date(
-      now.getTime() -
-        this.config.uploadTtlSeconds * 1000 -
-        putDeadlineMs(this.config.maxBytes, this.config.idleTimeoutMs),
-    );
-    const stale = {
-      eventId: { $exists: false },
-      createdAt: { $lte: cutoff },
-      $or: [{ state: { $ne: UploadState.RECEIVING } }, { createdAt: { $lte: arriving } }],
-    };
+    const stale = staleUploads(now, this.config);
     let removed = 0;
     // Batches until one comes back short (or the round's time is up). Each
-    // removal is one conditional delete, so it is atomic; each process works
-    // its batch in its own random order, so processes sweeping together mostly
-    // take different uploads instead of racing for the same oldest ones.
-    // (findOneAndDelete would take one per round trip as well; the test engine refuses the driver's findAndModify with remove.)
+    // process works its batch in its own random order, so processes sweeping
+    // together mostly take different uploads instead of racing for the same
+    // oldest ones.
     for (const end = Date.now() + roundMs; Date.now() < end;) {
       const batch = await AttachmentModel.find(stale, { _id: 1 })
         .sort({ createdAt: 1 })
@@ -278,9 +276,13 @@ export class AttachmentService {
         .lean<{ _id: Types.ObjectId }[]>();
       for (const { _id } of shuffled(batch)) {
         if (Date.now() >= end) break;
-        if ((await AttachmentModel.deleteOne({ _id, ...stale })).deletedCount !== 1) continue;
+        const taken = await AttachmentModel.updateOne(
+          { _id, ...stale },
+          { $set: { state: UploadState.REMOVING, removingAt: now } },
+        );
+        if (taken.modifiedCount !== 1) continue;
         await this.store.remove(_id);
-        removed++;
+        if ((await AttachmentModel.deleteOne({ _id, state: UploadState.REMOVING })).deletedCount === 1) removed++;
       }
       if (batch.length < SWEEP_BATCH) break;
     }
@@ -291,6 +293,28 @@ export class AttachmentService {
   private originOf(origin: string | undefined): string {
     return this.config.publicUrl ?? origin ?? '';
   }
+}
+
+/**
+ * What a sweep at `now` may take: unreferenced past the hour, and not
+ * arriving (a PUT may start at the end of the upload window and last its
+ * deadline: until then a `receiving` upload is not stale), nor taken by a
+ * sweep that may still be at work.
+ */
+function staleUploads(now: Date, config: AttachmentConfig) {
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  return {
+    eventId: { $exists: false },
+    createdAt: { $lte: ago(config.unreferencedTtlSeconds * 1000) },
+    $or: [
+      { state: { $in: [UploadState.PENDING, UploadState.STORED] } },
+      {
+        state: UploadState.RECEIVING,
+        createdAt: { $lte: ago(config.uploadTtlSeconds * 1000 + putDeadlineMs(config.maxBytes, config.idleTimeoutMs)) },
+      },
+      { state: UploadState.REMOVING, removingAt: { $lte: ago(REMOVING_RETAKE_MS) } },
+    ],
+  };
 }
 
 /** A copy in random order (Fisher-Yates). */
@@ -306,12 +330,17 @@ function shuffled<T>(items: readonly T[]): T[] {
 /**
  * Bytes of one pool's uploads nobody references yet: stored or arriving,
  * and promised by upload URLs still valid (one that expired unsent can
- * never bring a byte: it no longer counts). The createdAt condition lets
- * the sweep's partial index serve it.
+ * never bring a byte: it no longer counts, nor does one a sweep took). The
+ * createdAt condition lets the sweep's partial index serve it.
  */
 async function pendingBytes(byToken: boolean, now: Date): Promise<number> {
   const pool = byToken ? { byToken: true } : { byToken: { $ne: true } };
-  const live = { $or: [{ state: { $ne: UploadState.PENDING } }, { uploadExpiresAt: { $gt: now } }] };
+  const live = {
+    $or: [
+      { state: { $in: [UploadState.RECEIVING, UploadState.STORED] } },
+      { state: UploadState.PENDING, uploadExpiresAt: { $gt: now } },
+    ],
+  };
   const [sum] = await AttachmentModel.aggregate<{ bytes: number }>([
     { $match: { eventId: { $exists: false }, createdAt: { $gte: new Date(0) }, ...pool, ...live } },
     { $group: { _id: null, bytes: { $sum: '$size' } } },

@@ -9,10 +9,12 @@
 // written one after the other (each cursor write expects the cursor the
 // one before it left); a slow database makes runs longer instead of
 // deliveries slower. Once a write fails (the lease may have passed, the
-// webhook was replayed, updated or deleted) nothing more is written, and
-// `ok` tells the sender to stop: what was delivered and not written is sent
-// again by the next holder (the same webhook-id: at least once), as are at
-// most `max` deliveries a crash leaves unwritten.
+// webhook was replayed, updated or deleted) `ok` tells the sender to stop;
+// the runs already made are still handed to `write`, which writes down what
+// it still may (delivery-settle.ts: the records of a run a replay voided).
+// What was delivered and not written is sent again by the next holder (the
+// same webhook-id: at least once), as are at most `max` deliveries a crash
+// leaves unwritten. After a write that threw, nothing more is written.
 export class DeliveryRun<T> {
   private run: T[] = [];
   private chain: Promise<boolean> = Promise.resolve(true);
@@ -67,10 +69,10 @@ export class DeliveryRun<T> {
     this.writing++;
     this.chain = this.chain.then(async (ok) => {
       try {
-        if (!ok) return false;
+        if (this.error !== undefined) return false;
         const done = await this.write(run);
         if (!done) this.failed = true;
-        return done;
+        return ok && done;
       } catch (err) {
         this.failed = true;
         this.error = err;

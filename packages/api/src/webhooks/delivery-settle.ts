@@ -2,12 +2,18 @@
 // delivery-run.ts). The cursor write comes FIRST: it is conditional on the
 // lease (fence, owner) and on the webhook being as the sender read it
 // (cursor, epoch), so it is the write that proves the lease, whatever the
-// holder's clock said before it. Records are written only after it matched:
-// a holder that lost its lease (paused between a clock check and its write,
-// cut off from the database) writes none. One paused after the cursor write
-// records events no later holder sends again (the cursor is past them) but
-// after a replay, whose records its own fenced writes still win (a later
-// holder's fence is higher), or a delete, which it takes back (forgetIfDeleted).
+// holder's clock said before it. Records are written only after a write
+// under the lease matched: a holder that lost its lease (paused between a
+// clock check and its write, cut off from the database) writes none. When
+// the cursor write missed because the webhook was replayed or updated
+// while the run went out (the lease still ours: a renewal proves it), the
+// run was delivered all the same, so its records are written and the cursor
+// is left where the change put it (a replay forward past the run would
+// otherwise leave deliveries the receiver got without a record). One paused
+// after such a write records events no later holder sends again (the cursor
+// is past them) but after a replay, whose records its own fenced writes
+// still win (a later holder's fence is higher), or a delete, which it takes
+// back (forgetIfDeleted).
 import type { FeedChange } from '../feed/feed.service';
 import type { StoredWebhook } from './durable';
 import { forgetIfDeleted, highestRecord, recordDelivered } from './delivery-record';
@@ -41,21 +47,23 @@ export async function settleRun(
 ): Promise<boolean> {
   if (!done.length) return true;
   const last = done[done.length - 1].change.seq;
+  const records = done.map((d) => ({
+    key: { webhookId: w._id, eventId: d.change.event._id, seq: d.change.seq, kind: d.change.event.kind },
+    outcome: { status: WebhookDeliveryStatus.DELIVERED, lastAttemptAt: d.at, responseStatus: d.status, error: null },
+  }));
   if (!(await leases.write(lease, expected(w), { cursor: last, failures: 0, retryDelayMs: 0, lastError: null }))) {
-    await forgetIfDeleted(w._id);
+    if (await forgetIfDeleted(w._id)) return false;
+    // Replayed or updated meanwhile, and still ours: record what went out (each record checked: no hint past here).
+    if (await leases.renew(lease)) {
+      await recordDelivered(lease.fence, records);
+      await forgetIfDeleted(w._id);
+    }
     return false;
   }
   w.cursor = last;
   w.failures = 0;
   recorded.upTo ??= await highestRecord(w._id);
-  const written = await recordDelivered(
-    lease.fence,
-    done.map((d) => ({
-      key: { webhookId: w._id, eventId: d.change.event._id, seq: d.change.seq, kind: d.change.event.kind },
-      outcome: { status: WebhookDeliveryStatus.DELIVERED, lastAttemptAt: d.at, responseStatus: d.status, error: null },
-    })),
-    recorded.upTo,
-  );
+  const written = await recordDelivered(lease.fence, records, recorded.upTo);
   // Deleted between the cursor write and the records: take them back (deleteWebhook removed the rest).
   if (await forgetIfDeleted(w._id)) return false;
   if (!written) return false;

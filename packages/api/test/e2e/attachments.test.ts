@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
-import { MongoClient, ObjectId, type Db } from 'mongodb';
+import { GridFSBucket, MongoClient, ObjectId, type Db } from 'mongodb';
 import { AGENT_TOKEN, agent, codeOf, gql, metricsAuth, ticketInput } from '../support/api';
 import { jpeg, png, rawPut } from '../support/files';
 import { Receiver } from '../support/receiver';
@@ -62,12 +62,8 @@ async function leftovers(db: Db, id: string) {
 }
 const NOTHING = { metadata: 0, files: 0, chunks: 0 };
 
-// Bounds are generous: a busy host makes sweeps late, never wrong; a pass returns as soon as the check holds.
-async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 200)))
-    if (await check()) return true;
-  return check();
-}
+// Waits (until) have generous bounds: a busy host makes sweeps late, never wrong; a pass returns as soon as the check holds.
+const isNothing = (left: Awaited<ReturnType<typeof leftovers>>) => isDeepStrictEqual(left, NOTHING);
 
 describeBuilt('attachments on two API processes', () => {
   let servers: ServerProcess[] = [];
@@ -373,22 +369,27 @@ describeBuilt('attachments on two API processes', () => {
       const ticket = (await gql<any>(b, CREATE, { input: ticketInput({ attachmentIds: [id] }) })).body.data
         .createTicket;
       const meta = { id, filename: 'hook.png', contentType: 'image/png', size: bytes.length };
-      expect(
-        await waitFor(async () => receiver.requests.some((r) => r.body.includes(ticket.ticketNumber)), 60_000),
-      ).toBe(true);
+      await until(
+        async () => receiver.requests.some((r) => r.body.includes(ticket.ticketNumber)),
+        Boolean,
+        "the ticket's delivery",
+      );
       const payload = JSON.parse(receiver.requests.find((r) => r.body.includes(ticket.ticketNumber))!.body);
       expect(payload.data.event.attachments).toEqual([meta]);
-      let change: any;
-      await waitFor(async () => {
-        const page = await gql<any>(
-          a,
-          'query { ticketChanges(first: 100, since: "2000-01-01T00:00:00Z") { changes { event { id attachments { id filename contentType size url } } } } }',
-          {},
-          agent,
-        );
-        change = page.body.data?.ticketChanges.changes.find((c: any) => c.event.id === ticket.timeline[0].id);
-        return !!change;
-      }, 15_000);
+      const change = await until<any>(
+        async () =>
+          (
+            await gql<any>(
+              a,
+              'query { ticketChanges(first: 100, since: "2000-01-01T00:00:00Z") { changes { event { id attachments { id filename contentType size url } } } } }',
+              {},
+              agent,
+            )
+          ).body.data?.ticketChanges.changes.find((c: any) => c.event.id === ticket.timeline[0].id),
+        Boolean,
+        "the ticket's change in the feed",
+        15_000,
+      );
       expect(change.event.attachments).toEqual([
         { ...meta, url: expect.stringMatching(/\/attachments\/[0-9a-f]{24}\?expires=\d+&signature=/) },
       ]);
@@ -515,13 +516,8 @@ describeBuilt('attachments with short TTLs', () => {
     const kept = await upload(url, png(12, 12));
     expect((await gql(url, CREATE, { input: ticketInput({ attachmentIds: [kept] }) })).body.errors).toBeUndefined();
     expect(await leftovers(db, orphan)).toMatchObject({ metadata: 1, files: 1 });
-    // The sweep removes the metadata, then the bytes (chunks, then the file document): wait for all of it.
-    await until(
-      () => leftovers(db, orphan),
-      (left) => isDeepStrictEqual(left, NOTHING),
-      'the orphan swept',
-      60_000,
-    );
+    // The sweep takes the upload, removes the bytes (chunks, then the file document), then the metadata: wait for all of it.
+    await until(() => leftovers(db, orphan), isNothing, 'the orphan swept');
     expect(await leftovers(db, orphan)).toEqual(NOTHING);
     // One removal, by whichever process got there first.
     const removed = () =>
@@ -529,7 +525,12 @@ describeBuilt('attachments with short TTLs', () => {
         .flatMap((s) => [...s.out().matchAll(/"removed":(\d+)/g)].map((m) => Number(m[1])))
         .reduce((x, y) => x + y, 0);
     // The log line follows the round's deletes: wait for it, then it must not be more.
-    await waitFor(async () => removed() >= expiredUploads + 1, 20_000);
+    await until(
+      async () => removed(),
+      (n) => n >= expiredUploads + 1,
+      "the sweeps' log lines",
+      20_000,
+    );
     expect(removed()).toBe(expiredUploads + 1);
     expect(await leftovers(db, kept)).toMatchObject({ metadata: 1, files: 1, chunks: 1 });
     // Past the hour (here 3 s) an unreferenced id is no longer accepted.
@@ -671,12 +672,7 @@ describeBuilt('attachments against hostile clients (budgets on, short idle timeo
     const status = await splitPut(u.uploadUrl, body, 50_000, () => new Promise((r) => setTimeout(r, IDLE * 3000)));
     expect([0, 408]).toContain(status);
     expect(Date.now() - started).toBeLessThan(IDLE * 3000 + 2000);
-    expect(
-      await waitFor(
-        async () => JSON.stringify(await leftovers(db, u.attachmentId)) === JSON.stringify(NOTHING),
-        20_000,
-      ),
-    ).toBe(true);
+    await until(() => leftovers(db, u.attachmentId), isNothing, 'the stalled upload removed', 20_000);
   });
 
   it('an upload removed while its bytes arrive (a sweep) is 410 at the end and its bytes go too', async () => {
@@ -691,18 +687,16 @@ describeBuilt('attachments against hostile clients (budgets on, short idle timeo
     ).body.data!.createUpload;
     const _id = new ObjectId(u.attachmentId);
     const status = await splitPut(u.uploadUrl, body, 300_000, async () => {
-      expect(
-        await waitFor(async () => (await db.collection('attachments').findOne({ _id }))?.state === 'receiving', 1_500),
-      ).toBe(true);
+      await until(
+        async () => (await db.collection('attachments').findOne({ _id }))?.state,
+        (state) => state === 'receiving',
+        'the upload receiving',
+        1_500,
+      );
       expect((await db.collection('attachments').deleteOne({ _id })).deletedCount).toBe(1);
     });
     expect(status).toBe(410);
-    expect(
-      await waitFor(
-        async () => JSON.stringify(await leftovers(db, u.attachmentId)) === JSON.stringify(NOTHING),
-        20_000,
-      ),
-    ).toBe(true);
+    await until(() => leftovers(db, u.attachmentId), isNothing, 'the raced upload removed', 20_000);
   });
 
   it('the sweep removes more than 100 stale uploads in one round, and leaves an upload still arriving', async () => {
@@ -724,24 +718,63 @@ describeBuilt('attachments against hostile clients (budgets on, short idle timeo
     await db
       .collection('attachments')
       .insertMany([...Array.from({ length: 250 }, () => stale(ago(1000))), arriving, abandoned]);
-    expect(
-      await waitFor(
-        async () => (await db.collection('attachments').countDocuments({ createdAt: { $lt: ago(950) } })) === 1,
-        60_000,
-      ),
-    ).toBe(true);
+    await until(
+      () => db.collection('attachments').countDocuments({ createdAt: { $lt: ago(950) } }),
+      (left) => left === 1,
+      'the stale uploads swept',
+    );
     expect(await db.collection('attachments').findOne({ _id: arriving._id })).toBeTruthy();
-    await waitFor(
+    await until(
       async () =>
         removedSoFar()
           .slice(before)
-          .reduce((x, y) => x + y, 0) >= 251,
+          .reduce((x, y) => x + y, 0),
+      (n) => n >= 251,
+      "the sweeps' log lines",
       5_000,
     );
     const rounds = removedSoFar().slice(before);
     expect(rounds.reduce((x, y) => x + y, 0)).toBe(251);
     expect(Math.max(...rounds)).toBeGreaterThan(100);
     await db.collection('attachments').deleteOne({ _id: arriving._id });
+  });
+
+  it('a sweep that died after taking an upload: a later sweep removes its bytes and record; a fresh claim is left to its sweep', async () => {
+    // What a sweep leaves when its process dies between taking an upload and removing it: the record `removing`, the bytes all there.
+    const ago = (s: number) => new Date(Date.now() - s * 1000);
+    const taken = (removingAt: Date) => ({
+      _id: new ObjectId(),
+      filename: 'taken.txt',
+      contentType: 'text/plain',
+      size: 300_000,
+      state: 'removing',
+      byToken: false,
+      createdAt: ago(4000),
+      uploadExpiresAt: ago(4000),
+      removingAt,
+    });
+    const dead = taken(ago(3600));
+    const busy = taken(new Date());
+    const bucket = new GridFSBucket(db, { bucketName: 'attachment_files' });
+    for (const doc of [dead, busy])
+      await new Promise((done, fail) =>
+        bucket
+          .openUploadStreamWithId(doc._id, doc.filename)
+          .once('finish', done)
+          .once('error', fail)
+          .end(Buffer.alloc(doc.size, 't')),
+      );
+    await db.collection('attachments').insertMany([dead, busy]);
+    expect(await leftovers(db, String(dead._id))).toEqual({ metadata: 1, files: 1, chunks: 2 });
+    await until(() => leftovers(db, String(dead._id)), isNothing, "the dead sweep's upload removed");
+    // A plain stale upload made now is swept by a later round; by then the other has been read and left: its sweep may still be at work.
+    const { removingAt: _never, ...plain } = taken(new Date());
+    const later = { ...plain, state: 'stored' };
+    await db.collection('attachments').insertOne(later);
+    await until(() => leftovers(db, String(later._id)), isNothing, 'a later round');
+    expect(await leftovers(db, String(busy._id))).toEqual({ metadata: 1, files: 1, chunks: 2 });
+    await bucket.delete(busy._id);
+    await db.collection('attachments').deleteOne({ _id: busy._id });
   });
 
   it('createUpload charges bytes: 100 MiB an hour per address, then RATE_LIMITED; other addresses go on', async () => {

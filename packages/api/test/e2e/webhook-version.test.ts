@@ -14,6 +14,9 @@ import { WATCH_MS } from '../../src/webhooks/version-watch';
 const CREATE_WEBHOOK = `mutation($url: String!) { createWebhook(url: $url) { webhook { id } } }`;
 const UPDATE_WEBHOOK = `mutation($id: ID!, $enabled: Boolean, $url: String) { updateWebhook(id: $id, enabled: $enabled, url: $url) { id } }`;
 const REPLAY = `mutation($id: ID!) { replayWebhook(id: $id, after: null) { id } }`;
+const REPLAY_AFTER = `mutation($id: ID!, $after: String) { replayWebhook(id: $id, after: $after) { id } }`;
+const FEED_END = `{ ticketChanges(first: 500) { endCursor hasMore } }`;
+const DELIVERIES = `query($id: ID!) { webhookDeliveries(webhookId: $id, first: 100) { eventId status } }`;
 const EVENTS = 12;
 
 describe('a changed webhook stops its sender within one delivery', () => {
@@ -25,8 +28,11 @@ describe('a changed webhook stops its sender within one delivery', () => {
     receivers.push(r);
     return { r, url: await r.start() };
   };
-  const call = async (query: string, variables: Record<string, unknown>) => {
-    const res = await gql<Record<string, { id?: string; webhook?: { id: string } }>>(api.url, query, variables, auth);
+  const call = async <T = Record<string, { id?: string; webhook?: { id: string } }>>(
+    query: string,
+    variables: Record<string, unknown>,
+  ) => {
+    const res = await gql<T>(api.url, query, variables, auth);
     if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
     return res.body.data!;
   };
@@ -88,5 +94,28 @@ describe('a changed webhook stops its sender within one delivery', () => {
     await releaseSlowly(old.r);
     await next.r.until(() => next.r.delivered().length >= 1);
     expect(old.r.requests.length - answered).toBeLessThanOrEqual(1);
+  });
+
+  it('replayed forward past the delivery it was making: each delivery the receiver took keeps its record', async () => {
+    const { r, url } = await receiver();
+    const { id } = await heldOnReplay(r, url);
+    const end = (await call<{ ticketChanges: { endCursor: string; hasMore: boolean } }>(FEED_END, {})).ticketChanges;
+    expect(end.hasMore).toBe(false);
+    // Forward past the whole backlog while the first delivery is held: its 200 comes after the replay.
+    await call(REPLAY_AFTER, { id, after: end.endCursor });
+    await releaseSlowly(r);
+    // Every delivery the receiver answered 200 has its record (the sender may have sent one more, whose look had started before the replay).
+    const ids = (list: { eventId: string }[]) => list.map((d) => d.eventId).sort();
+    const sent = () => ids(r.delivered().map((d) => ({ eventId: String(d.headers['webhook-id']) })));
+    const records = await until(
+      async () =>
+        (await call<{ webhookDeliveries: { eventId: string; status: string }[] }>(DELIVERIES, { id }))
+          .webhookDeliveries,
+      (d) => d.length > 0 && JSON.stringify(ids(d)) === JSON.stringify(sent()),
+      'a record of each delivery made',
+    );
+    expect(records.every((d) => d.status === 'DELIVERED')).toBe(true);
+    expect(ids(records)).toContain(r.requests[0].headers['webhook-id']);
+    expect(records.length).toBeLessThanOrEqual(2);
   });
 });
