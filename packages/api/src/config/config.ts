@@ -49,6 +49,8 @@ export interface Config {
   chatSigningSecret?: string;
   /** The most updates one subscription may have waiting; a subscriber further behind is ended with SLOW_CONSUMER. */
   subscriptionQueueLimit: number;
+  /** WS_KEEPALIVE_SECONDS: a WebSocket is pinged this often, and one that answers no ping within as long again is dropped. */
+  wsKeepAliveSeconds: number;
   /** RETENTION_DAYS: tickets resolved or closed longer ago are erased by a background sweep; unset: kept forever. */
   retentionDays?: number;
   /** RETENTION_SWEEP_SECONDS: how often a process looks for tickets past retention (and takes the sweep's lease). */
@@ -185,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     chatSigningSecret: parseChatSecret(env.CHAT_SIGNING_SECRET),
     subscriptionQueueLimit: integer('SUBSCRIPTION_QUEUE_LIMIT', env.SUBSCRIPTION_QUEUE_LIMIT, 1000, 1, 100_000),
+    wsKeepAliveSeconds: integer('WS_KEEPALIVE_SECONDS', env.WS_KEEPALIVE_SECONDS, 12, 1, 3600),
     retentionDays: env.RETENTION_DAYS?.trim()
       ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500)
       : undefined,

@@ -274,6 +274,7 @@ export async function createApi(config: Config, log: Logger, platform: Platform)
     context: ({ request, ...base }) => contextFor({ ...base, origin: request && originOf(request) }),
     formatError: (error) => formatError(error.toJSON(), error),
     metrics,
+    keepAliveMs: config.wsKeepAliveSeconds * 1000,
   });
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {

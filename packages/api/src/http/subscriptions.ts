@@ -87,6 +87,8 @@ export interface SubscriptionServerOptions {
   principalOf(authorization: string, ip: string): Promise<Principal | null>;
   /** Times each operation like HTTP ones: until its result, or until a subscription is set up. */
   metrics: Metrics | null;
+  /** A ping this often; a socket that answers none within as long again is dropped as dead (graphql-ws's keep-alive). */
+  keepAliveMs: number;
 }
 
 export interface SubscriptionServer {
@@ -317,6 +319,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
       },
     },
     wss,
+    o.keepAliveMs,
   );
 
   // Revoked tokens and idle sockets, checked in one sweep.

@@ -38,7 +38,12 @@ describeBuilt(`a backlog of ${TICKETS * PER_TICKET} changes, ${LIMIT} allowed to
     ({
       uri,
       servers: [server],
-    } = await startServers(1, 'live_backlog', { SUBSCRIPTION_QUEUE_LIMIT: String(LIMIT) }));
+    } = await startServers(1, 'live_backlog', {
+      SUBSCRIPTION_QUEUE_LIMIT: String(LIMIT),
+      // The paused subscriber answers no ping while paused: on a busy host the pause outlasts the default
+      // keep-alive (12 s), and the server dropped it as dead before it could read its SLOW_CONSUMER.
+      WS_KEEPALIVE_SECONDS: '300',
+    }));
   }, 60_000);
   afterAll(async () => {
     expect(await server.stop()).toBe(0);
@@ -109,8 +114,23 @@ describeBuilt(`a backlog of ${TICKETS * PER_TICKET} changes, ${LIMIT} allowed to
       });
       await until(() => reader.messages().includes('backlog after'), 15_000);
 
+      let closedWith: number | undefined;
+      void paused.closed.then((code) => (closedWith = code));
       paused.socket.resume();
-      await until(() => paused.received.some((m) => m.type === 'error'), 30_000);
+      // Bounded by its progress too: what the server had buffered for it comes first, each change a read on a busy host.
+      await untilProgressing(
+        () => paused.received.length,
+        () => paused.received.some((m) => m.type === 'error') || closedWith !== undefined,
+        30_000,
+        'the paused subscriber',
+      ).catch((err: Error) => {
+        err.message += `; it got ${paused.messages().length} changes; the server ended ${server.out().split('SLOW_CONSUMER').length - 1} subscriber(s) as slow`;
+        throw err;
+      });
+      expect({ closedWith, error: paused.received.some((m) => m.type === 'error') }).toEqual({
+        closedWith: undefined,
+        error: true,
+      });
       const error = paused.received.find((m) => m.type === 'error')!;
       expect(error.payload[0].extensions).toMatchObject({ code: 'SLOW_CONSUMER', limit: LIMIT });
       // What it got before it fell behind is in order, without gaps.

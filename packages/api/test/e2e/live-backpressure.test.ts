@@ -49,7 +49,11 @@ describeBuilt('a subscriber that stops reading', () => {
     ({
       uri,
       servers: [server],
-    } = await startServers(1, 'live_slow', { SUBSCRIPTION_QUEUE_LIMIT: String(LIMIT) }));
+    } = await startServers(1, 'live_slow', {
+      SUBSCRIPTION_QUEUE_LIMIT: String(LIMIT),
+      // The paused subscriber answers no ping: the keep-alive must not drop it first on a busy host.
+      WS_KEEPALIVE_SECONDS: '300',
+    }));
   }, 60_000);
   afterAll(async () => {
     expect(await server.stop()).toBe(0);
@@ -102,8 +106,8 @@ describeBuilt('a subscriber that stops reading', () => {
       flood = (async () => {
         for (let i = 0; i < EVENTS; i += 500) await write(Math.min(500, EVENTS - i), 2 + i);
       })();
-      // The server ends it while the changes flow (and long before graphql-ws's
-      // keep-alive would drop a socket that does not answer pings).
+      // The server ends it while the changes flow (the keep-alive, which would drop
+      // a socket that does not answer pings, is set far longer here).
       const t0 = Date.now();
       while ((await metric(base, 'graphql_subscriptions_slow_consumer_total')) < 1) {
         if (Date.now() - t0 > 10_000) throw new Error('the paused subscriber was not ended within 10 s');

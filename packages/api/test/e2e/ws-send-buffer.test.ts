@@ -2,8 +2,9 @@
 // reading but keeps sending. Pings with 60 KB payloads (no token needed)
 // get pongs without payload, so nothing piles up; big results it asked for
 // and does not read get its socket closed once more than 1 MiB waits for
-// it. A real API process, a raw WebSocket (ws) whose socket the test pauses;
-// the server's largest send buffer read from /metrics.
+// it; one that answers no ping at all is dropped after the keep-alive. A
+// real API process, a raw WebSocket (ws) whose socket the test pauses; the
+// server's largest send buffer and its subscriptions read from /metrics.
 import { AGENT_TOKEN, CREATE, gql, metricsAuth, ticketInput } from '../support/api';
 import { serverBuilt, startServers, type ServerProcess } from '../support/processes';
 import { connectRawWs as connect, until } from '../support/ws-client';
@@ -99,5 +100,36 @@ describeBuilt('a WebSocket client that stops reading', () => {
       c.ws.terminate();
       await c.closed;
     }
+  }, 90_000);
+});
+
+describeBuilt('a WebSocket client that answers no ping (WS_KEEPALIVE_SECONDS)', () => {
+  let server: ServerProcess;
+  let base: string;
+  beforeAll(async () => {
+    ({
+      servers: [server],
+    } = await startServers(1, 'ws_keepalive', { WS_KEEPALIVE_SECONDS: '2' }));
+    base = server.url.replace(/\/graphql$/, '');
+  }, 60_000);
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('is dropped (its subscription ends, no close frame: 1006); one that reads stays', async () => {
+    const reading = await connect(server.url, `Bearer ${AGENT_TOKEN}`);
+    const deaf = await connect(server.url, `Bearer ${AGENT_TOKEN}`);
+    for (const c of [reading, deaf]) c.subscribe('feed', 'subscription { ticketChanged { cursor } }');
+    await until(async () => (await metric(base, 'graphql_subscriptions_active')) === 2, 30_000, 'both subscribed');
+    let readingClosed: number | undefined;
+    void reading.closed.then((code) => (readingClosed = code));
+    // Its socket unread, the server's pings go unanswered: the server drops it, and its subscription with it.
+    deaf.socket.pause();
+    await until(async () => (await metric(base, 'graphql_subscriptions_active')) === 1, 60_000, 'the deaf one dropped');
+    deaf.socket.resume();
+    expect(await deaf.closed).toBe(1006);
+    expect(readingClosed).toBeUndefined();
+    reading.ws.terminate();
+    await reading.closed;
   }, 90_000);
 });
