@@ -531,7 +531,7 @@ async function main() {
   }
   if (kinds.includes('stack')) out.push(...budgetTable(rows), '');
   out.push(
-    `Scaling: trackTicket at concurrency 8 as the tickets collection grows (${scaleEngine}; API and floor share one engine and take turns).`,
+    `Scaling: trackTicket at concurrency 8 as the tickets collection grows (${scaleEngine}; API and floor share one engine and take turns; the API with SEARCH_INDEXING=off since this pass: the tickets are written raw).`,
   );
   out.push('');
   out.push(

@@ -187,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: parseMetricsToken(env.METRICS_TOKEN),
     chatSigningSecret: parseChatSecret(env.CHAT_SIGNING_SECRET),
     subscriptionQueueLimit: integer('SUBSCRIPTION_QUEUE_LIMIT', env.SUBSCRIPTION_QUEUE_LIMIT, 1000, 1, 100_000),
-    wsKeepAliveSeconds: integer('WS_KEEPALIVE_SECONDS', env.WS_KEEPALIVE_SECONDS, 12, 1, 3600),
+    wsKeepAliveSeconds: integer('WS_KEEPALIVE_SECONDS', env.WS_KEEPALIVE_SECONDS, 12, 5, 300),
     retentionDays: env.RETENTION_DAYS?.trim()
       ? integer('RETENTION_DAYS', env.RETENTION_DAYS.trim(), 0, 1, 36_500)
       : undefined,

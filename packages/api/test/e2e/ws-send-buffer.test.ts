@@ -104,12 +104,13 @@ describeBuilt('a WebSocket client that stops reading', () => {
 });
 
 describeBuilt('a WebSocket client that answers no ping (WS_KEEPALIVE_SECONDS)', () => {
+  const KEEPALIVE = 5;
   let server: ServerProcess;
   let base: string;
   beforeAll(async () => {
     ({
       servers: [server],
-    } = await startServers(1, 'ws_keepalive', { WS_KEEPALIVE_SECONDS: '2' }));
+    } = await startServers(1, 'ws_keepalive', { WS_KEEPALIVE_SECONDS: String(KEEPALIVE) }));
     base = server.url.replace(/\/graphql$/, '');
   }, 60_000);
   afterAll(async () => {
@@ -118,17 +119,23 @@ describeBuilt('a WebSocket client that answers no ping (WS_KEEPALIVE_SECONDS)', 
 
   it('is dropped (its subscription ends, no close frame: 1006); one that reads stays', async () => {
     const reading = await connect(server.url, `Bearer ${AGENT_TOKEN}`);
+    const connected = Date.now();
+    let pings = 0;
+    reading.ws.on('ping', () => pings++);
     const deaf = await connect(server.url, `Bearer ${AGENT_TOKEN}`);
     for (const c of [reading, deaf]) c.subscribe('feed', 'subscription { ticketChanged { cursor } }');
     await until(async () => (await metric(base, 'graphql_subscriptions_active')) === 2, 30_000, 'both subscribed');
     let readingClosed: number | undefined;
     void reading.closed.then((code) => (readingClosed = code));
+    // The setting reaches the server: a first ping after 5 s, where graphql-ws's own default sends none before 12 s.
+    await until(() => pings >= 1, 11_000 - (Date.now() - connected), 'a ping before the default keep-alive');
     // Its socket unread, the server's pings go unanswered: the server drops it, and its subscription with it.
     deaf.socket.pause();
-    await until(async () => (await metric(base, 'graphql_subscriptions_active')) === 1, 60_000, 'the deaf one dropped');
-    deaf.socket.resume();
-    expect(await deaf.closed).toBe(1006);
+    await until(async () => (await metric(base, 'graphql_subscriptions_active')) <= 1, 60_000, 'a subscriber dropped');
     expect(readingClosed).toBeUndefined();
+    deaf.socket.resume();
+    expect(await Promise.race([deaf.closed, new Promise((r) => setTimeout(r, 15_000, 'still open'))])).toBe(1006);
+    expect(await metric(base, 'graphql_subscriptions_active')).toBe(1);
     reading.ws.terminate();
     await reading.closed;
   }, 90_000);
