@@ -401,13 +401,13 @@ export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load
   }
 
   // A create's CPU, indexing on and off, paired rounds taking turns: on the grown database, or one of CREATE_TICKETS.
-  let created = { db, have, client: null };
+  let created = { db, have, client, own: false };
   if (CREATE_TICKETS !== null && CREATE_TICKETS !== have) {
     const own = await engine('search_create');
     const ownClient = await MongoClient.connect(own.uri);
     process.stderr.write(`search: seeding ${CREATE_TICKETS} tickets for the creates\n`);
     const seeded = await seed(ownClient.db(), 0, CREATE_TICKETS, analyser, Infinity);
-    created = { db: own, have: seeded.reached, client: ownClient };
+    created = { db: own, have: seeded.reached, client: ownClient, own: true };
   }
   const input = (() => {
     const x = texts(424242);
@@ -419,7 +419,7 @@ export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load
       const api = await apiServer(created.db, { AGENT_TOKENS: TOKEN, SEARCH_INDEXING: mode });
       if (round === 0) await load(api, 'create', 4, null, 2, input); // warm-up, not counted
       // An "off" round leaves tickets without words, which an "on" process indexes in the background: not its creates' cost.
-      if (mode === 'on') await allIndexed(created.client ?? client);
+      if (mode === 'on') await allIndexed(created.client);
       await settle([api.child.pid, created.db.pid]);
       cells[mode].push(await load(api, 'create', 4, null, CREATE_SECONDS, input));
       await stop(api);
@@ -428,10 +428,10 @@ export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load
       );
     }
   }
-  const createdAtEnd = await (created.client ?? client).db().collection('tickets').countDocuments();
+  const createdAtEnd = await created.client.db().collection('tickets').countDocuments();
   await client.close();
   await db.stop();
-  if (created.client) {
+  if (created.own) {
     await created.client.close();
     await created.db.stop();
   }
@@ -452,7 +452,7 @@ export async function searchBench({ engine, apiServer, stop, cpuMs, settle, load
       '',
       ...sections,
       ...(notReached.length ? ['Not reached:', '', ...notReached.map((n) => `- ${n}`), ''] : []),
-      `## createTicket on ${created.client ? `a database of its own, ${created.have} tickets, ${createdAtEnd} at the end (BENCH_SEARCH_CREATE_TICKETS; on jongodb a write's cost grows with the square of its collection)` : `the ${have}-ticket database`}: ${CREATE_ROUNDS} paired rounds of ${CREATE_SECONDS} s, 4 connections, a generated subject and 20-60-word description; CPU per ticket made (change feed included); the background pollers' CPU during the slice is billed to its creates too`,
+      `## createTicket on ${created.own ? `a database of its own, ${created.have} tickets, ${createdAtEnd} at the end (BENCH_SEARCH_CREATE_TICKETS; on jongodb a write's cost grows with the square of its collection)` : `the ${have}-ticket database`}: ${CREATE_ROUNDS} paired rounds of ${CREATE_SECONDS} s, 4 connections, a generated subject and 20-60-word description; CPU per ticket made (change feed included); the background pollers' CPU during the slice is billed to its creates too`,
       '',
       '| search indexing | creates | API CPU ms | engine CPU ms | API + engine ms |',
       '| --- | ---: | ---: | ---: | ---: |',

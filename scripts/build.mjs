@@ -4,12 +4,10 @@
 //   --quiet  print a step's output only when it fails (npm start)
 //   --force  build every step
 //   --only <step,...>  just these steps (api, codegen, sdk, web)
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { root, runCommand } from './run-command.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
 const STAMPS = path.join(root, 'node_modules/.cache/ticket-build');
 
@@ -82,27 +80,6 @@ function stale(step) {
   return newest([...step.inputs, 'package-lock.json']) > statSync(stamp).mtimeMs;
 }
 
-/** Runs a step; its output goes to the terminal, or (quiet) only when it fails. */
-function run(step, quiet) {
-  return new Promise((resolve) => {
-    const child = spawn(step.command[0], step.command.slice(1), {
-      cwd: root,
-      stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-    });
-    let output = '';
-    child.stdout?.on('data', (c) => {
-      output += c;
-    });
-    child.stderr?.on('data', (c) => {
-      output += c;
-    });
-    child.on('error', (err) => {
-      output += `${err.message}\n`;
-    });
-    child.on('close', (code) => resolve({ ok: code === 0, output }));
-  });
-}
-
 const args = process.argv.slice(2);
 const quiet = args.includes('--quiet');
 const force = args.includes('--force');
@@ -115,7 +92,8 @@ for (const step of STEPS) {
   if (!force && !stale(step)) continue;
   const startedAt = new Date();
   if (!quiet) process.stderr.write(`build: ${step.name}\n`);
-  const { ok, output } = await run(step, quiet);
+  // Its output goes to the terminal, or (quiet) only when it fails.
+  const { ok, output } = await runCommand(step.command, quiet);
   const stamp = path.join(STAMPS, `${step.name}.stamp`);
   if (!ok) {
     if (quiet) process.stderr.write(output);

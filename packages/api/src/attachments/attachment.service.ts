@@ -259,7 +259,7 @@ export class AttachmentService {
    * with one conditional update (to `removing`), so a reference made
    * meanwhile wins and two sweeps do not take one upload together; its
    * bytes go next, its record last. A sweep that dies or fails in between
-   * leaves a `removing` record (never bytes without one), which a later
+   * leaves a `removing` record (not bytes no record names), which a later
    * sweep takes again.
    */
   async sweep(now = new Date(), roundMs = SWEEP_ROUND_MS): Promise<number> {

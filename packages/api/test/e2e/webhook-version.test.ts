@@ -4,6 +4,7 @@
 // change answered at most one more request goes out under the old settings
 // (the one whose look had started before the change). A faster receiver gets
 // the deliveries of about WATCH_MS (one look per WATCH_MS, not per delivery).
+import { isDeepStrictEqual } from 'node:util';
 import mongoose from 'mongoose';
 import { TokenService } from '../../src/tokens/token.service';
 import { CREATE, gql, startTestApi, ticketInput, type TestApi } from '../support/api';
@@ -111,7 +112,7 @@ describe('a changed webhook stops its sender within one delivery', () => {
       async () =>
         (await call<{ webhookDeliveries: { eventId: string; status: string }[] }>(DELIVERIES, { id }))
           .webhookDeliveries,
-      (d) => d.length > 0 && JSON.stringify(ids(d)) === JSON.stringify(sent()),
+      (d) => d.length > 0 && isDeepStrictEqual(ids(d), sent()),
       'a record of each delivery made',
     );
     expect(records.every((d) => d.status === 'DELIVERED')).toBe(true);
