@@ -1,8 +1,11 @@
 // An IMAP connection from IMAP_URL (imap://user:pass@host:143, imaps://...),
 // for reading mail (mail-in.ts) and for erasing it (mail-eraser.ts).
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 
 export function imapClient(imapUrl: string): ImapFlow {
+  // Loaded on first use, as mail-out.ts loads nodemailer: a process without IMAP_URL never pays for it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ImapFlow } = require('imapflow') as typeof import('imapflow');
   const url = new URL(imapUrl);
   const client = new ImapFlow({
     host: url.hostname,

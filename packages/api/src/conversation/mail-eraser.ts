@@ -14,7 +14,7 @@
 // exists) fails the pass too and keeps the records; where no process ever
 // read mail there is no mailbox to clear.
 import type { Types } from 'mongoose';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { Eraser } from '../customers/eraser';
 import { normalizeEmail } from '../tickets/email-spelling';
 import type { TicketStore } from '../tickets/ticket.store';

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
 import { imapClient } from './imap-client';
 import { senderHashOf } from './mail-records';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import mongoose, { type Types } from 'mongoose';
 import { writeSync } from 'node:fs';
 import type { AttachmentService } from '../attachments/attachment.service';
@@ -61,6 +61,14 @@ export interface MailInDeps {
 }
 
 type Ticket = StoredTicket & { erasedAt?: Date };
+
+/** mailparser, loaded on the first message: a process that reads no mail never pays for it. */
+function parseMail(source: Buffer): Promise<ParsedMail> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { simpleParser } = require('mailparser') as typeof import('mailparser');
+  return simpleParser(source);
+}
+
 /** Mail may carry control characters tickets refuse (form feeds, NULs): dropped, so the message still becomes a ticket. */
 const printable = (s: string) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 const inbound = () => InboundMailModel.collection;
@@ -194,7 +202,7 @@ export class MailIn {
     let mail: ParsedMail;
     try {
       if (!source) throw new Error('no source');
-      mail = await simpleParser(source);
+      mail = await parseMail(source);
       if (!mail.from?.value[0]?.address) throw new Error('no sender');
     } catch {
       return this.reject(client, uid, messageId, 'malformed: cannot be parsed', envelopeSender);
