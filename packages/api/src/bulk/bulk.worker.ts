@@ -120,7 +120,7 @@ export class BulkWorker {
         if (!(await lease.hold())) return;
         renewed = performance.now();
       }
-      // Checked after the ticket is read and before it is written (ticket.service.ts): a holder that stalled past
+      // Checked after the ticket is read and before it is written (ticket-changes.ts): a holder that stalled past
       // its lease writes nothing once another took the job, even when the ticket changed since.
       const fence = async () => {
         if (!(await BulkJobModel.collection.findOne({ ...held(), next: i }))) throw new Fenced();

@@ -2,10 +2,16 @@
 // for reading mail (mail-in.ts) and for erasing it (mail-eraser.ts).
 import type { ImapFlow } from 'imapflow';
 
+/**
+ * imapflow, loaded when a process first needs it (mail-in.ts loads it when a
+ * mailbox reader is built, at start): a process without IMAP_URL never pays
+ * for it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const imapflow = () => require('imapflow') as typeof import('imapflow');
+
 export function imapClient(imapUrl: string): ImapFlow {
-  // Loaded on first use, as mail-out.ts loads nodemailer: a process without IMAP_URL never pays for it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ImapFlow } = require('imapflow') as typeof import('imapflow');
+  const { ImapFlow } = imapflow();
   const url = new URL(imapUrl);
   const client = new ImapFlow({
     host: url.hostname,

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
-import { imapClient } from './imap-client';
+import { imapClient, imapflow } from './imap-client';
 import { senderHashOf } from './mail-records';
 import type { ParsedMail } from 'mailparser';
 import mongoose, { type Types } from 'mongoose';
@@ -62,12 +62,9 @@ export interface MailInDeps {
 
 type Ticket = StoredTicket & { erasedAt?: Date };
 
-/** mailparser, loaded on the first message: a process that reads no mail never pays for it. */
-function parseMail(source: Buffer): Promise<ParsedMail> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { simpleParser } = require('mailparser') as typeof import('mailparser');
-  return simpleParser(source);
-}
+/** mailparser: a process that reads no mail never loads it (MailIn loads it when built). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mailparser = () => require('mailparser') as typeof import('mailparser');
 
 /** Mail may carry control characters tickets refuse (form feeds, NULs): dropped, so the message still becomes a ticket. */
 const printable = (s: string) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
@@ -118,6 +115,10 @@ export class MailIn {
     private readonly deps: MailInDeps,
   ) {
     this.lease = new MailLease(`inbound:${mailbox}`, this.owner, config.leaseMs);
+    // Loaded now, at start: a library that cannot be loaded stops the process here, as an import would,
+    // rather than failing a round later, where every message would be rejected as unparseable.
+    imapflow();
+    mailparser();
   }
 
   start(): void {
@@ -202,7 +203,7 @@ export class MailIn {
     let mail: ParsedMail;
     try {
       if (!source) throw new Error('no source');
-      mail = await parseMail(source);
+      mail = await mailparser().simpleParser(source);
       if (!mail.from?.value[0]?.address) throw new Error('no sender');
     } catch {
       return this.reject(client, uid, messageId, 'malformed: cannot be parsed', envelopeSender);

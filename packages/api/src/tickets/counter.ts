@@ -3,7 +3,7 @@
 // callers, in one process or many, never get the same value. The embedded
 // engine may hand one caller another's value: the unique index on ticket
 // numbers refuses the second insert and the create takes the next number
-// (ticket.service.ts), so a number is never issued twice anywhere.
+// (ticket-creation.ts), so a number is never issued twice anywhere.
 import { CounterModel } from './counter.model';
 
 export const TICKET_COUNTER = 'ticketNumber';

@@ -67,29 +67,32 @@ export class TicketChanges {
       message: checkText('message', message, LIMITS.message),
     });
     await this.byNumber(input.number);
-    // The uploads are taken for the answer's event before anything changes; given back if it is never written.
+    // The uploads are taken for the answer's event before anything changes (withUploads: when they go back).
     const answer = await this.events.claimed(attachmentIds, {
       kind: TimelineEventKind.AGENT_RESPONSE,
       message: input.message,
     });
-    try {
+    return this.withUploads(answer, (sending) =>
       // FIRST_RESPONSE for the first answer (only one change can set firstResponseAt), AGENT_RESPONSE for later ones.
-      return await this.change(input.number, actor, 'answer', (ticket, now) =>
-        ticket.firstResponseAt
-          ? { write: { set: { updatedAt: now, awaitingAgent: false } }, events: [answer], at: now }
-          : {
-              write: {
-                expect: { firstResponseAt: null },
-                set: { firstResponseAt: now, updatedAt: now, awaitingAgent: false },
+      this.change(
+        input.number,
+        actor,
+        'answer',
+        (ticket, now) =>
+          ticket.firstResponseAt
+            ? { write: { set: { updatedAt: now, awaitingAgent: false } }, events: [answer], at: now }
+            : {
+                write: {
+                  expect: { firstResponseAt: null },
+                  set: { firstResponseAt: now, updatedAt: now, awaitingAgent: false },
+                },
+                events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }],
+                at: now,
               },
-              events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }],
-              at: now,
-            },
-      );
-    } catch (err) {
-      await this.events.release(answer);
-      throw err;
-    }
+        undefined,
+        sending,
+      ),
+    );
   }
 
   async updateStatus(
@@ -159,10 +162,32 @@ export class TicketChanges {
       kind: TimelineEventKind.INTERNAL_NOTE,
       message: input.message,
     });
+    return this.withUploads(note, (sending) =>
+      this.change(
+        input.number,
+        actor,
+        'note',
+        (_ticket, now) => ({ write: {}, events: [note], at: now }),
+        undefined,
+        sending,
+      ),
+    );
+  }
+
+  /**
+   * A change whose event references uploads: they are given back when it
+   * fails before the event is sent. Once sent they stay taken, even when the
+   * insert failed: it may have been applied, and an event must never point
+   * at bytes a sweep removed (uploads nothing references cost only space).
+   */
+  private async withUploads(event: NewEvent, run: (sending: () => void) => Promise<TicketView>): Promise<TicketView> {
+    let sent = false;
     try {
-      return await this.change(input.number, actor, 'note', (_ticket, now) => ({ write: {}, events: [note], at: now }));
+      return await run(() => {
+        sent = true;
+      });
     } catch (err) {
-      await this.events.release(note);
+      if (!sent) await this.events.release(event);
       throw err;
     }
   }
@@ -236,6 +261,8 @@ export class TicketChanges {
     what: string,
     plan: (ticket: SequencedTicket, now: Date) => PlannedWrite | null,
     stillWanted?: () => Promise<boolean>,
+    /** Told just before the events are sent (withUploads). */
+    sending?: () => void,
   ): Promise<TicketView> {
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       const ticket = await this.sequencedByNumber(ticketNumber);
@@ -251,6 +278,7 @@ export class TicketChanges {
         await new Promise((r) => setTimeout(r, casBackoffMs(attempt)));
         continue;
       }
+      sending?.();
       const written = await this.events.insert(ticket._id, planned.at, actor, planned.events, won.first);
       await this.hooks.onWritten?.(ticket._id, written);
       return toTicket(won.ticket);
