@@ -125,6 +125,9 @@ export class ConversationService {
           return !declined;
         }
       : undefined;
+    // Once the event is sent its uploads stay taken, even if the insert fails: it may have been applied
+    // (tickets/ticket-changes.ts, withUploads).
+    let sent = false;
     try {
       const view = await this.tickets.changeTicket(
         ticket.ticketNumber,
@@ -136,12 +139,15 @@ export class ConversationService {
           return planCustomerReply(from, now, event);
         },
         stillWanted,
+        () => {
+          sent = true;
+        },
       );
       if (declined && attachments?.length && !msg.attachments)
         await this.attachments?.release(_id, msg.attachmentIds ?? []);
       return view;
     } catch (err) {
-      if (attachments?.length && !msg.attachments)
+      if (!sent && attachments?.length && !msg.attachments)
         await this.attachments?.release(_id, msg.eventId ? (msg.attachmentIds ?? []) : undefined);
       throw err;
     }

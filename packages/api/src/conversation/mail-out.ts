@@ -117,9 +117,10 @@ interface Sender {
 }
 
 /**
- * nodemailer, loaded when a process first sends. With imapflow and mailparser
- * (also loaded on first use) it was about 220 ms of every process's start-up
- * CPU, email configured or not.
+ * nodemailer, loaded when a sender is built (a process that sends no mail
+ * never loads it). With imapflow and mailparser (loaded when a mailbox
+ * reader is built) it was about 220 ms of every process's start-up CPU,
+ * email configured or not.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodemailer = () => require('nodemailer') as typeof import('nodemailer');

@@ -132,6 +132,8 @@ export class TicketChanges {
     plan: (from: TicketStatus, now: Date, ticket: StoredTicket) => (TicketChange & { events: NewEvent[] }) | null,
     /** Asked just before each write: false leaves the ticket as it is (a caller whose right to write may have passed). */
     stillWanted?: () => Promise<boolean>,
+    /** Told just before the events are sent: a caller holding uploads keeps them taken from then on (withUploads). */
+    sending?: () => void,
   ): Promise<TicketView> {
     return this.change(
       valid(checkTicketNumber(ticketNumber)),
@@ -139,6 +141,7 @@ export class TicketChanges {
       'status',
       (ticket, now) => statusWrite(ticket, plan(ticket.status, now, ticket), now),
       stillWanted,
+      sending,
     );
   }
 

@@ -11,36 +11,44 @@ import { serverBuilt } from '../support/processes';
 const DIST = join(__dirname, '../../dist');
 const MAIL = ['imapflow', 'nodemailer', 'mailparser'];
 
-/** Which of MAIL (each package's own entry file, as dist resolves it) a node process holds after `script`. */
-function mailLoadedAfter(script: string): string[] {
+/**
+ * Which of MAIL a node process holds any file of (its own folder, as dist
+ * resolves it) after `script`; `compose` says whether dist/compose.js was
+ * loaded, so a probe that loaded nothing cannot pass.
+ */
+function loadedAfter(script: string): { mail: string[]; compose: boolean } {
   const probe = `
+    const path = require('node:path');
     const d = ${JSON.stringify(DIST)};
     ${script}
-    const held = new Set(Object.keys(require.cache));
-    const mail = ${JSON.stringify(MAIL)};
-    console.log(JSON.stringify(mail.filter((m) => held.has(require.resolve(m, { paths: [d] })))));`;
+    const held = Object.keys(require.cache);
+    const mail = ${JSON.stringify(MAIL)}.filter((m) => {
+      const dir = path.dirname(require.resolve(m + '/package.json', { paths: [d] })) + path.sep;
+      return held.some((f) => f.startsWith(dir));
+    });
+    console.log(JSON.stringify({ mail, compose: held.includes(path.join(d, 'compose.js')) }));`;
   return JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 30_000 }));
 }
 
 /** Every module cli/serve.js imports of its own (read from the build, so a new import is covered too). */
 const SERVE_IMPORTS = `
   const serve = require('node:fs').readFileSync(d + '/cli/serve.js', 'utf8');
-  for (const [, rel] of serve.matchAll(/require\\("(\\.\\.?\\/[^"]+)"\\)/g)) require(require('node:path').join(d, 'cli', rel));`;
+  for (const [, rel] of serve.matchAll(/require\\(["'](\\.\\.?\\/[^"']+)["']\\)/g)) require(path.join(d, 'cli', rel));`;
 
 if (!serverBuilt) console.warn('skipped: the lazy-loading check reads the build (npm test builds first)');
 
 (serverBuilt ? describe : describe.skip)('mail libraries load only where mail is handled', () => {
   it('everything the server imports holds none of them', () => {
-    expect(mailLoadedAfter(SERVE_IMPORTS)).toEqual([]);
+    expect(loadedAfter(SERVE_IMPORTS)).toEqual({ mail: [], compose: true });
   });
 
   it('a mailbox reader loads imapflow and mailparser when built (the check sees a loaded library)', () => {
     expect(
-      mailLoadedAfter(
+      loadedAfter(
         `${SERVE_IMPORTS}
         const { MailIn } = require(d + '/conversation/mail-in');
         new MailIn({ imapUrl: 'imap://u:p@127.0.0.1:1', leaseMs: 60000 }, 'INBOX', {});`,
-      ),
+      ).mail,
     ).toEqual(['imapflow', 'mailparser']);
   });
 });

@@ -1,8 +1,10 @@
-// When an answer or a note that references uploads fails, the uploads go
-// back only if its event was never sent. An insert that failed may still
+// When an answer, a note or a customer's reply that references uploads
+// fails, the uploads go back only if its event was never sent. An insert that failed may still
 // have been applied (the reply was lost, not the write), and an event must
 // never point at bytes a sweep removed.
 import mongoose from 'mongoose';
+import { ConversationService } from '../../src/conversation/conversation.service';
+import { MessageChannel } from '../../src/conversation/customer-reply';
 import { createLogger } from '../../src/logging/logger';
 import { TicketStatus, TicketPriority } from '../../src/tickets/ticket.enums';
 import type { SequencedTicket } from '../../src/tickets/ticket.mappers';
@@ -34,35 +36,40 @@ function serviceFailingAt(step: 'compareAndSet' | 'insertEvents') {
     compareAndSet: step === 'compareAndSet' ? fail : async () => ({ ticket, first: 2 }),
     insertEvents: fail,
   } as unknown as TicketStore;
-  const service = new TicketService(
-    createLogger('silent'),
-    {},
-    {
-      store,
-      attachments: {
-        claim: async (ids) => ids!.map((id) => ({ id }) as never),
-        release: async (eventId) => {
-          released.push(String(eventId));
-        },
-      },
+  const attachments = {
+    claim: async (ids: readonly string[] | null | undefined) => ids!.map((id) => ({ id }) as never),
+    release: async (eventId: mongoose.Types.ObjectId) => {
+      released.push(String(eventId));
     },
-  );
-  return { service, released };
+  };
+  const service = new TicketService(createLogger('silent'), {}, { store, attachments });
+  return { service, released, conversation: new ConversationService(service, store, attachments) };
 }
 
+type Services = ReturnType<typeof serviceFailingAt>;
+
 describe.each([
-  ['respond', (s: TicketService) => s.respond('TKT-00001', 'Hello', 'agent', ['upload-1'])],
-  ['addNote', (s: TicketService) => s.addNote('TKT-00001', 'For colleagues', 'agent', ['upload-1'])],
+  ['respond', (s: Services) => s.service.respond('TKT-00001', 'Hello', 'agent', ['upload-1'])],
+  ['addNote', (s: Services) => s.service.addNote('TKT-00001', 'For colleagues', 'agent', ['upload-1'])],
+  [
+    "a customer's reply",
+    (s: Services) =>
+      s.conversation.add(
+        ticket,
+        { message: 'Thanks', attachmentIds: ['upload-1'], channel: MessageChannel.WEB },
+        false,
+      ),
+  ],
 ])('%s with an upload', (_name, write) => {
   it('gives the upload back when the change fails before its event is sent', async () => {
-    const { service, released } = serviceFailingAt('compareAndSet');
-    await expect(write(service)).rejects.toThrow('compareAndSet failed');
-    expect(released).toHaveLength(1);
+    const services = serviceFailingAt('compareAndSet');
+    await expect(write(services)).rejects.toThrow('compareAndSet failed');
+    expect(services.released).toHaveLength(1);
   });
 
   it('keeps it taken when the event insert fails (it may have been applied)', async () => {
-    const { service, released } = serviceFailingAt('insertEvents');
-    await expect(write(service)).rejects.toThrow('insertEvents failed');
-    expect(released).toEqual([]);
+    const services = serviceFailingAt('insertEvents');
+    await expect(write(services)).rejects.toThrow('insertEvents failed');
+    expect(services.released).toEqual([]);
   });
 });
