@@ -62,20 +62,16 @@ export class TicketChanges {
     actor: Actor,
     attachmentIds?: readonly string[] | null,
   ): Promise<TicketView> {
-    const input = validAll({
-      number: checkTicketNumber(ticketNumber),
-      message: checkText('message', message, LIMITS.message),
-    });
-    await this.byNumber(input.number);
-    // The uploads are taken for the answer's event before anything changes (withUploads: when they go back).
-    const answer = await this.events.claimed(attachmentIds, {
-      kind: TimelineEventKind.AGENT_RESPONSE,
-      message: input.message,
-    });
+    const { number, event: answer } = await this.messageEvent(
+      ticketNumber,
+      message,
+      TimelineEventKind.AGENT_RESPONSE,
+      attachmentIds,
+    );
     return this.withUploads(answer, (sending) =>
       // FIRST_RESPONSE for the first answer (only one change can set firstResponseAt), AGENT_RESPONSE for later ones.
       this.change(
-        input.number,
+        number,
         actor,
         'answer',
         (ticket, now) =>
@@ -156,18 +152,15 @@ export class TicketChanges {
     actor: Actor,
     attachmentIds?: readonly string[] | null,
   ): Promise<TicketView> {
-    const input = validAll({
-      number: checkTicketNumber(ticketNumber),
-      message: checkText('message', message, LIMITS.message),
-    });
-    await this.byNumber(input.number);
-    const note = await this.events.claimed(attachmentIds, {
-      kind: TimelineEventKind.INTERNAL_NOTE,
-      message: input.message,
-    });
+    const { number, event: note } = await this.messageEvent(
+      ticketNumber,
+      message,
+      TimelineEventKind.INTERNAL_NOTE,
+      attachmentIds,
+    );
     return this.withUploads(note, (sending) =>
       this.change(
-        input.number,
+        number,
         actor,
         'note',
         (_ticket, now) => ({ write: {}, events: [note], at: now }),
@@ -175,6 +168,25 @@ export class TicketChanges {
         sending,
       ),
     );
+  }
+
+  /**
+   * A message's event (an answer, a note) for a ticket that exists: checked,
+   * and its uploads taken before anything changes (withUploads says when
+   * they go back).
+   */
+  private async messageEvent(
+    ticketNumber: string,
+    message: string,
+    kind: TimelineEventKind,
+    attachmentIds?: readonly string[] | null,
+  ): Promise<{ number: string; event: NewEvent }> {
+    const input = validAll({
+      number: checkTicketNumber(ticketNumber),
+      message: checkText('message', message, LIMITS.message),
+    });
+    await this.byNumber(input.number);
+    return { number: input.number, event: await this.events.claimed(attachmentIds, { kind, message: input.message }) };
   }
 
   /**
