@@ -138,9 +138,11 @@ export class ConversationService {
             throw notFound(ticket.ticketNumber);
           return planCustomerReply(from, now, event);
         },
-        stillWanted,
-        () => {
-          sent = true;
+        {
+          stillWanted,
+          sending: () => {
+            sent = true;
+          },
         },
       );
       if (declined && attachments?.length && !msg.attachments)

@@ -48,6 +48,14 @@ interface PlannedWrite {
   fence?: () => Promise<void>;
 }
 
+/** What a caller of a change may ask besides its plan. */
+export interface ChangeOptions {
+  /** Asked just before each write: false leaves the ticket as it is (a caller whose right to write may have passed). */
+  stillWanted?: () => Promise<boolean>;
+  /** Told just before the events are sent: a caller holding uploads keeps them taken from then on (withUploads). */
+  sending?: () => void;
+}
+
 export class TicketChanges {
   constructor(
     private readonly store: TicketStore,
@@ -85,8 +93,7 @@ export class TicketChanges {
                 events: [{ ...answer, kind: TimelineEventKind.FIRST_RESPONSE }],
                 at: now,
               },
-        undefined,
-        sending,
+        { sending },
       ),
     );
   }
@@ -126,18 +133,14 @@ export class TicketChanges {
     ticketNumber: string,
     actor: Actor,
     plan: (from: TicketStatus, now: Date, ticket: StoredTicket) => (TicketChange & { events: NewEvent[] }) | null,
-    /** Asked just before each write: false leaves the ticket as it is (a caller whose right to write may have passed). */
-    stillWanted?: () => Promise<boolean>,
-    /** Told just before the events are sent: a caller holding uploads keeps them taken from then on (withUploads). */
-    sending?: () => void,
+    options: ChangeOptions = {},
   ): Promise<TicketView> {
     return this.change(
       valid(checkTicketNumber(ticketNumber)),
       actor,
       'status',
       (ticket, now) => statusWrite(ticket, plan(ticket.status, now, ticket), now),
-      stillWanted,
-      sending,
+      options,
     );
   }
 
@@ -159,14 +162,7 @@ export class TicketChanges {
       attachmentIds,
     );
     return this.withUploads(note, (sending) =>
-      this.change(
-        number,
-        actor,
-        'note',
-        (_ticket, now) => ({ write: {}, events: [note], at: now }),
-        undefined,
-        sending,
-      ),
+      this.change(number, actor, 'note', (_ticket, now) => ({ write: {}, events: [note], at: now }), { sending }),
     );
   }
 
@@ -275,9 +271,7 @@ export class TicketChanges {
     actor: Actor,
     what: string,
     plan: (ticket: SequencedTicket, now: Date) => PlannedWrite | null,
-    stillWanted?: () => Promise<boolean>,
-    /** Told just before the events are sent (withUploads). */
-    sending?: () => void,
+    { stillWanted, sending }: ChangeOptions = {},
   ): Promise<TicketView> {
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       const ticket = await this.sequencedByNumber(ticketNumber);

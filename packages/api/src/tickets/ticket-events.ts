@@ -2,8 +2,7 @@
 // agents' changes (ticket-changes.ts) alike: the uploads an event
 // references, taken before it is written and given back if it never is,
 // and the events' own insert.
-import type { ClientSession, Types } from 'mongoose';
-import mongoose from 'mongoose';
+import mongoose, { type ClientSession, type Types } from 'mongoose';
 import type { AttachmentRef } from '../attachments/attachment.model';
 import { internalError, serviceUnavailable } from '../errors/api-errors';
 import type { Logger } from '../logging/logger';

@@ -1,7 +1,7 @@
 // When an answer, a note or a customer's reply that references uploads
-// fails, the uploads go back only if its event was never sent. An insert that failed may still
-// have been applied (the reply was lost, not the write), and an event must
-// never point at bytes a sweep removed.
+// fails, the uploads go back only if its event was never sent. An insert
+// that failed may still have been applied (the reply was lost, not the
+// write), and an event must never point at bytes a sweep removed.
 import mongoose from 'mongoose';
 import { ConversationService } from '../../src/conversation/conversation.service';
 import { MessageChannel } from '../../src/conversation/customer-reply';
