@@ -12,7 +12,8 @@ import { filterQuery } from '../listing/listing.service';
 import type { TicketStore } from '../tickets/ticket.store';
 import type { Logger } from '../logging/logger';
 import type { SearchService } from '../search/search.service';
-import type { EventMark, TicketService, TicketView } from '../tickets/ticket.service';
+import type { EventMark, TicketService } from '../tickets/ticket.service';
+import type { TicketView } from '../tickets/ticket.mappers';
 import type { Principal } from '../tokens/scopes';
 import { viewFilter, type ViewsService } from '../views/views.service';
 import {

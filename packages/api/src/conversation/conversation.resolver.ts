@@ -4,7 +4,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root, registerEnumType
 import { canSeeActors } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { Ticket } from '../tickets/ticket.model';
-import type { TicketView, TimelineEventView } from '../tickets/ticket.service';
+import type { TicketView, TimelineEventView } from '../tickets/ticket.mappers';
 import { TimelineEvent } from '../tickets/timeline-event.model';
 import { MessageChannel } from './customer-reply';
 import { templateFor } from './mail-out';

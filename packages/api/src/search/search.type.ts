@@ -2,7 +2,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { PageInfo } from '../listing/ticket-connection.type';
 import { Ticket } from '../tickets/ticket.model';
-import type { TicketView } from '../tickets/ticket.service';
+import type { TicketView } from '../tickets/ticket.mappers';
 
 @ObjectType({ description: 'A ticket found by searchTickets, and its place in the ranking.' })
 export class TicketSearchEdge {

@@ -3,7 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } 
 import { canSeeActors } from '../graphql/auth-checker';
 import type { Context } from '../graphql/context';
 import { Ticket } from '../tickets/ticket.model';
-import type { TicketView } from '../tickets/ticket.service';
+import type { TicketView } from '../tickets/ticket.mappers';
 import { SlaPolicy, SlaPolicyInput } from './sla-policy.type';
 import type { PolicySet } from './sla-policy.model';
 import { viewOf } from './sla.service';

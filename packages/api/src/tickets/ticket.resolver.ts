@@ -8,7 +8,7 @@ import { CreateTicketInput } from './create-ticket.input';
 import { TicketStatus } from './ticket.enums';
 import { Ticket } from './ticket.model';
 import { TimelineEvent } from './timeline-event.model';
-import { orderedTimeline, type TicketView } from './ticket.service';
+import { orderedTimeline, type TicketView } from './ticket.mappers';
 
 const NUMBER = { description: 'Ticket number, e.g. "TKT-00042" (case-insensitive, trimmed).' };
 const EMAIL = { description: 'The customer email the ticket was created with (case-insensitive, trimmed).' };

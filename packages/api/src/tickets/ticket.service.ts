@@ -11,18 +11,7 @@ import { TicketEvents, type AttachmentClaims } from './ticket-events';
 import type { TicketHooks } from './ticket-hooks';
 import { TicketReads } from './ticket-reads';
 
-// Shapes, mappers and helpers live beside the rules; re-exported for the capabilities that import them from here.
-export {
-  isPublicEvent,
-  orderedTimeline,
-  publicTicket,
-  toEvent,
-  toTicket,
-  type StoredEvent,
-  type StoredTicket,
-  type TicketView,
-  type TimelineEventView,
-} from './ticket.mappers';
+// Names other capabilities use with the service (shapes and mappers: ticket.mappers.ts).
 export { assignBackoffMs, assignmentMessage } from './ticket-changes';
 export { fingerprint, type CreateTicketRequest } from './ticket-creation';
 export type { Actor, AttachmentClaims, EventMark, NewEvent } from './ticket-events';
