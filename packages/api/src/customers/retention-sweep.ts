@@ -67,6 +67,8 @@ export class RetentionSweep {
     await this.erasure.resumePending(RETENTION_ACTOR);
     await this.erasure.eraseLateTexts();
     await this.erasure.takeTallies();
+    const rekeyed = await this.erasure.forgetAuditInstants();
+    if (rekeyed) this.log.info({ entries: rekeyed }, 'audit trail: older entries given ids that hold the day only');
     const expired = await this.erasure.deleteExpiredAudit();
     if (expired) this.log.info({ entries: expired }, 'audit trail: entries past AUDIT_RETENTION_DAYS deleted');
     const days = this.options.retentionDays;

@@ -243,23 +243,38 @@ describe('the audit trail', () => {
     expect(entry).not.toBeNull();
     expect(await db().collection('audit_keys').countDocuments({})).toBe(0);
     expect((entry!.at as Date).getTime() % DAY).toBe(0);
-    const old = await CustomerAuditModel.collection.insertOne({
-      action: 'EXPORT',
-      actor: 'old',
-      at: new Date(Date.now() - 40 * DAY),
-      tickets: 1,
-    } as never);
-    const recent = await CustomerAuditModel.collection.insertOne({
-      action: 'EXPORT',
-      actor: 'recent',
-      at: new Date(Date.now() - 20 * DAY),
-      tickets: 1,
-    } as never);
-    await until(
-      'the old entry to be deleted',
-      async () => (await CustomerAuditModel.collection.countDocuments({ _id: old.insertedId })) === 0,
-    );
-    expect(await CustomerAuditModel.collection.countDocuments({ _id: recent.insertedId })).toBe(1);
+    // The id holds the day too: an ObjectId made the usual way holds the second.
+    expect((entry!._id as Types.ObjectId).getTimestamp()).toEqual(entry!.at);
+
+    // Entries written before, with such ids (the driver's own), and a deployment that has not yet rewritten
+    // them (no marker): the sweep gives each an id of its day; past AUDIT_RETENTION_DAYS, it deletes them.
+    const legacy = (actor: string, daysAgo: number) =>
+      CustomerAuditModel.collection.insertOne({
+        action: 'EXPORT',
+        actor,
+        at: new Date(Math.floor(Date.now() / DAY) * DAY - daysAgo * DAY),
+        tickets: 1,
+      } as never);
+    const [old, recent, today] = [await legacy('old', 40), await legacy('recent', 20), await legacy('today', 0)];
+    await db()
+      .collection('schema_migrations')
+      .deleteOne({ _id: 'audit-day-ids-1' as never });
+    const byActor = (actor: string) => CustomerAuditModel.collection.find({ actor }).toArray();
+    await until('the older entries to be rewritten and the expired one deleted', async () => {
+      const [gone, kept, fresh] = [await byActor('old'), await byActor('recent'), await byActor('today')];
+      return gone.length === 0 && kept.length === 1 && fresh.length === 1 && !kept[0]._id.equals(recent.insertedId);
+    });
+    for (const actor of ['recent', 'today']) {
+      const [e] = await byActor(actor);
+      expect({ actor, id: (e._id as Types.ObjectId).getTimestamp() }).toEqual({ actor, id: e.at });
+    }
+    const ids = [old, recent, today].map((r) => r.insertedId);
+    expect(await CustomerAuditModel.collection.countDocuments({ _id: { $in: ids } })).toBe(0);
+    expect(
+      await db()
+        .collection('schema_migrations')
+        .countDocuments({ _id: 'audit-day-ids-1' as never }),
+    ).toBe(1);
   });
 
   it('logs no email, no email domain and no email hash', () => {
