@@ -5,9 +5,9 @@
 // process sees the same counts; a mailbox's reader may move between them).
 // One counter per key and hour, raised by a conditional write that only
 // matches below the cap: two processes can never both take the last place.
-// The hour is the database's (db-time.ts), so hosts' clocks do not matter.
+// The hour is the database's (db/database-time.ts), so hosts' clocks do not matter.
 import { createHash } from 'node:crypto';
-import { databaseNow } from './db-time';
+import { databaseNow } from '../db/database-time';
 import { MailCapModel } from './mail-cap.model';
 
 const HOUR_MS = 3_600_000;

@@ -29,7 +29,7 @@ import { fromDomain, type EmailConfig } from './email-config';
 import type { KeySeal } from './key-seal';
 import { MailLease } from './mail-lease';
 import { takeCap } from './mail-caps';
-import { databaseNow } from './db-time';
+import { databaseNow } from '../db/database-time';
 import { loadTemplates, render } from './mail-templates';
 import { EmailStatus, OutboundMailModel, type MailTemplate, type OutboundMail } from './outbound-mail.model';
 import { threadRootsOf } from './threading';

@@ -22,47 +22,6 @@ export const CLOCK_SKEW_WARN_SECONDS = 60;
 /** The database's clock is asked again at most this often (an upsert and a delete on the embedded engine). */
 export const CLOCK_CHECK_MAX_AGE_MS = 60_000;
 
-/** What the clock check needs of the database (the driver's Db). */
-export interface ClockDb {
-  admin(): { command(cmd: Record<string, unknown>): Promise<Record<string, unknown>> };
-  collection(name: string): {
-    updateOne(
-      filter: Record<string, unknown>,
-      update: Record<string, unknown>,
-      options: { upsert: boolean },
-    ): Promise<{ upsertedId: unknown }>;
-    deleteOne(filter: Record<string, unknown>): Promise<unknown>;
-  };
-}
-
-/**
- * This process's clock minus the database's, in seconds (positive: ahead).
- * MongoDB answers its time in `hello` (`localTime`); the embedded engine
- * does not (nor `$$NOW`), but it makes the _id of an upserted document
- * itself, and an ObjectId carries its maker's clock in seconds: one upsert
- * into `clock_probe`, removed at once. Measured against the middle of the
- * round trip; good to about a second, plenty for a one-minute threshold.
- */
-export async function clockSkewSeconds(db: ClockDb, now: () => number = Date.now): Promise<number> {
-  const before = now();
-  const hello = await db.admin().command({ hello: 1 });
-  const localTime = hello.localTime;
-  if (localTime instanceof Date) return Math.round((before + now()) / 2 - localTime.getTime()) / 1000;
-  const probe = db.collection('clock_probe');
-  const start = now();
-  const res = await probe.updateOne(
-    { probe: `${process.pid}-${start}-${Math.random()}` },
-    { $set: { at: new Date(start) } },
-    { upsert: true },
-  );
-  const end = now();
-  const id = res.upsertedId as { getTimestamp?: () => Date } | null;
-  if (!id?.getTimestamp) throw new Error('the database told no time');
-  await probe.deleteOne({ _id: id });
-  // The ObjectId's seconds are truncated: its maker's clock was within [t, t + 1 s).
-  return Math.round((start + end) / 2 - (id.getTimestamp().getTime() + 500)) / 1000;
-}
-
 /**
  * The skew as last measured (null until one could be), measured again in
  * the background when older than maxAgeMs: reading it never waits on the

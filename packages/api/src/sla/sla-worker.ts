@@ -30,7 +30,7 @@ import type { Logger } from '../logging/logger';
 import { FencedLease, FencedOut, fencedSet } from './sla-fence';
 import { OPEN_STATUSES, TicketStatus } from '../tickets/ticket.enums';
 import { TicketStore } from '../tickets/ticket.store';
-import { databaseNow } from './database-time';
+import { databaseTime } from '../db/database-time';
 import { SlaMetaModel } from './sla-meta.model';
 import type { RefreshResult, SlaService } from './sla.service';
 import { TicketSlaStateModel } from './ticket-sla.model';
@@ -274,7 +274,7 @@ export class SlaWorker {
    * the announcements, a batch at a time.
    */
   private async check(): Promise<number> {
-    const now = await databaseNow(SlaMetaModel.db.db!, this.log);
+    const now = await databaseTime(SlaMetaModel.db.db!);
     let announced = 0;
     for (let batch = 0; batch < 10 && !this.stopped; batch++) {
       const due = await TicketSlaStateModel.collection

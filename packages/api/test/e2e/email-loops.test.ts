@@ -6,7 +6,7 @@
 import { dovecotMissing } from '../support/dovecot';
 import { confirmationOf, messageId, rawMail, record, useEmailStack } from '../support/email-stack';
 import { takeCap } from '../../src/conversation/mail-caps';
-import { databaseNow } from '../../src/conversation/db-time';
+import { databaseNow } from '../../src/db/database-time';
 
 const HOUR_MS = 3_600_000;
 /** Longer than any test here takes (60 s, jest's limit), with room. */

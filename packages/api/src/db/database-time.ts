@@ -1,0 +1,88 @@
+// The database's time, for what processes on several hosts must agree on
+// (when a mail retry is due, the hour a cap counts, which SLA targets are
+// past): every process reads the same clock, whatever its host's says.
+// MongoDB tells its time in `hello`; the embedded engine only through an
+// upserted ObjectId, good to about a second. Also how far this process's
+// clock is off (http/health.ts reports it).
+import type { Db } from 'mongodb';
+import { database } from './database';
+
+/** What the clock check needs of the database (the driver's Db). */
+export interface ClockDb {
+  admin(): { command(cmd: Record<string, unknown>): Promise<Record<string, unknown>> };
+  collection(name: string): {
+    updateOne(
+      filter: Record<string, unknown>,
+      update: Record<string, unknown>,
+      options: { upsert: boolean },
+    ): Promise<{ upsertedId: unknown }>;
+    deleteOne(filter: Record<string, unknown>): Promise<unknown>;
+  };
+}
+
+/**
+ * This process's clock minus the database's, in seconds (positive: ahead).
+ * MongoDB answers its time in `hello` (`localTime`); the embedded engine
+ * does not (nor `$$NOW`), but it makes the _id of an upserted document
+ * itself, and an ObjectId carries its maker's clock in seconds: one upsert
+ * into `clock_probe`, removed at once. Measured against the middle of the
+ * round trip; good to about a second, plenty for a one-minute threshold.
+ */
+export async function clockSkewSeconds(db: ClockDb, now: () => number = Date.now): Promise<number> {
+  const before = now();
+  const hello = await db.admin().command({ hello: 1 });
+  const localTime = hello.localTime;
+  if (localTime instanceof Date) return Math.round((before + now()) / 2 - localTime.getTime()) / 1000;
+  const probe = db.collection('clock_probe');
+  const start = now();
+  const res = await probe.updateOne(
+    { probe: `${process.pid}-${start}-${Math.random()}` },
+    { $set: { at: new Date(start) } },
+    { upsert: true },
+  );
+  const end = now();
+  const id = res.upsertedId as { getTimestamp?: () => Date } | null;
+  if (!id?.getTimestamp) throw new Error('the database told no time');
+  await probe.deleteOne({ _id: id });
+  // The ObjectId's seconds are truncated: its maker's clock was within [t, t + 1 s).
+  return Math.round((start + end) / 2 - (id.getTimestamp().getTime() + 500)) / 1000;
+}
+
+const MEASURE_EVERY_MS = 60_000;
+let offsetMs: number | null = null;
+let measuredAt = Number.NEGATIVE_INFINITY;
+let inFlight: Promise<void> | undefined;
+
+async function measure(): Promise<void> {
+  try {
+    offsetMs = (await clockSkewSeconds(database() as never)) * 1000;
+  } catch {
+    // Not told this time: the last offset (or none) stands.
+  } finally {
+    measuredAt = performance.now();
+  }
+}
+
+/**
+ * The database's time as near as this process knows it: its own clock less
+ * the offset measured at most a minute ago. While the database never told,
+ * this process's clock stands in.
+ */
+export async function databaseNow(): Promise<Date> {
+  if (performance.now() - measuredAt >= MEASURE_EVERY_MS) {
+    inFlight ??= measure().finally(() => (inFlight = undefined));
+    // The first time, wait for it; later, the last offset serves while it is measured again.
+    if (offsetMs === null) await inFlight;
+  }
+  return new Date(Date.now() - (offsetMs ?? 0));
+}
+
+/**
+ * The database server's time itself, asked now (`hello.localTime`), for a
+ * decision taken by one process at a time; an engine that does not tell it
+ * gives databaseNow().
+ */
+export async function databaseTime(db: Db): Promise<Date> {
+  const hello = await db.admin().command({ hello: 1 });
+  return hello.localTime instanceof Date ? hello.localTime : databaseNow();
+}
