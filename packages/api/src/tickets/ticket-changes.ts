@@ -288,8 +288,7 @@ export class TicketChanges {
         continue;
       }
       sending?.();
-      const written = await this.events.insert(ticket._id, planned.at, actor, planned.events, won.first);
-      await this.hooks.onWritten?.(ticket._id, written);
+      await this.events.insert(ticket._id, planned.at, actor, planned.events, won.first);
       return toTicket(won.ticket);
     }
     this.log.warn({ ticketNumber, reason: 'contention', change: what }, 'ticket kept changing under us; giving up');
@@ -319,8 +318,7 @@ export class TicketChanges {
       words: this.hooks.wordsOf?.(null, events),
     });
     if (!won) return null;
-    const written = await this.events.insert(ticket._id, new Date(), actor, events, won.first);
-    await this.hooks.onWritten?.(ticket._id, written);
+    await this.events.insert(ticket._id, new Date(), actor, events, won.first);
     return toTicket(won.ticket);
   }
 

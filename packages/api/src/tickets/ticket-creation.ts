@@ -104,7 +104,6 @@ export class TicketCreation {
       return inserted.replay;
     }
     this.hooks.onCreated?.();
-    await this.hooks.onWritten?.(inserted.ticket._id, [inserted.event], inserted.ticket);
     if (this.log.isLevelEnabled('debug'))
       this.log.debug({ ticketNumber: inserted.ticket.ticketNumber }, 'ticket created');
     // The timeline is known: no need to read it back.

@@ -1,7 +1,6 @@
 // What the ticket rules tell the rest of the process about, and ask of it:
 // the change feed and metrics hear of writes, search/ gives a text's words.
-import type { Types } from 'mongoose';
-import type { StoredEvent, StoredTicket } from './ticket.mappers';
+import type { StoredTicket } from './ticket.mappers';
 import type { NewEvent } from './ticket-events';
 
 export interface TicketHooks {
@@ -11,8 +10,6 @@ export interface TicketHooks {
   onCreated?(): void;
   /** A ticket number collided and was absorbed (the counter was behind the data). */
   onCollision?(): void;
-  /** A ticket was created (`ticket` given) or got events; awaited before the write answers (search/ indexes them). */
-  onWritten?(ticketId: Types.ObjectId, events: readonly StoredEvent[], ticket?: StoredTicket): Promise<void>;
   /**
    * search/'s words of a new ticket's texts (`ticket`) or of events' texts:
    * stored on the ticket in the same write. null: texts whose words are not
