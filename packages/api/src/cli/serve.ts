@@ -24,6 +24,9 @@ import { demoChatLink, seedDemo } from './demo-data';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Set once an engine of our own runs: a start that fails after that stops it (a mongod cleanly) and forgets it. */
+let stopOwnEngine: (() => Promise<void>) | undefined;
+
 async function main(): Promise<void> {
   let config;
   let format;
@@ -71,6 +74,11 @@ async function main(): Promise<void> {
     database: 'tickets',
     dataDir: fresh ? undefined : config.dataDir,
   });
+  const dataDir = config.dataDir;
+  stopOwnEngine = async () => {
+    if (engine.kind !== 'external') forgetRunningEngine(dataDir);
+    await engine.stop();
+  };
   for (const note of engine.notes) log.info(note);
   log.info({ engine: engine.name, persistent: engine.persistent }, `database engine: ${engine.name}`);
   if (engine.kind === 'jongodb') {
@@ -126,8 +134,7 @@ async function main(): Promise<void> {
       log.debug('http stopped');
       await disconnectDatabase();
       log.debug('database disconnected');
-      if (engine.kind !== 'external') forgetRunningEngine(config.dataDir);
-      await engine.stop();
+      await stopOwnEngine?.();
       await stopTracing();
       log.info('stopped');
       process.exit(0);
@@ -191,7 +198,8 @@ function readyLine(u: ReadyUrls): string {
   return `ticket-api ready at ${u.url}${more.length ? ` | ${more.join(' | ')}` : ''}`;
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
   process.stderr.write(`ticket-api failed to start: ${(err as Error).message}\n`);
+  await Promise.race([stopOwnEngine?.().catch(() => undefined), sleep(10_000)]);
   process.exit(1);
 });

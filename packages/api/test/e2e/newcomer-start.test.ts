@@ -4,7 +4,7 @@
 // agent sign-in that works, and `npm run tokens` reaching the same
 // database without MONGODB_URI while the server runs, and not after.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -102,6 +102,20 @@ describeBuilt("a newcomer's npm start", () => {
     );
     expect(listed.body.errors).toBeUndefined();
     expect((await tokens(['list'])).out).toMatch(/^reporting\s+tickets:read/m);
+  }, 60_000);
+
+  it('a start that fails after its engine started (the port is taken) stops that engine and leaves no engine file', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'newcomer-'));
+    try {
+      const second = spawnServer({ ...shell(other), PORT: new URL(url).port });
+      expect(await second.exit).toBe(1);
+      expect(second.out()).toMatch(/ticket-api failed to start: .*EADDRINUSE/);
+      // Recorded once connected, removed when the start failed: the tools do not point at an engine that is gone.
+      expect(second.out()).toMatch(/database engine: /);
+      expect(existsSync(join(other, 'engine.json'))).toBe(false);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('once the server stops, npm run tokens says what to do instead of waiting', async () => {
