@@ -7,8 +7,6 @@
 // AUDIT_RETENTION_DAYS are deleted (deleteExpired, run by the sweep).
 import { createHmac, randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
-import { database } from '../db/database';
-import { isDuplicateKeyError } from '../errors/duplicate-key';
 import type { Logger } from '../logging/logger';
 import { auditKey, storedAuditKey } from './audit-key.model';
 import { AuditAction, CustomerAuditModel } from './customer-audit.model';
@@ -19,17 +17,17 @@ const DAY_MS = 86_400_000;
 /** The start (UTC) of the day of `at`: what the audit keeps. */
 export const dayOf = (at: Date): Date => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
 
-/** An entry's id: the day's start where an ObjectId keeps its second, then 8 bytes (random, or an old id's). */
-export function dayId(day: Date, rest: Uint8Array = randomBytes(8)): Types.ObjectId {
+/**
+ * An entry's id: the day's start where an ObjectId keeps its second, then 8
+ * random bytes (a usual ObjectId's are its process's and a counter, shared
+ * with the ids of the erased tickets' events made a moment before).
+ */
+export function dayId(day: Date): Types.ObjectId {
   const bytes = Buffer.alloc(12);
   bytes.writeUInt32BE(Math.floor(dayOf(day).getTime() / 1000), 0);
-  bytes.set(rest.subarray(rest.length - 8), 4);
+  randomBytes(8).copy(bytes, 4);
   return new Types.ObjectId(bytes);
 }
-
-// Set once every entry's id holds its day only (forgetInstants).
-const INSTANTS_FORGOTTEN = 'audit-day-ids-1';
-const migrations = () => database().collection<{ _id: string; at: Date }>('schema_migrations');
 
 export interface AuditOptions {
   /** AUDIT_KEY; unset: the database's own key (audit-key.model.ts). */
@@ -81,8 +79,9 @@ export class CustomerAuditLog {
     const at = dayOf(new Date());
     const entry = { _id: dayId(at), action, actor, at, ...(emailHash && { emailHash }), ...counts };
     await CustomerAuditModel.collection.insertOne(entry);
-    // Neither the email nor its hash in the log: the log line's own time would tie the hash to the erasure's instant.
-    this.log.info({ audit: { action, actor, ...counts } }, `customers' data: ${action.toLowerCase()} recorded`);
+    // Neither the email, its hash nor the counts in the log: the line's own time, joined to the entry by its
+    // counts, would tie the hash to the erasure's instant.
+    this.log.info({ audit: { action, actor } }, `customers' data: ${action.toLowerCase()} recorded`);
   }
 
   /**
@@ -97,38 +96,6 @@ export class CustomerAuditLog {
       .find<AuditEntry>({ emailHash: { $in: hashes } })
       .sort({ at: -1, _id: -1 })
       .toArray();
-  }
-
-  /**
-   * Give entries written before ids held the day only an id that does (the day's start and the old id's
-   * 8 bytes after its second); how many. Run by the sweep, one process at a time, until it has once
-   * gone through all: the copy's id is fixed by the old one, so a copy made twice is made once, and the
-   * old entry goes after its copy is in.
-   */
-  async forgetInstants(): Promise<number> {
-    if (await migrations().findOne({ _id: INSTANTS_FORGOTTEN })) return 0;
-    const entries = CustomerAuditModel.collection;
-    let moved = 0;
-    for await (const entry of entries.find({})) {
-      const id = entry._id;
-      if ((id as { _bsontype?: string })._bsontype !== 'ObjectId' || !(entry.at instanceof Date)) continue;
-      const old = id as Types.ObjectId;
-      const day = dayOf(entry.at);
-      if (old.getTimestamp().getTime() === day.getTime()) continue;
-      try {
-        await entries.insertOne({ ...entry, _id: dayId(day, old.id), at: day });
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-      }
-      await entries.deleteOne({ _id: id });
-      moved++;
-    }
-    try {
-      await migrations().insertOne({ _id: INSTANTS_FORGOTTEN, at: dayOf(new Date()) });
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-    }
-    return moved;
   }
 
   /** Delete entries older than the retention period; how many. */

@@ -4,7 +4,7 @@
 // honoured (`npm run customers -- audit --email <e>`) without keeping
 // what was erased.
 import { getModelForClass, index, modelOptions, prop } from '@typegoose/typegoose';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 
 export enum AuditAction {
   EXPORT = 'EXPORT',
@@ -15,6 +15,8 @@ export enum AuditAction {
 }
 
 @index({ emailHash: 1, at: -1 })
+// One copy per entry being given an id of its day (audit-instants.ts).
+@index({ replaces: 1 }, { unique: true, partialFilterExpression: { replaces: { $exists: true } } })
 @index({ at: -1 })
 @modelOptions({
   schemaOptions: { collection: 'customer_audit', versionKey: false },
@@ -46,6 +48,10 @@ export class CustomerAudit {
 
   @prop({ type: Number })
   public attachments?: number;
+
+  /** Only while an older entry is given an id of its day (audit-instants.ts): that entry's id. */
+  @prop({ type: Types.ObjectId })
+  public replaces?: Types.ObjectId;
 }
 
 export const CustomerAuditModel = getModelForClass(CustomerAudit);

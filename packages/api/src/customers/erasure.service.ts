@@ -150,11 +150,6 @@ export class ErasureService {
     return this.audit.deleteExpired();
   }
 
-  /** Older audit entries' ids made to hold the day only (audit.ts); how many. */
-  forgetAuditInstants(): Promise<number> {
-    return this.audit.forgetInstants();
-  }
-
   private async eraseClaimed(
     docs: readonly ErasableTicket[],
     actor: string,

@@ -6,6 +6,7 @@
 // erasures a crashed eraseCustomer left pending, and erase texts a stalled
 // writer landed after an erasure finished, with or without retention.
 import { LeaseRunner } from '../db/lease';
+import { forgetAuditInstants } from './audit-instants';
 import type { Logger } from '../logging/logger';
 import type { TicketStore } from '../tickets/ticket.store';
 import { TicketStatus } from '../tickets/ticket.enums';
@@ -67,10 +68,10 @@ export class RetentionSweep {
     await this.erasure.resumePending(RETENTION_ACTOR);
     await this.erasure.eraseLateTexts();
     await this.erasure.takeTallies();
-    const rekeyed = await this.erasure.forgetAuditInstants();
-    if (rekeyed) this.log.info({ entries: rekeyed }, 'audit trail: older entries given ids that hold the day only');
     const expired = await this.erasure.deleteExpiredAudit();
     if (expired) this.log.info({ entries: expired }, 'audit trail: entries past AUDIT_RETENTION_DAYS deleted');
+    const rekeyed = await forgetAuditInstants(this.log);
+    if (rekeyed) this.log.info({ entries: rekeyed }, 'audit trail: older entries given ids that hold the day only');
     const days = this.options.retentionDays;
     if (days === undefined) return 0;
     let erased = 0;
