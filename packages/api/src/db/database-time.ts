@@ -5,6 +5,7 @@
 // upserted ObjectId, good to about a second. Also how far this process's
 // clock is off (http/health.ts reports it).
 import type { Db } from 'mongodb';
+import type { Logger } from '../logging/logger';
 import { database } from './database';
 
 /** What the clock check needs of the database (the driver's Db). */
@@ -52,12 +53,13 @@ const MEASURE_EVERY_MS = 60_000;
 let offsetMs: number | null = null;
 let measuredAt = Number.NEGATIVE_INFINITY;
 let inFlight: Promise<void> | undefined;
+let warnedUnknown = false;
 
 async function measure(): Promise<void> {
   try {
     offsetMs = (await clockSkewSeconds(database() as never)) * 1000;
   } catch {
-    // Not told this time: the last offset (or none) stands.
+    // Not told this time: the last offset (or none) stands; this process's clock if none.
   } finally {
     measuredAt = performance.now();
   }
@@ -77,12 +79,22 @@ export async function databaseNow(): Promise<Date> {
   return new Date(Date.now() - (offsetMs ?? 0));
 }
 
+/** How far databaseNow() may be ahead of the database's clock: an ObjectId's second, and the round trip. */
+const MEASURED_AHEAD_MS = 1_000;
+
 /**
  * The database server's time itself, asked now (`hello.localTime`), for a
- * decision taken by one process at a time; an engine that does not tell it
- * gives databaseNow().
+ * decision taken by one process at a time. An engine that does not tell it
+ * gives databaseNow() less what that may be ahead: a time never later than
+ * the database's, so a deadline is never called missed early.
  */
-export async function databaseTime(db: Db): Promise<Date> {
+export async function databaseTime(db: Db, log?: Pick<Logger, 'warn'>): Promise<Date> {
   const hello = await db.admin().command({ hello: 1 });
-  return hello.localTime instanceof Date ? hello.localTime : databaseNow();
+  if (hello.localTime instanceof Date) return hello.localTime;
+  const now = await databaseNow();
+  if (offsetMs === null && !warnedUnknown) {
+    warnedUnknown = true;
+    log?.warn("the database told no time (no hello.localTime, no upserted id's): this process's clock stands in");
+  }
+  return new Date(now.getTime() - MEASURED_AHEAD_MS);
 }

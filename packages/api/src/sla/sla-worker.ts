@@ -274,7 +274,7 @@ export class SlaWorker {
    * the announcements, a batch at a time.
    */
   private async check(): Promise<number> {
-    const now = await databaseTime(SlaMetaModel.db.db!);
+    const now = await databaseTime(SlaMetaModel.db.db!, this.log);
     let announced = 0;
     for (let batch = 0; batch < 10 && !this.stopped; batch++) {
       const due = await TicketSlaStateModel.collection
