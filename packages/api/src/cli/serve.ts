@@ -76,8 +76,11 @@ async function main(): Promise<void> {
   });
   const dataDir = config.dataDir;
   stopOwnEngine = async () => {
-    if (engine.kind !== 'external') forgetRunningEngine(dataDir);
-    await engine.stop();
+    try {
+      await engine.stop();
+    } finally {
+      if (engine.kind !== 'external') forgetRunningEngine(dataDir);
+    }
   };
   for (const note of engine.notes) log.info(note);
   log.info({ engine: engine.name, persistent: engine.persistent }, `database engine: ${engine.name}`);
@@ -98,8 +101,6 @@ async function main(): Promise<void> {
       await sleep(Math.min(5_000, 250 * 2 ** attempt));
     }
   }
-  // The command-line tools (npm run tokens, ...) find an embedded engine through this file.
-  if (engine.kind !== 'external') recordRunningEngine(config.dataDir, engine.uri, engine.kind);
   await prepareNumbering(MODELS, log);
   if (demo) {
     const tickets = await seedDemo(
@@ -117,6 +118,9 @@ async function main(): Promise<void> {
 
   const api = await createApi(config, log, await compose(config, log));
   const url = await api.listen(config.port, config.host);
+  // The command-line tools (npm run tokens, ...) find an embedded engine through this file: written once this
+  // server is sure to run, so a start that fails (a taken port) never replaces a running server's record.
+  if (engine.kind !== 'external') recordRunningEngine(config.dataDir, engine.uri, engine.kind);
   // Signals are handled before the ready line: whoever starts the process may stop it the moment it reads that
   // line, and a SIGTERM before the handlers exist would kill it without draining (exit by signal, not 0).
   let stopping = false;
@@ -200,6 +204,7 @@ function readyLine(u: ReadyUrls): string {
 
 main().catch(async (err) => {
   process.stderr.write(`ticket-api failed to start: ${(err as Error).message}\n`);
-  await Promise.race([stopOwnEngine?.().catch(() => undefined), sleep(10_000)]);
+  // As long as a stop may take (a mongod shutting down cleanly), then exit regardless.
+  await Promise.race([stopOwnEngine?.().catch(() => undefined), sleep(20_000)]);
   process.exit(1);
 });
