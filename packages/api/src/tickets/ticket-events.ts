@@ -74,6 +74,31 @@ export class TicketEvents {
     if (event.attachments?.length) await this.attachments?.release(event._id!);
   }
 
+  /**
+   * After a failed insert, whose events may or may not have gone in: the
+   * uploads of those whose number another document holds (a stand-in, as
+   * the store leaves for a failed insert), given back. The unique index on
+   * ticket and number means such an event is not written and never will
+   * be; any other event keeps its uploads taken (doctor reports them when
+   * detached).
+   */
+  private async releaseUnwritten(ticketId: Types.ObjectId, docs: StoredEvent[], events: NewEvent[]): Promise<void> {
+    const withUploads = events.flatMap((e, i) => (e.attachments?.length ? [{ event: e, doc: docs[i] }] : []));
+    if (!withUploads.length) return;
+    try {
+      const holders = await this.store.numberHolders(
+        ticketId,
+        withUploads.map((u) => u.doc.sequence!),
+      );
+      for (const { event, doc } of withUploads) {
+        const holder = holders.get(doc.sequence!);
+        if (holder && !holder.equals(doc._id)) await this.release(event);
+      }
+    } catch {
+      // Not known: the uploads stay taken.
+    }
+  }
+
   /** Tell the feed that events were written. */
   written(): void {
     this.hooks.onEvents?.();
@@ -110,6 +135,7 @@ export class TicketEvents {
     try {
       await this.store.insertEvents(docs, session);
     } catch (err) {
+      if (!session) await this.releaseUnwritten(ticketId, docs, events);
       if (!(err instanceof EventsGivenUp)) throw err;
       // The change is written, its events are not: say so, the caller may send it again (a repeated change does nothing).
       this.log.warn(

@@ -292,6 +292,17 @@ export class TicketStore {
     );
   }
 
+  /** Which document (an event or a stand-in) holds each of these numbers of a ticket's events. */
+  async numberHolders(ticketId: Types.ObjectId, sequences: readonly number[]): Promise<Map<number, Types.ObjectId>> {
+    const held = await events()
+      .find<{ _id: Types.ObjectId; sequence: number }>(
+        { ticketId, sequence: { $in: [...sequences] } },
+        { projection: { _id: 1, sequence: 1 } },
+      )
+      .toArray();
+    return new Map(held.map((d) => [d.sequence, d._id]));
+  }
+
   /**
    * Stand-ins for numbers whose events will never come: a unique insert
    * each, so either the event or its stand-in holds the number, never both.

@@ -13,6 +13,8 @@ import { Types } from 'mongoose';
 import { AGENT_TOKEN, CREATE, STATUS, agent, gql, ticketInput, type GqlResult } from '../support/api';
 import { serverBuilt, startServer, startServers, type ServerProcess } from '../support/processes';
 
+const UPLOAD = `mutation($f: String!, $t: String!, $s: Int!) { createUpload(filename: $f, contentType: $t, size: $s) { attachmentId uploadUrl } }`;
+const NOTE = `mutation($n: String!, $m: String!, $a: [ID!]) { addInternalNote(ticketNumber: $n, message: $m, attachmentIds: $a) { ticketNumber } }`;
 const CHANGES = `query($after: String) { ticketChanges(after: $after, first: 500) { changes { event { kind sequence } ticket { id } } endCursor hasMore } }`;
 type Page = {
   changes: { event: { kind: string; sequence: number }; ticket: { id: string } }[];
@@ -134,14 +136,14 @@ describeBuilt('a writer dies or stalls past the gap lease between its ticket wri
   let client: MongoClient;
   let db: Db;
   const writers: ServerProcess[] = [];
-  const startWriter = async () => {
+  const startWriter = async (stallBefore = 'IN_PROGRESS') => {
     const w = await startServer(
       {
         MONGODB_URI: uri,
         AGENT_TOKENS: AGENT_TOKEN,
         RATE_LIMIT: 'off',
         FEED_GAP_SECONDS: '2',
-        TEST_STALL_BEFORE_EVENT: 'IN_PROGRESS',
+        TEST_STALL_BEFORE_EVENT: stallBefore,
       },
       START_MS,
     );
@@ -212,5 +214,46 @@ describeBuilt('a writer dies or stalls past the gap lease between its ticket wri
       async () => (await feed(other.url)).get(ticket.id)?.includes('CLOSED:4') && (await feed(other.url)),
     );
     expect(closed.get(ticket.id)).toEqual(['CREATED:1', 'RESOLVED:3', 'CLOSED:4']);
+  }, 400_000);
+  it('a note with an upload, stopped past the lease: its event refused, the upload is given back for the retry', async () => {
+    const writer = await startWriter('INTERNAL_NOTE');
+    const ticket = await create(other.url);
+    const text = Buffer.from('printer log: tray 2 jammed\n');
+    const made = await gql<{ createUpload: { attachmentId: string; uploadUrl: string } }>(writer.url, UPLOAD, {
+      f: 'printer.log',
+      t: 'text/plain',
+      s: text.length,
+    });
+    const { attachmentId, uploadUrl } = made.body.data!.createUpload;
+    expect((await fetch(uploadUrl, { method: 'PUT', body: new Uint8Array(text) })).status).toBe(201);
+    const noted = gql<Record<string, any>>(
+      writer.url,
+      NOTE,
+      { n: ticket.ticketNumber, m: 'See the log', a: [attachmentId] },
+      agent,
+    ).catch((err: Error) => err);
+    await until('the writer to stop before its event', async () => writer.out().includes(`test-stall ${ticket.id} 2`));
+    expect(
+      (await gql(other.url, STATUS, { n: ticket.ticketNumber, s: 'IN_PROGRESS' }, agent)).body.errors,
+    ).toBeUndefined();
+    await until('IN_PROGRESS in the feed', async () =>
+      (await feed(other.url)).get(ticket.id)?.includes('IN_PROGRESS:3'),
+    );
+
+    writer.child.kill('SIGCONT');
+    const reply = await noted;
+    expect('body' in reply ? reply.body.errors?.map((e) => e.extensions.code) : reply.message).toEqual([
+      'SERVICE_UNAVAILABLE',
+    ]);
+    // Number 2 is held by the feed's stand-in: the note can never be written, so its upload is free again.
+    const upload = await db.collection('attachments').findOne({ _id: new Types.ObjectId(attachmentId) });
+    expect(upload?.eventId).toBeUndefined();
+    const again = await gql<Record<string, any>>(
+      other.url,
+      NOTE,
+      { n: ticket.ticketNumber, m: 'See the log', a: [attachmentId] },
+      agent,
+    );
+    expect(again.body.errors).toBeUndefined();
   }, 400_000);
 });

@@ -1,7 +1,9 @@
 // When an answer, a note or a customer's reply that references uploads
-// fails, the uploads go back only if its event was never sent. An insert
-// that failed may still have been applied (the reply was lost, not the
-// write), and an event must never point at bytes a sweep removed.
+// fails, the uploads go back only if its event was never sent, or if its
+// number is held by another document (a stand-in: the event can never be
+// written). An insert that failed may still have been applied (the reply
+// was lost, not the write), and an event must never point at bytes a sweep
+// removed.
 import mongoose from 'mongoose';
 import { ConversationService } from '../../src/conversation/conversation.service';
 import { MessageChannel } from '../../src/conversation/customer-reply';
@@ -24,17 +26,29 @@ const ticket = {
   lastSequence: 1,
 } as unknown as SequencedTicket;
 
+/** Who holds the event's number after its insert failed: nothing known, the event itself, or a stand-in. */
+type Holder = 'unknown' | 'event' | 'stand-in';
+
 /** A service over a fake store whose compare-and-set or event insert fails; what it gave back. */
-function serviceFailingAt(step: 'compareAndSet' | 'insertEvents') {
+function serviceFailingAt(step: 'compareAndSet' | 'insertEvents', holder: Holder = 'unknown') {
   const released: string[] = [];
   const fail = async () => {
     throw new Error(`${step} failed`);
   };
+  let tried: { _id: mongoose.Types.ObjectId; sequence: number }[] = [];
   const store = {
     byNumber: async () => ticket,
     sequenced: async () => ticket,
     compareAndSet: step === 'compareAndSet' ? fail : async () => ({ ticket, first: 2 }),
-    insertEvents: fail,
+    insertEvents: async (docs: typeof tried) => {
+      tried = docs;
+      return fail();
+    },
+    numberHolders: async () => {
+      if (holder === 'unknown') throw new Error('the database is away');
+      const id = holder === 'event' ? tried[0]._id : new mongoose.Types.ObjectId();
+      return new Map([[tried[0].sequence, id]]);
+    },
   } as unknown as TicketStore;
   const attachments = {
     claim: async (ids: readonly string[] | null | undefined) => ids!.map((id) => ({ id }) as never),
@@ -68,8 +82,16 @@ describe.each([
   });
 
   it('keeps it taken when the event insert fails (it may have been applied)', async () => {
-    const services = serviceFailingAt('insertEvents');
+    for (const holder of ['unknown', 'event'] as const) {
+      const services = serviceFailingAt('insertEvents', holder);
+      await expect(write(services)).rejects.toThrow('insertEvents failed');
+      expect({ holder, released: services.released }).toEqual({ holder, released: [] });
+    }
+  });
+
+  it("gives it back when the failed insert's number is held by a stand-in (the event can never be written)", async () => {
+    const services = serviceFailingAt('insertEvents', 'stand-in');
     await expect(write(services)).rejects.toThrow('insertEvents failed');
-    expect(services.released).toEqual([]);
+    expect(services.released).toHaveLength(1);
   });
 });
