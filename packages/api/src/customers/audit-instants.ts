@@ -6,9 +6,10 @@
 // `schema_migrations`), then the last days' only (a process of an older
 // version may still write such ids during a rolling upgrade).
 //
-// A copy names the entry it replaces until that entry is gone: a crash in
-// between is finished by the next pass, and a unique index on `replaces`
-// keeps two passes from copying one entry twice.
+// An entry is first marked with its copy's id (`movingTo`, a conditional
+// update: one pass wins it), then copied under that id (a copy made twice
+// is refused the second time), then deleted: a crash or a second pass at
+// any step finishes the same move, never a second copy.
 import type { Document } from 'mongodb';
 import { Types } from 'mongoose';
 import { database } from '../db/database';
@@ -35,35 +36,38 @@ function dayOfEntry(entry: Document, id: Types.ObjectId): Date {
   return dayOf(usable ? at : id.getTimestamp());
 }
 
-/** Copy the entry under an id of its day, then delete it; false when it needs none or another pass has it. */
+/** Copy the entry under an id of its day, then delete it; false when it needs none or is gone. */
 async function rewrite(entry: Document): Promise<boolean> {
   const id = entry._id;
-  if (!isObjectId(id) || entry.replaces) return false;
+  if (!isObjectId(id)) return false;
   const day = dayOfEntry(entry, id);
-  if (id.getTimestamp().getTime() === day.getTime() && isDay(entry.at)) return false;
-  const copy = { ...entry, _id: dayId(day), at: day, replaces: id };
-  try {
-    await entries().insertOne(copy);
-  } catch (err) {
-    if (isDuplicateKeyError(err)) return false;
-    throw err;
+  if (!entry.movingTo && id.getTimestamp().getTime() === day.getTime() && isDay(entry.at)) return false;
+  let movingTo = isObjectId(entry.movingTo) ? entry.movingTo : dayId(day);
+  if (!entry.movingTo) {
+    const won = await entries().updateOne({ _id: id, movingTo: { $exists: false } }, { $set: { movingTo } });
+    if (won.matchedCount === 0) {
+      // Another pass marked it first (or moved it already): finish its move.
+      const now = await entries().findOne({ _id: id });
+      if (!now || !isObjectId(now.movingTo)) return false;
+      movingTo = now.movingTo;
+    }
   }
-  await finish(copy._id, id);
+  const { movingTo: _marked, ...rest } = entry;
+  try {
+    await entries().insertOne({ ...rest, _id: movingTo, at: day });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  await entries().deleteOne({ _id: id });
   return true;
-}
-
-/** The copy is in: the old entry goes, then the copy forgets it. */
-async function finish(copyId: Types.ObjectId, replaced: Types.ObjectId): Promise<void> {
-  await entries().deleteOne({ _id: replaced });
-  await entries().updateOne({ _id: copyId }, { $unset: { replaces: '' } });
 }
 
 /** Give older entries ids of their day; how many were. */
 export async function forgetAuditInstants(log: Pick<Logger, 'warn'>, now = new Date()): Promise<number> {
-  for await (const copy of entries().find({ replaces: { $exists: true } }))
-    if (isObjectId(copy.replaces)) await finish(copy._id as Types.ObjectId, copy.replaces);
   const marked = await migrations().findOne({ _id: MARKER });
-  const filter = marked ? { at: { $gte: new Date(dayOf(now).getTime() - RECENT_DAYS * DAY_MS) } } : {};
+  // Moves a crash left half done, whatever their day, and the entries still to look at.
+  const recent = { at: { $gte: new Date(dayOf(now).getTime() - RECENT_DAYS * DAY_MS) } };
+  const filter = marked ? { $or: [recent, { movingTo: { $exists: true } }] } : {};
   let moved = 0;
   let failed = 0;
   for await (const entry of entries().find(filter)) {

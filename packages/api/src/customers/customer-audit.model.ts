@@ -15,8 +15,6 @@ export enum AuditAction {
 }
 
 @index({ emailHash: 1, at: -1 })
-// One copy per entry being given an id of its day (audit-instants.ts).
-@index({ replaces: 1 }, { unique: true, partialFilterExpression: { replaces: { $exists: true } } })
 @index({ at: -1 })
 @modelOptions({
   schemaOptions: { collection: 'customer_audit', versionKey: false },
@@ -49,9 +47,9 @@ export class CustomerAudit {
   @prop({ type: Number })
   public attachments?: number;
 
-  /** Only while an older entry is given an id of its day (audit-instants.ts): that entry's id. */
+  /** Only on an older entry while it is given an id of its day (audit-instants.ts): its copy's id. */
   @prop({ type: Types.ObjectId })
-  public replaces?: Types.ObjectId;
+  public movingTo?: Types.ObjectId;
 }
 
 export const CustomerAuditModel = getModelForClass(CustomerAudit);

@@ -70,7 +70,14 @@ export class RetentionSweep {
     await this.erasure.takeTallies();
     const expired = await this.erasure.deleteExpiredAudit();
     if (expired) this.log.info({ entries: expired }, 'audit trail: entries past AUDIT_RETENTION_DAYS deleted');
-    const rekeyed = await forgetAuditInstants(this.log);
+    // Its failure must not hold up erasures past retention: tried again next round.
+    const rekeyed = await forgetAuditInstants(this.log).catch((err: Error) => {
+      this.log.warn(
+        { err: { name: err.name, message: err.message } },
+        'audit trail: giving older entries ids of their day failed',
+      );
+      return 0;
+    });
     if (rekeyed) this.log.info({ entries: rekeyed }, 'audit trail: older entries given ids that hold the day only');
     const days = this.options.retentionDays;
     if (days === undefined) return 0;

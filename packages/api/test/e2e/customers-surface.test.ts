@@ -257,16 +257,18 @@ describe('the audit trail', () => {
         tickets: 1,
       } as never);
     const [old, recent, today] = [await legacy('old', 40), await legacy('recent', 20), await legacy('today', 0)];
-    // And one a crash interrupted: its copy is in, still naming it.
-    const halfway = await legacy('halfway', 3);
+    // And two moves a crash interrupted: one marked with its copy's id, one whose copy is in as well.
     const halfDay = new Date(Math.floor(Date.now() / DAY) * DAY - 3 * DAY);
+    const [marked, copied] = [await legacy('marked', 3), await legacy('copied', 3)];
+    const [markedTo, copiedTo] = [dayId(halfDay), dayId(halfDay)];
+    await CustomerAuditModel.collection.updateOne({ _id: marked.insertedId }, { $set: { movingTo: markedTo } });
+    await CustomerAuditModel.collection.updateOne({ _id: copied.insertedId }, { $set: { movingTo: copiedTo } });
     await CustomerAuditModel.collection.insertOne({
-      _id: dayId(halfDay),
+      _id: copiedTo,
       action: 'EXPORT',
-      actor: 'halfway',
+      actor: 'copied',
       at: halfDay,
       tickets: 1,
-      replaces: halfway.insertedId,
     } as never);
     await db()
       .collection('schema_migrations')
@@ -278,9 +280,13 @@ describe('the audit trail', () => {
     };
     await until('the older entries to be rewritten and the expired one deleted', async () => {
       const gone = (await byActor('old')).length === 0;
-      return gone && (await dayOnly('recent')) && (await dayOnly('today')) && (await dayOnly('halfway'));
+      const moved = (await dayOnly('marked')) && (await dayOnly('copied'));
+      return gone && moved && (await dayOnly('recent')) && (await dayOnly('today'));
     });
-    const ids = [old, recent, today, halfway].map((r) => r.insertedId);
+    // The interrupted moves finished under the ids they had chosen.
+    expect((await byActor('marked'))[0]._id).toEqual(markedTo);
+    expect((await byActor('copied'))[0]._id).toEqual(copiedTo);
+    const ids = [old, recent, today, marked, copied].map((r) => r.insertedId);
     expect(await CustomerAuditModel.collection.countDocuments({ _id: { $in: ids } })).toBe(0);
     await until('the marker', async () =>
       db()
@@ -291,7 +297,7 @@ describe('the audit trail', () => {
     const late = await legacy('late', 0);
     await until('the late entry to be rewritten', () => dayOnly('late'));
     expect(await CustomerAuditModel.collection.countDocuments({ _id: late.insertedId })).toBe(0);
-    expect(await CustomerAuditModel.collection.countDocuments({ replaces: { $exists: true } })).toBe(0);
+    expect(await CustomerAuditModel.collection.countDocuments({ movingTo: { $exists: true } })).toBe(0);
   });
 
   it('logs no email, no email domain and no email hash', () => {
