@@ -33,7 +33,8 @@ export const stamp = (mark?: EventMark) => (mark ? { bulkJob: mark.bulkJob } : {
 /** What the ticket rules need of attachments: reference uploads from an event, or give them back. */
 export interface AttachmentClaims {
   claim(ids: readonly string[] | null | undefined, eventId: Types.ObjectId, byToken: boolean): Promise<AttachmentRef[]>;
-  release(eventId: Types.ObjectId): Promise<void>;
+  /** onlyIds: just these (an event id another writer may share, as an inbound email's, names others' too). */
+  release(eventId: Types.ObjectId, onlyIds?: readonly string[]): Promise<void>;
 }
 
 /** An event to write: planned by the rules, with its id chosen early when uploads reference it. */
@@ -69,9 +70,13 @@ export class TicketEvents {
     return { ...event, _id, attachments: await this.attachments.claim(attachmentIds, _id, byToken) };
   }
 
-  /** The uploads a claimed event referenced, given back: the event was never written. */
+  /** The uploads a claimed event referenced, given back (those it took, not another's of the same id): never written. */
   async release(event: NewEvent): Promise<void> {
-    if (event.attachments?.length) await this.attachments?.release(event._id!);
+    if (event.attachments?.length)
+      await this.attachments?.release(
+        event._id!,
+        event.attachments.map((a) => String(a._id)),
+      );
   }
 
   /**

@@ -51,9 +51,10 @@ function serviceFailingAt(step: 'compareAndSet' | 'insertEvents', holder: Holder
     },
   } as unknown as TicketStore;
   const attachments = {
-    claim: async (ids: readonly string[] | null | undefined) => ids!.map((id) => ({ id }) as never),
-    release: async (eventId: mongoose.Types.ObjectId) => {
-      released.push(String(eventId));
+    claim: async (ids: readonly string[] | null | undefined) => ids!.map((id) => ({ _id: id }) as never),
+    // Only the event's own uploads: another writer may share an event id (an inbound email's).
+    release: async (eventId: mongoose.Types.ObjectId, onlyIds?: readonly string[]) => {
+      released.push(`${String(eventId)} ${onlyIds?.join(',') ?? 'all'}`);
     },
   };
   const service = new TicketService(createLogger('silent'), {}, { store, attachments });
@@ -93,5 +94,6 @@ describe.each([
     const services = serviceFailingAt('insertEvents', 'stand-in');
     await expect(write(services)).rejects.toThrow('insertEvents failed');
     expect(services.released).toHaveLength(1);
+    expect(services.released[0]).toMatch(/ upload-1$/);
   });
 });
