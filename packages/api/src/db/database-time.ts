@@ -30,10 +30,18 @@ export interface ClockDb {
  * round trip; good to about a second, plenty for a one-minute threshold.
  */
 export async function clockSkewSeconds(db: ClockDb, now: () => number = Date.now): Promise<number> {
+  return Math.round((await measureClock(db, now)).skewMs) / 1000;
+}
+
+/** The skew in ms, and how far off that may be either way (half the round trip; and the ObjectId's second). */
+async function measureClock(db: ClockDb, now: () => number): Promise<{ skewMs: number; errorMs: number }> {
   const before = now();
   const hello = await db.admin().command({ hello: 1 });
   const localTime = hello.localTime;
-  if (localTime instanceof Date) return Math.round((before + now()) / 2 - localTime.getTime()) / 1000;
+  if (localTime instanceof Date) {
+    const after = now();
+    return { skewMs: (before + after) / 2 - localTime.getTime(), errorMs: (after - before) / 2 };
+  }
   const probe = db.collection('clock_probe');
   const start = now();
   const res = await probe.updateOne(
@@ -46,18 +54,22 @@ export async function clockSkewSeconds(db: ClockDb, now: () => number = Date.now
   if (!id?.getTimestamp) throw new Error('the database told no time');
   await probe.deleteOne({ _id: id });
   // The ObjectId's seconds are truncated: its maker's clock was within [t, t + 1 s).
-  return Math.round((start + end) / 2 - (id.getTimestamp().getTime() + 500)) / 1000;
+  return { skewMs: (start + end) / 2 - (id.getTimestamp().getTime() + 500), errorMs: 500 + (end - start) / 2 };
 }
 
 const MEASURE_EVERY_MS = 60_000;
 let offsetMs: number | null = null;
+/** How far offsetMs may be off, either way. */
+let offsetErrorMs = 0;
 let measuredAt = Number.NEGATIVE_INFINITY;
 let inFlight: Promise<void> | undefined;
 let warnedUnknown = false;
 
 async function measure(): Promise<void> {
   try {
-    offsetMs = (await clockSkewSeconds(database() as never)) * 1000;
+    const measured = await measureClock(database() as never, Date.now);
+    offsetMs = measured.skewMs;
+    offsetErrorMs = measured.errorMs;
   } catch {
     // Not told this time: the last offset (or none) stands; this process's clock if none.
   } finally {
@@ -79,14 +91,12 @@ export async function databaseNow(): Promise<Date> {
   return new Date(Date.now() - (offsetMs ?? 0));
 }
 
-/** How far databaseNow() may be ahead of the database's clock: an ObjectId's second, and the round trip. */
-const MEASURED_AHEAD_MS = 1_000;
-
 /**
  * The database server's time itself, asked now (`hello.localTime`), for a
  * decision taken by one process at a time. An engine that does not tell it
- * gives databaseNow() less what that may be ahead: a time never later than
- * the database's, so a deadline is never called missed early.
+ * gives databaseNow() less how far its measure may be off (half a second
+ * and half its round trip): a time not later than the database's, so a
+ * deadline is not called missed early.
  */
 export async function databaseTime(db: Db, log?: Pick<Logger, 'warn'>): Promise<Date> {
   const hello = await db.admin().command({ hello: 1 });
@@ -96,5 +106,5 @@ export async function databaseTime(db: Db, log?: Pick<Logger, 'warn'>): Promise<
     warnedUnknown = true;
     log?.warn("the database told no time (no hello.localTime, no upserted id's): this process's clock stands in");
   }
-  return new Date(now.getTime() - MEASURED_AHEAD_MS);
+  return new Date(now.getTime() - offsetErrorMs);
 }
