@@ -1,8 +1,9 @@
-// `npm test`'s checks before the suite (the schema and docs/api.md, types,
-// lint, formatting), run side by side: each is one process on one core, so
-// together they take about as long as the longest instead of their sum. Each
-// one's output is printed whole once it ends, in the order below; the exit
-// code is 1 when any failed, and the last line names them.
+// `npm test`'s checks (the schema and docs/api.md, types, lint, formatting;
+// test.mjs runs them beside the suite), run side by side: each is one
+// process on one core, so together they take about as long as the longest
+// instead of their sum. Each one's output is printed whole once it ends, in
+// the order below; the exit code is 1 when any failed, and the last line
+// names them.
 import { runCommand } from './run-command.mjs';
 
 const CHECKS = ['schema:check', 'typecheck', 'lint', 'format:check'];
