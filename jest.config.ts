@@ -1,6 +1,7 @@
 /**
  * Jest reads this file through ts-node, which would type-check it on every
- * run (about 2 s of CPU before the first test starts); transpiled only.
+ * run (about 2 s of CPU before the first test starts): transpiled only here,
+ * type-checked by `npm run typecheck` (packages/api/tsconfig.json).
  * @jest-config-loader-options {"transpileOnly": true}
  */
 import { availableParallelism } from 'node:os';

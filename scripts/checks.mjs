@@ -15,5 +15,6 @@ for (const { output } of results) process.stdout.write(output);
 const failed = results.filter((r) => !r.ok).map((r) => r.name);
 if (failed.length) {
   process.stderr.write(`checks failed: ${failed.join(', ')} (npm run <name> runs one alone)\n`);
-  process.exit(1);
+  // Not process.exit: output to a pipe must get out first.
+  process.exitCode = 1;
 }

@@ -8,55 +8,85 @@
 // runs, the checks' is printed at the end; the exit code is 1 when either
 // failed. Arguments go to jest (`npm test -- packages/api/test/unit`).
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import path from 'node:path';
-import { root, runCommand } from './run-command.mjs';
+import { root } from './run-command.mjs';
 
 const CHECKS = [process.execPath, path.join(root, 'scripts/checks.mjs')];
+const LOWEST = constants.priority.PRIORITY_LOW;
 
-/** checks.mjs at the lowest priority (the commands it starts inherit it), in a process group of its own. */
-function lowPriorityChecks() {
-  const child = spawn(CHECKS[0], CHECKS.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  try {
-    setPriority(child.pid, constants.priority.PRIORITY_LOW);
-  } catch {
-    // Not allowed here: they run at the suite's priority.
-  }
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  const run = { result: undefined, stop: () => process.kill(-child.pid, 'SIGKILL') };
-  run.done = new Promise((resolve) => {
-    child.on('error', (err) => (output += `${err.message}\n`));
-    child.on('close', (code) => resolve((run.result = { ok: code === 0, output })));
+/** The commands running in the foreground: a signal this process gets is passed on to them. */
+const foreground = new Set();
+let stopping;
+
+/** Run a command; `quiet` keeps its output for the caller. Whether it passed, and its output. */
+function run([cmd, ...args], { quiet = false, background = false } = {}) {
+  // In the background: a process group (and session) of its own, so that it can be stopped whole.
+  const child = spawn(cmd, args, {
+    cwd: root,
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    detached: background,
   });
-  return run;
+  if (!background) foreground.add(child);
+  let output = '';
+  child.stdout?.on('data', (c) => (output += c));
+  child.stderr?.on('data', (c) => (output += c));
+  const done = new Promise((resolve) => {
+    child.on('error', (err) => (output += `${err.message}\n`));
+    child.on('close', (code) => {
+      foreground.delete(child);
+      if (stopping && !foreground.size) process.exit(128 + constants.signals[stopping]);
+      resolve({ ok: code === 0, output });
+    });
+  });
+  return { child, done };
 }
 
-if (!(await runCommand(['npm', 'run', 'build', '--silent'], false)).ok) process.exit(1);
-const beside = lowPriorityChecks();
-// Its own process group misses the terminal's Ctrl-C: stopped with this process.
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => {
+/**
+ * checks.mjs at the lowest priority, stoppable whole. On Linux its session
+ * is also a scheduling group of its own, weighed against others by the
+ * group's nice value (/proc/<pid>/autogroup), not its processes': both set.
+ */
+function lowPriorityChecks() {
+  const { child, done } = run(CHECKS, { quiet: true, background: true });
+  try {
+    setPriority(child.pid, LOWEST);
+    writeFileSync(`/proc/${child.pid}/autogroup`, String(LOWEST));
+  } catch {
+    // Not on Linux, or not allowed: the checks get what they get.
+  }
+  const checks = { result: undefined, done: done.then((r) => (checks.result = r)) };
+  checks.stop = () => {
     try {
-      beside.stop();
+      process.kill(-child.pid, 'SIGKILL');
     } catch {
       // Already gone.
     }
-    process.exit(130);
+  };
+  return checks;
+}
+
+const built = run(['npm', 'run', 'build', '--silent']);
+let beside = { stop: () => undefined };
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(signal, () => {
+    stopping = signal;
+    beside.stop();
+    for (const child of foreground) child.kill(signal);
+    if (!foreground.size) process.exit(128 + constants.signals[signal]);
   });
-const tested = await runCommand([path.join(root, 'node_modules/.bin/jest'), ...process.argv.slice(2)], false);
+if (!(await built.done).ok) process.exit(1);
+beside = lowPriorityChecks();
+const tested = await run([path.join(root, 'node_modules/.bin/jest'), ...process.argv.slice(2)]).done;
 let checked = beside.result;
 if (!checked) {
-  try {
-    beside.stop();
-  } catch {
-    // Already gone.
-  }
+  beside.stop();
   await beside.done;
   process.stdout.write('\nthe checks had not finished beside the suite: running them now\n');
-  checked = await runCommand(CHECKS, true);
+  checked = await run(CHECKS, { quiet: true }).done;
 }
 process.stdout.write(`\n${checked.output}`);
 if (!checked.ok) process.stderr.write(`the checks failed (above); the suite ${tested.ok ? 'passed' : 'failed too'}\n`);
-process.exit(tested.ok && checked.ok ? 0 : 1);
+// Not process.exit: what was written to a pipe (a CI log) must get out first.
+process.exitCode = tested.ok && checked.ok ? 0 : 1;
