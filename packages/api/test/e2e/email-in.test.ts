@@ -76,7 +76,7 @@ describeDovecot('email in', () => {
       const lock = await stack.imap.getMailboxLock('INBOX');
       try {
         const box = await stack.imap.status('INBOX', { messages: true });
-        return { unseen: await stack.imap.search({ seen: false }), messages: box?.messages ?? 0 };
+        return { unseen: await stack.imap.search({ seen: false }), messages: box ? (box.messages ?? 0) : 0 };
       } finally {
         lock.release();
       }
