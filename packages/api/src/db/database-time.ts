@@ -57,25 +57,52 @@ async function measureClock(db: ClockDb, now: () => number): Promise<{ skewMs: n
   return { skewMs: (start + end) / 2 - (id.getTimestamp().getTime() + 500), errorMs: 500 + (end - start) / 2 };
 }
 
-const MEASURE_EVERY_MS = 60_000;
-let offsetMs: number | null = null;
-/** How far offsetMs may be off, either way. */
-let offsetErrorMs = 0;
-let measuredAt = Number.NEGATIVE_INFINITY;
-let inFlight: Promise<void> | undefined;
-let warnedUnknown = false;
+/** The database's clock is asked again at most this often (an upsert and a delete on the embedded engine). */
+export const CLOCK_CHECK_MAX_AGE_MS = 60_000;
 
-async function measure(): Promise<void> {
-  try {
-    const measured = await measureClock(database() as never, Date.now);
-    offsetMs = measured.skewMs;
-    offsetErrorMs = measured.errorMs;
-  } catch {
-    // Not told this time: the last offset (or none) stands; this process's clock if none.
-  } finally {
-    measuredAt = performance.now();
+/**
+ * A clock measure as last taken (null until one could be), taken again in
+ * the background when older than maxAgeMs: reading it never waits on the
+ * database (/healthz answers at once while the database is away).
+ */
+export class ClockWatch<T> {
+  private known: T | null = null;
+  private at = Number.NEGATIVE_INFINITY;
+  private inFlight?: Promise<T | null>;
+
+  constructor(
+    private readonly measure: () => Promise<T>,
+    private readonly maxAgeMs = CLOCK_CHECK_MAX_AGE_MS,
+  ) {}
+
+  /** Measure now (at start); the measure, or the last one (null: none) when the database could not tell. */
+  refresh(): Promise<T | null> {
+    this.at = performance.now();
+    this.inFlight ??= this.measure()
+      .then(
+        (m) => (this.known = m),
+        () => this.known,
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+
+  current(): T | null {
+    if (performance.now() - this.at >= this.maxAgeMs) void this.refresh();
+    return this.known;
+  }
+
+  /** current(), but while none was ever taken, the one being taken now is waited for. */
+  async latest(): Promise<T | null> {
+    return this.current() ?? (this.inFlight ? await this.inFlight : null);
   }
 }
+
+// This process's offset from the database's clock, for databaseNow().
+const offset = new ClockWatch(() => measureClock(database() as never, Date.now));
+let warnedUnknown = false;
 
 /**
  * The database's time as near as this process knows it: its own clock less
@@ -83,12 +110,7 @@ async function measure(): Promise<void> {
  * this process's clock stands in.
  */
 export async function databaseNow(): Promise<Date> {
-  if (performance.now() - measuredAt >= MEASURE_EVERY_MS) {
-    inFlight ??= measure().finally(() => (inFlight = undefined));
-    // The first time, wait for it; later, the last offset serves while it is measured again.
-    if (offsetMs === null) await inFlight;
-  }
-  return new Date(Date.now() - (offsetMs ?? 0));
+  return new Date(Date.now() - ((await offset.latest())?.skewMs ?? 0));
 }
 
 /**
@@ -101,10 +123,10 @@ export async function databaseNow(): Promise<Date> {
 export async function databaseTime(db: Db, log?: Pick<Logger, 'warn'>): Promise<Date> {
   const hello = await db.admin().command({ hello: 1 });
   if (hello.localTime instanceof Date) return hello.localTime;
-  const now = await databaseNow();
-  if (offsetMs === null && !warnedUnknown) {
+  const measured = await offset.latest();
+  if (measured === null && !warnedUnknown) {
     warnedUnknown = true;
     log?.warn("the database told no time (no hello.localTime, no upserted id's): this process's clock stands in");
   }
-  return new Date(now.getTime() - offsetErrorMs);
+  return new Date(Date.now() - (measured ? measured.skewMs + measured.errorMs : 0));
 }

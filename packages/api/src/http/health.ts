@@ -19,44 +19,6 @@ export function cachedHealth(ping: () => Promise<boolean>, maxAgeMs = HEALTH_MAX
  * the database's by more than this is reported (at start and in /healthz).
  */
 export const CLOCK_SKEW_WARN_SECONDS = 60;
-/** The database's clock is asked again at most this often (an upsert and a delete on the embedded engine). */
-export const CLOCK_CHECK_MAX_AGE_MS = 60_000;
-
-/**
- * The skew as last measured (null until one could be), measured again in
- * the background when older than maxAgeMs: reading it never waits on the
- * database (/healthz answers at once while the database is away).
- */
-export class ClockSkewWatch {
-  private known: number | null = null;
-  private at = Number.NEGATIVE_INFINITY;
-  private inFlight?: Promise<number | null>;
-
-  constructor(
-    private readonly measure: () => Promise<number>,
-    private readonly maxAgeMs = CLOCK_CHECK_MAX_AGE_MS,
-  ) {}
-
-  /** Measure now (at start); the skew, or null when the database could not tell. */
-  refresh(): Promise<number | null> {
-    this.at = performance.now();
-    this.inFlight ??= this.measure()
-      .then(
-        (s) => (this.known = s),
-        () => this.known,
-      )
-      .finally(() => {
-        this.inFlight = undefined;
-      });
-    return this.inFlight;
-  }
-
-  current(): number | null {
-    if (performance.now() - this.at >= this.maxAgeMs) void this.refresh();
-    return this.known;
-  }
-}
-
 /** What /healthz says about the clock: the skew, and a warning when it is over the threshold. */
 export function clockReport(skew: number | null): { clockSkewSeconds: number | null; warnings?: string[] } {
   if (skew === null || Math.abs(skew) <= CLOCK_SKEW_WARN_SECONDS) return { clockSkewSeconds: skew };
