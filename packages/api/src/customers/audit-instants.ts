@@ -12,18 +12,16 @@
 // any step finishes the same move, never a second copy.
 import type { Document } from 'mongodb';
 import { Types } from 'mongoose';
-import { database } from '../db/database';
+import { markMigrationDone, migrationDone } from '../doctor/migration-markers';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import type { Logger } from '../logging/logger';
-import { dayId, dayOf } from './audit';
+import { DAY_MS, dayId, dayOf } from './audit';
 import { CustomerAuditModel } from './customer-audit.model';
 
 const MARKER = 'audit-day-ids-1';
 /** After the first whole pass, entries of this many days back are looked at again. */
 const RECENT_DAYS = 2;
-const DAY_MS = 86_400_000;
 
-const migrations = () => database().collection<{ _id: string; at: Date }>('schema_migrations');
 const entries = () => CustomerAuditModel.collection;
 
 const isObjectId = (v: unknown): v is Types.ObjectId => (v as { _bsontype?: string } | null)?._bsontype === 'ObjectId';
@@ -64,7 +62,7 @@ async function rewrite(entry: Document): Promise<boolean> {
 
 /** Give older entries ids of their day; how many were. */
 export async function forgetAuditInstants(log: Pick<Logger, 'warn'>, now = new Date()): Promise<number> {
-  const marked = await migrations().findOne({ _id: MARKER });
+  const marked = await migrationDone(MARKER);
   // Moves a crash left half done, whatever their day, and the entries still to look at.
   const recent = { at: { $gte: new Date(dayOf(now).getTime() - RECENT_DAYS * DAY_MS) } };
   const filter = marked ? { $or: [recent, { movingTo: { $exists: true } }] } : {};
@@ -82,11 +80,6 @@ export async function forgetAuditInstants(log: Pick<Logger, 'warn'>, now = new D
     log.warn({ entries: failed }, 'audit trail: entries could not be given ids of their day; trying again next round');
     return moved;
   }
-  if (!marked)
-    try {
-      await migrations().insertOne({ _id: MARKER, at: dayOf(now) });
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-    }
+  if (!marked) await markMigrationDone(MARKER, dayOf(now));
   return moved;
 }

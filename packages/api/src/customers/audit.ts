@@ -12,7 +12,7 @@ import { auditKey, storedAuditKey } from './audit-key.model';
 import { AuditAction, CustomerAuditModel } from './customer-audit.model';
 import type { ErasureCounts } from './eraser';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** The start (UTC) of the day of `at`: what the audit keeps. */
 export const dayOf = (at: Date): Date => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);

@@ -3,17 +3,15 @@
 // no lookup makes any more. Run at every start (http/app.ts) and by
 // `doctor --fix`. Safe with any number of processes at once: each change
 // is conditional on the spelling it replaces, so it is made once and a
-// second run changes nothing. A marker (collection `schema_migrations`)
+// second run changes nothing. A marker (migration-markers.ts)
 // spares later starts the scan; `doctor --fix` scans regardless.
 import type { Types } from 'mongoose';
 import type { Logger } from '../logging/logger';
-import { isDuplicateKeyError } from '../errors/duplicate-key';
+import { markMigrationDone, migrationDone } from './migration-markers';
 import { normalizeEmail } from '../tickets/email-spelling';
-import { database } from '../db/database';
 import type { TicketStore } from '../tickets/ticket.store';
 
 const MARKER = 'email-spelling-1';
-const migrations = () => database().collection<{ _id: string; at: Date }>('schema_migrations');
 
 /** Respell every stored customer email that is not in its one spelling; how many tickets changed. */
 export async function respellStoredEmails(
@@ -21,7 +19,7 @@ export async function respellStoredEmails(
   log: Pick<Logger, 'info'>,
   { force = false } = {},
 ): Promise<number> {
-  if (!force && (await migrations().findOne({ _id: MARKER }))) return 0;
+  if (!force && (await migrationDone(MARKER))) return 0;
   let changed = 0;
   const cursor = store.each<{ _id: Types.ObjectId; customerEmail?: unknown }>(
     { customerEmail: { $type: 'string' } },
@@ -35,11 +33,7 @@ export async function respellStoredEmails(
     // Only if still the old spelling: another process (or an erasure) may have changed it meanwhile.
     changed += await store.replaceIfStill(doc._id, 'customerEmail', stored, spelt);
   }
-  try {
-    await migrations().insertOne({ _id: MARKER, at: new Date() });
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
-  }
+  await markMigrationDone(MARKER, new Date());
   if (changed) log.info({ tickets: changed }, 'stored customer emails brought to their one spelling');
   return changed;
 }
