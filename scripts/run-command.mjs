@@ -7,20 +7,28 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Whether `command` passed, and (quiet) everything it printed. */
-export function runCommand([cmd, ...args], quiet) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-    let output = '';
-    child.stdout?.on('data', (c) => {
-      output += c;
-    });
-    child.stderr?.on('data', (c) => {
-      output += c;
-    });
+/**
+ * Start `command`: the child, and `done`, whether it passed and (quiet)
+ * everything it printed. `detached`: in a process group of its own, so that
+ * it can be stopped whole (test.mjs).
+ */
+export function startCommand([cmd, ...args], { quiet = false, detached = false } = {}) {
+  const child = spawn(cmd, args, { cwd: root, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', detached });
+  let output = '';
+  child.stdout?.on('data', (c) => {
+    output += c;
+  });
+  child.stderr?.on('data', (c) => {
+    output += c;
+  });
+  const done = new Promise((resolve) => {
     child.on('error', (err) => {
       output += `${err.message}\n`;
     });
     child.on('close', (code) => resolve({ ok: code === 0, output }));
   });
+  return { child, done };
 }
+
+/** Whether `command` passed, and (quiet) everything it printed. */
+export const runCommand = (command, quiet) => startCommand(command, { quiet }).done;

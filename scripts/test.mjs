@@ -7,55 +7,44 @@
 // stopped and run again at the usual priority. Jest's output streams as it
 // runs, the checks' is printed at the end; the exit code is 1 when either
 // failed. Arguments go to jest (`npm test -- packages/api/test/unit`).
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import path from 'node:path';
-import { root } from './run-command.mjs';
+import { root, startCommand } from './run-command.mjs';
 
 const CHECKS = [process.execPath, path.join(root, 'scripts/checks.mjs')];
 const LOWEST = constants.priority.PRIORITY_LOW;
 
-/** The commands running in the foreground: a signal this process gets is passed on to them. */
+/** The commands running in the foreground: a signal this process gets is passed on to them (the checks are stopped). */
 const foreground = new Set();
 let stopping;
 
-/** Run a command; `quiet` keeps its output for the caller. Whether it passed, and its output. */
-function run([cmd, ...args], { quiet = false, background = false } = {}) {
-  // In the background: a process group (and session) of its own, so that it can be stopped whole.
-  const child = spawn(cmd, args, {
-    cwd: root,
-    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-    detached: background,
+/** Run a command in the foreground, its output to the terminal; a signal to this process is passed on to it. */
+function run(command) {
+  const { child, done } = startCommand(command);
+  foreground.add(child);
+  return done.then((result) => {
+    foreground.delete(child);
+    if (stopping && !foreground.size) process.exit(128 + constants.signals[stopping]);
+    return result;
   });
-  if (!background) foreground.add(child);
-  let output = '';
-  child.stdout?.on('data', (c) => (output += c));
-  child.stderr?.on('data', (c) => (output += c));
-  const done = new Promise((resolve) => {
-    child.on('error', (err) => (output += `${err.message}\n`));
-    child.on('close', (code) => {
-      foreground.delete(child);
-      if (stopping && !foreground.size) process.exit(128 + constants.signals[stopping]);
-      resolve({ ok: code === 0, output });
-    });
-  });
-  return { child, done };
 }
 
 /**
- * checks.mjs at the lowest priority, stoppable whole. On Linux its session
- * is also a scheduling group of its own, weighed against others by the
- * group's nice value (/proc/<pid>/autogroup), not its processes': both set.
+ * checks.mjs in a process group (and session) of its own, so that it can be
+ * stopped whole; `lowest`: at the lowest priority. On Linux its session is
+ * also a scheduling group of its own, weighed against others by the group's
+ * nice value (/proc/<pid>/autogroup), not its processes': both set.
  */
-function lowPriorityChecks() {
-  const { child, done } = run(CHECKS, { quiet: true, background: true });
-  try {
-    setPriority(child.pid, LOWEST);
-    writeFileSync(`/proc/${child.pid}/autogroup`, String(LOWEST));
-  } catch {
-    // Not on Linux, or not allowed: the checks get what they get.
-  }
+function checksApart(lowest) {
+  const { child, done } = startCommand(CHECKS, { quiet: true, detached: true });
+  if (lowest)
+    try {
+      setPriority(child.pid, LOWEST);
+      writeFileSync(`/proc/${child.pid}/autogroup`, String(LOWEST));
+    } catch {
+      // Not on Linux, or not allowed: the checks get what they get.
+    }
   const checks = { result: undefined, done: done.then((r) => (checks.result = r)) };
   checks.stop = () => {
     try {
@@ -76,15 +65,16 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
     for (const child of foreground) child.kill(signal);
     if (!foreground.size) process.exit(128 + constants.signals[signal]);
   });
-if (!(await built.done).ok) process.exit(1);
-beside = lowPriorityChecks();
-const tested = await run([path.join(root, 'node_modules/.bin/jest'), ...process.argv.slice(2)]).done;
+if (!(await built).ok) process.exit(1);
+beside = checksApart(true);
+const tested = await run([path.join(root, 'node_modules/.bin/jest'), ...process.argv.slice(2)]);
 let checked = beside.result;
 if (!checked) {
   beside.stop();
   await beside.done;
   process.stdout.write('\nthe checks had not finished beside the suite: running them now\n');
-  checked = await run(CHECKS, { quiet: true }).done;
+  beside = checksApart(false);
+  checked = await beside.done;
 }
 process.stdout.write(`\n${checked.output}`);
 if (!checked.ok) process.stderr.write(`the checks failed (above); the suite ${tested.ok ? 'passed' : 'failed too'}\n`);
